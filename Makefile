@@ -1,0 +1,96 @@
+# smallapps — build, run, test, bench.
+#   make            build ./smallapps
+#   make run        build and serve apps/ on 127.0.0.1:8080 (data in ./data)
+#   make test       unit + HTTP tests, then the same suite under ASan+UBSan
+#   make bench      load test against the baseline (needs wrk)
+#   make asan       sanitizer build in build-asan/
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium
+DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
+            libargon2-dev libsodium-dev libcmocka-dev python3 wrk
+
+CFLAGS  ?= -O2 -g
+WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Werror
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS) -Iengine $(CFLAGS) -MMD -MP
+LIBS       = $(PKG_LIBS) -lpthread -lm
+
+SRCS      := $(wildcard engine/*.c)
+OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o)
+LIB_OBJS  := $(filter-out $(BUILD)/engine/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test test-fast unit http asan bench clean
+all: deps smallapps
+
+# The dependency step: install what is missing when root, otherwise say how.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+smallapps: $(BUILD)/smallapps
+	@ln -sf $(BUILD)/smallapps smallapps
+
+$(BUILD)/smallapps: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/engine/%.o: engine/%.c | $(BUILD)/engine
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+
+$(BUILD)/engine $(BUILD)/tests:
+	@mkdir -p $@
+
+run: all
+	@mkdir -p data
+	./$(BUILD)/smallapps demo --apps apps --data data
+	./$(BUILD)/smallapps serve --apps apps --data data --listen 127.0.0.1:8080
+
+unit: deps $(BUILD)/smallapps $(UNIT_BINS)
+http: deps $(BUILD)/smallapps
+
+# Runs the whole suite on the normal build, then again under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory unit BUILD=build
+	@$(MAKE) --no-print-directory unit BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
+	@tests/run.sh build build-asan
+
+# The suite once, on the normal build only (quick local loop).
+test-fast: deps
+	@$(MAKE) --no-print-directory unit BUILD=build
+	@tests/run.sh build
+
+asan:
+	@$(MAKE) --no-print-directory unit BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
+
+bench: all
+	@$(MAKE) --no-print-directory $(BUILD)/baseline
+	@bench/run.sh $(BUILD)
+
+$(BUILD)/baseline: bench/baseline.c | $(BUILD)/engine
+	$(CC) $(WARN) -D_GNU_SOURCE -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lpthread
+
+clean:
+	rm -rf build build-asan smallapps
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

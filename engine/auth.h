@@ -1,0 +1,94 @@
+/*
+ * auth — people and their rights: data/system.db (SPEC 5, 8, 11).
+ *
+ * Owns users (passwords hashed with argon2id via libargon2), per-app role grants,
+ * global admins, sessions and API tokens (both stored as SHA-256 of the secret, so
+ * a copy of the database does not open any door), the audit log, and the login
+ * throttle (in memory, per address and per login, sliding minute).
+ *
+ * Thread-safety: every function may be called from any thread. Reads use a small
+ * pool of connections; writes are serialised by a mutex (they are rare: logins,
+ * grants, audit lines). Secrets never reach the log.
+ */
+#ifndef SMALLAPPS_AUTH_H
+#define SMALLAPPS_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define AUTH_ERR_LEN 256
+#define AUTH_TOKEN_LEN 68         /* "sa_" + 64 hex + NUL, fits both kinds */
+
+enum {
+	AUTH_OK = 0,
+	AUTH_ERROR = -1,
+	AUTH_NOTFOUND = -2,
+	AUTH_DENIED = -3,         /* wrong password, expired session, bad token */
+	AUTH_EXISTS = -4,
+	AUTH_INVALID = -5         /* bad login syntax, unknown app:role format ... */
+};
+
+typedef struct auth auth;
+
+typedef struct auth_user {
+	int64_t id;
+	char *login;
+	char *name;
+	char *email;
+	bool admin;
+} auth_user;
+
+void auth_user_clear(auth_user *u);
+
+/* Opens or creates data_dir/system.db (WAL, synchronous=FULL). */
+auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN]);
+void auth_close(auth *a);
+
+/* login: [a-z0-9][a-z0-9._-]{0,63}. password may be NULL (account without password login). */
+int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
+                  const char *password, char err[AUTH_ERR_LEN]);
+int auth_user_set_password(auth *a, const char *login, const char *password);
+int auth_user_get(auth *a, const char *login, auth_user *out);
+int auth_admin_count(auth *a, int64_t *out);
+/* Calls fn for each user in login order with its grants as "app:role" strings. */
+int auth_user_list(auth *a, void (*fn)(void *arg, const auth_user *u, const char *const *grants,
+                                      size_t ngrants), void *arg);
+
+int auth_grant(auth *a, const char *login, const char *app, const char *role, const char *actor);
+int auth_revoke(auth *a, const char *login, const char *app, const char *role, const char *actor);
+/* Roles granted to login in app (admin not included). *out: array of strings, free with auth_roles_free. */
+int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t *n);
+void auth_roles_free(char **v, size_t n);
+
+/* AUTH_OK and fills *out (may be NULL), or AUTH_DENIED for unknown login / wrong password (same time). */
+int auth_check_password(auth *a, const char *login, const char *password, auth_user *out);
+
+/* Login throttle: at most AUTH_MAX_PER_ADDR failures per minute per address, AUTH_MAX_PER_LOGIN per login. */
+#define AUTH_MAX_PER_ADDR 20
+#define AUTH_MAX_PER_LOGIN 5
+bool auth_throttle_allow(auth *a, const char *addr, const char *login, time_t now);
+void auth_throttle_fail(auth *a, const char *addr, const char *login, time_t now);
+void auth_throttle_reset(auth *a, const char *login);
+
+/* Sessions: 12 h idle timeout, 7 days at most. token and csrf are 64 hex chars. */
+int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_TOKEN_LEN],
+                        char csrf[AUTH_TOKEN_LEN]);
+int auth_session_lookup(auth *a, const char *token, time_t now, auth_user *out,
+                        char csrf[AUTH_TOKEN_LEN]);
+int auth_session_delete(auth *a, const char *token);
+
+/* API tokens: "sa_" + 64 hex. The secret is shown once; only its hash is stored. */
+int auth_token_create(auth *a, const char *login, const char *label, char token[AUTH_TOKEN_LEN]);
+int auth_token_lookup(auth *a, const char *token, auth_user *out);
+
+/* Audit log (SPEC 11). Never pass a secret in detail. */
+void auth_audit(auth *a, const char *actor, const char *action, const char *target,
+                const char *detail);
+/* Calls fn for the most recent `limit` audit lines, newest first. */
+int auth_audit_list(auth *a, int limit, void (*fn)(void *arg, const char *at, const char *actor,
+                                                   const char *action, const char *target,
+                                                   const char *detail), void *arg);
+
+#endif

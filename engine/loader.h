@@ -1,0 +1,31 @@
+/*
+ * loader — app definitions from Lua tables to checked C structures (SPEC 4, 9).
+ *
+ * loader_load runs apps/<id>/app.lua in a fresh sandbox, converts every key (unknown
+ * keys, wrong types and misspellings are diagnosed with "did you mean"), resolves
+ * references (fields named by visible_if/required_if/list, states, roles), checks
+ * the workflow graph (SPEC 4.5) and returns an immutable def_app. It reports every
+ * problem it can find, not just the first. Thread-safe (no shared state).
+ */
+#ifndef SMALLAPPS_LOADER_H
+#define SMALLAPPS_LOADER_H
+
+#include "def.h"
+#include "diag.h"
+#include "sandbox.h"
+
+/*
+ * Loads the app in `dir` (its id is the folder name). Returns the definition, or
+ * NULL when any error was found; every problem is appended to `d`. `lim` may be
+ * NULL for the defaults.
+ */
+def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim,
+                     diags *d);
+
+/* True when name is a valid app id ([a-z][a-z0-9-]{0,39}). */
+bool loader_valid_app_id(const char *name);
+
+/* Content hash (hex sha256) of the app folder: app.lua, lib/, in a stable order. */
+int loader_hash_dir(const char *dir, char out[65]);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * render — the HTML pages (SPEC 6): accessible (RGAA 4.1 / WCAG 2.1 AA), French
+ * first, no JavaScript needed.
+ *
+ * Every function appends a whole page to `out`. User text only ever goes through
+ * buf_html (escaping by construction); the engine's own literals are the only raw
+ * text. Render decides nothing about rights: callers pass what the user may see and
+ * do (masks per column, allowed transitions), computed by access.h. Pure functions
+ * of their arguments; thread-safe.
+ */
+#ifndef SMALLAPPS_RENDER_H
+#define SMALLAPPS_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "def.h"
+#include "record.h"
+#include "store.h"
+#include "validate.h"
+
+/* What every page needs to know about the request. Borrowed strings. */
+typedef struct page {
+	lang lg;
+	const char *path;         /* the request path, for the language switch */
+	const char *user_login;   /* NULL: anonymous */
+	const char *user_name;
+	bool user_admin;
+	const char *csrf;         /* token put in every POST form (logout included) */
+	const char *flash;        /* optional notice shown at the top ("Enregistrement créé.") */
+} page;
+
+/* Portal: the apps and forms this user may use. */
+typedef struct portal_form {
+	const def_form *form;
+	bool can_create;
+	bool can_read;
+} portal_form;
+typedef struct portal_app {
+	const def_app *app;
+	const portal_form *forms;
+	size_t nforms;
+} portal_app;
+void render_portal(buf *out, const page *p, const portal_app *apps, size_t napps);
+
+/* Login form; `error` shown in an alert when not NULL; `next` kept in a hidden field. */
+void render_login(buf *out, const page *p, const char *login, const char *error,
+                  const char *next);
+
+/* App home: forms with their counts per state and overdue. counts[i] has nstates[i] entries. */
+typedef struct home_form {
+	const def_form *form;
+	bool can_create;
+	bool can_read;
+	const store_state_count *counts;
+	size_t ncounts;
+} home_form;
+void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
+                     size_t nforms);
+
+/* Records list. `readable[col]` says which columns the user may see. */
+typedef struct list_view {
+	const def_app *app;
+	const def_form *form;
+	const bool *readable;
+	const store_page *records;
+	int64_t total;            /* count with the same filters */
+	bool can_create;
+	/* The current query, echoed in the filter form and in links. */
+	const char *q;
+	const char *state;
+	bool overdue_only;
+	const char *sort;
+	const store_eq *eq;       /* active field filters */
+	size_t neq;
+	const char *after;        /* cursor of the current page (NULL: first) */
+} list_view;
+void render_list(buf *out, const page *p, const list_view *v);
+
+/* New/edit form. errors may be NULL; values may be NULL (blank form, defaults shown). */
+typedef struct form_view {
+	const def_app *app;
+	const def_form *form;
+	const record *values;     /* what to show in the inputs */
+	const field_errors *errors;
+	const bool *writable;     /* per col: shown as an input; else shown read-only if readable */
+	const bool *readable;     /* per col */
+	bool editing;             /* edit (true) or new (false) */
+	int64_t id;               /* edit: record id */
+	int64_t version;          /* edit: hidden "version" input */
+	const record *theirs;     /* 409: the stored version, shown beside the user's values */
+	const char *action;       /* form action URL */
+} form_view;
+void render_form(buf *out, const page *p, const form_view *v);
+
+/* Record page. */
+typedef struct record_view {
+	const def_app *app;
+	const def_form *form;
+	const record *rec;
+	const bool *readable;
+	bool can_edit;
+	bool can_delete;
+	const def_transition *const *transitions;  /* those this user may trigger now */
+	size_t ntransitions;
+	const store_history_line *history;         /* already filtered for this reader */
+	size_t nhistory;
+} record_view;
+void render_record(buf *out, const page *p, const record_view *v);
+
+/* Error page: 400/403/404/409/413/422/429/500 with a French (or English) message. */
+void render_error(buf *out, const page *p, int status, const char *message,
+                  const char *request_id);
+
+/* The stylesheet served at /static/style.css. */
+const char *render_stylesheet(void);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * sandbox — the only door between the engine and Lua 5.4.
+ *
+ * A sandbox is one lua_State with an allowlisted environment (SPEC 9): base
+ * functions without dofile/loadfile/load of binary chunks/collectgarbage, string,
+ * table, math (random from the engine), utf8, os.time/date/clock (engine clock),
+ * `require` limited to stdlib-lua/ and the app's lib/, text chunks only. Every call
+ * into app code runs under an instruction budget that pcall inside app code cannot
+ * swallow, and the state has a memory cap enforced by its allocator.
+ *
+ * Ownership: a sandbox belongs to one thread. Worker threads open one per app
+ * version they serve (sandbox_open re-runs app.lua, so hook ids match the def).
+ * Nothing here keeps malloc'ed memory across a call that may raise a Lua error.
+ *
+ * All functions return 0 on success, -1 on error with `err` holding a message such
+ * as `apps/vaccins/app.lua:42: attempt to index a nil value (budget: ...)`.
+ */
+#ifndef SMALLAPPS_SANDBOX_H
+#define SMALLAPPS_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "def.h"
+#include "record.h"
+
+#define SANDBOX_ERR 512
+
+/* Limits; defaults come from sandbox_default_limits(). */
+typedef struct sandbox_limits {
+	size_t mem_bytes;         /* cap of the state's heap (default 64 MiB) */
+	long load_instructions;   /* budget to run app.lua (default 50 M) */
+	long call_instructions;   /* budget per hook call (default 10 M) */
+	long fail_alloc_after;    /* tests: the Nth allocation fails; 0 = never */
+} sandbox_limits;
+
+sandbox_limits sandbox_default_limits(void);
+
+/* The person acting, as hooks see it in ctx.user (NULL for anonymous). Borrowed. */
+typedef struct hook_user {
+	const char *login;
+	const char *name;
+	const char *email;
+	const char *const *roles;
+	size_t nroles;
+} hook_user;
+
+/* What ctx offers to a hook call. Callbacks may be NULL (then the ctx function raises). */
+typedef struct hook_env {
+	const def_form *form;
+	const hook_user *user;
+	time_t now;
+	/* ctx.count(form_id, filter): filter is a JSON object field -> value (may be NULL). */
+	int (*count)(void *arg, const char *form_id, json_t *filter, int64_t *out,
+	             char err[SANDBOX_ERR]);
+	void *count_arg;
+	/* ctx.notify{to=, subject=, body=}: only during actions. */
+	int (*notify)(void *arg, const char *to, const char *subject, const char *body);
+	void *notify_arg;
+	/* ctx.log(message) and print(): to the engine log, tagged with the app. */
+	void (*log)(void *arg, const char *message);
+	void *log_arg;
+} hook_env;
+
+typedef struct sandbox sandbox;
+
+/*
+ * Runs dir/app.lua in a new state and leaves the returned table for the loader
+ * (sandbox_definition). Used by loader_load; errors carry file:line.
+ */
+sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
+                     char err[SANDBOX_ERR]);
+/* Opens a state ready to call the hooks of an already loaded definition. */
+sandbox *sandbox_open(const def_app *app, const char *stdlib_dir, char err[SANDBOX_ERR]);
+void sandbox_close(sandbox *sb);
+const def_app *sandbox_app(const sandbox *sb);  /* NULL for states made by sandbox_new */
+
+/* Hooks. `r` is read as the record table (SPEC 4.4); see each for what is written back. */
+int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env,
+                     field_errors *out, char err[SANDBOX_ERR]);
+/* The returned Lua value converted to the field's stored form (wrong type: error). */
+int sandbox_compute(sandbox *sb, int hook, const def_field *fd, const record *r,
+                    const hook_env *env, value *out, char err[SANDBOX_ERR]);
+/* on_create and action: field values the function set on the table are written back to r. */
+int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char err[SANDBOX_ERR]);
+/* guard: *ok false with the reason (or a default) when the function returns false. */
+int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
+                  char reason[SANDBOX_ERR], char err[SANDBOX_ERR]);
+
+#endif

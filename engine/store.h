@@ -1,0 +1,145 @@
+/*
+ * store — the only module that speaks SQL to app databases (SPEC 3, 4.8, 10).
+ *
+ * One `store` per app database (data/apps/<id>.db): a table per form (a column per
+ * data field plus system columns), a history table, and a schema table remembering
+ * each column's declared field type. WAL mode, synchronous=FULL.
+ *
+ * Writes go through one writer thread per database, with group commit: jobs queued
+ * by store_submit run one after another inside a single transaction, each in its own
+ * savepoint (a failing job rolls back alone), then one COMMIT (one fsync) makes the
+ * whole group durable and only then are the jobs' `done` callbacks called. So a
+ * request answered after `done` is on disk, and many requests share one fsync.
+ *
+ * Reads use a pool of read-only connections (WAL readers never block the writer).
+ * Prepared statements are cached per connection. Identifiers come only from checked
+ * definition names, always quoted; values are always bound.
+ *
+ * Thread-safety: every function may be called from any thread, except store_tx_*
+ * which are valid only inside an apply callback on the writer thread.
+ */
+#ifndef SMALLAPPS_STORE_H
+#define SMALLAPPS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "def.h"
+#include "record.h"
+
+#define STORE_ERR_LEN 512
+
+enum {
+	STORE_OK = 0,
+	STORE_ERROR = -1,         /* SQLite or I/O failure: a 500 */
+	STORE_NOTFOUND = -2,
+	STORE_CONFLICT = -3,      /* stale version */
+	STORE_BADQUERY = -4,      /* malformed cursor, unknown sort field: a 400 */
+	STORE_REFUSED = -5        /* migration refused (incompatible change) */
+};
+
+typedef struct store store;
+
+/* Opens or creates the database at path and starts its writer thread. NULL + err on failure. */
+store *store_open(const char *path, char err[STORE_ERR_LEN]);
+/* Finishes queued writes, stops the writer, closes every connection. NULL is fine. */
+void store_close(store *s);
+
+/*
+ * Brings the schema in line with `app` in one transaction: creates tables, adds
+ * columns for new fields, renames columns for renamed_from, keeps removed columns,
+ * refuses (STORE_REFUSED + err) type changes that could lose or reinterpret data,
+ * and removed states still holding records unless workflow.state_moves maps them
+ * (then moves them with a history line by "system" each). `now` stamps those lines.
+ */
+int store_migrate(store *s, const def_app *app, time_t now, char err[STORE_ERR_LEN]);
+
+/* Who may read what: the compiled read rule (SPEC 5), one predicate for every query. */
+typedef struct store_scope {
+	bool none;                /* no read right at all: every query is empty */
+	const char *owner;        /* non-NULL: only records created_by == owner */
+} store_scope;
+
+int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
+              record *out);
+
+typedef struct store_eq {
+	int col;                  /* data column */
+	const char *value;        /* canonical text (validate_matches form); multichoice: contains */
+} store_eq;
+
+typedef struct store_query {
+	store_scope scope;
+	const char *state;        /* NULL: any */
+	const store_eq *eq;
+	size_t neq;
+	const char *q;            /* text search over form->list.search, NULL: none */
+	bool overdue_only;
+	time_t now;               /* for overdue */
+	const char *sort;         /* "name" or "-name": a data column or id/created_at/updated_at/state; NULL: list.sort */
+	int limit;                /* 1..500 */
+	const char *after;        /* opaque cursor from a previous page, NULL: first page */
+} store_query;
+
+typedef struct store_page {
+	record *v;
+	size_t n;
+	char *next;               /* cursor of the next page or NULL; owned */
+} store_page;
+
+int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
+               char err[STORE_ERR_LEN]);
+void store_page_free(store_page *p);
+/* Count with the same predicate as store_list (limit/after/sort ignored). */
+int store_count(store *s, const def_form *f, const store_query *q, int64_t *out);
+
+/* Per-state counts for the app home: total and overdue per state id. */
+typedef struct store_state_count {
+	const char *state;        /* borrowed from the definition; NULL for forms without workflow */
+	int64_t total;
+	int64_t overdue;
+} store_state_count;
+/* out has room for max(1, nstates) entries; returns the number filled, or < 0. */
+int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
+                       store_state_count *out);
+
+typedef struct store_history_line {
+	int64_t id;
+	char *at, *actor, *action;        /* action: create, update, transition, delete, move */
+	char *from_state, *to_state, *transition, *comment;
+	json_t *changes;                  /* {"field": [old, new]} in API value form; owned */
+} store_history_line;
+
+int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
+                  size_t *n);
+void store_history_free(store_history_line *v, size_t n);
+
+/* ---- writes (group commit) ---- */
+
+typedef struct store_tx store_tx;
+/* Runs on the writer thread inside a savepoint; return STORE_OK or an error code. */
+typedef int (*store_apply_fn)(store_tx *tx, void *arg);
+/* Runs on the writer thread once the group is durable (rc from apply, or STORE_ERROR). */
+typedef void (*store_done_fn)(void *arg, int rc);
+
+void store_submit(store *s, store_apply_fn apply, store_done_fn done, void *arg);
+/* Submits and waits; returns apply's rc (or STORE_ERROR when the commit failed). */
+int store_write_sync(store *s, store_apply_fn apply, void *arg);
+
+/* Inside apply only. The caller fills r (created_* / updated_* / state / def_hash). */
+int store_tx_insert(store_tx *tx, const def_form *f, record *r);          /* sets r->id, version 1 */
+/* STORE_NOTFOUND, STORE_CONFLICT when the row's version != expect; bumps r->version. */
+int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_version);
+int store_tx_delete(store_tx *tx, const def_form *f, int64_t id);
+int store_tx_get(store_tx *tx, const def_form *f, int64_t id, record *out);
+int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
+                     const char *actor, const char *action, const char *from_state,
+                     const char *to_state, const char *transition, const char *comment,
+                     json_t *changes /* borrowed, may be NULL */);
+/* Raw handle for later modules (outbox); valid inside apply only. */
+struct sqlite3 *store_tx_db(store_tx *tx);
+
+#endif

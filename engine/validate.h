@@ -1,0 +1,89 @@
+/*
+ * validate — field values: parsing input, checking rules, formatting output.
+ *
+ * One implementation for every door: HTML forms give strings, the JSON API gives
+ * jansson values; both end up as a `value` (record.h) checked by validate_check.
+ * Messages are short sentences in the requested language, written into a caller
+ * buffer of VALIDATE_MSG bytes. No function here allocates except where said.
+ * Pure functions of their inputs (the date bounds take "today" as a parameter);
+ * thread-safe.
+ */
+#ifndef SMALLAPPS_VALIDATE_H
+#define SMALLAPPS_VALIDATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "def.h"
+#include "record.h"
+
+#define VALIDATE_MSG 256
+
+typedef enum { LANG_FR, LANG_EN } lang;
+
+/*
+ * HTML form input. `in` are the submitted strings for this field (0 for an absent
+ * field, several for multichoice checkboxes). A boolean is true when any submitted
+ * value is non-empty and not "0"/"false"/"off". Blank text gives VAL_NULL.
+ * Accepts French forms: "12,5", "1 234,56 €", "01 23 45 67 89", "23/11/2026".
+ * Returns 0, or -1 with msg set (e.g. "Saisissez un nombre entier.").
+ */
+int validate_parse_form(const def_field *f, const char *const *in, size_t nin,
+                        value *out, lang lg, char msg[VALIDATE_MSG]);
+
+/*
+ * JSON API input (SPEC 7 value forms). null gives VAL_NULL. Wrong JSON types are
+ * errors ("doit être un nombre entier"). money accepts "1234.50", "1 234,50" or a number.
+ */
+int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
+                        char msg[VALIDATE_MSG]);
+
+/*
+ * Rules of the type and of the field's keys: lengths (in code points), pattern,
+ * ranges, date bounds (relative to today_days, days since epoch), options, the
+ * syntax/check digits of email, phone, postal code, SIRET/SIREN (Luhn), IBAN
+ * (mod 97), URL. Does not check `required` (the pipeline does, with visibility).
+ * Also normalises: phone -> E.164 "+33123456789", IBAN -> upper case without spaces,
+ * SIRET/SIREN -> digits only, email -> trimmed. Returns 0 or -1 with msg.
+ */
+int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
+                   char msg[VALIDATE_MSG]);
+
+/* Message for a missing required value ("Ce champ est obligatoire."). */
+const char *validate_required_msg(lang lg);
+
+/* The API form of a value (SPEC 7); new reference; json_null() for VAL_NULL. */
+json_t *validate_to_json(const def_field *f, const value *v);
+
+/*
+ * Human display, unescaped, appended to out: "1 234,56 €", "23/11/2026", option
+ * labels, "Oui"/"Non", "+33 1 23 45 67 89" shown as "01 23 45 67 89". Nothing for NULL.
+ */
+void validate_display(const def_field *f, const value *v, lang lg, buf *out);
+
+/* The text to put back into an <input value> or <textarea>: "1234,56", "2026-11-23", ... */
+void validate_input_text(const def_field *f, const value *v, buf *out);
+
+/*
+ * Canonical text used by visible_if/required_if comparisons: "true"/"false",
+ * decimal integers, choice values; for multichoice, whether `want` is one of the
+ * chosen values. Returns whether v matches want.
+ */
+bool validate_matches(const def_field *f, const value *v, const char *want);
+
+/* Individual French rules, exposed for tests and for stdlib-lua (smallapps.fr). */
+bool validate_luhn(const char *digits);
+bool validate_siret(const char *s);                 /* 14 digits + Luhn (La Poste exception) */
+bool validate_siren(const char *s);                 /* 9 digits + Luhn */
+bool validate_iban(const char *s);                  /* spaces allowed, mod 97 == 1 */
+/* French phone to E.164 in out (size >= 16); false when not a French number. */
+bool validate_phone_fr(const char *s, char out[16]);
+bool validate_email(const char *s);
+bool validate_url(const char *s);
+bool validate_postal_code(const char *s);
+/* Resolves "today", "today+N", "today-N" or a date into days; false when malformed. */
+bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days);
+
+#endif
