@@ -49,6 +49,7 @@ void auth_close(auth *a);
 /* login: [a-z0-9][a-z0-9._-]{0,63}. password may be NULL (account without password login). */
 int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
                   const char *password, char err[AUTH_ERR_LEN]);
+/* NULL password removes password login. Closes every open session of the user. */
 int auth_user_set_password(auth *a, const char *login, const char *password);
 int auth_user_get(auth *a, const char *login, auth_user *out);
 int auth_admin_count(auth *a, int64_t *out);
@@ -56,6 +57,7 @@ int auth_admin_count(auth *a, int64_t *out);
 int auth_user_list(auth *a, void (*fn)(void *arg, const auth_user *u, const char *const *grants,
                                       size_t ngrants), void *arg);
 
+/* Granting a held role is AUTH_OK (no audit line); revoking one not held is AUTH_NOTFOUND. */
 int auth_grant(auth *a, const char *login, const char *app, const char *role, const char *actor);
 int auth_revoke(auth *a, const char *login, const char *app, const char *role, const char *actor);
 /* Roles granted to login in app (admin not included). *out: array of strings, free with auth_roles_free. */
@@ -71,6 +73,8 @@ int auth_check_password(auth *a, const char *login, const char *password, auth_u
 bool auth_throttle_allow(auth *a, const char *addr, const char *login, time_t now);
 void auth_throttle_fail(auth *a, const char *addr, const char *login, time_t now);
 void auth_throttle_reset(auth *a, const char *login);
+/* Entries the throttle tracks now (addresses + logins) and its fixed capacity (for tests, /metrics). */
+size_t auth_throttle_entries(auth *a, size_t *capacity);
 
 /* Sessions: 12 h idle timeout, 7 days at most. token and csrf are 64 hex chars. */
 int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_TOKEN_LEN],

@@ -29,10 +29,14 @@ typedef struct diags {
 void diags_add(diags *d, const char *file, int line, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 void diags_free(diags *d);
-/* "file:line: message" when line > 0 and where is empty; "file: where : message" otherwise. */
+/*
+ * "file[:line]: [where: ]message": the line only when known, the where only when
+ * not empty, e.g. `apps/x/app.lua:3: unexpected symbol near 'x'` or
+ * `apps/x/app.lua: forms[1] "commande" > fields[2] "doses": clé inconnue "lable" ...`.
+ */
 void diag_format(const diag *g, char *out, size_t n);
 void diags_print(const diags *d, FILE *f);
-json_t *diags_json(const diags *d);   /* [{file, line, where, message}], new reference */
+json_t *diags_json(const diags *d);   /* [{file, line, where, message, text}], new reference */
 
 /*
  * "did you mean" helper: the candidate closest to `word` (edit distance <= 2, or

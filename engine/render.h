@@ -109,6 +109,25 @@ typedef struct record_view {
 } record_view;
 void render_record(buf *out, const page *p, const record_view *v);
 
+/*
+ * The transition's small form (GET/POST /a/<app>/<form>/<id>/do/<t>) for transitions
+ * with fields or a comment: the transition's fields as inputs, then a "_comment"
+ * textarea when t->comment != COMMENT_NONE. Posts _csrf, version (rec->version), the
+ * fields by name and "_comment". Errors are keyed by field name, "_comment" for the
+ * comment and "_" for the whole form.
+ */
+typedef struct transition_view {
+	const def_app *app;
+	const def_form *form;
+	const record *rec;                /* the record as stored (id, version, values) */
+	const def_transition *transition;
+	const record *values;             /* submitted values to echo; NULL: rec's */
+	const char *comment;              /* submitted comment to echo, or NULL */
+	const field_errors *errors;       /* may be NULL */
+	const char *action;               /* form action URL */
+} transition_view;
+void render_transition(buf *out, const page *p, const transition_view *v);
+
 /* Error page: 400/403/404/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message,
                   const char *request_id);

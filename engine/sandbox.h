@@ -89,4 +89,57 @@ int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char e
 int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
                   char reason[SANDBOX_ERR], char err[SANDBOX_ERR]);
 
+/*
+ * Definition values: the table returned by app.lua, copied out of Lua so the
+ * loader never touches the Lua API. The copy is deterministic: array items in
+ * order, then string keys sorted by strcmp, a table met twice is the same node.
+ * Every function met gets a number in that order (1, 2, ...): it is the hook id
+ * the loader stores in def_app, and sandbox_open numbers the functions of a
+ * re-run of app.lua the same way. Nodes live as long as the sandbox.
+ */
+typedef enum {
+	DV_NIL, DV_BOOL, DV_INT, DV_NUM, DV_STR, DV_TABLE, DV_FUNC, DV_OTHER
+} defval_kind;
+
+typedef struct defval defval;
+
+typedef struct defval_pair {
+	const char *key;
+	const defval *val;
+} defval_pair;
+
+struct defval {
+	defval_kind kind;
+	bool b;                   /* DV_BOOL */
+	int64_t i;                /* DV_INT */
+	double d;                 /* DV_NUM (a float) */
+	const char *s;            /* DV_STR (NUL-terminated copy); DV_OTHER: the Lua type name */
+	size_t len;               /* DV_STR: length in bytes (may hold NULs) */
+	int func;                 /* DV_FUNC: function number, the hook id */
+	int line;                 /* DV_FUNC: line where the function is defined */
+	const defval **items;     /* DV_TABLE: t[1] .. t[nitems] */
+	size_t nitems;
+	const defval_pair *fields; /* DV_TABLE: string keys, sorted */
+	size_t nfields;
+	const char **badkeys;     /* DV_TABLE: other keys as text, e.g. "[0]", "[true]" */
+	size_t nbadkeys;
+	bool busy;                /* internal: being copied (cycle detection) */
+};
+
+/* The definition table of a state made by sandbox_new; NULL otherwise. */
+const defval *sandbox_definition(const sandbox *sb);
+/* Number of functions met in the definition (hook ids run from 1 to this). */
+int sandbox_nfuncs(const sandbox *sb);
+/* Like sandbox_open with explicit limits (NULL: defaults). */
+sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
+                             const sandbox_limits *lim, char err[SANDBOX_ERR]);
+/* Lua traceback of the last failed call ("" when none); borrowed until the next call. */
+const char *sandbox_last_traceback(const sandbox *sb);
+/* Bytes currently allocated by the state. */
+size_t sandbox_mem_used(const sandbox *sb);
+
+/* The messages used when a budget is exceeded (tests look for them). */
+#define SANDBOX_MSG_BUDGET "budget d'instructions dépassé"
+#define SANDBOX_MSG_MEMORY "mémoire dépassée"
+
 #endif

@@ -63,6 +63,7 @@ typedef struct store_scope {
 	const char *owner;        /* non-NULL: only records created_by == owner */
 } store_scope;
 
+/* scope NULL means no restriction (engine-internal reads only); NOTFOUND when out of scope. */
 int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
               record *out);
 
@@ -117,6 +118,14 @@ int store_history(store *s, const def_form *f, int64_t record_id, store_history_
                   size_t *n);
 void store_history_free(store_history_line *v, size_t n);
 
+/*
+ * The `changes` of a history line: {"field": [old, new]} in API value form
+ * (validate_to_json) for every data column whose value differs. before NULL: a
+ * creation (old values null); after NULL: a deletion. New reference, or NULL when
+ * nothing changed. Private fields are included: readers filter them out.
+ */
+json_t *store_changes(const def_form *f, const record *before, const record *after);
+
 /* ---- writes (group commit) ---- */
 
 typedef struct store_tx store_tx;
@@ -125,6 +134,11 @@ typedef int (*store_apply_fn)(store_tx *tx, void *arg);
 /* Runs on the writer thread once the group is durable (rc from apply, or STORE_ERROR). */
 typedef void (*store_done_fn)(void *arg, int rc);
 
+/*
+ * After store_close has begun, done(arg, STORE_ERROR) is called at once, on the
+ * caller's thread. apply and done must not call store_write_sync (the writer would
+ * wait for itself; it is refused with STORE_ERROR).
+ */
 void store_submit(store *s, store_apply_fn apply, store_done_fn done, void *arg);
 /* Submits and waits; returns apply's rc (or STORE_ERROR when the commit failed). */
 int store_write_sync(store *s, store_apply_fn apply, void *arg);
@@ -141,5 +155,13 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
                      json_t *changes /* borrowed, may be NULL */);
 /* Raw handle for later modules (outbox); valid inside apply only. */
 struct sqlite3 *store_tx_db(store_tx *tx);
+
+/* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
+typedef struct store_stats {
+	uint64_t groups;          /* transactions committed or attempted */
+	uint64_t jobs;            /* jobs run */
+	uint64_t failed_groups;   /* groups whose COMMIT (or BEGIN) failed: every job got STORE_ERROR */
+} store_stats;
+void store_get_stats(store *s, store_stats *out);
 
 #endif

@@ -1,0 +1,527 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: load scenarios against a real server, beside a baseline.
+#
+# Usage: bench/run.sh [BUILD_DIR]      (default: build; needs BUILD_DIR/smallapps and
+#                                       BUILD_DIR/baseline, which `make bench` builds)
+#
+# Starts a throw-away installation (data in a `mktemp -d` folder, the repository's apps/),
+# a bench user with role centre in vaccins, a session and an API token, then runs wrk on
+# 127.0.0.1 against, in this order:
+#   0 baseline     bench/baseline.c answering a fixed page as big as the form page
+#   1 form_get     GET  /a/vaccins/commande/new                 (logged in)
+#   4 record_get   GET  /a/vaccins/commande/<id>                (logged in)
+#   5 list_api     GET  /api/v1/apps/vaccins/commande/records?limit=50   (Bearer token)
+#   5 list_html    GET  /a/vaccins/commande/                    (logged in)
+#   2 form_post    POST /a/vaccins/commande/new  urlencoded, _csrf + fields -> 303
+#   3 api_post     POST /api/v1/apps/vaccins/commande/records  JSON -> 201
+# Reads run before the creates, on the ~BENCH_RECORDS records made at set-up, so every run
+# reads the same data. Every scenario is first tried once with curl and must give the
+# expected status, so a broken request is reported as such and not measured as a fast 4xx.
+#
+# Environment:
+#   BENCH_DURATION     seconds per scenario (default 10; "10s" is accepted)
+#   BENCH_CONNECTIONS  wrk connections (default 32)
+#   BENCH_THREADS      wrk threads (default 2)
+#   BENCH_RECORDS      records created at set-up for the list scenarios (default 100)
+#   BENCH_SCENARIOS    which scenarios, by name, space-separated (default: all of them)
+#   BENCH_TMPDIR       where the throw-away data folder goes (default: $TMPDIR or /tmp);
+#                      put it on the disk you deploy on: on tmpfs an fsync costs nothing
+#   BENCH_OUT          where results.txt and the raw wrk outputs go (default BUILD_DIR/bench)
+#   BENCH_PAGE_SIZE    baseline page size when the engine is not run (default 8192)
+#   BENCH_APPS         the apps folder to serve (default: the repository's apps/)
+#   BENCH_STRICT=1     exit 1 when a target is missed (default: report only)
+# Exit status: 0 when every scenario ran without errors (and, with BENCH_STRICT=1, every
+# target was met); 1 on a set-up failure or a scenario with failed requests.
+#
+# Everything is bounded: each wait has a count and a time limit, wrk runs under timeout(1),
+# and the server and baseline are stopped (SIGTERM, then SIGKILL) and the data folder
+# removed on every exit path.
+
+set -eu -o pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BIN=$BUILD/smallapps
+BASELINE=$BUILD/baseline
+APPS=${BENCH_APPS:-$ROOT/apps}
+SCRIPT=$ROOT/bench/scenario.lua
+
+DURATION=${BENCH_DURATION:-10}
+DURATION=${DURATION%s}
+CONNS=${BENCH_CONNECTIONS:-32}
+WRK_THREADS=${BENCH_THREADS:-2}
+NRECORDS=${BENCH_RECORDS:-100}
+ALL_SCENARIOS="baseline form_get record_get list_api list_html form_post api_post"
+SCENARIOS=${BENCH_SCENARIOS:-$ALL_SCENARIOS}
+OUT=${BENCH_OUT:-$BUILD/bench}
+STRICT=${BENCH_STRICT:-0}
+
+APP=vaccins
+FORM=commande
+PASSWORD=bench-password-0123456789
+ADMIN_PASSWORD=bench-admin-0123456789
+
+# Targets (issue point 10).
+TARGET_FORM_RATIO=0.30   # GET form page >= 30% of the baseline's req/s
+TARGET_CREATE_RPS=5000   # durable creates per second, form POST and JSON
+TARGET_P99_MS=20         # p99 latency, every scenario
+
+die() {
+	echo "bench: $*" >&2
+	if [ -n "${SERVER_LOG:-}" ] && [ -s "$SERVER_LOG" ]; then
+		echo "--- last lines of the server log ($SERVER_LOG) ---" >&2
+		tail -n 20 "$SERVER_LOG" >&2 || true
+	fi
+	exit 1
+}
+
+is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+for v in DURATION CONNS WRK_THREADS NRECORDS; do
+	is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"
+done
+[ "$DURATION" -ge 1 ] && [ "$DURATION" -le 3600 ] || die "BENCH_DURATION must be 1..3600 seconds"
+[ "$NRECORDS" -le 100000 ] || die "BENCH_RECORDS must be <= 100000"
+[ "$CONNS" -ge "$WRK_THREADS" ] && [ "$WRK_THREADS" -ge 1 ] || die "need 1 <= BENCH_THREADS <= BENCH_CONNECTIONS"
+for s in $SCENARIOS; do
+	case " $ALL_SCENARIOS " in *" $s "*) ;; *) die "unknown scenario '$s' (known: $ALL_SCENARIOS)" ;; esac
+done
+for tool in wrk curl python3 timeout; do
+	command -v "$tool" >/dev/null || die "$tool not found (apt-get install wrk curl python3 coreutils)"
+done
+[ -x "$BASELINE" ] || die "$BASELINE missing: run 'make bench' (or 'make $BUILD/baseline')"
+
+wants() { case " $SCENARIOS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+ENGINE=0
+for s in $SCENARIOS; do [ "$s" = baseline ] || ENGINE=1; done
+if [ "$ENGINE" = 1 ]; then
+	[ -x "$BIN" ] || die "$BIN missing: run 'make bench'"
+	[ -f "$APPS/$APP/app.lua" ] || die "$APPS/$APP/app.lua missing"
+fi
+
+# ---------------------------------------------------------------- processes and clean-up
+
+TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/smallapps-bench.XXXXXX")
+DATA=$TMP/data
+SERVER_PID=
+BASELINE_PID=
+SERVER_LOG=
+
+# Stops one process we started: SIGTERM, up to 10 s for a graceful stop, then SIGKILL.
+stop_pid() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_pid "$BASELINE_PID"
+	stop_pid "$SERVER_PID"
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$OUT"
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+say() { echo "$@" | tee -a "$RESULTS"; }
+
+# The environment must not redirect the server elsewhere.
+while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep '^SMALLAPPS_' || true)
+export SMALLAPPS_ADMIN_PASSWORD=$ADMIN_PASSWORD
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# http OUTFILE [curl args...]: prints the status code; headers go to OUTFILE.h.
+http() {
+	local out=$1
+	shift
+	curl -sS --max-time 15 -o "$out" -D "$out.h" -w '%{http_code}' "$@" 2>>"$TMP/curl.log" || true
+}
+
+# cookie_from HEADERS NAME: the value of a Set-Cookie NAME=... in a header dump.
+cookie_from() {
+	tr -d '\r' <"$1" | sed -nE "s/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]:[[:space:]]*$2=([^;[:space:]]*).*/\1/p" | tail -n 1
+}
+
+# header_from HEADERS NAME: the value of a response header (last one).
+header_from() {
+	tr -d '\r' <"$1" | awk -v n="$(echo "$2" | tr 'A-Z' 'a-z')" '
+		{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); last = v } }
+		END { if (last != "") print last }'
+}
+
+# csrf_from HTML: the value of the hidden input named _csrf.
+csrf_from() {
+	python3 - "$1" <<'PY'
+import html, re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+for tag in re.findall(r"<input\b[^>]*>", text, re.I):
+    if re.search(r"""\bname\s*=\s*["']?_csrf\b""", tag):
+        m = re.search(r"""\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", tag)
+        if m:
+            print(html.unescape(next(g for g in m.groups() if g is not None)))
+            break
+PY
+}
+
+# wait_http URL PID: up to 20 s for a 200 from URL while PID lives.
+wait_http() {
+	local url=$1 pid=$2 i
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if curl -fsS --max-time 1 -o /dev/null "$url" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- the engine
+
+COOKIE=
+TOKEN=
+RECORD_ID=
+FORM_BODY=$TMP/form.body
+JSON_BODY=$TMP/json.body
+PAGE_SIZE=${BENCH_PAGE_SIZE:-8192}
+
+if [ "$ENGINE" = 1 ]; then
+	mkdir -p "$DATA"
+	SERVER_LOG=$TMP/server.log
+	sa() { timeout 60 "$BIN" "$@"; }
+
+	printf '%s\n' "$PASSWORD" | sa user add bench --name Bench --password-stdin --data "$DATA" \
+		>"$TMP/cli.log" 2>&1 || die "'smallapps user add' failed: $(cat "$TMP/cli.log")"
+	sa user grant bench "$APP:centre" --data "$DATA" >"$TMP/cli.log" 2>&1 \
+		|| die "'smallapps user grant' failed: $(cat "$TMP/cli.log")"
+	TOKEN=$(sa token create bench --data "$DATA" 2>"$TMP/cli.log" | tr -d '[:space:]') \
+		|| die "'smallapps token create' failed: $(cat "$TMP/cli.log")"
+	[ -n "$TOKEN" ] || die "'smallapps token create' printed no token"
+
+	# A free port can be taken between the probe and the bind: three tries.
+	for attempt in 1 2 3; do
+		PORT=$(free_port)
+		"$BIN" serve --apps "$APPS" --data "$DATA" --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 &
+		SERVER_PID=$!
+		if wait_http "http://127.0.0.1:$PORT/healthz" "$SERVER_PID"; then
+			break
+		fi
+		stop_pid "$SERVER_PID"
+		SERVER_PID=
+		[ "$attempt" -lt 3 ] || die "the server did not answer /healthz on 127.0.0.1:$PORT"
+	done
+	BASE=http://127.0.0.1:$PORT
+
+	# Log in as a browser does: the login page sets sa_csrf and carries _csrf.
+	code=$(http "$TMP/login.html" "$BASE/login")
+	[ "$code" = 200 ] || die "GET /login answered $code"
+	csrf_cookie=$(cookie_from "$TMP/login.html.h" sa_csrf)
+	csrf=$(csrf_from "$TMP/login.html")
+	[ -n "$csrf" ] || die "no _csrf hidden input on /login"
+	code=$(http "$TMP/login.out" -X POST ${csrf_cookie:+-H "Cookie: sa_csrf=$csrf_cookie"} \
+		--data-urlencode login=bench --data-urlencode "password=$PASSWORD" \
+		--data-urlencode "_csrf=$csrf" "$BASE/login")
+	[ "$code" = 303 ] || die "POST /login answered $code (expected 303)"
+	session=$(cookie_from "$TMP/login.out.h" sa_session)
+	[ -n "$session" ] || die "POST /login set no sa_session cookie"
+	COOKIE="sa_session=$session${csrf_cookie:+; sa_csrf=$csrf_cookie}"
+
+	# The form page: its size sizes the baseline, its _csrf is the session's token.
+	FORM_URL=$BASE/a/$APP/$FORM/new
+	code=$(http "$TMP/new.html" -H "Cookie: $COOKIE" "$FORM_URL")
+	[ "$code" = 200 ] || die "GET $FORM_URL answered $code"
+	PAGE_SIZE=$(wc -c <"$TMP/new.html" | tr -d ' ')
+	form_csrf=$(csrf_from "$TMP/new.html")
+	[ -n "$form_csrf" ] || die "no _csrf hidden input on the form page"
+
+	# A valid commande (apps/vaccins/app.lua): every required field, a centre in the Loire
+	# (42), Spikevax in whole vials of 10, no more doses than the declared storage, a
+	# delivery on a working day three weeks ahead (the app refuses weekends, public holidays
+	# and less than two working days), urgent left unchecked so motif_urgence stays hidden.
+	# The same values go through both doors.
+	python3 - "$form_csrf" "$FORM_BODY" "$JSON_BODY" <<'PY'
+import datetime, json, sys, urllib.parse
+csrf, form_path, json_path = sys.argv[1:4]
+
+def easter(y):
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l) // 433
+    month = (h + l - 7 * m + 90) // 25
+    return datetime.date(y, month, (h + l - 7 * m + 33 * month + 19) % 32)
+
+def holiday(d):
+    e = easter(d.year)
+    movable = {e + datetime.timedelta(days=n) for n in (1, 39, 50)}
+    return (d.month, d.day) in {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)} \
+        or d in movable
+
+day = datetime.date.today() + datetime.timedelta(days=21)
+while day.weekday() >= 5 or holiday(day):
+    day += datetime.timedelta(days=1)
+
+fields = {
+    "centre": "Centre de vaccination de Saint-Étienne Centre-Deux",
+    "type_centre": "centre",
+    "adresse": "12 rue de la République",
+    "code_postal": "42000",
+    "commune": "Saint-Étienne",
+    "contact_nom": "Camille Martin",
+    "contact_email": "camille.martin@example.org",
+    "contact_telephone": "04 77 12 34 56",
+    "vaccin": "spikevax",
+    "doses": 120,
+    "publics": ["tout_public"],
+    "capacite_stockage": 1000,
+    "date_souhaitee": day.isoformat(),
+    "creneau": "matin",
+}
+pairs = [("_csrf", csrf)]
+for k, v in fields.items():
+    for item in (v if isinstance(v, list) else [v]):
+        pairs.append((k, str(item)))
+with open(form_path, "w") as f:
+    f.write(urllib.parse.urlencode(pairs))
+with open(json_path, "w") as f:
+    json.dump({"fields": fields}, f, ensure_ascii=False)
+with open(json_path + ".flat", "w") as f:
+    json.dump(fields, f, ensure_ascii=False)
+PY
+
+	# One create through the form: it must answer 303 to the new record's page.
+	code=$(http "$TMP/create.out" -X POST -H "Cookie: $COOKIE" \
+		-H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$FORM_BODY" "$FORM_URL")
+	if [ "$code" != 303 ]; then
+		cp "$TMP/create.out" "$OUT/form_post.error.html" 2>/dev/null || true
+		die "POST $FORM_URL answered $code, expected 303 (page kept in $OUT/form_post.error.html)"
+	fi
+	location=$(header_from "$TMP/create.out.h" Location)
+	RECORD_ID=$(printf '%s' "$location" | sed -nE 's#.*/a/'"$APP/$FORM"'/([0-9]+)/?$#\1#p')
+	[ -n "$RECORD_ID" ] || die "the create answered Location '$location', not a record page"
+
+	# The JSON create body is {"fields": {...}} (SPEC 7's record shape); fall back to the
+	# bare fields object if that is what the API takes.
+	API_URL=$BASE/api/v1/apps/$APP/$FORM/records
+	api_create() {
+		http "$TMP/api.out" -X POST -H "Authorization: Bearer $TOKEN" \
+			-H 'Content-Type: application/json' --data-binary "@$1" "$API_URL"
+	}
+	code=$(api_create "$JSON_BODY")
+	if [ "$code" != 201 ]; then
+		first=$code
+		cp "$TMP/api.out" "$TMP/api.first"
+		code=$(api_create "$JSON_BODY.flat")
+		[ "$code" = 201 ] || die "POST $API_URL answered $first ($(head -c 300 "$TMP/api.first")) and, with bare fields, $code"
+		mv "$JSON_BODY.flat" "$JSON_BODY"
+		JSON_SHAPE="bare fields object"
+	else
+		JSON_SHAPE='{"fields": {...}}'
+	fi
+
+	# Records for the list scenarios (two already exist).
+	for i in $(seq 3 "$NRECORDS"); do
+		code=$(api_create "$JSON_BODY")
+		[ "$code" = 201 ] || die "set-up create $i answered $code: $(head -c 300 "$TMP/api.out")"
+	done
+fi
+
+# ---------------------------------------------------------------- scenarios
+
+declare -A RPS P99 ERRS REQS LABEL TARGET
+ORDER=()
+FAILED=0
+MISSED=0
+
+# check NAME EXPECTED_STATUS [curl args...]: one request by curl before measuring.
+check() {
+	local name=$1 expected=$2 code
+	shift 2
+	code=$(http "$TMP/check.out" "$@")
+	if [ "$code" != "$expected" ]; then
+		cp "$TMP/check.out" "$OUT/$name.error" 2>/dev/null || true
+		die "$name: answered $code, expected $expected (body in $OUT/$name.error)"
+	fi
+}
+
+# measure NAME LABEL URL [VAR=VALUE...]: runs wrk with scenario.lua, records the figures.
+measure() {
+	local name=$1 label=$2 url=$3 line raw
+	shift 3
+	raw=$OUT/$name.txt
+	echo "  running $name for ${DURATION}s ..." >&2
+	if ! env BENCH_METHOD= BENCH_BODY_FILE= BENCH_CONTENT_TYPE= BENCH_COOKIE= BENCH_TOKEN= \
+		BENCH_ACCEPT= "$@" timeout $((DURATION + 60)) \
+		wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" --timeout 5s --latency \
+		-s "$SCRIPT" "$url" >"$raw" 2>&1; then
+		die "$name: wrk failed (output in $raw)"
+	fi
+	line=$(grep '^BENCH ' "$raw" | tail -n 1)
+	[ -n "$line" ] || die "$name: no figures in the wrk output ($raw)"
+	field() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	LABEL[$name]=$label
+	RPS[$name]=$(field rps)
+	P99[$name]=$(field p99_ms)
+	REQS[$name]=$(field requests)
+	ERRS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field status) + $(field timeout)))
+	ORDER+=("$name")
+	if [ "${ERRS[$name]}" -gt 0 ]; then
+		FAILED=1
+	fi
+}
+
+if wants baseline; then
+	: >"$TMP/baseline.out"
+	"$BASELINE" --size "$PAGE_SIZE" >"$TMP/baseline.out" 2>&1 &
+	BASELINE_PID=$!
+	for i in $(seq 1 50); do
+		grep -q '^port ' "$TMP/baseline.out" && break
+		kill -0 "$BASELINE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	BPORT=$(sed -n 's/^port //p' "$TMP/baseline.out")
+	[ -n "$BPORT" ] || die "the baseline did not start: $(cat "$TMP/baseline.out")"
+	check baseline 200 "http://127.0.0.1:$BPORT/"
+	measure baseline "fixed $PAGE_SIZE-byte page (bench/baseline.c)" "http://127.0.0.1:$BPORT/"
+	stop_pid "$BASELINE_PID"
+	BASELINE_PID=
+fi
+
+if [ "$ENGINE" = 1 ]; then
+	RECORD_URL=$BASE/a/$APP/$FORM/$RECORD_ID
+	LIST_API_URL="$API_URL?limit=50"
+	LIST_HTML_URL=$BASE/a/$APP/$FORM/
+
+	if wants form_get; then
+		check form_get 200 -H "Cookie: $COOKIE" "$FORM_URL"
+		measure form_get "GET form page (/a/$APP/$FORM/new)" "$FORM_URL" BENCH_COOKIE="$COOKIE"
+	fi
+	if wants record_get; then
+		check record_get 200 -H "Cookie: $COOKIE" "$RECORD_URL"
+		measure record_get "GET record page (/a/$APP/$FORM/<id>)" "$RECORD_URL" BENCH_COOKIE="$COOKIE"
+	fi
+	if wants list_api; then
+		check list_api 200 -H "Authorization: Bearer $TOKEN" "$LIST_API_URL"
+		n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["records"]))' "$TMP/check.out") \
+			|| die "list_api: the answer is not {\"records\": [...]}"
+		expect=$((NRECORDS < 2 ? 2 : NRECORDS < 50 ? NRECORDS : 50))
+		[ "$n" -eq "$expect" ] || die "list_api: $n records in the answer, expected $expect"
+		measure list_api "GET 50 records, JSON (?limit=50)" "$LIST_API_URL" BENCH_TOKEN="$TOKEN"
+	fi
+	if wants list_html; then
+		check list_html 200 -H "Cookie: $COOKIE" "$LIST_HTML_URL"
+		measure list_html "GET records list page (/a/$APP/$FORM/)" "$LIST_HTML_URL" BENCH_COOKIE="$COOKIE"
+	fi
+	if wants form_post; then
+		check form_post 303 -X POST -H "Cookie: $COOKIE" \
+			-H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$FORM_BODY" "$FORM_URL"
+		measure form_post "POST form, create (303)" "$FORM_URL" BENCH_METHOD=POST \
+			BENCH_COOKIE="$COOKIE" BENCH_BODY_FILE="$FORM_BODY" \
+			BENCH_CONTENT_TYPE=application/x-www-form-urlencoded
+	fi
+	if wants api_post; then
+		check api_post 201 -X POST -H "Authorization: Bearer $TOKEN" \
+			-H 'Content-Type: application/json' --data-binary "@$JSON_BODY" "$API_URL"
+		measure api_post "POST JSON create (201)" "$API_URL" BENCH_METHOD=POST \
+			BENCH_TOKEN="$TOKEN" BENCH_BODY_FILE="$JSON_BODY" BENCH_CONTENT_TYPE=application/json
+	fi
+fi
+
+# ---------------------------------------------------------------- report
+
+cores=$(nproc 2>/dev/null || echo '?')
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+fs=$(stat -f -c %T "$TMP" 2>/dev/null || echo '?')
+rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
+dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo '+changes' || true)
+say ""
+say "smallapps bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $rev$dirty"
+say "machine: $cores cores${cpu:+, $cpu}; data folder on $fs"
+say "wrk: $WRK_THREADS threads, $CONNS connections, ${DURATION}s per scenario, 127.0.0.1"
+[ "$ENGINE" = 0 ] || say "engine: $(basename "$BIN") serve, threads = cores; JSON create body: $JSON_SHAPE"
+case $fs in tmpfs | ramfs) say "WARNING: the data folder is in memory: fsync is free, create figures are not durable ones (set BENCH_TMPDIR)" ;; esac
+say ""
+
+fmt() { awk -v x="$1" 'BEGIN { printf "%.0f", x }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+printf '%-12s %-46s %9s %9s %9s %7s  %s\n' scenario what 'req/s' 'p99 ms' 'vs base' errors 'targets' | tee -a "$RESULTS"
+base_rps=${RPS[baseline]:-}
+for name in "${ORDER[@]}"; do
+	rps=${RPS[$name]}
+	p99=${P99[$name]}
+	ratio='-'
+	if [ -n "$base_rps" ] && ge "$base_rps" 1; then
+		ratio=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+	fi
+	verdict=()
+	ok=1
+	if [ "$name" = baseline ]; then
+		verdict=("(reference)")
+	elif lt "$p99" "$TARGET_P99_MS"; then
+		verdict+=("p99<${TARGET_P99_MS}ms ok")
+	else
+		verdict+=("p99<${TARGET_P99_MS}ms MISSED")
+		ok=0
+	fi
+	case $name in
+	form_get)
+		if [ -z "$base_rps" ]; then
+			verdict+=(">=30% of base: no baseline run")
+		elif ge "$rps" "$(awk -v b="$base_rps" -v t="$TARGET_FORM_RATIO" 'BEGIN { print b * t }')"; then
+			verdict+=(">=30% of base ok")
+		else
+			verdict+=(">=30% of base MISSED")
+			ok=0
+		fi
+		;;
+	form_post | api_post)
+		if ge "$rps" "$TARGET_CREATE_RPS"; then
+			verdict+=(">=${TARGET_CREATE_RPS}/s ok")
+		else
+			verdict+=(">=${TARGET_CREATE_RPS}/s MISSED")
+			ok=0
+		fi
+		;;
+	esac
+	if [ "${ERRS[$name]}" -gt 0 ]; then
+		verdict+=("FAILED REQUESTS")
+	fi
+	[ "$ok" = 1 ] || MISSED=$((MISSED + 1))
+	printf '%-12s %-46s %9s %9.2f %9s %7s  %s\n' "$name" "${LABEL[$name]}" "$(fmt "$rps")" "$p99" \
+		"$ratio" "${ERRS[$name]}" "$(IFS=,; echo "${verdict[*]}" | sed 's/,/, /g')" | tee -a "$RESULTS"
+done
+say ""
+say "targets: GET form page >= 30% of the baseline's req/s; creates (form and JSON) >= $TARGET_CREATE_RPS/s, durable;"
+say "         p99 < $TARGET_P99_MS ms everywhere. errors = failed requests (>= 400, timeouts, socket errors)."
+if [ "$MISSED" -gt 0 ]; then
+	say "$MISSED scenario(s) missed a target."
+else
+	say "every target met."
+fi
+say "raw wrk outputs and this table: $OUT/"
+
+[ "$FAILED" = 0 ] || { echo "bench: some requests failed (see the errors column)" >&2; exit 1; }
+if [ "$STRICT" = 1 ] && [ "$MISSED" -gt 0 ]; then
+	exit 1
+fi
+exit 0

@@ -1,0 +1,801 @@
+/*
+ * api — JSON API handlers (see api.h, SPEC 7).
+ *
+ * Hostile input first: bodies must be JSON objects in valid UTF-8 with the right
+ * Content-Type, query parameters are checked one by one (unknown ones are 400, so a
+ * typo never silently widens a result), and every record goes through the same
+ * read scope, column filter and write pipeline as the HTML pages.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+
+static const char *default_message(const char *code, lang lg)
+{
+	static const struct {
+		const char *code, *fr, *en;
+	} m[] = {
+		{"bad_request", "Requête invalide.", "Bad request."},
+		{"unauthenticated", "Authentification requise ou jeton invalide.",
+		 "Authentication required or invalid token."},
+		{"forbidden", "Accès refusé.", "Forbidden."},
+		{"not_found", "Ressource introuvable.", "Not found."},
+		{"method_not_allowed", "Méthode non autorisée.", "Method not allowed."},
+		{"conflict", "Conflit : l'enregistrement a changé entre-temps.",
+		 "Conflict: the record changed meanwhile."},
+		{"too_large", "Contenu trop volumineux.", "Request body too large."},
+		{"unsupported_media_type", "Type de contenu non pris en charge : envoyez application/json.",
+		 "Unsupported media type: send application/json."},
+		{"validation_failed", "Certains champs sont invalides.", "Some fields are invalid."},
+		{"too_many_requests", "Trop de requêtes, réessayez plus tard.",
+		 "Too many requests, try again later."},
+		{"internal", "Erreur interne.", "Internal error."},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+		if (strcmp(m[i].code, code) == 0)
+			return lg == LANG_EN ? m[i].en : m[i].fr;
+	return code;
+}
+
+void api_error(req *r, int status, const char *code, const char *message, json_t *fields)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "code", json_string(code));
+	json_object_set_new(e, "message", json_string(message ? message : default_message(code, r->lg)));
+	if (fields)
+		json_object_set_new(e, "fields", fields);
+	if (status >= 500)
+		json_object_set_new(e, "id", json_string(r->id));
+	json_t *body = json_object();
+	json_object_set_new(body, "error", e);
+	req_json(r, status, body);
+}
+
+static void internal_error(req *r, const char *detail)
+{
+	log_message("error", "id=%s %s", r->id, detail ? detail : "");
+	api_error(r, 500, "internal", NULL, NULL);
+}
+
+json_t *api_record_json(const def_form *f, const record *rec, const actor *who)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(rec->id));
+	json_object_set_new(o, "state", rec->state ? json_string(rec->state) : json_null());
+	json_object_set_new(o, "version", json_integer(rec->version));
+	json_object_set_new(o, "created_at", rec->created_at ? json_string(rec->created_at) : json_null());
+	json_object_set_new(o, "created_by", rec->created_by ? json_string(rec->created_by) : json_null());
+	json_object_set_new(o, "updated_at", rec->updated_at ? json_string(rec->updated_at) : json_null());
+	json_object_set_new(o, "updated_by", rec->updated_by ? json_string(rec->updated_by) : json_null());
+	json_object_set_new(o, "overdue", json_boolean(rec->overdue));
+	json_t *fields = json_object();
+	for (size_t col = 0; col < f->ncols; col++)
+		if (access_can_read_col(f->cols[col], who))
+			json_object_set_new(fields, f->cols[col]->name,
+			                    validate_to_json(f->cols[col], &rec->values[col]));
+	json_object_set_new(o, "fields", fields);
+	return o;
+}
+
+/* ---- descriptions ---- */
+
+static json_t *field_schema(const def_field *fd)
+{
+	json_t *s = json_object();
+	const char *type = "string";
+	switch (fd->type) {
+	case FT_INTEGER: type = "integer"; break;
+	case FT_DECIMAL: type = "number"; break;
+	case FT_BOOLEAN: type = "boolean"; break;
+	case FT_MULTICHOICE: type = "array"; break;
+	case FT_FILE: type = "object"; break;
+	default: break;
+	}
+	json_t *types = json_array();
+	json_array_append_new(types, json_string(type));
+	if (fd->type == FT_MONEY)
+		json_array_append_new(types, json_string("number"));
+	if (!fd->required)
+		json_array_append_new(types, json_string("null"));
+	json_object_set_new(s, "type", types);
+	json_object_set_new(s, "title", json_string(fd->label));
+	if (fd->help)
+		json_object_set_new(s, "description", json_string(fd->help));
+	switch (fd->type) {
+	case FT_TEXT:
+	case FT_TEXTAREA:
+		if (fd->min_length >= 0)
+			json_object_set_new(s, "minLength", json_integer(fd->min_length));
+		if (fd->max_length >= 0)
+			json_object_set_new(s, "maxLength", json_integer(fd->max_length));
+		break;
+	case FT_INTEGER:
+	case FT_DECIMAL:
+		if (fd->has_min)
+			json_object_set_new(s, "minimum", json_real(fd->min));
+		if (fd->has_max)
+			json_object_set_new(s, "maximum", json_real(fd->max));
+		break;
+	case FT_MONEY: json_object_set_new(s, "pattern", json_string("^-?[0-9]+(\\.[0-9]{1,2})?$")); break;
+	case FT_DATE: json_object_set_new(s, "format", json_string("date")); break;
+	case FT_DATETIME: json_object_set_new(s, "format", json_string("date-time")); break;
+	case FT_EMAIL: json_object_set_new(s, "format", json_string("email")); break;
+	case FT_URL: json_object_set_new(s, "format", json_string("uri")); break;
+	case FT_POSTAL_CODE: json_object_set_new(s, "pattern", json_string("^[0-9]{5}$")); break;
+	case FT_SIRET: json_object_set_new(s, "pattern", json_string("^[0-9 ]{14,17}$")); break;
+	case FT_SIREN: json_object_set_new(s, "pattern", json_string("^[0-9 ]{9,11}$")); break;
+	case FT_CHOICE:
+	case FT_MULTICHOICE: {
+		json_t *en = json_array();
+		for (size_t i = 0; i < fd->noptions; i++)
+			json_array_append_new(en, json_string(fd->options[i].value));
+		if (fd->type == FT_CHOICE) {
+			if (!fd->required)
+				json_array_append_new(en, json_null());
+			json_object_set_new(s, "enum", en);
+		} else {
+			json_t *items = json_object();
+			json_object_set_new(items, "type", json_string("string"));
+			json_object_set_new(items, "enum", en);
+			json_object_set_new(s, "items", items);
+			json_object_set_new(s, "uniqueItems", json_true());
+			if (fd->has_min)
+				json_object_set_new(s, "minItems", json_integer((json_int_t)fd->min));
+			if (fd->has_max)
+				json_object_set_new(s, "maxItems", json_integer((json_int_t)fd->max));
+		}
+		break;
+	}
+	default: break;
+	}
+	if (fd->compute || fd->readonly)
+		json_object_set_new(s, "readOnly", json_true());
+	return s;
+}
+
+static json_t *form_schema(const def_form *f, const actor *who)
+{
+	json_t *s = json_object();
+	json_object_set_new(s, "$schema", json_string("https://json-schema.org/draft/2020-12/schema"));
+	json_object_set_new(s, "title", json_string(f->title));
+	json_object_set_new(s, "type", json_string("object"));
+	json_t *props = json_object(), *reqd = json_array();
+	for (size_t i = 0; i < f->nfields; i++) {
+		const def_field *fd = &f->fields[i];
+		if (fd->type == FT_SECTION || !access_can_read_col(fd, who))
+			continue;
+		json_object_set_new(props, fd->name, field_schema(fd));
+		if (fd->required && fd->visible_if.n == 0 && !fd->compute && !fd->readonly)
+			json_array_append_new(reqd, json_string(fd->name));
+	}
+	json_object_set_new(s, "properties", props);
+	json_object_set_new(s, "required", reqd);
+	json_object_set_new(s, "additionalProperties", json_false());
+	return s;
+}
+
+static json_t *strlist_json(const def_strlist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static json_t *field_json(const def_field *fd)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(fd->name));
+	json_object_set_new(o, "type", json_string(def_type_name(fd->type)));
+	json_object_set_new(o, "label", json_string(fd->label));
+	json_object_set_new(o, "required", json_boolean(fd->required));
+	if (fd->help)
+		json_object_set_new(o, "help", json_string(fd->help));
+	if (fd->personal)
+		json_object_set_new(o, "personal", json_true());
+	if (fd->compute || fd->readonly)
+		json_object_set_new(o, "readonly", json_true());
+	if (fd->noptions) {
+		json_t *opts = json_array();
+		for (size_t i = 0; i < fd->noptions; i++) {
+			json_t *op = json_object();
+			json_object_set_new(op, "value", json_string(fd->options[i].value));
+			json_object_set_new(op, "label", json_string(fd->options[i].label));
+			json_array_append_new(opts, op);
+		}
+		json_object_set_new(o, "options", opts);
+	}
+	return o;
+}
+
+static json_t *app_summary(const def_app *app, const actor *who)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(app->id));
+	json_object_set_new(o, "title", json_string(app->title));
+	if (app->description)
+		json_object_set_new(o, "description", json_string(app->description));
+	if (app->owner)
+		json_object_set_new(o, "owner", json_string(app->owner));
+	if (app->version)
+		json_object_set_new(o, "version", json_string(app->version));
+	json_t *forms = json_array();
+	for (size_t i = 0; i < app->nforms; i++) {
+		const def_form *f = &app->forms[i];
+		json_t *fo = json_object();
+		json_object_set_new(fo, "id", json_string(f->id));
+		json_object_set_new(fo, "title", json_string(f->title));
+		json_object_set_new(fo, "can_create", json_boolean(access_can_create(f, who)));
+		json_object_set_new(fo, "can_read", json_boolean(access_can_read_any(f, who)));
+		json_array_append_new(forms, fo);
+	}
+	json_object_set_new(o, "forms", forms);
+	return o;
+}
+
+static bool app_visible(const def_app *app, const actor *who)
+{
+	for (size_t i = 0; i < app->nforms; i++)
+		if (access_can_create(&app->forms[i], who) || access_can_read_any(&app->forms[i], who))
+			return true;
+	return false;
+}
+
+static void get_apps(req *r)
+{
+	app_rt **apps;
+	size_t n = registry_list(req_registry(r), &apps);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		actor who;
+		req_actor(r, apps[i]->def->id, &who);
+		if (app_visible(apps[i]->def, &who))
+			json_array_append_new(arr, app_summary(apps[i]->def, &who));
+		registry_release(apps[i]);
+	}
+	free(apps);
+	json_t *body = json_object();
+	json_object_set_new(body, "apps", arr);
+	req_json(r, 200, body);
+}
+
+static void get_app(req *r, const def_app *app, const actor *who)
+{
+	json_t *o = app_summary(app, who);
+	json_t *roles = json_object();
+	for (size_t i = 0; i < app->nroles; i++)
+		json_object_set_new(roles, app->roles[i].id, json_string(app->roles[i].label));
+	json_object_set_new(o, "roles", roles);
+	json_t *forms = json_object_get(o, "forms");
+	for (size_t i = 0; i < app->nforms; i++) {
+		const def_form *f = &app->forms[i];
+		json_t *fo = json_array_get(forms, i);
+		if (f->description)
+			json_object_set_new(fo, "description", json_string(f->description));
+		json_t *fields = json_array();
+		for (size_t k = 0; k < f->nfields; k++)
+			if (f->fields[k].type != FT_SECTION && access_can_read_col(&f->fields[k], who))
+				json_array_append_new(fields, field_json(&f->fields[k]));
+		json_object_set_new(fo, "fields", fields);
+		json_object_set_new(fo, "schema", form_schema(f, who));
+		if (f->workflow) {
+			const def_workflow *w = f->workflow;
+			json_t *states = json_array(), *trans = json_array();
+			for (size_t s = 0; s < w->nstates; s++) {
+				json_t *so = json_object();
+				json_object_set_new(so, "id", json_string(w->states[s].id));
+				json_object_set_new(so, "label", json_string(w->states[s].label));
+				json_object_set_new(so, "final", json_boolean(w->states[s].final));
+				if (w->states[s].due_days >= 0)
+					json_object_set_new(so, "due_days", json_integer(w->states[s].due_days));
+				json_array_append_new(states, so);
+			}
+			for (size_t t = 0; t < w->ntransitions; t++) {
+				const def_transition *tr = &w->transitions[t];
+				json_t *to = json_object();
+				json_object_set_new(to, "id", json_string(tr->id));
+				json_object_set_new(to, "label", json_string(tr->label));
+				json_object_set_new(to, "from", strlist_json(&tr->from));
+				json_object_set_new(to, "to", json_string(tr->to));
+				json_object_set_new(to, "roles", strlist_json(&tr->roles));
+				json_t *tf = json_array();
+				for (size_t k = 0; k < tr->nfields; k++)
+					json_array_append_new(tf, field_json(&tr->fields[k]));
+				json_object_set_new(to, "fields", tf);
+				json_object_set_new(to, "comment",
+				                    json_string(tr->comment == COMMENT_REQUIRED   ? "required"
+				                                : tr->comment == COMMENT_OPTIONAL ? "optional"
+				                                                                  : "none"));
+				if (tr->after_days >= 0)
+					json_object_set_new(to, "after_days", json_integer(tr->after_days));
+				json_array_append_new(trans, to);
+			}
+			json_t *wo = json_object();
+			json_object_set_new(wo, "initial", json_string(w->initial));
+			json_object_set_new(wo, "states", states);
+			json_object_set_new(wo, "transitions", trans);
+			json_object_set_new(fo, "workflow", wo);
+		}
+	}
+	req_json(r, 200, o);
+}
+
+/* ---- records ---- */
+
+typedef struct api_ctx {
+	app_rt *app;
+	const def_form *form;
+	actor who;
+	pipe_job job;
+	int status;               /* to answer once durable: 201 or 200 */
+} api_ctx;
+
+static void api_ctx_cleanup(void *p)
+{
+	api_ctx *c = p;
+	pipe_job_free(&c->job);
+}
+
+static bool parse_int64(const char *s, int64_t *out)
+{
+	if (!s || !*s || strlen(s) > 18)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	*out = strtoll(s, NULL, 10);
+	return true;
+}
+
+
+typedef struct query_check {
+	req *r;
+	api_ctx *c;
+	store_query *q;
+	store_eq *eq;
+	size_t neq;
+	const char *bad;          /* first problem, for the 400 */
+} query_check;
+
+static bool check_param(void *cls, const char *key, const char *val)
+{
+	query_check *qc = cls;
+	req *r = qc->r;
+	store_query *q = qc->q;
+	if (qc->bad)
+		return false;
+	if (!val)
+		val = "";
+	if (!util_utf8_valid(val, strlen(val)) || !util_utf8_valid(key, strlen(key))) {
+		qc->bad = "paramètre invalide (UTF-8)";
+		return false;
+	}
+	if (strcmp(key, "limit") == 0) {
+		int64_t n;
+		if (!parse_int64(val, &n) || n < 1 || n > 500) {
+			qc->bad = r->lg == LANG_EN ? "limit must be an integer between 1 and 500"
+			                           : "limit doit être un entier entre 1 et 500";
+			return false;
+		}
+		q->limit = (int)n;
+	} else if (strcmp(key, "after") == 0) {
+		q->after = val;
+	} else if (strcmp(key, "sort") == 0) {
+		q->sort = val;
+	} else if (strcmp(key, "q") == 0) {
+		q->q = val;
+	} else if (strcmp(key, "state") == 0) {
+		if (!qc->c->form->workflow || def_find_state(qc->c->form->workflow, val) < 0) {
+			qc->bad = r->lg == LANG_EN ? "unknown state" : "état inconnu";
+			return false;
+		}
+		q->state = val;
+	} else if (strcmp(key, "overdue") == 0) {
+		if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
+			qc->bad = r->lg == LANG_EN ? "overdue must be true or false"
+			                           : "overdue doit valoir true ou false";
+			return false;
+		}
+		q->overdue_only = strcmp(val, "true") == 0;
+	} else if (strcmp(key, "lang") == 0) {
+		/* handled by the router */
+	} else {
+		int col = def_find_col(qc->c->form, key);
+		if (col < 0 || !access_can_read_col(qc->c->form->cols[col], &qc->c->who) ||
+		    qc->neq == 16) {
+			qc->bad = r->lg == LANG_EN ? "unknown query parameter" : "paramètre de requête inconnu";
+			return false;
+		}
+		qc->eq[qc->neq].col = col;
+		qc->eq[qc->neq].value = val;
+		qc->neq++;
+	}
+	return true;
+}
+
+static void list_records(req *r, api_ctx *c)
+{
+	store_query q = {0};
+	store_eq eq[16];
+	q.scope = access_read_scope(c->form, &c->who);
+	q.now = util_now();
+	q.limit = 50;
+	query_check qc = {.r = r, .c = c, .q = &q, .eq = eq};
+	req_query_each(r, check_param, &qc);
+	if (qc.bad) {
+		api_error(r, 400, "bad_request", qc.bad, NULL);
+		return;
+	}
+	q.eq = eq;
+	q.neq = qc.neq;
+	if (q.sort) {
+		const char *name = q.sort[0] == '-' ? q.sort + 1 : q.sort;
+		int col = def_find_col(c->form, name);
+		if (col >= 0 && !access_can_read_col(c->form->cols[col], &c->who)) {
+			api_error(r, 400, "bad_request", NULL, NULL);
+			return;
+		}
+	}
+	store_page page = {0};
+	char err[STORE_ERR_LEN] = "";
+	int rc = store_list(c->app->db, c->form, &q, &page, err);
+	if (rc == STORE_BADQUERY) {
+		api_error(r, 400, "bad_request", err[0] ? err : NULL, NULL);
+		return;
+	}
+	if (rc != STORE_OK) {
+		internal_error(r, err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < page.n; i++)
+		json_array_append_new(arr, api_record_json(c->form, &page.v[i], &c->who));
+	json_t *body = json_object();
+	json_object_set_new(body, "records", arr);
+	json_object_set_new(body, "next", page.next ? json_string(page.next) : json_null());
+	store_page_free(&page);
+	req_json(r, 200, body);
+}
+
+/* Parses the JSON body into an object of fields; answers and returns NULL on error. */
+static json_t *read_body(req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+		api_error(r, 415, "unsupported_media_type", NULL, NULL);
+		return NULL;
+	}
+	if (!util_utf8_valid(r->body.data ? r->body.data : "", r->body.len)) {
+		api_error(r, 400, "bad_request",
+		          r->lg == LANG_EN ? "The body is not valid UTF-8." : "Le corps n'est pas en UTF-8 valide.",
+		          NULL);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len,
+	                       JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s %s (%d:%d)",
+		         r->lg == LANG_EN ? "Malformed JSON:" : "JSON mal formé :", je.text, je.line,
+		         je.column);
+		api_error(r, 400, "bad_request", msg, NULL);
+		return NULL;
+	}
+	json_t *fields = json_is_object(j) ? json_object_get(j, "fields") : NULL;
+	if (fields && json_is_object(fields) && json_object_size(j) == 1) {
+		json_incref(fields);
+		json_decref(j);
+		return fields;
+	}
+	if (!json_is_object(j) || fields) {
+		json_decref(j);
+		api_error(r, 400, "bad_request",
+		          r->lg == LANG_EN ? "The body must be an object {\"fields\": {...}}."
+		                           : "Le corps doit être un objet {\"fields\": {...}}.",
+		          NULL);
+		return NULL;
+	}
+	return j;
+}
+
+static json_t *errors_json(const field_errors *e)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < e->n; i++)
+		json_object_set_new(o, e->v[i].field, json_string(e->v[i].message));
+	return o;
+}
+
+static void after_write(req *r, int rc)
+{
+	api_ctx *c = r->cleanup_arg;
+	if (rc == STORE_CONFLICT) {
+		api_error(r, 409, "conflict", NULL, NULL);
+		return;
+	}
+	if (rc == STORE_NOTFOUND) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	if (rc != STORE_OK) {
+		internal_error(r, "write failed");
+		return;
+	}
+	if (c->status == 204) {
+		r->status = 204;
+		r->content_type = NULL;
+		return;
+	}
+	char loc[256];
+	snprintf(loc, sizeof loc, "/api/v1/apps/%s/%s/records/%lld", c->app->def->id, c->form->id,
+	         (long long)c->job.rec.id);
+	if (c->status == 201)
+		req_add_header(r, "Location", loc);
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->job.rec.version);
+	req_add_header(r, "ETag", etag);
+	req_json(r, c->status, api_record_json(c->form, &c->job.rec, &c->who));
+}
+
+static void write_answer_invalid(req *r, int rc, field_errors *errs, const char *err)
+{
+	if (rc == PIPE_INVALID)
+		api_error(r, 422, "validation_failed", NULL, errors_json(errs));
+	else
+		internal_error(r, err);
+}
+
+static void create_record(req *r, api_ctx *c)
+{
+	if (!access_can_create(c->form, &c->who)) {
+		api_error(r, c->who.login ? 403 : 401, c->who.login ? "forbidden" : "unauthenticated",
+		          NULL, NULL);
+		return;
+	}
+	json_t *fields = read_body(r);
+	if (!fields)
+		return;
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg, .now = util_now()};
+	write_in in = {.json = fields};
+	field_errors errs = {0};
+	char err[SANDBOX_ERR] = "";
+	int rc = pipeline_create(&pc, &in, &c->job.rec, &errs, err);
+	json_decref(fields);
+	if (rc != PIPE_OK) {
+		write_answer_invalid(r, rc, &errs, err);
+		field_errors_clear(&errs);
+		return;
+	}
+	char *at = arena_strdup(&r->mem, c->job.rec.created_at);
+	c->job.form = c->form;
+	c->job.at = at;
+	c->job.actor = c->who.login ? c->who.login : "anonyme";
+	c->job.changes = pipeline_changes(c->form, NULL, &c->job.rec);
+	c->status = 201;
+	req_write(r, c->app->db, pipeline_apply_insert, &c->job, after_write);
+}
+
+static bool parse_if_match(const char *h, int64_t *v)
+{
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	char tmp[32];
+	size_t n = strlen(h);
+	if (n >= sizeof tmp)
+		return false;
+	if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+		memcpy(tmp, h + 1, n - 2);
+		tmp[n - 2] = '\0';
+	} else {
+		memcpy(tmp, h, n + 1);
+	}
+	return parse_int64(tmp, v);
+}
+
+static void patch_record(req *r, api_ctx *c, record *old)
+{
+	if (!access_can_edit(c->form, &c->who, old)) {
+		api_error(r, 403, "forbidden", NULL, NULL);
+		return;
+	}
+	const char *im = req_header(r, "If-Match");
+	int64_t expect = old->version;
+	if (im && !parse_if_match(im, &expect)) {
+		api_error(r, 400, "bad_request", "If-Match: version attendue (ex. \"3\")", NULL);
+		return;
+	}
+	if (expect != old->version) {
+		api_error(r, 409, "conflict", NULL, NULL);
+		return;
+	}
+	json_t *fields = read_body(r);
+	if (!fields)
+		return;
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg, .now = util_now()};
+	write_in in = {.json = fields};
+	field_errors errs = {0};
+	char err[SANDBOX_ERR] = "";
+	int rc = pipeline_update(&pc, old, &in, &c->job.rec, &errs, err);
+	json_decref(fields);
+	if (rc != PIPE_OK) {
+		write_answer_invalid(r, rc, &errs, err);
+		field_errors_clear(&errs);
+		return;
+	}
+	c->job.form = c->form;
+	c->job.at = arena_strdup(&r->mem, c->job.rec.updated_at);
+	c->job.actor = c->who.login;
+	c->job.changes = pipeline_changes(c->form, old, &c->job.rec);
+	c->job.expect_version = expect;
+	c->status = 200;
+	req_write(r, c->app->db, pipeline_apply_update, &c->job, after_write);
+}
+
+static void delete_record(req *r, api_ctx *c, record *old)
+{
+	if (!access_can_delete(c->form, &c->who, old)) {
+		api_error(r, 403, "forbidden", NULL, NULL);
+		return;
+	}
+	char now[32];
+	util_iso_datetime(util_now(), now);
+	c->job.form = c->form;
+	c->job.id = old->id;
+	c->job.at = arena_strdup(&r->mem, now);
+	c->job.actor = c->who.login;
+	c->status = 204;
+	req_write(r, c->app->db, pipeline_apply_delete, &c->job, after_write);
+}
+
+static json_t *history_json(const def_form *f, const store_history_line *h, size_t n,
+                            const actor *who)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "at", json_string(h[i].at));
+		json_object_set_new(o, "actor", h[i].actor ? json_string(h[i].actor) : json_null());
+		json_object_set_new(o, "action", json_string(h[i].action));
+		if (h[i].from_state)
+			json_object_set_new(o, "from", json_string(h[i].from_state));
+		if (h[i].to_state)
+			json_object_set_new(o, "to", json_string(h[i].to_state));
+		if (h[i].transition)
+			json_object_set_new(o, "transition", json_string(h[i].transition));
+		if (h[i].comment)
+			json_object_set_new(o, "comment", json_string(h[i].comment));
+		json_t *ch = json_object();
+		const char *k;
+		json_t *v;
+		if (h[i].changes)
+			json_object_foreach(h[i].changes, k, v) {
+				int col = def_find_col(f, k);
+				/* Removed fields' history stays for admins only; private stays private. */
+				if (col >= 0 ? access_can_read_col(f->cols[col], who) : who->admin)
+					json_object_set(ch, k, v);
+			}
+		json_object_set_new(o, "changes", ch);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+void api_dispatch(req *r, const char **seg, int nseg)
+{
+	bool get = strcmp(r->method, "GET") == 0;
+	if (nseg == 1 && strcmp(seg[0], "apps") == 0) {
+		if (!get) {
+			api_error(r, 405, "method_not_allowed", NULL, NULL);
+			return;
+		}
+		get_apps(r);
+		return;
+	}
+	if (nseg < 2 || strcmp(seg[0], "apps") != 0) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	app_rt *app = registry_get(req_registry(r), seg[1]);
+	if (!app) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	r->app = app; /* released when the request ends */
+	api_ctx *c = arena_alloc(&r->mem, sizeof *c);
+	c->app = app;
+	req_actor(r, app->def->id, &c->who);
+	r->cleanup = api_ctx_cleanup;
+	r->cleanup_arg = c;
+	if (nseg == 2) {
+		if (!get) {
+			api_error(r, 405, "method_not_allowed", NULL, NULL);
+			return;
+		}
+		if (!app_visible(app->def, &c->who) && !c->who.login) {
+			api_error(r, 401, "unauthenticated", NULL, NULL);
+			return;
+		}
+		get_app(r, app->def, &c->who);
+		return;
+	}
+	c->form = def_find_form(app->def, seg[2]);
+	if (!c->form || nseg < 4 || strcmp(seg[3], "records") != 0) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	if (nseg == 4) {
+		if (get) {
+			if (!access_can_read_any(c->form, &c->who)) {
+				api_error(r, c->who.login ? 403 : 401,
+				          c->who.login ? "forbidden" : "unauthenticated", NULL, NULL);
+				return;
+			}
+			list_records(r, c);
+		} else if (strcmp(r->method, "POST") == 0) {
+			create_record(r, c);
+		} else {
+			api_error(r, 405, "method_not_allowed", NULL, NULL);
+		}
+		return;
+	}
+	int64_t id;
+	if (!parse_int64(seg[4], &id) || nseg > 6) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	/* The same scope as lists: a record this caller may not read does not exist for them. */
+	store_scope scope = access_read_scope(c->form, &c->who);
+	record old;
+	int rc = store_get(app->db, c->form, id, &scope, util_now(), &old);
+	if (rc == STORE_NOTFOUND) {
+		api_error(r, c->who.login || !scope.none ? 404 : 401,
+		          c->who.login || !scope.none ? "not_found" : "unauthenticated", NULL, NULL);
+		return;
+	}
+	if (rc != STORE_OK) {
+		internal_error(r, "store_get failed");
+		return;
+	}
+	if (nseg == 6) {
+		if (strcmp(seg[5], "history") == 0 && get) {
+			store_history_line *h = NULL;
+			size_t n = 0;
+			if (store_history(app->db, c->form, id, &h, &n) != STORE_OK) {
+				record_clear(&old);
+				internal_error(r, "store_history failed");
+				return;
+			}
+			json_t *body = json_object();
+			json_object_set_new(body, "history", history_json(c->form, h, n, &c->who));
+			store_history_free(h, n);
+			req_json(r, 200, body);
+		} else {
+			api_error(r, 404, "not_found", NULL, NULL);
+		}
+		record_clear(&old);
+		return;
+	}
+	if (get) {
+		char etag[32];
+		snprintf(etag, sizeof etag, "\"%lld\"", (long long)old.version);
+		req_add_header(r, "ETag", etag);
+		req_json(r, 200, api_record_json(c->form, &old, &c->who));
+	} else if (strcmp(r->method, "PATCH") == 0) {
+		patch_record(r, c, &old);
+	} else if (strcmp(r->method, "DELETE") == 0) {
+		delete_record(r, c, &old);
+	} else {
+		api_error(r, 405, "method_not_allowed", NULL, NULL);
+	}
+	record_clear(&old);
+}

@@ -1,0 +1,19 @@
+/*
+ * api — the JSON API under /api/v1 (SPEC 7): apps, descriptions with JSON Schema,
+ * records (list with cursor, create, read, patch with If-Match, delete), history.
+ * Every error has the shape {"error": {"code", "message", "fields"?}}.
+ */
+#ifndef SMALLAPPS_API_H
+#define SMALLAPPS_API_H
+
+#include "req.h"
+
+/* seg are the path segments after /api/v1. */
+void api_dispatch(req *r, const char **seg, int nseg);
+/* fields may be NULL; stolen. */
+void api_error(req *r, int status, const char *code, const char *message, json_t *fields);
+
+/* A record in its API shape, with only the columns `who` may read; new reference. */
+json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
+
+#endif

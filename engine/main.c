@@ -1,0 +1,495 @@
+/*
+ * main — the command line (SPEC 8): argument parsing only, then calls into the
+ * modules. Every flag has an environment twin (SMALLAPPS_<FLAG>).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "diag.h"
+#include "loader.h"
+#include "log.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "server.h"
+#include "util.h"
+
+typedef struct opts {
+	const char *apps;
+	const char *data;
+	const char *listen;
+	const char *base_url;
+	const char *smtp;
+	const char *trust_header;
+	const char *port_file;
+	int threads;
+	char stdlib[PATH_MAX];
+	/* sub-command arguments, flags removed */
+	const char *args[32];
+	int nargs;
+	bool json, admin, password_stdin;
+	const char *name, *email, *label;
+} opts;
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+/* stdlib-lua/ next to the binary (build/../stdlib-lua), or SMALLAPPS_STDLIB. */
+static void find_stdlib(char out[PATH_MAX])
+{
+	const char *env = getenv("SMALLAPPS_STDLIB");
+	if (env && *env) {
+		snprintf(out, PATH_MAX, "%s", env);
+		return;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *dir = dirname(exe);
+		const char *cands[] = {"/stdlib-lua", "/../stdlib-lua", "/../share/smallapps/stdlib-lua"};
+		for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
+			char p[PATH_MAX + 64];
+			snprintf(p, sizeof p, "%s%s", dir, cands[i]);
+			struct stat st;
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && realpath(p, out))
+				return;
+		}
+	}
+	snprintf(out, PATH_MAX, "stdlib-lua");
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: smallapps <command> [options]\n"
+	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
+	      "         [--smtp URL] [--trust-header NAME]\n"
+	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
+	      "  new    ID                         scaffold apps/ID with a commented example\n"
+	      "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
+	      "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
+	      "  token  create LOGIN [--label L]   print a new API token\n"
+	      "  demo                              create demo users for the apps' roles\n"
+	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n",
+	      f);
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+	o->apps = env_or("SMALLAPPS_APPS", "apps");
+	o->data = env_or("SMALLAPPS_DATA", "data");
+	o->listen = env_or("SMALLAPPS_LISTEN", "127.0.0.1:8080");
+	o->base_url = env_or("SMALLAPPS_BASE_URL", NULL);
+	o->smtp = env_or("SMALLAPPS_SMTP", NULL);
+	o->trust_header = env_or("SMALLAPPS_TRUST_HEADER", NULL);
+	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
+	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	o->threads = atoi(env_or("SMALLAPPS_THREADS", "0"));
+	if (o->threads <= 0)
+		o->threads = nproc > 0 ? (int)nproc : 2;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--apps") == 0) slot = &o->apps;
+		else if (strcmp(a, "--data") == 0) slot = &o->data;
+		else if (strcmp(a, "--listen") == 0) slot = &o->listen;
+		else if (strcmp(a, "--base-url") == 0) slot = &o->base_url;
+		else if (strcmp(a, "--smtp") == 0) slot = &o->smtp;
+		else if (strcmp(a, "--trust-header") == 0) slot = &o->trust_header;
+		else if (strcmp(a, "--port-file") == 0) slot = &o->port_file;
+		else if (strcmp(a, "--name") == 0) slot = &o->name;
+		else if (strcmp(a, "--email") == 0) slot = &o->email;
+		else if (strcmp(a, "--label") == 0) slot = &o->label;
+		else if (strcmp(a, "--threads") == 0) {
+			if (i + 1 >= argc || (o->threads = atoi(argv[++i])) <= 0 || o->threads > 256) {
+				fprintf(stderr, "smallapps: --threads needs a number between 1 and 256\n");
+				return -1;
+			}
+			continue;
+		} else if (strcmp(a, "--json") == 0) { o->json = true; continue; }
+		else if (strcmp(a, "--admin") == 0) { o->admin = true; continue; }
+		else if (strcmp(a, "--password-stdin") == 0) { o->password_stdin = true; continue; }
+		else if (strncmp(a, "--", 2) == 0) {
+			fprintf(stderr, "smallapps: unknown option %s\n", a);
+			return -1;
+		}
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "smallapps: %s needs a value\n", a);
+				return -1;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		if (o->nargs == 32) {
+			fprintf(stderr, "smallapps: too many arguments\n");
+			return -1;
+		}
+		o->args[o->nargs++] = a;
+	}
+	find_stdlib(o->stdlib);
+	return 0;
+}
+
+static auth *open_auth(const opts *o)
+{
+	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "smallapps: cannot create %s: %s\n", o->data, strerror(errno));
+		return NULL;
+	}
+	char err[AUTH_ERR_LEN];
+	auth *a = auth_open(o->data, err);
+	if (!a)
+		fprintf(stderr, "smallapps: %s\n", err);
+	return a;
+}
+
+static int ensure_admin(auth *a)
+{
+	int64_t n = 0;
+	if (auth_admin_count(a, &n) != AUTH_OK)
+		return -1;
+	if (n > 0)
+		return 0;
+	const char *pw = getenv("SMALLAPPS_ADMIN_PASSWORD");
+	char generated[33];
+	if (!pw || !*pw) {
+		util_random_hex(generated, 16);
+		pw = generated;
+	}
+	char err[AUTH_ERR_LEN] = "";
+	if (auth_user_add(a, "admin", "Administrateur", NULL, true, pw, err) != AUTH_OK) {
+		fprintf(stderr, "smallapps: cannot create the admin: %s\n", err);
+		return -1;
+	}
+	auth_audit(a, "system", "admin_created", "admin", NULL);
+	if (pw == generated)
+		printf("\nFirst start: admin account created.\n  login: admin\n  password: %s\n"
+		       "(shown once; set SMALLAPPS_ADMIN_PASSWORD to choose it)\n\n", generated);
+	else
+		printf("First start: admin account created (password from SMALLAPPS_ADMIN_PASSWORD).\n");
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_serve(const opts *o)
+{
+	auth *a = open_auth(o);
+	if (!a)
+		return 1;
+	if (ensure_admin(a) != 0) {
+		auth_close(a);
+		return 1;
+	}
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib};
+	registry *g = registry_open(&ro);
+	registry_scan(g);
+	registry_watch(g);
+	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
+	                    .trust_header = o->trust_header, .port_file = o->port_file};
+	int rc = server_run(&sc, g, a);
+	registry_close(g);
+	auth_close(a);
+	return rc;
+}
+
+static int check_one(const char *dir, const opts *o, json_t *all, int *nerr)
+{
+	diags d = {0};
+	def_app *app = loader_load(dir, o->stdlib, NULL, &d);
+	if (all) {
+		json_t *arr = diags_json(&d);
+		json_array_extend(all, arr);
+		json_decref(arr);
+	} else {
+		diags_print(&d, stdout);
+		if (app)
+			printf("%s: ok\n", dir);
+	}
+	*nerr += (int)d.n + (app ? 0 : (d.n ? 0 : 1));
+	diags_free(&d);
+	def_app_free(app);
+	return 0;
+}
+
+static int cmd_check(const opts *o)
+{
+	int nerr = 0;
+	json_t *all = o->json ? json_array() : NULL;
+	if (o->nargs > 0) {
+		for (int i = 0; i < o->nargs; i++) {
+			size_t n = strlen(o->args[i]);
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof dir, "%.*s", (int)(n > 1 && o->args[i][n - 1] == '/' ? n - 1 : n),
+			         o->args[i]);
+			check_one(dir, o, all, &nerr);
+		}
+	} else {
+		struct stat st;
+		if (stat(o->apps, &st) != 0) {
+			fprintf(stderr, "smallapps: %s: %s\n", o->apps, strerror(errno));
+			json_decref(all);
+			return 1;
+		}
+		/* Same rules as the server: folders starting with . or _ are not apps. */
+		struct dirent **names;
+		int n = scandir(o->apps, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			if (names[i]->d_name[0] != '.' && names[i]->d_name[0] != '_') {
+				char dir[PATH_MAX];
+				snprintf(dir, sizeof dir, "%s/%s", o->apps, names[i]->d_name);
+				if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+					check_one(dir, o, all, &nerr);
+			}
+			free(names[i]);
+		}
+		if (n > 0)
+			free(names);
+	}
+	if (all) {
+		char *s = json_dumps(all, JSON_INDENT(2));
+		puts(s);
+		free(s);
+		json_decref(all);
+	} else if (nerr) {
+		printf("%d problem%s\n", nerr, nerr > 1 ? "s" : "");
+	}
+	return nerr ? 1 : 0;
+}
+
+static int read_password(char *out, size_t n)
+{
+	if (!fgets(out, (int)n, stdin))
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return out[0] ? 0 : -1;
+}
+
+static void print_user(void *arg, const auth_user *u, const char *const *grants, size_t ng)
+{
+	(void)arg;
+	printf("%-20s %-28s %s", u->login, u->name ? u->name : "", u->admin ? "admin " : "");
+	for (size_t i = 0; i < ng; i++)
+		printf("%s%s", i ? "," : "", grants[i]);
+	putchar('\n');
+}
+
+static int split_grant(const char *s, char *app, char *role)
+{
+	const char *c = strchr(s, ':');
+	if (!c || c == s || !c[1] || (size_t)(c - s) >= 64 || strlen(c + 1) >= 64)
+		return -1;
+	memcpy(app, s, (size_t)(c - s));
+	app[c - s] = '\0';
+	strcpy(role, c + 1);
+	return 0;
+}
+
+static int cmd_user(const opts *o)
+{
+	if (o->nargs < 1) {
+		usage(stderr);
+		return 2;
+	}
+	auth *a = open_auth(o);
+	if (!a)
+		return 1;
+	int rc = 1;
+	const char *sub = o->args[0];
+	char err[AUTH_ERR_LEN] = "";
+	if (strcmp(sub, "add") == 0 && o->nargs == 2) {
+		char pw[4200] = "";
+		if (o->password_stdin && read_password(pw, sizeof pw) != 0) {
+			fprintf(stderr, "smallapps: no password on standard input\n");
+			goto done;
+		}
+		int r = auth_user_add(a, o->args[1], o->name, o->email, o->admin,
+		                      o->password_stdin ? pw : NULL, err);
+		if (r == AUTH_EXISTS)
+			fprintf(stderr, "smallapps: user %s already exists\n", o->args[1]);
+		else if (r != AUTH_OK)
+			fprintf(stderr, "smallapps: %s\n", err[0] ? err : "cannot add the user");
+		else {
+			auth_audit(a, "cli", "user_add", o->args[1], o->admin ? "admin" : NULL);
+			printf("user %s added\n", o->args[1]);
+			rc = 0;
+		}
+	} else if ((strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) && o->nargs == 3) {
+		char app[64], role[64];
+		if (split_grant(o->args[2], app, role) != 0) {
+			fprintf(stderr, "smallapps: expected APP:ROLE, e.g. vaccins:centre\n");
+			goto done;
+		}
+		int r = sub[0] == 'g' ? auth_grant(a, o->args[1], app, role, "cli")
+		                      : auth_revoke(a, o->args[1], app, role, "cli");
+		if (r == AUTH_NOTFOUND)
+			fprintf(stderr, "smallapps: no such user or grant: %s %s\n", o->args[1], o->args[2]);
+		else if (r == AUTH_INVALID)
+			fprintf(stderr, "smallapps: invalid app or role name: %s\n", o->args[2]);
+		else if (r != AUTH_OK)
+			fprintf(stderr, "smallapps: cannot %s\n", sub);
+		else {
+			printf("%s %s %s\n", o->args[1], sub[0] == 'g' ? "granted" : "revoked", o->args[2]);
+			rc = 0;
+		}
+	} else if (strcmp(sub, "list") == 0 && o->nargs == 1) {
+		rc = auth_user_list(a, print_user, NULL) == AUTH_OK ? 0 : 1;
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+done:
+	auth_close(a);
+	return rc;
+}
+
+static int cmd_token(const opts *o)
+{
+	if (o->nargs != 2 || strcmp(o->args[0], "create") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	auth *a = open_auth(o);
+	if (!a)
+		return 1;
+	char tok[AUTH_TOKEN_LEN];
+	int r = auth_token_create(a, o->args[1], o->label ? o->label : "cli", tok);
+	if (r == AUTH_OK) {
+		auth_audit(a, "cli", "token_create", o->args[1], o->label);
+		puts(tok);
+	} else {
+		fprintf(stderr, "smallapps: no such user: %s\n", o->args[1]);
+	}
+	auth_close(a);
+	return r == AUTH_OK ? 0 : 1;
+}
+
+/* Demo users for `make run`: one per declared role of each app, password "demo". */
+static int cmd_demo(const opts *o)
+{
+	auth *a = open_auth(o);
+	if (!a)
+		return 1;
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	                    .quiet = true};
+	registry *g = registry_open(&ro);
+	registry_scan(g);
+	app_rt **apps;
+	size_t n = registry_list(g, &apps);
+	printf("Demo users (password: demo):\n");
+	for (size_t i = 0; i < n; i++) {
+		const def_app *app = apps[i]->def;
+		for (size_t k = 0; k < app->nroles; k++) {
+			char login[64], err[AUTH_ERR_LEN];
+			snprintf(login, sizeof login, "%s", app->roles[k].id);
+			for (char *p = login; *p; p++)
+				if (*p == '_')
+					*p = '-';
+			strncat(login, "1", sizeof login - strlen(login) - 1);
+			int r = auth_user_add(a, login, app->roles[k].label, NULL, false, "demo", err);
+			if (r != AUTH_OK && r != AUTH_EXISTS)
+				continue;
+			auth_grant(a, login, app->id, app->roles[k].id, "demo");
+			printf("  %-16s %s: %s\n", login, app->id, app->roles[k].label);
+		}
+		registry_release(apps[i]);
+	}
+	free(apps);
+	registry_close(g);
+	auth_close(a);
+	return 0;
+}
+
+static int cmd_new(const opts *o)
+{
+	if (o->nargs != 1 || !loader_valid_app_id(o->args[0])) {
+		fprintf(stderr, "smallapps: new needs an id like mon-app ([a-z][a-z0-9-]{0,39})\n");
+		return 2;
+	}
+	char dir[PATH_MAX], file[PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "%s/%s", o->apps, o->args[0]);
+	if (mkdir(o->apps, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "smallapps: %s: %s\n", o->apps, strerror(errno));
+		return 1;
+	}
+	if (mkdir(dir, 0755) != 0) {
+		fprintf(stderr, "smallapps: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(file, sizeof file, "%s/app.lua", dir);
+	FILE *f = fopen(file, "wx");
+	if (!f) {
+		fprintf(stderr, "smallapps: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	fprintf(f,
+	        "-- %s: a smallapps definition. Check it with: smallapps check %s\n"
+	        "return {\n"
+	        "  title = \"Ma nouvelle application\",\n"
+	        "  description = \"À quoi sert-elle, pour qui ?\",\n"
+	        "  owner = \"DSI\",\n"
+	        "  version = \"0.1.0\",\n"
+	        "  roles = { agent = \"Agent\" },           -- who does what\n"
+	        "  forms = {\n"
+	        "    {\n"
+	        "      id = \"demande\",\n"
+	        "      title = \"Demande\",\n"
+	        "      fields = {\n"
+	        "        { name = \"objet\", type = \"text\", label = \"Objet\", required = true },\n"
+	        "        { name = \"details\", type = \"textarea\", label = \"Détails\" },\n"
+	        "      },\n"
+	        "      -- who may create, and read their own (\"own\") or every (\"all\") record\n"
+	        "      access = { create = { \"user\" }, read = { user = \"own\", agent = \"all\" },\n"
+	        "                 update = { \"owner\" } },\n"
+	        "    },\n"
+	        "  },\n"
+	        "}\n",
+	        o->args[0], dir);
+	fclose(f);
+	printf("created %s — edit it, then: smallapps check %s\n", file, dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (util_init() != 0)
+		return 1;
+	opts o = {0};
+	if (parse(argc, argv, &o) != 0)
+		return 2;
+	const char *cmd = argv[1];
+	int rc;
+	if (strcmp(cmd, "serve") == 0)
+		rc = cmd_serve(&o);
+	else if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(&o);
+	else if (strcmp(cmd, "user") == 0)
+		rc = cmd_user(&o);
+	else if (strcmp(cmd, "token") == 0)
+		rc = cmd_token(&o);
+	else if (strcmp(cmd, "demo") == 0)
+		rc = cmd_demo(&o);
+	else if (strcmp(cmd, "new") == 0)
+		rc = cmd_new(&o);
+	else {
+		fprintf(stderr, "smallapps: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	pipeline_thread_cleanup();
+	return rc;
+}

@@ -1,0 +1,520 @@
+/*
+ * pipeline — SPEC 4.7 write pipeline (see pipeline.h).
+ *
+ * Every rule about what a write may contain lives here and only here; pages.c and
+ * api.c differ only in how they parse the request and render the answer.
+ */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "util.h"
+
+/* ---- per-thread Lua states ---- */
+
+#define SB_CACHE 16
+
+typedef struct sb_slot {
+	char app[48];
+	uint64_t gen;
+	sandbox *sb;
+} sb_slot;
+
+static pthread_key_t sb_key;
+static pthread_once_t sb_once = PTHREAD_ONCE_INIT;
+
+static void sb_cache_free(void *p)
+{
+	sb_slot *slots = p;
+	for (int i = 0; i < SB_CACHE; i++)
+		if (slots[i].sb)
+			sandbox_close(slots[i].sb);
+	free(slots);
+}
+
+static void sb_key_init(void)
+{
+	pthread_key_create(&sb_key, sb_cache_free);
+}
+
+void pipeline_thread_cleanup(void)
+{
+	pthread_once(&sb_once, sb_key_init);
+	sb_slot *slots = pthread_getspecific(sb_key);
+	if (slots) {
+		pthread_setspecific(sb_key, NULL);
+		sb_cache_free(slots);
+	}
+}
+
+sandbox *pipeline_sandbox(app_rt *rt, char err[SANDBOX_ERR])
+{
+	pthread_once(&sb_once, sb_key_init);
+	sb_slot *slots = pthread_getspecific(sb_key);
+	if (!slots) {
+		slots = xcalloc(SB_CACHE, sizeof *slots);
+		pthread_setspecific(sb_key, slots);
+	}
+	int free_slot = -1;
+	for (int i = 0; i < SB_CACHE; i++) {
+		if (!slots[i].sb) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (strcmp(slots[i].app, rt->def->id) != 0)
+			continue;
+		if (slots[i].gen == rt->gen)
+			return slots[i].sb;
+		/* An older version of this app: its state is of no more use. */
+		sandbox_close(slots[i].sb);
+		slots[i].sb = NULL;
+		if (free_slot < 0 || free_slot > i)
+			free_slot = i;
+	}
+	if (free_slot < 0) {
+		/* Full: evict the first slot (rare: more than 16 apps used by one thread). */
+		sandbox_close(slots[0].sb);
+		slots[0].sb = NULL;
+		free_slot = 0;
+	}
+	sandbox *sb = sandbox_open(rt->def, rt->stdlib_dir, err);
+	if (!sb)
+		return NULL;
+	snprintf(slots[free_slot].app, sizeof slots[free_slot].app, "%s", rt->def->id);
+	slots[free_slot].gen = rt->gen;
+	slots[free_slot].sb = sb;
+	return sb;
+}
+
+/* ---- ctx for hooks ---- */
+
+typedef struct env_arg {
+	app_rt *app;
+	time_t now;
+} env_arg;
+
+static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out,
+                    char err[SANDBOX_ERR])
+{
+	env_arg *e = arg;
+	const def_form *f = def_find_form(e->app->def, form_id);
+	if (!f) {
+		snprintf(err, SANDBOX_ERR, "ctx.count : formulaire inconnu \"%s\"", form_id);
+		return -1;
+	}
+	store_eq eq[32];
+	char nums[32][32];
+	size_t n = 0;
+	const char *state = NULL;
+	if (filter && json_is_object(filter)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(filter, k, v) {
+			const char *txt = json_is_string(v) ? json_string_value(v) : NULL;
+			if (json_is_integer(v) && n < 32) {
+				snprintf(nums[n], sizeof nums[n], "%lld", (long long)json_integer_value(v));
+				txt = nums[n];
+			} else if (json_is_boolean(v)) {
+				txt = json_is_true(v) ? "true" : "false";
+			}
+			if (!txt) {
+				snprintf(err, SANDBOX_ERR, "ctx.count : valeur de filtre invalide pour \"%s\"", k);
+				return -1;
+			}
+			if (strcmp(k, "state") == 0) {
+				state = txt;
+				continue;
+			}
+			int col = def_find_col(f, k);
+			if (col < 0 || n == 32) {
+				snprintf(err, SANDBOX_ERR, "ctx.count : champ inconnu \"%s\"", k);
+				return -1;
+			}
+			/* Compared in canonical text form, as list filters are. */
+			eq[n].col = col;
+			eq[n].value = txt;
+			n++;
+		}
+	}
+	store_query q = {.scope = {.none = false}, .state = state, .eq = eq, .neq = n, .now = e->now};
+	if (store_count(e->app->db, f, &q, out) != STORE_OK) {
+		snprintf(err, SANDBOX_ERR, "ctx.count : erreur de lecture");
+		return -1;
+	}
+	return 0;
+}
+
+static void log_cb(void *arg, const char *message)
+{
+	env_arg *e = arg;
+	log_message("app", "%s: %s", e->app->def->id, message);
+}
+
+static void make_env(const pipe_ctx *c, hook_user *hu, env_arg *ea, hook_env *env)
+{
+	ea->app = c->app;
+	ea->now = c->now;
+	memset(env, 0, sizeof *env);
+	env->form = c->form;
+	env->now = c->now;
+	env->count = count_cb;
+	env->count_arg = ea;
+	env->log = log_cb;
+	env->log_arg = ea;
+	if (c->who->login) {
+		hu->login = c->who->login;
+		hu->name = c->who->name;
+		hu->email = c->who->email;
+		hu->roles = c->who->roles;
+		hu->nroles = c->who->nroles;
+		env->user = hu;
+	}
+}
+
+/* ---- the pipeline ---- */
+
+static bool is_form_col(const def_form *f, int col)
+{
+	/* Form fields come first in cols; transition fields after them. */
+	const def_field *fd = f->cols[col];
+	return fd >= f->fields && fd < f->fields + f->nfields;
+}
+
+static bool cond_holds(const def_form *f, const record *r, const def_condset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const def_cond *cd = &cs->v[i];
+		bool any = false;
+		for (size_t k = 0; k < cd->values.n && !any; k++)
+			any = validate_matches(f->cols[cd->col], &r->values[cd->col], cd->values.v[k]);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static bool field_visible(const def_form *f, const record *r, const def_field *fd)
+{
+	return fd->visible_if.n == 0 || cond_holds(f, r, &fd->visible_if);
+}
+
+static const char *msg_not_writable(lang lg)
+{
+	return lg == LANG_EN ? "You may not write this field." : "Vous ne pouvez pas modifier ce champ.";
+}
+
+static const char *msg_unknown(lang lg)
+{
+	return lg == LANG_EN ? "Unknown field." : "Champ inconnu.";
+}
+
+/*
+ * Steps 1-2: parse what was submitted into r, refusing fields the caller may not
+ * write. submitted[col] tells which columns the input carried.
+ */
+static void parse_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+                        bool *submitted, field_errors *errs)
+{
+	const def_form *f = c->form;
+	char msg[VALIDATE_MSG];
+	if (in->json) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)in->json, k, v) {
+			int col = def_find_col(f, k);
+			if (col < 0 || !is_form_col(f, col) ||
+			    (f->cols[col]->has_private && !access_can_read_col(f->cols[col], c->who))) {
+				/* A private field of another role is as unknown as a typo. */
+				field_errors_add(errs, k, msg_unknown(c->lg));
+				continue;
+			}
+			const def_field *fd = f->cols[col];
+			if (!access_can_write_col(f, fd, c->who, old)) {
+				field_errors_add(errs, k, msg_not_writable(c->lg));
+				continue;
+			}
+			submitted[col] = true;
+			value nv = {0};
+			if (validate_parse_json(fd, v, &nv, c->lg, msg) != 0) {
+				field_errors_add(errs, k, msg);
+				continue;
+			}
+			value_clear(&r->values[col]);
+			r->values[col] = nv;
+		}
+		return;
+	}
+	/* HTML: refuse known columns that were not offered as inputs. */
+	for (size_t i = 0; i < in->npairs; i++) {
+		int col = def_find_col(f, in->pairs[i].name);
+		if (col < 0)
+			continue; /* _csrf, version, and unknown names the browser cannot have sent */
+		const def_field *fd = f->cols[col];
+		if (!is_form_col(f, col) || !access_can_write_col(f, fd, c->who, old))
+			field_errors_add(errs, fd->name, msg_not_writable(c->lg));
+	}
+	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (!is_form_col(f, (int)col) || !access_can_write_col(f, fd, c->who, old))
+			continue;
+		size_t n = 0;
+		for (size_t i = 0; i < in->npairs; i++)
+			if (strcmp(in->pairs[i].name, fd->name) == 0)
+				vals[n++] = in->pairs[i].value;
+		submitted[col] = true;
+		value nv = {0};
+		if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
+			field_errors_add(errs, fd->name, msg);
+			/* Keep the raw text so the re-rendered form shows what was typed. */
+			if (n > 0 && vals[0][0])
+				value_set_text(&nv, vals[0]);
+			value_clear(&r->values[col]);
+			r->values[col] = nv;
+			continue;
+		}
+		value_clear(&r->values[col]);
+		r->values[col] = nv;
+	}
+	free(vals);
+}
+
+static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+                        field_errors *errs, char err[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
+	int rc = PIPE_OK;
+	char msg[VALIDATE_MSG];
+
+	parse_input(c, in, old, r, submitted, errs);
+
+	/* 3. defaults, on create, for what the input did not carry */
+	if (!old) {
+		for (size_t col = 0; col < f->ncols; col++) {
+			const def_field *fd = f->cols[col];
+			if (submitted[col] || !fd->default_value || !is_form_col(f, (int)col))
+				continue;
+			value nv = {0};
+			if (validate_parse_json(fd, fd->default_value, &nv, c->lg, msg) == 0) {
+				value_clear(&r->values[col]);
+				r->values[col] = nv;
+			}
+		}
+	}
+
+	/* 4. visible_if: hidden fields are neither validated nor stored */
+	bool *visible = xcalloc(f->ncols ? f->ncols : 1, sizeof *visible);
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		visible[col] = !is_form_col(f, (int)col) || field_visible(f, r, fd);
+		if (!visible[col] && is_form_col(f, (int)col)) {
+			value_clear(&r->values[col]);
+			/* A value sent for a hidden field is accepted and dropped (SPEC 7). */
+			for (size_t i = 0; i < errs->n; i++)
+				if (strcmp(errs->v[i].field, fd->name) == 0)
+					errs->v[i].message[0] = '\0';
+		}
+	}
+	/* Drop the errors of hidden fields (blanked above). */
+	size_t w = 0;
+	for (size_t i = 0; i < errs->n; i++) {
+		if (errs->v[i].message[0]) {
+			errs->v[w++] = errs->v[i];
+		} else {
+			free(errs->v[i].field);
+			free(errs->v[i].message);
+		}
+	}
+	errs->n = w;
+
+	hook_user hu;
+	env_arg ea;
+	hook_env env;
+	make_env(c, &hu, &ea, &env);
+	sandbox *sb = NULL;
+	bool needs_lua = f->validate || (!old && f->on_create);
+	for (size_t col = 0; col < f->ncols && !needs_lua; col++)
+		needs_lua = f->cols[col]->compute != 0;
+	if (needs_lua && !(sb = pipeline_sandbox(c->app, err))) {
+		rc = PIPE_ERROR;
+		goto done;
+	}
+
+	/* 5. compute */
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (!fd->compute || !visible[col])
+			continue;
+		value nv = {0};
+		if (sandbox_compute(sb, fd->compute, fd, r, &env, &nv, err) != 0) {
+			metrics_lua_error();
+			rc = PIPE_ERROR;
+			goto done;
+		}
+		value_clear(&r->values[col]);
+		r->values[col] = nv;
+	}
+
+	/* 6. field checks, required, required_if */
+	int64_t today = (int64_t)(c->now / 86400);
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (!is_form_col(f, (int)col) || !visible[col] || field_errors_get(errs, fd->name))
+			continue;
+		value *v = &r->values[col];
+		if (v->kind == VAL_NULL) {
+			bool req = fd->required || (fd->required_if.n && cond_holds(f, r, &fd->required_if));
+			/* Only what someone can fill is required of them. */
+			if (req && !fd->compute && !fd->readonly && (submitted[col] || !old))
+				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
+			continue;
+		}
+		/* Unchanged values were accepted once; rules that moved since (today+1) do not
+		 * make an old record uneditable. */
+		if (old && value_equal(v, &old->values[col]))
+			continue;
+		if (validate_check(fd, v, today, c->lg, msg) != 0)
+			field_errors_add(errs, fd->name, msg);
+	}
+	if (errs->n) {
+		rc = PIPE_INVALID;
+		goto done;
+	}
+
+	/* 7. validate */
+	if (f->validate) {
+		if (sandbox_validate(sb, f->validate, r, &env, errs, err) != 0) {
+			metrics_lua_error();
+			rc = PIPE_ERROR;
+			goto done;
+		}
+		if (errs->n) {
+			rc = PIPE_INVALID;
+			goto done;
+		}
+	}
+
+	/* 8. on_create */
+	if (!old && f->on_create) {
+		if (sandbox_mutate(sb, f->on_create, r, &env, err) != 0) {
+			metrics_lua_error();
+			rc = PIPE_ERROR;
+			goto done;
+		}
+	}
+done:
+	free(submitted);
+	free(visible);
+	return rc;
+}
+
+int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_errors *errs,
+                    char err[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	record_init(out, f);
+	char now[32];
+	util_iso_datetime(c->now, now);
+	record_set_sys(&out->created_at, now);
+	record_set_sys(&out->updated_at, now);
+	record_set_sys(&out->created_by, c->who->login);
+	record_set_sys(&out->updated_by, c->who->login);
+	record_set_sys(&out->def_hash, c->app->def->hash);
+	if (f->workflow) {
+		record_set_sys(&out->state, f->workflow->initial);
+		record_set_sys(&out->state_since, now);
+	}
+	return run_pipeline(c, in, NULL, out, errs, err);
+}
+
+int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, record *out,
+                    field_errors *errs, char err[SANDBOX_ERR])
+{
+	record_copy(out, old);
+	char now[32];
+	util_iso_datetime(c->now, now);
+	record_set_sys(&out->updated_at, now);
+	record_set_sys(&out->updated_by, c->who->login);
+	record_set_sys(&out->def_hash, c->app->def->hash);
+	return run_pipeline(c, in, old, out, errs, err);
+}
+
+json_t *pipeline_changes(const def_form *f, const record *old, const record *nw)
+{
+	json_t *ch = json_object();
+	for (size_t col = 0; col < f->ncols; col++) {
+		const value *a = old ? &old->values[col] : NULL;
+		const value *b = &nw->values[col];
+		if (a ? value_equal(a, b) : b->kind == VAL_NULL)
+			continue;
+		json_t *pair = json_array();
+		json_array_append_new(pair, a ? validate_to_json(f->cols[col], a) : json_null());
+		json_array_append_new(pair, validate_to_json(f->cols[col], b));
+		json_object_set_new(ch, f->cols[col]->name, pair);
+	}
+	return ch;
+}
+
+int pipeline_apply_insert(store_tx *tx, void *arg)
+{
+	pipe_job *j = arg;
+	int rc = store_tx_insert(tx, j->form, &j->rec);
+	if (rc != STORE_OK)
+		return rc;
+	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
+	                        j->rec.state, NULL, NULL, j->changes);
+}
+
+int pipeline_apply_update(store_tx *tx, void *arg)
+{
+	pipe_job *j = arg;
+	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
+	if (rc != STORE_OK)
+		return rc;
+	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "update", NULL, NULL,
+	                        NULL, NULL, j->changes);
+}
+
+int pipeline_apply_delete(store_tx *tx, void *arg)
+{
+	pipe_job *j = arg;
+	record old;
+	int rc = store_tx_get(tx, j->form, j->id, &old);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_tx_delete(tx, j->form, j->id);
+	if (rc == STORE_OK) {
+		/* The history keeps what was deleted (private values are filtered per reader). */
+		json_t *ch = json_object();
+		for (size_t col = 0; col < j->form->ncols; col++) {
+			if (old.values[col].kind == VAL_NULL)
+				continue;
+			json_t *pair = json_array();
+			json_array_append_new(pair, validate_to_json(j->form->cols[col], &old.values[col]));
+			json_array_append_new(pair, json_null());
+			json_object_set_new(ch, j->form->cols[col]->name, pair);
+		}
+		rc = store_tx_history(tx, j->form, j->id, j->at, j->actor, "delete", old.state, NULL,
+		                      NULL, NULL, ch);
+		json_decref(ch);
+	}
+	record_clear(&old);
+	return rc;
+}
+
+void pipe_job_free(pipe_job *j)
+{
+	if (!j)
+		return;
+	if (j->rec.values)
+		record_clear(&j->rec);
+	if (j->changes)
+		json_decref(j->changes);
+}

@@ -1,0 +1,387 @@
+/*
+ * registry — loaded apps and live reload (see registry.h).
+ *
+ * Invariants: `entries` is protected by g->lock; app_rt and app_db reference
+ * counts are atomics, and the last release frees (a definition) or closes (a
+ * store). A scan never holds the lock while loading or migrating: it loads the new
+ * version first, then swaps pointers under the lock.
+ */
+#include "registry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "log.h"
+#include "util.h"
+
+struct app_db {
+	store *s;
+	atomic_int refs;
+};
+
+typedef struct entry {
+	char *id;
+	app_rt *cur;              /* may be NULL when the app never loaded */
+	app_db *db;
+	char seen_hash[65];       /* last hash attempted, loaded or not */
+	char *problem;            /* formatted diagnostics of the last failed attempt */
+	bool present;             /* scan bookkeeping */
+} entry;
+
+struct registry {
+	registry_opts o;
+	pthread_mutex_t lock;
+	entry *v;
+	size_t n, cap;
+	atomic_uint_fast64_t next_gen;
+	pthread_t watcher;
+	bool watching;
+	atomic_bool stop;
+};
+
+static void db_release(app_db *d)
+{
+	if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
+		store_close(d->s);
+		free(d);
+	}
+}
+
+void registry_release(app_rt *rt)
+{
+	if (rt && atomic_fetch_sub(&rt->refs, 1) == 1) {
+		def_app_free(rt->def);
+		db_release(rt->dbref);
+		free(rt);
+	}
+}
+
+static app_rt *acquire(app_rt *rt)
+{
+	if (rt)
+		atomic_fetch_add(&rt->refs, 1);
+	return rt;
+}
+
+registry *registry_open(const registry_opts *o)
+{
+	registry *g = xcalloc(1, sizeof *g);
+	g->o.apps_dir = xstrdup(o->apps_dir);
+	g->o.data_dir = xstrdup(o->data_dir);
+	g->o.stdlib_dir = xstrdup(o->stdlib_dir);
+	g->o.quiet = o->quiet;
+	pthread_mutex_init(&g->lock, NULL);
+	atomic_init(&g->next_gen, 1);
+	atomic_init(&g->stop, false);
+	return g;
+}
+
+void registry_close(registry *g)
+{
+	if (!g)
+		return;
+	if (g->watching) {
+		atomic_store(&g->stop, true);
+		pthread_join(g->watcher, NULL);
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		registry_release(g->v[i].cur);
+		db_release(g->v[i].db);
+		free(g->v[i].id);
+		free(g->v[i].problem);
+	}
+	free(g->v);
+	pthread_mutex_destroy(&g->lock);
+	free((char *)g->o.apps_dir);
+	free((char *)g->o.data_dir);
+	free((char *)g->o.stdlib_dir);
+	free(g);
+}
+
+static entry *find(registry *g, const char *id)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (strcmp(g->v[i].id, id) == 0)
+			return &g->v[i];
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The app folders present now, sorted. Caller frees. */
+static size_t list_dirs(const char *apps_dir, char ***out)
+{
+	*out = NULL;
+	DIR *d = opendir(apps_dir);
+	if (!d)
+		return 0;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_name[0] == '_')
+			continue;
+		char path[4096];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", apps_dir, e->d_name);
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(*out, n, sizeof **out, cmp_str);
+	return n;
+}
+
+static void set_problem(registry *g, const char *id, const char *text)
+{
+	pthread_mutex_lock(&g->lock);
+	entry *e = find(g, id);
+	if (e) {
+		free(e->problem);
+		e->problem = text ? xstrdup(text) : NULL;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+static entry *ensure_entry(registry *g, const char *id)
+{
+	entry *e = find(g, id);
+	if (e)
+		return e;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 8;
+		g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+	}
+	e = &g->v[g->n++];
+	memset(e, 0, sizeof *e);
+	e->id = xstrdup(id);
+	return e;
+}
+
+/* Loads one app folder whose content changed; swaps it in when it is sound. */
+static int load_one(registry *g, const char *id, const char *hash)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", g->o.apps_dir, id);
+	diags d = {0};
+	def_app *def = NULL;
+	if (!loader_valid_app_id(id)) {
+		diags_add(&d, dir, 0, "", "nom de dossier invalide : un identifiant d'application "
+		          "s'écrit [a-z][a-z0-9-]{0,39}");
+	} else {
+		def = loader_load(dir, g->o.stdlib_dir, NULL, &d);
+	}
+
+	pthread_mutex_lock(&g->lock);
+	entry *e = ensure_entry(g, id);
+	snprintf(e->seen_hash, sizeof e->seen_hash, "%s", hash);
+	app_db *db = e->db;
+	if (db)
+		atomic_fetch_add(&db->refs, 1);
+	bool had = e->cur != NULL;
+	pthread_mutex_unlock(&g->lock);
+
+	char err[STORE_ERR_LEN] = "";
+	if (def && !db) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/apps", g->o.data_dir);
+		mkdir(path, 0700);
+		snprintf(path, sizeof path, "%s/apps/%s.db", g->o.data_dir, id);
+		store *s = store_open(path, err);
+		if (!s) {
+			diags_add(&d, dir, 0, "", "base de données : %s", err);
+			def_app_free(def);
+			def = NULL;
+		} else {
+			db = xcalloc(1, sizeof *db);
+			db->s = s;
+			atomic_init(&db->refs, 2); /* the entry's and ours */
+			pthread_mutex_lock(&g->lock);
+			find(g, id)->db = db;
+			pthread_mutex_unlock(&g->lock);
+		}
+	}
+	if (def && store_migrate(db->s, def, util_now(), err) != STORE_OK) {
+		diags_add(&d, dir, 0, "", "%s", err);
+		def_app_free(def);
+		def = NULL;
+	}
+	if (!def) {
+		buf b = BUF_INIT;
+		for (size_t i = 0; i < d.n; i++) {
+			char line[2048];
+			diag_format(&d.v[i], line, sizeof line);
+			buf_puts(&b, line);
+			buf_putc(&b, '\n');
+			if (!g->o.quiet)
+				log_message("apps", "%s", line);
+		}
+		if (!g->o.quiet)
+			log_message("apps", "%s: not loaded%s", id,
+			            had ? "; the previous version keeps serving" : "");
+		set_problem(g, id, buf_cstr(&b));
+		buf_free(&b);
+		diags_free(&d);
+		db_release(db);
+		return 0;
+	}
+	diags_free(&d);
+
+	app_rt *rt = xcalloc(1, sizeof *rt);
+	rt->def = def;
+	rt->db = db->s;
+	rt->dbref = db; /* takes our reference */
+	rt->gen = atomic_fetch_add(&g->next_gen, 1);
+	rt->stdlib_dir = g->o.stdlib_dir;
+	atomic_init(&rt->refs, 1);
+
+	pthread_mutex_lock(&g->lock);
+	e = find(g, id);
+	app_rt *old = e->cur;
+	e->cur = rt;
+	free(e->problem);
+	e->problem = NULL;
+	pthread_mutex_unlock(&g->lock);
+	registry_release(old);
+	if (!g->o.quiet)
+		log_message("apps", "%s: %s (version %s, %.12s)", id, old ? "reloaded" : "loaded",
+		            def->version ? def->version : "-", def->hash);
+	return 1;
+}
+
+int registry_scan(registry *g)
+{
+	char **dirs;
+	size_t n = list_dirs(g->o.apps_dir, &dirs);
+	int changes = 0;
+	for (size_t i = 0; i < n; i++) {
+		char dir[4096], hash[65];
+		snprintf(dir, sizeof dir, "%s/%s", g->o.apps_dir, dirs[i]);
+		if (loader_hash_dir(dir, hash) != 0)
+			continue; /* no app.lua yet: a copy in progress */
+		pthread_mutex_lock(&g->lock);
+		entry *e = find(g, dirs[i]);
+		bool same = e && strcmp(e->seen_hash, hash) == 0;
+		pthread_mutex_unlock(&g->lock);
+		if (!same)
+			changes += load_one(g, dirs[i], hash);
+	}
+	/* Unload apps whose folder went away. */
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < g->n;) {
+		bool present = false;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(g->v[i].id, dirs[k]) == 0)
+				present = true;
+		if (present) {
+			i++;
+			continue;
+		}
+		entry e = g->v[i];
+		g->v[i] = g->v[--g->n];
+		pthread_mutex_unlock(&g->lock);
+		if (!g->o.quiet)
+			log_message("apps", "%s: unloaded (folder removed)", e.id);
+		registry_release(e.cur);
+		db_release(e.db);
+		free(e.id);
+		free(e.problem);
+		changes++;
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	return changes;
+}
+
+static void *watch_main(void *arg)
+{
+	registry *g = arg;
+	while (!atomic_load(&g->stop)) {
+		for (int i = 0; i < 10 && !atomic_load(&g->stop); i++)
+			usleep(100 * 1000);
+		if (!atomic_load(&g->stop))
+			registry_scan(g);
+	}
+	return NULL;
+}
+
+int registry_watch(registry *g)
+{
+	if (pthread_create(&g->watcher, NULL, watch_main, g) != 0)
+		return -1;
+	g->watching = true;
+	return 0;
+}
+
+app_rt *registry_get(registry *g, const char *id)
+{
+	pthread_mutex_lock(&g->lock);
+	entry *e = find(g, id);
+	app_rt *rt = e ? acquire(e->cur) : NULL;
+	pthread_mutex_unlock(&g->lock);
+	return rt;
+}
+
+static int cmp_rt(const void *a, const void *b)
+{
+	return strcmp((*(app_rt *const *)a)->def->id, (*(app_rt *const *)b)->def->id);
+}
+
+size_t registry_list(registry *g, app_rt ***out)
+{
+	pthread_mutex_lock(&g->lock);
+	*out = xcalloc(g->n ? g->n : 1, sizeof **out);
+	size_t k = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->v[i].cur)
+			(*out)[k++] = acquire(g->v[i].cur);
+	pthread_mutex_unlock(&g->lock);
+	if (k)
+		qsort(*out, k, sizeof **out, cmp_rt);
+	return k;
+}
+
+size_t registry_problems(registry *g, registry_problem **out)
+{
+	pthread_mutex_lock(&g->lock);
+	*out = xcalloc(g->n ? g->n : 1, sizeof **out);
+	size_t k = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		if (!g->v[i].problem)
+			continue;
+		(*out)[k].app = xstrdup(g->v[i].id);
+		(*out)[k].text = xstrdup(g->v[i].problem);
+		(*out)[k].serving_previous = g->v[i].cur != NULL;
+		k++;
+	}
+	pthread_mutex_unlock(&g->lock);
+	return k;
+}
+
+void registry_problems_free(registry_problem *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].app);
+		free(p[i].text);
+	}
+	free(p);
+}

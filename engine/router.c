@@ -1,0 +1,234 @@
+/*
+ * router — identification, language, CSRF and dispatch (see router.h).
+ *
+ * CSRF: a logged-in browser's forms carry its session's token; an anonymous
+ * browser gets a random `sa_csrf` cookie (HttpOnly, SameSite=Lax) whose value its
+ * forms must echo. API calls with a Bearer token need none (no ambient
+ * credential); API calls riding the session cookie must send X-CSRF-Token.
+ */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "log.h"
+#include "metrics.h"
+#include "pages.h"
+#include "render.h"
+#include "util.h"
+
+int router_split(req *r, const char *path, const char **seg, int max)
+{
+	int n = 0;
+	const char *p = path;
+	while (*p == '/')
+		p++;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (n == max)
+			return -1;
+		seg[n++] = arena_strndup(&r->mem, p, len);
+		if (!e)
+			break;
+		p = e + 1;
+		if (!*p) {
+			/* a trailing slash is an empty last segment: /a/app/ vs /a/app */
+			if (n == max)
+				return -1;
+			seg[n++] = "";
+		}
+	}
+	return n;
+}
+
+static void pick_language(req *r)
+{
+	const char *q = req_query(r, "lang");
+	if (q && (strcmp(q, "en") == 0 || strcmp(q, "fr") == 0)) {
+		r->lg = q[0] == 'e' ? LANG_EN : LANG_FR;
+		req_add_header(r, "Set-Cookie", r->lg == LANG_EN
+		                                    ? "sa_lang=en; Path=/; SameSite=Lax; Max-Age=31536000"
+		                                    : "sa_lang=fr; Path=/; SameSite=Lax; Max-Age=31536000");
+		return;
+	}
+	const char *c = req_cookie(r, "sa_lang");
+	if (c) {
+		r->lg = strcmp(c, "en") == 0 ? LANG_EN : LANG_FR;
+		return;
+	}
+	const char *al = req_header(r, "Accept-Language");
+	r->lg = al && strncasecmp(al, "en", 2) == 0 ? LANG_EN : LANG_FR;
+}
+
+static bool is_hex_token(const char *s, size_t len)
+{
+	if (!s || strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Returns false when a Bearer token was given but is not valid (the API answers 401). */
+static bool identify(req *r, bool is_api)
+{
+	time_t now = util_now();
+	const char *authz = req_header(r, "Authorization");
+	if (is_api && authz) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return false;
+		const char *tok = authz + 7;
+		if (auth_token_lookup(req_auth(r), tok, &r->user) != AUTH_OK)
+			return false;
+		r->via_token = true;
+		return true;
+	}
+	const char *sess = req_cookie(r, "sa_session");
+	if (is_hex_token(sess, 64) &&
+	    auth_session_lookup(req_auth(r), sess, now, &r->user, r->csrf) == AUTH_OK)
+		return true;
+	const char *anon = req_cookie(r, "sa_csrf");
+	if (is_hex_token(anon, 32)) {
+		snprintf(r->csrf, sizeof r->csrf, "%s", anon);
+	} else if (!is_api) {
+		util_random_hex(r->csrf, 16);
+		char cookie[128];
+		snprintf(cookie, sizeof cookie, "sa_csrf=%s; Path=/; HttpOnly; SameSite=Lax%s", r->csrf,
+		         strncmp(req_base_url(r), "https:", 6) == 0 ? "; Secure" : "");
+		req_add_header(r, "Set-Cookie", cookie);
+		r->set_csrf_cookie = true;
+	}
+	return true;
+}
+
+static bool method_is(req *r, const char *m)
+{
+	return strcmp(r->method, m) == 0;
+}
+
+static void serve_static(req *r, const char *name)
+{
+	if (strcmp(name, "style.css") != 0) {
+		pages_error(r, 404, NULL);
+		return;
+	}
+	r->status = 200;
+	r->content_type = "text/css; charset=utf-8";
+	r->cache_forever = true;
+	buf_puts(&r->out, render_stylesheet());
+}
+
+static void serve_metrics(req *r)
+{
+	if (!r->local_client && !r->user.admin) {
+		pages_error(r, 403, NULL);
+		return;
+	}
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	metrics_write(&r->out);
+	app_rt **apps;
+	size_t n = registry_list(req_registry(r), &apps);
+	buf_puts(&r->out, "# HELP smallapps_records Records per app and form.\n"
+	                  "# TYPE smallapps_records gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
+			const def_form *f = &apps[i]->def->forms[k];
+			store_query q = {.scope = {.none = false}, .now = util_now()};
+			int64_t cnt = 0;
+			if (store_count(apps[i]->db, f, &q, &cnt) == STORE_OK)
+				buf_printf(&r->out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
+				           apps[i]->def->id, f->id, (long long)cnt);
+		}
+		registry_release(apps[i]);
+	}
+	free(apps);
+}
+
+void router_dispatch(req *r)
+{
+	const char *seg[16];
+	int n = router_split(r, r->path, seg, 16);
+	bool is_api = n >= 2 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0;
+	pick_language(r);
+
+	if (n < 0) {
+		if (is_api)
+			api_error(r, 404, "not_found", NULL, NULL);
+		else
+			pages_error(r, 404, NULL);
+		return;
+	}
+	if (!util_utf8_valid(r->path, strlen(r->path))) {
+		if (is_api)
+			api_error(r, 400, "bad_request", "URL invalide (UTF-8)", NULL);
+		else
+			pages_error(r, 400, NULL);
+		return;
+	}
+	if (r->body_too_large) {
+		if (is_api)
+			api_error(r, 413, "too_large", NULL, NULL);
+		else
+			pages_error(r, 413, NULL);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
+		r->status = 200;
+		r->content_type = "text/plain; charset=utf-8";
+		buf_puts(&r->out, "ok\n");
+		return;
+	}
+	if (n == 2 && strcmp(seg[0], "static") == 0) {
+		serve_static(r, seg[1]);
+		return;
+	}
+	if (!identify(r, is_api)) {
+		api_error(r, 401, "unauthenticated", NULL, NULL);
+		return;
+	}
+	if (is_api) {
+		/* Cookie-authenticated API writes need the session's CSRF token. */
+		if (!method_is(r, "GET") && !method_is(r, "HEAD") && r->user.login && !r->via_token) {
+			const char *h = req_header(r, "X-CSRF-Token");
+			if (!h || !util_ct_streq(h, r->csrf)) {
+				api_error(r, 403, "forbidden",
+				          r->lg == LANG_EN ? "Missing or wrong X-CSRF-Token header."
+				                           : "En-tête X-CSRF-Token absent ou invalide.",
+				          NULL);
+				return;
+			}
+		}
+		api_dispatch(r, seg + 2, n - 2);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "metrics") == 0) {
+		serve_metrics(r);
+		return;
+	}
+	if (n == 0 || (n == 1 && seg[0][0] == '\0')) {
+		pages_portal(r);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "login") == 0) {
+		pages_login(r);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "logout") == 0) {
+		pages_logout(r);
+		return;
+	}
+	if (n >= 1 && strcmp(seg[0], "admin") == 0) {
+		pages_admin(r);
+		return;
+	}
+	if (n >= 2 && strcmp(seg[0], "a") == 0) {
+		pages_app(r, seg + 1, n - 1);
+		return;
+	}
+	pages_error(r, 404, NULL);
+}

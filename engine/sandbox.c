@@ -1,0 +1,1834 @@
+/*
+ * sandbox — the only file that speaks the Lua C API (see sandbox.h, SPEC 9).
+ *
+ * What it owns: one lua_State per sandbox, its allocator (byte count, cap, and
+ * "fail from the Nth allocation on" for tests), the allowlisted environment, the
+ * instruction budget, `require`, and the conversions between records and Lua
+ * tables for hook calls. What it does not own: the meaning of a definition (the
+ * loader reads the copied tree of defval nodes) and the write pipeline.
+ *
+ * Invariants:
+ *  - Every entry into Lua goes through sb_pcall(): a light C function run under
+ *    lua_pcall with a message handler below it; the instruction hook is armed for
+ *    the call and disarmed after; the stack is back where it started.
+ *  - Setting up the environment also runs under sb_pcall, so an allocation
+ *    failure at any moment is an error, never a panic.
+ *  - Nothing malloc'ed is held across a Lua call that may raise, except through
+ *    slots owned by the caller of sb_pcall (callctx outputs, sb->pending) that
+ *    are released after lua_pcall returns.
+ *  - App code never sees the real global table, the real library tables, the
+ *    string metatable, `debug`, `io`, `package`, `coroutine` or `os` beyond
+ *    time/date/clock. Libraries are read-only proxies; chunks get their own
+ *    _ENV whose metatable reads through to the library and refuses writes.
+ *  - Once the budget is spent (or memory is exhausted) the hook is re-armed with a
+ *    count of 1 and raises at every instruction, so `pcall` in app code cannot
+ *    swallow the stop.
+ * A sandbox belongs to one thread.
+ */
+#include "sandbox.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "loader.h"
+#include "log.h"
+#include "util.h"
+
+#define MEM_SLACK        (256 * 1024)   /* headroom to raise the error once the cap is hit */
+#define MAX_MODULE_BYTES (1024 * 1024)
+#define MAX_DEF_NODES    200000
+#define MAX_DEF_DEPTH    64
+#define MAX_JSON_DEPTH   16
+
+/* Registry keys (their addresses). */
+static const char K_LIB = 'L';      /* the allowlisted library seen through _ENV */
+static const char K_ENVMT = 'E';    /* metatable of every chunk's _ENV */
+static const char K_FROZEN = 'F';   /* weak set of tables rawset must refuse */
+static const char K_HOOKS = 'H';    /* function number -> function */
+static const char K_LOADED = 'M';   /* module name -> value */
+static const char K_LOADING = 'G';  /* module name -> call number (cycle detection) */
+static const char K_NAMES = 'N';    /* form (light userdata) -> { name = col | -1 } */
+
+typedef enum { HK_VALIDATE, HK_COMPUTE, HK_MUTATE, HK_GUARD } hook_kind;
+
+/* One hook call: inputs, and outputs owned by the C caller of sb_pcall. */
+typedef struct callctx {
+	hook_kind kind;
+	int hook;
+	lua_Integer callno;
+	const record *r;
+	const hook_env *env;
+	const def_form *form;
+	json_t **pre;             /* ncols parsed JSON values (multichoice, file) or NULL */
+	field_errors *errors;     /* validate */
+	const def_field *fd;      /* compute */
+	value *out;               /* compute */
+	value *newvals;           /* mutate: ncols */
+	bool *dirty;              /* mutate: ncols */
+	bool *ok;                 /* guard */
+	char *reason;             /* guard: SANDBOX_ERR */
+} callctx;
+
+struct sandbox {
+	lua_State *L;
+	sandbox_limits lim;
+	size_t used;              /* bytes allocated by the state */
+	long nallocs;             /* growing allocations so far (fail_alloc_after) */
+	const void *refused;      /* last refused request, to tell a retry after GC */
+	size_t refused_size;
+	bool mem_hit;             /* memory refused twice in this call: stop it */
+	bool in_call;
+	bool budget_spent;
+	long budget;              /* instructions allowed to this call (<= 0: no limit) */
+	long remaining;           /* instructions left in this call */
+	int armed;                /* count the hook is armed with */
+	lua_Integer callno;       /* serial of the current call */
+	char *app_dir;            /* without trailing slash */
+	char *stdlib_dir;
+	char *app_file;           /* app_dir/app.lua */
+	char *app_id;             /* basename of app_dir, for the log */
+	const def_app *app;       /* sandbox_open */
+	arena defmem;             /* defval nodes */
+	const defval *def;
+	int nfuncs;
+	long ndefnodes;
+	json_t *pending;          /* JSON under construction in a protected call */
+	callctx *cur;             /* hook call in progress */
+	char traceback[2048];
+};
+
+/* ------------------------------------------------------------------ */
+/* Allocator and hook                                                  */
+
+static sandbox *getsb(lua_State *L)
+{
+	return *(sandbox **)lua_getextraspace(L);
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar);
+
+static void arm(sandbox *sb, long n)
+{
+	int c = n > INT_MAX ? INT_MAX : n < 1 ? 1 : (int)n;
+	sb->armed = c;
+	lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, c);
+}
+
+/*
+ * lua_Alloc: counts bytes, refuses growth past the cap, and in tests fails every
+ * growing allocation from the Nth on (as ltests.c does). Lua retries a refused
+ * allocation once after a full collection: only a second refusal of the same
+ * request means memory is really exhausted, and then the hook stops the call.
+ */
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	sandbox *sb = ud;
+	if (ptr == NULL)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		sb->used -= osize;
+		return NULL;
+	}
+	if (nsize > osize) {
+		bool refuse = false;
+		size_t cap = sb->lim.mem_bytes + (sb->mem_hit ? MEM_SLACK : 0);
+		if (sb->lim.fail_alloc_after > 0 && ++sb->nallocs >= sb->lim.fail_alloc_after)
+			refuse = true;
+		else if (nsize - osize > cap || sb->used + (nsize - osize) > cap)
+			refuse = true;
+		if (refuse) {
+			if (sb->refused == ptr && sb->refused_size == nsize) {
+				sb->mem_hit = true;
+				if (sb->L && sb->in_call)
+					arm(sb, 1);
+			}
+			sb->refused = ptr;
+			sb->refused_size = nsize;
+			return NULL;
+		}
+		sb->refused = NULL;
+		sb->refused_size = 0;
+	}
+	void *q = realloc(ptr, nsize);
+	if (!q)
+		return nsize <= osize ? ptr : NULL;
+	sb->used = sb->used - osize + nsize;
+	return q;
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar)
+{
+	sandbox *sb = getsb(L);
+	if (!sb->mem_hit && !sb->budget_spent) {
+		sb->remaining -= sb->armed;
+		if (sb->remaining > 0) {
+			arm(sb, sb->remaining);
+			return;
+		}
+		sb->budget_spent = true;
+	}
+	/* From now on every instruction raises: pcall in app code cannot go on. */
+	arm(sb, 1);
+	lua_getinfo(L, "Sl", ar);
+	if (sb->mem_hit)
+		lua_pushfstring(L, "%s:%d: %s (limite : %d Kio)", ar->short_src, ar->currentline,
+		                SANDBOX_MSG_MEMORY, (int)(sb->lim.mem_bytes / 1024));
+	else
+		lua_pushfstring(L, "%s:%d: %s (%I instructions)", ar->short_src, ar->currentline,
+		                SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
+	lua_error(L);
+}
+
+static int sb_panic(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+	log_message("lua", "panic (unprotected error): %s", msg ? msg : "?");
+	abort();
+}
+
+/* ------------------------------------------------------------------ */
+/* The one protected-call wrapper                                      */
+
+static int sb_msgh(lua_State *L)
+{
+	sandbox *sb = getsb(L);
+	int t = lua_type(L, 1);
+	if (t != LUA_TSTRING && t != LUA_TNUMBER)
+		lua_pushfstring(L, "(objet d'erreur de type %s)", luaL_typename(L, 1));
+	else
+		lua_pushvalue(L, 1);
+	const char *msg = lua_tostring(L, -1);
+	luaL_traceback(L, L, msg, 1);
+	snprintf(sb->traceback, sizeof sb->traceback, "%s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return 1;
+}
+
+static void copy_msg(char err[SANDBOX_ERR], const char *msg)
+{
+	snprintf(err, SANDBOX_ERR, "%s", msg);
+}
+
+/*
+ * Runs f(ud) in protected mode with `budget` instructions (<= 0: unlimited).
+ * Returns 0, or -1 with err set to "file:line: message". The stack is left as found.
+ */
+static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char err[SANDBOX_ERR])
+{
+	lua_State *L = sb->L;
+	int base = lua_gettop(L);
+	int rc = 0;
+
+	sb->traceback[0] = '\0';
+	sb->mem_hit = false;
+	sb->budget_spent = false;
+	sb->refused = NULL;
+	sb->refused_size = 0;
+	sb->budget = budget;
+	sb->remaining = budget > 0 ? budget : LONG_MAX;
+	if (!lua_checkstack(L, 4)) {
+		snprintf(err, SANDBOX_ERR, "%s: %s (pile)", sb->app_file, SANDBOX_MSG_MEMORY);
+		return -1;
+	}
+	lua_pushcfunction(L, sb_msgh);
+	lua_pushcfunction(L, f);
+	lua_pushlightuserdata(L, ud);
+	sb->in_call = true;
+	if (budget > 0)
+		arm(sb, sb->remaining);
+	int st = lua_pcall(L, 1, 0, base + 1);
+	lua_sethook(L, NULL, 0, 0);
+	sb->in_call = false;
+
+	if (st != LUA_OK) {
+		rc = -1;
+		const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		if (sb->mem_hit || st == LUA_ERRMEM) {
+			if (msg && strstr(msg, SANDBOX_MSG_MEMORY))
+				copy_msg(err, msg);
+			else
+				snprintf(err, SANDBOX_ERR, "%s: %s (limite : %zu Kio)", sb->app_file,
+				         SANDBOX_MSG_MEMORY, sb->lim.mem_bytes / 1024);
+		} else if (sb->budget_spent) {
+			if (msg && strstr(msg, SANDBOX_MSG_BUDGET))
+				copy_msg(err, msg);
+			else
+				snprintf(err, SANDBOX_ERR, "%s: %s (%ld instructions)", sb->app_file,
+				         SANDBOX_MSG_BUDGET, budget);
+		} else if (st == LUA_ERRERR) {
+			snprintf(err, SANDBOX_ERR, "%s: erreur dans le traitement d'une erreur", sb->app_file);
+		} else {
+			copy_msg(err, msg ? msg : "erreur inconnue");
+		}
+	}
+	if (sb->pending) {
+		json_decref(sb->pending);
+		sb->pending = NULL;
+	}
+	/* Stack back to where it started: handler, plus the error object on failure. */
+	int expect = base + 1 + (st != LUA_OK);
+	if (lua_gettop(L) != expect)
+		log_message("lua", "%s: stack imbalance after a call (%d, expected %d)", sb->app_id,
+		            lua_gettop(L), expect);
+	lua_settop(L, base);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment                                                     */
+
+static int ro_newindex(lua_State *L)
+{
+	return luaL_error(L, "bibliothèque en lecture seule : impossible de modifier \"%s\"",
+	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* Iterates the table held in upvalue 1 (the hidden one behind a proxy). */
+static int ro_next(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (lua_next(L, lua_upvalueindex(1)))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushcclosure(L, ro_next, 1);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static void mark_frozen(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_FROZEN);
+	lua_pushvalue(L, idx);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+/* Pushes a read-only proxy of the table at `real`. */
+static void push_readonly(lua_State *L, int real)
+{
+	real = lua_absindex(L, real);
+	lua_newtable(L);
+	lua_createtable(L, 0, 4);
+	lua_pushvalue(L, real);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushvalue(L, real);
+	lua_pushcclosure(L, ro_pairs, 1);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	mark_frozen(L, -1);
+}
+
+/* Copies the table at idx, leaving out the names in `skip`; pushes the copy. */
+static void push_copy(lua_State *L, int idx, const char *const *skip)
+{
+	idx = lua_absindex(L, idx);
+	lua_newtable(L);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		bool drop = false;
+		if (lua_type(L, -2) == LUA_TSTRING)
+			for (const char *const *s = skip; s && *s; s++)
+				if (strcmp(*s, lua_tostring(L, -2)) == 0)
+					drop = true;
+		if (drop) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+}
+
+static int env_index(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	lua_rawget(L, lua_upvalueindex(1));
+	if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING)
+		return 1;
+	/* Reading an unknown global is a typo, not nil. */
+	const char *names[64];
+	size_t n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, lua_upvalueindex(1))) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING && n < 64)
+			names[n++] = lua_tostring(L, -1);
+	}
+	const char *k = lua_tostring(L, 2);
+	const char *s = diag_suggest(k, names, n);
+	if (s)
+		return luaL_error(L, "variable globale inconnue \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
+	return luaL_error(L, "variable globale inconnue \"%s\"", k);
+}
+
+static int env_newindex(lua_State *L)
+{
+	return luaL_error(L, "affectation de la variable globale \"%s\" interdite "
+	                  "(déclarez-la avec local)",
+	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* Pushes a fresh _ENV for one chunk. */
+static void push_env(lua_State *L)
+{
+	lua_newtable(L);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_ENVMT);
+	lua_setmetatable(L, -2);
+	mark_frozen(L, -1);
+}
+
+static void log_line(sandbox *sb, const char *msg)
+{
+	const hook_env *env = sb->cur ? sb->cur->env : NULL;
+	if (env && env->log)
+		env->log(env->log_arg, msg);
+	else
+		log_message("lua", "%s: %.2000s", sb->app_id, msg);
+}
+
+static int sb_print(lua_State *L)
+{
+	int n = lua_gettop(L);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	log_line(getsb(L), lua_tostring(L, -1));
+	return 0;
+}
+
+/* setmetatable without __gc: finalizers would run app code outside any call. */
+static int sb_setmetatable(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	int t = lua_type(L, 2);
+	luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+	if (t == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable : __gc est interdit dans le bac à sable");
+	}
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
+}
+
+static int sb_rawset(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	luaL_checkany(L, 3);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_FROZEN);
+	lua_pushvalue(L, 1);
+	lua_rawget(L, -2);
+	if (lua_toboolean(L, -1))
+		return luaL_error(L, "rawset : table protégée (lecture seule)");
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/* load(text [, chunkname [, mode [, env]]]): text chunks only. */
+static int sb_load(lua_State *L)
+{
+	size_t n;
+	int nargs = lua_gettop(L);
+	if (lua_type(L, 1) != LUA_TSTRING) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "load : seul un texte Lua est accepté");
+		return 2;
+	}
+	const char *s = lua_tolstring(L, 1, &n);
+	const char *name = luaL_optstring(L, 2, "=(load)");
+	const char *mode = luaL_optstring(L, 3, "t");
+	if (!strchr(mode, 't')) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "load : seuls les morceaux texte sont acceptés");
+		return 2;
+	}
+	if (luaL_loadbufferx(L, s, n, name, "t") != LUA_OK) {
+		lua_pushnil(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (nargs >= 4)
+		lua_pushvalue(L, 4);
+	else
+		push_env(L);
+	if (!lua_setupvalue(L, -2, 1))
+		lua_pop(L, 1);
+	return 1;
+}
+
+/* Reads a file into a Lua userdata pushed on the stack; NULL when absent. */
+static const char *push_file(lua_State *L, const char *path, size_t *len)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	if (st.st_size > MAX_MODULE_BYTES)
+		luaL_error(L, "%s : fichier trop gros (%d octets au plus)", path, MAX_MODULE_BYTES);
+	size_t size = (size_t)st.st_size;
+	char *b = lua_newuserdatauv(L, size ? size : 1, 0);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	*len = fread(b, 1, size, f);
+	fclose(f);
+	return b;
+}
+
+/* Loads the text chunk in `path` with a fresh _ENV; pushes the function. */
+static void load_chunk(lua_State *L, const char *path)
+{
+	size_t len = 0;
+	const char *text = push_file(L, path, &len);
+	if (!text)
+		luaL_error(L, "%s : fichier introuvable", path);
+	lua_pushfstring(L, "@%s", path);
+	if (luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") != LUA_OK)
+		lua_error(L);
+	push_env(L);
+	lua_setupvalue(L, -2, 1);
+	lua_replace(L, -3);       /* function over the buffer */
+	lua_pop(L, 1);            /* chunk name */
+}
+
+static bool valid_module_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 100 || s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* require "smallapps.x" (stdlib-lua/smallapps/x.lua) or "lib.x" (<app>/lib/x.lua). */
+static int sb_require(lua_State *L)
+{
+	sandbox *sb = getsb(L);
+	size_t n;
+	const char *name = luaL_checklstring(L, 1, &n);
+	if (!valid_module_name(name, n) || strlen(name) != n)
+		return luaL_error(L, "require : nom de module invalide \"%s\" "
+		                  "(lettres minuscules, chiffres, _ et . seulement)", name);
+	lua_settop(L, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);          /* 2 */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADING);         /* 3 */
+	lua_pushvalue(L, 1);
+	if (lua_rawget(L, 2) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	lua_pushvalue(L, 1);
+	lua_rawget(L, 3);
+	if (lua_tointeger(L, -1) == sb->callno && lua_isinteger(L, -1))
+		return luaL_error(L, "require circulaire du module \"%s\"", name);
+	lua_pop(L, 1);
+
+	const char *root, *rel;
+	if (strncmp(name, "smallapps.", 10) == 0) {
+		root = sb->stdlib_dir;
+		rel = name;
+	} else if (strncmp(name, "lib.", 4) == 0) {
+		root = sb->app_dir;
+		rel = name;
+	} else {
+		return luaL_error(L, "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
+		                  "et \"lib.*\" le sont)", name);
+	}
+	if (!root)
+		return luaL_error(L, "require : pas de dossier pour \"%s\"", name);
+	char path[4096];
+	int k = snprintf(path, sizeof path, "%s/", root);
+	for (const char *p = rel; *p && k < (int)sizeof path - 5; p++)
+		path[k++] = *p == '.' ? '/' : *p;
+	snprintf(path + k, sizeof path - (size_t)k, ".lua");
+
+	lua_pushvalue(L, 1);
+	lua_pushinteger(L, sb->callno);
+	lua_rawset(L, 3);
+	load_chunk(L, path);
+	lua_pushvalue(L, 1);
+	lua_call(L, 1, 1);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 2);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	lua_rawset(L, 3);
+	return 1;
+}
+
+/* os.time([t]): now from the engine clock; a table is read as UTC. */
+static int getfield_int(lua_State *L, const char *k, int d, int delta)
+{
+	int t = lua_getfield(L, 1, k);
+	int isnum;
+	lua_Integer v = lua_tointegerx(L, -1, &isnum);
+	lua_pop(L, 1);
+	if (!isnum) {
+		if (t != LUA_TNIL)
+			return luaL_error(L, "os.time : le champ \"%s\" doit être un entier", k);
+		if (d < 0)
+			return luaL_error(L, "os.time : champ \"%s\" manquant", k);
+		return d;
+	}
+	if (v < INT_MIN / 2 || v > INT_MAX / 2)
+		return luaL_error(L, "os.time : champ \"%s\" hors limites", k);
+	return (int)v - delta;
+}
+
+static int sb_os_time(lua_State *L)
+{
+	if (lua_isnoneornil(L, 1)) {
+		lua_pushinteger(L, (lua_Integer)util_now());
+		return 1;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = getfield_int(L, "year", -1, 1900);
+	tm.tm_mon = getfield_int(L, "month", -1, 1);
+	tm.tm_mday = getfield_int(L, "day", -1, 0);
+	tm.tm_hour = getfield_int(L, "hour", 12, 0);
+	tm.tm_min = getfield_int(L, "min", 0, 0);
+	tm.tm_sec = getfield_int(L, "sec", 0, 0);
+	lua_pushinteger(L, (lua_Integer)timegm(&tm));
+	return 1;
+}
+
+/* os.date([fmt [, t]]): always UTC, t defaults to the engine clock. */
+static int sb_os_date(lua_State *L)
+{
+	const char *fmt = luaL_optstring(L, 1, "%c");
+	lua_Integer t = luaL_optinteger(L, 2, (lua_Integer)util_now());
+	lua_pushvalue(L, lua_upvalueindex(1));
+	if (fmt[0] == '!')
+		lua_pushstring(L, fmt);
+	else
+		lua_pushfstring(L, "!%s", fmt);
+	lua_pushinteger(L, t);
+	lua_call(L, 2, 1);
+	return 1;
+}
+
+static int sb_os_clock(lua_State *L)
+{
+	lua_pushnumber(L, (lua_Number)clock() / CLOCKS_PER_SEC);
+	return 1;
+}
+
+static const char *const base_allow[] = {
+	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "rawequal", "rawget",
+	"rawlen", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type",
+	"_VERSION", NULL
+};
+
+static int setup_cf(lua_State *L)
+{
+	sandbox *sb = lua_touserdata(L, 1);
+	static const char *const no_dump[] = {"dump", NULL};
+	static const char *const no_seed[] = {"randomseed", NULL};
+
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LOADED);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LOADING);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_NAMES);
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_FROZEN);
+
+	luaL_requiref(L, "_G", luaopen_base, 0);            /* 2: the real globals */
+	luaL_requiref(L, "string", luaopen_string, 0);      /* 3 */
+	luaL_requiref(L, "table", luaopen_table, 0);        /* 4 */
+	luaL_requiref(L, "math", luaopen_math, 0);          /* 5 */
+	luaL_requiref(L, "utf8", luaopen_utf8, 0);          /* 6 */
+	luaL_requiref(L, "os", luaopen_os, 0);              /* 7 */
+
+	lua_newtable(L);                                    /* 8: LIB */
+	for (const char *const *n = base_allow; *n; n++) {
+		lua_getfield(L, 2, *n);
+		lua_setfield(L, 8, *n);
+	}
+	lua_pushcfunction(L, sb_print);
+	lua_setfield(L, 8, "print");
+	lua_pushcfunction(L, sb_rawset);
+	lua_setfield(L, 8, "rawset");
+	lua_getfield(L, 2, "setmetatable");
+	lua_pushcclosure(L, sb_setmetatable, 1);
+	lua_setfield(L, 8, "setmetatable");
+	lua_pushcfunction(L, sb_load);
+	lua_setfield(L, 8, "load");
+	lua_pushcfunction(L, sb_require);
+	lua_setfield(L, 8, "require");
+
+	/* string: a copy without dump; it also backs ("x"):method(), behind a hidden metatable. */
+	push_copy(L, 3, no_dump);                           /* 9 */
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);
+	lua_pushvalue(L, 9);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 2);
+	push_readonly(L, 9);
+	lua_setfield(L, 8, "string");
+	lua_pop(L, 1);
+
+	push_copy(L, 4, NULL);
+	push_readonly(L, -1);
+	lua_setfield(L, 8, "table");
+	lua_pop(L, 1);
+
+	/* math.random: seeded by the engine (reproducible under SMALLAPPS_NOW). */
+	lua_getfield(L, 5, "randomseed");
+	lua_pushinteger(L, (lua_Integer)util_now());
+	lua_call(L, 1, 0);
+	push_copy(L, 5, no_seed);
+	push_readonly(L, -1);
+	lua_setfield(L, 8, "math");
+	lua_pop(L, 1);
+
+	push_copy(L, 6, NULL);
+	push_readonly(L, -1);
+	lua_setfield(L, 8, "utf8");
+	lua_pop(L, 1);
+
+	lua_createtable(L, 0, 3);
+	lua_pushcfunction(L, sb_os_time);
+	lua_setfield(L, -2, "time");
+	lua_getfield(L, 7, "date");
+	lua_pushcclosure(L, sb_os_date, 1);
+	lua_setfield(L, -2, "date");
+	lua_pushcfunction(L, sb_os_clock);
+	lua_setfield(L, -2, "clock");
+	push_readonly(L, -1);
+	lua_setfield(L, 8, "os");
+	lua_pop(L, 1);
+
+	lua_pushvalue(L, 8);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LIB);
+
+	lua_createtable(L, 0, 3);
+	lua_pushvalue(L, 8);
+	lua_pushcclosure(L, env_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, env_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_ENVMT);
+
+	/* Nothing reaches the real globals any more; chunks always get their own _ENV. */
+	lua_newtable(L);
+	lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	(void)sb;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running app.lua and copying the definition                          */
+
+typedef struct copyctx {
+	sandbox *sb;
+	int memo;                 /* stack index: table/function -> light userdata node */
+	int depth;
+} copyctx;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	return strcmp(((const defval_pair *)a)->key, ((const defval_pair *)b)->key);
+}
+
+static const defval *copy_value(lua_State *L, copyctx *c, int idx);
+
+/* 0: an array item (1..n), 1: a usable string key, 2: any other key. */
+static int key_class(lua_State *L, size_t n)
+{
+	if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && (size_t)lua_tointeger(L, -1) <= n)
+		return 0;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		size_t kl;
+		const char *k = lua_tolstring(L, -1, &kl);
+		return strlen(k) == kl ? 1 : 2;
+	}
+	return 2;
+}
+
+static void copy_table(lua_State *L, copyctx *c, int idx, defval *v)
+{
+	arena *A = &c->sb->defmem;
+	size_t n = 0;
+	while (lua_rawgeti(L, idx, (lua_Integer)n + 1) != LUA_TNIL) {
+		lua_pop(L, 1);
+		n++;
+	}
+	lua_pop(L, 1);
+	size_t nkeys = 0, nbad = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		int k = key_class(L, n);
+		nkeys += k == 1;
+		nbad += k == 2;
+	}
+	const defval **items = arena_alloc(A, (n ? n : 1) * sizeof *items);
+	defval_pair *pairs = arena_alloc(A, (nkeys ? nkeys : 1) * sizeof *pairs);
+	const char **bad = arena_alloc(A, (nbad ? nbad : 1) * sizeof *bad);
+	size_t ik = 0, ib = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		int k = key_class(L, n);
+		if (k == 1 && ik < nkeys) {
+			pairs[ik++].key = arena_strdup(A, lua_tostring(L, -1));
+		} else if (k == 2 && ib < nbad) {
+			char text[64];
+			switch (lua_type(L, -1)) {
+			case LUA_TNUMBER:
+				if (lua_isinteger(L, -1))
+					snprintf(text, sizeof text, "[%lld]", (long long)lua_tointeger(L, -1));
+				else
+					snprintf(text, sizeof text, "[%g]", lua_tonumber(L, -1));
+				break;
+			case LUA_TBOOLEAN:
+				snprintf(text, sizeof text, "[%s]", lua_toboolean(L, -1) ? "true" : "false");
+				break;
+			case LUA_TSTRING:
+				snprintf(text, sizeof text, "[\"%.40s\"]", lua_tostring(L, -1));
+				break;
+			default:
+				snprintf(text, sizeof text, "[%s]", luaL_typename(L, -1));
+			}
+			bad[ib++] = arena_strdup(A, text);
+		}
+	}
+	qsort(pairs, ik, sizeof *pairs, cmp_pair);
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, idx, (lua_Integer)i + 1);
+		items[i] = copy_value(L, c, -1);
+		lua_pop(L, 1);
+	}
+	for (size_t i = 0; i < ik; i++) {
+		lua_pushstring(L, pairs[i].key);
+		lua_rawget(L, idx);
+		pairs[i].val = copy_value(L, c, -1);
+		lua_pop(L, 1);
+	}
+	v->items = items;
+	v->nitems = n;
+	v->fields = pairs;
+	v->nfields = ik;
+	v->badkeys = bad;
+	v->nbadkeys = ib;
+}
+
+static const defval *copy_value(lua_State *L, copyctx *c, int idx)
+{
+	sandbox *sb = c->sb;
+	idx = lua_absindex(L, idx);
+	luaL_checkstack(L, 8, "définition trop profonde");
+	int t = lua_type(L, idx);
+	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
+		lua_pushvalue(L, idx);
+		lua_rawget(L, c->memo);
+		defval *seen = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		if (seen) {
+			if (seen->busy)
+				luaL_error(L, "%s: la table renvoyée contient un cycle (une table se contient "
+				           "elle-même)", sb->app_file);
+			return seen;
+		}
+	}
+	if (++sb->ndefnodes > MAX_DEF_NODES)
+		luaL_error(L, "%s: définition trop grande (plus de %d valeurs)", sb->app_file,
+		           MAX_DEF_NODES);
+	defval *v = arena_alloc(&sb->defmem, sizeof *v);
+	switch (t) {
+	case LUA_TNIL:
+		v->kind = DV_NIL;
+		break;
+	case LUA_TBOOLEAN:
+		v->kind = DV_BOOL;
+		v->b = lua_toboolean(L, idx);
+		break;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			v->kind = DV_INT;
+			v->i = lua_tointeger(L, idx);
+		} else {
+			v->kind = DV_NUM;
+			v->d = lua_tonumber(L, idx);
+		}
+		break;
+	case LUA_TSTRING: {
+		size_t n;
+		const char *s = lua_tolstring(L, idx, &n);
+		v->kind = DV_STR;
+		v->s = arena_strndup(&sb->defmem, s, n);
+		v->len = n;
+		break;
+	}
+	case LUA_TFUNCTION: {
+		v->kind = DV_FUNC;
+		v->func = ++sb->nfuncs;
+		lua_Debug ar;
+		lua_pushvalue(L, idx);
+		lua_getinfo(L, ">S", &ar);
+		v->line = ar.linedefined > 0 ? ar.linedefined : 0;
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
+		lua_pushvalue(L, idx);
+		lua_rawseti(L, -2, v->func);
+		lua_pop(L, 1);
+		lua_pushvalue(L, idx);
+		lua_pushlightuserdata(L, v);
+		lua_rawset(L, c->memo);
+		break;
+	}
+	case LUA_TTABLE:
+		if (c->depth >= MAX_DEF_DEPTH)
+			luaL_error(L, "%s: définition trop profonde (plus de %d niveaux)", sb->app_file,
+			           MAX_DEF_DEPTH);
+		v->kind = DV_TABLE;
+		lua_pushvalue(L, idx);
+		lua_pushlightuserdata(L, v);
+		lua_rawset(L, c->memo);
+		v->busy = true;
+		c->depth++;
+		copy_table(L, c, idx, v);
+		c->depth--;
+		v->busy = false;
+		break;
+	default:
+		v->kind = DV_OTHER;
+		v->s = lua_typename(L, t);
+		break;
+	}
+	return v;
+}
+
+static int run_main_cf(lua_State *L)
+{
+	sandbox *sb = lua_touserdata(L, 1);
+	struct stat st;
+	sb->callno++;
+	if (stat(sb->app_file, &st) != 0)
+		return luaL_error(L, "%s: fichier introuvable", sb->app_file);
+	load_chunk(L, sb->app_file);
+	lua_call(L, 0, 1);
+	if (!lua_istable(L, -1)) {
+		lua_pushfstring(L, "%s: app.lua doit renvoyer une table (return { ... }), pas %s",
+		                sb->app_file, luaL_typename(L, -1));
+		return lua_error(L);
+	}
+	lua_newtable(L);
+	copyctx c = {sb, lua_gettop(L), 0};
+	sb->nfuncs = 0;
+	sb->ndefnodes = 0;
+	sb->def = copy_value(L, &c, -2);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+sandbox_limits sandbox_default_limits(void)
+{
+	sandbox_limits l = {
+		.mem_bytes = 64u * 1024 * 1024,
+		.load_instructions = 50000000L,
+		.call_instructions = 10000000L,
+		.fail_alloc_after = 0,
+	};
+	return l;
+}
+
+void sandbox_close(sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (sb->L) {
+		/* Finalizers cannot be set (setmetatable refuses __gc); still, bound lua_close. */
+		sb->in_call = true;
+		sb->budget_spent = false;
+		sb->remaining = sb->budget = sb->lim.call_instructions > 0 ? sb->lim.call_instructions
+		                                                           : 1000000;
+		arm(sb, sb->remaining);
+		lua_close(sb->L);
+	}
+	if (sb->pending)
+		json_decref(sb->pending);
+	arena_free(&sb->defmem);
+	free(sb->app_dir);
+	free(sb->stdlib_dir);
+	free(sb->app_file);
+	free(sb->app_id);
+	free(sb);
+}
+
+static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
+                          char err[SANDBOX_ERR])
+{
+	sandbox *sb = xcalloc(1, sizeof *sb);
+	sb->lim = lim ? *lim : sandbox_default_limits();
+	if (sb->lim.mem_bytes == 0)
+		sb->lim.mem_bytes = sandbox_default_limits().mem_bytes;
+	size_t n = strlen(app_dir);
+	while (n > 1 && app_dir[n - 1] == '/')
+		n--;
+	sb->app_dir = xstrndup(app_dir, n);
+	sb->stdlib_dir = xstrdup(stdlib_dir);
+	buf b = BUF_INIT;
+	buf_printf(&b, "%s/app.lua", sb->app_dir);
+	sb->app_file = buf_steal(&b);
+	const char *slash = strrchr(sb->app_dir, '/');
+	sb->app_id = xstrdup(slash ? slash + 1 : sb->app_dir);
+
+	sb->L = lua_newstate(sb_alloc, sb);
+	if (!sb->L) {
+		snprintf(err, SANDBOX_ERR, "%s: %s (création de l'état Lua)", sb->app_file,
+		         SANDBOX_MSG_MEMORY);
+		sandbox_close(sb);
+		return NULL;
+	}
+	*(sandbox **)lua_getextraspace(sb->L) = sb;
+	lua_atpanic(sb->L, sb_panic);
+	if (sb_pcall(sb, setup_cf, sb, 0, err) != 0) {
+		sandbox_close(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
+                     char err[SANDBOX_ERR])
+{
+	sandbox *sb = sb_create(app_dir, stdlib_dir, lim, err);
+	if (!sb)
+		return NULL;
+	if (sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
+		sandbox_close(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
+                             const sandbox_limits *lim, char err[SANDBOX_ERR])
+{
+	if (app->hash && app->dir) {
+		char h[65];
+		if (loader_hash_dir(app->dir, h) != 0 || strcmp(h, app->hash) != 0) {
+			snprintf(err, SANDBOX_ERR, "%s/app.lua: l'application a changé sur le disque "
+			         "depuis son chargement", app->dir);
+			return NULL;
+		}
+	}
+	sandbox *sb = sb_create(app->dir, stdlib_dir, lim, err);
+	if (!sb)
+		return NULL;
+	sb->app = app;
+	if (sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
+		sandbox_close(sb);
+		return NULL;
+	}
+	if (sb->nfuncs != app->nhooks) {
+		snprintf(err, SANDBOX_ERR, "%s: la définition a changé depuis son chargement "
+		         "(%d fonctions au lieu de %d)", sb->app_file, sb->nfuncs, app->nhooks);
+		sandbox_close(sb);
+		return NULL;
+	}
+	/* The copy was only needed to number the functions. */
+	arena_free(&sb->defmem);
+	sb->def = NULL;
+	return sb;
+}
+
+sandbox *sandbox_open(const def_app *app, const char *stdlib_dir, char err[SANDBOX_ERR])
+{
+	return sandbox_open_limits(app, stdlib_dir, NULL, err);
+}
+
+const def_app *sandbox_app(const sandbox *sb)
+{
+	return sb->app;
+}
+
+const defval *sandbox_definition(const sandbox *sb)
+{
+	return sb->def;
+}
+
+int sandbox_nfuncs(const sandbox *sb)
+{
+	return sb->nfuncs;
+}
+
+const char *sandbox_last_traceback(const sandbox *sb)
+{
+	return sb->traceback;
+}
+
+size_t sandbox_mem_used(const sandbox *sb)
+{
+	return sb->used;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values between records and Lua                                      */
+
+static const char *const sys_names[] = {
+	"id", "state", "created_at", "created_by", "updated_at", "updated_by", "version", NULL
+};
+
+static void push_json(lua_State *L, const json_t *j, int depth)
+{
+	luaL_checkstack(L, 4, NULL);
+	if (depth > MAX_JSON_DEPTH) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *v;
+		lua_createtable(L, 0, (int)json_object_size(j));
+		json_object_foreach((json_t *)j, k, v) {
+			push_json(L, v, depth + 1);
+			lua_setfield(L, -2, k);
+		}
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *v;
+		lua_createtable(L, (int)json_array_size(j), 0);
+		json_array_foreach(j, i, v) {
+			push_json(L, v, depth + 1);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	}
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		lua_pushboolean(L, 1);
+		break;
+	case JSON_FALSE:
+		lua_pushboolean(L, 0);
+		break;
+	default:
+		lua_pushnil(L);
+	}
+}
+
+/* Pushes a stored value as the app sees it (SPEC 4.4); nil for NULL. */
+static void push_value(lua_State *L, const def_field *fd, const value *v, const json_t *pre)
+{
+	if (v->kind == VAL_NULL) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (fd->type) {
+	case FT_MONEY:
+		if (v->kind == VAL_INT && v->i % 100 == 0)
+			lua_pushinteger(L, v->i / 100);
+		else
+			lua_pushnumber(L, (v->kind == VAL_INT ? (double)v->i : v->d) / 100.0);
+		return;
+	case FT_BOOLEAN:
+		lua_pushboolean(L, v->kind == VAL_INT ? v->i != 0 : v->kind == VAL_REAL ? v->d != 0 : 1);
+		return;
+	case FT_DECIMAL:
+		lua_pushnumber(L, v->kind == VAL_INT ? (double)v->i : v->d);
+		return;
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		if (pre) {
+			push_json(L, pre, 0);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (v->kind) {
+	case VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); break;
+	case VAL_REAL: lua_pushnumber(L, v->d); break;
+	case VAL_TEXT: lua_pushstring(L, v->s ? v->s : ""); break;
+	default: lua_pushnil(L);
+	}
+}
+
+static void what_is(lua_State *L, int idx, char *out, size_t n)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TNIL: snprintf(out, n, "nil"); break;
+	case LUA_TBOOLEAN: snprintf(out, n, "le booléen %s", lua_toboolean(L, idx) ? "true" : "false"); break;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx))
+			snprintf(out, n, "l'entier %lld", (long long)lua_tointeger(L, idx));
+		else
+			snprintf(out, n, "le nombre %g", lua_tonumber(L, idx));
+		break;
+	case LUA_TSTRING: snprintf(out, n, "la chaîne \"%.40s\"", lua_tostring(L, idx)); break;
+	case LUA_TTABLE: snprintf(out, n, "une table"); break;
+	case LUA_TFUNCTION: snprintf(out, n, "une fonction"); break;
+	default: snprintf(out, n, "une valeur de type %s", luaL_typename(L, idx));
+	}
+}
+
+static bool has_option(const def_field *fd, const char *s)
+{
+	for (size_t i = 0; i < fd->noptions; i++)
+		if (strcmp(fd->options[i].value, s) == 0)
+			return true;
+	return false;
+}
+
+/* A Lua string without NULs and valid UTF-8, or NULL. */
+static const char *good_string(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return NULL;
+	size_t n;
+	const char *s = lua_tolstring(L, idx, &n);
+	if (strlen(s) != n || !util_utf8_valid(s, n))
+		return NULL;
+	return s;
+}
+
+/*
+ * Converts the Lua value at idx to the stored form of field fd. Never raises.
+ * Returns 0 with *out set (out must be clear), or -1 with msg.
+ */
+static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
+                        char msg[SANDBOX_ERR])
+{
+	char got[80];
+	idx = lua_absindex(L, idx);
+	what_is(L, idx, got, sizeof got);
+	int t = lua_type(L, idx);
+	if (t == LUA_TNIL) {
+		value_clear(out);
+		return 0;
+	}
+	switch (fd->type) {
+	case FT_INTEGER: {
+		lua_Integer i;
+		if (t == LUA_TNUMBER && lua_isinteger(L, idx)) {
+			value_set_int(out, lua_tointeger(L, idx));
+			return 0;
+		}
+		if (t == LUA_TNUMBER && lua_numbertointeger(floor(lua_tonumber(L, idx)), &i) &&
+		    (lua_Number)i == lua_tonumber(L, idx)) {
+			value_set_int(out, i);
+			return 0;
+		}
+		snprintf(msg, SANDBOX_ERR, "nombre entier attendu, reçu %s", got);
+		return -1;
+	}
+	case FT_DECIMAL:
+		if (t == LUA_TNUMBER && isfinite(lua_tonumber(L, idx))) {
+			value_set_real(out, lua_tonumber(L, idx));
+			return 0;
+		}
+		snprintf(msg, SANDBOX_ERR, "nombre attendu, reçu %s", got);
+		return -1;
+	case FT_MONEY: {
+		double d = t == LUA_TNUMBER ? lua_tonumber(L, idx) : NAN;
+		if (isfinite(d) && fabs(d) < 9e13) {
+			value_set_int(out, (int64_t)llround(d * 100.0));
+			return 0;
+		}
+		snprintf(msg, SANDBOX_ERR, "montant en euros (nombre) attendu, reçu %s", got);
+		return -1;
+	}
+	case FT_BOOLEAN:
+		if (t == LUA_TBOOLEAN) {
+			value_set_int(out, lua_toboolean(L, idx) ? 1 : 0);
+			return 0;
+		}
+		snprintf(msg, SANDBOX_ERR, "booléen (true ou false) attendu, reçu %s", got);
+		return -1;
+	case FT_MULTICHOICE: {
+		if (t != LUA_TTABLE) {
+			snprintf(msg, SANDBOX_ERR, "liste de valeurs attendue, reçu %s", got);
+			return -1;
+		}
+		json_t *arr = json_array();
+		lua_Unsigned n = lua_rawlen(L, idx);
+		for (lua_Unsigned i = 1; i <= n; i++) {
+			lua_rawgeti(L, idx, (lua_Integer)i);
+			const char *s = good_string(L, -1);
+			if (!s || (fd->noptions && !has_option(fd, s))) {
+				what_is(L, -1, got, sizeof got);
+				lua_pop(L, 1);
+				json_decref(arr);
+				snprintf(msg, SANDBOX_ERR, s ? "valeur %llu : \"%.40s\" n'est pas une option"
+				                             : "valeur %llu : option (chaîne) attendue, reçu %s",
+				         (unsigned long long)i, s ? s : got);
+				return -1;
+			}
+			json_array_append_new(arr, json_string(s));
+			lua_pop(L, 1);
+		}
+		char *text = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		value_set_text(out, text);
+		free(text);
+		return 0;
+	}
+	case FT_FILE: {
+		if (t != LUA_TTABLE) {
+			snprintf(msg, SANDBOX_ERR, "table {name, size, type, sha256} attendue, reçu %s", got);
+			return -1;
+		}
+		json_t *obj = json_object();
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			const char *k = good_string(L, -2);
+			json_t *jv = NULL;
+			if (lua_type(L, -1) == LUA_TNUMBER)
+				jv = lua_isinteger(L, -1) ? json_integer(lua_tointeger(L, -1))
+				                          : json_real(lua_tonumber(L, -1));
+			else if (lua_type(L, -1) == LUA_TBOOLEAN)
+				jv = json_boolean(lua_toboolean(L, -1));
+			else if (good_string(L, -1))
+				jv = json_string(lua_tostring(L, -1));
+			if (!k || !jv) {
+				json_decref(jv);
+				json_decref(obj);
+				lua_pop(L, 2);
+				snprintf(msg, SANDBOX_ERR, "fichier : clés et valeurs simples attendues");
+				return -1;
+			}
+			json_object_set_new(obj, k, jv);
+			lua_pop(L, 1);
+		}
+		char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(obj);
+		value_set_text(out, text);
+		free(text);
+		return 0;
+	}
+	case FT_SECTION:
+		snprintf(msg, SANDBOX_ERR, "une section ne contient pas de valeur");
+		return -1;
+	default: {
+		const char *s = good_string(L, idx);
+		if (!s) {
+			snprintf(msg, SANDBOX_ERR, "texte attendu, reçu %s", got);
+			return -1;
+		}
+		if (fd->type == FT_CHOICE && fd->noptions && !has_option(fd, s)) {
+			snprintf(msg, SANDBOX_ERR, "\"%.60s\" n'est pas une option", s);
+			return -1;
+		}
+		value_set_text(out, s);
+		return 0;
+	}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Hook calls                                                          */
+
+/* The call in progress, checked against the serial captured by a closure. */
+static callctx *current_call(lua_State *L, int upv, const char *what)
+{
+	sandbox *sb = getsb(L);
+	if (!sb->cur || lua_tointeger(L, lua_upvalueindex(upv)) != sb->callno)
+		luaL_error(L, "%s utilisé en dehors de l'appel qui l'a reçu", what);
+	return sb->cur;
+}
+
+/* Pushes the names table of a form: { name = col (0-based) or -1 for system fields }. */
+static void push_names(lua_State *L, const def_form *f)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_NAMES);
+	if (lua_rawgetp(L, -1, f) == LUA_TTABLE) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 0, (int)f->ncols + 7);
+	for (size_t i = 0; i < f->ncols; i++) {
+		lua_pushinteger(L, (lua_Integer)i);
+		lua_setfield(L, -2, f->cols[i]->name);
+	}
+	for (const char *const *s = sys_names; *s; s++) {
+		lua_pushinteger(L, -1);
+		lua_setfield(L, -2, *s);
+	}
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, -3, f);
+	lua_remove(L, -2);
+}
+
+static int unknown_field(lua_State *L, const def_form *f, const char *k)
+{
+	const char *names[256];
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncols && n < 256; i++)
+		names[n++] = f->cols[i]->name;
+	const char *s = diag_suggest(k, names, n);
+	if (s)
+		return luaL_error(L, "champ inconnu \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
+	return luaL_error(L, "champ inconnu \"%s\" dans le formulaire \"%s\"", k, f->id);
+}
+
+/* r.x: upvalues data, names, call serial. */
+static int rec_index(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL || lua_type(L, 2) != LUA_TSTRING)
+		return 1;
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) {
+		lua_pushnil(L);
+		return 1;
+	}
+	callctx *c = current_call(L, 3, "le dossier");
+	return unknown_field(L, c->form, lua_tostring(L, 2));
+}
+
+static int rec_newindex(lua_State *L)
+{
+	callctx *c = current_call(L, 3, "le dossier");
+	if (lua_type(L, 2) != LUA_TSTRING)
+		return luaL_error(L, "nom de champ attendu (chaîne)");
+	const char *k = lua_tostring(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL)
+		return unknown_field(L, c->form, k);
+	lua_Integer col = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (col < 0)
+		return luaL_error(L, "\"%s\" est un champ système, en lecture seule", k);
+	if (c->kind != HK_MUTATE)
+		return luaL_error(L, "le dossier est en lecture seule ici (seuls on_create et les "
+		                  "actions de transition modifient des champs) : champ \"%s\"", k);
+	if (NULL == c->newvals || (size_t)col >= c->form->ncols)
+		return luaL_error(L, "champ \"%s\" : colonne invalide", k);
+	value tmp = {0};
+	char msg[SANDBOX_ERR];
+	if (lua_to_value(L, 3, c->form->cols[col], &tmp, msg) != 0)
+		return luaL_error(L, "champ \"%s\" : %s", k, msg);
+	value_clear(&c->newvals[col]);
+	c->newvals[col] = tmp;
+	c->dirty[col] = true;
+	lua_settop(L, 3);
+	lua_rawset(L, lua_upvalueindex(1));
+	return 0;
+}
+
+static void push_record(lua_State *L, callctx *c)
+{
+	const record *r = c->r;
+	const def_form *f = c->form;
+	lua_Integer callno = c->callno;
+	luaL_checkstack(L, 10, NULL);
+	lua_createtable(L, 0, (int)f->ncols + 7);                 /* data */
+	int data = lua_gettop(L);
+	if (r->id) {
+		lua_pushinteger(L, r->id);
+		lua_setfield(L, data, "id");
+	}
+	if (r->version) {
+		lua_pushinteger(L, r->version);
+		lua_setfield(L, data, "version");
+	}
+	const struct { const char *k; const char *v; } sys[] = {
+		{"state", r->state}, {"created_at", r->created_at}, {"created_by", r->created_by},
+		{"updated_at", r->updated_at}, {"updated_by", r->updated_by},
+	};
+	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+		if (sys[i].v) {
+			lua_pushstring(L, sys[i].v);
+			lua_setfield(L, data, sys[i].k);
+		}
+	for (size_t i = 0; i < f->ncols && i < r->nvalues; i++) {
+		if (r->values[i].kind == VAL_NULL)
+			continue;
+		push_value(L, f->cols[i], &r->values[i], c->pre ? c->pre[i] : NULL);
+		lua_setfield(L, data, f->cols[i]->name);
+	}
+	push_names(L, f);                                          /* data+1 */
+	lua_newtable(L);                                           /* proxy */
+	lua_createtable(L, 0, 4);
+	lua_pushvalue(L, data);
+	lua_pushvalue(L, data + 1);
+	lua_pushinteger(L, callno);
+	lua_pushcclosure(L, rec_index, 3);
+	lua_setfield(L, -2, "__index");
+	lua_pushvalue(L, data);
+	lua_pushvalue(L, data + 1);
+	lua_pushinteger(L, callno);
+	lua_pushcclosure(L, rec_newindex, 3);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushvalue(L, data);
+	lua_pushcclosure(L, ro_pairs, 1);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	mark_frozen(L, -1);
+	lua_replace(L, data);
+	lua_pop(L, 1);
+}
+
+static int ctx_log(lua_State *L)
+{
+	current_call(L, 1, "ctx.log");
+	const char *s = luaL_tolstring(L, 1, NULL);
+	log_line(getsb(L), s);
+	return 0;
+}
+
+static int ctx_notify(lua_State *L)
+{
+	callctx *c = current_call(L, 1, "ctx.notify");
+	if (!c->env || !c->env->notify)
+		return luaL_error(L, "ctx.notify n'est disponible que dans une action de transition");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *v[3];
+	static const char *const keys[3] = {"to", "subject", "body"};
+	for (int i = 0; i < 3; i++) {
+		lua_getfield(L, 1, keys[i]);
+		v[i] = good_string(L, -1);
+		if (!v[i] && !(i == 2 && lua_isnil(L, -1)))
+			return luaL_error(L, "ctx.notify : \"%s\" doit être un texte", keys[i]);
+	}
+	if (c->env->notify(c->env->notify_arg, v[0], v[1], v[2] ? v[2] : "") != 0)
+		return luaL_error(L, "ctx.notify : message refusé (destinataire \"%s\")", v[0]);
+	return 0;
+}
+
+static int ctx_count(lua_State *L)
+{
+	callctx *c = current_call(L, 1, "ctx.count");
+	sandbox *sb = getsb(L);
+	const char *form = luaL_checkstring(L, 1);
+	if (!c->env || !c->env->count)
+		return luaL_error(L, "ctx.count n'est pas disponible ici");
+	json_t *filter = NULL;
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		sb->pending = json_object();  /* released by sb_pcall if we raise */
+		lua_pushnil(L);
+		while (lua_next(L, 2)) {
+			const char *k = good_string(L, -2);
+			json_t *jv = NULL;
+			int t = lua_type(L, -1);
+			if (t == LUA_TNUMBER)
+				jv = lua_isinteger(L, -1) ? json_integer(lua_tointeger(L, -1))
+				                          : json_real(lua_tonumber(L, -1));
+			else if (t == LUA_TBOOLEAN)
+				jv = json_boolean(lua_toboolean(L, -1));
+			else if (good_string(L, -1))
+				jv = json_string(lua_tostring(L, -1));
+			if (!k || !jv) {
+				json_decref(jv);
+				return luaL_error(L, "ctx.count : filtre invalide (champ = valeur simple)");
+			}
+			json_object_set_new(sb->pending, k, jv);
+			lua_pop(L, 1);
+		}
+		filter = sb->pending;
+	}
+	int64_t n = 0;
+	char e[SANDBOX_ERR] = "";
+	int rc = c->env->count(c->env->count_arg, form, filter, &n, e);
+	if (sb->pending) {
+		json_decref(sb->pending);
+		sb->pending = NULL;
+	}
+	if (rc != 0)
+		return luaL_error(L, "ctx.count : %s", e[0] ? e : "échec");
+	lua_pushinteger(L, (lua_Integer)n);
+	return 1;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+	if (!v)
+		return;
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void push_ctx(lua_State *L, callctx *c, const sandbox *sb)
+{
+	const hook_env *env = c->env;
+	luaL_checkstack(L, 6, NULL);
+	lua_createtable(L, 0, 9);
+	if (env && env->user) {
+		const hook_user *u = env->user;
+		lua_createtable(L, 0, 4);
+		set_str(L, "login", u->login);
+		set_str(L, "name", u->name);
+		set_str(L, "email", u->email);
+		lua_createtable(L, (int)u->nroles, 0);
+		for (size_t i = 0; i < u->nroles; i++) {
+			lua_pushstring(L, u->roles[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		lua_setfield(L, -2, "roles");
+		lua_setfield(L, -2, "user");
+	}
+	char now[32], today[11];
+	time_t t = env && env->now ? env->now : util_now();
+	util_iso_datetime(t, now);
+	util_iso_date(t, today);
+	set_str(L, "now", now);
+	set_str(L, "today", today);
+	set_str(L, "app", sb->app ? sb->app->id : sb->app_id);
+	set_str(L, "form", c->form->id);
+	static const struct { const char *k; lua_CFunction f; } fns[] = {
+		{"log", ctx_log}, {"notify", ctx_notify}, {"count", ctx_count},
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		lua_pushinteger(L, c->callno);
+		lua_pushcclosure(L, fns[i].f, 1);
+		lua_setfield(L, -2, fns[i].k);
+	}
+}
+
+static int hook_cf(lua_State *L)
+{
+	callctx *c = lua_touserdata(L, 1);
+	sandbox *sb = getsb(L);
+	char msg[SANDBOX_ERR];
+	lua_settop(L, 0);
+	luaL_checkstack(L, 20, NULL);
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
+	if (lua_rawgeti(L, 1, c->hook) != LUA_TFUNCTION)
+		return luaL_error(L, "%s: fonction %d inconnue", sb->app_file, c->hook);
+	lua_Debug ar;
+	lua_pushvalue(L, 2);
+	lua_getinfo(L, ">S", &ar);
+	lua_pushfstring(L, "%s:%d:", ar.short_src, ar.linedefined);       /* 3: where */
+	lua_pushvalue(L, 2);                                              /* 4: fn */
+	push_record(L, c);                                                /* 5 */
+	push_ctx(L, c, sb);                                               /* 6 */
+	lua_call(L, 2, LUA_MULTRET);
+	int r1 = 4, nres = lua_gettop(L) - 3;
+	const char *where = lua_tostring(L, 3);
+	if (nres < 1) {
+		lua_pushnil(L);
+		nres = 1;
+	}
+	switch (c->kind) {
+	case HK_VALIDATE: {
+		int t = lua_type(L, r1);
+		if (t == LUA_TNIL)
+			break;
+		if (t == LUA_TSTRING) {
+			field_errors_add(c->errors, "_", lua_tostring(L, r1));
+			break;
+		}
+		if (t != LUA_TTABLE) {
+			what_is(L, r1, msg, sizeof msg);
+			lua_pushfstring(L, "%s validate doit renvoyer nil ou une table "
+			                "{ champ = \"message\" }, pas %s", where, msg);
+			return lua_error(L);
+		}
+		lua_pushnil(L);
+		while (lua_next(L, r1)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+			bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0);
+			if (!known || !good_string(L, -1)) {
+				lua_pushfstring(L, "%s validate : %s \"%s\"", where,
+				                known ? "message non textuel pour le champ"
+				                      : "champ inconnu dans le résultat",
+				                k ? k : "?");
+				return lua_error(L);
+			}
+			lua_pop(L, 1);
+		}
+		/* In a stable order: the whole form first, then the columns. */
+		if (lua_getfield(L, r1, "_") == LUA_TSTRING)
+			field_errors_add(c->errors, "_", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		for (size_t i = 0; i < c->form->ncols; i++) {
+			if (lua_getfield(L, r1, c->form->cols[i]->name) == LUA_TSTRING)
+				field_errors_add(c->errors, c->form->cols[i]->name, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+		break;
+	}
+	case HK_COMPUTE:
+		if (lua_to_value(L, r1, c->fd, c->out, msg) != 0) {
+			lua_pushfstring(L, "%s compute du champ \"%s\" : %s", where, c->fd->name, msg);
+			return lua_error(L);
+		}
+		break;
+	case HK_MUTATE:
+		break;
+	case HK_GUARD:
+		if (lua_type(L, r1) != LUA_TBOOLEAN) {
+			what_is(L, r1, msg, sizeof msg);
+			lua_pushfstring(L, "%s guard doit renvoyer true, ou false et un motif, pas %s",
+			                where, msg);
+			return lua_error(L);
+		}
+		*c->ok = lua_toboolean(L, r1);
+		if (!*c->ok) {
+			const char *why = nres >= 2 ? good_string(L, r1 + 1) : NULL;
+			snprintf(c->reason, SANDBOX_ERR, "%s",
+			         why ? why : "Cette action n'est pas possible pour ce dossier.");
+		}
+		break;
+	}
+	return 0;
+}
+
+static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDBOX_ERR])
+{
+	if (!env || !env->form) {
+		snprintf(err, SANDBOX_ERR, "%s: appel sans formulaire", sb->app_file);
+		return -1;
+	}
+	if (c->hook < 1 || c->hook > sb->nfuncs) {
+		snprintf(err, SANDBOX_ERR, "%s: fonction %d inconnue", sb->app_file, c->hook);
+		return -1;
+	}
+	const def_form *f = env->form;
+	if (c->r->nvalues != f->ncols) {
+		snprintf(err, SANDBOX_ERR, "%s: dossier incohérent avec le formulaire \"%s\"",
+		         sb->app_file, f->id);
+		return -1;
+	}
+	c->env = env;
+	c->form = f;
+	c->pre = xcalloc(f->ncols ? f->ncols : 1, sizeof *c->pre);
+	for (size_t i = 0; i < f->ncols; i++) {
+		const value *v = &c->r->values[i];
+		field_type t = f->cols[i]->type;
+		if ((t == FT_MULTICHOICE || t == FT_FILE) && v->kind == VAL_TEXT && v->s)
+			c->pre[i] = json_loads(v->s, JSON_DECODE_ANY, NULL);
+	}
+	c->callno = ++sb->callno;
+	sb->cur = c;
+	int rc = sb_pcall(sb, hook_cf, c, sb->lim.call_instructions, err);
+	sb->cur = NULL;
+	for (size_t i = 0; i < f->ncols; i++)
+		if (c->pre[i])
+			json_decref(c->pre[i]);
+	free(c->pre);
+	c->pre = NULL;
+	return rc;
+}
+
+int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env,
+                     field_errors *out, char err[SANDBOX_ERR])
+{
+	callctx c = {.kind = HK_VALIDATE, .hook = hook, .r = r, .errors = out};
+	return run_hook(sb, &c, env, err);
+}
+
+int sandbox_compute(sandbox *sb, int hook, const def_field *fd, const record *r,
+                    const hook_env *env, value *out, char err[SANDBOX_ERR])
+{
+	value tmp = {0};
+	callctx c = {.kind = HK_COMPUTE, .hook = hook, .r = r, .fd = fd, .out = &tmp};
+	int rc = run_hook(sb, &c, env, err);
+	if (rc == 0) {
+		value_clear(out);
+		*out = tmp;
+	} else {
+		value_clear(&tmp);
+	}
+	return rc;
+}
+
+int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char err[SANDBOX_ERR])
+{
+	size_t n = r->nvalues;
+	callctx c = {.kind = HK_MUTATE, .hook = hook, .r = r};
+	c.newvals = xcalloc(n ? n : 1, sizeof *c.newvals);
+	c.dirty = xcalloc(n ? n : 1, sizeof *c.dirty);
+	int rc = run_hook(sb, &c, env, err);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && c.dirty[i]) {
+			value_clear(&r->values[i]);
+			r->values[i] = c.newvals[i];
+			memset(&c.newvals[i], 0, sizeof c.newvals[i]);
+		}
+		value_clear(&c.newvals[i]);
+	}
+	free(c.newvals);
+	free(c.dirty);
+	return rc;
+}
+
+int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
+                  char reason[SANDBOX_ERR], char err[SANDBOX_ERR])
+{
+	*ok = false;
+	reason[0] = '\0';
+	callctx c = {.kind = HK_GUARD, .hook = hook, .r = r, .ok = ok, .reason = reason};
+	int rc = run_hook(sb, &c, env, err);
+	if (rc != 0)
+		*ok = false;
+	return rc;
+}

@@ -1,0 +1,492 @@
+/*
+ * server — libmicrohttpd glue and the request lifecycle (see server.h, req.h).
+ *
+ * The access handler follows libmicrohttpd's three phases exactly: the first call
+ * only creates the req (answering there would make 0.9.75 close the connection),
+ * the upload calls append to a bounded body buffer, the last call dispatches. A
+ * write suspends the connection; the store's writer thread resumes it after the
+ * group commit and the handler runs the continuation on the next call. Everything
+ * a request owns is released in the completion callback, in one place.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "req.h"
+#include "router.h"
+#include "util.h"
+
+struct server {
+	struct MHD_Daemon *d;
+	registry *reg;
+	auth *au;
+	const server_config *cfg;
+	char base_url[256];
+	atomic_uint_fast64_t next_id;
+};
+
+/* ---- request helpers (req.h) ---- */
+
+auth *req_auth(req *r)
+{
+	return r->srv->au;
+}
+
+registry *req_registry(req *r)
+{
+	return r->srv->reg;
+}
+
+const char *req_base_url(req *r)
+{
+	return r->srv->base_url;
+}
+
+const char *req_query(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct each_arg {
+	bool (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+} each_arg;
+
+static enum MHD_Result each_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *val)
+{
+	(void)kind;
+	each_arg *e = cls;
+	return e->fn(e->arg, key, val) ? MHD_YES : MHD_NO;
+}
+
+void req_query_each(req *r, bool (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	each_arg e = {fn, arg};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_param, &e);
+}
+
+const char *req_header(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_cookie(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX and '+' in [s, s+n) into the arena; NULL on a broken escape or UTF-8. */
+static char *form_decode(arena *a, const char *s, size_t n)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[k++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return NULL;
+			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+			if (h < 0 || l < 0)
+				return NULL;
+			out[k++] = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	out[k] = '\0';
+	if (memchr(out, '\0', k) || !util_utf8_valid(out, k))
+		return NULL;
+	return out;
+}
+
+int req_parse_form(req *r, req_kvs *out)
+{
+	const char *s = r->body.data ? r->body.data : "";
+	size_t n = r->body.len;
+	size_t count = 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '&')
+			count++;
+	out->v = arena_alloc(&r->mem, count * sizeof *out->v);
+	out->n = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && s[j] != '&')
+			j++;
+		if (j > i) {
+			const char *eq = memchr(s + i, '=', j - i);
+			size_t nl = eq ? (size_t)(eq - (s + i)) : j - i;
+			char *name = form_decode(&r->mem, s + i, nl);
+			char *val = eq ? form_decode(&r->mem, eq + 1, (size_t)(s + j - eq - 1))
+			               : arena_strdup(&r->mem, "");
+			if (!name || !val)
+				return -1;
+			out->v[out->n].name = name;
+			out->v[out->n].value = val;
+			out->n++;
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+const char *req_kvs_get(const req_kvs *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->v[i].name, name) == 0)
+			return k->v[i].value;
+	return NULL;
+}
+
+void req_add_header(req *r, const char *name, const char *val)
+{
+	if (r->nhdr >= REQ_MAX_HEADERS)
+		return;
+	r->hdr_name[r->nhdr] = name;
+	r->hdr_value[r->nhdr] = arena_strdup(&r->mem, val);
+	r->nhdr++;
+}
+
+void req_redirect(req *r, int status, const char *location)
+{
+	r->status = status;
+	buf_reset(&r->out);
+	r->content_type = "text/plain; charset=utf-8";
+	req_add_header(r, "Location", location);
+}
+
+void req_html(req *r, int status)
+{
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+}
+
+void req_json(req *r, int status, json_t *body)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	buf_reset(&r->out);
+	if (body) {
+		char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+		buf_puts(&r->out, s);
+		free(s);
+		json_decref(body);
+	}
+}
+
+/* The store passes one argument to apply and done; this carries both the request and the job. */
+typedef struct write_job {
+	req *r;
+	store_apply_fn apply;
+	void *arg;
+} write_job;
+
+static int write_apply(store_tx *tx, void *arg)
+{
+	write_job *j = arg;
+	return j->apply(tx, j->arg);
+}
+
+static void write_done(void *arg, int rc)
+{
+	write_job *j = arg;
+	j->r->write_rc = rc;
+	/* The connection was suspended before the job was queued, so resuming is safe here. */
+	MHD_resume_connection(j->r->conn);
+}
+
+void req_write(req *r, store *s, store_apply_fn apply, void *arg, req_cont_fn cont)
+{
+	write_job *j = arena_alloc(&r->mem, sizeof *j);
+	j->r = r;
+	j->apply = apply;
+	j->arg = arg;
+	r->waiting = true;
+	r->cont = cont;
+	MHD_suspend_connection(r->conn);
+	store_submit(s, write_apply, write_done, j);
+}
+
+/* ---- lifecycle ---- */
+
+static req *req_new(server *s, struct MHD_Connection *c, const char *url, const char *method)
+{
+	req *r = xcalloc(1, sizeof *r);
+	r->srv = s;
+	r->conn = c;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->method = arena_strdup(&r->mem, method);
+	r->path = arena_strdup(&r->mem, url);
+	r->status = 0;
+	r->lg = LANG_FR;
+	uint64_t n = atomic_fetch_add(&s->next_id, 1);
+	unsigned char rnd[4];
+	util_random(rnd, sizeof rnd);
+	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
+	         (unsigned long long)(n & 0xffffffffu));
+
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+			inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+			r->local_client = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+		} else if (sa->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+			inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
+			r->local_client = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+		}
+	}
+	const char *fwd = s->cfg->trust_header ? req_header(r, s->cfg->trust_header) : NULL;
+	if (fwd && *fwd) {
+		/* The proxy appends; the left-most address is the client's. */
+		size_t k = strcspn(fwd, ", ");
+		r->client_addr = arena_strndup(&r->mem, fwd, k);
+		r->local_client = false;
+	} else {
+		r->client_addr = arena_strdup(&r->mem, addr);
+	}
+	return r;
+}
+
+static void req_free(req *r)
+{
+	if (r->cleanup)
+		r->cleanup(r->cleanup_arg);
+	if (r->app)
+		registry_release(r->app);
+	auth_user_clear(&r->user);
+	buf_free(&r->body);
+	buf_free(&r->out);
+	arena_free(&r->mem);
+	free(r);
+}
+
+static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+static enum MHD_Result send_answer(req *r)
+{
+	if (r->status == 0) {
+		r->status = 500;
+		buf_reset(&r->out);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r->out.len, r->out.data ? r->out.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (int i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Cache-Control",
+	                        r->cache_forever ? "public, max-age=86400" : "no-store");
+	MHD_add_response_header(resp, "X-Request-Id", r->id);
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	server *s = cls;
+	req *r = *con_cls;
+	if (!r) {
+		*con_cls = req_new(s, c, url, method);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body.len + *upload_size > REQ_MAX_BODY)
+			r->body_too_large = true;
+		else
+			buf_add(&r->body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->waiting) {
+		r->waiting = false;
+		r->cont(r, r->write_rc);
+	} else {
+		router_dispatch(r);
+	}
+	if (r->waiting)
+		return MHD_YES;
+	return send_answer(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	req *r = *con_cls;
+	if (!r)
+		return;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double ms = (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
+	            (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
+	int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 499;
+	metrics_request(status, ms);
+	log_request(r->method, r->path, status, ms, r->user.login, r->id);
+	req_free(r);
+	*con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof host)
+		return -1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return -1;
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) != 1)
+		return -1;
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_vmessage("http", fmt, ap);
+}
+
+int server_run(const server_config *cfg, registry *reg, auth *au)
+{
+	struct sockaddr_in sa;
+	if (parse_listen(cfg->listen, &sa) < 0) {
+		fprintf(stderr, "smallapps: --listen \"%s\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n",
+		        cfg->listen);
+		return 1;
+	}
+	server s = {.reg = reg, .au = au, .cfg = cfg};
+	atomic_init(&s.next_id, 1);
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started below inherits this */
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 2;
+	s.d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_access, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		(unsigned)1024, MHD_OPTION_END);
+	if (!s.d) {
+		fprintf(stderr, "smallapps: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
+		return 1;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = di ? di->port : ntohs(sa.sin_port);
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+	if (cfg->base_url)
+		snprintf(s.base_url, sizeof s.base_url, "%s", cfg->base_url);
+	else
+		snprintf(s.base_url, sizeof s.base_url, "http://%s:%u", host, port);
+	size_t bl = strlen(s.base_url);
+	if (bl > 0 && s.base_url[bl - 1] == '/')
+		s.base_url[bl - 1] = '\0';
+	if (cfg->port_file) {
+		FILE *f = fopen(cfg->port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", port);
+			fclose(f);
+		}
+	}
+	log_message("server", "listening on http://%s:%u (%u threads)", host, port, threads);
+
+	int sig = 0;
+	sigwait(&set, &sig);
+	log_message("server", "signal %d: finishing requests in flight", sig);
+	/* Stop accepting, let requests in flight (and suspended writes) finish. */
+	MHD_socket ls = MHD_quiesce_daemon(s.d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	for (int i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *cc =
+			MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!cc || cc->num_connections == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	MHD_stop_daemon(s.d);
+	log_message("server", "stopped");
+	return 0;
+}
+
+void req_actor(req *r, const char *app_id, actor *out)
+{
+	memset(out, 0, sizeof *out);
+	out->login = r->user.login;
+	out->name = r->user.name;
+	out->email = r->user.email;
+	out->admin = r->user.admin;
+	if (!r->user.login)
+		return;
+	char **roles = NULL;
+	size_t n = 0;
+	if (auth_roles(r->srv->au, r->user.login, app_id, &roles, &n) != AUTH_OK)
+		return;
+	const char **v = arena_alloc(&r->mem, (n ? n : 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = arena_strdup(&r->mem, roles[i]);
+	auth_roles_free(roles, n);
+	out->roles = v;
+	out->nroles = n;
+}

@@ -1,0 +1,28 @@
+/*
+ * server — the HTTP server: libmicrohttpd glue, request lifecycle, logging,
+ * security headers, graceful stop (SPEC 6, 7, 12).
+ *
+ * libmicrohttpd runs a pool of `threads` polling threads; each request is handled
+ * on one of them. Writes suspend the connection until their group commit is durable
+ * (req_write), so a few threads keep many writes in flight.
+ */
+#ifndef SMALLAPPS_SERVER_H
+#define SMALLAPPS_SERVER_H
+
+#include <stdbool.h>
+
+#include "auth.h"
+#include "registry.h"
+
+typedef struct server_config {
+	const char *listen;       /* "127.0.0.1:8080"; port 0 picks a free one */
+	int threads;
+	const char *base_url;     /* for links in mails; NULL: http://<listen> */
+	const char *trust_header; /* e.g. X-Forwarded-For: client address from a proxy */
+	const char *port_file;    /* when set, the bound port is written there (tests) */
+} server_config;
+
+/* Serves until SIGTERM/SIGINT, then finishes requests in flight. Returns 0 or 1. */
+int server_run(const server_config *cfg, registry *reg, auth *au);
+
+#endif

@@ -1,0 +1,2447 @@
+/*
+ * validate — field values: parsing input, checking rules, formatting output
+ * (SPEC 4.3 field types, SPEC 7 JSON value forms).
+ *
+ * Owns: the syntax of every field type as typed in a form or sent as JSON, the
+ * rules of the type and of the field's keys, the canonical stored form, and the
+ * three outward forms of a value (JSON, human display, text for an <input>).
+ * Does not own: `required` / `required_if` / `visible_if` (the write pipeline),
+ * file uploads (the HTTP layer stores the bytes and gives us the JSON object),
+ * app `validate` hooks.
+ *
+ * Split of work: validate_parse_* read syntax into a typed `value` (numbers,
+ * dates, booleans become typed; text-like values are kept as trimmed text);
+ * validate_check applies rules and normalises (phone E.164, IBAN, SIRET, the
+ * canonical order of a multichoice). Check accepts any value kind, because values
+ * also come from defaults and `compute` hooks: lossless kinds are converted
+ * (an integral REAL for an integer), others are refused with a message.
+ *
+ * Stored forms: money as int64 cents; date "YYYY-MM-DD"; datetime
+ * "YYYY-MM-DDTHH:MM:SS", local wall-clock time as typed, without a zone (a zone
+ * in the input is refused rather than silently shifted); multichoice as a compact
+ * JSON array in option order; file as a compact JSON object.
+ *
+ * Typography: numbers are grouped with U+202F (narrow no-break space) and the
+ * euro sign follows a U+202F ("1 234,56 €"); identifiers people copy (phone,
+ * SIRET, SIREN, IBAN) are grouped with plain spaces. Both are accepted back on
+ * input.
+ *
+ * `text` patterns are Lua patterns, matched here by a port of Lua 5.4's matcher
+ * (lstrlib.c) without captures: "(" and ")" are ignored, back-references are
+ * refused as malformed. The pattern is anchored at both ends. A step budget
+ * bounds backtracking; a pattern over budget counts as a mismatch.
+ *
+ * Numbers are read without the C library's locale (strtod only as a fallback for
+ * more than 15 significant digits; the engine never changes LC_NUMERIC).
+ *
+ * Memory: the `out` of the parse functions must be clear (VAL_NULL) or
+ * uninitialised: it is overwritten, not freed. On error it is left VAL_NULL.
+ * Strings in values are malloc'ed (freed by value_clear). Thread-safe: no state.
+ */
+#include "validate.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define NNBSP "\xe2\x80\xaf"   /* U+202F narrow no-break space */
+#define EURO "\xe2\x82\xac"    /* U+20AC */
+
+/* Picks the message of the language; both arms are literals, so formats stay checked. */
+#define L(fr, en) (lg == LANG_EN ? (en) : (fr))
+
+#define MAX_NUMBER_TEXT 64     /* longest number input we read, in bytes */
+#define MAX_EMAIL 254
+#define MAX_URL 2048
+
+/* ------------------------------------------------------------------ helpers */
+
+static int fail(char *msg, const char *text)
+{
+	snprintf(msg, VALIDATE_MSG, "%s", text);
+	return -1;
+}
+
+static void set_null(value *v)
+{
+	v->kind = VAL_NULL;
+	v->i = 0;
+	v->d = 0;
+	v->s = NULL;
+}
+
+/* Takes ownership of s. */
+static void set_text_own(value *v, char *s)
+{
+	set_null(v);
+	v->kind = VAL_TEXT;
+	v->s = s;
+}
+
+static void set_int(value *v, int64_t i)
+{
+	set_null(v);
+	v->kind = VAL_INT;
+	v->i = i;
+}
+
+static void set_real(value *v, double d)
+{
+	set_null(v);
+	v->kind = VAL_REAL;
+	v->d = d;
+}
+
+/* Replaces the text of an existing value (frees the old one); takes ownership of s. */
+static void replace_text(value *v, char *s)
+{
+	char *old = v->s;
+	set_text_own(v, s);
+	free(old);
+}
+
+static void make_null(value *v)
+{
+	free(v->s);
+	set_null(v);
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_alpha(int c)
+{
+	return is_upper(c) || is_lower(c);
+}
+
+static bool is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+static bool is_xdigit(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_ascii_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int to_upper(int c)
+{
+	return is_lower(c) ? c - 'a' + 'A' : c;
+}
+
+/*
+ * Length in bytes of a space-like character at p inside a number or an
+ * identifier: ASCII space or tab, U+00A0, U+202F, U+2009 (thin space); else 0.
+ */
+static size_t space_len(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (u[0] == ' ' || u[0] == '\t')
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0xaf || u[2] == 0x89))
+		return 3;
+	return 0;
+}
+
+static const char *skip_spaces(const char *p)
+{
+	size_t k;
+	while ((k = space_len(p)) > 0 || (*p && is_ascii_space((unsigned char)*p)))
+		p += k ? k : 1;
+	return p;
+}
+
+/* Copy of s without leading and trailing ASCII whitespace; caller frees. */
+static char *dup_trimmed(const char *s)
+{
+	while (*s && is_ascii_space((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && is_ascii_space((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Textarea input from browsers has CRLF line ends; keep LF only. In place. */
+static void crlf_to_lf(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		if (*r == '\r') {
+			*w++ = '\n';
+			if (r[1] == '\n')
+				r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * Copies the digits of s into out (want digits + NUL), skipping space-like
+ * characters. False on any other character or on a count other than want.
+ */
+static bool collect_digits(const char *s, size_t want, char *out)
+{
+	size_t n = 0;
+	while (*s) {
+		size_t k = space_len(s);
+		if (k) {
+			s += k;
+			continue;
+		}
+		if (!is_digit((unsigned char)*s) || n == want)
+			return false;
+		out[n++] = *s++;
+	}
+	out[n] = '\0';
+	return n == want;
+}
+
+/* Appends the decimal digits of u, grouped by three with sep (NULL: no grouping). */
+static void put_grouped(buf *out, uint64_t u, const char *sep)
+{
+	char d[24];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	for (int i = n - 1; i >= 0; i--) {
+		buf_putc(out, d[i]);
+		if (sep && i > 0 && i % 3 == 0)
+			buf_puts(out, sep);
+	}
+}
+
+static uint64_t magnitude(int64_t i)
+{
+	return i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+/*
+ * The shortest fixed-point text of d with '.' (at most 17 decimals) that reads
+ * back as d; "%.17g" for numbers that have none.
+ */
+static void fmt_real(double d, char out[400])
+{
+	if (!isfinite(d) || fabs(d) >= 1e300) {
+		snprintf(out, 400, "%.17g", d);
+		return;
+	}
+	for (int p = 0; p <= 17; p++) {
+		snprintf(out, 400, "%.*f", p, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+	snprintf(out, 400, "%.17g", d);
+}
+
+/*
+ * Appends a plain number text ("-1234.5", as made by fmt_real or "%lld") in
+ * human form: grouped with U+202F and a decimal comma (FR), or grouped with ','
+ * and a decimal point (EN). Text in exponent form is appended unchanged.
+ */
+static void put_human_number(buf *out, const char *plain, lang lg)
+{
+	if (strchr(plain, 'e') || strchr(plain, 'n') || strchr(plain, 'i')) {
+		buf_puts(out, plain);
+		return;
+	}
+	const char *p = plain;
+	if (*p == '-') {
+		buf_putc(out, '-');
+		p++;
+	}
+	size_t nint = strspn(p, "0123456789");
+	for (size_t i = 0; i < nint; i++) {
+		buf_putc(out, p[i]);
+		size_t left = nint - 1 - i;
+		if (left > 0 && left % 3 == 0)
+			buf_puts(out, lg == LANG_EN ? "," : NNBSP);
+	}
+	p += nint;
+	if (*p == '.') {
+		buf_putc(out, lg == LANG_EN ? '.' : ',');
+		buf_puts(out, p + 1);
+	}
+}
+
+enum money_style { MONEY_JSON, MONEY_INPUT, MONEY_FR, MONEY_EN };
+
+static void put_money(buf *out, int64_t cents, enum money_style st)
+{
+	uint64_t u = magnitude(cents);
+	if (cents < 0)
+		buf_putc(out, '-');
+	if (st == MONEY_EN)
+		buf_puts(out, EURO);
+	if (st == MONEY_FR)
+		put_grouped(out, u / 100, NNBSP);
+	else if (st == MONEY_EN)
+		put_grouped(out, u / 100, ",");
+	else
+		put_grouped(out, u / 100, NULL);
+	buf_printf(out, "%c%02u", st == MONEY_JSON || st == MONEY_EN ? '.' : ',',
+	           (unsigned)(u % 100));
+	if (st == MONEY_FR)
+		buf_puts(out, NNBSP EURO);
+}
+
+typedef enum { NUM_INTEGER, NUM_DECIMAL, NUM_MONEY } num_kind;
+
+typedef enum { NUM_OK, NUM_SYNTAX, NUM_TOO_LARGE, NUM_FRACTION } num_err;
+
+/* A number as read from text: sign, integer digits, fraction digits. */
+typedef struct numtext {
+	bool neg;
+	char ip[MAX_NUMBER_TEXT + 1];   /* integer digits, leading zeros removed, "" for 0 */
+	char fp[MAX_NUMBER_TEXT + 1];   /* fraction digits, trailing zeros removed */
+} numtext;
+
+/* Skips a currency mark at *p ("€", "EUR", "eur"); true when one was there. */
+static bool skip_currency(const char **p)
+{
+	if (strncmp(*p, EURO, 3) == 0) {
+		*p += 3;
+		return true;
+	}
+	if (to_upper((unsigned char)(*p)[0]) == 'E' && to_upper((unsigned char)(*p)[1]) == 'U' &&
+	    to_upper((unsigned char)(*p)[2]) == 'R' && !is_alpha((unsigned char)(*p)[3])) {
+		*p += 3;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Reads a number typed by a person: optional sign ('+', '-', U+2212), digits
+ * grouped by spaces (ASCII, U+00A0, U+202F, U+2009) in groups of three, one
+ * decimal separator ',' or '.'. When both ',' and '.' appear, the last one is the
+ * decimal separator and the other groups thousands ("1.234,56", "1,234.56"); the
+ * same punctuation repeated ("1.234.567") groups thousands. Money may carry "€" or
+ * "EUR" before or after. Integers take no decimal separator at all.
+ */
+static num_err read_number(const char *s, num_kind kind, numtext *nt)
+{
+	memset(nt, 0, sizeof *nt);
+	const char *p = skip_spaces(s);
+	bool cur = false;
+	if (kind == NUM_MONEY && skip_currency(&p)) {
+		cur = true;
+		p = skip_spaces(p);
+	}
+	if (*p == '-' || *p == '+') {
+		nt->neg = *p == '-';
+		p++;
+	} else if (strncmp(p, "\xe2\x88\x92", 3) == 0) {
+		nt->neg = true;
+		p += 3;
+	}
+	if (kind == NUM_MONEY && !cur && skip_currency(&p))
+		cur = true;
+
+	/* The body: digits, ',', '.', single space-likes between digits. */
+	const char *body = p;
+	for (;;) {
+		size_t k = space_len(p);
+		if (k && is_digit((unsigned char)p[k]) && p > body && is_digit((unsigned char)p[-1])) {
+			p += k;
+			continue;
+		}
+		if (is_digit((unsigned char)*p) || *p == ',' || *p == '.') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	const char *body_end = p;
+	p = skip_spaces(p);
+	if (kind == NUM_MONEY && !cur && skip_currency(&p))
+		p = skip_spaces(p);
+	if (*p)
+		return NUM_SYNTAX;
+	if (body_end == body)
+		return NUM_SYNTAX;
+	if ((size_t)(body_end - body) > MAX_NUMBER_TEXT)
+		return NUM_TOO_LARGE;
+
+	/* Which punctuation is the decimal separator. */
+	int ndot = 0, ncomma = 0;
+	const char *lastdot = NULL, *lastcomma = NULL;
+	for (const char *q = body; q < body_end; q++) {
+		if (*q == '.') {
+			ndot++;
+			lastdot = q;
+		} else if (*q == ',') {
+			ncomma++;
+			lastcomma = q;
+		}
+	}
+	const char *dec = NULL;
+	char group = 0;
+	if (ndot && ncomma) {
+		dec = lastdot > lastcomma ? lastdot : lastcomma;
+		group = *dec == '.' ? ',' : '.';
+		if ((*dec == '.' ? ndot : ncomma) != 1)
+			return NUM_SYNTAX;
+	} else if (ndot + ncomma == 1) {
+		dec = ndot ? lastdot : lastcomma;
+	} else if (ndot + ncomma > 1) {
+		group = ndot ? '.' : ',';
+	}
+	if (dec && kind == NUM_INTEGER)
+		return NUM_FRACTION;
+
+	/* Integer part: groups of three after the first once any separator is used. */
+	const char *ie = dec ? dec : body_end;
+	bool grouped = false;
+	int glen = 0, ngroups = 0;
+	size_t ni = 0;
+	for (const char *q = body; q < ie;) {
+		size_t k = space_len(q);
+		if (k || *q == group) {
+			if (glen == 0 || (ngroups == 0 ? glen > 3 : glen != 3))
+				return NUM_SYNTAX;
+			grouped = true;
+			ngroups++;
+			glen = 0;
+			q += k ? k : 1;
+			continue;
+		}
+		if (!is_digit((unsigned char)*q))
+			return NUM_SYNTAX;
+		if (ni > 0 || *q != '0')
+			nt->ip[ni++] = *q;
+		glen++;
+		q++;
+	}
+	if (grouped && glen != 3)
+		return NUM_SYNTAX;
+	if (group && !grouped)
+		return NUM_SYNTAX;
+	bool any_int_digit = ie > body;
+	nt->ip[ni] = '\0';
+
+	/* Fraction part: digits only. */
+	size_t nf = 0;
+	if (dec) {
+		for (const char *q = dec + 1; q < body_end; q++) {
+			if (!is_digit((unsigned char)*q))
+				return NUM_SYNTAX;
+			nt->fp[nf++] = *q;
+		}
+		if (nf == 0)
+			return NUM_SYNTAX;        /* "5," */
+		while (nf > 0 && nt->fp[nf - 1] == '0')
+			nf--;
+		nt->fp[nf] = '\0';
+	} else if (!any_int_digit) {
+		return NUM_SYNTAX;
+	}
+	if (ni == 0 && nf == 0)
+		nt->neg = false;      /* "-0" is 0 */
+	return NUM_OK;
+}
+
+/* Integer value of nt (no fraction); NUM_TOO_LARGE outside int64. */
+static num_err numtext_int(const numtext *nt, int64_t *out)
+{
+	if (nt->fp[0])
+		return NUM_FRACTION;
+	uint64_t limit = nt->neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	uint64_t u = 0;
+	for (const char *q = nt->ip; *q; q++) {
+		unsigned d = (unsigned)(*q - '0');
+		if (u > (limit - d) / 10)
+			return NUM_TOO_LARGE;
+		u = u * 10 + d;
+	}
+	if (nt->neg)
+		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	else
+		*out = (int64_t)u;
+	return NUM_OK;
+}
+
+/* Decimal value of nt, correctly rounded; at most 15 integer digits. */
+static num_err numtext_real(const numtext *nt, double *out)
+{
+	size_t ni = strlen(nt->ip), nf = strlen(nt->fp);
+	if (ni > 15)
+		return NUM_TOO_LARGE;
+	double d;
+	if (ni + nf <= 15 && nf <= 22) {
+		/* Both the mantissa and 10^nf are exact doubles: one correctly rounded division. */
+		uint64_t m = 0;
+		for (const char *q = nt->ip; *q; q++)
+			m = m * 10 + (uint64_t)(*q - '0');
+		for (const char *q = nt->fp; *q; q++)
+			m = m * 10 + (uint64_t)(*q - '0');
+		d = (double)m;
+		if (nf)
+			d /= pow(10.0, (double)nf);
+	} else {
+		char t[2 * MAX_NUMBER_TEXT + 4];
+		snprintf(t, sizeof t, "%s.%s", ni ? nt->ip : "0", nt->fp);
+		d = strtod(t, NULL);
+	}
+	if (!isfinite(d))
+		return NUM_TOO_LARGE;
+	*out = nt->neg ? -d : d;
+	return NUM_OK;
+}
+
+/* Money value of nt in cents; at most 2 fraction digits and 15 integer digits. */
+static num_err numtext_cents(const numtext *nt, int64_t *out)
+{
+	size_t ni = strlen(nt->ip), nf = strlen(nt->fp);
+	if (nf > 2)
+		return NUM_FRACTION;
+	if (ni > 15)
+		return NUM_TOO_LARGE;
+	int64_t c = 0;
+	for (const char *q = nt->ip; *q; q++)
+		c = c * 10 + (*q - '0');
+	c *= 100;
+	if (nf >= 1)
+		c += 10 * (nt->fp[0] - '0');
+	if (nf == 2)
+		c += nt->fp[1] - '0';
+	*out = nt->neg ? -c : c;
+	return NUM_OK;
+}
+
+/* Cents of a JSON number in euros; false when it has fractions of cents or is huge. */
+static bool real_to_cents(double d, int64_t *out)
+{
+	if (!isfinite(d) || fabs(d) > 1e12)
+		return false;
+	double x = d * 100.0;
+	double c = nearbyint(x);
+	double tol = fmax(1e-6, fabs(x) * 4 * DBL_EPSILON);
+	if (fabs(x - c) > tol)
+		return false;
+	*out = (int64_t)c;
+	return true;
+}
+
+/* Cents of a bound in euros, clamped so that comparisons never overflow. */
+static int64_t bound_cents(double euros)
+{
+	double x = nearbyint(euros * 100.0);
+	if (x >= 9e18)
+		return INT64_MAX;
+	if (x <= -9e18)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
+/* Parses the whole of `want` as a canonical int64 ("-12"); false otherwise. */
+static bool parse_plain_int(const char *s, int64_t *out)
+{
+	numtext nt;
+	const char *p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!*p || strspn(p, "0123456789") != strlen(p))
+		return false;
+	if (read_number(s, NUM_INTEGER, &nt) != NUM_OK)
+		return false;
+	return numtext_int(&nt, out) == NUM_OK;
+}
+
+/* ------------------------------------------------------------------ dates */
+
+typedef struct stamp {
+	int y, mo, d, h, mi, s;
+} stamp;
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : md[m - 1];
+}
+
+static bool ymd_ok(const stamp *t)
+{
+	return t->y >= 1 && t->y <= 9999 && t->mo >= 1 && t->mo <= 12 && t->d >= 1 &&
+	       t->d <= month_days(t->y, t->mo);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, stamp *t)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	t->d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	t->mo = (int)(mp < 10 ? mp + 3 : mp - 9);
+	t->y = (int)(yoe + era * 400 + (t->mo <= 2));
+}
+
+/* Reads between min and max digits at *p; advances. */
+static bool read_digits(const char **p, int min, int max, int *out)
+{
+	int n = 0, v = 0;
+	while (n < max && is_digit((unsigned char)(*p)[n])) {
+		v = v * 10 + ((*p)[n] - '0');
+		n++;
+	}
+	if (n < min || is_digit((unsigned char)(*p)[n]))
+		return false;
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* "YYYY-MM-DD" at *p. */
+static bool read_iso_date(const char **p, stamp *t)
+{
+	const char *q = *p;
+	if (!read_digits(&q, 4, 4, &t->y) || *q++ != '-' || !read_digits(&q, 2, 2, &t->mo) ||
+	    *q++ != '-' || !read_digits(&q, 2, 2, &t->d))
+		return false;
+	*p = q;
+	return true;
+}
+
+/* "D/M/YYYY" at *p, with '/', '.' or '-' between the parts (the same twice). */
+static bool read_fr_date(const char **p, stamp *t)
+{
+	const char *q = *p;
+	if (!read_digits(&q, 1, 2, &t->d))
+		return false;
+	char sep = *q;
+	if (sep != '/' && sep != '.' && sep != '-')
+		return false;
+	q++;
+	if (!read_digits(&q, 1, 2, &t->mo) || *q++ != sep || !read_digits(&q, 4, 4, &t->y))
+		return false;
+	*p = q;
+	return true;
+}
+
+static bool read_date(const char **p, bool french, stamp *t)
+{
+	return read_iso_date(p, t) || (french && read_fr_date(p, t));
+}
+
+/* A whole date text (surrounding spaces allowed); a real calendar date. */
+static bool parse_date_text(const char *s, bool french, stamp *t)
+{
+	const char *p = skip_spaces(s);
+	memset(t, 0, sizeof *t);
+	if (!read_date(&p, french, t))
+		return false;
+	p = skip_spaces(p);
+	return *p == '\0' && ymd_ok(t);
+}
+
+/*
+ * A whole datetime text: a date, 'T' or spaces, HH:MM, optional :SS and a
+ * fraction (dropped). Forms also take "23/11/2026 10:30" and "10h30". No zone.
+ */
+static bool parse_datetime_text(const char *s, bool french, stamp *t)
+{
+	const char *p = skip_spaces(s);
+	memset(t, 0, sizeof *t);
+	if (!read_date(&p, french, t))
+		return false;
+	if (*p == 'T' || *p == 't') {
+		p++;
+	} else {
+		const char *q = skip_spaces(p);
+		if (q == p)
+			return false;
+		p = q;
+	}
+	if (!read_digits(&p, french ? 1 : 2, 2, &t->h))
+		return false;
+	if (*p == ':' || (french && *p == 'h')) {
+		p++;
+	} else {
+		return false;
+	}
+	if (!read_digits(&p, 2, 2, &t->mi))
+		return false;
+	if (*p == ':') {
+		p++;
+		if (!read_digits(&p, 2, 2, &t->s))
+			return false;
+		if (*p == '.' || *p == ',') {
+			p++;
+			if (!is_digit((unsigned char)*p))
+				return false;
+			while (is_digit((unsigned char)*p))
+				p++;
+		}
+	}
+	p = skip_spaces(p);
+	return *p == '\0' && ymd_ok(t) && t->h <= 23 && t->mi <= 59 && t->s <= 59;
+}
+
+static char *iso_date_text(const stamp *t)
+{
+	char b[16];
+	snprintf(b, sizeof b, "%04d-%02d-%02d", t->y, t->mo, t->d);
+	return xstrdup(b);
+}
+
+static char *iso_datetime_text(const stamp *t)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d", t->y, t->mo, t->d, t->h, t->mi,
+	         t->s);
+	return xstrdup(b);
+}
+
+static void put_date_human(buf *out, const stamp *t, lang lg)
+{
+	if (lg == LANG_EN)
+		buf_printf(out, "%04d-%02d-%02d", t->y, t->mo, t->d);
+	else
+		buf_printf(out, "%02d/%02d/%04d", t->d, t->mo, t->y);
+}
+
+bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days)
+{
+	if (!bound)
+		return false;
+	if (strncmp(bound, "today", 5) == 0) {
+		const char *p = bound + 5;
+		if (*p == '\0') {
+			*days = today_days;
+			return true;
+		}
+		if (*p != '+' && *p != '-')
+			return false;
+		bool neg = *p == '-';
+		p++;
+		int n;
+		if (!read_digits(&p, 1, 6, &n) || *p)
+			return false;
+		*days = neg ? today_days - n : today_days + n;
+		return true;
+	}
+	stamp t;
+	memset(&t, 0, sizeof t);
+	const char *p = bound;
+	if (!read_iso_date(&p, &t) || *p || !ymd_ok(&t))
+		return false;
+	*days = days_from_civil(t.y, t.mo, t.d);
+	return true;
+}
+
+/* ------------------------------------------------------------------ Lua patterns */
+
+/*
+ * A port of Lua 5.4's pattern matcher (lstrlib.c: match, max_expand, min_expand,
+ * matchbalance, singlematch, matchbracketclass, classEnd) with three changes:
+ * captures are not recorded ('(' and ')' are skipped), the end of the pattern
+ * only matches at the end of the subject (the engine anchors both ends), and the
+ * character classes are ASCII whatever the C locale.
+ */
+
+#define L_ESC '%'
+#define PAT_MAXDEPTH 200       /* as Lua's MAXCCALLS */
+#define PAT_MAXSTEPS 200000L
+
+typedef struct pmatch {
+	const char *src_init, *src_end, *p_end;
+	int depth;
+	long steps;
+	bool bad;                  /* malformed pattern, or over the budget */
+} pmatch;
+
+static bool match_class(int c, int cl)
+{
+	bool res;
+	switch (is_upper(cl) ? cl - 'A' + 'a' : cl) {
+	case 'a': res = is_alpha(c); break;
+	case 'c': res = c < 32 || c == 127; break;
+	case 'd': res = is_digit(c); break;
+	case 'g': res = c > 32 && c < 127; break;
+	case 'l': res = is_lower(c); break;
+	case 'p': res = c > 32 && c < 127 && !is_alnum(c); break;
+	case 's': res = is_ascii_space(c); break;
+	case 'u': res = is_upper(c); break;
+	case 'w': res = is_alnum(c); break;
+	case 'x': res = is_xdigit(c); break;
+	default: return cl == c;
+	}
+	return is_upper(cl) ? !res : res;
+}
+
+static const char *class_end(pmatch *ms, const char *p)
+{
+	switch (*p++) {
+	case L_ESC:
+		if (p == ms->p_end) {
+			ms->bad = true;       /* pattern ends with '%' */
+			return p;
+		}
+		return p + 1;
+	case '[':
+		if (*p == '^')
+			p++;
+		do {                      /* look for a ']' */
+			if (p == ms->p_end) {
+				ms->bad = true;   /* missing ']' */
+				return p;
+			}
+			if (*(p++) == L_ESC && p < ms->p_end)
+				p++;              /* skip escapes (e.g. '%]') */
+		} while (*p != ']');
+		return p + 1;
+	default:
+		return p;
+	}
+}
+
+/* p at '[', ec at the closing ']'. */
+static bool match_bracket_class(int c, const char *p, const char *ec)
+{
+	bool sig = true;
+	if (*(p + 1) == '^') {
+		sig = false;
+		p++;
+	}
+	while (++p < ec) {
+		if (*p == L_ESC) {
+			p++;
+			if (match_class(c, (unsigned char)*p))
+				return sig;
+		} else if (*(p + 1) == '-' && p + 2 < ec) {
+			p += 2;
+			if ((unsigned char)*(p - 2) <= c && c <= (unsigned char)*p)
+				return sig;
+		} else if ((unsigned char)*p == c) {
+			return sig;
+		}
+	}
+	return !sig;
+}
+
+static bool single_match(const pmatch *ms, const char *s, const char *p, const char *ep)
+{
+	if (s >= ms->src_end)
+		return false;
+	int c = (unsigned char)*s;
+	switch (*p) {
+	case '.': return true;
+	case L_ESC: return match_class(c, (unsigned char)*(p + 1));
+	case '[': return match_bracket_class(c, p, ep - 1);
+	default: return (unsigned char)*p == c;
+	}
+}
+
+static const char *do_match(pmatch *ms, const char *s, const char *p);
+
+static const char *max_expand(pmatch *ms, const char *s, const char *p, const char *ep)
+{
+	ptrdiff_t i = 0;
+	while (single_match(ms, s + i, p, ep))
+		i++;
+	while (i >= 0 && !ms->bad) {
+		const char *res = do_match(ms, s + i, ep + 1);
+		if (res)
+			return res;
+		i--;
+	}
+	return NULL;
+}
+
+static const char *min_expand(pmatch *ms, const char *s, const char *p, const char *ep)
+{
+	for (;;) {
+		const char *res = do_match(ms, s, ep + 1);
+		if (res)
+			return res;
+		if (ms->bad || !single_match(ms, s, p, ep))
+			return NULL;
+		s++;
+	}
+}
+
+static const char *match_balance(pmatch *ms, const char *s, const char *p)
+{
+	if (p >= ms->p_end - 1) {
+		ms->bad = true;           /* missing arguments to '%b' */
+		return NULL;
+	}
+	if (s >= ms->src_end || *s != *p)
+		return NULL;
+	int b = *p, e = *(p + 1), cont = 1;
+	while (++s < ms->src_end) {
+		if (*s == e) {
+			if (--cont == 0)
+				return s + 1;
+		} else if (*s == b) {
+			cont++;
+		}
+	}
+	return NULL;
+}
+
+static const char *do_match(pmatch *ms, const char *s, const char *p)
+{
+	if (ms->depth-- == 0 || ++ms->steps > PAT_MAXSTEPS) {
+		ms->bad = true;
+		ms->depth++;
+		return NULL;
+	}
+	for (;;) {
+		if (ms->bad) {
+			s = NULL;
+			break;
+		}
+		if (p == ms->p_end) {
+			s = s == ms->src_end ? s : NULL;
+			break;
+		}
+		if (*p == '(' || *p == ')') {
+			p++;
+			continue;
+		}
+		if (*p == '$' && p + 1 == ms->p_end) {
+			s = s == ms->src_end ? s : NULL;
+			break;
+		}
+		if (*p == L_ESC && p[1] == 'b') {
+			s = match_balance(ms, s, p + 2);
+			if (s) {
+				p += 4;
+				continue;
+			}
+			break;
+		}
+		if (*p == L_ESC && p[1] == 'f') {
+			p += 2;
+			if (*p != '[') {
+				ms->bad = true;   /* missing '[' after '%f' */
+				s = NULL;
+				break;
+			}
+			const char *ep = class_end(ms, p);
+			if (ms->bad) {
+				s = NULL;
+				break;
+			}
+			int prev = s == ms->src_init ? 0 : (unsigned char)*(s - 1);
+			int cur = s < ms->src_end ? (unsigned char)*s : 0;
+			if (!match_bracket_class(prev, p, ep - 1) && match_bracket_class(cur, p, ep - 1)) {
+				p = ep;
+				continue;
+			}
+			s = NULL;
+			break;
+		}
+		if (*p == L_ESC && is_digit((unsigned char)p[1])) {
+			ms->bad = true;       /* back-references need captures */
+			s = NULL;
+			break;
+		}
+		const char *ep = class_end(ms, p);
+		if (ms->bad) {
+			s = NULL;
+			break;
+		}
+		if (!single_match(ms, s, p, ep)) {
+			if (*ep == '*' || *ep == '?' || *ep == '-') {
+				p = ep + 1;       /* accept empty */
+				continue;
+			}
+			s = NULL;
+			break;
+		}
+		if (*ep == '?') {
+			const char *res = do_match(ms, s + 1, ep + 1);
+			if (res) {
+				s = res;
+				break;
+			}
+			p = ep + 1;
+			continue;
+		}
+		if (*ep == '+') {
+			s = max_expand(ms, s + 1, p, ep);
+			break;
+		}
+		if (*ep == '*') {
+			s = max_expand(ms, s, p, ep);
+			break;
+		}
+		if (*ep == '-') {
+			s = min_expand(ms, s, p, ep);
+			break;
+		}
+		s++;
+		p = ep;
+	}
+	ms->depth++;
+	return ms->bad ? NULL : s;
+}
+
+/* 1 when the whole of s matches pat, 0 when not, -1 for a malformed or too costly pattern. */
+static int pattern_match(const char *pat, const char *s)
+{
+	if (*pat == '^')
+		pat++;
+	pmatch ms = {s, s + strlen(s), pat + strlen(pat), PAT_MAXDEPTH, 0, false};
+	const char *r = do_match(&ms, s, pat);
+	if (ms.bad)
+		return -1;
+	return r != NULL;
+}
+
+/* ------------------------------------------------------------------ French rules */
+
+bool validate_luhn(const char *digits)
+{
+	if (!digits || !*digits)
+		return false;
+	size_t n = strlen(digits);
+	int sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = digits[n - 1 - i];
+		if (!is_digit((unsigned char)c))
+			return false;
+		int d = c - '0';
+		if (i % 2) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	return sum % 10 == 0;
+}
+
+bool validate_siren(const char *s)
+{
+	char d[10];
+	return s && collect_digits(s, 9, d) && validate_luhn(d);
+}
+
+bool validate_siret(const char *s)
+{
+	char d[15];
+	if (!s || !collect_digits(s, 14, d))
+		return false;
+	if (validate_luhn(d))
+		return true;
+	/* La Poste's establishments (SIREN 356000000): the sum of the digits is a multiple of 5. */
+	if (strncmp(d, "356000000", 9) == 0) {
+		int sum = 0;
+		for (int i = 0; i < 14; i++)
+			sum += d[i] - '0';
+		return sum % 5 == 0;
+	}
+	return false;
+}
+
+/* IBAN lengths (ISO 13616 registry) for the countries people here meet most. */
+static const struct {
+	char cc[3];
+	int len;
+} iban_lengths[] = {
+	{"FR", 27}, {"MC", 27}, {"GF", 27}, {"GP", 27}, {"MQ", 27}, {"RE", 27}, {"YT", 27},
+	{"NC", 27}, {"PF", 27}, {"PM", 27}, {"TF", 27}, {"WF", 27}, {"BL", 27}, {"MF", 27},
+	{"DE", 22}, {"BE", 16}, {"LU", 20}, {"CH", 21}, {"IT", 27}, {"ES", 24}, {"PT", 25},
+	{"NL", 18}, {"GB", 22}, {"IE", 22}, {"AT", 20}, {"AD", 24}, {"SM", 27}, {"LI", 21},
+	{"DK", 18}, {"SE", 24}, {"NO", 15}, {"FI", 18}, {"PL", 28}, {"CZ", 24}, {"GR", 27},
+};
+
+/*
+ * Upper-case IBAN without spaces into out (35 bytes). 0 when well-formed and its
+ * key is right, 1 when the shape is wrong (characters, length, country), 2 when
+ * only the key is wrong.
+ */
+static int iban_normalise(const char *s, char out[35])
+{
+	size_t n = 0;
+	while (*s) {
+		size_t k = space_len(s);
+		if (k || *s == '-') {
+			s += k ? k : 1;
+			continue;
+		}
+		int c = to_upper((unsigned char)*s);
+		if (!is_alnum(c) || n == 34)
+			return 1;
+		out[n++] = (char)c;
+		s++;
+	}
+	out[n] = '\0';
+	if (n < 15 || !is_upper((unsigned char)out[0]) || !is_upper((unsigned char)out[1]) ||
+	    !is_digit((unsigned char)out[2]) || !is_digit((unsigned char)out[3]))
+		return 1;
+	for (size_t i = 0; i < sizeof iban_lengths / sizeof iban_lengths[0]; i++)
+		if (memcmp(out, iban_lengths[i].cc, 2) == 0 && (size_t)iban_lengths[i].len != n)
+			return 1;
+	/* Check digits 00, 01 and 99 are never issued (01 and 98 share the remainder). */
+	if ((out[2] == '0' && (out[3] == '0' || out[3] == '1')) || (out[2] == '9' && out[3] == '9'))
+		return 2;
+	/* Move the first four characters to the end; letters count as 10..35. */
+	unsigned r = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)out[(i + 4) % n];
+		if (is_digit(c))
+			r = (r * 10 + (unsigned)(c - '0')) % 97;
+		else
+			r = (r * 100 + (unsigned)(c - 'A' + 10)) % 97;
+	}
+	return r == 1 ? 0 : 2;
+}
+
+bool validate_iban(const char *s)
+{
+	char out[35];
+	return s && iban_normalise(s, out) == 0;
+}
+
+/* National prefixes of the overseas departments and their country codes. */
+static const struct {
+	char prefix[5];
+	char cc[4];
+} overseas[] = {
+	{"0262", "262"}, {"0263", "262"}, {"0692", "262"}, {"0693", "262"}, /* La Réunion */
+	{"0269", "262"}, {"0639", "262"},                                  /* Mayotte */
+	{"0590", "590"}, {"0690", "590"}, {"0691", "590"},                  /* Guadeloupe, St-Martin, St-Barthélemy */
+	{"0594", "594"}, {"0694", "594"},                                  /* Guyane */
+	{"0596", "596"}, {"0696", "596"}, {"0697", "596"},                  /* Martinique */
+};
+
+static bool overseas_cc(const char *cc)
+{
+	return strcmp(cc, "262") == 0 || strcmp(cc, "590") == 0 || strcmp(cc, "594") == 0 ||
+	       strcmp(cc, "596") == 0;
+}
+
+bool validate_phone_fr(const char *s, char out[16])
+{
+	if (!s)
+		return false;
+	char d[24];
+	size_t n = 0;
+	bool plus = false;
+	const char *p = skip_spaces(s);
+	if (*p == '+') {
+		plus = true;
+		p++;
+	}
+	while (*p) {
+		size_t k = space_len(p);
+		if (k) {
+			p += k;
+		} else if (*p == '.' || *p == '-' || *p == '/' || *p == ')') {
+			p++;
+		} else if (*p == '(') {
+			if (p[1] == '0' && p[2] == ')' && plus)
+				p += 3;           /* "+33 (0)1 23 ..." */
+			else
+				p++;
+		} else if (is_digit((unsigned char)*p)) {
+			if (n == sizeof d - 1)
+				return false;
+			d[n++] = *p++;
+		} else {
+			return false;
+		}
+	}
+	d[n] = '\0';
+	const char *digits = d;
+	if (!plus && n > 2 && d[0] == '0' && d[1] == '0') {
+		plus = true;              /* 0033 ... */
+		digits += 2;
+		n -= 2;
+	}
+	if (plus) {
+		char cc[4];
+		size_t ccl = strncmp(digits, "33", 2) == 0 ? 2 : 3;
+		if (n < ccl)
+			return false;
+		memcpy(cc, digits, ccl);
+		cc[ccl] = '\0';
+		if (ccl == 3 && !overseas_cc(cc))
+			return false;
+		const char *rest = digits + ccl;
+		size_t nr = n - ccl;
+		if (nr == 10 && rest[0] == '0') {
+			rest++;               /* "+33 01 23 ..." : the trunk 0 typed anyway */
+			nr--;
+		}
+		if (nr != 9 || rest[0] == '0')
+			return false;
+		snprintf(out, 16, "+%.3s%.9s", cc, rest);
+		return true;
+	}
+	if (n != 10 || d[0] != '0' || d[1] == '0')
+		return false;
+	for (size_t i = 0; i < sizeof overseas / sizeof overseas[0]; i++) {
+		if (memcmp(d, overseas[i].prefix, 4) == 0) {
+			snprintf(out, 16, "+%.3s%.9s", overseas[i].cc, d + 1);
+			return true;
+		}
+	}
+	snprintf(out, 16, "+33%.9s", d + 1);
+	return true;
+}
+
+/* "0X XX XX XX XX" from a French E.164 number; false for anything else. */
+static bool phone_national(const char *e164, buf *out)
+{
+	const char *rest;
+	if (strncmp(e164, "+33", 3) == 0) {
+		rest = e164 + 3;
+	} else if (e164[0] == '+' && strlen(e164) == 13) {
+		char cc[4];
+		memcpy(cc, e164 + 1, 3);
+		cc[3] = '\0';
+		if (!overseas_cc(cc))
+			return false;
+		rest = e164 + 4;
+	} else {
+		return false;
+	}
+	if (strlen(rest) != 9 || strspn(rest, "0123456789") != 9)
+		return false;
+	buf_putc(out, '0');
+	buf_putc(out, rest[0]);
+	for (int i = 1; i < 9; i += 2) {
+		buf_putc(out, ' ');
+		buf_add(out, rest + i, 2);
+	}
+	return true;
+}
+
+bool validate_postal_code(const char *s)
+{
+	if (!s || strlen(s) != 5 || strspn(s, "0123456789") != 5)
+		return false;
+	return !(s[0] == '0' && s[1] == '0');     /* departments run from 01 */
+}
+
+/* A byte allowed in the local part of an address (RFC 5322 atext), or UTF-8. */
+static bool email_local_char(int c)
+{
+	return is_alnum(c) || c >= 0x80 || (c && strchr("!#$%&'*+/=?^_`{|}~-", c));
+}
+
+/* Domain labels: 1..63 of letters, digits, '-' (not at the ends) or UTF-8 (IDN). */
+static bool domain_ok(const char *s, size_t n, bool need_dot)
+{
+	size_t start = 0, labels = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.') {
+			int c = (unsigned char)s[i];
+			if (!is_alnum(c) && c != '-' && c < 0x80)
+				return false;
+			continue;
+		}
+		size_t len = i - start;
+		if (len == 0 || len > 63 || s[start] == '-' || s[i - 1] == '-')
+			return false;
+		labels++;
+		if (i == n && need_dot) {
+			/* The top-level domain: letters (or an IDN), at least two. */
+			if (len < 2)
+				return false;
+			if (strncmp(s + start, "xn--", 4) != 0)
+				for (size_t j = start; j < i; j++)
+					if (is_digit((unsigned char)s[j]) || s[j] == '-')
+						return false;
+		}
+		start = i + 1;
+	}
+	return !need_dot || labels >= 2;
+}
+
+bool validate_email(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n < 6 || n > MAX_EMAIL || !util_utf8_valid(s, n))
+		return false;
+	const char *at = strchr(s, '@');
+	if (!at || strchr(at + 1, '@'))
+		return false;
+	size_t local = (size_t)(at - s);
+	if (local == 0 || local > 64 || s[0] == '.' || at[-1] == '.')
+		return false;
+	for (size_t i = 0; i < local; i++) {
+		if (s[i] == '.' ? s[i + 1] == '.' : !email_local_char((unsigned char)s[i]))
+			return false;
+	}
+	return domain_ok(at + 1, strlen(at + 1), true);
+}
+
+/* Whether s starts with the lower-case ASCII prefix, whatever the case of s. */
+static bool prefix_ci(const char *s, const char *prefix)
+{
+	for (; *prefix; s++, prefix++)
+		if (*s != *prefix && *s != to_upper((unsigned char)*prefix))
+			return false;
+	return true;
+}
+
+bool validate_url(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n > MAX_URL || !util_utf8_valid(s, n))
+		return false;
+	const char *p;
+	if (prefix_ci(s, "http://"))
+		p = s + 7;
+	else if (prefix_ci(s, "https://"))
+		p = s + 8;
+	else
+		return false;
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+		if (*q <= 0x20 || *q == 0x7f || *q == '"' || *q == '<' || *q == '>' || *q == '\\')
+			return false;
+	size_t alen = strcspn(p, "/?#");
+	if (alen == 0 || memchr(p, '@', alen))
+		return false;             /* no user info: "https://impots.gouv.fr@ailleurs.example" */
+	const char *host = p, *port = NULL;
+	size_t hlen = alen;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', alen);
+		if (!close || close == p + 1)
+			return false;
+		for (const char *q = p + 1; q < close; q++)
+			if (!is_xdigit((unsigned char)*q) && *q != ':' && *q != '.')
+				return false;
+		if (close + 1 < p + alen) {
+			if (close[1] != ':')
+				return false;
+			port = close + 2;
+		}
+	} else {
+		const char *colon = memchr(p, ':', alen);
+		if (colon) {
+			hlen = (size_t)(colon - p);
+			port = colon + 1;
+		}
+		if (hlen > 0 && host[hlen - 1] == '.')
+			hlen--;           /* "exemple.fr." is the same host */
+		if (!domain_ok(host, hlen, false))
+			return false;
+	}
+	if (port) {
+		size_t plen = (size_t)(p + alen - port);
+		if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
+			return false;
+		if (atoi(port) > 65535)
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ messages */
+
+const char *validate_required_msg(lang lg)
+{
+	return L("Ce champ est obligatoire.", "This field is required.");
+}
+
+static int msg_utf8(lang lg, char *msg)
+{
+	return fail(msg, L("Ce texte contient des caractères non valides.",
+	                   "This text contains invalid characters."));
+}
+
+static int msg_integer(lang lg, char *msg)
+{
+	return fail(msg, L("Saisissez un nombre entier.", "Enter a whole number."));
+}
+
+static int msg_too_large(lang lg, char *msg)
+{
+	return fail(msg, L("Ce nombre est trop grand.", "This number is too large."));
+}
+
+static int msg_decimal(lang lg, char *msg)
+{
+	return fail(msg, L("Saisissez un nombre, par exemple 12,5.",
+	                   "Enter a number, for example 12.5."));
+}
+
+static int msg_money(lang lg, char *msg)
+{
+	return fail(msg, L("Saisissez un montant en euros, par exemple 1 234,56.",
+	                   "Enter an amount in euros, for example 1,234.56."));
+}
+
+static int msg_cents(lang lg, char *msg)
+{
+	return fail(msg, L("Un montant a au plus 2 chiffres après la virgule.",
+	                   "An amount has at most 2 digits after the decimal point."));
+}
+
+static int msg_date(lang lg, char *msg)
+{
+	return fail(msg, L("Saisissez une date réelle au format JJ/MM/AAAA.",
+	                   "Enter a real date as DD/MM/YYYY."));
+}
+
+static int msg_datetime(lang lg, char *msg)
+{
+	return fail(msg, L("Saisissez une date et une heure réelles, par exemple 23/11/2026 10:30.",
+	                   "Enter a real date and time, for example 23/11/2026 10:30."));
+}
+
+static int msg_string(lang lg, char *msg)
+{
+	return fail(msg, L("La valeur doit être une chaîne de caractères.",
+	                   "The value must be a string."));
+}
+
+static int msg_choice(lang lg, char *msg)
+{
+	return fail(msg, L("Choisissez une des options proposées.",
+	                   "Choose one of the options offered."));
+}
+
+/* Reports the result of read_number / numtext_* for the field's type. */
+static int number_error(num_err e, num_kind k, lang lg, char *msg)
+{
+	if (e == NUM_TOO_LARGE)
+		return msg_too_large(lg, msg);
+	if (k == NUM_INTEGER)
+		return msg_integer(lg, msg);
+	if (k == NUM_MONEY)
+		return e == NUM_FRACTION ? msg_cents(lg, msg) : msg_money(lg, msg);
+	return msg_decimal(lg, msg);
+}
+
+/* A bound (integer or decimal) in human form, into b (caller frees). */
+static void put_bound(buf *b, double x, lang lg)
+{
+	char t[400];
+	fmt_real(x, t);
+	put_human_number(b, t, lg);
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+static bool is_text_like(field_type t)
+{
+	switch (t) {
+	case FT_TEXT:
+	case FT_TEXTAREA:
+	case FT_EMAIL:
+	case FT_PHONE:
+	case FT_POSTAL_CODE:
+	case FT_SIRET:
+	case FT_SIREN:
+	case FT_IBAN:
+	case FT_URL:
+	case FT_CHOICE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Trimmed text value (textarea: LF line ends); blank gives NULL. */
+static int parse_text(const def_field *f, const char *s, size_t n, value *out, lang lg,
+                      char *msg)
+{
+	if (strlen(s) != n || !util_utf8_valid(s, n))
+		return msg_utf8(lg, msg);
+	char *t = dup_trimmed(s);
+	if (f->type == FT_TEXTAREA)
+		crlf_to_lf(t);
+	if (!*t) {
+		free(t);
+		return 0;
+	}
+	set_text_own(out, t);
+	return 0;
+}
+
+static int parse_number_text(const def_field *f, const char *s, value *out, lang lg, char *msg)
+{
+	num_kind k = f->type == FT_INTEGER ? NUM_INTEGER : f->type == FT_MONEY ? NUM_MONEY : NUM_DECIMAL;
+	numtext nt;
+	num_err e = read_number(s, k, &nt);
+	if (e == NUM_OK) {
+		if (k == NUM_INTEGER) {
+			int64_t i = 0;
+			if ((e = numtext_int(&nt, &i)) == NUM_OK)
+				set_int(out, i);
+		} else if (k == NUM_MONEY) {
+			int64_t c = 0;
+			if ((e = numtext_cents(&nt, &c)) == NUM_OK)
+				set_int(out, c);
+		} else {
+			double d = 0;
+			if ((e = numtext_real(&nt, &d)) == NUM_OK)
+				set_real(out, d);
+		}
+	}
+	return e == NUM_OK ? 0 : number_error(e, k, lg, msg);
+}
+
+static int parse_date_value(const def_field *f, const char *s, bool french, value *out, lang lg,
+                            char *msg)
+{
+	stamp t;
+	if (f->type == FT_DATE) {
+		if (!parse_date_text(s, french, &t)) {
+			if (french)
+				return msg_date(lg, msg);
+			return fail(msg, L("Saisissez une date réelle au format AAAA-MM-JJ.",
+			                   "Enter a real date as YYYY-MM-DD."));
+		}
+		set_text_own(out, iso_date_text(&t));
+		return 0;
+	}
+	if (!parse_datetime_text(s, french, &t)) {
+		if (french)
+			return msg_datetime(lg, msg);
+		return fail(msg, L("Saisissez une date et une heure au format AAAA-MM-JJTHH:MM[:SS], "
+		                   "sans fuseau horaire.",
+		                   "Enter a date and time as YYYY-MM-DDTHH:MM[:SS], without a time zone."));
+	}
+	set_text_own(out, iso_datetime_text(&t));
+	return 0;
+}
+
+static bool is_blank(const char *s)
+{
+	while (*s && is_ascii_space((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+/* Compact JSON text of j, malloc'ed. */
+static char *json_text(const json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *c = xstrdup(t ? t : "null");
+	free(t);
+	return c;
+}
+
+int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out,
+                        lang lg, char msg[VALIDATE_MSG])
+{
+	set_null(out);
+	msg[0] = '\0';
+	if (f->type == FT_SECTION)
+		return 0;
+	if (f->type == FT_BOOLEAN) {
+		bool on = false;
+		for (size_t i = 0; i < nin; i++) {
+			const char *s = in[i];
+			if (s && *s && strcmp(s, "0") != 0 && strcmp(s, "false") != 0 &&
+			    strcmp(s, "off") != 0)
+				on = true;
+		}
+		set_int(out, on);
+		return 0;
+	}
+	if (f->type == FT_MULTICHOICE) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < nin; i++) {
+			if (!in[i])
+				continue;
+			if (!util_utf8_valid(in[i], strlen(in[i]))) {
+				json_decref(a);
+				return msg_utf8(lg, msg);
+			}
+			char *t = dup_trimmed(in[i]);
+			if (*t)
+				json_array_append_new(a, json_string(t));
+			free(t);
+		}
+		if (json_array_size(a) > 0)
+			set_text_own(out, json_text(a));
+		json_decref(a);
+		return 0;
+	}
+	const char *s = nin > 0 && in && in[0] ? in[0] : "";
+	if (!util_utf8_valid(s, strlen(s)))
+		return msg_utf8(lg, msg);
+	if (is_text_like(f->type))
+		return parse_text(f, s, strlen(s), out, lg, msg);
+	if (is_blank(s))
+		return 0;
+	switch (f->type) {
+	case FT_INTEGER:
+	case FT_DECIMAL:
+	case FT_MONEY:
+		return parse_number_text(f, s, out, lg, msg);
+	case FT_DATE:
+	case FT_DATETIME:
+		return parse_date_value(f, s, true, out, lg, msg);
+	case FT_FILE:
+		return fail(msg, L("Le dépôt de fichiers n'est pas encore possible dans ce formulaire.",
+		                   "File upload is not available in this form yet."));
+	default:
+		return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
+	}
+}
+
+/* A JSON file object: name, size, type, sha256; stored with these keys only. */
+static int parse_json_file(const json_t *in, value *out, lang lg, char *msg)
+{
+	const json_t *name = json_object_get(in, "name"), *size = json_object_get(in, "size"),
+	             *type = json_object_get(in, "type"), *sha = json_object_get(in, "sha256");
+	if (!json_is_object(in) || !json_is_string(name) || !json_is_integer(size) ||
+	    json_integer_value(size) < 0 || !json_is_string(type) || !json_is_string(sha) ||
+	    json_string_length(sha) != 64 ||
+	    strspn(json_string_value(sha), "0123456789abcdef") != 64 ||
+	    json_string_length(name) == 0 || strlen(json_string_value(name)) != json_string_length(name))
+		return fail(msg, L("La valeur doit être un objet fichier (name, size, type, sha256).",
+		                   "The value must be a file object (name, size, type, sha256)."));
+	json_t *o = json_pack("{s:O, s:O, s:O, s:O}", "name", name, "size", size, "type", type,
+	                      "sha256", sha);
+	set_text_own(out, json_text(o));
+	json_decref(o);
+	return 0;
+}
+
+int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
+                        char msg[VALIDATE_MSG])
+{
+	set_null(out);
+	msg[0] = '\0';
+	if (!in || json_is_null(in) || f->type == FT_SECTION)
+		return 0;
+	/* Strings with an embedded NUL (\u0000) are refused whatever the type. */
+	if (json_is_string(in) && strlen(json_string_value(in)) != json_string_length(in))
+		return msg_utf8(lg, msg);
+	switch (f->type) {
+	case FT_INTEGER:
+		if (json_is_integer(in)) {
+			set_int(out, json_integer_value(in));
+			return 0;
+		}
+		if (json_is_real(in)) {
+			double d = json_real_value(in);
+			if (isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
+			    d < 9223372036854775808.0) {
+				set_int(out, (int64_t)d);
+				return 0;
+			}
+		}
+		return fail(msg, L("La valeur doit être un nombre entier.", "The value must be an integer."));
+	case FT_DECIMAL:
+		if (json_is_number(in)) {
+			double d = json_number_value(in);
+			if (!isfinite(d))
+				return msg_too_large(lg, msg);
+			set_real(out, d);
+			return 0;
+		}
+		return fail(msg, L("La valeur doit être un nombre.", "The value must be a number."));
+	case FT_MONEY:
+		if (json_is_integer(in)) {
+			json_int_t i = json_integer_value(in);
+			if (i > 999999999999999LL || i < -999999999999999LL)
+				return msg_too_large(lg, msg);
+			set_int(out, (int64_t)i * 100);
+			return 0;
+		}
+		if (json_is_real(in)) {
+			int64_t c;
+			if (!real_to_cents(json_real_value(in), &c))
+				return msg_cents(lg, msg);
+			set_int(out, c);
+			return 0;
+		}
+		if (json_is_string(in)) {
+			if (is_blank(json_string_value(in)))
+				return 0;
+			return parse_number_text(f, json_string_value(in), out, lg, msg);
+		}
+		return fail(msg, L("La valeur doit être un montant, par exemple \"1234.50\".",
+		                   "The value must be an amount, for example \"1234.50\"."));
+	case FT_BOOLEAN:
+		if (json_is_boolean(in)) {
+			set_int(out, json_is_true(in));
+			return 0;
+		}
+		return fail(msg, L("La valeur doit être true ou false.", "The value must be true or false."));
+	case FT_DATE:
+	case FT_DATETIME:
+		if (!json_is_string(in))
+			return msg_string(lg, msg);
+		if (is_blank(json_string_value(in)))
+			return 0;
+		return parse_date_value(f, json_string_value(in), false, out, lg, msg);
+	case FT_MULTICHOICE: {
+		if (!json_is_array(in))
+			return fail(msg, L("La valeur doit être une liste de chaînes.",
+			                   "The value must be an array of strings."));
+		size_t i;
+		const json_t *e;
+		json_array_foreach(in, i, e) {
+			if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
+				return fail(msg, L("La valeur doit être une liste de chaînes.",
+				                   "The value must be an array of strings."));
+		}
+		if (json_array_size(in) > 0)
+			set_text_own(out, json_text(in));
+		return 0;
+	}
+	case FT_FILE:
+		return parse_json_file(in, out, lg, msg);
+	default:
+		if (!is_text_like(f->type))
+			return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
+		if (!json_is_string(in))
+			return msg_string(lg, msg);
+		return parse_text(f, json_string_value(in), json_string_length(in), out, lg, msg);
+	}
+}
+
+/* ------------------------------------------------------------------ checking */
+
+/* Control characters: C0, DEL and C1; textarea keeps \n, \r and \t. */
+static bool has_controls(const char *s, bool multiline)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (; *u; u++) {
+		if (*u < 0x20 || *u == 0x7f) {
+			if (multiline && (*u == '\n' || *u == '\r' || *u == '\t'))
+				continue;
+			return true;
+		}
+		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+			return true;
+	}
+	return false;
+}
+
+static int check_text(const def_field *f, value *v, lang lg, char *msg)
+{
+	const char *s = v->s;
+	size_t n = strlen(s);
+	if (!util_utf8_valid(s, n))
+		return msg_utf8(lg, msg);
+	if (has_controls(s, f->type == FT_TEXTAREA))
+		return fail(msg, L("Ce texte contient des caractères non autorisés.",
+		                   "This text contains characters that are not allowed."));
+	long len = (long)util_utf8_len(s);
+	if (f->max_length >= 0 && len > f->max_length) {
+		snprintf(msg, VALIDATE_MSG, L("Ce texte dépasse %ld caractères.",
+		                              "This text is longer than %ld characters."),
+		         f->max_length);
+		return -1;
+	}
+	if (f->min_length > 0 && len < f->min_length) {
+		snprintf(msg, VALIDATE_MSG,
+		         L("Ce texte doit comporter au moins %ld caractère%s.",
+		           "This text must be at least %ld character%s long."),
+		         f->min_length, f->min_length > 1 ? "s" : "");
+		return -1;
+	}
+	if (f->pattern && pattern_match(f->pattern, s) != 1) {
+		if (f->pattern_message && *f->pattern_message)
+			return fail(msg, f->pattern_message);
+		return fail(msg, L("Ce texte n'a pas le format attendu.",
+		                   "This text does not have the expected format."));
+	}
+	return 0;
+}
+
+static int range_error(bool at_least, double bound, lang lg, char *msg)
+{
+	buf b = BUF_INIT;
+	put_bound(&b, bound, lg);
+	if (at_least)
+		snprintf(msg, VALIDATE_MSG, L("La valeur doit être au moins %s.",
+		                              "The value must be at least %s."), buf_cstr(&b));
+	else
+		snprintf(msg, VALIDATE_MSG, L("La valeur doit être au plus %s.",
+		                              "The value must be at most %s."), buf_cstr(&b));
+	buf_free(&b);
+	return -1;
+}
+
+static int check_integer(const def_field *f, value *v, lang lg, char *msg)
+{
+	if (v->kind == VAL_REAL && isfinite(v->d) && v->d == floor(v->d) &&
+	    v->d >= -9223372036854775808.0 && v->d < 9223372036854775808.0)
+		set_int(v, (int64_t)v->d);
+	if (v->kind != VAL_INT)
+		return msg_integer(lg, msg);
+	/* Compare in the integer domain when the bound is integral, so huge values stay exact. */
+	if (f->has_min) {
+		double m = ceil(f->min);
+		if (m > 9.2e18 || (m >= -9.2e18 && v->i < (int64_t)m))
+			return range_error(true, f->min, lg, msg);
+	}
+	if (f->has_max) {
+		double m = floor(f->max);
+		if (m < -9.2e18 || (m <= 9.2e18 && v->i > (int64_t)m))
+			return range_error(false, f->max, lg, msg);
+	}
+	return 0;
+}
+
+static int check_decimal(const def_field *f, value *v, lang lg, char *msg)
+{
+	if (v->kind == VAL_INT)
+		set_real(v, (double)v->i);
+	if (v->kind != VAL_REAL)
+		return msg_decimal(lg, msg);
+	if (!isfinite(v->d) || fabs(v->d) >= 1e15)
+		return msg_too_large(lg, msg);
+	if (f->scale >= 0 && f->scale <= 15) {
+		double x = v->d * pow(10.0, f->scale);
+		double tol = fmax(1e-9, fabs(x) * 8 * DBL_EPSILON);
+		if (fabs(x - nearbyint(x)) > tol) {
+			if (f->scale == 0)
+				return fail(msg, L("Saisissez un nombre sans décimales.",
+				                   "Enter a number without decimals."));
+			snprintf(msg, VALIDATE_MSG,
+			         L("Saisissez au plus %d chiffre%s après la virgule.",
+			           "Enter at most %d digit%s after the decimal point."),
+			         f->scale, f->scale > 1 ? "s" : "");
+			return -1;
+		}
+	}
+	if (f->has_min && v->d < f->min)
+		return range_error(true, f->min, lg, msg);
+	if (f->has_max && v->d > f->max)
+		return range_error(false, f->max, lg, msg);
+	return 0;
+}
+
+static int check_money(const def_field *f, value *v, lang lg, char *msg)
+{
+	if (v->kind != VAL_INT)
+		return msg_money(lg, msg);
+	bool low = f->has_min && v->i < bound_cents(f->min);
+	bool high = f->has_max && v->i > bound_cents(f->max);
+	if (!low && !high)
+		return 0;
+	buf b = BUF_INIT;
+	put_money(&b, bound_cents(low ? f->min : f->max), lg == LANG_EN ? MONEY_EN : MONEY_FR);
+	if (low)
+		snprintf(msg, VALIDATE_MSG, L("Le montant doit être au moins %s.",
+		                              "The amount must be at least %s."), buf_cstr(&b));
+	else
+		snprintf(msg, VALIDATE_MSG, L("Le montant doit être au plus %s.",
+		                              "The amount must be at most %s."), buf_cstr(&b));
+	buf_free(&b);
+	return -1;
+}
+
+static int date_bound_error(bool after, int64_t days, lang lg, char *msg)
+{
+	stamp t;
+	buf b = BUF_INIT;
+	civil_from_days(days, &t);
+	put_date_human(&b, &t, lg);
+	if (after)
+		snprintf(msg, VALIDATE_MSG, L("La date doit être au plus tôt le %s.",
+		                              "The date must be on or after %s."), buf_cstr(&b));
+	else
+		snprintf(msg, VALIDATE_MSG, L("La date doit être au plus tard le %s.",
+		                              "The date must be on or before %s."), buf_cstr(&b));
+	buf_free(&b);
+	return -1;
+}
+
+static int check_date(const def_field *f, value *v, int64_t today, lang lg, char *msg)
+{
+	stamp t;
+	if (v->kind != VAL_TEXT)
+		return f->type == FT_DATE ? msg_date(lg, msg) : msg_datetime(lg, msg);
+	if (f->type == FT_DATE) {
+		if (!parse_date_text(v->s, false, &t))
+			return msg_date(lg, msg);
+		replace_text(v, iso_date_text(&t));
+	} else {
+		if (!parse_datetime_text(v->s, false, &t))
+			return msg_datetime(lg, msg);
+		replace_text(v, iso_datetime_text(&t));
+	}
+	int64_t days = days_from_civil(t.y, t.mo, t.d), b;
+	if (validate_date_bound(f->min_date, today, &b) && days < b)
+		return date_bound_error(true, b, lg, msg);
+	if (validate_date_bound(f->max_date, today, &b) && days > b)
+		return date_bound_error(false, b, lg, msg);
+	return 0;
+}
+
+static int option_index(const def_field *f, const char *val)
+{
+	for (size_t i = 0; i < f->noptions; i++)
+		if (f->options[i].value && strcmp(f->options[i].value, val) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
+{
+	json_t *a = v->kind == VAL_TEXT ? json_loads(v->s, 0, NULL) : NULL;
+	int rc = -1;
+	bool *chosen = xcalloc(f->noptions + 1, sizeof *chosen);
+	if (!json_is_array(a)) {
+		fail(msg, L("La valeur doit être une liste de chaînes.",
+		            "The value must be an array of strings."));
+		goto done;
+	}
+	size_t i, count = 0;
+	const json_t *e;
+	json_array_foreach(a, i, e) {
+		int k = json_is_string(e) ? option_index(f, json_string_value(e)) : -1;
+		if (k < 0) {
+			fail(msg, L("Choisissez uniquement parmi les options proposées.",
+			            "Choose only among the options offered."));
+			goto done;
+		}
+		if (chosen[k]) {
+			fail(msg, L("Chaque option ne peut être choisie qu'une fois.",
+			            "Each option can be chosen only once."));
+			goto done;
+		}
+		chosen[k] = true;
+		count++;
+	}
+	if (count == 0) {
+		make_null(v);
+		rc = 0;
+		goto done;
+	}
+	if (f->has_min && (double)count < f->min) {
+		long m = (long)ceil(f->min);
+		snprintf(msg, VALIDATE_MSG, L("Choisissez au moins %ld option%s.",
+		                              "Choose at least %ld option%s."), m, m > 1 ? "s" : "");
+		goto done;
+	}
+	if (f->has_max && (double)count > f->max) {
+		long m = (long)floor(f->max);
+		snprintf(msg, VALIDATE_MSG, L("Choisissez au plus %ld option%s.",
+		                              "Choose at most %ld option%s."), m, m > 1 ? "s" : "");
+		goto done;
+	}
+	json_t *canon = json_array();
+	for (size_t k = 0; k < f->noptions; k++)
+		if (chosen[k])
+			json_array_append_new(canon, json_string(f->options[k].value));
+	replace_text(v, json_text(canon));
+	json_decref(canon);
+	rc = 0;
+done:
+	free(chosen);
+	json_decref(a);
+	return rc;
+}
+
+/* A MIME type against an accept list ("application/pdf", or "image/" followed by a star). */
+static bool mime_accepted(const def_strlist *accept, const char *type)
+{
+	if (accept->n == 0)
+		return true;
+	for (size_t i = 0; i < accept->n; i++) {
+		const char *a = accept->v[i];
+		size_t n = strlen(a);
+		if (n >= 2 && strcmp(a + n - 2, "/*") == 0) {
+			if (strncmp(type, a, n - 1) == 0)
+				return true;
+		} else if (strcmp(a, type) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_file(const def_field *f, value *v, lang lg, char *msg)
+{
+	json_t *o = v->kind == VAL_TEXT ? json_loads(v->s, 0, NULL) : NULL;
+	value tmp;
+	int rc = parse_json_file(o, &tmp, lg, msg);
+	if (rc == 0) {
+		json_int_t size = json_integer_value(json_object_get(o, "size"));
+		const char *type = json_string_value(json_object_get(o, "type"));
+		if (f->max_size >= 0 && size > f->max_size) {
+			buf b = BUF_INIT;
+			if (f->max_size >= 1024 * 1024)
+				put_bound(&b, floor(f->max_size / 104857.6) / 10, lg);
+			else
+				put_bound(&b, ceil(f->max_size / 1024.0), lg);
+			snprintf(msg, VALIDATE_MSG, L("Ce fichier dépasse %s %s.", "This file is larger than %s %s."),
+			         buf_cstr(&b), f->max_size >= 1024 * 1024 ? L("Mo", "MB") : L("Ko", "KB"));
+			buf_free(&b);
+			rc = -1;
+		} else if (!mime_accepted(&f->accept, type)) {
+			rc = fail(msg, L("Ce type de fichier n'est pas accepté.",
+			                 "This type of file is not accepted."));
+		}
+		if (rc == 0)
+			replace_text(v, tmp.s);
+		else
+			free(tmp.s);
+	}
+	json_decref(o);
+	return rc;
+}
+
+int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
+                   char msg[VALIDATE_MSG])
+{
+	msg[0] = '\0';
+	if (v->kind == VAL_NULL || f->type == FT_SECTION)
+		return 0;
+	if (v->kind == VAL_TEXT && !v->s)
+		return fail(msg, L("Valeur manquante.", "Missing value."));
+	if (is_text_like(f->type) && v->kind != VAL_TEXT)
+		return msg_string(lg, msg);
+	if (v->kind == VAL_TEXT && f->type != FT_TEXTAREA && f->type != FT_TEXT &&
+	    !util_utf8_valid(v->s, strlen(v->s)))
+		return msg_utf8(lg, msg);
+
+	char tmp[40];
+	switch (f->type) {
+	case FT_TEXT:
+	case FT_TEXTAREA:
+		return check_text(f, v, lg, msg);
+	case FT_INTEGER:
+		return check_integer(f, v, lg, msg);
+	case FT_DECIMAL:
+		return check_decimal(f, v, lg, msg);
+	case FT_MONEY:
+		return check_money(f, v, lg, msg);
+	case FT_BOOLEAN:
+		if (v->kind != VAL_INT || (v->i != 0 && v->i != 1))
+			return fail(msg, L("La valeur doit être vrai ou faux.", "The value must be true or false."));
+		return 0;
+	case FT_DATE:
+	case FT_DATETIME:
+		return check_date(f, v, today_days, lg, msg);
+	case FT_EMAIL: {
+		char *t = dup_trimmed(v->s);
+		replace_text(v, t);
+		if (!validate_email(v->s))
+			return fail(msg, L("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
+			                   "Enter a valid email address, for example name@example.com."));
+		return 0;
+	}
+	case FT_PHONE: {
+		char e164[16];
+		if (!validate_phone_fr(v->s, e164))
+			return fail(msg, L("Saisissez un numéro de téléphone français, par exemple 01 23 45 67 89.",
+			                   "Enter a French phone number, for example 01 23 45 67 89."));
+		replace_text(v, xstrdup(e164));
+		return 0;
+	}
+	case FT_POSTAL_CODE:
+		if (!validate_postal_code(v->s))
+			return fail(msg, L("Saisissez un code postal à 5 chiffres.",
+			                   "Enter a 5-digit postal code."));
+		return 0;
+	case FT_SIRET:
+		if (!collect_digits(v->s, 14, tmp))
+			return fail(msg, L("Un numéro SIRET comporte 14 chiffres.",
+			                   "A SIRET number has 14 digits."));
+		if (!validate_siret(tmp))
+			return fail(msg, L("Ce numéro SIRET n'est pas valide (clé de contrôle).",
+			                   "This SIRET number is not valid (check digit)."));
+		replace_text(v, xstrdup(tmp));
+		return 0;
+	case FT_SIREN:
+		if (!collect_digits(v->s, 9, tmp))
+			return fail(msg, L("Un numéro SIREN comporte 9 chiffres.",
+			                   "A SIREN number has 9 digits."));
+		if (!validate_siren(tmp))
+			return fail(msg, L("Ce numéro SIREN n'est pas valide (clé de contrôle).",
+			                   "This SIREN number is not valid (check digit)."));
+		replace_text(v, xstrdup(tmp));
+		return 0;
+	case FT_IBAN:
+		switch (iban_normalise(v->s, tmp)) {
+		case 0:
+			replace_text(v, xstrdup(tmp));
+			return 0;
+		case 2:
+			return fail(msg, L("Cet IBAN n'est pas valide (clé de contrôle).",
+			                   "This IBAN is not valid (check digits)."));
+		default:
+			return fail(msg, L("Saisissez un IBAN complet, par exemple FR76 3000 6000 0112 3456 7890 189.",
+			                   "Enter a complete IBAN, for example FR76 3000 6000 0112 3456 7890 189."));
+		}
+	case FT_URL:
+		if (!validate_url(v->s))
+			return fail(msg, L("Saisissez une adresse web commençant par http:// ou https://.",
+			                   "Enter a web address starting with http:// or https://."));
+		return 0;
+	case FT_CHOICE:
+		if (option_index(f, v->s) < 0)
+			return msg_choice(lg, msg);
+		return 0;
+	case FT_MULTICHOICE:
+		return check_multichoice(f, v, lg, msg);
+	case FT_FILE:
+		return check_file(f, v, lg, msg);
+	default:
+		return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
+	}
+}
+
+/* ------------------------------------------------------------------ output */
+
+/* The canonical text of a value of an unexpected kind (kept, never lost). */
+static void put_plain(buf *out, const value *v)
+{
+	char t[400];
+	switch (v->kind) {
+	case VAL_INT:
+		buf_printf(out, "%" PRId64, v->i);
+		break;
+	case VAL_REAL:
+		fmt_real(v->d, t);
+		buf_puts(out, t);
+		break;
+	case VAL_TEXT:
+		buf_puts(out, v->s ? v->s : "");
+		break;
+	default:
+		break;
+	}
+}
+
+static json_t *plain_json(const value *v)
+{
+	switch (v->kind) {
+	case VAL_INT: return json_integer(v->i);
+	case VAL_REAL: return isfinite(v->d) ? json_real(v->d) : json_null();
+	case VAL_TEXT: {
+		json_t *j = v->s ? json_string(v->s) : NULL;   /* NULL for invalid UTF-8 */
+		return j ? j : json_null();
+	}
+	default: return json_null();
+	}
+}
+
+json_t *validate_to_json(const def_field *f, const value *v)
+{
+	if (v->kind == VAL_NULL)
+		return json_null();
+	switch (f->type) {
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT)
+			return json_boolean(v->i != 0);
+		break;
+	case FT_MONEY:
+		if (v->kind == VAL_INT) {
+			buf b = BUF_INIT;
+			put_money(&b, v->i, MONEY_JSON);
+			json_t *j = json_string(buf_cstr(&b));
+			buf_free(&b);
+			return j;
+		}
+		break;
+	case FT_DECIMAL:
+		if (v->kind == VAL_INT)
+			return json_real((double)v->i);
+		break;
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		if (v->kind == VAL_TEXT && v->s) {
+			json_t *j = json_loads(v->s, 0, NULL);
+			if (j && (f->type == FT_MULTICHOICE ? json_is_array(j) : json_is_object(j)))
+				return j;
+			json_decref(j);
+		}
+		break;
+	default:
+		break;
+	}
+	return plain_json(v);
+}
+
+static const char *option_label(const def_field *f, const char *val)
+{
+	int k = option_index(f, val);
+	return k >= 0 && f->options[k].label ? f->options[k].label : val;
+}
+
+/* Groups separated by spaces: first the sizes in groups[], then every `every` (0: the rest). */
+static void put_spaced(buf *out, const char *s, const int *groups, size_t ngroups, size_t every)
+{
+	size_t n = strlen(s), pos = 0, g = 0;
+	while (pos < n) {
+		size_t len = g < ngroups ? (size_t)groups[g] : every ? every : n - pos;
+		if (len > n - pos)
+			len = n - pos;
+		if (pos)
+			buf_putc(out, ' ');
+		buf_add(out, s + pos, len);
+		pos += len;
+		g++;
+	}
+}
+
+void validate_display(const def_field *f, const value *v, lang lg, buf *out)
+{
+	if (v->kind == VAL_NULL)
+		return;
+	char t[400];
+	stamp st;
+	switch (f->type) {
+	case FT_INTEGER:
+		if (v->kind == VAL_INT) {
+			snprintf(t, sizeof t, "%" PRId64, v->i);
+			put_human_number(out, t, lg);
+			return;
+		}
+		break;
+	case FT_DECIMAL:
+		if (v->kind == VAL_REAL || v->kind == VAL_INT) {
+			fmt_real(v->kind == VAL_REAL ? v->d : (double)v->i, t);
+			put_human_number(out, t, lg);
+			return;
+		}
+		break;
+	case FT_MONEY:
+		if (v->kind == VAL_INT) {
+			put_money(out, v->i, lg == LANG_EN ? MONEY_EN : MONEY_FR);
+			return;
+		}
+		break;
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT) {
+			buf_puts(out, v->i ? L("Oui", "Yes") : L("Non", "No"));
+			return;
+		}
+		break;
+	case FT_DATE:
+		if (v->kind == VAL_TEXT && parse_date_text(v->s, false, &st)) {
+			put_date_human(out, &st, lg);
+			return;
+		}
+		break;
+	case FT_DATETIME:
+		if (v->kind == VAL_TEXT && parse_datetime_text(v->s, false, &st)) {
+			put_date_human(out, &st, lg);
+			buf_printf(out, " %02d:%02d", st.h, st.mi);
+			if (st.s)
+				buf_printf(out, ":%02d", st.s);
+			return;
+		}
+		break;
+	case FT_PHONE:
+		if (v->kind == VAL_TEXT && phone_national(v->s, out))
+			return;
+		break;
+	case FT_SIRET:
+	case FT_SIREN:
+		if (v->kind == VAL_TEXT && strspn(v->s, "0123456789") == strlen(v->s) &&
+		    strlen(v->s) == (f->type == FT_SIRET ? 14u : 9u)) {
+			static const int g[] = {3, 3, 3};
+			put_spaced(out, v->s, g, 3, 0);
+			return;
+		}
+		break;
+	case FT_IBAN:
+		if (v->kind == VAL_TEXT && !strchr(v->s, ' ')) {
+			put_spaced(out, v->s, NULL, 0, 4);
+			return;
+		}
+		break;
+	case FT_CHOICE:
+		if (v->kind == VAL_TEXT) {
+			buf_puts(out, option_label(f, v->s));
+			return;
+		}
+		break;
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		if (v->kind == VAL_TEXT) {
+			json_t *j = json_loads(v->s, 0, NULL);
+			if (json_is_array(j) && f->type == FT_MULTICHOICE) {
+				size_t i;
+				json_t *e;
+				json_array_foreach(j, i, e) {
+					if (i)
+						buf_puts(out, ", ");
+					if (json_is_string(e))
+						buf_puts(out, option_label(f, json_string_value(e)));
+				}
+				json_decref(j);
+				return;
+			}
+			if (json_is_object(j) && json_is_string(json_object_get(j, "name"))) {
+				buf_puts(out, json_string_value(json_object_get(j, "name")));
+				json_decref(j);
+				return;
+			}
+			json_decref(j);
+		}
+		break;
+	default:
+		break;
+	}
+	put_plain(out, v);
+}
+
+void validate_input_text(const def_field *f, const value *v, buf *out)
+{
+	if (v->kind == VAL_NULL)
+		return;
+	char t[400];
+	stamp st;
+	switch (f->type) {
+	case FT_DECIMAL:
+		if (v->kind == VAL_REAL || v->kind == VAL_INT) {
+			fmt_real(v->kind == VAL_REAL ? v->d : (double)v->i, t);
+			char *dot = strchr(t, '.');
+			if (dot)
+				*dot = ',';
+			buf_puts(out, t);
+			return;
+		}
+		break;
+	case FT_MONEY:
+		if (v->kind == VAL_INT) {
+			put_money(out, v->i, MONEY_INPUT);
+			return;
+		}
+		break;
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT) {
+			buf_puts(out, v->i ? "true" : "false");
+			return;
+		}
+		break;
+	case FT_DATETIME:
+		if (v->kind == VAL_TEXT && parse_datetime_text(v->s, false, &st)) {
+			buf_printf(out, "%04d-%02d-%02dT%02d:%02d", st.y, st.mo, st.d, st.h, st.mi);
+			if (st.s)
+				buf_printf(out, ":%02d", st.s);
+			return;
+		}
+		break;
+	case FT_PHONE:
+		if (v->kind == VAL_TEXT && phone_national(v->s, out))
+			return;
+		break;
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		validate_display(f, v, LANG_FR, out);
+		return;
+	default:
+		break;
+	}
+	put_plain(out, v);
+}
+
+bool validate_matches(const def_field *f, const value *v, const char *want)
+{
+	if (!want)
+		want = "";
+	if (v->kind == VAL_NULL) {
+		if (f->type == FT_BOOLEAN)
+			return strcmp(want, "false") == 0 || strcmp(want, "0") == 0;
+		return want[0] == '\0';
+	}
+	switch (f->type) {
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT) {
+			if (v->i)
+				return strcmp(want, "true") == 0 || strcmp(want, "1") == 0;
+			return strcmp(want, "false") == 0 || strcmp(want, "0") == 0;
+		}
+		break;
+	case FT_INTEGER:
+		if (v->kind == VAL_INT) {
+			int64_t w;
+			return parse_plain_int(want, &w) && w == v->i;
+		}
+		break;
+	case FT_DECIMAL:
+		if (v->kind == VAL_REAL) {
+			numtext nt;
+			double w;
+			return read_number(want, NUM_DECIMAL, &nt) == NUM_OK &&
+			       numtext_real(&nt, &w) == NUM_OK && w == v->d;
+		}
+		break;
+	case FT_MONEY:
+		if (v->kind == VAL_INT) {
+			numtext nt;
+			int64_t w;
+			return read_number(want, NUM_MONEY, &nt) == NUM_OK &&
+			       numtext_cents(&nt, &w) == NUM_OK && w == v->i;
+		}
+		break;
+	case FT_MULTICHOICE:
+		if (v->kind == VAL_TEXT) {
+			json_t *a = json_loads(v->s, 0, NULL);
+			bool found = false;
+			size_t i;
+			json_t *e;
+			json_array_foreach(a, i, e) {
+				if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
+					found = true;
+			}
+			json_decref(a);
+			return found;
+		}
+		break;
+	default:
+		break;
+	}
+	buf b = BUF_INIT;
+	put_plain(&b, v);
+	bool eq = strcmp(buf_cstr(&b), want) == 0;
+	buf_free(&b);
+	return eq;
+}

@@ -1,0 +1,509 @@
+-- smallapps.fr — French administrative helpers for app hooks.
+--
+--   local fr = require "smallapps.fr"
+--
+-- Pure Lua 5.4: no io, no os (calendar arithmetic is done on integers, so the
+-- results never depend on the server's time zone). Every checker returns the
+-- normalised value (a string, so it is truthy) when the input is valid, and
+-- `nil, message` otherwise, so both styles work:
+--
+--   if not fr.siret(r.siret) then ... end
+--   local e164, why = fr.phone(r.telephone)
+--
+-- Messages are short French sentences that can be shown to the user as is.
+--
+-- Contents
+--   fr.luhn(digits)                 Luhn check on a string of digits
+--   fr.siren(s)                     9 digits + Luhn key
+--   fr.siret(s)                     14 digits + Luhn key (La Poste exception)
+--   fr.iban(s)                      ISO 13616 mod 97 (+ RIB key for FR/MC IBANs)
+--   fr.phone(s)                     French number -> E.164 ("+33123456789")
+--   fr.postal_code(s)               5-digit French postal code
+--   fr.departement(postal_code)     "31", "2A", "2B", "974", ...
+--   fr.paques(year)                 Easter Sunday, "YYYY-MM-DD"
+--   fr.jour_ferie(date)             name of the public holiday, or nil
+--   fr.est_ouvre(date)              Monday to Friday and not a public holiday
+--   fr.jours_ouvres(date, n)        date + n working days (n may be negative)
+--   fr.ajouter_jours(date, n)       date + n calendar days
+--   fr.ecart_jours(d1, d2)          d2 - d1 in days (dates or ISO datetimes)
+--   fr.format_euros(cents)          123456 -> "1 234,56 €" (no-break spaces)
+--
+-- Calendar functions take ISO dates ("2026-05-14"); an ISO datetime
+-- ("2026-05-14T09:30:00") is accepted and its date part used. Options
+-- `{ alsace_moselle = true }` add Good Friday and St Stephen's Day (26/12),
+-- public holidays in Bas-Rhin, Haut-Rhin and Moselle.
+
+local M = {}
+
+local NBSP = "\194\160"          -- U+00A0 NO-BREAK SPACE
+local NNBSP = "\226\128\175"     -- U+202F NARROW NO-BREAK SPACE
+
+-- Input as a string, or nil + message. Integers are accepted (a SIREN typed in a
+-- number field), floats and other types are not.
+local function as_string(s, what)
+  if type(s) == "string" then
+    return s
+  elseif math.type(s) == "integer" and s >= 0 then
+    return string.format("%d", s)
+  elseif s == nil then
+    return nil, what .. " : valeur absente."
+  end
+  return nil, what .. " : valeur de type " .. type(s) .. " inattendue."
+end
+
+-- Removes spaces of every kind (ASCII white space, no-break spaces).
+local function strip_spaces(s)
+  return (s:gsub(NBSP, ""):gsub(NNBSP, ""):gsub("%s", ""))
+end
+
+---------------------------------------------------------------------------
+-- Luhn, SIREN, SIRET
+---------------------------------------------------------------------------
+
+--- Luhn ("modulo 10") check of a string made only of digits.
+function M.luhn(digits)
+  if type(digits) ~= "string" or digits == "" or digits:find("%D") then
+    return false
+  end
+  local sum, double = 0, false
+  for i = #digits, 1, -1 do
+    local d = digits:byte(i) - 48
+    if double then
+      d = d * 2
+      if d > 9 then d = d - 9 end
+    end
+    sum = sum + d
+    double = not double
+  end
+  return sum % 10 == 0
+end
+
+local LA_POSTE_SIREN = "356000000"
+
+--- SIREN (9 digits, Luhn key). Returns the 9 digits, or nil + message.
+function M.siren(s)
+  local str, err = as_string(s, "SIREN")
+  if not str then return nil, err end
+  local d = strip_spaces(str)
+  if not d:match("^%d%d%d%d%d%d%d%d%d$") then
+    return nil, "Un numéro SIREN compte 9 chiffres."
+  end
+  if not M.luhn(d) then
+    return nil, "Ce numéro SIREN n'est pas valide (clé de contrôle erronée)."
+  end
+  return d
+end
+
+--- SIRET (14 digits: SIREN + NIC, Luhn key over the 14 digits).
+-- Exception: the establishments of La Poste (SIREN 356 000 000) are too many for
+-- the NIC to keep a Luhn key; INSEE checks that the sum of their 14 digits is a
+-- multiple of 5 instead. Both rules are accepted for them.
+function M.siret(s)
+  local str, err = as_string(s, "SIRET")
+  if not str then return nil, err end
+  local d = strip_spaces(str)
+  if not d:match("^" .. string.rep("%d", 14) .. "$") then
+    return nil, "Un numéro SIRET compte 14 chiffres."
+  end
+  if M.luhn(d) then
+    return d
+  end
+  if d:sub(1, 9) == LA_POSTE_SIREN then
+    local sum = 0
+    for i = 1, 14 do sum = sum + (d:byte(i) - 48) end
+    if sum % 5 == 0 then return d end
+  end
+  return nil, "Ce numéro SIRET n'est pas valide (clé de contrôle erronée)."
+end
+
+---------------------------------------------------------------------------
+-- IBAN
+---------------------------------------------------------------------------
+
+-- IBAN length per country (ISO 13616 registry, SWIFT). French overseas
+-- territories with their own ISO code use the French format.
+local IBAN_LENGTH = {
+  AD = 24, AE = 23, AL = 28, AT = 20, AZ = 28, BA = 20, BE = 16, BG = 22, BH = 22,
+  BR = 29, BY = 28, CH = 21, CR = 22, CY = 28, CZ = 24, DE = 22, DK = 18, DO = 28,
+  EE = 20, EG = 29, ES = 24, FI = 18, FO = 18, FR = 27, GB = 22, GE = 22, GI = 23,
+  GL = 18, GR = 27, GT = 28, HR = 21, HU = 28, IE = 22, IL = 23, IQ = 23, IS = 26,
+  IT = 27, JO = 30, KW = 30, KZ = 20, LB = 28, LC = 32, LI = 21, LT = 20, LU = 20,
+  LV = 21, MC = 27, MD = 24, ME = 22, MK = 19, MR = 27, MT = 31, MU = 30, NL = 18,
+  NO = 15, PK = 24, PL = 28, PS = 29, PT = 25, QA = 29, RO = 24, RS = 22, SA = 24,
+  SC = 31, SE = 24, SI = 19, SK = 24, SM = 27, ST = 25, SV = 28, TL = 23, TN = 24,
+  TR = 26, UA = 29, VA = 22, VG = 24, XK = 20,
+  -- France d'outre-mer
+  GF = 27, GP = 27, MQ = 27, RE = 27, YT = 27, PM = 27, BL = 27, MF = 27,
+  NC = 27, PF = 27, WF = 27, TF = 27,
+}
+M.IBAN_LENGTH = IBAN_LENGTH
+
+-- Countries whose BBAN is a French RIB (bank, branch, account, RIB key).
+local RIB_COUNTRIES = {
+  FR = true, MC = true, GF = true, GP = true, MQ = true, RE = true, YT = true,
+  PM = true, BL = true, MF = true, NC = true, PF = true, WF = true, TF = true,
+}
+
+-- Remainder modulo 97 of a long decimal string, 7 digits at a time: the partial
+-- remainder (< 97, 2 digits) followed by 7 digits stays below 10^9, far from the
+-- limits of Lua 5.4's 64-bit integers.
+local function mod97(numeric)
+  local r = 0
+  for i = 1, #numeric, 7 do
+    r = math.tointeger(tonumber(string.format("%d", r) .. numeric:sub(i, i + 6))) % 97
+  end
+  return r
+end
+
+-- Letters to numbers as ISO 7064 wants them: A = 10 ... Z = 35.
+local function iban_numeric(s)
+  return (s:gsub("%u", function(c) return tostring(c:byte() - 55) end))
+end
+
+-- French RIB key: letters of the account number map to digits
+-- (A,J=1 B,K,S=2 ... I,R,Z=9); key = 97 - (89 bank + 15 branch + 3 account) mod 97.
+local function rib_digits(s)
+  return (s:gsub("%u", function(c)
+    local n = c:byte() - 64              -- A = 1
+    if n >= 19 then n = n + 1 end        -- S..Z shift by one (S = 2, not 1)
+    return tostring((n - 1) % 9 + 1)
+  end))
+end
+
+local function rib_key_ok(bban)
+  -- bban: bank(5) branch(5) account(11) key(2)
+  local bank, branch, account, key = bban:match("^(%d%d%d%d%d)(%d%d%d%d%d)(%w+)(%d%d)$")
+  if not bank or #account ~= 11 then return false end
+  local acc = tonumber(rib_digits(account))
+  if not acc then return false end
+  local expect = 97 - ((89 * tonumber(bank) + 15 * tonumber(branch) + 3 * acc) % 97)
+  return expect == tonumber(key)
+end
+
+--- IBAN (ISO 13616). Returns the IBAN in upper case without spaces, or nil + message.
+-- For French (and Monaco) IBANs the RIB key inside the BBAN is checked too.
+function M.iban(s)
+  local str, err = as_string(s, "IBAN")
+  if not str then return nil, err end
+  local t = strip_spaces(str):upper()
+  if not t:match("^%u%u%d%d[%u%d]+$") then
+    return nil, "Un IBAN commence par le code pays et deux chiffres, suivis de lettres et de chiffres (ex. FR76 …)."
+  end
+  local country = t:sub(1, 2)
+  local want = IBAN_LENGTH[country]
+  if want and #t ~= want then
+    return nil, string.format("Un IBAN %s compte %d caractères (%d saisis).", country, want, #t)
+  elseif not want and (#t < 15 or #t > 34) then
+    return nil, "Un IBAN compte de 15 à 34 caractères."
+  end
+  if mod97(iban_numeric(t:sub(5) .. t:sub(1, 4))) ~= 1 then
+    return nil, "Cet IBAN n'est pas valide (clé de contrôle erronée)."
+  end
+  if RIB_COUNTRIES[country] and not rib_key_ok(t:sub(5)) then
+    return nil, "Cet IBAN n'est pas valide (clé RIB erronée)."
+  end
+  return t
+end
+
+---------------------------------------------------------------------------
+-- Telephone
+---------------------------------------------------------------------------
+
+-- National numbers (without the leading 0) whose E.164 country code is not +33:
+-- the overseas départements have their own codes in the ITU plan.
+local OVERSEAS = {
+  ["262"] = "262", ["263"] = "262", ["692"] = "262", ["693"] = "262",  -- La Réunion
+  ["269"] = "262", ["639"] = "262",                                   -- Mayotte
+  ["590"] = "590", ["690"] = "590", ["691"] = "590",                  -- Guadeloupe, St-Martin, St-Barth
+  ["594"] = "594", ["694"] = "594",                                   -- Guyane
+  ["596"] = "596", ["696"] = "596", ["697"] = "596",                  -- Martinique
+}
+
+--- French telephone number to E.164, or nil + message.
+-- Accepts "01 23 45 67 89", "01.23.45.67.89", "+33 1 23 45 67 89",
+-- "+33 (0)1 23 45 67 89", "0033 1 23 45 67 89", and overseas numbers written
+-- either way ("0262 12 34 56" or "+262 262 12 34 56" -> "+262262123456").
+function M.phone(s)
+  local str, err = as_string(s, "Téléphone")
+  if not str then return nil, err end
+  local t = strip_spaces(str):gsub("%(0%)", ""):gsub("[%.%-/()]", "")
+  if t:sub(1, 2) == "00" then t = "+" .. t:sub(3) end
+  local national
+  if t:match("^%+33%d+$") then
+    national = t:sub(4)
+    if #national == 10 and national:sub(1, 1) == "0" then national = national:sub(2) end
+  elseif t:match("^%+%d+$") then
+    local cc, rest = t:match("^%+(%d%d%d)(%d+)$")
+    if cc and #rest == 9 and OVERSEAS[rest:sub(1, 3)] == cc then
+      return "+" .. cc .. rest
+    end
+    return nil, "Saisissez un numéro français (ex. 01 23 45 67 89)."
+  elseif t:match("^0%d+$") then
+    national = t:sub(2)
+  else
+    return nil, "Saisissez un numéro français (ex. 01 23 45 67 89)."
+  end
+  if not national:match("^[1-9]%d%d%d%d%d%d%d%d$") then
+    return nil, "Un numéro français compte 10 chiffres (ex. 01 23 45 67 89)."
+  end
+  local cc = OVERSEAS[national:sub(1, 3)]
+  if cc then
+    return "+" .. cc .. national
+  end
+  return "+33" .. national
+end
+
+---------------------------------------------------------------------------
+-- Postal codes and départements
+---------------------------------------------------------------------------
+
+--- French postal code (5 digits, metropolitan 01xxx-95xxx, Corsica 20xxx,
+-- overseas 97xxx/98xxx). Returns the 5 digits, or nil + message.
+function M.postal_code(s)
+  local str, err = as_string(s, "Code postal")
+  if not str then return nil, err end
+  local t = strip_spaces(str)
+  if not t:match("^%d%d%d%d%d$") then
+    return nil, "Un code postal compte 5 chiffres."
+  end
+  local d2 = tonumber(t:sub(1, 2))
+  if d2 < 1 or (d2 > 95 and d2 < 97) or d2 > 98 then
+    return nil, "Ce code postal n'existe pas en France."
+  end
+  return t
+end
+
+--- Département code of a postal code: "01".."95", "2A"/"2B" for Corsica,
+-- "971".."976" overseas, "977"/"978" for Saint-Barthélemy/Saint-Martin,
+-- "975" Saint-Pierre-et-Miquelon, "986"-"988" Pacific. nil for Monaco (980xx)
+-- and invalid codes.
+-- The postal code says where the mail is sorted: a handful of communes have the
+-- code of a neighbouring département's office. Use the INSEE code when exactness
+-- matters.
+function M.departement(postal_code)
+  local c, err = M.postal_code(postal_code)
+  if not c then return nil, err end
+  local d2 = c:sub(1, 2)
+  if d2 == "20" then
+    -- 200xx-201xx: Corse-du-Sud (Ajaccio 20000, Sartène 20100...);
+    -- 202xx and above: Haute-Corse (Bastia 20200, Furiani 20600...).
+    return tonumber(c:sub(3, 3)) < 2 and "2A" or "2B"
+  elseif d2 == "97" then
+    if c == "97133" then return "977" end   -- Saint-Barthélemy
+    if c == "97150" then return "978" end   -- Saint-Martin
+    return c:sub(1, 3)
+  elseif d2 == "98" then
+    local d3 = c:sub(1, 3)
+    if d3 == "980" then return nil, "Ce code postal est monégasque." end
+    return d3
+  end
+  return d2
+end
+
+---------------------------------------------------------------------------
+-- Calendar (integers only: days since 1970-01-01)
+---------------------------------------------------------------------------
+
+-- Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian.
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = (153 * mp + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
+local function is_leap(y)
+  return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0
+end
+
+local MONTH_DAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+-- "YYYY-MM-DD" (optionally followed by a time) -> days, or nil + message.
+local function parse_date(s)
+  if type(s) ~= "string" then
+    return nil, "date attendue au format AAAA-MM-JJ, reçu " .. type(s)
+  end
+  local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)")
+  local rest = y and s:sub(11) or nil
+  if not y or not (rest == "" or rest:match("^[T ]%d%d:%d%d")) then
+    return nil, "date attendue au format AAAA-MM-JJ : " .. s
+  end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m < 1 or m > 12 or d < 1 then
+    return nil, "date inexistante : " .. s
+  end
+  local last = MONTH_DAYS[m] + ((m == 2 and is_leap(y)) and 1 or 0)
+  if d > last then
+    return nil, "date inexistante : " .. s
+  end
+  return days_from_civil(y, m, d)
+end
+
+local function must_date(s, fname)
+  local n, err = parse_date(s)
+  if not n then error("fr." .. fname .. " : " .. err, 3) end
+  return n
+end
+
+local function format_date(n)
+  local y, m, d = civil_from_days(n)
+  return string.format("%04d-%02d-%02d", y, m, d)
+end
+
+-- 0 = Sunday ... 6 = Saturday (1970-01-01 was a Thursday).
+local function weekday(n)
+  return (n + 4) % 7
+end
+
+-- Easter Sunday (Meeus/Jones/Butcher, Gregorian), as days since epoch.
+local function easter_days(y)
+  local a = y % 19
+  local b, c = y // 100, y % 100
+  local d, e = b // 4, b % 4
+  local f = (b + 8) // 25
+  local g = (b - f + 1) // 3
+  local h = (19 * a + b - d - g + 15) % 30
+  local i, k = c // 4, c % 4
+  local l = (32 + 2 * e + 2 * i - h - k) % 7
+  local m = (a + 11 * h + 22 * l) // 451
+  local month = (h + l - 7 * m + 114) // 31
+  local day = (h + l - 7 * m + 114) % 31 + 1
+  return days_from_civil(y, month, day)
+end
+
+--- Easter Sunday of `year` as "YYYY-MM-DD".
+function M.paques(year)
+  if math.type(year) ~= "integer" then error("fr.paques : année entière attendue", 2) end
+  return format_date(easter_days(year))
+end
+
+local holiday_cache = {}   -- [year .. flag] = { [days] = name }
+
+local function holidays(y, alsace)
+  local key = y * 2 + (alsace and 1 or 0)
+  local h = holiday_cache[key]
+  if h then return h end
+  local e = easter_days(y)
+  h = {
+    [days_from_civil(y, 1, 1)] = "Jour de l'an",
+    [e + 1] = "Lundi de Pâques",
+    [days_from_civil(y, 5, 1)] = "Fête du Travail",
+    [days_from_civil(y, 5, 8)] = "Victoire 1945",
+    [e + 39] = "Ascension",
+    [e + 50] = "Lundi de Pentecôte",
+    [days_from_civil(y, 7, 14)] = "Fête nationale",
+    [days_from_civil(y, 8, 15)] = "Assomption",
+    [days_from_civil(y, 11, 1)] = "Toussaint",
+    [days_from_civil(y, 11, 11)] = "Armistice 1918",
+    [days_from_civil(y, 12, 25)] = "Noël",
+  }
+  if alsace then
+    h[e - 2] = "Vendredi saint"
+    h[days_from_civil(y, 12, 26)] = "Saint-Étienne"
+  end
+  holiday_cache[key] = h
+  return h
+end
+
+local function holiday_name(n, alsace)
+  local y = civil_from_days(n)
+  return holidays(y, alsace)[n]
+end
+
+local function working(n, alsace)
+  local wd = weekday(n)
+  return wd ~= 0 and wd ~= 6 and holiday_name(n, alsace) == nil
+end
+
+local function alsace_opt(opts)
+  return type(opts) == "table" and opts.alsace_moselle == true
+end
+
+--- Name of the French public holiday on `date` ("Ascension", ...), or nil.
+function M.jour_ferie(date, opts)
+  return holiday_name(must_date(date, "jour_ferie"), alsace_opt(opts))
+end
+
+--- True when `date` is a working day (Monday to Friday, not a public holiday).
+function M.est_ouvre(date, opts)
+  return working(must_date(date, "est_ouvre"), alsace_opt(opts))
+end
+
+--- `date` plus `n` working days ("jours ouvrés"), as "YYYY-MM-DD".
+-- n > 0 counts forward, n < 0 backward; the starting day itself never counts,
+-- so jours_ouvres(friday, 1) is the next Monday (or Tuesday after Easter).
+-- n = 0 returns `date` unchanged.
+function M.jours_ouvres(date, n, opts)
+  local d = must_date(date, "jours_ouvres")
+  if math.type(n) ~= "integer" then
+    error("fr.jours_ouvres : nombre entier de jours attendu", 2)
+  end
+  if n > 3660 or n < -3660 then
+    error("fr.jours_ouvres : au plus 3660 jours ouvrés", 2)
+  end
+  local alsace = alsace_opt(opts)
+  local step = n >= 0 and 1 or -1
+  local left = n * step
+  while left > 0 do
+    d = d + step
+    if working(d, alsace) then left = left - 1 end
+  end
+  return format_date(d)
+end
+
+--- `date` plus `n` calendar days, as "YYYY-MM-DD".
+function M.ajouter_jours(date, n)
+  local d = must_date(date, "ajouter_jours")
+  if math.type(n) ~= "integer" then
+    error("fr.ajouter_jours : nombre entier de jours attendu", 2)
+  end
+  return format_date(d + n)
+end
+
+--- Number of days from d1 to d2 (d2 - d1), dates or datetimes (time ignored).
+function M.ecart_jours(d1, d2)
+  return must_date(d2, "ecart_jours") - must_date(d1, "ecart_jours")
+end
+
+---------------------------------------------------------------------------
+-- Money
+---------------------------------------------------------------------------
+
+--- Euro amount in cents to French text: 123456 -> "1 234,56 €", -5 -> "-0,05 €".
+-- Thousands are grouped with U+00A0 no-break spaces, and a no-break space comes
+-- before the euro sign, so the amount never wraps.
+function M.format_euros(cents)
+  local c = type(cents) == "number" and math.tointeger(cents) or nil
+  if c == nil then
+    error("fr.format_euros : montant entier en centimes attendu", 2)
+  end
+  local neg = c < 0
+  if neg then c = -c end   -- math.mininteger stays negative: handled by %d below
+  local euros = string.format("%d", c // 100)
+  local cts = c % 100
+  if euros:sub(1, 1) == "-" then   -- only for math.mininteger
+    error("fr.format_euros : montant hors limites", 2)
+  end
+  local grouped = euros:reverse():gsub("(%d%d%d)", "%1" .. NBSP:reverse()):reverse()
+  if grouped:sub(1, #NBSP) == NBSP then grouped = grouped:sub(#NBSP + 1) end
+  return string.format("%s%s,%02d%s€", neg and "-" or "", grouped, cts, NBSP)
+end
+
+return M

@@ -1,0 +1,195 @@
+"""Test harness: starts the real `smallapps serve` on a free loopback port and talks
+HTTP to it, as browsers and programs do. Standard library only."""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ADMIN_PASSWORD = "admin-secret-42"
+
+
+class Server:
+    """One engine process with its own apps/ and data/ folders."""
+
+    def __init__(self, binary, apps=("essai",), env=None, example_apps=False):
+        self.binary = os.path.abspath(binary)
+        self.tmp = tempfile.mkdtemp(prefix="smallapps-test-")
+        self.apps = os.path.join(self.tmp, "apps")
+        self.data = os.path.join(self.tmp, "data")
+        os.makedirs(self.apps)
+        for a in apps:
+            shutil.copytree(os.path.join(ROOT, "tests", "apps", a), os.path.join(self.apps, a))
+        if example_apps:
+            for a in os.listdir(os.path.join(ROOT, "apps")):
+                shutil.copytree(os.path.join(ROOT, "apps", a), os.path.join(self.apps, a))
+        self.env = dict(os.environ)
+        self.env["SMALLAPPS_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+        self.env["SMALLAPPS_STDLIB"] = os.path.join(ROOT, "stdlib-lua")
+        self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self.port = None
+        self.logs = []
+
+    def cli(self, *args, stdin=None, check=True):
+        p = subprocess.run([self.binary, *args, "--apps", self.apps, "--data", self.data],
+                           input=stdin, capture_output=True, text=True, env=self.env, timeout=60)
+        if check and p.returncode != 0:
+            raise AssertionError(f"smallapps {' '.join(args)} failed: {p.stderr}{p.stdout}")
+        return p
+
+    def start(self):
+        port_file = os.path.join(self.tmp, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        log = open(os.path.join(self.tmp, f"server{len(self.logs)}.log"), "w")
+        self.logs.append(log.name)
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--apps", self.apps, "--data", self.data,
+             "--listen", "127.0.0.1:0", "--threads", "2", "--port-file", port_file],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited at start:\n" + self.log_text())
+            if os.path.exists(port_file):
+                txt = open(port_file).read().strip()
+                if txt:
+                    self.port = int(txt)
+                    try:
+                        if Client(self).get("/healthz").status == 200:
+                            return self
+                    except OSError:
+                        pass
+            time.sleep(0.05)
+        raise AssertionError("server did not start:\n" + self.log_text())
+
+    def log_text(self):
+        return "".join(open(l).read() for l in self.logs if os.path.exists(l))
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode if self.proc else 0
+        self.proc = None
+        return rc
+
+    def sanitizer_report(self):
+        text = self.log_text()
+        m = re.search(r"(ERROR: (Address|Leak)Sanitizer.*|.*runtime error:.*)", text)
+        return m.group(0) if m else None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def add_user(self, login, password="motdepasse", roles=(), admin=False):
+        args = ["user", "add", login, "--password-stdin", "--name", login.capitalize()]
+        if admin:
+            args.append("--admin")
+        self.cli(*args, stdin=password + "\n")
+        for r in roles:
+            self.cli("user", "grant", login, r)
+        return login
+
+    def token(self, login):
+        return self.cli("token", "create", login).stdout.strip()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = body.decode("utf-8", "replace")
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class Client:
+    """A browser-like client: keeps cookies, never follows redirects by itself."""
+
+    def __init__(self, server, token=None):
+        self.server = server
+        self.cookies = {}
+        self.token = token
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        conn.close()
+        for k, v in resp.headers:
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                val = rest.split(";")[0]
+                if "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = val
+        return resp
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def post_form(self, path, fields, csrf=True, headers=None):
+        pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        if csrf:
+            pairs.append(("_csrf", self.csrf()))
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        return self.request("POST", path, body=urllib.parse.urlencode(pairs, doseq=True), headers=h)
+
+    def csrf(self):
+        """The token a page of this client carries (fetches a page if needed)."""
+        page = self.get("/login" if "sa_session" not in self.cookies else "/")
+        m = re.search(r'name="_csrf" value="([0-9a-f]+)"', page.text)
+        assert m, "no _csrf input on the page"
+        return m.group(1)
+
+    def login(self, login, password="motdepasse"):
+        self.get("/login")
+        r = self.post_form("/login", {"login": login, "password": password, "next": "/"})
+        assert r.status == 303, f"login {login}: {r.status} {r.text[:300]}"
+        assert "sa_session" in self.cookies
+        return self
+
+    def api(self, method, path, body=None, headers=None, raw=None):
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return self.request(method, "/api/v1" + path, body=data, headers=h)
+
+
+def field_errors_html(text):
+    """Field name -> error message, as the HTML form shows them."""
+    out = {}
+    for m in re.finditer(r'id="f-([a-z0-9_]+)-error"[^>]*>(.*?)</', text, re.S):
+        out[m.group(1)] = re.sub(r"<[^>]+>", "", m.group(2)).strip()
+    return out

@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""HTTP tests: the real server on a free loopback port, driven like browsers and
+programs drive it. Prints one line per test and ends with "N passed, N failed"."""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+VALID = {"objet": "Chaises", "quantite": "4", "categorie": "a"}
+VALID_JSON = {"objet": "Chaises", "quantite": 4, "categorie": "a"}
+
+
+def setup_users(s):
+    s.add_user("alice", roles=["essai:demandeur"])
+    s.add_user("bob", roles=["essai:demandeur"])
+    s.add_user("agathe", roles=["essai:agent"])
+    s.add_user("charles", roles=["essai:chef"])
+
+
+def create_html(c, fields=None):
+    r = c.post_form("/a/essai/demande/new", fields or VALID)
+    assert r.status == 303, (r.status, r.text[:500])
+    loc = r.header("Location")
+    return int(loc.rstrip("/").split("/")[-1])
+
+
+# ---------------------------------------------------------------- basics
+
+@test
+def healthz_and_security_headers(s):
+    r = Client(s).get("/healthz")
+    assert r.status == 200 and r.text.strip() == "ok"
+    r = Client(s).get("/")
+    assert r.status == 200
+    for h in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+              "X-Frame-Options"):
+        assert r.header(h), f"missing {h}"
+    assert '<html lang="fr"' in r.text
+    assert r.text.count("<h1") == 1
+
+
+@test
+def unknown_routes_answer_404_in_both_doors(s):
+    assert Client(s).get("/nulle/part").status == 404
+    r = Client(s).get("/api/v1/nulle/part")
+    assert r.status == 404 and r.json()["error"]["code"] == "not_found"
+    assert Client(s).get("/a/inconnue/").status == 404
+    assert Client(s).get("/api/v1/apps/inconnue").status == 404
+
+
+@test
+def english_on_request(s):
+    r = Client(s).get("/login?lang=en")
+    assert '<html lang="en"' in r.text
+    r = Client(s).get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert '<html lang="en"' in r.text
+
+
+# ---------------------------------------------------------------- login
+
+@test
+def login_needs_csrf_and_right_password(s):
+    c = Client(s)
+    c.get("/login")
+    r = c.post_form("/login", {"login": "alice", "password": "motdepasse"}, csrf=False)
+    assert r.status == 403 and "sa_session" not in c.cookies
+    r = c.post_form("/login", {"login": "alice", "password": "faux"})
+    assert r.status == 401 and "incorrect" in r.text
+    r = c.post_form("/login", {"login": "alice", "password": "motdepasse", "next": "//evil.example/"})
+    assert r.status == 303 and r.header("Location") == "/", r.header("Location")
+    assert "HttpOnly" in [v for k, v in r.headers if k.lower() == "set-cookie" and "sa_session" in v][0]
+
+
+@test
+def login_is_throttled_per_login(s):
+    s.add_user("victime", roles=["essai:demandeur"])
+    c = Client(s)
+    c.get("/login")
+    codes = [c.post_form("/login", {"login": "victime", "password": "x%d" % i}).status
+             for i in range(7)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429, codes
+    r = c.post_form("/login", {"login": "victime", "password": "motdepasse"})
+    assert r.status == 429  # even the right password waits
+
+
+@test
+def logout_ends_the_session(s):
+    c = Client(s).login("alice")
+    sess = c.cookies["sa_session"]
+    r = c.post_form("/logout", {})
+    assert r.status == 303
+    c2 = Client(s)
+    c2.cookies["sa_session"] = sess
+    r = c2.get("/a/essai/demande/")
+    assert r.status == 303 and r.header("Location").startswith("/login")
+
+
+# ---------------------------------------------------------------- HTML forms
+
+@test
+def html_create_then_record_page(s):
+    c = Client(s).login("alice")
+    r = c.get("/a/essai/demande/new")
+    assert r.status == 200
+    assert 'for="f-objet"' in r.text and 'id="f-objet"' in r.text
+    assert "<fieldset" in r.text and "<legend" in r.text
+    rid = create_html(c, dict(VALID, quantite="7", urgent="1", motif="Fuite"))
+    r = c.get(f"/a/essai/demande/{rid}")
+    assert r.status == 200 and "Chaises" in r.text and "Déposée" in r.text
+    j = Client(s, token=s.token("alice")).api("GET", f"/apps/essai/demande/records/{rid}").json()
+    assert j["fields"]["total"] == 14, j            # compute
+    assert j["fields"]["reference"] == "REF-alice"  # on_create
+    assert j["fields"]["motif"] == "Fuite" and j["state"] == "deposee" and j["version"] == 1
+
+
+@test
+def html_invalid_form_is_rerendered_with_values_and_linked_errors(s):
+    c = Client(s).login("alice")
+    r = c.post_form("/a/essai/demande/new", {"objet": "Mon <b>objet</b>", "quantite": "abc",
+                                             "siret": "73282932000075", "categorie": "a"})
+    assert r.status == 422, r.status
+    errs = field_errors_html(r.text)
+    assert "quantite" in errs and "siret" in errs, errs
+    assert 'href="#f-quantite"' in r.text                      # summary links to the field
+    assert re.search(r'id="f-quantite"[^>]*aria-invalid="true"', r.text) or \
+        re.search(r'aria-invalid="true"[^>]*id="f-quantite"', r.text)
+    assert "aria-describedby" in r.text and "f-quantite-error" in r.text
+    assert "Mon &lt;b&gt;objet&lt;/b&gt;" in r.text            # value kept, escaped
+    assert 'value="abc"' in r.text                             # what was typed is kept
+    assert "<b>objet</b>" not in r.text
+
+
+@test
+def html_post_without_csrf_is_refused_and_nothing_saved(s):
+    c = Client(s).login("bob")
+    r = c.post_form("/a/essai/demande/new", dict(VALID, objet="SansJeton"), csrf=False)
+    assert r.status == 403
+    r = c.post_form("/a/essai/demande/new", list(VALID.items()) + [("_csrf", "0" * 64)], csrf=False)
+    assert r.status == 403
+    t = Client(s, token=s.token("agathe"))
+    recs = t.api("GET", "/apps/essai/demande/records?q=SansJeton").json()["records"]
+    assert recs == []
+
+
+@test
+def html_wrong_content_type_and_broken_encoding(s):
+    c = Client(s).login("alice")
+    r = c.request("POST", "/a/essai/demande/new", body='{"objet":"x"}',
+                  headers={"Content-Type": "application/json"})
+    assert r.status == 415
+    r = c.request("POST", "/a/essai/demande/new", body="objet=%ff%fe&quantite=1&_csrf=" + c.csrf(),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 400
+    r = c.request("POST", "/a/essai/demande/new", body="objet=%zz",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 400
+
+
+@test
+def anonymous_pages_redirect_to_login(s):
+    r = Client(s).get("/a/essai/demande/new")
+    assert r.status == 303 and r.header("Location").startswith("/login?next=")
+
+
+@test
+def public_form_accepts_anonymous_submissions_with_csrf(s):
+    c = Client(s)
+    r = c.get("/a/essai/signalement/new")
+    assert r.status == 200 and "sa_csrf" in c.cookies
+    r = c.post_form("/a/essai/signalement/new", {"lieu": "Place <script>", "description": "Trou"})
+    assert r.status == 303 and "envoye=" in r.header("Location"), (r.status, r.text[:300])
+    r2 = c.get(r.header("Location"))
+    assert "a bien été enregistrée" in r2.text
+    r = Client(s).post_form("/a/essai/signalement/new", {"lieu": "x", "description": "y"}, csrf=False)
+    assert r.status == 403
+
+
+@test
+def html_edit_with_stale_version_answers_409(s):
+    a = Client(s).login("alice")
+    rid = create_html(a)
+    page = a.get(f"/a/essai/demande/{rid}/edit")
+    assert page.status == 200
+    f = dict(VALID, objet="Version 2", version="1")
+    r = a.post_form(f"/a/essai/demande/{rid}/edit", f)
+    assert r.status == 303, (r.status, r.text[:400])
+    r = a.post_form(f"/a/essai/demande/{rid}/edit", dict(VALID, objet="Version 3", version="1"))
+    assert r.status == 409 and "Version 2" in r.text
+
+
+@test
+def injection_in_every_field_is_stored_verbatim_and_escaped(s):
+    a = Client(s).login("alice")
+    evil = "'); DROP TABLE demande; -- <script>alert(1)</script>"
+    rid = create_html(a, dict(VALID, objet=evil[:50], details=evil))
+    r = a.get(f"/a/essai/demande/{rid}")
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    j = Client(s, token=s.token("alice")).api("GET", f"/apps/essai/demande/records/{rid}").json()
+    assert j["fields"]["details"] == evil
+    assert a.get("/a/essai/demande/?q=%25").status == 200  # LIKE wildcard searched literally
+
+
+# ---------------------------------------------------------------- access rules
+
+@test
+def own_records_hide_foreign_ids_as_404(s):
+    a = Client(s).login("alice")
+    rid = create_html(a, dict(VALID, objet="Secret alice"))
+    b = Client(s).login("bob")
+    assert b.get(f"/a/essai/demande/{rid}").status == 404
+    assert b.get(f"/a/essai/demande/{rid}/edit").status == 404
+    tb = Client(s, token=s.token("bob"))
+    assert tb.api("GET", f"/apps/essai/demande/records/{rid}").status == 404
+    assert tb.api("PATCH", f"/apps/essai/demande/records/{rid}", {"objet": "x"}).status == 404
+    assert tb.api("DELETE", f"/apps/essai/demande/records/{rid}").status == 404
+    lst = tb.api("GET", "/apps/essai/demande/records?limit=500").json()["records"]
+    assert all(x["created_by"] == "bob" for x in lst)
+    assert "Secret alice" not in b.get("/a/essai/demande/?q=Secret").text
+    ag = Client(s, token=s.token("agathe"))
+    assert ag.api("GET", f"/apps/essai/demande/records/{rid}").status == 200
+
+
+@test
+def private_fields_never_reach_other_roles(s):
+    ag = Client(s, token=s.token("agathe"))
+    al = Client(s, token=s.token("alice"))
+    r = al.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
+    assert r.status == 201, r.text
+    rid = r.json()["id"]
+    assert "note_interne" not in r.json()["fields"]
+    r = ag.api("PATCH", f"/apps/essai/demande/records/{rid}", {"fields": {"note_interne": "Très confidentiel"}})
+    assert r.status == 200, r.text
+    assert r.json()["fields"]["note_interne"] == "Très confidentiel"
+    j = al.api("GET", f"/apps/essai/demande/records/{rid}").json()
+    assert "note_interne" not in j["fields"]
+    h = al.api("GET", f"/apps/essai/demande/records/{rid}/history").json()["history"]
+    assert "Très confidentiel" not in json.dumps(h), h
+    h = ag.api("GET", f"/apps/essai/demande/records/{rid}/history").json()["history"]
+    assert "Très confidentiel" in json.dumps(h)
+    page = Client(s).login("alice").get(f"/a/essai/demande/{rid}")
+    assert "Très confidentiel" not in page.text and "Note interne" not in page.text
+    r = al.api("PATCH", f"/apps/essai/demande/records/{rid}", {"fields": {"note_interne": "pirate"}})
+    assert r.status == 422 and "note_interne" in r.json()["error"]["fields"]
+
+
+@test
+def create_and_delete_rights(s):
+    t = Client(s, token=s.token("agathe"))  # agent: no create right
+    r = t.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
+    assert r.status == 403 and r.json()["error"]["code"] == "forbidden"
+    al = Client(s, token=s.token("alice"))
+    rid = al.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON}).json()["id"]
+    assert al.api("DELETE", f"/apps/essai/demande/records/{rid}").status == 403
+    ch = Client(s, token=s.token("charles"))
+    # charles is chef: may delete, but his read scope is none -> 404 first
+    assert ch.api("DELETE", f"/apps/essai/demande/records/{rid}").status == 404
+    adm = Client(s).login("admin", ADMIN_PASSWORD)
+    r = adm.post_form(f"/a/essai/demande/{rid}/delete", {})
+    assert r.status == 303
+    assert al.api("GET", f"/apps/essai/demande/records/{rid}").status == 404
+
+
+@test
+def api_without_credentials_or_with_bad_token_is_401(s):
+    r = Client(s).api("GET", "/apps/essai/demande/records")
+    assert r.status == 401 and r.json()["error"]["code"] == "unauthenticated"
+    r = Client(s, token="sa_" + "0" * 64).api("GET", "/apps/essai/demande/records")
+    assert r.status == 401
+
+
+@test
+def api_with_session_cookie_needs_csrf_header(s):
+    c = Client(s).login("alice")
+    r = c.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
+    assert r.status == 403
+    tok = c.csrf()
+    r = c.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON},
+              headers={"X-CSRF-Token": tok})
+    assert r.status == 201, r.text
+
+
+# ---------------------------------------------------------------- JSON API
+
+@test
+def api_crud_with_if_match(s):
+    t = Client(s, token=s.token("alice"))
+    r = t.api("POST", "/apps/essai/demande/records",
+              {"fields": dict(VALID_JSON, montant="1234.5", tags=["x", "z"], urgent=False, le="2026-01-31")})
+    assert r.status == 201, r.text
+    rec = r.json()
+    assert rec["fields"]["montant"] == "1234.50" and rec["fields"]["tags"] == ["x", "z"]
+    assert r.header("Location").endswith(f"/records/{rec['id']}")
+    rid = rec["id"]
+    r = t.api("PATCH", f"/apps/essai/demande/records/{rid}", {"fields": {"quantite": 9}},
+              headers={"If-Match": '"1"'})
+    assert r.status == 200 and r.json()["version"] == 2 and r.json()["fields"]["total"] == 18
+    r = t.api("PATCH", f"/apps/essai/demande/records/{rid}", {"fields": {"quantite": 10}},
+              headers={"If-Match": '"1"'})
+    assert r.status == 409 and r.json()["error"]["code"] == "conflict"
+    h = t.api("GET", f"/apps/essai/demande/records/{rid}/history").json()["history"]
+    assert [x["action"] for x in h][:2] in (["create", "update"], ["update", "create"])
+    upd = [x for x in h if x["action"] == "update"][0]
+    assert upd["changes"]["quantite"] == [4, 9], upd
+
+
+@test
+def api_rejects_malformed_bodies(s):
+    t = Client(s, token=s.token("alice"))
+    p = "/apps/essai/demande/records"
+    r = t.api("POST", p, raw="{not json")
+    assert r.status == 400 and r.json()["error"]["code"] == "bad_request"
+    r = t.api("POST", p, raw=b'{"fields": {"objet": "\xff\xfe"}}')
+    assert r.status == 400
+    r = t.api("POST", p, raw="[1,2]")
+    assert r.status == 400
+    r = t.api("POST", p, {"fields": VALID_JSON}, headers={"Content-Type": "text/plain"})
+    assert r.status == 415 and r.json()["error"]["code"] == "unsupported_media_type"
+    r = t.api("POST", p, raw='{"fields": {"objet": "a", "objet": "b"}}')
+    assert r.status == 400
+    big = json.dumps({"fields": dict(VALID_JSON, details="x" * (2 * 1024 * 1024))})
+    r = t.api("POST", p, raw=big)
+    assert r.status == 413 and r.json()["error"]["code"] == "too_large"
+
+
+@test
+def api_wrong_types_and_unknown_fields_are_422_with_fields(s):
+    t = Client(s, token=s.token("alice"))
+    r = t.api("POST", "/apps/essai/demande/records",
+              {"fields": dict(VALID_JSON, quantite="beaucoup", urgent="oui", inconnu=1, total=5)})
+    assert r.status == 422
+    f = r.json()["error"]["fields"]
+    assert set(["quantite", "urgent", "inconnu", "total"]) <= set(f), f
+
+
+@test
+def api_bad_query_values_are_400(s):
+    t = Client(s, token=s.token("agathe"))
+    p = "/apps/essai/demande/records"
+    for q in ("limit=0", "limit=501", "limit=abc", "after=%%%", "after=garbage", "sort=nope",
+              "state=inconnu", "colonne=1", "overdue=peut-etre"):
+        r = t.api("GET", p + "?" + q)
+        assert r.status == 400, (q, r.status, r.text)
+        assert r.json()["error"]["code"] == "bad_request"
+
+
+@test
+def api_keyset_pages_cover_every_record_once(s):
+    s.add_user("paul", roles=["essai:demandeur"])
+    t = Client(s, token=s.token("paul"))
+    for i in range(23):
+        assert t.api("POST", "/apps/essai/demande/records",
+                     {"fields": dict(VALID_JSON, objet=f"P{i:02d}", quantite=(i % 5) + 1)}).status == 201
+    for sort in ("-created_at", "objet", "-quantite", "id"):
+        seen, after = [], None
+        for _ in range(10):
+            q = f"?limit=7&sort={sort}" + (f"&after={urllib.parse.quote(after)}" if after else "")
+            j = t.api("GET", "/apps/essai/demande/records" + q).json()
+            seen += [x["id"] for x in j["records"]]
+            after = j["next"]
+            if not after:
+                break
+        assert len(seen) == 23 and len(set(seen)) == 23, (sort, seen)
+    j = t.api("GET", "/apps/essai/demande/records?limit=500&categorie=a&q=P1").json()
+    assert len(j["records"]) == 10
+
+
+@test
+def api_describes_apps_with_json_schema(s):
+    t = Client(s, token=s.token("alice"))
+    apps = t.api("GET", "/apps").json()["apps"]
+    assert any(a["id"] == "essai" for a in apps)
+    d = t.api("GET", "/apps/essai").json()
+    form = [f for f in d["forms"] if f["id"] == "demande"][0]
+    sch = form["schema"]
+    assert sch["properties"]["quantite"]["type"][0] == "integer"
+    assert "objet" in sch["required"] and "note_interne" not in sch["properties"]
+    assert form["workflow"]["initial"] == "deposee"
+
+
+# ---------------------------------------------------------------- one pipeline
+
+PARITY = [
+    ({"quantite": "500"}, {"quantite": 500}),
+    ({"quantite": "0"}, {"quantite": 0}),
+    ({"siret": "73282932000075"}, {"siret": "73282932000075"}),
+    ({"siren": "732829321"}, {"siren": "732829321"}),
+    ({"iban": "FR7630006000011234567890188"}, {"iban": "FR7630006000011234567890188"}),
+    ({"tel": "12345"}, {"tel": "12345"}),
+    ({"cp": "750"}, {"cp": "750"}),
+    ({"courriel": "pas-une-adresse"}, {"courriel": "pas-une-adresse"}),
+    ({"categorie": "zz"}, {"categorie": "zz"}),
+    ({"categorie": "b"}, {"categorie": "b"}),                    # required_if precision
+    ({"urgent": "1"}, {"urgent": True}),                         # visible + required motif
+    ({"objet": ""}, {"objet": None}),
+    ({"objet": "x" * 51}, {"objet": "x" * 51}),
+    ({"le": "2019-12-31"}, {"le": "2019-12-31"}),
+    ({"site": "ftp://x"}, {"site": "ftp://x"}),
+    ({"objet": "interdit"}, {"objet": "interdit"}),              # validate hook
+]
+
+
+@test
+def same_bad_payloads_give_same_field_errors_in_html_and_api(s):
+    h = Client(s).login("alice")
+    t = Client(s, token=s.token("alice"))
+    for form_delta, json_delta in PARITY:
+        r1 = h.post_form("/a/essai/demande/new", dict(VALID, **form_delta))
+        r2 = t.api("POST", "/apps/essai/demande/records", {"fields": dict(VALID_JSON, **json_delta)})
+        assert r1.status == 422 and r2.status == 422, (form_delta, r1.status, r2.status, r2.text)
+        e1 = field_errors_html(r1.text)
+        e2 = r2.json()["error"]["fields"]
+        assert e1 == e2, (form_delta, e1, e2)
+
+
+@test
+def hidden_fields_are_stored_as_null(s):
+    t = Client(s, token=s.token("alice"))
+    r = t.api("POST", "/apps/essai/demande/records",
+              {"fields": dict(VALID_JSON, urgent=False, motif="ignoré")})
+    assert r.status == 201 and r.json()["fields"]["motif"] is None, r.text
+
+
+@test
+def runaway_hook_is_stopped_with_500_and_the_server_goes_on(s):
+    s.add_user("lena", roles=[])
+    t = Client(s, token=s.token("lena"))
+    r = t.api("POST", "/apps/essai/lent/records", {"fields": {"x": "a"}})
+    assert r.status == 500 and r.json()["error"]["code"] == "internal"
+    rid = r.json()["error"]["id"]
+    assert rid and rid in s.log_text()
+    assert Client(s).get("/healthz").status == 200
+    r = t.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
+    assert r.status == 403  # lena has no role, and the server still answers
+
+
+# ---------------------------------------------------------------- live reload
+
+@test
+def deploy_by_copying_a_folder_and_broken_versions_keep_the_last_good(s):
+    src = os.path.join(ROOT, "tests", "apps", "essai", "app.lua")
+    dst = os.path.join(s.apps, "_copie")
+    os.makedirs(dst)
+    text = open(src).read().replace('title = "Essai"', 'title = "Copie déployée"')
+    open(os.path.join(dst, "app.lua"), "w").write(text)
+    os.rename(dst, os.path.join(s.apps, "copie"))
+    adm = Client(s).login("admin", ADMIN_PASSWORD)
+    for _ in range(40):
+        if adm.get("/a/copie/").status == 200:
+            break
+        time.sleep(0.1)
+    assert "Copie déployée" in adm.get("/a/copie/").text
+    open(os.path.join(s.apps, "copie", "app.lua"), "w").write(text.replace("title =", "titre =", 1))
+    for _ in range(40):
+        if "copie" in adm.get("/admin").text and "titre" in adm.get("/admin").text:
+            break
+        time.sleep(0.1)
+    assert "titre" in adm.get("/admin").text
+    assert "Copie déployée" in adm.get("/a/copie/").text  # the last good version serves
+    shutil.rmtree(os.path.join(s.apps, "copie"))
+    for _ in range(40):
+        if adm.get("/a/copie/").status == 404:
+            break
+        time.sleep(0.1)
+    assert adm.get("/a/copie/").status == 404
+
+
+# ---------------------------------------------------------------- durability
+
+@test
+def kill_9_during_concurrent_writes_loses_no_acknowledged_record(s):
+    s.add_user("durable", roles=["essai:demandeur"])
+    tok = s.token("durable")
+    acked, lock, stop = [], threading.Lock(), threading.Event()
+
+    def writer(n):
+        t = Client(s, token=tok)
+        i = 0
+        while not stop.is_set() and i < 2000:
+            i += 1
+            try:
+                r = t.api("POST", "/apps/essai/demande/records",
+                          {"fields": dict(VALID_JSON, objet=f"W{n}-{i}")})
+            except Exception:
+                return
+            if r.status == 201:
+                with lock:
+                    acked.append(r.json()["id"])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for th in threads:
+        th.start()
+    time.sleep(1.5)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    for th in threads:
+        th.join()
+    assert len(acked) > 50, len(acked)
+    s.start()
+    t = Client(s, token=tok)
+    seen, after = set(), None
+    for _ in range(1000):
+        j = t.api("GET", "/apps/essai/demande/records?limit=500&sort=id" +
+                  (f"&after={urllib.parse.quote(after)}" if after else "")).json()
+        seen |= {x["id"] for x in j["records"]}
+        after = j["next"]
+        if not after:
+            break
+    missing = set(acked) - seen
+    assert not missing, f"{len(missing)} acknowledged records lost"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "smallapps"))
+    ap.add_argument("-k", default=None, help="run tests whose name contains this")
+    args = ap.parse_args()
+    s = Server(args.binary)
+    passed = failed = 0
+    try:
+        setup_users(s)
+        s.start()
+        for t in TESTS:
+            if args.k and args.k not in t.__name__:
+                continue
+            try:
+                if s.proc is None or s.proc.poll() is not None:
+                    s.start()
+                t(s)
+                print(f"ok {t.__name__}")
+                passed += 1
+            except Exception:
+                failed += 1
+                print(f"FAIL {t.__name__}")
+                traceback.print_exc(limit=3, file=sys.stdout)
+        rc = s.stop()
+        if rc not in (0, None):
+            print(f"FAIL server exit code {rc} on SIGTERM")
+            failed += 1
+        rep = s.sanitizer_report()
+        if rep:
+            print(f"FAIL sanitizer: {rep}")
+            print(s.log_text()[-4000:])
+            failed += 1
+    finally:
+        s.cleanup()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
