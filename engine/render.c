@@ -62,6 +62,7 @@ enum ui {
 	UI_NEW_SUFFIX,
 	UI_EDIT_SUFFIX,
 	UI_NUMBER,
+	UI_NUMBER_SHORT,
 	UI_CONFLICT_TITLE,
 	UI_CONFLICT_TEXT,
 	UI_CONFLICT_CAPTION,
@@ -154,6 +155,20 @@ enum ui {
 	UI_MSG_OTHER,
 	UI_NO_FORMS,
 	UI_TRANSITION_COMMENT_HELP,
+	UI_ERR_405,
+	UI_MSG_405,
+	UI_ADMIN_APPS,
+	UI_ADMIN_NO_APPS,
+	UI_ADMIN_CAPTION,
+	UI_APP,
+	UI_IDENT,
+	UI_OWNER_COL,
+	UI_FORMS,
+	UI_HASH,
+	UI_PROBLEMS,
+	UI_NO_PROBLEMS,
+	UI_SERVING_PREVIOUS,
+	UI_NOT_SERVED,
 	UI__COUNT
 };
 
@@ -195,6 +210,7 @@ static const char *const ui_text[UI__COUNT][2] = {
 	[UI_NEW_SUFFIX] = {" — nouvel enregistrement", " — new record"},
 	[UI_EDIT_SUFFIX] = {" — modification", " — edit"},
 	[UI_NUMBER] = {" n°", " no. "},
+	[UI_NUMBER_SHORT] = {"n°", "no. "},
 	[UI_CONFLICT_TITLE] = {"Cet enregistrement a été modifié entre-temps",
 	                       "This record was changed in the meantime"},
 	[UI_CONFLICT_TEXT] = {"Quelqu’un a enregistré une autre version pendant votre saisie. "
@@ -287,7 +303,8 @@ static const char *const ui_text[UI__COUNT][2] = {
 	[UI_ERR_429] = {"Trop de tentatives", "Too many attempts"},
 	[UI_ERR_500] = {"Erreur interne", "Internal error"},
 	[UI_ERR_OTHER] = {"Erreur", "Error"},
-	[UI_MSG_400] = {"La requête n’a pas pu être comprise.", "The request could not be understood."},
+	[UI_MSG_400] = {"La requête n’a pas pu être comprise.",
+	                "The request could not be understood."},
 	[UI_MSG_401] = {"Connectez-vous pour accéder à cette page.", "Log in to see this page."},
 	[UI_MSG_403] = {"Vous n’avez pas le droit d’accéder à cette page.",
 	                "You are not allowed to see this page."},
@@ -308,6 +325,23 @@ static const char *const ui_text[UI__COUNT][2] = {
 	                 "No form of this application is open to you."},
 	[UI_TRANSITION_COMMENT_HELP] = {"Ce commentaire sera conservé dans l’historique.",
 	                                "This comment is kept in the history."},
+	[UI_ERR_405] = {"Méthode non autorisée", "Method not allowed"},
+	[UI_MSG_405] = {"Cette adresse n’accepte pas ce type de requête.",
+	                "This address does not accept this kind of request."},
+	[UI_ADMIN_APPS] = {"Applications en service", "Applications served"},
+	[UI_ADMIN_NO_APPS] = {"Aucune application n’est en service.", "No application is served."},
+	[UI_ADMIN_CAPTION] = {"Catalogue des applications", "Application catalog"},
+	[UI_APP] = {"Application", "Application"},
+	[UI_IDENT] = {"Identifiant", "Id"},
+	[UI_OWNER_COL] = {"Référent", "Contact"},
+	[UI_FORMS] = {"Formulaires", "Forms"},
+	[UI_HASH] = {"Empreinte", "Hash"},
+	[UI_PROBLEMS] = {"Erreurs de chargement", "Load errors"},
+	[UI_NO_PROBLEMS] = {"Aucune erreur de chargement.", "No load errors."},
+	[UI_SERVING_PREVIOUS] = {"La version précédente reste en service.",
+	                         "The previous version keeps serving."},
+	[UI_NOT_SERVED] = {"Cette application n’est pas en service.",
+	                   "This application is not served."},
 };
 
 static const char *T(const page *p, enum ui m)
@@ -452,9 +486,10 @@ static bool choice_selected(const def_field *f, const value *v, const char *opt)
 }
 
 /*
- * ISO datetime (UTC) shown in French local time (Europe/Paris): CET/CEST with the EU rule (summer time
- * from the last Sunday of March to the last Sunday of October, 01:00 UTC). Written
- * out rather than asking the C library so the output never depends on TZ.
+ * ISO datetime (UTC) shown in French local time (Europe/Paris): CET/CEST with the
+ * EU rule (summer time from the last Sunday of March to the last Sunday of October,
+ * 01:00 UTC). Written out rather than asking the C library, so the output never
+ * depends on TZ. Calendar dates (YYYY-MM-DD) are shown as they are.
  */
 static time_t last_sunday_0100_utc(int year, int mon /* 0-based */)
 {
@@ -1023,8 +1058,9 @@ static void error_summary(buf *o, const page *p, const field_errors *errors,
 {
 	if (!errors || errors->n == 0)
 		return;
-	buf_puts(o, "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" "
-	            "tabindex=\"-1\">\n<h2 id=\"error-summary-title\">");
+	buf_puts(o, "<div class=\"error-summary\" role=\"alert\" "
+	            "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
+	            "<h2 id=\"error-summary-title\">");
 	if (errors->n == 1) {
 		buf_puts(o, T(p, UI_ERR_SUM_ONE));
 	} else {
@@ -1227,6 +1263,9 @@ static const char *const stylesheet_parts[] = {
 	".filters{background:var(--alt);padding:1rem;margin:0 0 1rem;border-radius:4px}\n"
 	".filters .field{margin-bottom:.75rem}\n"
 	".history li{margin-bottom:1rem}\n"
+	"pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--alt);padding:.75rem;"
+	"border-radius:4px}\n"
+	"code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}\n"
 	".history blockquote{margin:.25rem 0 .25rem 1rem;padding-left:.75rem;border-left:3px solid "
 	"var(--line)}\n"
 	"@media (min-width:40em){dl.values{grid-template-columns:minmax(10rem,1fr) 2fr}"
@@ -1769,7 +1808,7 @@ void render_list(buf *out, const page *p, const list_view *v)
 			buf_puts(out, "<tr><td><a href=\"");
 			url_record(out, v->app, f, rec->id);
 			buf_puts(out, "\">");
-			buf_puts(out, T(p, UI_NUMBER) + 1);
+			buf_puts(out, T(p, UI_NUMBER_SHORT));
 			put_int(out, rec->id);
 			buf_puts(out, "</a></td>");
 			for (size_t i = 0; i < ncols; i++) {
@@ -2298,6 +2337,98 @@ void render_record(buf *out, const page *p, const record_view *v)
 	page_close(out, p);
 }
 
+/* ---- admin ---- */
+
+static void th_col(buf *o, const page *p, enum ui m)
+{
+	buf_puts(o, "<th scope=\"col\">");
+	buf_puts(o, T(p, m));
+	buf_puts(o, "</th>");
+}
+
+void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t napps,
+                  const registry_problem *problems, size_t nproblems)
+{
+	page_open(out, p, false);
+	buf_puts(out, T(p, UI_ADMIN));
+	page_body(out, p);
+	buf_puts(out, "<h1>");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</h1>\n<h2>");
+	buf_puts(out, T(p, UI_ADMIN_APPS));
+	buf_puts(out, "</h2>\n");
+	if (napps == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_ADMIN_NO_APPS));
+		buf_puts(out, "</p>\n");
+	} else {
+		buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+		buf_puts(out, T(p, UI_ADMIN_CAPTION));
+		buf_puts(out, "</caption>\n<thead><tr>");
+		th_col(out, p, UI_APP);
+		th_col(out, p, UI_IDENT);
+		th_col(out, p, UI_OWNER_COL);
+		th_col(out, p, UI_VERSION);
+		th_col(out, p, UI_FORMS);
+		th_col(out, p, UI_HASH);
+		buf_puts(out, "</tr></thead>\n<tbody>\n");
+		for (size_t i = 0; i < napps; i++) {
+			const def_app *a = apps[i]->def;
+			buf_puts(out, "<tr><th scope=\"row\"><a href=\"");
+			url_app(out, a);
+			buf_puts(out, "\">");
+			buf_html(out, a->title);
+			buf_puts(out, "</a></th><td><code>");
+			buf_html(out, a->id);
+			buf_puts(out, "</code></td><td>");
+			if (a->owner && *a->owner)
+				buf_html(out, a->owner);
+			else
+				put_empty(out, p);
+			buf_puts(out, "</td><td>");
+			if (a->version && *a->version)
+				buf_html(out, a->version);
+			else
+				put_empty(out, p);
+			buf_puts(out, "</td><td>");
+			for (size_t j = 0; j < a->nforms; j++) {
+				if (j)
+					buf_puts(out, ", ");
+				buf_html(out, a->forms[j].title);
+			}
+			buf_puts(out, "</td><td>");
+			if (a->hash) {
+				buf_puts(out, "<code>");
+				buf_html_n(out, a->hash, strnlen(a->hash, 12));
+				buf_puts(out, "</code>");
+			} else {
+				put_empty(out, p);
+			}
+			buf_puts(out, "</td></tr>\n");
+		}
+		buf_puts(out, "</tbody>\n</table>\n</div>\n");
+	}
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_PROBLEMS));
+	buf_puts(out, "</h2>\n");
+	if (nproblems == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_NO_PROBLEMS));
+		buf_puts(out, "</p>\n");
+	}
+	for (size_t i = 0; i < nproblems; i++) {
+		const registry_problem *pb = &problems[i];
+		buf_puts(out, "<section class=\"problem\">\n<h3><code>");
+		buf_html(out, pb->app);
+		buf_puts(out, "</code></h3>\n<p>");
+		buf_puts(out, T(p, pb->serving_previous ? UI_SERVING_PREVIOUS : UI_NOT_SERVED));
+		buf_puts(out, "</p>\n<pre>");
+		buf_html(out, pb->text);
+		buf_puts(out, "</pre>\n</section>\n");
+	}
+	page_close(out, p);
+}
+
 /* ---- error page ---- */
 
 void render_error(buf *out, const page *p, int status, const char *message,
@@ -2308,6 +2439,7 @@ void render_error(buf *out, const page *p, int status, const char *message,
 	case 400: title = UI_ERR_400; msg = UI_MSG_400; break;
 	case 401: title = UI_ERR_401; msg = UI_MSG_401; break;
 	case 403: title = UI_ERR_403; msg = UI_MSG_403; break;
+	case 405: title = UI_ERR_405; msg = UI_MSG_405; break;
 	case 404: title = UI_ERR_404; msg = UI_MSG_404; break;
 	case 409: title = UI_ERR_409; msg = UI_MSG_409; break;
 	case 413: title = UI_ERR_413; msg = UI_MSG_413; break;

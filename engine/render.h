@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "def.h"
 #include "record.h"
+#include "registry.h"
 #include "store.h"
 #include "validate.h"
 
@@ -128,7 +129,15 @@ typedef struct transition_view {
 } transition_view;
 void render_transition(buf *out, const page *p, const transition_view *v);
 
-/* Error page: 400/403/404/409/413/422/429/500 with a French (or English) message. */
+/*
+ * Admin catalog (GET /admin): every app served (title, id, owner, version, forms,
+ * content hash) and the load problems kept by the registry (the text of the
+ * diagnostics, and whether the previous version still serves).
+ */
+void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t napps,
+                  const registry_problem *problems, size_t nproblems);
+
+/* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message,
                   const char *request_id);
 

@@ -170,8 +170,9 @@ return {
           end
         end
 
-        if r.souhaite_reponse and not (r.courriel or r.telephone or r.adresse_reponse) then
-          err._ = "Pour recevoir une réponse, laissez au moins un moyen de vous contacter."
+        if r.demande_indemnisation and not r.souhaite_reponse then
+          err.souhaite_reponse = "Une demande d'indemnisation appelle une réponse écrite : "
+            .. "cochez « Je souhaite recevoir une réponse » et indiquez vos coordonnées."
         end
 
         if next(err) then return err end

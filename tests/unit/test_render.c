@@ -23,71 +23,6 @@
 #define XSS "<script>alert(\"x\")&'</script>"
 #define XSS_ESC "&lt;script&gt;alert(&quot;x&quot;)&amp;&#39;&lt;/script&gt;"
 
-#ifdef RENDER_TEST_STUB_VALIDATE
-/* Stand-ins while validate.c is being written (build with -DRENDER_TEST_STUB_VALIDATE). */
-void validate_display(const def_field *f, const value *v, lang lg, buf *out)
-{
-	if (v->kind == VAL_NULL)
-		return;
-	if (f->type == FT_BOOLEAN) {
-		buf_puts(out, v->i ? (lg == LANG_EN ? "Yes" : "Oui") : (lg == LANG_EN ? "No" : "Non"));
-		return;
-	}
-	if (f->type == FT_CHOICE && v->kind == VAL_TEXT) {
-		buf_puts(out, def_option_label(f, v->s));
-		return;
-	}
-	if (v->kind == VAL_INT)
-		buf_printf(out, "%lld", (long long)v->i);
-	else if (v->kind == VAL_REAL)
-		buf_printf(out, "%g", v->d);
-	else
-		buf_puts(out, v->s);
-}
-
-void validate_input_text(const def_field *f, const value *v, buf *out)
-{
-	(void)f;
-	if (v->kind == VAL_INT)
-		buf_printf(out, "%lld", (long long)v->i);
-	else if (v->kind == VAL_REAL)
-		buf_printf(out, "%g", v->d);
-	else if (v->kind == VAL_TEXT)
-		buf_puts(out, v->s);
-}
-
-bool validate_matches(const def_field *f, const value *v, const char *want)
-{
-	(void)f;
-	if (v->kind != VAL_TEXT)
-		return false;
-	buf b = BUF_INIT;
-	buf_printf(&b, "\"%s\"", want);
-	bool r = strstr(v->s, buf_cstr(&b)) != NULL;
-	buf_free(&b);
-	return r;
-}
-
-int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
-                        char msg[VALIDATE_MSG])
-{
-	(void)f;
-	(void)lg;
-	(void)msg;
-	if (json_is_null(in))
-		return 0;
-	if (json_is_string(in))
-		value_set_text(out, json_string_value(in));
-	else if (json_is_integer(in))
-		value_set_int(out, json_integer_value(in));
-	else if (json_is_boolean(in))
-		value_set_int(out, json_is_true(in));
-	else
-		return -1;
-	return 0;
-}
-#endif
-
 /* ---- fixture ---- */
 
 enum {
@@ -780,17 +715,19 @@ static void record_page_shows_values_state_actions_history(void **state)
 {
 	fixture *x = *state;
 	store_history_line hl[3] = {0};
-	hl[0] = (store_history_line){.id = 1, .at = (char[]){"2026-01-05T09:00:00Z"}, .actor = (char[]){"alice"},
-	                             .action = (char[]){"create"}, .to_state = (char[]){"soumise"}};
-	hl[1] = (store_history_line){.id = 2, .at = (char[]){"2026-01-06T09:00:00Z"}, .actor = (char[]){"bob " XSS},
-	                             .action = (char[]){"update"}};
+#define S(lit) ((char[]){lit})
+	hl[0] = (store_history_line){.id = 1, .at = S("2026-01-05T09:00:00Z"), .actor = S("alice"),
+	                             .action = S("create"), .to_state = S("soumise")};
+	hl[1] = (store_history_line){.id = 2, .at = S("2026-01-06T09:00:00Z"),
+	                             .actor = S("bob " XSS), .action = S("update")};
 	hl[1].changes = json_pack("{s:[s,s],s:[i,i],s:[n,s],s:[s,s],s:[s,n]}", "nom", "Ancien " XSS,
 	                          "Nouveau", "doses", 10, 20, "vaccin", "pfizer", "secret", "a", "b",
 	                          "retire_" XSS, "Retiré " XSS);
-	hl[2] = (store_history_line){.id = 3, .at = (char[]){"2026-01-07T09:00:00Z"}, .actor = (char[]){"system"},
-	                             .action = (char[]){"transition"}, .transition = (char[]){"valider"},
-	                             .from_state = (char[]){"soumise"}, .to_state = (char[]){"validee"},
-	                             .comment = (char[]){"Commentaire " XSS}};
+	hl[2] = (store_history_line){.id = 3, .at = S("2026-01-07T09:00:00Z"), .actor = S("system"),
+	                             .action = S("transition"), .transition = S("valider"),
+	                             .from_state = S("soumise"), .to_state = S("validee"),
+	                             .comment = S("Commentaire " XSS)};
+#undef S
 	char *h = record_page(x, hl, 3);
 	assert_escaped(h);
 	assert_frame(h, "fr");
@@ -1056,6 +993,31 @@ static void english_pages_use_english_strings(void **state)
 	buf_free(&b);
 }
 
+static void admin_page_escapes_catalog_and_problems(void **state)
+{
+	fixture *x = *state;
+	x->app.version = "1.0 " XSS;
+	x->app.hash = "0123456789abcdef0123";
+	app_rt rt = {.def = &x->app};
+	const app_rt *apps[1] = {&rt};
+	registry_problem pb = {.app = (char[]){"casse"}, .text = (char[]){"app.lua:3: " XSS},
+	                       .serving_previous = true};
+	buf b = BUF_INIT;
+	render_admin(&b, &x->pg, apps, 1, &pb, 1);
+	const char *h = buf_cstr(&b);
+	assert_escaped(h);
+	assert_frame(h, "fr");
+	assert_true(has(h, "<h1>Administration</h1>"));
+	assert_true(has(h, "<a href=\"/a/demo/\">Appli " XSS_ESC "</a>"));
+	assert_true(has(h, "<code>0123456789ab</code>"));
+	assert_true(has(h, "<pre>app.lua:3: " XSS_ESC "</pre>"));
+	assert_true(has(h, "reste en service"));
+	buf_free(&b);
+	render_admin(&b, &x->pg, NULL, 0, NULL, 0);
+	assert_true(has(buf_cstr(&b), "Aucune erreur de chargement."));
+	buf_free(&b);
+}
+
 static void stylesheet_has_focus_outline_and_no_external_fetches(void **state)
 {
 	(void)state;
@@ -1100,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(transition_form_has_fields_comment_and_csrf, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(english_pages_use_english_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(admin_page_escapes_catalog_and_problems, setup, teardown),
 		cmocka_unit_test(stylesheet_has_focus_outline_and_no_external_fetches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

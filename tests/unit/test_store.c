@@ -128,7 +128,8 @@ static def_workflow *mk_wf(arena *a, const char *const *states, size_t n)
 static void wf_move(arena *a, def_workflow *w, const char *from, const char *to)
 {
 	def_state_move *m = arena_alloc(a, (w->nmoves + 1) * sizeof *m);
-	memcpy(m, w->moves, w->nmoves * sizeof *m);
+	if (w->nmoves)
+		memcpy(m, w->moves, w->nmoves * sizeof *m);
 	m[w->nmoves].from = from;
 	m[w->nmoves].to = to;
 	w->moves = m;
@@ -1332,8 +1333,8 @@ static int gjob_apply(store_tx *tx, void *arg)
 static void gjob_done(void *arg, int rc)
 {
 	gjob *j = arg;
-	j->rc = rc;
 	pthread_mutex_lock(&j->c->mu);
+	j->rc = rc;
 	j->c->done++;
 	j->c->ok += rc == STORE_OK;
 	pthread_cond_broadcast(&j->c->cv);

@@ -728,6 +728,7 @@ static void phone_french_forms_are_stored_e164(void **state)
 	const char *forms[] = {
 		"01 23 45 67 89", "0123456789", "+33 1 23 45 67 89", "+33123456789",
 		"0033 1 23 45 67 89", "01.23.45.67.89", "01-23-45-67-89", "+33 (0)1 23 45 67 89",
+		"+33 01 23 45 67 89", "01" NBSP "23" NBSP "45" NBSP "67" NBSP "89",
 	};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		assert_true(validate_phone_fr(forms[i], out));
