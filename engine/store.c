@@ -483,7 +483,8 @@ static void put_overdue(qb *b, const def_form *f, time_t now)
 		if (w->states[i].due_days < 0)
 			continue;
 		buf_puts(&b->sql, any ? " OR " : "(");
-		buf_puts(&b->sql, "(\"_state\" = ? AND unixepoch(\"_state_since\") < ?)");
+		buf_puts(&b->sql, "(\"_state\" = ? AND "
+		                  "CAST(strftime('%s', \"_state_since\") AS INTEGER) < ?)");
 		qb_text(b, w->states[i].id);
 		qb_int(b, (int64_t)now - (int64_t)w->states[i].due_days * DAY);
 		any = true;
@@ -1515,47 +1516,61 @@ store *store_open(const char *path, char err[STORE_ERR_LEN])
 	store *s = xcalloc(1, sizeof *s);
 	sqlite3_stmt *st = NULL;
 	char *emsg = NULL;
-	int src;
+	const char *fail = NULL; /* what failed; NULL: success */
+	int src = SQLITE_OK;
 	s->path = xstrdup(path);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->pool_mu, NULL);
 	src = sqlite3_open_v2(path, &s->w.db,
 	                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (src != SQLITE_OK)
-		goto fail;
+	if (src != SQLITE_OK) {
+		fail = "cannot open";
+		goto done;
+	}
 	sqlite3_busy_timeout(s->w.db, BUSY_MS);
-	if ((src = conn_stmt(&s->w, "PRAGMA journal_mode=WAL", &st)) != SQLITE_OK)
-		goto fail;
-	if ((src = sqlite3_step(st)) != SQLITE_ROW ||
-	    strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
-		stmt_release(st);
-		seterr(err, 0, "%s: cannot switch to WAL mode", path);
-		goto fail_quiet;
+	if ((src = conn_stmt(&s->w, "PRAGMA journal_mode=WAL", &st)) != SQLITE_OK ||
+	    (src = sqlite3_step(st)) != SQLITE_ROW) {
+		fail = "cannot set the journal mode";
+		goto done;
+	}
+	if (strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+		fail = "cannot switch to WAL mode";
+		src = SQLITE_ERROR;
+		goto done;
 	}
 	stmt_release(st);
-	if ((src = conn_exec(&s->w, "PRAGMA synchronous=FULL")) != SQLITE_OK)
-		goto fail;
-	if ((src = sqlite3_exec(s->w.db, BOOTSTRAP, NULL, NULL, &emsg)) != SQLITE_OK) {
-		seterr(err, 0, "%s: %s", path, emsg ? emsg : sqlite3_errstr(src));
-		sqlite3_free(emsg);
-		goto fail_quiet;
+	st = NULL;
+	if ((src = conn_exec(&s->w, "PRAGMA synchronous=FULL")) != SQLITE_OK) {
+		fail = "cannot set synchronous=FULL";
+		goto done;
 	}
-	if (meta_set(&s->w, "format", "1") != STORE_OK)
-		goto fail;
+	if ((src = sqlite3_exec(s->w.db, BOOTSTRAP, NULL, NULL, &emsg)) != SQLITE_OK) {
+		fail = "cannot create the system tables";
+		goto done;
+	}
+	if (meta_set(&s->w, "format", "1") != STORE_OK) {
+		fail = "cannot write _meta";
+		src = SQLITE_ERROR;
+		goto done;
+	}
 	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
-		seterr(err, 0, "%s: cannot start the writer thread", path);
-		goto fail_quiet;
+		fail = "cannot start the writer thread";
+		goto done;
 	}
 	s->started = true;
+done:
+	stmt_release(st);
+	if (fail) {
+		seterr(err, 0, "%s: %s: %s", path, fail,
+		       emsg ? emsg : s->w.db ? sqlite3_errmsg(s->w.db) : sqlite3_errstr(src));
+		if (s->w.db && !sqlite3_get_autocommit(s->w.db))
+			sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
+		store_close(s);
+		s = NULL;
+	}
+	sqlite3_free(emsg);
 	return s;
-fail:
-	seterr(err, 0, "%s: %s", path, s->w.db ? sqlite3_errmsg(s->w.db) : sqlite3_errstr(src));
-fail_quiet:
-	if (s->w.db && !sqlite3_get_autocommit(s->w.db))
-		sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
-	store_close(s);
-	return NULL;
 }
 
 void store_close(store *s)

@@ -49,15 +49,15 @@
 
 #include "util.h"
 
-#define NNBSP "\xe2\x80\xaf"   /* U+202F narrow no-break space */
-#define EURO "\xe2\x82\xac"    /* U+20AC */
+#define NNBSP "\xe2\x80\xaf" /* U+202F narrow no-break space */
+#define EURO  "\xe2\x82\xac" /* U+20AC */
 
 /* Picks the message of the language; both arms are literals, so formats stay checked. */
 #define L(fr, en) (lg == LANG_EN ? (en) : (fr))
 
-#define MAX_NUMBER_TEXT 64     /* longest number input we read, in bytes */
-#define MAX_EMAIL 254
-#define MAX_URL 2048
+#define MAX_NUMBER_TEXT 64 /* longest number input we read, in bytes */
+#define MAX_EMAIL	254
+#define MAX_URL		2048
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -310,7 +310,7 @@ static void put_money(buf *out, int64_t cents, enum money_style st)
 	else
 		put_grouped(out, u / 100, NULL);
 	buf_printf(out, "%c%02u", st == MONEY_JSON || st == MONEY_EN ? '.' : ',',
-	           (unsigned)(u % 100));
+		   (unsigned)(u % 100));
 	if (st == MONEY_FR)
 		buf_puts(out, NNBSP EURO);
 }
@@ -322,8 +322,8 @@ typedef enum { NUM_OK, NUM_SYNTAX, NUM_TOO_LARGE, NUM_FRACTION } num_err;
 /* A number as read from text: sign, integer digits, fraction digits. */
 typedef struct numtext {
 	bool neg;
-	char ip[MAX_NUMBER_TEXT + 1];   /* integer digits, leading zeros removed, "" for 0 */
-	char fp[MAX_NUMBER_TEXT + 1];   /* fraction digits, trailing zeros removed */
+	char ip[MAX_NUMBER_TEXT + 1]; /* integer digits, leading zeros removed, "" for 0 */
+	char fp[MAX_NUMBER_TEXT + 1]; /* fraction digits, trailing zeros removed */
 } numtext;
 
 /* Skips a currency mark at *p ("€", "EUR", "eur"); true when one was there. */
@@ -372,7 +372,8 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 	const char *body = p;
 	for (;;) {
 		size_t k = space_len(p);
-		if (k && is_digit((unsigned char)p[k]) && p > body && is_digit((unsigned char)p[-1])) {
+		if (k && is_digit((unsigned char)p[k]) && p > body &&
+		    is_digit((unsigned char)p[-1])) {
 			p += k;
 			continue;
 		}
@@ -459,7 +460,7 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 			nt->fp[nf++] = *q;
 		}
 		if (nf == 0)
-			return NUM_SYNTAX;        /* "5," */
+			return NUM_SYNTAX; /* "5," */
 		while (nf > 0 && nt->fp[nf - 1] == '0')
 			nf--;
 		nt->fp[nf] = '\0';
@@ -467,7 +468,7 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 		return NUM_SYNTAX;
 	}
 	if (ni == 0 && nf == 0)
-		nt->neg = false;      /* "-0" is 0 */
+		nt->neg = false; /* "-0" is 0 */
 	return NUM_OK;
 }
 
@@ -737,7 +738,7 @@ static char *iso_datetime_text(const stamp *t)
 {
 	char b[32];
 	snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d", t->y, t->mo, t->d, t->h, t->mi,
-	         t->s);
+		 t->s);
 	return xstrdup(b);
 }
 
@@ -788,32 +789,53 @@ bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days)
  * character classes are ASCII whatever the C locale.
  */
 
-#define L_ESC '%'
-#define PAT_MAXDEPTH 200       /* as Lua's MAXCCALLS */
+#define L_ESC	     '%'
+#define PAT_MAXDEPTH 200 /* as Lua's MAXCCALLS */
 #define PAT_MAXSTEPS 200000L
 
 typedef struct pmatch {
 	const char *src_init, *src_end, *p_end;
 	int depth;
 	long steps;
-	bool bad;                  /* malformed pattern, or over the budget */
+	bool bad; /* malformed pattern, or over the budget */
 } pmatch;
 
 static bool match_class(int c, int cl)
 {
 	bool res;
 	switch (is_upper(cl) ? cl - 'A' + 'a' : cl) {
-	case 'a': res = is_alpha(c); break;
-	case 'c': res = c < 32 || c == 127; break;
-	case 'd': res = is_digit(c); break;
-	case 'g': res = c > 32 && c < 127; break;
-	case 'l': res = is_lower(c); break;
-	case 'p': res = c > 32 && c < 127 && !is_alnum(c); break;
-	case 's': res = is_ascii_space(c); break;
-	case 'u': res = is_upper(c); break;
-	case 'w': res = is_alnum(c); break;
-	case 'x': res = is_xdigit(c); break;
-	default: return cl == c;
+	case 'a':
+		res = is_alpha(c);
+		break;
+	case 'c':
+		res = c < 32 || c == 127;
+		break;
+	case 'd':
+		res = is_digit(c);
+		break;
+	case 'g':
+		res = c > 32 && c < 127;
+		break;
+	case 'l':
+		res = is_lower(c);
+		break;
+	case 'p':
+		res = c > 32 && c < 127 && !is_alnum(c);
+		break;
+	case 's':
+		res = is_ascii_space(c);
+		break;
+	case 'u':
+		res = is_upper(c);
+		break;
+	case 'w':
+		res = is_alnum(c);
+		break;
+	case 'x':
+		res = is_xdigit(c);
+		break;
+	default:
+		return cl == c;
 	}
 	return is_upper(cl) ? !res : res;
 }
@@ -823,20 +845,20 @@ static const char *class_end(pmatch *ms, const char *p)
 	switch (*p++) {
 	case L_ESC:
 		if (p == ms->p_end) {
-			ms->bad = true;       /* pattern ends with '%' */
+			ms->bad = true; /* pattern ends with '%' */
 			return p;
 		}
 		return p + 1;
 	case '[':
 		if (*p == '^')
 			p++;
-		do {                      /* look for a ']' */
+		do { /* look for a ']' */
 			if (p == ms->p_end) {
-				ms->bad = true;   /* missing ']' */
+				ms->bad = true; /* missing ']' */
 				return p;
 			}
 			if (*(p++) == L_ESC && p < ms->p_end)
-				p++;              /* skip escapes (e.g. '%]') */
+				p++; /* skip escapes (e.g. '%]') */
 		} while (*p != ']');
 		return p + 1;
 	default:
@@ -874,10 +896,14 @@ static bool single_match(const pmatch *ms, const char *s, const char *p, const c
 		return false;
 	int c = (unsigned char)*s;
 	switch (*p) {
-	case '.': return true;
-	case L_ESC: return match_class(c, (unsigned char)*(p + 1));
-	case '[': return match_bracket_class(c, p, ep - 1);
-	default: return (unsigned char)*p == c;
+	case '.':
+		return true;
+	case L_ESC:
+		return match_class(c, (unsigned char)*(p + 1));
+	case '[':
+		return match_bracket_class(c, p, ep - 1);
+	default:
+		return (unsigned char)*p == c;
 	}
 }
 
@@ -912,7 +938,7 @@ static const char *min_expand(pmatch *ms, const char *s, const char *p, const ch
 static const char *match_balance(pmatch *ms, const char *s, const char *p)
 {
 	if (p >= ms->p_end - 1) {
-		ms->bad = true;           /* missing arguments to '%b' */
+		ms->bad = true; /* missing arguments to '%b' */
 		return NULL;
 	}
 	if (s >= ms->src_end || *s != *p)
@@ -964,7 +990,7 @@ static const char *do_match(pmatch *ms, const char *s, const char *p)
 		if (*p == L_ESC && p[1] == 'f') {
 			p += 2;
 			if (*p != '[') {
-				ms->bad = true;   /* missing '[' after '%f' */
+				ms->bad = true; /* missing '[' after '%f' */
 				s = NULL;
 				break;
 			}
@@ -975,7 +1001,8 @@ static const char *do_match(pmatch *ms, const char *s, const char *p)
 			}
 			int prev = s == ms->src_init ? 0 : (unsigned char)*(s - 1);
 			int cur = s < ms->src_end ? (unsigned char)*s : 0;
-			if (!match_bracket_class(prev, p, ep - 1) && match_bracket_class(cur, p, ep - 1)) {
+			if (!match_bracket_class(prev, p, ep - 1) &&
+			    match_bracket_class(cur, p, ep - 1)) {
 				p = ep;
 				continue;
 			}
@@ -983,7 +1010,7 @@ static const char *do_match(pmatch *ms, const char *s, const char *p)
 			break;
 		}
 		if (*p == L_ESC && is_digit((unsigned char)p[1])) {
-			ms->bad = true;       /* back-references need captures */
+			ms->bad = true; /* back-references need captures */
 			s = NULL;
 			break;
 		}
@@ -994,7 +1021,7 @@ static const char *do_match(pmatch *ms, const char *s, const char *p)
 		}
 		if (!single_match(ms, s, p, ep)) {
 			if (*ep == '*' || *ep == '?' || *ep == '-') {
-				p = ep + 1;       /* accept empty */
+				p = ep + 1; /* accept empty */
 				continue;
 			}
 			s = NULL;
@@ -1091,11 +1118,11 @@ static const struct {
 	char cc[3];
 	int len;
 } iban_lengths[] = {
-	{"FR", 27}, {"MC", 27}, {"GF", 27}, {"GP", 27}, {"MQ", 27}, {"RE", 27}, {"YT", 27},
-	{"NC", 27}, {"PF", 27}, {"PM", 27}, {"TF", 27}, {"WF", 27}, {"BL", 27}, {"MF", 27},
-	{"DE", 22}, {"BE", 16}, {"LU", 20}, {"CH", 21}, {"IT", 27}, {"ES", 24}, {"PT", 25},
-	{"NL", 18}, {"GB", 22}, {"IE", 22}, {"AT", 20}, {"AD", 24}, {"SM", 27}, {"LI", 21},
-	{"DK", 18}, {"SE", 24}, {"NO", 15}, {"FI", 18}, {"PL", 28}, {"CZ", 24}, {"GR", 27},
+    {"FR", 27}, {"MC", 27}, {"GF", 27}, {"GP", 27}, {"MQ", 27}, {"RE", 27}, {"YT", 27},
+    {"NC", 27}, {"PF", 27}, {"PM", 27}, {"TF", 27}, {"WF", 27}, {"BL", 27}, {"MF", 27},
+    {"DE", 22}, {"BE", 16}, {"LU", 20}, {"CH", 21}, {"IT", 27}, {"ES", 24}, {"PT", 25},
+    {"NL", 18}, {"GB", 22}, {"IE", 22}, {"AT", 20}, {"AD", 24}, {"SM", 27}, {"LI", 21},
+    {"DK", 18}, {"SE", 24}, {"NO", 15}, {"FI", 18}, {"PL", 28}, {"CZ", 24}, {"GR", 27},
 };
 
 /*
@@ -1151,11 +1178,11 @@ static const struct {
 	char prefix[5];
 	char cc[4];
 } overseas[] = {
-	{"0262", "262"}, {"0263", "262"}, {"0692", "262"}, {"0693", "262"}, /* La Réunion */
-	{"0269", "262"}, {"0639", "262"},                                  /* Mayotte */
-	{"0590", "590"}, {"0690", "590"}, {"0691", "590"},                  /* Guadeloupe, St-Martin, St-Barthélemy */
-	{"0594", "594"}, {"0694", "594"},                                  /* Guyane */
-	{"0596", "596"}, {"0696", "596"}, {"0697", "596"},                  /* Martinique */
+    {"0262", "262"}, {"0263", "262"}, {"0692", "262"}, {"0693", "262"}, /* La Réunion */
+    {"0269", "262"}, {"0639", "262"},					/* Mayotte */
+    {"0590", "590"}, {"0690", "590"}, {"0691", "590"}, /* Guadeloupe, St-Martin, St-Barthélemy */
+    {"0594", "594"}, {"0694", "594"},		       /* Guyane */
+    {"0596", "596"}, {"0696", "596"}, {"0697", "596"}, /* Martinique */
 };
 
 static bool overseas_cc(const char *cc)
@@ -1184,7 +1211,7 @@ bool validate_phone_fr(const char *s, char out[16])
 			p++;
 		} else if (*p == '(') {
 			if (p[1] == '0' && p[2] == ')' && plus)
-				p += 3;           /* "+33 (0)1 23 ..." */
+				p += 3; /* "+33 (0)1 23 ..." */
 			else
 				p++;
 		} else if (is_digit((unsigned char)*p)) {
@@ -1198,7 +1225,7 @@ bool validate_phone_fr(const char *s, char out[16])
 	d[n] = '\0';
 	const char *digits = d;
 	if (!plus && n > 2 && d[0] == '0' && d[1] == '0') {
-		plus = true;              /* 0033 ... */
+		plus = true; /* 0033 ... */
 		digits += 2;
 		n -= 2;
 	}
@@ -1214,7 +1241,7 @@ bool validate_phone_fr(const char *s, char out[16])
 		const char *rest = digits + ccl;
 		size_t nr = n - ccl;
 		if (nr == 10 && rest[0] == '0') {
-			rest++;               /* "+33 01 23 ..." : the trunk 0 typed anyway */
+			rest++; /* "+33 01 23 ..." : the trunk 0 typed anyway */
 			nr--;
 		}
 		if (nr != 9 || rest[0] == '0')
@@ -1265,7 +1292,7 @@ bool validate_postal_code(const char *s)
 {
 	if (!s || strlen(s) != 5 || strspn(s, "0123456789") != 5)
 		return false;
-	return !(s[0] == '0' && s[1] == '0');     /* departments run from 01 */
+	return !(s[0] == '0' && s[1] == '0'); /* departments run from 01 */
 }
 
 /* A byte allowed in the local part of an address (RFC 5322 atext), or UTF-8. */
@@ -1351,7 +1378,7 @@ bool validate_url(const char *s)
 			return false;
 	size_t alen = strcspn(p, "/?#");
 	if (alen == 0 || memchr(p, '@', alen))
-		return false;             /* no user info: "https://impots.gouv.fr@ailleurs.example" */
+		return false; /* no user info: "https://impots.gouv.fr@ailleurs.example" */
 	const char *host = p, *port = NULL;
 	size_t hlen = alen;
 	if (*p == '[') {
@@ -1373,7 +1400,7 @@ bool validate_url(const char *s)
 			port = colon + 1;
 		}
 		if (hlen > 0 && host[hlen - 1] == '.')
-			hlen--;           /* "exemple.fr." is the same host */
+			hlen--; /* "exemple.fr." is the same host */
 		if (!domain_ok(host, hlen, false))
 			return false;
 	}
@@ -1397,7 +1424,7 @@ const char *validate_required_msg(lang lg)
 static int msg_utf8(lang lg, char *msg)
 {
 	return fail(msg, L("Ce texte contient des caractères non valides.",
-	                   "This text contains invalid characters."));
+			   "This text contains invalid characters."));
 }
 
 static int msg_integer(lang lg, char *msg)
@@ -1412,44 +1439,44 @@ static int msg_too_large(lang lg, char *msg)
 
 static int msg_decimal(lang lg, char *msg)
 {
-	return fail(msg, L("Saisissez un nombre, par exemple 12,5.",
-	                   "Enter a number, for example 12.5."));
+	return fail(
+	    msg, L("Saisissez un nombre, par exemple 12,5.", "Enter a number, for example 12.5."));
 }
 
 static int msg_money(lang lg, char *msg)
 {
 	return fail(msg, L("Saisissez un montant en euros, par exemple 1 234,56.",
-	                   "Enter an amount in euros, for example 1,234.56."));
+			   "Enter an amount in euros, for example 1,234.56."));
 }
 
 static int msg_cents(lang lg, char *msg)
 {
 	return fail(msg, L("Un montant a au plus 2 chiffres après la virgule.",
-	                   "An amount has at most 2 digits after the decimal point."));
+			   "An amount has at most 2 digits after the decimal point."));
 }
 
 static int msg_date(lang lg, char *msg)
 {
 	return fail(msg, L("Saisissez une date réelle au format JJ/MM/AAAA.",
-	                   "Enter a real date as DD/MM/YYYY."));
+			   "Enter a real date as DD/MM/YYYY."));
 }
 
 static int msg_datetime(lang lg, char *msg)
 {
 	return fail(msg, L("Saisissez une date et une heure réelles, par exemple 23/11/2026 10:30.",
-	                   "Enter a real date and time, for example 23/11/2026 10:30."));
+			   "Enter a real date and time, for example 23/11/2026 10:30."));
 }
 
 static int msg_string(lang lg, char *msg)
 {
-	return fail(msg, L("La valeur doit être une chaîne de caractères.",
-	                   "The value must be a string."));
+	return fail(
+	    msg, L("La valeur doit être une chaîne de caractères.", "The value must be a string."));
 }
 
 static int msg_choice(lang lg, char *msg)
 {
-	return fail(msg, L("Choisissez une des options proposées.",
-	                   "Choose one of the options offered."));
+	return fail(
+	    msg, L("Choisissez une des options proposées.", "Choose one of the options offered."));
 }
 
 /* Reports the result of read_number / numtext_* for the field's type. */
@@ -1494,8 +1521,7 @@ static bool is_text_like(field_type t)
 }
 
 /* Trimmed text value (textarea: LF line ends); blank gives NULL. */
-static int parse_text(const def_field *f, const char *s, size_t n, value *out, lang lg,
-                      char *msg)
+static int parse_text(const def_field *f, const char *s, size_t n, value *out, lang lg, char *msg)
 {
 	if (strlen(s) != n || !util_utf8_valid(s, n))
 		return msg_utf8(lg, msg);
@@ -1512,7 +1538,9 @@ static int parse_text(const def_field *f, const char *s, size_t n, value *out, l
 
 static int parse_number_text(const def_field *f, const char *s, value *out, lang lg, char *msg)
 {
-	num_kind k = f->type == FT_INTEGER ? NUM_INTEGER : f->type == FT_MONEY ? NUM_MONEY : NUM_DECIMAL;
+	num_kind k = f->type == FT_INTEGER ? NUM_INTEGER
+		     : f->type == FT_MONEY ? NUM_MONEY
+					   : NUM_DECIMAL;
 	numtext nt;
 	num_err e = read_number(s, k, &nt);
 	if (e == NUM_OK) {
@@ -1534,7 +1562,7 @@ static int parse_number_text(const def_field *f, const char *s, value *out, lang
 }
 
 static int parse_date_value(const def_field *f, const char *s, bool french, value *out, lang lg,
-                            char *msg)
+			    char *msg)
 {
 	stamp t;
 	if (f->type == FT_DATE) {
@@ -1542,7 +1570,7 @@ static int parse_date_value(const def_field *f, const char *s, bool french, valu
 			if (french)
 				return msg_date(lg, msg);
 			return fail(msg, L("Saisissez une date réelle au format AAAA-MM-JJ.",
-			                   "Enter a real date as YYYY-MM-DD."));
+					   "Enter a real date as YYYY-MM-DD."));
 		}
 		set_text_own(out, iso_date_text(&t));
 		return 0;
@@ -1550,9 +1578,10 @@ static int parse_date_value(const def_field *f, const char *s, bool french, valu
 	if (!parse_datetime_text(s, french, &t)) {
 		if (french)
 			return msg_datetime(lg, msg);
-		return fail(msg, L("Saisissez une date et une heure au format AAAA-MM-JJTHH:MM[:SS], "
-		                   "sans fuseau horaire.",
-		                   "Enter a date and time as YYYY-MM-DDTHH:MM[:SS], without a time zone."));
+		return fail(
+		    msg, L("Saisissez une date et une heure au format AAAA-MM-JJTHH:MM[:SS], "
+			   "sans fuseau horaire.",
+			   "Enter a date and time as YYYY-MM-DDTHH:MM[:SS], without a time zone."));
 	}
 	set_text_own(out, iso_datetime_text(&t));
 	return 0;
@@ -1574,8 +1603,8 @@ static char *json_text(const json_t *j)
 	return c;
 }
 
-int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out,
-                        lang lg, char msg[VALIDATE_MSG])
+int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out, lang lg,
+			char msg[VALIDATE_MSG])
 {
 	set_null(out);
 	msg[0] = '\0';
@@ -1627,8 +1656,9 @@ int validate_parse_form(const def_field *f, const char *const *in, size_t nin, v
 	case FT_DATETIME:
 		return parse_date_value(f, s, true, out, lg, msg);
 	case FT_FILE:
-		return fail(msg, L("Le dépôt de fichiers n'est pas encore possible dans ce formulaire.",
-		                   "File upload is not available in this form yet."));
+		return fail(msg,
+			    L("Le dépôt de fichiers n'est pas encore possible dans ce formulaire.",
+			      "File upload is not available in this form yet."));
 	default:
 		return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
 	}
@@ -1638,23 +1668,25 @@ int validate_parse_form(const def_field *f, const char *const *in, size_t nin, v
 static int parse_json_file(const json_t *in, value *out, lang lg, char *msg)
 {
 	const json_t *name = json_object_get(in, "name"), *size = json_object_get(in, "size"),
-	             *type = json_object_get(in, "type"), *sha = json_object_get(in, "sha256");
+		     *type = json_object_get(in, "type"), *sha = json_object_get(in, "sha256");
 	if (!json_is_object(in) || !json_is_string(name) || !json_is_integer(size) ||
 	    json_integer_value(size) < 0 || !json_is_string(type) || !json_is_string(sha) ||
 	    json_string_length(sha) != 64 ||
 	    strspn(json_string_value(sha), "0123456789abcdef") != 64 ||
-	    json_string_length(name) == 0 || strlen(json_string_value(name)) != json_string_length(name))
-		return fail(msg, L("La valeur doit être un objet fichier (name, size, type, sha256).",
-		                   "The value must be a file object (name, size, type, sha256)."));
+	    json_string_length(name) == 0 ||
+	    strlen(json_string_value(name)) != json_string_length(name))
+		return fail(msg,
+			    L("La valeur doit être un objet fichier (name, size, type, sha256).",
+			      "The value must be a file object (name, size, type, sha256)."));
 	json_t *o = json_pack("{s:O, s:O, s:O, s:O}", "name", name, "size", size, "type", type,
-	                      "sha256", sha);
+			      "sha256", sha);
 	set_text_own(out, json_text(o));
 	json_decref(o);
 	return 0;
 }
 
 int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
-                        char msg[VALIDATE_MSG])
+			char msg[VALIDATE_MSG])
 {
 	set_null(out);
 	msg[0] = '\0';
@@ -1677,7 +1709,8 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 				return 0;
 			}
 		}
-		return fail(msg, L("La valeur doit être un nombre entier.", "The value must be an integer."));
+		return fail(msg, L("La valeur doit être un nombre entier.",
+				   "The value must be an integer."));
 	case FT_DECIMAL:
 		if (json_is_number(in)) {
 			double d = json_number_value(in);
@@ -1686,7 +1719,8 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 			set_real(out, d);
 			return 0;
 		}
-		return fail(msg, L("La valeur doit être un nombre.", "The value must be a number."));
+		return fail(msg,
+			    L("La valeur doit être un nombre.", "The value must be a number."));
 	case FT_MONEY:
 		if (json_is_integer(in)) {
 			json_int_t i = json_integer_value(in);
@@ -1708,13 +1742,14 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 			return parse_number_text(f, json_string_value(in), out, lg, msg);
 		}
 		return fail(msg, L("La valeur doit être un montant, par exemple \"1234.50\".",
-		                   "The value must be an amount, for example \"1234.50\"."));
+				   "The value must be an amount, for example \"1234.50\"."));
 	case FT_BOOLEAN:
 		if (json_is_boolean(in)) {
 			set_int(out, json_is_true(in));
 			return 0;
 		}
-		return fail(msg, L("La valeur doit être true ou false.", "The value must be true or false."));
+		return fail(msg, L("La valeur doit être true ou false.",
+				   "The value must be true or false."));
 	case FT_DATE:
 	case FT_DATETIME:
 		if (!json_is_string(in))
@@ -1725,13 +1760,15 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 	case FT_MULTICHOICE: {
 		if (!json_is_array(in))
 			return fail(msg, L("La valeur doit être une liste de chaînes.",
-			                   "The value must be an array of strings."));
+					   "The value must be an array of strings."));
 		size_t i;
 		const json_t *e;
-		json_array_foreach(in, i, e) {
-			if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
+		json_array_foreach(in, i, e)
+		{
+			if (!json_is_string(e) ||
+			    strlen(json_string_value(e)) != json_string_length(e))
 				return fail(msg, L("La valeur doit être une liste de chaînes.",
-				                   "The value must be an array of strings."));
+						   "The value must be an array of strings."));
 		}
 		if (json_array_size(in) > 0)
 			set_text_own(out, json_text(in));
@@ -1774,26 +1811,27 @@ static int check_text(const def_field *f, value *v, lang lg, char *msg)
 		return msg_utf8(lg, msg);
 	if (has_controls(s, f->type == FT_TEXTAREA))
 		return fail(msg, L("Ce texte contient des caractères non autorisés.",
-		                   "This text contains characters that are not allowed."));
+				   "This text contains characters that are not allowed."));
 	long len = (long)util_utf8_len(s);
 	if (f->max_length >= 0 && len > f->max_length) {
-		snprintf(msg, VALIDATE_MSG, L("Ce texte dépasse %ld caractères.",
-		                              "This text is longer than %ld characters."),
-		         f->max_length);
+		snprintf(msg, VALIDATE_MSG,
+			 L("Ce texte dépasse %ld caractères.",
+			   "This text is longer than %ld characters."),
+			 f->max_length);
 		return -1;
 	}
 	if (f->min_length > 0 && len < f->min_length) {
 		snprintf(msg, VALIDATE_MSG,
-		         L("Ce texte doit comporter au moins %ld caractère%s.",
-		           "This text must be at least %ld character%s long."),
-		         f->min_length, f->min_length > 1 ? "s" : "");
+			 L("Ce texte doit comporter au moins %ld caractère%s.",
+			   "This text must be at least %ld character%s long."),
+			 f->min_length, f->min_length > 1 ? "s" : "");
 		return -1;
 	}
 	if (f->pattern && pattern_match(f->pattern, s) != 1) {
 		if (f->pattern_message && *f->pattern_message)
 			return fail(msg, f->pattern_message);
 		return fail(msg, L("Ce texte n'a pas le format attendu.",
-		                   "This text does not have the expected format."));
+				   "This text does not have the expected format."));
 	}
 	return 0;
 }
@@ -1803,11 +1841,13 @@ static int range_error(bool at_least, double bound, lang lg, char *msg)
 	buf b = BUF_INIT;
 	put_bound(&b, bound, lg);
 	if (at_least)
-		snprintf(msg, VALIDATE_MSG, L("La valeur doit être au moins %s.",
-		                              "The value must be at least %s."), buf_cstr(&b));
+		snprintf(msg, VALIDATE_MSG,
+			 L("La valeur doit être au moins %s.", "The value must be at least %s."),
+			 buf_cstr(&b));
 	else
-		snprintf(msg, VALIDATE_MSG, L("La valeur doit être au plus %s.",
-		                              "The value must be at most %s."), buf_cstr(&b));
+		snprintf(msg, VALIDATE_MSG,
+			 L("La valeur doit être au plus %s.", "The value must be at most %s."),
+			 buf_cstr(&b));
 	buf_free(&b);
 	return -1;
 }
@@ -1847,11 +1887,11 @@ static int check_decimal(const def_field *f, value *v, lang lg, char *msg)
 		if (fabs(x - nearbyint(x)) > tol) {
 			if (f->scale == 0)
 				return fail(msg, L("Saisissez un nombre sans décimales.",
-				                   "Enter a number without decimals."));
+						   "Enter a number without decimals."));
 			snprintf(msg, VALIDATE_MSG,
-			         L("Saisissez au plus %d chiffre%s après la virgule.",
-			           "Enter at most %d digit%s after the decimal point."),
-			         f->scale, f->scale > 1 ? "s" : "");
+				 L("Saisissez au plus %d chiffre%s après la virgule.",
+				   "Enter at most %d digit%s after the decimal point."),
+				 f->scale, f->scale > 1 ? "s" : "");
 			return -1;
 		}
 	}
@@ -1873,11 +1913,13 @@ static int check_money(const def_field *f, value *v, lang lg, char *msg)
 	buf b = BUF_INIT;
 	put_money(&b, bound_cents(low ? f->min : f->max), lg == LANG_EN ? MONEY_EN : MONEY_FR);
 	if (low)
-		snprintf(msg, VALIDATE_MSG, L("Le montant doit être au moins %s.",
-		                              "The amount must be at least %s."), buf_cstr(&b));
+		snprintf(msg, VALIDATE_MSG,
+			 L("Le montant doit être au moins %s.", "The amount must be at least %s."),
+			 buf_cstr(&b));
 	else
-		snprintf(msg, VALIDATE_MSG, L("Le montant doit être au plus %s.",
-		                              "The amount must be at most %s."), buf_cstr(&b));
+		snprintf(msg, VALIDATE_MSG,
+			 L("Le montant doit être au plus %s.", "The amount must be at most %s."),
+			 buf_cstr(&b));
 	buf_free(&b);
 	return -1;
 }
@@ -1889,11 +1931,15 @@ static int date_bound_error(bool after, int64_t days, lang lg, char *msg)
 	civil_from_days(days, &t);
 	put_date_human(&b, &t, lg);
 	if (after)
-		snprintf(msg, VALIDATE_MSG, L("La date doit être au plus tôt le %s.",
-		                              "The date must be on or after %s."), buf_cstr(&b));
+		snprintf(
+		    msg, VALIDATE_MSG,
+		    L("La date doit être au plus tôt le %s.", "The date must be on or after %s."),
+		    buf_cstr(&b));
 	else
-		snprintf(msg, VALIDATE_MSG, L("La date doit être au plus tard le %s.",
-		                              "The date must be on or before %s."), buf_cstr(&b));
+		snprintf(
+		    msg, VALIDATE_MSG,
+		    L("La date doit être au plus tard le %s.", "The date must be on or before %s."),
+		    buf_cstr(&b));
 	buf_free(&b);
 	return -1;
 }
@@ -1935,21 +1981,22 @@ static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
 	bool *chosen = xcalloc(f->noptions + 1, sizeof *chosen);
 	if (!json_is_array(a)) {
 		fail(msg, L("La valeur doit être une liste de chaînes.",
-		            "The value must be an array of strings."));
+			    "The value must be an array of strings."));
 		goto done;
 	}
 	size_t i, count = 0;
 	const json_t *e;
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		int k = json_is_string(e) ? option_index(f, json_string_value(e)) : -1;
 		if (k < 0) {
 			fail(msg, L("Choisissez uniquement parmi les options proposées.",
-			            "Choose only among the options offered."));
+				    "Choose only among the options offered."));
 			goto done;
 		}
 		if (chosen[k]) {
 			fail(msg, L("Chaque option ne peut être choisie qu'une fois.",
-			            "Each option can be chosen only once."));
+				    "Each option can be chosen only once."));
 			goto done;
 		}
 		chosen[k] = true;
@@ -1962,14 +2009,16 @@ static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
 	}
 	if (f->has_min && (double)count < f->min) {
 		long m = (long)ceil(f->min);
-		snprintf(msg, VALIDATE_MSG, L("Choisissez au moins %ld option%s.",
-		                              "Choose at least %ld option%s."), m, m > 1 ? "s" : "");
+		snprintf(msg, VALIDATE_MSG,
+			 L("Choisissez au moins %ld option%s.", "Choose at least %ld option%s."), m,
+			 m > 1 ? "s" : "");
 		goto done;
 	}
 	if (f->has_max && (double)count > f->max) {
 		long m = (long)floor(f->max);
-		snprintf(msg, VALIDATE_MSG, L("Choisissez au plus %ld option%s.",
-		                              "Choose at most %ld option%s."), m, m > 1 ? "s" : "");
+		snprintf(msg, VALIDATE_MSG,
+			 L("Choisissez au plus %ld option%s.", "Choose at most %ld option%s."), m,
+			 m > 1 ? "s" : "");
 		goto done;
 	}
 	json_t *canon = json_array();
@@ -2017,13 +2066,15 @@ static int check_file(const def_field *f, value *v, lang lg, char *msg)
 				put_bound(&b, floor(f->max_size / 104857.6) / 10, lg);
 			else
 				put_bound(&b, ceil(f->max_size / 1024.0), lg);
-			snprintf(msg, VALIDATE_MSG, L("Ce fichier dépasse %s %s.", "This file is larger than %s %s."),
-			         buf_cstr(&b), f->max_size >= 1024 * 1024 ? L("Mo", "MB") : L("Ko", "KB"));
+			snprintf(msg, VALIDATE_MSG,
+				 L("Ce fichier dépasse %s %s.", "This file is larger than %s %s."),
+				 buf_cstr(&b),
+				 f->max_size >= 1024 * 1024 ? L("Mo", "MB") : L("Ko", "KB"));
 			buf_free(&b);
 			rc = -1;
 		} else if (!mime_accepted(&f->accept, type)) {
 			rc = fail(msg, L("Ce type de fichier n'est pas accepté.",
-			                 "This type of file is not accepted."));
+					 "This type of file is not accepted."));
 		}
 		if (rc == 0)
 			replace_text(v, tmp.s);
@@ -2035,7 +2086,7 @@ static int check_file(const def_field *f, value *v, lang lg, char *msg)
 }
 
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
-                   char msg[VALIDATE_MSG])
+		   char msg[VALIDATE_MSG])
 {
 	msg[0] = '\0';
 	if (v->kind == VAL_NULL || f->type == FT_SECTION)
@@ -2061,7 +2112,8 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		return check_money(f, v, lg, msg);
 	case FT_BOOLEAN:
 		if (v->kind != VAL_INT || (v->i != 0 && v->i != 1))
-			return fail(msg, L("La valeur doit être vrai ou faux.", "The value must be true or false."));
+			return fail(msg, L("La valeur doit être vrai ou faux.",
+					   "The value must be true or false."));
 		return 0;
 	case FT_DATE:
 	case FT_DATETIME:
@@ -2070,39 +2122,43 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		char *t = dup_trimmed(v->s);
 		replace_text(v, t);
 		if (!validate_email(v->s))
-			return fail(msg, L("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
-			                   "Enter a valid email address, for example name@example.com."));
+			return fail(
+			    msg, L("Saisissez une adresse électronique valide, par exemple "
+				   "nom@exemple.fr.",
+				   "Enter a valid email address, for example name@example.com."));
 		return 0;
 	}
 	case FT_PHONE: {
 		char e164[16];
 		if (!validate_phone_fr(v->s, e164))
-			return fail(msg, L("Saisissez un numéro de téléphone français, par exemple 01 23 45 67 89.",
-			                   "Enter a French phone number, for example 01 23 45 67 89."));
+			return fail(msg,
+				    L("Saisissez un numéro de téléphone français, par exemple 01 "
+				      "23 45 67 89.",
+				      "Enter a French phone number, for example 01 23 45 67 89."));
 		replace_text(v, xstrdup(e164));
 		return 0;
 	}
 	case FT_POSTAL_CODE:
 		if (!validate_postal_code(v->s))
 			return fail(msg, L("Saisissez un code postal à 5 chiffres.",
-			                   "Enter a 5-digit postal code."));
+					   "Enter a 5-digit postal code."));
 		return 0;
 	case FT_SIRET:
 		if (!collect_digits(v->s, 14, tmp))
 			return fail(msg, L("Un numéro SIRET comporte 14 chiffres.",
-			                   "A SIRET number has 14 digits."));
+					   "A SIRET number has 14 digits."));
 		if (!validate_siret(tmp))
 			return fail(msg, L("Ce numéro SIRET n'est pas valide (clé de contrôle).",
-			                   "This SIRET number is not valid (check digit)."));
+					   "This SIRET number is not valid (check digit)."));
 		replace_text(v, xstrdup(tmp));
 		return 0;
 	case FT_SIREN:
 		if (!collect_digits(v->s, 9, tmp))
 			return fail(msg, L("Un numéro SIREN comporte 9 chiffres.",
-			                   "A SIREN number has 9 digits."));
+					   "A SIREN number has 9 digits."));
 		if (!validate_siren(tmp))
 			return fail(msg, L("Ce numéro SIREN n'est pas valide (clé de contrôle).",
-			                   "This SIREN number is not valid (check digit)."));
+					   "This SIREN number is not valid (check digit)."));
 		replace_text(v, xstrdup(tmp));
 		return 0;
 	case FT_IBAN:
@@ -2112,15 +2168,18 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 			return 0;
 		case 2:
 			return fail(msg, L("Cet IBAN n'est pas valide (clé de contrôle).",
-			                   "This IBAN is not valid (check digits)."));
+					   "This IBAN is not valid (check digits)."));
 		default:
-			return fail(msg, L("Saisissez un IBAN complet, par exemple FR76 3000 6000 0112 3456 7890 189.",
-			                   "Enter a complete IBAN, for example FR76 3000 6000 0112 3456 7890 189."));
+			return fail(msg, L("Saisissez un IBAN complet, par exemple FR76 3000 6000 "
+					   "0112 3456 7890 189.",
+					   "Enter a complete IBAN, for example FR76 3000 6000 0112 "
+					   "3456 7890 189."));
 		}
 	case FT_URL:
 		if (!validate_url(v->s))
-			return fail(msg, L("Saisissez une adresse web commençant par http:// ou https://.",
-			                   "Enter a web address starting with http:// or https://."));
+			return fail(
+			    msg, L("Saisissez une adresse web commençant par http:// ou https://.",
+				   "Enter a web address starting with http:// or https://."));
 		return 0;
 	case FT_CHOICE:
 		if (option_index(f, v->s) < 0)
@@ -2160,13 +2219,16 @@ static void put_plain(buf *out, const value *v)
 static json_t *plain_json(const value *v)
 {
 	switch (v->kind) {
-	case VAL_INT: return json_integer(v->i);
-	case VAL_REAL: return isfinite(v->d) ? json_real(v->d) : json_null();
+	case VAL_INT:
+		return json_integer(v->i);
+	case VAL_REAL:
+		return isfinite(v->d) ? json_real(v->d) : json_null();
 	case VAL_TEXT: {
-		json_t *j = v->s ? json_string(v->s) : NULL;   /* NULL for invalid UTF-8 */
+		json_t *j = v->s ? json_string(v->s) : NULL; /* NULL for invalid UTF-8 */
 		return j ? j : json_null();
 	}
-	default: return json_null();
+	default:
+		return json_null();
 	}
 }
 
@@ -2309,11 +2371,13 @@ void validate_display(const def_field *f, const value *v, lang lg, buf *out)
 			if (json_is_array(j) && f->type == FT_MULTICHOICE) {
 				size_t i;
 				json_t *e;
-				json_array_foreach(j, i, e) {
+				json_array_foreach(j, i, e)
+				{
 					if (i)
 						buf_puts(out, ", ");
 					if (json_is_string(e))
-						buf_puts(out, option_label(f, json_string_value(e)));
+						buf_puts(out,
+							 option_label(f, json_string_value(e)));
 				}
 				json_decref(j);
 				return;
@@ -2428,7 +2492,8 @@ bool validate_matches(const def_field *f, const value *v, const char *want)
 			bool found = false;
 			size_t i;
 			json_t *e;
-			json_array_foreach(a, i, e) {
+			json_array_foreach(a, i, e)
+			{
 				if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
 					found = true;
 			}

@@ -18,9 +18,9 @@
 #include "validate.h"
 
 #define NNBSP "\xe2\x80\xaf"
-#define NBSP "\xc2\xa0"
+#define NBSP  "\xc2\xa0"
 
-static int64_t today;                   /* 2026-11-23 */
+static int64_t today; /* 2026-11-23 */
 
 static def_field field(field_type t)
 {
@@ -38,7 +38,10 @@ static def_field field(field_type t)
 }
 
 static def_option colours[] = {
-	{"rouge", "Rouge vif"}, {"vert", "Vert"}, {"bleu", "Bleu ciel"}, {"noir", "Noir"},
+    {"rouge", "Rouge vif"},
+    {"vert", "Vert"},
+    {"bleu", "Bleu ciel"},
+    {"noir", "Noir"},
 };
 
 static def_field choice_field(field_type t)
@@ -169,7 +172,7 @@ static void text_length_counts_code_points_not_bytes(void **state)
 	(void)state;
 	def_field f = field(FT_TEXT);
 	f.max_length = 5;
-	assert_true(form_ok(&f, "ééééé"));          /* 10 bytes, 5 characters */
+	assert_true(form_ok(&f, "ééééé")); /* 10 bytes, 5 characters */
 	assert_false(form_ok(&f, "éééééé"));
 	char msg[VALIDATE_MSG];
 	form_msg(&f, "abcdef", msg);
@@ -199,10 +202,10 @@ static void text_refuses_broken_utf8(void **state)
 	(void)state;
 	def_field f = field(FT_TEXT);
 	char msg[VALIDATE_MSG];
-	form_msg(&f, "caf\xc3", msg);                 /* truncated sequence */
+	form_msg(&f, "caf\xc3", msg); /* truncated sequence */
 	assert_string_equal(msg, "Ce texte contient des caractères non valides.");
-	assert_false(form_ok(&f, "\xc0\xaf"));        /* overlong '/' */
-	assert_false(form_ok(&f, "\xed\xa0\x80"));    /* surrogate */
+	assert_false(form_ok(&f, "\xc0\xaf"));	   /* overlong '/' */
+	assert_false(form_ok(&f, "\xed\xa0\x80")); /* surrogate */
 	assert_false(form_ok(&f, "\xff"));
 	def_field i = field(FT_INTEGER);
 	assert_false(form_ok(&i, "1\xff"));
@@ -230,8 +233,8 @@ static void text_pattern_is_a_lua_pattern_anchored_at_both_ends(void **state)
 	def_field f = field(FT_TEXT);
 	f.pattern = "%u%u%-%d%d%d";
 	assert_true(form_ok(&f, "AB-123"));
-	assert_false(form_ok(&f, "xAB-123"));         /* anchored at the start */
-	assert_false(form_ok(&f, "AB-1234"));         /* and at the end */
+	assert_false(form_ok(&f, "xAB-123")); /* anchored at the start */
+	assert_false(form_ok(&f, "AB-1234")); /* and at the end */
 	assert_false(form_ok(&f, "ab-123"));
 	char msg[VALIDATE_MSG];
 	form_msg(&f, "AB123", msg);
@@ -254,16 +257,16 @@ static void text_pattern_classes_sets_and_quantifiers(void **state)
 	f.pattern = "[A-F0-9]+";
 	assert_true(form_ok(&f, "DEADBEEF09"));
 	assert_false(form_ok(&f, "DEADBEEG"));
-	f.pattern = "a-b";                             /* lazy: still must reach the end */
+	f.pattern = "a-b"; /* lazy: still must reach the end */
 	assert_true(form_ok(&f, "aaab"));
 	assert_true(form_ok(&f, "b"));
-	f.pattern = "^%d+$";                           /* explicit anchors are fine */
+	f.pattern = "^%d+$"; /* explicit anchors are fine */
 	assert_true(form_ok(&f, "2026"));
 	assert_false(form_ok(&f, "20 26"));
 	f.pattern = "colou?r";
 	assert_true(form_ok(&f, "color"));
 	assert_true(form_ok(&f, "colour"));
-	f.pattern = "(%d%d)/(%d%d)";                  /* captures are ignored */
+	f.pattern = "(%d%d)/(%d%d)"; /* captures are ignored */
 	assert_true(form_ok(&f, "12/34"));
 	f.pattern = "%x+%.%X";
 	assert_true(form_ok(&f, "af.g"));
@@ -318,7 +321,7 @@ static void integer_refuses_fractions_words_and_bad_grouping(void **state)
 	assert_false(form_ok(&f, "12.5"));
 	assert_false(form_ok(&f, "douze"));
 	assert_false(form_ok(&f, "1e3"));
-	assert_false(form_ok(&f, "12 34"));           /* groups of three only */
+	assert_false(form_ok(&f, "12 34")); /* groups of three only */
 	assert_false(form_ok(&f, "1  234"));
 	assert_false(form_ok(&f, "--1"));
 	assert_false(form_ok(&f, "-"));
@@ -370,7 +373,7 @@ static void integer_json_takes_integral_numbers_only(void **state)
 	assert_int_equal(v.i, 12);
 	assert_int_equal(json_in(&f, "12.5", &v, msg), -1);
 	assert_string_equal(msg, "La valeur doit être un nombre entier.");
-	assert_false(json_ok(&f, "\"12\""));            /* strings are errors */
+	assert_false(json_ok(&f, "\"12\"")); /* strings are errors */
 	assert_false(json_ok(&f, "true"));
 	assert_false(json_ok(&f, "1e300"));
 	assert_int_equal(json_in(&f, "null", &v, msg), 0);
@@ -391,7 +394,7 @@ static void decimal_comma_and_point_mean_the_same(void **state)
 	assert_true(a.d == 12.5 && b.d == 12.5);
 	assert_int_equal(form_in(&f, "1 234,75", &a, msg), 0);
 	assert_true(a.d == 1234.75);
-	assert_int_equal(form_in(&f, "1.234,75", &a, msg), 0);   /* both: the last is decimal */
+	assert_int_equal(form_in(&f, "1.234,75", &a, msg), 0); /* both: the last is decimal */
 	assert_true(a.d == 1234.75);
 	assert_int_equal(form_in(&f, "-0,1", &a, msg), 0);
 	assert_true(a.d == -0.1);
@@ -410,7 +413,7 @@ static void decimal_scale_limits_digits_after_the_point(void **state)
 	def_field f = field(FT_DECIMAL);
 	f.scale = 2;
 	assert_true(form_ok(&f, "12,55"));
-	assert_true(form_ok(&f, "12,500"));          /* trailing zeros say nothing */
+	assert_true(form_ok(&f, "12,500")); /* trailing zeros say nothing */
 	char msg[VALIDATE_MSG];
 	form_msg(&f, "12,555", msg);
 	assert_string_equal(msg, "Saisissez au plus 2 chiffres après la virgule.");
@@ -422,7 +425,7 @@ static void decimal_scale_limits_digits_after_the_point(void **state)
 	f.min = 2.5;
 	form_msg(&f, "2,4", msg);
 	assert_string_equal(msg, "La valeur doit être au moins 2,5.");
-	assert_false(json_ok(&f, "\"3,5\""));          /* JSON: numbers only */
+	assert_false(json_ok(&f, "\"3,5\"")); /* JSON: numbers only */
 	assert_true(json_ok(&f, "3"));
 }
 
@@ -462,7 +465,7 @@ static void money_json_accepts_strings_and_numbers(void **state)
 	assert_int_equal(v.i, 123456);
 	assert_int_equal(json_in(&f, "12", &v, msg), 0);
 	assert_int_equal(v.i, 1200);
-	assert_false(json_ok(&f, "0.125"));              /* fractions of a cent */
+	assert_false(json_ok(&f, "0.125")); /* fractions of a cent */
 	assert_false(json_ok(&f, "true"));
 	assert_false(json_ok(&f, "[1]"));
 }
@@ -506,7 +509,7 @@ static void boolean_form_is_true_for_any_non_false_value(void **state)
 	def_field f = field(FT_BOOLEAN);
 	value v;
 	char msg[VALIDATE_MSG];
-	const char *checked[2] = {"0", "on"};             /* hidden input + checkbox */
+	const char *checked[2] = {"0", "on"}; /* hidden input + checkbox */
 	assert_int_equal(validate_parse_form(&f, checked, 2, &v, LANG_FR, msg), 0);
 	assert_int_equal(v.kind, VAL_INT);
 	assert_int_equal(v.i, 1);
@@ -528,7 +531,7 @@ static void boolean_json_takes_true_false_only(void **state)
 	char msg[VALIDATE_MSG];
 	assert_int_equal(json_in(&f, "true", &v, msg), 0);
 	assert_int_equal(v.i, 1);
-	assert_int_equal(json_in(&f, "1", &v, msg), -1);   /* a number is not a boolean */
+	assert_int_equal(json_in(&f, "1", &v, msg), -1); /* a number is not a boolean */
 	assert_string_equal(msg, "La valeur doit être true ou false.");
 	assert_false(json_ok(&f, "\"true\""));
 	display_is(&f, &(value){VAL_INT, 1, 0, NULL}, LANG_FR, "Oui");
@@ -554,10 +557,10 @@ static void date_accepts_iso_and_french_forms(void **state)
 	s = form_text(&f, "1/2/2026");
 	assert_string_equal(s, "2026-02-01");
 	free(s);
-	assert_false(form_ok(&f, "23/11/26"));          /* two-digit years are ambiguous */
-	assert_false(form_ok(&f, "11/23/2026"));        /* no 23rd month */
+	assert_false(form_ok(&f, "23/11/26"));	 /* two-digit years are ambiguous */
+	assert_false(form_ok(&f, "11/23/2026")); /* no 23rd month */
 	assert_false(form_ok(&f, "2026-11-23T10:00"));
-	assert_false(json_ok(&f, "\"23/11/2026\""));    /* the API speaks ISO only */
+	assert_false(json_ok(&f, "\"23/11/2026\"")); /* the API speaks ISO only */
 	assert_true(json_ok(&f, "\"2026-11-23\""));
 	assert_false(json_ok(&f, "20261123"));
 }
@@ -566,9 +569,9 @@ static void date_must_be_a_real_calendar_date(void **state)
 {
 	(void)state;
 	def_field f = field(FT_DATE);
-	assert_true(form_ok(&f, "2024-02-29"));         /* leap year */
-	assert_true(form_ok(&f, "2000-02-29"));         /* divisible by 400 */
-	assert_false(form_ok(&f, "1900-02-29"));        /* divisible by 100 */
+	assert_true(form_ok(&f, "2024-02-29"));	 /* leap year */
+	assert_true(form_ok(&f, "2000-02-29"));	 /* divisible by 400 */
+	assert_false(form_ok(&f, "1900-02-29")); /* divisible by 100 */
 	assert_false(form_ok(&f, "2026-04-31"));
 	assert_false(form_ok(&f, "2026-13-01"));
 	assert_false(form_ok(&f, "2026-00-10"));
@@ -631,13 +634,13 @@ static void datetime_is_stored_iso_without_zone(void **state)
 	assert_false(form_ok(&f, "2026-11-23T24:00"));
 	assert_false(form_ok(&f, "2026-11-23T10:60"));
 	assert_false(form_ok(&f, "2026-11-23"));
-	assert_false(json_ok(&f, "\"2026-11-23T10:30:00Z\""));   /* zones are refused, not shifted */
+	assert_false(json_ok(&f, "\"2026-11-23T10:30:00Z\"")); /* zones are refused, not shifted */
 	assert_true(json_ok(&f, "\"2026-11-23T10:30:00.000\""));
 	value v = {VAL_TEXT, 0, 0, (char *)"2026-11-23T10:30:00"};
 	display_is(&f, &v, LANG_FR, "23/11/2026 10:30");
 	input_is(&f, &v, "2026-11-23T10:30");
 	f.min_date = "today+1";
-	assert_false(form_ok(&f, "2026-11-23T23:59"));        /* bounds compare the date part */
+	assert_false(form_ok(&f, "2026-11-23T23:59")); /* bounds compare the date part */
 	assert_true(form_ok(&f, "2026-11-24T00:00"));
 }
 
@@ -648,14 +651,14 @@ static void siret_real_numbers_pass_forged_fail(void **state)
 	(void)state;
 	assert_true(validate_luhn("73282932000074"));
 	assert_true(validate_siret("73282932000074"));
-	assert_false(validate_siret("73282932000075"));   /* last digit changed */
-	assert_false(validate_siret("73282932100074"));   /* a middle digit changed */
-	assert_false(validate_siret("7328293200007"));    /* 13 digits */
+	assert_false(validate_siret("73282932000075")); /* last digit changed */
+	assert_false(validate_siret("73282932100074")); /* a middle digit changed */
+	assert_false(validate_siret("7328293200007"));	/* 13 digits */
 	assert_false(validate_siret("7328293200007A"));
 	assert_true(validate_siret("732 829 320 00074"));
 	def_field f = field(FT_SIRET);
 	char *s = form_text(&f, "732 829 320 00074");
-	assert_string_equal(s, "73282932000074");         /* stored as digits only */
+	assert_string_equal(s, "73282932000074"); /* stored as digits only */
 	free(s);
 	char msg[VALIDATE_MSG];
 	form_msg(&f, "73282932000075", msg);
@@ -667,11 +670,11 @@ static void siret_real_numbers_pass_forged_fail(void **state)
 static void siret_la_poste_uses_the_sum_of_digits_rule(void **state)
 {
 	(void)state;
-	assert_true(validate_siret("35600000000048"));    /* La Poste head office */
+	assert_true(validate_siret("35600000000048")); /* La Poste head office */
 	/* Not Luhn-valid, but La Poste's: valid when the digit sum is a multiple of 5. */
 	assert_false(validate_luhn("35600000000010"));
-	assert_true(validate_siret("35600000000010"));    /* 3+5+6+1 = 15 */
-	assert_false(validate_siret("35600000000011"));   /* 16 */
+	assert_true(validate_siret("35600000000010"));	/* 3+5+6+1 = 15 */
+	assert_false(validate_siret("35600000000011")); /* 16 */
 	/* The exception belongs to La Poste only: same digit sum 15, another SIREN. */
 	assert_false(validate_luhn("35700000000000"));
 	assert_false(validate_siret("35700000000000"));
@@ -702,12 +705,12 @@ static void iban_checks_mod97_and_country_length(void **state)
 	assert_true(validate_iban("FR7630006000011234567890189"));
 	assert_true(validate_iban("FR76 3000 6000 0112 3456 7890 189"));
 	assert_true(validate_iban("fr76 3000 6000 0112 3456 7890 189"));
-	assert_false(validate_iban("FR7630006000011234567890188"));    /* forged key */
-	assert_false(validate_iban("FR7630006000011234567890819"));    /* swapped digits */
-	assert_false(validate_iban("FR763000600001123456789018"));     /* FR is 27 long */
+	assert_false(validate_iban("FR7630006000011234567890188")); /* forged key */
+	assert_false(validate_iban("FR7630006000011234567890819")); /* swapped digits */
+	assert_false(validate_iban("FR763000600001123456789018"));  /* FR is 27 long */
 	assert_true(validate_iban("DE89370400440532013000"));
 	assert_true(validate_iban("GB82WEST12345698765432"));
-	assert_true(validate_iban("FR1420041010050500013M02606"));     /* letters in the BBAN */
+	assert_true(validate_iban("FR1420041010050500013M02606")); /* letters in the BBAN */
 	assert_false(validate_iban("FR14"));
 	assert_false(validate_iban("7630006000011234567890189FR"));
 	def_field f = field(FT_IBAN);
@@ -726,9 +729,11 @@ static void phone_french_forms_are_stored_e164(void **state)
 	(void)state;
 	char out[16];
 	const char *forms[] = {
-		"01 23 45 67 89", "0123456789", "+33 1 23 45 67 89", "+33123456789",
-		"0033 1 23 45 67 89", "01.23.45.67.89", "01-23-45-67-89", "+33 (0)1 23 45 67 89",
-		"+33 01 23 45 67 89", "01" NBSP "23" NBSP "45" NBSP "67" NBSP "89",
+	    "01 23 45 67 89",	  "0123456789",
+	    "+33 1 23 45 67 89",  "+33123456789",
+	    "0033 1 23 45 67 89", "01.23.45.67.89",
+	    "01-23-45-67-89",	  "+33 (0)1 23 45 67 89",
+	    "+33 01 23 45 67 89", "01" NBSP "23" NBSP "45" NBSP "67" NBSP "89",
 	};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		assert_true(validate_phone_fr(forms[i], out));
@@ -736,7 +741,7 @@ static void phone_french_forms_are_stored_e164(void **state)
 	}
 	assert_true(validate_phone_fr("06 12 34 56 78", out));
 	assert_string_equal(out, "+33612345678");
-	assert_true(validate_phone_fr("0262 12 34 56", out));   /* La Réunion */
+	assert_true(validate_phone_fr("0262 12 34 56", out)); /* La Réunion */
 	assert_string_equal(out, "+262262123456");
 	assert_true(validate_phone_fr("+596 696 12 34 56", out));
 	assert_string_equal(out, "+596696123456");
@@ -760,14 +765,15 @@ static void phone_field_normalises_and_displays_nationally(void **state)
 	free(s);
 	char msg[VALIDATE_MSG];
 	form_msg(&f, "12345", msg);
-	assert_string_equal(msg, "Saisissez un numéro de téléphone français, par exemple 01 23 45 67 89.");
+	assert_string_equal(
+	    msg, "Saisissez un numéro de téléphone français, par exemple 01 23 45 67 89.");
 }
 
 static void postal_code_is_five_digits(void **state)
 {
 	(void)state;
 	assert_true(validate_postal_code("34200"));
-	assert_true(validate_postal_code("20000"));      /* Ajaccio */
+	assert_true(validate_postal_code("20000")); /* Ajaccio */
 	assert_true(validate_postal_code("97400"));
 	assert_false(validate_postal_code("3420"));
 	assert_false(validate_postal_code("342000"));
@@ -786,7 +792,7 @@ static void email_syntax_is_pragmatic(void **state)
 	assert_true(validate_email("agent@sete.fr"));
 	assert_true(validate_email("prenom.nom+tag@mairie.sete.fr"));
 	assert_true(validate_email("élise@exemple.fr"));
-	assert_false(validate_email("agent@sete"));      /* no top-level domain */
+	assert_false(validate_email("agent@sete")); /* no top-level domain */
 	assert_false(validate_email("agent sete@sete.fr"));
 	assert_false(validate_email("a@b@sete.fr"));
 	assert_false(validate_email("@sete.fr"));
@@ -830,7 +836,7 @@ static void choice_value_must_be_an_option_value(void **state)
 	def_field f = choice_field(FT_CHOICE);
 	assert_true(form_ok(&f, "vert"));
 	char msg[VALIDATE_MSG];
-	form_msg(&f, "Vert", msg);                       /* the label is not the value */
+	form_msg(&f, "Vert", msg); /* the label is not the value */
 	assert_string_equal(msg, "Choisissez une des options proposées.");
 	assert_false(json_ok(&f, "\"violet\""));
 	assert_false(json_ok(&f, "3"));
@@ -871,7 +877,7 @@ static void multichoice_refuses_unknown_duplicate_and_counts(void **state)
 	value_clear(&v);
 	assert_int_equal(json_in(&f, "[\"rouge\",\"rouge\"]", &v, msg), -1);
 	value_clear(&v);
-	assert_false(json_ok(&f, "\"rouge\""));          /* an array is required */
+	assert_false(json_ok(&f, "\"rouge\"")); /* an array is required */
 	assert_false(json_ok(&f, "[\"rouge\",1]"));
 	assert_true(json_ok(&f, "[]"));
 	f.has_min = f.has_max = true;
@@ -891,7 +897,9 @@ static void file_json_object_is_checked_and_forms_refuse_uploads(void **state)
 	(void)state;
 	def_field f = field(FT_FILE);
 	const char *ok = "{\"name\":\"plan.pdf\",\"size\":1200,\"type\":\"application/pdf\","
-	                 "\"sha256\":\"" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\"}";
+			 "\"sha256\":\""
+			 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			 "\"}";
 	assert_true(json_ok(&f, ok));
 	assert_false(json_ok(&f, "{\"name\":\"plan.pdf\"}"));
 	assert_false(json_ok(&f, "\"plan.pdf\""));
@@ -938,9 +946,9 @@ static void values_survive_json_and_input_round_trips(void **state)
 {
 	(void)state;
 	def_field t = field(FT_TEXT), i = field(FT_INTEGER), d = field(FT_DECIMAL),
-	          m = field(FT_MONEY), da = field(FT_DATE), dt = field(FT_DATETIME),
-	          p = field(FT_PHONE), s = field(FT_SIRET), ib = field(FT_IBAN),
-	          mc = choice_field(FT_MULTICHOICE), b = field(FT_BOOLEAN);
+		  m = field(FT_MONEY), da = field(FT_DATE), dt = field(FT_DATETIME),
+		  p = field(FT_PHONE), s = field(FT_SIRET), ib = field(FT_IBAN),
+		  mc = choice_field(FT_MULTICHOICE), b = field(FT_BOOLEAN);
 	round_trip(&t, "Sète — « guillemets »");
 	round_trip(&i, "-1 234");
 	round_trip(&d, "12,5");
@@ -975,10 +983,19 @@ static void json_wrong_types_are_refused_with_a_message(void **state)
 		field_type t;
 		const char *json;
 	} cases[] = {
-		{FT_TEXT, "12"}, {FT_TEXT, "[\"a\"]"}, {FT_INTEGER, "\"12\""}, {FT_INTEGER, "1.5"},
-		{FT_DECIMAL, "\"1.5\""}, {FT_DECIMAL, "false"}, {FT_BOOLEAN, "0"},
-		{FT_BOOLEAN, "\"oui\""}, {FT_DATE, "20261123"}, {FT_EMAIL, "{}"},
-		{FT_MULTICHOICE, "{\"a\":1}"}, {FT_FILE, "[]"}, {FT_TEXT, "\"nul\\u0000\""},
+	    {FT_TEXT, "12"},
+	    {FT_TEXT, "[\"a\"]"},
+	    {FT_INTEGER, "\"12\""},
+	    {FT_INTEGER, "1.5"},
+	    {FT_DECIMAL, "\"1.5\""},
+	    {FT_DECIMAL, "false"},
+	    {FT_BOOLEAN, "0"},
+	    {FT_BOOLEAN, "\"oui\""},
+	    {FT_DATE, "20261123"},
+	    {FT_EMAIL, "{}"},
+	    {FT_MULTICHOICE, "{\"a\":1}"},
+	    {FT_FILE, "[]"},
+	    {FT_TEXT, "\"nul\\u0000\""},
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		def_field f = field(cases[k].t);
@@ -999,7 +1016,7 @@ static void check_converts_lossless_kinds_from_hooks(void **state)
 	(void)state;
 	char msg[VALIDATE_MSG];
 	def_field i = field(FT_INTEGER);
-	value v = {VAL_REAL, 0, 42.0, NULL};             /* a Lua float from compute */
+	value v = {VAL_REAL, 0, 42.0, NULL}; /* a Lua float from compute */
 	assert_int_equal(validate_check(&i, &v, today, LANG_FR, msg), 0);
 	assert_int_equal(v.kind, VAL_INT);
 	assert_int_equal(v.i, 42);
@@ -1074,51 +1091,51 @@ int main(void)
 	if (!validate_date_bound("2026-11-23", 0, &today))
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(text_blank_is_null_and_is_trimmed),
-		cmocka_unit_test(text_length_counts_code_points_not_bytes),
-		cmocka_unit_test(text_default_limit_is_200_characters),
-		cmocka_unit_test(text_refuses_broken_utf8),
-		cmocka_unit_test(text_refuses_control_characters_textarea_keeps_line_breaks),
-		cmocka_unit_test(text_pattern_is_a_lua_pattern_anchored_at_both_ends),
-		cmocka_unit_test(text_pattern_classes_sets_and_quantifiers),
-		cmocka_unit_test(text_malformed_or_runaway_pattern_never_matches),
-		cmocka_unit_test(integer_accepts_sign_and_thousands_spaces),
-		cmocka_unit_test(integer_refuses_fractions_words_and_bad_grouping),
-		cmocka_unit_test(integer_overflow_is_detected),
-		cmocka_unit_test(integer_range_uses_min_and_max),
-		cmocka_unit_test(integer_json_takes_integral_numbers_only),
-		cmocka_unit_test(decimal_comma_and_point_mean_the_same),
-		cmocka_unit_test(decimal_scale_limits_digits_after_the_point),
-		cmocka_unit_test(money_accepts_french_and_plain_forms_as_cents),
-		cmocka_unit_test(money_json_accepts_strings_and_numbers),
-		cmocka_unit_test(money_bounds_are_in_euros),
-		cmocka_unit_test(money_outputs_json_display_and_input_forms),
-		cmocka_unit_test(boolean_form_is_true_for_any_non_false_value),
-		cmocka_unit_test(boolean_json_takes_true_false_only),
-		cmocka_unit_test(date_accepts_iso_and_french_forms),
-		cmocka_unit_test(date_must_be_a_real_calendar_date),
-		cmocka_unit_test(date_bounds_resolve_today_plus_and_minus),
-		cmocka_unit_test(date_min_today_refuses_the_past),
-		cmocka_unit_test(datetime_is_stored_iso_without_zone),
-		cmocka_unit_test(siret_real_numbers_pass_forged_fail),
-		cmocka_unit_test(siret_la_poste_uses_the_sum_of_digits_rule),
-		cmocka_unit_test(siren_uses_luhn),
-		cmocka_unit_test(iban_checks_mod97_and_country_length),
-		cmocka_unit_test(phone_french_forms_are_stored_e164),
-		cmocka_unit_test(phone_field_normalises_and_displays_nationally),
-		cmocka_unit_test(postal_code_is_five_digits),
-		cmocka_unit_test(email_syntax_is_pragmatic),
-		cmocka_unit_test(url_must_be_http_or_https_with_a_host),
-		cmocka_unit_test(choice_value_must_be_an_option_value),
-		cmocka_unit_test(multichoice_is_stored_in_option_order),
-		cmocka_unit_test(multichoice_refuses_unknown_duplicate_and_counts),
-		cmocka_unit_test(file_json_object_is_checked_and_forms_refuse_uploads),
-		cmocka_unit_test(values_survive_json_and_input_round_trips),
-		cmocka_unit_test(json_wrong_types_are_refused_with_a_message),
-		cmocka_unit_test(check_converts_lossless_kinds_from_hooks),
-		cmocka_unit_test(display_formats_numbers_and_dates_the_french_way),
-		cmocka_unit_test(matches_compares_canonical_text),
-		cmocka_unit_test(messages_switch_to_english),
+	    cmocka_unit_test(text_blank_is_null_and_is_trimmed),
+	    cmocka_unit_test(text_length_counts_code_points_not_bytes),
+	    cmocka_unit_test(text_default_limit_is_200_characters),
+	    cmocka_unit_test(text_refuses_broken_utf8),
+	    cmocka_unit_test(text_refuses_control_characters_textarea_keeps_line_breaks),
+	    cmocka_unit_test(text_pattern_is_a_lua_pattern_anchored_at_both_ends),
+	    cmocka_unit_test(text_pattern_classes_sets_and_quantifiers),
+	    cmocka_unit_test(text_malformed_or_runaway_pattern_never_matches),
+	    cmocka_unit_test(integer_accepts_sign_and_thousands_spaces),
+	    cmocka_unit_test(integer_refuses_fractions_words_and_bad_grouping),
+	    cmocka_unit_test(integer_overflow_is_detected),
+	    cmocka_unit_test(integer_range_uses_min_and_max),
+	    cmocka_unit_test(integer_json_takes_integral_numbers_only),
+	    cmocka_unit_test(decimal_comma_and_point_mean_the_same),
+	    cmocka_unit_test(decimal_scale_limits_digits_after_the_point),
+	    cmocka_unit_test(money_accepts_french_and_plain_forms_as_cents),
+	    cmocka_unit_test(money_json_accepts_strings_and_numbers),
+	    cmocka_unit_test(money_bounds_are_in_euros),
+	    cmocka_unit_test(money_outputs_json_display_and_input_forms),
+	    cmocka_unit_test(boolean_form_is_true_for_any_non_false_value),
+	    cmocka_unit_test(boolean_json_takes_true_false_only),
+	    cmocka_unit_test(date_accepts_iso_and_french_forms),
+	    cmocka_unit_test(date_must_be_a_real_calendar_date),
+	    cmocka_unit_test(date_bounds_resolve_today_plus_and_minus),
+	    cmocka_unit_test(date_min_today_refuses_the_past),
+	    cmocka_unit_test(datetime_is_stored_iso_without_zone),
+	    cmocka_unit_test(siret_real_numbers_pass_forged_fail),
+	    cmocka_unit_test(siret_la_poste_uses_the_sum_of_digits_rule),
+	    cmocka_unit_test(siren_uses_luhn),
+	    cmocka_unit_test(iban_checks_mod97_and_country_length),
+	    cmocka_unit_test(phone_french_forms_are_stored_e164),
+	    cmocka_unit_test(phone_field_normalises_and_displays_nationally),
+	    cmocka_unit_test(postal_code_is_five_digits),
+	    cmocka_unit_test(email_syntax_is_pragmatic),
+	    cmocka_unit_test(url_must_be_http_or_https_with_a_host),
+	    cmocka_unit_test(choice_value_must_be_an_option_value),
+	    cmocka_unit_test(multichoice_is_stored_in_option_order),
+	    cmocka_unit_test(multichoice_refuses_unknown_duplicate_and_counts),
+	    cmocka_unit_test(file_json_object_is_checked_and_forms_refuse_uploads),
+	    cmocka_unit_test(values_survive_json_and_input_round_trips),
+	    cmocka_unit_test(json_wrong_types_are_refused_with_a_message),
+	    cmocka_unit_test(check_converts_lossless_kinds_from_hooks),
+	    cmocka_unit_test(display_formats_numbers_and_dates_the_french_way),
+	    cmocka_unit_test(matches_compares_canonical_text),
+	    cmocka_unit_test(messages_switch_to_english),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
