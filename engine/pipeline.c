@@ -363,13 +363,15 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	}
 
 	/* 6. field checks, required, required_if */
-	int64_t today = (int64_t)(c->now / 86400);
+	int64_t today = util_local_days(c->now);
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
 		if (!is_form_col(f, (int)col) || !visible[col] || field_errors_get(errs, fd->name))
 			continue;
 		value *v = &r->values[col];
-		if (v->kind == VAL_NULL) {
+		/* A required checkbox ("J'accepte") must be ticked. */
+		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
+		if (v->kind == VAL_NULL || unticked) {
 			bool req = fd->required || (fd->required_if.n && cond_holds(f, r, &fd->required_if));
 			/* Only what someone can fill is required of them. */
 			if (req && !fd->compute && !fd->readonly && (submitted[col] || !old))

@@ -486,24 +486,9 @@ static bool choice_selected(const def_field *f, const value *v, const char *opt)
 }
 
 /*
- * ISO datetime (UTC) shown in French local time (Europe/Paris): CET/CEST with the
- * EU rule (summer time from the last Sunday of March to the last Sunday of October,
- * 01:00 UTC). Written out rather than asking the C library, so the output never
- * depends on TZ. Calendar dates (YYYY-MM-DD) are shown as they are.
+ * ISO datetime (UTC) shown in French local time (util_paris_offset). Calendar
+ * dates (YYYY-MM-DD) are shown as they are.
  */
-static time_t last_sunday_0100_utc(int year, int mon /* 0-based */)
-{
-	struct tm tm = {0};
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon;
-	tm.tm_mday = 31;
-	tm.tm_hour = 1;
-	time_t t = timegm(&tm);
-	struct tm g;
-	gmtime_r(&t, &g);
-	return t - (time_t)g.tm_wday * 86400;
-}
-
 static void put_datetime(buf *o, const page *p, const char *iso, bool with_time)
 {
 	time_t t;
@@ -522,11 +507,7 @@ static void put_datetime(buf *o, const page *p, const char *iso, bool with_time)
 			return;
 		}
 	}
-	struct tm g;
-	gmtime_r(&t, &g);
-	time_t start = last_sunday_0100_utc(g.tm_year + 1900, 2);
-	time_t end = last_sunday_0100_utc(g.tm_year + 1900, 9);
-	time_t local = t + (instant ? (t >= start && t < end ? 7200 : 3600) : 0);
+	time_t local = t + (instant ? util_paris_offset(t) : 0);
 	struct tm l;
 	gmtime_r(&local, &l);
 	buf_puts(o, "<time");

@@ -155,6 +155,30 @@ void util_days_to_date(int64_t days, char out[11])
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(y < 0 ? 0 : y) % 10000u, m % 100u, d % 100u);
 }
 
+/* Last Sunday of a month (0-based) at 01:00 UTC: when EU summer time starts or ends. */
+static int64_t last_sunday_0100_utc(int year, unsigned mon)
+{
+	int64_t days = days_from_civil(year, mon + 1, month_days(year, mon + 1));
+	int64_t wday = ((days % 7) + 11) % 7; /* 1970-01-01 was a Thursday (4) */
+	return (days - wday) * 86400 + 3600;
+}
+
+int util_paris_offset(time_t t)
+{
+	int y;
+	unsigned m, d;
+	int64_t days = (int64_t)t >= 0 ? (int64_t)t / 86400 : ((int64_t)t - 86399) / 86400;
+	civil_from_days(days, &y, &m, &d);
+	int64_t start = last_sunday_0100_utc(y, 2), end = last_sunday_0100_utc(y, 9);
+	return (int64_t)t >= start && (int64_t)t < end ? 7200 : 3600;
+}
+
+int64_t util_local_days(time_t t)
+{
+	int64_t l = (int64_t)t + util_paris_offset(t);
+	return l >= 0 ? l / 86400 : (l - 86399) / 86400;
+}
+
 void util_iso_date(time_t t, char out[11])
 {
 	int64_t days = (int64_t)t >= 0 ? (int64_t)t / 86400 : ((int64_t)t - 86399) / 86400;

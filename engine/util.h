@@ -25,6 +25,14 @@ bool util_parse_date(const char *s, int64_t *days);
 /* Parses YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM] (also with a space); returns UTC seconds. */
 bool util_parse_datetime(const char *s, time_t *t);
 void util_days_to_date(int64_t days, char out[11]);
+/*
+ * Offset of French local time (Europe/Paris) from UTC at t, in seconds: CET/CEST
+ * with the EU rule, computed rather than read from TZ so output never depends on
+ * the machine's settings.
+ */
+int util_paris_offset(time_t t);
+/* "Today" for a French user at t, in days since 1970-01-01. */
+int64_t util_local_days(time_t t);
 
 /* Cryptographically secure random bytes (getrandom). */
 void util_random(void *p, size_t n);

@@ -26,6 +26,7 @@
 --   fr.jours_ouvres(date, n)        date + n working days (n may be negative)
 --   fr.ajouter_jours(date, n)       date + n calendar days
 --   fr.ecart_jours(d1, d2)          d2 - d1 in days (dates or ISO datetimes)
+--   fr.heure_paris(iso_utc)         UTC datetime (ctx.now) -> French legal time
 --   fr.format_euros(cents)          123456 -> "1 234,56 €" (no-break spaces)
 --
 -- Calendar functions take ISO dates ("2026-05-14"); an ISO datetime
@@ -480,6 +481,42 @@ end
 --- Number of days from d1 to d2 (d2 - d1), dates or datetimes (time ignored).
 function M.ecart_jours(d1, d2)
   return must_date(d2, "ecart_jours") - must_date(d1, "ecart_jours")
+end
+
+-- Last Sunday of a month (days since epoch).
+local function last_sunday(y, m)
+  local last = days_from_civil(y, m, MONTH_DAYS[m])
+  return last - weekday(last)
+end
+
+--- UTC ISO datetime ("2026-07-01T08:00:00Z", as ctx.now gives it) to the legal time
+-- of metropolitan France ("2026-07-01T10:00:00"): UTC+1, UTC+2 from the last Sunday
+-- of March 01:00 UTC to the last Sunday of October 01:00 UTC (EU rule).
+-- A datetime without "Z" or offset is taken as already local and returned as is.
+-- An explicit offset ("+02:00") is honoured.
+function M.heure_paris(iso)
+  if type(iso) ~= "string" then error("fr.heure_paris : date-heure ISO attendue", 2) end
+  local d, hh, mm, ss, zone = iso:match("^(%d%d%d%d%-%d%d%-%d%d)[T ](%d%d):(%d%d):?(%d?%d?)%.?%d*(.*)$")
+  if not d then error("fr.heure_paris : date-heure ISO attendue : " .. iso, 2) end
+  local days = must_date(d, "heure_paris")
+  ss = tonumber(ss) or 0
+  local offset                                   -- minutes east of UTC
+  if zone == "" then
+    return string.format("%sT%s:%s:%02d", d, hh, mm, ss)
+  elseif zone == "Z" then
+    offset = 0
+  else
+    local sign, oh, om = zone:match("^([+-])(%d%d):?(%d%d)$")
+    if not sign then error("fr.heure_paris : fuseau illisible : " .. iso, 2) end
+    offset = (tonumber(oh) * 60 + tonumber(om)) * (sign == "+" and 1 or -1)
+  end
+  local utc = days * 1440 + tonumber(hh) * 60 + tonumber(mm) - offset   -- minutes since epoch, UTC
+  local y = civil_from_days(utc // 1440)
+  local summer_from = last_sunday(y, 3) * 1440 + 60
+  local summer_to = last_sunday(y, 10) * 1440 + 60
+  local paris = utc + ((utc >= summer_from and utc < summer_to) and 120 or 60)
+  local pm = paris % 1440
+  return string.format("%sT%02d:%02d:%02d", format_date(paris // 1440), pm // 60, pm % 60, ss)
 end
 
 ---------------------------------------------------------------------------

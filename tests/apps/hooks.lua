@@ -217,6 +217,11 @@ do
   eq(v(copy(ok, { creneau_souhaite = "2026-03-05T10:00" }), ctx()), nil, "exactly 24 h notice")
   eq(v(copy(ok, { creneau_souhaite = "2026-03-05T08:00", created_at = "2026-03-03T08:00:00" }), ctx()), nil,
      "notice counted from the filing date")
+  -- ctx.now and created_at are UTC: 10:00Z is 11:00 in Sète in March.
+  e = v(copy(ok, { creneau_souhaite = "2026-03-05T10:30" }), ctx { now = "2026-03-04T10:00:00Z" })
+  check(e and e.creneau_souhaite, "UTC now converted to local time (23 h 30 notice)")
+  eq(v(copy(ok, { creneau_souhaite = "2026-03-05T11:00" }), ctx { now = "2026-03-04T10:00:00Z" }), nil,
+     "UTC now converted to local time (24 h notice)")
 
   local r = copy(ok, { navire = "Lou Pescadou", immatriculation = "st 925432" })
   f.on_create(r, ctx())

@@ -57,11 +57,14 @@ function M.imo_valide(imo)
   return s % 10 == imo:byte(7) - 48
 end
 
--- Minutes depuis 1970 d'une date-heure ISO ("2026-06-12T14:30", secondes et fuseau
--- ignorés : toutes les heures de l'application sont des heures locales de Sète).
+-- Minutes depuis 1970, en heure légale de Sète, d'une date-heure ISO. Les champs
+-- datetime saisis sont des heures locales ("2026-06-12T14:30") ; ctx.now et
+-- created_at sont en UTC ("...Z") et sont convertis. Secondes ignorées.
 function M.minutes(iso)
   if type(iso) ~= "string" then return nil end
-  local d, h, m = iso:match("^(%d%d%d%d%-%d%d%-%d%d)[T ](%d%d):(%d%d)")
+  local ok, locale = pcall(fr.heure_paris, iso)
+  if not ok then return nil end
+  local d, h, m = locale:match("^(%d%d%d%d%-%d%d%-%d%d)[T ](%d%d):(%d%d)")
   if not d then return nil end
   return fr.ecart_jours("1970-01-01", d) * 1440 + tonumber(h) * 60 + tonumber(m)
 end

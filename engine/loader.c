@@ -1,0 +1,1802 @@
+/*
+ * loader — from the table app.lua returns to a checked def_app (see loader.h).
+ *
+ * What it owns: reading the defval tree copied by the sandbox (it never touches
+ * the Lua API), every check of SPEC 4 (unknown keys with "did you mean", value
+ * types, ids, duplicates, references to fields, states and roles, the workflow
+ * graph), the derived data (columns, defaults, condition indexes, hook ids) and
+ * the content hash of an app folder.
+ *
+ * Invariants: everything reachable from the returned def_app lives in app->mem
+ * (the def_app itself included) except the json_t defaults, which def_app_free
+ * releases; diagnostics are appended in a fixed order (the walk order of the
+ * definition, keys sorted), so `check` prints the same lines on every run.
+ * Thread-safe: no shared state.
+ */
+#include "loader.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define MAX_ID 40
+#define MAX_PAGE_SIZE 500
+#define MAX_DAYS 36500
+
+/* ------------------------------------------------------------------ */
+/* The walk                                                            */
+
+typedef struct ld {
+	def_app *app;
+	arena *A;                 /* the definition's arena */
+	arena scratch;            /* where strings and temporary arrays */
+	diags *d;
+	const char *file;
+	const char **roles;       /* declared + reserved, for suggestions */
+	size_t nroles;
+} ld;
+
+static void err(ld *x, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void err(ld *x, const char *where, const char *fmt, ...)
+{
+	buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diags_add(x->d, x->file, 0, where, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static const char *wherep(ld *x, const char *parent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* parent > child */
+static const char *wherep(ld *x, const char *parent, const char *fmt, ...)
+{
+	buf b = BUF_INIT;
+	if (parent && parent[0])
+		buf_printf(&b, "%s > ", parent);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	const char *s = arena_strdup(&x->scratch, buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* " (vouliez-vous dire "x" ?)" or "" */
+static const char *suggest(ld *x, const char *word, const char *const *cands, size_t n)
+{
+	const char *s = diag_suggest(word, cands, n);
+	if (!s)
+		return "";
+	return arena_printf(&x->scratch, " (vouliez-vous dire \"%s\" ?)", s);
+}
+
+static const char *type_fr(ld *x, const defval *v)
+{
+	if (!v)
+		return "nil";
+	switch (v->kind) {
+	case DV_NIL: return "nil";
+	case DV_BOOL: return v->b ? "le booléen true" : "le booléen false";
+	case DV_INT: return arena_printf(&x->scratch, "l'entier %lld", (long long)v->i);
+	case DV_NUM: return arena_printf(&x->scratch, "le nombre %g", v->d);
+	case DV_STR: return arena_printf(&x->scratch, "la chaîne \"%.40s\"", v->s);
+	case DV_TABLE: return "une table";
+	case DV_FUNC: return "une fonction";
+	default: return arena_printf(&x->scratch, "une valeur de type %s", v->s);
+	}
+}
+
+static const defval *get(const defval *t, const char *key)
+{
+	if (!t || t->kind != DV_TABLE)
+		return NULL;
+	size_t lo = 0, hi = t->nfields;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->fields[mid].key, key);
+		if (c == 0)
+			return t->fields[mid].val;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static bool is_id(const char *s, size_t max, bool dash)
+{
+	if (!s || !(*s >= 'a' && *s <= 'z'))
+		return false;
+	size_t n = 1;
+	for (const char *p = s + 1; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      (dash ? *p == '-' : *p == '_')))
+			return false;
+	return max == 0 || n <= max;
+}
+
+/*
+ * Checks that t is a map whose keys are all in `allowed` (NULL-terminated).
+ * `elsewhere`, when given, tells keys that exist for other field types.
+ */
+static bool check_map(ld *x, const defval *t, const char *where, const char *what,
+                      const char *const *allowed, bool (*elsewhere)(const char *key),
+                      const char *type_name)
+{
+	if (!t || t->kind != DV_TABLE) {
+		err(x, where, "%s doit être une table { clé = valeur }, pas %s", what, type_fr(x, t));
+		return false;
+	}
+	size_t na = 0;
+	while (allowed[na])
+		na++;
+	for (size_t i = 0; i < t->nfields; i++) {
+		const char *k = t->fields[i].key;
+		bool ok = false;
+		for (size_t a = 0; a < na && !ok; a++)
+			ok = strcmp(allowed[a], k) == 0;
+		if (ok)
+			continue;
+		if (elsewhere && elsewhere(k))
+			err(x, where, "clé \"%s\" sans effet pour le type \"%s\"", k, type_name);
+		else
+			err(x, where, "clé inconnue \"%s\"%s", k, suggest(x, k, allowed, na));
+	}
+	if (t->nitems)
+		err(x, where, "%s : %zu valeur(s) sans clé inattendue(s), une table { clé = valeur } "
+		    "est attendue", what, t->nitems);
+	for (size_t i = 0; i < t->nbadkeys; i++)
+		err(x, where, "clé invalide %s : les clés sont des noms", t->badkeys[i]);
+	return true;
+}
+
+/* An array: returns false (with a diagnostic) when t is not a list. */
+static bool check_list(ld *x, const defval *t, const char *where, const char *what)
+{
+	if (!t || t->kind != DV_TABLE) {
+		err(x, where, "\"%s\" doit être une liste { ... }, pas %s", what, type_fr(x, t));
+		return false;
+	}
+	if (t->nfields || t->nbadkeys) {
+		err(x, where, "\"%s\" doit être une liste { a, b, ... } (tableau), clé inattendue %s%s%s",
+		    what, t->nfields ? "\"" : "", t->nfields ? t->fields[0].key : t->badkeys[0],
+		    t->nfields ? "\"" : "");
+		return false;
+	}
+	return true;
+}
+
+static bool check_text(ld *x, const defval *v, const char *where, const char *key)
+{
+	if (strlen(v->s) != v->len) {
+		err(x, where, "\"%s\" contient un octet nul", key);
+		return false;
+	}
+	if (!util_utf8_valid(v->s, v->len)) {
+		err(x, where, "\"%s\" n'est pas du texte UTF-8 valide", key);
+		return false;
+	}
+	return true;
+}
+
+/* String value of t.key, copied into the definition; NULL when absent or wrong. */
+static const char *get_str(ld *x, const defval *t, const char *key, const char *where,
+                           bool required)
+{
+	const defval *v = get(t, key);
+	if (!v) {
+		if (required)
+			err(x, where, "\"%s\" est obligatoire", key);
+		return NULL;
+	}
+	if (v->kind != DV_STR) {
+		err(x, where, "\"%s\" doit être une chaîne, pas %s", key, type_fr(x, v));
+		return NULL;
+	}
+	if (!check_text(x, v, where, key))
+		return NULL;
+	if (required && v->len == 0) {
+		err(x, where, "\"%s\" ne doit pas être vide", key);
+		return NULL;
+	}
+	return arena_strndup(x->A, v->s, v->len);
+}
+
+static bool get_bool(ld *x, const defval *t, const char *key, const char *where, bool def)
+{
+	const defval *v = get(t, key);
+	if (!v)
+		return def;
+	if (v->kind != DV_BOOL) {
+		err(x, where, "\"%s\" doit être un booléen (true ou false), pas %s", key, type_fr(x, v));
+		return def;
+	}
+	return v->b;
+}
+
+/* Integer in [lo, hi]; *out untouched when absent or wrong. */
+static bool get_int(ld *x, const defval *t, const char *key, const char *where, long lo, long hi,
+                    long *out)
+{
+	const defval *v = get(t, key);
+	if (!v)
+		return false;
+	int64_t i;
+	if (v->kind == DV_INT)
+		i = v->i;
+	else if (v->kind == DV_NUM && v->d == floor(v->d) && fabs(v->d) < 9e15)
+		i = (int64_t)v->d;
+	else {
+		err(x, where, "\"%s\" doit être un entier, pas %s", key, type_fr(x, v));
+		return false;
+	}
+	if (i < lo || i > hi) {
+		err(x, where, "\"%s\" doit être entre %ld et %ld, pas %lld", key, lo, hi, (long long)i);
+		return false;
+	}
+	*out = (long)i;
+	return true;
+}
+
+static bool get_num(ld *x, const defval *t, const char *key, const char *where, double *out)
+{
+	const defval *v = get(t, key);
+	if (!v)
+		return false;
+	if (v->kind == DV_INT)
+		*out = (double)v->i;
+	else if (v->kind == DV_NUM && isfinite(v->d))
+		*out = v->d;
+	else {
+		err(x, where, "\"%s\" doit être un nombre, pas %s", key, type_fr(x, v));
+		return false;
+	}
+	return true;
+}
+
+/* A list of strings. Returns whether the key is present (even if wrong). */
+static bool get_strlist(ld *x, const defval *t, const char *key, const char *where,
+                        def_strlist *out, bool allow_single)
+{
+	const defval *v = get(t, key);
+	out->v = NULL;
+	out->n = 0;
+	if (!v)
+		return false;
+	if (allow_single && v->kind == DV_STR) {
+		if (!check_text(x, v, where, key))
+			return true;
+		out->v = arena_alloc(x->A, sizeof *out->v);
+		out->v[0] = arena_strdup(x->A, v->s);
+		out->n = 1;
+		return true;
+	}
+	if (v->kind != DV_TABLE) {
+		err(x, where, "\"%s\" doit être une liste de chaînes { \"a\", \"b\" }, pas %s", key,
+		    type_fr(x, v));
+		return true;
+	}
+	if (!check_list(x, v, where, key))
+		return true;
+	out->v = arena_alloc(x->A, (v->nitems ? v->nitems : 1) * sizeof *out->v);
+	for (size_t i = 0; i < v->nitems; i++) {
+		const defval *e = v->items[i];
+		if (e->kind != DV_STR) {
+			err(x, where, "%s[%zu] doit être une chaîne, pas %s", key, i + 1, type_fr(x, e));
+			continue;
+		}
+		if (!check_text(x, e, where, key))
+			continue;
+		if (def_strlist_has(out, e->s)) {
+			err(x, where, "%s : \"%s\" en double", key, e->s);
+			continue;
+		}
+		out->v[out->n++] = arena_strdup(x->A, e->s);
+	}
+	return true;
+}
+
+/* A function: its hook id, 0 when absent or wrong. */
+static int get_func(ld *x, const defval *t, const char *key, const char *where)
+{
+	const defval *v = get(t, key);
+	if (!v)
+		return 0;
+	if (v->kind != DV_FUNC) {
+		err(x, where, "\"%s\" doit être une fonction, pas %s", key, type_fr(x, v));
+		return 0;
+	}
+	return v->func;
+}
+
+static void check_role(ld *x, const char *where, const char *key, const char *role)
+{
+	if (def_is_reserved_role(role))
+		return;
+	for (size_t i = 0; i < x->app->nroles; i++)
+		if (strcmp(x->app->roles[i].id, role) == 0)
+			return;
+	err(x, where, "%s : rôle non déclaré \"%s\"%s", key, role,
+	    suggest(x, role, x->roles, x->nroles));
+}
+
+static void check_roles(ld *x, const char *where, const char *key, const def_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		check_role(x, where, key, l->v[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lua patterns (the syntax lstrlib.c accepts)                         */
+
+static const char *pattern_problem(const char *p)
+{
+	int open[32], nopen = 0, ncap = 0;
+	bool closed[32] = {false};
+	for (; *p; p++) {
+		switch (*p) {
+		case '(':
+			if (ncap >= 32)
+				return "trop de captures (32 au plus)";
+			open[nopen++] = ncap++;
+			break;
+		case ')':
+			if (nopen == 0)
+				return "')' sans '(' correspondante";
+			closed[open[--nopen]] = true;
+			break;
+		case '%':
+			p++;
+			if (!*p)
+				return "motif mal formé (se termine par '%')";
+			if (*p == 'b') {
+				if (!p[1] || !p[2])
+					return "'%b' demande deux caractères";
+				p += 2;
+			} else if (*p == 'f') {
+				if (p[1] != '[')
+					return "'[' manquant après '%f'";
+				p++;
+				goto set;
+			} else if (*p >= '0' && *p <= '9') {
+				int k = *p - '1';
+				if (k < 0 || k >= ncap || !closed[k])
+					return "référence de capture invalide";
+			}
+			break;
+		case '[':
+		set:
+			p++;
+			if (*p == '^')
+				p++;
+			do {
+				if (!*p)
+					return "motif mal formé (']' manquant)";
+				if (*p++ == '%' && *p)
+					p++;
+			} while (*p != ']');
+			break;
+		default:
+			break;
+		}
+	}
+	if (nopen)
+		return "'(' non fermée";
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fields                                                              */
+
+#define TM(t) (1u << (t))
+#define TM_ALL ((1u << FT__COUNT) - 1)
+#define TM_DATA (TM_ALL & ~TM(FT_SECTION))
+#define TM_NUMERIC (TM(FT_INTEGER) | TM(FT_DECIMAL) | TM(FT_MONEY))
+#define TM_DATES (TM(FT_DATE) | TM(FT_DATETIME))
+
+static const struct {
+	const char *key;
+	unsigned types;
+} field_keys[] = {
+	{"name", TM_ALL}, {"type", TM_ALL}, {"label", TM_ALL}, {"help", TM_ALL},
+	{"required", TM_DATA}, {"default", TM_DATA & ~TM(FT_FILE)}, {"placeholder", TM_DATA},
+	{"readonly", TM_DATA}, {"personal", TM_DATA}, {"private", TM_DATA},
+	{"editable_by", TM_DATA}, {"renamed_from", TM_DATA}, {"visible_if", TM_DATA},
+	{"required_if", TM_DATA}, {"compute", TM_DATA},
+	{"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)}, {"max_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
+	{"pattern", TM(FT_TEXT)}, {"pattern_message", TM(FT_TEXT)},
+	{"min", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
+	{"max", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
+	{"scale", TM(FT_DECIMAL)},
+	{"options", TM(FT_CHOICE) | TM(FT_MULTICHOICE)}, {"widget", TM(FT_CHOICE)},
+	{"max_size", TM(FT_FILE)}, {"accept", TM(FT_FILE)},
+};
+#define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
+
+static bool is_field_key(const char *k)
+{
+	for (size_t i = 0; i < NFIELD_KEYS; i++)
+		if (strcmp(field_keys[i].key, k) == 0)
+			return true;
+	return false;
+}
+
+static const char **type_names(ld *x)
+{
+	const char **v = arena_alloc(&x->scratch, (FT__COUNT + 1) * sizeof *v);
+	for (int i = 0; i < FT__COUNT; i++)
+		v[i] = def_type_name((field_type)i);
+	return v;
+}
+
+static bool is_texty(field_type t)
+{
+	const char *sql = def_type_sql(t);
+	return sql && strcmp(sql, "TEXT") == 0 && t != FT_MULTICHOICE && t != FT_FILE &&
+	       t != FT_DATE && t != FT_DATETIME;
+}
+
+/* "today", "today+N", "today-N" or a date (datetime fields: also a datetime). */
+static bool date_bound_ok(const char *s, bool datetime)
+{
+	if (strncmp(s, "today", 5) == 0) {
+		const char *p = s + 5;
+		if (!*p)
+			return true;
+		if (*p != '+' && *p != '-')
+			return false;
+		p++;
+		if (!*p)
+			return false;
+		for (; *p; p++)
+			if (!isdigit((unsigned char)*p))
+				return false;
+		return strlen(s) < 12;
+	}
+	int64_t days;
+	time_t t;
+	return util_parse_date(s, &days) || (datetime && util_parse_datetime(s, &t));
+}
+
+static void read_options(ld *x, const defval *t, def_field *f, const char *where)
+{
+	const defval *v = get(t, "options");
+	if (!v) {
+		err(x, where, "le type \"%s\" exige \"options\" (au moins une option)",
+		    def_type_name(f->type));
+		return;
+	}
+	if (!check_list(x, v, where, "options"))
+		return;
+	if (v->nitems == 0) {
+		err(x, where, "\"options\" doit contenir au moins une option");
+		return;
+	}
+	f->options = arena_alloc(x->A, v->nitems * sizeof *f->options);
+	for (size_t i = 0; i < v->nitems; i++) {
+		const defval *o = v->items[i];
+		const defval *val = NULL, *lab = NULL;
+		if (o->kind == DV_STR) {
+			val = lab = o;
+		} else if (o->kind == DV_TABLE && o->nitems == 2 && o->nfields == 0) {
+			val = o->items[0];
+			lab = o->items[1];
+		} else if (o->kind == DV_TABLE && o->nitems == 0 && o->nbadkeys == 0 &&
+		           o->nfields == 2 && get(o, "value") && get(o, "label")) {
+			val = get(o, "value");
+			lab = get(o, "label");
+		}
+		if (!val || val->kind != DV_STR || lab->kind != DV_STR || val->len == 0) {
+			err(x, where, "options[%zu] : attendu une chaîne ou { valeur, libellé }, pas %s",
+			    i + 1, type_fr(x, o));
+			continue;
+		}
+		if (!check_text(x, val, where, "options") || !check_text(x, lab, where, "options"))
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < f->noptions; k++)
+			dup = dup || strcmp(f->options[k].value, val->s) == 0;
+		if (dup) {
+			err(x, where, "options : valeur \"%s\" en double", val->s);
+			continue;
+		}
+		f->options[f->noptions].value = arena_strdup(x->A, val->s);
+		f->options[f->noptions].label = arena_strdup(x->A, lab->s);
+		f->noptions++;
+	}
+}
+
+static bool has_option(const def_field *f, const char *s)
+{
+	for (size_t i = 0; i < f->noptions; i++)
+		if (strcmp(f->options[i].value, s) == 0)
+			return true;
+	return false;
+}
+
+static const char *option_suggest(ld *x, const def_field *f, const char *s)
+{
+	const char **c = arena_alloc(&x->scratch, (f->noptions + 1) * sizeof *c);
+	for (size_t i = 0; i < f->noptions; i++)
+		c[i] = f->options[i].value;
+	return suggest(x, s, c, f->noptions);
+}
+
+/* default: checked against the type, converted to the API's value form. */
+static void read_default(ld *x, const defval *t, def_field *f, const char *where)
+{
+	const defval *v = get(t, "default");
+	if (!v || f->type == FT_SECTION || f->type == FT_FILE)
+		return;
+	const char *tn = def_type_name(f->type);
+	json_t *j = NULL;
+	switch (f->type) {
+	case FT_INTEGER:
+		if (v->kind == DV_INT)
+			j = json_integer(v->i);
+		break;
+	case FT_DECIMAL:
+		if (v->kind == DV_INT)
+			j = json_real((double)v->i);
+		else if (v->kind == DV_NUM && isfinite(v->d))
+			j = json_real(v->d);
+		break;
+	case FT_MONEY:
+		if (v->kind == DV_INT || (v->kind == DV_NUM && isfinite(v->d) && fabs(v->d) < 9e13)) {
+			char s[64];
+			snprintf(s, sizeof s, "%.2f", v->kind == DV_INT ? (double)v->i : v->d);
+			j = json_string(s);
+		}
+		break;
+	case FT_BOOLEAN:
+		if (v->kind == DV_BOOL)
+			j = json_boolean(v->b);
+		break;
+	case FT_MULTICHOICE:
+		if (v->kind == DV_TABLE && v->nfields == 0 && v->nbadkeys == 0) {
+			j = json_array();
+			for (size_t i = 0; i < v->nitems; i++) {
+				const defval *e = v->items[i];
+				if (e->kind != DV_STR || !has_option(f, e->s)) {
+					err(x, where, "default[%zu] : %s n'est pas une option%s", i + 1,
+					    type_fr(x, e), e->kind == DV_STR ? option_suggest(x, f, e->s) : "");
+					json_decref(j);
+					return;
+				}
+				json_array_append_new(j, json_string(e->s));
+			}
+		}
+		break;
+	default: /* text-like */
+		if (v->kind == DV_STR && strlen(v->s) == v->len && util_utf8_valid(v->s, v->len)) {
+			int64_t days;
+			time_t tt;
+			if (f->type == FT_CHOICE && f->noptions && !has_option(f, v->s)) {
+				err(x, where, "default : \"%s\" n'est pas une option%s", v->s,
+				    option_suggest(x, f, v->s));
+				return;
+			}
+			if (f->type == FT_DATE && !util_parse_date(v->s, &days)) {
+				err(x, where, "default : \"%s\" n'est pas une date AAAA-MM-JJ", v->s);
+				return;
+			}
+			if (f->type == FT_DATETIME && !util_parse_datetime(v->s, &tt)) {
+				err(x, where, "default : \"%s\" n'est pas une date-heure ISO 8601", v->s);
+				return;
+			}
+			j = json_string(v->s);
+		}
+		break;
+	}
+	if (!j) {
+		err(x, where, "default : valeur de type incompatible avec un champ \"%s\" (%s)", tn,
+		    type_fr(x, v));
+		return;
+	}
+	if ((f->type == FT_INTEGER || f->type == FT_DECIMAL || f->type == FT_MONEY)) {
+		double d = v->kind == DV_INT ? (double)v->i : v->d;
+		if ((f->has_min && d < f->min) || (f->has_max && d > f->max)) {
+			err(x, where, "default : %g hors des bornes min/max du champ", d);
+			json_decref(j);
+			return;
+		}
+	}
+	f->default_value = j;
+}
+
+/*
+ * One field (form field or transition field). Conditions are resolved later,
+ * once every column is known.
+ */
+static void read_field(ld *x, const defval *t, def_field *f, const char *where)
+{
+	f->col = -1;
+	f->min_length = -1;
+	f->max_length = -1;
+	f->scale = -1;
+	f->max_size = -1;
+	if (!t || t->kind != DV_TABLE) {
+		err(x, where, "un champ doit être une table { name = ..., type = ..., label = ... }, "
+		    "pas %s", type_fr(x, t));
+		f->type = FT_TEXT;
+		f->name = "?";
+		return;
+	}
+	const char *type = get_str(x, t, "type", where, true);
+	int ti = type ? def_type_from_name(type) : -1;
+	if (type && ti < 0)
+		err(x, where, "type de champ inconnu \"%s\"%s", type,
+		    suggest(x, type, type_names(x), FT__COUNT));
+	f->type = ti < 0 ? FT_TEXT : (field_type)ti;
+
+	/* keys allowed for this type (all keys when the type is unknown) */
+	const char *allowed[NFIELD_KEYS + 1];
+	size_t na = 0;
+	for (size_t i = 0; i < NFIELD_KEYS; i++)
+		if (ti < 0 || (field_keys[i].types & TM(ti)))
+			allowed[na++] = field_keys[i].key;
+	allowed[na] = NULL;
+	check_map(x, t, where, "un champ", allowed, ti < 0 ? NULL : is_field_key,
+	          ti < 0 ? "" : type);
+
+	bool section = f->type == FT_SECTION;
+	f->name = get_str(x, t, "name", where, !section);
+	if (f->name && !is_id(f->name, MAX_ID, false)) {
+		err(x, where, "nom de champ invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}", f->name);
+	} else if (f->name && def_is_system_name(f->name)) {
+		err(x, where, "nom de champ réservé \"%s\" (colonne système : id, state, created_at, "
+		    "created_by, updated_at, updated_by, version)", f->name);
+	}
+	if (!f->name)
+		f->name = section ? "" : "?";
+	f->label = get_str(x, t, "label", where, true);
+	if (!f->label)
+		f->label = f->name;
+	f->help = get_str(x, t, "help", where, false);
+	if (section)
+		return;
+
+	f->placeholder = get_str(x, t, "placeholder", where, false);
+	f->required = get_bool(x, t, "required", where, false);
+	f->readonly = get_bool(x, t, "readonly", where, false);
+	f->personal = get_bool(x, t, "personal", where, false);
+	f->has_private = get_strlist(x, t, "private", where, &f->private_roles, false);
+	check_roles(x, where, "private", &f->private_roles);
+	f->has_editable_by = get_strlist(x, t, "editable_by", where, &f->editable_by, false);
+	check_roles(x, where, "editable_by", &f->editable_by);
+	f->renamed_from = get_str(x, t, "renamed_from", where, false);
+	if (f->renamed_from && !is_id(f->renamed_from, MAX_ID, false))
+		err(x, where, "renamed_from : nom de champ invalide \"%s\"", f->renamed_from);
+	if (f->renamed_from && strcmp(f->renamed_from, f->name) == 0)
+		err(x, where, "renamed_from : \"%s\" est le nom actuel du champ", f->name);
+	f->compute = get_func(x, t, "compute", where);
+
+	switch (f->type) {
+	case FT_TEXT:
+	case FT_TEXTAREA: {
+		long v;
+		if (get_int(x, t, "min_length", where, 0, 1000000, &v))
+			f->min_length = v;
+		f->max_length = f->type == FT_TEXT ? 200 : 10000;
+		if (get_int(x, t, "max_length", where, 1, 1000000, &v))
+			f->max_length = v;
+		if (f->min_length > f->max_length)
+			err(x, where, "min_length (%ld) est supérieur à max_length (%ld)", f->min_length,
+			    f->max_length);
+		if (f->type == FT_TEXT) {
+			f->pattern = get_str(x, t, "pattern", where, false);
+			const char *why = f->pattern ? pattern_problem(f->pattern) : NULL;
+			if (why)
+				err(x, where, "pattern invalide \"%s\" : %s", f->pattern, why);
+			f->pattern_message = get_str(x, t, "pattern_message", where, false);
+			if (f->pattern_message && !f->pattern)
+				err(x, where, "pattern_message sans pattern");
+		}
+		break;
+	}
+	case FT_INTEGER:
+	case FT_DECIMAL:
+	case FT_MONEY: {
+		f->has_min = get_num(x, t, "min", where, &f->min);
+		f->has_max = get_num(x, t, "max", where, &f->max);
+		if (f->type == FT_INTEGER) {
+			if (f->has_min && f->min != floor(f->min)) {
+				err(x, where, "\"min\" doit être un entier pour un champ \"integer\"");
+				f->has_min = false;
+			}
+			if (f->has_max && f->max != floor(f->max)) {
+				err(x, where, "\"max\" doit être un entier pour un champ \"integer\"");
+				f->has_max = false;
+			}
+		}
+		if (f->has_min && f->has_max && f->min > f->max)
+			err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
+		long v;
+		if (f->type == FT_DECIMAL && get_int(x, t, "scale", where, 0, 15, &v))
+			f->scale = (int)v;
+		break;
+	}
+	case FT_DATE:
+	case FT_DATETIME: {
+		bool dt = f->type == FT_DATETIME;
+		f->min_date = get_str(x, t, "min", where, false);
+		f->max_date = get_str(x, t, "max", where, false);
+		if (f->min_date && !date_bound_ok(f->min_date, dt))
+			err(x, where, "min : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+			    "\"today+N\", \"today-N\"", f->min_date);
+		if (f->max_date && !date_bound_ok(f->max_date, dt))
+			err(x, where, "max : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+			    "\"today+N\", \"today-N\"", f->max_date);
+		int64_t a, b;
+		if (f->min_date && f->max_date && util_parse_date(f->min_date, &a) &&
+		    util_parse_date(f->max_date, &b) && a > b)
+			err(x, where, "min (%s) est postérieur à max (%s)", f->min_date, f->max_date);
+		break;
+	}
+	case FT_CHOICE: {
+		read_options(x, t, f, where);
+		const char *w = get_str(x, t, "widget", where, false);
+		if (w && strcmp(w, "radio") != 0 && strcmp(w, "select") != 0)
+			err(x, where, "\"widget\" doit valoir \"radio\" ou \"select\", pas \"%s\"", w);
+		f->widget_radio = w ? strcmp(w, "radio") == 0 : f->noptions <= 5;
+		break;
+	}
+	case FT_MULTICHOICE: {
+		read_options(x, t, f, where);
+		long v;
+		if (get_int(x, t, "min", where, 0, 10000, &v)) {
+			f->has_min = true;
+			f->min = (double)v;
+		}
+		if (get_int(x, t, "max", where, 1, 10000, &v)) {
+			f->has_max = true;
+			f->max = (double)v;
+		}
+		if (f->has_min && f->has_max && f->min > f->max)
+			err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
+		if (f->has_min && f->noptions && f->min > (double)f->noptions)
+			err(x, where, "min (%g) dépasse le nombre d'options (%zu)", f->min, f->noptions);
+		break;
+	}
+	case FT_FILE: {
+		long v;
+		if (get_int(x, t, "max_size", where, 1, 1L << 40, &v))
+			f->max_size = v;
+		get_strlist(x, t, "accept", where, &f->accept, false);
+		for (size_t i = 0; i < f->accept.n; i++)
+			if (!strchr(f->accept.v[i], '/'))
+				err(x, where, "accept : \"%s\" n'est pas un type MIME (ex. "
+				    "\"application/pdf\")", f->accept.v[i]);
+		break;
+	}
+	default:
+		break;
+	}
+	read_default(x, t, f, where);
+}
+
+/* visible_if / required_if, once the form's columns are known. */
+static void read_conds(ld *x, const defval *t, def_field *f, const def_form *form,
+                       const char *where, const char *key, def_condset *out)
+{
+	const defval *v = get(t, key);
+	if (!v)
+		return;
+	if (v->kind != DV_TABLE || v->nitems || v->nbadkeys) {
+		err(x, where, "\"%s\" doit être une table { champ = valeur }, pas %s", key,
+		    v->kind == DV_TABLE ? "une liste" : type_fr(x, v));
+		return;
+	}
+	if (v->nfields == 0) {
+		err(x, where, "\"%s\" est vide", key);
+		return;
+	}
+	const char **names = arena_alloc(&x->scratch, (form->ncols + 1) * sizeof *names);
+	for (size_t i = 0; i < form->ncols; i++)
+		names[i] = form->cols[i]->name;
+	out->v = arena_alloc(x->A, v->nfields * sizeof *out->v);
+	for (size_t i = 0; i < v->nfields; i++) {
+		const char *name = v->fields[i].key;
+		const defval *want = v->fields[i].val;
+		int col = def_find_col(form, name);
+		if (col < 0) {
+			err(x, where, "%s : champ inconnu \"%s\"%s", key, name,
+			    suggest(x, name, names, form->ncols));
+			continue;
+		}
+		if (strcmp(name, f->name) == 0) {
+			err(x, where, "%s : un champ ne peut pas dépendre de lui-même", key);
+			continue;
+		}
+		const def_field *ref = form->cols[col];
+		const defval *one = want;
+		size_t n = 1;
+		if (want->kind == DV_TABLE) {
+			if (want->nfields || want->nbadkeys || want->nitems == 0) {
+				err(x, where, "%s.%s : attendu une valeur ou une liste de valeurs", key, name);
+				continue;
+			}
+			n = want->nitems;
+		}
+		def_cond *c = &out->v[out->n];
+		c->field = ref->name;
+		c->col = col;
+		c->values.v = arena_alloc(x->A, n * sizeof *c->values.v);
+		bool ok = true;
+		for (size_t k = 0; k < n && ok; k++) {
+			one = want->kind == DV_TABLE ? want->items[k] : want;
+			const char *text = NULL;
+			switch (ref->type) {
+			case FT_BOOLEAN:
+				if (one->kind == DV_BOOL)
+					text = one->b ? "true" : "false";
+				break;
+			case FT_INTEGER:
+				if (one->kind == DV_INT)
+					text = arena_printf(x->A, "%lld", (long long)one->i);
+				break;
+			case FT_DECIMAL:
+			case FT_MONEY:
+				if (one->kind == DV_INT)
+					text = arena_printf(x->A, "%lld", (long long)one->i);
+				else if (one->kind == DV_NUM)
+					text = arena_printf(x->A, "%.17g", one->d);
+				break;
+			case FT_FILE:
+				break;
+			default:
+				if (one->kind == DV_STR && check_text(x, one, where, key))
+					text = arena_strdup(x->A, one->s);
+				break;
+			}
+			if (!text) {
+				err(x, where, "%s.%s : %s ne convient pas à un champ \"%s\"%s", key, name,
+				    type_fr(x, one), def_type_name(ref->type),
+				    ref->type == FT_BOOLEAN ? " (attendu true ou false)" : "");
+				ok = false;
+			} else if ((ref->type == FT_CHOICE || ref->type == FT_MULTICHOICE) &&
+			           !has_option(ref, text)) {
+				err(x, where, "%s.%s : \"%s\" n'est pas une option de \"%s\"%s", key, name, text,
+				    name, option_suggest(x, ref, text));
+				ok = false;
+			} else {
+				c->values.v[c->values.n++] = text;
+			}
+		}
+		if (ok)
+			out->n++;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Workflow                                                            */
+
+static const char *const state_keys[] = {
+	"id", "label", "final", "editable_by", "due_days", "description", NULL
+};
+static const char *const transition_keys[] = {
+	"id", "label", "from", "to", "roles", "self_approval", "guard", "fields", "comment",
+	"action", "notify", "after_days", NULL
+};
+static const char *const workflow_keys[] = {"initial", "states", "transitions", "state_moves", NULL};
+static const char *const notify_keys[] = {"to", "subject", "body", NULL};
+
+static const char **state_names(ld *x, const def_workflow *w)
+{
+	const char **v = arena_alloc(&x->scratch, (w->nstates + 1) * sizeof *v);
+	for (size_t i = 0; i < w->nstates; i++)
+		v[i] = w->states[i].id;
+	return v;
+}
+
+static int state_ref(ld *x, const def_workflow *w, const char *where, const char *key,
+                     const char *id)
+{
+	int i = def_find_state(w, id);
+	if (i < 0)
+		err(x, where, "%s : état inconnu \"%s\"%s", key, id,
+		    suggest(x, id, state_names(x, w), w->nstates));
+	return i;
+}
+
+static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout,
+                        const char *where, const char *key);
+
+static void read_workflow(ld *x, const defval *t, def_form *form, const char *fwhere,
+                          const defval ***tnodes)
+{
+	const char *where = wherep(x, fwhere, "workflow");
+	def_workflow *w = arena_alloc(x->A, sizeof *w);
+	form->workflow = w;
+	w->initial_index = -1;
+	if (!check_map(x, t, where, "\"workflow\"", workflow_keys, NULL, NULL))
+		return;
+
+	const defval *states = get(t, "states");
+	if (!states)
+		err(x, where, "\"states\" est obligatoire");
+	else if (check_list(x, states, where, "states")) {
+		if (states->nitems == 0)
+			err(x, where, "\"states\" doit contenir au moins un état");
+		w->states = arena_alloc(x->A, (states->nitems + 1) * sizeof *w->states);
+		for (size_t i = 0; i < states->nitems; i++) {
+			const defval *s = states->items[i];
+			def_state *st = &w->states[w->nstates];
+			const defval *idv = get(s, "id");
+			const char *sw = idv && idv->kind == DV_STR
+			                     ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
+			                     : wherep(x, where, "states[%zu]", i + 1);
+			if (!check_map(x, s, sw, "un état", state_keys, NULL, NULL))
+				continue;
+			st->id = get_str(x, s, "id", sw, true);
+			if (!st->id)
+				continue;
+			if (!is_id(st->id, MAX_ID, false)) {
+				err(x, sw, "identifiant d'état invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+				    st->id);
+				continue;
+			}
+			if (def_find_state(w, st->id) >= 0) {
+				err(x, sw, "état \"%s\" déjà défini (states[%d])", st->id,
+				    def_find_state(w, st->id) + 1);
+				continue;
+			}
+			st->label = get_str(x, s, "label", sw, false);
+			if (!st->label)
+				st->label = st->id;
+			st->description = get_str(x, s, "description", sw, false);
+			st->final = get_bool(x, s, "final", sw, false);
+			st->has_editable_by = get_strlist(x, s, "editable_by", sw, &st->editable_by, false);
+			check_roles(x, sw, "editable_by", &st->editable_by);
+			long v;
+			st->due_days = -1;
+			if (get_int(x, s, "due_days", sw, 1, MAX_DAYS, &v))
+				st->due_days = (int)v;
+			w->nstates++;
+		}
+	}
+
+	w->initial = get_str(x, t, "initial", where, true);
+	if (w->initial && w->nstates)
+		w->initial_index = state_ref(x, w, where, "initial", w->initial);
+
+	const defval *trs = get(t, "transitions");
+	if (trs && check_list(x, trs, where, "transitions")) {
+		w->transitions = arena_alloc(x->A, (trs->nitems + 1) * sizeof *w->transitions);
+		*tnodes = arena_alloc(&x->scratch, (trs->nitems + 1) * sizeof **tnodes);
+		for (size_t i = 0; i < trs->nitems; i++) {
+			const defval *s = trs->items[i];
+			def_transition *tr = &w->transitions[w->ntransitions];
+			const defval *idv = get(s, "id");
+			const char *tw = idv && idv->kind == DV_STR
+			                     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
+			                     : wherep(x, where, "transitions[%zu]", i + 1);
+			tr->to_index = -1;
+			tr->after_days = -1;
+			tr->self_approval = true;
+			if (!check_map(x, s, tw, "une transition", transition_keys, NULL, NULL))
+				continue;
+			tr->id = get_str(x, s, "id", tw, true);
+			if (!tr->id)
+				continue;
+			if (!is_id(tr->id, MAX_ID, false)) {
+				err(x, tw, "identifiant de transition invalide \"%s\" : attendu "
+				    "[a-z][a-z0-9_]{0,39}", tr->id);
+				continue;
+			}
+			bool dup = false;
+			for (size_t k = 0; k < w->ntransitions && !dup; k++)
+				if (strcmp(w->transitions[k].id, tr->id) == 0) {
+					err(x, tw, "transition \"%s\" déjà définie (transitions[%zu])", tr->id, k + 1);
+					dup = true;
+				}
+			if (dup)
+				continue;
+			tr->label = get_str(x, s, "label", tw, false);
+			if (!tr->label)
+				tr->label = tr->id;
+			if (!get(s, "from"))
+				err(x, tw, "\"from\" est obligatoire");
+			get_strlist(x, s, "from", tw, &tr->from, true);
+			tr->from_index = arena_alloc(x->A, (tr->from.n + 1) * sizeof *tr->from_index);
+			for (size_t k = 0; k < tr->from.n; k++)
+				tr->from_index[k] = state_ref(x, w, tw, "from", tr->from.v[k]);
+			tr->to = get_str(x, s, "to", tw, true);
+			if (tr->to)
+				tr->to_index = state_ref(x, w, tw, "to", tr->to);
+			get_strlist(x, s, "roles", tw, &tr->roles, false);
+			check_roles(x, tw, "roles", &tr->roles);
+			tr->self_approval = get_bool(x, s, "self_approval", tw, true);
+			tr->guard = get_func(x, s, "guard", tw);
+			tr->action = get_func(x, s, "action", tw);
+			const char *c = get_str(x, s, "comment", tw, false);
+			if (c) {
+				if (strcmp(c, "optional") == 0)
+					tr->comment = COMMENT_OPTIONAL;
+				else if (strcmp(c, "required") == 0)
+					tr->comment = COMMENT_REQUIRED;
+				else {
+					static const char *const cv[] = {"optional", "required"};
+					err(x, tw, "\"comment\" doit valoir \"optional\" ou \"required\", pas \"%s\"%s",
+					    c, suggest(x, c, cv, 2));
+				}
+			}
+			long v;
+			if (get_int(x, s, "after_days", tw, 1, MAX_DAYS, &v))
+				tr->after_days = (int)v;
+			const defval *tf = get(s, "fields");
+			if (tf)
+				read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
+			(*tnodes)[w->ntransitions] = s;
+			w->ntransitions++;
+		}
+	}
+
+	const defval *moves = get(t, "state_moves");
+	if (moves) {
+		const char *mw = wherep(x, where, "state_moves");
+		if (moves->kind != DV_TABLE || moves->nitems || moves->nbadkeys) {
+			err(x, mw, "\"state_moves\" doit être une table { ancien_etat = \"nouvel_etat\" }");
+		} else {
+			w->moves = arena_alloc(x->A, (moves->nfields + 1) * sizeof *w->moves);
+			for (size_t i = 0; i < moves->nfields; i++) {
+				const char *from = moves->fields[i].key;
+				const defval *to = moves->fields[i].val;
+				if (!is_id(from, MAX_ID, false)) {
+					err(x, mw, "état invalide \"%s\"", from);
+					continue;
+				}
+				if (def_find_state(w, from) >= 0) {
+					err(x, mw, "\"%s\" est encore un état du workflow : seul un état retiré "
+					    "peut être déplacé", from);
+					continue;
+				}
+				if (to->kind != DV_STR) {
+					err(x, mw, "%s : le nouvel état doit être une chaîne, pas %s", from,
+					    type_fr(x, to));
+					continue;
+				}
+				if (state_ref(x, w, mw, from, to->s) < 0)
+					continue;
+				w->moves[w->nmoves].from = arena_strdup(x->A, from);
+				w->moves[w->nmoves].to = arena_strdup(x->A, to->s);
+				w->nmoves++;
+			}
+		}
+	}
+}
+
+static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_form *form,
+                            const char *where)
+{
+	if (!check_map(x, n, where, "\"notify\"", notify_keys, NULL, NULL))
+		return;
+	out->to = get_str(x, n, "to", where, true);
+	out->subject = get_str(x, n, "subject", where, true);
+	out->body = get_str(x, n, "body", where, false);
+	const char **names = arena_alloc(&x->scratch, (form->ncols + 1) * sizeof *names);
+	for (size_t i = 0; i < form->ncols; i++)
+		names[i] = form->cols[i]->name;
+	if (out->to) {
+		if (strncmp(out->to, "field:", 6) == 0) {
+			const char *name = out->to + 6;
+			int col = def_find_col(form, name);
+			if (col < 0)
+				err(x, where, "notify.to : champ inconnu \"%s\"%s", name,
+				    suggest(x, name, names, form->ncols));
+			else if (form->cols[col]->type != FT_EMAIL)
+				err(x, where, "notify.to : le champ \"%s\" n'est pas de type \"email\"", name);
+		} else if (strncmp(out->to, "role:", 5) == 0) {
+			check_role(x, where, "notify.to", out->to + 5);
+		} else if (!strchr(out->to, '@') || strchr(out->to, ' ')) {
+			err(x, where, "notify.to invalide \"%s\" : attendu \"field:<champ>\", "
+			    "\"role:<rôle>\" ou une adresse", out->to);
+		}
+	}
+	/* {{name}} placeholders must name fields (or system fields). */
+	const char *texts[2] = {out->subject, out->body};
+	for (int k = 0; k < 2; k++) {
+		for (const char *p = texts[k]; p && (p = strstr(p, "{{")); ) {
+			const char *e = strstr(p + 2, "}}");
+			if (!e)
+				break;
+			char name[64];
+			size_t len = (size_t)(e - p - 2);
+			snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), p + 2);
+			util_trim(name);
+			if (def_find_col(form, name) < 0 && !def_is_system_name(name))
+				err(x, where, "notify.%s : {{%s}} ne désigne aucun champ%s",
+				    k ? "body" : "subject", name, suggest(x, name, names, form->ncols));
+			p = e + 2;
+		}
+	}
+}
+
+static void read_notify(ld *x, const defval *s, def_transition *tr, const def_form *form,
+                        const char *tw)
+{
+	const defval *n = get(s, "notify");
+	if (!n)
+		return;
+	if (n->kind == DV_TABLE && n->nitems && !n->nfields) {
+		tr->notify = arena_alloc(x->A, n->nitems * sizeof *tr->notify);
+		for (size_t i = 0; i < n->nitems; i++)
+			read_notify_one(x, n->items[i], &tr->notify[tr->nnotify++], form,
+			                wherep(x, tw, "notify[%zu]", i + 1));
+	} else {
+		tr->notify = arena_alloc(x->A, sizeof *tr->notify);
+		tr->nnotify = 1;
+		read_notify_one(x, n, tr->notify, form, wherep(x, tw, "notify"));
+	}
+}
+
+/* SPEC 4.5: reachability, ways out, finals, triggers, no automatic loops. */
+static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
+{
+	const char *where = wherep(x, fwhere, "workflow");
+	size_t ns = w->nstates;
+	if (ns == 0 || w->initial_index < 0)
+		return;
+	bool *seen = arena_alloc(&x->scratch, ns * sizeof *seen);
+	int *queue = arena_alloc(&x->scratch, ns * sizeof *queue);
+	size_t qh = 0, qt = 0;
+	seen[w->initial_index] = true;
+	queue[qt++] = w->initial_index;
+	while (qh < qt) {
+		int s = queue[qh++];
+		for (size_t i = 0; i < w->ntransitions; i++) {
+			const def_transition *t = &w->transitions[i];
+			if (t->to_index < 0 || seen[t->to_index])
+				continue;
+			for (size_t k = 0; k < t->from.n; k++)
+				if (t->from_index[k] == s) {
+					seen[t->to_index] = true;
+					queue[qt++] = t->to_index;
+					break;
+				}
+		}
+	}
+	for (size_t s = 0; s < ns; s++) {
+		const def_state *st = &w->states[s];
+		if (!seen[s])
+			err(x, where, "état \"%s\" inatteignable depuis l'état initial \"%s\"", st->id,
+			    w->initial);
+		const char *out = NULL;
+		for (size_t i = 0; i < w->ntransitions && !out; i++)
+			for (size_t k = 0; k < w->transitions[i].from.n; k++)
+				if (w->transitions[i].from_index[k] == (int)s)
+					out = w->transitions[i].id;
+		if (st->final && out)
+			err(x, where, "l'état final \"%s\" a une transition sortante \"%s\"", st->id, out);
+		if (!st->final && !out)
+			err(x, where, "état \"%s\" sans issue : il n'est pas final et aucune transition "
+			    "n'en part (ajoutez final = true ou une transition)", st->id);
+	}
+	for (size_t i = 0; i < w->ntransitions; i++) {
+		const def_transition *t = &w->transitions[i];
+		if (t->roles.n == 0 && t->after_days < 0)
+			err(x, where, "transition \"%s\" : personne ne peut la déclencher (ajoutez roles "
+			    "ou after_days)", t->id);
+	}
+	/* Automatic transitions: a loop would move records forever. */
+	int *color = arena_alloc(&x->scratch, ns * sizeof *color);
+	int *path = arena_alloc(&x->scratch, (ns + 1) * sizeof *path);
+	for (size_t start = 0; start < ns; start++) {
+		if (color[start])
+			continue;
+		/* iterative DFS over automatic edges, following one path at a time */
+		size_t *next = arena_alloc(&x->scratch, ns * sizeof *next);
+		size_t depth = 0;
+		path[0] = (int)start;
+		color[start] = 1;
+		while (true) {
+			int s = path[depth];
+			bool pushed = false;
+			while (next[s] < w->ntransitions) {
+				const def_transition *t = &w->transitions[next[s]++];
+				if (t->after_days < 0 || t->to_index < 0)
+					continue;
+				bool from_s = false;
+				for (size_t k = 0; k < t->from.n; k++)
+					from_s = from_s || t->from_index[k] == s;
+				if (!from_s)
+					continue;
+				int to = t->to_index;
+				if (color[to] == 1) {
+					buf b = BUF_INIT;
+					size_t k = 0;
+					while (path[k] != to)
+						k++;
+					for (; k <= depth; k++)
+						buf_printf(&b, "%s → ", w->states[path[k]].id);
+					buf_puts(&b, w->states[to].id);
+					err(x, where, "les transitions automatiques (after_days) forment une boucle : "
+					    "%s", buf_cstr(&b));
+					buf_free(&b);
+					return;
+				}
+				if (color[to] == 0) {
+					color[to] = 1;
+					path[++depth] = to;
+					pushed = true;
+					break;
+				}
+			}
+			if (pushed)
+				continue;
+			color[s] = 2;
+			if (depth == 0)
+				break;
+			depth--;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Forms                                                               */
+
+static const char *const form_keys[] = {
+	"id", "title", "description", "fields", "validate", "on_create", "access", "list",
+	"workflow", NULL
+};
+static const char *const access_keys[] = {"create", "read", "update", "delete", NULL};
+static const char *const list_keys[] = {"columns", "filters", "search", "sort", "page_size", NULL};
+
+static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout,
+                        const char *where, const char *key)
+{
+	*out = NULL;
+	*nout = 0;
+	if (!check_list(x, list, where, key))
+		return;
+	def_field *v = arena_alloc(x->A, (list->nitems + 1) * sizeof *v);
+	const char *section = NULL;
+	for (size_t i = 0; i < list->nitems; i++) {
+		const defval *ft = list->items[i];
+		const defval *nv = get(ft, "name");
+		const char *fw = nv && nv->kind == DV_STR
+		                     ? wherep(x, where, "%s[%zu] \"%s\"", key, i + 1, nv->s)
+		                     : wherep(x, where, "%s[%zu]", key, i + 1);
+		def_field *f = &v[*nout];
+		read_field(x, ft, f, fw);
+		if (f->type == FT_SECTION) {
+			section = f->label;
+		} else {
+			f->section = section;
+			for (size_t k = 0; k < *nout; k++)
+				if (f->name[0] && strcmp(v[k].name, f->name) == 0 && strcmp(f->name, "?") != 0) {
+					err(x, fw, "champ \"%s\" déjà défini (%s[%zu])", f->name, key, k + 1);
+					break;
+				}
+		}
+		(*nout)++;
+	}
+	*out = v;
+}
+
+/* A field name as used by list settings: a column, or a system name when allowed. */
+static bool list_name(ld *x, const def_form *form, const char *where, const char *key,
+                      const char *name, bool system_ok, const char **names)
+{
+	if (def_find_col(form, name) >= 0)
+		return true;
+	if (system_ok && def_is_system_name(name) && strcmp(name, "fields") != 0)
+		return true;
+	err(x, where, "%s : champ inconnu \"%s\"%s", key, name,
+	    suggest(x, name, names, form->ncols));
+	return false;
+}
+
+static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere)
+{
+	def_list *l = &form->list;
+	const char *where = wherep(x, fwhere, "list");
+	const char **names = arena_alloc(&x->scratch, (form->ncols + 1) * sizeof *names);
+	for (size_t i = 0; i < form->ncols; i++)
+		names[i] = form->cols[i]->name;
+	l->sort = "-created_at";
+	l->page_size = 25;
+	bool has_columns = false, has_search = false;
+	if (t && check_map(x, t, where, "\"list\"", list_keys, NULL, NULL)) {
+		has_columns = get_strlist(x, t, "columns", where, &l->columns, false);
+		for (size_t i = 0; i < l->columns.n; i++)
+			list_name(x, form, where, "list.columns", l->columns.v[i], true, names);
+		get_strlist(x, t, "filters", where, &l->filters, false);
+		for (size_t i = 0; i < l->filters.n; i++)
+			list_name(x, form, where, "list.filters", l->filters.v[i], true, names);
+		has_search = get_strlist(x, t, "search", where, &l->search, false);
+		for (size_t i = 0; i < l->search.n; i++) {
+			int col = def_find_col(form, l->search.v[i]);
+			if (!list_name(x, form, where, "list.search", l->search.v[i], false, names))
+				continue;
+			if (!is_texty(form->cols[col]->type))
+				err(x, where, "list.search : le champ \"%s\" (%s) n'est pas un texte", l->search.v[i],
+				    def_type_name(form->cols[col]->type));
+		}
+		const char *sort = get_str(x, t, "sort", where, false);
+		if (sort) {
+			const char *name = sort[0] == '-' || sort[0] == '+' ? sort + 1 : sort;
+			if (list_name(x, form, where, "list.sort", name, true, names))
+				l->sort = sort;
+		}
+		long v;
+		if (get_int(x, t, "page_size", where, 1, MAX_PAGE_SIZE, &v))
+			l->page_size = (int)v;
+	}
+	if (!has_columns) {
+		l->columns.v = arena_alloc(x->A, 4 * sizeof *l->columns.v);
+		for (size_t i = 0; i < form->nfields && l->columns.n < 4; i++)
+			if (form->fields[i].type != FT_SECTION)
+				l->columns.v[l->columns.n++] = form->fields[i].name;
+	}
+	if (!has_search) {
+		l->search.v = arena_alloc(x->A, (form->nfields + 1) * sizeof *l->search.v);
+		for (size_t i = 0; i < form->nfields; i++) {
+			field_type ty = form->fields[i].type;
+			if (ty == FT_TEXT || ty == FT_TEXTAREA || ty == FT_EMAIL)
+				l->search.v[l->search.n++] = form->fields[i].name;
+		}
+	}
+}
+
+static void read_access(ld *x, const defval *t, def_form *form, const char *fwhere)
+{
+	def_access *a = &form->access;
+	if (!t)
+		return;
+	const char *where = wherep(x, fwhere, "access");
+	if (!check_map(x, t, where, "\"access\"", access_keys, NULL, NULL))
+		return;
+	get_strlist(x, t, "create", where, &a->create, false);
+	check_roles(x, where, "access.create", &a->create);
+	a->has_update = get_strlist(x, t, "update", where, &a->update, false);
+	check_roles(x, where, "access.update", &a->update);
+	if (a->has_update && form->workflow)
+		err(x, where, "access.update est sans effet avec un workflow : utilisez editable_by "
+		    "dans les états");
+	a->has_delete = get_strlist(x, t, "delete", where, &a->del, false);
+	check_roles(x, where, "access.delete", &a->del);
+	const defval *r = get(t, "read");
+	if (!r)
+		return;
+	if (r->kind != DV_TABLE || r->nitems || r->nbadkeys) {
+		err(x, where, "access.read doit être une table { role = \"all\" ou \"own\" }, pas %s",
+		    r->kind == DV_TABLE ? "une liste" : type_fr(x, r));
+		return;
+	}
+	a->read = arena_alloc(x->A, (r->nfields + 1) * sizeof *a->read);
+	for (size_t i = 0; i < r->nfields; i++) {
+		const char *role = r->fields[i].key;
+		const defval *v = r->fields[i].val;
+		check_role(x, where, "access.read", role);
+		if (v->kind != DV_STR || (strcmp(v->s, "all") != 0 && strcmp(v->s, "own") != 0)) {
+			err(x, where, "access.read.%s doit valoir \"all\" ou \"own\", pas %s", role,
+			    type_fr(x, v));
+			continue;
+		}
+		a->read[a->nread].role = arena_strdup(x->A, role);
+		a->read[a->nread].all = strcmp(v->s, "all") == 0;
+		a->nread++;
+	}
+}
+
+/* Columns: form data fields in order, then transition fields (one per distinct name). */
+static void assign_cols(ld *x, def_form *form, const char *fwhere)
+{
+	size_t max = form->nfields;
+	def_workflow *w = form->workflow;
+	for (size_t i = 0; w && i < w->ntransitions; i++)
+		max += w->transitions[i].nfields;
+	form->cols = arena_alloc(x->A, (max + 1) * sizeof *form->cols);
+	for (size_t i = 0; i < form->nfields; i++) {
+		def_field *f = &form->fields[i];
+		if (f->type == FT_SECTION || !f->name[0] || strcmp(f->name, "?") == 0)
+			continue;
+		int have = def_find_col(form, f->name);
+		if (have >= 0) {
+			f->col = have;  /* duplicate, already diagnosed */
+			continue;
+		}
+		f->col = (int)form->ncols;
+		form->cols[form->ncols++] = f;
+	}
+	for (size_t t = 0; w && t < w->ntransitions; t++) {
+		def_transition *tr = &w->transitions[t];
+		for (size_t i = 0; i < tr->nfields; i++) {
+			def_field *f = &tr->fields[i];
+			if (f->type == FT_SECTION || !f->name[0] || strcmp(f->name, "?") == 0)
+				continue;
+			int have = def_find_col(form, f->name);
+			if (have >= 0) {
+				const def_field *o = form->cols[have];
+				if (o->type != f->type)
+					err(x, wherep(x, fwhere, "workflow > transitions[%zu] \"%s\" > fields[%zu] "
+					    "\"%s\"", t + 1, tr->id, i + 1, f->name),
+					    "le champ \"%s\" existe déjà avec le type \"%s\" (ici \"%s\") : un nom, "
+					    "un type", f->name, def_type_name(o->type), def_type_name(f->type));
+				f->col = have;
+				continue;
+			}
+			f->col = (int)form->ncols;
+			form->cols[form->ncols++] = f;
+		}
+	}
+}
+
+static void read_form(ld *x, const defval *t, def_form *form, size_t index)
+{
+	const defval *idv = get(t, "id");
+	const char *where = idv && idv->kind == DV_STR
+	                        ? wherep(x, "", "forms[%zu] \"%s\"", index + 1, idv->s)
+	                        : wherep(x, "", "forms[%zu]", index + 1);
+	if (!check_map(x, t, where, "un formulaire", form_keys, NULL, NULL)) {
+		form->id = "?";
+		form->title = "?";
+		return;
+	}
+	form->id = get_str(x, t, "id", where, true);
+	if (form->id && !is_id(form->id, MAX_ID, false))
+		err(x, where, "identifiant de formulaire invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		    form->id);
+	if (!form->id)
+		form->id = "?";
+	form->title = get_str(x, t, "title", where, true);
+	if (!form->title)
+		form->title = form->id;
+	form->description = get_str(x, t, "description", where, false);
+
+	const defval *fields = get(t, "fields");
+	if (!fields)
+		err(x, where, "\"fields\" est obligatoire");
+	else
+		read_fields(x, fields, &form->fields, &form->nfields, where, "fields");
+	size_t ndata = 0;
+	for (size_t i = 0; i < form->nfields; i++)
+		ndata += form->fields[i].type != FT_SECTION;
+	if (fields && ndata == 0)
+		err(x, where, "\"fields\" doit contenir au moins un champ de données");
+
+	const defval **tnodes = NULL;
+	const defval *wf = get(t, "workflow");
+	if (wf)
+		read_workflow(x, wf, form, where, &tnodes);
+
+	assign_cols(x, form, where);
+
+	/* Conditions and notifications need every column. */
+	for (size_t i = 0; fields && fields->kind == DV_TABLE && i < form->nfields; i++) {
+		def_field *f = &form->fields[i];
+		if (f->type == FT_SECTION || i >= fields->nitems)
+			continue;
+		const char *fw = wherep(x, where, "fields[%zu] \"%s\"", i + 1, f->name);
+		read_conds(x, fields->items[i], f, form, fw, "visible_if", &f->visible_if);
+		read_conds(x, fields->items[i], f, form, fw, "required_if", &f->required_if);
+	}
+	def_workflow *w = form->workflow;
+	for (size_t t2 = 0; w && tnodes && t2 < w->ntransitions; t2++) {
+		def_transition *tr = &w->transitions[t2];
+		const char *tw = wherep(x, where, "workflow > transitions[%zu] \"%s\"", t2 + 1, tr->id);
+		const defval *tf = get(tnodes[t2], "fields");
+		for (size_t i = 0; tf && i < tr->nfields && i < tf->nitems; i++) {
+			def_field *f = &tr->fields[i];
+			const char *fw = wherep(x, tw, "fields[%zu] \"%s\"", i + 1, f->name);
+			read_conds(x, tf->items[i], f, form, fw, "visible_if", &f->visible_if);
+			read_conds(x, tf->items[i], f, form, fw, "required_if", &f->required_if);
+		}
+		read_notify(x, tnodes[t2], tr, form, tw);
+	}
+
+	form->validate = get_func(x, t, "validate", where);
+	form->on_create = get_func(x, t, "on_create", where);
+	read_access(x, get(t, "access"), form, where);
+	read_list(x, get(t, "list"), form, where);
+	if (w)
+		check_graph(x, w, where);
+}
+
+/* ------------------------------------------------------------------ */
+/* App                                                                 */
+
+static const char *const app_keys[] = {
+	"title", "description", "owner", "version", "roles", "privacy", "forms", NULL
+};
+static const char *const privacy_keys[] = {
+	"purpose", "legal_basis", "retention_days", "contact", "recipients", NULL
+};
+
+static void read_roles(ld *x, const defval *t)
+{
+	def_app *app = x->app;
+	static const char *const reserved[] = {"public", "user", "owner", "admin"};
+	size_t n = t && t->kind == DV_TABLE ? t->nfields : 0;
+	app->roles = arena_alloc(x->A, (n + 1) * sizeof *app->roles);
+	x->roles = arena_alloc(&x->scratch, (n + 5) * sizeof *x->roles);
+	for (size_t i = 0; i < 4; i++)
+		x->roles[x->nroles++] = reserved[i];
+	if (!t)
+		return;
+	if (t->kind != DV_TABLE || t->nitems || t->nbadkeys) {
+		err(x, "roles", "\"roles\" doit être une table { role = \"Libellé\" }, pas %s",
+		    t->kind == DV_TABLE ? "une liste" : type_fr(x, t));
+		return;
+	}
+	for (size_t i = 0; i < t->nfields; i++) {
+		const char *id = t->fields[i].key;
+		const defval *label = t->fields[i].val;
+		if (!is_id(id, 0, false)) {
+			err(x, "roles", "identifiant de rôle invalide \"%s\" : attendu [a-z][a-z0-9_]*", id);
+			continue;
+		}
+		if (def_is_reserved_role(id)) {
+			err(x, "roles", "rôle réservé \"%s\" : il existe toujours, ne le déclarez pas", id);
+			continue;
+		}
+		if (label->kind != DV_STR || label->len == 0) {
+			err(x, "roles", "le libellé du rôle \"%s\" doit être une chaîne non vide, pas %s", id,
+			    type_fr(x, label));
+			continue;
+		}
+		if (!check_text(x, label, "roles", id))
+			continue;
+		app->roles[app->nroles].id = arena_strdup(x->A, id);
+		app->roles[app->nroles].label = arena_strdup(x->A, label->s);
+		x->roles[x->nroles++] = app->roles[app->nroles].id;
+		app->nroles++;
+	}
+}
+
+static void read_privacy(ld *x, const defval *t)
+{
+	def_privacy *p = &x->app->privacy;
+	p->retention_days = -1;
+	if (!t || !check_map(x, t, "privacy", "\"privacy\"", privacy_keys, NULL, NULL))
+		return;
+	p->purpose = get_str(x, t, "purpose", "privacy", false);
+	p->legal_basis = get_str(x, t, "legal_basis", "privacy", false);
+	p->contact = get_str(x, t, "contact", "privacy", false);
+	long v;
+	if (get_int(x, t, "retention_days", "privacy", 1, MAX_DAYS * 3, &v))
+		p->retention_days = (int)v;
+	get_strlist(x, t, "recipients", "privacy", &p->recipients, false);
+}
+
+static void read_app(ld *x, const defval *root)
+{
+	def_app *app = x->app;
+	if (!check_map(x, root, "", "app.lua : la table renvoyée", app_keys, NULL, NULL))
+		return;
+	app->title = get_str(x, root, "title", "", true);
+	app->description = get_str(x, root, "description", "", false);
+	app->owner = get_str(x, root, "owner", "", false);
+	app->version = get_str(x, root, "version", "", false);
+	read_roles(x, get(root, "roles"));
+	read_privacy(x, get(root, "privacy"));
+	const defval *forms = get(root, "forms");
+	if (!forms) {
+		err(x, "", "\"forms\" est obligatoire");
+		return;
+	}
+	if (!check_list(x, forms, "", "forms"))
+		return;
+	if (forms->nitems == 0) {
+		err(x, "", "\"forms\" doit contenir au moins un formulaire");
+		return;
+	}
+	app->forms = arena_alloc(x->A, forms->nitems * sizeof *app->forms);
+	app->nforms = forms->nitems;
+	for (size_t i = 0; i < forms->nitems; i++) {
+		read_form(x, forms->items[i], &app->forms[i], i);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(app->forms[k].id, app->forms[i].id) == 0 &&
+			    strcmp(app->forms[i].id, "?") != 0) {
+				err(x, wherep(x, "", "forms[%zu] \"%s\"", i + 1, app->forms[i].id),
+				    "formulaire \"%s\" déjà défini (forms[%zu])", app->forms[i].id, k + 1);
+				break;
+			}
+	}
+}
+
+/* "file:line: message" from the sandbox into a diagnostic. */
+static void add_lua_error(diags *d, const char *file, const char *e)
+{
+	for (const char *p = strchr(e, ':'); p; p = strchr(p + 1, ':')) {
+		if (!isdigit((unsigned char)p[1]))
+			continue;
+		const char *q = p + 1;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q != ':')
+			continue;
+		char src[1024];
+		snprintf(src, sizeof src, "%.*s", (int)(p - e), e);
+		/* short_src may be cut at the front: "...ps/x/app.lua" */
+		size_t fl = strlen(file), sl = strlen(src);
+		if (strncmp(src, "...", 3) == 0 && sl - 3 <= fl &&
+		    strcmp(file + fl - (sl - 3), src + 3) == 0)
+			snprintf(src, sizeof src, "%s", file);
+		const char *msg = q + 1;
+		while (*msg == ' ')
+			msg++;
+		diags_add(d, src, atoi(p + 1), "", "%s", msg);
+		return;
+	}
+	size_t fl = strlen(file);
+	if (strncmp(e, file, fl) == 0 && e[fl] == ':') {
+		e += fl + 1;
+		while (*e == ' ')
+			e++;
+	}
+	diags_add(d, file, 0, "", "%s", e);
+}
+
+bool loader_valid_app_id(const char *name)
+{
+	return is_id(name, MAX_ID, true);
+}
+
+def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim,
+                     diags *d)
+{
+	size_t start = d->n;
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	char *adir = xstrndup(dir, n);
+	const char *slash = strrchr(adir, '/');
+	const char *id = slash ? slash + 1 : adir;
+	buf fb = BUF_INIT;
+	buf_printf(&fb, "%s/app.lua", adir);
+	char *file = buf_steal(&fb);
+
+	if (!loader_valid_app_id(id))
+		diags_add(d, file, 0, "", "identifiant d'application invalide \"%s\" (le nom du dossier) "
+		          ": attendu [a-z][a-z0-9-]{0,39}", id);
+	char hash[65];
+	if (loader_hash_dir(adir, hash) != 0) {
+		diags_add(d, file, 0, "", "fichier illisible ou absent");
+		free(file);
+		free(adir);
+		return NULL;
+	}
+	char e[SANDBOX_ERR];
+	sandbox *sb = sandbox_new(adir, stdlib_dir, lim, e);
+	if (!sb) {
+		add_lua_error(d, file, e);
+		free(file);
+		free(adir);
+		return NULL;
+	}
+
+	arena mem = ARENA_INIT;
+	def_app *app = arena_alloc(&mem, sizeof *app);
+	app->mem = mem;
+	ld x = {.app = app, .A = &app->mem, .d = d, .file = file};
+	app->id = arena_strdup(x.A, id);
+	app->dir = arena_strdup(x.A, adir);
+	app->hash = arena_strdup(x.A, hash);
+	app->privacy.retention_days = -1;
+	read_app(&x, sandbox_definition(sb));
+	app->nhooks = sandbox_nfuncs(sb);
+	sandbox_close(sb);
+	arena_free(&x.scratch);
+	free(file);
+	free(adir);
+	if (d->n > start) {
+		def_app_free(app);
+		return NULL;
+	}
+	return app;
+}
+
+/* ------------------------------------------------------------------ */
+/* Content hash                                                        */
+
+typedef struct namelist {
+	char **v;
+	size_t n, cap;
+} namelist;
+
+static void collect_lua(const char *root, const char *rel, namelist *out, int depth)
+{
+	if (depth > 8)
+		return;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	DIR *dp = opendir(path);
+	if (!dp)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char sub[4096], full[8192];
+		snprintf(sub, sizeof sub, "%s/%s", rel, de->d_name);
+		snprintf(full, sizeof full, "%s/%s", root, sub);
+		struct stat st;
+		if (stat(full, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			collect_lua(root, sub, out, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t l = strlen(sub);
+			if (l > 4 && strcmp(sub + l - 4, ".lua") == 0) {
+				if (out->n == out->cap) {
+					out->cap = out->cap ? out->cap * 2 : 16;
+					out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+				}
+				out->v[out->n++] = xstrdup(sub);
+			}
+		}
+	}
+	closedir(dp);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int hash_file(crypto_hash_sha256_state *st, const char *root, const char *rel)
+{
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	struct stat sst;
+	if (fstat(fileno(f), &sst) != 0 || !S_ISREG(sst.st_mode)) {
+		fclose(f);
+		return -1;
+	}
+	/* name, NUL, size (8 bytes, little endian), content */
+	unsigned char size[8];
+	for (int i = 0; i < 8; i++)
+		size[i] = (unsigned char)((uint64_t)sst.st_size >> (8 * i));
+	crypto_hash_sha256_update(st, (const unsigned char *)rel, strlen(rel) + 1);
+	crypto_hash_sha256_update(st, size, sizeof size);
+	unsigned char b[16384];
+	size_t n;
+	while ((n = fread(b, 1, sizeof b, f)) > 0)
+		crypto_hash_sha256_update(st, b, n);
+	int rc = ferror(f) ? -1 : 0;
+	fclose(f);
+	return rc;
+}
+
+int loader_hash_dir(const char *dir, char out[65])
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	if (hash_file(&st, dir, "app.lua") != 0)
+		return -1;
+	namelist l = {0};
+	collect_lua(dir, "lib", &l, 0);
+	qsort(l.v, l.n, sizeof *l.v, cmp_str);
+	int rc = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		if (rc == 0 && hash_file(&st, dir, l.v[i]) != 0)
+			rc = -1;
+		free(l.v[i]);
+	}
+	free(l.v);
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	util_hex(h, sizeof h, out);
+	return rc;
+}
