@@ -40,7 +40,8 @@ json_t *diags_json(const diags *d);   /* [{file, line, where, message, text}], n
 
 /*
  * "did you mean" helper: the candidate closest to `word` (edit distance <= 2, or
- * <= 1 for words of 3 letters or fewer), or NULL.
+ * <= 1 for words of 3 letters or fewer; else a candidate of 4+ letters that is a
+ * prefix of `word` or has it as a prefix, as "retention" -> "retention_days"), or NULL.
  */
 const char *diag_suggest(const char *word, const char *const *candidates, size_t n);
 

@@ -1787,7 +1787,8 @@ int loader_hash_dir(const char *dir, char out[65])
 		return -1;
 	namelist l = {0};
 	collect_lua(dir, "lib", &l, 0);
-	qsort(l.v, l.n, sizeof *l.v, cmp_str);
+	if (l.n)
+		qsort(l.v, l.n, sizeof *l.v, cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		if (rc == 0 && hash_file(&st, dir, l.v[i]) != 0)

@@ -334,13 +334,15 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	}
 	errs->n = w;
 
+	/* Input that did not parse is reported as is: app functions only ever see typed values. */
+	bool parse_failed = errs->n > 0;
 	hook_user hu;
 	env_arg ea;
 	hook_env env;
 	make_env(c, &hu, &ea, &env);
 	sandbox *sb = NULL;
-	bool needs_lua = f->validate || (!old && f->on_create);
-	for (size_t col = 0; col < f->ncols && !needs_lua; col++)
+	bool needs_lua = !parse_failed && (f->validate || (!old && f->on_create));
+	for (size_t col = 0; col < f->ncols && !needs_lua && !parse_failed; col++)
 		needs_lua = f->cols[col]->compute != 0;
 	if (needs_lua && !(sb = pipeline_sandbox(c->app, err))) {
 		rc = PIPE_ERROR;
@@ -350,7 +352,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	/* 5. compute */
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
-		if (!fd->compute || !visible[col])
+		if (!fd->compute || !visible[col] || parse_failed)
 			continue;
 		value nv = {0};
 		if (sandbox_compute(sb, fd->compute, fd, r, &env, &nv, err) != 0) {

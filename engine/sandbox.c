@@ -580,6 +580,9 @@ static int sb_require(lua_State *L)
 		path[k++] = *p == '.' ? '/' : *p;
 	snprintf(path + k, sizeof path - (size_t)k, ".lua");
 
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return luaL_error(L, "require \"%s\" : module introuvable (%s)", name, path);
 	lua_pushvalue(L, 1);
 	lua_pushinteger(L, sb->callno);
 	lua_rawset(L, 3);

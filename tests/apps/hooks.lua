@@ -42,16 +42,62 @@ local function load_app(id)
   return app
 end
 
+-- Records given to hooks raise on unknown field names, as the engine's record proxy
+-- does: a typo in a hook fails here instead of silently reading nil.
+local SYSTEM = { id = true, state = true, created_at = true, created_by = true, updated_at = true,
+                 updated_by = true, version = true }
+local current_names = {}
+local function strict(r)
+  if type(r) ~= "table" then return r end
+  return setmetatable(r, { __index = function(_, k)
+    if not SYSTEM[k] and not current_names[k] then
+      error("hook reads unknown field \"" .. tostring(k) .. "\"", 2)
+    end
+  end })
+end
+local function wrap(fn)
+  if not fn then return nil end
+  return function(r, ...) return fn(strict(r), ...) end
+end
+local function shallow(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
 local function form(app, id)
-  for _, f in ipairs(app.forms) do if f.id == id then return f end end
+  for _, f in ipairs(app.forms) do
+    if f.id == id then
+      current_names = {}
+      for _, x in ipairs(f.fields) do current_names[x.name] = true end
+      for _, t in ipairs(f.workflow and f.workflow.transitions or {}) do
+        for _, x in ipairs(t.fields or {}) do current_names[x.name] = true end
+      end
+      local c = shallow(f)
+      c.validate, c.on_create = wrap(f.validate), wrap(f.on_create)
+      return c
+    end
+  end
   error("no form " .. id)
 end
 local function field(f, name)
-  for _, x in ipairs(f.fields) do if x.name == name then return x end end
+  for _, x in ipairs(f.fields) do
+    if x.name == name then
+      local c = shallow(x)
+      c.compute = wrap(x.compute)
+      return c
+    end
+  end
   error("no field " .. name)
 end
 local function transition(f, id)
-  for _, t in ipairs(f.workflow.transitions) do if t.id == id then return t end end
+  for _, t in ipairs(f.workflow.transitions) do
+    if t.id == id then
+      local c = shallow(t)
+      c.guard, c.action = wrap(t.guard), wrap(t.action)
+      return c
+    end
+  end
   error("no transition " .. id)
 end
 

@@ -1,5 +1,6 @@
 """Test harness: starts the real `smallapps serve` on a free loopback port and talks
 HTTP to it, as browsers and programs do. Standard library only."""
+import html
 import http.client
 import json
 import os
@@ -190,6 +191,8 @@ class Client:
 def field_errors_html(text):
     """Field name -> error message, as the HTML form shows them."""
     out = {}
-    for m in re.finditer(r'id="f-([a-z0-9_]+)-error"[^>]*>(.*?)</', text, re.S):
-        out[m.group(1)] = re.sub(r"<[^>]+>", "", m.group(2)).strip()
+    for m in re.finditer(r'id="f-([a-z0-9_]+)-error"[^>]*>(.*?)</p>', text, re.S):
+        msg = re.sub(r'<span class="icon"[^>]*>.*?</span>', "", m.group(2))
+        msg = re.sub(r"<[^>]+>", "", msg).strip()
+        out[m.group(1)] = html.unescape(re.sub(r"^(Erreur|Error)\s*:\s*", "", msg))
     return out

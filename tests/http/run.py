@@ -253,9 +253,9 @@ def private_fields_never_reach_other_roles(s):
     j = al.api("GET", f"/apps/essai/demande/records/{rid}").json()
     assert "note_interne" not in j["fields"]
     h = al.api("GET", f"/apps/essai/demande/records/{rid}/history").json()["history"]
-    assert "Très confidentiel" not in json.dumps(h), h
+    assert "Très confidentiel" not in json.dumps(h, ensure_ascii=False), h
     h = ag.api("GET", f"/apps/essai/demande/records/{rid}/history").json()["history"]
-    assert "Très confidentiel" in json.dumps(h)
+    assert "Très confidentiel" in json.dumps(h, ensure_ascii=False)
     page = Client(s).login("alice").get(f"/a/essai/demande/{rid}")
     assert "Très confidentiel" not in page.text and "Note interne" not in page.text
     r = al.api("PATCH", f"/apps/essai/demande/records/{rid}", {"fields": {"note_interne": "pirate"}})

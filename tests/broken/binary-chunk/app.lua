@@ -1,0 +1,3 @@
+local f, e = load(string.char(27) .. "Lua")
+assert(f == nil)
+error("refus : " .. e, 0)

@@ -1,0 +1,1 @@
+return { title = "Demandes", forms = { demande = { id = "demande", title = "Demande", fields = {} } } }

@@ -1,0 +1,2 @@
+helper = function() return 1 end
+return { title = "x", forms = {} }

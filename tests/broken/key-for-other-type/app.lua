@@ -1,0 +1,5 @@
+return { title = "Demandes", forms = {
+  { id = "demande", title = "Demande", fields = {
+    { name = "nom", type = "text", label = "Nom", options = { "a", "b" }, min = 3 },
+  } },
+} }

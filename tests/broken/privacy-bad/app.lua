@@ -1,0 +1,1 @@
+return { title = "Demandes", privacy = { purpose = "x", retention = 30, retention_days = -1 }, forms = { { id = "demande", title = "Demande", fields = { { name = "nom", type = "text", label = "Nom" } } } } }

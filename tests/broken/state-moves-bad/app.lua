@@ -1,0 +1,8 @@
+return { title = "Demandes", roles = { agent = "Agent", pharmacie = "Pharmacie" }, forms = {
+  { id = "demande", title = "Demande", fields = { { name = "nom", type = "text", label = "Nom" },
+      { name = "contact", type = "email", label = "Contact" } },
+    workflow = { initial = "ouverte",
+      states = { { id = "ouverte" }, { id = "close", final = true } },
+      transitions = { { id = "fermer", from = "ouverte", to = "close", roles = { "agent" } } },
+      state_moves = { ouverte = "close", ancienne = "clos" } } },
+} }
