@@ -1040,6 +1040,8 @@ static void read_workflow(ld *x, const defval *t, def_form *form, const char *fw
 			long v;
 			if (get_int(x, s, "after_days", tw, 1, MAX_DAYS, &v))
 				tr->after_days = (int)v;
+			else if (get(s, "after_days"))
+				tr->after_days = 1;  /* diagnosed: do not also call it untriggerable */
 			const defval *tf = get(s, "fields");
 			if (tf)
 				read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
@@ -1474,8 +1476,10 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 
 	const defval **tnodes = NULL;
 	const defval *wf = get(t, "workflow");
+	size_t before = x->d->n;
 	if (wf)
 		read_workflow(x, wf, form, where, &tnodes);
+	bool workflow_ok = x->d->n == before;
 
 	assign_cols(x, form, where);
 
@@ -1506,7 +1510,8 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	form->on_create = get_func(x, t, "on_create", where);
 	read_access(x, get(t, "access"), form, where);
 	read_list(x, get(t, "list"), form, where);
-	if (w)
+	/* The graph is only judged once its states and transitions are sound. */
+	if (w && workflow_ok)
 		check_graph(x, w, where);
 }
 

@@ -109,7 +109,7 @@ return {
             .. "adressez un courrier recommandé." },
         { name = "iban", type = "iban", label = "IBAN pour le remboursement", personal = true,
           visible_if = { demande_indemnisation = true }, required = true,
-          private = { "agent", "responsable" } },
+          help = "Compte au nom du demandeur. Vous seul et les agents instructeurs le voyez." },
 
         { name = "s_contact", type = "section", label = "Vos coordonnées" },
         { name = "souhaite_reponse", type = "boolean", label = "Je souhaite recevoir une réponse",
@@ -120,8 +120,7 @@ return {
         { name = "nom", type = "text", label = "Nom et prénom", max_length = 120, personal = true,
           required_if = { souhaite_reponse = true } },
         { name = "courriel", type = "email", label = "Courriel", personal = true,
-          required_if = { canal_reponse = "courriel" },
-          help = "Facultatif si vous ne souhaitez pas de réponse par courriel." },
+          required_if = { canal_reponse = "courriel" } },
         { name = "telephone", type = "phone", label = "Téléphone", personal = true,
           required_if = { canal_reponse = "telephone" } },
         { name = "adresse_reponse", type = "textarea", label = "Adresse postale", max_length = 300,
@@ -134,7 +133,7 @@ return {
             return r.canal_reponse or "aucune"
           end },
 
-        { name = "s_traitement", type = "section", label = "Traitement (réservé aux agents)" },
+        { name = "s_suivi", type = "section", label = "Suivi" },
         { name = "priorite", type = "choice", label = "Priorité", widget = "radio",
           options = { { "basse", "Basse" }, { "normale", "Normale" }, { "haute", "Haute" }, { "urgente", "Urgente" } },
           editable_by = { "agent", "responsable" }, private = { "agent", "responsable" } },
