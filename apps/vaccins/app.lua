@@ -193,9 +193,16 @@ return {
       end,
 
       on_create = function(r, ctx)
-        -- Référence lisible : CMD-AAAA-NNNN (indicative, l'identifiant fait foi).
-        local annee = ctx.today:sub(1, 4)
-        r.reference = string.format("CMD-%s-%04d", annee, ctx.count("commande", nil) + 1)
+        -- Référence lisible à dicter au téléphone : CMD-AAAAMMJJ-XXXX (indicative,
+        -- l'identifiant fait foi). Tirée au hasard plutôt que comptée : deux centres
+        -- qui commandent au même instant ne reçoivent jamais la même.
+        local alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" -- sans I, O, 0, 1
+        local suffixe = {}
+        for i = 1, 4 do
+          local k = math.random(#alphabet)
+          suffixe[i] = alphabet:sub(k, k)
+        end
+        r.reference = "CMD-" .. ctx.today:gsub("-", "") .. "-" .. table.concat(suffixe)
         r.priorite = r.urgent and "haute" or "normale"
       end,
 

@@ -8,6 +8,7 @@ access rules, workflows with their guards, actions and separation of duties.
 Prints one line per failure and "N passed, N failed" last; exits 1 on failure."""
 import argparse
 import os
+import re
 import sys
 import traceback
 
@@ -72,7 +73,8 @@ def vaccins(s):
     rid = rec["id"]
     f = rec["fields"]
     check(rec["state"] == "soumise", "initial state")
-    check(f.get("reference") == "CMD-2026-0001", f"reference from on_create: {f.get('reference')}")
+    check(re.fullmatch(r"CMD-20260304-[A-HJ-NP-Z2-9]{4}", f.get("reference") or ""),
+          f"reference from on_create: {f.get('reference')}")
     check(f.get("flacons") == 10, f"computed vials: {f.get('flacons')}")
     check(f.get("priorite") == "normale", "priority set by on_create")
     check(f.get("contact_telephone") == "+33477000000", "phone stored as E.164")
