@@ -7,9 +7,9 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
-            libargon2-dev libsodium-dev libcmocka-dev python3 lua5.4 wrk
+            libargon2-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev python3 lua5.4 wrk
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \

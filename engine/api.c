@@ -5,6 +5,10 @@
  * Content-Type, query parameters are checked one by one (unknown ones are 400, so a
  * typo never silently widens a result), and every record goes through the same
  * read scope, column filter and write pipeline as the HTML pages.
+ *
+ * Record answers (list, read, create, patch) are written by the streaming writer
+ * (api_record_write, jsonw.h), the rest through jansson; api_record_json stays for
+ * code that wants a json_t, and tests/unit/test_jsonw.c holds the two to the same bytes.
  */
 #include "api.h"
 
@@ -17,6 +21,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"
+#include "workflow.h"
 
 static const char *default_message(const char *code, lang lg)
 {
@@ -83,6 +88,120 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who)
 			                    validate_to_json(f->cols[col], &rec->values[col]));
 	json_object_set_new(o, "fields", fields);
 	return o;
+}
+
+/*
+ * One value exactly as json_dumps(validate_to_json(fd, v), REQ_JSON_FLAGS) writes it.
+ * Multichoice and file values are stored as compact JSON text and copied as they are
+ * when jsonw_is_compact says jansson would write them back unchanged; anything else
+ * (old or hand-edited data) goes through validate_to_json itself.
+ */
+static void write_value(jsonw *w, const def_field *fd, const value *v)
+{
+	if (v->kind == VAL_NULL) {
+		jsonw_null(w);
+		return;
+	}
+	switch (fd->type) {
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT) {
+			jsonw_bool(w, v->i != 0);
+			return;
+		}
+		break;
+	case FT_MONEY:
+		if (v->kind == VAL_INT) {
+			/* validate.c's MONEY_JSON: "-1234.50" */
+			uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+			char t[32];
+			int n = snprintf(t, sizeof t, "%s%llu.%02u", v->i < 0 ? "-" : "",
+			                 (unsigned long long)(u / 100), (unsigned)(u % 100));
+			jsonw_strn(w, t, (size_t)n);
+			return;
+		}
+		break;
+	case FT_DECIMAL:
+		if (v->kind == VAL_INT) {
+			jsonw_real(w, (double)v->i);
+			return;
+		}
+		break;
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		if (v->kind == VAL_TEXT && v->s) {
+			size_t n = strlen(v->s);
+			if (n && v->s[0] == (fd->type == FT_MULTICHOICE ? '[' : '{') &&
+			    jsonw_is_compact(v->s, n)) {
+				jsonw_raw(w, v->s, n);
+			} else {
+				json_t *j = validate_to_json(fd, v);
+				char *t = j ? json_dumps(j, REQ_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
+				if (t)
+					jsonw_raw(w, t, strlen(t));
+				else
+					jsonw_null(w);
+				free(t);
+				json_decref(j);
+			}
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	/* validate.c's plain_json */
+	switch (v->kind) {
+	case VAL_INT: jsonw_int(w, v->i); break;
+	case VAL_REAL: jsonw_real(w, v->d); break; /* null when not finite */
+	case VAL_TEXT: jsonw_str(w, v->s); break;  /* null when NULL or not UTF-8 */
+	default: jsonw_null(w); break;
+	}
+}
+
+/* A system string; like json_object_set_new with a NULL json_string, bad UTF-8 drops the key. */
+static void write_sys(jsonw *w, const char *key, const char *s)
+{
+	if (s && !jsonw_utf8_valid(s, strlen(s)))
+		return;
+	jsonw_key(w, key);
+	jsonw_str(w, s);
+}
+
+void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
+{
+	jsonw_object_begin(w);
+	jsonw_key(w, "id");
+	jsonw_int(w, rec->id);
+	write_sys(w, "state", rec->state);
+	jsonw_key(w, "version");
+	jsonw_int(w, rec->version);
+	write_sys(w, "created_at", rec->created_at);
+	write_sys(w, "created_by", rec->created_by);
+	write_sys(w, "updated_at", rec->updated_at);
+	write_sys(w, "updated_by", rec->updated_by);
+	jsonw_key(w, "overdue");
+	jsonw_bool(w, rec->overdue);
+	jsonw_key(w, "fields");
+	jsonw_object_begin(w);
+	for (size_t col = 0; col < f->ncols; col++)
+		if (access_can_read_col(f->cols[col], who)) {
+			jsonw_key(w, f->cols[col]->name);
+			write_value(w, f->cols[col], &rec->values[col]);
+		}
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+}
+
+/* Answers one record (GET, create, patch) through the streaming writer. */
+static void send_record(req *r, int status, const def_form *f, const record *rec,
+                        const actor *who)
+{
+	buf b = BUF_INIT;
+	jsonw w;
+	buf_reserve(&b, 2048);
+	jsonw_init(&w, &b);
+	api_record_write(&w, f, rec, who);
+	req_json_buf(r, status, &b);
 }
 
 /* ---- descriptions ---- */
@@ -335,6 +454,7 @@ typedef struct api_ctx {
 	const def_form *form;
 	actor who;
 	pipe_job job;
+	wf_job wf;                /* a transition being written */
 	int status;               /* to answer once durable: 201 or 200 */
 } api_ctx;
 
@@ -342,6 +462,7 @@ static void api_ctx_cleanup(void *p)
 {
 	api_ctx *c = p;
 	pipe_job_free(&c->job);
+	wf_job_free(&c->wf);
 }
 
 static bool parse_int64(const char *s, int64_t *out)
@@ -421,6 +542,20 @@ static bool check_param(void *cls, const char *key, const char *val)
 	return true;
 }
 
+/* The list answer being written while store_list_each reads the rows. */
+typedef struct list_out {
+	buf b;
+	jsonw w;
+	const def_form *form;
+	const actor *who;
+} list_out;
+
+static void list_row(void *arg, const record *rec)
+{
+	list_out *lo = arg;
+	api_record_write(&lo->w, lo->form, rec, lo->who);
+}
+
 static void list_records(req *r, api_ctx *c)
 {
 	store_query q = {0};
@@ -444,29 +579,36 @@ static void list_records(req *r, api_ctx *c)
 			return;
 		}
 	}
-	store_page page = {0};
+	/* Rows go from SQLite straight into the answer: no copy of the page, no json_t. */
+	list_out lo = {.b = BUF_INIT, .form = c->form, .who = &c->who};
+	size_t guess = (size_t)q.limit * 1024;
+	buf_reserve(&lo.b, guess < 65536 ? guess : 65536);
+	jsonw_init(&lo.w, &lo.b);
+	jsonw_object_begin(&lo.w);
+	jsonw_key(&lo.w, "records");
+	jsonw_array_begin(&lo.w);
+	char *next = NULL;
 	char err[STORE_ERR_LEN] = "";
-	int rc = store_list(c->app->db, c->form, &q, &page, err);
-	if (rc == STORE_BADQUERY) {
-		api_error(r, 400, "bad_request", err[0] ? err : NULL, NULL);
-		return;
-	}
+	int rc = store_list_each(c->app->db, c->form, &q, list_row, &lo, &next, err);
 	if (rc != STORE_OK) {
-		internal_error(r, err);
+		buf_free(&lo.b);
+		free(next);
+		if (rc == STORE_BADQUERY)
+			api_error(r, 400, "bad_request", err[0] ? err : NULL, NULL);
+		else
+			internal_error(r, err);
 		return;
 	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < page.n; i++)
-		json_array_append_new(arr, api_record_json(c->form, &page.v[i], &c->who));
-	json_t *body = json_object();
-	json_object_set_new(body, "records", arr);
-	json_object_set_new(body, "next", page.next ? json_string(page.next) : json_null());
-	store_page_free(&page);
-	req_json(r, 200, body);
+	jsonw_array_end(&lo.w);
+	jsonw_key(&lo.w, "next");
+	jsonw_str(&lo.w, next);
+	jsonw_object_end(&lo.w);
+	free(next);
+	req_json_buf(r, 200, &lo.b);
 }
 
-/* Parses the JSON body into an object of fields; answers and returns NULL on error. */
-static json_t *read_body(req *r)
+/* A JSON body: checks its media type and encoding, parses it; NULL once answered. */
+static json_t *read_json(req *r)
 {
 	const char *ct = req_header(r, "Content-Type");
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
@@ -491,6 +633,15 @@ static json_t *read_body(req *r)
 		api_error(r, 400, "bad_request", msg, NULL);
 		return NULL;
 	}
+	return j;
+}
+
+/* The body of a create or patch: {"fields": {...}}, or the bare object of fields. */
+static json_t *read_body(req *r)
+{
+	json_t *j = read_json(r);
+	if (!j)
+		return NULL;
 	json_t *fields = json_is_object(j) ? json_object_get(j, "fields") : NULL;
 	if (fields && json_is_object(fields) && json_object_size(j) == 1) {
 		json_incref(fields);
@@ -544,7 +695,7 @@ static void after_write(req *r, int rc)
 	char etag[32];
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->job.rec.version);
 	req_add_header(r, "ETag", etag);
-	req_json(r, c->status, api_record_json(c->form, &c->job.rec, &c->who));
+	send_record(r, c->status, c->form, &c->job.rec, &c->who);
 }
 
 static void write_answer_invalid(req *r, int rc, field_errors *errs, const char *err)
@@ -657,6 +808,88 @@ static void delete_record(req *r, api_ctx *c, record *old)
 	req_write(r, c->app->db, pipeline_apply_delete, &c->job, after_write);
 }
 
+static void after_transition(req *r, int rc)
+{
+	api_ctx *c = r->cleanup_arg;
+	if (rc == STORE_CONFLICT || rc == STORE_NOTFOUND) {
+		api_error(r, 409, "conflict",
+		          r->lg == LANG_EN ? "The record changed meanwhile; read it again and retry."
+		                           : "L'enregistrement a changé entre-temps ; relisez-le et recommencez.",
+		          NULL);
+		return;
+	}
+	if (rc != STORE_OK) {
+		internal_error(r, "transition write failed");
+		return;
+	}
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->wf.rec.version);
+	req_add_header(r, "ETag", etag);
+	req_json(r, 200, api_record_json(c->form, &c->wf.rec, &c->who));
+}
+
+/* POST …/records/<id>/transitions/<t>  body {"fields": {...}, "comment": "..."} (both optional). */
+static void trigger_transition(req *r, api_ctx *c, const record *old, const char *tid)
+{
+	const def_transition *t = c->form->workflow ? def_find_transition(c->form, tid) : NULL;
+	if (!t) {
+		api_error(r, 404, "not_found", NULL, NULL);
+		return;
+	}
+	if (strcmp(r->method, "POST") != 0) {
+		api_error(r, 405, "method_not_allowed", NULL, NULL);
+		return;
+	}
+	json_t *body = r->body.len ? read_json(r) : json_object();
+	if (!body)
+		return;
+	json_t *fields = json_object_get(body, "fields");
+	json_t *comment = json_object_get(body, "comment");
+	size_t known = (fields != NULL) + (comment != NULL);
+	if (!json_is_object(body) || json_object_size(body) != known ||
+	    (fields && !json_is_object(fields)) || (comment && !json_is_string(comment) && !json_is_null(comment))) {
+		json_decref(body);
+		api_error(r, 400, "bad_request",
+		          r->lg == LANG_EN ? "The body must be {\"fields\": {...}, \"comment\": \"...\"}."
+		                           : "Le corps doit être {\"fields\": {...}, \"comment\": \"...\"}.",
+		          NULL);
+		return;
+	}
+	json_t *empty = json_object();
+	write_in in = {.json = fields ? fields : empty};
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg, .now = util_now()};
+	field_errors errs = {0};
+	char msg[SANDBOX_ERR] = "";
+	int rc = workflow_prepare(&pc, old, t, &in, json_is_string(comment) ? json_string_value(comment) : NULL,
+	                          req_base_url(r), &c->wf, &errs, msg);
+	json_decref(empty);
+	json_decref(body);
+	switch (rc) {
+	case WF_OK:
+		req_write(r, c->app->db, workflow_apply, &c->wf, after_transition);
+		break;
+	case WF_FORBIDDEN:
+		api_error(r, 403, "forbidden", NULL, NULL);
+		break;
+	case WF_CONFLICT:
+		api_error(r, 409, "conflict",
+		          r->lg == LANG_EN ? "This transition is not allowed from the record's current state."
+		                           : "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
+		          NULL);
+		break;
+	case WF_GUARD:
+		api_error(r, 409, "conflict", msg[0] ? msg : NULL, NULL);
+		break;
+	case WF_INVALID:
+		api_error(r, 422, "validation_failed", NULL, errors_json(&errs));
+		break;
+	default:
+		internal_error(r, msg);
+		break;
+	}
+	field_errors_clear(&errs);
+}
+
 static json_t *history_json(const def_form *f, const store_history_line *h, size_t n,
                             const actor *who)
 {
@@ -749,7 +982,8 @@ void api_dispatch(req *r, const char **seg, int nseg)
 		return;
 	}
 	int64_t id;
-	if (!parse_int64(seg[4], &id) || nseg > 6) {
+	if (!parse_int64(seg[4], &id) || nseg > 7 ||
+	    (nseg == 7 && strcmp(seg[5], "transitions") != 0)) {
 		api_error(r, 404, "not_found", NULL, NULL);
 		return;
 	}
@@ -764,6 +998,11 @@ void api_dispatch(req *r, const char **seg, int nseg)
 	}
 	if (rc != STORE_OK) {
 		internal_error(r, "store_get failed");
+		return;
+	}
+	if (nseg == 7) {
+		trigger_transition(r, c, &old, seg[6]);
+		record_clear(&old);
 		return;
 	}
 	if (nseg == 6) {
@@ -789,7 +1028,7 @@ void api_dispatch(req *r, const char **seg, int nseg)
 		char etag[32];
 		snprintf(etag, sizeof etag, "\"%lld\"", (long long)old.version);
 		req_add_header(r, "ETag", etag);
-		req_json(r, 200, api_record_json(c->form, &old, &c->who));
+		send_record(r, 200, c->form, &old, &c->who);
 	} else if (strcmp(r->method, "PATCH") == 0) {
 		patch_record(r, c, &old);
 	} else if (strcmp(r->method, "DELETE") == 0) {

@@ -6,6 +6,7 @@
 #ifndef SMALLAPPS_API_H
 #define SMALLAPPS_API_H
 
+#include "jsonw.h"
 #include "req.h"
 
 /* seg are the path segments after /api/v1. */
@@ -15,5 +16,11 @@ void api_error(req *r, int status, const char *code, const char *message, json_t
 
 /* A record in its API shape, with only the columns `who` may read; new reference. */
 json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
+/*
+ * The same record written by the streaming writer, for lists and single-record
+ * answers: byte for byte json_dumps(api_record_json(...), REQ_JSON_FLAGS)
+ * (tests/unit/test_jsonw.c keeps the two together).
+ */
+void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
 
 #endif

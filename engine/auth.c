@@ -90,6 +90,7 @@ enum st {
 	ST_GRANT,
 	ST_REVOKE,
 	ST_ROLES,
+	ST_ROLE_EMAILS,
 	ST_SESSION_INSERT,
 	ST_SESSION_GET,
 	ST_SESSION_TOUCH,
@@ -121,6 +122,9 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_REVOKE] = "DELETE FROM grants WHERE user_id = ?1 AND app = ?2 AND role = ?3",
 	[ST_ROLES] = "SELECT g.role FROM grants g JOIN users u ON u.id = g.user_id"
 	             " WHERE u.login = ?1 AND g.app = ?2 AND NOT u.disabled ORDER BY g.role",
+	[ST_ROLE_EMAILS] = "SELECT DISTINCT u.email FROM grants g JOIN users u ON u.id = g.user_id"
+	                   " WHERE g.app = ?1 AND g.role = ?2 AND NOT u.disabled AND u.email <> ''"
+	                   " ORDER BY u.email",
 	[ST_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen,"
 	                      " expires) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
 	[ST_SESSION_GET] = "SELECT s.csrf, s.last_seen, s.expires, u.id, u.login, u.name, u.email,"
@@ -1104,6 +1108,50 @@ int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t 
 	}
 	if (step != SQLITE_DONE) {
 		log_db(c, "roles");
+		goto done;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	cnt = 0;
+	rc = AUTH_OK;
+done:
+	stmt_done(s);
+	reader_put(a, c);
+	auth_roles_free(v, cnt);
+	return rc;
+}
+
+int auth_role_emails(auth *a, const char *app, const char *role, char ***out, size_t *n)
+{
+	conn *c;
+	sqlite3_stmt *s = NULL;
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc = AUTH_ERROR, step;
+
+	*out = NULL;
+	*n = 0;
+	if (!valid_app(app) || !valid_role(role))
+		return AUTH_INVALID;
+	if (!(c = reader_get(a)))
+		return AUTH_ERROR;
+	if (!(s = stmt(c, ST_ROLE_EMAILS)))
+		goto done;
+	if (sqlite3_bind_text(s, 1, app, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, role, -1, SQLITE_STATIC) != SQLITE_OK) {
+		log_db(c, "bind");
+		goto done;
+	}
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 4;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[cnt++] = col_dup(s, 0);
+	}
+	if (step != SQLITE_DONE) {
+		log_db(c, "role emails");
 		goto done;
 	}
 	*out = v;

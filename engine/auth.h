@@ -63,6 +63,11 @@ int auth_revoke(auth *a, const char *login, const char *app, const char *role, c
 /* Roles granted to login in app (admin not included). *out: array of strings, free with auth_roles_free. */
 int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t *n);
 void auth_roles_free(char **v, size_t n);
+/*
+ * The e-mail addresses of the users granted `role` in `app` (not disabled, address
+ * not empty), sorted, each once: where "role:<r>" mails go. Free with auth_roles_free.
+ */
+int auth_role_emails(auth *a, const char *app, const char *role, char ***out, size_t *n);
 
 /* AUTH_OK and fills *out (may be NULL), or AUTH_DENIED for unknown login / wrong password (same time). */
 int auth_check_password(auth *a, const char *login, const char *password, auth_user *out);

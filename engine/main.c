@@ -16,10 +16,13 @@
 #include "diag.h"
 #include "loader.h"
 #include "log.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "registry.h"
+#include "scheduler.h"
 #include "server.h"
 #include "util.h"
+#include "workflow.h"
 
 typedef struct opts {
 	const char *apps;
@@ -27,6 +30,7 @@ typedef struct opts {
 	const char *listen;
 	const char *base_url;
 	const char *smtp;
+	const char *mail_from;
 	const char *trust_header;
 	const char *port_file;
 	int threads;
@@ -73,12 +77,13 @@ static void usage(FILE *f)
 {
 	fputs("usage: smallapps <command> [options]\n"
 	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
-	      "         [--smtp URL] [--trust-header NAME]\n"
+	      "         [--smtp URL] [--mail-from ADDR] [--trust-header NAME]\n"
 	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	      "  new    ID                         scaffold apps/ID with a commented example\n"
 	      "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
 	      "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
 	      "  token  create LOGIN [--label L]   print a new API token\n"
+	      "  tick                              run the scheduler once (automatic transitions)\n"
 	      "  demo                              create demo users for the apps' roles\n"
 	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n",
 	      f);
@@ -91,6 +96,7 @@ static int parse(int argc, char **argv, opts *o)
 	o->listen = env_or("SMALLAPPS_LISTEN", "127.0.0.1:8080");
 	o->base_url = env_or("SMALLAPPS_BASE_URL", NULL);
 	o->smtp = env_or("SMALLAPPS_SMTP", NULL);
+	o->mail_from = env_or("SMALLAPPS_MAIL_FROM", "smallapps@localhost");
 	o->trust_header = env_or("SMALLAPPS_TRUST_HEADER", NULL);
 	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -105,6 +111,7 @@ static int parse(int argc, char **argv, opts *o)
 		else if (strcmp(a, "--listen") == 0) slot = &o->listen;
 		else if (strcmp(a, "--base-url") == 0) slot = &o->base_url;
 		else if (strcmp(a, "--smtp") == 0) slot = &o->smtp;
+		else if (strcmp(a, "--mail-from") == 0) slot = &o->mail_from;
 		else if (strcmp(a, "--trust-header") == 0) slot = &o->trust_header;
 		else if (strcmp(a, "--port-file") == 0) slot = &o->port_file;
 		else if (strcmp(a, "--name") == 0) slot = &o->name;
@@ -182,6 +189,33 @@ static int ensure_admin(auth *a)
 	return 0;
 }
 
+/* The address put in mails: --base-url, or the listening address. */
+static void base_url(const opts *o, char *out, size_t n)
+{
+	if (o->base_url && *o->base_url)
+		snprintf(out, n, "%s", o->base_url);
+	else
+		snprintf(out, n, "http://%s", o->listen);
+	size_t len = strlen(out);
+	if (len && out[len - 1] == '/')
+		out[len - 1] = '\0';
+}
+
+/* `tick`: the scheduler's work, once, as of the process clock (SMALLAPPS_NOW honoured). */
+static int cmd_tick(const opts *o)
+{
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	                    .quiet = true};
+	registry *g = registry_open(&ro);
+	registry_scan(g);
+	char base[300];
+	base_url(o, base, sizeof base);
+	int moved = workflow_tick_all(g, util_now(), base);
+	registry_close(g);
+	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", moved);
+	return 0;
+}
+
 static int cmd_serve(const opts *o)
 {
 	auth *a = open_auth(o);
@@ -195,9 +229,26 @@ static int cmd_serve(const opts *o)
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	registry_watch(g);
+	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
+	outbox_sender *mail = NULL;
+	if (o->smtp && *o->smtp) {
+		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from};
+		if (!(mail = outbox_sender_start(g, a, &oo))) {
+			fprintf(stderr, "smallapps: cannot send mail: --smtp needs smtp://HOST[:PORT] "
+			                "(or smtps://) and --mail-from an address (or \"Name <address>\")\n");
+			registry_close(g);
+			auth_close(a);
+			return 1;
+		}
+	}
+	char base[300];
+	base_url(o, base, sizeof base);
+	scheduler *sch = scheduler_start(g, base, 60);
 	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
 	                    .trust_header = o->trust_header, .port_file = o->port_file};
 	int rc = server_run(&sc, g, a);
+	scheduler_stop(sch);
+	outbox_sender_stop(mail);
 	registry_close(g);
 	auth_close(a);
 	return rc;
@@ -483,6 +534,8 @@ int main(int argc, char **argv)
 		rc = cmd_token(&o);
 	else if (strcmp(cmd, "demo") == 0)
 		rc = cmd_demo(&o);
+	else if (strcmp(cmd, "tick") == 0)
+		rc = cmd_tick(&o);
 	else if (strcmp(cmd, "new") == 0)
 		rc = cmd_new(&o);
 	else {

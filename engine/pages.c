@@ -17,7 +17,9 @@
 #include "log.h"
 #include "pipeline.h"
 #include "render.h"
+#include "tracking.h"
 #include "util.h"
+#include "workflow.h"
 
 void pages_page(req *r, page *p)
 {
@@ -218,12 +220,14 @@ typedef struct page_ctx {
 	bool have_old;
 	const pipe_pair *pairs;
 	size_t npairs;
+	wf_job wf;                /* a transition being written */
 } page_ctx;
 
 static void page_ctx_cleanup(void *p)
 {
 	page_ctx *c = p;
 	pipe_job_free(&c->job);
+	wf_job_free(&c->wf);
 	if (c->have_old)
 		record_clear(&c->old);
 }
@@ -426,6 +430,13 @@ static void after_create(req *r, int rc)
 	store_scope sc = access_read_scope(c->form, &c->who);
 	bool can_read = !sc.none && (!sc.owner || (c->who.login && c->job.rec.created_by &&
 	                                           strcmp(c->who.login, c->job.rec.created_by) == 0));
+	char token[TRACKING_TOKEN_LEN];
+	if (!can_read && !c->job.rec.created_by && tracking_enabled(c->form) &&
+	    tracking_token(c->app->db, c->form, c->job.rec.id, token) == 0) {
+		/* The receipt is the tracking page itself: its address is the only key. */
+		req_redirect(r, 303, arena_printf(&r->mem, "/suivi/%s?recu=1", token));
+		return;
+	}
 	char *loc = can_read ? arena_printf(&r->mem, "%s%lld", c->path_base, (long long)c->job.rec.id)
 	                     : arena_printf(&r->mem, "%snew?envoye=%lld", c->path_base,
 	                                    (long long)c->job.rec.id);
@@ -553,7 +564,13 @@ static void record_page(req *r, page_ctx *c)
 		return;
 	}
 	filter_history(f, &c->who, h, nh);
+	const def_transition **ts = arena_alloc(
+		&r->mem, (f->workflow && f->workflow->ntransitions ? f->workflow->ntransitions : 1) *
+		             sizeof *ts);
+	size_t nts = workflow_available(f, &c->who, &c->old, ts);
 	record_view v = {
+		.transitions = ts,
+		.ntransitions = nts,
 		.app = c->app->def,
 		.form = f,
 		.rec = &c->old,
@@ -568,6 +585,10 @@ static void record_page(req *r, page_ctx *c)
 	const char *done = req_query(r, "ok");
 	if (done && strcmp(done, "1") == 0)
 		p.flash = tr(r, "Modifications enregistrées.", "Changes saved.");
+	const def_transition *did = f->workflow ? def_find_transition(f, req_query(r, "fait") ? req_query(r, "fait") : "") : NULL;
+	if (did)
+		p.flash = arena_printf(&r->mem, r->lg == LANG_EN ? "Done: %s." : "Action effectuée : %s.",
+		                       did->label);
 	render_record(&r->out, &p, &v);
 	req_html(r, 200);
 	store_history_free(h, nh);
@@ -687,6 +708,115 @@ static void delete_page(req *r, page_ctx *c)
 	req_write(r, c->app->db, pipeline_apply_delete, &c->job, after_delete);
 }
 
+static void render_do_page(req *r, page_ctx *c, const def_transition *t, int status,
+                           const record *values, const char *comment, const field_errors *errs)
+{
+	page p;
+	pages_page(r, &p);
+	transition_view v = {
+		.app = c->app->def,
+		.form = c->form,
+		.rec = &c->old,
+		.transition = t,
+		.values = values,
+		.comment = comment,
+		.errors = errs,
+		.action = arena_printf(&r->mem, "%s%lld/do/%s", c->path_base, (long long)c->old.id, t->id),
+	};
+	buf_reset(&r->out);
+	render_transition(&r->out, &p, &v);
+	req_html(r, status);
+}
+
+static void after_transition(req *r, int rc)
+{
+	page_ctx *c = r->cleanup_arg;
+	if (rc == STORE_CONFLICT || rc == STORE_NOTFOUND) {
+		pages_error(r, 409, tr(r, "L'enregistrement a changé entre-temps : rechargez la page et recommencez.",
+		                        "The record changed meanwhile: reload the page and try again."));
+		return;
+	}
+	if (rc != STORE_OK) {
+		pages_error(r, 500, "transition write failed");
+		return;
+	}
+	req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base,
+	                                  (long long)c->old.id, c->wf.t->id));
+}
+
+/* GET/POST /a/<app>/<form>/<id>/do/<t>: the transition's small form, and triggering it. */
+static void do_page(req *r, page_ctx *c, const char *tid)
+{
+	const def_transition *t = c->form->workflow ? def_find_transition(c->form, tid) : NULL;
+	if (!t) {
+		pages_error(r, 404, NULL);
+		return;
+	}
+	bool get = strcmp(r->method, "GET") == 0;
+	if (!get && strcmp(r->method, "POST") != 0) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	if (!access_can_trigger(t, &c->who, &c->old)) {
+		pages_error(r, 403, tr(r, "Vous ne pouvez pas effectuer cette action sur cet enregistrement.",
+		                        "You may not do this on this record."));
+		return;
+	}
+	if (!c->old.state || !def_strlist_has(&t->from, c->old.state)) {
+		pages_error(r, 409, tr(r, "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
+		                        "This action is not possible in the record's current state."));
+		return;
+	}
+	if (get) {
+		render_do_page(r, c, t, 200, NULL, NULL, NULL);
+		return;
+	}
+	req_kvs kv;
+	if (!read_post(r, &kv))
+		return;
+	const char *ver = req_kvs_get(&kv, "version");
+	char *end = NULL;
+	long long expect = ver ? strtoll(ver, &end, 10) : -1;
+	if (!ver || !*ver || *end) {
+		pages_error(r, 400, tr(r, "Version du formulaire absente.", "Missing form version."));
+		return;
+	}
+	if (expect != c->old.version) {
+		pages_error(r, 409, tr(r, "L'enregistrement a changé depuis l'affichage de cette page : rechargez-la et recommencez.",
+		                        "The record changed since this page was shown: reload it and try again."));
+		return;
+	}
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg, .now = util_now()};
+	write_in in = {.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	const char *comment = req_kvs_get(&kv, WF_COMMENT);
+	field_errors errs = {0};
+	char msg[SANDBOX_ERR] = "";
+	int rc = workflow_prepare(&pc, &c->old, t, &in, comment, req_base_url(r), &c->wf, &errs, msg);
+	switch (rc) {
+	case WF_OK:
+		req_write(r, c->app->db, workflow_apply, &c->wf, after_transition);
+		break;
+	case WF_FORBIDDEN:
+		pages_error(r, 403, NULL);
+		break;
+	case WF_CONFLICT:
+		pages_error(r, 409, NULL);
+		break;
+	case WF_GUARD:
+		/* The guard's reason, shown where the user can act on it. */
+		field_errors_add(&errs, "_", msg[0] ? msg : tr(r, "Action refusée.", "Action refused."));
+		render_do_page(r, c, t, 409, c->wf.rec.values ? &c->wf.rec : NULL, comment, &errs);
+		break;
+	case WF_INVALID:
+		render_do_page(r, c, t, 422, c->wf.rec.values ? &c->wf.rec : NULL, comment, &errs);
+		break;
+	default:
+		pages_error(r, 500, msg);
+		break;
+	}
+	field_errors_clear(&errs);
+}
+
 void pages_app(req *r, const char **seg, int nseg)
 {
 	app_rt *app = registry_get(req_registry(r), seg[0]);
@@ -730,8 +860,16 @@ void pages_app(req *r, const char **seg, int nseg)
 		new_page(r, c);
 		return;
 	}
-	if (nseg > 4 || !load_record(r, c, seg[2]))
+	if (nseg > 5 || (nseg == 5 && strcmp(seg[3], "do") != 0)) {
+		pages_error(r, 404, NULL);
 		return;
+	}
+	if (!load_record(r, c, seg[2]))
+		return;
+	if (nseg == 5) {
+		do_page(r, c, seg[4]);
+		return;
+	}
 	if (nseg == 3) {
 		if (strcmp(r->method, "GET") != 0)
 			pages_error(r, 405, NULL);
@@ -746,6 +884,92 @@ void pages_app(req *r, const char **seg, int nseg)
 	}
 }
 
+/* GET /suivi/<token>: what an anonymous submitter may know of their request. */
+void pages_tracking(req *r, const char *token)
+{
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	const def_form *f = NULL;
+	int64_t id = 0;
+	app_rt *app = tracking_find(req_registry(r), token, &f, &id);
+	if (!app) {
+		pages_error(r, 404, tr(r, "Ce lien de suivi n'existe pas. Vérifiez qu'il a été recopié en entier.",
+		                        "This tracking link does not exist. Check that it was copied in full."));
+		return;
+	}
+	r->app = app;
+	record rec;
+	int rc = store_get(app->db, f, id, NULL, util_now(), &rec);
+	if (rc != STORE_OK) {
+		/* Deleted (or purged) since: the link no longer leads anywhere. */
+		pages_error(r, rc == STORE_NOTFOUND ? 404 : 500, rc == STORE_NOTFOUND ? NULL : "store_get failed");
+		return;
+	}
+	store_history_line *h = NULL;
+	size_t nh = 0;
+	if (store_history(app->db, f, id, &h, &nh) != STORE_OK) {
+		record_clear(&rec);
+		pages_error(r, 500, "store_history failed");
+		return;
+	}
+	tracking_step *steps = arena_alloc(&r->mem, (nh ? nh : 1) * sizeof *steps);
+	size_t ns = 0;
+	for (size_t i = 0; i < nh; i++)
+		if (h[i].to_state && (strcmp(h[i].action, "create") == 0 ||
+		                      strcmp(h[i].action, "transition") == 0 ||
+		                      strcmp(h[i].action, "move") == 0))
+			steps[ns++] = (tracking_step){h[i].at, h[i].to_state};
+	const char *recu = req_query(r, "recu");
+	page p;
+	pages_page(r, &p);
+	tracking_view v = {
+		.app = app->def,
+		.form = f,
+		.rec = &rec,
+		.steps = steps,
+		.nsteps = ns,
+		.receipt = recu && strcmp(recu, "1") == 0,
+		.link = arena_printf(&r->mem, "%s/suivi/%s", req_base_url(r), token),
+	};
+	render_tracking(&r->out, &p, &v);
+	/* The token is the key: keep it out of other sites' logs and shared caches. */
+	req_add_header(r, "Cache-Control", "no-store");
+	req_html(r, 200);
+	store_history_free(h, nh);
+	record_clear(&rec);
+}
+
+/* GET /admin/outbox: the latest mails of every app served, for global admins. */
+static void admin_outbox(req *r)
+{
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	page p;
+	pages_page(r, &p);
+	app_rt **apps;
+	size_t n = registry_list(req_registry(r), &apps);
+	outbox_view *v = xcalloc(n ? n : 1, sizeof *v);
+	outbox_row **rows = xcalloc(n ? n : 1, sizeof *rows);
+	for (size_t i = 0; i < n; i++) {
+		v[i].app = apps[i]->def;
+		v[i].unreadable = outbox_recent(apps[i]->db, 200, &rows[i], &v[i].nrows) != STORE_OK;
+		v[i].rows = rows[i];
+	}
+	render_admin_outbox(&r->out, &p, v, n);
+	req_html(r, 200);
+	for (size_t i = 0; i < n; i++) {
+		outbox_rows_free(rows[i], v[i].nrows);
+		registry_release(apps[i]);
+	}
+	free(rows);
+	free(v);
+	free(apps);
+}
+
 void pages_admin(req *r)
 {
 	if (!r->user.login) {
@@ -754,6 +978,10 @@ void pages_admin(req *r)
 	}
 	if (!r->user.admin) {
 		pages_error(r, 403, NULL);
+		return;
+	}
+	if (strcmp(r->path, "/admin/outbox") == 0) {
+		admin_outbox(r);
 		return;
 	}
 	page p;

@@ -11,6 +11,7 @@ void pages_portal(req *r);
 void pages_login(req *r);
 void pages_logout(req *r);
 void pages_admin(req *r);
+void pages_tracking(req *r, const char *token);
 /* /a/<app>/...: seg[0] is the app id. */
 void pages_app(req *r, const char **seg, int nseg);
 void pages_error(req *r, int status, const char *message);

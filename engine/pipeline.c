@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "tracking.h"
 #include "util.h"
 
 /* ---- per-thread Lua states ---- */
@@ -94,15 +95,10 @@ sandbox *pipeline_sandbox(app_rt *rt, char err[SANDBOX_ERR])
 
 /* ---- ctx for hooks ---- */
 
-typedef struct env_arg {
-	app_rt *app;
-	time_t now;
-} env_arg;
-
 static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out,
                     char err[SANDBOX_ERR])
 {
-	env_arg *e = arg;
+	pipe_env *e = arg;
 	const def_form *f = def_find_form(e->app->def, form_id);
 	if (!f) {
 		snprintf(err, SANDBOX_ERR, "ctx.count : formulaire inconnu \"%s\"", form_id);
@@ -152,28 +148,29 @@ static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out
 
 static void log_cb(void *arg, const char *message)
 {
-	env_arg *e = arg;
+	pipe_env *e = arg;
 	log_message("app", "%s: %s", e->app->def->id, message);
 }
 
-static void make_env(const pipe_ctx *c, hook_user *hu, env_arg *ea, hook_env *env)
+void pipeline_env(const pipe_ctx *c, pipe_env *pe)
 {
-	ea->app = c->app;
-	ea->now = c->now;
-	memset(env, 0, sizeof *env);
+	memset(pe, 0, sizeof *pe);
+	pe->app = c->app;
+	pe->now = c->now;
+	hook_env *env = &pe->env;
 	env->form = c->form;
 	env->now = c->now;
 	env->count = count_cb;
-	env->count_arg = ea;
+	env->count_arg = pe;
 	env->log = log_cb;
-	env->log_arg = ea;
+	env->log_arg = pe;
 	if (c->who->login) {
-		hu->login = c->who->login;
-		hu->name = c->who->name;
-		hu->email = c->who->email;
-		hu->roles = c->who->roles;
-		hu->nroles = c->who->nroles;
-		env->user = hu;
+		pe->user.login = c->who->login;
+		pe->user.name = c->who->name;
+		pe->user.email = c->who->email;
+		pe->user.roles = c->who->roles;
+		pe->user.nroles = c->who->nroles;
+		env->user = &pe->user;
 	}
 }
 
@@ -199,7 +196,7 @@ static bool cond_holds(const def_form *f, const record *r, const def_condset *cs
 	return true;
 }
 
-static bool field_visible(const def_form *f, const record *r, const def_field *fd)
+bool pipeline_field_visible(const def_form *f, const record *r, const def_field *fd)
 {
 	return fd->visible_if.n == 0 || cond_holds(f, r, &fd->visible_if);
 }
@@ -313,7 +310,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	bool *visible = xcalloc(f->ncols ? f->ncols : 1, sizeof *visible);
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
-		visible[col] = !is_form_col(f, (int)col) || field_visible(f, r, fd);
+		visible[col] = !is_form_col(f, (int)col) || pipeline_field_visible(f, r, fd);
 		if (!visible[col] && is_form_col(f, (int)col)) {
 			value_clear(&r->values[col]);
 			/* A value sent for a hidden field is accepted and dropped (SPEC 7). */
@@ -336,10 +333,9 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 
 	/* Input that did not parse is reported as is: app functions only ever see typed values. */
 	bool parse_failed = errs->n > 0;
-	hook_user hu;
-	env_arg ea;
-	hook_env env;
-	make_env(c, &hu, &ea, &env);
+	pipe_env pe;
+	pipeline_env(c, &pe);
+	const hook_env *env = &pe.env;
 	sandbox *sb = NULL;
 	bool needs_lua = !parse_failed && (f->validate || (!old && f->on_create));
 	for (size_t col = 0; col < f->ncols && !needs_lua && !parse_failed; col++)
@@ -355,7 +351,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 		if (!fd->compute || !visible[col] || parse_failed)
 			continue;
 		value nv = {0};
-		if (sandbox_compute(sb, fd->compute, fd, r, &env, &nv, err) != 0) {
+		if (sandbox_compute(sb, fd->compute, fd, r, env, &nv, err) != 0) {
 			metrics_lua_error();
 			rc = PIPE_ERROR;
 			goto done;
@@ -394,7 +390,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 
 	/* 7. validate */
 	if (f->validate) {
-		if (sandbox_validate(sb, f->validate, r, &env, errs, err) != 0) {
+		if (sandbox_validate(sb, f->validate, r, env, errs, err) != 0) {
 			metrics_lua_error();
 			rc = PIPE_ERROR;
 			goto done;
@@ -407,7 +403,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 
 	/* 8. on_create */
 	if (!old && f->on_create) {
-		if (sandbox_mutate(sb, f->on_create, r, &env, err) != 0) {
+		if (sandbox_mutate(sb, f->on_create, r, env, err) != 0) {
 			metrics_lua_error();
 			rc = PIPE_ERROR;
 			goto done;
@@ -471,6 +467,10 @@ int pipeline_apply_insert(store_tx *tx, void *arg)
 	pipe_job *j = arg;
 	int rc = store_tx_insert(tx, j->form, &j->rec);
 	if (rc != STORE_OK)
+		return rc;
+	/* An anonymous submitter follows their request by its tracking link only. */
+	if (!j->rec.created_by && tracking_enabled(j->form) &&
+	    (rc = tracking_tx_register(tx, j->form, j->rec.id)) != STORE_OK)
 		return rc;
 	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
 	                        j->rec.state, NULL, NULL, j->changes);

@@ -46,6 +46,22 @@ typedef struct pipe_ctx {
 	time_t now;
 } pipe_ctx;
 
+/*
+ * What hooks get as ctx for a call made on behalf of c (ctx.count, ctx.log, ctx.user).
+ * env.count_arg/log_arg point into the struct: keep it where it is while in use.
+ * Callers may add env.notify before calling a hook.
+ */
+typedef struct pipe_env {
+	hook_env env;
+	hook_user user;
+	app_rt *app;
+	time_t now;
+} pipe_env;
+void pipeline_env(const pipe_ctx *c, pipe_env *pe);
+
+/* visible_if of fd holds on r (no condition: visible). */
+bool pipeline_field_visible(const def_form *f, const record *r, const def_field *fd);
+
 /* Builds a new record (system fields set). PIPE_INVALID fills errs; PIPE_ERROR fills err (log it, answer 500). */
 int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_errors *errs,
                     char err[SANDBOX_ERR]);

@@ -169,6 +169,23 @@ enum ui {
 	UI_NO_PROBLEMS,
 	UI_SERVING_PREVIOUS,
 	UI_NOT_SERVED,
+	UI_OUTBOX,
+	UI_OUTBOX_INTRO,
+	UI_OUTBOX_CAPTION,
+	UI_OUTBOX_NONE,
+	UI_OUTBOX_UNREADABLE,
+	UI_OB_NUM,
+	UI_OB_STATUS,
+	UI_OB_CREATED,
+	UI_OB_TO,
+	UI_OB_SUBJECT,
+	UI_OB_ATTEMPTS,
+	UI_OB_NEXT,
+	UI_OB_ANSWER,
+	UI_OB_RECORD,
+	UI_OB_PENDING,
+	UI_OB_SENT,
+	UI_OB_FAILED,
 	UI__COUNT
 };
 
@@ -342,6 +359,28 @@ static const char *const ui_text[UI__COUNT][2] = {
 	                         "The previous version keeps serving."},
 	[UI_NOT_SERVED] = {"Cette application n’est pas en service.",
 	                   "This application is not served."},
+	[UI_OUTBOX] = {"Messages sortants", "Outgoing mail"},
+	[UI_OUTBOX_INTRO] = {"Les 200 derniers messages de chaque application, du plus récent au "
+	                     "plus ancien. Sans serveur de messagerie (option --smtp), ils restent "
+	                     "en attente.",
+	                     "The latest 200 messages of each application, newest first. Without "
+	                     "a mail server (--smtp option), they stay pending."},
+	[UI_OUTBOX_CAPTION] = {"Messages de l’application", "Messages of the application"},
+	[UI_OUTBOX_NONE] = {"Aucun message.", "No messages."},
+	[UI_OUTBOX_UNREADABLE] = {"Les messages de cette application n’ont pas pu être lus.",
+	                          "The messages of this application could not be read."},
+	[UI_OB_NUM] = {"N°", "No."},
+	[UI_OB_STATUS] = {"Statut", "Status"},
+	[UI_OB_CREATED] = {"Créé le", "Created"},
+	[UI_OB_TO] = {"Destinataire", "Recipient"},
+	[UI_OB_SUBJECT] = {"Objet", "Subject"},
+	[UI_OB_ATTEMPTS] = {"Tentatives", "Attempts"},
+	[UI_OB_NEXT] = {"Prochain essai", "Next attempt"},
+	[UI_OB_ANSWER] = {"Dernière réponse ou erreur", "Last answer or error"},
+	[UI_OB_RECORD] = {"Enregistrement", "Record"},
+	[UI_OB_PENDING] = {"En attente", "Pending"},
+	[UI_OB_SENT] = {"Envoyé", "Sent"},
+	[UI_OB_FAILED] = {"Échec", "Failed"},
 };
 
 static const char *T(const page *p, enum ui m)
@@ -1232,6 +1271,8 @@ static const char *const stylesheet_parts[] = {
 	"var(--primary)}\n"
 	".badge.overdue{background:var(--error-bg);color:var(--error);border-color:var(--error)}\n"
 	".badge.overdue::before{content:\"⚠ \"}\n"
+	".badge.sent{background:var(--ok-bg);color:var(--ok);border-color:var(--ok)}\n"
+	".badge.failed{background:var(--error-bg);color:var(--error);border-color:var(--error)}\n"
 	".table-wrap{overflow-x:auto;margin:0 0 1rem}\n"
 	"table{border-collapse:collapse;width:100%}\n"
 	"caption{text-align:left;font-weight:600;padding:.5rem 0}\n"
@@ -2335,7 +2376,9 @@ void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t nap
 	page_body(out, p);
 	buf_puts(out, "<h1>");
 	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</h1>\n<h2>");
+	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
+	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</a></li>\n</ul>\n<h2>");
 	buf_puts(out, T(p, UI_ADMIN_APPS));
 	buf_puts(out, "</h2>\n");
 	if (napps == 0) {
@@ -2410,7 +2453,183 @@ void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t nap
 	page_close(out, p);
 }
 
+/* ---- admin: outgoing mail ---- */
+
+static void outbox_table(buf *out, const page *p, const outbox_view *v)
+{
+	const def_app *a = v->app;
+	if (v->unreadable) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_OUTBOX_UNREADABLE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	if (v->nrows == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_OUTBOX_NONE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_OUTBOX_CAPTION));
+	buf_puts(out, " ");
+	put_quoted(out, p, a->title);
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_OB_NUM);
+	th_col(out, p, UI_OB_STATUS);
+	th_col(out, p, UI_OB_CREATED);
+	th_col(out, p, UI_OB_TO);
+	th_col(out, p, UI_OB_SUBJECT);
+	th_col(out, p, UI_OB_ATTEMPTS);
+	th_col(out, p, UI_OB_NEXT);
+	th_col(out, p, UI_OB_ANSWER);
+	th_col(out, p, UI_OB_RECORD);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < v->nrows; i++) {
+		const outbox_row *r = &v->rows[i];
+		bool sent = r->status && strcmp(r->status, "sent") == 0;
+		bool failed = r->status && strcmp(r->status, "failed") == 0;
+		bool pending = r->status && strcmp(r->status, "pending") == 0;
+		buf_puts(out, "<tr><th scope=\"row\">");
+		put_int(out, r->id);
+		buf_puts(out, "</th><td><span class=\"badge");
+		buf_puts(out, sent ? " sent\">" : failed ? " failed\">" : "\">");
+		if (sent || failed || pending)
+			buf_puts(out, T(p, sent ? UI_OB_SENT : failed ? UI_OB_FAILED : UI_OB_PENDING));
+		else
+			buf_html(out, r->status);
+		buf_puts(out, "</span>");
+		if (sent && r->sent_at) {
+			buf_puts(out, " ");
+			put_datetime(out, p, r->sent_at, true);
+		}
+		buf_puts(out, "</td><td>");
+		put_datetime(out, p, r->created_at, true);
+		buf_puts(out, "</td><td>");
+		buf_html(out, r->to);
+		buf_puts(out, "</td><td>");
+		buf_html(out, r->subject);
+		buf_puts(out, "</td><td>");
+		put_int(out, r->attempts);
+		buf_puts(out, "</td><td>");
+		if (pending)
+			put_datetime(out, p, r->next_attempt_at, true);
+		else
+			put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		const char *answer = sent && r->smtp_reply ? r->smtp_reply : r->last_error;
+		if (answer && *answer) {
+			buf_puts(out, "<code>");
+			buf_html(out, answer);
+			buf_puts(out, "</code>");
+		} else {
+			put_empty(out, p);
+		}
+		buf_puts(out, "</td><td><a href=\"");
+		url_app(out, a);
+		buf_html(out, r->form);
+		buf_putc(out, '/');
+		put_int(out, r->record_id);
+		buf_puts(out, "\">");
+		buf_html(out, r->form);
+		buf_puts(out, " ");
+		buf_puts(out, T(p, UI_OB_NUM));
+		buf_puts(out, "\xc2\xa0");
+		put_int(out, r->record_id);
+		buf_puts(out, "</a></td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps)
+{
+	page_open(out, p, false);
+	buf_puts(out, T(p, UI_OUTBOX));
+	page_body(out, p);
+	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
+	buf_puts(out, T(p, UI_BREADCRUMB));
+	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
+	buf_puts(out, T(p, UI_HOME));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</h1>\n<p>");
+	buf_puts(out, T(p, UI_OUTBOX_INTRO));
+	buf_puts(out, "</p>\n");
+	if (napps == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_ADMIN_NO_APPS));
+		buf_puts(out, "</p>\n");
+	}
+	for (size_t i = 0; i < napps; i++) {
+		buf_puts(out, "<h2>");
+		buf_html(out, apps[i].app->title);
+		buf_puts(out, " (<code>");
+		buf_html(out, apps[i].app->id);
+		buf_puts(out, "</code>)</h2>\n");
+		outbox_table(out, p, &apps[i]);
+	}
+	page_close(out, p);
+}
+
 /* ---- error page ---- */
+
+void render_tracking(buf *out, const page *p, const tracking_view *v)
+{
+	const def_form *f = v->form;
+	bool en = page_lang(p) == LANG_EN;
+	char num[32];
+	snprintf(num, sizeof num, "%" PRId64, v->rec->id);
+	page_open(out, p, false);
+	buf_puts(out, en ? "Follow-up of your request" : "Suivi de votre demande");
+	page_body(out, p);
+	if (v->receipt) {
+		buf_puts(out, "<div class=\"notice success\" role=\"status\"><p>");
+		buf_puts(out, en ? "Your request no. " : "Votre demande n° ");
+		buf_puts(out, num);
+		buf_puts(out, en ? " has been sent." : " a bien été envoyée.");
+		buf_puts(out, "</p><p>");
+		buf_puts(out, en ? "Keep this address to follow it: it is the only way to find it again."
+		                 : "Conservez cette adresse pour la suivre : c'est le seul moyen de la retrouver.");
+		buf_puts(out, "<br><a href=\"");
+		buf_html(out, v->link);
+		buf_puts(out, "\">");
+		buf_html(out, v->link);
+		buf_puts(out, "</a></p></div>\n");
+	}
+	buf_puts(out, "<h1>");
+	buf_puts(out, en ? "Follow-up of your request" : "Suivi de votre demande");
+	buf_puts(out, "</h1>\n<dl class=\"record\">\n<dt>");
+	buf_puts(out, en ? "Service" : "Service");
+	buf_puts(out, "</dt><dd>");
+	buf_html(out, v->app->title);
+	buf_puts(out, "</dd>\n<dt>");
+	buf_puts(out, en ? "Request" : "Demande");
+	buf_puts(out, "</dt><dd>");
+	buf_html(out, f->title);
+	buf_puts(out, en ? ", no. " : ", n° ");
+	buf_puts(out, num);
+	buf_puts(out, "</dd>\n<dt>");
+	buf_puts(out, en ? "Current state" : "État actuel");
+	buf_puts(out, "</dt><dd><strong>");
+	buf_html(out, state_label(f, v->rec->state));
+	buf_puts(out, "</strong></dd>\n</dl>\n");
+	if (v->nsteps) {
+		buf_puts(out, "<h2>");
+		buf_puts(out, en ? "History" : "Historique");
+		buf_puts(out, "</h2>\n<ol class=\"history\">\n");
+		for (size_t i = 0; i < v->nsteps; i++) {
+			buf_puts(out, "<li>");
+			put_datetime(out, p, v->steps[i].at, true);
+			buf_puts(out, " — ");
+			buf_html(out, state_label(f, v->steps[i].state));
+			buf_puts(out, "</li>\n");
+		}
+		buf_puts(out, "</ol>\n");
+	}
+	page_close(out, p);
+}
 
 void render_error(buf *out, const page *p, int status, const char *message,
                   const char *request_id)

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "def.h"
+#include "outbox.h"
 #include "record.h"
 #include "registry.h"
 #include "store.h"
@@ -136,6 +137,40 @@ void render_transition(buf *out, const page *p, const transition_view *v);
  */
 void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t napps,
                   const registry_problem *problems, size_t nproblems);
+
+/*
+ * Public tracking page (GET /suivi/<token>): the form's title, the record's number,
+ * its current state and the dates it changed state — nothing the submitter typed,
+ * no names, no comments. `receipt` adds the confirmation shown right after sending,
+ * with the address to keep (`link`).
+ */
+typedef struct tracking_step {
+	const char *at;           /* ISO datetime */
+	const char *state;        /* state id entered */
+} tracking_step;
+typedef struct tracking_view {
+	const def_app *app;
+	const def_form *form;
+	const record *rec;
+	const tracking_step *steps;
+	size_t nsteps;
+	bool receipt;
+	const char *link;
+} tracking_view;
+void render_tracking(buf *out, const page *p, const tracking_view *v);
+
+/*
+ * Outgoing mail (GET /admin/outbox): per app, a table of its latest rows as read by
+ * outbox_recent (status in words, created, recipient, subject, attempts, next
+ * attempt, the server's last answer or error, the record).
+ */
+typedef struct outbox_view {
+	const def_app *app;
+	const outbox_row *rows;
+	size_t nrows;
+	bool unreadable;          /* the rows could not be read: say so */
+} outbox_view;
+void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message,

@@ -26,6 +26,7 @@
 
 #define REQ_MAX_BODY (1024 * 1024)   /* form and JSON bodies; larger answers 413 */
 #define REQ_MAX_HEADERS 16
+#define REQ_JSON_FLAGS JSON_COMPACT  /* how req_json dumps; jsonw writes the same text */
 
 typedef struct server server;
 typedef struct req req;
@@ -103,6 +104,8 @@ void req_redirect(req *r, int status, const char *location);
 /* Sets the status and an HTML body that the caller fills in r->out. */
 void req_html(req *r, int status);
 void req_json(req *r, int status, json_t *body);                    /* steals body */
+/* Sets the status and an already serialized JSON body; takes body's memory, leaves it empty. */
+void req_json_buf(req *r, int status, buf *body);
 
 /*
  * Queues a write to the app's store. The request is suspended; when the job is

@@ -230,5 +230,9 @@ void router_dispatch(req *r)
 		pages_app(r, seg + 1, n - 1);
 		return;
 	}
+	if (n == 2 && strcmp(seg[0], "suivi") == 0) {
+		pages_tracking(r, seg[1]);
+		return;
+	}
 	pages_error(r, 404, NULL);
 }

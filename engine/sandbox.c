@@ -141,6 +141,17 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > osize) {
+		/*
+		 * Another request after a refusal that was not retried: lauxlib's buffers
+		 * raise at once, without the collection and retry, and app code may catch
+		 * that error. Memory is exhausted all the same: stop the call.
+		 */
+		if (sb->refused_size && (sb->refused != ptr || sb->refused_size != nsize) &&
+		    !sb->mem_hit) {
+			sb->mem_hit = true;
+			if (sb->L && sb->in_call)
+				arm(sb, 1);
+		}
 		bool refuse = false;
 		size_t cap = sb->lim.mem_bytes + (sb->mem_hit ? MEM_SLACK : 0);
 		if (sb->lim.fail_alloc_after > 0 && ++sb->nallocs >= sb->lim.fail_alloc_after)
@@ -250,6 +261,12 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	int st = lua_pcall(L, 1, 0, base + 1);
 	lua_sethook(L, NULL, 0, 0);
 	sb->in_call = false;
+	/* A refusal never retried whose error app code caught: the call failed all the same. */
+	if (st == LUA_OK && sb->refused_size) {
+		sb->mem_hit = true;
+		st = LUA_ERRMEM;
+		lua_pushnil(L);       /* in place of the error object */
+	}
 
 	if (st != LUA_OK) {
 		rc = -1;

@@ -195,11 +195,20 @@ void req_json(req *r, int status, json_t *body)
 	r->content_type = "application/json";
 	buf_reset(&r->out);
 	if (body) {
-		char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+		char *s = json_dumps(body, REQ_JSON_FLAGS);
 		buf_puts(&r->out, s);
 		free(s);
 		json_decref(body);
 	}
+}
+
+void req_json_buf(req *r, int status, buf *body)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	buf_free(&r->out);
+	r->out = *body;
+	*body = (buf)BUF_INIT;
 }
 
 /* The store passes one argument to apply and done; this carries both the request and the job. */
@@ -302,10 +311,17 @@ static enum MHD_Result send_answer(req *r)
 		r->status = 500;
 		buf_reset(&r->out);
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		r->out.len, r->out.data ? r->out.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+	/* The answer's buffer goes to libmicrohttpd as it is (no copy); it frees it. */
+	struct MHD_Response *resp;
+	if (r->out.data)
+		resp = MHD_create_response_from_buffer_with_free_callback(r->out.len, r->out.data,
+		                                                          free);
+	else
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
+	if (r->out.data)
+		r->out = (buf)BUF_INIT;
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	for (int i = 0; i < r->nhdr; i++)

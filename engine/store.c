@@ -334,23 +334,34 @@ static int bind_value(sqlite3_stmt *st, int i, const value *v)
  * TEXT); a stored value of another class is kept as stored, except integers in a
  * REAL field (integer -> decimal migration, or an integral decimal), read as reals.
  */
-static void read_value(sqlite3_stmt *st, int i, const def_field *fd, value *v)
+/* A text value: copied, or (borrow) pointing into SQLite's row until the next step. */
+static void set_text(value *v, const char *t, bool borrow)
+{
+	if (!borrow) {
+		value_set_text(v, t);
+		return;
+	}
+	v->kind = t ? VAL_TEXT : VAL_NULL;
+	v->s = (char *)t;
+}
+
+static void read_value(sqlite3_stmt *st, int i, const def_field *fd, value *v, bool borrow)
 {
 	const char *sql = def_type_sql(fd->type);
-	bool want_real = sql && strcmp(sql, "REAL") == 0;
-	bool want_text = sql && strcmp(sql, "TEXT") == 0;
+	bool want_real = sql && sql[0] == 'R'; /* "REAL" */
+	bool want_text = sql && sql[0] == 'T'; /* "TEXT" */
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER:
 		if (want_real)
 			value_set_real(v, (double)sqlite3_column_int64(st, i));
 		else if (want_text)
-			value_set_text(v, (const char *)sqlite3_column_text(st, i));
+			set_text(v, (const char *)sqlite3_column_text(st, i), borrow);
 		else
 			value_set_int(v, sqlite3_column_int64(st, i));
 		break;
 	case SQLITE_FLOAT:
 		if (want_text)
-			value_set_text(v, (const char *)sqlite3_column_text(st, i));
+			set_text(v, (const char *)sqlite3_column_text(st, i), borrow);
 		else
 			value_set_real(v, sqlite3_column_double(st, i));
 		break;
@@ -358,7 +369,7 @@ static void read_value(sqlite3_stmt *st, int i, const def_field *fd, value *v)
 	case SQLITE_BLOB: {
 		const char *t = (const char *)sqlite3_column_text(st, i);
 		if (t)
-			value_set_text(v, t);
+			set_text(v, t, borrow);
 		break;
 	}
 	default:
@@ -380,28 +391,42 @@ static bool is_overdue(const def_form *f, const char *state, const char *since, 
 	return (int64_t)t < (int64_t)now - (int64_t)f->workflow->states[k].due_days * DAY;
 }
 
-static void set_col_text(char **slot_, sqlite3_stmt *st, int i)
+static void set_col_text(char **slot_, sqlite3_stmt *st, int i, bool borrow)
 {
-	record_set_sys(slot_, (const char *)sqlite3_column_text(st, i));
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	if (borrow)
+		*slot_ = (char *)t;
+	else
+		record_set_sys(slot_, t);
 }
 
-/* The current row (selected by put_select) into r, which is initialised here. */
-static void read_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r)
+/*
+ * The current row (selected by put_select) into r, whose values must all be NULL.
+ * borrow: r's strings point into SQLite's row, valid until the next step; such a
+ * record is read only, never cleared.
+ */
+static void fill_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r, bool borrow)
 {
-	record_init(r, f);
 	r->id = sqlite3_column_int64(st, C_ID);
 	r->version = sqlite3_column_int64(st, C_VERSION);
 	if (f->workflow)
-		set_col_text(&r->state, st, C_STATE);
-	set_col_text(&r->state_since, st, C_SINCE);
-	set_col_text(&r->created_at, st, C_CAT);
-	set_col_text(&r->created_by, st, C_CBY);
-	set_col_text(&r->updated_at, st, C_UAT);
-	set_col_text(&r->updated_by, st, C_UBY);
-	set_col_text(&r->def_hash, st, C_HASH);
+		set_col_text(&r->state, st, C_STATE, borrow);
+	set_col_text(&r->state_since, st, C_SINCE, borrow);
+	set_col_text(&r->created_at, st, C_CAT, borrow);
+	set_col_text(&r->created_by, st, C_CBY, borrow);
+	set_col_text(&r->updated_at, st, C_UAT, borrow);
+	set_col_text(&r->updated_by, st, C_UBY, borrow);
+	set_col_text(&r->def_hash, st, C_HASH, borrow);
 	for (size_t i = 0; i < f->ncols; i++)
-		read_value(st, C_DATA + (int)i, f->cols[i], &r->values[i]);
+		read_value(st, C_DATA + (int)i, f->cols[i], &r->values[i], borrow);
 	r->overdue = is_overdue(f, r->state, r->state_since, now);
+}
+
+/* The current row into r, which is initialised here and owns its strings. */
+static void read_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r)
+{
+	record_init(r, f);
+	fill_row(st, f, now, r, false);
 }
 
 /* ------------------------------------------------------------------ query builder */
@@ -585,6 +610,10 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 	if (q->overdue_only) {
 		buf_puts(sql, " AND ");
 		put_overdue(b, f, q->now);
+	}
+	if (q->entered_before) {
+		buf_puts(sql, " AND CAST(strftime('%s', \"_state_since\") AS INTEGER) <= ?");
+		qb_int(b, (int64_t)q->entered_before);
 	}
 	return STORE_OK;
 }
@@ -829,8 +858,12 @@ done:
 	return rc;
 }
 
-int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
-               char err[STORE_ERR_LEN])
+/*
+ * The rows of one page go to fn with borrowed strings (store_list_each), or are
+ * copied into page->v (store_list). next gets the cursor of the next page (caller frees).
+ */
+static int list_rows(store *s, const def_form *f, const store_query *q, store_page *page,
+                     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
 	int rc = STORE_OK, src = SQLITE_OK;
 	qb b = {BUF_INIT, NULL, 0, 0};
@@ -839,8 +872,10 @@ int store_list(store *s, const def_form *f, const store_query *q, store_page *ou
 	json_t *cur = NULL;
 	char *next = NULL;
 	bool more = false;
+	size_t n = 0;
+	record tmp = {0};
 	sortkey k;
-	memset(out, 0, sizeof *out);
+	*next_out = NULL;
 	if (err)
 		err[0] = '\0';
 	if (!form_ok(f)) {
@@ -877,15 +912,27 @@ int store_list(store *s, const def_form *f, const store_query *q, store_page *ou
 		rc = sqlfail(c, "list");
 		goto done;
 	}
-	out->v = xcalloc((size_t)q->limit, sizeof *out->v);
+	if (page)
+		page->v = xcalloc((size_t)q->limit, sizeof *page->v);
+	else
+		record_init(&tmp, f); /* one values array for every row */
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == (size_t)q->limit) {
+		if (n == (size_t)q->limit) {
 			more = true;
 			break;
 		}
-		read_row(st, f, q->now, &out->v[out->n]);
-		out->n++;
-		if (out->n == (size_t)q->limit && !(next = make_cursor(&k, st))) {
+		if (page) {
+			read_row(st, f, q->now, &page->v[n]);
+			page->n = n + 1;
+		} else {
+			value *vals = tmp.values;
+			memset(vals, 0, f->ncols * sizeof *vals);
+			tmp = (record){.nvalues = f->ncols, .values = vals};
+			fill_row(st, f, q->now, &tmp, true);
+			fn(arg, &tmp);
+		}
+		n++;
+		if (n == (size_t)q->limit && !(next = make_cursor(&k, st))) {
 			rc = seterr(err, STORE_ERROR, "cannot build the cursor");
 			goto done;
 		}
@@ -895,18 +942,33 @@ int store_list(store *s, const def_form *f, const store_query *q, store_page *ou
 		goto done;
 	}
 	if (more) {
-		out->next = next;
+		*next_out = next;
 		next = NULL;
 	}
 done:
+	free(tmp.values); /* the borrowed strings are SQLite's */
 	stmt_release(st);
 	reader_give(s, c);
 	free(next);
 	json_decref(cur);
 	qb_free(&b);
+	return rc;
+}
+
+int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
+               char err[STORE_ERR_LEN])
+{
+	memset(out, 0, sizeof *out);
+	int rc = list_rows(s, f, q, out, NULL, NULL, &out->next, err);
 	if (rc != STORE_OK)
 		store_page_free(out);
 	return rc;
+}
+
+int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn,
+                    void *arg, char **next, char err[STORE_ERR_LEN])
+{
+	return list_rows(s, f, q, NULL, fn, arg, next, err);
 }
 
 void store_page_free(store_page *p)
@@ -1495,6 +1557,18 @@ static const char BOOTSTRAP[] =
 	" \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
 	" \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS \"_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
+	/* Mails written in the same transaction as the change that caused them (outbox.h). */
+	"CREATE TABLE IF NOT EXISTS \"_outbox\" ("
+	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
+	" \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
+	" \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
+	" \"attempts\" INTEGER NOT NULL DEFAULT 0, \"next_attempt_at\" TEXT NOT NULL,"
+	" \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
+	"CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
+	/* Public tracking links: only a hash of each token is kept (tracking.h). */
+	"CREATE TABLE IF NOT EXISTS \"_tracking\" ("
+	" \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
 	"COMMIT;";
 
 static int meta_set(conn *c, const char *key, const char *val)
@@ -1509,6 +1583,40 @@ static int meta_set(conn *c, const char *key, const char *val)
 		src = sqlite3_step(st);
 	stmt_release(st);
 	return src == SQLITE_DONE ? STORE_OK : sqlfail(c, "meta");
+}
+
+static int meta_get(conn *c, const char *key, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_NOTFOUND;
+	if (conn_stmt(c, "SELECT \"value\" FROM \"_meta\" WHERE \"key\" = ?", &st) == SQLITE_OK &&
+	    bind_str(st, 1, key) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = STORE_OK;
+	}
+	stmt_release(st);
+	return rc;
+}
+
+int store_meta_get(store *s, const char *key, char *out, size_t n)
+{
+	conn *c = reader_take(s);
+	if (!c)
+		return STORE_ERROR;
+	int rc = meta_get(c, key, out, n);
+	reader_give(s, c);
+	return rc;
+}
+
+int store_read(store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg)
+{
+	conn *c = reader_take(s);
+	if (!c)
+		return STORE_ERROR;
+	int rc = fn(c->db, arg);
+	reader_give(s, c);
+	return rc;
 }
 
 store *store_open(const char *path, char err[STORE_ERR_LEN])
@@ -1553,6 +1661,16 @@ store *store_open(const char *path, char err[STORE_ERR_LEN])
 		fail = "cannot write _meta";
 		src = SQLITE_ERROR;
 		goto done;
+	}
+	/* The secret behind tracking links; made once, kept with the data it protects. */
+	char key[65];
+	if (meta_get(&s->w, "tracking_key", key, sizeof key) != STORE_OK) {
+		util_random_hex(key, 32);
+		if (meta_set(&s->w, "tracking_key", key) != STORE_OK) {
+			fail = "cannot write _meta";
+			src = SQLITE_ERROR;
+			goto done;
+		}
 	}
 	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
 		fail = "cannot start the writer thread";

@@ -79,6 +79,7 @@ typedef struct store_query {
 	size_t neq;
 	const char *q;            /* text search over form->list.search, NULL: none */
 	bool overdue_only;
+	time_t entered_before;    /* non-zero: only records that entered their state at or before it */
 	time_t now;               /* for overdue */
 	const char *sort;         /* "name" or "-name": a data column or id/created_at/updated_at/state; NULL: list.sort */
 	int limit;                /* 1..500 */
@@ -94,6 +95,15 @@ typedef struct store_page {
 int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
                char err[STORE_ERR_LEN]);
 void store_page_free(store_page *p);
+/*
+ * The same page without copying it: fn gets each row in order, as a record whose
+ * strings are SQLite's own, valid during the call only (fn must not keep or clear
+ * it). *next gets the cursor of the next page or NULL (caller frees). fn must not
+ * use the store. Used by the API list, which streams rows straight into JSON.
+ */
+typedef void (*store_row_fn)(void *arg, const record *rec);
+int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn,
+                    void *arg, char **next, char err[STORE_ERR_LEN]);
 /* Count with the same predicate as store_list (limit/after/sort ignored). */
 int store_count(store *s, const def_form *f, const store_query *q, int64_t *out);
 
@@ -153,8 +163,16 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
                      const char *actor, const char *action, const char *from_state,
                      const char *to_state, const char *transition, const char *comment,
                      json_t *changes /* borrowed, may be NULL */);
-/* Raw handle for later modules (outbox); valid inside apply only. */
+/*
+ * Raw handles for the modules that own a system table of the app database
+ * (outbox.h: _outbox, tracking.h: _tracking; the tables are created here).
+ * store_tx_db is valid inside apply only; store_read lends a read-only connection
+ * for the length of fn and returns fn's result (STORE_ERROR if none could be opened).
+ */
 struct sqlite3 *store_tx_db(store_tx *tx);
+int store_read(store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg);
+/* A value of the _meta table (e.g. "tracking_key"); STORE_NOTFOUND when absent. */
+int store_meta_get(store *s, const char *key, char *out, size_t n);
 
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {

@@ -2,11 +2,17 @@
 """HTTP tests: the real server on a free loopback port, driven like browsers and
 programs drive it. Prints one line per test and ends with "N passed, N failed"."""
 import argparse
+import datetime
+import email
+import email.policy
+import email.utils
 import json
 import os
 import re
 import shutil
 import signal
+import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -15,6 +21,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
+from smtp_server import SmtpServer  # noqa: E402
 
 TESTS = []
 
@@ -186,9 +193,9 @@ def public_form_accepts_anonymous_submissions_with_csrf(s):
     r = c.get("/a/essai/signalement/new")
     assert r.status == 200 and "sa_csrf" in c.cookies
     r = c.post_form("/a/essai/signalement/new", {"lieu": "Place <script>", "description": "Trou"})
-    assert r.status == 303 and "envoye=" in r.header("Location"), (r.status, r.text[:300])
+    assert r.status == 303 and r.header("Location").startswith("/suivi/"), (r.status, r.text[:300])
     r2 = c.get(r.header("Location"))
-    assert "a bien été enregistrée" in r2.text
+    assert "a bien été envoyée" in r2.text and "&lt;script&gt;" not in r2.text
     r = Client(s).post_form("/a/essai/signalement/new", {"lieu": "x", "description": "y"}, csrf=False)
     assert r.status == 403
 
@@ -481,6 +488,266 @@ def deploy_by_copying_a_folder_and_broken_versions_keep_the_last_good(s):
             break
         time.sleep(0.1)
     assert adm.get("/a/copie/").status == 404
+
+
+# ---------------------------------------------------------------- outbox (mail)
+# Rows are put straight into the app database, as a committed transition leaves them;
+# a private SMTP server (smtp_server.py) receives what the engine sends. The engine's
+# clock is SMALLAPPS_NOW: a retry is due at now + backoff, so a test "waits" for it by
+# restarting the server with a later SMALLAPPS_NOW (the sender looks at start-up).
+
+MAIL_NOW = "2026-11-23T10:00:00Z"
+
+
+def iso_plus(iso, seconds):
+    t = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def queue_mail(srv, to, subject, body, at=MAIL_NOW, app="essai"):
+    db = sqlite3.connect(os.path.join(srv.data, "apps", f"{app}.db"), timeout=10)
+    try:
+        with db:
+            cur = db.execute(
+                "INSERT INTO _outbox (form, record_id, created_at, to_spec, subject, body,"
+                " status, attempts, next_attempt_at) VALUES ('demande', 1, ?, ?, ?, ?,"
+                " 'pending', 0, ?)", (at, to, subject, body, at))
+        return cur.lastrowid
+    finally:
+        db.close()
+
+
+def outbox_row(srv, rid, app="essai"):
+    db = sqlite3.connect(os.path.join(srv.data, "apps", f"{app}.db"), timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        return dict(db.execute("SELECT * FROM _outbox WHERE id = ?", (rid,)).fetchone())
+    finally:
+        db.close()
+
+
+def wait_row(srv, rid, pred, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        row = outbox_row(srv, rid)
+        if pred(row) or time.time() > deadline:
+            return row
+        time.sleep(0.05)
+
+
+def mail_server(s, smtp, now=MAIL_NOW, **env):
+    """A server of its own that sends through smtp; started once so its databases exist."""
+    m = Server(s.binary, env=dict({"SMALLAPPS_SMTP": smtp.url if smtp else "",
+                                   "SMALLAPPS_NOW": now}, **env))
+    m.start()
+    m.stop()
+    return m
+
+
+def restart_at(m, now):
+    m.stop()
+    m.env["SMALLAPPS_NOW"] = now
+    m.start()
+
+
+def finish(m):
+    rc = m.stop()
+    assert rc == 0, f"exit code {rc}"
+    assert not m.sanitizer_report(), m.sanitizer_report()
+
+
+@test
+def mail_is_delivered_as_mime_utf8_and_marked_sent_with_the_answer(s):
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp, SMALLAPPS_MAIL_FROM="Mairie de Sète <noreply@mairie.example>")
+    try:
+        m.start()
+        subject = "Votre demande n°7 « été » est acceptée — merci de votre patience, à bientôt"
+        body = ("Bonjour Éloïse,\n.\n..deux points\nMontant : 1 234,56 € = total  \n" +
+                "é" * 100 + "\n\nhttp://127.0.0.1/a/essai/demande/1\n")
+        rid = queue_mail(m, "eloise@example.org", subject, body)   # the 5 s poll finds it
+        msg = smtp.wait_messages(1)[0]
+        assert msg.mail_from == "noreply@mairie.example", msg.mail_from
+        assert msg.rcpt_to == ["eloise@example.org"], msg.rcpt_to
+        raw = msg.data
+        assert raw.count(b"\n") == raw.count(b"\r\n"), "bare LF in the message"
+        assert max(len(l) for l in raw.split(b"\r\n")) <= 78
+        assert raw.isascii() and b"Subject: =?UTF-8?B?" in raw
+        e = email.message_from_bytes(raw, policy=email.policy.default)
+        assert e["Subject"] == subject, e["Subject"]
+        assert e.get_content().replace("\r\n", "\n") == body     # dots, accents, = intact
+        assert e.get_content_type() == "text/plain" and e.get_content_charset() == "utf-8"
+        assert e["MIME-Version"] == "1.0"
+        assert e["Content-Transfer-Encoding"] == "quoted-printable"
+        assert email.utils.parsedate_to_datetime(e["Date"]) == \
+            datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc), e["Date"]
+        assert re.fullmatch(r"<[^<>@\s]+@mairie\.example>", e["Message-ID"]), e["Message-ID"]
+        assert e["To"] == "eloise@example.org"
+        assert e["From"].addresses[0].display_name == "Mairie de Sète"
+        assert e["From"].addresses[0].addr_spec == "noreply@mairie.example"
+        row = wait_row(m, rid, lambda r: r["status"] != "pending")
+        assert row["status"] == "sent" and row["attempts"] == 1, row
+        assert row["sent_at"] == MAIL_NOW, row
+        assert row["smtp_reply"] == "250 2.0.0 Ok: queued as TEST1", row
+        t0 = time.time()
+        finish(m)
+        assert time.time() - t0 < 3, "the sender held up the stop"
+    finally:
+        m.cleanup()
+        smtp.stop()
+
+
+@test
+def temporary_refusal_is_retried_after_a_doubling_backoff(s):
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp)
+    try:
+        rid = queue_mail(m, "lea@example.org", "Relance", "Texte")
+        smtp.fail_next(451, 1, "rcpt")
+        m.start()                                   # at MAIL_NOW: 451
+        row = wait_row(m, rid, lambda r: r["attempts"] > 0)
+        assert row["status"] == "pending" and row["attempts"] == 1, row
+        assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60), row
+        assert row["last_error"].startswith("451 4.3.0"), row
+        # 59 s later it is not due: another row goes, this one waits.
+        marker = queue_mail(m, "marqueur@example.org", "Témoin", "x")
+        restart_at(m, iso_plus(MAIL_NOW, 59))
+        assert wait_row(m, marker, lambda r: r["status"] == "sent")["status"] == "sent"
+        assert outbox_row(m, rid)["attempts"] == 1
+        # Due at +60 s: refused again, the wait doubles.
+        smtp.fail_next(451, 1, "rcpt")
+        restart_at(m, iso_plus(MAIL_NOW, 60))
+        row = wait_row(m, rid, lambda r: r["attempts"] > 1)
+        assert row["status"] == "pending" and row["attempts"] == 2, row
+        assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60 + 120), row
+        restart_at(m, iso_plus(MAIL_NOW, 180))
+        row = wait_row(m, rid, lambda r: r["status"] != "pending")
+        assert row["status"] == "sent" and row["attempts"] == 3, row
+        assert row["sent_at"] == iso_plus(MAIL_NOW, 180)
+        assert row["last_error"].startswith("451"), row   # the history of the retry stays
+        assert [x.rcpt_to for x in smtp.messages] == [["marqueur@example.org"], ["lea@example.org"]]
+        finish(m)
+    finally:
+        m.cleanup()
+        smtp.stop()
+
+
+@test
+def unreachable_smtp_server_is_a_temporary_failure(s):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()                                   # nothing listens there now
+    m = mail_server(s, None, SMALLAPPS_SMTP=f"smtp://127.0.0.1:{port}")
+    try:
+        rid = queue_mail(m, "lea@example.org", "Relance", "Texte")
+        m.start()
+        row = wait_row(m, rid, lambda r: r["attempts"] > 0)
+        assert row["status"] == "pending" and row["attempts"] == 1, row
+        assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60), row
+        assert "connect" in row["last_error"].lower(), row
+        finish(m)
+    finally:
+        m.cleanup()
+
+
+@test
+def sigterm_during_a_hung_smtp_exchange_stops_promptly_and_keeps_the_row(s):
+    mute = socket.socket()                          # accepts, then never says a word
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(4)
+    m = mail_server(s, None, SMALLAPPS_SMTP=f"smtp://127.0.0.1:{mute.getsockname()[1]}")
+    try:
+        rid = queue_mail(m, "lea@example.org", "Relance", "Texte")
+        m.start()
+        mute.settimeout(10)
+        conn, _ = mute.accept()                     # the sender is waiting for a greeting
+        t0 = time.time()
+        finish(m)
+        assert time.time() - t0 < 5, "SIGTERM waited for the SMTP timeout"
+        row = outbox_row(m, rid)
+        assert row["status"] == "pending" and row["attempts"] == 0, row   # not an attempt
+        conn.close()
+    finally:
+        mute.close()
+        m.cleanup()
+
+
+@test
+def permanent_refusal_marks_the_row_failed_and_keeps_the_answer(s):
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp)
+    try:
+        r1 = queue_mail(m, "inconnu@example.org", "Un", "x")
+        r2 = queue_mail(m, "lea@example.org", "Deux", "x")
+        smtp.fail_next(550, 1, "rcpt")              # r1's recipient
+        smtp.fail_next(554, 1, "data")              # r2's message
+        m.start()
+        a = wait_row(m, r1, lambda r: r["status"] != "pending")
+        b = wait_row(m, r2, lambda r: r["status"] != "pending")
+        assert a["status"] == "failed" and a["attempts"] == 1, a
+        assert a["last_error"] == "550 5.1.1 No such user here", a
+        assert b["status"] == "failed" and b["last_error"] == "554 5.7.1 Message refused", b
+        assert a["sent_at"] is None and b["smtp_reply"] is None
+        assert smtp.messages == []
+        finish(m)
+    finally:
+        m.cleanup()
+        smtp.stop()
+
+
+@test
+def role_recipients_are_the_granted_users_addresses(s):
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp)
+    try:
+        for login, email_, grant in [("agent1", "b.agent@example.org", "essai:agent"),
+                                     ("agent2", "a.agent@example.org", "essai:agent"),
+                                     ("agent3", None, "essai:agent"),
+                                     ("ailleurs", "ailleurs@example.org", "autre:agent"),
+                                     ("chef1", None, "essai:chef")]:
+            args = ["user", "add", login] + (["--email", email_] if email_ else [])
+            m.cli(*args)
+            m.cli("user", "grant", login, grant)
+        r1 = queue_mail(m, "role:agent", "Nouvelle demande", "À traiter")
+        r2 = queue_mail(m, "role:chef", "Validation", "À valider")
+        m.start()
+        a = wait_row(m, r1, lambda r: r["status"] != "pending")
+        b = wait_row(m, r2, lambda r: r["status"] != "pending")
+        assert a["status"] == "sent", a
+        msg = smtp.wait_messages(1)[0]
+        assert msg.rcpt_to == ["a.agent@example.org", "b.agent@example.org"], msg.rcpt_to
+        e = email.message_from_bytes(msg.data, policy=email.policy.default)
+        assert sorted(x.addr_spec for x in e["To"].addresses) == msg.rcpt_to
+        assert b["status"] == "failed" and "chef" in b["last_error"], b
+        assert "adresse" in b["last_error"], b
+        assert len(smtp.messages) == 1
+        finish(m)
+    finally:
+        m.cleanup()
+        smtp.stop()
+
+
+@test
+def without_smtp_mails_stay_pending_and_admin_outbox_lists_them(s):
+    rid = queue_mail(s, "role:agent", "Objet <script>alert(1)</script> été", "Corps")
+    adm = Client(s).login("admin", ADMIN_PASSWORD)
+    assert 'href="/admin/outbox"' in adm.get("/admin").text
+    r = adm.get("/admin/outbox")
+    assert r.status == 200, r.status
+    assert r.text.count("<h1") == 1 and "Messages sortants" in r.text
+    assert "<caption>" in r.text and '<th scope="col">Statut</th>' in r.text
+    assert f'<th scope="row">{rid}</th>' in r.text
+    assert "Objet &lt;script&gt;alert(1)&lt;/script&gt; été" in r.text
+    assert "<script>alert(1)" not in r.text
+    assert "En attente" in r.text and "role:agent" in r.text
+    assert "Pending" in adm.get("/admin/outbox?lang=en").text
+    assert adm.post_form("/admin/outbox", {}).status in (403, 405)
+    assert Client(s).get("/admin/outbox").status == 303          # to the login page
+    assert Client(s).login("alice").get("/admin/outbox").status == 403
+    time.sleep(0.5)
+    row = outbox_row(s, rid)
+    assert row["status"] == "pending" and row["attempts"] == 0, row
 
 
 # ---------------------------------------------------------------- durability

@@ -1,0 +1,86 @@
+/*
+ * scheduler — periodic runs of the workflow's automatic transitions (see scheduler.h).
+ */
+#include "scheduler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+#include "workflow.h"
+
+struct scheduler {
+	registry *g;
+	char *base_url;
+	int period_s;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* signalled on stop; waits use CLOCK_MONOTONIC */
+	bool stopping;
+};
+
+static void *run(void *arg)
+{
+	scheduler *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->mu);
+		int moved = workflow_tick_all(s->g, util_now(), s->base_url);
+		if (moved > 0)
+			log_message("tick", "%d record(s) moved by automatic transitions", moved);
+		pthread_mutex_lock(&s->mu);
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += s->period_s;
+		while (!s->stopping &&
+		       pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&s->mu);
+	/* Lua states this thread opened for guards and actions. */
+	pipeline_thread_cleanup();
+	return NULL;
+}
+
+scheduler *scheduler_start(registry *g, const char *base_url, int period_s)
+{
+	scheduler *s = xcalloc(1, sizeof *s);
+	s->g = g;
+	s->base_url = xstrdup(base_url);
+	s->period_s = period_s > 0 ? period_s : 60;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&s->mu, NULL);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		log_message("tick", "cannot start the scheduler thread");
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		free(s->base_url);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void scheduler_stop(scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->base_url);
+	free(s);
+}

@@ -1,0 +1,440 @@
+/*
+ * workflow — transitions, one path for people and for the scheduler (see workflow.h).
+ */
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "tracking.h"
+#include "util.h"
+
+static const char *msg_unknown(lang lg)
+{
+	return lg == LANG_EN ? "Unknown field." : "Champ inconnu.";
+}
+
+static bool in_from(const def_transition *t, const record *r)
+{
+	return r->state && def_strlist_has(&t->from, r->state);
+}
+
+size_t workflow_available(const def_form *f, const actor *a, const record *r,
+                          const def_transition **out)
+{
+	size_t n = 0;
+	if (!f->workflow)
+		return 0;
+	for (size_t i = 0; i < f->workflow->ntransitions; i++) {
+		const def_transition *t = &f->workflow->transitions[i];
+		/* Automatic transitions without roles are the scheduler's, not a button. */
+		if (t->after_days >= 0 && t->roles.n == 0)
+			continue;
+		if (in_from(t, r) && access_can_trigger(t, a, r))
+			out[n++] = t;
+	}
+	return n;
+}
+
+/* The transition's own fields: parsed into r, errors into errs (nothing else accepted). */
+static void parse_fields(const pipe_ctx *c, const def_transition *t, const write_in *in,
+                         record *r, bool *given, field_errors *errs)
+{
+	const def_form *f = c->form;
+	char msg[VALIDATE_MSG];
+	if (in->json) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)in->json, k, v) {
+			size_t i = 0;
+			while (i < t->nfields && strcmp(t->fields[i].name, k) != 0)
+				i++;
+			if (i == t->nfields) {
+				field_errors_add(errs, k, msg_unknown(c->lg));
+				continue;
+			}
+			const def_field *fd = &t->fields[i];
+			value nv = {0};
+			if (validate_parse_json(fd, v, &nv, c->lg, msg) != 0) {
+				field_errors_add(errs, k, msg);
+				continue;
+			}
+			given[i] = true;
+			value_clear(&r->values[fd->col]);
+			r->values[fd->col] = nv;
+		}
+		return;
+	}
+	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);
+	for (size_t i = 0; i < t->nfields; i++) {
+		const def_field *fd = &t->fields[i];
+		size_t n = 0;
+		for (size_t k = 0; k < in->npairs; k++)
+			if (strcmp(in->pairs[k].name, fd->name) == 0)
+				vals[n++] = in->pairs[k].value;
+		value nv = {0};
+		if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
+			field_errors_add(errs, fd->name, msg);
+			/* Keep what was typed, for the re-rendered form only. */
+			if (n > 0 && vals[0][0])
+				value_set_text(&nv, vals[0]);
+		} else {
+			given[i] = true;
+		}
+		value_clear(&r->values[fd->col]);
+		r->values[fd->col] = nv;
+	}
+	free(vals);
+	(void)f;
+}
+
+/* Field checks and required, on the transition's fields that parsed. */
+static void check_fields(const pipe_ctx *c, const def_transition *t, record *r,
+                         field_errors *errs)
+{
+	char msg[VALIDATE_MSG];
+	int64_t today = util_local_days(c->now);
+	for (size_t i = 0; i < t->nfields; i++) {
+		const def_field *fd = &t->fields[i];
+		if (field_errors_get(errs, fd->name))
+			continue;
+		value *v = &r->values[fd->col];
+		if (!pipeline_field_visible(c->form, r, fd)) {
+			value_clear(v);
+			continue;
+		}
+		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
+		if (v->kind == VAL_NULL || unticked) {
+			if (fd->required)
+				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
+			continue;
+		}
+		if (validate_check(fd, v, today, c->lg, msg) != 0)
+			field_errors_add(errs, fd->name, msg);
+	}
+}
+
+static void check_comment(const pipe_ctx *c, const def_transition *t, const char *comment,
+                          field_errors *errs)
+{
+	bool empty = !comment || !comment[strspn(comment, " \t\r\n")];
+	bool en = c->lg == LANG_EN;
+	if (t->comment == COMMENT_NONE && !empty)
+		field_errors_add(errs, WF_COMMENT, en ? "This transition takes no comment."
+		                                     : "Cette action ne prend pas de commentaire.");
+	else if (t->comment == COMMENT_REQUIRED && empty)
+		field_errors_add(errs, WF_COMMENT, en ? "A comment is required."
+		                                     : "Un commentaire est obligatoire.");
+	else if (!empty && (!util_utf8_valid(comment, strlen(comment)) ||
+	                    util_utf8_len(comment) > WF_COMMENT_MAX))
+		field_errors_add(errs, WF_COMMENT, en ? "The comment is too long (5000 characters at most)."
+		                                     : "Le commentaire est trop long (5000 caractères au plus).");
+}
+
+/* ctx.notify calls, kept raw: they are rendered once the action has finished. */
+typedef struct raw_mail {
+	char *to, *subject, *body;
+} raw_mail;
+
+typedef struct raw_mails {
+	raw_mail *v;
+	size_t n, cap;
+} raw_mails;
+
+static int notify_cb(void *arg, const char *to, const char *subject, const char *body)
+{
+	raw_mails *m = arg;
+	if (m->n == 64)
+		return -1; /* a loop sending mail is a bug, not a mailing */
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 4;
+		m->v = xrealloc(m->v, m->cap * sizeof *m->v);
+	}
+	m->v[m->n++] = (raw_mail){xstrdup(to), xstrdup(subject ? subject : ""), xstrdup(body ? body : "")};
+	return 0;
+}
+
+static void raw_mails_free(raw_mails *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].to);
+		free(m->v[i].subject);
+		free(m->v[i].body);
+	}
+	free(m->v);
+}
+
+/* Record page for staff; the tracking page for an anonymous submitter's own address. */
+static void mail_link(const pipe_ctx *c, const record *r, const char *to, const char *base_url,
+                      char *out, size_t n)
+{
+	const def_form *f = c->form;
+	char token[TRACKING_TOKEN_LEN];
+	if (strncmp(to, "field:", 6) == 0 && !r->created_by && tracking_enabled(f) &&
+	    tracking_token(c->app->db, f, r->id, token) == 0) {
+		snprintf(out, n, "%s/suivi/%s", base_url, token);
+		return;
+	}
+	snprintf(out, n, "%s/a/%s/%s/%lld", base_url, c->app->def->id, f->id, (long long)r->id);
+}
+
+static int render_mails(const pipe_ctx *c, const def_transition *t, const raw_mails *raw,
+                        const record *r, const char *base_url, outbox_list *out, char *msg)
+{
+	char link[512], err[OUTBOX_ERR_LEN];
+	for (size_t i = 0; i < t->nnotify + raw->n; i++) {
+		const char *to, *subject, *body;
+		if (i < t->nnotify) {
+			to = t->notify[i].to;
+			subject = t->notify[i].subject;
+			body = t->notify[i].body;
+		} else {
+			to = raw->v[i - t->nnotify].to;
+			subject = raw->v[i - t->nnotify].subject;
+			body = raw->v[i - t->nnotify].body;
+		}
+		mail_link(c, r, to, base_url, link, sizeof link);
+		if (outbox_render(c->app->def, c->form, r, to, subject ? subject : "", body ? body : "",
+		                  link, out, err) != 0) {
+			snprintf(msg, SANDBOX_ERR, "notify (%s) : %s", t->id, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
+                     const write_in *in, const char *comment, const char *base_url,
+                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	memset(job, 0, sizeof *job);
+	msg[0] = '\0';
+	if (!access_can_trigger(t, c->who, old))
+		return WF_FORBIDDEN;
+	if (!in_from(t, old))
+		return WF_CONFLICT;
+
+	record *r = &job->rec;
+	record_copy(r, old);
+	util_iso_datetime(c->now, job->at);
+	record_set_sys(&r->updated_at, job->at);
+	record_set_sys(&r->updated_by, c->who->login);
+	record_set_sys(&r->def_hash, c->app->def->hash);
+
+	bool *given = xcalloc(t->nfields ? t->nfields : 1, sizeof *given);
+	field_errors parse_errs = {0};
+	parse_fields(c, t, in, r, given, &parse_errs);
+	free(given);
+
+	pipe_env pe;
+	pipeline_env(c, &pe);
+	raw_mails raw = {0};
+	sandbox *sb = NULL;
+	int rc = WF_OK;
+	bool lua = t->guard || t->action || f->validate;
+	if (lua && !(sb = pipeline_sandbox(c->app, msg))) {
+		rc = WF_ERROR;
+		goto done;
+	}
+
+	/* The guard sees the record with the transition's fields that parsed. */
+	if (t->guard) {
+		bool ok = true;
+		char reason[SANDBOX_ERR] = "";
+		if (sandbox_guard(sb, t->guard, r, &pe.env, &ok, reason, msg) != 0) {
+			metrics_lua_error();
+			rc = WF_ERROR;
+			goto done;
+		}
+		if (!ok) {
+			snprintf(msg, SANDBOX_ERR, "%s", reason);
+			rc = WF_GUARD;
+			goto done;
+		}
+	}
+
+	for (size_t i = 0; i < parse_errs.n; i++)
+		field_errors_add(errs, parse_errs.v[i].field, parse_errs.v[i].message);
+	check_fields(c, t, r, errs);
+	check_comment(c, t, comment, errs);
+	if (errs->n) {
+		rc = WF_INVALID;
+		goto done;
+	}
+
+	/* The record's own rules hold after the transition too. */
+	record_set_sys(&r->state, t->to);
+	record_set_sys(&r->state_since, job->at);
+	if (f->validate) {
+		if (sandbox_validate(sb, f->validate, r, &pe.env, errs, msg) != 0) {
+			metrics_lua_error();
+			rc = WF_ERROR;
+			goto done;
+		}
+		if (errs->n) {
+			rc = WF_INVALID;
+			goto done;
+		}
+	}
+
+	if (t->action) {
+		pe.env.notify = notify_cb;
+		pe.env.notify_arg = &raw;
+		if (sandbox_mutate(sb, t->action, r, &pe.env, msg) != 0) {
+			metrics_lua_error();
+			rc = WF_ERROR;
+			goto done;
+		}
+		/* An action moves fields, never the record: the state is the transition's. */
+		record_set_sys(&r->state, t->to);
+	}
+
+	if (render_mails(c, t, &raw, r, base_url, &job->mail, msg) != 0) {
+		rc = WF_ERROR;
+		goto done;
+	}
+
+	job->form = f;
+	job->t = t;
+	job->expect_version = old->version;
+	job->actor = c->who->login ? c->who->login : WF_SYSTEM;
+	job->from_state = xstrdup(old->state);
+	if (comment && comment[strspn(comment, " \t\r\n")])
+		job->comment = xstrdup(comment);
+	job->changes = pipeline_changes(f, old, r);
+done:
+	field_errors_clear(&parse_errs);
+	raw_mails_free(&raw);
+	return rc;
+}
+
+int workflow_apply(store_tx *tx, void *arg)
+{
+	wf_job *j = arg;
+	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
+	if (rc != STORE_OK)
+		return rc;
+	json_t *ch = j->changes && json_object_size(j->changes) ? j->changes : NULL;
+	rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "transition", j->from_state,
+	                      j->rec.state, j->t->id, j->comment, ch);
+	if (rc != STORE_OK)
+		return rc;
+	return j->mail.n ? outbox_tx_add(tx, j->form, j->rec.id, j->at, &j->mail) : STORE_OK;
+}
+
+void wf_job_free(wf_job *j)
+{
+	if (!j)
+		return;
+	if (j->rec.values)
+		record_clear(&j->rec);
+	free(j->from_state);
+	free(j->comment);
+	if (j->changes)
+		json_decref(j->changes);
+	outbox_list_clear(&j->mail);
+	memset(j, 0, sizeof *j);
+}
+
+/* ---- automatic transitions ---- */
+
+#define TICK_PAGE 200
+
+/* Moves every record due for t from state `from`; returns the number moved or -1. */
+static int tick_one(app_rt *rt, const def_form *f, const def_transition *t, const char *from,
+                    time_t now, const char *base_url)
+{
+	static const actor sys = {.login = WF_SYSTEM, .name = "Système", .admin = true};
+	pipe_ctx c = {.app = rt, .form = f, .who = &sys, .lg = LANG_FR, .now = now};
+	store_query q = {
+		.state = from,
+		.entered_before = now - (time_t)t->after_days * 86400,
+		.now = now,
+		.sort = "id",
+		.limit = TICK_PAGE,
+	};
+	int moved = 0;
+	char *after = NULL;
+	for (;;) {
+		store_page page = {0};
+		char err[STORE_ERR_LEN];
+		q.after = after;
+		if (store_list(rt->db, f, &q, &page, err) != STORE_OK) {
+			log_message("tick", "%s/%s: %s", rt->def->id, f->id, err);
+			free(after);
+			return -1;
+		}
+		for (size_t i = 0; i < page.n; i++) {
+			wf_job job;
+			field_errors errs = {0};
+			char msg[SANDBOX_ERR];
+			write_in none = {0};
+			int rc = workflow_prepare(&c, &page.v[i], t, &none, NULL, base_url, &job, &errs, msg);
+			if (rc == WF_OK) {
+				int src = store_write_sync(rt->db, workflow_apply, &job);
+				if (src == STORE_OK) {
+					moved++;
+					log_message("tick", "%s/%s #%lld: %s -> %s (%s)", rt->def->id, f->id,
+					            (long long)page.v[i].id, from, t->to, t->id);
+				} else if (src != STORE_CONFLICT) {
+					log_message("tick", "%s/%s #%lld: write failed", rt->def->id, f->id,
+					            (long long)page.v[i].id);
+				}
+			} else if (rc == WF_ERROR || rc == WF_INVALID) {
+				/* Stays where it is; said once per tick so an admin sees it. */
+				log_message("tick", "%s/%s #%lld: %s not applied: %s", rt->def->id, f->id,
+				            (long long)page.v[i].id, t->id,
+				            rc == WF_ERROR ? msg : "invalid record");
+			}
+			field_errors_clear(&errs);
+			wf_job_free(&job);
+		}
+		free(after);
+		after = page.next ? xstrdup(page.next) : NULL;
+		store_page_free(&page);
+		if (!after)
+			break;
+	}
+	return moved;
+}
+
+int workflow_tick(app_rt *rt, time_t now, const char *base_url)
+{
+	int moved = 0;
+	for (size_t fi = 0; fi < rt->def->nforms; fi++) {
+		const def_form *f = &rt->def->forms[fi];
+		if (!f->workflow)
+			continue;
+		for (size_t ti = 0; ti < f->workflow->ntransitions; ti++) {
+			const def_transition *t = &f->workflow->transitions[ti];
+			if (t->after_days < 0)
+				continue;
+			for (size_t k = 0; k < t->from.n; k++) {
+				int n = tick_one(rt, f, t, t->from.v[k], now, base_url);
+				if (n < 0)
+					return -1;
+				moved += n;
+			}
+		}
+	}
+	return moved;
+}
+
+int workflow_tick_all(registry *g, time_t now, const char *base_url)
+{
+	app_rt **apps = NULL;
+	size_t n = registry_list(g, &apps);
+	int total = 0;
+	for (size_t i = 0; i < n; i++) {
+		int moved = workflow_tick(apps[i], now, base_url);
+		if (moved > 0)
+			total += moved;
+		registry_release(apps[i]);
+	}
+	free(apps);
+	return total;
+}

@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""Workflow tests (issue 3) against the real server: transitions through the HTML and
+JSON doors with each error answer in its order, atomic rollback of a failing action,
+history, deadlines (overdue), automatic transitions with `smallapps tick`, mails
+queued in the outbox, public tracking links. Fixture: tests/apps/flux.
+Prints one line per test and ends with "N passed, N failed"."""
+import argparse
+import os
+import re
+import sqlite3
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ADMIN_PASSWORD, ROOT, Client, Server  # noqa: E402
+
+TESTS = []
+NOW = "2026-03-02T09:00:00Z"          # a Monday
+LATER = "2026-03-06T09:00:00Z"        # 4 days later: "depose" (due 2 days) is overdue
+MUCH_LATER = "2026-03-08T09:00:00Z"   # 6 days later: "expirer" (after 5 days) is due
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+DOSSIER = {"objet": "Subvention fête", "montant": 500, "courriel": "asso@example.org",
+           "priorite": "haute"}
+BASE = "/apps/flux/dossier/records"
+
+
+def api_create(c, fields=None):
+    r = c.api("POST", BASE, {"fields": fields or DOSSIER})
+    assert r.status == 201, (r.status, r.text)
+    return r.json()
+
+
+def trigger(c, rid, t, body=None):
+    return c.api("POST", f"{BASE}/{rid}/transitions/{t}", body if body is not None else {})
+
+
+def db(s):
+    return sqlite3.connect(os.path.join(s.data, "apps", "flux.db"))
+
+
+def outbox_rows(s, rid):
+    with db(s) as con:
+        return con.execute("SELECT to_spec, subject, body, status FROM _outbox WHERE record_id = ?"
+                           " ORDER BY id", (rid,)).fetchall()
+
+
+def history(c, rid):
+    r = c.api("GET", f"{BASE}/{rid}/history")
+    assert r.status == 200, r.text
+    return r.json()["history"]
+
+
+def restart_at(s, now):
+    s.stop()
+    s.env["SMALLAPPS_NOW"] = now
+    s.start()
+
+
+# ---------------------------------------------------------------- API door
+
+@test
+def api_transition_checks_answer_in_order(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rec = api_create(alice)
+    rid = rec["id"]
+    assert rec["state"] == "depose"
+    r = trigger(agathe, rid, "inconnue")
+    assert r.status == 404 and r.json()["error"]["code"] == "not_found"
+    r = trigger(alice, rid, "instruire")                   # not an agent
+    assert r.status == 403 and r.json()["error"]["code"] == "forbidden"
+    r = trigger(agathe, rid, "accorder", {"fields": {"accorde": 10, "accorde_le": "2026-03-02"}})
+    assert r.status == 409 and r.json()["error"]["code"] == "conflict", r.text   # wrong state
+    r = trigger(agathe, rid, "refuser", {})
+    assert r.status == 422 and "_comment" in r.json()["error"]["fields"], r.text
+    r = trigger(agathe, rid, "instruire", {"comment": "pas de commentaire ici"})
+    assert r.status == 422 and "_comment" in r.json()["error"]["fields"]
+    r = trigger(agathe, rid, "instruire", {"fields": {"objet": "autre"}})
+    assert r.status == 422 and r.json()["error"]["fields"].get("objet"), r.text
+    r = trigger(agathe, rid, "instruire")
+    assert r.status == 200, r.text
+    body = r.json()
+    assert body["state"] == "instruit" and body["version"] == rec["version"] + 1
+    assert body["fields"]["note_interne"] == "instruit par agathe"   # set by the action
+    assert r.header("ETag") == f'"{body["version"]}"'
+    r = trigger(agathe, rid, "instruire")                  # already moved
+    assert r.status == 409
+
+
+@test
+def api_guard_refusal_is_409_with_its_reason(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rid = api_create(alice, dict(DOSSIER, objet="bloque"))["id"]
+    r = trigger(agathe, rid, "instruire")
+    assert r.status == 409, r.text
+    assert r.json()["error"]["message"] == "Un dossier bloqué ne peut pas être instruit."
+    assert alice.api("GET", f"{BASE}/{rid}").json()["state"] == "depose"
+
+
+@test
+def transition_fields_are_checked_then_the_record_validation(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rid = api_create(alice)["id"]
+    assert trigger(agathe, rid, "instruire").status == 200
+    r = trigger(agathe, rid, "accorder", {"fields": {"accorde": "beaucoup"}})
+    assert r.status == 422, r.text
+    f = r.json()["error"]["fields"]
+    assert f.get("accorde") and f.get("accorde_le"), f          # wrong type, and required
+    r = trigger(agathe, rid, "accorder", {"fields": {"accorde": 900, "accorde_le": "2026-03-02"}})
+    assert r.status == 422 and "dépasse" in r.json()["error"]["fields"]["accorde"], r.text
+    r = trigger(agathe, rid, "accorder", {"fields": {"accorde": 400, "accorde_le": "2026-03-02"},
+                                         "comment": "Vu en commission"})
+    assert r.status == 200, r.text
+    assert r.json()["state"] == "accorde" and r.json()["fields"]["accorde"] == 400
+
+
+@test
+def malformed_transition_bodies_are_400(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rid = api_create(alice)["id"]
+    for raw in (b"{", b'{"fields": 3}', b'{"comment": 12}', b'{"autre": 1}', b"[1]",
+                b'{"fields": {}, "fields": {}}'):
+        r = agathe.api("POST", f"{BASE}/{rid}/transitions/instruire", raw=raw)
+        assert r.status == 400, (raw, r.status, r.text)
+    r = agathe.api("POST", f"{BASE}/{rid}/transitions/instruire", raw=b'{"comment": "\xff"}')
+    assert r.status == 400
+    r = agathe.api("GET", f"{BASE}/{rid}/transitions/instruire")
+    assert r.status == 405
+    assert alice.api("GET", f"{BASE}/{rid}").json()["state"] == "depose"
+
+
+@test
+def self_approval_false_refuses_the_creator_even_with_the_role(s):
+    agathe = Client(s, token=s.tokens["agathe"])
+    charles = Client(s, token=s.tokens["charles"])
+    # agathe is agent AND demandeur: she files a dossier, then may not grant it herself.
+    rid = api_create(agathe)["id"]
+    assert trigger(charles, rid, "refuser", {"comment": "x"}).status in (200,)
+    rid = api_create(agathe)["id"]
+    assert trigger(charles, rid, "instruire").status == 403       # chef may not instruire
+    assert trigger(agathe, rid, "instruire").status == 200        # no self_approval rule here
+    r = trigger(agathe, rid, "accorder", {"fields": {"accorde": 10, "accorde_le": "2026-03-02"}})
+    assert r.status == 403, r.text
+    r = trigger(charles, rid, "accorder", {"fields": {"accorde": 10, "accorde_le": "2026-03-02"}})
+    assert r.status == 200, r.text
+
+
+@test
+def foreign_records_stay_404_for_transitions(s):
+    alice, bob = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["bob"])
+    rid = api_create(alice)["id"]
+    r = trigger(bob, rid, "instruire")
+    assert r.status == 404
+    r = trigger(Client(s), rid, "instruire")
+    assert r.status == 401
+
+
+# ---------------------------------------------------------------- atomicity
+
+@test
+def failing_action_rolls_everything_back_with_500_and_id(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rec = api_create(alice)
+    rid = rec["id"]
+    before = history(agathe, rid)
+    r = trigger(agathe, rid, "casser")
+    assert r.status == 500, r.text
+    err = r.json()["error"]
+    assert err["code"] == "internal" and err["id"]
+    assert f"id={err['id']}" in s.log_text() and "panne volontaire" in s.log_text()
+    after = agathe.api("GET", f"{BASE}/{rid}").json()
+    assert after["state"] == "depose" and after["version"] == rec["version"]
+    assert after["fields"]["note_interne"] is None
+    assert history(agathe, rid) == before
+    assert outbox_rows(s, rid) == []
+    # A runaway action is stopped by its budget, the same way, and the server goes on.
+    r = trigger(agathe, rid, "boucler")
+    assert r.status == 500 and r.json()["error"]["id"]
+    assert agathe.api("GET", f"{BASE}/{rid}").json()["version"] == rec["version"]
+    assert trigger(agathe, rid, "instruire").status == 200
+
+
+# ---------------------------------------------------------------- history and mails
+
+@test
+def history_tells_who_did_what_and_hides_private_fields(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    charles = Client(s, token=s.tokens["charles"])
+    rid = api_create(alice)["id"]
+    assert trigger(agathe, rid, "instruire").status == 200
+    assert trigger(charles, rid, "accorder", {"fields": {"accorde": 300, "accorde_le": "2026-03-03"},
+                                              "comment": "Accord du chef"}).status == 200
+    h = history(charles, rid)
+    assert [l["action"] for l in h] == ["create", "transition", "transition"]
+    t1, t2 = h[1], h[2]
+    assert (t1["from"], t1["to"], t1["transition"], t1["actor"]) == ("depose", "instruit", "instruire", "agathe")
+    assert t1["changes"]["note_interne"] == [None, "instruit par agathe"]
+    assert (t2["from"], t2["to"], t2["actor"], t2["comment"]) == ("instruit", "accorde", "charles", "Accord du chef")
+    assert t2["changes"]["accorde"] == [None, 300] and t2["changes"]["accorde_le"] == [None, "2026-03-03"]
+    # The owner reads the history without the agents' private note.
+    mine = history(alice, rid)
+    assert len(mine) == 3 and "note_interne" not in mine[1]["changes"]
+    # The record page shows the same history, as text.
+    c = Client(s)
+    c.login("alice")
+    page = c.get(f"/a/flux/dossier/{rid}").text
+    assert "Accord du chef" in page and "instruit par agathe" not in page
+
+
+@test
+def notify_and_ctx_notify_queue_rendered_mails_in_the_same_transaction(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    charles = Client(s, token=s.tokens["charles"])
+    rid = api_create(alice)["id"]
+    assert trigger(agathe, rid, "instruire").status == 200
+    rows = outbox_rows(s, rid)
+    assert rows == [("role:chef", f"Dossier {rid} à suivre",
+                     rows[0][2], "pending")], rows
+    assert "Le dossier Subvention fête est en instruction." in rows[0][2]
+    assert f"/a/flux/dossier/{rid}" in rows[0][2]                   # link for staff
+    assert trigger(charles, rid, "accorder", {"fields": {"accorde": 250, "accorde_le": "2026-03-02"}}).status == 200
+    rows = outbox_rows(s, rid)
+    assert len(rows) == 2 and rows[1][0] == "asso@example.org", rows
+    assert rows[1][1] == "Dossier Subvention fête accordé"
+    assert "250" in rows[1][2]
+    # Admins see them, pending (no --smtp here).
+    admin = Client(s)
+    admin.login("admin", ADMIN_PASSWORD)
+    page = admin.get("/admin/outbox")
+    assert page.status == 200 and "Dossier Subvention fête accordé" in page.text
+
+
+# ---------------------------------------------------------------- HTML door
+
+@test
+def html_record_page_offers_allowed_transitions_and_triggers_them(s):
+    alice = Client(s, token=s.tokens["alice"])
+    rid = api_create(alice)["id"]
+    c = Client(s)
+    c.login("agathe")
+    page = c.get(f"/a/flux/dossier/{rid}").text
+    assert f'action="/a/flux/dossier/{rid}/do/instruire"' in page      # a one-click button
+    assert f'href="/a/flux/dossier/{rid}/do/refuser"' in page          # has a comment: its own form
+    assert "/do/accorder" not in page and "/do/expirer" not in page
+    own = Client(s)
+    own.login("alice")
+    assert "/do/" not in own.get(f"/a/flux/dossier/{rid}").text       # the owner has none here
+    # No CSRF token: refused, nothing moves.
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/instruire", {"version": "1"}, csrf=False)
+    assert r.status == 403
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/instruire", {"version": "1"})
+    assert r.status == 303 and r.header("Location") == f"/a/flux/dossier/{rid}?fait=instruire"
+    page = c.get(r.header("Location")).text
+    assert "En instruction" in page and "Action effectuée : Instruire." in page
+    # Stale version (the page was shown before someone else acted): 409, not a second move.
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/refuser", {"version": "1", "_comment": "non"})
+    assert r.status == 409
+
+
+@test
+def html_transition_form_rerenders_errors_accessibly(s):
+    alice = Client(s, token=s.tokens["alice"])
+    rid = api_create(alice)["id"]
+    assert trigger(Client(s, token=s.tokens["agathe"]), rid, "instruire").status == 200
+    c = Client(s)
+    c.login("charles")
+    r = c.get(f"/a/flux/dossier/{rid}/do/accorder")
+    assert r.status == 200
+    assert 'for="f-accorde"' in r.text or 'for="accorde"' in r.text, r.text[:3000]
+    assert 'name="_comment"' in r.text and r.text.count("<h1") == 1
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/accorder",
+                    {"version": "2", "accorde": "<script>x</script>", "accorde_le": ""})
+    assert r.status == 422, r.status
+    assert "<script>x</script>" not in r.text and "&lt;script&gt;" in r.text
+    assert 'aria-invalid="true"' in r.text and 'role="alert"' in r.text or "erreur" in r.text.lower()
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/accorder",
+                    {"version": "2", "accorde": "120", "accorde_le": "2026-03-02", "_comment": "OK"})
+    assert r.status == 303, r.text[:500]
+    assert alice.api("GET", f"{BASE}/{rid}").json()["state"] == "accorde"
+    # Guard refusal in HTML: 409 with the reason on the page.
+    rid = api_create(alice, dict(DOSSIER, objet="bloque"))["id"]
+    c2 = Client(s)
+    c2.login("agathe")
+    r = c2.post_form(f"/a/flux/dossier/{rid}/do/instruire", {"version": "1"})
+    assert r.status == 409 and "Un dossier bloqué ne peut pas être instruit." in r.text
+    assert c2.get(f"/a/flux/dossier/{rid}/do/inconnue").status == 404
+    assert Client(s).get(f"/a/flux/dossier/{rid}/do/instruire").status in (303, 401, 404)
+
+
+# ---------------------------------------------------------------- deadlines and ticks
+
+@test
+def overdue_records_are_flagged_filtered_and_counted(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    late = api_create(alice, dict(DOSSIER, objet="dossier oublié"))["id"]
+    moving = api_create(alice, dict(DOSSIER, objet="instruit vite"))["id"]
+    assert trigger(agathe, moving, "instruire").status == 200
+    assert agathe.api("GET", f"{BASE}/{late}").json()["overdue"] is False
+    restart_at(s, LATER)
+    try:
+        assert agathe.api("GET", f"{BASE}/{late}").json()["overdue"] is True
+        assert agathe.api("GET", f"{BASE}/{moving}").json()["overdue"] is False   # due 10 days
+        c = Client(s)
+        c.login("agathe")
+        page = c.get("/a/flux/dossier/?overdue=1")
+        assert page.status == 200, page.status
+        assert "dossier oublié" in page.text and "instruit vite" not in page.text
+        assert re.search(r"[Ee]n retard", c.get(f"/a/flux/dossier/{late}").text)
+        home = c.get("/a/flux/").text
+        assert re.search(r"[Ee]n retard", home)
+    finally:
+        restart_at(s, NOW)
+
+
+@test
+def tick_runs_automatic_transitions_once(s):
+    alice = Client(s, token=s.tokens["alice"])
+    agathe = Client(s, token=s.tokens["agathe"])
+    old = api_create(alice, dict(DOSSIER, objet="oublié"))["id"]
+    taken = api_create(alice, dict(DOSSIER, objet="pris en charge"))["id"]
+    assert trigger(agathe, taken, "instruire").status == 200
+    s.stop()
+    try:
+        s.env["SMALLAPPS_NOW"] = LATER                       # 4 days: not yet due
+        p = s.cli("tick")
+        assert p.stdout.startswith("0 "), p.stdout
+        s.env["SMALLAPPS_NOW"] = MUCH_LATER
+        p = s.cli("tick")
+        moved = int(p.stdout.split()[0])
+        assert moved >= 1, p.stdout + p.stderr
+        p = s.cli("tick")
+        assert p.stdout.startswith("0 "), p.stdout               # idempotent
+    finally:
+        s.env["SMALLAPPS_NOW"] = NOW
+        s.start()
+    assert agathe.api("GET", f"{BASE}/{old}").json()["state"] == "expire"
+    assert agathe.api("GET", f"{BASE}/{taken}").json()["state"] == "instruit"
+    h = history(agathe, old)
+    assert h[-1]["actor"] == "system" and h[-1]["transition"] == "expirer"
+    assert [l for l in history(agathe, old) if l["action"] == "transition"].__len__() == 1
+    rows = outbox_rows(s, old)
+    assert rows and rows[-1][0] == "asso@example.org" and "expiré" in rows[-1][1]
+
+
+# ---------------------------------------------------------------- public tracking
+
+@test
+def anonymous_submission_gets_a_tracking_link(s):
+    c = Client(s)
+    r = c.post_form("/a/flux/dossier/new", {"objet": "Trottoir abîmé", "montant": "10",
+                                           "courriel": "citoyen@example.org"})
+    assert r.status == 303, r.text[:800]
+    loc = r.header("Location")
+    m = re.fullmatch(r"/suivi/([0-9a-f]{40})\?recu=1", loc)
+    assert m, loc
+    token = m.group(1)
+    page = c.get(loc)
+    assert page.status == 200 and "Dossier" in page.text and "Déposé" in page.text
+    assert "Conservez cette adresse" in page.text and token in page.text
+    assert "citoyen@example.org" not in page.text and "Trottoir" not in page.text
+    assert page.header("Cache-Control") == "no-store"
+    # Only a hash is stored.
+    with db(s) as con:
+        assert con.execute("SELECT count(*) FROM _tracking WHERE token_hash = ?", (token,)).fetchone()[0] == 0
+        (rid,) = con.execute("SELECT record_id FROM _tracking").fetchall()[-1]
+    # It follows the record through the workflow.
+    agathe = Client(s, token=s.tokens["agathe"])
+    assert trigger(agathe, rid, "refuser", {"comment": "Hors compétence — voir la mairie"}).status == 200
+    page = c.get(f"/suivi/{token}").text
+    assert "Refusé" in page and "Hors compétence" not in page and "agathe" not in page
+    # Unknown, truncated or foreign-looking tokens are 404.
+    for bad in ("0" * 40, token[:-1], token.upper(), "../../etc/passwd", token + "0"):
+        assert c.get(f"/suivi/{bad}").status == 404, bad
+    # Logged-in submitters see their record instead.
+    own = Client(s)
+    own.login("alice")
+    r = own.post_form("/a/flux/dossier/new", {"objet": "Par Alice", "montant": "5"})
+    assert r.status == 303 and r.header("Location").startswith("/a/flux/dossier/")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "smallapps"))
+    ap.add_argument("-k", default=None, help="run tests whose name contains this")
+    args = ap.parse_args()
+    s = Server(args.binary, apps=("flux",), env={"SMALLAPPS_NOW": NOW})
+    passed = failed = 0
+    try:
+        s.add_user("alice", roles=["flux:demandeur"])
+        s.add_user("bob", roles=["flux:demandeur"])
+        s.add_user("agathe", roles=["flux:agent", "flux:demandeur"])
+        s.add_user("charles", roles=["flux:chef"])
+        s.tokens = {u: s.token(u) for u in ("alice", "bob", "agathe", "charles")}
+        s.start()
+        for t in TESTS:
+            if args.k and args.k not in t.__name__:
+                continue
+            try:
+                if s.proc is None or s.proc.poll() is not None:
+                    s.start()
+                t(s)
+                print(f"ok {t.__name__}")
+                passed += 1
+            except Exception:
+                failed += 1
+                print(f"FAIL {t.__name__}")
+                traceback.print_exc(limit=4, file=sys.stdout)
+        rc = s.stop()
+        if rc not in (0, None):
+            print(f"FAIL server exit code {rc} on SIGTERM")
+            failed += 1
+        rep = s.sanitizer_report()
+        if rep:
+            print(f"FAIL sanitizer: {rep}")
+            print(s.log_text()[-4000:])
+            failed += 1
+    finally:
+        s.cleanup()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1149 @@
+/*
+ * test_sandbox — the Lua sandbox as sandbox.h promises it (SPEC 9, STYLE 9-15).
+ *
+ * Probes written to temporary app folders: the allowlisted environment (enumerated),
+ * read-only libraries, text-only load, require limited to stdlib-lua/ and the app's
+ * lib/, the engine clock, the deterministic copy of the definition, the instruction
+ * budget and the memory cap (pcall in app code cannot swallow either; the state
+ * serves the next call), errors with file:line, failing the Nth allocation, hook
+ * calls (validate, compute, mutate, guard, ctx) and isolation between app states.
+ * Run from the repository root (the binary finds it from build/tests/).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "def.h"
+#include "diag.h"
+#include "loader.h"
+#include "log.h"
+#include "record.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define STDLIB "stdlib-lua"
+#define NOW_ISO "2026-03-15T10:30:00Z"
+
+/* ------------------------------------------------------------------ fixtures */
+
+typedef struct tmpapp {
+	char root[64];
+	char dir[160];
+	char file[200];
+} tmpapp;
+
+static void write_at(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		fail_msg("cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void app_make(tmpapp *t, const char *id, const char *lua)
+{
+	strcpy(t->root, "/tmp/test_sandbox.XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	snprintf(t->dir, sizeof t->dir, "%s/%s", t->root, id);
+	assert_int_equal(mkdir(t->dir, 0700), 0);
+	snprintf(t->file, sizeof t->file, "%s/app.lua", t->dir);
+	write_at(t->file, lua);
+}
+
+/* Writes <dir>/<rel>, creating lib/ and lib/sous/ as needed. */
+static void app_write(const tmpapp *t, const char *rel, const char *text)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/lib", t->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/lib/sous", t->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/%s", t->dir, rel);
+	write_at(path, text);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void app_rm(tmpapp *t)
+{
+	nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs lua as app.lua of a new app folder; the state must come up. */
+static sandbox *run(tmpapp *t, const char *lua, const sandbox_limits *lim)
+{
+	char err[SANDBOX_ERR] = "";
+	app_make(t, "sonde", lua);
+	sandbox *sb = sandbox_new(t->dir, STDLIB, lim, err);
+	if (!sb)
+		fail_msg("sandbox_new: %s", err);
+	assert_null(sandbox_app(sb));
+	return sb;
+}
+
+/* The definition key `key` (string keys are sorted, as sandbox.h says). */
+static const defval *dv(const defval *t, const char *key)
+{
+	assert_non_null(t);
+	assert_int_equal(t->kind, DV_TABLE);
+	for (size_t i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].key, key) == 0)
+			return t->fields[i].val;
+	fail_msg("no key \"%s\" in the definition", key);
+	return NULL;
+}
+
+static const char *dv_s(const defval *t, const char *key)
+{
+	const defval *v = dv(t, key);
+	if (v->kind != DV_STR)
+		fail_msg("\"%s\" is not a string (kind %d)", key, (int)v->kind);
+	return v->s;
+}
+
+static void assert_contains(const char *s, const char *part)
+{
+	if (!s || !strstr(s, part))
+		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)", part);
+}
+
+/* 1-based line of the first line of src containing marker. */
+static int line_of(const char *src, const char *marker)
+{
+	const char *p = strstr(src, marker);
+	if (!p)
+		fail_msg("marker %s not found", marker);
+	int line = 1;
+	for (const char *q = src; q < p; q++)
+		line += *q == '\n';
+	return line;
+}
+
+/* ------------------------------------------------------------------ the environment */
+
+static void environment_is_exactly_the_allowlist(void **st)
+{
+	(void)st;
+	tmpapp t;
+	const char *lua =
+		"local names = { 'assert', 'collectgarbage', 'dofile', 'error', 'getmetatable',\n"
+		"  'ipairs', 'load', 'loadfile', 'next', 'pairs', 'pcall', 'print', 'rawequal',\n"
+		"  'rawget', 'rawlen', 'rawset', 'require', 'select', 'setmetatable', 'tonumber',\n"
+		"  'tostring', 'type', 'warn', 'xpcall', '_G', '_VERSION', 'coroutine', 'debug', 'io',\n"
+		"  'math', 'os', 'package', 'string', 'table', 'utf8', 'unpack', 'loadstring',\n"
+		"  'setfenv', 'getfenv', 'module', 'gcinfo', 'newproxy', 'bit32', '_ENV' }\n"
+		"local present, absent = {}, {}\n"
+		"for _, n in ipairs(names) do\n"
+		"  local ok, v = pcall(function() return _ENV[n] end)\n"
+		"  if ok and v ~= nil then present[#present + 1] = n else absent[#absent + 1] = n end\n"
+		"end\n"
+		"table.sort(present)\n"
+		"table.sort(absent)\n"
+		"local _, io_msg = pcall(function() return io end)\n"
+		"return { present = table.concat(present, ','), absent = table.concat(absent, ','),\n"
+		"         io = io_msg, G = type(next(_ENV)) }\n";
+	sandbox *sb = run(&t, lua, NULL);
+	const defval *d = sandbox_definition(sb);
+	assert_string_equal(dv_s(d, "present"),
+	                    "_VERSION,assert,error,getmetatable,ipairs,load,math,next,os,pairs,pcall,"
+	                    "print,rawequal,rawget,rawlen,rawset,require,select,setmetatable,string,"
+	                    "table,tonumber,tostring,type,utf8,xpcall");
+	assert_string_equal(dv_s(d, "absent"),
+	                    "_ENV,_G,bit32,collectgarbage,coroutine,debug,dofile,gcinfo,getfenv,io,"
+	                    "loadfile,loadstring,module,newproxy,package,setfenv,unpack,warn");
+	/* reading an unknown global is an error at its line, not nil */
+	char want[300];
+	snprintf(want, sizeof want, "%s:%d: variable globale inconnue \"io\"", t.file,
+	         line_of(lua, "io_msg = pcall"));
+	assert_string_equal(dv_s(d, "io"), want);
+	/* a chunk's _ENV is empty: everything is read through */
+	assert_string_equal(dv_s(d, "G"), "nil");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void libraries_hold_only_the_safe_functions(void **st)
+{
+	(void)st;
+	tmpapp t;
+	sandbox *sb = run(&t,
+		"local function keys(t)\n"
+		"  local k = {}\n"
+		"  for n in pairs(t) do k[#k + 1] = n end\n"
+		"  table.sort(k)\n"
+		"  return table.concat(k, ',')\n"
+		"end\n"
+		"return { string = keys(string), table = keys(table), utf8 = keys(utf8), os = keys(os),\n"
+		"         math = keys(math), dump = type(string.dump), seed = type(math.randomseed),\n"
+		"         execute = type(os.execute), getenv = type(os.getenv), remove = type(os.remove),\n"
+		"         exit = type(os.exit), method = ('abc'):upper(), strmeta = tostring(getmetatable('')),\n"
+		"         libmeta = tostring(getmetatable(string)) }\n",
+		NULL);
+	const defval *d = sandbox_definition(sb);
+	assert_string_equal(dv_s(d, "string"), "byte,char,find,format,gmatch,gsub,len,lower,match,"
+	                    "pack,packsize,rep,reverse,sub,unpack,upper");
+	assert_string_equal(dv_s(d, "table"), "concat,insert,move,pack,remove,sort,unpack");
+	assert_string_equal(dv_s(d, "utf8"), "char,charpattern,codepoint,codes,len,offset");
+	assert_string_equal(dv_s(d, "os"), "clock,date,time");
+	/* math depends on the build's compatibility options, except for the seed */
+	const char *m = dv_s(d, "math");
+	assert_contains(m, "abs,");
+	assert_contains(m, "floor,");
+	assert_contains(m, "maxinteger,");
+	assert_contains(m, "random,");
+	assert_null(strstr(m, "randomseed"));
+	assert_string_equal(dv_s(d, "dump"), "nil");
+	assert_string_equal(dv_s(d, "seed"), "nil");
+	assert_string_equal(dv_s(d, "execute"), "nil");
+	assert_string_equal(dv_s(d, "getenv"), "nil");
+	assert_string_equal(dv_s(d, "remove"), "nil");
+	assert_string_equal(dv_s(d, "exit"), "nil");
+	assert_string_equal(dv_s(d, "method"), "ABC");   /* string methods still work */
+	assert_string_equal(dv_s(d, "strmeta"), "false");
+	assert_string_equal(dv_s(d, "libmeta"), "false");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void libraries_and_environments_are_read_only(void **st)
+{
+	(void)st;
+	tmpapp t;
+	sandbox *sb = run(&t,
+		"local function msg(f) local ok, e = pcall(f); return ok and 'ok' or e end\n"
+		"return {\n"
+		"  lib = msg(function() string.upper = nil end),\n"
+		"  rawlib = msg(function() rawset(string, 'x', 1) end),\n"
+		"  rawenv = msg(function() rawset(_ENV, 'x', 1) end),\n"
+		"  global = msg(function() x = 1 end),\n"
+		"  envmeta = msg(function() setmetatable(_ENV, nil) end),\n"
+		"  gc = msg(function() setmetatable({}, { __gc = function() end }) end),\n"
+		"  own = msg(function() local t = setmetatable({}, {}); rawset(t, 'a', 1); t.b = 2 end),\n"
+		"  still = string.upper('a'),\n"
+		"}\n",
+		NULL);
+	const defval *d = sandbox_definition(sb);
+	assert_contains(dv_s(d, "lib"), "bibliothèque en lecture seule : impossible de modifier \"upper\"");
+	assert_contains(dv_s(d, "rawlib"), "rawset : table protégée (lecture seule)");
+	assert_contains(dv_s(d, "rawenv"), "rawset : table protégée (lecture seule)");
+	char want[300];
+	snprintf(want, sizeof want, "%s:6: affectation de la variable globale \"x\" interdite "
+	         "(déclarez-la avec local)", t.file);
+	assert_string_equal(dv_s(d, "global"), want);
+	assert_contains(dv_s(d, "envmeta"), "cannot change a protected metatable");
+	assert_contains(dv_s(d, "gc"), "setmetatable : __gc est interdit dans le bac à sable");
+	assert_string_equal(dv_s(d, "own"), "ok");
+	assert_string_equal(dv_s(d, "still"), "A");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void load_accepts_lua_text_only(void **st)
+{
+	(void)st;
+	tmpapp t;
+	sandbox *sb = run(&t,
+		"local bin = '\\27Lua' .. string.rep('\\0', 24)\n"
+		"local f1, e1 = load(bin)\n"
+		"local f2, e2 = load('return 1', 'x', 'b')\n"
+		"local f3, e3 = load(bin, 'x', 'bt')\n"
+		"local f4 = load('return 6 * 7')\n"
+		"local f5, e5 = load(function() return nil end)\n"
+		"local ok6, e6 = pcall(load('y = 1'))\n"
+		"local f7 = load('return z', 'ch', 't', { z = 'env donné' })\n"
+		"local f8, e8 = load('return +', '=morceau')\n"
+		"local _, e9 = pcall(load('return io'))\n"
+		"return { f1 = type(f1), e1 = e1, f2 = type(f2), e2 = e2, e3 = e3, r4 = f4(), e5 = e5,\n"
+		"         ok6 = ok6, e6 = e6, r7 = f7(), e8 = e8, e9 = e9 }\n",
+		NULL);
+	const defval *d = sandbox_definition(sb);
+	assert_string_equal(dv_s(d, "f1"), "nil");
+	assert_string_equal(dv_s(d, "e1"), "attempt to load a binary chunk (mode is 't')");
+	assert_string_equal(dv_s(d, "f2"), "nil");
+	assert_string_equal(dv_s(d, "e2"), "load : seuls les morceaux texte sont acceptés");
+	assert_string_equal(dv_s(d, "e3"), "attempt to load a binary chunk (mode is 't')");
+	assert_int_equal(dv(d, "r4")->kind, DV_INT);
+	assert_int_equal(dv(d, "r4")->i, 42);
+	assert_string_equal(dv_s(d, "e5"), "load : seul un texte Lua est accepté");
+	/* loaded text gets its own protected _ENV, with the same library */
+	assert_int_equal(dv(d, "ok6")->kind, DV_BOOL);
+	assert_false(dv(d, "ok6")->b);
+	assert_string_equal(dv_s(d, "e6"), "(load):1: affectation de la variable "
+	                    "globale \"y\" interdite (déclarez-la avec local)");
+	assert_string_equal(dv_s(d, "r7"), "env donné");
+	assert_string_equal(dv_s(d, "e8"), "morceau:1: unexpected symbol near '+'");
+	assert_string_equal(dv_s(d, "e9"), "(load):1: variable globale inconnue \"io\"");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void require_reaches_stdlib_and_the_apps_lib_only(void **st)
+{
+	(void)st;
+	tmpapp t;
+	app_make(&t, "modules",
+		"local function msg(n) local ok, e = pcall(require, n); return ok and 'ok' or e end\n"
+		"local fr, fr2 = require 'smallapps.fr', require 'smallapps.fr'\n"
+		"local o = require 'lib.outils'\n"
+		"return { fr = fr.siren('732829320') or 'non', same = rawequal(fr, fr2),\n"
+		"  outils = o.nom, sous = require('lib.sous.module').nom, vide = require('lib.vide'),\n"
+		"  up = msg('../app'), up2 = msg('lib/../../secret'), abs = msg('/etc/passwd'),\n"
+		"  dots = msg('lib..outils'), os = msg('os'), io = msg('io'), debug = msg('debug'),\n"
+		"  absent = msg('lib.absent'), std = msg('smallapps.absent'), bare = msg('lib'),\n"
+		"  secret = msg('secret'), upper = msg('Lib.outils'), global = msg('lib.global') }\n");
+	app_write(&t, "lib/outils.lua", "return { nom = 'outils' }\n");
+	app_write(&t, "lib/sous/module.lua", "return { nom = 'sous-module' }\n");
+	app_write(&t, "lib/vide.lua", "local x = 1\n");
+	app_write(&t, "lib/global.lua", "fuite = true\nreturn 1\n");
+	char secret[300];
+	snprintf(secret, sizeof secret, "%s/secret.lua", t.root);
+	write_at(secret, "return 'secret'\n");
+	char err[SANDBOX_ERR];
+	sandbox *sb = sandbox_new(t.dir, STDLIB, NULL, err);
+	if (!sb)
+		fail_msg("%s", err);
+	const defval *d = sandbox_definition(sb);
+	assert_string_equal(dv_s(d, "fr"), "732829320");
+	assert_true(dv(d, "same")->kind == DV_BOOL && dv(d, "same")->b);   /* loaded once */
+	assert_string_equal(dv_s(d, "outils"), "outils");
+	assert_string_equal(dv_s(d, "sous"), "sous-module");
+	assert_true(dv(d, "vide")->kind == DV_BOOL && dv(d, "vide")->b);  /* nil becomes true */
+	static const char *const invalid[] = {"up", "up2", "abs", "dots", "upper"};
+	for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++)
+		assert_contains(dv_s(d, invalid[i]), "require : nom de module invalide");
+	assert_string_equal(dv_s(d, "up"), "require : nom de module invalide \"../app\" "
+	                    "(lettres minuscules, chiffres, _ et . seulement)");
+	assert_string_equal(dv_s(d, "os"), "require : module \"os\" indisponible (seuls "
+	                    "\"smallapps.*\" et \"lib.*\" le sont)");
+	assert_contains(dv_s(d, "io"), "module \"io\" indisponible");
+	assert_contains(dv_s(d, "debug"), "module \"debug\" indisponible");
+	assert_contains(dv_s(d, "bare"), "module \"lib\" indisponible");
+	assert_contains(dv_s(d, "secret"), "module \"secret\" indisponible");
+	char want[400];
+	snprintf(want, sizeof want, "require \"lib.absent\" : module introuvable (%s/lib/absent.lua)",
+	         t.dir);
+	assert_string_equal(dv_s(d, "absent"), want);
+	assert_string_equal(dv_s(d, "std"), "require \"smallapps.absent\" : module introuvable "
+	                    "(stdlib-lua/smallapps/absent.lua)");
+	/* a module has its own protected _ENV too */
+	snprintf(want, sizeof want, "%s/lib/global.lua:1: affectation de la variable globale "
+	         "\"fuite\" interdite (déclarez-la avec local)", t.dir);
+	assert_string_equal(dv_s(d, "global"), want);
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void unknown_global_suggests_the_allowed_name(void **st)
+{
+	(void)st;
+	tmpapp t;
+	app_make(&t, "faute", "local x = 1\npirnt('x')\nreturn {}\n");
+	char err[SANDBOX_ERR];
+	assert_null(sandbox_new(t.dir, STDLIB, NULL, err));
+	char want[300];
+	snprintf(want, sizeof want, "%s:2: variable globale inconnue \"pirnt\" "
+	         "(vouliez-vous dire \"print\" ?)", t.file);
+	assert_string_equal(err, want);
+	app_rm(&t);
+}
+
+static void clock_and_random_come_from_the_engine(void **st)
+{
+	(void)st;
+	const char *lua =
+		"return { t = os.time(), d = os.date('%Y-%m-%d %H:%M'), h = os.date('*t').hour,\n"
+		"         t2 = os.time({ year = 2026, month = 1, day = 2 }), c = math.type(os.clock()),\n"
+		"         r = math.random(1000000000) }\n";
+	tmpapp t1, t2;
+	sandbox *a = run(&t1, lua, NULL), *b = run(&t2, lua, NULL);
+	const defval *d = sandbox_definition(a);
+	time_t now;
+	assert_true(util_parse_datetime(NOW_ISO, &now));
+	assert_int_equal(util_now(), now);
+	assert_int_equal(dv(d, "t")->i, (int64_t)now);
+	assert_string_equal(dv_s(d, "d"), "2026-03-15 10:30");   /* UTC */
+	assert_int_equal(dv(d, "h")->i, 10);
+	time_t noon;
+	assert_true(util_parse_datetime("2026-01-02T12:00:00Z", &noon));
+	assert_int_equal(dv(d, "t2")->i, (int64_t)noon);          /* a table is read as UTC, noon */
+	assert_string_equal(dv_s(d, "c"), "float");
+	/* same clock, same sequence: reproducible under SMALLAPPS_NOW */
+	assert_int_equal(dv(d, "r")->kind, DV_INT);
+	assert_int_equal(dv(d, "r")->i, dv(sandbox_definition(b), "r")->i);
+	sandbox_close(a);
+	sandbox_close(b);
+	app_rm(&t1);
+	app_rm(&t2);
+}
+
+/* ------------------------------------------------------------------ the definition copy */
+
+static void definition_copy_is_ordered_and_numbers_functions(void **st)
+{
+	(void)st;
+	tmpapp t;
+	sandbox *sb = run(&t,
+		"local shared = { k = 'v' }\n"
+		"local f = function() end\n"
+		"local g = function()\n"
+		"end\n"
+		"return {\n"
+		"  f, 'deux', 3.5, shared,\n"
+		"  zeta = g, alpha = f, beta = shared, gamma = 7, delta = true, nul = 'a\\0b',\n"
+		"  [0] = 'zero', [true] = 'vrai', [10] = 'dix',\n"
+		"}\n",
+		NULL);
+	const defval *d = sandbox_definition(sb);
+	assert_int_equal(d->kind, DV_TABLE);
+	assert_int_equal(d->nitems, 4);
+	assert_int_equal(d->items[0]->kind, DV_FUNC);
+	assert_int_equal(d->items[0]->func, 1);
+	assert_int_equal(d->items[0]->line, 2);
+	assert_string_equal(d->items[1]->s, "deux");
+	assert_int_equal(d->items[2]->kind, DV_NUM);
+	assert_true(d->items[2]->d == 3.5);
+	assert_int_equal(d->items[3]->kind, DV_TABLE);
+	/* string keys sorted by strcmp */
+	static const char *const keys[] = {"alpha", "beta", "delta", "gamma", "nul", "zeta"};
+	assert_int_equal(d->nfields, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(d->fields[i].key, keys[i]);
+	/* met twice: the same node, the same number */
+	assert_ptr_equal(dv(d, "alpha"), d->items[0]);
+	assert_ptr_equal(dv(d, "beta"), d->items[3]);
+	assert_string_equal(dv_s(dv(d, "beta"), "k"), "v");
+	assert_int_equal(dv(d, "zeta")->kind, DV_FUNC);
+	assert_int_equal(dv(d, "zeta")->func, 2);
+	assert_int_equal(dv(d, "zeta")->line, 3);
+	assert_int_equal(sandbox_nfuncs(sb), 2);
+	assert_int_equal(dv(d, "gamma")->kind, DV_INT);
+	assert_int_equal(dv(d, "gamma")->i, 7);
+	assert_true(dv(d, "delta")->kind == DV_BOOL && dv(d, "delta")->b);
+	const defval *nul = dv(d, "nul");
+	assert_int_equal(nul->len, 3);
+	assert_memory_equal(nul->s, "a\0b", 3);
+	/* other keys are kept as text for the diagnostics */
+	assert_int_equal(d->nbadkeys, 3);
+	int seen = 0;
+	for (size_t i = 0; i < d->nbadkeys; i++)
+		seen |= strcmp(d->badkeys[i], "[0]") == 0 ? 1 :
+		        strcmp(d->badkeys[i], "[true]") == 0 ? 2 :
+		        strcmp(d->badkeys[i], "[10]") == 0 ? 4 : 8;
+	assert_int_equal(seen, 7);
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+/* ------------------------------------------------------------------ hooks: the probe app */
+
+/*
+ * validate dispatches on r.x to a probe of P (a probe returns the message put under
+ * "_"); compute, on_create and the guard read r.x too. lib/etat.lua holds a counter,
+ * lib/aide.lua raises at its line 2.
+ */
+static const char *const SONDE[] = {
+	"local P = {}\n",
+	"local saved_log\n",
+	"P.ok = function() return 'bien' end\n",
+	"P.boucle = function() while true do end end\n",
+	"P.boucle_pcall = function()\n",
+	"  while true do\n",
+	"    pcall(function() while true do end end)\n",
+	"    xpcall(function() while true do end end, function(e) return e end)\n",
+	"  end\n",
+	"end\n",
+	"P.bombe = function()\n",
+	"  local t, i = {}, 0\n",
+	"  while true do i = i + 1; t[i] = string.rep('x', 1000) .. i end\n",
+	"end\n",
+	"P.bombe_pcall = function()\n",
+	"  local ok = pcall(function()\n",
+	"    local t = {}\n",
+	"    for i = 1, 1e9 do t[i] = string.rep('y', 4096) .. i end\n",
+	"  end)\n",
+	"  return 'rattrapé : ' .. tostring(ok)\n",
+	"end\n",
+	"P.bombe_pcall_tables = function()\n",
+	"  local ok = pcall(function()\n",
+	"    local t = {}\n",
+	"    for i = 1, 1e9 do t[i] = { i, i, i, i, i, i, i, i } end\n",
+	"  end)\n",
+	"  return 'rattrapé : ' .. tostring(ok)\n",
+	"end\n",
+	"P.bombe_pcall_muette = function() pcall(string.rep, 'y', 1 << 29) end\n",
+	"P.enorme = function() return ('x'):rep(1 << 30) end\n",
+	"P.erreur = function() error('boum') end\n",
+	"P.nil_index = function() local t; return t.x end\n",
+	"P.objet = function() error({ code = 1 }) end\n",
+	"P.lib = function() return require('lib.aide').casse() end\n",
+	"P.io = function() return tostring(io) end\n",
+	"P.garde_log = function(r, ctx) saved_log = ctx.log; return 'gardé' end\n",
+	"P.vieux_log = function() saved_log('tard'); return 'pas normal' end\n",
+	"P.print = function(r, ctx) print('a', 1, true); ctx.log('journal'); return 'imprimé' end\n",
+	"P.ctx = function(r, ctx)\n",
+	"  local u = ctx.user\n",
+	"  return table.concat({ ctx.app, ctx.form, ctx.now, ctx.today, u and u.login or '-',\n",
+	"    u and u.name or '-', u and table.concat(u.roles, '+') or '-' }, '|')\n",
+	"end\n",
+	"P.count = function(r, ctx) return 'n=' .. ctx.count('f', { x = 'count', n = 3 }) end\n",
+	"P.count_nil = function(r, ctx) return 'n=' .. ctx.count('f') end\n",
+	"P.notify = function(r, ctx) ctx.notify{ to = 'a@b.fr', subject = 'Objet' }; return 'envoyé' end\n",
+	"P.ecrit = function(r) r.n = 5 end\n",
+	"P.systeme = function(r) r.id = 5 end\n",
+	"P.inconnu = function(r) return r.nn end\n",
+	"P.valeurs = function(r)\n",
+	"  return string.format('%s|%s|%s|%s|%s|%d|%s', tostring(r.m), math.type(r.n), r.choix[2],\n",
+	"    r.x, r.state, r.id, tostring(r.nouveau))\n",
+	"end\n",
+	"P.table = function() return { n = 'trop grand', _ = 'global', x = 'x faux' } end\n",
+	"P.mauvais = function() return 42 end\n",
+	"P.champ_inconnu = function() return { zz = 'a' } end\n",
+	"P.compteur = function() local m = require('lib.etat'); m.n = m.n + 1; return 'compteur=' .. m.n end\n",
+	"return {\n",
+	"  title = 'Sonde',\n",
+	"  forms = { {\n",
+	"    id = 'f', title = 'F',\n",
+	"    fields = {\n",
+	"      { name = 'x', type = 'text', label = 'X' },\n",
+	"      { name = 'n', type = 'integer', label = 'N' },\n",
+	"      { name = 'm', type = 'money', label = 'M', compute = function(r)\n",
+	"          if r.x == 'texte' then return 'douze' end\n",
+	"          return 12.5\n",
+	"        end },\n",
+	"      { name = 'choix', type = 'multichoice', label = 'C', options = { 'a', 'b' } },\n",
+	"    },\n",
+	"    validate = function(r, ctx) return P[r.x](r, ctx) end,\n",
+	"    on_create = function(r, ctx)\n",
+	"      if r.x == 'casse' then r.n = 7; error('après écriture') end\n",
+	"      if r.x == 'mauvais_type' then r.n = 'sept' end\n",
+	"      r.n = (r.n or 0) + 1\n",
+	"      r.choix = { 'b', 'a' }\n",
+	"      r.x = nil\n",
+	"    end,\n",
+	"    access = { create = { 'user' } },\n",
+	"    workflow = { initial = 'a',\n",
+	"      states = { { id = 'a' }, { id = 'b', final = true } },\n",
+	"      transitions = { { id = 'aller', from = 'a', to = 'b', roles = { 'user' },\n",
+	"        fields = { { name = 'nouveau', type = 'text', label = 'Nouveau' } },\n",
+	"        guard = function(r)\n",
+	"          if r.x == 'non' then return false, 'Pas maintenant.' end\n",
+	"          if r.x == 'muet' then return false end\n",
+	"          if r.x == 'nombre' then return 1 end\n",
+	"          return true\n",
+	"        end } } },\n",
+	"  } },\n",
+	"}\n",
+	NULL,
+};
+
+typedef struct probe {
+	tmpapp t;
+	char *src;
+	def_app *app;
+	sandbox *sb;
+	const def_form *f;
+	record r;
+	hook_env env;
+	sandbox_limits lim;
+	field_errors fe;
+	char err[SANDBOX_ERR];
+	char msg[SANDBOX_ERR];
+} probe;
+
+static void probe_files(probe *p, const char *id)
+{
+	buf b = BUF_INIT;
+	for (size_t i = 0; SONDE[i]; i++)
+		buf_puts(&b, SONDE[i]);
+	p->src = buf_steal(&b);
+	app_make(&p->t, id, p->src);
+	app_write(&p->t, "lib/aide.lua", "local M = {}\nfunction M.casse() error('aide cassée') end\nreturn M\n");
+	app_write(&p->t, "lib/etat.lua", "return { n = 0 }\n");
+}
+
+static void probe_start(probe *p)
+{
+	p->sb = sandbox_open_limits(p->app, STDLIB, &p->lim, p->err);
+	if (!p->sb)
+		fail_msg("sandbox_open: %s", p->err);
+	assert_ptr_equal(sandbox_app(p->sb), p->app);
+	p->f = def_find_form(p->app, "f");
+	assert_non_null(p->f);
+	record_init(&p->r, p->f);
+	p->r.id = 9;
+	record_set_sys(&p->r.state, "a");
+	p->env = (hook_env){.form = p->f, .now = util_now()};
+}
+
+static probe *probe_new(const char *id)
+{
+	probe *p = calloc(1, sizeof *p);
+	probe_files(p, id);
+	diags d = {0};
+	p->app = loader_load(p->t.dir, STDLIB, NULL, &d);
+	if (!p->app) {
+		char line[1024];
+		for (size_t i = 0; i < d.n; i++) {
+			diag_format(&d.v[i], line, sizeof line);
+			print_message("  %s\n", line);
+		}
+		fail_msg("the probe app does not load");
+	}
+	diags_free(&d);
+	p->lim = sandbox_default_limits();
+	p->lim.call_instructions = 2000000;
+	p->lim.mem_bytes = 32u * 1024 * 1024;
+	probe_start(p);
+	return p;
+}
+
+static void probe_free(probe *p)
+{
+	record_clear(&p->r);
+	field_errors_clear(&p->fe);
+	sandbox_close(p->sb);
+	def_app_free(p->app);
+	app_rm(&p->t);
+	free(p->src);
+	free(p);
+}
+
+static void set_x(probe *p, const char *x)
+{
+	int col = def_find_col(p->f, "x");
+	value_clear(&p->r.values[col]);
+	value_set_text(&p->r.values[col], x);
+}
+
+/* Calls validate with r.x = what. Returns rc; p->msg holds "_", p->err the error. */
+static int call(probe *p, const char *what)
+{
+	set_x(p, what);
+	field_errors_clear(&p->fe);
+	p->err[0] = p->msg[0] = '\0';
+	int rc = sandbox_validate(p->sb, p->f->validate, &p->r, &p->env, &p->fe, p->err);
+	const char *m = field_errors_get(&p->fe, "_");
+	snprintf(p->msg, sizeof p->msg, "%s", m ? m : "");
+	return rc;
+}
+
+static const char *call_ok(probe *p, const char *what)
+{
+	if (call(p, what) != 0)
+		fail_msg("probe %s: %s", what, p->err);
+	return p->msg;
+}
+
+static void call_fails(probe *p, const char *what)
+{
+	if (call(p, what) == 0)
+		fail_msg("probe %s succeeded (%s)", what, p->msg);
+	assert_true(p->err[0] != '\0');
+}
+
+/* "<app.lua>:<line of marker>: rest" */
+static void expect_at(probe *p, const char *marker, const char *rest)
+{
+	char want[SANDBOX_ERR];
+	snprintf(want, sizeof want, "%s:%d: %s", p->t.file, line_of(p->src, marker), rest);
+	assert_string_equal(p->err, want);
+}
+
+/* ------------------------------------------------------------------ budget and memory */
+
+static void infinite_loop_is_stopped_and_the_state_goes_on(void **st)
+{
+	(void)st;
+	probe *p = probe_new("budget");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	assert_string_equal(sandbox_last_traceback(p->sb), "");
+	call_fails(p, "boucle");
+	expect_at(p, "P.boucle = ", SANDBOX_MSG_BUDGET " (2000000 instructions)");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	/* pcall and xpcall in app code cannot swallow the stop */
+	call_fails(p, "boucle_pcall");
+	assert_contains(p->err, SANDBOX_MSG_BUDGET " (2000000 instructions)");
+	assert_contains(p->err, p->t.file);
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	/* the budget is per call, not per state */
+	for (int i = 0; i < 3; i++) {
+		call_fails(p, "boucle");
+		assert_contains(p->err, SANDBOX_MSG_BUDGET);
+	}
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	probe_free(p);
+}
+
+static void memory_bomb_is_stopped_and_the_state_goes_on(void **st)
+{
+	(void)st;
+	probe *p = probe_new("memoire");
+	size_t base = sandbox_mem_used(p->sb);
+	assert_true(base > 0 && base < p->lim.mem_bytes);
+	call_fails(p, "bombe");
+	assert_contains(p->err, SANDBOX_MSG_MEMORY " (limite : 32768 Kio)");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	/*
+	 * pcall in app code cannot swallow it either, whether the refused allocation was
+	 * retried after a collection (tables) or not (string buffers raise at once).
+	 */
+	call_fails(p, "bombe_pcall_tables");
+	assert_contains(p->err, SANDBOX_MSG_MEMORY);
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	call_fails(p, "bombe_pcall");
+	assert_contains(p->err, SANDBOX_MSG_MEMORY " (limite : 32768 Kio)");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	call_fails(p, "bombe_pcall_muette");              /* caught, then nothing allocated */
+	assert_contains(p->err, SANDBOX_MSG_MEMORY " (limite : 32768 Kio)");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	call_fails(p, "enorme");                          /* one allocation past the cap */
+	assert_contains(p->err, SANDBOX_MSG_MEMORY);
+	for (int i = 0; i < 3; i++)
+		call_fails(p, "bombe");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	assert_true(sandbox_mem_used(p->sb) <= p->lim.mem_bytes);
+	probe_free(p);
+
+	/* the cap holds while app.lua runs too */
+	tmpapp t;
+	app_make(&t, "bombe", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('z', 1000) .. i end\n");
+	sandbox_limits lim = sandbox_default_limits();
+	lim.mem_bytes = 4u * 1024 * 1024;
+	char err[SANDBOX_ERR];
+	assert_null(sandbox_new(t.dir, STDLIB, &lim, err));
+	char want[300];
+	snprintf(want, sizeof want, "%s: " SANDBOX_MSG_MEMORY " (limite : 4096 Kio)", t.file);
+	assert_string_equal(err, want);
+	app_rm(&t);
+}
+
+static void failing_the_nth_allocation_is_an_error_never_a_crash(void **st)
+{
+	(void)st;
+	tmpapp t;
+	app_make(&t, "fautes", "local fr = require 'smallapps.fr'\n"
+	         "return { title = 'T', n = fr.siren('732829320'), f = function() end }\n");
+	sandbox_limits lim = sandbox_default_limits();
+	long n, failures = 0;
+	sandbox *sb = NULL;
+	for (n = 1; n < 100000 && !sb; n++) {
+		lim.fail_alloc_after = n;
+		char err[SANDBOX_ERR] = "";
+		sb = sandbox_new(t.dir, STDLIB, &lim, err);
+		if (!sb) {
+			failures++;
+			if (!strstr(err, SANDBOX_MSG_MEMORY) && !strstr(err, "not enough memory"))
+				fail_msg("allocation %ld: unexpected error \"%s\"", n, err);
+		}
+	}
+	assert_non_null(sb);
+	assert_true(failures > 100);
+	assert_string_equal(dv_s(sandbox_definition(sb), "n"), "732829320");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
+static void failing_an_allocation_inside_a_hook_is_an_error(void **st)
+{
+	(void)st;
+	probe *p = probe_new("fautes");
+	sandbox_close(p->sb);
+	p->sb = NULL;
+	record_clear(&p->r);
+	/* open, then fail from the Nth allocation on: somewhere in the call, sooner or later */
+	long opened = 0, call_failures = 0;
+	bool done = false;
+	for (long n = 1; n < 100000 && !done; n++) {
+		p->lim.fail_alloc_after = n;
+		p->sb = sandbox_open_limits(p->app, STDLIB, &p->lim, p->err);
+		if (!p->sb)
+			continue;
+		opened++;
+		p->f = def_find_form(p->app, "f");
+		record_init(&p->r, p->f);
+		p->env = (hook_env){.form = p->f, .now = util_now()};
+		if (call(p, "ok") == 0) {
+			assert_string_equal(p->msg, "bien");
+			done = true;
+		} else {
+			call_failures++;
+			if (!strstr(p->err, SANDBOX_MSG_MEMORY) && !strstr(p->err, "not enough memory") &&
+			    !strstr(p->err, "stack overflow") && !strstr(p->err, "erreur dans le traitement"))
+				fail_msg("allocation %ld: unexpected error \"%s\"", n, p->err);
+		}
+		record_clear(&p->r);
+		sandbox_close(p->sb);
+		p->sb = NULL;
+	}
+	assert_true(done);
+	assert_true(opened > 0);
+	assert_true(call_failures > 0);
+	p->lim.fail_alloc_after = 0;
+	probe_start(p);
+	probe_free(p);
+}
+
+/* ------------------------------------------------------------------ errors */
+
+static void hook_errors_carry_file_and_line(void **st)
+{
+	(void)st;
+	probe *p = probe_new("erreurs");
+	call_fails(p, "erreur");
+	expect_at(p, "P.erreur = ", "boum");
+	assert_contains(sandbox_last_traceback(p->sb), "stack traceback:");
+	char at[300];
+	snprintf(at, sizeof at, "app.lua:%d:", line_of(p->src, "P.erreur = "));
+	assert_contains(sandbox_last_traceback(p->sb), at);
+	call_fails(p, "nil_index");
+	expect_at(p, "P.nil_index = ", "attempt to index a nil value (local 't')");
+	call_fails(p, "objet");
+	assert_string_equal(p->err, "(objet d'erreur de type table)");
+	call_fails(p, "lib");
+	char want[400];
+	snprintf(want, sizeof want, "%s/lib/aide.lua:2: aide cassée", p->t.dir);
+	assert_string_equal(p->err, want);
+	/* the environment of hooks is the same allowlist */
+	call_fails(p, "io");
+	expect_at(p, "P.io = ", "variable globale inconnue \"io\"");
+	/* a successful call clears the traceback */
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	assert_string_equal(sandbox_last_traceback(p->sb), "");
+	/* an unknown hook id is refused before entering Lua */
+	assert_int_equal(sandbox_validate(p->sb, p->app->nhooks + 1, &p->r, &p->env, &p->fe, p->err), -1);
+	assert_contains(p->err, "inconnue");
+	assert_int_equal(sandbox_validate(p->sb, 0, &p->r, &p->env, &p->fe, p->err), -1);
+	probe_free(p);
+}
+
+/* ------------------------------------------------------------------ hook calls */
+
+static void validate_results_become_field_errors(void **st)
+{
+	(void)st;
+	probe *p = probe_new("valider");
+	assert_int_equal(call(p, "table"), 0);
+	/* the whole form first, then the columns in order */
+	assert_int_equal(p->fe.n, 3);
+	assert_string_equal(p->fe.v[0].field, "_");
+	assert_string_equal(p->fe.v[0].message, "global");
+	assert_string_equal(p->fe.v[1].field, "x");
+	assert_string_equal(p->fe.v[1].message, "x faux");
+	assert_string_equal(p->fe.v[2].field, "n");
+	assert_string_equal(p->fe.v[2].message, "trop grand");
+	call_fails(p, "mauvais");
+	int vline = line_of(p->src, "validate = function");
+	char want[SANDBOX_ERR];
+	snprintf(want, sizeof want, "%s:%d: validate doit renvoyer nil ou une table "
+	         "{ champ = \"message\" }, pas l'entier 42", p->t.file, vline);
+	assert_string_equal(p->err, want);
+	call_fails(p, "champ_inconnu");
+	snprintf(want, sizeof want, "%s:%d: validate : champ inconnu dans le résultat \"zz\"",
+	         p->t.file, vline);
+	assert_string_equal(p->err, want);
+	probe_free(p);
+}
+
+static void records_are_seen_as_lua_values_and_read_only_outside_mutations(void **st)
+{
+	(void)st;
+	probe *p = probe_new("dossier");
+	value_set_int(&p->r.values[def_find_col(p->f, "m")], 1250);      /* cents */
+	value_set_int(&p->r.values[def_find_col(p->f, "n")], 41);
+	value_set_text(&p->r.values[def_find_col(p->f, "choix")], "[\"a\",\"b\"]");
+	assert_string_equal(call_ok(p, "valeurs"), "12.5|integer|b|valeurs|a|9|nil");
+	call_fails(p, "ecrit");
+	expect_at(p, "P.ecrit = ", "le dossier est en lecture seule ici (seuls on_create et les "
+	          "actions de transition modifient des champs) : champ \"n\"");
+	call_fails(p, "systeme");
+	expect_at(p, "P.systeme = ", "\"id\" est un champ système, en lecture seule");
+	call_fails(p, "inconnu");
+	expect_at(p, "P.inconnu = ", "champ inconnu \"nn\" (vouliez-vous dire \"n\" ?)");
+	/* nothing was written back */
+	assert_int_equal(p->r.values[def_find_col(p->f, "n")].i, 41);
+	probe_free(p);
+}
+
+static void compute_converts_to_the_stored_form(void **st)
+{
+	(void)st;
+	probe *p = probe_new("calcul");
+	const def_field *m = p->f->cols[def_find_col(p->f, "m")];
+	assert_true(m->compute > 0);
+	value out = {0};
+	set_x(p, "ok");
+	assert_int_equal(sandbox_compute(p->sb, m->compute, m, &p->r, &p->env, &out, p->err), 0);
+	assert_int_equal(out.kind, VAL_INT);
+	assert_int_equal(out.i, 1250);                    /* 12.5 euros */
+	set_x(p, "texte");
+	assert_int_equal(sandbox_compute(p->sb, m->compute, m, &p->r, &p->env, &out, p->err), -1);
+	char want[SANDBOX_ERR];
+	snprintf(want, sizeof want, "%s:%d: compute du champ \"m\" : montant en euros (nombre) "
+	         "attendu, reçu la chaîne \"douze\"", p->t.file, line_of(p->src, "compute = function"));
+	assert_string_equal(p->err, want);
+	assert_int_equal(out.kind, VAL_INT);              /* untouched on error */
+	assert_int_equal(out.i, 1250);
+	value_clear(&out);
+	probe_free(p);
+}
+
+static void mutations_write_back_only_what_was_set_and_only_on_success(void **st)
+{
+	(void)st;
+	probe *p = probe_new("mutation");
+	int cn = def_find_col(p->f, "n"), cx = def_find_col(p->f, "x"), cc = def_find_col(p->f, "choix");
+	int cm = def_find_col(p->f, "m");
+	value_set_int(&p->r.values[cn], 41);
+	value_set_int(&p->r.values[cm], 300);
+	set_x(p, "ok");
+	assert_int_equal(sandbox_mutate(p->sb, p->f->on_create, &p->r, &p->env, p->err), 0);
+	assert_int_equal(p->r.values[cn].kind, VAL_INT);
+	assert_int_equal(p->r.values[cn].i, 42);
+	assert_int_equal(p->r.values[cc].kind, VAL_TEXT);
+	assert_string_equal(p->r.values[cc].s, "[\"b\",\"a\"]");
+	assert_int_equal(p->r.values[cx].kind, VAL_NULL);   /* set to nil */
+	assert_int_equal(p->r.values[cm].i, 300);           /* not touched */
+
+	set_x(p, "casse");
+	assert_int_equal(sandbox_mutate(p->sb, p->f->on_create, &p->r, &p->env, p->err), -1);
+	expect_at(p, "if r.x == 'casse'", "après écriture");
+	assert_int_equal(p->r.values[cn].i, 42);            /* r.n = 7 was not kept */
+	assert_string_equal(p->r.values[cx].s, "casse");
+
+	set_x(p, "mauvais_type");
+	assert_int_equal(sandbox_mutate(p->sb, p->f->on_create, &p->r, &p->env, p->err), -1);
+	expect_at(p, "if r.x == 'mauvais_type'", "champ \"n\" : nombre entier attendu, reçu la "
+	          "chaîne \"sept\"");
+	assert_int_equal(p->r.values[cn].i, 42);
+	probe_free(p);
+}
+
+static void guards_answer_true_or_false_with_a_reason(void **st)
+{
+	(void)st;
+	probe *p = probe_new("garde");
+	const def_transition *tr = def_find_transition(p->f, "aller");
+	assert_true(tr->guard > 0);
+	bool ok = false;
+	char reason[SANDBOX_ERR];
+	set_x(p, "oui");
+	assert_int_equal(sandbox_guard(p->sb, tr->guard, &p->r, &p->env, &ok, reason, p->err), 0);
+	assert_true(ok);
+	set_x(p, "non");
+	assert_int_equal(sandbox_guard(p->sb, tr->guard, &p->r, &p->env, &ok, reason, p->err), 0);
+	assert_false(ok);
+	assert_string_equal(reason, "Pas maintenant.");
+	set_x(p, "muet");
+	ok = true;
+	assert_int_equal(sandbox_guard(p->sb, tr->guard, &p->r, &p->env, &ok, reason, p->err), 0);
+	assert_false(ok);
+	assert_string_equal(reason, "Cette action n'est pas possible pour ce dossier.");
+	set_x(p, "nombre");
+	ok = true;
+	assert_int_equal(sandbox_guard(p->sb, tr->guard, &p->r, &p->env, &ok, reason, p->err), -1);
+	assert_false(ok);
+	char want[SANDBOX_ERR];
+	snprintf(want, sizeof want, "%s:%d: guard doit renvoyer true, ou false et un motif, pas "
+	         "l'entier 1", p->t.file, line_of(p->src, "guard = function"));
+	assert_string_equal(p->err, want);
+	probe_free(p);
+}
+
+typedef struct seen {
+	char log[8][128];
+	int nlog;
+	char form[32];
+	char filter[128];
+	char to[64], subject[64], body[64];
+} seen;
+
+static void on_log(void *arg, const char *m)
+{
+	seen *s = arg;
+	if (s->nlog < 8)
+		snprintf(s->log[s->nlog++], sizeof s->log[0], "%s", m);
+}
+
+static int on_count(void *arg, const char *form, json_t *filter, int64_t *out, char err[SANDBOX_ERR])
+{
+	seen *s = arg;
+	(void)err;
+	snprintf(s->form, sizeof s->form, "%s", form);
+	char *j = filter ? json_dumps(filter, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	snprintf(s->filter, sizeof s->filter, "%s", j ? j : "NULL");
+	free(j);
+	*out = 17;
+	return 0;
+}
+
+static int on_notify(void *arg, const char *to, const char *subject, const char *body)
+{
+	seen *s = arg;
+	snprintf(s->to, sizeof s->to, "%s", to);
+	snprintf(s->subject, sizeof s->subject, "%s", subject);
+	snprintf(s->body, sizeof s->body, "%s", body);
+	return 0;
+}
+
+static void ctx_offers_user_clock_and_the_engine_callbacks(void **st)
+{
+	(void)st;
+	probe *p = probe_new("contexte");
+	static const char *const roles[] = {"centre", "user"};
+	hook_user u = {.login = "alice", .name = "Alice Martin", .email = "alice@example.org",
+	               .roles = roles, .nroles = 2};
+	seen s = {0};
+	time_t t;
+	assert_true(util_parse_datetime("2026-05-04T10:15:00Z", &t));
+	p->env.user = &u;
+	p->env.now = t;
+	assert_string_equal(call_ok(p, "ctx"),
+	                    "contexte|f|2026-05-04T10:15:00Z|2026-05-04|alice|Alice Martin|centre+user");
+	p->env.user = NULL;
+	assert_string_equal(call_ok(p, "ctx"), "contexte|f|2026-05-04T10:15:00Z|2026-05-04|-|-|-");
+
+	/* callbacks left NULL: the ctx function raises */
+	call_fails(p, "count");
+	assert_contains(p->err, "ctx.count n'est pas disponible ici");
+	call_fails(p, "notify");
+	assert_contains(p->err, "ctx.notify n'est disponible que dans une action de transition");
+
+	p->env.count = on_count;
+	p->env.count_arg = &s;
+	p->env.notify = on_notify;
+	p->env.notify_arg = &s;
+	p->env.log = on_log;
+	p->env.log_arg = &s;
+	assert_string_equal(call_ok(p, "count"), "n=17");
+	assert_string_equal(s.form, "f");
+	assert_string_equal(s.filter, "{\"n\":3,\"x\":\"count\"}");
+	assert_string_equal(call_ok(p, "count_nil"), "n=17");
+	assert_string_equal(s.filter, "NULL");
+	assert_string_equal(call_ok(p, "notify"), "envoyé");
+	assert_string_equal(s.to, "a@b.fr");
+	assert_string_equal(s.subject, "Objet");
+	assert_string_equal(s.body, "");
+	assert_string_equal(call_ok(p, "print"), "imprimé");
+	assert_int_equal(s.nlog, 2);
+	assert_string_equal(s.log[0], "a\t1\ttrue");       /* print goes to the log */
+	assert_string_equal(s.log[1], "journal");
+
+	/* a ctx function kept from an earlier call is dead */
+	assert_string_equal(call_ok(p, "garde_log"), "gardé");
+	call_fails(p, "vieux_log");
+	expect_at(p, "P.vieux_log = ", "ctx.log utilisé en dehors de l'appel qui l'a reçu");
+	assert_int_equal(s.nlog, 2);
+	probe_free(p);
+}
+
+/* ------------------------------------------------------------------ states and apps */
+
+static void apps_do_not_share_state(void **st)
+{
+	(void)st;
+	probe *a = probe_new("appli-a"), *b = probe_new("appli-b");
+	assert_string_equal(call_ok(a, "compteur"), "compteur=1");
+	assert_string_equal(call_ok(a, "compteur"), "compteur=2");
+	assert_string_equal(call_ok(a, "compteur"), "compteur=3");
+	/* the same module name in another app is another module in another state */
+	assert_string_equal(call_ok(b, "compteur"), "compteur=1");
+	/* and a second state of the same app starts afresh too */
+	char err[SANDBOX_ERR];
+	sandbox *a2 = sandbox_open(a->app, STDLIB, err);
+	if (!a2)
+		fail_msg("%s", err);
+	field_errors fe = {0};
+	assert_int_equal(sandbox_validate(a2, a->f->validate, &a->r, &a->env, &fe, err), 0);
+	assert_string_equal(field_errors_get(&fe, "_"), "compteur=1");
+	field_errors_clear(&fe);
+	sandbox_close(a2);
+	assert_string_equal(call_ok(a, "compteur"), "compteur=4");
+	/* b's ctx names b */
+	assert_contains(call_ok(b, "ctx"), "appli-b|f|");
+	probe_free(a);
+	probe_free(b);
+}
+
+static void open_refuses_an_app_changed_since_it_was_loaded(void **st)
+{
+	(void)st;
+	probe *p = probe_new("change");
+	char err[SANDBOX_ERR];
+	app_write(&p->t, "lib/etat.lua", "return { n = 100 }\n");
+	assert_null(sandbox_open(p->app, STDLIB, err));
+	char want[300];
+	snprintf(want, sizeof want, "%s/app.lua: l'application a changé sur le disque depuis son "
+	         "chargement", p->t.dir);
+	assert_string_equal(err, want);
+	/* the state opened before goes on with what it loaded */
+	assert_string_equal(call_ok(p, "ok"), "bien");
+	probe_free(p);
+}
+
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	/* Paths are relative to the repository root: go there from build/tests/. */
+	if (access("stdlib-lua", F_OK) != 0) {
+		char self[4096];
+		snprintf(self, sizeof self, "%s", argv[0]);
+		char up[4200];
+		snprintf(up, sizeof up, "%s/../..", dirname(self));
+		if (chdir(up) != 0 || access("stdlib-lua", F_OK) != 0) {
+			fprintf(stderr, "test_sandbox: run from the repository root\n");
+			return 1;
+		}
+	}
+	alarm(60);    /* a sandbox that fails to stop a loop must fail the suite, not hang it */
+	setenv("TZ", "TST-3", 1);   /* a machine 3 h ahead of UTC: os.date must not follow it */
+	tzset();
+	setenv("SMALLAPPS_NOW", NOW_ISO, 1);
+	if (util_init() != 0)
+		return 1;
+	log_set_quiet(1);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(environment_is_exactly_the_allowlist),
+		cmocka_unit_test(libraries_hold_only_the_safe_functions),
+		cmocka_unit_test(libraries_and_environments_are_read_only),
+		cmocka_unit_test(load_accepts_lua_text_only),
+		cmocka_unit_test(require_reaches_stdlib_and_the_apps_lib_only),
+		cmocka_unit_test(unknown_global_suggests_the_allowed_name),
+		cmocka_unit_test(clock_and_random_come_from_the_engine),
+		cmocka_unit_test(definition_copy_is_ordered_and_numbers_functions),
+		cmocka_unit_test(infinite_loop_is_stopped_and_the_state_goes_on),
+		cmocka_unit_test(memory_bomb_is_stopped_and_the_state_goes_on),
+		cmocka_unit_test(failing_the_nth_allocation_is_an_error_never_a_crash),
+		cmocka_unit_test(failing_an_allocation_inside_a_hook_is_an_error),
+		cmocka_unit_test(hook_errors_carry_file_and_line),
+		cmocka_unit_test(validate_results_become_field_errors),
+		cmocka_unit_test(records_are_seen_as_lua_values_and_read_only_outside_mutations),
+		cmocka_unit_test(compute_converts_to_the_stored_form),
+		cmocka_unit_test(mutations_write_back_only_what_was_set_and_only_on_success),
+		cmocka_unit_test(guards_answer_true_or_false_with_a_reason),
+		cmocka_unit_test(ctx_offers_user_clock_and_the_engine_callbacks),
+		cmocka_unit_test(apps_do_not_share_state),
+		cmocka_unit_test(open_refuses_an_app_changed_since_it_was_loaded),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
