@@ -822,6 +822,8 @@ static void after_transition(req *r, int rc)
 		internal_error(r, "transition write failed");
 		return;
 	}
+	if (c->wf.mail.n)
+		req_mail_queued(r);
 	char etag[32];
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->wf.rec.version);
 	req_add_header(r, "ETag", etag);

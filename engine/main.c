@@ -245,7 +245,8 @@ static int cmd_serve(const opts *o)
 	base_url(o, base, sizeof base);
 	scheduler *sch = scheduler_start(g, base, 60);
 	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
-	                    .trust_header = o->trust_header, .port_file = o->port_file};
+	                    .trust_header = o->trust_header, .port_file = o->port_file,
+	                    .mail = mail};
 	int rc = server_run(&sc, g, a);
 	scheduler_stop(sch);
 	outbox_sender_stop(mail);

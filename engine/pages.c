@@ -740,6 +740,8 @@ static void after_transition(req *r, int rc)
 		pages_error(r, 500, "transition write failed");
 		return;
 	}
+	if (c->wf.mail.n)
+		req_mail_queued(r);
 	req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base,
 	                                  (long long)c->old.id, c->wf.t->id));
 }

@@ -121,5 +121,7 @@ void req_actor(req *r, const char *app_id, actor *out);
 auth *req_auth(req *r);
 registry *req_registry(req *r);
 const char *req_base_url(req *r);
+/* Tells the mail sender that this request queued mail (it looks at once rather than at its next poll). */
+void req_mail_queued(req *r);
 
 #endif

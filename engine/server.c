@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "req.h"
 #include "router.h"
 #include "util.h"
@@ -48,6 +49,12 @@ auth *req_auth(req *r)
 registry *req_registry(req *r)
 {
 	return r->srv->reg;
+}
+
+void req_mail_queued(req *r)
+{
+	if (r->srv->cfg->mail)
+		outbox_sender_wake(r->srv->cfg->mail);
 }
 
 const char *req_base_url(req *r)

@@ -20,6 +20,7 @@ typedef struct server_config {
 	const char *base_url;     /* for links in mails; NULL: http://<listen> */
 	const char *trust_header; /* e.g. X-Forwarded-For: client address from a proxy */
 	const char *port_file;    /* when set, the bound port is written there (tests) */
+	struct outbox_sender *mail; /* woken when a request queued mail; NULL: none */
 } server_config;
 
 /* Serves until SIGTERM/SIGINT, then finishes requests in flight. Returns 0 or 1. */

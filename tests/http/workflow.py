@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -381,6 +382,59 @@ def anonymous_submission_gets_a_tracking_link(s):
     own.login("alice")
     r = own.post_form("/a/flux/dossier/new", {"objet": "Par Alice", "montant": "5"})
     assert r.status == 303 and r.header("Location").startswith("/a/flux/dossier/")
+
+
+@test
+def a_transition_mails_the_anonymous_submitter_their_tracking_link(s):
+    from email import message_from_bytes, policy
+    from smtp_server import SmtpServer
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        s.stop()
+        s.env["SMALLAPPS_SMTP"] = smtp.url
+        s.env["SMALLAPPS_BASE_URL"] = "https://demarches.example.fr"
+        s.start()
+        c = Client(s)
+        r = c.post_form("/a/flux/dossier/new", {"objet": "Banc cassé", "montant": "80",
+                                               "courriel": "élodie@example.org"})
+        assert r.status == 303, r.text[:500]
+        token = re.search(r"/suivi/([0-9a-f]{40})", r.header("Location")).group(1)
+        with db(s) as con:
+            (rid,) = con.execute("SELECT max(id) FROM dossier").fetchone()
+        agathe = Client(s, token=s.tokens["agathe"])
+        charles = Client(s, token=s.tokens["charles"])
+        assert trigger(agathe, rid, "instruire").status == 200
+        r = trigger(charles, rid, "accorder", {"fields": {"accorde": 80, "accorde_le": "2026-03-02"}})
+        assert r.status == 200, r.text
+        # Mails queued by the tests before (without --smtp) leave too: look for ours.
+        deadline, mine = time.time() + 15, []
+        while not mine and time.time() < deadline:
+            time.sleep(0.1)
+            with smtp.lock:
+                mine = [m for m in smtp.messages if "élodie@example.org" in " ".join(m.rcpt_to)]
+        assert len(mine) == 1, [m.rcpt_to for m in smtp.messages]
+        mail = message_from_bytes(mine[0].data, policy=policy.default)
+        assert mail["Subject"] == "Dossier Banc cassé accordé"
+        body = mail.get_content()
+        assert "accordé pour 80 euros" in body
+        assert f"https://demarches.example.fr/suivi/{token}" in body       # not the staff page
+        # The chef's mail (role:chef, no address granted) fails with a clear reason.
+        with db(s) as con:
+            st = dict(con.execute("SELECT to_spec, status FROM _outbox WHERE record_id = ?", (rid,)).fetchall())
+        assert st["élodie@example.org"] == "sent", st
+        deadline = time.time() + 10
+        while st["role:chef"] == "pending" and time.time() < deadline:
+            time.sleep(0.1)
+            with db(s) as con:
+                st = dict(con.execute("SELECT to_spec, status FROM _outbox WHERE record_id = ?", (rid,)).fetchall())
+        assert st["role:chef"] == "failed", st
+    finally:
+        smtp.stop()
+        s.stop()
+        s.env.pop("SMALLAPPS_SMTP", None)
+        s.env.pop("SMALLAPPS_BASE_URL", None)
+        s.start()
 
 
 def main():
