@@ -1657,7 +1657,8 @@ static void push_ctx(lua_State *L, callctx *c, const sandbox *sb)
 	char now[32], today[11];
 	time_t t = env && env->now ? env->now : util_now();
 	util_iso_datetime(t, now);
-	util_iso_date(t, today);
+	/* The French calendar day, as the date bounds of field checks use ("today+2"). */
+	util_days_to_date(util_local_days(t), today);
 	set_str(L, "now", now);
 	set_str(L, "today", today);
 	set_str(L, "app", sb->app ? sb->app->id : sb->app_id);

@@ -1020,6 +1020,14 @@ static void ctx_offers_user_clock_and_the_engine_callbacks(void **st)
 	                    "contexte|f|2026-05-04T10:15:00Z|2026-05-04|alice|Alice Martin|centre+user");
 	p->env.user = NULL;
 	assert_string_equal(call_ok(p, "ctx"), "contexte|f|2026-05-04T10:15:00Z|2026-05-04|-|-|-");
+	/* ctx.today is the French day, like "today" in field bounds: 22:30 UTC in May is
+	 * already tomorrow in Paris (UTC+2). */
+	assert_true(util_parse_datetime("2026-05-04T22:30:00Z", &t));
+	p->env.now = t;
+	assert_string_equal(call_ok(p, "ctx"), "contexte|f|2026-05-04T22:30:00Z|2026-05-05|-|-|-");
+	p->env.now = 0;
+	assert_true(util_parse_datetime("2026-05-04T10:15:00Z", &t));
+	p->env.now = t;
 
 	/* callbacks left NULL: the ctx function raises */
 	call_fails(p, "count");
