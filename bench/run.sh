@@ -14,6 +14,9 @@
 #   5 list_html    GET  /a/vaccins/commande/                    (logged in)
 #   2 form_post    POST /a/vaccins/commande/new  urlencoded, _csrf + fields -> 303
 #   3 api_post     POST /api/v1/apps/vaccins/commande/records  JSON -> 201
+#   6 transition   POST /api/v1/apps/ponts-sete/ouverture/records/<id>/transitions/replanifier
+#                  (a transition field, a required comment, a mail queued in the outbox; each
+#                  request on the next of BENCH_TRANSITION_RECORDS planned requests) -> 200
 # Reads run before the creates, on the ~BENCH_RECORDS records made at set-up, so every run
 # reads the same data. Every scenario is first tried once with curl and must give the
 # expected status, so a broken request is reported as such and not measured as a fast 4xx.
@@ -23,6 +26,8 @@
 #   BENCH_CONNECTIONS  wrk connections (default 32)
 #   BENCH_THREADS      wrk threads (default 2)
 #   BENCH_RECORDS      records created at set-up for the list scenarios (default 100)
+#   BENCH_TRANSITION_RECORDS  planned ponts-sete requests the transition scenario cycles
+#                      through (default 400)
 #   BENCH_SCENARIOS    which scenarios, by name, space-separated (default: all of them)
 #   BENCH_TMPDIR       where the throw-away data folder goes (default: $TMPDIR or /tmp);
 #                      put it on the disk you deploy on: on tmpfs an fsync costs nothing
@@ -52,7 +57,8 @@ DURATION=${DURATION%s}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 NRECORDS=${BENCH_RECORDS:-100}
-ALL_SCENARIOS="baseline form_get record_get list_api list_html form_post api_post"
+NTRANS=${BENCH_TRANSITION_RECORDS:-400}
+ALL_SCENARIOS="baseline form_get record_get list_api list_html form_post api_post transition"
 SCENARIOS=${BENCH_SCENARIOS:-$ALL_SCENARIOS}
 OUT=${BENCH_OUT:-$BUILD/bench}
 STRICT=${BENCH_STRICT:-0}
@@ -342,6 +348,51 @@ PY
 		code=$(api_create "$JSON_BODY")
 		[ "$code" = 201 ] || die "set-up create $i answered $code: $(head -c 300 "$TMP/api.out")"
 	done
+
+	# The transition scenario: ponts-sete requests filed by an operator, planned by the
+	# bridge regulation service; the scenario then re-plans them over and over.
+	if wants transition; then
+		for u in armateur regulation; do
+			printf '%s\n' "$PASSWORD" | sa user add "bench-$u" --password-stdin --data "$DATA" \
+				>"$TMP/cli.log" 2>&1 || die "'smallapps user add bench-$u' failed: $(cat "$TMP/cli.log")"
+			sa user grant "bench-$u" "ponts-sete:$u" --data "$DATA" >"$TMP/cli.log" 2>&1 \
+				|| die "'smallapps user grant bench-$u' failed: $(cat "$TMP/cli.log")"
+		done
+		ARM_TOKEN=$(sa token create bench-armateur --data "$DATA" 2>/dev/null | tr -d '[:space:]')
+		REG_TOKEN=$(sa token create bench-regulation --data "$DATA" 2>/dev/null | tr -d '[:space:]')
+		[ -n "$ARM_TOKEN" ] && [ -n "$REG_TOKEN" ] || die "cannot create the ponts-sete bench tokens"
+		TRANS_BASE=/api/v1/apps/ponts-sete/ouverture/records
+		python3 - "$TMP/ouverture.json" "$TMP/planifier.json" "$TMP/replanifier.json" <<'PY'
+import datetime, json, sys
+slot = (datetime.datetime.now() + datetime.timedelta(days=3)).replace(hour=16, minute=30)
+later = slot + datetime.timedelta(minutes=30)
+fields = {
+    "societe": "Thau Transports Maritimes", "siret": "44306184100047", "contact_nom": "Jean Pons",
+    "contact_email": "armement@example.org", "telephone_capitaine": "06 12 34 56 78",
+    "navire": "Lou Pescadou", "categorie": "peche", "immatriculation": "st 925432",
+    "longueur": 24.5, "largeur": 7.2, "tirant_air": 11.8, "tirant_eau": 3.1,
+    "personnes_a_bord": 6, "sens": "vers_mer", "ponts": ["gare", "sadi_carnot"],
+    "creneau_souhaite": slot.strftime("%Y-%m-%dT%H:%M"),
+}
+json.dump({"fields": fields}, open(sys.argv[1], "w"), ensure_ascii=False)
+json.dump({"fields": {"creneau_confirme": slot.strftime("%Y-%m-%dT%H:%M")}}, open(sys.argv[2], "w"))
+json.dump({"fields": {"creneau_confirme": later.strftime("%Y-%m-%dT%H:%M")},
+           "comment": "Créneau décalé : manœuvre d'un autre navire."},
+          open(sys.argv[3], "w"), ensure_ascii=False)
+PY
+		: >"$TMP/transition.ids"
+		for i in $(seq 1 "$NTRANS"); do
+			code=$(http "$TMP/t.out" -X POST -H "Authorization: Bearer $ARM_TOKEN" \
+				-H 'Content-Type: application/json' --data-binary "@$TMP/ouverture.json" "$BASE$TRANS_BASE")
+			[ "$code" = 201 ] || die "set-up ponts-sete create $i answered $code: $(head -c 300 "$TMP/t.out")"
+			id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/t.out")
+			code=$(http "$TMP/t.out" -X POST -H "Authorization: Bearer $REG_TOKEN" \
+				-H 'Content-Type: application/json' --data-binary "@$TMP/planifier.json" \
+				"$BASE$TRANS_BASE/$id/transitions/planifier")
+			[ "$code" = 200 ] || die "set-up planifier $id answered $code: $(head -c 300 "$TMP/t.out")"
+			echo "$id" >>"$TMP/transition.ids"
+		done
+	fi
 fi
 
 # ---------------------------------------------------------------- scenarios
@@ -364,14 +415,14 @@ check() {
 
 # measure NAME LABEL URL [VAR=VALUE...]: runs wrk with scenario.lua, records the figures.
 measure() {
-	local name=$1 label=$2 url=$3 line raw
+	local name=$1 label=$2 url=$3 line raw script=${MEASURE_SCRIPT:-$SCRIPT}
 	shift 3
 	raw=$OUT/$name.txt
 	echo "  running $name for ${DURATION}s ..." >&2
 	if ! env BENCH_METHOD= BENCH_BODY_FILE= BENCH_CONTENT_TYPE= BENCH_COOKIE= BENCH_TOKEN= \
 		BENCH_ACCEPT= "$@" timeout $((DURATION + 60)) \
 		wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" --timeout 5s --latency \
-		-s "$SCRIPT" "$url" >"$raw" 2>&1; then
+		-s "$script" "$url" >"$raw" 2>&1; then
 		die "$name: wrk failed (output in $raw)"
 	fi
 	line=$(grep '^BENCH ' "$raw" | tail -n 1)
@@ -442,6 +493,17 @@ if [ "$ENGINE" = 1 ]; then
 			-H 'Content-Type: application/json' --data-binary "@$JSON_BODY" "$API_URL"
 		measure api_post "POST JSON create (201)" "$API_URL" BENCH_METHOD=POST \
 			BENCH_TOKEN="$TOKEN" BENCH_BODY_FILE="$JSON_BODY" BENCH_CONTENT_TYPE=application/json
+	fi
+	if wants transition; then
+		first=$(head -n 1 "$TMP/transition.ids")
+		check transition 200 -X POST -H "Authorization: Bearer $REG_TOKEN" \
+			-H 'Content-Type: application/json' --data-binary "@$TMP/replanifier.json" \
+			"$BASE$TRANS_BASE/$first/transitions/replanifier"
+		MEASURE_SCRIPT=$ROOT/bench/transition.lua measure transition \
+			"POST a transition, JSON (ponts-sete replanifier)" "$BASE" \
+			BENCH_TOKEN="$REG_TOKEN" BENCH_BODY_FILE="$TMP/replanifier.json" \
+			BENCH_BASE_PATH="$TRANS_BASE" BENCH_IDS_FILE="$TMP/transition.ids" \
+			BENCH_WRK_THREADS="$WRK_THREADS"
 	fi
 fi
 
