@@ -1,5 +1,6 @@
 /*
- * sandbox — the only file that speaks the Lua C API (see sandbox.h, SPEC 9).
+ * sandbox — the only file that speaks the Lua C API (see sandbox.h, SPEC 9), with
+ * lpattern.c, the copy of Lua's pattern functions it installs in `string`.
  *
  * What it owns: one lua_State per sandbox, its allocator (byte count, cap, and
  * "fail from the Nth allocation on" for tests), the allowlisted environment, the
@@ -23,6 +24,11 @@
  *  - Once the budget is spent (or memory is exhausted) the hook is re-armed with a
  *    count of 1 and raises at every instruction, so `pcall` in app code cannot
  *    swallow the stop.
+ *  - string.find/match/gmatch/gsub (also reached as ("x"):find) are lpattern's:
+ *    C code that no hook interrupts, so each step of their matcher counts as one
+ *    instruction against the same budget (sb_meter), and a spent budget stops the
+ *    call the same way. The hook is armed HOOK_SLICE instructions at a time so that
+ *    sb->remaining is exact to within one slice when the matcher asks.
  * A sandbox belongs to one thread.
  */
 #include "sandbox.h"
@@ -42,6 +48,7 @@
 #include "diag.h"
 #include "loader.h"
 #include "log.h"
+#include "lpattern.h"
 #include "util.h"
 
 #define MEM_SLACK        (256 * 1024)   /* headroom to raise the error once the cap is hit */
@@ -49,6 +56,7 @@
 #define MAX_DEF_NODES    200000
 #define MAX_DEF_DEPTH    64
 #define MAX_JSON_DEPTH   16
+#define HOOK_SLICE       100000         /* instructions the hook counts at a time */
 
 /* Registry keys (their addresses). */
 static const char K_LIB = 'L';      /* the allowlisted library seen through _ENV */
@@ -119,7 +127,7 @@ static void sb_hook(lua_State *L, lua_Debug *ar);
 
 static void arm(sandbox *sb, long n)
 {
-	int c = n > INT_MAX ? INT_MAX : n < 1 ? 1 : (int)n;
+	int c = n > HOOK_SLICE ? HOOK_SLICE : n < 1 ? 1 : (int)n;
 	sb->armed = c;
 	lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, c);
 }
@@ -199,6 +207,32 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 		lua_pushfstring(L, "%s:%d: %s (%I instructions)", ar->short_src, ar->currentline,
 		                SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 	lua_error(L);
+}
+
+/*
+ * lpattern's meter: `steps` steps of a pattern function count as that many
+ * instructions of the current call. Past the budget it stops the call as sb_hook
+ * does: budget_spent, the hook raising at every instruction from now on (so app
+ * code that catches this error stops at its next instruction), and the same message.
+ */
+static long sb_meter(lua_State *L, long steps)
+{
+	sandbox *sb = getsb(L);
+	if (!sb->in_call)
+		return LONG_MAX;
+	if (!sb->mem_hit && !sb->budget_spent) {
+		if (sb->budget <= 0)
+			return LONG_MAX;
+		sb->remaining -= steps;
+		if (sb->remaining >= 0)
+			return sb->remaining;
+		sb->budget_spent = true;
+	}
+	arm(sb, 1);
+	if (sb->mem_hit)
+		return luaL_error(L, "%s (limite : %d Kio)", SANDBOX_MSG_MEMORY,
+		                  (int)(sb->lim.mem_bytes / 1024));
+	return luaL_error(L, "%s (%I instructions)", SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 }
 
 static int sb_panic(lua_State *L)
@@ -731,6 +765,7 @@ static int setup_cf(lua_State *L)
 
 	/* string: a copy without dump; it also backs ("x"):method(), behind a hidden metatable. */
 	push_copy(L, 3, no_dump);                           /* 9 */
+	lpattern_install(L, 9, sb_meter);
 	lua_pushliteral(L, "");
 	lua_getmetatable(L, -1);
 	lua_pushvalue(L, 9);

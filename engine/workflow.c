@@ -43,7 +43,6 @@ size_t workflow_available(const def_form *f, const actor *a, const record *r,
 static void parse_fields(const pipe_ctx *c, const def_transition *t, const write_in *in,
                          record *r, bool *given, field_errors *errs)
 {
-	const def_form *f = c->form;
 	char msg[VALIDATE_MSG];
 	if (in->json) {
 		const char *k;
@@ -88,7 +87,6 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 		r->values[fd->col] = nv;
 	}
 	free(vals);
-	(void)f;
 }
 
 /* Field checks and required, on the transition's fields that parsed. */

@@ -491,6 +491,25 @@ static const char *const SONDE[] = {
 	"end\n",
 	"P.bombe_pcall_muette = function() pcall(string.rep, 'y', 1 << 29) end\n",
 	"P.enorme = function() return ('x'):rep(1 << 30) end\n",
+	"local aaa = string.rep('a', 3e4)\n",
+	"local function expo() return ('a'):rep(40):match(('a?'):rep(40) .. ('a'):rep(40)) end\n",
+	"P.quadratique = function() return tostring(aaa:find('.-b')) end\n",
+	"P.quadratique_pcall = function()\n",
+	"  local ok = pcall(string.find, aaa, '.-b')\n",
+	"  return 'rattrapé : ' .. tostring(ok)\n",
+	"end\n",
+	"P.exponentielle = function() return tostring(('a'):rep(40):match(('a?'):rep(40) .. ('a'):rep(40))) end\n",
+	"P.exponentielle_pcall = function()\n",
+	"  local ok = pcall(expo)\n",
+	"  return 'rattrapé : ' .. tostring(ok)\n",
+	"end\n",
+	"P.gmatch = function() for _ in aaa:gmatch('.-b') do end end\n",
+	"P.gsub = function() return (string.gsub(aaa, '.-b', '')) end\n",
+	"P.equilibre = function() return tostring(string.rep('(', 3e4):find('%b()')) end\n",
+	"P.reference = function() return tostring(aaa:find('(a*)%1b')) end\n",
+	"P.litterale = function() return tostring(aaa:rep(30):find(aaa .. 'b', 1, true)) end\n",
+	"P.motif_ok = function() return tostring(aaa:sub(1, 500):find('.-b')) .. ' ' .. #aaa:gsub('a', 'bb') end\n",
+	"P.motifs_repetes = function() for i = 1, 100 do aaa:sub(1, 1000):find('.-b') end end\n",
 	"P.erreur = function() error('boum') end\n",
 	"P.nil_index = function() local t; return t.x end\n",
 	"P.objet = function() error({ code = 1 }) end\n",
@@ -734,6 +753,371 @@ static void memory_bomb_is_stopped_and_the_state_goes_on(void **st)
 	snprintf(want, sizeof want, "%s: " SANDBOX_MSG_MEMORY " (limite : 4096 Kio)", t.file);
 	assert_string_equal(err, want);
 	app_rm(&t);
+}
+
+/* ------------------------------------------------------------------ pattern functions */
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The probe `what` is stopped by the budget in well under a second, with the error
+ * at the line of `marker` when given; then the state serves a call.
+ */
+static void stopped_quickly(probe *p, const char *what, const char *marker)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = call(p, what);
+	double s = seconds_since(&t0);
+	if (rc == 0)
+		fail_msg("probe %s succeeded (%s)", what, p->msg);
+	assert_contains(p->err, SANDBOX_MSG_BUDGET " (2000000 instructions)");
+	assert_contains(p->err, p->t.file);
+	if (s > 0.5)
+		fail_msg("probe %s stopped after %.2f s", what, s);
+	if (marker)
+		expect_at(p, marker, SANDBOX_MSG_BUDGET " (2000000 instructions)");
+	assert_string_equal(call_ok(p, "ok"), "bien");
+}
+
+/*
+ * string.find/match/gmatch/gsub run in C where the instruction hook cannot stop
+ * them: the sandbox's copies count their steps against the call's budget. A
+ * quadratic or exponential pattern is stopped like an infinite loop, pcall in app
+ * code cannot swallow the stop, and the state serves the next call.
+ */
+static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
+{
+	(void)st;
+	probe *p = probe_new("motifs");
+	stopped_quickly(p, "quadratique", "P.quadratique = ");
+	stopped_quickly(p, "quadratique_pcall", NULL);
+	stopped_quickly(p, "exponentielle", "P.exponentielle = ");
+	stopped_quickly(p, "exponentielle_pcall", NULL);
+	stopped_quickly(p, "gmatch", "P.gmatch = ");
+	stopped_quickly(p, "gsub", "P.gsub = ");
+	stopped_quickly(p, "equilibre", "P.equilibre = ");
+	stopped_quickly(p, "reference", "P.reference = ");
+	stopped_quickly(p, "litterale", "P.litterale = ");
+	/* steps add up over the calls of one hook call, against the same budget */
+	stopped_quickly(p, "motifs_repetes", "P.motifs_repetes = ");
+	/* ordinary work within the budget is not disturbed */
+	assert_string_equal(call_ok(p, "motif_ok"), "nil 60000");
+	for (int i = 0; i < 3; i++)
+		stopped_quickly(p, "quadratique", "P.quadratique = ");
+	assert_string_equal(call_ok(p, "motif_ok"), "nil 60000");
+	probe_free(p);
+}
+
+/*
+ * Differential cases: each expression, run in the sandbox through lpattern, gives
+ * what Lua 5.4.4's own string library gives. The expected answers are the output
+ * of lua5.4 on the same harness (the app.lua this test writes, `return { r = R }`
+ * printed item by item), with the "chunk:line: " of error messages left out.
+ */
+static const struct {
+	const char *expr;
+	const char *want;
+} PATTERN_CASES[] = {
+	{"('hello world'):find('wor')",
+	 "7,9"},
+	{"('hello'):find('^h')",
+	 "1,1"},
+	{"('hello'):find('^e')",
+	 "nil"},
+	{"('hello'):find('o$')",
+	 "5,5"},
+	{"('a$b'):find('$b')",
+	 "2,3"},
+	{"('hello'):match('^(h)(.-)$')",
+	 "\"h\",\"ello\""},
+	{"('abc123 DEF_!'):gsub('%a', '.')",
+	 "\"...123 ..._!\",6"},
+	{"('abc123 DEF_!'):gsub('%d', '#')",
+	 "\"abc### DEF_!\",3"},
+	{"('abc123 DEF_!'):gsub('%l+', '')",
+	 "\"123 DEF_!\",1"},
+	{"('a b\\t\\nc'):gsub('%s', '_')",
+	 "\"a_b__c\",3"},
+	{"('abc123 DEF_!'):gsub('%u', 'u')",
+	 "\"abc123 uuu_!\",3"},
+	{"('abc123 DEF_!'):gsub('%w+', '<%0>')",
+	 "\"<abc123> <DEF>_!\",2"},
+	{"('0x1F zz'):match('%x+', 3)",
+	 "\"1F\""},
+	{"('a,b;c.d!'):gsub('%p', '')",
+	 "\"abcd\",4"},
+	{"('a\\1b\\127c\\n'):gsub('%c', '?')",
+	 "\"a?b?c?\",3"},
+	{"('a b\\tc~'):gsub('%g', 'g')",
+	 "\"g g\\9gg\",4"},
+	{"('aB3 _!\\t~'):gsub('%A', '*')",
+	 "\"aB******\",6"},
+	{"('aB3 _!\\t~'):gsub('%D', '*')",
+	 "\"**3*****\",7"},
+	{"('aB3 _!\\t~'):gsub('%L', '*')",
+	 "\"a*******\",7"},
+	{"('aB3 _!\\t~'):gsub('%S', '*')",
+	 "\"*** **\\9*\",6"},
+	{"('aB3 _!\\t~'):gsub('%U', '*')",
+	 "\"*B******\",7"},
+	{"('aB3 _!\\t~'):gsub('%W', '*')",
+	 "\"aB3*****\",5"},
+	{"('aB3 _!\\t~'):gsub('%X', '*')",
+	 "\"aB3*****\",5"},
+	{"('aB3 _!\\t~'):gsub('%P', '*')",
+	 "\"****_!*~\",5"},
+	{"('aB3 _!\\t~'):gsub('%C', '*')",
+	 "\"******\\9*\",7"},
+	{"('aB3 _!\\t~'):gsub('%G', '*')",
+	 "\"aB3*_!*~\",2"},
+	{"('hello-world_2'):gsub('[%w_]', '')",
+	 "\"-\",12"},
+	{"('a-b]c'):gsub('[%]%-]', '#')",
+	 "\"a#b#c\",2"},
+	{"('abcxyz'):gsub('[b-y]', '.')",
+	 "\"a....z\",4"},
+	{"('abcxyz'):gsub('[^b-y]', '.')",
+	 "\".bcxy.\",2"},
+	{"('a]b'):find('[]]')",
+	 "2,2"},
+	{"('a^b'):find('[b^]')",
+	 "2,2"},
+	{"('x-y'):find('[a-]')",
+	 "2,2"},
+	{"('a1 B2'):gsub('[%a%d]', '')",
+	 "\" \",4"},
+	{"('aaab'):match('a*')",
+	 "\"aaa\""},
+	{"('aaab'):match('a+b')",
+	 "\"aaab\""},
+	{"('aaab'):match('a-b')",
+	 "\"aaab\""},
+	{"('aaab'):match('a-')",
+	 "\"\""},
+	{"('ab'):match('a?b'), ('b'):match('a?b'), ('xb'):match('a?b')",
+	 "\"ab\",\"b\",\"b\""},
+	{"('<a><b>'):match('<(.-)>'), ('<a><b>'):match('<(.*)>')",
+	 "\"a\",\"a><b\""},
+	{"('key = value'):match('(%w+)%s*=%s*(%w+)')",
+	 "\"key\",\"value\""},
+	{"('hello'):find('()ll()')",
+	 "3,4,3,5"},
+	{"('hello'):match('()')",
+	 "1"},
+	{"('abcabc'):find('(abc)%1')",
+	 "1,6,\"abc\""},
+	{"('x \"hi\" y'):match('([\"\\'])(.-)%1')",
+	 "\"\\\"\",\"hi\""},
+	{"('a(b(c)d)e'):match('%b()')",
+	 "\"(b(c)d)\""},
+	{"('f(a(b)'):find('%b()')",
+	 "4,6"},
+	{"('THE (quick) fox'):gsub('%f[%a]%a+', '<%0>')",
+	 "\"<THE> (<quick>) <fox>\",3"},
+	{"('hello world from Lua'):gsub('%f[%w]%w+', function(w) return w:upper() end)",
+	 "\"HELLO WORLD FROM LUA\",4"},
+	{"('THE (quick) fox'):find('%f[%a]', 2)",
+	 "6,5"},
+	{"('hello'):gsub('', '-')",
+	 "\"-h-e-l-l-o-\",6"},
+	{"('hello world'):gsub('(%w+) (%w+)', '%2 %1')",
+	 "\"world hello\",1"},
+	{"('hello'):gsub('l', '%%')",
+	 "\"he%%o\",2"},
+	{"('abc'):gsub('%w', '%0%0')",
+	 "\"aabbcc\",3"},
+	{"('$name is $age'):gsub('%$(%w+)', { name = 'Ana', age = 7 })",
+	 "\"Ana is 7\",2"},
+	{"('a b c'):gsub('%w', { a = false, b = 'B' })",
+	 "\"a B c\",3"},
+	{"('a b c'):gsub('%w', function(c) if c == 'b' then return nil end return c:upper() end)",
+	 "\"A b C\",3"},
+	{"('abc'):gsub('%w', 'x', 2)",
+	 "\"xxc\",2"},
+	{"('abc'):gsub('%w', 'x', 0)",
+	 "\"abc\",0"},
+	{"('abc'):gsub('^%w', 'x')",
+	 "\"xbc\",1"},
+	{"('hello world'):gsub('o', 'xx', -1)",
+	 "\"hello world\",0"},
+	{"('abc'):gsub('()', '%1')",
+	 "\"1a2b3c4\",4"},
+	{"('abc'):gsub('%w', 5)",
+	 "\"555\",3"},
+	{"('xxx'):gsub('x*', '-')",
+	 "\"-\",1"},
+	{"(function() local t = {} for w in ('one two  three'):gmatch('%a+') do t[#t + 1] = w end return table.concat(t, ',') end)()",
+	 "\"one,two,three\""},
+	{"(function() local t = {} for k, v in ('k=v, a=b'):gmatch('(%w+)=(%w+)') do t[#t + 1] = k .. ':' .. v end return table.concat(t, ',') end)()",
+	 "\"k:v,a:b\""},
+	{"(function() local t = {} for m in ('^a^a'):gmatch('^a') do t[#t + 1] = m end return table.concat(t, ','), #t end)()",
+	 "\"^a,^a\",2"},
+	{"(function() local t = {} for m in ('aaa'):gmatch('^a') do t[#t + 1] = m end return #t end)()",
+	 "0"},
+	{"(function() local t = {} for m in ('abcabc'):gmatch('a.', 3) do t[#t + 1] = m end return table.concat(t, ',') end)()",
+	 "\"ab\""},
+	{"(function() local t = {} for m in ('abcabc'):gmatch('a.', -3) do t[#t + 1] = m end return table.concat(t, ',') end)()",
+	 "\"ab\""},
+	{"(function() local n = 0 for m in ('abc'):gmatch('x*') do n = n + 1 end return n end)()",
+	 "4"},
+	{"(function() local t = {} for p in ('hello'):gmatch('()l') do t[#t + 1] = p end return table.concat(t, ',') end)()",
+	 "\"3,4\""},
+	{"(function() local t = {} for m in ('abc'):gmatch('.', 10) do t[#t + 1] = m end return #t end)()",
+	 "0"},
+	{"('hello'):find('l', -2)",
+	 "4,4"},
+	{"('hello'):find('l', 10)",
+	 "nil"},
+	{"('hello'):find('', 6), ('hello'):find('', 7)",
+	 "6,nil"},
+	{"('a.b'):find('.', 1, true)",
+	 "2,2"},
+	{"('a+b'):find('+b', 1, true)",
+	 "2,3"},
+	{"('hello'):find('l', -100)",
+	 "3,3"},
+	{"('hello'):match('.', -1)",
+	 "\"o\""},
+	{"('ab\\0cd'):find('\\0c'), ('ab\\0cd'):find('%z')",
+	 "3,3,3"},
+	{"string.find(12345, 3), string.match('x=1', '=(%d)')",
+	 "3,\"1\""},
+	{"('héllo wörld'):find('ö')",
+	 "9,10"},
+	{"('Crème brûlée'):gsub('[\\128-\\255]+', '?')",
+	 "\"Cr?me br?l?e\",3"},
+	{"('été'):match('^(.-)t')",
+	 "\"é\""},
+	{"('naïve café'):gsub('%a+', '<%0>')",
+	 "\"<na>ï<ve> <caf>é\",3"},
+	{"('a'):find('%')",
+	 "E:malformed pattern (ends with '%')"},
+	{"('a'):find('[a')",
+	 "E:malformed pattern (missing ']')"},
+	{"('a'):find('[^')",
+	 "E:malformed pattern (missing ']')"},
+	{"('a'):find('%f')",
+	 "E:missing '[' after '%f' in pattern"},
+	{"('a'):find('%fa')",
+	 "E:missing '[' after '%f' in pattern"},
+	{"('a'):find('%b')",
+	 "E:malformed pattern (missing arguments to '%b')"},
+	{"('a'):find('(%1)')",
+	 "E:invalid capture index %1"},
+	{"('a'):gsub('a', '%2')",
+	 "E:invalid capture index %2"},
+	{"('a'):gsub('a', '%x')",
+	 "E:invalid use of '%' in replacement string"},
+	{"('a'):find('a)')",
+	 "nil"},
+	{"('a'):find('(a))')",
+	 "E:invalid pattern capture"},
+	{"('a'):match('(a')",
+	 "E:unfinished capture"},
+	{"('a'):gsub('a', { a = true })",
+	 "E:invalid replacement value (a boolean)"},
+	{"('a'):gsub('a')",
+	 "E:bad argument #2 to 'gsub' (string/function/table expected, got no value)"},
+	{"string.find('a')",
+	 "E:bad argument #2 to 'find' (string expected, got no value)"},
+	{"('a'):find(('()'):rep(33))",
+	 "E:too many captures"},
+	{"('a'):rep(250):match(('a?'):rep(250))",
+	 "E:pattern too complex"},
+	{"('ab'):gsub('(a)(b)', '%3')",
+	 "E:invalid capture index %3"},
+	{"('abc'):gsub('b', '%')",
+	 "E:invalid use of '%' in replacement string"},
+	{"('abc'):gsub('%w', '%1')",
+	 "\"abc\",3"},
+	{"('abc'):gsub('^x', 'y')",
+	 "\"abc\",0"},
+	{"string.gsub('hello', 'l+', string.upper)",
+	 "\"heLLo\",1"},
+	{"('abc'):find('b', 2.0)",
+	 "2,2"},
+	{"('abc'):find('b', 1.5)",
+	 "E:bad argument #2 to 'find' (number has no integer representation)"},
+	{"('one;two;;three'):gsub(';;', ';', 1)",
+	 "\"one;two;three\",1"},
+	{"('  trim me  '):match('^%s*(.-)%s*$')",
+	 "\"trim me\""},
+	{"('2026-03-15'):match('^(%d%d%d%d)-(%d%d)-(%d%d)$')",
+	 "\"2026\",\"03\",\"15\""},
+	{"('user@example.fr'):match('^[%w._%-]+@[%w.-]+%.%a+$')",
+	 "\"user@example.fr\""},
+	{"('b'):match('a-b'), ('b'):match('a*b'), ('b'):match('a+b'), ('b'):match('a?b')",
+	 "\"b\",\"b\",nil,\"b\""},
+	{"('xb'):find('a-b')",
+	 "2,2"},
+	{"('/usr/local/lib'):match('^(.-)/([^/]*)$')",
+	 "\"/usr/local\",\"lib\""},
+};
+
+static const char PATTERN_HARNESS[] =
+	"local function show(ok, ...)\n"
+	"  if not ok then return 'E:' .. tostring((...)) end\n"
+	"  local out = {}\n"
+	"  for i = 1, select('#', ...) do\n"
+	"    local v = select(i, ...)\n"
+	"    out[i] = type(v) == 'string' and string.format('%q', v) or tostring(v)\n"
+	"  end\n"
+	"  return table.concat(out, ',')\n"
+	"end\n"
+	"local R = {}\n";
+
+/* "E:<chunk>:<line>: message" -> "E:message" */
+static void strip_where(char *s)
+{
+	if (strncmp(s, "E:", 2) != 0)
+		return;
+	char *c = strchr(s + 2, ':');
+	if (!c || !(c[1] >= '0' && c[1] <= '9'))
+		return;
+	char *e = c + 1;
+	while (*e >= '0' && *e <= '9')
+		e++;
+	if (e[0] == ':' && e[1] == ' ')
+		memmove(s + 2, e + 2, strlen(e + 2) + 1);
+}
+
+static void patterns_behave_as_in_lua(void **st)
+{
+	(void)st;
+	size_t n = sizeof PATTERN_CASES / sizeof PATTERN_CASES[0];
+	buf b = BUF_INIT;
+	buf_puts(&b, PATTERN_HARNESS);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "R[#R + 1] = show(pcall(function() return %s end))\n",
+		           PATTERN_CASES[i].expr);
+	buf_puts(&b, "return { r = R }\n");
+	tmpapp t;
+	sandbox *sb = run(&t, buf_cstr(&b), NULL);
+	const defval *r = dv(sandbox_definition(sb), "r");
+	assert_int_equal(r->nitems, n);
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		char got[512];
+		assert_int_equal(r->items[i]->kind, DV_STR);
+		snprintf(got, sizeof got, "%s", r->items[i]->s);
+		strip_where(got);
+		if (strcmp(got, PATTERN_CASES[i].want) != 0) {
+			print_message("case %zu: %s\n  want %s\n  got  %s\n", i + 1,
+			              PATTERN_CASES[i].expr, PATTERN_CASES[i].want, got);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	/* the methods are the sandbox's functions, the same as string.* */
+	sandbox_close(sb);
+	app_rm(&t);
+	buf_free(&b);
 }
 
 static void failing_the_nth_allocation_is_an_error_never_a_crash(void **st)
@@ -1141,6 +1525,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(definition_copy_is_ordered_and_numbers_functions),
 		cmocka_unit_test(infinite_loop_is_stopped_and_the_state_goes_on),
 		cmocka_unit_test(memory_bomb_is_stopped_and_the_state_goes_on),
+		cmocka_unit_test(pattern_bombs_are_stopped_and_the_state_goes_on),
+		cmocka_unit_test(patterns_behave_as_in_lua),
 		cmocka_unit_test(failing_the_nth_allocation_is_an_error_never_a_crash),
 		cmocka_unit_test(failing_an_allocation_inside_a_hook_is_an_error),
 		cmocka_unit_test(hook_errors_carry_file_and_line),
