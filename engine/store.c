@@ -1920,16 +1920,41 @@ done:
 	return rc;
 }
 
+/*
+ * Indexes serve the queries the engine makes: lists in the form's default order, for
+ * readers of every record and for "own" readers (created_by first), so a page is read
+ * in index order and never sorts the table; states for counts and the scheduler.
+ */
 static int create_indexes(conn *c, const def_form *f, char *err)
 {
-	static const struct {
+	sortkey k;
+	if (parse_sort(f, NULL, &k, err) != STORE_OK)
+		return STORE_ERROR;
+	bool by_id = strcmp(k.col, "id") == 0;
+	char sort_cols[128], own_cols[160];
+	if (by_id) {
+		snprintf(sort_cols, sizeof sort_cols, "(\"id\")");
+		snprintf(own_cols, sizeof own_cols, "(\"_created_by\", \"id\")");
+	} else {
+		snprintf(sort_cols, sizeof sort_cols, "(\"%s\", \"id\")", k.col);
+		snprintf(own_cols, sizeof own_cols, "(\"_created_by\", \"%s\", \"id\")", k.col);
+	}
+	char sort_name[96], own_name[96];
+	snprintf(sort_name, sizeof sort_name, "sort:%s", k.col);
+	snprintf(own_name, sizeof own_name, "own:%s", k.col);
+	const struct {
 		const char *suffix, *cols;
 	} ix[] = {{"created_at", "(\"_created_at\", \"id\")"},
 	          {"created_by", "(\"_created_by\")"},
-	          {"state", "(\"_state\")"}};
+	          {"state", "(\"_state\")"},
+	          {sort_name, sort_cols},
+	          {own_name, own_cols}};
 	buf sql = BUF_INIT;
 	int rc = STORE_OK;
 	for (size_t i = 0; rc == STORE_OK && i < sizeof ix / sizeof *ix; i++) {
+		/* The rowid, or the created_at index, already is that one. */
+		if (i == 3 && (by_id || strcmp(k.col, "_created_at") == 0))
+			continue;
 		/* ':' cannot occur in a form id, so these names never meet a table's. */
 		buf_printf(&sql, "CREATE INDEX IF NOT EXISTS \"_ix:%s:%s\" ON ", f->id, ix[i].suffix);
 		put_ident(&sql, f->id);
