@@ -1,6 +1,8 @@
 /*
  * api — the JSON API under /api/v1 (SPEC 7): apps, descriptions with JSON Schema,
- * records (list with cursor, create, read, patch with If-Match, delete), history.
+ * records (list with cursor, create, read, patch with If-Match, delete), history,
+ * transitions, and /api/v1/openapi.json: an OpenAPI 3.1 document generated per
+ * request from the loaded apps the caller may see (as GET /api/v1/apps).
  * Every error has the shape {"error": {"code", "message", "fields"?}}.
  */
 #ifndef SMALLAPPS_API_H

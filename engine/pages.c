@@ -347,6 +347,14 @@ static void list_page(req *r, page_ctx *c)
 		q.state = NULL;
 	q.eq = eq;
 	q.neq = lp.neq;
+	/* Private fields of others are neither searched nor sorted on: either would reveal them. */
+	masks(r, c, NULL);
+	q.readable = c->readable;
+	if (q.sort) {
+		int col = def_find_col(f, q.sort[0] == '-' ? q.sort + 1 : q.sort);
+		if (col >= 0 && !c->readable[col])
+			q.sort = NULL;
+	}
 	store_page sp = {0};
 	char err[STORE_ERR_LEN] = "";
 	int rc = store_list(c->app->db, f, &q, &sp, err);

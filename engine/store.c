@@ -592,7 +592,7 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 		bool any = false;
 		for (size_t i = 0; i < f->list.search.n; i++) {
 			int c = def_find_col(f, f->list.search.v[i]);
-			if (c < 0)
+			if (c < 0 || (q->readable && !q->readable[c]))
 				continue;
 			buf_puts(sql, any ? " OR " : " AND (");
 			put_ident(sql, f->cols[c]->name);

@@ -78,6 +78,8 @@ typedef struct store_query {
 	const store_eq *eq;
 	size_t neq;
 	const char *q;            /* text search over form->list.search, NULL: none */
+	const bool *readable;     /* per data column, those q may search (private fields of
+	                           * others are not: a match would reveal them); NULL: all */
 	bool overdue_only;
 	time_t entered_before;    /* non-zero: only records that entered their state at or before it */
 	time_t now;               /* for overdue */

@@ -236,6 +236,24 @@ def notify_and_ctx_notify_queue_rendered_mails_in_the_same_transaction(s):
     assert page.status == 200 and "Dossier Subvention fête accordé" in page.text
 
 
+@test
+def search_and_sort_never_reveal_private_fields(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rid = api_create(alice, dict(DOSSIER, objet="Kermesse"))["id"]
+    assert trigger(agathe, rid, "instruire").status == 200      # note_interne = "instruit par agathe"
+    ids = lambda c, q: [x["id"] for x in c.api("GET", f"{BASE}?q={q}").json()["records"]]
+    assert rid in ids(agathe, "instruit%20par")                  # the agent may search it
+    assert rid not in ids(alice, "instruit%20par")               # the owner may not
+    assert rid in ids(alice, "Kermesse")
+    assert alice.api("GET", f"{BASE}?sort=note_interne").status == 400
+    c = Client(s)
+    c.login("alice")
+    page = c.get("/a/flux/dossier/?q=instruit+par").text
+    assert "Kermesse" not in page
+    assert "Kermesse" in c.get("/a/flux/dossier/?q=Kermesse").text
+    assert c.get("/a/flux/dossier/?sort=note_interne").status == 200   # ignored, not an oracle
+
+
 # ---------------------------------------------------------------- HTML door
 
 @test
