@@ -734,6 +734,7 @@ static void create_record(req *r, api_ctx *c)
 		return;
 	}
 	char *at = arena_strdup(&r->mem, c->job.rec.created_at);
+	c->job.app = c->app;
 	c->job.form = c->form;
 	c->job.at = at;
 	c->job.actor = c->who.login ? c->who.login : "anonyme";

@@ -249,6 +249,9 @@ static bool valid_login(const char *s)
 
 	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return false;
+	/* The history's names for the scheduler and for anonymous people: nobody may sign as them. */
+	if (strcmp(s, "system") == 0 || strcmp(s, "anonyme") == 0)
+		return false;
 	for (n = 1; s[n]; n++) {
 		char c = s[n];
 		if (n >= 64)
@@ -810,7 +813,7 @@ int auth_user_add(auth *a, const char *login, const char *name, const char *emai
 	if (err)
 		err[0] = '\0';
 	if (!valid_login(login)) {
-		set_err(err, "invalid login (expected [a-z0-9][a-z0-9._-]{0,63})");
+		set_err(err, "invalid login (expected [a-z0-9][a-z0-9._-]{0,63}, not \"system\" nor \"anonyme\")");
 		return AUTH_INVALID;
 	}
 	if (!valid_text(name) || !valid_text(email)) {

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,14 +212,41 @@ static int cmd_tick(const opts *o)
 	registry_scan(g);
 	char base[300];
 	base_url(o, base, sizeof base);
-	int moved = workflow_tick_all(g, util_now(), base);
+	tick_result res = {0};
+	workflow_tick_all(g, util_now(), base, NULL, &res);
 	registry_close(g);
-	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", moved);
-	return 0;
+	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
+	if (res.failed || res.errors)
+		fprintf(stderr, "smallapps tick: %d enregistrement(s) non déplacé(s), %d erreur(s) de lecture "
+		                "ou d'écriture (détails ci-dessus)\n", res.failed, res.errors);
+	return res.errors ? 1 : 0;
+}
+
+typedef struct sched_slot {
+	registry *g;
+	scheduler *s;
+} sched_slot;
+
+/* The scheduler starts once the server listens: its mails then link to the real address. */
+static void start_scheduler(void *arg, const char *base)
+{
+	sched_slot *slot = arg;
+	slot->s = scheduler_start(slot->g, base, 60);
 }
 
 static int cmd_serve(const opts *o)
 {
+	/*
+	 * Before any thread starts (store writers, the registry watcher, the sender, the
+	 * scheduler, MHD's): they inherit this mask, so SIGTERM and SIGINT only ever reach
+	 * the server's sigwait, even when they arrive during start-up.
+	 */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	auth *a = open_auth(o);
 	if (!a)
 		return 1;
@@ -241,14 +270,12 @@ static int cmd_serve(const opts *o)
 			return 1;
 		}
 	}
-	char base[300];
-	base_url(o, base, sizeof base);
-	scheduler *sch = scheduler_start(g, base, 60);
+	sched_slot sched = {g, NULL};
 	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
 	                    .trust_header = o->trust_header, .port_file = o->port_file,
-	                    .mail = mail};
+	                    .mail = mail, .on_listening = start_scheduler, .on_listening_arg = &sched};
 	int rc = server_run(&sc, g, a);
-	scheduler_stop(sch);
+	scheduler_stop(sched.s);
 	outbox_sender_stop(mail);
 	registry_close(g);
 	auth_close(a);

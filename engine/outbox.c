@@ -17,9 +17,17 @@
  *     next_attempt_at = now + outbox_backoff(attempts), or 'failed' once attempts
  *     reaches max_attempts.
  * Reads go through store_read, status changes through store_write_sync (the store's
- * single writer); the UPDATE only touches rows still 'pending'. A crash between the
- * server's 250 and the UPDATE sends the row again at the next start (at least once);
- * its Message-ID is stable across attempts so the duplicate can be recognised.
+ * single writer); every UPDATE only touches a row still 'pending' with the attempts
+ * it was read (or claimed) with. Before anything is sent the row is claimed: attempts
+ * + 1 and next_attempt_at = now + outbox_backoff(attempts), still 'pending', committed.
+ * Nothing is sent when the claim cannot be written (a database locked by another
+ * process, say); when the final status cannot be written after a 250, the row stays
+ * claimed and is not due before the backoff. Either way the pass ends there for that
+ * database and the sender waits for the next poll: a failed write costs at most one
+ * duplicate per backoff period, never one per poll. A stop (SIGTERM) during the SMTP
+ * exchange undoes the claim: not an attempt. A crash between the server's 250 and the
+ * UPDATE sends the row again once the backoff is over (at least once); its Message-ID
+ * is stable across attempts so the duplicate can be recognised.
  *
  * Logs name the row id, app, status and SMTP answer, never a body or a whole address.
  *
@@ -722,6 +730,7 @@ static enum outcome smtp_send(const outbox_opts *o, const char *from_addr,
 
 typedef struct row_update {
 	int64_t id;
+	int expect_attempts;          /* the row is updated only if it still has these */
 	const char *status;
 	int attempts;
 	const char *next_attempt_at;  /* NULL: unchanged */
@@ -740,7 +749,8 @@ static int apply_update(store_tx *tx, void *arg)
 	                       "UPDATE \"_outbox\" SET \"status\" = ?1, \"attempts\" = ?2,"
 	                       " \"next_attempt_at\" = COALESCE(?3, \"next_attempt_at\"),"
 	                       " \"last_error\" = COALESCE(?4, \"last_error\"), \"sent_at\" = ?5,"
-	                       " \"smtp_reply\" = ?6 WHERE \"id\" = ?7 AND \"status\" = 'pending'",
+	                       " \"smtp_reply\" = ?6 WHERE \"id\" = ?7 AND \"status\" = 'pending'"
+	                       " AND \"attempts\" = ?8",
 	                       -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	if (sqlite3_bind_text(st, 1, u->status, -1, SQLITE_STATIC) != SQLITE_OK ||
@@ -753,11 +763,14 @@ static int apply_update(store_tx *tx, void *arg)
 	                : sqlite3_bind_null(st, 5)) != SQLITE_OK ||
 	    (u->smtp_reply ? sqlite3_bind_text(st, 6, u->smtp_reply, -1, SQLITE_STATIC)
 	                   : sqlite3_bind_null(st, 6)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, u->id) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+	    sqlite3_bind_int64(st, 7, u->id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 8, u->expect_attempts) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
 		goto done;
-	rc = STORE_OK;
+	/* Not pending any more, or attempted meanwhile: someone else has it. */
+	rc = sqlite3_changes(db) == 1 ? STORE_OK : STORE_CONFLICT;
 done:
-	if (rc != STORE_OK)
+	if (rc == STORE_ERROR)
 		log_message("outbox", "update: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc;
@@ -818,19 +831,35 @@ static void message_id(const char *app, const outbox_row *r, const char *from_ad
 	         at && at[1] ? at + 1 : "localhost");
 }
 
-static void deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *from_addr,
-                        time_t now, const atomic_bool *stop, const outbox_row *r)
+/*
+ * One row: claim it, send it, write its outcome (see the top of this file). Returns 0,
+ * or -1 when a status write failed: the caller ends the pass for this database.
+ */
+static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *from_addr,
+                       time_t now, const atomic_bool *stop, const outbox_row *r)
 {
 	const char *app = rt->def->id;
 	int max = o->max_attempts > 0 ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
 	char res[OUTBOX_ERR_LEN] = "", now_iso[32], next_iso[32];
 	util_iso_datetime(now, now_iso);
+	row_update u = {.id = r->id, .expect_attempts = r->attempts, .attempts = r->attempts + 1};
+	util_iso_datetime(now + outbox_backoff(u.attempts), next_iso);
 	size_t nrcpt = 0;
 	char **rcpt = recipients(a, app, r->to ? r->to : "", &nrcpt, res);
-	enum outcome oc;
-	if (!rcpt) {
-		oc = PERMANENT;
-	} else {
+	enum outcome oc = PERMANENT;
+	int rc;
+	if (rcpt) {
+		row_update claim = {.id = r->id, .expect_attempts = r->attempts, .status = "pending",
+		                    .attempts = u.attempts, .next_attempt_at = next_iso};
+		rc = store_write_sync(rt->db, apply_update, &claim);
+		if (rc != STORE_OK) {
+			auth_roles_free(rcpt, nrcpt);
+			log_message("outbox", "app=%s id=%" PRId64 " not sent: %s", app, r->id,
+			            rc == STORE_CONFLICT ? "changed since it was read"
+			                                 : "cannot claim it, next try at the next poll");
+			return rc == STORE_CONFLICT ? 0 : -1;
+		}
+		u.expect_attempts = u.attempts;
 		char msgid[256];
 		message_id(app, r, from_addr, msgid);
 		buf msg = BUF_INIT;
@@ -840,9 +869,15 @@ static void deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *f
 		buf_free(&msg);
 		auth_roles_free(rcpt, nrcpt);
 	}
-	if (oc == ABORTED)
-		return;                   /* stopping: the row stays as it was */
-	row_update u = {.id = r->id, .attempts = r->attempts + 1};
+	if (oc == ABORTED) {
+		/* Stopping: not an attempt, the row goes back as it was (due at the next start). */
+		row_update back = {.id = r->id, .expect_attempts = u.attempts, .status = "pending",
+		                   .attempts = r->attempts, .next_attempt_at = r->next_attempt_at};
+		if (store_write_sync(rt->db, apply_update, &back) != STORE_OK)
+			log_message("outbox", "app=%s id=%" PRId64 " interrupted; not due before %s",
+			            app, r->id, next_iso);
+		return 0;
+	}
 	if (oc == SENT) {
 		u.status = "sent";
 		u.sent_at = now_iso;
@@ -853,14 +888,18 @@ static void deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *f
 	} else {
 		u.status = "pending";
 		u.last_error = res;
-		util_iso_datetime(now + outbox_backoff(u.attempts), next_iso);
 		u.next_attempt_at = next_iso;
 	}
-	int rc = store_write_sync(rt->db, apply_update, &u);
+	rc = store_write_sync(rt->db, apply_update, &u);
+	char note[80] = "";
+	if (rc == STORE_CONFLICT)
+		snprintf(note, sizeof note, " (status not saved: the row changed meanwhile)");
+	else if (rc != STORE_OK)
+		snprintf(note, sizeof note, " (status not saved; not due before %s)", next_iso);
 	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s", app,
 	            r->id, u.status, u.attempts, u.next_attempt_at ? " next=" : "",
-	            u.next_attempt_at ? u.next_attempt_at : "", res,
-	            rc == STORE_OK ? "" : " (status not saved)");
+	            u.next_attempt_at ? u.next_attempt_at : "", res, note);
+	return rc == STORE_OK || rc == STORE_CONFLICT ? 0 : -1;
 }
 
 static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
@@ -875,7 +914,7 @@ static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
 	app_rt **apps;
 	size_t napps = registry_list(g, &apps);
 	int handled = 0;
-	bool failed = false;
+	bool failed = false, unsaved = false;
 	for (size_t i = 0; i < napps; i++) {
 		row_query q = {.sql = "SELECT " ROW_COLS ", \"body\" FROM \"_outbox\""
 		                      " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?1"
@@ -883,7 +922,10 @@ static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
 		               .now = now_iso, .limit = BATCH, .with_body = true};
 		if (!(stop && atomic_load(stop)) && store_read(apps[i]->db, read_rows, &q) == STORE_OK) {
 			for (size_t k = 0; k < q.n && !(stop && atomic_load(stop)); k++) {
-				deliver_row(apps[i], a, o, from_addr, now, stop, &q.v[k]);
+				if (deliver_row(apps[i], a, o, from_addr, now, stop, &q.v[k]) != 0) {
+					unsaved = true;   /* this database refuses writes: its turn is over */
+					break;
+				}
 				handled++;
 			}
 		} else if (!(stop && atomic_load(stop))) {
@@ -895,7 +937,7 @@ static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
 	free(apps);
 	free(name);
 	free(from_addr);
-	return failed && handled == 0 ? -1 : handled;
+	return unsaved || (failed && handled == 0) ? -1 : handled;
 }
 
 int outbox_deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now)

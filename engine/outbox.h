@@ -114,7 +114,11 @@ void outbox_format_message(buf *out, const char *from, const char *const *to, si
 /* Seconds to wait after the n-th failed attempt (n >= 1): 60, 120, 240, ... at most 3600. */
 time_t outbox_backoff(int n);
 
-/* One pass over every app served: sends the rows due at `now`. Returns rows handled, or -1. */
+/*
+ * One pass over every app served: sends the rows due at `now`. Returns rows handled,
+ * or -1 when a status write failed (that app's rows wait for the next pass) or no
+ * row was handled and a read failed.
+ */
 int outbox_deliver_due(struct registry *g, struct auth *a, const outbox_opts *o, time_t now);
 
 typedef struct outbox_sender outbox_sender;

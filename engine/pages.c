@@ -440,7 +440,7 @@ static void after_create(req *r, int rc)
 	                                           strcmp(c->who.login, c->job.rec.created_by) == 0));
 	char token[TRACKING_TOKEN_LEN];
 	if (!can_read && !c->job.rec.created_by && tracking_enabled(c->form) &&
-	    tracking_token(c->app->db, c->form, c->job.rec.id, token) == 0) {
+	    tracking_token(c->app, c->form, c->job.rec.id, token) == 0) {
 		/* The receipt is the tracking page itself: its address is the only key. */
 		req_redirect(r, 303, arena_printf(&r->mem, "/suivi/%s?recu=1", token));
 		return;
@@ -511,6 +511,7 @@ static void new_page(req *r, page_ctx *c)
 		pages_error(r, 500, err);
 		return;
 	}
+	c->job.app = c->app;
 	c->job.form = f;
 	c->job.at = arena_strdup(&r->mem, c->job.rec.created_at);
 	c->job.actor = c->who.login ? c->who.login : "anonyme";
@@ -721,7 +722,11 @@ static void render_do_page(req *r, page_ctx *c, const def_transition *t, int sta
 {
 	page p;
 	pages_page(r, &p);
+	bool *writable = arena_alloc(&r->mem, (t->nfields ? t->nfields : 1) * sizeof *writable);
+	for (size_t i = 0; i < t->nfields; i++)
+		writable[i] = workflow_field_writable(c->form, &t->fields[i], &c->who, &c->old);
 	transition_view v = {
+		.writable = writable,
 		.app = c->app->def,
 		.form = c->form,
 		.rec = &c->old,

@@ -469,8 +469,8 @@ int pipeline_apply_insert(store_tx *tx, void *arg)
 	if (rc != STORE_OK)
 		return rc;
 	/* An anonymous submitter follows their request by its tracking link only. */
-	if (!j->rec.created_by && tracking_enabled(j->form) &&
-	    (rc = tracking_tx_register(tx, j->form, j->rec.id)) != STORE_OK)
+	if (j->app && !j->rec.created_by && tracking_enabled(j->form) &&
+	    (rc = tracking_tx_register(tx, j->app, j->form, j->rec.id)) != STORE_OK)
 		return rc;
 	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
 	                        j->rec.state, NULL, NULL, j->changes);

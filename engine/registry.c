@@ -8,6 +8,8 @@
  */
 #include "registry.h"
 
+#include <sodium.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +22,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "tracking.h"
 #include "util.h"
 
 struct app_db {
@@ -45,6 +48,8 @@ struct registry {
 	pthread_t watcher;
 	bool watching;
 	atomic_bool stop;
+	unsigned char tracking_key[TRACKING_KEY_LEN];
+	bool has_key;
 };
 
 static void db_release(app_db *d)
@@ -81,6 +86,10 @@ registry *registry_open(const registry_opts *o)
 	pthread_mutex_init(&g->lock, NULL);
 	atomic_init(&g->next_gen, 1);
 	atomic_init(&g->stop, false);
+	char err[256];
+	g->has_key = tracking_load_key(o->data_dir, g->tracking_key, err) == 0;
+	if (!g->has_key && !o->quiet)
+		log_message("apps", "public tracking links are off: %s", err);
 	return g;
 }
 
@@ -103,6 +112,7 @@ void registry_close(registry *g)
 	free((char *)g->o.apps_dir);
 	free((char *)g->o.data_dir);
 	free((char *)g->o.stdlib_dir);
+	sodium_memzero(g->tracking_key, sizeof g->tracking_key);
 	free(g);
 }
 
@@ -249,6 +259,7 @@ static int load_one(registry *g, const char *id, const char *hash)
 	rt->dbref = db; /* takes our reference */
 	rt->gen = atomic_fetch_add(&g->next_gen, 1);
 	rt->stdlib_dir = g->o.stdlib_dir;
+	rt->tracking_key = g->has_key ? g->tracking_key : NULL;
 	atomic_init(&rt->refs, 1);
 
 	pthread_mutex_lock(&g->lock);

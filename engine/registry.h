@@ -31,6 +31,7 @@ typedef struct app_rt {
 	store *db;
 	uint64_t gen;             /* unique per loaded version, never reused */
 	const char *stdlib_dir;   /* borrowed from the registry */
+	const unsigned char *tracking_key; /* borrowed from the registry; NULL: tracking off */
 	/* private */
 	atomic_int refs;
 	app_db *dbref;

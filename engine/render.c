@@ -1996,7 +1996,8 @@ void render_transition(buf *out, const page *p, const transition_view *v)
 	/* Every transition field is writable here (it is filled when triggering). */
 	bool *w = xcalloc(f->ncols ? f->ncols : 1, sizeof *w);
 	for (size_t i = 0; i < t->nfields; i++)
-		if (t->fields[i].col >= 0 && (size_t)t->fields[i].col < f->ncols)
+		if (t->fields[i].col >= 0 && (size_t)t->fields[i].col < f->ncols &&
+		    (!v->writable || v->writable[i]))
 			w[t->fields[i].col] = true;
 	size_t nctl;
 	const def_field **ctl = controls(t->fields, t->nfields, w, &nctl);

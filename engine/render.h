@@ -127,6 +127,7 @@ typedef struct transition_view {
 	const char *comment;              /* submitted comment to echo, or NULL */
 	const field_errors *errors;       /* may be NULL */
 	const char *action;               /* form action URL */
+	const bool *writable;             /* per transition field: offered as an input; NULL: all */
 } transition_view;
 void render_transition(buf *out, const page *p, const transition_view *v);
 

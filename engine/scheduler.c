@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,7 +23,8 @@ struct scheduler {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;       /* signalled on stop; waits use CLOCK_MONOTONIC */
-	bool stopping;
+	bool stopping;           /* under mu, for the wait */
+	atomic_bool stop;        /* read by the tick between records */
 };
 
 static void *run(void *arg)
@@ -30,9 +33,10 @@ static void *run(void *arg)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->mu);
-		int moved = workflow_tick_all(s->g, util_now(), s->base_url);
-		if (moved > 0)
-			log_message("tick", "%d record(s) moved by automatic transitions", moved);
+		tick_result res = {0};
+		workflow_tick_all(s->g, util_now(), s->base_url, &s->stop, &res);
+		if (res.moved > 0)
+			log_message("tick", "%d record(s) moved by automatic transitions", res.moved);
 		pthread_mutex_lock(&s->mu);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -53,13 +57,20 @@ scheduler *scheduler_start(registry *g, const char *base_url, int period_s)
 	s->g = g;
 	s->base_url = xstrdup(base_url);
 	s->period_s = period_s > 0 ? period_s : 60;
+	atomic_init(&s->stop, false);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&s->mu, NULL);
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+	/* The thread takes no signal: SIGTERM must reach the thread that waits for it. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&s->thread, NULL, run, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		log_message("tick", "cannot start the scheduler thread");
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
@@ -74,6 +85,7 @@ void scheduler_stop(scheduler *s)
 {
 	if (!s)
 		return;
+	atomic_store(&s->stop, true);
 	pthread_mutex_lock(&s->mu);
 	s->stopping = true;
 	pthread_cond_signal(&s->cv);

@@ -474,6 +474,8 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		}
 	}
 	log_message("server", "listening on http://%s:%u (%u threads)", host, port, threads);
+	if (cfg->on_listening)
+		cfg->on_listening(cfg->on_listening_arg, s.base_url);
 
 	int sig = 0;
 	sigwait(&set, &sig);

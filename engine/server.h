@@ -21,6 +21,9 @@ typedef struct server_config {
 	const char *trust_header; /* e.g. X-Forwarded-For: client address from a proxy */
 	const char *port_file;    /* when set, the bound port is written there (tests) */
 	struct outbox_sender *mail; /* woken when a request queued mail; NULL: none */
+	/* Called once listening, with the base URL links use (the bound port known). */
+	void (*on_listening)(void *arg, const char *base_url);
+	void *on_listening_arg;
 } server_config;
 
 /* Serves until SIGTERM/SIGINT, then finishes requests in flight. Returns 0 or 1. */

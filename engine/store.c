@@ -1585,30 +1585,6 @@ static int meta_set(conn *c, const char *key, const char *val)
 	return src == SQLITE_DONE ? STORE_OK : sqlfail(c, "meta");
 }
 
-static int meta_get(conn *c, const char *key, char *out, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_NOTFOUND;
-	if (conn_stmt(c, "SELECT \"value\" FROM \"_meta\" WHERE \"key\" = ?", &st) == SQLITE_OK &&
-	    bind_str(st, 1, key) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) == SQLITE_TEXT) {
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-		rc = STORE_OK;
-	}
-	stmt_release(st);
-	return rc;
-}
-
-int store_meta_get(store *s, const char *key, char *out, size_t n)
-{
-	conn *c = reader_take(s);
-	if (!c)
-		return STORE_ERROR;
-	int rc = meta_get(c, key, out, n);
-	reader_give(s, c);
-	return rc;
-}
-
 int store_read(store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg)
 {
 	conn *c = reader_take(s);
@@ -1662,16 +1638,7 @@ store *store_open(const char *path, char err[STORE_ERR_LEN])
 		src = SQLITE_ERROR;
 		goto done;
 	}
-	/* The secret behind tracking links; made once, kept with the data it protects. */
-	char key[65];
-	if (meta_get(&s->w, "tracking_key", key, sizeof key) != STORE_OK) {
-		util_random_hex(key, 32);
-		if (meta_set(&s->w, "tracking_key", key) != STORE_OK) {
-			fail = "cannot write _meta";
-			src = SQLITE_ERROR;
-			goto done;
-		}
-	}
+
 	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
 		fail = "cannot start the writer thread";
 		goto done;

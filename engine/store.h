@@ -173,8 +173,6 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
  */
 struct sqlite3 *store_tx_db(store_tx *tx);
 int store_read(store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg);
-/* A value of the _meta table (e.g. "tracking_key"); STORE_NOTFOUND when absent. */
-int store_meta_get(store *s, const char *key, char *out, size_t n);
 
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {

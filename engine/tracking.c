@@ -3,46 +3,79 @@
  */
 #include "tracking.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
 #define TOKEN_BYTES 20
 
-/* The app's secret, decoded from the hex kept in _meta. */
-static int app_key(store *s, unsigned char key[32])
+int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN], char err[256])
 {
-	char hex[65];
-	if (store_meta_get(s, "tracking_key", hex, sizeof hex) != STORE_OK || strlen(hex) != 64)
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/tracking.key", data_dir);
+	char hex[2 * TRACKING_KEY_LEN + 2] = "";
+	mkdir(data_dir, 0750); /* a first start: the folder may not exist yet */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* First use: O_EXCL, so two processes starting together agree on one key. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			util_random_hex(hex, TRACKING_KEY_LEN);
+			hex[2 * TRACKING_KEY_LEN] = '\n';
+			bool ok = write(fd, hex, 2 * TRACKING_KEY_LEN + 1) == 2 * TRACKING_KEY_LEN + 1 &&
+			          fsync(fd) == 0;
+			close(fd);
+			if (!ok) {
+				unlink(path);
+				snprintf(err, 256, "cannot write %.180s: %s", path, strerror(errno));
+				return -1;
+			}
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		snprintf(err, 256, "cannot read %.180s: %s", path, strerror(errno));
 		return -1;
-	size_t n = 0;
-	if (sodium_hex2bin(key, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
+	}
+	ssize_t n = read(fd, hex, sizeof hex - 1);
+	close(fd);
+	size_t bin = 0;
+	if (n < 2 * TRACKING_KEY_LEN ||
+	    sodium_hex2bin(key, TRACKING_KEY_LEN, hex, 2 * TRACKING_KEY_LEN, NULL, &bin, NULL) != 0 ||
+	    bin != TRACKING_KEY_LEN) {
+		snprintf(err, 256, "%.180s: expected %d hex characters", path, 2 * TRACKING_KEY_LEN);
+		sodium_memzero(hex, sizeof hex);
 		return -1;
+	}
+	sodium_memzero(hex, sizeof hex);
 	return 0;
 }
 
-static void make_token(const unsigned char key[32], const def_form *f, int64_t id,
-                       char out[TRACKING_TOKEN_LEN])
+static void make_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,
+                       const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN])
 {
-	char msg[128];
-	int len = snprintf(msg, sizeof msg, "%s/%lld", f->id, (long long)id);
+	char msg[160];
+	int len = snprintf(msg, sizeof msg, "%s/%s/%lld", app_id, f->id, (long long)id);
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (size_t)len, key);
 	util_hex(mac, TOKEN_BYTES, out);
 	sodium_memzero(mac, sizeof mac);
 }
 
-int tracking_token(store *s, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN])
+int tracking_token(const app_rt *rt, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN])
 {
-	unsigned char key[32];
-	if (app_key(s, key) != 0)
+	if (!rt->tracking_key)
 		return -1;
-	make_token(key, f, id, out);
-	sodium_memzero(key, sizeof key);
+	make_token(rt->tracking_key, rt->def->id, f, id, out);
 	return 0;
 }
 
@@ -51,37 +84,22 @@ bool tracking_enabled(const def_form *f)
 	return def_strlist_has(&f->access.create, "public");
 }
 
-int tracking_tx_register(store_tx *tx, const def_form *f, int64_t id)
+int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id)
 {
-	sqlite3 *db = store_tx_db(tx);
-	/* The writer's own connection reads the key: no reader needed inside apply. */
-	sqlite3_stmt *st = NULL;
-	unsigned char key[32];
-	int rc = STORE_ERROR;
-	if (sqlite3_prepare_v2(db, "SELECT \"value\" FROM \"_meta\" WHERE \"key\" = 'tracking_key'",
-	                       -1, &st, NULL) != SQLITE_OK)
-		goto done;
-	size_t n = 0;
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 64 ||
-	    sodium_hex2bin(key, 32, (const char *)sqlite3_column_text(st, 0), 64, NULL, &n, NULL) != 0 ||
-	    n != 32)
-		goto done;
-	sqlite3_finalize(st);
-	st = NULL;
 	char token[TRACKING_TOKEN_LEN], hash[65];
-	make_token(key, f, id, token);
+	if (tracking_token(rt, f, id, token) != 0)
+		return STORE_OK; /* tracking off: the submitter gets the plain receipt */
 	util_sha256_hex(token, strlen(token), hash);
-	if (sqlite3_prepare_v2(db,
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_ERROR;
+	if (sqlite3_prepare_v2(store_tx_db(tx),
 	                       "INSERT OR REPLACE INTO \"_tracking\" (\"token_hash\", \"form\", \"record_id\") "
 	                       "VALUES (?, ?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, f->id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, id) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
-		goto done;
-	rc = STORE_OK;
-done:
-	sodium_memzero(key, sizeof key);
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, f->id, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 3, id) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE)
+		rc = STORE_OK;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -1,11 +1,11 @@
 /*
  * tracking — public tracking links `/suivi/<token>` for anonymous submissions (SPEC 5).
  *
- * A token is HMAC-SHA256(app secret, "<form>/<id>") cut to 160 bits, in hex: it can
- * be recomputed for a mail sent months later, yet nothing stored lets anyone derive
- * it: the secret lives in the app database's _meta, and _tracking keeps only the
- * SHA-256 of each token (the look-up key). Guessing is hopeless (2^160), and a
- * leaked database copy does not reveal live links.
+ * A token is HMAC-SHA256(secret, "<app>/<form>/<id>") cut to 160 bits, in hex: it can
+ * be recomputed for a mail sent months later, yet nothing in the app databases lets
+ * anyone derive it: the secret is the file <data>/tracking.key (mode 0600, made on
+ * first use), and _tracking keeps only the SHA-256 of each token (the look-up key).
+ * Guessing is hopeless (2^160), and a leaked copy of an app database reveals no link.
  *
  * Thread-safety: every function may be called from any thread (tracking_tx_register
  * inside a store apply callback only).
@@ -21,11 +21,15 @@
 #include "store.h"
 
 #define TRACKING_TOKEN_LEN 41     /* 40 hex chars + NUL */
+#define TRACKING_KEY_LEN 32
 
-/* The token of record id of form f (the app's secret from s). 0, or -1 on a read failure. */
-int tracking_token(store *s, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN]);
+/* Reads <data_dir>/tracking.key, creating it on first use. 0, or -1 with err. */
+int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN], char err[256]);
+
+/* The token of record id of form f of app rt. 0, or -1 when tracking is off (no key). */
+int tracking_token(const app_rt *rt, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN]);
 /* Records the token's hash, inside the transaction that inserts the record. */
-int tracking_tx_register(store_tx *tx, const def_form *f, int64_t id);
+int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id);
 /* Whether a form hands out tracking links: its create access includes `public`. */
 bool tracking_enabled(const def_form *f);
 

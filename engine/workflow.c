@@ -39,9 +39,37 @@ size_t workflow_available(const def_form *f, const actor *a, const record *r,
 	return n;
 }
 
+/*
+ * May the caller fill transition field fd? Not when it is computed or read-only, nor
+ * when it shares its column with a form field they may not read or write (private,
+ * editable_by): a transition is no back door to a column.
+ */
+bool workflow_field_writable(const def_form *f, const def_field *fd, const actor *who,
+                             const record *old)
+{
+	if (fd->compute || fd->readonly)
+		return false;
+	const def_field *ff = f->cols[fd->col];
+	if (ff == fd)
+		return true;
+	if (ff->compute || ff->readonly || (ff->has_private && !access_can_read_col(ff, who)))
+		return false;
+	return !ff->has_editable_by || who->admin || access_has_any(who, &ff->editable_by, old);
+}
+
+static bool field_writable(const pipe_ctx *c, const def_field *fd, const record *old)
+{
+	return workflow_field_writable(c->form, fd, c->who, old);
+}
+
+static const char *msg_not_writable(lang lg)
+{
+	return lg == LANG_EN ? "You may not write this field." : "Vous ne pouvez pas modifier ce champ.";
+}
+
 /* The transition's own fields: parsed into r, errors into errs (nothing else accepted). */
 static void parse_fields(const pipe_ctx *c, const def_transition *t, const write_in *in,
-                         record *r, bool *given, field_errors *errs)
+                         const record *old, record *r, bool *given, field_errors *errs)
 {
 	char msg[VALIDATE_MSG];
 	if (in->json) {
@@ -56,6 +84,10 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 				continue;
 			}
 			const def_field *fd = &t->fields[i];
+			if (!field_writable(c, fd, old)) {
+				field_errors_add(errs, k, msg_not_writable(c->lg));
+				continue;
+			}
 			value nv = {0};
 			if (validate_parse_json(fd, v, &nv, c->lg, msg) != 0) {
 				field_errors_add(errs, k, msg);
@@ -70,6 +102,8 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);
 	for (size_t i = 0; i < t->nfields; i++) {
 		const def_field *fd = &t->fields[i];
+		if (!field_writable(c, fd, old))
+			continue; /* not offered as an input; a value posted anyway is ignored */
 		size_t n = 0;
 		for (size_t k = 0; k < in->npairs; k++)
 			if (strcmp(in->pairs[k].name, fd->name) == 0)
@@ -89,9 +123,13 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 	free(vals);
 }
 
-/* Field checks and required, on the transition's fields that parsed. */
-static void check_fields(const pipe_ctx *c, const def_transition *t, record *r,
-                         field_errors *errs)
+/*
+ * Field checks and required, on the transition's fields that parsed. A required field
+ * must be given now: a value the record already holds (a former transition's) does not
+ * answer this transition's question.
+ */
+static void check_fields(const pipe_ctx *c, const def_transition *t, const bool *given,
+                         record *r, field_errors *errs)
 {
 	char msg[VALIDATE_MSG];
 	int64_t today = util_local_days(c->now);
@@ -105,8 +143,8 @@ static void check_fields(const pipe_ctx *c, const def_transition *t, record *r,
 			continue;
 		}
 		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
-		if (v->kind == VAL_NULL || unticked) {
-			if (fd->required)
+		if (v->kind == VAL_NULL || unticked || !given[i]) {
+			if (fd->required && field_writable(c, fd, r))
 				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
 			continue;
 		}
@@ -172,7 +210,7 @@ static void mail_link(const pipe_ctx *c, const record *r, const char *to, const 
 	const def_form *f = c->form;
 	char token[TRACKING_TOKEN_LEN];
 	if (strncmp(to, "field:", 6) == 0 && !r->created_by && tracking_enabled(f) &&
-	    tracking_token(c->app->db, f, r->id, token) == 0) {
+	    tracking_token(c->app, f, r->id, token) == 0) {
 		snprintf(out, n, "%s/suivi/%s", base_url, token);
 		return;
 	}
@@ -204,6 +242,28 @@ static int render_mails(const pipe_ctx *c, const def_transition *t, const raw_ma
 	return 0;
 }
 
+/* Recomputes the visible computed fields of r (opening the Lua state when needed). */
+static int recompute(const pipe_ctx *c, sandbox **sb, const hook_env *env, record *r,
+                     char msg[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (!fd->compute || !pipeline_field_visible(f, r, fd))
+			continue;
+		if (!*sb && !(*sb = pipeline_sandbox(c->app, msg)))
+			return WF_ERROR;
+		value nv = {0};
+		if (sandbox_compute(*sb, fd->compute, fd, r, env, &nv, msg) != 0) {
+			metrics_lua_error();
+			return WF_ERROR;
+		}
+		value_clear(&r->values[col]);
+		r->values[col] = nv;
+	}
+	return WF_OK;
+}
+
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
                      const write_in *in, const char *comment, const char *base_url,
                      wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
@@ -225,8 +285,7 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 
 	bool *given = xcalloc(t->nfields ? t->nfields : 1, sizeof *given);
 	field_errors parse_errs = {0};
-	parse_fields(c, t, in, r, given, &parse_errs);
-	free(given);
+	parse_fields(c, t, in, old, r, given, &parse_errs);
 
 	pipe_env pe;
 	pipeline_env(c, &pe);
@@ -239,8 +298,13 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 		goto done;
 	}
 
-	/* The guard sees the record with the transition's fields that parsed. */
-	if (t->guard) {
+	/* Computed fields follow the transition's fields, as on any write (SPEC 4.7). */
+	if (!parse_errs.n && (rc = recompute(c, &sb, &pe.env, r, msg)) != WF_OK)
+		goto done;
+
+	/* The guard sees the record with the transition's fields; app code never sees input
+	 * that did not parse (the HTML door keeps the raw text in r for the re-rendered form). */
+	if (t->guard && !parse_errs.n) {
 		bool ok = true;
 		char reason[SANDBOX_ERR] = "";
 		if (sandbox_guard(sb, t->guard, r, &pe.env, &ok, reason, msg) != 0) {
@@ -257,7 +321,7 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 
 	for (size_t i = 0; i < parse_errs.n; i++)
 		field_errors_add(errs, parse_errs.v[i].field, parse_errs.v[i].message);
-	check_fields(c, t, r, errs);
+	check_fields(c, t, given, r, errs);
 	check_comment(c, t, comment, errs);
 	if (errs->n) {
 		rc = WF_INVALID;
@@ -289,6 +353,8 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 		}
 		/* An action moves fields, never the record: the state is the transition's. */
 		record_set_sys(&r->state, t->to);
+		if ((rc = recompute(c, &sb, &pe.env, r, msg)) != WF_OK)
+			goto done;
 	}
 
 	if (render_mails(c, t, &raw, r, base_url, &job->mail, msg) != 0) {
@@ -299,12 +365,15 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 	job->form = f;
 	job->t = t;
 	job->expect_version = old->version;
-	job->actor = c->who->login ? c->who->login : WF_SYSTEM;
+	/* Only the scheduler acts as WF_SYSTEM; an anonymous trigger (a `public` transition)
+	 * is said so, never dressed as an automatic move. */
+	job->actor = c->who->login ? c->who->login : WF_ANONYMOUS;
 	job->from_state = xstrdup(old->state);
 	if (comment && comment[strspn(comment, " \t\r\n")])
 		job->comment = xstrdup(comment);
 	job->changes = pipeline_changes(f, old, r);
 done:
+	free(given);
 	field_errors_clear(&parse_errs);
 	raw_mails_free(&raw);
 	return rc;
@@ -342,9 +411,15 @@ void wf_job_free(wf_job *j)
 
 #define TICK_PAGE 200
 
-/* Moves every record due for t from state `from`; returns the number moved or -1. */
-static int tick_one(app_rt *rt, const def_form *f, const def_transition *t, const char *from,
-                    time_t now, const char *base_url)
+static bool stopping(const atomic_bool *stop)
+{
+	return stop && atomic_load(stop);
+}
+
+/* Moves every record due for t from state `from`, counting into out. */
+static void tick_one(app_rt *rt, const def_form *f, const def_transition *t, const char *from,
+                     time_t now, const char *base_url, const atomic_bool *stop,
+                     tick_result *out)
 {
 	static const actor sys = {.login = WF_SYSTEM, .name = "Système", .admin = true};
 	pipe_ctx c = {.app = rt, .form = f, .who = &sys, .lg = LANG_FR, .now = now};
@@ -355,18 +430,20 @@ static int tick_one(app_rt *rt, const def_form *f, const def_transition *t, cons
 		.sort = "id",
 		.limit = TICK_PAGE,
 	};
-	int moved = 0;
+	int failed = 0;
+	char first_error[SANDBOX_ERR] = "";
+	int64_t first_id = 0;
 	char *after = NULL;
-	for (;;) {
+	while (!stopping(stop)) {
 		store_page page = {0};
 		char err[STORE_ERR_LEN];
 		q.after = after;
 		if (store_list(rt->db, f, &q, &page, err) != STORE_OK) {
 			log_message("tick", "%s/%s: %s", rt->def->id, f->id, err);
-			free(after);
-			return -1;
+			out->errors++;
+			break;
 		}
-		for (size_t i = 0; i < page.n; i++) {
+		for (size_t i = 0; i < page.n && !stopping(stop); i++) {
 			wf_job job;
 			field_errors errs = {0};
 			char msg[SANDBOX_ERR];
@@ -375,19 +452,24 @@ static int tick_one(app_rt *rt, const def_form *f, const def_transition *t, cons
 			if (rc == WF_OK) {
 				int src = store_write_sync(rt->db, workflow_apply, &job);
 				if (src == STORE_OK) {
-					moved++;
+					out->moved++;
 					log_message("tick", "%s/%s #%lld: %s -> %s (%s)", rt->def->id, f->id,
 					            (long long)page.v[i].id, from, t->to, t->id);
-				} else if (src != STORE_CONFLICT) {
+				} else if (src != STORE_CONFLICT && src != STORE_NOTFOUND) {
+					/* (a conflict or a deletion: someone acted first, nothing to do) */
 					log_message("tick", "%s/%s #%lld: write failed", rt->def->id, f->id,
 					            (long long)page.v[i].id);
+					out->errors++;
 				}
 			} else if (rc == WF_ERROR || rc == WF_INVALID) {
-				/* Stays where it is; said once per tick so an admin sees it. */
-				log_message("tick", "%s/%s #%lld: %s not applied: %s", rt->def->id, f->id,
-				            (long long)page.v[i].id, t->id,
-				            rc == WF_ERROR ? msg : "invalid record");
+				if (!failed++) {
+					first_id = page.v[i].id;
+					snprintf(first_error, sizeof first_error, "%s",
+					         rc == WF_ERROR ? msg
+					         : errs.n ? errs.v[0].message : "enregistrement invalide");
+				}
 			}
+			/* WF_GUARD: not yet; the next tick asks again. */
 			field_errors_clear(&errs);
 			wf_job_free(&job);
 		}
@@ -397,42 +479,37 @@ static int tick_one(app_rt *rt, const def_form *f, const def_transition *t, cons
 		if (!after)
 			break;
 	}
-	return moved;
+	free(after);
+	if (failed) {
+		/* One line per transition and tick, however many records: the log stays readable. */
+		log_message("tick", "%s/%s: %s: %d record(s) not moved, e.g. #%lld: %s", rt->def->id,
+		            f->id, t->id, failed, (long long)first_id, first_error);
+		out->failed += failed;
+	}
 }
 
-int workflow_tick(app_rt *rt, time_t now, const char *base_url)
+void workflow_tick(app_rt *rt, time_t now, const char *base_url, const atomic_bool *stop,
+                   tick_result *out)
 {
-	int moved = 0;
 	for (size_t fi = 0; fi < rt->def->nforms; fi++) {
 		const def_form *f = &rt->def->forms[fi];
-		if (!f->workflow)
-			continue;
-		for (size_t ti = 0; ti < f->workflow->ntransitions; ti++) {
+		for (size_t ti = 0; f->workflow && ti < f->workflow->ntransitions; ti++) {
 			const def_transition *t = &f->workflow->transitions[ti];
-			if (t->after_days < 0)
-				continue;
-			for (size_t k = 0; k < t->from.n; k++) {
-				int n = tick_one(rt, f, t, t->from.v[k], now, base_url);
-				if (n < 0)
-					return -1;
-				moved += n;
-			}
+			for (size_t k = 0; t->after_days >= 0 && k < t->from.n && !stopping(stop); k++)
+				tick_one(rt, f, t, t->from.v[k], now, base_url, stop, out);
 		}
 	}
-	return moved;
 }
 
-int workflow_tick_all(registry *g, time_t now, const char *base_url)
+void workflow_tick_all(registry *g, time_t now, const char *base_url, const atomic_bool *stop,
+                       tick_result *out)
 {
 	app_rt **apps = NULL;
 	size_t n = registry_list(g, &apps);
-	int total = 0;
 	for (size_t i = 0; i < n; i++) {
-		int moved = workflow_tick(apps[i], now, base_url);
-		if (moved > 0)
-			total += moved;
+		if (!stopping(stop))
+			workflow_tick(apps[i], now, base_url, stop, out);
 		registry_release(apps[i]);
 	}
 	free(apps);
-	return total;
 }

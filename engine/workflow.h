@@ -16,6 +16,7 @@
 #ifndef SMALLAPPS_WORKFLOW_H
 #define SMALLAPPS_WORKFLOW_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -36,6 +37,7 @@ enum {
 #define WF_COMMENT "_comment"
 #define WF_COMMENT_MAX 5000       /* characters */
 #define WF_SYSTEM "system"        /* the actor of automatic transitions */
+#define WF_ANONYMOUS "anonyme"    /* the actor of a transition triggered without login */
 
 /* A prepared transition, for the store's writer. Lives until the request ends. */
 typedef struct wf_job {
@@ -60,6 +62,14 @@ typedef struct wf_job {
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
                      const write_in *in, const char *comment, const char *base_url,
                      wf_job *job, field_errors *errs, char msg[SANDBOX_ERR]);
+/*
+ * May `who` fill transition field fd on record old? Not when it is computed or
+ * read-only, nor when it shares its column with a form field they may not read or
+ * write (private, editable_by): a transition is no back door to a column.
+ */
+bool workflow_field_writable(const def_form *f, const def_field *fd, const actor *who,
+                             const record *old);
+
 /* store apply callback for a wf_job. */
 int workflow_apply(store_tx *tx, void *job);
 void wf_job_free(wf_job *j);
@@ -76,10 +86,19 @@ size_t workflow_available(const def_form *f, const actor *a, const record *r,
  * stayed long enough in a `from` state moves, through workflow_prepare and the
  * writer like any other transition, as WF_SYSTEM. Idempotent: a record that moved
  * is no longer in its `from` state, and a concurrent move loses on the version.
- * Returns the number of records moved, or -1 on a store error (logged).
+ * Counts into *out (added to): records moved, records that stay because their guard,
+ * fields or action failed (logged once per transition and tick), store errors. A set
+ * *stop (may be NULL) ends the run between two records: SIGTERM does not wait for it.
  */
-int workflow_tick(app_rt *rt, time_t now, const char *base_url);
-/* The same over every app served; returns the total moved. */
-int workflow_tick_all(registry *g, time_t now, const char *base_url);
+typedef struct tick_result {
+	int moved;
+	int failed;
+	int errors;
+} tick_result;
+void workflow_tick(app_rt *rt, time_t now, const char *base_url, const atomic_bool *stop,
+                   tick_result *out);
+/* The same over every app served. */
+void workflow_tick_all(registry *g, time_t now, const char *base_url, const atomic_bool *stop,
+                       tick_result *out);
 
 #endif

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -535,6 +536,16 @@ def wait_row(srv, rid, pred, timeout=15):
         time.sleep(0.05)
 
 
+def wait_outcome(srv, rid, attempts, timeout=15):
+    """The row once the outcome of its attempt number `attempts` is written (the row is
+    claimed, attempts + 1, before it is sent: the count alone does not say it is over)."""
+    pat = re.compile(rf"outbox app=essai id={rid} status=\w+ attempts={attempts}\b")
+    deadline = time.time() + timeout
+    while not pat.search(srv.log_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    return outbox_row(srv, rid)
+
+
 def mail_server(s, smtp, now=MAIL_NOW, **env):
     """A server of its own that sends through smtp; started once so its databases exist."""
     m = Server(s.binary, env=dict({"SMALLAPPS_SMTP": smtp.url if smtp else "",
@@ -605,7 +616,7 @@ def temporary_refusal_is_retried_after_a_doubling_backoff(s):
         rid = queue_mail(m, "lea@example.org", "Relance", "Texte")
         smtp.fail_next(451, 1, "rcpt")
         m.start()                                   # at MAIL_NOW: 451
-        row = wait_row(m, rid, lambda r: r["attempts"] > 0)
+        row = wait_outcome(m, rid, 1)
         assert row["status"] == "pending" and row["attempts"] == 1, row
         assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60), row
         assert row["last_error"].startswith("451 4.3.0"), row
@@ -617,7 +628,7 @@ def temporary_refusal_is_retried_after_a_doubling_backoff(s):
         # Due at +60 s: refused again, the wait doubles.
         smtp.fail_next(451, 1, "rcpt")
         restart_at(m, iso_plus(MAIL_NOW, 60))
-        row = wait_row(m, rid, lambda r: r["attempts"] > 1)
+        row = wait_outcome(m, rid, 2)
         assert row["status"] == "pending" and row["attempts"] == 2, row
         assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60 + 120), row
         restart_at(m, iso_plus(MAIL_NOW, 180))
@@ -642,7 +653,7 @@ def unreachable_smtp_server_is_a_temporary_failure(s):
     try:
         rid = queue_mail(m, "lea@example.org", "Relance", "Texte")
         m.start()
-        row = wait_row(m, rid, lambda r: r["attempts"] > 0)
+        row = wait_outcome(m, rid, 1)
         assert row["status"] == "pending" and row["attempts"] == 1, row
         assert row["next_attempt_at"] == iso_plus(MAIL_NOW, 60), row
         assert "connect" in row["last_error"].lower(), row
@@ -666,11 +677,47 @@ def sigterm_during_a_hung_smtp_exchange_stops_promptly_and_keeps_the_row(s):
         finish(m)
         assert time.time() - t0 < 5, "SIGTERM waited for the SMTP timeout"
         row = outbox_row(m, rid)
-        assert row["status"] == "pending" and row["attempts"] == 0, row   # not an attempt
+        assert row["status"] == "pending" and row["attempts"] == 0, row   # not an attempt:
+        assert row["next_attempt_at"] == MAIL_NOW, row                    # the claim is undone
         conn.close()
     finally:
         mute.close()
         m.cleanup()
+
+
+@test
+def mail_is_sent_once_when_the_database_is_locked_during_delivery(s):
+    # Another connection holds the write lock for 11 s: longer than a 5 s poll plus the
+    # store's 5 s busy wait, so the first status write of the row fails whatever the
+    # poll's phase. The sender claims a row (attempts + 1, next attempt after the
+    # backoff) before sending it: a failed write postpones the mail, it is not sent
+    # again at every poll.
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp)
+    try:
+        m.start()
+        db = sqlite3.connect(os.path.join(m.data, "apps", "essai.db"), isolation_level=None,
+                             timeout=10)
+        try:
+            rid = db.execute(
+                "INSERT INTO _outbox (form, record_id, created_at, to_spec, subject, body,"
+                " status, attempts, next_attempt_at) VALUES ('demande', 1, ?, ?, ?, ?,"
+                " 'pending', 0, ?)",
+                (MAIL_NOW, "lea@example.org", "Verrou", "Texte", MAIL_NOW)).lastrowid
+            db.execute("BEGIN IMMEDIATE")           # the row is due and not claimed yet
+            assert db.execute("SELECT attempts FROM _outbox WHERE id = ?",
+                              (rid,)).fetchone() == (0,)
+            time.sleep(11)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        row = wait_row(m, rid, lambda r: r["status"] != "pending", timeout=20)
+        assert row["status"] == "sent" and row["attempts"] == 1, row
+        assert len(smtp.messages) == 1, f"{len(smtp.messages)} copies sent"
+        finish(m)
+    finally:
+        m.cleanup()
+        smtp.stop()
 
 
 @test
@@ -748,6 +795,45 @@ def without_smtp_mails_stay_pending_and_admin_outbox_lists_them(s):
     time.sleep(0.5)
     row = outbox_row(s, rid)
     assert row["status"] == "pending" and row["attempts"] == 0, row
+
+
+# ---------------------------------------------------------------- signals
+
+@test
+def sigterm_right_after_start_stops_cleanly(s):
+    # Every thread of `serve` is born with SIGTERM blocked, so a SIGTERM that arrives
+    # while the server is still starting waits for the main thread's sigwait instead of
+    # killing the process. Sent as soon as the apps are loaded (the store writers and the
+    # watcher run) or as soon as the port file exists (before /healthz), several times.
+    m = Server(s.binary)
+    port_file = os.path.join(m.tmp, "port")
+    try:
+        for i in range(6):
+            if os.path.exists(port_file):
+                os.unlink(port_file)
+            log = os.path.join(m.tmp, f"server{len(m.logs)}.log")
+            m.logs.append(log)
+            with open(log, "w") as out:
+                m.proc = subprocess.Popen(
+                    [m.binary, "serve", "--apps", m.apps, "--data", m.data, "--listen",
+                     "127.0.0.1:0", "--threads", "2", "--port-file", port_file],
+                    stdout=out, stderr=subprocess.STDOUT, env=m.env)
+            deadline = time.time() + 30
+            while time.time() < deadline and m.proc.poll() is None:
+                if i % 2 == 0 and os.path.exists(port_file):
+                    break
+                if i % 2 == 1 and "essai: loaded" in open(log).read():
+                    break
+                time.sleep(0.001)
+            m.proc.send_signal(signal.SIGTERM)
+            rc = m.proc.wait(timeout=30)
+            m.proc = None
+            text = open(log).read()
+            assert rc == 0, f"start {i}: exit code {rc}\n{text}"
+            assert "server stopped" in text, f"start {i}:\n{text}"
+        assert not m.sanitizer_report(), m.sanitizer_report()
+    finally:
+        m.cleanup()
 
 
 # ---------------------------------------------------------------- durability

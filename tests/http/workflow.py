@@ -161,6 +161,47 @@ def foreign_records_stay_404_for_transitions(s):
     assert r.status == 401
 
 
+@test
+def transition_fields_are_no_back_door_and_computed_fields_follow(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    charles = Client(s, token=s.tokens["charles"])
+    rid = api_create(alice)["id"]
+    # The owner may "compléter", but its field shares the column of the agent's opinion
+    # (editable_by agent).
+    r = trigger(alice, rid, "completer", {"fields": {"avis_agent": "écrit par le demandeur"}})
+    assert r.status == 422 and r.json()["error"]["fields"].get("avis_agent"), r.text
+    c = Client(s)
+    c.login("alice")
+    assert 'name="avis_agent"' not in c.get(f"/a/flux/dossier/{rid}/do/completer").text
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/completer", {"version": "1", "avis_agent": "x"})
+    assert r.status == 303, r.status                       # not offered, a posted value is ignored
+    assert agathe.api("GET", f"{BASE}/{rid}").json()["fields"]["avis_agent"] is None
+    # A required field must be given with each transition, not inherited from the last one.
+    assert trigger(agathe, rid, "instruire").status == 200
+    assert trigger(agathe, rid, "reevaluer", {"fields": {"estimation": 300}}).status == 200
+    r = trigger(agathe, rid, "reevaluer", {})
+    assert r.status == 422 and r.json()["error"]["fields"].get("estimation"), r.text
+    # A computed field is recomputed from the transition's fields.
+    r = trigger(charles, rid, "accorder", {"fields": {"accorde": 420, "accorde_le": "2026-03-02"}})
+    assert r.status == 200, r.text
+    assert r.json()["fields"]["reste"] == DOSSIER["montant"] - 420
+
+
+@test
+def html_input_that_does_not_parse_never_reaches_the_guard(s):
+    alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
+    rid = api_create(alice)["id"]
+    assert trigger(agathe, rid, "instruire").status == 200
+    c = Client(s)
+    c.login("charles")
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/accorder",
+                    {"version": "2", "accorde": "beaucoup", "accorde_le": "2026-03-02"})
+    assert r.status == 422, (r.status, r.text[-500:])      # was a 500: the guard compared a string
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/accorder",
+                    {"version": "2", "accorde": "200000", "accorde_le": "2026-03-02"})
+    assert r.status == 409 and "le conseil décide" in r.text
+
+
 # ---------------------------------------------------------------- atomicity
 
 @test
@@ -268,7 +309,7 @@ def html_record_page_offers_allowed_transitions_and_triggers_them(s):
     assert "/do/accorder" not in page and "/do/expirer" not in page
     own = Client(s)
     own.login("alice")
-    assert "/do/" not in own.get(f"/a/flux/dossier/{rid}").text       # the owner has none here
+    assert re.findall(r"/do/([a-z_]+)", own.get(f"/a/flux/dossier/{rid}").text) == ["completer"]
     # No CSRF token: refused, nothing moves.
     r = c.post_form(f"/a/flux/dossier/{rid}/do/instruire", {"version": "1"}, csrf=False)
     assert r.status == 403
@@ -383,10 +424,13 @@ def anonymous_submission_gets_a_tracking_link(s):
     assert "Conservez cette adresse" in page.text and token in page.text
     assert "citoyen@example.org" not in page.text and "Trottoir" not in page.text
     assert page.header("Cache-Control") == "no-store"
-    # Only a hash is stored.
+    # Only a hash is stored, and the secret behind the tokens is not in the app database.
     with db(s) as con:
         assert con.execute("SELECT count(*) FROM _tracking WHERE token_hash = ?", (token,)).fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM _meta WHERE key LIKE '%key%'").fetchone()[0] == 0
         (rid,) = con.execute("SELECT record_id FROM _tracking").fetchall()[-1]
+    key_file = os.path.join(s.data, "tracking.key")
+    assert os.stat(key_file).st_mode & 0o777 == 0o600
     # It follows the record through the workflow.
     agathe = Client(s, token=s.tokens["agathe"])
     assert trigger(agathe, rid, "refuser", {"comment": "Hors compétence — voir la mairie"}).status == 200

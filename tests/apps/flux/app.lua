@@ -17,6 +17,10 @@ return {
         { name = "note_interne", type = "text", label = "Note interne", private = { "agent", "chef" } },
         { name = "priorite", type = "choice", label = "Priorité",
           options = { { "basse", "Basse" }, { "haute", "Haute" } } },
+        { name = "avis_agent", type = "text", label = "Avis de l'agent", editable_by = { "agent" } },
+        -- Computed from a transition's field: recomputed when the transition fills it.
+        { name = "reste", type = "integer", label = "Reste à financer",
+          compute = function(r) if r.accorde then return r.montant - r.accorde end end },
       },
       -- A dossier that reached "accorde" must carry a granted amount within its request.
       validate = function(r, ctx)
@@ -54,6 +58,12 @@ return {
             end },
           { id = "accorder", label = "Accorder", from = "instruit", to = "accorde",
             roles = { "agent", "chef" }, self_approval = false, comment = "optional",
+            guard = function(r)
+              if r.accorde and r.accorde > 100000 then
+                return false, "Au-delà de 100 000 euros, le conseil décide."
+              end
+              return true
+            end,
             fields = {
               { name = "accorde", type = "integer", label = "Montant accordé", required = true, min = 1 },
               { name = "accorde_le", type = "date", label = "Accordé le", required = true },
@@ -72,6 +82,12 @@ return {
             action = function(r, ctx)
               while true do end
             end },
+          { id = "reevaluer", label = "Réévaluer", from = "instruit", to = "instruit",
+            roles = { "agent" }, comment = "optional",
+            fields = { { name = "estimation", type = "integer", label = "Estimation", required = true, min = 0 } } },
+          -- The owner may add to the dossier, but not write the agent's opinion through it.
+          { id = "completer", label = "Compléter", from = "depose", to = "depose", roles = { "owner" },
+            fields = { { name = "avis_agent", type = "text", label = "Avis" } } },
           { id = "expirer", label = "Expirer", from = "depose", to = "expire", after_days = 5,
             notify = { to = "field:courriel", subject = "Dossier {{objet}} expiré",
                        body = "Votre dossier n'a pas été instruit à temps." } },
