@@ -807,6 +807,7 @@ static void delete_record(req *r, api_ctx *c, record *old)
 	}
 	char now[32];
 	util_iso_datetime(util_now(), now);
+	c->job.app = c->app;
 	c->job.form = c->form;
 	c->job.id = old->id;
 	c->job.at = arena_strdup(&r->mem, now);

@@ -710,6 +710,7 @@ static void delete_page(req *r, page_ctx *c)
 	}
 	char now[32];
 	util_iso_datetime(util_now(), now);
+	c->job.app = c->app;
 	c->job.form = c->form;
 	c->job.id = c->old.id;
 	c->job.at = arena_strdup(&r->mem, now);

@@ -494,6 +494,8 @@ int pipeline_apply_delete(store_tx *tx, void *arg)
 	if (rc != STORE_OK)
 		return rc;
 	rc = store_tx_delete(tx, j->form, j->id);
+	if (rc == STORE_OK && j->app)
+		rc = tracking_tx_forget(tx, j->app, j->form, j->id);
 	if (rc == STORE_OK) {
 		/* The history keeps what was deleted (private values are filtered per reader). */
 		json_t *ch = json_object();

@@ -74,7 +74,7 @@ json_t *pipeline_changes(const def_form *f, const record *old, const record *nw)
 
 /* A write for the store's writer thread. Lives until the request ends. */
 typedef struct pipe_job {
-	const app_rt *app;        /* insert: for the tracking link of anonymous submissions */
+	const app_rt *app;        /* insert, delete: for the tracking link of anonymous submissions */
 	const def_form *form;
 	record rec;               /* insert/update: the new record; owned by the job */
 	int64_t expect_version;   /* update */

@@ -104,6 +104,24 @@ int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int6
 	return rc;
 }
 
+/* The token is recomputed, so its row is found by primary key: no index on record_id. */
+int tracking_tx_forget(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id)
+{
+	char token[TRACKING_TOKEN_LEN], hash[65];
+	if (!tracking_enabled(f) || tracking_token(rt, f, id, token) != 0)
+		return STORE_OK;
+	util_sha256_hex(token, strlen(token), hash);
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_ERROR;
+	if (sqlite3_prepare_v2(store_tx_db(tx), "DELETE FROM \"_tracking\" WHERE \"token_hash\" = ?",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 typedef struct lookup {
 	const char *hash;
 	char form[64];

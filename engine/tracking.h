@@ -8,7 +8,7 @@
  * Guessing is hopeless (2^160), and a leaked copy of an app database reveals no link.
  *
  * Thread-safety: every function may be called from any thread (tracking_tx_register
- * inside a store apply callback only).
+ * and tracking_tx_forget inside a store apply callback only).
  */
 #ifndef SMALLAPPS_TRACKING_H
 #define SMALLAPPS_TRACKING_H
@@ -30,6 +30,8 @@ int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN],
 int tracking_token(const app_rt *rt, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN]);
 /* Records the token's hash, inside the transaction that inserts the record. */
 int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id);
+/* Drops the token's hash with the record, inside the transaction that deletes it. */
+int tracking_tx_forget(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id);
 /* Whether a form hands out tracking links: its create access includes `public`. */
 bool tracking_enabled(const def_form *f);
 

@@ -439,6 +439,14 @@ def anonymous_submission_gets_a_tracking_link(s):
     # Unknown, truncated or foreign-looking tokens are 404.
     for bad in ("0" * 40, token[:-1], token.upper(), "../../etc/passwd", token + "0"):
         assert c.get(f"/suivi/{bad}").status == 404, bad
+    # Deleting the record kills the link and drops its hash: nothing is left behind.
+    admin = Client(s)
+    admin.login("admin", ADMIN_PASSWORD)
+    r = admin.post_form(f"/a/flux/dossier/{rid}/delete", {})
+    assert r.status == 303, (r.status, r.text[:500])
+    assert c.get(f"/suivi/{token}").status == 404
+    with db(s) as con:
+        assert con.execute("SELECT count(*) FROM _tracking WHERE record_id = ?", (rid,)).fetchone()[0] == 0
     # Logged-in submitters see their record instead.
     own = Client(s)
     own.login("alice")
