@@ -32,6 +32,7 @@ typedef struct opts {
 	const char *listen;
 	const char *base_url;
 	const char *smtp;
+	const char *smtp_ca;
 	const char *mail_from;
 	const char *trust_header;
 	const char *port_file;
@@ -79,7 +80,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: smallapps <command> [options]\n"
 	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
-	      "         [--smtp URL] [--mail-from ADDR] [--trust-header NAME]\n"
+	      "         [--smtp URL] [--smtp-ca PEM] [--mail-from ADDR] [--trust-header NAME]\n"
 	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	      "  new    ID                         scaffold apps/ID with a commented example\n"
 	      "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
@@ -98,6 +99,7 @@ static int parse(int argc, char **argv, opts *o)
 	o->listen = env_or("SMALLAPPS_LISTEN", "127.0.0.1:8080");
 	o->base_url = env_or("SMALLAPPS_BASE_URL", NULL);
 	o->smtp = env_or("SMALLAPPS_SMTP", NULL);
+	o->smtp_ca = env_or("SMALLAPPS_SMTP_CA", NULL);
 	o->mail_from = env_or("SMALLAPPS_MAIL_FROM", "smallapps@localhost");
 	o->trust_header = env_or("SMALLAPPS_TRUST_HEADER", NULL);
 	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
@@ -113,6 +115,7 @@ static int parse(int argc, char **argv, opts *o)
 		else if (strcmp(a, "--listen") == 0) slot = &o->listen;
 		else if (strcmp(a, "--base-url") == 0) slot = &o->base_url;
 		else if (strcmp(a, "--smtp") == 0) slot = &o->smtp;
+		else if (strcmp(a, "--smtp-ca") == 0) slot = &o->smtp_ca;
 		else if (strcmp(a, "--mail-from") == 0) slot = &o->mail_from;
 		else if (strcmp(a, "--trust-header") == 0) slot = &o->trust_header;
 		else if (strcmp(a, "--port-file") == 0) slot = &o->port_file;
@@ -261,10 +264,11 @@ static int cmd_serve(const opts *o)
 	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
 	outbox_sender *mail = NULL;
 	if (o->smtp && *o->smtp) {
-		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from};
+		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from, .ca_file = o->smtp_ca};
 		if (!(mail = outbox_sender_start(g, a, &oo))) {
-			fprintf(stderr, "smallapps: cannot send mail: --smtp needs smtp://HOST[:PORT] "
-			                "(or smtps://) and --mail-from an address (or \"Name <address>\")\n");
+			fprintf(stderr, "smallapps: cannot send mail (reason above): --smtp needs "
+			                "smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "
+			                "\"Name <address>\"), --smtp-ca a readable PEM file\n");
 			registry_close(g);
 			auth_close(a);
 			return 1;

@@ -39,6 +39,7 @@
 #include "outbox.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "access.h"
 #include "auth.h"
@@ -685,6 +687,9 @@ static enum outcome smtp_send(const outbox_opts *o, const char *from_addr,
 #else
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
+	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	if (o->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, envfrom);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -956,7 +961,7 @@ struct outbox_sender {
 	registry *g;
 	auth *a;
 	outbox_opts o;
-	char *url, *from;             /* owned copies behind o */
+	char *url, *from, *ca;        /* owned copies behind o */
 };
 
 static void *sender_main(void *arg)
@@ -996,6 +1001,12 @@ outbox_sender *outbox_sender_start(registry *g, auth *a, const outbox_opts *o)
 		log_message("outbox", "the SMTP URL must start with smtp:// or smtps://");
 		return NULL;
 	}
+	/* Told at start rather than as a TLS error on every mail. */
+	if (o->ca_file && access(o->ca_file, R_OK) != 0) {
+		log_message("outbox", "the certificate file \"%.200s\" cannot be read: %s", o->ca_file,
+		            strerror(errno));
+		return NULL;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_message("outbox", "libcurl failed to initialise");
 		return NULL;
@@ -1005,9 +1016,11 @@ outbox_sender *outbox_sender_start(registry *g, auth *a, const outbox_opts *o)
 	s->a = a;
 	s->url = xstrdup(o->smtp_url);
 	s->from = xstrdup(o->from);
+	s->ca = o->ca_file ? xstrdup(o->ca_file) : NULL;
 	s->o = *o;
 	s->o.smtp_url = s->url;
 	s->o.from = s->from;
+	s->o.ca_file = s->ca;
 	atomic_init(&s->stop, false);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_t ca;
@@ -1027,6 +1040,7 @@ outbox_sender *outbox_sender_start(registry *g, auth *a, const outbox_opts *o)
 		pthread_mutex_destroy(&s->mu);
 		free(s->url);
 		free(s->from);
+		free(s->ca);
 		free(s);
 		curl_global_cleanup();
 		return NULL;
@@ -1057,6 +1071,7 @@ void outbox_sender_stop(outbox_sender *s)
 	pthread_mutex_destroy(&s->mu);
 	free(s->url);
 	free(s->from);
+	free(s->ca);
 	free(s);
 	curl_global_cleanup();
 }

@@ -91,7 +91,12 @@ void outbox_rows_free(outbox_row *v, size_t n);
 /* ---- delivery ---- */
 
 typedef struct outbox_opts {
-	const char *smtp_url;     /* "smtp://host:port" (or smtps://); NULL: nothing is sent */
+	/* "smtp://host:port": STARTTLS when the server offers it; "smtps://": TLS from the
+	 * start. Either way a certificate that does not verify fails the attempt: a
+	 * relay that offers TLS never gets the mail in clear because of a bad certificate.
+	 * NULL: nothing is sent. */
+	const char *smtp_url;
+	const char *ca_file;      /* PEM certificates that sign the relay's; NULL: the system's */
 	const char *from;         /* envelope and From: address; "Name <addr>" is accepted too */
 	int max_attempts;         /* then the row is "failed" (default 8 when 0) */
 } outbox_opts;
@@ -125,7 +130,8 @@ typedef struct outbox_sender outbox_sender;
 /*
  * Starts a thread that runs outbox_deliver_due every few seconds (and at once) until
  * outbox_sender_stop; o's strings are copied. NULL (logged) when o->from is not an
- * address, o->smtp_url is not smtp:// or smtps://, or the thread cannot start. Call it before other threads use libcurl
+ * address, o->smtp_url is not smtp:// or smtps://, o->ca_file cannot be read, or the
+ * thread cannot start. Call it before other threads use libcurl
  * (it runs curl_global_init) and with the registry open until outbox_sender_stop.
  */
 outbox_sender *outbox_sender_start(struct registry *g, struct auth *a, const outbox_opts *o);

@@ -22,7 +22,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
-from smtp_server import SmtpServer  # noqa: E402
+from smtp_server import TEST_CERT, TEST_KEY, SmtpServer  # noqa: E402
 
 TESTS = []
 
@@ -605,6 +605,50 @@ def mail_is_delivered_as_mime_utf8_and_marked_sent_with_the_answer(s):
         assert time.time() - t0 < 3, "the sender held up the stop"
     finally:
         m.cleanup()
+        smtp.stop()
+
+
+@test
+def starttls_is_used_when_offered_and_a_bad_certificate_is_never_bypassed(s):
+    smtp = SmtpServer(tls=(TEST_CERT, TEST_KEY)).start()
+    try:
+        # The relay's certificate is signed by the file given to --smtp-ca: over TLS.
+        m = mail_server(s, smtp, SMALLAPPS_SMTP_CA=TEST_CERT)
+        try:
+            rid = queue_mail(m, "lea@example.org", "Chiffré", "Texte")
+            m.start()
+            row = wait_row(m, rid, lambda r: r["status"] != "pending")
+            assert row["status"] == "sent", row
+            msg = smtp.wait_messages(1)[0]
+            assert msg.tls, "the mail went in clear although the relay offered STARTTLS"
+            finish(m)
+        finally:
+            m.cleanup()
+        # Without it the certificate does not verify: the attempt fails and is retried
+        # later; the mail never goes in clear instead.
+        m = mail_server(s, smtp)
+        try:
+            rid = queue_mail(m, "lea@example.org", "Chiffré", "Texte")
+            m.start()
+            row = wait_outcome(m, rid, 1)
+            assert row["status"] == "pending" and row["attempts"] == 1, row
+            assert "certificate" in row["last_error"].lower(), row
+            assert len(smtp.messages) == 1, [x.rcpt_to for x in smtp.messages]
+            finish(m)
+        finally:
+            m.cleanup()
+        # A certificate file that cannot be read stops serve at start, with its reason.
+        m = mail_server(s, None, SMALLAPPS_SMTP=smtp.url)
+        try:
+            m.env["SMALLAPPS_SMTP_CA"] = os.path.join(m.tmp, "absent.pem")
+            try:
+                m.start()
+                raise AssertionError("serve started with an unreadable --smtp-ca")
+            except AssertionError as e:
+                assert "absent.pem" in str(e) and "cannot be read" in str(e), str(e)
+        finally:
+            m.cleanup()
+    finally:
         smtp.stop()
 
 

@@ -3,23 +3,32 @@
 Listens on a free loopback port, records every accepted message (envelope sender,
 recipients, the DATA exactly as received once un-dot-stuffed) and can be told to
 answer the next N RCPT or end-of-DATA replies with an error code (451: temporary,
-550: permanent). Threaded: each connection has its own handler thread.
+550: permanent). Threaded: each connection has its own handler thread. Given a
+certificate (tls=(cert, key)), it offers STARTTLS and notes whether each message came
+over TLS.
 
     srv = SmtpServer().start()
     srv.fail_next(451, 1, "rcpt")
     ... srv.messages[0].mail_from, .rcpt_to, .data (bytes) ...
     srv.stop()
 """
+import os
 import socketserver
+import ssl
 import threading
 import time
 
 
+TEST_CERT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls", "relay.pem")
+TEST_KEY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls", "relay.key")
+
+
 class Message:
-    def __init__(self, mail_from, rcpt_to, data):
+    def __init__(self, mail_from, rcpt_to, data, tls=False):
         self.mail_from = mail_from
         self.rcpt_to = rcpt_to
         self.data = data
+        self.tls = tls
 
 
 def _addr(arg):
@@ -38,7 +47,7 @@ class _Handler(socketserver.StreamRequestHandler):
     def handle(self):
         srv = self.server.owner
         self.reply("220 test.local ESMTP ready")
-        mail_from, rcpts = None, []
+        mail_from, rcpts, tls = None, [], False
         while True:
             line = self.rfile.readline(4096)
             if not line:
@@ -49,7 +58,20 @@ class _Handler(socketserver.StreamRequestHandler):
             srv.commands.append(cmd)
             if verb in ("EHLO", "HELO"):
                 self.reply("250-test.local greets you")
+                if srv.tls_context and not tls:
+                    self.reply("250-STARTTLS")
                 self.reply("250 8BITMIME")
+            elif verb == "STARTTLS" and srv.tls_context and not tls:
+                self.reply("220 2.0.0 Ready to start TLS")
+                try:
+                    self.connection = srv.tls_context.wrap_socket(self.connection, server_side=True)
+                except (ssl.SSLError, OSError) as e:
+                    with srv.lock:
+                        srv.tls_errors.append(str(e))
+                    return
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb")
+                mail_from, rcpts, tls = None, [], True      # RFC 3207: start afresh
             elif verb == "MAIL":
                 mail_from, rcpts = _addr(arg), []
                 self.reply("250 2.1.0 Ok")
@@ -80,7 +102,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     self.reply(f"{code} {'4.3.0 Queue full, try later' if code < 500 else '5.7.1 Message refused'}")
                 else:
                     with srv.lock:
-                        srv.messages.append(Message(mail_from, list(rcpts), b"".join(lines)))
+                        srv.messages.append(Message(mail_from, list(rcpts), b"".join(lines), tls))
                         n = len(srv.messages)
                     self.reply(f"250 2.0.0 Ok: queued as TEST{n}")
                 mail_from, rcpts = None, []
@@ -102,9 +124,14 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, tls=None):
         self.messages = []
         self.commands = []
+        self.tls_errors = []
+        self.tls_context = None
+        if tls:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(*tls)
         self.lock = threading.Lock()
         self._fail = {"rcpt": [], "data": []}
         self._srv = None
