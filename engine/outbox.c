@@ -9,9 +9,14 @@
  * Delivery, row by row: a row is due when status = 'pending' and next_attempt_at <=
  * now (util_now, so SMALLAPPS_NOW fixes it too). "role:<r>" is resolved then, to the
  * addresses of the users granted r in the app (auth_role_emails); every recipient
- * goes in one SMTP transaction, so a row has one outcome. Then:
+ * goes in one SMTP transaction. One refused recipient must not cost the others their
+ * mail (an agent who left, a full mailbox), so the message goes to those accepted:
+ * a recipient refused with a 5xx is named in the sent row's last_error, one refused
+ * with a 4xx gets a row of their own, queued with the same text and retried later
+ * like any other. Then:
  *   - 2xx at the end of DATA: 'sent', with sent_at and the server's answer;
- *   - 5xx anywhere, a role nobody with an address holds, an invalid address:
+ *   - 5xx for every recipient or after them, a role nobody with an address holds,
+ *     an invalid address:
  *     'failed' at once, the answer (or the reason) kept in last_error;
  *   - anything else (4xx, connection refused, timeout): attempts + 1 and
  *     next_attempt_at = now + outbox_backoff(attempts), or 'failed' once attempts
@@ -603,6 +608,37 @@ time_t outbox_backoff(int n)
 
 /* ---- SMTP through libcurl ---- */
 
+/* Recipients refused by the server while others were accepted. */
+typedef struct refusals {
+	buf permanent;            /* "addr : reply ; addr : reply" (5xx) */
+	size_t npermanent;
+	char **temporary;         /* addresses refused with a 4xx, owned */
+	size_t ntemporary;
+	char temp_reply[OUTBOX_ERR_LEN];  /* the first 4xx answer, for their rows */
+} refusals;
+
+static void refusals_free(refusals *r)
+{
+	buf_free(&r->permanent);
+	for (size_t i = 0; i < r->ntemporary; i++)
+		free(r->temporary[i]);
+	free(r->temporary);
+	memset(r, 0, sizeof *r);
+}
+
+static void refusals_add(refusals *r, const char *addr, int code, const char *reply)
+{
+	if (code / 100 == 4) {
+		if (!r->ntemporary)
+			snprintf(r->temp_reply, sizeof r->temp_reply, "%s", reply);
+		r->temporary = xrealloc(r->temporary, (r->ntemporary + 1) * sizeof *r->temporary);
+		r->temporary[r->ntemporary++] = xstrdup(addr);
+		return;
+	}
+	buf_printf(&r->permanent, "%s%s : %s", r->permanent.len ? " ; " : "", addr, reply);
+	r->npermanent++;
+}
+
 typedef struct smtp_call {
 	const char *data;         /* the message, CRLF lines */
 	size_t len, off;
@@ -610,6 +646,8 @@ typedef struct smtp_call {
 	buf cur;                  /* the reply being read (multi-line replies joined) */
 	char reply[OUTBOX_ERR_LEN];  /* the last complete reply except QUIT's 221 */
 	int code;                 /* its code */
+	char rcpt[320];           /* the recipient of the RCPT awaiting its reply, or "" */
+	refusals *refused;        /* recipients the server refused */
 } smtp_call;
 
 static size_t on_read(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -644,8 +682,33 @@ static size_t on_reply(char *ptr, size_t size, size_t nmemb, void *arg)
 		snprintf(c->reply, sizeof c->reply, "%s", buf_cstr(&c->cur));
 		c->code = code;
 	}
+	if (c->rcpt[0] && code / 100 != 2 && c->refused)
+		refusals_add(c->refused, c->rcpt, code, buf_cstr(&c->cur));
+	c->rcpt[0] = '\0';
 	buf_reset(&c->cur);
 	return n;
+}
+
+/*
+ * The replies alone do not say which command they answer: the commands are seen
+ * here, as libcurl sends them (one at a time: it waits for each RCPT's reply).
+ */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	(void)h;
+	smtp_call *c = arg;
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	c->rcpt[0] = '\0';
+	if (size > 9 && strncasecmp(data, "RCPT TO:<", 9) == 0) {
+		const char *end = memchr(data + 9, '>', size - 9);
+		size_t len = end ? (size_t)(end - (data + 9)) : 0;
+		if (len && len < sizeof c->rcpt) {
+			memcpy(c->rcpt, data + 9, len);
+			c->rcpt[len] = '\0';
+		}
+	}
+	return 0;
 }
 
 static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t d, curl_off_t e)
@@ -660,17 +723,21 @@ static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t d, curl
 
 enum outcome { SENT, TRANSIENT, PERMANENT, ABORTED };
 
-/* One SMTP transaction; res gets the server's answer or curl's error text. */
+/*
+ * One SMTP transaction; res gets the server's answer or curl's error text. When it is
+ * SENT, refused holds the recipients the server would not take.
+ */
 static enum outcome smtp_send(const outbox_opts *o, const char *from_addr,
                               const char *const *rcpt, size_t nrcpt, const buf *msg,
-                              const atomic_bool *stop, char res[OUTBOX_ERR_LEN])
+                              const atomic_bool *stop, char res[OUTBOX_ERR_LEN],
+                              refusals *refused)
 {
 	CURL *h = curl_easy_init();
 	if (!h) {
 		snprintf(res, OUTBOX_ERR_LEN, "libcurl: cannot start");
 		return TRANSIENT;
 	}
-	smtp_call c = {.data = msg->data, .len = msg->len, .stop = stop};
+	smtp_call c = {.data = msg->data, .len = msg->len, .stop = stop, .refused = refused};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char envfrom[320];
 	snprintf(envfrom, sizeof envfrom, "<%s>", from_addr);
@@ -692,6 +759,14 @@ static enum outcome smtp_send(const outbox_opts *o, const char *from_addr,
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, envfrom);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
+#if LIBCURL_VERSION_NUM >= 0x080200
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);         /* for on_debug, which prints nothing */
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &c);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &c);
@@ -742,7 +817,33 @@ typedef struct row_update {
 	const char *last_error;       /* NULL: unchanged */
 	const char *sent_at;
 	const char *smtp_reply;
+	/* Sent, but these recipients answered 4xx: each gets a row of its own, due at retry_at. */
+	const refusals *retry;
+	const char *retry_at;
 } row_update;
+
+/* A row for one recipient refused for now, queued with the text of the row it left. */
+static int queue_retry(sqlite3 *db, const row_update *u, const char *addr)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_ERROR;
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\","
+	                       " \"to_spec\", \"subject\", \"body\", \"status\", \"attempts\","
+	                       " \"next_attempt_at\", \"last_error\")"
+	                       " SELECT \"form\", \"record_id\", \"created_at\", ?1, \"subject\","
+	                       " \"body\", 'pending', ?2, ?3, ?4 FROM \"_outbox\" WHERE \"id\" = ?5",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int(st, 2, u->attempts) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 3, u->retry_at, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 4, u->retry->temp_reply, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 5, u->id) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE &&
+	    sqlite3_changes(db) == 1)
+		rc = STORE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
 
 static int apply_update(store_tx *tx, void *arg)
 {
@@ -774,6 +875,8 @@ static int apply_update(store_tx *tx, void *arg)
 		goto done;
 	/* Not pending any more, or attempted meanwhile: someone else has it. */
 	rc = sqlite3_changes(db) == 1 ? STORE_OK : STORE_CONFLICT;
+	for (size_t i = 0; rc == STORE_OK && u->retry && i < u->retry->ntemporary; i++)
+		rc = queue_retry(db, u, u->retry->temporary[i]);
 done:
 	if (rc == STORE_ERROR)
 		log_message("outbox", "update: %s", sqlite3_errmsg(db));
@@ -852,6 +955,8 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 	size_t nrcpt = 0;
 	char **rcpt = recipients(a, app, r->to ? r->to : "", &nrcpt, res);
 	enum outcome oc = PERMANENT;
+	refusals refused = {.permanent = BUF_INIT};
+	char refused_note[OUTBOX_ERR_LEN];
 	int rc;
 	if (rcpt) {
 		row_update claim = {.id = r->id, .expect_attempts = r->attempts, .status = "pending",
@@ -870,7 +975,8 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 		buf msg = BUF_INIT;
 		outbox_format_message(&msg, o->from, (const char *const *)rcpt, nrcpt, r->subject,
 		                      r->body, now, msgid);
-		oc = smtp_send(o, from_addr, (const char *const *)rcpt, nrcpt, &msg, stop, res);
+		oc = smtp_send(o, from_addr, (const char *const *)rcpt, nrcpt, &msg, stop, res,
+		               &refused);
 		buf_free(&msg);
 		auth_roles_free(rcpt, nrcpt);
 	}
@@ -881,12 +987,22 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 		if (store_write_sync(rt->db, apply_update, &back) != STORE_OK)
 			log_message("outbox", "app=%s id=%" PRId64 " interrupted; not due before %s",
 			            app, r->id, next_iso);
+		refusals_free(&refused);
 		return 0;
 	}
 	if (oc == SENT) {
 		u.status = "sent";
 		u.sent_at = now_iso;
 		u.smtp_reply = res;
+		if (refused.permanent.len) {
+			snprintf(refused_note, sizeof refused_note, OUTBOX_REFUSED_PREFIX "%s",
+			         buf_cstr(&refused.permanent));
+			u.last_error = refused_note;
+		}
+		if (refused.ntemporary) {
+			u.retry = &refused;
+			u.retry_at = next_iso;
+		}
 	} else if (oc == PERMANENT || u.attempts >= max) {
 		u.status = "failed";
 		u.last_error = res;
@@ -901,9 +1017,14 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 		snprintf(note, sizeof note, " (status not saved: the row changed meanwhile)");
 	else if (rc != STORE_OK)
 		snprintf(note, sizeof note, " (status not saved; not due before %s)", next_iso);
-	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s", app,
-	            r->id, u.status, u.attempts, u.next_attempt_at ? " next=" : "",
-	            u.next_attempt_at ? u.next_attempt_at : "", res, note);
+	char refusals_note[64] = "";   /* counts only: logs never hold an address */
+	if (oc == SENT && (refused.npermanent || refused.ntemporary))
+		snprintf(refusals_note, sizeof refusals_note, " refused=%zu requeued=%zu",
+		         refused.npermanent, refused.ntemporary);
+	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s%s",
+	            app, r->id, u.status, u.attempts, u.next_attempt_at ? " next=" : "",
+	            u.next_attempt_at ? u.next_attempt_at : "", res, refusals_note, note);
+	refusals_free(&refused);
 	return rc == STORE_OK || rc == STORE_CONFLICT ? 0 : -1;
 }
 

@@ -70,6 +70,9 @@ int outbox_tx_add(store_tx *tx, const def_form *f, int64_t record_id, const char
  * one app database, newest first; body is not loaded (NULL). *out: caller frees with
  * outbox_rows_free. STORE_OK or STORE_ERROR.
  */
+/* How a sent row's last_error starts when some recipients were refused (see outbox.c). */
+#define OUTBOX_REFUSED_PREFIX "Refus\xc3\xa9 pour "
+
 typedef struct outbox_row {
 	int64_t id;
 	char *form;

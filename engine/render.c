@@ -2523,6 +2523,13 @@ static void outbox_table(buf *out, const page *p, const outbox_view *v)
 			buf_puts(out, "<code>");
 			buf_html(out, answer);
 			buf_puts(out, "</code>");
+			/* Sent to the others: who did not get it is what the admin must see. */
+			if (sent && answer != r->last_error && r->last_error &&
+			    strncmp(r->last_error, OUTBOX_REFUSED_PREFIX, strlen(OUTBOX_REFUSED_PREFIX)) == 0) {
+				buf_puts(out, "<br><code>");
+				buf_html(out, r->last_error);
+				buf_puts(out, "</code>");
+			}
 		} else {
 			put_empty(out, p);
 		}

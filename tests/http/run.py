@@ -820,6 +820,53 @@ def role_recipients_are_the_granted_users_addresses(s):
 
 
 @test
+def a_refused_recipient_does_not_cost_the_others_their_mail(s):
+    smtp = SmtpServer().start()
+    m = mail_server(s, smtp)
+    try:
+        for login, addr in [("ag1", "a.agent@example.org"), ("ag2", "b.agent@example.org"),
+                            ("ag3", "c.agent@example.org")]:
+            m.cli("user", "add", login, "--email", addr)
+            m.cli("user", "grant", login, "essai:agent")
+        rid = queue_mail(m, "role:agent", "Nouvelle demande", "À traiter")
+        smtp.fail_next(550, 1, "rcpt")              # a.agent left: the mailbox is gone
+        smtp.fail_next(452, 1, "rcpt")              # b.agent's mailbox is full for now
+        m.start()
+        row = wait_row(m, rid, lambda r: r["status"] != "pending")
+        assert row["status"] == "sent", row
+        assert row["last_error"] == "Refusé pour a.agent@example.org : 550 5.1.1 No such user here", row
+        assert smtp.wait_messages(1)[0].rcpt_to == ["c.agent@example.org"]
+        # b.agent's copy waits in a row of its own, with the same text, for the backoff.
+        db = sqlite3.connect(os.path.join(m.data, "apps", "essai.db"))
+        try:
+            (retry,) = db.execute("SELECT id FROM _outbox WHERE to_spec = 'b.agent@example.org'").fetchone()
+        finally:
+            db.close()
+        r2 = outbox_row(m, retry)
+        assert r2["status"] == "pending" and r2["attempts"] == 1, r2
+        assert r2["next_attempt_at"] == iso_plus(MAIL_NOW, 60), r2
+        assert r2["last_error"].startswith("452 4.3.0"), r2
+        assert (r2["subject"], r2["body"]) == ("Nouvelle demande", "À traiter"), r2
+        assert "b.agent@example.org" not in m.log_text() and "refused=1 requeued=1" in m.log_text()
+        admin = Client(m)
+        admin.login("admin", ADMIN_PASSWORD)
+        assert "Refusé pour a.agent@example.org : 550 5.1.1 No such user here" in admin.get("/admin/outbox").text
+        restart_at(m, iso_plus(MAIL_NOW, 60))
+        assert wait_row(m, retry, lambda r: r["status"] != "pending")["status"] == "sent"
+        assert smtp.wait_messages(2)[1].rcpt_to == ["b.agent@example.org"]
+        # Everybody refused: the row fails with the answer, as for a single address.
+        rid = queue_mail(m, "role:agent", "Deuxième", "x", at=iso_plus(MAIL_NOW, 60))
+        smtp.fail_next(550, 3, "rcpt")
+        row = wait_row(m, rid, lambda r: r["status"] != "pending")
+        assert row["status"] == "failed" and row["last_error"].startswith("550"), row
+        assert len(smtp.messages) == 2
+        finish(m)
+    finally:
+        m.cleanup()
+        smtp.stop()
+
+
+@test
 def without_smtp_mails_stay_pending_and_admin_outbox_lists_them(s):
     rid = queue_mail(s, "role:agent", "Objet <script>alert(1)</script> été", "Corps")
     adm = Client(s).login("admin", ADMIN_PASSWORD)
