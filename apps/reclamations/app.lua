@@ -161,7 +161,8 @@ return {
           if not r.date_constat then
             err.date_constat = "Indiquez la date du dommage pour une demande d'indemnisation."
           else
-            local depuis = fr.ecart_jours(r.date_constat, r.created_at or ctx.today)
+            local depose_le = r.created_at and fr.heure_paris(r.created_at) or ctx.today
+            local depuis = fr.ecart_jours(r.date_constat, depose_le)
             if depuis > DELAI_INDEMNISATION then
               err.date_constat = string.format("Les demandes d'indemnisation doivent être déposées dans "
                 .. "les %d jours suivant le dommage.", DELAI_INDEMNISATION)

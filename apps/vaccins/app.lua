@@ -179,8 +179,9 @@ return {
               .. (fr.jour_ferie(r.date_souhaitee) and (" (" .. fr.jour_ferie(r.date_souhaitee) .. ")") or "")
               .. "."
           elseif not r.urgent then
-            -- Délai compté depuis la date de la commande (aujourd'hui à la création).
-            local commandee_le = r.created_at and r.created_at:sub(1, 10) or ctx.today
+            -- Délai compté depuis la date de la commande (aujourd'hui à la création),
+            -- à l'heure de Paris : created_at est en UTC.
+            local commandee_le = r.created_at and fr.heure_paris(r.created_at):sub(1, 10) or ctx.today
             local au_plus_tot = fr.jours_ouvres(commandee_le, 2)
             if r.date_souhaitee < au_plus_tot then
               err.date_souhaitee = "Hors urgence, la livraison est possible à partir du "
@@ -314,7 +315,7 @@ return {
             },
             action = function(r)
               if r.livree_le and r.created_at then
-                r.delai_jours = fr.ecart_jours(r.created_at, r.livree_le)
+                r.delai_jours = fr.ecart_jours(fr.heure_paris(r.created_at), r.livree_le)
               end
             end,
             notify = {

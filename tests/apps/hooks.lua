@@ -195,6 +195,9 @@ do
   -- Editing later does not make the lead time fail: it counts from created_at.
   eq(v(copy(ok, { created_at = "2026-03-02T09:00:00", date_souhaitee = "2026-03-05" }), ctx()), nil,
      "lead time from created_at")
+  -- created_at is UTC: 23:30Z on the 2nd is already the 3rd in Paris.
+  e = v(copy(ok, { created_at = "2026-03-02T23:30:00Z", date_souhaitee = "2026-03-04" }), ctx())
+  check(e and e.date_souhaitee and e.date_souhaitee:find("05/03/2026"), "lead time from the Paris date")
 
   local r = copy(ok, { urgent = true })
   cmd.on_create(r, ctx())
@@ -226,6 +229,9 @@ do
   r = copy(ok, { created_at = "2026-03-02T09:12:00", livree_le = "2026-03-06" })
   transition(cmd, "livrer").action(r, ctx())
   eq(r.delai_jours, 4, "delivery delay")
+  r = copy(ok, { created_at = "2026-03-05T23:30:00Z", livree_le = "2026-03-06" })
+  transition(cmd, "livrer").action(r, ctx())
+  eq(r.delai_jours, 0, "delivery delay counted from the Paris date of the order")
 
   local lot = form(app, "lot")
   eq(lot.validate { date_reception = "2026-03-01", date_peremption = "2026-09-30" }, nil, "lot ok")
@@ -316,6 +322,12 @@ do
   e = v(copy(ok, { demande_indemnisation = true, date_constat = "2025-12-01" }), ctx())
   check(e and e.date_constat and e.date_constat:find("60 jours"), "compensation too late")
   eq(v(copy(ok, { demande_indemnisation = true, date_constat = "2026-02-20" }), ctx()), nil, "compensation in time")
+  -- Filed at 23:30Z on the 60th day: already the 61st in Paris.
+  e = v(copy(ok, { demande_indemnisation = true, date_constat = "2026-01-01",
+                   created_at = "2026-03-02T23:30:00Z" }), ctx())
+  check(e and e.date_constat and e.date_constat:find("60 jours"), "compensation delay in Paris days")
+  eq(v(copy(ok, { demande_indemnisation = true, date_constat = "2026-01-01",
+                  created_at = "2026-03-02T22:30:00Z" }), ctx()), nil, "60th day, Paris time")
   e = v(copy(ok, { demande_indemnisation = true, date_constat = "2026-02-20", souhaite_reponse = false }), ctx())
   check(e and e.souhaite_reponse, "compensation needs an answer")
   eq(v(copy(ok, { souhaite_reponse = false, canal_reponse = NIL, courriel = NIL, nom = NIL }), ctx()), nil,
