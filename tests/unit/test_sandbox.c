@@ -510,6 +510,24 @@ static const char *const SONDE[] = {
 	"P.litterale = function() return tostring(aaa:rep(30):find(aaa .. 'b', 1, true)) end\n",
 	"P.motif_ok = function() return tostring(aaa:sub(1, 500):find('.-b')) .. ' ' .. #aaa:gsub('a', 'bb') end\n",
 	"P.motifs_repetes = function() for i = 1, 100 do aaa:sub(1, 1000):find('.-b') end end\n",
+	"P.rep_boucle = function() for i = 1, 1e6 do local x = ('a'):rep(1e6) end end\n",
+	"P.rep_boucle_pcall = function()\n",
+	"  pcall(function() for i = 1, 1e6 do local x = ('a'):rep(1e6) end end)\n",
+	"  return 'rattrapé'\n",
+	"end\n",
+	"P.tri = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e4 do table.sort(t) end end\n",
+	"P.depaquetage = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do select('#', table.unpack(t)) end end\n",
+	"P.octets = function() for i = 1, 1e5 do select('#', aaa:byte(1, -1)) end end\n",
+	"P.concat = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do table.concat(t) end end\n",
+	"P.deplacement = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do table.move(t, 1, #t, 1) end end\n",
+	"P.tables_ok = function()\n",
+	"  local t = { ('azerty'):byte(1, -1) }\n",
+	"  table.sort(t)\n",
+	"  local ok, e = pcall(table.sort, 'x')\n",
+	"  return table.concat(t, ',') .. ' ' .. select('#', table.unpack(t)) .. ' ' ..\n",
+	"    #table.move(t, 1, 3, 7) .. ' ' .. ('abc'):byte(-1) .. ' ' .. #{ ('abc'):byte(-10, 10) } ..\n",
+	"    ' ' .. tostring(ok) .. ' ' .. e:match('bad argument #1.*')\n",
+	"end\n",
 	"P.erreur = function() error('boum') end\n",
 	"P.nil_index = function() local t; return t.x end\n",
 	"P.objet = function() error({ code = 1 }) end\n",
@@ -613,7 +631,7 @@ static void probe_start(probe *p)
 	p->env = (hook_env){.form = p->f, .now = util_now()};
 }
 
-static probe *probe_new(const char *id)
+static probe *probe_new_budget(const char *id, long call_instructions)
 {
 	probe *p = calloc(1, sizeof *p);
 	probe_files(p, id);
@@ -629,10 +647,15 @@ static probe *probe_new(const char *id)
 	}
 	diags_free(&d);
 	p->lim = sandbox_default_limits();
-	p->lim.call_instructions = 2000000;
+	p->lim.call_instructions = call_instructions;
 	p->lim.mem_bytes = 32u * 1024 * 1024;
 	probe_start(p);
 	return p;
+}
+
+static probe *probe_new(const char *id)
+{
+	return probe_new_budget(id, 2000000);
 }
 
 static void probe_free(probe *p)
@@ -715,7 +738,8 @@ static void infinite_loop_is_stopped_and_the_state_goes_on(void **st)
 static void memory_bomb_is_stopped_and_the_state_goes_on(void **st)
 {
 	(void)st;
-	probe *p = probe_new("memoire");
+	/* A budget the bombs cannot spend before the memory: allocations count against it. */
+	probe *p = probe_new_budget("memoire", 50000000);
 	size_t base = sandbox_mem_used(p->sb);
 	assert_true(base > 0 && base < p->lim.mem_bytes);
 	call_fails(p, "bombe");
@@ -808,6 +832,17 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 	stopped_quickly(p, "motifs_repetes", "P.motifs_repetes = ");
 	/* ordinary work within the budget is not disturbed */
 	assert_string_equal(call_ok(p, "motif_ok"), "nil 60000");
+	/* nor other C functions that a loop of a few instructions calls on big data */
+	stopped_quickly(p, "rep_boucle", "P.rep_boucle = ");
+	stopped_quickly(p, "rep_boucle_pcall", NULL);
+	stopped_quickly(p, "tri", "P.tri = ");
+	stopped_quickly(p, "depaquetage", "P.depaquetage = ");
+	stopped_quickly(p, "octets", "P.octets = ");
+	stopped_quickly(p, "concat", "P.concat = ");
+	stopped_quickly(p, "deplacement", "P.deplacement = ");
+	assert_string_equal(call_ok(p, "tables_ok"),
+	                    "97,101,114,116,121,122 6 9 99 3 false bad argument #1 to 'table.sort' "
+	                    "(table expected, got string)");
 	for (int i = 0; i < 3; i++)
 		stopped_quickly(p, "quadratique", "P.quadratique = ");
 	assert_string_equal(call_ok(p, "motif_ok"), "nil 60000");
