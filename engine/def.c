@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appsrc.h"
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -78,6 +80,7 @@ void def_app_free(def_app *app)
 				free_field_defaults(f->workflow->transitions[t].fields,
 				                    f->workflow->transitions[t].nfields);
 	}
+	appsrc_free(app->src);
 	/* The def_app itself lives in its own arena: copy the arena out first. */
 	arena mem = app->mem;
 	arena_free(&mem);

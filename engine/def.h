@@ -236,6 +236,7 @@ typedef struct def_app {
 	const char *id;
 	const char *dir;          /* absolute or as given: the app's folder */
 	const char *hash;         /* content hash of the folder (hex sha256) */
+	struct appsrc *src;       /* owned: the sources of this version (appsrc.h) */
 	const char *title;
 	const char *description;
 	const char *owner;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appsrc.h"
 #include "buf.h"
 #include "util.h"
 
@@ -1672,17 +1673,19 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 	if (!loader_valid_app_id(id))
 		diags_add(d, file, 0, "", "identifiant d'application invalide \"%s\" (le nom du dossier) "
 		          ": attendu [a-z][a-z0-9-]{0,39}", id);
-	char hash[65];
-	if (loader_hash_dir(adir, hash) != 0) {
-		diags_add(d, file, 0, "", "fichier illisible ou absent");
+	char e[SANDBOX_ERR];
+	appsrc *src = appsrc_read(adir, e);
+	if (!src) {
+		/* the folder's own path prefix is redundant in front of app.lua's diag */
+		diags_add(d, file, 0, "", "%s", strstr(e, "app.lua : fichier illisible") ? "fichier illisible ou absent" : e);
 		free(file);
 		free(adir);
 		return NULL;
 	}
-	char e[SANDBOX_ERR];
-	sandbox *sb = sandbox_new(adir, stdlib_dir, lim, e);
+	sandbox *sb = sandbox_new_src(adir, src, stdlib_dir, lim, e);
 	if (!sb) {
 		add_lua_error(d, file, e);
+		appsrc_free(src);
 		free(file);
 		free(adir);
 		return NULL;
@@ -1694,7 +1697,8 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 	ld x = {.app = app, .A = &app->mem, .d = d, .file = file};
 	app->id = arena_strdup(x.A, id);
 	app->dir = arena_strdup(x.A, adir);
-	app->hash = arena_strdup(x.A, hash);
+	app->hash = arena_strdup(x.A, src->hash);
+	app->src = src;
 	app->privacy.retention_days = -1;
 	read_app(&x, sandbox_definition(sb));
 	app->nhooks = sandbox_nfuncs(sb);
@@ -1712,97 +1716,13 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 /* ------------------------------------------------------------------ */
 /* Content hash                                                        */
 
-typedef struct namelist {
-	char **v;
-	size_t n, cap;
-} namelist;
-
-static void collect_lua(const char *root, const char *rel, namelist *out, int depth)
-{
-	if (depth > 8)
-		return;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	DIR *dp = opendir(path);
-	if (!dp)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char sub[4096], full[8192];
-		snprintf(sub, sizeof sub, "%s/%s", rel, de->d_name);
-		snprintf(full, sizeof full, "%s/%s", root, sub);
-		struct stat st;
-		if (stat(full, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			collect_lua(root, sub, out, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
-			size_t l = strlen(sub);
-			if (l > 4 && strcmp(sub + l - 4, ".lua") == 0) {
-				if (out->n == out->cap) {
-					out->cap = out->cap ? out->cap * 2 : 16;
-					out->v = xrealloc(out->v, out->cap * sizeof *out->v);
-				}
-				out->v[out->n++] = xstrdup(sub);
-			}
-		}
-	}
-	closedir(dp);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int hash_file(crypto_hash_sha256_state *st, const char *root, const char *rel)
-{
-	char path[8192];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	struct stat sst;
-	if (fstat(fileno(f), &sst) != 0 || !S_ISREG(sst.st_mode)) {
-		fclose(f);
-		return -1;
-	}
-	/* name, NUL, size (8 bytes, little endian), content */
-	unsigned char size[8];
-	for (int i = 0; i < 8; i++)
-		size[i] = (unsigned char)((uint64_t)sst.st_size >> (8 * i));
-	crypto_hash_sha256_update(st, (const unsigned char *)rel, strlen(rel) + 1);
-	crypto_hash_sha256_update(st, size, sizeof size);
-	unsigned char b[16384];
-	size_t n;
-	while ((n = fread(b, 1, sizeof b, f)) > 0)
-		crypto_hash_sha256_update(st, b, n);
-	int rc = ferror(f) ? -1 : 0;
-	fclose(f);
-	return rc;
-}
-
 int loader_hash_dir(const char *dir, char out[65])
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	if (hash_file(&st, dir, "app.lua") != 0)
+	char err[APPSRC_ERR];
+	appsrc *s = appsrc_read(dir, err);
+	if (!s)
 		return -1;
-	namelist l = {0};
-	collect_lua(dir, "lib", &l, 0);
-	if (l.n)
-		qsort(l.v, l.n, sizeof *l.v, cmp_str);
-	int rc = 0;
-	for (size_t i = 0; i < l.n; i++) {
-		if (rc == 0 && hash_file(&st, dir, l.v[i]) != 0)
-			rc = -1;
-		free(l.v[i]);
-	}
-	free(l.v);
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, h);
-	util_hex(h, sizeof h, out);
-	return rc;
+	memcpy(out, s->hash, 65);
+	appsrc_free(s);
+	return 0;
 }

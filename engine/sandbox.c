@@ -51,6 +51,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appsrc.h"
 #include "buf.h"
 #include "diag.h"
 #include "loader.h"
@@ -120,6 +121,8 @@ struct sandbox {
 	char *stdlib_dir;
 	char *app_file;           /* app_dir/app.lua */
 	char *app_id;             /* basename of app_dir, for the log */
+	const appsrc *src;        /* app.lua and lib/ as loaded: never read from disk again */
+	appsrc *own_src;          /* src when this state read it (sandbox_new) */
 	const def_app *app;       /* sandbox_open */
 	arena defmem;             /* defval nodes */
 	const defval *def;
@@ -682,20 +685,38 @@ static const char *push_file(lua_State *L, const char *path, size_t *len)
 	return b;
 }
 
-/* Loads the text chunk in `path` with a fresh _ENV; pushes the function. */
+/* Loads a text chunk named after `path` with a fresh _ENV; pushes the function. */
+static void load_text(lua_State *L, const char *path, const char *text, size_t len)
+{
+	lua_pushfstring(L, "@%s", path);
+	if (luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") != LUA_OK)
+		lua_error(L);
+	push_env(L);
+	lua_setupvalue(L, -2, 1);
+	lua_replace(L, -2);       /* function over the chunk name */
+}
+
+/* Loads the text chunk in the file `path` (the stdlib's); pushes the function. */
 static void load_chunk(lua_State *L, const char *path)
 {
 	size_t len = 0;
 	const char *text = push_file(L, path, &len);
 	if (!text)
 		luaL_error(L, "%s : fichier introuvable", path);
-	lua_pushfstring(L, "@%s", path);
-	if (luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") != LUA_OK)
-		lua_error(L);
-	push_env(L);
-	lua_setupvalue(L, -2, 1);
-	lua_replace(L, -3);       /* function over the buffer */
-	lua_pop(L, 1);            /* chunk name */
+	load_text(L, path, text, len);
+	lua_remove(L, -2);        /* the buffer */
+}
+
+/* Loads the app's file rel ("app.lua", "lib/x.lua") from its sources; pushes the function. */
+static bool load_app_file(lua_State *L, const sandbox *sb, const char *rel)
+{
+	const appsrc_file *f = appsrc_find(sb->src, rel);
+	if (!f)
+		return false;
+	lua_pushfstring(L, "%s/%s", sb->app_dir, rel);
+	load_text(L, lua_tostring(L, -1), f->text, f->len);
+	lua_remove(L, -2);        /* the path */
+	return true;
 }
 
 static bool valid_module_name(const char *s, size_t n)
@@ -731,32 +752,32 @@ static int sb_require(lua_State *L)
 		return luaL_error(L, "require circulaire du module \"%s\"", name);
 	lua_pop(L, 1);
 
-	const char *root, *rel;
-	if (strncmp(name, "smallapps.", 10) == 0) {
-		root = sb->stdlib_dir;
-		rel = name;
-	} else if (strncmp(name, "lib.", 4) == 0) {
-		root = sb->app_dir;
-		rel = name;
-	} else {
+	/* The stdlib is part of the installation; lib.* is the app's, read with its version. */
+	bool app_module = strncmp(name, "lib.", 4) == 0;
+	const char *root = app_module ? sb->app_dir : sb->stdlib_dir;
+	if (!app_module && strncmp(name, "smallapps.", 10) != 0)
 		return luaL_error(L, "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
 		                  "et \"lib.*\" le sont)", name);
-	}
 	if (!root)
 		return luaL_error(L, "require : pas de dossier pour \"%s\"", name);
+	char rel[1024];
+	size_t k = 0;
+	for (const char *p = name; *p && k < sizeof rel - 5; p++)
+		rel[k++] = *p == '.' ? '/' : *p;
+	snprintf(rel + k, sizeof rel - k, ".lua");
 	char path[4096];
-	int k = snprintf(path, sizeof path, "%s/", root);
-	for (const char *p = rel; *p && k < (int)sizeof path - 5; p++)
-		path[k++] = *p == '.' ? '/' : *p;
-	snprintf(path + k, sizeof path - (size_t)k, ".lua");
+	snprintf(path, sizeof path, "%s/%s", root, rel);
 
 	struct stat st;
-	if (stat(path, &st) != 0)
+	if (app_module ? !appsrc_find(sb->src, rel) : stat(path, &st) != 0)
 		return luaL_error(L, "require \"%s\" : module introuvable (%s)", name, path);
 	lua_pushvalue(L, 1);
 	lua_pushinteger(L, sb->callno);
 	lua_rawset(L, 3);
-	load_chunk(L, path);
+	if (app_module)
+		load_app_file(L, sb, rel);
+	else
+		load_chunk(L, path);
 	lua_pushvalue(L, 1);
 	lua_call(L, 1, 1);
 	if (lua_isnil(L, -1)) {
@@ -1139,11 +1160,9 @@ static const defval *copy_value(lua_State *L, copyctx *c, int idx)
 static int run_main_cf(lua_State *L)
 {
 	sandbox *sb = lua_touserdata(L, 1);
-	struct stat st;
 	sb->callno++;
-	if (stat(sb->app_file, &st) != 0)
+	if (!load_app_file(L, sb, "app.lua"))
 		return luaL_error(L, "%s: fichier introuvable", sb->app_file);
-	load_chunk(L, sb->app_file);
 	lua_call(L, 0, 1);
 	if (!lua_istable(L, -1)) {
 		lua_pushfstring(L, "%s: app.lua doit renvoyer une table (return { ... }), pas %s",
@@ -1187,6 +1206,7 @@ void sandbox_close(sandbox *sb)
 	}
 	if (sb->pending)
 		json_decref(sb->pending);
+	appsrc_free(sb->own_src);
 	arena_free(&sb->defmem);
 	free(sb->app_dir);
 	free(sb->stdlib_dir);
@@ -1229,35 +1249,51 @@ static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const san
 	return sb;
 }
 
-sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     char err[SANDBOX_ERR])
+/* sb's sources: src when given (borrowed), else read from its folder now (owned). */
+static int sb_sources(sandbox *sb, const appsrc *src, char err[SANDBOX_ERR])
+{
+	if (src) {
+		sb->src = src;
+		return 0;
+	}
+	char why[APPSRC_ERR];
+	if (!(sb->own_src = appsrc_read(sb->app_dir, why))) {
+		snprintf(err, SANDBOX_ERR, "%s", why);
+		return -1;
+	}
+	sb->src = sb->own_src;
+	return 0;
+}
+
+sandbox *sandbox_new_src(const char *app_dir, const appsrc *src, const char *stdlib_dir,
+                         const sandbox_limits *lim, char err[SANDBOX_ERR])
 {
 	sandbox *sb = sb_create(app_dir, stdlib_dir, lim, err);
 	if (!sb)
 		return NULL;
-	if (sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
+	if (sb_sources(sb, src, err) != 0 ||
+	    sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
 		sandbox_close(sb);
 		return NULL;
 	}
 	return sb;
 }
 
+sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
+                     char err[SANDBOX_ERR])
+{
+	return sandbox_new_src(app_dir, NULL, stdlib_dir, lim, err);
+}
+
 sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
                              const sandbox_limits *lim, char err[SANDBOX_ERR])
 {
-	if (app->hash && app->dir) {
-		char h[65];
-		if (loader_hash_dir(app->dir, h) != 0 || strcmp(h, app->hash) != 0) {
-			snprintf(err, SANDBOX_ERR, "%s/app.lua: l'application a changé sur le disque "
-			         "depuis son chargement", app->dir);
-			return NULL;
-		}
-	}
 	sandbox *sb = sb_create(app->dir, stdlib_dir, lim, err);
 	if (!sb)
 		return NULL;
 	sb->app = app;
-	if (sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
+	if (sb_sources(sb, app->src, err) != 0 ||
+	    sb_pcall(sb, run_main_cf, sb, sb->lim.load_instructions, err) != 0) {
 		sandbox_close(sb);
 		return NULL;
 	}

@@ -11,7 +11,9 @@
  * enforced by its allocator.
  *
  * Ownership: a sandbox belongs to one thread. Worker threads open one per app
- * version they serve (sandbox_open re-runs app.lua, so hook ids match the def).
+ * version they serve (sandbox_open re-runs app.lua, so hook ids match the def),
+ * from the sources read when that version was loaded (appsrc.h), never from the
+ * folder as it is now.
  * Nothing here keeps malloc'ed memory across a call that may raise a Lua error.
  *
  * All functions return 0 on success, -1 on error with `err` holding a message such
@@ -69,9 +71,13 @@ typedef struct hook_env {
 typedef struct sandbox sandbox;
 
 /*
- * Runs dir/app.lua in a new state and leaves the returned table for the loader
+ * Runs app.lua of the sources src (borrowed: keep them while the state lives; NULL:
+ * read app_dir's now) in a new state and leaves the returned table for the loader
  * (sandbox_definition). Used by loader_load; errors carry file:line.
  */
+sandbox *sandbox_new_src(const char *app_dir, const struct appsrc *src, const char *stdlib_dir,
+                         const sandbox_limits *lim, char err[SANDBOX_ERR]);
+/* sandbox_new_src reading app_dir's sources itself. */
 sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
                      char err[SANDBOX_ERR]);
 /* Opens a state ready to call the hooks of an already loaded definition. */

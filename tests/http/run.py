@@ -483,6 +483,12 @@ def deploy_by_copying_a_folder_and_broken_versions_keep_the_last_good(s):
         time.sleep(0.1)
     assert "titre" in adm.get("/admin").text
     assert "Copie déployée" in adm.get("/a/copie/").text  # the last good version serves
+    # ...writes included: a worker that opens its Lua state only now runs the version
+    # loaded, not the broken file on disk (it used to answer 500 on those workers).
+    api = Client(s, token=s.token("admin"))
+    codes = [api.api("POST", "/apps/copie/demande/records", {"fields": VALID_JSON}).status
+             for _ in range(12)]
+    assert codes == [201] * 12, codes
     shutil.rmtree(os.path.join(s.apps, "copie"))
     for _ in range(40):
         if adm.get("/a/copie/").status == 404:

@@ -1,0 +1,184 @@
+/*
+ * appsrc — the Lua sources of one app version, read once (see appsrc.h).
+ *
+ * Each file is read to its end, whatever its size said a moment before, so the
+ * bytes hashed are the bytes run. The hash format (name, NUL, size as 8 bytes
+ * little endian, content; app.lua then lib/ sorted) is stable: it is compared
+ * across restarts only through the database's record of versions, which treats any
+ * change as a new version.
+ */
+#include "appsrc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define MAX_DEPTH 8
+
+typedef struct namelist {
+	char **v;
+	size_t n, cap;
+} namelist;
+
+/* Every *.lua under root/rel, as paths relative to root; dot files and folders skipped. */
+static void collect_lua(const char *root, const char *rel, namelist *out, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	DIR *dp = opendir(path);
+	if (!dp)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char sub[4096], full[8192];
+		snprintf(sub, sizeof sub, "%s/%s", rel, de->d_name);
+		snprintf(full, sizeof full, "%s/%s", root, sub);
+		struct stat st;
+		if (stat(full, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			collect_lua(root, sub, out, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t l = strlen(sub);
+			if (l > 4 && strcmp(sub + l - 4, ".lua") == 0) {
+				if (out->n == out->cap) {
+					out->cap = out->cap ? out->cap * 2 : 16;
+					out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+				}
+				out->v[out->n++] = xstrdup(sub);
+			}
+		}
+	}
+	closedir(dp);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads root/rel whole into f. 0, or -1 with err (missing, not a file, too big). */
+static int read_one(const char *root, const char *rel, appsrc_file *f, char err[APPSRC_ERR])
+{
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, APPSRC_ERR, "%.480s : fichier illisible ou absent", path);
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	buf b = BUF_INIT;
+	char chunk[16384];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+		if (b.len + n > APPSRC_MAX_FILE) {
+			snprintf(err, APPSRC_ERR, "%.440s : fichier trop gros (%d octets au plus)", path,
+			         APPSRC_MAX_FILE);
+			rc = -1;
+			break;
+		}
+		buf_add(&b, chunk, n);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, APPSRC_ERR, "%.440s : lecture impossible (%s)", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(fp);
+	if (rc != 0) {
+		buf_free(&b);
+		return -1;
+	}
+	f->rel = xstrdup(rel);
+	f->len = b.len;
+	f->text = b.len ? buf_steal(&b) : xstrdup("");
+	buf_free(&b);
+	return 0;
+}
+
+static void hash_files(appsrc *s)
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	for (size_t i = 0; i < s->n; i++) {
+		const appsrc_file *f = &s->files[i];
+		unsigned char size[8];
+		for (int k = 0; k < 8; k++)
+			size[k] = (unsigned char)((uint64_t)f->len >> (8 * k));
+		crypto_hash_sha256_update(&st, (const unsigned char *)f->rel, strlen(f->rel) + 1);
+		crypto_hash_sha256_update(&st, size, sizeof size);
+		crypto_hash_sha256_update(&st, (const unsigned char *)f->text, f->len);
+	}
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	util_hex(h, sizeof h, s->hash);
+}
+
+appsrc *appsrc_read(const char *dir, char err[APPSRC_ERR])
+{
+	namelist l = {0};
+	collect_lua(dir, "lib", &l, 0);
+	if (l.n)
+		qsort(l.v, l.n, sizeof *l.v, cmp_str);
+	appsrc *s = NULL;
+	if (l.n + 1 > APPSRC_MAX_FILES) {
+		snprintf(err, APPSRC_ERR, "%.400s/lib : trop de fichiers .lua (%d au plus)", dir,
+		         APPSRC_MAX_FILES - 1);
+		goto done;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->files = xcalloc(l.n + 1, sizeof *s->files);
+	int rc = read_one(dir, "app.lua", &s->files[s->n], err);
+	if (rc == 0)
+		s->n++;
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		if ((rc = read_one(dir, l.v[i], &s->files[s->n], err)) == 0)
+			s->n++;
+	}
+	if (rc != 0) {
+		appsrc_free(s);
+		s = NULL;
+		goto done;
+	}
+	hash_files(s);
+done:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return s;
+}
+
+const appsrc_file *appsrc_find(const appsrc *s, const char *rel)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (strcmp(s->files[i].rel, rel) == 0)
+			return &s->files[i];
+	return NULL;
+}
+
+void appsrc_free(appsrc *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->files[i].rel);
+		free(s->files[i].text);
+	}
+	free(s->files);
+	free(s);
+}
