@@ -61,10 +61,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 $(BUILD)/engine $(BUILD)/tests:
 	@mkdir -p $@
 
+# Where `make run` listens: make run LISTEN=127.0.0.1:9090
+LISTEN ?= 127.0.0.1:8080
+EXAMPLE_APPS := vaccins ponts-sete reclamations
+
 run: all
 	@mkdir -p data
-	./$(BUILD)/smallapps demo --apps apps --data data
-	./$(BUILD)/smallapps serve --apps apps --data data --listen 127.0.0.1:8080
+	./$(BUILD)/smallapps demo --apps apps --data data $(EXAMPLE_APPS)
+	./$(BUILD)/smallapps serve --apps apps --data data --listen $(LISTEN)
 
 unit: deps $(BUILD)/smallapps $(UNIT_BINS)
 http: deps $(BUILD)/smallapps

@@ -81,14 +81,20 @@ static void usage(FILE *f)
 	fputs("usage: smallapps <command> [options]\n"
 	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
 	      "         [--smtp URL] [--smtp-ca PEM] [--mail-from ADDR] [--trust-header NAME]\n"
+	      "         [--port-file FILE]          (writes the port it listens on)\n"
 	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	      "  new    ID                         scaffold apps/ID with a commented example\n"
 	      "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
 	      "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
 	      "  token  create LOGIN [--label L]   print a new API token\n"
 	      "  tick                              run the scheduler once (automatic transitions)\n"
-	      "  demo                              create demo users for the apps' roles\n"
-	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n",
+	      "  demo   [APP...]                   create demo users (password demo) for the\n"
+	      "                                    roles of these apps (default: all)\n"
+	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n"
+	      "Environment: SMALLAPPS_APPS, _DATA, _LISTEN, _THREADS, _BASE_URL, _SMTP, _SMTP_CA,\n"
+	      "  _MAIL_FROM, _TRUST_HEADER stand for the flags of the same name (a flag wins);\n"
+	      "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
+	      "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
 	      f);
 }
 
@@ -358,10 +364,22 @@ static int read_password(char *out, size_t n)
 	return out[0] ? 0 : -1;
 }
 
+/* s, then spaces up to `width` characters (printf's width counts bytes, not letters). */
+static void print_padded(const char *s, size_t width)
+{
+	size_t n = util_utf8_valid(s, strlen(s)) ? util_utf8_len(s) : strlen(s);
+	fputs(s, stdout);
+	do
+		putchar(' ');
+	while (++n < width + 1);
+}
+
 static void print_user(void *arg, const auth_user *u, const char *const *grants, size_t ng)
 {
 	(void)arg;
-	printf("%-20s %-28s %s", u->login, u->name ? u->name : "", u->admin ? "admin " : "");
+	print_padded(u->login, 20);
+	print_padded(u->name ? u->name : "", 32);
+	fputs(u->admin ? "admin " : "", stdout);
 	for (size_t i = 0; i < ng; i++)
 		printf("%s%s", i ? "," : "", grants[i]);
 	putchar('\n');
@@ -469,19 +487,53 @@ static int cmd_demo(const opts *o)
 	registry_scan(g);
 	app_rt **apps;
 	size_t n = registry_list(g, &apps);
+	int rc = 0;
+	for (int i = 0; i < o->nargs; i++) {
+		bool found = false;
+		for (size_t k = 0; k < n; k++)
+			found = found || strcmp(apps[k]->def->id, o->args[i]) == 0;
+		if (!found) {
+			fprintf(stderr, "smallapps: demo: no app \"%s\" is served from %s\n", o->args[i],
+			        o->apps);
+			rc = 1;
+		}
+	}
+	/*
+	 * Only users made by this run get roles: an account that already exists (a real
+	 * "agent1", or a demo user whose grants an admin revoked) is left as it is.
+	 */
+	char made[256][64];
+	size_t nmade = 0;
 	printf("Demo users (password: demo):\n");
 	for (size_t i = 0; i < n; i++) {
 		const def_app *app = apps[i]->def;
-		for (size_t k = 0; k < app->nroles; k++) {
+		bool wanted = o->nargs == 0;
+		for (int k = 0; k < o->nargs; k++)
+			wanted = wanted || strcmp(app->id, o->args[k]) == 0;
+		for (size_t k = 0; wanted && k < app->nroles; k++) {
 			char login[64], err[AUTH_ERR_LEN];
 			snprintf(login, sizeof login, "%s", app->roles[k].id);
 			for (char *p = login; *p; p++)
 				if (*p == '_')
 					*p = '-';
 			strncat(login, "1", sizeof login - strlen(login) - 1);
-			int r = auth_user_add(a, login, app->roles[k].label, NULL, false, "demo", err);
-			if (r != AUTH_OK && r != AUTH_EXISTS)
+			bool mine = false;
+			for (size_t m = 0; m < nmade; m++)
+				mine = mine || strcmp(made[m], login) == 0;
+			int r = mine ? AUTH_EXISTS
+			             : auth_user_add(a, login, app->roles[k].label, NULL, false, "demo", err);
+			if (r == AUTH_OK && nmade < sizeof made / sizeof made[0]) {
+				snprintf(made[nmade++], sizeof made[0], "%s", login);
+				mine = true;
+			}
+			if (r != AUTH_OK && !mine) {
+				if (r == AUTH_EXISTS)
+					printf("  %-16s %s: %s (already exists: left unchanged)\n", login,
+					       app->id, app->roles[k].label);
+				else
+					fprintf(stderr, "smallapps: demo: %s: %s\n", login, err);
 				continue;
+			}
 			auth_grant(a, login, app->id, app->roles[k].id, "demo");
 			printf("  %-16s %s: %s\n", login, app->id, app->roles[k].label);
 		}
@@ -490,7 +542,7 @@ static int cmd_demo(const opts *o)
 	free(apps);
 	registry_close(g);
 	auth_close(a);
-	return 0;
+	return rc;
 }
 
 static int cmd_new(const opts *o)

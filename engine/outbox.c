@@ -723,6 +723,17 @@ static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t d, curl
 
 enum outcome { SENT, TRANSIENT, PERMANENT, ABORTED };
 
+/* Whether the URL carries a login ("smtp://user:password@host"). */
+static bool url_has_login(const char *url)
+{
+	const char *authority = strstr(url, "://");
+	if (!authority)
+		return false;
+	authority += 3;
+	size_t n = strcspn(authority, "/?#");
+	return memchr(authority, '@', n) != NULL;
+}
+
 /*
  * One SMTP transaction; res gets the server's answer or curl's error text. When it is
  * SENT, refused holds the recipients the server would not take.
@@ -754,7 +765,9 @@ static enum outcome smtp_send(const outbox_opts *o, const char *from_addr,
 #else
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* A password never goes in clear: with a login, no STARTTLS means no mail. */
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+	                 (long)(url_has_login(o->smtp_url) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (o->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, envfrom);

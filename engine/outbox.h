@@ -94,9 +94,10 @@ void outbox_rows_free(outbox_row *v, size_t n);
 /* ---- delivery ---- */
 
 typedef struct outbox_opts {
-	/* "smtp://host:port": STARTTLS when the server offers it; "smtps://": TLS from the
-	 * start. Either way a certificate that does not verify fails the attempt: a
-	 * relay that offers TLS never gets the mail in clear because of a bad certificate.
+	/* "smtp://host:port": STARTTLS when the server offers it, and required when the
+	 * URL carries a login (smtp://user:password@host); "smtps://": TLS from the start.
+	 * Either way a certificate that does not verify fails the attempt: a relay that
+	 * offers TLS never gets the mail in clear because of a bad certificate.
 	 * NULL: nothing is sent. */
 	const char *smtp_url;
 	const char *ca_file;      /* PEM certificates that sign the relay's; NULL: the system's */

@@ -444,7 +444,7 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 	s.d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		ntohs(sa.sin_port), NULL, NULL, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
@@ -452,7 +452,11 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		(unsigned)1024, MHD_OPTION_END);
 	if (!s.d) {
-		fprintf(stderr, "smallapps: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
+		int e = errno;
+		fprintf(stderr, "smallapps: cannot listen on %s: %s%s\n", cfg->listen, strerror(e),
+		        e == EADDRINUSE ? " (another server uses it: choose another port with "
+		                          "--listen HOST:PORT, or make run LISTEN=HOST:PORT)"
+		                        : "");
 		return 1;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);

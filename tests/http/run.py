@@ -497,6 +497,29 @@ def deploy_by_copying_a_folder_and_broken_versions_keep_the_last_good(s):
     assert adm.get("/a/copie/").status == 404
 
 
+@test
+def demo_users_get_roles_in_the_named_apps_only_and_existing_accounts_are_untouched(s):
+    m = Server(s.binary, apps=("essai", "flux"))
+    try:
+        m.cli("user", "add", "agent1")                  # a real account, without roles
+        out = m.cli("demo", "flux").stdout
+        assert "agent1           flux: Agent (already exists: left unchanged)" in out, out
+        assert "chef1            flux: Chef\n" in out and "essai" not in out, out
+        users = m.cli("user", "list").stdout
+        lines = {l.split()[0]: l for l in users.splitlines()}
+        assert "flux:" not in lines["agent1"], users
+        assert "flux:chef" in lines["chef1"] and "essai:" not in lines["chef1"], users
+        assert "flux:demandeur" in lines["demandeur1"], users
+        # Run again (as every `make run` does): nothing changes, a revoked grant stays revoked.
+        m.cli("user", "revoke", "chef1", "flux:chef")
+        m.cli("demo", "flux")
+        assert "flux:chef" not in {l.split()[0]: l for l in m.cli("user", "list").stdout.splitlines()}["chef1"]
+        r = m.cli("demo", "absente", check=False)
+        assert r.returncode == 1 and 'no app "absente"' in r.stderr, r.stderr
+    finally:
+        m.cleanup()
+
+
 # ---------------------------------------------------------------- outbox (mail)
 # Rows are put straight into the app database, as a committed transition leaves them;
 # a private SMTP server (smtp_server.py) receives what the engine sends. The engine's
@@ -643,6 +666,22 @@ def starttls_is_used_when_offered_and_a_bad_certificate_is_never_bypassed(s):
             finish(m)
         finally:
             m.cleanup()
+        # A login in the URL is never sent in clear: no STARTTLS, no mail.
+        plain = SmtpServer().start()
+        m = mail_server(s, None, SMALLAPPS_SMTP=f"smtp://dsi:secret@127.0.0.1:{plain.port}")
+        try:
+            rid = queue_mail(m, "lea@example.org", "Chiffré", "Texte")
+            m.start()
+            row = wait_outcome(m, rid, 1)
+            assert row["status"] == "pending" and row["attempts"] == 1, row
+            assert "tls" in row["last_error"].lower() or "ssl" in row["last_error"].lower(), row
+            assert plain.messages == [] and not any(c.upper().startswith(("AUTH", "MAIL"))
+                                                    for c in plain.commands), plain.commands
+            assert "secret" not in m.log_text()
+            finish(m)
+        finally:
+            m.cleanup()
+            plain.stop()
         # A certificate file that cannot be read stops serve at start, with its reason.
         m = mail_server(s, None, SMALLAPPS_SMTP=smtp.url)
         try:
