@@ -33,9 +33,11 @@
  *    charged the same way, so a loop of few instructions cannot make them stall a
  *    worker: every ALLOC_BYTES_PER_STEP bytes allocated during a call count as an
  *    instruction (string.rep, .., table.concat, upper, gsub's result...), and
- *    table.sort, table.unpack, table.move, table.concat and string.byte pay for the
- *    elements they go through before they run (metered()). Comparing two long
- *    strings is one instruction however long they are: bounded by the memory cap.
+ *    table.sort, unpack, move, concat, insert and remove at a position, string.byte,
+ *    utf8.len/offset/codepoint and tonumber pay for the elements or bytes they go
+ *    through before they run (metered()); what a hook does with short values costs
+ *    next to nothing, what it does in a loop over big ones adds up. Comparing two long strings is one
+ *    instruction however long they are: bounded by the memory cap.
  * A sandbox belongs to one thread.
  */
 #include "sandbox.h"
@@ -263,7 +265,14 @@ static long sb_meter(lua_State *L, long steps)
 
 /* ---- library functions that pay for their elements (see the top of this file) ---- */
 
-enum meter_kind { METER_SORT, METER_UNPACK, METER_CONCAT, METER_MOVE, METER_BYTE };
+enum meter_kind {
+	METER_SORT, METER_UNPACK, METER_CONCAT, METER_MOVE, METER_BYTE,
+	METER_INSERT,             /* table.insert(t, pos, v) shifts #t - pos elements */
+	METER_REMOVE,             /* table.remove(t, pos) too */
+	METER_UTF8_LEN,           /* utf8.len(s, i, j): bytes from i to j (default -1) */
+	METER_UTF8_OFFSET,        /* utf8.offset(s, n): |n| characters, #s at most */
+	METER_SCAN,               /* tonumber(s): every byte (leading spaces...) */
+};
 
 /* Argument a as an integer (floats with an integral value too), or def when absent. */
 static bool int_arg(lua_State *L, int a, lua_Integer def, lua_Integer *out)
@@ -302,12 +311,30 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 	}
 	case METER_MOVE:
 		return int_arg(L, 2, 0, &i) && int_arg(L, 3, 0, &j) ? span(i, j) : 0;
-	case METER_BYTE: {
+	case METER_INSERT:
+	case METER_REMOVE: {
+		/* Appending (insert(t, v)) and removing the last (remove(t)) shift nothing. */
+		int with_pos = kind == METER_INSERT ? 3 : 2;
+		if (lua_type(L, 1) != LUA_TTABLE || lua_gettop(L) < with_pos ||
+		    !int_arg(L, 2, 0, &i))
+			return 0;
+		return span(i, (lua_Integer)lua_rawlen(L, 1));
+	}
+	case METER_SCAN:
+		return lua_type(L, 1) == LUA_TSTRING ? (double)lua_rawlen(L, 1) : 0;
+	case METER_UTF8_OFFSET: {
+		if (lua_type(L, 1) != LUA_TSTRING || !int_arg(L, 2, 0, &i))
+			return 0;
+		double n = i < 0 ? -(double)i : (double)i, len = (double)lua_rawlen(L, 1);
+		return n < len ? n : len;
+	}
+	case METER_BYTE:          /* string.byte, utf8.codepoint: j defaults to i */
+	case METER_UTF8_LEN: {
 		size_t len;
 		if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
 			return 0;
 		lua_tolstring(L, 1, &len);
-		if (!int_arg(L, 2, 1, &i) || !int_arg(L, 3, i, &j))
+		if (!int_arg(L, 2, 1, &i) || !int_arg(L, 3, kind == METER_BYTE ? i : -1, &j))
 			return 0;
 		/* string.byte's own clamping of positions */
 		lua_Integer n = (lua_Integer)len;
@@ -891,6 +918,7 @@ static int setup_cf(lua_State *L)
 		lua_getfield(L, 2, *n);
 		lua_setfield(L, 8, *n);
 	}
+	meter_field(L, 8, "_G", "tonumber", METER_SCAN);
 	lua_pushcfunction(L, sb_print);
 	lua_setfield(L, 8, "print");
 	lua_pushcfunction(L, sb_rawset);
@@ -923,6 +951,8 @@ static int setup_cf(lua_State *L)
 	meter_field(L, -1, "table", "unpack", METER_UNPACK);
 	meter_field(L, -1, "table", "concat", METER_CONCAT);
 	meter_field(L, -1, "table", "move", METER_MOVE);
+	meter_field(L, -1, "table", "insert", METER_INSERT);
+	meter_field(L, -1, "table", "remove", METER_REMOVE);
 	push_readonly(L, -1);
 	lua_setfield(L, 8, "table");
 	lua_pop(L, 1);
@@ -937,6 +967,9 @@ static int setup_cf(lua_State *L)
 	lua_pop(L, 1);
 
 	push_copy(L, 6, NULL);
+	meter_field(L, -1, "utf8", "len", METER_UTF8_LEN);
+	meter_field(L, -1, "utf8", "offset", METER_UTF8_OFFSET);
+	meter_field(L, -1, "utf8", "codepoint", METER_BYTE);
 	push_readonly(L, -1);
 	lua_setfield(L, 8, "utf8");
 	lua_pop(L, 1);

@@ -521,6 +521,21 @@ static const char *const SONDE[] = {
 	"P.octets = function() for i = 1, 1e5 do select('#', aaa:byte(1, -1)) end end\n",
 	"P.concat = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do table.concat(t) end end\n",
 	"P.deplacement = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do table.move(t, 1, #t, 1) end end\n",
+	"local vides = (' '):rep(1e6)\n",
+	"P.insertion = function() local t = { aaa:byte(1, -1) }; for i = 1, 1e5 do table.insert(t, 1, 0); table.remove(t, 1) end end\n",
+	"P.utf8_len = function() for i = 1, 1e5 do utf8.len(vides) end end\n",
+	"P.utf8_offset = function() for i = 1, 1e5 do utf8.offset(vides, -1e6) end end\n",
+	"P.utf8_codepoint = function() for i = 1, 1e5 do select('#', utf8.codepoint(aaa, 1, -1)) end end\n",
+	"P.tonumber = function() for i = 1, 1e5 do tonumber(vides) end end\n",
+	"P.boucles_ok = function()\n",
+	"  local t, s = {}, 'déjà vu'\n",
+	"  for i = 1, 500 do table.insert(t, i); table.insert(t, 1, i); table.remove(t) end\n",
+	"  for i = 1, 500 do table.remove(t, 1) end\n",
+	"  local n = 0\n",
+	"  for p, c in utf8.codes(s) do n = n + utf8.len(s, p, p) + utf8.codepoint(s, p) // 1000000 end\n",
+	"  return #t .. ' ' .. n .. ' ' .. utf8.offset(s, 3) .. ' ' .. tonumber(' 42 ') .. ' ' ..\n",
+	"    tostring(tonumber('x')) .. ' ' .. select(2, pcall(table.insert, {}, 1, 2, 3))\n",
+	"end\n",
 	"P.tables_ok = function()\n",
 	"  local t = { ('azerty'):byte(1, -1) }\n",
 	"  table.sort(t)\n",
@@ -841,6 +856,13 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 	stopped_quickly(p, "octets", "P.octets = ");
 	stopped_quickly(p, "concat", "P.concat = ");
 	stopped_quickly(p, "deplacement", "P.deplacement = ");
+	stopped_quickly(p, "insertion", "P.insertion = ");
+	stopped_quickly(p, "utf8_len", "P.utf8_len = ");
+	stopped_quickly(p, "utf8_offset", "P.utf8_offset = ");
+	stopped_quickly(p, "utf8_codepoint", "P.utf8_codepoint = ");
+	stopped_quickly(p, "tonumber", "P.tonumber = ");
+	assert_string_equal(call_ok(p, "boucles_ok"),
+	                    "0 7 4 42 nil wrong number of arguments to 'insert'");
 	assert_string_equal(call_ok(p, "tables_ok"),
 	                    "97,101,114,116,121,122 6 9 99 3 false bad argument #1 to 'table.sort' "
 	                    "(table expected, got string)");
