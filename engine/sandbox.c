@@ -34,8 +34,8 @@
  *    worker: every ALLOC_BYTES_PER_STEP bytes allocated during a call count as an
  *    instruction (string.rep, .., table.concat, upper, gsub's result...), and
  *    table.sort, unpack, move, concat, insert and remove at a position, string.byte,
- *    utf8.len/offset/codepoint and tonumber pay for the elements or bytes they go
- *    through before they run (metered()); what a hook does with short values costs
+ *    string.pack/unpack/packsize, utf8.len/offset/codepoint, tonumber and load pay
+ *    for the elements or bytes they go through before they run (metered()); what a hook does with short values costs
  *    next to nothing, what it does in a loop over big ones adds up. Comparing two long strings is one
  *    instruction however long they are: bounded by the memory cap.
  * A sandbox belongs to one thread.
@@ -272,6 +272,7 @@ enum meter_kind {
 	METER_UTF8_LEN,           /* utf8.len(s, i, j): bytes from i to j (default -1) */
 	METER_UTF8_OFFSET,        /* utf8.offset(s, n): |n| characters, #s at most */
 	METER_SCAN,               /* tonumber(s): every byte (leading spaces...) */
+	METER_PACK,               /* string.pack/unpack/packsize(fmt, ...): every byte of fmt */
 };
 
 /* Argument a as an integer (floats with an integral value too), or def when absent. */
@@ -321,6 +322,7 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 		return span(i, (lua_Integer)lua_rawlen(L, 1));
 	}
 	case METER_SCAN:
+	case METER_PACK:
 		return lua_type(L, 1) == LUA_TSTRING ? (double)lua_rawlen(L, 1) : 0;
 	case METER_UTF8_OFFSET: {
 		if (lua_type(L, 1) != LUA_TSTRING || !int_arg(L, 2, 0, &i))
@@ -678,6 +680,7 @@ static int sb_load(lua_State *L)
 		lua_pushliteral(L, "load : seuls les morceaux texte sont acceptés");
 		return 2;
 	}
+	sb_meter(L, (long)(n < LONG_MAX / 2 ? n : LONG_MAX / 2));  /* the lexer reads every byte */
 	if (luaL_loadbufferx(L, s, n, name, "t") != LUA_OK) {
 		lua_pushnil(L);
 		lua_insert(L, -2);
@@ -935,6 +938,9 @@ static int setup_cf(lua_State *L)
 	push_copy(L, 3, no_dump);                           /* 9 */
 	lpattern_install(L, 9, sb_meter);
 	meter_field(L, 9, "string", "byte", METER_BYTE);
+	meter_field(L, 9, "string", "pack", METER_PACK);
+	meter_field(L, 9, "string", "unpack", METER_PACK);
+	meter_field(L, 9, "string", "packsize", METER_PACK);
 	lua_pushliteral(L, "");
 	lua_getmetatable(L, -1);
 	lua_pushvalue(L, 9);

@@ -527,12 +527,15 @@ static const char *const SONDE[] = {
 	"P.utf8_offset = function() for i = 1, 1e5 do utf8.offset(vides, -1e6) end end\n",
 	"P.utf8_codepoint = function() for i = 1, 1e5 do select('#', utf8.codepoint(aaa, 1, -1)) end end\n",
 	"P.tonumber = function() for i = 1, 1e5 do tonumber(vides) end end\n",
+	"P.load = function() for i = 1, 1e5 do load(vides) end end\n",
+	"P.unpack_fmt = function() local f = ('x'):rep(1e6); for i = 1, 1e5 do string.packsize(f) end end\n",
 	"P.boucles_ok = function()\n",
 	"  local t, s = {}, 'déjà vu'\n",
 	"  for i = 1, 500 do table.insert(t, i); table.insert(t, 1, i); table.remove(t) end\n",
 	"  for i = 1, 500 do table.remove(t, 1) end\n",
 	"  local n = 0\n",
 	"  for p, c in utf8.codes(s) do n = n + utf8.len(s, p, p) + utf8.codepoint(s, p) // 1000000 end\n",
+	"  n = n + load('return 1')() + string.unpack('i4', string.pack('i4', 5)) - string.packsize('i4')\n",
 	"  return #t .. ' ' .. n .. ' ' .. utf8.offset(s, 3) .. ' ' .. tonumber(' 42 ') .. ' ' ..\n",
 	"    tostring(tonumber('x')) .. ' ' .. select(2, pcall(table.insert, {}, 1, 2, 3))\n",
 	"end\n",
@@ -861,8 +864,10 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 	stopped_quickly(p, "utf8_offset", "P.utf8_offset = ");
 	stopped_quickly(p, "utf8_codepoint", "P.utf8_codepoint = ");
 	stopped_quickly(p, "tonumber", "P.tonumber = ");
+	stopped_quickly(p, "load", "P.load = ");
+	stopped_quickly(p, "unpack_fmt", "P.unpack_fmt = ");
 	assert_string_equal(call_ok(p, "boucles_ok"),
-	                    "0 7 4 42 nil wrong number of arguments to 'insert'");
+	                    "0 9 4 42 nil wrong number of arguments to 'insert'");
 	assert_string_equal(call_ok(p, "tables_ok"),
 	                    "97,101,114,116,121,122 6 9 99 3 false bad argument #1 to 'table.sort' "
 	                    "(table expected, got string)");
