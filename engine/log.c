@@ -34,16 +34,40 @@ static void emit(buf *b)
 	buf_free(b);
 }
 
+/*
+ * Messages carry text from outside (app code's ctx.log and print, which may log
+ * what a citizen typed; Lua errors; SMTP answers): one message stays one line, its
+ * control characters written as \n, \t, \xHH, and a message too long to read is cut,
+ * so no one can forge a line or fill the disk with one call.
+ */
 void log_vmessage(const char *component, const char *fmt, va_list ap)
 {
 	if (atomic_load(&quiet_flag))
 		return;
+	buf msg = BUF_INIT;
+	buf_vprintf(&msg, fmt, ap);
+	while (msg.len > 0 && msg.data[msg.len - 1] == '\n')
+		msg.data[--msg.len] = '\0';
 	buf b = BUF_INIT;
 	stamp(&b);
 	buf_printf(&b, " %s ", component);
-	buf_vprintf(&b, fmt, ap);
-	while (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
+	size_t n = msg.len < LOG_MAX_MESSAGE ? msg.len : LOG_MAX_MESSAGE;
+	while (n > 0 && n < msg.len && ((unsigned char)msg.data[n] & 0xC0) == 0x80)
+		n--; /* not in the middle of a UTF-8 character */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)msg.data[i];
+		if (c == '\n')
+			buf_puts(&b, "\\n");
+		else if (c == '\t')
+			buf_puts(&b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(&b, "\\x%02x", c);
+		else
+			buf_putc(&b, (char)c);
+	}
+	if (n < msg.len)
+		buf_printf(&b, " [... %zu octets de plus]", msg.len - n);
+	buf_free(&msg);
 	emit(&b);
 }
 
