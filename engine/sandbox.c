@@ -67,6 +67,7 @@
 #define MAX_DEF_DEPTH    64
 #define MAX_JSON_DEPTH   16
 #define HOOK_SLICE       100000         /* instructions the hook counts at a time */
+#define MAX_LOG_LINES    200            /* ctx.log and print lines kept per call */
 /*
  * Measured with lua5.4 on the CI machine: a simple instruction takes about 1 ns, and
  * ('a'):rep(1e6) 2.4 ms (page faults of fresh memory, then filling and copying it),
@@ -119,6 +120,7 @@ struct sandbox {
 	long remaining;           /* instructions left in this call */
 	int armed;                /* count the hook is armed with */
 	lua_Integer callno;       /* serial of the current call */
+	int log_lines;            /* ctx.log and print lines of the current call */
 	char *app_dir;            /* without trailing slash */
 	char *stdlib_dir;
 	char *app_file;           /* app_dir/app.lua */
@@ -433,6 +435,7 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	sb->refused_size = 0;
 	sb->budget = budget;
 	sb->remaining = budget > 0 ? budget : LONG_MAX;
+	sb->log_lines = 0;
 	if (!lua_checkstack(L, 4)) {
 		snprintf(err, SANDBOX_ERR, "%s: %s (pile)", sb->app_file, SANDBOX_MSG_MEMORY);
 		return -1;
@@ -606,6 +609,13 @@ static void push_env(lua_State *L)
 
 static void log_line(sandbox *sb, const char *msg)
 {
+	/* A loop of ctx.log must not fill the disk: the log keeps the first lines of a call. */
+	if (++sb->log_lines > MAX_LOG_LINES) {
+		if (sb->log_lines == MAX_LOG_LINES + 1)
+			log_message("lua", "%s: plus de %d lignes de journal dans un appel : les "
+			            "suivantes sont ignorées", sb->app_id, MAX_LOG_LINES);
+		return;
+	}
 	const hook_env *env = sb->cur ? sb->cur->env : NULL;
 	if (env && env->log)
 		env->log(env->log_arg, msg);

@@ -555,6 +555,7 @@ static const char *const SONDE[] = {
 	"P.garde_log = function(r, ctx) saved_log = ctx.log; return 'gardé' end\n",
 	"P.vieux_log = function() saved_log('tard'); return 'pas normal' end\n",
 	"P.print = function(r, ctx) print('a', 1, true); ctx.log('journal'); return 'imprimé' end\n",
+	"P.journal_boucle = function(r, ctx) for i = 1, 5000 do ctx.log('ligne ' .. i) end return 'fini' end\n",
 	"P.ctx = function(r, ctx)\n",
 	"  local u = ctx.user\n",
 	"  return table.concat({ ctx.app, ctx.form, ctx.now, ctx.today, u and u.login or '-',\n",
@@ -1418,6 +1419,7 @@ static void guards_answer_true_or_false_with_a_reason(void **st)
 typedef struct seen {
 	char log[8][128];
 	int nlog;
+	int nlog_total;
 	char form[32];
 	char filter[128];
 	char to[64], subject[64], body[64];
@@ -1426,6 +1428,7 @@ typedef struct seen {
 static void on_log(void *arg, const char *m)
 {
 	seen *s = arg;
+	s->nlog_total++;
 	if (s->nlog < 8)
 		snprintf(s->log[s->nlog++], sizeof s->log[0], "%s", m);
 }
@@ -1501,6 +1504,13 @@ static void ctx_offers_user_clock_and_the_engine_callbacks(void **st)
 	assert_int_equal(s.nlog, 2);
 	assert_string_equal(s.log[0], "a\t1\ttrue");       /* print goes to the log */
 	assert_string_equal(s.log[1], "journal");
+	/* a loop of ctx.log keeps its first 200 lines, and the next call logs again */
+	s.nlog_total = 0;
+	assert_string_equal(call_ok(p, "journal_boucle"), "fini");
+	assert_int_equal(s.nlog_total, 200);
+	assert_string_equal(call_ok(p, "print"), "imprimé");
+	assert_int_equal(s.nlog_total, 202);
+	s.nlog = 2;
 
 	/* a ctx function kept from an earlier call is dead */
 	assert_string_equal(call_ok(p, "garde_log"), "gardé");
