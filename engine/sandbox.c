@@ -68,6 +68,7 @@
 #define MAX_JSON_DEPTH   16
 #define HOOK_SLICE       100000         /* instructions the hook counts at a time */
 #define MAX_LOG_LINES    200            /* ctx.log and print lines kept per call */
+#define MAX_COUNTS       100            /* ctx.count queries per call */
 /*
  * Measured with lua5.4 on the CI machine: a simple instruction takes about 1 ns, and
  * ('a'):rep(1e6) 2.4 ms (page faults of fresh memory, then filling and copying it),
@@ -121,6 +122,7 @@ struct sandbox {
 	int armed;                /* count the hook is armed with */
 	lua_Integer callno;       /* serial of the current call */
 	int log_lines;            /* ctx.log and print lines of the current call */
+	int counts;               /* ctx.count queries of the current call */
 	char *app_dir;            /* without trailing slash */
 	char *stdlib_dir;
 	char *app_file;           /* app_dir/app.lua */
@@ -436,6 +438,7 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	sb->budget = budget;
 	sb->remaining = budget > 0 ? budget : LONG_MAX;
 	sb->log_lines = 0;
+	sb->counts = 0;
 	if (!lua_checkstack(L, 4)) {
 		snprintf(err, SANDBOX_ERR, "%s: %s (pile)", sb->app_file, SANDBOX_MSG_MEMORY);
 		return -1;
@@ -1833,6 +1836,9 @@ static int ctx_count(lua_State *L)
 	const char *form = luaL_checkstring(L, 1);
 	if (!c->env || !c->env->count)
 		return luaL_error(L, "ctx.count n'est pas disponible ici");
+	/* Each is a query over the app's records: a loop of them is a bug, not a need. */
+	if (++sb->counts > MAX_COUNTS)
+		return luaL_error(L, "ctx.count : plus de %d appels dans un même appel", MAX_COUNTS);
 	json_t *filter = NULL;
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);

@@ -555,6 +555,7 @@ static const char *const SONDE[] = {
 	"P.garde_log = function(r, ctx) saved_log = ctx.log; return 'gardé' end\n",
 	"P.vieux_log = function() saved_log('tard'); return 'pas normal' end\n",
 	"P.print = function(r, ctx) print('a', 1, true); ctx.log('journal'); return 'imprimé' end\n",
+	"P.count_boucle = function(r, ctx) for i = 1, 1e6 do ctx.count('f') end end\n",
 	"P.journal_boucle = function(r, ctx) for i = 1, 5000 do ctx.log('ligne ' .. i) end return 'fini' end\n",
 	"P.ctx = function(r, ctx)\n",
 	"  local u = ctx.user\n",
@@ -1496,6 +1497,10 @@ static void ctx_offers_user_clock_and_the_engine_callbacks(void **st)
 	assert_string_equal(s.filter, "{\"n\":3,\"x\":\"count\"}");
 	assert_string_equal(call_ok(p, "count_nil"), "n=17");
 	assert_string_equal(s.filter, "NULL");
+	/* each is a query: a loop of them stops at the 101st, and the next call counts again */
+	call_fails(p, "count_boucle");
+	expect_at(p, "P.count_boucle = ", "ctx.count : plus de 100 appels dans un même appel");
+	assert_string_equal(call_ok(p, "count_nil"), "n=17");
 	assert_string_equal(call_ok(p, "notify"), "envoyé");
 	assert_string_equal(s.to, "a@b.fr");
 	assert_string_equal(s.subject, "Objet");
