@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,10 +160,54 @@ static int parse(int argc, char **argv, opts *o)
 	return 0;
 }
 
+static off_t file_size(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * Users, grants and tokens live in system.db. A missing or empty one next to app
+ * databases is a lost or truncated file, not a first start: starting afresh would
+ * hand out a new admin over the old data and drop every account without a word.
+ * (An empty system.db with a non-empty system.db-wal is a database that was never
+ * checkpointed: it is intact.)
+ */
+static bool system_db_lost(const char *data)
+{
+	if (file_size(data, "system.db") > 0 || file_size(data, "system.db-wal") > 0)
+		return false;
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/apps", data);
+	DIR *d = opendir(p);
+	if (!d)
+		return false;
+	bool any = false;
+	struct dirent *e;
+	while (!any && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		any = l > 3 && strcmp(e->d_name + l - 3, ".db") == 0;
+	}
+	closedir(d);
+	return any;
+}
+
 static auth *open_auth(const opts *o)
 {
 	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "smallapps: cannot create %s: %s\n", o->data, strerror(errno));
+		fprintf(stderr, "smallapps: cannot create --data %s: %s\n", o->data, strerror(errno));
+		return NULL;
+	}
+	const char *fresh = getenv("SMALLAPPS_NEW_SYSTEM_DB");
+	if (system_db_lost(o->data) && !(fresh && strcmp(fresh, "1") == 0)) {
+		fprintf(stderr,
+		        "smallapps: %s/system.db is missing or empty, but %s/apps holds app data:\n"
+		        "  restore system.db (users, grants, tokens, audit) from the backup of %s.\n"
+		        "  To start over with new accounts on the existing app data, run again with\n"
+		        "  SMALLAPPS_NEW_SYSTEM_DB=1 (a new admin is created).\n",
+		        o->data, o->data, o->data);
 		return NULL;
 	}
 	char err[AUTH_ERR_LEN];
@@ -243,6 +288,20 @@ static void start_scheduler(void *arg, const char *base)
 	slot->s = scheduler_start(slot->g, base, 60);
 }
 
+/*
+ * Every connection, and every database connection, is a file descriptor: the soft
+ * limit (often 1024) is raised to the hard one, so that a crowd of idle connections
+ * meets the server's own connection limit, not EMFILE in the middle of its work.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int cmd_serve(const opts *o)
 {
 	/*
@@ -256,6 +315,15 @@ static int cmd_serve(const opts *o)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A mistyped --apps would serve nothing to everyone, with nothing in the log. */
+	struct stat st;
+	int src = stat(o->apps, &st);
+	if (src != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "smallapps: --apps %s: %s (the folder of the apps to serve)\n", o->apps,
+		        src != 0 ? strerror(errno) : "not a folder");
+		return 1;
+	}
+	raise_fd_limit();
 	auth *a = open_auth(o);
 	if (!a)
 		return 1;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appsrc.h"
 #include "loader.h"
 #include "log.h"
 #include "tracking.h"
@@ -50,6 +51,7 @@ struct registry {
 	atomic_bool stop;
 	unsigned char tracking_key[TRACKING_KEY_LEN];
 	bool has_key;
+	char dir_problem[512];    /* why apps_dir could not be read at the last scan, or "" */
 };
 
 static void db_release(app_db *d)
@@ -130,12 +132,13 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The app folders present now, sorted. Caller frees. */
-static size_t list_dirs(const char *apps_dir, char ***out)
+/* The app folders, sorted; -1 (errno set) when apps_dir cannot be read. */
+static ssize_t list_dirs(const char *apps_dir, char ***out)
 {
 	*out = NULL;
 	DIR *d = opendir(apps_dir);
 	if (!d)
-		return 0;
+		return -1;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
@@ -155,18 +158,22 @@ static size_t list_dirs(const char *apps_dir, char ***out)
 	closedir(d);
 	if (n)
 		qsort(*out, n, sizeof **out, cmp_str);
-	return n;
+	return (ssize_t)n;
 }
 
-static void set_problem(registry *g, const char *id, const char *text)
+/* Records the problem of app id; false when it was already the one recorded. */
+static bool set_problem(registry *g, const char *id, const char *text)
 {
 	pthread_mutex_lock(&g->lock);
 	entry *e = find(g, id);
-	if (e) {
+	bool changed = false;
+	if (e && !(e->problem && text && strcmp(e->problem, text) == 0)) {
 		free(e->problem);
 		e->problem = text ? xstrdup(text) : NULL;
+		changed = true;
 	}
 	pthread_mutex_unlock(&g->lock);
+	return changed;
 }
 
 static entry *ensure_entry(registry *g, const char *id)
@@ -200,6 +207,7 @@ static int load_one(registry *g, const char *id, const char *hash)
 
 	pthread_mutex_lock(&g->lock);
 	entry *e = ensure_entry(g, id);
+	/* A definition that fails fails again: wait for the files to change. */
 	snprintf(e->seen_hash, sizeof e->seen_hash, "%s", hash);
 	app_db *db = e->db;
 	if (db)
@@ -208,6 +216,7 @@ static int load_one(registry *g, const char *id, const char *hash)
 	pthread_mutex_unlock(&g->lock);
 
 	char err[STORE_ERR_LEN] = "";
+	bool retry = false;
 	if (def && !db) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/apps", g->o.data_dir);
@@ -218,6 +227,7 @@ static int load_one(registry *g, const char *id, const char *hash)
 			diags_add(&d, dir, 0, "", "base de données : %s", err);
 			def_app_free(def);
 			def = NULL;
+			retry = true;
 		} else {
 			db = xcalloc(1, sizeof *db);
 			db->s = s;
@@ -231,21 +241,35 @@ static int load_one(registry *g, const char *id, const char *hash)
 		diags_add(&d, dir, 0, "", "%s", err);
 		def_app_free(def);
 		def = NULL;
+		retry = true;
 	}
 	if (!def) {
+		/*
+		 * A database that cannot be opened or migrated may be repaired, restored or
+		 * freed (files, disk) without the definition changing: try again at each scan,
+		 * saying so only when the problem changes.
+		 */
+		if (retry) {
+			pthread_mutex_lock(&g->lock);
+			find(g, id)->seen_hash[0] = '\0';
+			pthread_mutex_unlock(&g->lock);
+		}
 		buf b = BUF_INIT;
 		for (size_t i = 0; i < d.n; i++) {
 			char line[2048];
 			diag_format(&d.v[i], line, sizeof line);
 			buf_puts(&b, line);
 			buf_putc(&b, '\n');
-			if (!g->o.quiet)
-				log_message("apps", "%s", line);
 		}
-		if (!g->o.quiet)
+		if (set_problem(g, id, buf_cstr(&b)) && !g->o.quiet) {
+			for (size_t i = 0; i < d.n; i++) {
+				char line[2048];
+				diag_format(&d.v[i], line, sizeof line);
+				log_message("apps", "%s", line);
+			}
 			log_message("apps", "%s: not loaded%s", id,
 			            had ? "; the previous version keeps serving" : "");
-		set_problem(g, id, buf_cstr(&b));
+		}
 		buf_free(&b);
 		diags_free(&d);
 		db_release(db);
@@ -279,13 +303,48 @@ static int load_one(registry *g, const char *id, const char *hash)
 int registry_scan(registry *g)
 {
 	char **dirs;
-	size_t n = list_dirs(g->o.apps_dir, &dirs);
+	ssize_t listed = list_dirs(g->o.apps_dir, &dirs);
+	if (listed < 0) {
+		/* Out of file descriptors, a network mount gone: not a reason to unload all. */
+		char why[512];
+		snprintf(why, sizeof why, "%s", strerror(errno));
+		pthread_mutex_lock(&g->lock);
+		bool same = strcmp(g->dir_problem, why) == 0;
+		snprintf(g->dir_problem, sizeof g->dir_problem, "%s", why);
+		pthread_mutex_unlock(&g->lock);
+		if (!same && !g->o.quiet)
+			log_message("apps", "cannot read %s: %s; the apps loaded keep serving",
+			            g->o.apps_dir, why);
+		return 0;
+	}
+	size_t n = (size_t)listed;
+	pthread_mutex_lock(&g->lock);
+	g->dir_problem[0] = '\0';
+	pthread_mutex_unlock(&g->lock);
 	int changes = 0;
 	for (size_t i = 0; i < n; i++) {
-		char dir[4096], hash[65];
+		char dir[4096];
 		snprintf(dir, sizeof dir, "%s/%s", g->o.apps_dir, dirs[i]);
-		if (loader_hash_dir(dir, hash) != 0)
-			continue; /* no app.lua yet: a copy in progress */
+		char why[APPSRC_ERR];
+		appsrc *src = appsrc_read(dir, why);
+		if (!src) {
+			/*
+			 * No app.lua yet (a copy in progress), or not a file, or unreadable: shown
+			 * on /admin and logged once; a version already loaded goes on serving.
+			 */
+			pthread_mutex_lock(&g->lock);
+			entry *e = ensure_entry(g, dirs[i]);
+			e->seen_hash[0] = '\0';
+			bool had = e->cur != NULL;
+			pthread_mutex_unlock(&g->lock);
+			if (set_problem(g, dirs[i], why) && !g->o.quiet)
+				log_message("apps", "%s: %s%s", dirs[i], why,
+				            had ? "; the version loaded keeps serving" : "");
+			continue;
+		}
+		char hash[65];
+		memcpy(hash, src->hash, sizeof hash);
+		appsrc_free(src);
 		pthread_mutex_lock(&g->lock);
 		entry *e = find(g, dirs[i]);
 		bool same = e && strcmp(e->seen_hash, hash) == 0;

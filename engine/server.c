@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -416,10 +418,51 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 	return 0;
 }
 
+/*
+ * libmicrohttpd's own messages. Under a flood (accept failing on every connection)
+ * the same message comes thousands of times a second: it is written once, then once
+ * more with its count when the flood is over or after a minute.
+ */
+static pthread_mutex_t mhd_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char mhd_last[256];
+static time_t mhd_last_at;
+static long mhd_repeats;
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	log_vmessage("http", fmt, ap);
+	char msg[256];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	time_t now = time(NULL);
+	pthread_mutex_lock(&mhd_log_lock);
+	bool same = strcmp(msg, mhd_last) == 0 && now - mhd_last_at < 60;
+	long repeats = mhd_repeats;
+	char last[256];
+	memcpy(last, mhd_last, sizeof last);
+	if (same) {
+		mhd_repeats++;
+	} else {
+		snprintf(mhd_last, sizeof mhd_last, "%s", msg);
+		mhd_last_at = now;
+		mhd_repeats = 0;
+	}
+	pthread_mutex_unlock(&mhd_log_lock);
+	if (same)
+		return;
+	if (repeats > 0)
+		log_message("http", "%s (%ld more times)", last, repeats);
+	log_message("http", "%s", msg);
+}
+
+/* Connections at most: what the file descriptor limit leaves after databases and logs. */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	unsigned limit = 4096;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)limit + 256)
+		limit = rl.rlim_cur > 256 + 64 ? (unsigned)(rl.rlim_cur - 256) : 64;
+	return limit;
 }
 
 int server_run(const server_config *cfg, registry *reg, auth *au)
@@ -448,7 +491,7 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 		MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		(unsigned)1024, MHD_OPTION_END);
 	if (!s.d) {

@@ -182,7 +182,11 @@ static int conn_stmt(conn *c, const char *sql, sqlite3_stmt **out)
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
-		log_message("store", "prepare failed error=\"%s\" sql=\"%s\"", sqlite3_errmsg(c->db), sql);
+		/* A statement that does not compile is a bug to see; a file that is not a
+		 * database, or is busy, is the caller's to report (it retries every second). */
+		if ((rc & 0xff) == SQLITE_ERROR)
+			log_message("store", "prepare failed error=\"%s\" sql=\"%s\"",
+			            sqlite3_errmsg(c->db), sql);
 		sqlite3_finalize(st);
 		return rc;
 	}

@@ -39,6 +39,7 @@ class Server:
         self.proc = None
         self.port = None
         self.logs = []
+        self.prefix = []          # a command to run the server under (e.g. prlimit)
 
     def cli(self, *args, stdin=None, check=True):
         p = subprocess.run([self.binary, *args, "--apps", self.apps, "--data", self.data],
@@ -54,7 +55,7 @@ class Server:
         log = open(os.path.join(self.tmp, f"server{len(self.logs)}.log"), "w")
         self.logs.append(log.name)
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--apps", self.apps, "--data", self.data,
+            self.prefix + [self.binary, "serve", "--apps", self.apps, "--data", self.data,
              "--listen", "127.0.0.1:0", "--threads", "2", "--port-file", port_file],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 30

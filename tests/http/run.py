@@ -497,6 +497,127 @@ def deploy_by_copying_a_folder_and_broken_versions_keep_the_last_good(s):
     assert adm.get("/a/copie/").status == 404
 
 
+def wait_for(fn, timeout=10):
+    deadline = time.time() + timeout
+    while not fn() and time.time() < deadline:
+        time.sleep(0.1)
+    return fn()
+
+
+@test
+def an_unreadable_apps_folder_or_app_lua_never_unloads_what_is_served(s):
+    m = Server(s.binary, apps=("essai",))
+    try:
+        m.start()
+        c = Client(m).login("admin", ADMIN_PASSWORD)
+        assert c.get("/a/essai/").status == 200
+        # The folder gone for a moment (a mount lost, a deploy script): apps keep serving.
+        os.rename(m.apps, m.apps + ".ailleurs")
+        try:
+            assert wait_for(lambda: "cannot read" in m.log_text()), m.log_text()[-2000:]
+            assert c.get("/a/essai/").status == 200
+        finally:
+            os.rename(m.apps + ".ailleurs", m.apps)
+        assert "unloaded" not in m.log_text()
+        # app.lua that is not a file: said once in the log and on /admin, and a version
+        # already loaded keeps serving.
+        os.makedirs(os.path.join(m.apps, "cassee", "app.lua"))
+        assert wait_for(lambda: "cassee" in c.get("/admin").text), c.get("/admin").text[-2000:]
+        assert "fichier illisible ou absent" in c.get("/admin").text
+        app_lua = os.path.join(m.apps, "essai", "app.lua")
+        good = open(app_lua).read()
+        os.unlink(app_lua)
+        assert wait_for(lambda: "essai: " in m.log_text() and "keeps serving" in m.log_text())
+        time.sleep(1.5)                                   # more scans: still one line each
+        assert m.log_text().count("cassee/app.lua : fichier illisible") == 1, m.log_text()
+        assert c.get("/a/essai/").status == 200
+        open(app_lua, "w").write(good)
+        assert "unloaded" not in m.log_text()
+        assert m.stop() == 0
+    finally:
+        m.cleanup()
+
+
+@test
+def a_crowd_of_idle_connections_meets_the_connection_limit_not_emfile(s):
+    # 1,100 idle connections against 1,024 descriptors used to make accept, then the
+    # apps folder scan, fail with EMFILE: every app was unloaded and the log flooded.
+    m = Server(s.binary, apps=("essai",))
+    m.prefix = ["prlimit", "--nofile=400:400"]
+    socks = []
+    try:
+        m.start()
+        for _ in range(600):
+            k = socket.create_connection(("127.0.0.1", m.port))
+            socks.append(k)
+        time.sleep(2.5)                                   # two scans of the apps folder
+        for k in socks:
+            k.close()
+        socks = []
+        c = Client(m).login("admin", ADMIN_PASSWORD)
+        assert wait_for(lambda: c.get("/a/essai/").status == 200)
+        log = m.log_text()
+        assert "unloaded" not in log and "Too many open files" not in log, log[-3000:]
+        assert log.count("connection limit") <= 2, log.count("connection limit")
+        assert m.stop() == 0
+    finally:
+        for k in socks:
+            k.close()
+        m.cleanup()
+
+
+@test
+def a_damaged_app_database_is_taken_again_once_repaired(s):
+    m = Server(s.binary, apps=("essai",))
+    try:
+        m.start()
+        m.stop()
+        path = os.path.join(m.data, "apps", "essai.db")
+        good = open(path, "rb").read()
+        for ext in ("-wal", "-shm"):
+            if os.path.exists(path + ext):
+                os.unlink(path + ext)
+        open(path, "wb").write(b"pas une base SQLite " * 100)
+        m.start()
+        c = Client(m).login("admin", ADMIN_PASSWORD)
+        assert "not a database" in c.get("/admin").text
+        assert c.get("/a/essai/").status == 404
+        open(path, "wb").write(good)                      # restored from the backup
+        assert wait_for(lambda: c.get("/a/essai/").status == 200), m.log_text()[-2000:]
+        assert m.log_text().count("not a database") == 1, m.log_text()
+        assert m.stop() == 0
+    finally:
+        m.cleanup()
+
+
+@test
+def serve_refuses_a_missing_apps_folder_and_a_lost_system_db(s):
+    m = Server(s.binary, apps=("essai",))
+    try:
+        m.start()
+        m.stop()
+        r = subprocess.run([m.binary, "serve", "--apps", m.apps + "-typo", "--data", m.data],
+                           capture_output=True, text=True, env=m.env, timeout=30)
+        assert r.returncode == 1 and "--apps" in r.stderr and "No such file" in r.stderr, r.stderr
+        # system.db emptied (a bad restore, a full disk) next to the app data: not a first start.
+        for ext in ("", "-wal", "-shm"):
+            if os.path.exists(os.path.join(m.data, "system.db" + ext)):
+                os.unlink(os.path.join(m.data, "system.db" + ext))
+        open(os.path.join(m.data, "system.db"), "w").close()
+        r = subprocess.run([m.binary, "serve", "--apps", m.apps, "--data", m.data],
+                           capture_output=True, text=True, env=m.env, timeout=30)
+        assert r.returncode == 1 and "system.db is missing or empty" in r.stderr, r.stderr
+        assert "First start" not in r.stdout
+        r = m.cli("user", "list", check=False)
+        assert r.returncode == 1 and "restore system.db" in r.stderr, r.stderr
+        m.env["SMALLAPPS_NEW_SYSTEM_DB"] = "1"                # the admin's explicit choice
+        m.start()
+        assert "First start" in m.log_text()
+        assert m.stop() == 0
+    finally:
+        m.cleanup()
+
+
 @test
 def demo_users_get_roles_in_the_named_apps_only_and_existing_accounts_are_untouched(s):
     m = Server(s.binary, apps=("essai", "flux"))
