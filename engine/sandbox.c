@@ -48,6 +48,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -976,10 +977,17 @@ static int setup_cf(lua_State *L)
 	lua_setfield(L, 8, "table");
 	lua_pop(L, 1);
 
-	/* math.random: seeded by the engine (reproducible under SMALLAPPS_NOW). */
+	/*
+	 * math.random: seeded by the engine from the system's random source. Not from the
+	 * clock: every state made in the same second (all of them under SMALLAPPS_NOW)
+	 * drew the same numbers, so the workers handed out the same "random" references.
+	 */
+	lua_Integer seed[2];
+	randombytes_buf(seed, sizeof seed);
 	lua_getfield(L, 5, "randomseed");
-	lua_pushinteger(L, (lua_Integer)util_now());
-	lua_call(L, 1, 0);
+	lua_pushinteger(L, seed[0]);
+	lua_pushinteger(L, seed[1]);
+	lua_call(L, 2, 0);
 	push_copy(L, 5, no_seed);
 	push_readonly(L, -1);
 	lua_setfield(L, 8, "math");

@@ -194,16 +194,19 @@ return {
       end,
 
       on_create = function(r, ctx)
-        -- Référence lisible à dicter au téléphone : CMD-AAAAMMJJ-XXXX (indicative,
-        -- l'identifiant fait foi). Tirée au hasard plutôt que comptée : deux centres
-        -- qui commandent au même instant ne reçoivent jamais la même.
+        -- Référence lisible à dicter au téléphone : CMD-AAAAMMJJ-XXXX-XXXX (indicative,
+        -- le numéro de la commande fait foi). Tirée au hasard plutôt que comptée, pour
+        -- que deux commandes simultanées ne se la disputent pas : 32^8 suffixes par
+        -- jour, moins d'une chance sur deux millions qu'un jour de mille commandes en
+        -- voie deux partager la même.
         local alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" -- sans I, O, 0, 1
         local suffixe = {}
-        for i = 1, 4 do
+        for i = 1, 8 do
           local k = math.random(#alphabet)
           suffixe[i] = alphabet:sub(k, k)
         end
-        r.reference = "CMD-" .. ctx.today:gsub("-", "") .. "-" .. table.concat(suffixe)
+        r.reference = "CMD-" .. ctx.today:gsub("-", "") .. "-" .. table.concat(suffixe, "", 1, 4)
+          .. "-" .. table.concat(suffixe, "", 5, 8)
         r.priorite = r.urgent and "haute" or "normale"
       end,
 

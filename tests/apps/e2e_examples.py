@@ -73,7 +73,7 @@ def vaccins(s):
     rid = rec["id"]
     f = rec["fields"]
     check(rec["state"] == "soumise", "initial state")
-    check(re.fullmatch(r"CMD-20260304-[A-HJ-NP-Z2-9]{4}", f.get("reference") or ""),
+    check(re.fullmatch(r"CMD-20260304-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", f.get("reference") or ""),
           f"reference from on_create: {f.get('reference')}")
     check(f.get("flacons") == 10, f"computed vials: {f.get('flacons')}")
     check(f.get("priorite") == "normale", "priority set by on_create")

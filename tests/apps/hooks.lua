@@ -201,8 +201,9 @@ do
 
   local r = copy(ok, { urgent = true })
   cmd.on_create(r, ctx())
-  check(r.reference:match("^CMD%-%d%d%d%d%d%d%d%d%-[A-HJ-NP-Z2-9][A-HJ-NP-Z2-9][A-HJ-NP-Z2-9][A-HJ-NP-Z2-9]$"),
-        "reference CMD-AAAAMMJJ-XXXX: " .. tostring(r.reference))
+  local part = ("[A-HJ-NP-Z2-9]"):rep(4)
+  check(r.reference:match("^CMD%-%d%d%d%d%d%d%d%d%-" .. part .. "%-" .. part .. "$"),
+        "reference CMD-AAAAMMJJ-XXXX-XXXX: " .. tostring(r.reference))
   eq(r.priorite, "haute", "urgent -> priorité haute")
   r = copy(ok)
   cmd.on_create(r, ctx())
