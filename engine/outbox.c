@@ -13,7 +13,8 @@
  * mail (an agent who left, a full mailbox), so the message goes to those accepted:
  * a recipient refused with a 5xx is named in the sent row's last_error, one refused
  * with a 4xx gets a row of their own, queued with the same text and retried later
- * like any other. Then:
+ * like any other (also when nobody accepted it: some refused for good, the others
+ * for now, the row fails and the latter get their rows). Then:
  *   - 2xx at the end of DATA: 'sent', with sent_at and the server's answer;
  *   - 5xx for every recipient or after them, a role nobody with an address holds,
  *     an invalid address:
@@ -888,8 +889,11 @@ static int apply_update(store_tx *tx, void *arg)
 		goto done;
 	/* Not pending any more, or attempted meanwhile: someone else has it. */
 	rc = sqlite3_changes(db) == 1 ? STORE_OK : STORE_CONFLICT;
+	/* A retry row that cannot be written must not undo the send: the others got it. */
 	for (size_t i = 0; rc == STORE_OK && u->retry && i < u->retry->ntemporary; i++)
-		rc = queue_retry(db, u, u->retry->temporary[i]);
+		if (queue_retry(db, u, u->retry->temporary[i]) != STORE_OK)
+			log_message("outbox", "id=%" PRId64 ": a recipient refused for now will not be "
+			            "retried: %s", u->id, sqlite3_errmsg(db));
 done:
 	if (rc == STORE_ERROR)
 		log_message("outbox", "update: %s", sqlite3_errmsg(db));
@@ -1003,7 +1007,20 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 		refusals_free(&refused);
 		return 0;
 	}
-	if (oc == SENT) {
+	/*
+	 * Every recipient refused, some for good (5xx) and some for now (4xx): the row
+	 * fails for the first, and the others get rows of their own, as after a send.
+	 */
+	bool split = oc != SENT && refused.npermanent && refused.ntemporary &&
+	             refused.npermanent + refused.ntemporary == nrcpt;
+	if (split) {
+		u.status = "failed";
+		snprintf(refused_note, sizeof refused_note, OUTBOX_REFUSED_PREFIX "%s",
+		         buf_cstr(&refused.permanent));
+		u.last_error = refused_note;
+		u.retry = &refused;
+		u.retry_at = next_iso;
+	} else if (oc == SENT) {
 		u.status = "sent";
 		u.sent_at = now_iso;
 		u.smtp_reply = res;
@@ -1031,7 +1048,7 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 	else if (rc != STORE_OK)
 		snprintf(note, sizeof note, " (status not saved; not due before %s)", next_iso);
 	char refusals_note[64] = "";   /* counts only: logs never hold an address */
-	if (oc == SENT && (refused.npermanent || refused.ntemporary))
+	if ((oc == SENT || split) && (refused.npermanent || refused.ntemporary))
 		snprintf(refusals_note, sizeof refusals_note, " refused=%zu requeued=%zu",
 		         refused.npermanent, refused.ntemporary);
 	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s%s",

@@ -35,9 +35,11 @@
  *    instruction (string.rep, .., table.concat, upper, gsub's result...), and
  *    table.sort, unpack, move, concat, insert and remove at a position, string.byte,
  *    string.pack/unpack/packsize, utf8.len/offset/codepoint, tonumber and load pay
- *    for the elements or bytes they go through before they run (metered()); what a hook does with short values costs
- *    next to nothing, what it does in a loop over big ones adds up. Comparing two long strings is one
- *    instruction however long they are: bounded by the memory cap.
+ *    for the elements or bytes they go through before they run (metered()): what a
+ *    hook does with short values costs next to nothing, what it does in a loop over
+ *    big ones adds up. Known gap: comparing two long strings (== or <) is one
+ *    instruction however long they are, so a loop comparing megabyte strings is
+ *    bounded by its instruction count only.
  * A sandbox belongs to one thread.
  */
 #include "sandbox.h"
@@ -46,6 +48,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <sodium.h>
@@ -292,6 +295,23 @@ static bool int_arg(lua_State *L, int a, lua_Integer def, lua_Integer *out)
 	return ok != 0;
 }
 
+/*
+ * The length the library function will use: luaL_len, which runs __len (a proxy
+ * table's, say) like the function does; a plain table's is read directly.
+ */
+static double table_len(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) == LUA_TTABLE && !lua_getmetatable(L, idx))
+		return (double)lua_rawlen(L, idx);
+	if (lua_type(L, idx) == LUA_TTABLE)
+		lua_pop(L, 1);
+	else if (!luaL_getmetafield(L, idx, "__len"))
+		return 0;
+	else
+		lua_pop(L, 1);
+	return (double)luaL_len(L, idx);
+}
+
 /* Elements from i to j, as a double: ranges written by app code may be absurd. */
 static double span(lua_Integer i, lua_Integer j)
 {
@@ -304,27 +324,34 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 	lua_Integer i, j;
 	switch (kind) {
 	case METER_SORT: {
-		double n = lua_type(L, 1) == LUA_TTABLE ? (double)lua_rawlen(L, 1) : 0;
+		double n = table_len(L, 1);
 		return n > 1 ? n * log2(n) : 0;
 	}
 	case METER_UNPACK:
 	case METER_CONCAT: {
+		/* unpack indexes anything (a string's elements are nil); concat wants a table */
 		int a = kind == METER_UNPACK ? 2 : 3;
-		if (lua_type(L, 1) != LUA_TTABLE || !int_arg(L, a, 1, &i) ||
-		    !int_arg(L, a + 1, (lua_Integer)lua_rawlen(L, 1), &j))
+		if (!int_arg(L, a, 1, &i))
 			return 0;
-		return span(i, j);
+		if (!lua_isnoneornil(L, a + 1))
+			return int_arg(L, a + 1, 0, &j) ? span(i, j) : 0;
+		double n = table_len(L, 1);
+		return n >= (double)i ? n - (double)i + 1 : 0;
 	}
 	case METER_MOVE:
-		return int_arg(L, 2, 0, &i) && int_arg(L, 3, 0, &j) ? span(i, j) : 0;
+		/* ranges table.move refuses at once (too many elements) cost nothing */
+		if (!int_arg(L, 2, 0, &i) || !int_arg(L, 3, 0, &j) ||
+		    (j >= i && !(i > 0 || j < LUA_MAXINTEGER + i)))
+			return 0;
+		return span(i, j);
 	case METER_INSERT:
 	case METER_REMOVE: {
 		/* Appending (insert(t, v)) and removing the last (remove(t)) shift nothing. */
 		int with_pos = kind == METER_INSERT ? 3 : 2;
-		if (lua_type(L, 1) != LUA_TTABLE || lua_gettop(L) < with_pos ||
-		    !int_arg(L, 2, 0, &i))
+		if (lua_gettop(L) < with_pos || !int_arg(L, 2, 0, &i))
 			return 0;
-		return span(i, (lua_Integer)lua_rawlen(L, 1));
+		double n = table_len(L, 1);
+		return n >= (double)i ? n - (double)i + 1 : 0;
 	}
 	case METER_SCAN:
 	case METER_PACK:
@@ -353,17 +380,47 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 	return 0;
 }
 
-/* Upvalues: the library's function, the meter_kind. */
+/* Most values a Lua call can return (LUAI_MAXSTACK): unpack and byte refuse more at once. */
+#define MAX_RESULTS 1000000.0
+
+/* Whether an error message already says where ("app.lua:12: ..."). */
+static bool has_position(const char *msg)
+{
+	const char *colon = strchr(msg, ':');
+	if (!colon || colon == msg || !isdigit((unsigned char)colon[1]))
+		return false;
+	const char *p = colon + 1;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == ':';
+}
+
+/*
+ * Upvalues: the library's function, the meter_kind. The function runs under a
+ * protected call so that its own errors ("invalid value (at index 2) in table for
+ * 'concat'") get the app's file:line, as when app code calls it directly; errors that
+ * already carry a position (a comparator's, the budget's) go on unchanged.
+ */
 static int metered(lua_State *L)
 {
-	double cost = metered_cost(L, (enum meter_kind)lua_tointeger(L, lua_upvalueindex(2)));
+	enum meter_kind kind = (enum meter_kind)lua_tointeger(L, lua_upvalueindex(2));
+	double cost = metered_cost(L, kind);
+	if ((kind == METER_UNPACK || kind == METER_BYTE) && cost > MAX_RESULTS)
+		cost = MAX_RESULTS;
 	if (cost >= 1)
 		sb_meter(L, cost > (double)(LONG_MAX / 2) ? LONG_MAX / 2 : (long)cost);
 	int nargs = lua_gettop(L);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
-	lua_call(L, nargs, LUA_MULTRET);
-	return lua_gettop(L);
+	int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
+	if (st == LUA_OK)
+		return lua_gettop(L);
+	if (st == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING && !has_position(lua_tostring(L, -1))) {
+		luaL_where(L, 1);
+		lua_insert(L, -2);
+		lua_concat(L, 2);
+	}
+	return lua_error(L);
 }
 
 /*

@@ -108,7 +108,8 @@ int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int6
 int tracking_tx_forget(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id)
 {
 	char token[TRACKING_TOKEN_LEN], hash[65];
-	if (!tracking_enabled(f) || tracking_token(rt, f, id, token) != 0)
+	/* Not tracking_enabled(f): a form that stopped being public keeps its old links. */
+	if (tracking_token(rt, f, id, token) != 0)
 		return STORE_OK;
 	util_sha256_hex(token, strlen(token), hash);
 	sqlite3_stmt *st = NULL;

@@ -1026,6 +1026,22 @@ def a_refused_recipient_does_not_cost_the_others_their_mail(s):
         row = wait_row(m, rid, lambda r: r["status"] != "pending")
         assert row["status"] == "failed" and row["last_error"].startswith("550"), row
         assert len(smtp.messages) == 2
+        # Nobody accepted it, but one only for now: the row fails for the others, and
+        # that one gets a row of their own.
+        rid = queue_mail(m, "role:agent", "Troisième", "y", at=iso_plus(MAIL_NOW, 60))
+        smtp.fail_next(452, 1, "rcpt")
+        smtp.fail_next(550, 2, "rcpt")
+        row = wait_row(m, rid, lambda r: r["status"] != "pending")
+        assert row["status"] == "failed", row
+        assert row["last_error"].startswith("Refusé pour b.agent@example.org : 550"), row
+        assert "c.agent@example.org : 550" in row["last_error"], row
+        db = sqlite3.connect(os.path.join(m.data, "apps", "essai.db"))
+        try:
+            again = db.execute("SELECT status, subject FROM _outbox WHERE to_spec = "
+                               "'a.agent@example.org'").fetchall()
+        finally:
+            db.close()
+        assert again == [("pending", "Troisième")], again
         finish(m)
     finally:
         m.cleanup()

@@ -529,6 +529,17 @@ static const char *const SONDE[] = {
 	"P.tonumber = function() for i = 1, 1e5 do tonumber(vides) end end\n",
 	"P.load = function() for i = 1, 1e5 do load(vides) end end\n",
 	"P.unpack_fmt = function() local f = ('x'):rep(1e6); for i = 1, 1e5 do string.packsize(f) end end\n",
+	"P.unpack_chaine = function() for k = 1, 1e9 do select('#', table.unpack('', 1, 900000)) end end\n",
+	"local reel = { aaa:byte(1, -1) }\n",
+	"local proxy = setmetatable({}, { __len = function() return #reel end, __index = reel, __newindex = reel })\n",
+	"P.proxy_tri = function() for i = 1, 1e4 do table.sort(proxy) end end\n",
+	"P.proxy_concat = function() for i = 1, 1e4 do table.concat(proxy) end end\n",
+	"P.concat_erreur = function() return table.concat({ 1, {}, 3 }) end\n",
+	"P.plages = function()\n",
+	"  local a, e1 = pcall(table.unpack, {}, 1, 1e7)\n",
+	"  local b, e2 = pcall(table.move, {}, math.mininteger, -1, 1)\n",
+	"  return tostring(a) .. ' ' .. e1 .. ' | ' .. tostring(b) .. ' ' .. e2\n",
+	"end\n",
 	"P.boucles_ok = function()\n",
 	"  local t, s = {}, 'déjà vu'\n",
 	"  for i = 1, 500 do table.insert(t, i); table.insert(t, 1, i); table.remove(t) end\n",
@@ -867,6 +878,16 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 	stopped_quickly(p, "utf8_codepoint", "P.utf8_codepoint = ");
 	stopped_quickly(p, "tonumber", "P.tonumber = ");
 	stopped_quickly(p, "load", "P.load = ");
+	stopped_quickly(p, "unpack_chaine", "P.unpack_chaine = ");
+	stopped_quickly(p, "proxy_tri", "P.proxy_tri = ");
+	stopped_quickly(p, "proxy_concat", "P.proxy_concat = ");
+	/* the wrapped functions' own errors still say where in app.lua */
+	call_fails(p, "concat_erreur");
+	expect_at(p, "P.concat_erreur = ", "invalid value (table) at index 2 in table for 'concat'");
+	/* ranges Lua refuses at once stay errors app code can catch, not a spent budget */
+	assert_string_equal(call_ok(p, "plages"),
+	                    "false too many results to unpack | false bad argument #3 to "
+	                    "'table.move' (too many elements to move)");
 	stopped_quickly(p, "unpack_fmt", "P.unpack_fmt = ");
 	assert_string_equal(call_ok(p, "boucles_ok"),
 	                    "0 9 4 42 nil wrong number of arguments to 'insert'");
