@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "pipeline.h"
+#include "tracking.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -169,7 +170,9 @@ static void write_sys(jsonw *w, const char *key, const char *s)
 	jsonw_str(w, s);
 }
 
-void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
+/* The record; tracking (an anonymous submitter's link, or NULL) as "tracking_url". */
+static void record_write(jsonw *w, const def_form *f, const record *rec, const actor *who,
+                         const char *tracking)
 {
 	jsonw_object_begin(w);
 	jsonw_key(w, "id");
@@ -191,18 +194,27 @@ void api_record_write(jsonw *w, const def_form *f, const record *rec, const acto
 			write_value(w, f->cols[col], &rec->values[col]);
 		}
 	jsonw_object_end(w);
+	if (tracking) {
+		jsonw_key(w, "tracking_url");
+		jsonw_str(w, tracking);
+	}
 	jsonw_object_end(w);
+}
+
+void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
+{
+	record_write(w, f, rec, who, NULL);
 }
 
 /* Answers one record (GET, create, patch) through the streaming writer. */
 static void send_record(req *r, int status, const def_form *f, const record *rec,
-                        const actor *who)
+                        const actor *who, const char *tracking)
 {
 	buf b = BUF_INIT;
 	jsonw w;
 	buf_reserve(&b, 2048);
 	jsonw_init(&w, &b);
-	api_record_write(&w, f, rec, who);
+	record_write(&w, f, rec, who, tracking);
 	req_json_buf(r, status, &b);
 }
 
@@ -696,12 +708,24 @@ static void after_write(req *r, int rc)
 	char loc[256];
 	snprintf(loc, sizeof loc, "/api/v1/apps/%s/%s/records/%lld", c->app->def->id, c->form->id,
 	         (long long)c->job.rec.id);
+	/*
+	 * An anonymous submitter cannot read the record back: what they can follow is its
+	 * tracking page, as the HTML receipt gives it.
+	 */
+	char token[TRACKING_TOKEN_LEN], track[512];
+	const char *tracking = NULL;
+	if (c->status == 201 && !c->who.login && tracking_enabled(c->form) &&
+	    tracking_token(c->app, c->form, c->job.rec.id, token) == 0) {
+		snprintf(track, sizeof track, "%s/suivi/%s", req_base_url(r), token);
+		tracking = track;
+		snprintf(loc, sizeof loc, "/suivi/%s", token);
+	}
 	if (c->status == 201)
 		req_add_header(r, "Location", loc);
 	char etag[32];
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->job.rec.version);
 	req_add_header(r, "ETag", etag);
-	send_record(r, c->status, c->form, &c->job.rec, &c->who);
+	send_record(r, c->status, c->form, &c->job.rec, &c->who, tracking);
 }
 
 static void write_answer_invalid(req *r, int rc, field_errors *errs, const char *err)
@@ -835,7 +859,7 @@ static void after_transition(req *r, int rc)
 	char etag[32];
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)c->wf.rec.version);
 	req_add_header(r, "ETag", etag);
-	send_record(r, 200, c->form, &c->wf.rec, &c->who);
+	send_record(r, 200, c->form, &c->wf.rec, &c->who, NULL);
 }
 
 /* POST …/records/<id>/transitions/<t>  body {"fields": {...}, "comment": "..."} (both optional). */
@@ -1228,6 +1252,16 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 	json_object_set_new(fields, "properties", fp);
 	json_object_set_new(fields, "additionalProperties", json_false());
 	json_object_set_new(p, "fields", fields);
+	if (tracking_enabled(f)) {
+		json_t *tu = oa_type("string");
+		json_object_set_new(tu, "format", json_string("uri"));
+		json_object_set_new(tu, "description",
+		                    json_string(OA_TR(o, "Dépôt anonyme (201) : la page de suivi, seul "
+		                                         "moyen pour le déposant de suivre sa demande.",
+		                                      "Anonymous submission (201): the tracking page, "
+		                                      "the submitter's only way to follow the request.")));
+		json_object_set_new(p, "tracking_url", tu);
+	}
 	json_object_set_new(s, "properties", p);
 	json_t *reqd = json_array();
 	static const char *const sys[] = {"id", "state", "version", "created_at", "created_by",
@@ -1813,7 +1847,7 @@ void api_dispatch(req *r, const char **seg, int nseg)
 		char etag[32];
 		snprintf(etag, sizeof etag, "\"%lld\"", (long long)old.version);
 		req_add_header(r, "ETag", etag);
-		send_record(r, 200, c->form, &old, &c->who);
+		send_record(r, 200, c->form, &old, &c->who, NULL);
 	} else if (strcmp(r->method, "PATCH") == 0) {
 		patch_record(r, c, &old);
 	} else if (strcmp(r->method, "DELETE") == 0) {

@@ -1000,6 +1000,10 @@ void pages_admin(req *r)
 		admin_outbox(r);
 		return;
 	}
+	if (strcmp(r->path, "/admin") != 0 && strcmp(r->path, "/admin/") != 0) {
+		pages_error(r, 404, NULL);
+		return;
+	}
 	page p;
 	pages_page(r, &p);
 	app_rt **apps;

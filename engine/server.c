@@ -454,6 +454,21 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_message("http", "%s", msg);
 }
 
+/*
+ * URL decoding, as libmicrohttpd's, except that a text holding %00 is left encoded:
+ * decoded, the NUL would cut "/admin%00x" to "/admin", a route that a proxy rule on
+ * the exact path did not mean to let through. Left as is, it matches no route.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = s; (p = strchr(p, '%')); p++)
+		if (p[1] == '0' && p[2] == '0')
+			return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 /* Connections at most: what the file descriptor limit leaves after databases and logs. */
 static unsigned connection_limit(void)
 {
@@ -489,6 +504,7 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 			MHD_USE_ERROR_LOG,
 		ntohs(sa.sin_port), NULL, NULL, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
 		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),

@@ -472,6 +472,10 @@ def real_bodies_validate_against_the_schemas_both_ways(s):
     assert r.status == 201, r.text
     assert r.json()["created_by"] is None and r.json()["state"] is None
     assert_valid(sdoc, response_schema(sdoc, sdoc["paths"][sp]["post"], 201), r.json(), "anon create")
+    # ...and says where to follow it: the caller cannot read the record back.
+    m = re.fullmatch(r"http://127\.0\.0\.1:\d+(/suivi/[0-9a-f]{40})", r.json()["tracking_url"])
+    assert m and r.header("Location") == m.group(1), (r.json(), r.header("Location"))
+    assert anon.get(m.group(1)).status == 200
 
 
 @test

@@ -169,6 +169,17 @@ def html_post_without_csrf_is_refused_and_nothing_saved(s):
 
 
 @test
+def unknown_admin_pages_and_nul_in_urls_are_404(s):
+    adm = Client(s).login("admin", ADMIN_PASSWORD)
+    assert adm.get("/admin").status == 200 and adm.get("/admin/outbox").status == 200
+    for path in ("/admin/nope", "/admin/users", "/admin%00x", "/admin/outbox%00",
+                 "/healthz%00", "/a/essai/%00"):
+        r = adm.get(path)
+        assert r.status == 404, (path, r.status)
+    assert adm.get("/a/essai/?q=%00").status in (200, 400)       # a query value is not a route
+
+
+@test
 def html_wrong_content_type_and_broken_encoding(s):
     c = Client(s).login("alice")
     r = c.request("POST", "/a/essai/demande/new", body='{"objet":"x"}',
