@@ -951,6 +951,12 @@ static json_t *history_json(const def_form *f, const store_history_line *h, size
 				if (col >= 0 ? access_can_read_col(f->cols[col], who) : who->admin)
 					json_object_set(ch, k, v);
 			}
+		/* An edit of fields this reader may not see: not even the fact that it happened. */
+		if (strcmp(h[i].action, "update") == 0 && json_object_size(ch) == 0) {
+			json_decref(ch);
+			json_decref(o);
+			continue;
+		}
 		json_object_set_new(o, "changes", ch);
 		json_array_append_new(arr, o);
 	}

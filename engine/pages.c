@@ -37,15 +37,21 @@ static const char *tr(req *r, const char *fr, const char *en)
 	return r->lg == LANG_EN ? en : fr;
 }
 
-void pages_error(req *r, int status, const char *message)
+/* An error page, with a link back to `back` (a page the user came from) when not NULL. */
+static void error_page(req *r, int status, const char *message, const char *back)
 {
 	page p;
 	pages_page(r, &p);
 	buf_reset(&r->out);
 	if (status >= 500)
 		log_message("error", "id=%s %s", r->id, message ? message : "");
-	render_error(&r->out, &p, status, status >= 500 ? NULL : message, r->id);
+	render_error(&r->out, &p, status, status >= 500 ? NULL : message, r->id, back);
 	req_html(r, status);
+}
+
+void pages_error(req *r, int status, const char *message)
+{
+	error_page(r, status, message, NULL);
 }
 
 static void need_login(req *r)
@@ -742,12 +748,19 @@ static void render_do_page(req *r, page_ctx *c, const def_transition *t, int sta
 	req_html(r, status);
 }
 
+/* The record's page, to go back to after a refusal. */
+static const char *record_href(req *r, const page_ctx *c)
+{
+	return arena_printf(&r->mem, "%s%lld", c->path_base, (long long)c->old.id);
+}
+
 static void after_transition(req *r, int rc)
 {
 	page_ctx *c = r->cleanup_arg;
 	if (rc == STORE_CONFLICT || rc == STORE_NOTFOUND) {
-		pages_error(r, 409, tr(r, "L'enregistrement a changé entre-temps : rechargez la page et recommencez.",
-		                        "The record changed meanwhile: reload the page and try again."));
+		error_page(r, 409, tr(r, "L'enregistrement a changé entre-temps : rechargez la page et recommencez.",
+		                       "The record changed meanwhile: reload the page and try again."),
+		           record_href(r, c));
 		return;
 	}
 	if (rc != STORE_OK) {
@@ -779,8 +792,9 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 		return;
 	}
 	if (!c->old.state || !def_strlist_has(&t->from, c->old.state)) {
-		pages_error(r, 409, tr(r, "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
-		                        "This action is not possible in the record's current state."));
+		error_page(r, 409, tr(r, "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
+		                       "This action is not possible in the record's current state."),
+		           record_href(r, c));
 		return;
 	}
 	if (get) {
@@ -798,8 +812,9 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 		return;
 	}
 	if (expect != c->old.version) {
-		pages_error(r, 409, tr(r, "L'enregistrement a changé depuis l'affichage de cette page : rechargez-la et recommencez.",
-		                        "The record changed since this page was shown: reload it and try again."));
+		error_page(r, 409, tr(r, "L'enregistrement a changé depuis l'affichage de cette page : rechargez-la et recommencez.",
+		                       "The record changed since this page was shown: reload it and try again."),
+		           record_href(r, c));
 		return;
 	}
 	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg, .now = util_now()};
@@ -816,7 +831,7 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 		pages_error(r, 403, NULL);
 		break;
 	case WF_CONFLICT:
-		pages_error(r, 409, NULL);
+		error_page(r, 409, NULL, record_href(r, c));
 		break;
 	case WF_GUARD:
 		/* The guard's reason, shown where the user can act on it. */
@@ -950,8 +965,8 @@ void pages_tracking(req *r, const char *token)
 		.link = arena_printf(&r->mem, "%s/suivi/%s", req_base_url(r), token),
 	};
 	render_tracking(&r->out, &p, &v);
-	/* The token is the key: keep it out of other sites' logs and shared caches. */
-	req_add_header(r, "Cache-Control", "no-store");
+	/* The token is the key: every answer is no-store, and the Referrer-Policy keeps
+	 * the URL out of other sites' logs (server.c). */
 	req_html(r, 200);
 	store_history_free(h, nh);
 	record_clear(&rec);

@@ -132,6 +132,7 @@ enum ui {
 	UI_COUNT,
 	UI_TOTAL,
 	UI_BACK_HOME,
+	UI_BACK_RECORD,
 	UI_SUPPORT_ID,
 	UI_ERR_400,
 	UI_ERR_401,
@@ -308,6 +309,7 @@ static const char *const ui_text[UI__COUNT][2] = {
 	[UI_COUNT] = {"Nombre", "Count"},
 	[UI_TOTAL] = {"Total", "Total"},
 	[UI_BACK_HOME] = {"Retour à l’accueil", "Back to home"},
+	[UI_BACK_RECORD] = {"Revenir à l’enregistrement", "Back to the record"},
 	[UI_SUPPORT_ID] = {"Si le problème persiste, communiquez ce code au support : ",
 	                   "If the problem persists, give this code to support: "},
 	[UI_ERR_400] = {"Requête invalide", "Bad request"},
@@ -2099,6 +2101,9 @@ static void history_line(buf *o, const page *p, const record_view *v,
                          const store_history_line *h)
 {
 	const def_form *f = v->form;
+	/* An edit of fields this reader may not see: not even the fact that it happened. */
+	if (streq0(h->action, "update") && (!h->changes || json_object_size(h->changes) == 0))
+		return;
 	buf_puts(o, "<li>\n<p>");
 	put_datetime(o, p, h->at, true);
 	buf_puts(o, " — <strong>");
@@ -2640,7 +2645,7 @@ void render_tracking(buf *out, const page *p, const tracking_view *v)
 }
 
 void render_error(buf *out, const page *p, int status, const char *message,
-                  const char *request_id)
+                  const char *request_id, const char *back)
 {
 	enum ui title, msg;
 	switch (status) {
@@ -2678,6 +2683,13 @@ void render_error(buf *out, const page *p, int status, const char *message,
 		buf_puts(out, "<code>");
 		buf_html(out, request_id);
 		buf_puts(out, "</code></p>\n");
+	}
+	if (back) {
+		buf_puts(out, "<p><a href=\"");
+		buf_html(out, back);
+		buf_puts(out, "\">");
+		buf_puts(out, T(p, UI_BACK_RECORD));
+		buf_puts(out, "</a></p>\n");
 	}
 	buf_puts(out, "<p><a href=\"/\">");
 	buf_puts(out, T(p, UI_BACK_HOME));

@@ -175,7 +175,7 @@ void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message,
-                  const char *request_id);
+                  const char *request_id, const char *back);   /* back: a page to go back to, or NULL */
 
 /* The stylesheet served at /static/style.css. */
 const char *render_stylesheet(void);

@@ -80,7 +80,12 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 			while (i < t->nfields && strcmp(t->fields[i].name, k) != 0)
 				i++;
 			if (i == t->nfields) {
-				field_errors_add(errs, k, msg_unknown(c->lg));
+				/* A field of the record, but not one this transition fills: say which. */
+				bool of_record = def_find_col(c->form, k) >= 0;
+				field_errors_add(errs, k, !of_record ? msg_unknown(c->lg)
+				                          : c->lg == LANG_EN
+				                                ? "This transition does not set this field."
+				                                : "Cette transition ne renseigne pas ce champ.");
 				continue;
 			}
 			const def_field *fd = &t->fields[i];

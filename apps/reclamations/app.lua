@@ -276,7 +276,7 @@ return {
             fields = {
               { name = "reponse", type = "textarea", label = "Réponse", required = true,
                 min_length = 20, max_length = 4000,
-                help = "Envoyée telle quelle au citoyen et visible sur la page de suivi." },
+                help = "Envoyée telle quelle au citoyen par courriel (la page de suivi ne montre que l’état et ses dates)." },
             },
             guard = function(r)
               if not r.souhaite_reponse then

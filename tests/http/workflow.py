@@ -81,8 +81,10 @@ def api_transition_checks_answer_in_order(s):
     assert r.status == 422 and "_comment" in r.json()["error"]["fields"], r.text
     r = trigger(agathe, rid, "instruire", {"comment": "pas de commentaire ici"})
     assert r.status == 422 and "_comment" in r.json()["error"]["fields"]
-    r = trigger(agathe, rid, "instruire", {"fields": {"objet": "autre"}})
-    assert r.status == 422 and r.json()["error"]["fields"].get("objet"), r.text
+    r = trigger(agathe, rid, "instruire", {"fields": {"objet": "autre", "objt": 1}})
+    assert r.status == 422, r.text
+    assert r.json()["error"]["fields"] == {"objet": "Cette transition ne renseigne pas ce champ.",
+                                           "objt": "Champ inconnu."}, r.text
     r = trigger(agathe, rid, "instruire")
     assert r.status == 200, r.text
     body = r.json()
@@ -234,24 +236,32 @@ def history_tells_who_did_what_and_hides_private_fields(s):
     alice, agathe = Client(s, token=s.tokens["alice"]), Client(s, token=s.tokens["agathe"])
     charles = Client(s, token=s.tokens["charles"])
     rid = api_create(alice)["id"]
+    # An agent's edit of the private note alone: the owner does not even see that it happened.
+    r = agathe.api("PATCH", f"/apps/flux/dossier/records/{rid}", {"fields": {"note_interne": "à vérifier"}},
+                   headers={"If-Match": '"1"'})
+    assert r.status == 200, r.text
     assert trigger(agathe, rid, "instruire").status == 200
     assert trigger(charles, rid, "accorder", {"fields": {"accorde": 300, "accorde_le": "2026-03-03"},
                                               "comment": "Accord du chef"}).status == 200
     h = history(charles, rid)
-    assert [l["action"] for l in h] == ["create", "transition", "transition"]
+    assert [l["action"] for l in h] == ["create", "update", "transition", "transition"]
+    assert h[1]["changes"] == {"note_interne": [None, "à vérifier"]}
+    h = [h[0]] + h[2:]
     t1, t2 = h[1], h[2]
     assert (t1["from"], t1["to"], t1["transition"], t1["actor"]) == ("depose", "instruit", "instruire", "agathe")
-    assert t1["changes"]["note_interne"] == [None, "instruit par agathe"]
+    assert t1["changes"]["note_interne"] == ["à vérifier", "instruit par agathe"]
     assert (t2["from"], t2["to"], t2["actor"], t2["comment"]) == ("instruit", "accorde", "charles", "Accord du chef")
     assert t2["changes"]["accorde"] == [None, 300] and t2["changes"]["accorde_le"] == [None, "2026-03-03"]
     # The owner reads the history without the agents' private note.
     mine = history(alice, rid)
-    assert len(mine) == 3 and "note_interne" not in mine[1]["changes"]
+    assert [l["action"] for l in mine] == ["create", "transition", "transition"], mine
+    assert "note_interne" not in mine[1]["changes"]
     # The record page shows the same history, as text.
     c = Client(s)
     c.login("alice")
     page = c.get(f"/a/flux/dossier/{rid}").text
     assert "Accord du chef" in page and "instruit par agathe" not in page
+    assert page.count("<li>\n<p>") == 3, page.count("<li>\n<p>")
 
 
 @test
@@ -320,6 +330,10 @@ def html_record_page_offers_allowed_transitions_and_triggers_them(s):
     # Stale version (the page was shown before someone else acted): 409, not a second move.
     r = c.post_form(f"/a/flux/dossier/{rid}/do/refuser", {"version": "1", "_comment": "non"})
     assert r.status == 409
+    assert f'<a href="/a/flux/dossier/{rid}">Revenir à l’enregistrement</a>' in r.text
+    # A transition the record's state no longer allows: 409, and the way back to it.
+    r = c.post_form(f"/a/flux/dossier/{rid}/do/instruire", {"version": "2"})
+    assert r.status == 409 and f'href="/a/flux/dossier/{rid}"' in r.text, r.text[-1500:]
 
 
 @test

@@ -908,7 +908,7 @@ static void error_pages_have_french_titles_and_support_id(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		buf b = BUF_INIT;
 		render_error(&b, &x->pg, cases[i].status, "Détail " XSS,
-		             cases[i].status == 500 ? "req-<1>" : NULL);
+		             cases[i].status == 500 ? "req-<1>" : NULL, NULL);
 		const char *h = buf_cstr(&b);
 		assert_escaped(h);
 		assert_frame(h, "fr");
@@ -920,8 +920,13 @@ static void error_pages_have_french_titles_and_support_id(void **state)
 		buf_free(&b);
 	}
 	buf b = BUF_INIT;
-	render_error(&b, &x->pg, 404, NULL, NULL);
+	render_error(&b, &x->pg, 404, NULL, NULL, NULL);
 	assert_true(has(buf_cstr(&b), "n’existe pas"));
+	assert_false(has(buf_cstr(&b), "Revenir"));
+	buf_free(&b);
+	/* a refusal on a record leads back to it, the link escaped like any other */
+	render_error(&b, &x->pg, 409, NULL, NULL, "/a/x/f/7?\"<");
+	assert_true(has(buf_cstr(&b), "<a href=\"/a/x/f/7?&quot;&lt;\">Revenir à l’enregistrement</a>"));
 	buf_free(&b);
 }
 
@@ -985,7 +990,7 @@ static void english_pages_use_english_strings(void **state)
 	free(h);
 
 	buf b = BUF_INIT;
-	render_error(&b, &x->pg, 404, NULL, NULL);
+	render_error(&b, &x->pg, 404, NULL, NULL, NULL);
 	assert_true(has(buf_cstr(&b), "<h1>Page not found</h1>"));
 	buf_free(&b);
 	render_login(&b, &x->pg, NULL, NULL, NULL);
