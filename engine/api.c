@@ -757,6 +757,15 @@ static void create_record(req *r, api_ctx *c)
 		field_errors_clear(&errs);
 		return;
 	}
+	/* Real time, not util_now: a rate is about the clock on the wall. */
+	if (!c->who.login && !auth_submit_allow(req_auth(r), r->client_addr, time(NULL))) {
+		req_add_header(r, "Retry-After", "60");
+		api_error(r, 429, "too_many_requests",
+		          r->lg == LANG_EN ? "Too many anonymous submissions from this address: wait a minute."
+		                           : "Trop de dépôts anonymes depuis cette adresse : patientez une minute.",
+		          NULL);
+		return;
+	}
 	char *at = arena_strdup(&r->mem, c->job.rec.created_at);
 	c->job.app = c->app;
 	c->job.form = c->form;

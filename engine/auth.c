@@ -193,6 +193,7 @@ typedef struct conn {
 } conn;
 
 _Static_assert(AUTH_MAX_PER_LOGIN <= AUTH_MAX_PER_ADDR, "a slot holds AUTH_MAX_PER_ADDR times");
+_Static_assert(AUTH_MAX_SUBMIT_PER_ADDR <= AUTH_MAX_PER_ADDR, "a slot holds AUTH_MAX_PER_ADDR times");
 
 typedef struct thr_slot {
 	uint64_t key;                 /* keyed hash of the address or login; 0 = empty */
@@ -221,6 +222,7 @@ struct auth {
 
 	pthread_mutex_t tmu;          /* throttle */
 	thr_table by_addr, by_login;
+	thr_table by_submit;          /* anonymous submissions per address */
 	unsigned char thr_key[crypto_shorthash_KEYBYTES];
 };
 
@@ -765,6 +767,8 @@ auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN])
 	a->by_addr.max = AUTH_MAX_PER_ADDR;
 	a->by_login.slot = xcalloc(THR_SLOTS, sizeof(thr_slot));
 	a->by_login.max = AUTH_MAX_PER_LOGIN;
+	a->by_submit.slot = xcalloc(THR_SLOTS, sizeof(thr_slot));
+	a->by_submit.max = AUTH_MAX_SUBMIT_PER_ADDR;
 	crypto_shorthash_keygen(a->thr_key);
 
 	a->writer = conn_open(a->path, false, err);
@@ -795,6 +799,7 @@ void auth_close(auth *a)
 	pthread_mutex_destroy(&a->tmu);
 	free(a->by_addr.slot);
 	free(a->by_login.slot);
+	free(a->by_submit.slot);
 	free(a->path);
 	free(a);
 }
@@ -1337,6 +1342,21 @@ void auth_throttle_reset(auth *a, const char *login)
 	if ((s = thr_find(&a->by_login, thr_hash(a, login))))
 		memset(s, 0, sizeof *s);
 	pthread_mutex_unlock(&a->tmu);
+}
+
+bool auth_submit_allow(auth *a, const char *addr, time_t now)
+{
+	if (!addr || !addr[0])
+		return true;
+	uint64_t k = thr_hash(a, addr);
+	bool ok;
+	pthread_mutex_lock(&a->tmu);
+	thr_slot *s = thr_claim(&a->by_submit, k, now);
+	ok = thr_count(&a->by_submit, s, now) < a->by_submit.max;
+	if (ok)
+		thr_record(&a->by_submit, s, now);
+	pthread_mutex_unlock(&a->tmu);
+	return ok;
 }
 
 size_t auth_throttle_entries(auth *a, size_t *capacity)

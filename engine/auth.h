@@ -76,6 +76,13 @@ int auth_check_password(auth *a, const char *login, const char *password, auth_u
 #define AUTH_MAX_PER_ADDR 20
 #define AUTH_MAX_PER_LOGIN 5
 bool auth_throttle_allow(auth *a, const char *addr, const char *login, time_t now);
+/*
+ * Anonymous submissions (a public form, no account): at most AUTH_MAX_SUBMIT_PER_ADDR
+ * a minute per address, so one script cannot bury the agents' queue. True (and the
+ * submission counted) when this one may go.
+ */
+#define AUTH_MAX_SUBMIT_PER_ADDR 20
+bool auth_submit_allow(auth *a, const char *addr, time_t now);
 void auth_throttle_fail(auth *a, const char *addr, const char *login, time_t now);
 void auth_throttle_reset(auth *a, const char *login);
 /* Entries the throttle tracks now (addresses + logins) and its fixed capacity (for tests, /metrics). */

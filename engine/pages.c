@@ -517,6 +517,19 @@ static void new_page(req *r, page_ctx *c)
 		pages_error(r, 500, err);
 		return;
 	}
+	/* Real time, not util_now: a rate is about the clock on the wall. */
+	if (!c->who.login && !auth_submit_allow(req_auth(r), r->client_addr, time(NULL))) {
+		field_errors_add(&errs, "_", tr(r, "Trop de demandes envoyées depuis votre adresse en une "
+		                                   "minute : patientez une minute, puis renvoyez ce "
+		                                   "formulaire (ce que vous avez saisi est conservé).",
+		                                "Too many submissions from your address in a minute: "
+		                                "wait a minute, then send this form again (what you "
+		                                "typed is kept)."));
+		req_add_header(r, "Retry-After", "60");
+		render_form_page(r, c, 429, &c->job.rec, &errs, false, NULL);
+		field_errors_clear(&errs);
+		return;
+	}
 	c->job.app = c->app;
 	c->job.form = f;
 	c->job.at = arena_strdup(&r->mem, c->job.rec.created_at);

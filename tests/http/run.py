@@ -169,6 +169,37 @@ def html_post_without_csrf_is_refused_and_nothing_saved(s):
 
 
 @test
+def anonymous_submissions_are_limited_per_address_and_nothing_typed_is_lost(s):
+    m = Server(s.binary, apps=("essai",))
+    try:
+        m.start()
+        anon = Client(m)
+        codes = [anon.api("POST", "/apps/essai/signalement/records",
+                          {"fields": {"lieu": f"Quai {i}", "description": "Lampadaire"}}).status
+                 for i in range(20)]
+        assert codes == [201] * 20, codes
+        r = anon.api("POST", "/apps/essai/signalement/records",
+                     {"fields": {"lieu": "Quai 21", "description": "Lampadaire"}})
+        assert r.status == 429 and r.header("Retry-After") == "60", (r.status, r.text)
+        assert r.json()["error"]["code"] == "too_many_requests"
+        # The HTML form answers 429 too, with what the citizen typed still in it.
+        r = anon.post_form("/a/essai/signalement/new", {"lieu": "Rue de l'Étang", "description": "Nid-de-poule"})
+        assert r.status == 429 and "patientez une minute" in r.text, (r.status, r.text[-1500:])
+        assert 'value="Rue de l&#39;Étang"' in r.text, r.text[-2000:]
+        assert "Nid-de-poule" in r.text
+        # Nothing of the refused ones was stored; signed-in users are not limited.
+        with sqlite3.connect(os.path.join(m.data, "apps", "essai.db")) as db:
+            assert db.execute("SELECT count(*) FROM signalement").fetchone()[0] == 20
+        m.add_user("lea", roles=["essai:demandeur"])
+        lea = Client(m, token=m.token("lea"))
+        r = lea.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
+        assert r.status == 201, r.text
+        assert m.stop() == 0
+    finally:
+        m.cleanup()
+
+
+@test
 def unknown_admin_pages_and_nul_in_urls_are_404(s):
     adm = Client(s).login("admin", ADMIN_PASSWORD)
     assert adm.get("/admin").status == 200 and adm.get("/admin/outbox").status == 200
