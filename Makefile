@@ -49,14 +49,20 @@ deps:
 smallapps: $(BUILD)/smallapps
 	@ln -sf $(BUILD)/smallapps smallapps
 
+# V=1 shows the commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/smallapps: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/engine/%.o: engine/%.c | $(BUILD)/engine
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
 
 $(BUILD)/engine $(BUILD)/tests:
 	@mkdir -p $@

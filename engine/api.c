@@ -758,7 +758,7 @@ static void create_record(req *r, api_ctx *c)
 		return;
 	}
 	/* Real time, not util_now: a rate is about the clock on the wall. */
-	if (!c->who.login && !auth_submit_allow(req_auth(r), r->client_addr, time(NULL))) {
+	if (!c->who.login && !throttle_submit(req_throttle(r), r->client_key, time(NULL))) {
 		req_add_header(r, "Retry-After", "60");
 		api_error(r, 429, "too_many_requests",
 		          r->lg == LANG_EN ? "Too many anonymous submissions from this address: wait a minute."

@@ -3,8 +3,8 @@
  *
  * Owns: the system database (schema, versioned by PRAGMA user_version), password
  * hashing (argon2id, OWASP parameters), sessions, API tokens, role grants, the audit
- * log and the in-memory login throttle. It does not know about HTTP: callers pass
- * the client address and the clock (`now`) where it matters.
+ * log. It does not know about HTTP: callers pass the clock (`now`) where it matters.
+ * The login throttle is throttle.c's.
  *
  * Invariants:
  * - Secrets (passwords, session tokens, API tokens) are never stored, logged or kept
@@ -19,7 +19,6 @@
  * - No lock is held while hashing a password (tens of milliseconds): the hash is
  *   computed first, then the write lock is taken. At most HASH_MAX hashes run at once
  *   (each needs 19 MiB), the others wait.
- * - The throttle uses two fixed-size tables allocated at open: its memory never grows.
  * - Strings returned in auth_user and by auth_roles are heap copies owned by the
  *   caller (auth_user_clear, auth_roles_free). Callbacks get borrowed strings, valid
  *   during the call only, and are called with no lock and no connection held.
@@ -73,9 +72,6 @@ static const char dummy_hash[] =
 #define TEXT_MAX 256              /* name, email, label, audit fields are cut here */
 
 /* Throttle: open addressing, short probe window, oldest entry evicted when full. */
-#define THR_WINDOW 60
-#define THR_SLOTS 8192            /* per table, power of two */
-#define THR_PROBE 8
 
 enum st {
 	ST_BEGIN,
@@ -192,19 +188,6 @@ typedef struct conn {
 	struct conn *next;            /* free list of the read pool */
 } conn;
 
-_Static_assert(AUTH_MAX_PER_LOGIN <= AUTH_MAX_PER_ADDR, "a slot holds AUTH_MAX_PER_ADDR times");
-_Static_assert(AUTH_MAX_SUBMIT_PER_ADDR <= AUTH_MAX_PER_ADDR, "a slot holds AUTH_MAX_PER_ADDR times");
-
-typedef struct thr_slot {
-	uint64_t key;                 /* keyed hash of the address or login; 0 = empty */
-	uint32_t t[AUTH_MAX_PER_ADDR];/* failure times (epoch seconds), 0 = unused */
-} thr_slot;
-
-typedef struct thr_table {
-	thr_slot *slot;
-	int max;                      /* failures allowed per window */
-} thr_table;
-
 struct auth {
 	char *path;
 
@@ -219,11 +202,6 @@ struct auth {
 	pthread_mutex_t hmu;          /* argon2 gate */
 	pthread_cond_t hcv;
 	int hashing;
-
-	pthread_mutex_t tmu;          /* throttle */
-	thr_table by_addr, by_login;
-	thr_table by_submit;          /* anonymous submissions per address */
-	unsigned char thr_key[crypto_shorthash_KEYBYTES];
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -762,14 +740,6 @@ auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN])
 	pthread_cond_init(&a->pcv, NULL);
 	pthread_mutex_init(&a->hmu, NULL);
 	pthread_cond_init(&a->hcv, NULL);
-	pthread_mutex_init(&a->tmu, NULL);
-	a->by_addr.slot = xcalloc(THR_SLOTS, sizeof(thr_slot));
-	a->by_addr.max = AUTH_MAX_PER_ADDR;
-	a->by_login.slot = xcalloc(THR_SLOTS, sizeof(thr_slot));
-	a->by_login.max = AUTH_MAX_PER_LOGIN;
-	a->by_submit.slot = xcalloc(THR_SLOTS, sizeof(thr_slot));
-	a->by_submit.max = AUTH_MAX_SUBMIT_PER_ADDR;
-	crypto_shorthash_keygen(a->thr_key);
 
 	a->writer = conn_open(a->path, false, err);
 	if (!a->writer || schema_init(a->writer, err) != 0) {
@@ -796,10 +766,6 @@ void auth_close(auth *a)
 	pthread_cond_destroy(&a->pcv);
 	pthread_mutex_destroy(&a->hmu);
 	pthread_cond_destroy(&a->hcv);
-	pthread_mutex_destroy(&a->tmu);
-	free(a->by_addr.slot);
-	free(a->by_login.slot);
-	free(a->by_submit.slot);
 	free(a->path);
 	free(a);
 }
@@ -1207,169 +1173,6 @@ int auth_check_password(auth *a, const char *login, const char *password, auth_u
 	auth_user_clear(&u);
 	free(hash);
 	return rc;
-}
-
-/* ---- throttle --------------------------------------------------------------------------- */
-
-static uint64_t thr_hash(auth *a, const char *key)
-{
-	unsigned char h[crypto_shorthash_BYTES];
-	uint64_t v = 0;
-	size_t i;
-
-	crypto_shorthash(h, (const unsigned char *)key, strlen(key), a->thr_key);
-	for (i = 0; i < sizeof h && i < sizeof v; i++)
-		v = (v << 8) | h[i];
-	return v ? v : 1;         /* 0 marks an empty slot */
-}
-
-static int thr_count(const thr_table *t, const thr_slot *s, time_t now)
-{
-	int i, n = 0;
-
-	for (i = 0; i < t->max; i++)
-		if (s->t[i] && (time_t)s->t[i] > now - THR_WINDOW)
-			n++;
-	return n;
-}
-
-static uint32_t thr_newest(const thr_table *t, const thr_slot *s)
-{
-	uint32_t m = 0;
-	int i;
-
-	for (i = 0; i < t->max; i++)
-		if (s->t[i] > m)
-			m = s->t[i];
-	return m;
-}
-
-/* The slot of key, or NULL. Caller holds tmu. */
-static thr_slot *thr_find(thr_table *t, uint64_t key)
-{
-	size_t i, base = (size_t)(key & (THR_SLOTS - 1));
-
-	for (i = 0; i < THR_PROBE; i++) {
-		thr_slot *s = &t->slot[(base + i) & (THR_SLOTS - 1)];
-		if (s->key == key)
-			return s;
-	}
-	return NULL;
-}
-
-/*
- * The slot for key, claiming one when absent: an empty or stale one in the probe window,
- * or else the one with the fewest recent failures (ties: the least recent), so memory
- * stays bounded and a flood of one-off failures cannot evict an address or login that
- * is at its limit.
- */
-static thr_slot *thr_claim(thr_table *t, uint64_t key, time_t now)
-{
-	size_t i, base = (size_t)(key & (THR_SLOTS - 1));
-	thr_slot *victim = NULL, *s;
-	int vcount = INT_MAX;
-	uint32_t vnewest = UINT32_MAX;
-
-	if ((s = thr_find(t, key)))
-		return s;
-	for (i = 0; i < THR_PROBE; i++) {
-		int count;
-		uint32_t newest;
-
-		s = &t->slot[(base + i) & (THR_SLOTS - 1)];
-		if (!s->key || (count = thr_count(t, s, now)) == 0) {
-			victim = s;
-			break;
-		}
-		newest = thr_newest(t, s);
-		if (count < vcount || (count == vcount && newest < vnewest)) {
-			vcount = count;
-			vnewest = newest;
-			victim = s;
-		}
-	}
-	memset(victim, 0, sizeof *victim);
-	victim->key = key;
-	return victim;
-}
-
-static void thr_record(thr_table *t, thr_slot *s, time_t now)
-{
-	int i, at = 0;
-
-	for (i = 1; i < t->max; i++)
-		if (s->t[i] < s->t[at])
-			at = i;
-	s->t[at] = now > 0 ? (uint32_t)now : 1;
-}
-
-bool auth_throttle_allow(auth *a, const char *addr, const char *login, time_t now)
-{
-	bool ok = true;
-	thr_slot *s;
-
-	pthread_mutex_lock(&a->tmu);
-	if (addr && addr[0] && (s = thr_find(&a->by_addr, thr_hash(a, addr))) &&
-	    thr_count(&a->by_addr, s, now) >= a->by_addr.max)
-		ok = false;
-	if (ok && login && login[0] && (s = thr_find(&a->by_login, thr_hash(a, login))) &&
-	    thr_count(&a->by_login, s, now) >= a->by_login.max)
-		ok = false;
-	pthread_mutex_unlock(&a->tmu);
-	return ok;
-}
-
-void auth_throttle_fail(auth *a, const char *addr, const char *login, time_t now)
-{
-	uint64_t ka = addr && addr[0] ? thr_hash(a, addr) : 0;
-	uint64_t kl = login && login[0] ? thr_hash(a, login) : 0;
-
-	pthread_mutex_lock(&a->tmu);
-	if (ka)
-		thr_record(&a->by_addr, thr_claim(&a->by_addr, ka, now), now);
-	if (kl)
-		thr_record(&a->by_login, thr_claim(&a->by_login, kl, now), now);
-	pthread_mutex_unlock(&a->tmu);
-}
-
-void auth_throttle_reset(auth *a, const char *login)
-{
-	thr_slot *s;
-
-	if (!login || !login[0])
-		return;
-	pthread_mutex_lock(&a->tmu);
-	if ((s = thr_find(&a->by_login, thr_hash(a, login))))
-		memset(s, 0, sizeof *s);
-	pthread_mutex_unlock(&a->tmu);
-}
-
-bool auth_submit_allow(auth *a, const char *addr, time_t now)
-{
-	if (!addr || !addr[0])
-		return true;
-	uint64_t k = thr_hash(a, addr);
-	bool ok;
-	pthread_mutex_lock(&a->tmu);
-	thr_slot *s = thr_claim(&a->by_submit, k, now);
-	ok = thr_count(&a->by_submit, s, now) < a->by_submit.max;
-	if (ok)
-		thr_record(&a->by_submit, s, now);
-	pthread_mutex_unlock(&a->tmu);
-	return ok;
-}
-
-size_t auth_throttle_entries(auth *a, size_t *capacity)
-{
-	size_t i, n = 0;
-
-	pthread_mutex_lock(&a->tmu);
-	for (i = 0; i < THR_SLOTS; i++)
-		n += (a->by_addr.slot[i].key != 0) + (a->by_login.slot[i].key != 0);
-	pthread_mutex_unlock(&a->tmu);
-	if (capacity)
-		*capacity = 2 * (size_t)THR_SLOTS;
-	return n;
 }
 
 /* ---- sessions --------------------------------------------------------------------------- */

@@ -3,8 +3,7 @@
  *
  * Owns users (passwords hashed with argon2id via libargon2), per-app role grants,
  * global admins, sessions and API tokens (both stored as SHA-256 of the secret, so
- * a copy of the database does not open any door), the audit log, and the login
- * throttle (in memory, per address and per login, sliding minute).
+ * a copy of the database does not open any door), and the audit log.
  *
  * Thread-safety: every function may be called from any thread. Reads use a small
  * pool of connections; writes are serialised by a mutex (they are rare: logins,
@@ -71,22 +70,6 @@ int auth_role_emails(auth *a, const char *app, const char *role, char ***out, si
 
 /* AUTH_OK and fills *out (may be NULL), or AUTH_DENIED for unknown login / wrong password (same time). */
 int auth_check_password(auth *a, const char *login, const char *password, auth_user *out);
-
-/* Login throttle: at most AUTH_MAX_PER_ADDR failures per minute per address, AUTH_MAX_PER_LOGIN per login. */
-#define AUTH_MAX_PER_ADDR 20
-#define AUTH_MAX_PER_LOGIN 5
-bool auth_throttle_allow(auth *a, const char *addr, const char *login, time_t now);
-/*
- * Anonymous submissions (a public form, no account): at most AUTH_MAX_SUBMIT_PER_ADDR
- * a minute per address, so one script cannot bury the agents' queue. True (and the
- * submission counted) when this one may go.
- */
-#define AUTH_MAX_SUBMIT_PER_ADDR 20
-bool auth_submit_allow(auth *a, const char *addr, time_t now);
-void auth_throttle_fail(auth *a, const char *addr, const char *login, time_t now);
-void auth_throttle_reset(auth *a, const char *login);
-/* Entries the throttle tracks now (addresses + logins) and its fixed capacity (for tests, /metrics). */
-size_t auth_throttle_entries(auth *a, size_t *capacity);
 
 /* Sessions: 12 h idle timeout, 7 days at most. token and csrf are 64 hex chars. */
 int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_TOKEN_LEN],

@@ -19,11 +19,13 @@
 #include "diag.h"
 #include "loader.h"
 #include "log.h"
+#include "netaddr.h"
 #include "outbox.h"
 #include "pipeline.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "server.h"
+#include "throttle.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -36,8 +38,11 @@ typedef struct opts {
 	const char *smtp_ca;
 	const char *mail_from;
 	const char *trust_header;
+	const char *trusted_proxies;
 	const char *port_file;
 	int threads;
+	int max_conns_per_addr;
+	int header_timeout;
 	char stdlib[PATH_MAX];
 	/* sub-command arguments, flags removed */
 	const char *args[32];
@@ -82,6 +87,9 @@ static void usage(FILE *f)
 	fputs("usage: smallapps <command> [options]\n"
 	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
 	      "         [--smtp URL] [--smtp-ca PEM] [--mail-from ADDR] [--trust-header NAME]\n"
+	      "         [--trusted-proxies LIST]   (proxies whose --trust-header is believed)\n"
+	      "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
+	      "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
 	      "         [--port-file FILE]          (writes the port it listens on)\n"
 	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	      "  new    ID                         scaffold apps/ID with a commented example\n"
@@ -93,7 +101,8 @@ static void usage(FILE *f)
 	      "                                    roles of these apps (default: all)\n"
 	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n"
 	      "Environment: SMALLAPPS_APPS, _DATA, _LISTEN, _THREADS, _BASE_URL, _SMTP, _SMTP_CA,\n"
-	      "  _MAIL_FROM, _TRUST_HEADER stand for the flags of the same name (a flag wins);\n"
+	      "  _MAIL_FROM, _TRUST_HEADER, _TRUSTED_PROXIES, _MAX_CONNS_PER_ADDRESS,\n"
+	      "  _HEADER_TIMEOUT stand for the flags of the same name (a flag wins);\n"
 	      "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
 	      "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
 	      f);
@@ -109,6 +118,9 @@ static int parse(int argc, char **argv, opts *o)
 	o->smtp_ca = env_or("SMALLAPPS_SMTP_CA", NULL);
 	o->mail_from = env_or("SMALLAPPS_MAIL_FROM", "smallapps@localhost");
 	o->trust_header = env_or("SMALLAPPS_TRUST_HEADER", NULL);
+	o->trusted_proxies = env_or("SMALLAPPS_TRUSTED_PROXIES", NULL);
+	o->max_conns_per_addr = atoi(env_or("SMALLAPPS_MAX_CONNS_PER_ADDRESS", "256"));
+	o->header_timeout = atoi(env_or("SMALLAPPS_HEADER_TIMEOUT", "10"));
 	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	o->threads = atoi(env_or("SMALLAPPS_THREADS", "0"));
@@ -125,6 +137,7 @@ static int parse(int argc, char **argv, opts *o)
 		else if (strcmp(a, "--smtp-ca") == 0) slot = &o->smtp_ca;
 		else if (strcmp(a, "--mail-from") == 0) slot = &o->mail_from;
 		else if (strcmp(a, "--trust-header") == 0) slot = &o->trust_header;
+		else if (strcmp(a, "--trusted-proxies") == 0) slot = &o->trusted_proxies;
 		else if (strcmp(a, "--port-file") == 0) slot = &o->port_file;
 		else if (strcmp(a, "--name") == 0) slot = &o->name;
 		else if (strcmp(a, "--email") == 0) slot = &o->email;
@@ -134,6 +147,19 @@ static int parse(int argc, char **argv, opts *o)
 				fprintf(stderr, "smallapps: --threads needs a number between 1 and 256\n");
 				return -1;
 			}
+			continue;
+		} else if (strcmp(a, "--max-conns-per-address") == 0 ||
+		           strcmp(a, "--header-timeout") == 0) {
+			int *dst = a[2] == 'm' ? &o->max_conns_per_addr : &o->header_timeout;
+			char *end = NULL;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+			if (i + 1 >= argc || !*argv[i + 1] || *end || v < 0 || v > 100000) {
+				fprintf(stderr, "smallapps: %s needs a number between 0 (no limit) and "
+				                "100000\n", a);
+				return -1;
+			}
+			*dst = (int)v;
+			i++;
 			continue;
 		} else if (strcmp(a, "--json") == 0) { o->json = true; continue; }
 		else if (strcmp(a, "--admin") == 0) { o->admin = true; continue; }
@@ -324,10 +350,22 @@ static int cmd_serve(const opts *o)
 		return 1;
 	}
 	raise_fd_limit();
-	auth *a = open_auth(o);
-	if (!a)
+	netaddr_list proxies;
+	char perr[160];
+	if (netaddr_list_parse(o->trusted_proxies, &proxies, perr) != 0) {
+		fprintf(stderr, "smallapps: --trusted-proxies: %s\n", perr);
 		return 1;
+	}
+	if (proxies.n && !o->trust_header)
+		fprintf(stderr, "smallapps: --trusted-proxies has no effect without --trust-header "
+		                "(e.g. --trust-header X-Forwarded-For)\n");
+	auth *a = open_auth(o);
+	if (!a) {
+		netaddr_list_free(&proxies);
+		return 1;
+	}
 	if (ensure_admin(a) != 0) {
+		netaddr_list_free(&proxies);
 		auth_close(a);
 		return 1;
 	}
@@ -345,14 +383,21 @@ static int cmd_serve(const opts *o)
 			                "\"Name <address>\"), --smtp-ca a readable PEM file\n");
 			registry_close(g);
 			auth_close(a);
+			netaddr_list_free(&proxies);
 			return 1;
 		}
 	}
 	sched_slot sched = {g, NULL};
+	throttle *th = throttle_open();
 	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
-	                    .trust_header = o->trust_header, .port_file = o->port_file,
-	                    .mail = mail, .on_listening = start_scheduler, .on_listening_arg = &sched};
+	                    .trust_header = o->trust_header, .trusted_proxies = &proxies,
+	                    .max_conns_per_addr = (unsigned)o->max_conns_per_addr,
+	                    .header_timeout = (unsigned)o->header_timeout,
+	                    .port_file = o->port_file, .mail = mail, .throttle = th,
+	                    .on_listening = start_scheduler, .on_listening_arg = &sched};
 	int rc = server_run(&sc, g, a);
+	throttle_close(th);
+	netaddr_list_free(&proxies);
 	scheduler_stop(sched.s);
 	outbox_sender_stop(mail);
 	registry_close(g);

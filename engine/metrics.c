@@ -13,6 +13,7 @@ static atomic_uint_fast64_t by_class[6];       /* 1xx..5xx, index 0 unused */
 static atomic_uint_fast64_t buckets[NB + 1];
 static atomic_uint_fast64_t sum_us;
 static atomic_uint_fast64_t lua_errors;
+static atomic_uint_fast64_t conn_refused, conn_timed_out;
 
 void metrics_request(int status, double ms)
 {
@@ -29,6 +30,16 @@ void metrics_request(int status, double ms)
 void metrics_lua_error(void)
 {
 	atomic_fetch_add(&lua_errors, 1);
+}
+
+void metrics_conn_refused(void)
+{
+	atomic_fetch_add(&conn_refused, 1);
+}
+
+void metrics_conn_timed_out(void)
+{
+	atomic_fetch_add(&conn_timed_out, 1);
 }
 
 void metrics_write(buf *out)
@@ -60,4 +71,15 @@ void metrics_write(buf *out)
 	buf_printf(out, "# HELP smallapps_lua_errors_total Errors raised by app code.\n"
 	                "# TYPE smallapps_lua_errors_total counter\nsmallapps_lua_errors_total %llu\n",
 	           (unsigned long long)atomic_load(&lua_errors));
+	buf_printf(out,
+	           "# HELP smallapps_connections_refused_total Connections refused: their address "
+	           "held its maximum already.\n"
+	           "# TYPE smallapps_connections_refused_total counter\n"
+	           "smallapps_connections_refused_total %llu\n"
+	           "# HELP smallapps_connections_header_timeouts_total Connections closed: request "
+	           "headers not complete in time.\n"
+	           "# TYPE smallapps_connections_header_timeouts_total counter\n"
+	           "smallapps_connections_header_timeouts_total %llu\n",
+	           (unsigned long long)atomic_load(&conn_refused),
+	           (unsigned long long)atomic_load(&conn_timed_out));
 }

@@ -9,6 +9,9 @@
 
 void metrics_request(int status, double ms);
 void metrics_lua_error(void);
+/* A connection refused (its address at its limit) / shut down (headers too slow). */
+void metrics_conn_refused(void);
+void metrics_conn_timed_out(void);
 void metrics_write(buf *out);   /* appends the exposition text (records per app added by the caller) */
 
 #endif

@@ -120,13 +120,14 @@ void pages_portal(req *r)
 	free(apps);
 }
 
-/* Only local paths: never an open redirect. */
-static const char *safe_next(const char *next)
+/* Only paths of this site, as the browser will read them: never an open redirect. */
+static const char *safe_next(req *r, const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strchr(next, '\r') ||
-	    strchr(next, '\n'))
+	size_t n = next ? strlen(next) + 1 : 0;
+	if (n < 2 || n > 2048)
 		return "/";
-	return next;
+	char *out = arena_alloc(&r->mem, n);
+	return util_local_path(next, out, n) ? out : "/";
 }
 
 void pages_login(req *r)
@@ -134,7 +135,7 @@ void pages_login(req *r)
 	page p;
 	pages_page(r, &p);
 	if (strcmp(r->method, "GET") == 0) {
-		render_login(&r->out, &p, NULL, NULL, safe_next(req_query(r, "next")));
+		render_login(&r->out, &p, NULL, NULL, safe_next(r, req_query(r, "next")));
 		req_html(r, 200);
 		return;
 	}
@@ -147,7 +148,7 @@ void pages_login(req *r)
 		return;
 	const char *login = req_kvs_get(&kv, "login");
 	const char *password = req_kvs_get(&kv, "password");
-	const char *next = safe_next(req_kvs_get(&kv, "next"));
+	const char *next = safe_next(r, req_kvs_get(&kv, "next"));
 	auth *au = req_auth(r);
 	time_t now = util_now();
 	if (!login || !password || !*login || !*password) {
@@ -158,19 +159,24 @@ void pages_login(req *r)
 		req_html(r, 422);
 		return;
 	}
-	if (!auth_throttle_allow(au, r->client_addr, login, now)) {
+	/* Real time, not util_now: a rate is about the clock on the wall. */
+	int wait = 0;
+	if (!throttle_login_allow(req_throttle(r), r->client_key, login, time(NULL), &wait)) {
 		auth_audit(au, login, "login_throttled", r->client_addr, NULL);
 		render_login(&r->out, &p, login,
-		             tr(r, "Trop de tentatives : patientez une minute avant de réessayer.",
-		                "Too many attempts: wait a minute before trying again."),
+		             arena_printf(&r->mem,
+		                          r->lg == LANG_EN
+		                              ? "Too many failed attempts: wait %d second%s before trying again."
+		                              : "Trop de tentatives échouées : patientez %d seconde%s avant de réessayer.",
+		                          wait, wait > 1 ? "s" : ""),
 		             next);
 		req_html(r, 429);
-		req_add_header(r, "Retry-After", "60");
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", wait));
 		return;
 	}
 	auth_user u = {0};
 	if (auth_check_password(au, login, password, &u) != AUTH_OK) {
-		auth_throttle_fail(au, r->client_addr, login, now);
+		throttle_login_failed(req_throttle(r), r->client_key, login, time(NULL));
 		auth_audit(au, login, "login_failed", r->client_addr, NULL);
 		render_login(&r->out, &p, login,
 		             tr(r, "Identifiant ou mot de passe incorrect.", "Wrong login or password."),
@@ -184,7 +190,7 @@ void pages_login(req *r)
 		pages_error(r, 500, "session creation failed");
 		return;
 	}
-	auth_throttle_reset(au, login);
+	throttle_login_succeeded(req_throttle(r), r->client_key, login);
 	auth_audit(au, u.login, "login", r->client_addr, NULL);
 	char cookie[200];
 	snprintf(cookie, sizeof cookie, "sa_session=%s; Path=/; HttpOnly; SameSite=Lax%s", token,
@@ -518,7 +524,7 @@ static void new_page(req *r, page_ctx *c)
 		return;
 	}
 	/* Real time, not util_now: a rate is about the clock on the wall. */
-	if (!c->who.login && !auth_submit_allow(req_auth(r), r->client_addr, time(NULL))) {
+	if (!c->who.login && !throttle_submit(req_throttle(r), r->client_key, time(NULL))) {
 		field_errors_add(&errs, "_", tr(r, "Trop de demandes envoyées depuis votre adresse en une "
 		                                   "minute : patientez une minute, puis renvoyez ce "
 		                                   "formulaire (ce que vous avez saisi est conservé).",

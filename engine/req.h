@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "registry.h"
 #include "store.h"
+#include "throttle.h"
 #include "validate.h"
 
 #define REQ_MAX_BODY (1024 * 1024)   /* form and JSON bodies; larger answers 413 */
@@ -51,7 +52,8 @@ struct req {
 	void *conn;                  /* struct MHD_Connection * */
 	const char *method;
 	const char *path;            /* decoded path, without the query */
-	const char *client_addr;
+	const char *client_addr;     /* the client's address (behind a trusted proxy: its) */
+	const char *client_key;      /* what per-address limits count: client_addr, IPv6 by /64 */
 	bool local_client;           /* loopback: error details may be shown */
 	char id[17];                 /* request id, in logs and 500 pages */
 	struct timespec start;
@@ -120,6 +122,7 @@ void req_actor(req *r, const char *app_id, actor *out);
 /* Server-wide things handlers need. */
 auth *req_auth(req *r);
 registry *req_registry(req *r);
+throttle *req_throttle(req *r);
 const char *req_base_url(req *r);
 /* Tells the mail sender that this request queued mail (it looks at once rather than at its next poll). */
 void req_mail_queued(req *r);

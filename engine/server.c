@@ -20,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conns.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -34,6 +36,7 @@
 
 struct server {
 	struct MHD_Daemon *d;
+	conns *cn;
 	registry *reg;
 	auth *au;
 	const server_config *cfg;
@@ -51,6 +54,11 @@ auth *req_auth(req *r)
 registry *req_registry(req *r)
 {
 	return r->srv->reg;
+}
+
+throttle *req_throttle(req *r)
+{
+	return r->srv->cfg->throttle;
 }
 
 void req_mail_queued(req *r)
@@ -255,6 +263,54 @@ void req_write(req *r, store *s, store_apply_fn apply, void *arg, req_cont_fn co
 
 /* ---- lifecycle ---- */
 
+typedef struct header_values {
+	const char *name;
+	const char *v[16];
+	size_t n;
+} header_values;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *val)
+{
+	(void)kind;
+	header_values *h = cls;
+	if (strcasecmp(key, h->name) == 0 && h->n < sizeof h->v / sizeof *h->v)
+		h->v[h->n++] = val;
+	return MHD_YES;
+}
+
+/*
+ * The client's address: the peer's, or behind a trusted proxy, the right-most entry
+ * of the forwarded header that is not one of our proxies (netaddr.h). Every line of
+ * the header counts, in order: a proxy may add its own line rather than extend one.
+ */
+static void identify_client(server *s, req *r)
+{
+	netaddr peer = {0}, client;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci)
+		netaddr_from_sockaddr(ci->client_addr, &peer);
+	client = peer;
+	const server_config *cfg = s->cfg;
+	bool from_proxy = cfg->trust_header &&
+	                  (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0 ||
+	                   netaddr_list_has(cfg->trusted_proxies, &peer));
+	if (from_proxy) {
+		header_values h = {.name = cfg->trust_header};
+		MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, &h);
+		netaddr fwd;
+		if (h.n && netaddr_forwarded_client(h.v, h.n, cfg->trusted_proxies, &fwd))
+			client = fwd;
+	}
+	char text[NETADDR_TEXT], key[NETADDR_TEXT + 4];
+	netaddr_format(&client, text);
+	netaddr_limit_key(&client, key);
+	r->client_addr = arena_strdup(&r->mem, text);
+	r->client_key = arena_strdup(&r->mem, key);
+	r->local_client = netaddr_is_loopback(&client);
+}
+
 static req *req_new(server *s, struct MHD_Connection *c, const char *url, const char *method)
 {
 	req *r = xcalloc(1, sizeof *r);
@@ -271,30 +327,11 @@ static req *req_new(server *s, struct MHD_Connection *c, const char *url, const 
 	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
 	         (unsigned long long)(n & 0xffffffffu));
 
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char addr[INET6_ADDRSTRLEN] = "?";
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-			inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
-			r->local_client = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-		} else if (sa->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-			inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
-			r->local_client = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-		}
-	}
-	const char *fwd = s->cfg->trust_header ? req_header(r, s->cfg->trust_header) : NULL;
-	if (fwd && *fwd) {
-		/* The proxy appends; the left-most address is the client's. */
-		size_t k = strcspn(fwd, ", ");
-		r->client_addr = arena_strndup(&r->mem, fwd, k);
-		r->local_client = false;
-	} else {
-		r->client_addr = arena_strdup(&r->mem, addr);
-	}
+	identify_client(s, r);
+	const union MHD_ConnectionInfo *sc =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (sc && sc->socket_context)
+		conns_headers_done(s->cn, sc->socket_context);
 	return r;
 }
 
@@ -380,8 +417,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
 	req *r = *con_cls;
 	if (!r)
 		return;
@@ -394,6 +429,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	log_request(r->method, r->path, status, ms, r->user.login, r->id);
 	req_free(r);
 	*con_cls = NULL;
+	const union MHD_ConnectionInfo *sc =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (sc && sc->socket_context)
+		conns_request_done(((server *)cls)->cn, sc->socket_context);
+}
+
+/* Accept policy: an address at its connection limit is refused at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	server *s = cls;
+	netaddr peer;
+	if (!netaddr_from_sockaddr(addr, &peer))
+		return MHD_YES;
+	return conns_admit(s->cn, &peer) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		netaddr peer = {0};
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci)
+			netaddr_from_sockaddr(ci->client_addr, &peer);
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = conns_started(s->cn, fd ? fd->connect_fd : -1, &peer);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_closed(s->cn, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa)
@@ -490,6 +559,19 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 	}
 	server s = {.reg = reg, .au = au, .cfg = cfg};
 	atomic_init(&s.next_id, 1);
+	bool peers_are_proxies =
+		cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0);
+	conns_config ccfg = {.max_per_addr = peers_are_proxies ? 0 : cfg->max_conns_per_addr,
+	                   .header_timeout = cfg->header_timeout,
+	                   .exempt = cfg->trust_header ? cfg->trusted_proxies : NULL};
+	if (!(s.cn = conns_open(&ccfg))) {
+		fprintf(stderr, "smallapps: cannot start the connection watch thread\n");
+		return 1;
+	}
+	if (peers_are_proxies)
+		log_message("server", "--trust-header %s without --trusted-proxies: the header is "
+		                      "believed from every peer, which must then be only the proxy",
+		            cfg->trust_header);
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -502,7 +584,8 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 	s.d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			MHD_USE_ERROR_LOG,
-		ntohs(sa.sin_port), NULL, NULL, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		ntohs(sa.sin_port), on_accept, &s, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
@@ -516,6 +599,7 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		        e == EADDRINUSE ? " (another server uses it: choose another port with "
 		                          "--listen HOST:PORT, or make run LISTEN=HOST:PORT)"
 		                        : "");
+		conns_close(s.cn);
 		return 1;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);
@@ -555,6 +639,7 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		usleep(100 * 1000);
 	}
 	MHD_stop_daemon(s.d);
+	conns_close(s.cn);
 	log_message("server", "stopped");
 	return 0;
 }

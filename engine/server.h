@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "auth.h"
+#include "netaddr.h"
 #include "registry.h"
 
 typedef struct server_config {
@@ -19,8 +20,18 @@ typedef struct server_config {
 	int threads;
 	const char *base_url;     /* for links in mails; NULL: http://<listen> */
 	const char *trust_header; /* e.g. X-Forwarded-For: client address from a proxy */
+	/*
+	 * The proxies whose trust_header is believed, and whose own entries in it are
+	 * skipped (right to left) to find the client. NULL or empty with trust_header:
+	 * every peer is taken for a proxy (the engine must then be reachable only
+	 * through it), and the per-address connection limit does not apply to peers.
+	 */
+	const netaddr_list *trusted_proxies;
+	unsigned max_conns_per_addr; /* 0: none */
+	unsigned header_timeout;  /* seconds a request may take to send its headers; 0: none */
 	const char *port_file;    /* when set, the bound port is written there (tests) */
 	struct outbox_sender *mail; /* woken when a request queued mail; NULL: none */
+	struct throttle *throttle;  /* logins and anonymous submissions per address */
 	/* Called once listening, with the base URL links use (the bound port known). */
 	void (*on_listening)(void *arg, const char *base_url);
 	void *on_listening_arg;

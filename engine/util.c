@@ -333,3 +333,33 @@ char *util_trim(char *s)
 	s[n] = '\0';
 	return s;
 }
+
+/*
+ * Browsers read a Location as the WHATWG URL parser does: leading and trailing C0
+ * controls and spaces are stripped, TAB, LF and CR are removed anywhere, and a
+ * backslash counts as a slash. "/\t/evil.example" is thus "//evil.example", another
+ * host. The check runs on the text as the browser will see it, and what is returned
+ * is that text, so nothing the check did not see reaches the header.
+ */
+bool util_local_path(const char *in, char *out, size_t outlen)
+{
+	if (!in || outlen < 2)
+		return false;
+	size_t start = 0, end = strlen(in);
+	while (start < end && (unsigned char)in[start] <= 0x20)
+		start++;
+	while (end > start && (unsigned char)in[end - 1] <= 0x20)
+		end--;
+	size_t k = 0;
+	for (size_t i = start; i < end; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '\t' || c == '\n' || c == '\r')
+			continue;
+		/* Any other control character: not a path a form of ours would send. */
+		if (c < 0x20 || c == 0x7f || k + 1 >= outlen)
+			return false;
+		out[k++] = (char)c;
+	}
+	out[k] = '\0';
+	return k >= 1 && out[0] == '/' && out[1] != '/' && out[1] != '\\';
+}

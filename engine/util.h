@@ -51,5 +51,12 @@ size_t util_utf8_len(const char *s);                  /* code points; s must be 
 int util_edit_distance(const char *a, const char *b, int cap);
 /* Trims ASCII whitespace in place; returns s. */
 char *util_trim(char *s);
+/*
+ * A redirect target that stays on this site: true when `in`, read as a browser reads
+ * a Location (WHATWG URL parser), is a path of this origin; out (outlen bytes) then
+ * holds it as the browser reads it. False for "//host", "/\host", their TAB/LF/CR
+ * and leading-space variants, any other control character, or a too long text.
+ */
+bool util_local_path(const char *in, char *out, size_t outlen);
 
 #endif

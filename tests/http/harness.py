@@ -40,6 +40,7 @@ class Server:
         self.port = None
         self.logs = []
         self.prefix = []          # a command to run the server under (e.g. prlimit)
+        self.serve_args = []      # more options for `smallapps serve`
 
     def cli(self, *args, stdin=None, check=True):
         p = subprocess.run([self.binary, *args, "--apps", self.apps, "--data", self.data],
@@ -56,7 +57,8 @@ class Server:
         self.logs.append(log.name)
         self.proc = subprocess.Popen(
             self.prefix + [self.binary, "serve", "--apps", self.apps, "--data", self.data,
-             "--listen", "127.0.0.1:0", "--threads", "2", "--port-file", port_file],
+             "--listen", "127.0.0.1:0", "--threads", "2", "--port-file", port_file,
+             *self.serve_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -131,13 +133,15 @@ class Response:
 class Client:
     """A browser-like client: keeps cookies, never follows redirects by itself."""
 
-    def __init__(self, server, token=None):
+    def __init__(self, server, token=None, source=None):
         self.server = server
         self.cookies = {}
         self.token = token
+        self.source = source      # a loopback address to connect from, e.g. "127.0.0.3"
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30,
+                                          source_address=(self.source, 0) if self.source else None)
         h = dict(headers or {})
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -197,3 +201,69 @@ def field_errors_html(text):
         msg = re.sub(r"<[^>]+>", "", msg).strip()
         out[m.group(1)] = html.unescape(re.sub(r"^(Erreur|Error)\s*:\s*", "", msg))
     return out
+
+
+class Suite:
+    """The runner every HTTP test file shares: `suite = Suite()`, `@suite.test` on each
+    test function (it receives the running Server), then `suite.main(make_server)`.
+    Prints "ok NAME" or "FAIL NAME" with a traceback per test, checks the server stops
+    cleanly on SIGTERM without a sanitizer report, and ends with "N passed, N failed"."""
+
+    def __init__(self):
+        self.tests = []
+
+    def test(self, fn):
+        self.tests.append(fn)
+        return fn
+
+    def main(self, make_server, default_binary=None):
+        """make_server(binary) returns a Server, users added, not started. Exit code."""
+        import argparse
+        import sys
+        import traceback
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--binary", default=default_binary or os.path.join(ROOT, "build", "smallapps"))
+        ap.add_argument("-k", default=None, help="run tests whose name contains this")
+        args = ap.parse_args()
+        s = make_server(args.binary)
+        passed = failed = 0
+        try:
+            s.start()
+            for t in self.tests:
+                if args.k and args.k not in t.__name__:
+                    continue
+                try:
+                    if s.proc is None or s.proc.poll() is not None:
+                        s.start()
+                    t(s)
+                    print(f"ok {t.__name__}", flush=True)
+                    passed += 1
+                except Exception:
+                    failed += 1
+                    print(f"FAIL {t.__name__}")
+                    traceback.print_exc(limit=4, file=sys.stdout)
+            rc = s.stop()
+            if rc not in (0, None):
+                print(f"FAIL server exit code {rc} on SIGTERM")
+                failed += 1
+            rep = s.sanitizer_report()
+            if rep:
+                print(f"FAIL sanitizer: {rep}")
+                print(s.log_text()[-4000:])
+                failed += 1
+        finally:
+            s.cleanup()
+        print(f"{passed} passed, {failed} failed")
+        return 1 if failed else 0
+
+
+def wait_for(fn, timeout=10, step=0.02):
+    """Polls fn() until it returns a true value (returned) or the timeout passes (raises)."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {getattr(fn, '__name__', fn)}")
+        time.sleep(step)

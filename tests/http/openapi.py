@@ -15,9 +15,9 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Client, Server  # noqa: E402
+from harness import Suite, ROOT, Client, Server  # noqa: E402
 
-TESTS = []
+SUITE = Suite()
 NOW = "2026-03-02T09:00:00Z"
 DOC = "/api/v1/openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -39,9 +39,7 @@ DEMANDE = {"objet": "Chaises", "quantite": 3, "taux": 1.25, "montant": "120.50",
            "cp": "34200", "categorie": "b", "precision": "pliantes", "tags": ["x", "y"]}
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
+test = SUITE.test
 
 
 # ---------------------------------------------------------------- helpers
@@ -557,51 +555,19 @@ def each_caller_sees_the_apps_get_apps_shows_them(s):
     assert fr.startswith("Lister") and en.startswith("List:"), (fr, en)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "smallapps"))
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    args = ap.parse_args()
-    s = Server(args.binary, apps=("essai", "flux"), env={"SMALLAPPS_NOW": NOW})
-    passed = failed = 0
-    try:
-        os.makedirs(os.path.join(s.apps, "prive"))
-        with open(os.path.join(s.apps, "prive", "app.lua"), "w") as f:
-            f.write(PRIVE_APP)
-        s.add_user("root", admin=True)
-        s.add_user("dora", roles=["essai:demandeur", "flux:demandeur"])
-        s.add_user("agathe", roles=["essai:agent", "flux:agent"])
-        s.add_user("charles", roles=["flux:chef"])
-        s.add_user("paul", roles=["prive:agent"])
-        s.tokens = {u: s.token(u) for u in ("root", "dora", "agathe", "charles", "paul")}
-        s.start()
-        for t in TESTS:
-            if args.k and args.k not in t.__name__:
-                continue
-            try:
-                if s.proc is None or s.proc.poll() is not None:
-                    s.start()
-                t(s)
-                print(f"ok {t.__name__}")
-                passed += 1
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}")
-                traceback.print_exc(limit=4, file=sys.stdout)
-        rc = s.stop()
-        if rc not in (0, None):
-            print(f"FAIL server exit code {rc} on SIGTERM")
-            failed += 1
-        rep = s.sanitizer_report()
-        if rep:
-            print(f"FAIL sanitizer: {rep}")
-            print(s.log_text()[-4000:])
-            failed += 1
-    finally:
-        s.cleanup()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+def make_server(binary):
+    s = Server(binary, apps=("essai", "flux"), env={"SMALLAPPS_NOW": NOW})
+    os.makedirs(os.path.join(s.apps, "prive"))
+    with open(os.path.join(s.apps, "prive", "app.lua"), "w") as f:
+        f.write(PRIVE_APP)
+    s.add_user("root", admin=True)
+    s.add_user("dora", roles=["essai:demandeur", "flux:demandeur"])
+    s.add_user("agathe", roles=["essai:agent", "flux:agent"])
+    s.add_user("charles", roles=["flux:chef"])
+    s.add_user("paul", roles=["prive:agent"])
+    s.tokens = {u: s.token(u) for u in ("root", "dora", "agathe", "charles", "paul")}
+    return s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(make_server))

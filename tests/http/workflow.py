@@ -13,17 +13,15 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_PASSWORD, ROOT, Client, Server  # noqa: E402
+from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server  # noqa: E402
 
-TESTS = []
+SUITE = Suite()
 NOW = "2026-03-02T09:00:00Z"          # a Monday
 LATER = "2026-03-06T09:00:00Z"        # 4 days later: "depose" (due 2 days) is overdue
 MUCH_LATER = "2026-03-08T09:00:00Z"   # 6 days later: "expirer" (after 5 days) is due
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
+test = SUITE.test
 
 
 DOSSIER = {"objet": "Subvention fête", "montant": 500, "courriel": "asso@example.org",
@@ -523,47 +521,15 @@ def a_transition_mails_the_anonymous_submitter_their_tracking_link(s):
         s.start()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "smallapps"))
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    args = ap.parse_args()
-    s = Server(args.binary, apps=("flux",), env={"SMALLAPPS_NOW": NOW})
-    passed = failed = 0
-    try:
-        s.add_user("alice", roles=["flux:demandeur"])
-        s.add_user("bob", roles=["flux:demandeur"])
-        s.add_user("agathe", roles=["flux:agent", "flux:demandeur"])
-        s.add_user("charles", roles=["flux:chef"])
-        s.tokens = {u: s.token(u) for u in ("alice", "bob", "agathe", "charles")}
-        s.start()
-        for t in TESTS:
-            if args.k and args.k not in t.__name__:
-                continue
-            try:
-                if s.proc is None or s.proc.poll() is not None:
-                    s.start()
-                t(s)
-                print(f"ok {t.__name__}")
-                passed += 1
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}")
-                traceback.print_exc(limit=4, file=sys.stdout)
-        rc = s.stop()
-        if rc not in (0, None):
-            print(f"FAIL server exit code {rc} on SIGTERM")
-            failed += 1
-        rep = s.sanitizer_report()
-        if rep:
-            print(f"FAIL sanitizer: {rep}")
-            print(s.log_text()[-4000:])
-            failed += 1
-    finally:
-        s.cleanup()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+def make_server(binary):
+    s = Server(binary, apps=("flux",), env={"SMALLAPPS_NOW": NOW})
+    s.add_user("alice", roles=["flux:demandeur"])
+    s.add_user("bob", roles=["flux:demandeur"])
+    s.add_user("agathe", roles=["flux:agent", "flux:demandeur"])
+    s.add_user("charles", roles=["flux:chef"])
+    s.tokens = {u: s.token(u) for u in ("alice", "bob", "agathe", "charles")}
+    return s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(make_server))

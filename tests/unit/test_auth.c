@@ -1,6 +1,6 @@
 /*
  * test_auth — unit tests of engine/auth.c: users and passwords, grants, sessions, API
- * tokens, the login throttle, the audit log and concurrent use.
+ * tokens, the audit log and concurrent use.
  *
  * Each test gets a fresh data directory under /tmp (removed afterwards). Tests that
  * assert a secret is not on disk close the handle first, so the WAL is checkpointed,
@@ -693,84 +693,6 @@ static void api_token_last_used_is_written_at_most_once_a_minute(void **state)
 	assert_true(sql_int(f, "SELECT strftime('%s','now') - last_used FROM tokens") >= 10);
 }
 
-/* ---- throttle --------------------------------------------------------------------------- */
-
-static void throttle_blocks_sixth_login_failure_within_a_minute_then_allows_after_60s(void **state)
-{
-	fixture *f = *state;
-	int i;
-
-	for (i = 0; i < AUTH_MAX_PER_LOGIN; i++) {
-		char addr[32];
-		snprintf(addr, sizeof addr, "10.0.0.%d", i);
-		assert_true(auth_throttle_allow(f->a, addr, "alice", T0 + i));
-		auth_throttle_fail(f->a, addr, "alice", T0 + i);
-	}
-	assert_false(auth_throttle_allow(f->a, "10.9.9.9", "alice", T0 + 10));
-	assert_false(auth_throttle_allow(f->a, NULL, "alice", T0 + 59));
-	assert_true(auth_throttle_allow(f->a, "10.9.9.9", "bob", T0 + 10));
-	/* sliding: the first failure leaves the window at T0 + 60, the others later */
-	assert_true(auth_throttle_allow(f->a, NULL, "alice", T0 + 60));
-	auth_throttle_fail(f->a, NULL, "alice", T0 + 60);
-	assert_false(auth_throttle_allow(f->a, NULL, "alice", T0 + 60));
-	assert_true(auth_throttle_allow(f->a, NULL, "alice", T0 + 61));
-	assert_true(auth_throttle_allow(f->a, NULL, "alice", T0 + 200));
-}
-
-static void throttle_reset_forgets_a_login(void **state)
-{
-	fixture *f = *state;
-	int i;
-
-	for (i = 0; i < AUTH_MAX_PER_LOGIN; i++)
-		auth_throttle_fail(f->a, NULL, "alice", T0);
-	assert_false(auth_throttle_allow(f->a, NULL, "alice", T0));
-	auth_throttle_reset(f->a, "alice");
-	assert_true(auth_throttle_allow(f->a, NULL, "alice", T0));
-}
-
-static void throttle_blocks_an_address_after_its_limit_across_logins(void **state)
-{
-	fixture *f = *state;
-	int i;
-
-	for (i = 0; i < AUTH_MAX_PER_ADDR; i++) {
-		char login[32];
-		snprintf(login, sizeof login, "user%d", i);
-		assert_true(auth_throttle_allow(f->a, "203.0.113.7", login, T0));
-		auth_throttle_fail(f->a, "203.0.113.7", login, T0);
-	}
-	assert_false(auth_throttle_allow(f->a, "203.0.113.7", "fresh", T0 + 1));
-	assert_false(auth_throttle_allow(f->a, "203.0.113.7", NULL, T0 + 59));
-	assert_true(auth_throttle_allow(f->a, "203.0.113.8", "fresh", T0 + 1));
-	assert_true(auth_throttle_allow(f->a, "203.0.113.7", "fresh", T0 + 60));
-}
-
-static void throttle_memory_is_bounded_under_100k_addresses(void **state)
-{
-	fixture *f = *state;
-	size_t cap = 0, used;
-	int i;
-
-	for (i = 0; i < AUTH_MAX_PER_ADDR; i++)
-		auth_throttle_fail(f->a, "198.51.100.1", NULL, T0);
-	for (i = 0; i < AUTH_MAX_PER_LOGIN; i++)
-		auth_throttle_fail(f->a, NULL, "alice", T0);
-	for (i = 0; i < 100000; i++) {
-		char addr[48], login[32];
-		snprintf(addr, sizeof addr, "2001:db8::%x:%x", i >> 16, i & 0xffff);
-		snprintf(login, sizeof login, "spray%d", i);
-		auth_throttle_fail(f->a, addr, login, T0 + 1);
-	}
-	used = auth_throttle_entries(f->a, &cap);
-	assert_true(cap > 0 && cap <= 65536);
-	assert_true(used <= cap);
-	/* the flood evicted one-off entries, not the ones at their limit */
-	assert_false(auth_throttle_allow(f->a, "198.51.100.1", NULL, T0 + 2));
-	assert_false(auth_throttle_allow(f->a, NULL, "alice", T0 + 2));
-	assert_true(auth_throttle_allow(f->a, "2001:db8::1:1", "spray65537", T0 + 2));
-}
-
 /* ---- audit ------------------------------------------------------------------------------ */
 
 typedef struct audit_seen {
@@ -957,10 +879,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dead_sessions_are_swept_at_the_next_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_token_opens_as_its_user_and_is_stored_hashed, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_token_last_used_is_written_at_most_once_a_minute, setup, teardown),
-		cmocka_unit_test_setup_teardown(throttle_blocks_sixth_login_failure_within_a_minute_then_allows_after_60s, setup, teardown),
-		cmocka_unit_test_setup_teardown(throttle_reset_forgets_a_login, setup, teardown),
-		cmocka_unit_test_setup_teardown(throttle_blocks_an_address_after_its_limit_across_logins, setup, teardown),
-		cmocka_unit_test_setup_teardown(throttle_memory_is_bounded_under_100k_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_lines_are_written_and_listed_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_is_private_wal_and_versioned, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_creates_missing_parent_directories, setup, teardown),

@@ -116,11 +116,38 @@ static void arena_strings_survive_until_freed(void **st)
 	arena_free(&a);
 }
 
+
+/* Redirect targets as browsers read them (WHATWG URL parser): only this site's paths pass. */
+static void local_paths_refuse_every_way_to_another_host(void **st)
+{
+	(void)st;
+	char out[256];
+	static const char *const refused[] = {
+		"//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+		"/\r/evil.example", "\t//evil.example", " //evil.example", "\x0b//evil.example",
+		"\x01//evil.example", "//evil.example\t", "/\t\\evil.example", "\\\\evil.example",
+		"https://evil.example/", "javascript:alert(1)", "evil.example", "", " ", "\t",
+		"/\x0b/evil.example", "/a\x7f",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+		assert_false(util_local_path(refused[i], out, sizeof out));
+	assert_true(util_local_path("/a/vaccins/", out, sizeof out));
+	assert_string_equal(out, "/a/vaccins/");
+	/* What passes is what the browser will read: controls stripped as it strips them. */
+	assert_true(util_local_path(" /a/\tb\n ", out, sizeof out));
+	assert_string_equal(out, "/a/b");
+	assert_true(util_local_path("/%2F%2Fevil.example", out, sizeof out)); /* a path, encoded */
+	assert_true(util_local_path("/", out, sizeof out));
+	assert_false(util_local_path("/aaaaaaaaaa", out, 5)); /* too long for out */
+	assert_false(util_local_path(NULL, out, sizeof out));
+}
+
 int main(void)
 {
 	util_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_calendar_dates_only),
+		cmocka_unit_test(local_paths_refuse_every_way_to_another_host),
 		cmocka_unit_test(datetimes_with_offsets_are_utc),
 		cmocka_unit_test(paris_time_follows_the_eu_summer_rule),
 		cmocka_unit_test(utf8_validation_rejects_overlongs_surrogates_and_truncation),

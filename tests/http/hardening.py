@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Hardening tests (issue 8): what a hostile client or an unlucky deployment does to the
+real server on loopback. Connection limits per address and the header deadline (other
+clients come from 127.0.0.1, the attacker from 127.0.0.5: the whole 127/8 is loopback),
+redirects after login, client addresses behind a proxy, app isolation.
+Prints one line per test and ends with "N passed, N failed"."""
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Client, Server, Suite, wait_for  # noqa: E402
+
+SUITE = Suite()
+test = SUITE.test
+
+
+def open_from(addr, port):
+    """A TCP connection to the server from the loopback address `addr`."""
+    so = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    so.bind((addr, 0))
+    so.connect(("127.0.0.1", port))
+    return so
+
+
+def is_closed(so, wait=0.0):
+    """True when the server closed (or reset) the connection."""
+    so.settimeout(wait if wait > 0 else 0.0001)
+    try:
+        return so.recv(1) == b""
+    except (socket.timeout, BlockingIOError):
+        return False
+    except OSError:
+        return True
+
+
+def raw_request(so, data, timeout=10):
+    so.settimeout(timeout)
+    so.sendall(data)
+    out = b""
+    while b"\r\n\r\n" not in out:
+        chunk = so.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def audit_addresses(s, action):
+    db = sqlite3.connect(os.path.join(s.data, "system.db"))
+    try:
+        return [r[0] for r in db.execute(
+            "SELECT target FROM audit WHERE action = ? ORDER BY id", (action,))]
+    finally:
+        db.close()
+
+
+def server_with(s, *args, env=None, apps=("essai",)):
+    m = Server(s.binary, apps=apps, env=env)
+    m.serve_args = list(args)
+    return m
+
+
+# ---------------------------------------------------------------- connections
+
+@test
+def one_address_cannot_hold_every_connection(s):
+    m = server_with(s, "--max-conns-per-address", "10", "--header-timeout", "3")
+    try:
+        m.start()
+        # 30 half-sent requests from one address: 10 are kept (until the deadline), 20 refused.
+        socks = [open_from("127.0.0.5", m.port) for _ in range(30)]
+        for so in socks:
+            try:
+                so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            except OSError:
+                pass
+        refused = wait_for(lambda: sum(is_closed(so) for so in socks) >= 20 and
+                           sum(is_closed(so) for so in socks), timeout=5)
+        assert refused <= 22, refused   # the limit, give or take one per server thread
+        # Everyone else is answered at once.
+        t0 = time.time()
+        assert Client(m).get("/healthz").status == 200
+        assert time.time() - t0 < 1.0
+        # The deadline closes the ones still holding their headers back.
+        wait_for(lambda: all(is_closed(so) for so in socks), timeout=8)
+        metrics = Client(m).get("/metrics").text
+        assert "smallapps_connections_refused_total 2" in metrics or \
+            "smallapps_connections_refused_total 1" in metrics, metrics[-600:]
+        line = [ln for ln in metrics.splitlines()
+                if ln.startswith("smallapps_connections_header_timeouts_total")][0]
+        assert int(line.split()[1]) >= 8, line
+        for so in socks:
+            so.close()
+        # The address is free again once its connections are gone.
+        so = open_from("127.0.0.5", m.port)
+        assert b" 200 " in raw_request(so, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        so.close()
+    finally:
+        m.cleanup()
+
+
+@test
+def slow_honest_upload_outlives_the_header_deadline(s):
+    m = server_with(s, "--header-timeout", "2")
+    try:
+        m.start()
+        body = b'{"fields": {"lieu": "Quai", "description": "Lampadaire en panne"}}'
+        so = open_from("127.0.0.7", m.port)
+        so.sendall(b"POST /api/v1/apps/essai/signalement/records HTTP/1.1\r\nHost: x\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        # The body takes ~4 s, twice the header deadline, a byte at a time.
+        step = 4.0 / len(body)
+        for i in range(len(body)):
+            so.sendall(body[i:i + 1])
+            time.sleep(step)
+        head = raw_request(so, b"")
+        assert head.startswith(b"HTTP/1.1 201"), head[:200]
+        so.close()
+        # Headers that take as long are cut off.
+        so = open_from("127.0.0.7", m.port)
+        so.sendall(b"GET /healthz HTTP/1.1\r\n")
+        for h in (b"Host: x\r\n", b"Accept: */*\r\n", b"X-A: 1\r\n", b"X-B: 2\r\n"):
+            time.sleep(1)
+            try:
+                so.sendall(h)
+            except OSError:
+                break
+        assert is_closed(so, wait=3), "a 4-second header was let through"
+        so.close()
+    finally:
+        m.cleanup()
+
+
+# ---------------------------------------------------------------- login redirects
+
+@test
+def login_next_never_leaves_the_site(s):
+    m = server_with(s)
+    try:
+        m.add_user("alice")
+        m.start()
+        tricks = ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "\t//evil.example",
+                  " //evil.example", "/\\evil.example", "\\\\evil.example", "\x0b//evil.example",
+                  "//evil.example", "https://evil.example/", "/\t\\evil.example",
+                  "\x00//evil.example", "javascript:alert(1)", "\u3000//evil.example"]
+        for nxt in tricks:
+            c = Client(m)
+            c.get("/login")
+            r = c.post_form("/login", {"login": "alice", "password": "motdepasse", "next": nxt})
+            assert r.status in (303, 400), (nxt, r.status)
+            if r.status == 303:
+                assert r.header("Location") == "/", (repr(nxt), r.header("Location"))
+        # The same through the login page's own link.
+        page = Client(m).get("/login?next=/%09/evil.example").text
+        assert 'name="next" value="/"' in page, page[page.find('name="next"') - 10:][:80]
+        # A path of this site is kept, as the browser will read it.
+        c = Client(m)
+        c.get("/login")
+        r = c.post_form("/login", {"login": "alice", "password": "motdepasse",
+                                   "next": "/a/essai/\tdemande/"})
+        assert r.header("Location") == "/a/essai/demande/", r.header("Location")
+    finally:
+        m.cleanup()
+
+
+@test
+def a_known_account_cannot_be_locked_by_others(s):
+    m = server_with(s)
+    try:
+        m.add_user("victime")
+        m.start()
+        attacker = Client(m, source="127.0.0.6")
+        attacker.get("/login")
+        codes = [attacker.post_form("/login", {"login": "victime", "password": "x%d" % i}).status
+                 for i in range(12)]
+        assert codes[:3] == [401] * 3 and 429 in codes and codes.count(401) <= 6, codes
+        r = attacker.post_form("/login", {"login": "victime", "password": "x"})
+        assert r.status == 429 and int(r.header("Retry-After")) >= 1, (r.status, r.headers)
+        assert "patientez" in r.text
+        # Even the right password waits at the attacker's address...
+        r = attacker.post_form("/login", {"login": "victime", "password": "motdepasse"})
+        assert r.status == 429
+        # ...while the account's owner, elsewhere, gets in at once.
+        owner = Client(m, source="127.0.0.3")
+        owner.get("/login")
+        r = owner.post_form("/login", {"login": "victime", "password": "motdepasse"})
+        assert r.status == 303 and "sa_session" in owner.cookies, (r.status, r.text[:300])
+        # Under an attack from several addresses, one that failed on this login waits for
+        # the minute to pass, even with the right password.
+        second = Client(m, source="127.0.0.7")
+        second.get("/login")
+        for i in range(2):  # with the first address's 3, the login's limit of 5 a minute
+            assert second.post_form("/login", {"login": "victime", "password": "y%d" % i}).status == 401
+        other = Client(m, source="127.0.0.4")
+        other.get("/login")
+        assert other.post_form("/login", {"login": "victime", "password": "faux"}).status == 401
+        r = other.post_form("/login", {"login": "victime", "password": "motdepasse"})
+        assert r.status == 429 and int(r.header("Retry-After")) == 60, (r.status, r.headers)
+        late = Client(m, source="127.0.0.8")
+        late.get("/login")
+        assert late.post_form("/login", {"login": "victime", "password": "motdepasse"}).status == 303
+    finally:
+        m.cleanup()
+
+
+# ---------------------------------------------------------------- proxies
+
+def failed_login(m, xff, login="personne", src="127.0.0.1"):
+    body = "login=%s&password=faux&_csrf=%s" % (login, "0" * 32)
+    lines = "".join("X-Forwarded-For: %s\r\n" % v for v in ([xff] if isinstance(xff, str) else xff))
+    so = open_from(src, m.port)
+    head = raw_request(so, ("POST /login HTTP/1.1\r\nHost: x\r\nCookie: sa_csrf=%s\r\n%s"
+                            "Content-Type: application/x-www-form-urlencoded\r\n"
+                            "Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                            % ("0" * 32, lines, len(body), body)).encode())
+    so.close()
+    return int(head.split()[1])
+
+
+@test
+def behind_a_proxy_the_client_is_the_address_the_proxy_appended(s):
+    m = server_with(s, "--trust-header", "X-Forwarded-For")
+    try:
+        m.start()
+        # The client rotates what it writes; the proxy appends what it saw.
+        codes = [failed_login(m, "10.%d.%d.1, 198.51.100.7" % (i // 250, i % 250),
+                              login="personne%d" % i) for i in range(60)]
+        assert codes[:20] == [401] * 20 and set(codes[20:]) == {429}, codes
+        assert set(audit_addresses(m, "login_failed")) == {"198.51.100.7"}
+        # Anonymous submissions are counted per real address too.
+        statuses = []
+        for i in range(25):
+            r = Client(m).api("POST", "/apps/essai/signalement/records",
+                              {"fields": {"lieu": "Quai %d" % i, "description": "x"}},
+                              headers={"X-Forwarded-For": "192.0.2.%d, 203.0.113.4" % i})
+            statuses.append(r.status)
+        assert statuses[:20] == [201] * 20 and set(statuses[20:]) == {429}, statuses
+    finally:
+        m.cleanup()
+
+
+@test
+def trusted_proxies_are_skipped_and_only_they_are_believed(s):
+    m = server_with(s, "--trust-header", "X-Forwarded-For",
+                    "--trusted-proxies", "127.0.0.1, 10.0.0.0/8")
+    try:
+        m.start()
+        # Two hops of ours (10.0.0.5, then the peer 127.0.0.1): the client is left of them.
+        failed_login(m, "6.6.6.6, 192.0.2.44, 10.0.0.5")
+        # Several header lines are one list.
+        failed_login(m, ["6.6.6.6, 7.7.7.7", "192.0.2.45"])
+        # A peer that is not one of our proxies is its own client, whatever it writes.
+        failed_login(m, "192.0.2.99", src="127.0.0.9")
+        # Garbage appended where an address should be: the last good hop is believed.
+        failed_login(m, "192.0.2.50, not-an-address, 10.0.0.7")
+        assert audit_addresses(m, "login_failed") == ["192.0.2.44", "192.0.2.45", "127.0.0.9",
+                                                      "10.0.0.7"], audit_addresses(m, "login_failed")
+    finally:
+        m.cleanup()
+
+
+def make_server(binary):
+    return Server(binary, apps=("essai",))
+
+
+if __name__ == "__main__":
+    sys.exit(SUITE.main(make_server))
