@@ -116,12 +116,17 @@ bool access_can_delete(const def_form *f, const actor *a, const record *r)
 	return f->access.has_delete && access_has_any(a, &f->access.del, r);
 }
 
-bool access_can_trigger(const def_transition *t, const actor *a, const record *r)
+access_trigger access_trigger_check(const def_transition *t, const actor *a, const record *r)
 {
 	/* Separation of duties binds admins too: that is its point. */
 	if (!t->self_approval && is_owner(a, r))
-		return false;
-	if (a->admin)
-		return true;
-	return access_has_any(a, &t->roles, r);
+		return ACCESS_TRIGGER_SELF_APPROVAL;
+	if (a->admin || access_has_any(a, &t->roles, r))
+		return ACCESS_TRIGGER_OK;
+	return ACCESS_TRIGGER_ROLE;
+}
+
+bool access_can_trigger(const def_transition *t, const actor *a, const record *r)
+{
+	return access_trigger_check(t, a, r) == ACCESS_TRIGGER_OK;
 }

@@ -42,5 +42,8 @@ bool access_can_write_col(const def_form *f, const def_field *fd, const actor *a
 bool access_can_delete(const def_form *f, const actor *a, const record *r);
 /* Role check for a transition (roles, owner, admin, self_approval); not the state. */
 bool access_can_trigger(const def_transition *t, const actor *a, const record *r);
+/* Why access_can_trigger says no, so the refusal can say it. */
+typedef enum { ACCESS_TRIGGER_OK, ACCESS_TRIGGER_ROLE, ACCESS_TRIGGER_SELF_APPROVAL } access_trigger;
+access_trigger access_trigger_check(const def_transition *t, const actor *a, const record *r);
 
 #endif

@@ -570,6 +570,29 @@ static void list_row(void *arg, const record *rec)
 	api_record_write(&lo->w, lo->form, rec, lo->who);
 }
 
+/* The 400 message for a list query the store refused, in the request's language. */
+static const char *bad_query_message(store_bad why, lang lg)
+{
+	switch (why) {
+	case STORE_BAD_STATE: return lg == LANG_EN ? "unknown state" : "état inconnu";
+	case STORE_BAD_FILTER:
+		return lg == LANG_EN ? "invalid filter (a yes/no field takes true or false)"
+		                     : "filtre invalide (un champ oui/non prend true ou false)";
+	case STORE_BAD_SEARCH: return lg == LANG_EN ? "search text too long" : "texte de recherche trop long";
+	case STORE_BAD_SORT:
+		return lg == LANG_EN ? "unknown sort field" : "champ de tri inconnu";
+	case STORE_BAD_CURSOR:
+		return lg == LANG_EN ? "invalid cursor: pass back the \"next\" value of the previous page, "
+		                       "with the same sort"
+		                     : "curseur invalide : renvoyez la valeur \"next\" de la page précédente, "
+		                       "avec le même tri";
+	case STORE_BAD_LIMIT:
+		return lg == LANG_EN ? "limit must be an integer between 1 and 500"
+		                     : "limit doit être un entier entre 1 et 500";
+	default: return NULL;
+	}
+}
+
 static void list_records(req *r, api_ctx *c)
 {
 	store_query q = {0};
@@ -607,12 +630,14 @@ static void list_records(req *r, api_ctx *c)
 	jsonw_array_begin(&lo.w);
 	char *next = NULL;
 	char err[STORE_ERR_LEN] = "";
+	store_bad why = STORE_BAD_NONE;
+	q.why = &why;
 	int rc = store_list_each(c->app->db, c->form, &q, list_row, &lo, &next, err);
 	if (rc != STORE_OK) {
 		buf_free(&lo.b);
 		free(next);
 		if (rc == STORE_BADQUERY)
-			api_error(r, 400, "bad_request", err[0] ? err : NULL, NULL);
+			api_error(r, 400, "bad_request", bad_query_message(why, r->lg), NULL);
 		else
 			internal_error(r, err);
 		return;
@@ -912,7 +937,7 @@ static void trigger_transition(req *r, api_ctx *c, const record *old, const char
 		req_write(r, c->app->db, workflow_apply, &c->wf, after_transition);
 		break;
 	case WF_FORBIDDEN:
-		api_error(r, 403, "forbidden", NULL, NULL);
+		api_error(r, 403, "forbidden", msg[0] ? msg : NULL, NULL);
 		break;
 	case WF_CONFLICT:
 		api_error(r, 409, "conflict",

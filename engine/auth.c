@@ -773,7 +773,7 @@ void auth_close(auth *a)
 /* ---- users ------------------------------------------------------------------------------ */
 
 int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
-                  const char *password, char err[AUTH_ERR_LEN])
+                  const char *password, const char *actor, char err[AUTH_ERR_LEN])
 {
 	char hash[PW_ENCODED];
 	char at[32];
@@ -831,7 +831,7 @@ int auth_user_add(auth *a, const char *login, const char *name, const char *emai
 	}
 	stmt_done(s);
 	s = NULL;
-	rc = audit_insert(w, NULL, "user.add", login, admin ? "admin" : "");
+	rc = audit_insert(w, actor, "user.add", login, admin ? "admin" : "");
 done:
 	stmt_done(s);
 	rc = write_end(a, rc);
@@ -1354,7 +1354,8 @@ static bool valid_api_token(const char *t)
 	return t && strncmp(t, TOKEN_PREFIX, 3) == 0 && is_hex64(t + 3);
 }
 
-int auth_token_create(auth *a, const char *login, const char *label, char token[AUTH_TOKEN_LEN])
+int auth_token_create(auth *a, const char *login, const char *label, const char *actor,
+                      char token[AUTH_TOKEN_LEN])
 {
 	char th[65], at[32];
 	conn *w;
@@ -1399,7 +1400,7 @@ int auth_token_create(auth *a, const char *login, const char *label, char token[
 	}
 	stmt_done(s);
 	s = NULL;
-	rc = audit_insert(w, NULL, "token.create", login, label);
+	rc = audit_insert(w, actor, "token.create", login, label);
 done:
 	stmt_done(s);
 	rc = write_end(a, rc);

@@ -45,9 +45,12 @@ void auth_user_clear(auth_user *u);
 auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN]);
 void auth_close(auth *a);
 
-/* login: [a-z0-9][a-z0-9._-]{0,63}. password may be NULL (account without password login). */
+/*
+ * login: [a-z0-9][a-z0-9._-]{0,63}. password may be NULL (account without password
+ * login). One audit line "user.add" by actor ("cli", "system", an admin's login).
+ */
 int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
-                  const char *password, char err[AUTH_ERR_LEN]);
+                  const char *password, const char *actor, char err[AUTH_ERR_LEN]);
 /* NULL password removes password login. Closes every open session of the user. */
 int auth_user_set_password(auth *a, const char *login, const char *password);
 int auth_user_get(auth *a, const char *login, auth_user *out);
@@ -79,7 +82,9 @@ int auth_session_lookup(auth *a, const char *token, time_t now, auth_user *out,
 int auth_session_delete(auth *a, const char *token);
 
 /* API tokens: "sa_" + 64 hex. The secret is shown once; only its hash is stored. */
-int auth_token_create(auth *a, const char *login, const char *label, char token[AUTH_TOKEN_LEN]);
+/* One audit line "token.create" by actor, with the label (never the token). */
+int auth_token_create(auth *a, const char *login, const char *label, const char *actor,
+                      char token[AUTH_TOKEN_LEN]);
 int auth_token_lookup(auth *a, const char *token, auth_user *out);
 
 /* Audit log (SPEC 11). Never pass a secret in detail. */

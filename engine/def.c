@@ -122,12 +122,12 @@ int def_find_state(const def_workflow *w, const char *id)
 	return -1;
 }
 
-const char *def_role_label(const def_app *app, const char *role)
+int def_find_role(const def_app *app, const char *role)
 {
 	for (size_t i = 0; i < app->nroles; i++)
 		if (strcmp(app->roles[i].id, role) == 0)
-			return app->roles[i].label;
-	return role;
+			return (int)i;
+	return -1;
 }
 
 const char *def_option_label(const def_field *f, const char *value)

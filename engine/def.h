@@ -256,7 +256,8 @@ const def_form *def_find_form(const def_app *app, const char *id);
 int def_find_col(const def_form *f, const char *name);
 const def_transition *def_find_transition(const def_form *f, const char *id);
 int def_find_state(const def_workflow *w, const char *id);
-const char *def_role_label(const def_app *app, const char *role);
+/* Index of a declared role (reserved ones are not declared), or -1. */
+int def_find_role(const def_app *app, const char *role);
 /* Label of a choice option, or the value itself when unknown. */
 const char *def_option_label(const def_field *f, const char *value);
 

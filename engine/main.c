@@ -257,11 +257,10 @@ static int ensure_admin(auth *a)
 		pw = generated;
 	}
 	char err[AUTH_ERR_LEN] = "";
-	if (auth_user_add(a, "admin", "Administrateur", NULL, true, pw, err) != AUTH_OK) {
+	if (auth_user_add(a, "admin", "Administrateur", NULL, true, pw, "system", err) != AUTH_OK) {
 		fprintf(stderr, "smallapps: cannot create the admin: %s\n", err);
 		return -1;
 	}
-	auth_audit(a, "system", "admin_created", "admin", NULL);
 	if (pw == generated)
 		printf("\nFirst start: admin account created.\n  login: admin\n  password: %s\n"
 		       "(shown once; set SMALLAPPS_ADMIN_PASSWORD to choose it)\n\n", generated);
@@ -328,6 +327,12 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* What the server serves changed: into the audit log, by "system". */
+static void audit_app_event(void *arg, const char *action, const char *app, const char *detail)
+{
+	auth_audit(arg, "system", action, app, detail);
+}
+
 static int cmd_serve(const opts *o)
 {
 	/*
@@ -369,7 +374,8 @@ static int cmd_serve(const opts *o)
 		auth_close(a);
 		return 1;
 	}
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib};
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	                    .on_event = audit_app_event, .on_event_arg = a};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	registry_watch(g);
@@ -464,7 +470,7 @@ static int cmd_check(const opts *o)
 		free(s);
 		json_decref(all);
 	} else if (nerr) {
-		printf("%d problem%s\n", nerr, nerr > 1 ? "s" : "");
+		printf("%d problème%s\n", nerr, nerr > 1 ? "s" : "");
 	}
 	return nerr ? 1 : 0;
 }
@@ -509,6 +515,37 @@ static int split_grant(const char *s, char *app, char *role)
 	return 0;
 }
 
+/*
+ * A grant names an app served from --apps and a role it declares: a typo would
+ * otherwise give a right to nothing, silently, and the real role would stay missing.
+ */
+static bool grant_target_ok(const opts *o, const char *app, const char *role)
+{
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	                    .quiet = true};
+	registry *g = registry_open(&ro);
+	registry_scan(g);
+	app_rt *rt = registry_get(g, app);
+	bool ok = false;
+	if (!rt) {
+		fprintf(stderr, "smallapps: no app \"%s\" is served from %s (smallapps check %s/%s "
+		                "says why, if its folder is there)\n", app, o->apps, o->apps, app);
+	} else if (def_find_role(rt->def, role) < 0) {
+		buf roles = BUF_INIT;
+		for (size_t i = 0; i < rt->def->nroles; i++)
+			buf_printf(&roles, "%s%s", i ? ", " : "", rt->def->roles[i].id);
+		fprintf(stderr, "smallapps: app \"%s\" declares no role \"%s\" (its roles: %s)%s\n",
+		        app, role, rt->def->nroles ? buf_cstr(&roles) : "none",
+		        strcmp(role, "admin") == 0 ? "; admins are made with user add --admin" : "");
+		buf_free(&roles);
+	} else {
+		ok = true;
+	}
+	registry_release(rt);
+	registry_close(g);
+	return ok;
+}
+
 static int cmd_user(const opts *o)
 {
 	if (o->nargs < 1) {
@@ -528,13 +565,12 @@ static int cmd_user(const opts *o)
 			goto done;
 		}
 		int r = auth_user_add(a, o->args[1], o->name, o->email, o->admin,
-		                      o->password_stdin ? pw : NULL, err);
+		                      o->password_stdin ? pw : NULL, "cli", err);
 		if (r == AUTH_EXISTS)
 			fprintf(stderr, "smallapps: user %s already exists\n", o->args[1]);
 		else if (r != AUTH_OK)
 			fprintf(stderr, "smallapps: %s\n", err[0] ? err : "cannot add the user");
 		else {
-			auth_audit(a, "cli", "user_add", o->args[1], o->admin ? "admin" : NULL);
 			printf("user %s added\n", o->args[1]);
 			rc = 0;
 		}
@@ -544,6 +580,9 @@ static int cmd_user(const opts *o)
 			fprintf(stderr, "smallapps: expected APP:ROLE, e.g. vaccins:centre\n");
 			goto done;
 		}
+		/* A revoke may clean up after an app that is gone; a grant must name a real role. */
+		if (sub[0] == 'g' && !grant_target_ok(o, app, role))
+			goto done;
 		int r = sub[0] == 'g' ? auth_grant(a, o->args[1], app, role, "cli")
 		                      : auth_revoke(a, o->args[1], app, role, "cli");
 		if (r == AUTH_NOTFOUND)
@@ -577,9 +616,8 @@ static int cmd_token(const opts *o)
 	if (!a)
 		return 1;
 	char tok[AUTH_TOKEN_LEN];
-	int r = auth_token_create(a, o->args[1], o->label ? o->label : "cli", tok);
+	int r = auth_token_create(a, o->args[1], o->label ? o->label : "cli", "cli", tok);
 	if (r == AUTH_OK) {
-		auth_audit(a, "cli", "token_create", o->args[1], o->label);
 		puts(tok);
 	} else {
 		fprintf(stderr, "smallapps: no such user: %s\n", o->args[1]);
@@ -634,7 +672,8 @@ static int cmd_demo(const opts *o)
 			for (size_t m = 0; m < nmade; m++)
 				mine = mine || strcmp(made[m], login) == 0;
 			int r = mine ? AUTH_EXISTS
-			             : auth_user_add(a, login, app->roles[k].label, NULL, false, "demo", err);
+			             : auth_user_add(a, login, app->roles[k].label, NULL, false, "demo",
+			                             "demo", err);
 			if (r == AUTH_OK && nmade < sizeof made / sizeof made[0]) {
 				snprintf(made[nmade++], sizeof made[0], "%s", login);
 				mine = true;

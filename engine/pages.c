@@ -805,9 +805,12 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 		pages_error(r, 405, NULL);
 		return;
 	}
-	if (!access_can_trigger(t, &c->who, &c->old)) {
-		pages_error(r, 403, tr(r, "Vous ne pouvez pas effectuer cette action sur cet enregistrement.",
-		                        "You may not do this on this record."));
+	access_trigger why = access_trigger_check(t, &c->who, &c->old);
+	if (why != ACCESS_TRIGGER_OK) {
+		pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = r->lg};
+		char msg[SANDBOX_ERR];
+		workflow_refusal_message(&pc, t, why, msg);
+		error_page(r, 403, msg, record_href(r, c));
 		return;
 	}
 	if (!c->old.state || !def_strlist_has(&t->from, c->old.state)) {
@@ -847,7 +850,7 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 		req_write(r, c->app->db, workflow_apply, &c->wf, after_transition);
 		break;
 	case WF_FORBIDDEN:
-		pages_error(r, 403, NULL);
+		error_page(r, 403, msg[0] ? msg : NULL, record_href(r, c));
 		break;
 	case WF_CONFLICT:
 		error_page(r, 409, NULL, record_href(r, c));

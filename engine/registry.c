@@ -85,6 +85,8 @@ registry *registry_open(const registry_opts *o)
 	g->o.data_dir = xstrdup(o->data_dir);
 	g->o.stdlib_dir = xstrdup(o->stdlib_dir);
 	g->o.quiet = o->quiet;
+	g->o.on_event = o->on_event;
+	g->o.on_event_arg = o->on_event_arg;
 	pthread_mutex_init(&g->lock, NULL);
 	atomic_init(&g->next_gen, 1);
 	atomic_init(&g->stop, false);
@@ -191,6 +193,12 @@ static entry *ensure_entry(registry *g, const char *id)
 	return e;
 }
 
+static void tell(registry *g, const char *action, const char *app, const char *detail)
+{
+	if (g->o.on_event)
+		g->o.on_event(g->o.on_event_arg, action, app, detail);
+}
+
 /* Loads one app folder whose content changed; swaps it in when it is sound. */
 static int load_one(registry *g, const char *id, const char *hash)
 {
@@ -261,14 +269,20 @@ static int load_one(registry *g, const char *id, const char *hash)
 			buf_puts(&b, line);
 			buf_putc(&b, '\n');
 		}
-		if (set_problem(g, id, buf_cstr(&b)) && !g->o.quiet) {
-			for (size_t i = 0; i < d.n; i++) {
-				char line[2048];
-				diag_format(&d.v[i], line, sizeof line);
-				log_message("apps", "%s", line);
+		if (set_problem(g, id, buf_cstr(&b))) {
+			if (!g->o.quiet) {
+				for (size_t i = 0; i < d.n; i++) {
+					char line[2048];
+					diag_format(&d.v[i], line, sizeof line);
+					log_message("apps", "%s", line);
+				}
+				log_message("apps", "%s: not loaded%s", id,
+				            had ? "; the previous version keeps serving" : "");
 			}
-			log_message("apps", "%s: not loaded%s", id,
-			            had ? "; the previous version keeps serving" : "");
+			char first[512] = "";
+			if (d.n)
+				diag_format(&d.v[0], first, sizeof first);
+			tell(g, "app.refused", id, first);
 		}
 		buf_free(&b);
 		diags_free(&d);
@@ -294,9 +308,12 @@ static int load_one(registry *g, const char *id, const char *hash)
 	e->problem = NULL;
 	pthread_mutex_unlock(&g->lock);
 	registry_release(old);
+	char detail[128];
+	snprintf(detail, sizeof detail, "version %s, %.12s", def->version ? def->version : "-",
+	         def->hash);
 	if (!g->o.quiet)
-		log_message("apps", "%s: %s (version %s, %.12s)", id, old ? "reloaded" : "loaded",
-		            def->version ? def->version : "-", def->hash);
+		log_message("apps", "%s: %s (%s)", id, old ? "reloaded" : "loaded", detail);
+	tell(g, old ? "app.reload" : "app.load", id, detail);
 	return 1;
 }
 
@@ -368,6 +385,8 @@ int registry_scan(registry *g)
 		pthread_mutex_unlock(&g->lock);
 		if (!g->o.quiet)
 			log_message("apps", "%s: unloaded (folder removed)", e.id);
+		if (e.cur)
+			tell(g, "app.unload", e.id, NULL);
 		registry_release(e.cur);
 		db_release(e.db);
 		free(e.id);

@@ -42,6 +42,15 @@ typedef struct registry_opts {
 	const char *data_dir;
 	const char *stdlib_dir;
 	bool quiet;               /* no log lines (CLI) */
+	/*
+	 * Told of every change to what is served, for the audit log (SPEC 11): action
+	 * "app.load" (a first version), "app.reload" (a new one), "app.refused" (a version
+	 * not served: detail holds its first problem), "app.unload" (folder removed).
+	 * detail is the version and content hash for loads. Called on the scanning
+	 * thread, with no lock held; NULL: nobody is told.
+	 */
+	void (*on_event)(void *arg, const char *action, const char *app, const char *detail);
+	void *on_event_arg;
 } registry_opts;
 
 registry *registry_open(const registry_opts *o);

@@ -104,6 +104,23 @@ static int seterr(char *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* STORE_BADQUERY with its reason for the caller (q->why) and a detail for the log (err). */
+static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
+{
+	if (q->why)
+		*q->why = why;
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, STORE_ERR_LEN, fmt, ap);
+		va_end(ap);
+	}
+	return STORE_BADQUERY;
+}
+
 /* Logs an SQLite failure on c; returns STORE_ERROR. */
 static int sqlfail(conn *c, const char *what)
 {
@@ -554,14 +571,14 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 	}
 	if (q->state) {
 		if (def_find_state(f->workflow, q->state) < 0)
-			return seterr(err, STORE_BADQUERY, "unknown state \"%.100s\"", q->state);
+			return bad(q, STORE_BAD_STATE, err, "unknown state \"%.100s\"", q->state);
 		buf_puts(sql, " AND \"_state\" = ?");
 		qb_text(b, q->state);
 	}
 	for (size_t i = 0; i < q->neq; i++) {
 		const store_eq *e = &q->eq[i];
 		if (e->col < 0 || (size_t)e->col >= f->ncols)
-			return seterr(err, STORE_BADQUERY, "unknown filter field");
+			return bad(q, STORE_BAD_FILTER, err, "unknown filter field");
 		const def_field *fd = f->cols[e->col];
 		buf_puts(sql, " AND ");
 		if (!e->value) {
@@ -578,8 +595,8 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 			bool t = strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0;
 			bool fl = strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0;
 			if (!t && !fl)
-				return seterr(err, STORE_BADQUERY, "filter \"%s\" takes true or false",
-				              fd->name);
+				return bad(q, STORE_BAD_FILTER, err, "filter \"%s\" takes true or false",
+				           fd->name);
 			put_ident(sql, fd->name);
 			buf_puts(sql, " = ?");
 			qb_int(b, t);
@@ -591,7 +608,7 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 	}
 	if (q->q && q->q[0]) {
 		if (strlen(q->q) > SEARCH_MAX)
-			return seterr(err, STORE_BADQUERY, "search text is too long");
+			return bad(q, STORE_BAD_SEARCH, err, "search text is too long");
 		char *pat = NULL;
 		bool any = false;
 		for (size_t i = 0; i < f->list.search.n; i++) {
@@ -887,12 +904,16 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 		goto done;
 	}
 	if (q->limit < 1 || q->limit > LIMIT_MAX) {
-		rc = seterr(err, STORE_BADQUERY, "limit must be between 1 and %d", LIMIT_MAX);
+		rc = bad(q, STORE_BAD_LIMIT, err, "limit must be between 1 and %d", LIMIT_MAX);
 		goto done;
 	}
-	if ((rc = parse_sort(f, q->sort, &k, err)) != STORE_OK)
+	if ((rc = parse_sort(f, q->sort, &k, err)) != STORE_OK && q->why)
+		*q->why = STORE_BAD_SORT;
+	if (rc != STORE_OK)
 		goto done;
-	if (q->after && (rc = parse_cursor(q->after, &k, &cur, err)) != STORE_OK)
+	if (q->after && (rc = parse_cursor(q->after, &k, &cur, err)) != STORE_OK && q->why)
+		*q->why = STORE_BAD_CURSOR;
+	if (rc != STORE_OK)
 		goto done;
 	put_select(&b.sql, f);
 	if ((rc = compile_where(&b, f, q, err)) != STORE_OK)
@@ -1775,12 +1796,14 @@ static int refuse_type(const def_form *f, const def_field *fd, const char *old, 
 {
 	if (fd->renamed_from && strcmp(fd->renamed_from, fd->name) != 0)
 		return seterr(err, STORE_REFUSED,
-		              "form \"%s\": field \"%s\" (renamed from \"%s\") changes type %s -> %s, "
-		              "which could reinterpret stored data; keep the old type or add a new field",
+		              "formulaire \"%s\" : le champ \"%s\" (renommé depuis \"%s\") change de type "
+		              "%s -> %s, ce qui pourrait réinterpréter les données enregistrées ; gardez "
+		              "l'ancien type ou ajoutez un nouveau champ",
 		              f->id, fd->name, fd->renamed_from, old, def_type_name(fd->type));
 	return seterr(err, STORE_REFUSED,
-	              "form \"%s\": field \"%s\" changes type %s -> %s, which could reinterpret "
-	              "stored data; keep the old type or add a new field",
+	              "formulaire \"%s\" : le champ \"%s\" change de type %s -> %s, ce qui pourrait "
+	              "réinterpréter les données enregistrées ; gardez l'ancien type ou ajoutez un "
+	              "nouveau champ",
 	              f->id, fd->name, old, def_type_name(fd->type));
 }
 
@@ -2068,16 +2091,17 @@ static int migrate_states(conn *c, const def_form *f, time_t now, char *err)
 					to = w->moves[m].to;
 			if (!to) {
 				rc = seterr(err, STORE_REFUSED,
-				            "form \"%s\": state \"%s\" was removed but %" PRId64
-				            " record(s) are in it; map it with workflow.state_moves = "
-				            "{ %s = \"<state>\" }",
+				            "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
+				            " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
+				            "workflow.state_moves = { %s = \"<état>\" }",
 				            f->id, v[i].state, v[i].n, v[i].state);
 				goto done;
 			}
 		}
 		if (!to || def_find_state(w, to) < 0) {
 			rc = seterr(err, STORE_REFUSED,
-			            "form \"%s\": state_moves maps \"%s\" to \"%s\", which is not a state",
+			            "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui n'est "
+			            "pas un état",
 			            f->id, v[i].state ? v[i].state : "(none)", to ? to : "(none)");
 			goto done;
 		}
@@ -2100,11 +2124,13 @@ static int migrate_form(conn *c, const def_form *f, time_t now, char *err)
 	int rc;
 	if (!form_ok(f))
 		return seterr(err, STORE_REFUSED,
-		              "form \"%.60s\": its id or a field name cannot name a table or column",
+		              "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer une "
+		              "table ou une colonne",
 		              f && f->id ? f->id : "?");
 	for (size_t i = 0; i < f->ncols; i++)
 		if (f->cols[i]->renamed_from && !ident_ok(f->cols[i]->renamed_from))
-			return seterr(err, STORE_REFUSED, "form \"%s\": field \"%s\": bad renamed_from",
+			return seterr(err, STORE_REFUSED,
+			              "formulaire \"%s\" : champ \"%s\" : renamed_from invalide",
 			              f->id, f->cols[i]->name);
 	if ((rc = table_exists(c, f->id, &exists)) != STORE_OK)
 		return seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));

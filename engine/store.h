@@ -72,6 +72,17 @@ typedef struct store_eq {
 	const char *value;        /* canonical text (validate_matches form); multichoice: contains */
 } store_eq;
 
+/* Why a query was refused with STORE_BADQUERY, for a message in the caller's language. */
+typedef enum store_bad {
+	STORE_BAD_NONE = 0,
+	STORE_BAD_STATE,          /* state: not a state of the form */
+	STORE_BAD_FILTER,         /* a filter: unknown field, or a boolean's value not true/false */
+	STORE_BAD_SEARCH,         /* q: too long */
+	STORE_BAD_SORT,           /* sort: not a field of the form */
+	STORE_BAD_CURSOR,         /* after: malformed, or made for another sort order */
+	STORE_BAD_LIMIT           /* limit: out of 1..500 */
+} store_bad;
+
 typedef struct store_query {
 	store_scope scope;
 	const char *state;        /* NULL: any */
@@ -86,6 +97,7 @@ typedef struct store_query {
 	const char *sort;         /* "name" or "-name": a data column or id/created_at/updated_at/state; NULL: list.sort */
 	int limit;                /* 1..500 */
 	const char *after;        /* opaque cursor from a previous page, NULL: first page */
+	store_bad *why;           /* when not NULL, set on STORE_BADQUERY */
 } store_query;
 
 typedef struct store_page {

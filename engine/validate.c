@@ -17,8 +17,9 @@
  * (an integral REAL for an integer), others are refused with a message.
  *
  * Stored forms: money as int64 cents; date "YYYY-MM-DD"; datetime
- * "YYYY-MM-DDTHH:MM:SS", local wall-clock time as typed, without a zone (a zone
- * in the input is refused rather than silently shifted); multichoice as a compact
+ * "YYYY-MM-DDTHH:MM:SS", French local wall-clock time (Europe/Paris): as typed, or,
+ * for an input with an ISO 8601 zone (Z, +01:00), the Paris time of that instant;
+ * multichoice as a compact
  * JSON array in option order; file as a compact JSON object.
  *
  * Typography: numbers are grouped with U+202F (narrow no-break space) and the
@@ -685,8 +686,63 @@ static bool parse_date_text(const char *s, bool french, stamp *t)
 }
 
 /*
+ * A zone after the time: 'Z', or +HH:MM / -HH:MM / +HHMM / +HH. Sets *offset to the
+ * zone's offset from UTC in minutes. The text must then end (spaces allowed).
+ */
+static bool read_zone(const char **p, int *offset)
+{
+	const char *q = *p;
+	if (*q == 'Z' || *q == 'z') {
+		*offset = 0;
+		*p = q + 1;
+		return true;
+	}
+	if (*q != '+' && *q != '-')
+		return false;
+	int sign = *q == '-' ? -1 : 1, h, m = 0, n;
+	const char *digits = ++q;
+	if (!read_digits(&q, 2, 4, &n) || q - digits == 3) /* +HH or +HHMM, not +HHM */
+		return false;
+	if (q - digits == 4) {
+		h = n / 100;
+		m = n % 100;
+	} else {
+		h = n;
+		if (*q == ':') {
+			q++;
+			if (!read_digits(&q, 2, 2, &m))
+				return false;
+		}
+	}
+	if (h > 14 || m > 59)
+		return false;
+	*offset = sign * (h * 60 + m);
+	*p = q;
+	return true;
+}
+
+/*
+ * The instant at `t` in a zone `offset` minutes east of UTC, as French local time
+ * (Europe/Paris, util_paris_offset), which is how datetimes are stored.
+ */
+static void zone_to_paris(stamp *t, int offset)
+{
+	int64_t utc = (days_from_civil(t->y, t->mo, t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s) -
+	              (int64_t)offset * 60;
+	int64_t local = utc + util_paris_offset((time_t)utc);
+	int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+	int64_t secs = local - days * 86400;
+	civil_from_days(days, t);
+	t->h = (int)(secs / 3600);
+	t->mi = (int)(secs / 60 % 60);
+	t->s = (int)(secs % 60);
+}
+
+/*
  * A whole datetime text: a date, 'T' or spaces, HH:MM, optional :SS and a
- * fraction (dropped). Forms also take "23/11/2026 10:30" and "10h30". No zone.
+ * fraction (dropped), and an optional ISO 8601 zone (Z, +01:00): a zoned instant is
+ * stored as the French local time it is. Forms also take "23/11/2026 10:30" and
+ * "10h30".
  */
 static bool parse_datetime_text(const char *s, bool french, stamp *t)
 {
@@ -723,8 +779,14 @@ static bool parse_datetime_text(const char *s, bool french, stamp *t)
 				p++;
 		}
 	}
+	int offset = 0;
+	bool zoned = read_zone(&p, &offset);
 	p = skip_spaces(p);
-	return *p == '\0' && ymd_ok(t) && t->h <= 23 && t->mi <= 59 && t->s <= 59;
+	if (*p != '\0' || !ymd_ok(t) || t->h > 23 || t->mi > 59 || t->s > 59)
+		return false;
+	if (zoned)
+		zone_to_paris(t, offset);
+	return true;
 }
 
 static char *iso_date_text(const stamp *t)
@@ -1580,8 +1642,9 @@ static int parse_date_value(const def_field *f, const char *s, bool french, valu
 			return msg_datetime(lg, msg);
 		return fail(
 		    msg, L("Saisissez une date et une heure au format AAAA-MM-JJTHH:MM[:SS], "
-			   "sans fuseau horaire.",
-			   "Enter a date and time as YYYY-MM-DDTHH:MM[:SS], without a time zone."));
+			   "éventuellement avec un fuseau (Z, +01:00).",
+			   "Enter a date and time as YYYY-MM-DDTHH:MM[:SS], optionally with a zone "
+			   "(Z, +01:00)."));
 	}
 	set_text_own(out, iso_datetime_text(&t));
 	return 0;

@@ -269,6 +269,37 @@ static int recompute(const pipe_ctx *c, sandbox **sb, const hook_env *env, recor
 	return WF_OK;
 }
 
+/* What a refused person is told: which rule, and what to do about it. */
+void workflow_refusal_message(const pipe_ctx *c, const def_transition *t, access_trigger why,
+                            char msg[SANDBOX_ERR])
+{
+	bool en = c->lg == LANG_EN;
+	if (why == ACCESS_TRIGGER_SELF_APPROVAL) {
+		snprintf(msg, SANDBOX_ERR, "%s",
+		         en ? "You created this record: someone else must do this (separation of duties)."
+		            : "Vous avez créé cet enregistrement : une autre personne doit effectuer cette "
+		              "action (séparation des tâches).");
+		return;
+	}
+	buf roles = BUF_INIT;
+	for (size_t i = 0; i < t->roles.n; i++) {
+		const char *id = t->roles.v[i];
+		int k = def_find_role(c->app->def, id);
+		const char *label = k >= 0 ? c->app->def->roles[k].label
+		                  : strcmp(id, "owner") == 0 ? (en ? "the record's creator" : "l'auteur de l'enregistrement")
+		                  : strcmp(id, "user") == 0 ? (en ? "any signed-in user" : "toute personne connectée")
+		                                            : id;
+		buf_printf(&roles, "%s%s", i ? ", " : "", label);
+	}
+	if (t->roles.n)
+		snprintf(msg, SANDBOX_ERR, en ? "Only these roles may do this: %s." : "Cette action est réservée à : %s.",
+		         buf_cstr(&roles));
+	else
+		snprintf(msg, SANDBOX_ERR, "%s",
+		         en ? "Only administrators may do this." : "Cette action est réservée aux administrateurs.");
+	buf_free(&roles);
+}
+
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
                      const write_in *in, const char *comment, const char *base_url,
                      wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
@@ -276,8 +307,11 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 	const def_form *f = c->form;
 	memset(job, 0, sizeof *job);
 	msg[0] = '\0';
-	if (!access_can_trigger(t, c->who, old))
+	access_trigger why = access_trigger_check(t, c->who, old);
+	if (why != ACCESS_TRIGGER_OK) {
+		workflow_refusal_message(c, t, why, msg);
 		return WF_FORBIDDEN;
+	}
 	if (!in_from(t, old))
 		return WF_CONFLICT;
 

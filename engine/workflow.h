@@ -70,6 +70,10 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 bool workflow_field_writable(const def_form *f, const def_field *fd, const actor *who,
                              const record *old);
 
+/* Why `why` refuses t to c->who, said to them in c->lg (the 403's message). */
+void workflow_refusal_message(const pipe_ctx *c, const def_transition *t, access_trigger why,
+                              char msg[SANDBOX_ERR]);
+
 /* store apply callback for a wf_job. */
 int workflow_apply(store_tx *tx, void *job);
 void wf_job_free(wf_job *j);

@@ -263,6 +263,107 @@ def trusted_proxies_are_skipped_and_only_they_are_believed(s):
         m.cleanup()
 
 
+# ---------------------------------------------------------------- smaller defects
+
+def audit_rows(s, where="1=1"):
+    db = sqlite3.connect(os.path.join(s.data, "system.db"))
+    try:
+        return db.execute("SELECT actor, action, target, detail FROM audit WHERE " + where +
+                          " ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+@test
+def a_grant_names_a_served_app_and_a_declared_role(s):
+    m = server_with(s)
+    try:
+        m.add_user("marie")
+        for bad, says in (("essai:inexistant", 'declares no role "inexistant" (its roles: '),
+                          ("nulle-part:agent", 'no app "nulle-part" is served'),
+                          ("essai:admin", "user add --admin"),
+                          ("essai:public", 'declares no role "public"')):
+            p = m.cli("user", "grant", "marie", bad, check=False)
+            assert p.returncode == 1 and says in p.stderr, (bad, p.returncode, p.stderr)
+        assert m.cli("user", "grant", "marie", "essai:agent").returncode == 0
+        # Revoking still works for an app that is gone: cleaning up is always allowed.
+        db = sqlite3.connect(os.path.join(m.data, "system.db"))
+        db.execute("INSERT INTO grants(user_id, app, role) SELECT id, 'ancienne', 'agent' "
+                   "FROM users WHERE login = 'marie'")
+        db.commit()
+        db.close()
+        assert m.cli("user", "revoke", "marie", "ancienne:agent").returncode == 0
+        assert [r[1] for r in audit_rows(m, "target = 'marie'")] == ["user.add", "grant", "revoke"]
+    finally:
+        m.cleanup()
+
+
+@test
+def each_cli_change_is_audited_once_and_so_are_app_deploys(s):
+    m = server_with(s)
+    try:
+        m.add_user("paul")
+        m.token("paul")
+        rows = audit_rows(m, "target = 'paul'")
+        assert rows == [("cli", "user.add", "paul", ""), ("cli", "token.create", "paul", "cli")], rows
+        m.start()
+        wait_for(lambda: audit_rows(m, "action = 'app.load'"))
+        (actor, _, app, detail), = audit_rows(m, "action = 'app.load'")
+        assert (actor, app) == ("system", "essai") and detail.startswith("version 1.0.0, "), detail
+        assert audit_rows(m, "action = 'admin.created' OR (action = 'user.add' AND target = 'admin')") \
+            == [("system", "user.add", "admin", "admin")]
+        lua = os.path.join(m.apps, "essai", "app.lua")
+        text = open(lua).read()
+        open(lua, "w").write(text.replace('version = "1.0.0"', 'version = "1.0.1"'))
+        wait_for(lambda: audit_rows(m, "action = 'app.reload'"))
+        assert "version 1.0.1" in audit_rows(m, "action = 'app.reload'")[0][3]
+        open(lua, "w").write(text.replace('title = "Essai"', 'titre = "Essai"'))
+        wait_for(lambda: audit_rows(m, "action = 'app.refused'"))
+        assert 'clé inconnue "titre"' in audit_rows(m, "action = 'app.refused'")[0][3]
+        os.rename(os.path.join(m.apps, "essai"), os.path.join(m.apps, "_essai"))
+        wait_for(lambda: audit_rows(m, "action = 'app.unload'"))
+    finally:
+        m.cleanup()
+
+
+@test
+def datetimes_with_a_zone_are_stored_as_french_local_time(s):
+    m = server_with(s)
+    try:
+        m.add_user("alice", roles=["essai:demandeur"])
+        m.start()
+        c = Client(m, token=m.token("alice"))
+        for sent, stored in (("2026-11-23T10:30:00Z", "2026-11-23T11:30:00"),
+                             ("2026-07-01T10:30:00+02:00", "2026-07-01T10:30:00"),
+                             ("2026-11-23T10:30:00", "2026-11-23T10:30:00")):
+            r = c.api("POST", "/apps/essai/demande/records",
+                      {"fields": {"objet": "Rdv", "quantite": 1, "rdv": sent}})
+            assert r.status == 201 and r.json()["fields"]["rdv"] == stored, (sent, r.status, r.text)
+        r = c.api("POST", "/apps/essai/demande/records",
+                  {"fields": {"objet": "Rdv", "quantite": 1, "rdv": "2026-11-23T10:30:00+99:00"}})
+        assert r.status == 422 and "rdv" in r.json()["error"]["fields"]
+    finally:
+        m.cleanup()
+
+
+@test
+def list_query_refusals_are_in_the_request_language(s):
+    m = server_with(s)
+    try:
+        m.add_user("alice", roles=["essai:demandeur"])
+        m.start()
+        c = Client(m, token=m.token("alice"))
+        for q, fr, en in (("sort=inconnu", "champ de tri inconnu", "unknown sort field"),
+                          ("after=%21%21", "curseur invalide", "invalid cursor"),
+                          ("urgent=peut-etre", "filtre invalide", "invalid filter")):
+            r = c.get("/api/v1/apps/essai/demande/records?" + q)
+            assert r.status == 400 and r.json()["error"]["message"].startswith(fr), (q, r.text)
+            r = c.get("/api/v1/apps/essai/demande/records?" + q, headers={"Accept-Language": "en"})
+            assert r.status == 400 and r.json()["error"]["message"].startswith(en), (q, r.text)
+    finally:
+        m.cleanup()
+
+
 def make_server(binary):
     return Server(binary, apps=("essai",))
 

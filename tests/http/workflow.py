@@ -143,10 +143,14 @@ def self_approval_false_refuses_the_creator_even_with_the_role(s):
     rid = api_create(agathe)["id"]
     assert trigger(charles, rid, "refuser", {"comment": "x"}).status in (200,)
     rid = api_create(agathe)["id"]
-    assert trigger(charles, rid, "instruire").status == 403       # chef may not instruire
+    r = trigger(charles, rid, "instruire")                        # chef may not instruire
+    assert r.status == 403 and r.json()["error"]["message"] == "Cette action est réservée à : Agent.", r.text
     assert trigger(agathe, rid, "instruire").status == 200        # no self_approval rule here
     r = trigger(agathe, rid, "accorder", {"fields": {"accorde": 10, "accorde_le": "2026-03-02"}})
-    assert r.status == 403, r.text
+    # The refusal says why: a bare "Accès refusé." left the agent guessing.
+    assert r.status == 403 and "séparation des tâches" in r.json()["error"]["message"], r.text
+    page = Client(s).login("agathe").get(f"/a/flux/dossier/{rid}/do/accorder")
+    assert page.status == 403 and "séparation des tâches" in page.text, page.text[:500]
     r = trigger(charles, rid, "accorder", {"fields": {"accorde": 10, "accorde_le": "2026-03-02"}})
     assert r.status == 200, r.text
 

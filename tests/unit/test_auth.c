@@ -147,7 +147,7 @@ static int64_t sql_int(const fixture *f, const char *sql)
 static void add_user(fixture *f, const char *login, bool admin, const char *pw)
 {
 	char err[AUTH_ERR_LEN];
-	int rc = auth_user_add(f->a, login, "Name", "x@example.org", admin, pw, err);
+	int rc = auth_user_add(f->a, login, "Name", "x@example.org", admin, pw, "test", err);
 	if (rc != AUTH_OK)
 		fprintf(stderr, "auth_user_add %s: %s\n", login, err);
 	assert_int_equal(rc, AUTH_OK);
@@ -258,7 +258,7 @@ static void duplicate_user_is_exists(void **state)
 	char err[AUTH_ERR_LEN];
 
 	add_user(f, "alice", false, "pw");
-	assert_int_equal(auth_user_add(f->a, "alice", "Other", NULL, true, "pw2", err), AUTH_EXISTS);
+	assert_int_equal(auth_user_add(f->a, "alice", "Other", NULL, true, "pw2", "test", err), AUTH_EXISTS);
 	assert_non_null(strstr(err, "alice"));
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(auth_check_password(f->a, "alice", "pw", NULL), AUTH_OK);
@@ -278,14 +278,14 @@ static void invalid_login_syntax_is_refused(void **state)
 	memset(long65, 'a', 65);
 	long65[65] = '\0';
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		assert_int_equal(auth_user_add(f->a, bad[i], NULL, NULL, false, "pw", err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, long65, NULL, NULL, false, "pw", err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, NULL, NULL, NULL, false, "pw", err), AUTH_INVALID);
+		assert_int_equal(auth_user_add(f->a, bad[i], NULL, NULL, false, "pw", "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, long65, NULL, NULL, false, "pw", "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, NULL, NULL, NULL, false, "pw", "test", err), AUTH_INVALID);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM users"), 0);
 
-	assert_int_equal(auth_user_add(f->a, long64, NULL, NULL, false, NULL, err), AUTH_OK);
-	assert_int_equal(auth_user_add(f->a, "0a.b_c-d", NULL, NULL, false, NULL, err), AUTH_OK);
-	assert_int_equal(auth_user_add(f->a, "9", NULL, NULL, false, NULL, err), AUTH_OK);
+	assert_int_equal(auth_user_add(f->a, long64, NULL, NULL, false, NULL, "test", err), AUTH_OK);
+	assert_int_equal(auth_user_add(f->a, "0a.b_c-d", NULL, NULL, false, NULL, "test", err), AUTH_OK);
+	assert_int_equal(auth_user_add(f->a, "9", NULL, NULL, false, NULL, "test", err), AUTH_OK);
 }
 
 static void name_with_control_characters_or_empty_password_is_invalid(void **state)
@@ -293,11 +293,11 @@ static void name_with_control_characters_or_empty_password_is_invalid(void **sta
 	fixture *f = *state;
 	char err[AUTH_ERR_LEN];
 
-	assert_int_equal(auth_user_add(f->a, "alice", "A\nB", NULL, false, NULL, err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, "alice", "A", "x\x01@y", false, NULL, err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, "alice", "\xff\xfe", NULL, false, NULL, err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, "alice", "A", NULL, false, "", err), AUTH_INVALID);
-	assert_int_equal(auth_user_add(f->a, "alice", "Zoé Müller", NULL, false, "p", err), AUTH_OK);
+	assert_int_equal(auth_user_add(f->a, "alice", "A\nB", NULL, false, NULL, "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, "alice", "A", "x\x01@y", false, NULL, "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, "alice", "\xff\xfe", NULL, false, NULL, "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, "alice", "A", NULL, false, "", "test", err), AUTH_INVALID);
+	assert_int_equal(auth_user_add(f->a, "alice", "Zoé Müller", NULL, false, "p", "test", err), AUTH_OK);
 }
 
 static void disabled_user_is_denied_everywhere(void **state)
@@ -311,7 +311,7 @@ static void disabled_user_is_denied_everywhere(void **state)
 	add_user(f, "alice", true, "pw");
 	assert_int_equal(auth_grant(f->a, "alice", "vaccins", "centre", "root"), AUTH_OK);
 	assert_int_equal(auth_session_create(f->a, "alice", T0, token, csrf), AUTH_OK);
-	assert_int_equal(auth_token_create(f->a, "alice", "ci", api), AUTH_OK);
+	assert_int_equal(auth_token_create(f->a, "alice", "ci", "test", api), AUTH_OK);
 	assert_int_equal(sql_int(f, "UPDATE users SET disabled = 1"), -1);
 
 	assert_int_equal(auth_check_password(f->a, "alice", "pw", NULL), AUTH_DENIED);
@@ -646,7 +646,7 @@ static void api_token_opens_as_its_user_and_is_stored_hashed(void **state)
 	auth_user u = {0};
 
 	add_user(f, "alice", false, NULL);
-	assert_int_equal(auth_token_create(f->a, "alice", "export nightly", token), AUTH_OK);
+	assert_int_equal(auth_token_create(f->a, "alice", "export nightly", "test", token), AUTH_OK);
 	assert_int_equal(strncmp(token, "sa_", 3), 0);
 	assert_int_equal(strlen(token), 67);
 	assert_true(all_hex(token + 3, 64));
@@ -661,7 +661,7 @@ static void api_token_opens_as_its_user_and_is_stored_hashed(void **state)
 	assert_int_equal(auth_token_lookup(f->a, token + 3, NULL), AUTH_DENIED);
 	assert_int_equal(auth_token_lookup(f->a, "sa_", NULL), AUTH_DENIED);
 	assert_int_equal(auth_token_lookup(f->a, NULL, NULL), AUTH_DENIED);
-	assert_int_equal(auth_token_create(f->a, "bob", "x", bad), AUTH_NOTFOUND);
+	assert_int_equal(auth_token_create(f->a, "bob", "x", "test", bad), AUTH_NOTFOUND);
 
 	util_sha256_hex(token, strlen(token), hash);
 	snprintf(sql, sizeof sql, "SELECT last_used IS NOT NULL FROM tokens WHERE hash = '%s'", hash);
@@ -683,7 +683,7 @@ static void api_token_last_used_is_written_at_most_once_a_minute(void **state)
 	char token[AUTH_TOKEN_LEN];
 
 	add_user(f, "alice", false, NULL);
-	assert_int_equal(auth_token_create(f->a, "alice", NULL, token), AUTH_OK);
+	assert_int_equal(auth_token_create(f->a, "alice", NULL, "test", token), AUTH_OK);
 	assert_int_equal(auth_token_lookup(f->a, token, NULL), AUTH_OK);
 	assert_int_equal(sql_int(f, "UPDATE tokens SET last_used = 1000"), -1);
 	assert_int_equal(auth_token_lookup(f->a, token, NULL), AUTH_OK);
@@ -772,7 +772,7 @@ static void open_creates_missing_parent_directories(void **state)
 	b = auth_open(deep, err);
 	assert_non_null(b);
 	add_user(f, "alice", false, NULL);   /* f->a is independent of b */
-	assert_int_equal(auth_user_add(b, "alice", NULL, NULL, false, NULL, err), AUTH_OK);
+	assert_int_equal(auth_user_add(b, "alice", NULL, NULL, false, NULL, "test", err), AUTH_OK);
 	auth_close(b);
 	assert_null(auth_open("/proc/definitely/not/here", err));
 	assert_true(err[0] != '\0');
@@ -830,7 +830,7 @@ static void concurrent_session_lookups_while_writing_never_fail(void **state)
 		size_t n = 0;
 
 		snprintf(login, sizeof login, "u%d", writes);
-		assert_int_equal(auth_user_add(f->a, login, NULL, NULL, false, NULL, NULL), AUTH_OK);
+		assert_int_equal(auth_user_add(f->a, login, NULL, NULL, false, NULL, "test", NULL), AUTH_OK);
 		assert_int_equal(auth_grant(f->a, login, "vaccins", "centre", "root"), AUTH_OK);
 		assert_int_equal(auth_session_create(f->a, login, T0, tok, c2), AUTH_OK);
 		auth_audit(f->a, "root", "test", login, NULL);

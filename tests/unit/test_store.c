@@ -604,8 +604,8 @@ static void migrate_incompatible_type_change_is_refused_and_changes_nothing(void
 	def_form *f2 = mk_form(&x.a, "commande", v2, 3);
 	char err[STORE_ERR_LEN] = "";
 	assert_int_equal(migrate(&x, f2, err), STORE_REFUSED);
-	assert_non_null(strstr(err, "form \"commande\": field \"doses\" changes type integer -> text"));
-	assert_non_null(strstr(err, "keep the old type or add a new field"));
+	assert_non_null(strstr(err, "formulaire \"commande\" : le champ \"doses\" change de type integer -> text"));
+	assert_non_null(strstr(err, "gardez l'ancien type ou ajoutez un nouveau champ"));
 	/* nothing happened: the new column was not added, the old type is remembered */
 	assert_int_equal(raw_int(&x, "SELECT count(*) FROM pragma_table_info('commande') "
 	                             "WHERE name = 'extra'"),
@@ -626,7 +626,7 @@ static void migrate_incompatible_type_change_is_refused_and_changes_nothing(void
 	/* nor can a rename change it */
 	static const fspec v5[] = {{"centre", FT_TEXT, NULL}, {"nb", FT_MONEY, "doses"}};
 	assert_int_equal(migrate(&x, mk_form(&x.a, "commande", v5, 2), err), STORE_REFUSED);
-	assert_non_null(strstr(err, "renamed from \"doses\""));
+	assert_non_null(strstr(err, "renommé depuis \"doses\""));
 	fx_close(&x);
 }
 
@@ -692,8 +692,8 @@ static void migrate_removed_state_holding_records_is_refused_without_state_moves
 	f2->workflow = mk_wf(&x.a, s2, 2); /* "vide" goes too, but holds nothing: fine */
 	char err[STORE_ERR_LEN] = "";
 	assert_int_equal(migrate(&x, f2, err), STORE_REFUSED);
-	assert_non_null(strstr(err, "state \"validee\""));
-	assert_non_null(strstr(err, "2 record(s)"));
+	assert_non_null(strstr(err, "l'état \"validee\""));
+	assert_non_null(strstr(err, "2 enregistrement(s)"));
 	assert_non_null(strstr(err, "state_moves"));
 	record g;
 	assert_int_equal(store_get(x.s, f1, v, &ALL_SCOPE, 0, &g), STORE_OK);
@@ -705,7 +705,7 @@ static void migrate_removed_state_holding_records_is_refused_without_state_moves
 	/* a move to a state that does not exist is refused too */
 	wf_move(&x.a, f2->workflow, "validee", "nulle_part");
 	assert_int_equal(migrate(&x, f2, err), STORE_REFUSED);
-	assert_non_null(strstr(err, "not a state"));
+	assert_non_null(strstr(err, "pas un état"));
 	fx_close(&x);
 }
 

@@ -618,7 +618,7 @@ static void date_min_today_refuses_the_past(void **state)
 	assert_false(form_ok(&f, "31/12/2026"));
 }
 
-static void datetime_is_stored_iso_without_zone(void **state)
+static void datetime_is_stored_as_french_local_time(void **state)
 {
 	(void)state;
 	def_field f = field(FT_DATETIME);
@@ -634,8 +634,31 @@ static void datetime_is_stored_iso_without_zone(void **state)
 	assert_false(form_ok(&f, "2026-11-23T24:00"));
 	assert_false(form_ok(&f, "2026-11-23T10:60"));
 	assert_false(form_ok(&f, "2026-11-23"));
-	assert_false(json_ok(&f, "\"2026-11-23T10:30:00Z\"")); /* zones are refused, not shifted */
 	assert_true(json_ok(&f, "\"2026-11-23T10:30:00.000\""));
+	/* An ISO 8601 zone is an instant: stored as the French local time it is. */
+	static const char *const zoned[][2] = {
+		{"2026-11-23T10:30:00Z", "2026-11-23T11:30:00"},       /* winter: UTC+1 */
+		{"2026-07-01T08:00:00Z", "2026-07-01T10:00:00"},       /* summer: UTC+2 */
+		{"2026-07-01T10:00:00+02:00", "2026-07-01T10:00:00"},
+		{"2026-11-23T10:00:00-05:00", "2026-11-23T16:00:00"},
+		{"2026-11-23T10:00+0530", "2026-11-23T05:30:00"},
+		{"2026-12-31T23:30:00Z", "2027-01-01T00:30:00"},       /* the next day, and year */
+		{"2026-03-29T00:59:59Z", "2026-03-29T01:59:59"},       /* just before the change */
+		{"2026-03-29T01:00:00Z", "2026-03-29T03:00:00"},
+		{"2026-11-23T10:30:00.250z", "2026-11-23T11:30:00"},
+	};
+	for (size_t i = 0; i < sizeof zoned / sizeof *zoned; i++) {
+		s = form_text(&f, zoned[i][0]);
+		assert_string_equal(s, zoned[i][1]);
+		free(s);
+	}
+	assert_true(json_ok(&f, "\"2026-11-23T10:30:00+01:00\""));
+	static const char *const bad_zones[] = {"2026-11-23T10:30:00+25:00", "2026-11-23T10:30Zjunk",
+	                                        "2026-11-23T10:30:00+1", "2026-11-23T10:30:00+01:",
+	                                        "2026-11-23T10:30:00+01:60", "2026-11-23T10:30ZZ",
+	                                        "2026-11-23T10:30+013", "2026-11-23T10:30+01300"};
+	for (size_t i = 0; i < sizeof bad_zones / sizeof *bad_zones; i++)
+		assert_false(form_ok(&f, bad_zones[i]));
 	value v = {VAL_TEXT, 0, 0, (char *)"2026-11-23T10:30:00"};
 	display_is(&f, &v, LANG_FR, "23/11/2026 10:30");
 	input_is(&f, &v, "2026-11-23T10:30");
@@ -1116,7 +1139,7 @@ int main(void)
 	    cmocka_unit_test(date_must_be_a_real_calendar_date),
 	    cmocka_unit_test(date_bounds_resolve_today_plus_and_minus),
 	    cmocka_unit_test(date_min_today_refuses_the_past),
-	    cmocka_unit_test(datetime_is_stored_iso_without_zone),
+	    cmocka_unit_test(datetime_is_stored_as_french_local_time),
 	    cmocka_unit_test(siret_real_numbers_pass_forged_fail),
 	    cmocka_unit_test(siret_la_poste_uses_the_sum_of_digits_rule),
 	    cmocka_unit_test(siren_uses_luhn),
