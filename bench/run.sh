@@ -17,6 +17,10 @@
 #   6 transition   POST /api/v1/apps/ponts-sete/ouverture/records/<id>/transitions/replanifier
 #                  (a transition field, a required comment, a mail queued in the outbox; each
 #                  request on the next of BENCH_TRANSITION_RECORDS planned requests) -> 200
+#   7 isolation    the record page of vaccins, measured alone then while 4 clients POST to
+#                  bench/apps/boucle, whose validate hook never ends: the ratio of the two
+#                  (target: >= 50%; app code runs on its own threads, a share per app, and
+#                  an app that keeps overrunning its budget is suspended)
 # Reads run before the creates, on the ~BENCH_RECORDS records made at set-up, so every run
 # reads the same data. Every scenario is first tried once with curl and must give the
 # expected status, so a broken request is reported as such and not measured as a fast 4xx.
@@ -58,7 +62,7 @@ CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 NRECORDS=${BENCH_RECORDS:-100}
 NTRANS=${BENCH_TRANSITION_RECORDS:-400}
-ALL_SCENARIOS="baseline form_get record_get list_api list_html form_post api_post transition"
+ALL_SCENARIOS="baseline form_get record_get list_api list_html form_post api_post transition isolation"
 SCENARIOS=${BENCH_SCENARIOS:-$ALL_SCENARIOS}
 OUT=${BENCH_OUT:-$BUILD/bench}
 STRICT=${BENCH_STRICT:-0}
@@ -72,6 +76,7 @@ ADMIN_PASSWORD=bench-admin-0123456789
 TARGET_FORM_RATIO=0.30   # GET form page >= 30% of the baseline's req/s
 TARGET_CREATE_RPS=5000   # durable creates per second, form POST and JSON
 TARGET_P99_MS=20         # p99 latency, every scenario
+TARGET_ISOLATION=0.50    # the record page keeps half its rate while another app's hook loops
 
 die() {
 	echo "bench: $*" >&2
@@ -209,6 +214,11 @@ PAGE_SIZE=${BENCH_PAGE_SIZE:-8192}
 if [ "$ENGINE" = 1 ]; then
 	mkdir -p "$DATA"
 	SERVER_LOG=$TMP/server.log
+	# The apps served: the repository's (or BENCH_APPS), and the looping one of `isolation`.
+	SERVE_APPS=$TMP/apps
+	mkdir -p "$SERVE_APPS"
+	cp -r "$APPS"/. "$SERVE_APPS"/
+	cp -r "$ROOT/bench/apps/boucle" "$SERVE_APPS/"
 	sa() { timeout 60 "$BIN" "$@"; }
 
 	printf '%s\n' "$PASSWORD" | sa user add bench --name Bench --password-stdin --data "$DATA" \
@@ -222,7 +232,7 @@ if [ "$ENGINE" = 1 ]; then
 	# A free port can be taken between the probe and the bind: three tries.
 	for attempt in 1 2 3; do
 		PORT=$(free_port)
-		"$BIN" serve --apps "$APPS" --data "$DATA" --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 &
+		"$BIN" serve --apps "$SERVE_APPS" --data "$DATA" --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 &
 		SERVER_PID=$!
 		if wait_http "http://127.0.0.1:$PORT/healthz" "$SERVER_PID"; then
 			break
@@ -505,6 +515,22 @@ if [ "$ENGINE" = 1 ]; then
 			BENCH_BASE_PATH="$TRANS_BASE" BENCH_IDS_FILE="$TMP/transition.ids" \
 			BENCH_WRK_THREADS="$WRK_THREADS"
 	fi
+	if wants isolation; then
+		BOUCLE_URL=$BASE/api/v1/apps/boucle/interne/records
+		check isolation 200 -H "Cookie: $COOKIE" "$RECORD_URL"
+		measure isolation_alone "GET record page, alone" "$RECORD_URL" BENCH_COOKIE="$COOKIE"
+		# 4 clients POST to the looping hook for the whole measurement, and a bit more.
+		env BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" BENCH_BODY_FILE="$ROOT/bench/apps/boucle.json" \
+			BENCH_CONTENT_TYPE=application/json BENCH_COOKIE= BENCH_ACCEPT= \
+			timeout $((DURATION + 60)) wrk -t 1 -c 4 -d "$((DURATION + 2))s" --timeout 5s \
+			-s "$SCRIPT" "$BOUCLE_URL" >"$OUT/isolation_attack.txt" 2>&1 &
+		ATTACK_PID=$!
+		sleep 1
+		measure isolation "GET record page, another app's hook looping" "$RECORD_URL" \
+			BENCH_COOKIE="$COOKIE"
+		wait "$ATTACK_PID" || true
+		ATTACK_LINE=$(grep '^BENCH ' "$OUT/isolation_attack.txt" | tail -n 1)
+	fi
 fi
 
 # ---------------------------------------------------------------- report
@@ -556,6 +582,16 @@ for name in "${ORDER[@]}"; do
 			ok=0
 		fi
 		;;
+	isolation)
+		alone=${RPS[isolation_alone]:-0}
+		share=$(awk -v a="$rps" -v b="$alone" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
+		if ge "$rps" "$(awk -v b="$alone" -v t="$TARGET_ISOLATION" 'BEGIN { print b * t }')"; then
+			verdict+=("$share of alone >=50% ok")
+		else
+			verdict+=("$share of alone >=50% MISSED")
+			ok=0
+		fi
+		;;
 	form_post | api_post)
 		if ge "$rps" "$TARGET_CREATE_RPS"; then
 			verdict+=(">=${TARGET_CREATE_RPS}/s ok")
@@ -573,7 +609,9 @@ for name in "${ORDER[@]}"; do
 		"$ratio" "${ERRS[$name]}" "$(IFS=,; echo "${verdict[*]}" | sed 's/,/, /g')" | tee -a "$RESULTS"
 done
 say ""
+[ -z "${ATTACK_LINE:-}" ] || say "isolation: the looping app's clients got $(printf '%s' "$ATTACK_LINE" | sed -nE 's/.* requests=([0-9]+).*status=([0-9]+).*/\1 answers, \2 of them errors (500 stopped, then 503 suspended)/p')"
 say "targets: GET form page >= 30% of the baseline's req/s; creates (form and JSON) >= $TARGET_CREATE_RPS/s, durable;"
+say "         record page with another app's hook looping >= 50% of its rate alone;"
 say "         p99 < $TARGET_P99_MS ms everywhere. errors = failed requests (>= 400, timeouts, socket errors)."
 if [ "$MISSED" -gt 0 ]; then
 	say "$MISSED scenario(s) missed a target."

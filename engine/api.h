@@ -1,9 +1,9 @@
 /*
  * api — the JSON API under /api/v1 (SPEC 7): apps, descriptions with JSON Schema,
  * records (list with cursor, create, read, patch with If-Match, delete), history,
- * transitions, and /api/v1/openapi.json: an OpenAPI 3.1 document generated per
- * request from the loaded apps the caller may see (as GET /api/v1/apps).
- * Every error has the shape {"error": {"code", "message", "fields"?}}.
+ * transitions, and the OpenAPI document (openapi.h). A door: HTTP and JSON in, the
+ * use-case layer (usecase.h) underneath, JSON out. Every error has the shape
+ * {"error": {"code", "message", "fields"?, "id"?}}.
  */
 #ifndef SMALLAPPS_API_H
 #define SMALLAPPS_API_H
@@ -13,8 +13,14 @@
 
 /* seg are the path segments after /api/v1. */
 void api_dispatch(req *r, const char **seg, int nseg);
-/* fields may be NULL; stolen. */
+/* fields may be NULL; stolen. message NULL: the code's own, in the request's language. */
 void api_error(req *r, int status, const char *code, const char *message, json_t *fields);
+
+/* Every error code the API answers, with its default message. */
+typedef struct api_error_text {
+	const char *code, *fr, *en;
+} api_error_text;
+const api_error_text *api_error_texts(size_t *n);
 
 /* A record in its API shape, with only the columns `who` may read; new reference. */
 json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
@@ -24,5 +30,14 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
  * (tests/unit/test_jsonw.c keeps the two together).
  */
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
+
+/* Descriptions (api_describe.c). */
+void api_get_apps(req *r);
+void api_get_app(req *r, const def_app *app, const actor *who);
+/* Whether `who` may see the app at all: a form they may create in or read. */
+bool api_app_visible(const def_app *app, const actor *who);
+/* The JSON Schema of one field's value; new reference. */
+json_t *api_field_schema(const def_field *fd);
+json_t *api_strlist_json(const def_strlist *l);
 
 #endif

@@ -21,13 +21,14 @@
 #include "log.h"
 #include "netaddr.h"
 #include "outbox.h"
-#include "pipeline.h"
+#include "sandbox.h"
+#include "sandbox_pool.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "server.h"
 #include "throttle.h"
 #include "util.h"
-#include "workflow.h"
+#include "usecase.h"
 
 typedef struct opts {
 	const char *apps;
@@ -43,6 +44,7 @@ typedef struct opts {
 	int threads;
 	int max_conns_per_addr;
 	int header_timeout;
+	int lua_threads;
 	char stdlib[PATH_MAX];
 	/* sub-command arguments, flags removed */
 	const char *args[32];
@@ -90,6 +92,7 @@ static void usage(FILE *f)
 	      "         [--trusted-proxies LIST]   (proxies whose --trust-header is believed)\n"
 	      "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
 	      "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
+	      "         [--lua-threads N]           (threads running app code; default --threads)\n"
 	      "         [--port-file FILE]          (writes the port it listens on)\n"
 	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	      "  new    ID                         scaffold apps/ID with a commented example\n"
@@ -102,7 +105,7 @@ static void usage(FILE *f)
 	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n"
 	      "Environment: SMALLAPPS_APPS, _DATA, _LISTEN, _THREADS, _BASE_URL, _SMTP, _SMTP_CA,\n"
 	      "  _MAIL_FROM, _TRUST_HEADER, _TRUSTED_PROXIES, _MAX_CONNS_PER_ADDRESS,\n"
-	      "  _HEADER_TIMEOUT stand for the flags of the same name (a flag wins);\n"
+	      "  _HEADER_TIMEOUT, _LUA_THREADS stand for the flags of the same name (a flag wins);\n"
 	      "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
 	      "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
 	      f);
@@ -121,6 +124,7 @@ static int parse(int argc, char **argv, opts *o)
 	o->trusted_proxies = env_or("SMALLAPPS_TRUSTED_PROXIES", NULL);
 	o->max_conns_per_addr = atoi(env_or("SMALLAPPS_MAX_CONNS_PER_ADDRESS", "256"));
 	o->header_timeout = atoi(env_or("SMALLAPPS_HEADER_TIMEOUT", "10"));
+	o->lua_threads = atoi(env_or("SMALLAPPS_LUA_THREADS", "0"));
 	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	o->threads = atoi(env_or("SMALLAPPS_THREADS", "0"));
@@ -149,8 +153,10 @@ static int parse(int argc, char **argv, opts *o)
 			}
 			continue;
 		} else if (strcmp(a, "--max-conns-per-address") == 0 ||
-		           strcmp(a, "--header-timeout") == 0) {
-			int *dst = a[2] == 'm' ? &o->max_conns_per_addr : &o->header_timeout;
+		           strcmp(a, "--header-timeout") == 0 || strcmp(a, "--lua-threads") == 0) {
+			int *dst = a[2] == 'm' ? &o->max_conns_per_addr
+			           : a[2] == 'h' ? &o->header_timeout
+			                        : &o->lua_threads;
 			char *end = NULL;
 			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
 			if (i + 1 >= argc || !*argv[i + 1] || *end || v < 0 || v > 100000) {
@@ -287,13 +293,12 @@ static int cmd_tick(const opts *o)
 {
 	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
 	                    .quiet = true};
-	registry *g = registry_open(&ro);
-	registry_scan(g);
-	char base[300];
-	base_url(o, base, sizeof base);
+	uc_env env = {.reg = registry_open(&ro)};
+	registry_scan(env.reg);
+	base_url(o, env.base_url, sizeof env.base_url);
 	tick_result res = {0};
-	workflow_tick_all(g, util_now(), base, NULL, &res);
-	registry_close(g);
+	uc_tick(&env, util_now(), NULL, &res);
+	registry_close(env.reg);
 	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
 	if (res.failed || res.errors)
 		fprintf(stderr, "smallapps tick: %d enregistrement(s) non déplacé(s), %d erreur(s) de lecture "
@@ -301,16 +306,19 @@ static int cmd_tick(const opts *o)
 	return res.errors ? 1 : 0;
 }
 
-typedef struct sched_slot {
-	registry *g;
-	scheduler *s;
-} sched_slot;
+/* Everything `serve` runs, opened in this order and closed in the reverse one. */
+struct serving {
+	uc_env env;
+	netaddr_list proxies;
+	scheduler *sched;
+};
 
 /* The scheduler starts once the server listens: its mails then link to the real address. */
 static void start_scheduler(void *arg, const char *base)
 {
-	sched_slot *slot = arg;
-	slot->s = scheduler_start(slot->g, base, 60);
+	(void)base;
+	struct serving *sv = arg;
+	sv->sched = scheduler_start(&sv->env, 60);
 }
 
 /*
@@ -333,12 +341,66 @@ static void audit_app_event(void *arg, const char *action, const char *app, cons
 	auth_audit(arg, "system", action, app, detail);
 }
 
+static void serving_close(struct serving *sv)
+{
+	scheduler_stop(sv->sched);
+	/* Requests are over: the pool runs what it still holds, then its threads stop. */
+	sandbox_pool_close(sv->env.lua);
+	outbox_sender_stop(sv->env.mail);
+	registry_close(sv->env.reg);
+	throttle_close(sv->env.th);
+	auth_close(sv->env.au);
+	netaddr_list_free(&sv->proxies);
+}
+
+/* Opens what `serve` needs; on failure says why on stderr, closes what was opened. */
+static int serving_open(const opts *o, struct serving *sv)
+{
+	memset(sv, 0, sizeof *sv);
+	char perr[160];
+	if (netaddr_list_parse(o->trusted_proxies, &sv->proxies, perr) != 0) {
+		fprintf(stderr, "smallapps: --trusted-proxies: %s\n", perr);
+		return -1;
+	}
+	if (sv->proxies.n && !o->trust_header)
+		fprintf(stderr, "smallapps: --trusted-proxies has no effect without --trust-header "
+		                "(e.g. --trust-header X-Forwarded-For)\n");
+	if (!(sv->env.au = open_auth(o)) || ensure_admin(sv->env.au) != 0) {
+		serving_close(sv);
+		return -1;
+	}
+	sv->env.th = throttle_open();
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	                    .on_event = audit_app_event, .on_event_arg = sv->env.au};
+	sv->env.reg = registry_open(&ro);
+	registry_scan(sv->env.reg);
+	registry_watch(sv->env.reg);
+	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
+	if (o->smtp && *o->smtp) {
+		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from, .ca_file = o->smtp_ca};
+		if (!(sv->env.mail = outbox_sender_start(sv->env.reg, sv->env.au, &oo))) {
+			fprintf(stderr, "smallapps: cannot send mail (reason above): --smtp needs "
+			                "smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "
+			                "\"Name <address>\"), --smtp-ca a readable PEM file\n");
+			serving_close(sv);
+			return -1;
+		}
+	}
+	sandbox_pool_config pc = {.threads = o->lua_threads > 0 ? o->lua_threads : o->threads};
+	if (!(sv->env.lua = sandbox_pool_open(&pc))) {
+		fprintf(stderr, "smallapps: cannot start the threads that run app code\n");
+		serving_close(sv);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_serve(const opts *o)
 {
 	/*
 	 * Before any thread starts (store writers, the registry watcher, the sender, the
-	 * scheduler, MHD's): they inherit this mask, so SIGTERM and SIGINT only ever reach
-	 * the server's sigwait, even when they arrive during start-up.
+	 * scheduler, the pool, MHD's): they inherit this mask, so SIGTERM and SIGINT only
+	 * ever reach the server's sigwait, even when they arrive during start-up.
 	 */
 	sigset_t stop;
 	sigemptyset(&stop);
@@ -355,59 +417,17 @@ static int cmd_serve(const opts *o)
 		return 1;
 	}
 	raise_fd_limit();
-	netaddr_list proxies;
-	char perr[160];
-	if (netaddr_list_parse(o->trusted_proxies, &proxies, perr) != 0) {
-		fprintf(stderr, "smallapps: --trusted-proxies: %s\n", perr);
+	struct serving sv;
+	if (serving_open(o, &sv) != 0)
 		return 1;
-	}
-	if (proxies.n && !o->trust_header)
-		fprintf(stderr, "smallapps: --trusted-proxies has no effect without --trust-header "
-		                "(e.g. --trust-header X-Forwarded-For)\n");
-	auth *a = open_auth(o);
-	if (!a) {
-		netaddr_list_free(&proxies);
-		return 1;
-	}
-	if (ensure_admin(a) != 0) {
-		netaddr_list_free(&proxies);
-		auth_close(a);
-		return 1;
-	}
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
-	                    .on_event = audit_app_event, .on_event_arg = a};
-	registry *g = registry_open(&ro);
-	registry_scan(g);
-	registry_watch(g);
-	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
-	outbox_sender *mail = NULL;
-	if (o->smtp && *o->smtp) {
-		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from, .ca_file = o->smtp_ca};
-		if (!(mail = outbox_sender_start(g, a, &oo))) {
-			fprintf(stderr, "smallapps: cannot send mail (reason above): --smtp needs "
-			                "smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "
-			                "\"Name <address>\"), --smtp-ca a readable PEM file\n");
-			registry_close(g);
-			auth_close(a);
-			netaddr_list_free(&proxies);
-			return 1;
-		}
-	}
-	sched_slot sched = {g, NULL};
-	throttle *th = throttle_open();
 	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
-	                    .trust_header = o->trust_header, .trusted_proxies = &proxies,
+	                    .trust_header = o->trust_header, .trusted_proxies = &sv.proxies,
 	                    .max_conns_per_addr = (unsigned)o->max_conns_per_addr,
 	                    .header_timeout = (unsigned)o->header_timeout,
-	                    .port_file = o->port_file, .mail = mail, .throttle = th,
-	                    .on_listening = start_scheduler, .on_listening_arg = &sched};
-	int rc = server_run(&sc, g, a);
-	throttle_close(th);
-	netaddr_list_free(&proxies);
-	scheduler_stop(sched.s);
-	outbox_sender_stop(mail);
-	registry_close(g);
-	auth_close(a);
+	                    .port_file = o->port_file,
+	                    .on_listening = start_scheduler, .on_listening_arg = &sv};
+	int rc = server_run(&sc, &sv.env);
+	serving_close(&sv);
 	return rc;
 }
 
@@ -779,6 +799,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	}
-	pipeline_thread_cleanup();
+	sandbox_thread_cleanup();
 	return rc;
 }

@@ -1,10 +1,15 @@
 /*
- * pages — the HTML routes (SPEC 6): portal, login/logout, app pages, admin.
- * Glue between requests, access rules, the pipeline, the store and render.
+ * pages — the HTML door (SPEC 6): portal, login/logout, app pages, public tracking,
+ * admin. Each handler turns a request into use-case calls (usecase.h) and their
+ * results into pages (render.h); rights and rules are decided below, never here.
+ *
+ * pages.c: the shared pieces, portal, login, tracking; pages_app.c: /a/<app>/...;
+ * pages_admin.c: /admin/....
  */
 #ifndef SMALLAPPS_PAGES_H
 #define SMALLAPPS_PAGES_H
 
+#include "render.h"
 #include "req.h"
 
 void pages_portal(req *r);
@@ -15,8 +20,18 @@ void pages_tracking(req *r, const char *token);
 /* /a/<app>/...: seg[0] is the app id. */
 void pages_app(req *r, const char **seg, int nseg);
 void pages_error(req *r, int status, const char *message);
+
+/* ---- shared by the pages_* files ---- */
+
 /* Page context for render from the request. */
-struct page;
-void pages_page(req *r, struct page *p);
+void pages_page(req *r, page *p);
+/* An error page, with a link back to `back` (a page the user came from) when not NULL. */
+void pages_error_back(req *r, int status, const char *message, const char *back);
+/* 303 to /login?next=<this page>. */
+void pages_need_login(req *r);
+/* Parses an urlencoded POST and checks its CSRF token; answers and returns false on failure. */
+bool pages_read_post(req *r, req_kvs *kv);
+/* French or English, as the request asks. */
+const char *pages_tr(const req *r, const char *fr, const char *en);
 
 #endif

@@ -6,92 +6,13 @@
  */
 #include "pipeline.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "metrics.h"
-#include "tracking.h"
 #include "util.h"
-
-/* ---- per-thread Lua states ---- */
-
-#define SB_CACHE 16
-
-typedef struct sb_slot {
-	char app[48];
-	uint64_t gen;
-	sandbox *sb;
-} sb_slot;
-
-static pthread_key_t sb_key;
-static pthread_once_t sb_once = PTHREAD_ONCE_INIT;
-
-static void sb_cache_free(void *p)
-{
-	sb_slot *slots = p;
-	for (int i = 0; i < SB_CACHE; i++)
-		if (slots[i].sb)
-			sandbox_close(slots[i].sb);
-	free(slots);
-}
-
-static void sb_key_init(void)
-{
-	pthread_key_create(&sb_key, sb_cache_free);
-}
-
-void pipeline_thread_cleanup(void)
-{
-	pthread_once(&sb_once, sb_key_init);
-	sb_slot *slots = pthread_getspecific(sb_key);
-	if (slots) {
-		pthread_setspecific(sb_key, NULL);
-		sb_cache_free(slots);
-	}
-}
-
-sandbox *pipeline_sandbox(app_rt *rt, char err[SANDBOX_ERR])
-{
-	pthread_once(&sb_once, sb_key_init);
-	sb_slot *slots = pthread_getspecific(sb_key);
-	if (!slots) {
-		slots = xcalloc(SB_CACHE, sizeof *slots);
-		pthread_setspecific(sb_key, slots);
-	}
-	int free_slot = -1;
-	for (int i = 0; i < SB_CACHE; i++) {
-		if (!slots[i].sb) {
-			if (free_slot < 0)
-				free_slot = i;
-			continue;
-		}
-		if (strcmp(slots[i].app, rt->def->id) != 0)
-			continue;
-		if (slots[i].gen == rt->gen)
-			return slots[i].sb;
-		/* An older version of this app: its state is of no more use. */
-		sandbox_close(slots[i].sb);
-		slots[i].sb = NULL;
-		if (free_slot < 0 || free_slot > i)
-			free_slot = i;
-	}
-	if (free_slot < 0) {
-		/* Full: evict the first slot (rare: more than 16 apps used by one thread). */
-		sandbox_close(slots[0].sb);
-		slots[0].sb = NULL;
-		free_slot = 0;
-	}
-	sandbox *sb = sandbox_open(rt->def, rt->stdlib_dir, err);
-	if (!sb)
-		return NULL;
-	snprintf(slots[free_slot].app, sizeof slots[free_slot].app, "%s", rt->def->id);
-	slots[free_slot].gen = rt->gen;
-	slots[free_slot].sb = sb;
-	return sb;
-}
 
 /* ---- ctx for hooks ---- */
 
@@ -282,6 +203,17 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 	free(vals);
 }
 
+void pipeline_echo(const pipe_ctx *c, const write_in *in, record *out)
+{
+	const def_form *f = c->form;
+	record_init(out, f);
+	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
+	field_errors errs = {0};
+	parse_input(c, in, NULL, out, submitted, &errs);
+	field_errors_clear(&errs);
+	free(submitted);
+}
+
 static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old, record *r,
                         field_errors *errs, char err[SANDBOX_ERR])
 {
@@ -340,7 +272,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	bool needs_lua = !parse_failed && (f->validate || (!old && f->on_create));
 	for (size_t col = 0; col < f->ncols && !needs_lua && !parse_failed; col++)
 		needs_lua = f->cols[col]->compute != 0;
-	if (needs_lua && !(sb = pipeline_sandbox(c->app, err))) {
+	if (needs_lua && !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, err))) {
 		rc = PIPE_ERROR;
 		goto done;
 	}
@@ -448,79 +380,17 @@ int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, re
 
 json_t *pipeline_changes(const def_form *f, const record *old, const record *nw)
 {
+	static const value none = {VAL_NULL, 0, 0, NULL};
 	json_t *ch = json_object();
 	for (size_t col = 0; col < f->ncols; col++) {
-		const value *a = old ? &old->values[col] : NULL;
-		const value *b = &nw->values[col];
-		if (a ? value_equal(a, b) : b->kind == VAL_NULL)
+		const value *a = old ? &old->values[col] : &none;
+		const value *b = nw ? &nw->values[col] : &none;
+		if (value_equal(a, b))
 			continue;
 		json_t *pair = json_array();
-		json_array_append_new(pair, a ? validate_to_json(f->cols[col], a) : json_null());
+		json_array_append_new(pair, validate_to_json(f->cols[col], a));
 		json_array_append_new(pair, validate_to_json(f->cols[col], b));
 		json_object_set_new(ch, f->cols[col]->name, pair);
 	}
 	return ch;
-}
-
-int pipeline_apply_insert(store_tx *tx, void *arg)
-{
-	pipe_job *j = arg;
-	int rc = store_tx_insert(tx, j->form, &j->rec);
-	if (rc != STORE_OK)
-		return rc;
-	/* An anonymous submitter follows their request by its tracking link only. */
-	if (j->app && !j->rec.created_by && tracking_enabled(j->form) &&
-	    (rc = tracking_tx_register(tx, j->app, j->form, j->rec.id)) != STORE_OK)
-		return rc;
-	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
-	                        j->rec.state, NULL, NULL, j->changes);
-}
-
-int pipeline_apply_update(store_tx *tx, void *arg)
-{
-	pipe_job *j = arg;
-	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
-	if (rc != STORE_OK)
-		return rc;
-	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "update", NULL, NULL,
-	                        NULL, NULL, j->changes);
-}
-
-int pipeline_apply_delete(store_tx *tx, void *arg)
-{
-	pipe_job *j = arg;
-	record old;
-	int rc = store_tx_get(tx, j->form, j->id, &old);
-	if (rc != STORE_OK)
-		return rc;
-	rc = store_tx_delete(tx, j->form, j->id);
-	if (rc == STORE_OK && j->app)
-		rc = tracking_tx_forget(tx, j->app, j->form, j->id);
-	if (rc == STORE_OK) {
-		/* The history keeps what was deleted (private values are filtered per reader). */
-		json_t *ch = json_object();
-		for (size_t col = 0; col < j->form->ncols; col++) {
-			if (old.values[col].kind == VAL_NULL)
-				continue;
-			json_t *pair = json_array();
-			json_array_append_new(pair, validate_to_json(j->form->cols[col], &old.values[col]));
-			json_array_append_new(pair, json_null());
-			json_object_set_new(ch, j->form->cols[col]->name, pair);
-		}
-		rc = store_tx_history(tx, j->form, j->id, j->at, j->actor, "delete", old.state, NULL,
-		                      NULL, NULL, ch);
-		json_decref(ch);
-	}
-	record_clear(&old);
-	return rc;
-}
-
-void pipe_job_free(pipe_job *j)
-{
-	if (!j)
-		return;
-	if (j->rec.values)
-		record_clear(&j->rec);
-	if (j->changes)
-		json_decref(j->changes);
 }

@@ -5,11 +5,10 @@
  * here: parse by field type -> refuse fields the caller may not write -> defaults
  * (create) -> visible_if (hidden fields become NULL) -> compute -> field checks and
  * required/required_if -> validate -> on_create. The result is a record ready to
- * write; the pipeline_apply_* functions then write it with its history line inside
- * the store's group transaction.
+ * write; the use-case layer (usecase.h) writes it with its history line.
  *
- * App functions run in a Lua state private to the calling thread (one per app
- * version, cached thread-locally and closed when the thread exits).
+ * App functions run in the calling thread's Lua state for the app version
+ * (sandbox_for): on the sandbox pool's threads while serving.
  */
 #ifndef SMALLAPPS_PIPELINE_H
 #define SMALLAPPS_PIPELINE_H
@@ -69,29 +68,17 @@ int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_er
 int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, record *out,
                     field_errors *errs, char err[SANDBOX_ERR]);
 
-/* History "changes" between two records (old NULL on create), all columns; new reference. */
+/*
+ * The input as a new record, parsed by field type and nothing more (no defaults, no
+ * checks, no app code): to show a refused submission again with what was typed.
+ */
+void pipeline_echo(const pipe_ctx *c, const write_in *in, record *out);
+
+/*
+ * History "changes" between two records, {"field": [old, new]} in API value form, for
+ * every column whose value differs (private ones too: readers filter them). old NULL:
+ * a creation (old values null); nw NULL: a deletion. New reference.
+ */
 json_t *pipeline_changes(const def_form *f, const record *old, const record *nw);
-
-/* A write for the store's writer thread. Lives until the request ends. */
-typedef struct pipe_job {
-	const app_rt *app;        /* insert, delete: for the tracking link of anonymous submissions */
-	const def_form *form;
-	record rec;               /* insert/update: the new record; owned by the job */
-	int64_t expect_version;   /* update */
-	int64_t id;               /* delete */
-	const char *actor;
-	const char *at;
-	json_t *changes;          /* owned */
-} pipe_job;
-
-int pipeline_apply_insert(store_tx *tx, void *job);
-int pipeline_apply_update(store_tx *tx, void *job);
-int pipeline_apply_delete(store_tx *tx, void *job);
-void pipe_job_free(pipe_job *j);
-
-/* The calling thread's Lua state for this app version (NULL + err on failure). */
-sandbox *pipeline_sandbox(app_rt *rt, char err[SANDBOX_ERR]);
-/* Closes the calling thread's Lua states (worker threads do it on exit by themselves). */
-void pipeline_thread_cleanup(void);
 
 #endif

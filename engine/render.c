@@ -168,6 +168,15 @@ enum ui {
 	UI_HASH,
 	UI_PROBLEMS,
 	UI_NO_PROBLEMS,
+	UI_LUA_BUDGET,
+	UI_LUA_NONE,
+	UI_LUA_CAPTION,
+	UI_LUA_STATUS,
+	UI_LUA_OVERRUNS,
+	UI_LUA_TRIPS,
+	UI_LUA_REFUSED,
+	UI_LUA_SUSPENDED_UNTIL,
+	UI_LUA_RUNNING,
 	UI_SERVING_PREVIOUS,
 	UI_NOT_SERVED,
 	UI_OUTBOX,
@@ -357,6 +366,19 @@ static const char *const ui_text[UI__COUNT][2] = {
 	[UI_HASH] = {"Empreinte", "Hash"},
 	[UI_PROBLEMS] = {"Erreurs de chargement", "Load errors"},
 	[UI_NO_PROBLEMS] = {"Aucune erreur de chargement.", "No load errors."},
+	[UI_LUA_BUDGET] = {"Code des applications", "App code"},
+	[UI_LUA_NONE] = {"Aucune application n'a dépassé son budget d'instructions ou de mémoire.",
+	                 "No app ran past its instruction or memory budget."},
+	[UI_LUA_CAPTION] = {"Applications dont le code a dépassé son budget (suspendues 30 s, puis "
+	                    "plus longtemps si cela continue)",
+	                    "Apps whose code ran past its budget (suspended 30 s, then longer if it "
+	                    "goes on)"},
+	[UI_LUA_STATUS] = {"État", "Status"},
+	[UI_LUA_OVERRUNS] = {"Dépassements", "Overruns"},
+	[UI_LUA_TRIPS] = {"Suspensions", "Suspensions"},
+	[UI_LUA_REFUSED] = {"Demandes refusées (503)", "Requests refused (503)"},
+	[UI_LUA_SUSPENDED_UNTIL] = {"Suspendue jusqu'au", "Suspended until"},
+	[UI_LUA_RUNNING] = {"Active", "Running"},
 	[UI_SERVING_PREVIOUS] = {"La version précédente reste en service.",
 	                         "The previous version keeps serving."},
 	[UI_NOT_SERVED] = {"Cette application n’est pas en service.",
@@ -2374,70 +2396,114 @@ static void th_col(buf *o, const page *p, enum ui m)
 	buf_puts(o, "</th>");
 }
 
-void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t napps,
-                  const registry_problem *problems, size_t nproblems)
+static void admin_apps(buf *out, const page *p, const app_rt *const *apps, size_t napps)
 {
-	page_open(out, p, false);
-	buf_puts(out, T(p, UI_ADMIN));
-	page_body(out, p);
-	buf_puts(out, "<h1>");
-	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
-	buf_puts(out, T(p, UI_OUTBOX));
-	buf_puts(out, "</a></li>\n</ul>\n<h2>");
+	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_ADMIN_APPS));
 	buf_puts(out, "</h2>\n");
 	if (napps == 0) {
 		buf_puts(out, "<p>");
 		buf_puts(out, T(p, UI_ADMIN_NO_APPS));
 		buf_puts(out, "</p>\n");
-	} else {
-		buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
-		buf_puts(out, T(p, UI_ADMIN_CAPTION));
-		buf_puts(out, "</caption>\n<thead><tr>");
-		th_col(out, p, UI_APP);
-		th_col(out, p, UI_IDENT);
-		th_col(out, p, UI_OWNER_COL);
-		th_col(out, p, UI_VERSION);
-		th_col(out, p, UI_FORMS);
-		th_col(out, p, UI_HASH);
-		buf_puts(out, "</tr></thead>\n<tbody>\n");
-		for (size_t i = 0; i < napps; i++) {
-			const def_app *a = apps[i]->def;
-			buf_puts(out, "<tr><th scope=\"row\"><a href=\"");
-			url_app(out, a);
-			buf_puts(out, "\">");
-			buf_html(out, a->title);
-			buf_puts(out, "</a></th><td><code>");
-			buf_html(out, a->id);
-			buf_puts(out, "</code></td><td>");
-			if (a->owner && *a->owner)
-				buf_html(out, a->owner);
-			else
-				put_empty(out, p);
-			buf_puts(out, "</td><td>");
-			if (a->version && *a->version)
-				buf_html(out, a->version);
-			else
-				put_empty(out, p);
-			buf_puts(out, "</td><td>");
-			for (size_t j = 0; j < a->nforms; j++) {
-				if (j)
-					buf_puts(out, ", ");
-				buf_html(out, a->forms[j].title);
-			}
-			buf_puts(out, "</td><td>");
-			if (a->hash) {
-				buf_puts(out, "<code>");
-				buf_html_n(out, a->hash, strnlen(a->hash, 12));
-				buf_puts(out, "</code>");
-			} else {
-				put_empty(out, p);
-			}
-			buf_puts(out, "</td></tr>\n");
-		}
-		buf_puts(out, "</tbody>\n</table>\n</div>\n");
+		return;
 	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_ADMIN_CAPTION));
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_APP);
+	th_col(out, p, UI_IDENT);
+	th_col(out, p, UI_OWNER_COL);
+	th_col(out, p, UI_VERSION);
+	th_col(out, p, UI_FORMS);
+	th_col(out, p, UI_HASH);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < napps; i++) {
+		const def_app *a = apps[i]->def;
+		buf_puts(out, "<tr><th scope=\"row\"><a href=\"");
+		url_app(out, a);
+		buf_puts(out, "\">");
+		buf_html(out, a->title);
+		buf_puts(out, "</a></th><td><code>");
+		buf_html(out, a->id);
+		buf_puts(out, "</code></td><td>");
+		if (a->owner && *a->owner)
+			buf_html(out, a->owner);
+		else
+			put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		if (a->version && *a->version)
+			buf_html(out, a->version);
+		else
+			put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		for (size_t j = 0; j < a->nforms; j++) {
+			if (j)
+				buf_puts(out, ", ");
+			buf_html(out, a->forms[j].title);
+		}
+		buf_puts(out, "</td><td>");
+		if (a->hash) {
+			buf_puts(out, "<code>");
+			buf_html_n(out, a->hash, strnlen(a->hash, 12));
+			buf_puts(out, "</code>");
+		} else {
+			put_empty(out, p);
+		}
+		buf_puts(out, "</td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+/* Apps whose code ran past its budget: suspended now or before, and how often. */
+static void admin_lua(buf *out, const page *p, const sandbox_pool_app *lua, size_t n)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++)
+		shown += lua[i].overruns > 0 || lua[i].refused > 0;
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_LUA_BUDGET));
+	buf_puts(out, "</h2>\n");
+	if (!shown) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_LUA_NONE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_LUA_CAPTION));
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_IDENT);
+	th_col(out, p, UI_LUA_STATUS);
+	th_col(out, p, UI_LUA_OVERRUNS);
+	th_col(out, p, UI_LUA_TRIPS);
+	th_col(out, p, UI_LUA_REFUSED);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const sandbox_pool_app *a = &lua[i];
+		if (!a->overruns && !a->refused)
+			continue;
+		buf_puts(out, "<tr><th scope=\"row\"><code>");
+		buf_html(out, a->app);
+		buf_puts(out, "</code></th><td>");
+		if (a->suspended_until) {
+			char iso[32];
+			util_iso_datetime(a->suspended_until, iso);
+			buf_puts(out, T(p, UI_LUA_SUSPENDED_UNTIL));
+			buf_putc(out, ' ');
+			put_datetime(out, p, iso, true);
+		} else {
+			buf_puts(out, T(p, UI_LUA_RUNNING));
+		}
+		buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
+		           (unsigned long long)a->overruns, (unsigned long long)a->trips,
+		           (unsigned long long)a->refused);
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+static void admin_problems(buf *out, const page *p, const registry_problem *problems,
+                           size_t nproblems)
+{
 	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_PROBLEMS));
 	buf_puts(out, "</h2>\n");
@@ -2456,6 +2522,21 @@ void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t nap
 		buf_html(out, pb->text);
 		buf_puts(out, "</pre>\n</section>\n");
 	}
+}
+
+void render_admin(buf *out, const page *p, const admin_view *v)
+{
+	page_open(out, p, false);
+	buf_puts(out, T(p, UI_ADMIN));
+	page_body(out, p);
+	buf_puts(out, "<h1>");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
+	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</a></li>\n</ul>\n");
+	admin_apps(out, p, v->apps, v->napps);
+	admin_problems(out, p, v->problems, v->nproblems);
+	admin_lua(out, p, v->lua, v->nlua);
 	page_close(out, p);
 }
 

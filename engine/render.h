@@ -19,6 +19,7 @@
 #include "outbox.h"
 #include "record.h"
 #include "registry.h"
+#include "sandbox_pool.h"
 #include "store.h"
 #include "validate.h"
 
@@ -133,11 +134,19 @@ void render_transition(buf *out, const page *p, const transition_view *v);
 
 /*
  * Admin catalog (GET /admin): every app served (title, id, owner, version, forms,
- * content hash) and the load problems kept by the registry (the text of the
- * diagnostics, and whether the previous version still serves).
+ * content hash), the load problems kept by the registry (the text of the
+ * diagnostics, and whether the previous version still serves), and the apps whose
+ * code ran past its budget (sandbox_pool.h): suspended until when, how often.
  */
-void render_admin(buf *out, const page *p, const app_rt *const *apps, size_t napps,
-                  const registry_problem *problems, size_t nproblems);
+typedef struct admin_view {
+	const app_rt *const *apps;
+	size_t napps;
+	const registry_problem *problems;
+	size_t nproblems;
+	const sandbox_pool_app *lua;
+	size_t nlua;
+} admin_view;
+void render_admin(buf *out, const page *p, const admin_view *v);
 
 /*
  * Public tracking page (GET /suivi/<token>): the form's title, the record's number,

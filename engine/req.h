@@ -1,41 +1,43 @@
 /*
- * req — one HTTP request from first byte to answer, as handlers see it.
+ * req — one HTTP request from first byte to answer, as the doors see it.
  *
- * A req is created on libmicrohttpd's first callback and freed in its completion
- * callback; everything a handler allocates for the request's lifetime goes into
- * req->mem (the arena) and dies there, in one place. A request that writes is
- * suspended while its job waits for the group commit (req_write); the writer thread
- * resumes it and the handler's continuation renders the answer on an MHD thread.
+ * The HTTP glue (server.c) fills a req on libmicrohttpd's first callback: method,
+ * path, the client's address, and copies of the headers, cookies and query
+ * arguments, so that nothing here or in the doors ever calls libmicrohttpd. It is
+ * freed in the completion callback; everything a handler allocates for the request's
+ * lifetime goes into r->mem (the arena) and dies there, in one place.
  *
- * Handlers never touch libmicrohttpd: they read the request through these helpers
- * and set status/body/headers; server.c turns that into the response.
+ * A request whose work continues on another thread (app code on the sandbox pool, a
+ * write waiting for its group commit) is parked with req_async: its connection is
+ * suspended, and once the work is done (req_wake, from any thread) the continuation
+ * runs on an HTTP thread and renders the answer.
+ *
+ * Strings are the request's (arena or glue) and live until it ends.
  */
 #ifndef SMALLAPPS_REQ_H
 #define SMALLAPPS_REQ_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "access.h"
 #include "auth.h"
 #include "buf.h"
 #include "registry.h"
-#include "store.h"
-#include "throttle.h"
+#include "usecase.h"
 #include "validate.h"
 
 #define REQ_MAX_BODY (1024 * 1024)   /* form and JSON bodies; larger answers 413 */
-#define REQ_MAX_HEADERS 16
+#define REQ_MAX_HEADERS 16           /* answer headers a handler may add */
 #define REQ_JSON_FLAGS JSON_COMPACT  /* how req_json dumps; jsonw writes the same text */
 
-typedef struct server server;
 typedef struct req req;
 
-/* A decoded name=value pair from the query string or an urlencoded body. */
+/* A decoded name=value pair: a header, a cookie, a query argument or a form field. */
 typedef struct req_kv {
-	char *name;
-	char *value;
+	const char *name;
+	const char *value;
 } req_kv;
 
 typedef struct req_kvs {
@@ -43,32 +45,38 @@ typedef struct req_kvs {
 	size_t n;
 } req_kvs;
 
-/* Called on an MHD thread once a req_write job is durable (or failed). */
-typedef void (*req_cont_fn)(req *r, int rc);
+/* Runs on an HTTP thread once asynchronous work is done (req_async, req_wake). */
+typedef void (*req_cont_fn)(req *r);
+
+/* How the glue parks and wakes a connection. */
+typedef struct req_glue {
+	void (*suspend)(void *conn);
+	void (*resume)(void *conn);
+} req_glue;
 
 struct req {
 	arena mem;
-	server *srv;
-	void *conn;                  /* struct MHD_Connection * */
+	uc_env *env;                 /* the process's services; borrowed */
+	const req_glue *glue;
+	void *conn;                  /* the glue's handle for this connection */
 	const char *method;
 	const char *path;            /* decoded path, without the query */
 	const char *client_addr;     /* the client's address (behind a trusted proxy: its) */
-	const char *client_key;      /* what per-address limits count: client_addr, IPv6 by /64 */
+	const char *client_key;      /* what per-address limits count: IPv6 by /64 */
 	bool local_client;           /* loopback: error details may be shown */
 	char id[17];                 /* request id, in logs and 500 pages */
 	struct timespec start;
 	lang lg;
 
-	/* body */
+	/* as received */
+	req_kvs headers, cookies, query;
 	buf body;
 	bool body_too_large;
-	bool body_bad_utf8;
 
 	/* who: user.login NULL for anonymous */
 	auth_user user;
 	bool via_token;              /* Bearer token: no CSRF needed */
 	char csrf[AUTH_TOKEN_LEN];   /* the token this client's forms must carry */
-	bool set_csrf_cookie;        /* an anonymous client got a fresh sa_csrf cookie */
 
 	/* answer */
 	int status;
@@ -79,27 +87,30 @@ struct req {
 	int nhdr;
 	bool cache_forever;          /* static assets */
 
-	/* asynchronous write */
+	/* asynchronous work */
 	bool waiting;
-	int write_rc;
 	req_cont_fn cont;
-	void *cont_arg;
 
-	/* held references, released when the request ends */
+	/* held until the request ends */
 	app_rt *app;
-	void (*cleanup)(void *);     /* run when the request ends (e.g. frees a write job) */
+	void (*cleanup)(void *);     /* run when the request ends (frees what a handler kept) */
 	void *cleanup_arg;
 };
 
-/* Query parameter (decoded), NULL when absent. The first one wins. */
-const char *req_query(req *r, const char *name);
-/* Calls fn for each query parameter in order until it returns false. */
-void req_query_each(req *r, bool (*fn)(void *arg, const char *name, const char *value), void *arg);
-/* Decodes an application/x-www-form-urlencoded body; -1 on broken encoding or UTF-8. */
-int req_parse_form(req *r, req_kvs *out);
+/* Query argument (decoded), NULL when absent. The first one wins. */
+const char *req_query(const req *r, const char *name);
+/* A header (name compared without case), NULL when absent. The first one wins. */
+const char *req_header(const req *r, const char *name);
+const char *req_cookie(const req *r, const char *name);
+/* The value for name among kv, NULL when absent. */
 const char *req_kvs_get(const req_kvs *k, const char *name);
-const char *req_header(req *r, const char *name);
-const char *req_cookie(req *r, const char *name);
+/*
+ * Decodes an application/x-www-form-urlencoded text (a body) into the arena: every
+ * name=value pair in order. -1 on a broken %-escape, a NUL, or bad UTF-8.
+ */
+int req_parse_urlencoded(arena *a, const char *s, size_t n, req_kvs *out);
+/* The body as a form (req_parse_urlencoded of r->body). */
+int req_parse_form(req *r, req_kvs *out);
 
 void req_add_header(req *r, const char *name, const char *val);   /* value copied */
 void req_redirect(req *r, int status, const char *location);
@@ -110,21 +121,19 @@ void req_json(req *r, int status, json_t *body);                    /* steals bo
 void req_json_buf(req *r, int status, buf *body);
 
 /*
- * Queues a write to the app's store. The request is suspended; when the job is
- * durable (or failed) `cont` runs on an MHD thread with apply's rc and renders.
- * arg must live in r->mem or be freed by cont.
+ * Parks the request: its connection is suspended, and `cont` runs on an HTTP thread
+ * after req_wake. Call it before the work leaves this thread (it is uc_call's
+ * go_async); the work calls req_wake when it is done, from any thread.
  */
-void req_write(req *r, store *s, store_apply_fn apply, void *arg, req_cont_fn cont);
+void req_async(req *r, req_cont_fn cont);
+void req_wake(req *r);
 
-/* The logged-in user's roles in the request's app, as an actor for access.h. */
-void req_actor(req *r, const char *app_id, actor *out);
-
-/* Server-wide things handlers need. */
-auth *req_auth(req *r);
-registry *req_registry(req *r);
-throttle *req_throttle(req *r);
-const char *req_base_url(req *r);
-/* Tells the mail sender that this request queued mail (it looks at once rather than at its next poll). */
-void req_mail_queued(req *r);
+/*
+ * A use-case call by this request's person on app/form (uc_call_init), wired so that
+ * a write that goes asynchronous parks the request and `cont` renders its result.
+ * The call and its result must live in the request (its arena). A call that answers
+ * at once (not UC_PENDING) is rendered by the caller, typically with the same cont.
+ */
+void req_call(req *r, uc_call *c, app_rt *app, const def_form *form, req_cont_fn cont);
 
 #endif

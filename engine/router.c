@@ -14,7 +14,6 @@
 
 #include "api.h"
 #include "log.h"
-#include "metrics.h"
 #include "pages.h"
 #include "render.h"
 #include "util.h"
@@ -76,20 +75,17 @@ static bool is_hex_token(const char *s, size_t len)
 /* Returns false when a Bearer token was given but is not valid (the API answers 401). */
 static bool identify(req *r, bool is_api)
 {
-	time_t now = util_now();
 	const char *authz = req_header(r, "Authorization");
 	if (is_api && authz) {
 		if (strncasecmp(authz, "Bearer ", 7) != 0)
 			return false;
-		const char *tok = authz + 7;
-		if (auth_token_lookup(req_auth(r), tok, &r->user) != AUTH_OK)
+		if (!uc_token_user(r->env, authz + 7, &r->user))
 			return false;
 		r->via_token = true;
 		return true;
 	}
 	const char *sess = req_cookie(r, "sa_session");
-	if (is_hex_token(sess, 64) &&
-	    auth_session_lookup(req_auth(r), sess, now, &r->user, r->csrf) == AUTH_OK)
+	if (is_hex_token(sess, 64) && uc_session_user(r->env, sess, &r->user, r->csrf))
 		return true;
 	const char *anon = req_cookie(r, "sa_csrf");
 	if (is_hex_token(anon, 32)) {
@@ -98,9 +94,8 @@ static bool identify(req *r, bool is_api)
 		util_random_hex(r->csrf, 16);
 		char cookie[128];
 		snprintf(cookie, sizeof cookie, "sa_csrf=%s; Path=/; HttpOnly; SameSite=Lax%s", r->csrf,
-		         strncmp(req_base_url(r), "https:", 6) == 0 ? "; Secure" : "");
+		         strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
 		req_add_header(r, "Set-Cookie", cookie);
-		r->set_csrf_cookie = true;
 	}
 	return true;
 }
@@ -130,23 +125,7 @@ static void serve_metrics(req *r)
 	}
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	metrics_write(&r->out);
-	app_rt **apps;
-	size_t n = registry_list(req_registry(r), &apps);
-	buf_puts(&r->out, "# HELP smallapps_records Records per app and form.\n"
-	                  "# TYPE smallapps_records gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
-			const def_form *f = &apps[i]->def->forms[k];
-			store_query q = {.scope = {.none = false}, .now = util_now()};
-			int64_t cnt = 0;
-			if (store_count(apps[i]->db, f, &q, &cnt) == STORE_OK)
-				buf_printf(&r->out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
-				           apps[i]->def->id, f->id, (long long)cnt);
-		}
-		registry_release(apps[i]);
-	}
-	free(apps);
+	uc_metrics(r->env, &r->out);
 }
 
 void router_dispatch(req *r)

@@ -482,6 +482,14 @@ static void copy_msg(char err[SANDBOX_ERR], const char *msg)
  * Runs f(ud) in protected mode with `budget` instructions (<= 0: unlimited).
  * Returns 0, or -1 with err set to "file:line: message". The stack is left as found.
  */
+/* Calls of this thread stopped past their budget (sandbox_thread_overruns). */
+static _Thread_local unsigned long thread_overruns;
+
+unsigned long sandbox_thread_overruns(void)
+{
+	return thread_overruns;
+}
+
 static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char err[SANDBOX_ERR])
 {
 	lua_State *L = sb->L;
@@ -519,6 +527,8 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 
 	if (st != LUA_OK) {
 		rc = -1;
+		if (sb->mem_hit || st == LUA_ERRMEM || sb->budget_spent)
+			thread_overruns++;
 		const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 		if (sb->mem_hit || st == LUA_ERRMEM) {
 			if (msg && strstr(msg, SANDBOX_MSG_MEMORY))
@@ -1302,7 +1312,7 @@ sandbox_limits sandbox_default_limits(void)
 	sandbox_limits l = {
 		.mem_bytes = 64u * 1024 * 1024,
 		.load_instructions = 50000000L,
-		.call_instructions = 10000000L,
+		.call_instructions = 1000000L, /* a hook runs while someone waits: ~5 ms */
 		.fail_alloc_after = 0,
 	};
 	return l;

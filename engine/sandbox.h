@@ -36,7 +36,7 @@
 typedef struct sandbox_limits {
 	size_t mem_bytes;         /* cap of the state's heap (default 64 MiB) */
 	long load_instructions;   /* budget to run app.lua (default 50 M) */
-	long call_instructions;   /* budget per hook call (default 10 M) */
+	long call_instructions;   /* budget per hook call (default 1 M: 50 times less than load) */
 	long fail_alloc_after;    /* tests: the Nth allocation fails; 0 = never */
 } sandbox_limits;
 
@@ -145,6 +145,21 @@ sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
 const char *sandbox_last_traceback(const sandbox *sb);
 /* Bytes currently allocated by the state. */
 size_t sandbox_mem_used(const sandbox *sb);
+
+/*
+ * The calling thread's state for version `gen` of app def (opened on first use, from
+ * the sources of that version; sandbox_cache.c). It stays the thread's: closed when
+ * the thread exits or calls sandbox_thread_cleanup. NULL + err on failure.
+ */
+sandbox *sandbox_for(const def_app *def, uint64_t gen, const char *stdlib_dir,
+                     char err[SANDBOX_ERR]);
+/* Closes the calling thread's states now (threads that exit do it by themselves). */
+void sandbox_thread_cleanup(void);
+/*
+ * Calls stopped past their budget (instructions or memory) on the calling thread so
+ * far: a caller compares it before and after running app code (sandbox_pool.h).
+ */
+unsigned long sandbox_thread_overruns(void);
 
 /* The messages used when a budget is exceeded (tests look for them). */
 #define SANDBOX_MSG_BUDGET "budget d'instructions dépassé"

@@ -12,13 +12,11 @@
 #include <time.h>
 
 #include "log.h"
-#include "pipeline.h"
+#include "sandbox.h"
 #include "util.h"
-#include "workflow.h"
 
 struct scheduler {
-	registry *g;
-	char *base_url;
+	const uc_env *env;
 	int period_s;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -34,7 +32,7 @@ static void *run(void *arg)
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->mu);
 		tick_result res = {0};
-		workflow_tick_all(s->g, util_now(), s->base_url, &s->stop, &res);
+		uc_tick(s->env, util_now(), &s->stop, &res);
 		if (res.moved > 0)
 			log_message("tick", "%d record(s) moved by automatic transitions", res.moved);
 		pthread_mutex_lock(&s->mu);
@@ -47,15 +45,14 @@ static void *run(void *arg)
 	}
 	pthread_mutex_unlock(&s->mu);
 	/* Lua states this thread opened for guards and actions. */
-	pipeline_thread_cleanup();
+	sandbox_thread_cleanup();
 	return NULL;
 }
 
-scheduler *scheduler_start(registry *g, const char *base_url, int period_s)
+scheduler *scheduler_start(const uc_env *env, int period_s)
 {
 	scheduler *s = xcalloc(1, sizeof *s);
-	s->g = g;
-	s->base_url = xstrdup(base_url);
+	s->env = env;
 	s->period_s = period_s > 0 ? period_s : 60;
 	atomic_init(&s->stop, false);
 	pthread_condattr_t ca;
@@ -74,7 +71,6 @@ scheduler *scheduler_start(registry *g, const char *base_url, int period_s)
 		log_message("tick", "cannot start the scheduler thread");
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
-		free(s->base_url);
 		free(s);
 		return NULL;
 	}
@@ -93,6 +89,5 @@ void scheduler_stop(scheduler *s)
 	pthread_join(s->thread, NULL);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	free(s->base_url);
 	free(s);
 }

@@ -29,237 +29,32 @@
 #include "conns.h"
 #include "log.h"
 #include "metrics.h"
-#include "outbox.h"
 #include "req.h"
 #include "router.h"
 #include "util.h"
 
-struct server {
+typedef struct server {
 	struct MHD_Daemon *d;
 	conns *cn;
-	registry *reg;
-	auth *au;
+	uc_env *env;
 	const server_config *cfg;
-	char base_url[256];
 	atomic_uint_fast64_t next_id;
-};
+} server;
 
-/* ---- request helpers (req.h) ---- */
+/* ---- the glue a request borrows (req.h) ---- */
 
-auth *req_auth(req *r)
+static void conn_suspend(void *conn)
 {
-	return r->srv->au;
+	MHD_suspend_connection(conn);
 }
 
-registry *req_registry(req *r)
+static void conn_resume(void *conn)
 {
-	return r->srv->reg;
+	/* Safe from any thread; the connection was suspended before the work left its thread. */
+	MHD_resume_connection(conn);
 }
 
-throttle *req_throttle(req *r)
-{
-	return r->srv->cfg->throttle;
-}
-
-void req_mail_queued(req *r)
-{
-	if (r->srv->cfg->mail)
-		outbox_sender_wake(r->srv->cfg->mail);
-}
-
-const char *req_base_url(req *r)
-{
-	return r->srv->base_url;
-}
-
-const char *req_query(req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-typedef struct each_arg {
-	bool (*fn)(void *arg, const char *name, const char *value);
-	void *arg;
-} each_arg;
-
-static enum MHD_Result each_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *val)
-{
-	(void)kind;
-	each_arg *e = cls;
-	return e->fn(e->arg, key, val) ? MHD_YES : MHD_NO;
-}
-
-void req_query_each(req *r, bool (*fn)(void *arg, const char *name, const char *value), void *arg)
-{
-	each_arg e = {fn, arg};
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_param, &e);
-}
-
-const char *req_header(req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *req_cookie(req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes %XX and '+' in [s, s+n) into the arena; NULL on a broken escape or UTF-8. */
-static char *form_decode(arena *a, const char *s, size_t n)
-{
-	char *out = arena_alloc(a, n + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			out[k++] = ' ';
-		} else if (s[i] == '%') {
-			if (i + 2 >= n)
-				return NULL;
-			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
-			if (h < 0 || l < 0)
-				return NULL;
-			out[k++] = (char)(h * 16 + l);
-			i += 2;
-		} else {
-			out[k++] = s[i];
-		}
-	}
-	out[k] = '\0';
-	if (memchr(out, '\0', k) || !util_utf8_valid(out, k))
-		return NULL;
-	return out;
-}
-
-int req_parse_form(req *r, req_kvs *out)
-{
-	const char *s = r->body.data ? r->body.data : "";
-	size_t n = r->body.len;
-	size_t count = 1;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '&')
-			count++;
-	out->v = arena_alloc(&r->mem, count * sizeof *out->v);
-	out->n = 0;
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i;
-		while (j < n && s[j] != '&')
-			j++;
-		if (j > i) {
-			const char *eq = memchr(s + i, '=', j - i);
-			size_t nl = eq ? (size_t)(eq - (s + i)) : j - i;
-			char *name = form_decode(&r->mem, s + i, nl);
-			char *val = eq ? form_decode(&r->mem, eq + 1, (size_t)(s + j - eq - 1))
-			               : arena_strdup(&r->mem, "");
-			if (!name || !val)
-				return -1;
-			out->v[out->n].name = name;
-			out->v[out->n].value = val;
-			out->n++;
-		}
-		i = j + 1;
-	}
-	return 0;
-}
-
-const char *req_kvs_get(const req_kvs *k, const char *name)
-{
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->v[i].name, name) == 0)
-			return k->v[i].value;
-	return NULL;
-}
-
-void req_add_header(req *r, const char *name, const char *val)
-{
-	if (r->nhdr >= REQ_MAX_HEADERS)
-		return;
-	r->hdr_name[r->nhdr] = name;
-	r->hdr_value[r->nhdr] = arena_strdup(&r->mem, val);
-	r->nhdr++;
-}
-
-void req_redirect(req *r, int status, const char *location)
-{
-	r->status = status;
-	buf_reset(&r->out);
-	r->content_type = "text/plain; charset=utf-8";
-	req_add_header(r, "Location", location);
-}
-
-void req_html(req *r, int status)
-{
-	r->status = status;
-	r->content_type = "text/html; charset=utf-8";
-}
-
-void req_json(req *r, int status, json_t *body)
-{
-	r->status = status;
-	r->content_type = "application/json";
-	buf_reset(&r->out);
-	if (body) {
-		char *s = json_dumps(body, REQ_JSON_FLAGS);
-		buf_puts(&r->out, s);
-		free(s);
-		json_decref(body);
-	}
-}
-
-void req_json_buf(req *r, int status, buf *body)
-{
-	r->status = status;
-	r->content_type = "application/json";
-	buf_free(&r->out);
-	r->out = *body;
-	*body = (buf)BUF_INIT;
-}
-
-/* The store passes one argument to apply and done; this carries both the request and the job. */
-typedef struct write_job {
-	req *r;
-	store_apply_fn apply;
-	void *arg;
-} write_job;
-
-static int write_apply(store_tx *tx, void *arg)
-{
-	write_job *j = arg;
-	return j->apply(tx, j->arg);
-}
-
-static void write_done(void *arg, int rc)
-{
-	write_job *j = arg;
-	j->r->write_rc = rc;
-	/* The connection was suspended before the job was queued, so resuming is safe here. */
-	MHD_resume_connection(j->r->conn);
-}
-
-void req_write(req *r, store *s, store_apply_fn apply, void *arg, req_cont_fn cont)
-{
-	write_job *j = arena_alloc(&r->mem, sizeof *j);
-	j->r = r;
-	j->apply = apply;
-	j->arg = arg;
-	r->waiting = true;
-	r->cont = cont;
-	MHD_suspend_connection(r->conn);
-	store_submit(s, write_apply, write_done, j);
-}
+static const req_glue GLUE = {conn_suspend, conn_resume};
 
 /* ---- lifecycle ---- */
 
@@ -286,6 +81,7 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
  */
 static void identify_client(server *s, req *r)
 {
+	/* forwarded header lines, in order */
 	netaddr peer = {0}, client;
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -311,22 +107,57 @@ static void identify_client(server *s, req *r)
 	r->local_client = netaddr_is_loopback(&client);
 }
 
+typedef struct kv_collect {
+	arena *mem;
+	req_kvs *out;
+	size_t cap;
+} kv_collect;
+
+static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *val)
+{
+	(void)kind;
+	kv_collect *k = cls;
+	if (k->out->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		req_kv *v = arena_alloc(k->mem, cap * sizeof *v);
+		if (k->out->n)
+			memcpy(v, k->out->v, k->out->n * sizeof *v);
+		k->out->v = v;
+		k->cap = cap;
+	}
+	/* libmicrohttpd keeps these strings until the request ends, as long as the req. */
+	k->out->v[k->out->n].name = key ? key : "";
+	k->out->v[k->out->n].value = val ? val : "";
+	k->out->n++;
+	return MHD_YES;
+}
+
+static void collect(req *r, enum MHD_ValueKind kind, req_kvs *out)
+{
+	kv_collect k = {.mem = &r->mem, .out = out};
+	MHD_get_connection_values(r->conn, kind, collect_kv, &k);
+}
+
 static req *req_new(server *s, struct MHD_Connection *c, const char *url, const char *method)
 {
 	req *r = xcalloc(1, sizeof *r);
-	r->srv = s;
+	r->env = s->env;
+	r->glue = &GLUE;
 	r->conn = c;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	r->method = arena_strdup(&r->mem, method);
 	r->path = arena_strdup(&r->mem, url);
-	r->status = 0;
 	r->lg = LANG_FR;
 	uint64_t n = atomic_fetch_add(&s->next_id, 1);
 	unsigned char rnd[4];
 	util_random(rnd, sizeof rnd);
-	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
+	snprintf(r->id, sizeof r->id, "%08x%08llx",
+	         (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
 	         (unsigned long long)(n & 0xffffffffu));
-
+	collect(r, MHD_HEADER_KIND, &r->headers);
+	collect(r, MHD_COOKIE_KIND, &r->cookies);
+	collect(r, MHD_GET_ARGUMENT_KIND, &r->query);
 	identify_client(s, r);
 	const union MHD_ConnectionInfo *sc =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -405,7 +236,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 	}
 	if (r->waiting) {
 		r->waiting = false;
-		r->cont(r, r->write_rc);
+		r->cont(r);
 	} else {
 		router_dispatch(r);
 	}
@@ -549,7 +380,97 @@ static unsigned connection_limit(void)
 	return limit;
 }
 
-int server_run(const server_config *cfg, registry *reg, auth *au)
+/*
+ * The listening socket, bound before libmicrohttpd starts: the port (chosen by the
+ * system for "...:0") is then known, and so the base URL of links, before the first
+ * request can arrive. -1 with errno on failure.
+ */
+static int listen_socket(const struct sockaddr_in *sa, unsigned *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in bound;
+	socklen_t len = sizeof bound;
+	if (bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 || listen(fd, 1024) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*port = ntohs(bound.sin_port);
+	return fd;
+}
+
+static void set_base_url(server *s, const char *host, unsigned port)
+{
+	char *b = s->env->base_url;
+	size_t n = sizeof s->env->base_url;
+	if (s->cfg->base_url)
+		snprintf(b, n, "%s", s->cfg->base_url);
+	else
+		snprintf(b, n, "http://%s:%u", host, port);
+	size_t bl = strlen(b);
+	if (bl > 0 && b[bl - 1] == '/')
+		b[bl - 1] = '\0';
+}
+
+static void write_port_file(const char *path, unsigned port)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+	if (f) {
+		fprintf(f, "%u\n", port);
+		fclose(f);
+	}
+}
+
+static struct MHD_Daemon *start_daemon(server *s, int fd, unsigned threads)
+{
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_USE_ERROR_LOG,
+		0, on_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+}
+
+/* Stops accepting, lets requests in flight (and parked ones) finish, then stops. */
+static void drain_and_stop(server *s)
+{
+	MHD_socket ls = MHD_quiesce_daemon(s->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	for (int i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *cc =
+			MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!cc || cc->num_connections == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	MHD_stop_daemon(s->d);
+}
+
+static conns *open_conns(const server_config *cfg)
+{
+	bool peers_are_proxies =
+		cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0);
+	conns_config cc = {.max_per_addr = peers_are_proxies ? 0 : cfg->max_conns_per_addr,
+	                   .header_timeout = cfg->header_timeout,
+	                   .exempt = cfg->trust_header ? cfg->trusted_proxies : NULL};
+	if (peers_are_proxies)
+		log_message("server", "--trust-header %s without --trusted-proxies: the header is "
+		                      "believed from every peer, which must then be only the proxy",
+		            cfg->trust_header);
+	return conns_open(&cc);
+}
+
+int server_run(const server_config *cfg, uc_env *env)
 {
 	struct sockaddr_in sa;
 	if (parse_listen(cfg->listen, &sa) < 0) {
@@ -557,22 +478,8 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 		        cfg->listen);
 		return 1;
 	}
-	server s = {.reg = reg, .au = au, .cfg = cfg};
+	server s = {.env = env, .cfg = cfg};
 	atomic_init(&s.next_id, 1);
-	bool peers_are_proxies =
-		cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0);
-	conns_config ccfg = {.max_per_addr = peers_are_proxies ? 0 : cfg->max_conns_per_addr,
-	                   .header_timeout = cfg->header_timeout,
-	                   .exempt = cfg->trust_header ? cfg->trusted_proxies : NULL};
-	if (!(s.cn = conns_open(&ccfg))) {
-		fprintf(stderr, "smallapps: cannot start the connection watch thread\n");
-		return 1;
-	}
-	if (peers_are_proxies)
-		log_message("server", "--trust-header %s without --trusted-proxies: the header is "
-		                      "believed from every peer, which must then be only the proxy",
-		            cfg->trust_header);
-
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -580,87 +487,36 @@ int server_run(const server_config *cfg, registry *reg, auth *au)
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started below inherits this */
 	signal(SIGPIPE, SIG_IGN);
 
-	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 2;
-	s.d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
-		ntohs(sa.sin_port), on_accept, &s, on_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
-		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-		MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_END);
-	if (!s.d) {
+	unsigned port = 0;
+	int fd = listen_socket(&sa, &port);
+	if (fd < 0) {
 		int e = errno;
 		fprintf(stderr, "smallapps: cannot listen on %s: %s%s\n", cfg->listen, strerror(e),
 		        e == EADDRINUSE ? " (another server uses it: choose another port with "
 		                          "--listen HOST:PORT, or make run LISTEN=HOST:PORT)"
 		                        : "");
-		conns_close(s.cn);
 		return 1;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = di ? di->port : ntohs(sa.sin_port);
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
-	if (cfg->base_url)
-		snprintf(s.base_url, sizeof s.base_url, "%s", cfg->base_url);
-	else
-		snprintf(s.base_url, sizeof s.base_url, "http://%s:%u", host, port);
-	size_t bl = strlen(s.base_url);
-	if (bl > 0 && s.base_url[bl - 1] == '/')
-		s.base_url[bl - 1] = '\0';
-	if (cfg->port_file) {
-		FILE *f = fopen(cfg->port_file, "w");
-		if (f) {
-			fprintf(f, "%u\n", port);
-			fclose(f);
-		}
+	set_base_url(&s, host, port);
+	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 2;
+	if (!(s.cn = open_conns(cfg)) || !(s.d = start_daemon(&s, fd, threads))) {
+		fprintf(stderr, "smallapps: cannot start the HTTP server on %s\n", cfg->listen);
+		conns_close(s.cn);
+		close(fd);
+		return 1;
 	}
+	write_port_file(cfg->port_file, port);
 	log_message("server", "listening on http://%s:%u (%u threads)", host, port, threads);
 	if (cfg->on_listening)
-		cfg->on_listening(cfg->on_listening_arg, s.base_url);
+		cfg->on_listening(cfg->on_listening_arg, env->base_url);
 
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_message("server", "signal %d: finishing requests in flight", sig);
-	/* Stop accepting, let requests in flight (and suspended writes) finish. */
-	MHD_socket ls = MHD_quiesce_daemon(s.d);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
-	for (int i = 0; i < 100; i++) {
-		const union MHD_DaemonInfo *cc =
-			MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!cc || cc->num_connections == 0)
-			break;
-		usleep(100 * 1000);
-	}
-	MHD_stop_daemon(s.d);
+	drain_and_stop(&s);
 	conns_close(s.cn);
 	log_message("server", "stopped");
 	return 0;
-}
-
-void req_actor(req *r, const char *app_id, actor *out)
-{
-	memset(out, 0, sizeof *out);
-	out->login = r->user.login;
-	out->name = r->user.name;
-	out->email = r->user.email;
-	out->admin = r->user.admin;
-	if (!r->user.login)
-		return;
-	char **roles = NULL;
-	size_t n = 0;
-	if (auth_roles(r->srv->au, r->user.login, app_id, &roles, &n) != AUTH_OK)
-		return;
-	const char **v = arena_alloc(&r->mem, (n ? n : 1) * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = arena_strdup(&r->mem, roles[i]);
-	auth_roles_free(roles, n);
-	out->roles = v;
-	out->nroles = n;
 }

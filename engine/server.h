@@ -1,6 +1,8 @@
 /*
- * server — the HTTP server: libmicrohttpd glue, request lifecycle, logging,
- * security headers, graceful stop (SPEC 6, 7, 12).
+ * server — the HTTP server: libmicrohttpd glue only (SPEC 6, 7, 12): the listening
+ * socket, the request lifecycle (req.h), connection limits (conns.h), logging,
+ * security headers and the graceful stop. The rest of the engine never sees
+ * libmicrohttpd.
  *
  * libmicrohttpd runs a pool of `threads` polling threads; each request is handled
  * on one of them. Writes suspend the connection until their group commit is durable
@@ -11,9 +13,8 @@
 
 #include <stdbool.h>
 
-#include "auth.h"
 #include "netaddr.h"
-#include "registry.h"
+#include "usecase.h"
 
 typedef struct server_config {
 	const char *listen;       /* "127.0.0.1:8080"; port 0 picks a free one */
@@ -30,14 +31,15 @@ typedef struct server_config {
 	unsigned max_conns_per_addr; /* 0: none */
 	unsigned header_timeout;  /* seconds a request may take to send its headers; 0: none */
 	const char *port_file;    /* when set, the bound port is written there (tests) */
-	struct outbox_sender *mail; /* woken when a request queued mail; NULL: none */
-	struct throttle *throttle;  /* logins and anonymous submissions per address */
 	/* Called once listening, with the base URL links use (the bound port known). */
 	void (*on_listening)(void *arg, const char *base_url);
 	void *on_listening_arg;
 } server_config;
 
-/* Serves until SIGTERM/SIGINT, then finishes requests in flight. Returns 0 or 1. */
-int server_run(const server_config *cfg, registry *reg, auth *au);
+/*
+ * Serves until SIGTERM/SIGINT, then finishes requests in flight. Sets env->base_url
+ * once the port is known, before the first request. Returns 0 or 1.
+ */
+int server_run(const server_config *cfg, uc_env *env);
 
 #endif

@@ -1156,18 +1156,23 @@ done:
 	return rc;
 }
 
+void store_history_line_clear(store_history_line *l)
+{
+	free(l->at);
+	free(l->actor);
+	free(l->action);
+	free(l->from_state);
+	free(l->to_state);
+	free(l->transition);
+	free(l->comment);
+	json_decref(l->changes);
+	memset(l, 0, sizeof *l);
+}
+
 void store_history_free(store_history_line *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].at);
-		free(v[i].actor);
-		free(v[i].action);
-		free(v[i].from_state);
-		free(v[i].to_state);
-		free(v[i].transition);
-		free(v[i].comment);
-		json_decref(v[i].changes);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		store_history_line_clear(&v[i]);
 	free(v);
 }
 
@@ -1406,6 +1411,61 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
 		rc = sqlfail(c, "history insert");
 	stmt_release(st);
 	free(ch);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ tracking links */
+
+int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO \"_tracking\" (\"token_hash\", \"form\", "
+	                          "\"record_id\") VALUES (?, ?, ?)";
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_OK;
+	if (conn_stmt(tx->c, sql, &st) != SQLITE_OK || bind_str(st, 1, hash) != SQLITE_OK ||
+	    bind_str(st, 2, form) != SQLITE_OK || sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		rc = sqlfail(tx->c, "tracking insert");
+	stmt_release(st);
+	return rc;
+}
+
+int store_tx_tracking_remove(store_tx *tx, const char *hash)
+{
+	static const char sql[] = "DELETE FROM \"_tracking\" WHERE \"token_hash\" = ?";
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_OK;
+	if (conn_stmt(tx->c, sql, &st) != SQLITE_OK || bind_str(st, 1, hash) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		rc = sqlfail(tx->c, "tracking delete");
+	stmt_release(st);
+	return rc;
+}
+
+int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
+{
+	static const char sql[] =
+		"SELECT \"form\", \"record_id\" FROM \"_tracking\" WHERE \"token_hash\" = ?";
+	conn *c = reader_take(s);
+	if (!c)
+		return STORE_ERROR;
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_ERROR, step;
+	if (conn_stmt(c, sql, &st) == SQLITE_OK && bind_str(st, 1, hash) == SQLITE_OK) {
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(st, 0);
+			snprintf(form, 64, "%s", t ? (const char *)t : "");
+			*id = sqlite3_column_int64(st, 1);
+			rc = STORE_OK;
+		} else if (step == SQLITE_DONE) {
+			rc = STORE_NOTFOUND;
+		} else {
+			sqlfail(c, "tracking lookup");
+		}
+	}
+	stmt_release(st);
+	reader_give(s, c);
 	return rc;
 }
 

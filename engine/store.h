@@ -141,6 +141,8 @@ typedef struct store_history_line {
 int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
                   size_t *n);
 void store_history_free(store_history_line *v, size_t n);
+void store_history_line_clear(store_history_line *l);
+
 
 /*
  * The `changes` of a history line: {"field": [old, new]} in API value form
@@ -177,6 +179,15 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
                      const char *actor, const char *action, const char *from_state,
                      const char *to_state, const char *transition, const char *comment,
                      json_t *changes /* borrowed, may be NULL */);
+/*
+ * Public tracking links (tracking.h): the token's hash -> form and record. The find
+ * answers STORE_NOTFOUND for an unknown hash; the tx ones run inside apply, with the
+ * record's insert or delete.
+ */
+int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id);
+int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id);
+int store_tx_tracking_remove(store_tx *tx, const char *hash);
+
 /*
  * Raw handles for the modules that own a system table of the app database
  * (outbox.h: _outbox, tracking.h: _tracking; the tables are created here).

@@ -4,11 +4,11 @@
  * A token is HMAC-SHA256(secret, "<app>/<form>/<id>") cut to 160 bits, in hex: it can
  * be recomputed for a mail sent months later, yet nothing in the app databases lets
  * anyone derive it: the secret is the file <data>/tracking.key (mode 0600, made on
- * first use), and _tracking keeps only the SHA-256 of each token (the look-up key).
- * Guessing is hopeless (2^160), and a leaked copy of an app database reveals no link.
+ * first use), and the databases keep only the SHA-256 of each token (tracking_hash,
+ * the look-up key, stored by the use-case layer with the record). Guessing is
+ * hopeless (2^160), and a leaked copy of an app database reveals no link.
  *
- * Thread-safety: every function may be called from any thread (tracking_tx_register
- * and tracking_tx_forget inside a store apply callback only).
+ * Pure functions but for tracking_load_key (a file); thread-safe.
  */
 #ifndef SMALLAPPS_TRACKING_H
 #define SMALLAPPS_TRACKING_H
@@ -17,8 +17,6 @@
 #include <stdint.h>
 
 #include "def.h"
-#include "registry.h"
-#include "store.h"
 
 #define TRACKING_TOKEN_LEN 41     /* 40 hex chars + NUL */
 #define TRACKING_KEY_LEN 32
@@ -26,20 +24,12 @@
 /* Reads <data_dir>/tracking.key, creating it on first use. 0, or -1 with err. */
 int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN], char err[256]);
 
-/* The token of record id of form f of app rt. 0, or -1 when tracking is off (no key). */
-int tracking_token(const app_rt *rt, const def_form *f, int64_t id, char out[TRACKING_TOKEN_LEN]);
-/* Records the token's hash, inside the transaction that inserts the record. */
-int tracking_tx_register(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id);
-/* Drops the token's hash with the record, inside the transaction that deletes it. */
-int tracking_tx_forget(store_tx *tx, const app_rt *rt, const def_form *f, int64_t id);
+/* The token of record id of form form_id of app app_id. */
+void tracking_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,
+                    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN]);
+/* The look-up key kept in the database: SHA-256 of the token, 64 hex chars. */
+void tracking_hash(const char *token, char out[65]);
 /* Whether a form hands out tracking links: its create access includes `public`. */
 bool tracking_enabled(const def_form *f);
-
-/*
- * Finds the record behind a token among the apps served. On success the app is
- * returned with a reference (registry_release it) and form and id are set; NULL when
- * the token is malformed or unknown.
- */
-app_rt *tracking_find(registry *g, const char *token, const def_form **form, int64_t *id);
 
 #endif

@@ -215,7 +215,8 @@ static void mail_link(const pipe_ctx *c, const record *r, const char *to, const 
 	const def_form *f = c->form;
 	char token[TRACKING_TOKEN_LEN];
 	if (strncmp(to, "field:", 6) == 0 && !r->created_by && tracking_enabled(f) &&
-	    tracking_token(c->app, f, r->id, token) == 0) {
+	    c->app->tracking_key) {
+		tracking_token(c->app->tracking_key, c->app->def->id, f->id, r->id, token);
 		snprintf(out, n, "%s/suivi/%s", base_url, token);
 		return;
 	}
@@ -256,7 +257,7 @@ static int recompute(const pipe_ctx *c, sandbox **sb, const hook_env *env, recor
 		const def_field *fd = f->cols[col];
 		if (!fd->compute || !pipeline_field_visible(f, r, fd))
 			continue;
-		if (!*sb && !(*sb = pipeline_sandbox(c->app, msg)))
+		if (!*sb && !(*sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, msg)))
 			return WF_ERROR;
 		value nv = {0};
 		if (sandbox_compute(*sb, fd->compute, fd, r, env, &nv, msg) != 0) {
@@ -332,7 +333,7 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 	sandbox *sb = NULL;
 	int rc = WF_OK;
 	bool lua = t->guard || t->action || f->validate;
-	if (lua && !(sb = pipeline_sandbox(c->app, msg))) {
+	if (lua && !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, msg))) {
 		rc = WF_ERROR;
 		goto done;
 	}
@@ -444,111 +445,4 @@ void wf_job_free(wf_job *j)
 		json_decref(j->changes);
 	outbox_list_clear(&j->mail);
 	memset(j, 0, sizeof *j);
-}
-
-/* ---- automatic transitions ---- */
-
-#define TICK_PAGE 200
-
-static bool stopping(const atomic_bool *stop)
-{
-	return stop && atomic_load(stop);
-}
-
-/* Moves every record due for t from state `from`, counting into out. */
-static void tick_one(app_rt *rt, const def_form *f, const def_transition *t, const char *from,
-                     time_t now, const char *base_url, const atomic_bool *stop,
-                     tick_result *out)
-{
-	static const actor sys = {.login = WF_SYSTEM, .name = "Système", .admin = true};
-	pipe_ctx c = {.app = rt, .form = f, .who = &sys, .lg = LANG_FR, .now = now};
-	store_query q = {
-		.state = from,
-		.entered_before = now - (time_t)t->after_days * 86400,
-		.now = now,
-		.sort = "id",
-		.limit = TICK_PAGE,
-	};
-	int failed = 0;
-	char first_error[SANDBOX_ERR] = "";
-	int64_t first_id = 0;
-	char *after = NULL;
-	while (!stopping(stop)) {
-		store_page page = {0};
-		char err[STORE_ERR_LEN];
-		q.after = after;
-		if (store_list(rt->db, f, &q, &page, err) != STORE_OK) {
-			log_message("tick", "%s/%s: %s", rt->def->id, f->id, err);
-			out->errors++;
-			break;
-		}
-		for (size_t i = 0; i < page.n && !stopping(stop); i++) {
-			wf_job job;
-			field_errors errs = {0};
-			char msg[SANDBOX_ERR];
-			write_in none = {0};
-			int rc = workflow_prepare(&c, &page.v[i], t, &none, NULL, base_url, &job, &errs, msg);
-			if (rc == WF_OK) {
-				int src = store_write_sync(rt->db, workflow_apply, &job);
-				if (src == STORE_OK) {
-					out->moved++;
-					log_message("tick", "%s/%s #%lld: %s -> %s (%s)", rt->def->id, f->id,
-					            (long long)page.v[i].id, from, t->to, t->id);
-				} else if (src != STORE_CONFLICT && src != STORE_NOTFOUND) {
-					/* (a conflict or a deletion: someone acted first, nothing to do) */
-					log_message("tick", "%s/%s #%lld: write failed", rt->def->id, f->id,
-					            (long long)page.v[i].id);
-					out->errors++;
-				}
-			} else if (rc == WF_ERROR || rc == WF_INVALID) {
-				if (!failed++) {
-					first_id = page.v[i].id;
-					snprintf(first_error, sizeof first_error, "%s",
-					         rc == WF_ERROR ? msg
-					         : errs.n ? errs.v[0].message : "enregistrement invalide");
-				}
-			}
-			/* WF_GUARD: not yet; the next tick asks again. */
-			field_errors_clear(&errs);
-			wf_job_free(&job);
-		}
-		free(after);
-		after = page.next ? xstrdup(page.next) : NULL;
-		store_page_free(&page);
-		if (!after)
-			break;
-	}
-	free(after);
-	if (failed) {
-		/* One line per transition and tick, however many records: the log stays readable. */
-		log_message("tick", "%s/%s: %s: %d record(s) not moved, e.g. #%lld: %s", rt->def->id,
-		            f->id, t->id, failed, (long long)first_id, first_error);
-		out->failed += failed;
-	}
-}
-
-void workflow_tick(app_rt *rt, time_t now, const char *base_url, const atomic_bool *stop,
-                   tick_result *out)
-{
-	for (size_t fi = 0; fi < rt->def->nforms; fi++) {
-		const def_form *f = &rt->def->forms[fi];
-		for (size_t ti = 0; f->workflow && ti < f->workflow->ntransitions; ti++) {
-			const def_transition *t = &f->workflow->transitions[ti];
-			for (size_t k = 0; t->after_days >= 0 && k < t->from.n && !stopping(stop); k++)
-				tick_one(rt, f, t, t->from.v[k], now, base_url, stop, out);
-		}
-	}
-}
-
-void workflow_tick_all(registry *g, time_t now, const char *base_url, const atomic_bool *stop,
-                       tick_result *out)
-{
-	app_rt **apps = NULL;
-	size_t n = registry_list(g, &apps);
-	for (size_t i = 0; i < n; i++) {
-		if (!stopping(stop))
-			workflow_tick(apps[i], now, base_url, stop, out);
-		registry_release(apps[i]);
-	}
-	free(apps);
 }

@@ -1,7 +1,7 @@
 /*
  * workflow — transitions (SPEC 4.5), one implementation for every door: HTML
  * (/do/<t>), the JSON API (…/transitions/<t>), the scheduler (after_days) and app
- * tests.
+ * tests, all through the use-case layer (usecase.h).
  *
  * A transition is prepared on the caller's thread, then written by the store's
  * writer: workflow_prepare checks, in this order, the role (WF_FORBIDDEN), the
@@ -16,7 +16,6 @@
 #ifndef SMALLAPPS_WORKFLOW_H
 #define SMALLAPPS_WORKFLOW_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -84,25 +83,5 @@ void wf_job_free(wf_job *j);
  */
 size_t workflow_available(const def_form *f, const actor *a, const record *r,
                           const def_transition **out);
-
-/*
- * Automatic transitions (after_days) of one app, as of `now`: every record that has
- * stayed long enough in a `from` state moves, through workflow_prepare and the
- * writer like any other transition, as WF_SYSTEM. Idempotent: a record that moved
- * is no longer in its `from` state, and a concurrent move loses on the version.
- * Counts into *out (added to): records moved, records that stay because their guard,
- * fields or action failed (logged once per transition and tick), store errors. A set
- * *stop (may be NULL) ends the run between two records: SIGTERM does not wait for it.
- */
-typedef struct tick_result {
-	int moved;
-	int failed;
-	int errors;
-} tick_result;
-void workflow_tick(app_rt *rt, time_t now, const char *base_url, const atomic_bool *stop,
-                   tick_result *out);
-/* The same over every app served. */
-void workflow_tick_all(registry *g, time_t now, const char *base_url, const atomic_bool *stop,
-                       tick_result *out);
 
 #endif

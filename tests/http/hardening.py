@@ -64,6 +64,81 @@ def server_with(s, *args, env=None, apps=("essai",)):
     return m
 
 
+# ---------------------------------------------------------------- app isolation
+
+@test
+def an_app_whose_code_loops_cannot_starve_the_others(s):
+    m = server_with(s, apps=("essai", "boucle"))
+    try:
+        m.add_user("alice", roles=["essai:demandeur"])
+        m.add_user("bruno")
+        m.start()
+        alice = Client(m, token=m.token("alice"))
+        rid = alice.api("POST", "/apps/essai/demande/records",
+                        {"fields": {"objet": "Chaises", "quantite": 2}}).json()["id"]
+        bruno = Client(m, token=m.token("bruno"))
+        stop = threading.Event()
+        seen = []
+
+        def attack():
+            while not stop.is_set():
+                r = bruno.api("POST", "/apps/boucle/interne/records", {"fields": {"x": "a"}})
+                seen.append((r.status, r.header("Retry-After")))
+
+        attackers = [threading.Thread(target=attack) for _ in range(4)]
+        for t in attackers:
+            t.start()
+        try:
+            # Meanwhile the other app answers, reads and writes (its hooks run too).
+            for _ in range(20):
+                assert alice.get(f"/api/v1/apps/essai/demande/records/{rid}").status == 200
+                assert alice.api("POST", "/apps/essai/demande/records",
+                                 {"fields": {"objet": "Tables", "quantite": 3}}).status == 201
+            wait_for(lambda: any(st == 503 for st, _ in seen), timeout=20)
+        finally:
+            stop.set()
+            for t in attackers:
+                t.join()
+        codes = [st for st, _ in seen]
+        # Each runaway call was stopped (500), a few of them, then the app was suspended:
+        # 503 with the seconds to wait, decided before any of its code runs.
+        assert set(codes) <= {500, 503}, codes
+        assert 3 <= codes.count(500) <= 3 + 4, codes
+        assert all(int(ra) >= 1 for st, ra in seen if st == 503), seen
+        # Writes of the same app without code are not its code: they go on.
+        assert bruno.api("POST", "/apps/boucle/sobre/records", {"fields": {"x": "a"}}).status == 201
+        # Said in the log, shown on /admin, counted in /metrics.
+        assert "boucle: app code ran past its budget 3 times" in m.log_text()
+        admin = Client(m).login("admin", "admin-secret-42")
+        page = admin.get("/admin").text
+        assert "<code>boucle</code></th><td>Suspendue jusqu" in page, page[-3000:]
+        metrics = Client(m).get("/metrics").text
+        assert 'smallapps_lua_suspensions_total{app="boucle"} 1' in metrics, metrics[-2000:]
+        over = [ln for ln in metrics.splitlines()
+                if ln.startswith('smallapps_lua_budget_overruns_total{app="boucle"}')]
+        assert over and int(over[0].split()[1]) >= 3, over
+        assert 'smallapps_lua_suspensions_total{app="essai"} 0' in metrics or \
+            'app="essai"' not in metrics
+    finally:
+        m.cleanup()
+
+
+@test
+def anonymous_attempts_are_counted_before_any_app_code_runs(s):
+    m = server_with(s, apps=("boucle",))
+    try:
+        m.start()
+        anon = Client(m)
+        codes = [anon.api("POST", "/apps/boucle/public/records", {"fields": {"x": str(i)}}).status
+                 for i in range(40)]
+        # The first runaway calls fail (500), the app is then suspended (503); and from the
+        # 21st attempt on, the address is over its limit (429) whatever the app does.
+        assert codes[20:] == [429] * 20, codes
+        assert set(codes[:20]) <= {500, 503} and 500 in codes[:20], codes
+    finally:
+        m.cleanup()
+
+
 # ---------------------------------------------------------------- connections
 
 @test

@@ -1007,8 +1007,12 @@ static void admin_page_escapes_catalog_and_problems(void **state)
 	const app_rt *apps[1] = {&rt};
 	registry_problem pb = {.app = (char[]){"casse"}, .text = (char[]){"app.lua:3: " XSS},
 	                       .serving_previous = true};
+	sandbox_pool_app lua = {.app = "boucle", .overruns = 7, .trips = 2, .refused = 40,
+	                        .suspended_until = 1795000000};
+	admin_view v = {.apps = apps, .napps = 1, .problems = &pb, .nproblems = 1, .lua = &lua,
+	                .nlua = 1};
 	buf b = BUF_INIT;
-	render_admin(&b, &x->pg, apps, 1, &pb, 1);
+	render_admin(&b, &x->pg, &v);
 	const char *h = buf_cstr(&b);
 	assert_escaped(h);
 	assert_frame(h, "fr");
@@ -1017,9 +1021,14 @@ static void admin_page_escapes_catalog_and_problems(void **state)
 	assert_true(has(h, "<code>0123456789ab</code>"));
 	assert_true(has(h, "<pre>app.lua:3: " XSS_ESC "</pre>"));
 	assert_true(has(h, "reste en service"));
+	/* An app whose code keeps running past its budget: suspended, and how often. */
+	assert_true(has(h, "<th scope=\"row\"><code>boucle</code></th><td>Suspendue jusqu'au"));
+	assert_true(has(h, "<td>7</td><td>2</td><td>40</td>"));
 	buf_free(&b);
-	render_admin(&b, &x->pg, NULL, 0, NULL, 0);
+	admin_view none = {0};
+	render_admin(&b, &x->pg, &none);
 	assert_true(has(buf_cstr(&b), "Aucune erreur de chargement."));
+	assert_true(has(buf_cstr(&b), "Aucune application n'a dépassé son budget"));
 	buf_free(&b);
 }
 

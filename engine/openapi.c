@@ -1,0 +1,796 @@
+/*
+ * openapi — GET /api/v1/openapi.json: an OpenAPI 3.1 document of the loaded apps the
+ * caller may see, generated per request (SPEC 7). A door: it reads definitions and
+ * access rules only, and writes jansson trees.
+ */
+#include "openapi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "tracking.h"
+
+/*
+ * An OpenAPI 3.1 document built per request from the loaded apps, with what
+ * GET /api/v1/apps and GET /api/v1/apps/<app> show the same caller: the apps
+ * app_visible lets them see (an anonymous caller sees the apps with a public form),
+ * every form of those apps, and in each form the columns access_can_read_col lets
+ * them read (a private field appears, flagged, only to its roles and admins).
+ * Access is still decided per request; the 401/403 answers say so.
+ *
+ * Component names are "<app>.<form>.Record|Fields|FieldsPatch|Transition.<t>": ids
+ * match [a-z][a-z0-9_-]*, so they never contain '.', '~' or '/' and every name is
+ * unique and a valid JSON pointer token. Everything is a jansson tree owned by the
+ * document; temporary strings live in the request's arena.
+ */
+
+typedef struct oa_doc {
+	req *r;
+	json_t *paths;     /* borrowed from the document */
+	json_t *schemas;
+	json_t *tags;
+	json_t *opids;     /* operationIds used so far, as a set */
+} oa_doc;
+
+/* French or English text of the request's language; a conditional, so formats stay checked. */
+#define OA_TR(o, fr, en) ((o)->r->lg == LANG_EN ? (en) : (fr))
+
+/* {"$ref": "#/components/<kind>/<name>"}; new reference. */
+static json_t *oa_ref(const oa_doc *o, const char *kind, const char *name)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "$ref",
+	                    json_string(arena_printf(&o->r->mem, "#/components/%s/%s", kind, name)));
+	return j;
+}
+
+/* {"application/json": {"schema": schema}}; steals schema. */
+static json_t *oa_json_content(json_t *schema)
+{
+	json_t *mt = json_object(), *c = json_object();
+	json_object_set_new(mt, "schema", schema);
+	json_object_set_new(c, "application/json", mt);
+	return c;
+}
+
+/* A response object; schema (stolen) may be NULL for an empty body. */
+static json_t *oa_response(const char *description, json_t *schema)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "description", json_string(description));
+	if (schema)
+		json_object_set_new(o, "content", oa_json_content(schema));
+	return o;
+}
+
+static json_t *oa_type(const char *type)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(type));
+	return o;
+}
+
+/* A schema whose "type" is ["<type>", "null"]. */
+static json_t *oa_type_or_null(const char *type)
+{
+	json_t *o = json_object(), *t = json_array();
+	json_array_append_new(t, json_string(type));
+	json_array_append_new(t, json_string("null"));
+	json_object_set_new(o, "type", t);
+	return o;
+}
+
+/* The error answers every operation may list, as components.responses. */
+static const struct {
+	int status;
+	const char *name, *fr, *en;
+} oa_errors[] = {
+	{400, "BadRequest", "Requête invalide (corps, paramètre ou en-tête).",
+	 "Bad request (body, parameter or header)."},
+	{401, "Unauthenticated", "Authentification requise, ou jeton invalide.",
+	 "Authentication required, or invalid token."},
+	{403, "Forbidden", "Accès refusé (rôle, ou en-tête X-CSRF-Token absent avec le cookie de session).",
+	 "Forbidden (role, or X-CSRF-Token header missing with the session cookie)."},
+	{404, "NotFound", "Introuvable, ou hors de ce que l'appelant peut lire.",
+	 "Not found, or outside what the caller may read."},
+	{405, "MethodNotAllowed", "Méthode non autorisée.", "Method not allowed."},
+	{409, "Conflict",
+	 "Conflit : version périmée, ou transition impossible dans l'état actuel (ou refusée par sa garde).",
+	 "Conflict: stale version, or transition not allowed from the current state (or refused by its guard)."},
+	{413, "TooLarge", "Corps trop volumineux.", "Request body too large."},
+	{415, "UnsupportedMediaType", "Envoyez Content-Type: application/json.",
+	 "Send Content-Type: application/json."},
+	{422, "ValidationFailed", "Champs invalides : error.fields donne un message par champ.",
+	 "Invalid fields: error.fields holds one message per field."},
+	{500, "Internal", "Erreur interne ; error.id est aussi dans le journal du serveur.",
+	 "Internal error; error.id is also in the server log."},
+	{503, "Unavailable",
+	 "Le code de l'application est suspendu après des dépassements répétés de son budget, ou "
+	 "trop de demandes l'attendent : réessayez après Retry-After secondes.",
+	 "The app's code is suspended after repeated budget overruns, or too many requests wait "
+	 "for it: try again after Retry-After seconds."},
+};
+
+/*
+ * Adds an operation at paths[path][method] and returns it (borrowed). statuses is a
+ * 0-terminated list of error answers, referenced from components.responses.
+ * The operationId is "<app>_<form>_<verb>" made of [A-Za-z0-9_], suffixed when taken.
+ */
+static json_t *oa_operation(oa_doc *o, const char *path, const char *method, const char *tag,
+                            const char *opid, const char *summary, const int *statuses)
+{
+	json_t *item = json_object_get(o->paths, path);
+	if (!item) {
+		item = json_object();
+		json_object_set_new(o->paths, path, item);
+	}
+	json_t *op = json_object();
+	json_object_set_new(item, method, op);
+	char *id = arena_strdup(&o->r->mem, opid);
+	for (char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	const char *unique = id;
+	for (int n = 2; json_object_get(o->opids, unique); n++)
+		unique = arena_printf(&o->r->mem, "%s_%d", id, n);
+	json_object_set_new(o->opids, unique, json_true());
+	json_object_set_new(op, "operationId", json_string(unique));
+	json_object_set_new(op, "summary", json_string(summary));
+	if (tag) {
+		json_t *tags = json_array();
+		json_array_append_new(tags, json_string(tag));
+		json_object_set_new(op, "tags", tags);
+	}
+	json_t *resp = json_object();
+	for (const int *s = statuses; *s; s++)
+		for (size_t i = 0; i < sizeof oa_errors / sizeof *oa_errors; i++)
+			if (oa_errors[i].status == *s)
+				json_object_set_new(resp, arena_printf(&o->r->mem, "%d", *s),
+				                    oa_ref(o, "responses", oa_errors[i].name));
+	json_object_set_new(op, "responses", resp);
+	return op;
+}
+
+static void oa_add_response(json_t *op, int status, json_t *response)
+{
+	char k[8];
+	snprintf(k, sizeof k, "%d", status);
+	json_object_set_new(json_object_get(op, "responses"), k, response);
+}
+
+/* "a, b" from a non-empty list; arena string. */
+static const char *oa_join(oa_doc *o, const def_strlist *l)
+{
+	buf b = BUF_INIT;
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", l->v[i]);
+	const char *s = arena_strdup(&o->r->mem, b.data ? b.data : "");
+	buf_free(&b);
+	return s;
+}
+
+/* A list of role ids for a description (empty: admins only); arena string. */
+static const char *oa_roles(oa_doc *o, const def_strlist *l)
+{
+	return l->n ? oa_join(o, l) : OA_TR(o, "administrateurs seulement", "administrators only");
+}
+
+/* Appends a sentence to a schema's description. */
+static void oa_describe(oa_doc *o, json_t *s, const char *text)
+{
+	const char *d = json_string_value(json_object_get(s, "description"));
+	json_object_set_new(s, "description",
+	                    json_string(d ? arena_printf(&o->r->mem, "%s %s", d, text) : text));
+}
+
+/* field_schema plus what the API adds: private roles, editable_by; new reference. */
+static json_t *oa_field_schema(oa_doc *o, const def_field *fd)
+{
+	json_t *s = api_field_schema(fd);
+	if (fd->has_private) {
+		oa_describe(o, s,
+		            fd->private_roles.n == 0
+		                ? OA_TR(o, "Visible uniquement par les administrateurs.",
+		                        "Visible only to administrators.")
+		                : arena_printf(&o->r->mem,
+		                               OA_TR(o, "Visible uniquement par les rôles : %s (et les administrateurs).",
+		                                     "Visible only to roles: %s (and administrators)."),
+		                               oa_roles(o, &fd->private_roles)));
+		json_object_set_new(s, "x-smallapps-private-roles", api_strlist_json(&fd->private_roles));
+	}
+	if (fd->has_editable_by)
+		oa_describe(o, s,
+		            arena_printf(&o->r->mem,
+		                         OA_TR(o, "Modifiable uniquement par : %s.", "Writable only by: %s."),
+		                         oa_roles(o, &fd->editable_by)));
+	return s;
+}
+
+/* Lets a field schema hold null too ("type" and, for choices, "enum"). */
+static void oa_nullable(json_t *s)
+{
+	json_t *t = json_object_get(s, "type");
+	bool has = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(t, i, v)
+		has = has || strcmp(json_string_value(v), "null") == 0;
+	if (!has)
+		json_array_append_new(t, json_string("null"));
+	json_t *en = json_object_get(s, "enum");
+	has = false;
+	json_array_foreach(en, i, v)
+		has = has || json_is_null(v);
+	if (en && !has)
+		json_array_append_new(en, json_null());
+}
+
+/* Whether the caller may send this field at all: not computed, readonly, or another role's private. */
+static bool oa_writable(const def_field *fd, const actor *who)
+{
+	return fd->type != FT_SECTION && !fd->compute && !fd->readonly && access_can_read_col(fd, who);
+}
+
+/*
+ * The object of writable fields of a form (or of a transition). With `required`,
+ * what a create must carry: required, always visible, without a default. A field
+ * shown under visible_if may be null (it is stored as NULL while hidden).
+ */
+static json_t *oa_input_schema(oa_doc *o, const def_field *fields, size_t n, const actor *who,
+                               bool required, const char *title)
+{
+	json_t *s = oa_type("object");
+	if (title)
+		json_object_set_new(s, "title", json_string(title));
+	json_t *props = json_object(), *reqd = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const def_field *fd = &fields[i];
+		if (!oa_writable(fd, who))
+			continue;
+		json_t *fs = oa_field_schema(o, fd);
+		if (fd->visible_if.n) {
+			oa_nullable(fs);
+			oa_describe(o, fs, OA_TR(o, "Ignoré (enregistré vide) quand le champ est masqué.",
+			                         "Ignored (stored as null) while the field is hidden."));
+		}
+		json_object_set_new(props, fd->name, fs);
+		if (required && fd->required && !fd->visible_if.n && !fd->default_value)
+			json_array_append_new(reqd, json_string(fd->name));
+	}
+	json_object_set_new(s, "properties", props);
+	if (json_array_size(reqd))
+		json_object_set_new(s, "required", reqd);
+	else
+		json_decref(reqd);
+	json_object_set_new(s, "additionalProperties", json_false());
+	return s;
+}
+
+/* <app>.<form>.Record: the record as every answer writes it (api_record_write). */
+static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
+{
+	json_t *s = oa_type("object");
+	json_object_set_new(s, "title", json_string(f->title));
+	json_t *p = json_object();
+	json_object_set_new(p, "id", oa_type("integer"));
+	if (f->workflow) {
+		json_t *st = oa_type("string"), *en = json_array();
+		for (size_t i = 0; i < f->workflow->nstates; i++)
+			json_array_append_new(en, json_string(f->workflow->states[i].id));
+		json_object_set_new(st, "enum", en);
+		json_object_set_new(p, "state", st);
+	} else {
+		json_object_set_new(p, "state", oa_type("null"));
+	}
+	json_object_set_new(p, "version", oa_type("integer"));
+	json_t *at = oa_type("string");
+	json_object_set_new(at, "format", json_string("date-time"));
+	json_object_set_new(p, "created_at", at);
+	json_t *by = oa_type_or_null("string");
+	json_object_set_new(by, "description", json_string(OA_TR(o, "Identifiant ; null pour un dépôt anonyme.",
+	                                                          "Login; null for an anonymous submission.")));
+	json_object_set_new(p, "created_by", by);
+	at = oa_type_or_null("string");
+	json_object_set_new(at, "format", json_string("date-time"));
+	json_object_set_new(p, "updated_at", at);
+	json_object_set_new(p, "updated_by", oa_type_or_null("string"));
+	json_object_set_new(p, "overdue", oa_type("boolean"));
+	json_t *fields = oa_type("object"), *fp = json_object();
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (!access_can_read_col(fd, who))
+			continue;
+		/* Any stored value may be empty: hidden, a transition's field not yet set, a new field. */
+		json_t *fs = oa_field_schema(o, fd);
+		oa_nullable(fs);
+		json_object_set_new(fp, fd->name, fs);
+	}
+	json_object_set_new(fields, "properties", fp);
+	json_object_set_new(fields, "additionalProperties", json_false());
+	json_object_set_new(p, "fields", fields);
+	if (tracking_enabled(f)) {
+		json_t *tu = oa_type("string");
+		json_object_set_new(tu, "format", json_string("uri"));
+		json_object_set_new(tu, "description",
+		                    json_string(OA_TR(o, "Dépôt anonyme (201) : la page de suivi, seul "
+		                                         "moyen pour le déposant de suivre sa demande.",
+		                                      "Anonymous submission (201): the tracking page, "
+		                                      "the submitter's only way to follow the request.")));
+		json_object_set_new(p, "tracking_url", tu);
+	}
+	json_object_set_new(s, "properties", p);
+	json_t *reqd = json_array();
+	static const char *const sys[] = {"id", "state", "version", "created_at", "created_by",
+	                                  "updated_at", "updated_by", "overdue", "fields"};
+	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
+		json_array_append_new(reqd, json_string(sys[i]));
+	json_object_set_new(s, "required", reqd);
+	return s;
+}
+
+/* <app>.<form>.Transition.<t>: {"fields": {...}, "comment": "..."}. */
+static json_t *oa_transition_schema(oa_doc *o, const def_transition *t, const actor *who)
+{
+	json_t *s = oa_type("object");
+	json_object_set_new(s, "title", json_string(t->label));
+	json_t *p = json_object(), *reqd = json_array();
+	json_t *fields = oa_input_schema(o, t->fields, t->nfields, who, true, NULL);
+	if (json_object_get(fields, "required"))
+		json_array_append_new(reqd, json_string("fields"));
+	json_object_set_new(p, "fields", fields);
+	if (t->comment == COMMENT_REQUIRED) {
+		json_t *c = oa_type("string");
+		json_object_set_new(c, "minLength", json_integer(1));
+		json_object_set_new(p, "comment", c);
+		json_array_append_new(reqd, json_string("comment"));
+	} else if (t->comment == COMMENT_OPTIONAL) {
+		json_object_set_new(p, "comment", oa_type_or_null("string"));
+	}
+	json_object_set_new(s, "properties", p);
+	if (json_array_size(reqd))
+		json_object_set_new(s, "required", reqd);
+	else
+		json_decref(reqd);
+	json_object_set_new(s, "additionalProperties", json_false());
+	return s;
+}
+
+static json_t *oa_param(const char *name, const char *in, bool required, const char *description,
+                        json_t *schema)
+{
+	json_t *p = json_object();
+	json_object_set_new(p, "name", json_string(name));
+	json_object_set_new(p, "in", json_string(in));
+	if (required)
+		json_object_set_new(p, "required", json_true());
+	if (description)
+		json_object_set_new(p, "description", json_string(description));
+	json_object_set_new(p, "schema", schema);
+	return p;
+}
+
+/* The query parameters check_param accepts, for this form and caller. */
+static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
+{
+	json_t *ps = json_array();
+	json_t *s = oa_type("integer");
+	json_object_set_new(s, "minimum", json_integer(1));
+	json_object_set_new(s, "maximum", json_integer(500));
+	json_object_set_new(s, "default", json_integer(50));
+	json_array_append_new(ps, oa_param("limit", "query", false,
+	                                   OA_TR(o, "Nombre d'enregistrements par page.", "Records per page."), s));
+	json_array_append_new(ps, oa_param("after", "query", false,
+	                                   OA_TR(o, "Curseur : la valeur \"next\" de la page précédente.",
+	                                         "Cursor: the \"next\" value of the previous page."),
+	                                   oa_type("string")));
+	s = oa_type("string");
+	json_t *en = json_array();
+	static const char *const sys[] = {"id", "created_at", "updated_at", "state"};
+	for (int desc = 0; desc < 2; desc++) {
+		for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
+			json_array_append_new(en, json_string(arena_printf(&o->r->mem, "%s%s", desc ? "-" : "", sys[i])));
+		for (size_t col = 0; col < f->ncols; col++)
+			if (access_can_read_col(f->cols[col], who))
+				json_array_append_new(en, json_string(arena_printf(&o->r->mem, "%s%s", desc ? "-" : "",
+				                                                   f->cols[col]->name)));
+	}
+	json_object_set_new(s, "enum", en);
+	json_object_set_new(s, "default", json_string(f->list.sort && *f->list.sort ? f->list.sort : "-created_at"));
+	json_array_append_new(ps, oa_param("sort", "query", false,
+	                                   OA_TR(o, "Tri : un champ, précédé de \"-\" pour l'ordre décroissant.",
+	                                         "Sort: a field, prefixed with \"-\" for descending order."),
+	                                   s));
+	/* Only the searched fields this caller may read are named. */
+	def_strlist searched = {.v = arena_alloc(&o->r->mem, (f->list.search.n + 1) * sizeof(char *))};
+	for (size_t i = 0; i < f->list.search.n; i++) {
+		int col = def_find_col(f, f->list.search.v[i]);
+		if (col >= 0 && access_can_read_col(f->cols[col], who))
+			searched.v[searched.n++] = f->list.search.v[i];
+	}
+	s = oa_type("string");
+	json_object_set_new(s, "maxLength", json_integer(1000));
+	json_array_append_new(ps, oa_param("q", "query", false,
+	                                   arena_printf(&o->r->mem, OA_TR(o, "Texte cherché dans : %s.", "Text searched in: %s."),
+	                                                searched.n ? oa_join(o, &searched) : "-"),
+	                                   s));
+	if (f->workflow) {
+		s = oa_type("string");
+		en = json_array();
+		for (size_t i = 0; i < f->workflow->nstates; i++)
+			json_array_append_new(en, json_string(f->workflow->states[i].id));
+		json_object_set_new(s, "enum", en);
+		json_array_append_new(ps, oa_param("state", "query", false,
+		                                   OA_TR(o, "Seulement les enregistrements dans cet état.",
+		                                         "Only records in this state."),
+		                                   s));
+	}
+	json_array_append_new(ps, oa_param("overdue", "query", false,
+	                                   OA_TR(o, "true : seulement les enregistrements en retard.",
+	                                         "true: only overdue records."),
+	                                   oa_type("boolean")));
+	s = oa_type("string");
+	en = json_array();
+	json_array_append_new(en, json_string("fr"));
+	json_array_append_new(en, json_string("en"));
+	json_object_set_new(s, "enum", en);
+	json_array_append_new(ps, oa_param("lang", "query", false,
+	                                   OA_TR(o, "Langue des messages.", "Language of the messages."), s));
+	/* Field filters: any readable data column, unless a reserved parameter shadows it. */
+	static const char *const reserved[] = {"limit", "after", "sort", "q", "state", "overdue", "lang"};
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		bool shadowed = false;
+		for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+			shadowed = shadowed || strcmp(reserved[i], fd->name) == 0;
+		if (shadowed || !access_can_read_col(fd, who))
+			continue;
+		const char *type = fd->type == FT_BOOLEAN   ? "boolean"
+		                   : fd->type == FT_INTEGER ? "integer"
+		                   : fd->type == FT_DECIMAL ? "number"
+		                                            : "string";
+		s = oa_type(type);
+		if (fd->noptions) {
+			en = json_array();
+			for (size_t i = 0; i < fd->noptions; i++)
+				json_array_append_new(en, json_string(fd->options[i].value));
+			json_object_set_new(s, "enum", en);
+		}
+		json_array_append_new(
+		    ps, oa_param(fd->name, "query", false,
+		                 arena_printf(&o->r->mem,
+		                              fd->type == FT_MULTICHOICE
+		                                  ? OA_TR(o, "Filtre : « %s » contient cette valeur (16 filtres au plus).",
+		                                          "Filter: \"%s\" contains this value (16 filters at most).")
+		                                  : OA_TR(o, "Filtre : « %s » vaut exactement cette valeur (16 filtres au plus).",
+		                                          "Filter: \"%s\" equals this value (16 filters at most)."),
+		                              fd->label),
+		                 s));
+	}
+	return ps;
+}
+
+static json_t *oa_etag_headers(oa_doc *o)
+{
+	json_t *h = json_object(), *e = json_object();
+	json_object_set_new(e, "description", json_string(OA_TR(o, "Version de l'enregistrement, entre guillemets.",
+	                                                        "The record's version, quoted.")));
+	json_object_set_new(e, "schema", oa_type("string"));
+	json_object_set_new(h, "ETag", e);
+	return h;
+}
+
+/* A 200/201 answer with one record and its ETag. */
+static json_t *oa_record_response(oa_doc *o, const char *schema, const char *description, bool location)
+{
+	json_t *resp = oa_response(description, oa_ref(o, "schemas", schema));
+	json_t *h = oa_etag_headers(o);
+	if (location) {
+		json_t *l = json_object();
+		json_object_set_new(l, "description", json_string(OA_TR(o, "Adresse de l'enregistrement créé.",
+		                                                        "Address of the new record.")));
+		json_object_set_new(l, "schema", oa_type("string"));
+		json_object_set_new(h, "Location", l);
+	}
+	json_object_set_new(resp, "headers", h);
+	return resp;
+}
+
+static json_t *oa_request_body(json_t *schema, bool required)
+{
+	json_t *b = json_object();
+	json_object_set_new(b, "required", json_boolean(required));
+	json_object_set_new(b, "content", oa_json_content(schema));
+	return b;
+}
+
+/* {"fields": <ref>} or the bare object of fields: what read_body accepts. */
+static json_t *oa_fields_body(oa_doc *o, const char *schema)
+{
+	json_t *wrapped = oa_type("object"), *p = json_object(), *reqd = json_array();
+	json_object_set_new(p, "fields", oa_ref(o, "schemas", schema));
+	json_object_set_new(wrapped, "properties", p);
+	json_array_append_new(reqd, json_string("fields"));
+	json_object_set_new(wrapped, "required", reqd);
+	json_object_set_new(wrapped, "additionalProperties", json_false());
+	json_t *any = json_array();
+	json_array_append_new(any, wrapped);
+	json_array_append_new(any, oa_ref(o, "schemas", schema));
+	json_t *s = json_object();
+	json_object_set_new(s, "anyOf", any);
+	return s;
+}
+
+/* Schemas and paths of one form. */
+static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const actor *who)
+{
+	arena *m = &o->r->mem;
+	const char *pre = arena_printf(m, "%s.%s", app->id, f->id);
+	const char *rec = arena_printf(m, "%s.Record", pre);
+	const char *fields = arena_printf(m, "%s.Fields", pre);
+	const char *patch = arena_printf(m, "%s.FieldsPatch", pre);
+	json_object_set_new(o->schemas, rec, oa_record_schema(o, f, who));
+	json_object_set_new(o->schemas, fields, oa_input_schema(o, f->fields, f->nfields, who, true, f->title));
+	json_object_set_new(o->schemas, patch, oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
+
+	const char *base = arena_printf(m, "/api/v1/apps/%s/%s/records", app->id, f->id);
+	const char *one = arena_printf(m, "%s/{id}", base);
+	const char *opid = arena_printf(m, "%s_%s", app->id, f->id);
+
+	json_t *op = oa_operation(o, base, "get", app->id, arena_printf(m, "%s_list", opid),
+	                          arena_printf(m, OA_TR(o, "Lister : %s", "List: %s"), f->title),
+	                          (const int[]){400, 401, 403, 500, 0});
+	json_object_set_new(op, "parameters", oa_list_params(o, f, who));
+	json_t *list = oa_type("object"), *lp = json_object(), *arr = oa_type("array");
+	json_object_set_new(arr, "items", oa_ref(o, "schemas", rec));
+	json_object_set_new(lp, "records", arr);
+	json_object_set_new(lp, "next", oa_type_or_null("string"));
+	json_object_set_new(list, "properties", lp);
+	json_t *reqd = json_array();
+	json_array_append_new(reqd, json_string("records"));
+	json_array_append_new(reqd, json_string("next"));
+	json_object_set_new(list, "required", reqd);
+	oa_add_response(op, 200, oa_response(OA_TR(o, "Une page d'enregistrements.", "A page of records."), list));
+
+	op = oa_operation(o, base, "post", app->id, arena_printf(m, "%s_create", opid),
+	                  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), f->title),
+	                  (const int[]){400, 401, 403, 413, 415, 422, 500, 0});
+	json_object_set_new(op, "description",
+	                    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
+	                                             oa_roles(o, &f->access.create))));
+	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, fields), true));
+	oa_add_response(op, 201, oa_record_response(o, rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
+
+	json_t *idp = json_array();
+	json_t *ids = oa_type("integer");
+	json_object_set_new(ids, "minimum", json_integer(0));
+	json_array_append_new(idp, oa_param("id", "path", true, NULL, ids));
+	json_t *item = json_object();
+	json_object_set_new(item, "parameters", idp);
+	json_object_set_new(o->paths, one, item);
+
+	op = oa_operation(o, one, "get", app->id, arena_printf(m, "%s_get", opid),
+	                  arena_printf(m, OA_TR(o, "Lire : %s", "Read: %s"), f->title),
+	                  (const int[]){401, 404, 500, 0});
+	oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "L'enregistrement.", "The record."), false));
+
+	op = oa_operation(o, one, "patch", app->id, arena_printf(m, "%s_update", opid),
+	                  arena_printf(m, OA_TR(o, "Modifier : %s", "Update: %s"), f->title),
+	                  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
+	json_t *hp = json_array();
+	json_array_append_new(hp, oa_param("If-Match", "header", false,
+	                                   OA_TR(o, "Version attendue (\"3\") ; une autre version donne 409.",
+	                                         "Expected version (\"3\"); another version answers 409."),
+	                                   oa_type("string")));
+	json_object_set_new(op, "parameters", hp);
+	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, patch), true));
+	oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "Enregistrement modifié.", "Record updated."), false));
+
+	op = oa_operation(o, one, "delete", app->id, arena_printf(m, "%s_delete", opid),
+	                  arena_printf(m, OA_TR(o, "Supprimer : %s", "Delete: %s"), f->title),
+	                  (const int[]){401, 403, 404, 500, 0});
+	oa_add_response(op, 204, oa_response(OA_TR(o, "Supprimé.", "Deleted."), NULL));
+
+	op = oa_operation(o, arena_printf(m, "%s/history", one), "get", app->id,
+	                  arena_printf(m, "%s_history", opid),
+	                  arena_printf(m, OA_TR(o, "Historique : %s", "History: %s"), f->title),
+	                  (const int[]){401, 404, 500, 0});
+	json_t *h = oa_type("object"), *hpp = json_object();
+	arr = oa_type("array");
+	json_object_set_new(arr, "items", oa_ref(o, "schemas", "HistoryLine"));
+	json_object_set_new(hpp, "history", arr);
+	json_object_set_new(h, "properties", hpp);
+	reqd = json_array();
+	json_array_append_new(reqd, json_string("history"));
+	json_object_set_new(h, "required", reqd);
+	oa_add_response(op, 200, oa_response(OA_TR(o, "Lignes d'historique.", "History lines."), h));
+	json_object_set(json_object_get(o->paths, arena_printf(m, "%s/history", one)), "parameters", idp);
+
+	if (!f->workflow)
+		return;
+	for (size_t i = 0; i < f->workflow->ntransitions; i++) {
+		const def_transition *t = &f->workflow->transitions[i];
+		const char *ts = arena_printf(m, "%s.Transition.%s", pre, t->id);
+		json_object_set_new(o->schemas, ts, oa_transition_schema(o, t, who));
+		const char *tp = arena_printf(m, "%s/transitions/%s", one, t->id);
+		op = oa_operation(o, tp, "post", app->id, arena_printf(m, "%s_transition_%s", opid, t->id),
+		                  arena_printf(m, "%s (%s → %s)", t->label, oa_join(o, &t->from), t->to),
+		                  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
+		const char *d = arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
+		                             oa_roles(o, &t->roles));
+		if (t->after_days >= 0)
+			d = arena_printf(m, OA_TR(o, "%s Automatique après %d jours dans l'état.",
+			                          "%s Automatic after %d days in the state."),
+			                 d, t->after_days);
+		json_object_set_new(op, "description", json_string(d));
+		json_t *ts_ref = oa_ref(o, "schemas", ts);
+		json_t *tsch = json_object_get(o->schemas, ts);
+		oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "Enregistrement après la transition.",
+		                                                         "The record after the transition."), false));
+		json_object_set_new(op, "requestBody", oa_request_body(ts_ref, json_object_get(tsch, "required") != NULL));
+		json_object_set(json_object_get(o->paths, tp), "parameters", idp);
+	}
+}
+
+/* components: securitySchemes, responses, and the schemas every app shares. */
+static json_t *oa_components(oa_doc *o)
+{
+	json_t *c = json_object(), *sec = json_object();
+	json_t *bearer = json_object();
+	json_object_set_new(bearer, "type", json_string("http"));
+	json_object_set_new(bearer, "scheme", json_string("bearer"));
+	json_object_set_new(bearer, "description",
+	                    json_string(OA_TR(o, "Jeton créé par `smallapps token create <login>`.",
+	                                      "Token made by `smallapps token create <login>`.")));
+	json_object_set_new(sec, "bearerAuth", bearer);
+	json_t *cookie = json_object();
+	json_object_set_new(cookie, "type", json_string("apiKey"));
+	json_object_set_new(cookie, "in", json_string("cookie"));
+	json_object_set_new(cookie, "name", json_string("sa_session"));
+	json_object_set_new(cookie, "description",
+	                    json_string(OA_TR(o, "Cookie de session posé par /login. Toute requête autre que GET "
+	                                         "ou HEAD doit aussi porter l'en-tête X-CSRF-Token avec le jeton "
+	                                         "CSRF de la session (celui des formulaires des pages), sinon 403.",
+	                                      "Session cookie set by /login. Every request other than GET or "
+	                                      "HEAD must also carry the X-CSRF-Token header with the session's "
+	                                      "CSRF token (the one in the pages' forms), else 403.")));
+	json_object_set_new(sec, "cookieAuth", cookie);
+	json_object_set_new(c, "securitySchemes", sec);
+
+	json_t *resp = json_object();
+	for (size_t i = 0; i < sizeof oa_errors / sizeof *oa_errors; i++)
+		json_object_set_new(resp, oa_errors[i].name,
+		                    oa_response(OA_TR(o, oa_errors[i].fr, oa_errors[i].en),
+		                                oa_ref(o, "schemas", "Error")));
+	json_object_set_new(c, "responses", resp);
+
+	/* Error: SPEC 7's {"error": {"code", "message", "fields"?, "id"?}} */
+	json_t *e = oa_type("object"), *ep = json_object(), *codes = json_array();
+	size_t ncodes;
+	const api_error_text *codes_v = api_error_texts(&ncodes);
+	for (size_t i = 0; i < ncodes; i++)
+		json_array_append_new(codes, json_string(codes_v[i].code));
+	json_t *code = oa_type("string");
+	json_object_set_new(code, "enum", codes);
+	json_object_set_new(ep, "code", code);
+	json_t *msg = oa_type("string");
+	json_object_set_new(msg, "description", json_string(OA_TR(o, "Dans la langue de la requête.",
+	                                                          "In the request's language.")));
+	json_object_set_new(ep, "message", msg);
+	json_t *fm = oa_type("object");
+	json_object_set_new(fm, "additionalProperties", oa_type("string"));
+	json_object_set_new(fm, "description", json_string(OA_TR(o, "422 : un message par champ.",
+	                                                         "422: one message per field.")));
+	json_object_set_new(ep, "fields", fm);
+	json_t *eid = oa_type("string");
+	json_object_set_new(eid, "description", json_string(OA_TR(o, "500 : identifiant aussi écrit dans le journal.",
+	                                                          "500: id also written to the log.")));
+	json_object_set_new(ep, "id", eid);
+	json_object_set_new(e, "properties", ep);
+	json_t *reqd = json_array();
+	json_array_append_new(reqd, json_string("code"));
+	json_array_append_new(reqd, json_string("message"));
+	json_object_set_new(e, "required", reqd);
+	json_t *err = oa_type("object"), *errp = json_object();
+	json_object_set_new(errp, "error", e);
+	json_object_set_new(err, "properties", errp);
+	reqd = json_array();
+	json_array_append_new(reqd, json_string("error"));
+	json_object_set_new(err, "required", reqd);
+	json_object_set_new(o->schemas, "Error", err);
+
+	/* HistoryLine: history_json */
+	json_t *hl = oa_type("object"), *hp = json_object();
+	json_t *at = oa_type("string");
+	json_object_set_new(at, "format", json_string("date-time"));
+	json_object_set_new(hp, "at", at);
+	json_object_set_new(hp, "actor", oa_type_or_null("string"));
+	json_object_set_new(hp, "action", oa_type("string"));
+	json_object_set_new(hp, "from", oa_type("string"));
+	json_object_set_new(hp, "to", oa_type("string"));
+	json_object_set_new(hp, "transition", oa_type("string"));
+	json_object_set_new(hp, "comment", oa_type("string"));
+	json_t *ch = oa_type("object"), *pair = oa_type("array");
+	json_object_set_new(pair, "minItems", json_integer(2));
+	json_object_set_new(pair, "maxItems", json_integer(2));
+	json_object_set_new(ch, "additionalProperties", pair);
+	json_object_set_new(ch, "description", json_string(OA_TR(o, "Champ → [avant, après], champs lisibles seulement.",
+	                                                         "Field → [before, after], readable fields only.")));
+	json_object_set_new(hp, "changes", ch);
+	json_object_set_new(hl, "properties", hp);
+	reqd = json_array();
+	json_array_append_new(reqd, json_string("at"));
+	json_array_append_new(reqd, json_string("actor"));
+	json_array_append_new(reqd, json_string("action"));
+	json_array_append_new(reqd, json_string("changes"));
+	json_object_set_new(hl, "required", reqd);
+	json_object_set_new(o->schemas, "HistoryLine", hl);
+	json_object_set_new(c, "schemas", o->schemas);
+	return c;
+}
+
+void openapi_get(req *r)
+{
+	oa_doc o = {.r = r, .paths = json_object(), .schemas = json_object(), .tags = json_array(),
+	            .opids = json_object()};
+	json_t *doc = json_object();
+	json_object_set_new(doc, "openapi", json_string("3.1.0"));
+	json_t *info = json_object();
+	json_object_set_new(info, "title", json_string("smallapps"));
+	json_object_set_new(info, "version", json_string("1"));
+	json_object_set_new(info, "description",
+	                    json_string(OA_TR(&o, "API JSON des applications chargées que l'appelant peut voir.",
+	                                      "JSON API of the loaded apps the caller may see.")));
+	json_object_set_new(doc, "info", info);
+	json_t *servers = json_array(), *srv = json_object();
+	json_object_set_new(srv, "url", json_string(r->env->base_url));
+	json_array_append_new(servers, srv);
+	json_object_set_new(doc, "servers", servers);
+	/* Either credential, or none: public forms take anonymous callers. */
+	json_t *security = json_array(), *s1 = json_object(), *s2 = json_object();
+	json_object_set_new(s1, "bearerAuth", json_array());
+	json_object_set_new(s2, "cookieAuth", json_array());
+	json_array_append_new(security, s1);
+	json_array_append_new(security, s2);
+	json_array_append_new(security, json_object());
+	json_object_set_new(doc, "security", security);
+	json_object_set_new(doc, "components", oa_components(&o));
+
+	json_t *op = oa_operation(&o, "/api/v1/apps", "get", NULL, "apps_list",
+	                          OA_TR(&o, "Applications visibles", "Visible apps"), (const int[]){401, 500, 0});
+	oa_add_response(op, 200, oa_response(OA_TR(&o, "{\"apps\": [...]}", "{\"apps\": [...]}"), oa_type("object")));
+	op = oa_operation(&o, "/api/v1/openapi.json", "get", NULL, "openapi",
+	                  OA_TR(&o, "Ce document", "This document"), (const int[]){401, 405, 500, 0});
+	oa_add_response(op, 200, oa_response("OpenAPI 3.1", oa_type("object")));
+
+	app_rt **apps;
+	size_t n = registry_list(r->env->reg, &apps);
+	for (size_t i = 0; i < n; i++) {
+		const def_app *app = apps[i]->def;
+		actor who;
+		uc_actor(r->env, &r->user, app->id, &r->mem, &who);
+		if (api_app_visible(app, &who)) {
+			json_t *tag = json_object();
+			json_object_set_new(tag, "name", json_string(app->id));
+			json_object_set_new(tag, "description", json_string(app->title));
+			json_array_append_new(o.tags, tag);
+			op = oa_operation(&o, arena_printf(&r->mem, "/api/v1/apps/%s", app->id), "get", app->id,
+			                  arena_printf(&r->mem, "%s_describe", app->id),
+			                  arena_printf(&r->mem, OA_TR(&o, "Description : %s", "Description: %s"), app->title),
+			                  (const int[]){401, 404, 500, 0});
+			oa_add_response(op, 200, oa_response(OA_TR(&o, "Formulaires, champs, états, transitions.",
+			                                           "Forms, fields, states, transitions."),
+			                                     oa_type("object")));
+			for (size_t k = 0; k < app->nforms; k++)
+				oa_form(&o, app, &app->forms[k], &who);
+		}
+		registry_release(apps[i]);
+	}
+	free(apps);
+	json_object_set_new(doc, "tags", o.tags);
+	json_object_set_new(doc, "paths", o.paths);
+	json_decref(o.opids);
+	req_json(r, 200, doc);
+}
+

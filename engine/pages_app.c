@@ -1,0 +1,615 @@
+/*
+ * pages_app — the pages of an app (SPEC 6): home, list, new, record, edit, delete and
+ * transitions, under /a/<app>/<form>/....
+ *
+ * Each handler checks what only the door can: the app and form exist, the caller is
+ * signed in when the page needs it (else a redirect to /login), the method, CSRF on
+ * POST. Everything else (scope, rights, state, versions, the pipeline) is the
+ * use-case layer's; its result becomes a page, a redirect, or an error page.
+ */
+#include "pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+typedef struct page_ctx {
+	app_rt *app;
+	const def_form *form;
+	uc_call call;
+	uc_result res;
+	const char *path_base;    /* /a/<app>/<form>/ */
+	int64_t id;               /* the record of the page (0: none) */
+	const def_transition *t;  /* the transition of a /do/ page */
+	record stored;            /* a /do/ page: the record as stored, shown with the form */
+	write_in in;
+	const char *comment;
+	bool editing;
+} page_ctx;
+
+static void page_ctx_cleanup(void *p)
+{
+	page_ctx *c = p;
+	uc_result_clear(&c->res);
+	if (c->stored.values)
+		record_clear(&c->stored);
+}
+
+static bool is(const req *r, const char *method)
+{
+	return strcmp(r->method, method) == 0;
+}
+
+static const actor *who(const page_ctx *c)
+{
+	return &c->call.who;
+}
+
+/* The record's page, to go back to after a refusal. */
+static const char *record_href(req *r, const page_ctx *c)
+{
+	return arena_printf(&r->mem, "%s%lld", c->path_base, (long long)c->id);
+}
+
+/* A refusal: a login for an anonymous person, a 403 (with why) for a signed-in one. */
+static void refuse(req *r, const page_ctx *c, const char *msg, const char *back)
+{
+	if (!who(c)->login)
+		pages_need_login(r);
+	else
+		pages_error_back(r, 403, msg && *msg ? msg : NULL, back);
+}
+
+/* What the person may see and write, per column, for rec (NULL: a new record). */
+static void masks(req *r, page_ctx *c, const record *rec, bool **readable, bool **writable)
+{
+	const def_form *f = c->form;
+	*readable = arena_alloc(&r->mem, (f->ncols ? f->ncols : 1) * sizeof(bool));
+	*writable = arena_alloc(&r->mem, (f->ncols ? f->ncols : 1) * sizeof(bool));
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		bool form_col = fd >= f->fields && fd < f->fields + f->nfields;
+		(*readable)[col] = access_can_read_col(fd, who(c));
+		(*writable)[col] = form_col && access_can_write_col(f, fd, who(c), rec);
+	}
+}
+
+static pipe_pair *pairs_of(req *r, const req_kvs *kv)
+{
+	pipe_pair *pp = arena_alloc(&r->mem, (kv->n ? kv->n : 1) * sizeof *pp);
+	for (size_t i = 0; i < kv->n; i++) {
+		pp[i].name = kv->v[i].name;
+		pp[i].value = kv->v[i].value;
+	}
+	return pp;
+}
+
+/* The version the page was shown at, from its hidden input; false (answered 400) if absent. */
+static bool posted_version(req *r, const req_kvs *kv, int64_t *out)
+{
+	const char *ver = req_kvs_get(kv, "version");
+	char *end = NULL;
+	long long v = ver ? strtoll(ver, &end, 10) : -1;
+	if (!ver || !*ver || *end || v < 0) {
+		pages_error(r, 400, pages_tr(r, "Version du formulaire absente.", "Missing form version."));
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* ---- home ---- */
+
+static void app_home(req *r, page_ctx *c)
+{
+	const def_app *app = c->app->def;
+	home_form *hf = arena_alloc(&r->mem, (app->nforms ? app->nforms : 1) * sizeof *hf);
+	size_t k = 0;
+	for (size_t i = 0; i < app->nforms; i++) {
+		const def_form *f = &app->forms[i];
+		bool cr = access_can_create(f, who(c));
+		bool rd = access_can_read_any(f, who(c));
+		if (!cr && !rd)
+			continue;
+		size_t ns = f->workflow ? f->workflow->nstates : 1, got = 0;
+		store_state_count *counts = arena_alloc(&r->mem, ns * sizeof *counts);
+		if (rd)
+			uc_state_counts(&c->call, f, counts, &got);
+		hf[k++] = (home_form){f, cr, rd, counts, got};
+	}
+	if (k == 0) {
+		refuse(r, c, NULL, NULL);
+		return;
+	}
+	page p;
+	pages_page(r, &p);
+	render_app_home(&r->out, &p, app, hf, k);
+	req_html(r, 200);
+}
+
+/* ---- list ---- */
+
+/* The list's query string; unknown or unreadable parameters are ignored (a browser's). */
+static bool list_query(req *r, page_ctx *c, uc_list_query *q, store_eq *eq)
+{
+	const def_form *f = c->form;
+	for (size_t i = 0; i < r->query.n; i++) {
+		const char *key = r->query.v[i].name, *val = r->query.v[i].value;
+		if (!*val)
+			continue; /* empty filter inputs of the GET form */
+		if (!util_utf8_valid(val, strlen(val)))
+			return false;
+		if (strcmp(key, "q") == 0) {
+			q->q = val;
+		} else if (strcmp(key, "state") == 0) {
+			if (f->workflow && def_find_state(f->workflow, val) >= 0)
+				q->state = val;
+		} else if (strcmp(key, "overdue") == 0) {
+			q->overdue_only = true;
+		} else if (strcmp(key, "sort") == 0) {
+			int col = def_find_col(f, val[0] == '-' ? val + 1 : val);
+			if (col < 0 || access_can_read_col(f->cols[col], who(c)))
+				q->sort = val;
+		} else if (strcmp(key, "after") == 0) {
+			q->after = val;
+		} else if (strcmp(key, "lang") != 0) {
+			int col = def_find_col(f, key);
+			if (col >= 0 && q->neq < 16 && access_can_read_col(f->cols[col], who(c))) {
+				eq[q->neq].col = col;
+				eq[q->neq].value = val;
+				q->neq++;
+			}
+		}
+	}
+	return true;
+}
+
+static void list_page(req *r, page_ctx *c)
+{
+	const def_form *f = c->form;
+	if (!access_can_read_any(f, who(c))) {
+		refuse(r, c, NULL, NULL);
+		return;
+	}
+	store_eq *eq = arena_alloc(&r->mem, 16 * sizeof *eq);
+	uc_list_query q = {.limit = f->list.page_size > 0 ? f->list.page_size : 25, .eq = eq};
+	if (!list_query(r, c, &q, eq)) {
+		pages_error(r, 400, NULL);
+		return;
+	}
+	store_page sp = {0};
+	int64_t total = 0;
+	uc_status st = uc_list_page(&c->call, &q, &sp, &total, &c->res);
+	if (st == UC_BAD_QUERY) {
+		pages_error(r, 400, pages_tr(r, "Paramètres de liste invalides (tri ou page).",
+		                             "Invalid list parameters (sort or page)."));
+		return;
+	}
+	if (st != UC_OK) {
+		pages_error(r, 500, c->res.msg);
+		return;
+	}
+	bool *readable, *writable;
+	masks(r, c, NULL, &readable, &writable);
+	list_view v = {
+		.app = c->app->def,
+		.form = f,
+		.readable = readable,
+		.records = &sp,
+		.total = total,
+		.can_create = access_can_create(f, who(c)),
+		.q = q.q,
+		.state = q.state,
+		.overdue_only = q.overdue_only,
+		.sort = q.sort,
+		.eq = eq,
+		.neq = q.neq,
+		.after = q.after,
+	};
+	page p;
+	pages_page(r, &p);
+	render_list(&r->out, &p, &v);
+	req_html(r, 200);
+	store_page_free(&sp);
+}
+
+/* ---- new and edit ---- */
+
+/* The form page: blank, with what was typed (and its errors), or beside the stored version. */
+static void form_page(req *r, page_ctx *c, int status, const record *values,
+                      const field_errors *errs, const record *theirs)
+{
+	page p;
+	pages_page(r, &p);
+	bool *readable, *writable;
+	masks(r, c, c->editing ? (theirs ? theirs : values) : NULL, &readable, &writable);
+	const char *action = c->editing ? arena_printf(&r->mem, "%s%lld/edit", c->path_base,
+	                                               (long long)c->id)
+	                                : arena_printf(&r->mem, "%snew", c->path_base);
+	form_view v = {
+		.app = c->app->def,
+		.form = c->form,
+		.values = values,
+		.errors = errs,
+		.writable = writable,
+		.readable = readable,
+		.editing = c->editing,
+		.id = c->editing ? c->id : 0,
+		.version = theirs ? theirs->version : (values ? values->version : 0),
+		.theirs = theirs,
+		.action = action,
+	};
+	buf_reset(&r->out);
+	render_form(&r->out, &p, &v);
+	req_html(r, status);
+}
+
+static void after_create(req *r)
+{
+	page_ctx *c = r->cleanup_arg;
+	uc_result *res = &c->res;
+	switch (res->status) {
+	case UC_OK: break;
+	case UC_INVALID: form_page(r, c, 422, &res->rec, &res->errs, NULL); return;
+	case UC_TOO_MANY:
+		/* What the citizen typed stays in the form, with the reason on top. */
+		field_errors_add(&res->errs, "_",
+		                 pages_tr(r, "Trop de demandes envoyées depuis votre adresse en une minute : "
+		                             "patientez une minute, puis renvoyez ce formulaire (ce que vous "
+		                             "avez saisi est conservé).",
+		                          "Too many submissions from your address in a minute: wait a "
+		                          "minute, then send this form again (what you typed is kept)."));
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
+		form_page(r, c, 429, &res->rec, &res->errs, NULL);
+		return;
+	case UC_UNAVAILABLE:
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
+		pages_error(r, 503, NULL);
+		return;
+	case UC_FORBIDDEN: refuse(r, c, res->msg, NULL); return;
+	default: pages_error(r, 500, res->msg); return;
+	}
+	if (!res->creator_can_read && res->tracking[0]) {
+		/* The receipt is the tracking page itself: its address is the only key. */
+		req_redirect(r, 303, arena_printf(&r->mem, "/suivi/%s?recu=1", res->tracking));
+		return;
+	}
+	req_redirect(r, 303,
+	             res->creator_can_read
+	                 ? arena_printf(&r->mem, "%s%lld", c->path_base, (long long)res->rec.id)
+	                 : arena_printf(&r->mem, "%snew?envoye=%lld", c->path_base, (long long)res->rec.id));
+}
+
+static void new_page(req *r, page_ctx *c)
+{
+	if (!access_can_create(c->form, who(c))) {
+		refuse(r, c, NULL, NULL);
+		return;
+	}
+	if (is(r, "GET")) {
+		record blank;
+		uc_blank(&c->call, &blank);
+		page p;
+		pages_page(r, &p);
+		const char *sent = req_query(r, "envoye");
+		if (sent && *sent && strspn(sent, "0123456789") == strlen(sent) && strlen(sent) < 19)
+			p.flash = arena_printf(&r->mem,
+			                       r->lg == LANG_EN ? "Your submission no. %s has been recorded."
+			                                        : "Votre demande n° %s a bien été enregistrée.",
+			                       sent);
+		bool *readable, *writable;
+		masks(r, c, NULL, &readable, &writable);
+		form_view v = {.app = c->app->def, .form = c->form, .values = &blank,
+		               .writable = writable, .readable = readable,
+		               .action = arena_printf(&r->mem, "%snew", c->path_base)};
+		render_form(&r->out, &p, &v);
+		req_html(r, 200);
+		record_clear(&blank);
+		return;
+	}
+	if (!is(r, "POST")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	req_kvs kv;
+	if (!pages_read_post(r, &kv))
+		return;
+	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	r->cont = after_create;
+	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
+		after_create(r);
+}
+
+static void after_edit(req *r)
+{
+	page_ctx *c = r->cleanup_arg;
+	uc_result *res = &c->res;
+	switch (res->status) {
+	case UC_OK:
+		req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?ok=1", c->path_base, (long long)c->id));
+		return;
+	case UC_INVALID: form_page(r, c, 422, &res->rec, &res->errs, NULL); return;
+	case UC_CONFLICT:
+		/* Someone saved meanwhile: both versions, nothing typed is lost. */
+		if (res->current.values && res->rec.values)
+			form_page(r, c, 409, &res->rec, NULL, &res->current);
+		else
+			pages_error_back(r, 409, res->msg, record_href(r, c));
+		return;
+	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
+	case UC_FORBIDDEN: refuse(r, c, res->msg, record_href(r, c)); return;
+	case UC_UNAVAILABLE:
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
+		pages_error(r, 503, NULL);
+		return;
+	default: pages_error(r, 500, res->msg); return;
+	}
+}
+
+static void edit_page(req *r, page_ctx *c)
+{
+	c->editing = true;
+	if (is(r, "GET")) {
+		if (uc_read(&c->call, c->id, &c->res) != UC_OK) {
+			pages_error(r, c->res.status == UC_NOT_FOUND ? 404 : 500, c->res.msg);
+			return;
+		}
+		if (!access_can_edit(c->form, who(c), &c->res.rec)) {
+			refuse(r, c,
+			       pages_tr(r, "Vous ne pouvez pas modifier cet enregistrement dans son état actuel.",
+			                "You may not edit this record in its current state."),
+			       record_href(r, c));
+			return;
+		}
+		form_page(r, c, 200, &c->res.rec, NULL, NULL);
+		return;
+	}
+	if (!is(r, "POST")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	req_kvs kv;
+	int64_t expect;
+	if (!pages_read_post(r, &kv) || !posted_version(r, &kv, &expect))
+		return;
+	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	r->cont = after_edit;
+	if (uc_edit(&c->call, c->id, expect, &c->in, &c->res) != UC_PENDING)
+		after_edit(r);
+}
+
+static void after_delete(req *r)
+{
+	page_ctx *c = r->cleanup_arg;
+	switch (c->res.status) {
+	case UC_OK: req_redirect(r, 303, c->path_base); return;
+	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
+	case UC_FORBIDDEN: refuse(r, c, NULL, record_href(r, c)); return;
+	default: pages_error(r, 500, c->res.msg); return;
+	}
+}
+
+static void delete_page(req *r, page_ctx *c)
+{
+	if (!is(r, "POST")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	req_kvs kv;
+	if (!pages_read_post(r, &kv))
+		return;
+	r->cont = after_delete;
+	if (uc_delete(&c->call, c->id, &c->res) != UC_PENDING)
+		after_delete(r);
+}
+
+/* ---- record ---- */
+
+static void record_page(req *r, page_ctx *c)
+{
+	const def_form *f = c->form;
+	store_history_line *h = NULL;
+	size_t nh = 0;
+	if (uc_read(&c->call, c->id, &c->res) != UC_OK ||
+	    uc_history(&c->call, &c->res.rec, &h, &nh) != UC_OK) {
+		pages_error(r, c->res.status == UC_NOT_FOUND ? 404 : 500, c->res.msg);
+		return;
+	}
+	const record *rec = &c->res.rec;
+	bool *readable, *writable;
+	masks(r, c, rec, &readable, &writable);
+	size_t nt = f->workflow && f->workflow->ntransitions ? f->workflow->ntransitions : 1;
+	const def_transition **ts = arena_alloc(&r->mem, nt * sizeof *ts);
+	record_view v = {
+		.transitions = ts,
+		.ntransitions = uc_transitions(&c->call, rec, ts),
+		.app = c->app->def,
+		.form = f,
+		.rec = rec,
+		.readable = readable,
+		.can_edit = access_can_edit(f, who(c), rec),
+		.can_delete = access_can_delete(f, who(c), rec),
+		.history = h,
+		.nhistory = nh,
+	};
+	page p;
+	pages_page(r, &p);
+	const char *done = req_query(r, "ok");
+	if (done && strcmp(done, "1") == 0)
+		p.flash = pages_tr(r, "Modifications enregistrées.", "Changes saved.");
+	const char *fait = req_query(r, "fait");
+	const def_transition *did = f->workflow && fait ? def_find_transition(f, fait) : NULL;
+	if (did)
+		p.flash = arena_printf(&r->mem, r->lg == LANG_EN ? "Done: %s." : "Action effectuée : %s.",
+		                       did->label);
+	render_record(&r->out, &p, &v);
+	req_html(r, 200);
+	store_history_free(h, nh);
+}
+
+/* ---- transitions ---- */
+
+static void transition_page(req *r, page_ctx *c, int status, const record *values,
+                            const field_errors *errs)
+{
+	page p;
+	pages_page(r, &p);
+	const def_transition *t = c->t;
+	bool *writable = arena_alloc(&r->mem, (t->nfields ? t->nfields : 1) * sizeof *writable);
+	uc_transition_writable(&c->call, t, &c->stored, writable);
+	transition_view v = {
+		.writable = writable,
+		.app = c->app->def,
+		.form = c->form,
+		.rec = &c->stored,
+		.transition = t,
+		.values = values,
+		.comment = c->comment,
+		.errors = errs,
+		.action = arena_printf(&r->mem, "%s%lld/do/%s", c->path_base, (long long)c->id, t->id),
+	};
+	buf_reset(&r->out);
+	render_transition(&r->out, &p, &v);
+	req_html(r, status);
+}
+
+static void after_trigger(req *r)
+{
+	page_ctx *c = r->cleanup_arg;
+	uc_result *res = &c->res;
+	switch (res->status) {
+	case UC_OK:
+		req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base,
+		                                  (long long)c->id, c->t->id));
+		return;
+	case UC_GUARD:
+		/* The guard's reason, shown where the person can act on it. */
+		field_errors_add(&res->errs, "_", res->msg[0] ? res->msg : pages_tr(r, "Action refusée.",
+		                                                                    "Action refused."));
+		transition_page(r, c, 409, res->rec.values ? &res->rec : NULL, &res->errs);
+		return;
+	case UC_INVALID:
+		transition_page(r, c, 422, res->rec.values ? &res->rec : NULL, &res->errs);
+		return;
+	case UC_CONFLICT: pages_error_back(r, 409, res->msg, record_href(r, c)); return;
+	case UC_FORBIDDEN: refuse(r, c, res->msg, record_href(r, c)); return;
+	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
+	case UC_UNAVAILABLE:
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
+		pages_error_back(r, 503, NULL, record_href(r, c));
+		return;
+	default: pages_error(r, 500, res->msg); return;
+	}
+}
+
+/* GET/POST /a/<app>/<form>/<id>/do/<t>: the transition's small form, and triggering it. */
+static void do_page(req *r, page_ctx *c, const char *tid)
+{
+	bool get = is(r, "GET");
+	if (!get && !is(r, "POST")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	/* Who may, in which state: decided before anything is read from the form. */
+	uc_status st = uc_trigger_check(&c->call, c->id, tid, &c->t, &c->res);
+	if (st != UC_OK) {
+		after_trigger(r);
+		return;
+	}
+	/* The stored record stays beside the result, for the page shown again. */
+	c->stored = c->res.rec;
+	memset(&c->res.rec, 0, sizeof c->res.rec);
+	if (get) {
+		transition_page(r, c, 200, NULL, NULL);
+		return;
+	}
+	req_kvs kv;
+	int64_t expect;
+	if (!pages_read_post(r, &kv) || !posted_version(r, &kv, &expect))
+		return;
+	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	c->comment = req_kvs_get(&kv, "_comment");
+	r->cont = after_trigger;
+	if (uc_trigger(&c->call, c->id, tid, expect, &c->in, c->comment, &c->res) != UC_PENDING)
+		after_trigger(r);
+}
+
+/* ---- routing ---- */
+
+static bool parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long id = strtoll(s, &end, 10);
+	if (!*s || *end || id <= 0 || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return false;
+	*out = id;
+	return true;
+}
+
+/* /a/<app>/<form>/<id>[/edit | /delete | /do/<t>] */
+static void record_routes(req *r, page_ctx *c, const char **seg, int nseg)
+{
+	if (nseg > 5 || (nseg == 5 && strcmp(seg[3], "do") != 0) || !parse_id(seg[2], &c->id)) {
+		pages_error(r, 404, NULL);
+		return;
+	}
+	/* A page about a record is for signed-in people, unless the form is readable by all. */
+	store_scope sc = access_read_scope(c->form, who(c));
+	if (sc.none && !who(c)->login) {
+		pages_need_login(r);
+		return;
+	}
+	if (nseg == 5)
+		do_page(r, c, seg[4]);
+	else if (nseg == 3 && is(r, "GET"))
+		record_page(r, c);
+	else if (nseg == 3)
+		pages_error(r, 405, NULL);
+	else if (strcmp(seg[3], "edit") == 0)
+		edit_page(r, c);
+	else if (strcmp(seg[3], "delete") == 0)
+		delete_page(r, c);
+	else
+		pages_error(r, 404, NULL);
+}
+
+void pages_app(req *r, const char **seg, int nseg)
+{
+	app_rt *app = registry_get(r->env->reg, seg[0]);
+	if (!app) {
+		pages_error(r, 404, NULL);
+		return;
+	}
+	r->app = app;
+	if (nseg == 1) {
+		req_redirect(r, 301, arena_printf(&r->mem, "/a/%s/", app->def->id));
+		return;
+	}
+	page_ctx *c = arena_alloc(&r->mem, sizeof *c);
+	c->app = app;
+	c->form = nseg >= 2 && seg[1][0] ? def_find_form(app->def, seg[1]) : NULL;
+	req_call(r, &c->call, app, c->form, NULL);
+	r->cleanup = page_ctx_cleanup;
+	r->cleanup_arg = c;
+	if (nseg == 2 && seg[1][0] == '\0') {
+		app_home(r, c);
+		return;
+	}
+	if (!c->form) {
+		pages_error(r, 404, NULL);
+		return;
+	}
+	c->path_base = arena_printf(&r->mem, "/a/%s/%s/", app->def->id, c->form->id);
+	if (nseg == 2)
+		req_redirect(r, 301, c->path_base);
+	else if (nseg == 3 && seg[2][0] == '\0' && is(r, "GET"))
+		list_page(r, c);
+	else if (nseg == 3 && seg[2][0] == '\0')
+		pages_error(r, 405, NULL);
+	else if (nseg == 3 && strcmp(seg[2], "new") == 0)
+		new_page(r, c);
+	else
+		record_routes(r, c, seg, nseg);
+}

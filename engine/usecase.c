@@ -1,0 +1,413 @@
+/*
+ * usecase — reads, people, tracking and operations (see usecase.h); the writes are
+ * usecase_write.c's.
+ *
+ * Every read goes through the person's read scope (access.h), the one predicate that
+ * lists, counts and look-ups share, so a record a list would not show does not exist
+ * for them: its id answers NOT_FOUND. Private fields are filtered here for history;
+ * record values are filtered by the doors' column masks (access_can_read_col).
+ */
+#include "usecase.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "util.h"
+#include "workflow.h"
+
+void uc_result_clear(uc_result *r)
+{
+	if (!r)
+		return;
+	if (r->rec.values)
+		record_clear(&r->rec);
+	if (r->current.values)
+		record_clear(&r->current);
+	field_errors_clear(&r->errs);
+	memset(r, 0, sizeof *r);
+}
+
+void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem,
+              actor *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!user || !user->login)
+		return;
+	out->login = arena_strdup(mem, user->login);
+	out->name = arena_strdup(mem, user->name);
+	out->email = arena_strdup(mem, user->email);
+	out->admin = user->admin;
+	char **roles = NULL;
+	size_t n = 0;
+	if (auth_roles(env->au, user->login, app_id, &roles, &n) != AUTH_OK)
+		return;
+	const char **v = arena_alloc(mem, (n ? n : 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = arena_strdup(mem, roles[i]);
+	auth_roles_free(roles, n);
+	out->roles = v;
+	out->nroles = n;
+}
+
+void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *form,
+                  const auth_user *user, lang lg, arena *mem)
+{
+	memset(c, 0, sizeof *c);
+	c->env = env;
+	c->app = app;
+	c->form = form;
+	c->lg = lg;
+	c->now = util_now();
+	c->mem = mem;
+	uc_actor(env, user, app->def->id, mem, &c->who);
+}
+
+static uc_status fail(uc_result *res, uc_status st, const char *msg)
+{
+	res->status = st;
+	if (msg)
+		snprintf(res->msg, sizeof res->msg, "%s", msg);
+	return st;
+}
+
+/* ---- reads ---- */
+
+uc_status uc_read(uc_call *c, int64_t id, uc_result *res)
+{
+	store_scope scope = access_read_scope(c->form, &c->who);
+	int rc = store_get(c->app->db, c->form, id, &scope, c->now, &res->rec);
+	if (rc == STORE_NOTFOUND)
+		return fail(res, UC_NOT_FOUND, NULL);
+	if (rc != STORE_OK)
+		return fail(res, UC_ERROR, "lecture de l'enregistrement impossible");
+	return res->status = UC_OK;
+}
+
+/* The store query of a list, with the person's scope and what they may search and sort. */
+static uc_status compile_list(uc_call *c, const uc_list_query *lq, store_query *q,
+                              uc_result *res)
+{
+	const def_form *f = c->form;
+	memset(q, 0, sizeof *q);
+	q->scope = access_read_scope(f, &c->who);
+	q->now = c->now;
+	q->state = lq->state;
+	q->eq = lq->eq;
+	q->neq = lq->neq;
+	q->q = lq->q;
+	q->overdue_only = lq->overdue_only;
+	q->sort = lq->sort;
+	q->limit = lq->limit;
+	q->after = lq->after;
+	q->why = &res->bad;
+	/* Private fields of others are neither searched nor sorted on: either would reveal them. */
+	bool *readable = arena_alloc(c->mem, (f->ncols ? f->ncols : 1) * sizeof *readable);
+	for (size_t col = 0; col < f->ncols; col++)
+		readable[col] = access_can_read_col(f->cols[col], &c->who);
+	q->readable = readable;
+	for (size_t i = 0; i < lq->neq; i++)
+		if (lq->eq[i].col < 0 || (size_t)lq->eq[i].col >= f->ncols || !readable[lq->eq[i].col]) {
+			res->bad = STORE_BAD_FILTER;
+			return fail(res, UC_BAD_QUERY, NULL);
+		}
+	if (q->sort) {
+		int col = def_find_col(f, q->sort[0] == '-' ? q->sort + 1 : q->sort);
+		if (col >= 0 && !readable[col]) {
+			res->bad = STORE_BAD_SORT;
+			return fail(res, UC_BAD_QUERY, NULL);
+		}
+	}
+	return UC_OK;
+}
+
+static uc_status list_outcome(int rc, const char *err, uc_result *res)
+{
+	if (rc == STORE_BADQUERY)
+		return fail(res, UC_BAD_QUERY, NULL);
+	if (rc != STORE_OK)
+		return fail(res, UC_ERROR, err);
+	return res->status = UC_OK;
+}
+
+uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, void *arg,
+                       char **next, uc_result *res)
+{
+	store_query q;
+	*next = NULL;
+	if (compile_list(c, lq, &q, res) != UC_OK)
+		return res->status;
+	char err[STORE_ERR_LEN] = "";
+	int rc = store_list_each(c->app->db, c->form, &q, fn, arg, next, err);
+	return list_outcome(rc, err, res);
+}
+
+uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, int64_t *total,
+                       uc_result *res)
+{
+	store_query q;
+	memset(page, 0, sizeof *page);
+	*total = 0;
+	if (compile_list(c, lq, &q, res) != UC_OK)
+		return res->status;
+	char err[STORE_ERR_LEN] = "";
+	int rc = store_list(c->app->db, c->form, &q, page, err);
+	if (rc == STORE_OK && store_count(c->app->db, c->form, &q, total) != STORE_OK) {
+		store_page_free(page);
+		rc = STORE_ERROR;
+	}
+	return list_outcome(rc, err, res);
+}
+
+uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, size_t *n)
+{
+	*lines = NULL;
+	*n = 0;
+	if (store_history(c->app->db, c->form, rec->id, lines, n) != STORE_OK)
+		return UC_ERROR;
+	const def_form *f = c->form;
+	size_t w = 0;
+	for (size_t i = 0; i < *n; i++) {
+		store_history_line *h = &(*lines)[i];
+		const char *k;
+		json_t *v;
+		void *tmp;
+		if (h->changes)
+			json_object_foreach_safe(h->changes, tmp, k, v) {
+				int col = def_find_col(f, k);
+				/* Removed fields' history stays for admins only; private stays private. */
+				if (col >= 0 ? !access_can_read_col(f->cols[col], &c->who) : !c->who.admin)
+					json_object_del(h->changes, k);
+			}
+		/* An edit of fields this reader may not see: not even the fact that it happened. */
+		if (strcmp(h->action, "update") == 0 && (!h->changes || json_object_size(h->changes) == 0)) {
+			store_history_line_clear(h);
+			continue;
+		}
+		(*lines)[w++] = *h;
+	}
+	*n = w;
+	return UC_OK;
+}
+
+uc_status uc_state_counts(uc_call *c, const def_form *f, store_state_count *out, size_t *n)
+{
+	*n = 0;
+	if (!access_can_read_any(f, &c->who))
+		return UC_FORBIDDEN;
+	store_scope sc = access_read_scope(f, &c->who);
+	int got = store_count_states(c->app->db, f, &sc, c->now, out);
+	if (got < 0)
+		return UC_ERROR;
+	*n = (size_t)got;
+	return UC_OK;
+}
+
+void uc_blank(uc_call *c, record *out)
+{
+	const def_form *f = c->form;
+	record_init(out, f);
+	char msg[VALIDATE_MSG];
+	for (size_t col = 0; col < f->ncols; col++)
+		if (f->cols[col]->default_value)
+			validate_parse_json(f->cols[col], f->cols[col]->default_value, &out->values[col],
+			                    c->lg, msg);
+}
+
+size_t uc_transitions(uc_call *c, const record *rec, const def_transition **out)
+{
+	return workflow_available(c->form, &c->who, rec, out);
+}
+
+void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec,
+                            bool *writable)
+{
+	for (size_t i = 0; i < t->nfields; i++)
+		writable[i] = workflow_field_writable(c->form, &t->fields[i], &c->who, rec);
+}
+
+uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_transition **t,
+                           uc_result *res)
+{
+	*t = c->form->workflow && tid ? def_find_transition(c->form, tid) : NULL;
+	if (uc_read(c, id, res) != UC_OK)
+		return res->status;
+	if (!*t)
+		return fail(res, UC_NOT_FOUND, NULL);
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = c->lg, .now = c->now};
+	access_trigger why = access_trigger_check(*t, &c->who, &res->rec);
+	if (why != ACCESS_TRIGGER_OK) {
+		workflow_refusal_message(&pc, *t, why, res->msg);
+		res->status = UC_FORBIDDEN;
+		return UC_FORBIDDEN;
+	}
+	if (!res->rec.state || !def_strlist_has(&(*t)->from, res->rec.state))
+		return fail(res, UC_CONFLICT,
+		            c->lg == LANG_EN
+		                ? "This action is not possible in the record's current state."
+		                : "Cette action n'est pas possible dans l'état actuel de l'enregistrement.");
+	return res->status = UC_OK;
+}
+
+/* ---- people and sessions ---- */
+
+uc_status uc_login(const uc_env *env, const char *client, const char *client_addr,
+                   const char *login, const char *password, uc_session *out, uc_result *res)
+{
+	memset(out, 0, sizeof *out);
+	/* Real time, not util_now: a rate is about the clock on the wall. */
+	int wait = 0;
+	if (env->th && !throttle_login_allow(env->th, client, login, time(NULL), &wait)) {
+		auth_audit(env->au, login, "login_throttled", client_addr, NULL);
+		res->retry_after = wait;
+		return fail(res, UC_TOO_MANY, NULL);
+	}
+	if (auth_check_password(env->au, login, password, &out->user) != AUTH_OK) {
+		if (env->th)
+			throttle_login_failed(env->th, client, login, time(NULL));
+		auth_audit(env->au, login, "login_failed", client_addr, NULL);
+		return fail(res, UC_FORBIDDEN, NULL);
+	}
+	if (auth_session_create(env->au, out->user.login, util_now(), out->token, out->csrf) !=
+	    AUTH_OK) {
+		auth_user_clear(&out->user);
+		return fail(res, UC_ERROR, "session creation failed");
+	}
+	if (env->th)
+		throttle_login_succeeded(env->th, client, login);
+	auth_audit(env->au, out->user.login, "login", client_addr, NULL);
+	return res->status = UC_OK;
+}
+
+void uc_logout(const uc_env *env, const char *session_token, const char *login,
+               const char *client_addr)
+{
+	if (session_token)
+		auth_session_delete(env->au, session_token);
+	if (login)
+		auth_audit(env->au, login, "logout", client_addr, NULL);
+}
+
+bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
+                     char csrf[AUTH_TOKEN_LEN])
+{
+	return auth_session_lookup(env->au, token, util_now(), out, csrf) == AUTH_OK;
+}
+
+bool uc_token_user(const uc_env *env, const char *token, auth_user *out)
+{
+	return auth_token_lookup(env->au, token, out) == AUTH_OK;
+}
+
+/* ---- public tracking ---- */
+
+static bool tracking_token_shape(const char *token)
+{
+	if (strlen(token) != TRACKING_TOKEN_LEN - 1)
+		return false;
+	for (const char *p = token; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+/* The app and record behind a token's hash, among the apps served; a reference is kept. */
+static app_rt *find_tracked(const uc_env *env, const char *hash, const def_form **f,
+                            int64_t *id)
+{
+	app_rt **apps = NULL;
+	size_t n = registry_list(env->reg, &apps);
+	app_rt *hit = NULL;
+	for (size_t i = 0; i < n; i++) {
+		char form[64];
+		if (!hit && store_tracking_find(apps[i]->db, hash, form, id) == STORE_OK &&
+		    (*f = def_find_form(apps[i]->def, form)) != NULL) {
+			hit = apps[i];
+			continue; /* keep this reference */
+		}
+		registry_release(apps[i]);
+	}
+	free(apps);
+	return hit;
+}
+
+uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!tracking_token_shape(token))
+		return UC_NOT_FOUND;
+	char hash[65];
+	tracking_hash(token, hash);
+	int64_t id = 0;
+	out->app = find_tracked(env, hash, &out->form, &id);
+	if (!out->app)
+		return UC_NOT_FOUND;
+	int rc = store_get(out->app->db, out->form, id, NULL, util_now(), &out->rec);
+	if (rc != STORE_OK) {
+		/* Deleted (or purged) since: the link no longer leads anywhere. */
+		registry_release(out->app);
+		out->app = NULL;
+		return rc == STORE_NOTFOUND ? UC_NOT_FOUND : UC_ERROR;
+	}
+	store_history_line *h = NULL;
+	size_t nh = 0;
+	if (store_history(out->app->db, out->form, id, &h, &nh) != STORE_OK) {
+		record_clear(&out->rec);
+		registry_release(out->app);
+		out->app = NULL;
+		return UC_ERROR;
+	}
+	/* State changes only: never who did what, nor comments or values. */
+	for (size_t i = 0; i < nh && out->nsteps < sizeof out->steps / sizeof *out->steps; i++)
+		if (h[i].to_state &&
+		    (strcmp(h[i].action, "create") == 0 || strcmp(h[i].action, "transition") == 0 ||
+		     strcmp(h[i].action, "move") == 0)) {
+			snprintf(out->steps[out->nsteps].at, sizeof out->steps[0].at, "%s", h[i].at);
+			snprintf(out->steps[out->nsteps].state, sizeof out->steps[0].state, "%s",
+			         h[i].to_state);
+			out->nsteps++;
+		}
+	store_history_free(h, nh);
+	return UC_OK;
+}
+
+/* ---- operations ---- */
+
+int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n)
+{
+	return outbox_recent(app->db, limit, rows, n);
+}
+
+size_t uc_lua_status(const uc_env *env, sandbox_pool_app **out)
+{
+	if (!env->lua) {
+		*out = NULL;
+		return 0;
+	}
+	return sandbox_pool_apps(env->lua, out);
+}
+
+void uc_metrics(const uc_env *env, buf *out)
+{
+	metrics_write(out);
+	app_rt **apps;
+	size_t n = registry_list(env->reg, &apps);
+	buf_puts(out, "# HELP smallapps_records Records per app and form.\n"
+	              "# TYPE smallapps_records gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
+			const def_form *f = &apps[i]->def->forms[k];
+			store_query q = {.scope = {.none = false}, .now = util_now()};
+			int64_t cnt = 0;
+			if (store_count(apps[i]->db, f, &q, &cnt) == STORE_OK)
+				buf_printf(out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
+				           apps[i]->def->id, f->id, (long long)cnt);
+		}
+		registry_release(apps[i]);
+	}
+	free(apps);
+	if (env->lua)
+		sandbox_pool_metrics(env->lua, out);
+}

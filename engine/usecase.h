@@ -1,0 +1,231 @@
+/*
+ * usecase — one function per thing a person does, for every door (SPEC 2.2: one rule,
+ * every door). The HTML pages, the JSON API, the scheduler, the command line and app
+ * tests call these, and only these, to read and write records: who may do what, in
+ * which state, how often, with which tracking link, and how the write reaches the
+ * disk are decided here, once. A door turns HTTP (or a test script) into a call and
+ * the result into HTML or JSON; nothing here knows about either.
+ *
+ * A call names the environment (the services of the process), the app and form, and
+ * the person (uc_call_init looks up their roles). Reads answer at once. Writes may
+ * answer at once (refused, invalid) or later: app code runs on the sandbox pool,
+ * never on the caller's thread when there is a pool, and every accepted write waits
+ * for its group commit. Such a call returns UC_PENDING after calling go_async on the
+ * calling thread; done is then called exactly once, from another thread, with the
+ * result. Without go_async (NULL) the call runs to its end on the calling thread
+ * (command line, app tests) and returns the final status.
+ *
+ * Ownership: the call, its input and its result belong to the caller and must stay
+ * where they are until the final status is known (returned, or given to done).
+ * uc_result_clear frees what a result holds. The app is borrowed: the caller holds
+ * its reference for the call's whole life.
+ */
+#ifndef SMALLAPPS_USECASE_H
+#define SMALLAPPS_USECASE_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "access.h"
+#include "auth.h"
+#include "buf.h"
+#include "def.h"
+#include "outbox.h"
+#include "pipeline.h"
+#include "record.h"
+#include "registry.h"
+#include "sandbox_pool.h"
+#include "store.h"
+#include "throttle.h"
+#include "tracking.h"
+#include "validate.h"
+
+/* The services of the process. Set up once; read-only while serving. */
+typedef struct uc_env {
+	registry *reg;
+	auth *au;
+	throttle *th;                   /* NULL: no limits (command line, app tests) */
+	sandbox_pool *lua;              /* NULL: app code runs on the calling thread */
+	struct outbox_sender *mail;     /* woken when a write queued mail; NULL: none */
+	char base_url[256];             /* links in mails and tracking URLs, no trailing '/' */
+} uc_env;
+
+typedef enum uc_status {
+	UC_OK = 0,
+	UC_PENDING,               /* the result comes through done */
+	UC_INVALID,               /* 422: errs (field -> message; "_" for the whole form) */
+	UC_FORBIDDEN,             /* 403, or a login for an anonymous person; msg may say why */
+	UC_NOT_FOUND,             /* 404: no such record for this reader, or transition */
+	UC_CONFLICT,              /* 409: stale version (current holds the record now), or the
+	                           * state does not allow it (msg) */
+	UC_GUARD,                 /* 409: the guard said no, msg is its reason */
+	UC_TOO_MANY,              /* 429: retry_after */
+	UC_UNAVAILABLE,           /* 503: the app's code is suspended or busy; retry_after */
+	UC_BAD_QUERY,             /* 400: bad (a list query) */
+	UC_ERROR                  /* 500: msg for the log, never for the person */
+} uc_status;
+
+typedef struct uc_result {
+	uc_status status;
+	record rec;               /* OK: the record read or written. INVALID, GUARD, CONFLICT
+	                           * after an edit: the values as submitted (to show again) */
+	record current;           /* CONFLICT after an edit: the record as stored now */
+	field_errors errs;
+	char msg[512];
+	int retry_after;          /* seconds, for TOO_MANY and UNAVAILABLE */
+	store_bad bad;            /* BAD_QUERY */
+	bool mail_queued;         /* the write queued mail */
+	/* create */
+	char tracking[TRACKING_TOKEN_LEN]; /* an anonymous submitter's token, else "" */
+	bool creator_can_read;    /* the creator may read the record back */
+} uc_result;
+
+void uc_result_clear(uc_result *r);
+
+typedef struct uc_call uc_call;
+struct uc_call {
+	const uc_env *env;
+	app_rt *app;              /* borrowed */
+	const def_form *form;     /* NULL for app-wide calls */
+	actor who;
+	const char *client;       /* the person's address (per-address limits); NULL: none */
+	lang lg;
+	time_t now;
+	/* Asynchronous answer: see the top of this file. */
+	void (*go_async)(void *arg);
+	void (*done)(void *arg, uc_result *res);
+	void *arg;
+	/* private: the write in progress */
+	struct uc_work *work;
+	arena *mem;
+};
+
+/* `user` (NULL or login NULL: anonymous) with their roles in app_id; strings in mem. */
+void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem,
+              actor *out);
+
+/*
+ * Prepares a call by `user` (NULL or login NULL: anonymous) on app (form may be
+ * NULL): their roles in the app are looked up; strings go into mem, which must
+ * outlive the call. now is util_now().
+ */
+void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *form,
+                  const auth_user *user, lang lg, arena *mem);
+
+/* ---- reads (answer at once) ---- */
+
+/* The record, within the person's read scope (NOT_FOUND otherwise, so ids leak nothing). */
+uc_status uc_read(uc_call *c, int64_t id, uc_result *res);
+
+typedef struct uc_list_query {
+	const char *state;
+	const store_eq *eq;       /* field filters (columns the person may read) */
+	size_t neq;
+	const char *q;            /* text search */
+	bool overdue_only;
+	const char *sort;         /* a readable field or id/created_at/updated_at/state, "-" first */
+	int limit;                /* 1..500 */
+	const char *after;        /* cursor */
+} uc_list_query;
+
+/* One page, streamed: fn gets each record (valid during the call only). *next: caller frees. */
+uc_status uc_list_each(uc_call *c, const uc_list_query *q, store_row_fn fn, void *arg,
+                       char **next, uc_result *res);
+/* One page copied, and the count of every match. */
+uc_status uc_list_page(uc_call *c, const uc_list_query *q, store_page *page, int64_t *total,
+                       uc_result *res);
+
+/*
+ * The history of rec (read by uc_read: within the person's scope) as they may see it:
+ * changes of fields they may not read are left out, and an edit of those alone is not
+ * even listed. *lines: store_history_free them.
+ */
+uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, size_t *n);
+
+/* Counts per state for each form the person may read (out: max(1, nstates) each). */
+uc_status uc_state_counts(uc_call *c, const def_form *f, store_state_count *out, size_t *n);
+
+/* A blank record with the form's defaults, for a new form. */
+void uc_blank(uc_call *c, record *out);
+
+/* The transitions the person may trigger on rec now (role and state; guards answer
+ * when triggered). out: room for the form's transitions. */
+size_t uc_transitions(uc_call *c, const record *rec, const def_transition **out);
+/* Which of t's fields the person may fill on rec (writable[i] for t->fields[i]). */
+void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec,
+                            bool *writable);
+/*
+ * May the person trigger transition `tid` on record id now? OK with the record in
+ * res->rec; NOT_FOUND (record or transition), FORBIDDEN (msg says why), CONFLICT
+ * (the state; msg says so). *t gets the transition.
+ */
+uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_transition **t,
+                           uc_result *res);
+
+/* ---- writes ---- */
+
+uc_status uc_create(uc_call *c, const write_in *in, uc_result *res);
+/* expect_version: the version the person saw (-1: the stored one, no check). */
+uc_status uc_edit(uc_call *c, int64_t id, int64_t expect_version, const write_in *in,
+                  uc_result *res);
+uc_status uc_delete(uc_call *c, int64_t id, uc_result *res);
+uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_version,
+                     const write_in *in, const char *comment, uc_result *res);
+
+/* ---- people and sessions ---- */
+
+typedef struct uc_session {
+	char token[AUTH_TOKEN_LEN];
+	char csrf[AUTH_TOKEN_LEN];
+	auth_user user;           /* caller clears */
+} uc_session;
+
+/*
+ * A sign-in with a password from address `client` (throttled: TOO_MANY with
+ * retry_after; wrong password: FORBIDDEN). Audited either way.
+ */
+uc_status uc_login(const uc_env *env, const char *client, const char *client_addr,
+                   const char *login, const char *password, uc_session *out, uc_result *res);
+void uc_logout(const uc_env *env, const char *session_token, const char *login,
+               const char *client_addr);
+/* The person behind a session cookie or an API token; false when unknown or expired. */
+bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
+                     char csrf[AUTH_TOKEN_LEN]);
+bool uc_token_user(const uc_env *env, const char *token, auth_user *out);
+
+/* ---- public tracking ---- */
+
+typedef struct uc_tracking {
+	app_rt *app;              /* with a reference: registry_release it */
+	const def_form *form;
+	record rec;               /* record_clear it */
+	struct {
+		char at[32];
+		char state[64];
+	} steps[64];              /* the state changes, oldest first */
+	size_t nsteps;
+} uc_tracking;
+/* What an anonymous submitter may know of their request: NOT_FOUND for any bad token. */
+uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out);
+
+/* ---- operations ---- */
+
+/* Automatic transitions (after_days) of every app, as of now (workflow.h's tick_result). */
+typedef struct tick_result {
+	int moved;
+	int failed;
+	int errors;
+} tick_result;
+void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
+
+/* The latest mails of an app, for /admin/outbox. */
+int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n);
+/* How each app's code fares on the pool (suspensions), for /admin; *out: caller frees. */
+size_t uc_lua_status(const uc_env *env, sandbox_pool_app **out);
+/* /metrics: records per app and form, the pool's counters. */
+void uc_metrics(const uc_env *env, buf *out);
+
+#endif
