@@ -1,8 +1,8 @@
 /*
  * outbox — mails as data (SPEC 4.5 `notify`, 4.6 `ctx.notify`).
  *
- * A transition's mails are rows of the app database's _outbox table (created by
- * store.c), written by outbox_tx_add inside the same transaction as the state change:
+ * A transition's mails are rows of the app database's _outbox table (store_outbox.c),
+ * written by outbox_tx_add inside the same transaction as the state change:
  * a transition rolled back sends nothing, a committed one never loses its mails. A
  * sender thread delivers pending rows over SMTP (libcurl), with retries and backoff,
  * and marks each row sent or failed with the server's answer. Without an SMTP URL the
@@ -21,12 +21,13 @@
 #include "buf.h"
 #include "def.h"
 #include "record.h"
+#include "smtp.h"
 #include "store.h"
 
 struct registry;
 struct auth;
 
-#define OUTBOX_ERR_LEN 256
+#define OUTBOX_ERR_LEN SMTP_ERR_LEN
 
 /* A mail ready to queue: recipient spec, subject and body with placeholders filled. */
 typedef struct outbox_msg {
@@ -65,31 +66,11 @@ int outbox_render(const def_app *app, const def_form *f, const record *r, const 
 int outbox_tx_add(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
                   const outbox_list *l);
 
-/*
- * Added: reading rows back, for /admin/outbox (and tests). The newest `limit` rows of
- * one app database, newest first; body is not loaded (NULL). *out: caller frees with
- * outbox_rows_free. STORE_OK or STORE_ERROR.
- */
 /* How a sent row's last_error starts when some recipients were refused (see outbox.c). */
 #define OUTBOX_REFUSED_PREFIX "Refus\xc3\xa9 pour "
 
-typedef struct outbox_row {
-	int64_t id;
-	char *form;
-	int64_t record_id;
-	char *created_at;
-	char *to;                 /* the recipient spec as queued ("role:agent", an address) */
-	char *subject;
-	char *body;               /* NULL in outbox_recent */
-	char *status;             /* "pending", "sent" or "failed" */
-	int attempts;
-	char *next_attempt_at;
-	char *last_error;         /* NULL when none */
-	char *sent_at;            /* NULL until sent */
-	char *smtp_reply;         /* the server's final answer to a sent message, or NULL */
-} outbox_row;
-int outbox_recent(store *s, int limit, outbox_row **out, size_t *n);
-void outbox_rows_free(outbox_row *v, size_t n);
+/* A row of the queue as the store reads it (store.h). */
+typedef store_mail_row outbox_row;
 
 /* ---- delivery ---- */
 
@@ -105,21 +86,6 @@ typedef struct outbox_opts {
 	int max_attempts;         /* then the row is "failed" (default 8 when 0) */
 } outbox_opts;
 
-/*
- * Added: the pieces of delivery, exposed for unit tests.
- *
- * outbox_format_message appends a whole RFC 5322 message to out: Date (RFC 5322 form,
- * UTC), From, To (the addresses, folded), Subject (as is when short plain ASCII,
- * otherwise RFC 2047 =?UTF-8?B?...?= words folded under 78 columns), Message-ID
- * (msgid, with its angle brackets), MIME-Version, Content-Type text/plain UTF-8,
- * Content-Transfer-Encoding quoted-printable, Auto-Submitted, then the body in
- * quoted-printable (lines of at most 76 characters). Every line ends with CRLF. Lines
- * starting with "." are not doubled here: libcurl dot-stuffs the DATA it sends.
- * Control characters of the subject become spaces. from is "addr" or "Name <addr>".
- */
-void outbox_format_message(buf *out, const char *from, const char *const *to, size_t nto,
-                           const char *subject, const char *body, time_t date,
-                           const char *msgid);
 /* Seconds to wait after the n-th failed attempt (n >= 1): 60, 120, 240, ... at most 3600. */
 time_t outbox_backoff(int n);
 

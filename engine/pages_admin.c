@@ -25,7 +25,7 @@ static void admin_outbox(req *r)
 	render_admin_outbox(&r->out, &p, v, n);
 	req_html(r, 200);
 	for (size_t i = 0; i < n; i++) {
-		outbox_rows_free(rows[i], v[i].nrows);
+		store_outbox_rows_free(rows[i], v[i].nrows);
 		registry_release(apps[i]);
 	}
 	free(rows);

@@ -43,7 +43,10 @@ enum {
 
 typedef struct store store;
 
-/* Opens or creates the database at path and starts its writer thread. NULL + err on failure. */
+/*
+ * Opens or creates the app database at path (with the engine's own tables: history,
+ * schema, outbox, tracking links) and starts its writer thread. NULL + err on failure.
+ */
 store *store_open(const char *path, char err[STORE_ERR_LEN]);
 /* Finishes queued writes, stops the writer, closes every connection. NULL is fine. */
 void store_close(store *s);
@@ -188,14 +191,56 @@ int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id);
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id);
 int store_tx_tracking_remove(store_tx *tx, const char *hash);
 
+/* ---- the mail queue of an app database (_outbox; the policy is outbox.h's) ---- */
+
+typedef struct store_mail_row {
+	int64_t id;
+	char *form;
+	int64_t record_id;
+	char *created_at;
+	char *to;                 /* the recipient spec as queued ("role:agent", an address) */
+	char *subject;
+	char *body;               /* NULL in store_outbox_recent */
+	char *status;             /* "pending", "sent" or "failed" */
+	int attempts;
+	char *next_attempt_at;
+	char *last_error;         /* NULL when none */
+	char *sent_at;            /* NULL until sent */
+	char *smtp_reply;         /* the server's final answer to a sent message, or NULL */
+} store_mail_row;
+
+/* Inside apply: one pending row, due at `at`. */
+int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
+                        const char *to, const char *subject, const char *body);
+/* The newest `limit` rows, newest first, without bodies. *out: store_outbox_rows_free. */
+int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n);
+/* The pending rows due at now_iso, oldest due first, with bodies. */
+int store_outbox_due(store *s, const char *now_iso, int limit, store_mail_row **out, size_t *n);
+void store_outbox_rows_free(store_mail_row *v, size_t n);
+
 /*
- * Raw handles for the modules that own a system table of the app database
- * (outbox.h: _outbox, tracking.h: _tracking; the tables are created here).
- * store_tx_db is valid inside apply only; store_read lends a read-only connection
- * for the length of fn and returns fn's result (STORE_ERROR if none could be opened).
+ * A row's new status, written only if it is still 'pending' with expect_attempts
+ * attempts (else STORE_CONFLICT: someone else has it). NULL next_attempt_at and
+ * last_error keep the row's. Recipients in retry_to (refused for now after a send)
+ * each get a pending row of their own with the same text, due at retry_at, their
+ * last_error retry_reply; one that cannot be written is logged and does not undo the
+ * change (the others got the mail).
  */
-struct sqlite3 *store_tx_db(store_tx *tx);
-int store_read(store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg);
+typedef struct store_mail_update {
+	int64_t id;
+	int expect_attempts;
+	const char *status;
+	int attempts;
+	const char *next_attempt_at;
+	const char *last_error;
+	const char *sent_at;
+	const char *smtp_reply;
+	const char *const *retry_to;
+	size_t nretry;
+	const char *retry_reply;
+	const char *retry_at;
+} store_mail_update;
+int store_outbox_update(store *s, const store_mail_update *u);
 
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {
@@ -204,5 +249,70 @@ typedef struct store_stats {
 	uint64_t failed_groups;   /* groups whose COMMIT (or BEGIN) failed: every job got STORE_ERROR */
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
+
+/* ---- data/system.db: people, rights, sessions, tokens, audit (store_auth.c) ---- */
+
+/* Opens or creates system.db (mode 0600), its schema created or checked. */
+store *store_system_open(const char *path, char err[STORE_ERR_LEN]);
+
+typedef struct store_user {
+	int64_t id;
+	char *login, *name, *email;
+	bool admin, disabled;
+	char *password_hash;      /* store_user_get only; NULL: no password sign-in */
+} store_user;
+void store_user_clear(store_user *u);
+void store_strings_free(char **v, size_t n);
+
+/*
+ * Writes that the audit log records carry their audit line in the same transaction:
+ * at is the time, actor who did it. STORE_CONFLICT: the login exists.
+ */
+int store_user_insert(store *s, const char *login, const char *name, const char *email,
+                      bool admin, const char *hash, const char *at, const char *actor);
+/* hash NULL removes password sign-in; every session of the user is closed. */
+int store_user_set_password(store *s, const char *login, const char *hash, const char *at,
+                            const char *actor);
+int store_user_get(store *s, const char *login, store_user *out);
+int store_admin_count(store *s, int64_t *out);
+/* fn gets each user in login order with their grants ("app:role"); no connection held. */
+typedef void (*store_user_fn)(void *arg, const store_user *u, const char *const *grants,
+                              size_t ngrants);
+int store_user_list(store *s, store_user_fn fn, void *arg);
+
+/* A grant that is held already is STORE_OK without an audit line; revoking one not held
+ * (or an unknown login) is STORE_NOTFOUND. */
+int store_grant(store *s, bool grant, const char *login, const char *app, const char *role,
+                const char *actor, const char *at);
+/* Roles of login in app (disabled users hold none). *out: store_strings_free. */
+int store_roles(store *s, const char *login, const char *app, char ***out, size_t *n);
+int store_role_emails(store *s, const char *app, const char *role, char ***out, size_t *n);
+
+/* Secrets are kept by their hash. STORE_NOTFOUND: no such login; STORE_REFUSED: disabled.
+ * A new session sweeps the dead ones (expired, or idle since idle_before). */
+int store_session_insert(store *s, const char *login, const char *hash, const char *csrf,
+                         int64_t now, int64_t expires, int64_t idle_before);
+typedef struct store_session {
+	char *csrf;
+	int64_t last_seen, expires;
+	store_user user;
+} store_session;
+int store_session_get(store *s, const char *hash, store_session *out);
+void store_session_clear(store_session *x);
+int store_session_delete(store *s, const char *hash);
+/* A failed touch only shortens an idle timer by a minute: it is logged, not returned. */
+void store_session_touch(store *s, const char *hash, int64_t now);
+int store_token_insert(store *s, const char *login, const char *hash, const char *label,
+                       const char *at, const char *actor);
+/* *last_used: -1 when never used. */
+int store_token_get(store *s, const char *hash, int64_t *last_used, store_user *out);
+void store_token_touch(store *s, const char *hash, int64_t now);
+
+int store_audit_insert(store *s, const char *at, const char *actor, const char *action,
+                       const char *target, const char *detail);
+/* fn gets the newest `limit` lines, newest first, with no connection held. */
+typedef void (*store_audit_fn)(void *arg, const char *at, const char *actor, const char *action,
+                               const char *target, const char *detail);
+int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg);
 
 #endif

@@ -377,7 +377,7 @@ uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out)
 
 int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n)
 {
-	return outbox_recent(app->db, limit, rows, n);
+	return store_outbox_recent(app->db, limit, rows, n);
 }
 
 size_t uc_lua_status(const uc_env *env, sandbox_pool_app **out)

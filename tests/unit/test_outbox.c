@@ -328,7 +328,7 @@ static void message_has_mime_headers_and_crlf_lines(void **state)
 	const char *to[] = {"alice@example.org"};
 	buf m = BUF_INIT;
 	/* Mon, 23 Nov 2026 10:31:09 UTC */
-	outbox_format_message(&m, "smallapps@mairie.example", to, 1, "Demande acceptée", "Bonjour\n",
+	smtp_format_message(&m, "smallapps@mairie.example", to, 1, "Demande acceptée", "Bonjour\n",
 	                      (time_t)1795429869, "<x.1@mairie.example>");
 	const char *s = buf_cstr(&m);
 	assert_lines_crlf_and_short(s);
@@ -345,12 +345,12 @@ static void message_has_mime_headers_and_crlf_lines(void **state)
 	buf_free(&m);
 
 	/* Plain short ASCII subjects are left readable. */
-	outbox_format_message(&m, "a@b.fr", to, 1, "Demande 42 acceptee", "", 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, "Demande 42 acceptee", "", 0, "<i@b.fr>");
 	assert_non_null(strstr(buf_cstr(&m), "Subject: Demande 42 acceptee\r\n"));
 	assert_non_null(strstr(buf_cstr(&m), "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
 	buf_free(&m);
 	/* ...unless they look like an encoded word. */
-	outbox_format_message(&m, "a@b.fr", to, 1, "=?UTF-8?B?x?=", "", 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, "=?UTF-8?B?x?=", "", 0, "<i@b.fr>");
 	assert_null(strstr(buf_cstr(&m), "Subject: =?UTF-8?B?x?="));
 	buf_free(&m);
 }
@@ -362,7 +362,7 @@ static void long_utf8_subject_is_folded_into_words_that_decode_back(void **state
 	                      "des déplacements — réponse définitive, sans recours gracieux ✓";
 	const char *to[] = {"alice@example.org"};
 	buf m = BUF_INIT, dec = BUF_INIT;
-	outbox_format_message(&m, "a@b.fr", to, 1, subject, "x", 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, subject, "x", 0, "<i@b.fr>");
 	const char *s = buf_cstr(&m);
 	assert_lines_crlf_and_short(s);
 	size_t n;
@@ -377,7 +377,7 @@ static void long_utf8_subject_is_folded_into_words_that_decode_back(void **state
 	/* A long ASCII subject is folded at spaces and unfolds to itself. */
 	const char *ascii = "Relance : votre demande de subvention pour l'association sportive "
 	                    "est incomplete, merci de completer le dossier avant le 30 novembre";
-	outbox_format_message(&m, "a@b.fr", to, 1, ascii, "x", 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, ascii, "x", 0, "<i@b.fr>");
 	assert_lines_crlf_and_short(buf_cstr(&m));
 	v = header(buf_cstr(&m), "Subject", &n);
 	decode_header(v, n, &dec);
@@ -386,7 +386,7 @@ static void long_utf8_subject_is_folded_into_words_that_decode_back(void **state
 	buf_free(&dec);
 
 	/* Control characters never reach the header. */
-	outbox_format_message(&m, "a@b.fr", to, 1, "a\r\nBcc: x@y.fr", "x", 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, "a\r\nBcc: x@y.fr", "x", 0, "<i@b.fr>");
 	assert_null(strstr(buf_cstr(&m), "\r\nBcc:"));
 	assert_non_null(strstr(buf_cstr(&m), "Subject: a  Bcc: x@y.fr\r\n"));
 	buf_free(&m);
@@ -407,7 +407,7 @@ static void body_is_quoted_printable_and_decodes_back(void **state)
 	                   "https://exemple.fr/a/demo/demande/42\n";
 	const char *to[] = {"alice@example.org"};
 	buf m = BUF_INIT, dec = BUF_INIT;
-	outbox_format_message(&m, "a@b.fr", to, 1, "s", body, 0, "<i@b.fr>");
+	smtp_format_message(&m, "a@b.fr", to, 1, "s", body, 0, "<i@b.fr>");
 	const char *s = buf_cstr(&m);
 	assert_lines_crlf_and_short(s);
 	const char *b = strstr(s, "\r\n\r\n");
@@ -447,7 +447,7 @@ static void from_name_and_many_recipients_are_well_formed(void **state)
 	const char *to[] = {"agent.un@mairie-de-sete.fr", "agent.deux@mairie-de-sete.fr",
 	                    "agent.trois@mairie-de-sete.fr", "agent.quatre@mairie-de-sete.fr"};
 	buf m = BUF_INIT, dec = BUF_INIT;
-	outbox_format_message(&m, "Mairie de Sète <noreply@sete.fr>", to, 4, "s", "x", 0,
+	smtp_format_message(&m, "Mairie de Sète <noreply@sete.fr>", to, 4, "s", "x", 0,
 	                      "<i@sete.fr>");
 	const char *s = buf_cstr(&m);
 	assert_lines_crlf_and_short(s);
@@ -462,7 +462,7 @@ static void from_name_and_many_recipients_are_well_formed(void **state)
 	                    "agent.un@mairie-de-sete.fr, agent.deux@mairie-de-sete.fr, "
 	                    "agent.trois@mairie-de-sete.fr, agent.quatre@mairie-de-sete.fr");
 	buf_free(&m);
-	outbox_format_message(&m, "Mairie <noreply@sete.fr>", to, 1, "s", "x", 0, "<i@sete.fr>");
+	smtp_format_message(&m, "Mairie <noreply@sete.fr>", to, 1, "s", "x", 0, "<i@sete.fr>");
 	assert_non_null(strstr(buf_cstr(&m), "From: \"Mairie\" <noreply@sete.fr>\r\n"));
 	buf_free(&m);
 	buf_free(&dec);
@@ -513,7 +513,7 @@ static void rows_are_written_pending_in_the_transaction_and_read_back(void **sta
 	assert_int_equal(store_write_sync(s, add_then_fail, &j), STORE_ERROR);
 	outbox_row *rows;
 	size_t n;
-	assert_int_equal(outbox_recent(s, 200, &rows, &n), STORE_OK);
+	assert_int_equal(store_outbox_recent(s, 200, &rows, &n), STORE_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].subject, "Second");       /* newest first */
 	assert_string_equal(rows[0].to, "alice@example.org");
@@ -528,8 +528,8 @@ static void rows_are_written_pending_in_the_transaction_and_read_back(void **sta
 		assert_null(rows[i].sent_at);
 		assert_null(rows[i].body);
 	}
-	outbox_rows_free(rows, n);
-	assert_int_equal(outbox_recent(s, 1, &rows, &n), STORE_OK);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_recent(s, 1, &rows, &n), STORE_OK);
 	assert_int_equal(n, 1);
 
 	/* The admin page shows them, escaped, status in words. */
@@ -544,14 +544,14 @@ static void rows_are_written_pending_in_the_transaction_and_read_back(void **sta
 	assert_non_null(strstr(buf_cstr(&h), "<th scope=\"row\">2</th>"));
 	assert_non_null(strstr(buf_cstr(&h), "En attente"));
 	buf_free(&h);
-	outbox_rows_free(rows, n);
-	assert_int_equal(outbox_recent(s, 200, &rows, &n), STORE_OK);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_recent(s, 200, &rows, &n), STORE_OK);
 	v = (outbox_view){.app = &x->app, .rows = rows, .nrows = n};
 	render_admin_outbox(&h, &pg, &v, 1);
 	assert_non_null(strstr(buf_cstr(&h), "Premier &lt;b&gt;"));
 	assert_null(strstr(buf_cstr(&h), "Premier <b>"));
 	buf_free(&h);
-	outbox_rows_free(rows, n);
+	store_outbox_rows_free(rows, n);
 
 	store_close(s);
 	char p[96];

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "record.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ fixtures */
@@ -1325,7 +1326,7 @@ static int gjob_apply(store_tx *tx, void *arg)
 	record_clear(&r);
 	if (j->arm_commit_failure) {
 		commit_failures = 1;
-		sqlite3_commit_hook(store_tx_db(tx), fail_commit_hook, NULL);
+		sqlite3_commit_hook(tx->c->db, fail_commit_hook, NULL); /* white-box: store_int.h */
 	}
 	return rc != STORE_OK ? rc : j->fail;
 }
