@@ -621,6 +621,145 @@ static void read_default(ld *x, const defval *t, def_field *f, const char *where
  * One field (form field or transition field). Conditions are resolved later,
  * once every column is known.
  */
+/* min_length, max_length; for text also pattern and pattern_message. */
+static void read_text_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	long v;
+	if (get_int(x, t, "min_length", where, 0, 1000000, &v))
+		f->min_length = v;
+	f->max_length = f->type == FT_TEXT ? 200 : 10000;
+	if (get_int(x, t, "max_length", where, 1, 1000000, &v))
+		f->max_length = v;
+	if (f->min_length > f->max_length)
+		err(x, where, "min_length (%ld) est supérieur à max_length (%ld)", f->min_length,
+		    f->max_length);
+	if (f->type != FT_TEXT)
+		return;
+	f->pattern = get_str(x, t, "pattern", where, false);
+	const char *why = f->pattern ? pattern_problem(f->pattern) : NULL;
+	if (why)
+		err(x, where, "pattern invalide \"%s\" : %s", f->pattern, why);
+	f->pattern_message = get_str(x, t, "pattern_message", where, false);
+	if (f->pattern_message && !f->pattern)
+		err(x, where, "pattern_message sans pattern");
+}
+
+/* min, max (whole numbers for an integer), scale for a decimal. */
+static void read_number_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	f->has_min = get_num(x, t, "min", where, &f->min);
+	f->has_max = get_num(x, t, "max", where, &f->max);
+	if (f->type == FT_INTEGER) {
+		if (f->has_min && f->min != floor(f->min)) {
+			err(x, where, "\"min\" doit être un entier pour un champ \"integer\"");
+			f->has_min = false;
+		}
+		if (f->has_max && f->max != floor(f->max)) {
+			err(x, where, "\"max\" doit être un entier pour un champ \"integer\"");
+			f->has_max = false;
+		}
+	}
+	if (f->has_min && f->has_max && f->min > f->max)
+		err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
+	long v;
+	if (f->type == FT_DECIMAL && get_int(x, t, "scale", where, 0, 15, &v))
+		f->scale = (int)v;
+}
+
+/* min and max: a date, "today", "today+N", "today-N". */
+static void read_date_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	bool dt = f->type == FT_DATETIME;
+	f->min_date = get_str(x, t, "min", where, false);
+	f->max_date = get_str(x, t, "max", where, false);
+	if (f->min_date && !date_bound_ok(f->min_date, dt))
+		err(x, where, "min : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+		    "\"today+N\", \"today-N\"", f->min_date);
+	if (f->max_date && !date_bound_ok(f->max_date, dt))
+		err(x, where, "max : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+		    "\"today+N\", \"today-N\"", f->max_date);
+	int64_t a, b;
+	if (f->min_date && f->max_date && util_parse_date(f->min_date, &a) &&
+	    util_parse_date(f->max_date, &b) && a > b)
+		err(x, where, "min (%s) est postérieur à max (%s)", f->min_date, f->max_date);
+}
+
+/* options, and for a choice its widget; for a multichoice how many may be ticked. */
+static void read_choice_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	read_options(x, t, f, where);
+	if (f->type == FT_CHOICE) {
+		const char *w = get_str(x, t, "widget", where, false);
+		if (w && strcmp(w, "radio") != 0 && strcmp(w, "select") != 0)
+			err(x, where, "\"widget\" doit valoir \"radio\" ou \"select\", pas \"%s\"", w);
+		f->widget_radio = w ? strcmp(w, "radio") == 0 : f->noptions <= 5;
+		return;
+	}
+	long v;
+	if (get_int(x, t, "min", where, 0, 10000, &v)) {
+		f->has_min = true;
+		f->min = (double)v;
+	}
+	if (get_int(x, t, "max", where, 1, 10000, &v)) {
+		f->has_max = true;
+		f->max = (double)v;
+	}
+	if (f->has_min && f->has_max && f->min > f->max)
+		err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
+	if (f->has_min && f->noptions && f->min > (double)f->noptions)
+		err(x, where, "min (%g) dépasse le nombre d'options (%zu)", f->min, f->noptions);
+}
+
+/* max_size and accept (MIME types). */
+static void read_file_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	long v;
+	if (get_int(x, t, "max_size", where, 1, 1L << 40, &v))
+		f->max_size = v;
+	get_strlist(x, t, "accept", where, &f->accept, false);
+	for (size_t i = 0; i < f->accept.n; i++)
+		if (!strchr(f->accept.v[i], '/'))
+			err(x, where, "accept : \"%s\" n'est pas un type MIME (ex. "
+			    "\"application/pdf\")", f->accept.v[i]);
+}
+
+/* The keys of the field's own type. */
+static void read_type_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	switch (f->type) {
+	case FT_TEXT:
+	case FT_TEXTAREA: read_text_keys(x, t, f, where); break;
+	case FT_INTEGER:
+	case FT_DECIMAL:
+	case FT_MONEY: read_number_keys(x, t, f, where); break;
+	case FT_DATE:
+	case FT_DATETIME: read_date_keys(x, t, f, where); break;
+	case FT_CHOICE:
+	case FT_MULTICHOICE: read_choice_keys(x, t, f, where); break;
+	case FT_FILE: read_file_keys(x, t, f, where); break;
+	default: break;
+	}
+}
+
+/* The keys every data field may have. */
+static void read_common_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	f->placeholder = get_str(x, t, "placeholder", where, false);
+	f->required = get_bool(x, t, "required", where, false);
+	f->readonly = get_bool(x, t, "readonly", where, false);
+	f->personal = get_bool(x, t, "personal", where, false);
+	f->has_private = get_strlist(x, t, "private", where, &f->private_roles, false);
+	check_roles(x, where, "private", &f->private_roles);
+	f->has_editable_by = get_strlist(x, t, "editable_by", where, &f->editable_by, false);
+	check_roles(x, where, "editable_by", &f->editable_by);
+	f->renamed_from = get_str(x, t, "renamed_from", where, false);
+	if (f->renamed_from && !is_id(f->renamed_from, MAX_ID, false))
+		err(x, where, "renamed_from : nom de champ invalide \"%s\"", f->renamed_from);
+	if (f->renamed_from && strcmp(f->renamed_from, f->name) == 0)
+		err(x, where, "renamed_from : \"%s\" est le nom actuel du champ", f->name);
+	f->compute = get_func(x, t, "compute", where);
+}
+
 static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 {
 	f->col = -1;
@@ -669,122 +808,8 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 	if (section)
 		return;
 
-	f->placeholder = get_str(x, t, "placeholder", where, false);
-	f->required = get_bool(x, t, "required", where, false);
-	f->readonly = get_bool(x, t, "readonly", where, false);
-	f->personal = get_bool(x, t, "personal", where, false);
-	f->has_private = get_strlist(x, t, "private", where, &f->private_roles, false);
-	check_roles(x, where, "private", &f->private_roles);
-	f->has_editable_by = get_strlist(x, t, "editable_by", where, &f->editable_by, false);
-	check_roles(x, where, "editable_by", &f->editable_by);
-	f->renamed_from = get_str(x, t, "renamed_from", where, false);
-	if (f->renamed_from && !is_id(f->renamed_from, MAX_ID, false))
-		err(x, where, "renamed_from : nom de champ invalide \"%s\"", f->renamed_from);
-	if (f->renamed_from && strcmp(f->renamed_from, f->name) == 0)
-		err(x, where, "renamed_from : \"%s\" est le nom actuel du champ", f->name);
-	f->compute = get_func(x, t, "compute", where);
-
-	switch (f->type) {
-	case FT_TEXT:
-	case FT_TEXTAREA: {
-		long v;
-		if (get_int(x, t, "min_length", where, 0, 1000000, &v))
-			f->min_length = v;
-		f->max_length = f->type == FT_TEXT ? 200 : 10000;
-		if (get_int(x, t, "max_length", where, 1, 1000000, &v))
-			f->max_length = v;
-		if (f->min_length > f->max_length)
-			err(x, where, "min_length (%ld) est supérieur à max_length (%ld)", f->min_length,
-			    f->max_length);
-		if (f->type == FT_TEXT) {
-			f->pattern = get_str(x, t, "pattern", where, false);
-			const char *why = f->pattern ? pattern_problem(f->pattern) : NULL;
-			if (why)
-				err(x, where, "pattern invalide \"%s\" : %s", f->pattern, why);
-			f->pattern_message = get_str(x, t, "pattern_message", where, false);
-			if (f->pattern_message && !f->pattern)
-				err(x, where, "pattern_message sans pattern");
-		}
-		break;
-	}
-	case FT_INTEGER:
-	case FT_DECIMAL:
-	case FT_MONEY: {
-		f->has_min = get_num(x, t, "min", where, &f->min);
-		f->has_max = get_num(x, t, "max", where, &f->max);
-		if (f->type == FT_INTEGER) {
-			if (f->has_min && f->min != floor(f->min)) {
-				err(x, where, "\"min\" doit être un entier pour un champ \"integer\"");
-				f->has_min = false;
-			}
-			if (f->has_max && f->max != floor(f->max)) {
-				err(x, where, "\"max\" doit être un entier pour un champ \"integer\"");
-				f->has_max = false;
-			}
-		}
-		if (f->has_min && f->has_max && f->min > f->max)
-			err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
-		long v;
-		if (f->type == FT_DECIMAL && get_int(x, t, "scale", where, 0, 15, &v))
-			f->scale = (int)v;
-		break;
-	}
-	case FT_DATE:
-	case FT_DATETIME: {
-		bool dt = f->type == FT_DATETIME;
-		f->min_date = get_str(x, t, "min", where, false);
-		f->max_date = get_str(x, t, "max", where, false);
-		if (f->min_date && !date_bound_ok(f->min_date, dt))
-			err(x, where, "min : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
-			    "\"today+N\", \"today-N\"", f->min_date);
-		if (f->max_date && !date_bound_ok(f->max_date, dt))
-			err(x, where, "max : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
-			    "\"today+N\", \"today-N\"", f->max_date);
-		int64_t a, b;
-		if (f->min_date && f->max_date && util_parse_date(f->min_date, &a) &&
-		    util_parse_date(f->max_date, &b) && a > b)
-			err(x, where, "min (%s) est postérieur à max (%s)", f->min_date, f->max_date);
-		break;
-	}
-	case FT_CHOICE: {
-		read_options(x, t, f, where);
-		const char *w = get_str(x, t, "widget", where, false);
-		if (w && strcmp(w, "radio") != 0 && strcmp(w, "select") != 0)
-			err(x, where, "\"widget\" doit valoir \"radio\" ou \"select\", pas \"%s\"", w);
-		f->widget_radio = w ? strcmp(w, "radio") == 0 : f->noptions <= 5;
-		break;
-	}
-	case FT_MULTICHOICE: {
-		read_options(x, t, f, where);
-		long v;
-		if (get_int(x, t, "min", where, 0, 10000, &v)) {
-			f->has_min = true;
-			f->min = (double)v;
-		}
-		if (get_int(x, t, "max", where, 1, 10000, &v)) {
-			f->has_max = true;
-			f->max = (double)v;
-		}
-		if (f->has_min && f->has_max && f->min > f->max)
-			err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
-		if (f->has_min && f->noptions && f->min > (double)f->noptions)
-			err(x, where, "min (%g) dépasse le nombre d'options (%zu)", f->min, f->noptions);
-		break;
-	}
-	case FT_FILE: {
-		long v;
-		if (get_int(x, t, "max_size", where, 1, 1L << 40, &v))
-			f->max_size = v;
-		get_strlist(x, t, "accept", where, &f->accept, false);
-		for (size_t i = 0; i < f->accept.n; i++)
-			if (!strchr(f->accept.v[i], '/'))
-				err(x, where, "accept : \"%s\" n'est pas un type MIME (ex. "
-				    "\"application/pdf\")", f->accept.v[i]);
-		break;
-	}
-	default:
-		break;
-	}
+	read_common_keys(x, t, f, where);
+	read_type_keys(x, t, f, where);
 	read_default(x, t, f, where);
 }
 
@@ -915,6 +940,182 @@ static int state_ref(ld *x, const def_workflow *w, const char *where, const char
 static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout,
                         const char *where, const char *key);
 
+/* One state of states[i]; true when it was added to w. */
+static bool read_state(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
+{
+	def_state *st = &w->states[w->nstates];
+	const defval *idv = get(s, "id");
+	const char *sw = idv && idv->kind == DV_STR ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
+	                                            : wherep(x, where, "states[%zu]", i + 1);
+	if (!check_map(x, s, sw, "un état", state_keys, NULL, NULL))
+		return false;
+	st->id = get_str(x, s, "id", sw, true);
+	if (!st->id)
+		return false;
+	if (!is_id(st->id, MAX_ID, false)) {
+		err(x, sw, "identifiant d'état invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}", st->id);
+		return false;
+	}
+	if (def_find_state(w, st->id) >= 0) {
+		err(x, sw, "état \"%s\" déjà défini (states[%d])", st->id, def_find_state(w, st->id) + 1);
+		return false;
+	}
+	st->label = get_str(x, s, "label", sw, false);
+	if (!st->label)
+		st->label = st->id;
+	st->description = get_str(x, s, "description", sw, false);
+	st->final = get_bool(x, s, "final", sw, false);
+	st->has_editable_by = get_strlist(x, s, "editable_by", sw, &st->editable_by, false);
+	check_roles(x, sw, "editable_by", &st->editable_by);
+	long v;
+	st->due_days = -1;
+	if (get_int(x, s, "due_days", sw, 1, MAX_DAYS, &v))
+		st->due_days = (int)v;
+	w->nstates++;
+	return true;
+}
+
+static void read_states(ld *x, const defval *t, def_workflow *w, const char *where)
+{
+	const defval *states = get(t, "states");
+	if (!states) {
+		err(x, where, "\"states\" est obligatoire");
+		return;
+	}
+	if (!check_list(x, states, where, "states"))
+		return;
+	if (states->nitems == 0)
+		err(x, where, "\"states\" doit contenir au moins un état");
+	w->states = arena_alloc(x->A, (states->nitems + 1) * sizeof *w->states);
+	for (size_t i = 0; i < states->nitems; i++)
+		read_state(x, states->items[i], w, where, i);
+}
+
+/* A transition's "comment": "optional" or "required". */
+static void read_comment_rule(ld *x, const defval *s, def_transition *tr, const char *tw)
+{
+	const char *c = get_str(x, s, "comment", tw, false);
+	if (!c)
+		return;
+	if (strcmp(c, "optional") == 0) {
+		tr->comment = COMMENT_OPTIONAL;
+	} else if (strcmp(c, "required") == 0) {
+		tr->comment = COMMENT_REQUIRED;
+	} else {
+		static const char *const cv[] = {"optional", "required"};
+		err(x, tw, "\"comment\" doit valoir \"optional\" ou \"required\", pas \"%s\"%s", c,
+		    suggest(x, c, cv, 2));
+	}
+}
+
+/* The keys of a transition whose id is sound. */
+static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_transition *tr,
+                                 const char *tw)
+{
+	tr->label = get_str(x, s, "label", tw, false);
+	if (!tr->label)
+		tr->label = tr->id;
+	if (!get(s, "from"))
+		err(x, tw, "\"from\" est obligatoire");
+	get_strlist(x, s, "from", tw, &tr->from, true);
+	tr->from_index = arena_alloc(x->A, (tr->from.n + 1) * sizeof *tr->from_index);
+	for (size_t k = 0; k < tr->from.n; k++)
+		tr->from_index[k] = state_ref(x, w, tw, "from", tr->from.v[k]);
+	tr->to = get_str(x, s, "to", tw, true);
+	if (tr->to)
+		tr->to_index = state_ref(x, w, tw, "to", tr->to);
+	get_strlist(x, s, "roles", tw, &tr->roles, false);
+	check_roles(x, tw, "roles", &tr->roles);
+	tr->self_approval = get_bool(x, s, "self_approval", tw, true);
+	tr->guard = get_func(x, s, "guard", tw);
+	tr->action = get_func(x, s, "action", tw);
+	read_comment_rule(x, s, tr, tw);
+	long v;
+	if (get_int(x, s, "after_days", tw, 1, MAX_DAYS, &v))
+		tr->after_days = (int)v;
+	else if (get(s, "after_days"))
+		tr->after_days = 1; /* diagnosed: do not also call it untriggerable */
+	const defval *tf = get(s, "fields");
+	if (tf)
+		read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
+}
+
+/* One transition of transitions[i]; true when it was added to w. */
+static bool read_transition(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
+{
+	def_transition *tr = &w->transitions[w->ntransitions];
+	const defval *idv = get(s, "id");
+	const char *tw = idv && idv->kind == DV_STR
+	                     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
+	                     : wherep(x, where, "transitions[%zu]", i + 1);
+	tr->to_index = -1;
+	tr->after_days = -1;
+	tr->self_approval = true;
+	if (!check_map(x, s, tw, "une transition", transition_keys, NULL, NULL))
+		return false;
+	tr->id = get_str(x, s, "id", tw, true);
+	if (!tr->id)
+		return false;
+	if (!is_id(tr->id, MAX_ID, false)) {
+		err(x, tw, "identifiant de transition invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		    tr->id);
+		return false;
+	}
+	for (size_t k = 0; k < w->ntransitions; k++)
+		if (strcmp(w->transitions[k].id, tr->id) == 0) {
+			err(x, tw, "transition \"%s\" déjà définie (transitions[%zu])", tr->id, k + 1);
+			return false;
+		}
+	read_transition_keys(x, s, w, tr, tw);
+	w->ntransitions++;
+	return true;
+}
+
+static void read_transitions(ld *x, const defval *t, def_workflow *w, const char *where,
+                             const defval ***tnodes)
+{
+	const defval *trs = get(t, "transitions");
+	if (!trs || !check_list(x, trs, where, "transitions"))
+		return;
+	w->transitions = arena_alloc(x->A, (trs->nitems + 1) * sizeof *w->transitions);
+	*tnodes = arena_alloc(&x->scratch, (trs->nitems + 1) * sizeof **tnodes);
+	for (size_t i = 0; i < trs->nitems; i++) {
+		size_t slot = w->ntransitions;
+		if (read_transition(x, trs->items[i], w, where, i))
+			(*tnodes)[slot] = trs->items[i];
+	}
+}
+
+/* state_moves = { old = "new" }: where the records of removed states go. */
+static void read_moves(ld *x, const defval *t, def_workflow *w, const char *where)
+{
+	const defval *moves = get(t, "state_moves");
+	if (!moves)
+		return;
+	const char *mw = wherep(x, where, "state_moves");
+	if (moves->kind != DV_TABLE || moves->nitems || moves->nbadkeys) {
+		err(x, mw, "\"state_moves\" doit être une table { ancien_etat = \"nouvel_etat\" }");
+		return;
+	}
+	w->moves = arena_alloc(x->A, (moves->nfields + 1) * sizeof *w->moves);
+	for (size_t i = 0; i < moves->nfields; i++) {
+		const char *from = moves->fields[i].key;
+		const defval *to = moves->fields[i].val;
+		if (!is_id(from, MAX_ID, false)) {
+			err(x, mw, "état invalide \"%s\"", from);
+		} else if (def_find_state(w, from) >= 0) {
+			err(x, mw, "\"%s\" est encore un état du workflow : seul un état retiré peut "
+			    "être déplacé", from);
+		} else if (to->kind != DV_STR) {
+			err(x, mw, "%s : le nouvel état doit être une chaîne, pas %s", from, type_fr(x, to));
+		} else if (state_ref(x, w, mw, from, to->s) >= 0) {
+			w->moves[w->nmoves].from = arena_strdup(x->A, from);
+			w->moves[w->nmoves].to = arena_strdup(x->A, to->s);
+			w->nmoves++;
+		}
+	}
+}
+
 static void read_workflow(ld *x, const defval *t, def_form *form, const char *fwhere,
                           const defval ***tnodes)
 {
@@ -924,161 +1125,12 @@ static void read_workflow(ld *x, const defval *t, def_form *form, const char *fw
 	w->initial_index = -1;
 	if (!check_map(x, t, where, "\"workflow\"", workflow_keys, NULL, NULL))
 		return;
-
-	const defval *states = get(t, "states");
-	if (!states)
-		err(x, where, "\"states\" est obligatoire");
-	else if (check_list(x, states, where, "states")) {
-		if (states->nitems == 0)
-			err(x, where, "\"states\" doit contenir au moins un état");
-		w->states = arena_alloc(x->A, (states->nitems + 1) * sizeof *w->states);
-		for (size_t i = 0; i < states->nitems; i++) {
-			const defval *s = states->items[i];
-			def_state *st = &w->states[w->nstates];
-			const defval *idv = get(s, "id");
-			const char *sw = idv && idv->kind == DV_STR
-			                     ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
-			                     : wherep(x, where, "states[%zu]", i + 1);
-			if (!check_map(x, s, sw, "un état", state_keys, NULL, NULL))
-				continue;
-			st->id = get_str(x, s, "id", sw, true);
-			if (!st->id)
-				continue;
-			if (!is_id(st->id, MAX_ID, false)) {
-				err(x, sw, "identifiant d'état invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
-				    st->id);
-				continue;
-			}
-			if (def_find_state(w, st->id) >= 0) {
-				err(x, sw, "état \"%s\" déjà défini (states[%d])", st->id,
-				    def_find_state(w, st->id) + 1);
-				continue;
-			}
-			st->label = get_str(x, s, "label", sw, false);
-			if (!st->label)
-				st->label = st->id;
-			st->description = get_str(x, s, "description", sw, false);
-			st->final = get_bool(x, s, "final", sw, false);
-			st->has_editable_by = get_strlist(x, s, "editable_by", sw, &st->editable_by, false);
-			check_roles(x, sw, "editable_by", &st->editable_by);
-			long v;
-			st->due_days = -1;
-			if (get_int(x, s, "due_days", sw, 1, MAX_DAYS, &v))
-				st->due_days = (int)v;
-			w->nstates++;
-		}
-	}
-
+	read_states(x, t, w, where);
 	w->initial = get_str(x, t, "initial", where, true);
 	if (w->initial && w->nstates)
 		w->initial_index = state_ref(x, w, where, "initial", w->initial);
-
-	const defval *trs = get(t, "transitions");
-	if (trs && check_list(x, trs, where, "transitions")) {
-		w->transitions = arena_alloc(x->A, (trs->nitems + 1) * sizeof *w->transitions);
-		*tnodes = arena_alloc(&x->scratch, (trs->nitems + 1) * sizeof **tnodes);
-		for (size_t i = 0; i < trs->nitems; i++) {
-			const defval *s = trs->items[i];
-			def_transition *tr = &w->transitions[w->ntransitions];
-			const defval *idv = get(s, "id");
-			const char *tw = idv && idv->kind == DV_STR
-			                     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
-			                     : wherep(x, where, "transitions[%zu]", i + 1);
-			tr->to_index = -1;
-			tr->after_days = -1;
-			tr->self_approval = true;
-			if (!check_map(x, s, tw, "une transition", transition_keys, NULL, NULL))
-				continue;
-			tr->id = get_str(x, s, "id", tw, true);
-			if (!tr->id)
-				continue;
-			if (!is_id(tr->id, MAX_ID, false)) {
-				err(x, tw, "identifiant de transition invalide \"%s\" : attendu "
-				    "[a-z][a-z0-9_]{0,39}", tr->id);
-				continue;
-			}
-			bool dup = false;
-			for (size_t k = 0; k < w->ntransitions && !dup; k++)
-				if (strcmp(w->transitions[k].id, tr->id) == 0) {
-					err(x, tw, "transition \"%s\" déjà définie (transitions[%zu])", tr->id, k + 1);
-					dup = true;
-				}
-			if (dup)
-				continue;
-			tr->label = get_str(x, s, "label", tw, false);
-			if (!tr->label)
-				tr->label = tr->id;
-			if (!get(s, "from"))
-				err(x, tw, "\"from\" est obligatoire");
-			get_strlist(x, s, "from", tw, &tr->from, true);
-			tr->from_index = arena_alloc(x->A, (tr->from.n + 1) * sizeof *tr->from_index);
-			for (size_t k = 0; k < tr->from.n; k++)
-				tr->from_index[k] = state_ref(x, w, tw, "from", tr->from.v[k]);
-			tr->to = get_str(x, s, "to", tw, true);
-			if (tr->to)
-				tr->to_index = state_ref(x, w, tw, "to", tr->to);
-			get_strlist(x, s, "roles", tw, &tr->roles, false);
-			check_roles(x, tw, "roles", &tr->roles);
-			tr->self_approval = get_bool(x, s, "self_approval", tw, true);
-			tr->guard = get_func(x, s, "guard", tw);
-			tr->action = get_func(x, s, "action", tw);
-			const char *c = get_str(x, s, "comment", tw, false);
-			if (c) {
-				if (strcmp(c, "optional") == 0)
-					tr->comment = COMMENT_OPTIONAL;
-				else if (strcmp(c, "required") == 0)
-					tr->comment = COMMENT_REQUIRED;
-				else {
-					static const char *const cv[] = {"optional", "required"};
-					err(x, tw, "\"comment\" doit valoir \"optional\" ou \"required\", pas \"%s\"%s",
-					    c, suggest(x, c, cv, 2));
-				}
-			}
-			long v;
-			if (get_int(x, s, "after_days", tw, 1, MAX_DAYS, &v))
-				tr->after_days = (int)v;
-			else if (get(s, "after_days"))
-				tr->after_days = 1;  /* diagnosed: do not also call it untriggerable */
-			const defval *tf = get(s, "fields");
-			if (tf)
-				read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
-			(*tnodes)[w->ntransitions] = s;
-			w->ntransitions++;
-		}
-	}
-
-	const defval *moves = get(t, "state_moves");
-	if (moves) {
-		const char *mw = wherep(x, where, "state_moves");
-		if (moves->kind != DV_TABLE || moves->nitems || moves->nbadkeys) {
-			err(x, mw, "\"state_moves\" doit être une table { ancien_etat = \"nouvel_etat\" }");
-		} else {
-			w->moves = arena_alloc(x->A, (moves->nfields + 1) * sizeof *w->moves);
-			for (size_t i = 0; i < moves->nfields; i++) {
-				const char *from = moves->fields[i].key;
-				const defval *to = moves->fields[i].val;
-				if (!is_id(from, MAX_ID, false)) {
-					err(x, mw, "état invalide \"%s\"", from);
-					continue;
-				}
-				if (def_find_state(w, from) >= 0) {
-					err(x, mw, "\"%s\" est encore un état du workflow : seul un état retiré "
-					    "peut être déplacé", from);
-					continue;
-				}
-				if (to->kind != DV_STR) {
-					err(x, mw, "%s : le nouvel état doit être une chaîne, pas %s", from,
-					    type_fr(x, to));
-					continue;
-				}
-				if (state_ref(x, w, mw, from, to->s) < 0)
-					continue;
-				w->moves[w->nmoves].from = arena_strdup(x->A, from);
-				w->moves[w->nmoves].to = arena_strdup(x->A, to->s);
-				w->nmoves++;
-			}
-		}
-	}
+	read_transitions(x, t, w, where, tnodes);
+	read_moves(x, t, w, where);
 }
 
 static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_form *form,

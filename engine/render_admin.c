@@ -1,0 +1,294 @@
+/*
+ * render_admin — /admin: the catalog of apps, load problems, apps whose code ran past
+ * its budget; /admin/outbox: the latest mails of each app (see render.h).
+ */
+#include "render_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ---- admin ---- */
+
+static void th_col(buf *o, const page *p, enum ui m)
+{
+	buf_puts(o, "<th scope=\"col\">");
+	buf_puts(o, T(p, m));
+	buf_puts(o, "</th>");
+}
+
+static void admin_apps(buf *out, const page *p, const app_rt *const *apps, size_t napps)
+{
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_ADMIN_APPS));
+	buf_puts(out, "</h2>\n");
+	if (napps == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_ADMIN_NO_APPS));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_ADMIN_CAPTION));
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_APP);
+	th_col(out, p, UI_IDENT);
+	th_col(out, p, UI_OWNER_COL);
+	th_col(out, p, UI_VERSION);
+	th_col(out, p, UI_FORMS);
+	th_col(out, p, UI_HASH);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < napps; i++) {
+		const def_app *a = apps[i]->def;
+		buf_puts(out, "<tr><th scope=\"row\"><a href=\"");
+		render_url_app(out, a);
+		buf_puts(out, "\">");
+		buf_html(out, a->title);
+		buf_puts(out, "</a></th><td><code>");
+		buf_html(out, a->id);
+		buf_puts(out, "</code></td><td>");
+		if (a->owner && *a->owner)
+			buf_html(out, a->owner);
+		else
+			render_put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		if (a->version && *a->version)
+			buf_html(out, a->version);
+		else
+			render_put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		for (size_t j = 0; j < a->nforms; j++) {
+			if (j)
+				buf_puts(out, ", ");
+			buf_html(out, a->forms[j].title);
+		}
+		buf_puts(out, "</td><td>");
+		if (a->hash) {
+			buf_puts(out, "<code>");
+			buf_html_n(out, a->hash, strnlen(a->hash, 12));
+			buf_puts(out, "</code>");
+		} else {
+			render_put_empty(out, p);
+		}
+		buf_puts(out, "</td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+/* Apps whose code ran past its budget: suspended now or before, and how often. */
+static void admin_lua(buf *out, const page *p, const sandbox_pool_app *lua, size_t n)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++)
+		shown += lua[i].overruns > 0 || lua[i].refused > 0;
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_LUA_BUDGET));
+	buf_puts(out, "</h2>\n");
+	if (!shown) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_LUA_NONE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_LUA_CAPTION));
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_IDENT);
+	th_col(out, p, UI_LUA_STATUS);
+	th_col(out, p, UI_LUA_OVERRUNS);
+	th_col(out, p, UI_LUA_TRIPS);
+	th_col(out, p, UI_LUA_REFUSED);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const sandbox_pool_app *a = &lua[i];
+		if (!a->overruns && !a->refused)
+			continue;
+		buf_puts(out, "<tr><th scope=\"row\"><code>");
+		buf_html(out, a->app);
+		buf_puts(out, "</code></th><td>");
+		if (a->suspended_until) {
+			char iso[32];
+			util_iso_datetime(a->suspended_until, iso);
+			buf_puts(out, T(p, UI_LUA_SUSPENDED_UNTIL));
+			buf_putc(out, ' ');
+			render_put_datetime(out, p, iso, true);
+		} else {
+			buf_puts(out, T(p, UI_LUA_RUNNING));
+		}
+		buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
+		           (unsigned long long)a->overruns, (unsigned long long)a->trips,
+		           (unsigned long long)a->refused);
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+static void admin_problems(buf *out, const page *p, const registry_problem *problems,
+                           size_t nproblems)
+{
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_PROBLEMS));
+	buf_puts(out, "</h2>\n");
+	if (nproblems == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_NO_PROBLEMS));
+		buf_puts(out, "</p>\n");
+	}
+	for (size_t i = 0; i < nproblems; i++) {
+		const registry_problem *pb = &problems[i];
+		buf_puts(out, "<section class=\"problem\">\n<h3><code>");
+		buf_html(out, pb->app);
+		buf_puts(out, "</code></h3>\n<p>");
+		buf_puts(out, T(p, pb->serving_previous ? UI_SERVING_PREVIOUS : UI_NOT_SERVED));
+		buf_puts(out, "</p>\n<pre>");
+		buf_html(out, pb->text);
+		buf_puts(out, "</pre>\n</section>\n");
+	}
+}
+
+void render_admin(buf *out, const page *p, const admin_view *v)
+{
+	render_page_open(out, p, false);
+	buf_puts(out, T(p, UI_ADMIN));
+	render_page_body(out, p);
+	buf_puts(out, "<h1>");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
+	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</a></li>\n</ul>\n");
+	admin_apps(out, p, v->apps, v->napps);
+	admin_problems(out, p, v->problems, v->nproblems);
+	admin_lua(out, p, v->lua, v->nlua);
+	render_page_close(out, p);
+}
+
+/* ---- admin: outgoing mail ---- */
+
+static void outbox_table(buf *out, const page *p, const outbox_view *v)
+{
+	const def_app *a = v->app;
+	if (v->unreadable) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_OUTBOX_UNREADABLE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	if (v->nrows == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_OUTBOX_NONE));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_OUTBOX_CAPTION));
+	buf_puts(out, " ");
+	render_put_quoted(out, p, a->title);
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_col(out, p, UI_OB_NUM);
+	th_col(out, p, UI_OB_STATUS);
+	th_col(out, p, UI_OB_CREATED);
+	th_col(out, p, UI_OB_TO);
+	th_col(out, p, UI_OB_SUBJECT);
+	th_col(out, p, UI_OB_ATTEMPTS);
+	th_col(out, p, UI_OB_NEXT);
+	th_col(out, p, UI_OB_ANSWER);
+	th_col(out, p, UI_OB_RECORD);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < v->nrows; i++) {
+		const outbox_row *r = &v->rows[i];
+		bool sent = r->status && strcmp(r->status, "sent") == 0;
+		bool failed = r->status && strcmp(r->status, "failed") == 0;
+		bool pending = r->status && strcmp(r->status, "pending") == 0;
+		buf_puts(out, "<tr><th scope=\"row\">");
+		render_put_int(out, r->id);
+		buf_puts(out, "</th><td><span class=\"badge");
+		buf_puts(out, sent ? " sent\">" : failed ? " failed\">" : "\">");
+		if (sent || failed || pending)
+			buf_puts(out, T(p, sent ? UI_OB_SENT : failed ? UI_OB_FAILED : UI_OB_PENDING));
+		else
+			buf_html(out, r->status);
+		buf_puts(out, "</span>");
+		if (sent && r->sent_at) {
+			buf_puts(out, " ");
+			render_put_datetime(out, p, r->sent_at, true);
+		}
+		buf_puts(out, "</td><td>");
+		render_put_datetime(out, p, r->created_at, true);
+		buf_puts(out, "</td><td>");
+		buf_html(out, r->to);
+		buf_puts(out, "</td><td>");
+		buf_html(out, r->subject);
+		buf_puts(out, "</td><td>");
+		render_put_int(out, r->attempts);
+		buf_puts(out, "</td><td>");
+		if (pending)
+			render_put_datetime(out, p, r->next_attempt_at, true);
+		else
+			render_put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		const char *answer = sent && r->smtp_reply ? r->smtp_reply : r->last_error;
+		if (answer && *answer) {
+			buf_puts(out, "<code>");
+			buf_html(out, answer);
+			buf_puts(out, "</code>");
+			/* Sent to the others: who did not get it is what the admin must see. */
+			if (sent && answer != r->last_error && r->last_error &&
+			    strncmp(r->last_error, OUTBOX_REFUSED_PREFIX, strlen(OUTBOX_REFUSED_PREFIX)) == 0) {
+				buf_puts(out, "<br><code>");
+				buf_html(out, r->last_error);
+				buf_puts(out, "</code>");
+			}
+		} else {
+			render_put_empty(out, p);
+		}
+		buf_puts(out, "</td><td><a href=\"");
+		render_url_app(out, a);
+		buf_html(out, r->form);
+		buf_putc(out, '/');
+		render_put_int(out, r->record_id);
+		buf_puts(out, "\">");
+		buf_html(out, r->form);
+		buf_puts(out, " ");
+		buf_puts(out, T(p, UI_OB_NUM));
+		buf_puts(out, "\xc2\xa0");
+		render_put_int(out, r->record_id);
+		buf_puts(out, "</a></td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps)
+{
+	render_page_open(out, p, false);
+	buf_puts(out, T(p, UI_OUTBOX));
+	render_page_body(out, p);
+	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
+	buf_puts(out, T(p, UI_BREADCRUMB));
+	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
+	buf_puts(out, T(p, UI_HOME));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</h1>\n<p>");
+	buf_puts(out, T(p, UI_OUTBOX_INTRO));
+	buf_puts(out, "</p>\n");
+	if (napps == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_ADMIN_NO_APPS));
+		buf_puts(out, "</p>\n");
+	}
+	for (size_t i = 0; i < napps; i++) {
+		buf_puts(out, "<h2>");
+		buf_html(out, apps[i].app->title);
+		buf_puts(out, " (<code>");
+		buf_html(out, apps[i].app->id);
+		buf_puts(out, "</code>)</h2>\n");
+		outbox_table(out, p, &apps[i]);
+	}
+	render_page_close(out, p);
+}
+

@@ -1,0 +1,688 @@
+/*
+ * render_form — the new/edit form and a transition's small form (see render.h): every
+ * field's control with its label, help, requirement said in text and errors tied by
+ * aria-describedby, the error summary on top, and the conflict view beside the
+ * stored version. Escaping is by construction (buf_html).
+ */
+#include "render_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ---- form fields ---- */
+
+static const char *cond_value_label(const page *p, const def_field *cf, const char *val)
+{
+	if (!cf)
+		return val;
+	if (cf->type == FT_CHOICE || cf->type == FT_MULTICHOICE)
+		return def_option_label(cf, val);
+	if (cf->type == FT_BOOLEAN) {
+		if (strcmp(val, "true") == 0)
+			return T(p, UI_YES);
+		if (strcmp(val, "false") == 0)
+			return T(p, UI_NO);
+	}
+	return val;
+}
+
+/* « Label » vaut « A » ou « B » et « Label2 » vaut « C » */
+static void put_conds(buf *o, const page *p, const def_form *form, const def_condset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const def_cond *c = &cs->v[i];
+		const def_field *cf = render_col_field(form, c->col);
+		if (i > 0)
+			buf_puts(o, T(p, UI_AND));
+		render_put_quoted(o, p, cf ? cf->label : c->field);
+		buf_puts(o, T(p, UI_IS));
+		for (size_t j = 0; j < c->values.n; j++) {
+			if (j > 0)
+				buf_puts(o, T(p, UI_OR));
+			render_put_quoted(o, p, cond_value_label(p, cf, c->values.v[j]));
+		}
+	}
+}
+
+static void field_id(buf *o, const def_field *f, const char *suffix)
+{
+	buf_puts(o, "f-");
+	buf_html(o, f->name);
+	if (suffix)
+		buf_puts(o, suffix);
+}
+
+static void put_required_text(buf *o, const page *p, const def_field *f)
+{
+	if (f->required)
+		buf_puts(o, T(p, UI_REQUIRED));
+	else if (f->required_if.n)
+		buf_puts(o, T(p, UI_REQUIRED_IF));
+}
+
+/* ` aria-describedby="f-x-help f-x-cond f-x-error"` when any applies. */
+static void describedby(buf *o, const def_field *f, const char *err)
+{
+	bool help = f->help && *f->help;
+	bool cond = f->visible_if.n || f->required_if.n;
+	if (!help && !cond && !err)
+		return;
+	buf_puts(o, " aria-describedby=\"");
+	const char *sep = "";
+	if (help) {
+		field_id(o, f, "-help");
+		sep = " ";
+	}
+	if (cond) {
+		buf_puts(o, sep);
+		field_id(o, f, "-cond");
+		sep = " ";
+	}
+	if (err) {
+		buf_puts(o, sep);
+		field_id(o, f, "-error");
+	}
+	buf_putc(o, '"');
+}
+
+/* Help, condition hint and error paragraphs, in reading order before the input. */
+static void field_notes(buf *o, const page *p, const def_form *form, const def_field *f,
+                        const char *err)
+{
+	if (f->help && *f->help) {
+		buf_puts(o, "<p class=\"help\" id=\"");
+		field_id(o, f, "-help");
+		buf_puts(o, "\">");
+		buf_html(o, f->help);
+		buf_puts(o, "</p>\n");
+	}
+	if (f->visible_if.n || f->required_if.n) {
+		buf_puts(o, "<p class=\"hint\" id=\"");
+		field_id(o, f, "-cond");
+		buf_puts(o, "\">");
+		if (f->visible_if.n) {
+			buf_puts(o, T(p, UI_VISIBLE_IF));
+			put_conds(o, p, form, &f->visible_if);
+			buf_puts(o, ".");
+		}
+		if (f->required_if.n) {
+			if (f->visible_if.n)
+				buf_putc(o, ' ');
+			buf_puts(o, T(p, UI_REQUIRED_IF_HINT));
+			put_conds(o, p, form, &f->required_if);
+			buf_puts(o, ".");
+		}
+		buf_puts(o, "</p>\n");
+	}
+	if (err) {
+		buf_puts(o, "<p class=\"error\" id=\"");
+		field_id(o, f, "-error");
+		buf_puts(o, "\"><span class=\"icon\" aria-hidden=\"true\">⚠</span> ");
+		buf_puts(o, T(p, UI_ERROR_PREFIX));
+		buf_html(o, err);
+		buf_puts(o, "</p>\n");
+	}
+}
+
+/* Common attributes of a control: id, name, describedby, invalid. */
+static void control_attrs(buf *o, const def_field *f, const char *id_suffix, const char *err,
+                          bool with_describedby)
+{
+	buf_puts(o, " id=\"");
+	field_id(o, f, id_suffix);
+	buf_putc(o, '"');
+	render_attr(o, "name", f->name);
+	if (with_describedby)
+		describedby(o, f, err);
+	if (err)
+		buf_puts(o, " aria-invalid=\"true\"");
+}
+
+static const char *autocomplete_for(const def_field *f)
+{
+	switch (f->type) {
+	case FT_EMAIL: return "email";
+	case FT_PHONE: return "tel";
+	case FT_POSTAL_CODE: return "postal-code";
+	case FT_TEXT:
+		if (!f->personal)
+			return NULL;
+		if (strcmp(f->name, "nom") == 0 || strcmp(f->name, "nom_famille") == 0 ||
+		    strcmp(f->name, "family_name") == 0 || strcmp(f->name, "last_name") == 0)
+			return "family-name";
+		if (strcmp(f->name, "prenom") == 0 || strcmp(f->name, "given_name") == 0 ||
+		    strcmp(f->name, "first_name") == 0)
+			return "given-name";
+		if (strcmp(f->name, "name") == 0 || strcmp(f->name, "nom_complet") == 0 ||
+		    strcmp(f->name, "full_name") == 0)
+			return "name";
+		return NULL;
+	default: return NULL;
+	}
+}
+
+static void label_open(buf *o, const def_field *f, const char *suffix)
+{
+	buf_puts(o, "<label for=\"");
+	field_id(o, f, suffix);
+	buf_puts(o, "\">");
+}
+
+/* Radios or checkboxes in a fieldset/legend. */
+static void field_group(buf *o, const page *p, const def_form *form, const def_field *f,
+                        const value *v, const char *err, bool checkboxes)
+{
+	buf_puts(o, "<fieldset class=\"group");
+	if (err)
+		buf_puts(o, " has-error");
+	buf_puts(o, "\"");
+	describedby(o, f, err);
+	buf_puts(o, ">\n<legend>");
+	buf_html(o, f->label);
+	put_required_text(o, p, f);
+	buf_puts(o, "</legend>\n");
+	field_notes(o, p, form, f, err);
+	for (size_t i = 0; i < f->noptions; i++) {
+		char suffix[32];
+		/* the first control carries id f-<name>: the error summary links to it */
+		if (i == 0)
+			suffix[0] = '\0';
+		else
+			snprintf(suffix, sizeof suffix, "-%zu", i + 1);
+		buf_puts(o, "<div class=\"choice\"><input type=\"");
+		buf_puts(o, checkboxes ? "checkbox" : "radio");
+		buf_putc(o, '"');
+		control_attrs(o, f, suffix, err, false);
+		render_attr(o, "value", f->options[i].value);
+		if (render_choice_selected(f, v, f->options[i].value))
+			buf_puts(o, " checked");
+		if (!checkboxes && f->required)
+			buf_puts(o, " required");
+		buf_puts(o, "> ");
+		label_open(o, f, suffix);
+		buf_html(o, f->options[i].label);
+		buf_puts(o, "</label></div>\n");
+	}
+	buf_puts(o, "</fieldset>\n");
+}
+
+/* One writable field: label, notes, control. */
+static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
+                        const value *v, const char *err)
+{
+	if (f->type == FT_CHOICE && f->widget_radio) {
+		buf_puts(o, "<div class=\"field\">\n");
+		field_group(o, p, form, f, v, err, false);
+		buf_puts(o, "</div>\n");
+		return;
+	}
+	if (f->type == FT_MULTICHOICE) {
+		buf_puts(o, "<div class=\"field\">\n");
+		field_group(o, p, form, f, v, err, true);
+		buf_puts(o, "</div>\n");
+		return;
+	}
+	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
+	if (f->type == FT_FILE) {
+		/* No control yet: a label would point at nothing, so a plain paragraph. */
+		buf_puts(o, "<p class=\"label\">");
+		buf_html(o, f->label);
+		put_required_text(o, p, f);
+		buf_puts(o, "</p>\n");
+		field_notes(o, p, form, f, err);
+		buf_puts(o, "<p class=\"note\">");
+		buf_puts(o, T(p, UI_FILE_NOTE));
+		buf_puts(o, "</p>\n</div>\n");
+		return;
+	}
+	if (f->type == FT_BOOLEAN) {
+		field_notes(o, p, form, f, err);
+		buf_puts(o, "<div class=\"choice\"><input type=\"checkbox\"");
+		control_attrs(o, f, NULL, err, true);
+		buf_puts(o, " value=\"1\"");
+		if (render_value_is_true(v))
+			buf_puts(o, " checked");
+		if (f->required)
+			buf_puts(o, " required");
+		buf_puts(o, "> ");
+		label_open(o, f, NULL);
+		buf_html(o, f->label);
+		put_required_text(o, p, f);
+		buf_puts(o, "</label></div>\n</div>\n");
+		return;
+	}
+
+	label_open(o, f, NULL);
+	buf_html(o, f->label);
+	if (f->type == FT_MONEY) {
+		buf_puts(o, "<span class=\"sr-only\">");
+		buf_puts(o, T(p, UI_EUROS_SR));
+		buf_puts(o, "</span>");
+	}
+	put_required_text(o, p, f);
+	buf_puts(o, "</label>\n");
+	field_notes(o, p, form, f, err);
+
+	buf tmp = BUF_INIT;
+	if (f->type == FT_CHOICE) {
+		buf_puts(o, "<select");
+		control_attrs(o, f, NULL, err, true);
+		if (f->required)
+			buf_puts(o, " required");
+		buf_puts(o, ">\n<option value=\"\">");
+		buf_puts(o, T(p, UI_CHOOSE));
+		buf_puts(o, "</option>\n");
+		for (size_t i = 0; i < f->noptions; i++) {
+			buf_puts(o, "<option");
+			render_attr(o, "value", f->options[i].value);
+			if (render_choice_selected(f, v, f->options[i].value))
+				buf_puts(o, " selected");
+			buf_putc(o, '>');
+			buf_html(o, f->options[i].label);
+			buf_puts(o, "</option>\n");
+		}
+		buf_puts(o, "</select>\n</div>\n");
+		return;
+	}
+	if (f->type == FT_TEXTAREA) {
+		buf_puts(o, "<textarea");
+		control_attrs(o, f, NULL, err, true);
+		buf_puts(o, " rows=\"6\"");
+		if (f->required)
+			buf_puts(o, " required");
+		if (f->placeholder)
+			render_attr(o, "placeholder", f->placeholder);
+		buf_putc(o, '>');
+		/* a leading newline would be eaten by the parser */
+		buf_putc(o, '\n');
+		render_input_text(f, v, &tmp);
+		buf_html_n(o, tmp.data ? tmp.data : "", tmp.len);
+		buf_puts(o, "</textarea>\n</div>\n");
+		buf_free(&tmp);
+		return;
+	}
+
+	const char *type = "text", *inputmode = NULL;
+	bool nospell = false;
+	switch (f->type) {
+	case FT_EMAIL: type = "email"; nospell = true; break;
+	case FT_URL: type = "url"; nospell = true; break;
+	case FT_PHONE: type = "tel"; break;
+	case FT_POSTAL_CODE: inputmode = "numeric"; break;
+	case FT_SIRET:
+	case FT_SIREN: inputmode = "numeric"; nospell = true; break;
+	case FT_IBAN: nospell = true; break;
+	case FT_INTEGER: inputmode = "numeric"; break;
+	case FT_DECIMAL:
+	case FT_MONEY: inputmode = "decimal"; break;
+	case FT_DATE: type = "date"; break;
+	case FT_DATETIME: type = "datetime-local"; break;
+	default: break;
+	}
+	if (f->type == FT_MONEY)
+		buf_puts(o, "<div class=\"with-unit\">");
+	buf_puts(o, "<input");
+	render_attr(o, "type", type);
+	control_attrs(o, f, NULL, err, true);
+	render_input_text(f, v, &tmp);
+	if (f->type == FT_DATETIME && tmp.len > 16 && tmp.data[10] == 'T')
+		tmp.len = 16, tmp.data[16] = '\0';  /* datetime-local wants YYYY-MM-DDTHH:MM */
+	render_attr(o, "value", buf_cstr(&tmp));
+	buf_free(&tmp);
+	if (inputmode)
+		render_attr(o, "inputmode", inputmode);
+	const char *ac = autocomplete_for(f);
+	if (ac)
+		render_attr(o, "autocomplete", ac);
+	if (nospell)
+		buf_puts(o, " spellcheck=\"false\" autocapitalize=\"none\"");
+	if (f->type == FT_IBAN)
+		buf_puts(o, " autocapitalize=\"characters\"");
+	if (f->type == FT_POSTAL_CODE || f->type == FT_SIREN || f->type == FT_SIRET ||
+	    f->type == FT_INTEGER || f->type == FT_DECIMAL || f->type == FT_MONEY)
+		buf_puts(o, " class=\"short\"");
+	if (f->required)
+		buf_puts(o, " required");
+	if (f->placeholder)
+		render_attr(o, "placeholder", f->placeholder);
+	buf_putc(o, '>');
+	if (f->type == FT_MONEY)
+		buf_puts(o, "<span class=\"unit\" aria-hidden=\"true\">€</span></div>");
+	buf_puts(o, "\n</div>\n");
+}
+
+/* A readable, non-writable field inside a form: shown as text. */
+static void field_readonly(buf *o, const page *p, const def_field *f, const value *v)
+{
+	buf_puts(o, "<div class=\"field readonly\">\n<p class=\"label\">");
+	buf_html(o, f->label);
+	buf_puts(o, "</p>\n<p class=\"value\">");
+	render_put_display(o, p, f, v);
+	buf_puts(o, "</p>\n</div>\n");
+}
+
+/* Whether the field is shown as a focusable control whose id is f-<name>. */
+static bool has_control(const def_field *f, const bool *writable)
+{
+	if (f->col < 0 || f->type == FT_SECTION || f->type == FT_FILE)
+		return false;
+	if (f->type == FT_MULTICHOICE || (f->type == FT_CHOICE && f->widget_radio))
+		if (f->noptions == 0)
+			return false;
+	return render_mask(writable, (size_t)f->col);
+}
+
+/*
+ * The error summary: a heading with the count and a link per field in error.
+ * `fields`/`nfields` are the fields rendered as controls on this page.
+ */
+static void error_summary(buf *o, const page *p, const field_errors *errors,
+                          const def_field *const *fields, size_t nfields)
+{
+	if (!errors || errors->n == 0)
+		return;
+	buf_puts(o, "<div class=\"error-summary\" role=\"alert\" "
+	            "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
+	            "<h2 id=\"error-summary-title\">");
+	if (errors->n == 1) {
+		buf_puts(o, T(p, UI_ERR_SUM_ONE));
+	} else {
+		buf_puts(o, T(p, UI_ERR_SUM_A));
+		render_put_int(o, (int64_t)errors->n);
+		buf_puts(o, T(p, UI_ERR_SUM_B));
+	}
+	buf_puts(o, "</h2>\n<ul>\n");
+	/* errors not tied to a control (the form's "_") first, as text */
+	for (size_t i = 0; i < errors->n; i++) {
+		const field_error *e = &errors->v[i];
+		bool tied = false;
+		for (size_t j = 0; j < nfields && e->field; j++)
+			tied |= strcmp(fields[j]->name, e->field) == 0;
+		if (tied)
+			continue;
+		buf_puts(o, "<li>");
+		buf_html(o, e->message);
+		buf_puts(o, "</li>\n");
+	}
+	/* then a link per field in error, in the order of the page */
+	for (size_t j = 0; j < nfields; j++) {
+		const char *msg = field_errors_get(errors, fields[j]->name);
+		if (!msg)
+			continue;
+		buf_puts(o, "<li><a href=\"#");
+		field_id(o, fields[j], NULL);
+		buf_puts(o, "\">");
+		buf_html(o, fields[j]->label);
+		buf_puts(o, " : ");
+		buf_html(o, msg);
+		buf_puts(o, "</a></li>\n");
+	}
+	buf_puts(o, "</ul>\n</div>\n");
+}
+
+/* Value shown in an input: the record's, or the field's default on a blank form. */
+static const value *shown_value(const page *p, const def_field *f, const record *values,
+                                value *scratch)
+{
+	if (values)
+		return render_val_at(values, f->col);
+	if (!f->default_value)
+		return NULL;
+	char msg[VALIDATE_MSG];
+	if (validate_parse_json(f, f->default_value, scratch, render_page_lang(p), msg) != 0) {
+		value_clear(scratch);
+		return NULL;
+	}
+	return scratch;
+}
+
+/* Fields of `fields` (sections included) as controls or read-only text. */
+static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
+                        size_t nfields, const record *values, const field_errors *errors,
+                        const bool *writable, const bool *readable)
+{
+	const def_field *pending = NULL;  /* section whose fieldset opens with its first field */
+	bool open = false;
+	for (size_t i = 0; i < nfields; i++) {
+		const def_field *f = &fields[i];
+		if (f->type == FT_SECTION) {
+			if (open)
+				buf_puts(o, "</fieldset>\n");
+			open = false;
+			pending = f;
+			continue;
+		}
+		if (f->col < 0)
+			continue;
+		bool w = render_mask(writable, (size_t)f->col), r = render_mask(readable, (size_t)f->col);
+		if (!w && !r)
+			continue;
+		if (pending) {
+			buf_puts(o, "<fieldset class=\"section\">\n<legend>");
+			buf_html(o, pending->label);
+			buf_puts(o, "</legend>\n");
+			if (pending->help && *pending->help) {
+				buf_puts(o, "<p class=\"help\">");
+				buf_html(o, pending->help);
+				buf_puts(o, "</p>\n");
+			}
+			pending = NULL;
+			open = true;
+		}
+		value scratch = {VAL_NULL, 0, 0, NULL};
+		const value *v = shown_value(p, f, values, &scratch);
+		if (w)
+			field_input(o, p, form, f, v, errors ? field_errors_get(errors, f->name) : NULL);
+		else
+			field_readonly(o, p, f, v);
+		value_clear(&scratch);
+	}
+	if (open)
+		buf_puts(o, "</fieldset>\n");
+}
+
+/* Controls rendered by form_fields, for the error summary's links. Caller frees. */
+static const def_field **controls(const def_field *fields, size_t nfields, const bool *writable,
+                                  size_t *n)
+{
+	const def_field **v = xcalloc(nfields ? nfields : 1, sizeof *v);
+	*n = 0;
+	for (size_t i = 0; i < nfields; i++)
+		if (has_control(&fields[i], writable))
+			v[(*n)++] = &fields[i];
+	return v;
+}
+
+/* ---- form ---- */
+
+/* The 409 notice and the comparison table of differing fields. */
+static void conflict(buf *o, const page *p, const form_view *v)
+{
+	const def_form *f = v->form;
+	buf_puts(o, "<div class=\"notice warning\" role=\"alert\">\n<h2>");
+	buf_puts(o, T(p, UI_CONFLICT_TITLE));
+	buf_puts(o, "</h2>\n<p>");
+	buf_puts(o, T(p, UI_CONFLICT_TEXT));
+	buf_puts(o, "</p>\n</div>\n<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(o, T(p, UI_CONFLICT_CAPTION));
+	buf_puts(o, "</caption>\n<thead><tr><th scope=\"col\">");
+	buf_puts(o, T(p, UI_FIELD));
+	buf_puts(o, "</th><th scope=\"col\">");
+	buf_puts(o, T(p, UI_YOUR_INPUT));
+	buf_puts(o, "</th><th scope=\"col\">");
+	buf_puts(o, T(p, UI_STORED));
+	buf_puts(o, "</th></tr></thead>\n<tbody>\n");
+	if (v->theirs && v->theirs->state && v->values && v->values->state &&
+	    strcmp(v->theirs->state, v->values->state) != 0 && f->workflow) {
+		buf_puts(o, "<tr><th scope=\"row\">");
+		buf_puts(o, T(p, UI_STATE));
+		buf_puts(o, "</th><td>");
+		buf_html(o, render_state_label(f, v->values->state));
+		buf_puts(o, "</td><td>");
+		buf_html(o, render_state_label(f, v->theirs->state));
+		buf_puts(o, "</td></tr>\n");
+	}
+	for (size_t c = 0; c < f->ncols; c++) {
+		if (!render_mask(v->readable, c))
+			continue;
+		const value *mine = render_val_at(v->values, (int)c), *theirs = render_val_at(v->theirs, (int)c);
+		value null = {VAL_NULL, 0, 0, NULL};
+		if (value_equal(mine ? mine : &null, theirs ? theirs : &null))
+			continue;
+		buf_puts(o, "<tr><th scope=\"row\">");
+		buf_html(o, f->cols[c]->label);
+		buf_puts(o, "</th><td>");
+		render_put_display(o, p, f->cols[c], mine);
+		buf_puts(o, "</td><td>");
+		render_put_display(o, p, f->cols[c], theirs);
+		buf_puts(o, "</td></tr>\n");
+	}
+	buf_puts(o, "</tbody>\n</table>\n</div>\n");
+}
+
+void render_form(buf *out, const page *p, const form_view *v)
+{
+	const def_form *f = v->form;
+	bool has_errors = v->errors && v->errors->n > 0;
+	size_t nctl;
+	const def_field **ctl = controls(f->fields, f->nfields, v->writable, &nctl);
+
+	render_page_open(out, p, has_errors);
+	buf_html(out, f->title);
+	if (v->editing) {
+		buf_puts(out, T(p, UI_NUMBER));
+		render_put_int(out, v->id);
+	}
+	buf_puts(out, T(p, v->editing ? UI_EDIT_SUFFIX : UI_NEW_SUFFIX));
+	render_page_body(out, p);
+	render_breadcrumb(out, p, v->app, f, v->editing ? v->id : 0);
+	buf_puts(out, "<h1>");
+	buf_html(out, f->title);
+	if (v->editing) {
+		buf_puts(out, T(p, UI_NUMBER));
+		render_put_int(out, v->id);
+	}
+	buf_puts(out, T(p, v->editing ? UI_EDIT_SUFFIX : UI_NEW_SUFFIX));
+	buf_puts(out, "</h1>\n");
+	error_summary(out, p, v->errors, ctl, nctl);
+	if (v->theirs)
+		conflict(out, p, v);
+	if (!v->editing && f->description && *f->description) {
+		buf_puts(out, "<p>");
+		buf_html(out, f->description);
+		buf_puts(out, "</p>\n");
+	}
+
+	buf_puts(out, "<form method=\"post\" novalidate");
+	render_attr(out, "action", v->action);
+	buf_puts(out, ">\n");
+	render_csrf_input(out, p);
+	if (v->editing) {
+		char ver[32];
+		/* After a conflict, saving means "replace the version I was shown". */
+		snprintf(ver, sizeof ver, "%" PRId64, v->theirs ? v->theirs->version : v->version);
+		render_hidden(out, "version", ver);
+	}
+	buf_putc(out, '\n');
+	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
+	            v->readable);
+	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
+	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
+	buf_puts(out, "</button> <a href=\"");
+	if (v->editing)
+		render_url_record(out, v->app, f, v->id);
+	else
+		render_url_form(out, v->app, f);
+	buf_puts(out, "\">");
+	buf_puts(out, T(p, UI_CANCEL));
+	buf_puts(out, "</a></div>\n</form>\n");
+	free(ctl);
+	render_page_close(out, p);
+}
+
+/* ---- transition form ---- */
+
+void render_transition(buf *out, const page *p, const transition_view *v)
+{
+	const def_form *f = v->form;
+	const def_transition *t = v->transition;
+	bool has_errors = v->errors && v->errors->n > 0;
+	const record *vals = v->values ? v->values : v->rec;
+
+	/* Every transition field is writable here (it is filled when triggering). */
+	bool *w = xcalloc(f->ncols ? f->ncols : 1, sizeof *w);
+	for (size_t i = 0; i < t->nfields; i++)
+		if (t->fields[i].col >= 0 && (size_t)t->fields[i].col < f->ncols &&
+		    (!v->writable || v->writable[i]))
+			w[t->fields[i].col] = true;
+	size_t nctl;
+	const def_field **ctl = controls(t->fields, t->nfields, w, &nctl);
+	/* The comment textarea as a pseudo-field, so it shares the field machinery. */
+	def_field comment = {0};
+	comment.name = "_comment";
+	comment.label = T(p, UI_COMMENT);
+	comment.type = FT_TEXTAREA;
+	comment.col = -1;
+	comment.help = T(p, UI_TRANSITION_COMMENT_HELP);
+	comment.required = t->comment == COMMENT_REQUIRED;
+	comment.min_length = -1;
+	comment.max_length = 10000;
+	comment.scale = -1;
+	comment.max_size = -1;
+	const def_field **all = xcalloc(nctl + 1, sizeof *all);
+	memcpy(all, ctl, nctl * sizeof *all);
+	size_t nall = nctl;
+	if (t->comment != COMMENT_NONE)
+		all[nall++] = &comment;
+
+	render_page_open(out, p, has_errors);
+	buf_html(out, t->label);
+	buf_puts(out, " — ");
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, v->rec->id);
+	render_page_body(out, p);
+	render_breadcrumb(out, p, v->app, f, v->rec->id);
+	buf_puts(out, "<h1>");
+	buf_html(out, t->label);
+	buf_puts(out, " — ");
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, v->rec->id);
+	buf_puts(out, "</h1>\n");
+	error_summary(out, p, v->errors, all, nall);
+	buf_puts(out, "<form method=\"post\" novalidate");
+	render_attr(out, "action", v->action);
+	buf_puts(out, ">\n");
+	render_csrf_input(out, p);
+	char ver[32];
+	snprintf(ver, sizeof ver, "%" PRId64, v->rec->version);
+	render_hidden(out, "version", ver);
+	buf_putc(out, '\n');
+	form_fields(out, p, f, t->fields, t->nfields, vals, v->errors, w, w);
+	if (t->comment != COMMENT_NONE) {
+		value cv = {VAL_NULL, 0, 0, NULL};
+		if (v->comment && *v->comment)
+			value_set_text(&cv, v->comment);
+		field_input(out, p, f, &comment, &cv,
+		            v->errors ? field_errors_get(v->errors, "_comment") : NULL);
+		value_clear(&cv);
+	}
+	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
+	buf_html(out, t->label);
+	buf_puts(out, "</button> <a href=\"");
+	render_url_record(out, v->app, f, v->rec->id);
+	buf_puts(out, "\">");
+	buf_puts(out, T(p, UI_CANCEL));
+	buf_puts(out, "</a></div>\n</form>\n");
+	free(all);
+	free(ctl);
+	free(w);
+	render_page_close(out, p);
+}
+

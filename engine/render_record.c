@@ -1,0 +1,312 @@
+/*
+ * render_record — a record's page: its values, state, the transitions this person
+ * may trigger, edit/delete, and its history as they may see it (see render.h).
+ */
+#include "render_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ---- record ---- */
+
+static void dl_item(buf *o, const page *p, const def_field *f, const value *v)
+{
+	buf_puts(o, "<dt>");
+	buf_html(o, f->label);
+	buf_puts(o, "</dt>\n<dd>");
+	render_put_display(o, p, f, v);
+	buf_puts(o, "</dd>\n");
+}
+
+/* A history change value (API form) displayed like a record value. */
+static void put_change_value(buf *o, const page *p, const def_field *f, const json_t *j)
+{
+	if (!j || json_is_null(j)) {
+		render_put_empty(o, p);
+		return;
+	}
+	value v = {VAL_NULL, 0, 0, NULL};
+	char msg[VALIDATE_MSG];
+	if (f && validate_parse_json(f, j, &v, render_page_lang(p), msg) == 0) {
+		render_put_display(o, p, f, &v);
+	} else {
+		char *s = json_is_string(j) ? NULL : json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+		buf_html(o, s ? s : json_string_value(j));
+		free(s);
+	}
+	value_clear(&v);
+}
+
+static void history_line(buf *o, const page *p, const record_view *v,
+                         const store_history_line *h)
+{
+	const def_form *f = v->form;
+	/* An edit of fields this reader may not see: not even the fact that it happened. */
+	if (render_streq0(h->action, "update") && (!h->changes || json_object_size(h->changes) == 0))
+		return;
+	buf_puts(o, "<li>\n<p>");
+	render_put_datetime(o, p, h->at, true);
+	buf_puts(o, " — <strong>");
+	if (render_streq0(h->actor, "system"))
+		buf_puts(o, T(p, UI_SYSTEM));
+	else
+		buf_html(o, h->actor);
+	buf_puts(o, "</strong> : ");
+	const char *act = h->action ? h->action : "";
+	if (strcmp(act, "create") == 0) {
+		buf_puts(o, T(p, UI_ACT_CREATE));
+	} else if (strcmp(act, "update") == 0) {
+		buf_puts(o, T(p, UI_ACT_UPDATE));
+	} else if (strcmp(act, "delete") == 0) {
+		buf_puts(o, T(p, UI_ACT_DELETE));
+	} else if (strcmp(act, "move") == 0) {
+		buf_puts(o, T(p, UI_ACT_MOVE));
+	} else if (strcmp(act, "transition") == 0) {
+		const def_transition *t = h->transition ? def_find_transition(f, h->transition) : NULL;
+		if (t)
+			buf_html(o, t->label);
+		else if (h->transition)
+			buf_html(o, h->transition);
+		else
+			buf_puts(o, T(p, UI_ACT_TRANSITION));
+	} else {
+		buf_html(o, act);
+	}
+	buf_puts(o, "</p>\n");
+	if (h->from_state || h->to_state) {
+		if (f->workflow && (!h->from_state || !h->to_state ||
+		                    strcmp(h->from_state, h->to_state) != 0)) {
+			buf_puts(o, "<p>");
+			buf_puts(o, T(p, UI_STATE));
+			buf_puts(o, " : ");
+			if (h->from_state) {
+				buf_html(o, render_state_label(f, h->from_state));
+				render_put_arrow(o, p);
+			}
+			if (h->to_state)
+				buf_html(o, render_state_label(f, h->to_state));
+			buf_puts(o, "</p>\n");
+		}
+	}
+	if (h->comment && *h->comment) {
+		buf_puts(o, "<blockquote class=\"comment\"><p><span class=\"sr-only\">");
+		buf_puts(o, T(p, UI_COMMENT));
+		buf_puts(o, " : </span>");
+		buf_html(o, h->comment);
+		buf_puts(o, "</p></blockquote>\n");
+	}
+	if (h->changes && json_is_object(h->changes) && json_object_size(h->changes) > 0) {
+		bool opened = false;
+		const char *key;
+		json_t *pair;
+		json_object_foreach(h->changes, key, pair) {
+			int c = def_find_col(f, key);
+			if (c >= 0 && !render_mask(v->readable, (size_t)c))
+				continue;  /* never show what the reader may not read */
+			const def_field *cf = c >= 0 ? f->cols[c] : NULL;
+			if (!opened) {
+				buf_puts(o, "<ul class=\"changes\" aria-label=\"");
+				buf_puts(o, T(p, UI_CHANGES));
+				buf_puts(o, "\">\n");
+				opened = true;
+			}
+			buf_puts(o, "<li>");
+			buf_html(o, cf ? cf->label : key);
+			buf_puts(o, " : ");
+			const json_t *old = json_is_array(pair) ? json_array_get(pair, 0) : NULL;
+			const json_t *nw = json_is_array(pair) ? json_array_get(pair, 1) : pair;
+			put_change_value(o, p, cf, old);
+			render_put_arrow(o, p);
+			put_change_value(o, p, cf, nw);
+			buf_puts(o, "</li>\n");
+		}
+		if (opened)
+			buf_puts(o, "</ul>\n");
+	}
+	buf_puts(o, "</li>\n");
+}
+
+void render_record(buf *out, const page *p, const record_view *v)
+{
+	const def_form *f = v->form;
+	const record *r = v->rec;
+
+	render_page_open(out, p, false);
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, r->id);
+	render_page_body(out, p);
+	render_breadcrumb(out, p, v->app, f, r->id);
+	buf_puts(out, "<h1>");
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, r->id);
+	buf_puts(out, "</h1>\n");
+	if ((f->workflow && r->state) || r->overdue) {
+		buf_puts(out, "<p class=\"status\">");
+		if (f->workflow && r->state) {
+			buf_puts(out, T(p, UI_STATE));
+			buf_puts(out, " : ");
+		}
+		render_state_badges(out, p, f, r);
+		buf_puts(out, "</p>\n");
+		int si = f->workflow ? def_find_state(f->workflow, r->state) : -1;
+		if (si >= 0 && f->workflow->states[si].description &&
+		    *f->workflow->states[si].description) {
+			buf_puts(out, "<p class=\"help\">");
+			buf_html(out, f->workflow->states[si].description);
+			buf_puts(out, "</p>\n");
+		}
+	}
+
+	/* Actions: edit, transitions, delete. */
+	if (v->can_edit || v->can_delete || v->ntransitions) {
+		buf_puts(out, "<div class=\"actions\">\n");
+		if (v->can_edit) {
+			buf_puts(out, "<a class=\"button secondary\" href=\"");
+			render_url_record(out, v->app, f, r->id);
+			buf_puts(out, "/edit\">");
+			buf_puts(out, T(p, UI_EDIT));
+			buf_puts(out, "</a>\n");
+		}
+		for (size_t i = 0; i < v->ntransitions; i++) {
+			const def_transition *t = v->transitions[i];
+			if (t->nfields || t->comment != COMMENT_NONE) {
+				buf_puts(out, "<a class=\"button\" href=\"");
+				render_url_record(out, v->app, f, r->id);
+				buf_puts(out, "/do/");
+				buf_html(out, t->id);
+				buf_puts(out, "\">");
+				buf_html(out, t->label);
+				buf_puts(out, "</a>\n");
+			} else {
+				buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
+				render_url_record(out, v->app, f, r->id);
+				buf_puts(out, "/do/");
+				buf_html(out, t->id);
+				buf_puts(out, "\">");
+				render_csrf_input(out, p);
+				char ver[32];
+				snprintf(ver, sizeof ver, "%" PRId64, r->version);
+				render_hidden(out, "version", ver);
+				buf_puts(out, "<button type=\"submit\">");
+				buf_html(out, t->label);
+				buf_puts(out, "</button></form>\n");
+			}
+		}
+		if (v->can_delete) {
+			buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
+			render_url_record(out, v->app, f, r->id);
+			buf_puts(out, "/delete\">");
+			render_csrf_input(out, p);
+			char ver[32];
+			snprintf(ver, sizeof ver, "%" PRId64, r->version);
+			render_hidden(out, "version", ver);
+			buf_puts(out, "<button type=\"submit\" class=\"danger\">");
+			buf_puts(out, T(p, UI_DELETE));
+			buf_puts(out, "</button></form>\n");
+		}
+		buf_puts(out, "</div>\n");
+	}
+
+	/* Values, grouped by section; then transition fields. */
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_DETAILS));
+	buf_puts(out, "</h2>\n");
+	bool *seen = xcalloc(f->ncols ? f->ncols : 1, sizeof *seen);
+	const def_field *pending = NULL;
+	bool open = false;
+	for (size_t i = 0; i < f->nfields; i++) {
+		const def_field *fd = &f->fields[i];
+		if (fd->type == FT_SECTION) {
+			if (open)
+				buf_puts(out, "</dl>\n");
+			open = false;
+			pending = fd;
+			continue;
+		}
+		if (fd->col < 0 || (size_t)fd->col >= f->ncols)
+			continue;
+		seen[fd->col] = true;
+		if (!render_mask(v->readable, (size_t)fd->col))
+			continue;
+		if (pending) {
+			buf_puts(out, "<h3>");
+			buf_html(out, pending->label);
+			buf_puts(out, "</h3>\n");
+			pending = NULL;
+		}
+		if (!open) {
+			buf_puts(out, "<dl class=\"values\">\n");
+			open = true;
+		}
+		dl_item(out, p, fd, render_val_at(r, fd->col));
+	}
+	for (size_t c = 0; c < f->ncols; c++) {
+		if (seen[c] || !render_mask(v->readable, c))
+			continue;
+		if (pending) {
+			/* transition fields do not belong to the last section */
+			if (open)
+				buf_puts(out, "</dl>\n");
+			open = false;
+			pending = NULL;
+		}
+		if (!open) {
+			buf_puts(out, "<dl class=\"values\">\n");
+			open = true;
+		}
+		dl_item(out, p, f->cols[c], render_val_at(r, (int)c));
+	}
+	if (open)
+		buf_puts(out, "</dl>\n");
+	free(seen);
+
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_META));
+	buf_puts(out, "</h2>\n<dl class=\"values meta\">\n<dt>");
+	buf_puts(out, T(p, UI_CREATED));
+	buf_puts(out, "</dt>\n<dd>");
+	render_put_datetime(out, p, r->created_at, true);
+	if (r->created_by) {
+		buf_puts(out, T(p, UI_BY));
+		buf_html(out, r->created_by);
+	}
+	buf_puts(out, "</dd>\n<dt>");
+	buf_puts(out, T(p, UI_UPDATED));
+	buf_puts(out, "</dt>\n<dd>");
+	render_put_datetime(out, p, r->updated_at, true);
+	if (r->updated_by) {
+		buf_puts(out, T(p, UI_BY));
+		buf_html(out, r->updated_by);
+	}
+	buf_puts(out, "</dd>\n<dt>");
+	buf_puts(out, T(p, UI_VERSION));
+	buf_puts(out, "</dt>\n<dd>");
+	render_put_int(out, r->version);
+	buf_puts(out, "</dd>\n</dl>\n");
+
+	buf_puts(out, "<h2>");
+	buf_puts(out, T(p, UI_HISTORY));
+	buf_puts(out, "</h2>\n");
+	if (v->nhistory == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, T(p, UI_NO_HISTORY));
+		buf_puts(out, "</p>\n");
+	} else {
+		/* newest first, whatever order the store gave */
+		bool ascending = v->history[0].id <= v->history[v->nhistory - 1].id;
+		buf_puts(out, "<ol class=\"history\">\n");
+		for (size_t i = 0; i < v->nhistory; i++)
+			history_line(out, p, v,
+			             &v->history[ascending ? v->nhistory - 1 - i : i]);
+		buf_puts(out, "</ol>\n");
+	}
+	render_page_close(out, p);
+}
+
