@@ -104,6 +104,9 @@ static const struct {
 	 "Send Content-Type: application/json."},
 	{422, "ValidationFailed", "Champs invalides : error.fields donne un message par champ.",
 	 "Invalid fields: error.fields holds one message per field."},
+	{429, "TooManyRequests",
+	 "Trop de dépôts anonymes depuis cette adresse : réessayez après Retry-After secondes.",
+	 "Too many anonymous submissions from this address: try again after Retry-After seconds."},
 	{500, "Internal", "Erreur interne ; error.id est aussi dans le journal du serveur.",
 	 "Internal error; error.id is also in the server log."},
 	{503, "Unavailable",
@@ -523,60 +526,67 @@ static json_t *oa_fields_body(oa_doc *o, const char *schema)
 }
 
 /* Schemas and paths of one form. */
-static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const actor *who)
+/* The names a form's operations and schemas share. */
+typedef struct oa_names {
+	const def_app *app;
+	const def_form *f;
+	const actor *who;
+	const char *pre;          /* "<app>.<form>" */
+	const char *rec, *fields, *patch; /* schema names */
+	const char *base, *one;   /* ".../records" and ".../records/{id}" */
+	const char *opid;         /* "<app>_<form>" */
+	json_t *idp;              /* the {id} path parameter list, owned by the document */
+} oa_names;
+
+/* {"<key>": [...items of schema ref...], other required keys}: a list answer's shape. */
+static json_t *oa_array_of(oa_doc *o, const char *key, const char *ref, const char *also)
+{
+	json_t *s = oa_type("object"), *props = json_object(), *arr = oa_type("array");
+	json_object_set_new(arr, "items", oa_ref(o, "schemas", ref));
+	json_object_set_new(props, key, arr);
+	json_t *reqd = json_array();
+	json_array_append_new(reqd, json_string(key));
+	if (also) {
+		json_object_set_new(props, also, oa_type_or_null("string"));
+		json_array_append_new(reqd, json_string(also));
+	}
+	json_object_set_new(s, "properties", props);
+	json_object_set_new(s, "required", reqd);
+	return s;
+}
+
+/* GET and POST on .../records. */
+static void oa_collection_ops(oa_doc *o, const oa_names *n)
 {
 	arena *m = &o->r->mem;
-	const char *pre = arena_printf(m, "%s.%s", app->id, f->id);
-	const char *rec = arena_printf(m, "%s.Record", pre);
-	const char *fields = arena_printf(m, "%s.Fields", pre);
-	const char *patch = arena_printf(m, "%s.FieldsPatch", pre);
-	json_object_set_new(o->schemas, rec, oa_record_schema(o, f, who));
-	json_object_set_new(o->schemas, fields, oa_input_schema(o, f->fields, f->nfields, who, true, f->title));
-	json_object_set_new(o->schemas, patch, oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
-
-	const char *base = arena_printf(m, "/api/v1/apps/%s/%s/records", app->id, f->id);
-	const char *one = arena_printf(m, "%s/{id}", base);
-	const char *opid = arena_printf(m, "%s_%s", app->id, f->id);
-
-	json_t *op = oa_operation(o, base, "get", app->id, arena_printf(m, "%s_list", opid),
-	                          arena_printf(m, OA_TR(o, "Lister : %s", "List: %s"), f->title),
+	json_t *op = oa_operation(o, n->base, "get", n->app->id, arena_printf(m, "%s_list", n->opid),
+	                          arena_printf(m, OA_TR(o, "Lister : %s", "List: %s"), n->f->title),
 	                          (const int[]){400, 401, 403, 500, 0});
-	json_object_set_new(op, "parameters", oa_list_params(o, f, who));
-	json_t *list = oa_type("object"), *lp = json_object(), *arr = oa_type("array");
-	json_object_set_new(arr, "items", oa_ref(o, "schemas", rec));
-	json_object_set_new(lp, "records", arr);
-	json_object_set_new(lp, "next", oa_type_or_null("string"));
-	json_object_set_new(list, "properties", lp);
-	json_t *reqd = json_array();
-	json_array_append_new(reqd, json_string("records"));
-	json_array_append_new(reqd, json_string("next"));
-	json_object_set_new(list, "required", reqd);
-	oa_add_response(op, 200, oa_response(OA_TR(o, "Une page d'enregistrements.", "A page of records."), list));
-
-	op = oa_operation(o, base, "post", app->id, arena_printf(m, "%s_create", opid),
-	                  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), f->title),
-	                  (const int[]){400, 401, 403, 413, 415, 422, 500, 0});
+	json_object_set_new(op, "parameters", oa_list_params(o, n->f, n->who));
+	oa_add_response(op, 200, oa_response(OA_TR(o, "Une page d'enregistrements.", "A page of records."),
+	                                     oa_array_of(o, "records", n->rec, "next")));
+	op = oa_operation(o, n->base, "post", n->app->id, arena_printf(m, "%s_create", n->opid),
+	                  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), n->f->title),
+	                  (const int[]){400, 401, 403, 413, 415, 422, 429, 500, 503, 0});
 	json_object_set_new(op, "description",
 	                    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
-	                                             oa_roles(o, &f->access.create))));
-	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, fields), true));
-	oa_add_response(op, 201, oa_record_response(o, rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
+	                                             oa_roles(o, &n->f->access.create))));
+	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->fields), true));
+	oa_add_response(op, 201, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement créé.",
+	                                                             "Record created."), true));
+}
 
-	json_t *idp = json_array();
-	json_t *ids = oa_type("integer");
-	json_object_set_new(ids, "minimum", json_integer(0));
-	json_array_append_new(idp, oa_param("id", "path", true, NULL, ids));
-	json_t *item = json_object();
-	json_object_set_new(item, "parameters", idp);
-	json_object_set_new(o->paths, one, item);
-
-	op = oa_operation(o, one, "get", app->id, arena_printf(m, "%s_get", opid),
-	                  arena_printf(m, OA_TR(o, "Lire : %s", "Read: %s"), f->title),
-	                  (const int[]){401, 404, 500, 0});
-	oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "L'enregistrement.", "The record."), false));
-
-	op = oa_operation(o, one, "patch", app->id, arena_printf(m, "%s_update", opid),
-	                  arena_printf(m, OA_TR(o, "Modifier : %s", "Update: %s"), f->title),
+/* GET, PATCH, DELETE on .../records/{id}, and its history. */
+static void oa_item_ops(oa_doc *o, const oa_names *n)
+{
+	arena *m = &o->r->mem;
+	json_t *op = oa_operation(o, n->one, "get", n->app->id, arena_printf(m, "%s_get", n->opid),
+	                          arena_printf(m, OA_TR(o, "Lire : %s", "Read: %s"), n->f->title),
+	                          (const int[]){401, 404, 500, 0});
+	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "L'enregistrement.", "The record."),
+	                                            false));
+	op = oa_operation(o, n->one, "patch", n->app->id, arena_printf(m, "%s_update", n->opid),
+	                  arena_printf(m, OA_TR(o, "Modifier : %s", "Update: %s"), n->f->title),
 	                  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
 	json_t *hp = json_array();
 	json_array_append_new(hp, oa_param("If-Match", "header", false,
@@ -584,53 +594,77 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 	                                         "Expected version (\"3\"); another version answers 409."),
 	                                   oa_type("string")));
 	json_object_set_new(op, "parameters", hp);
-	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, patch), true));
-	oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "Enregistrement modifié.", "Record updated."), false));
-
-	op = oa_operation(o, one, "delete", app->id, arena_printf(m, "%s_delete", opid),
-	                  arena_printf(m, OA_TR(o, "Supprimer : %s", "Delete: %s"), f->title),
+	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->patch), true));
+	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement modifié.",
+	                                                             "Record updated."), false));
+	op = oa_operation(o, n->one, "delete", n->app->id, arena_printf(m, "%s_delete", n->opid),
+	                  arena_printf(m, OA_TR(o, "Supprimer : %s", "Delete: %s"), n->f->title),
 	                  (const int[]){401, 403, 404, 500, 0});
 	oa_add_response(op, 204, oa_response(OA_TR(o, "Supprimé.", "Deleted."), NULL));
-
-	op = oa_operation(o, arena_printf(m, "%s/history", one), "get", app->id,
-	                  arena_printf(m, "%s_history", opid),
-	                  arena_printf(m, OA_TR(o, "Historique : %s", "History: %s"), f->title),
+	const char *hist = arena_printf(m, "%s/history", n->one);
+	op = oa_operation(o, hist, "get", n->app->id, arena_printf(m, "%s_history", n->opid),
+	                  arena_printf(m, OA_TR(o, "Historique : %s", "History: %s"), n->f->title),
 	                  (const int[]){401, 404, 500, 0});
-	json_t *h = oa_type("object"), *hpp = json_object();
-	arr = oa_type("array");
-	json_object_set_new(arr, "items", oa_ref(o, "schemas", "HistoryLine"));
-	json_object_set_new(hpp, "history", arr);
-	json_object_set_new(h, "properties", hpp);
-	reqd = json_array();
-	json_array_append_new(reqd, json_string("history"));
-	json_object_set_new(h, "required", reqd);
-	oa_add_response(op, 200, oa_response(OA_TR(o, "Lignes d'historique.", "History lines."), h));
-	json_object_set(json_object_get(o->paths, arena_printf(m, "%s/history", one)), "parameters", idp);
+	oa_add_response(op, 200, oa_response(OA_TR(o, "Lignes d'historique.", "History lines."),
+	                                     oa_array_of(o, "history", "HistoryLine", NULL)));
+	json_object_set(json_object_get(o->paths, hist), "parameters", n->idp);
+}
 
-	if (!f->workflow)
-		return;
-	for (size_t i = 0; i < f->workflow->ntransitions; i++) {
-		const def_transition *t = &f->workflow->transitions[i];
-		const char *ts = arena_printf(m, "%s.Transition.%s", pre, t->id);
-		json_object_set_new(o->schemas, ts, oa_transition_schema(o, t, who));
-		const char *tp = arena_printf(m, "%s/transitions/%s", one, t->id);
-		op = oa_operation(o, tp, "post", app->id, arena_printf(m, "%s_transition_%s", opid, t->id),
-		                  arena_printf(m, "%s (%s → %s)", t->label, oa_join(o, &t->from), t->to),
-		                  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
-		const char *d = arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
-		                             oa_roles(o, &t->roles));
-		if (t->after_days >= 0)
-			d = arena_printf(m, OA_TR(o, "%s Automatique après %d jours dans l'état.",
-			                          "%s Automatic after %d days in the state."),
-			                 d, t->after_days);
-		json_object_set_new(op, "description", json_string(d));
-		json_t *ts_ref = oa_ref(o, "schemas", ts);
-		json_t *tsch = json_object_get(o->schemas, ts);
-		oa_add_response(op, 200, oa_record_response(o, rec, OA_TR(o, "Enregistrement après la transition.",
-		                                                         "The record after the transition."), false));
-		json_object_set_new(op, "requestBody", oa_request_body(ts_ref, json_object_get(tsch, "required") != NULL));
-		json_object_set(json_object_get(o->paths, tp), "parameters", idp);
-	}
+/* POST .../records/{id}/transitions/<t>, with its body's schema. */
+static void oa_transition_op(oa_doc *o, const oa_names *n, const def_transition *t)
+{
+	arena *m = &o->r->mem;
+	const char *ts = arena_printf(m, "%s.Transition.%s", n->pre, t->id);
+	json_object_set_new(o->schemas, ts, oa_transition_schema(o, t, n->who));
+	const char *tp = arena_printf(m, "%s/transitions/%s", n->one, t->id);
+	json_t *op = oa_operation(o, tp, "post", n->app->id,
+	                          arena_printf(m, "%s_transition_%s", n->opid, t->id),
+	                          arena_printf(m, "%s (%s → %s)", t->label, oa_join(o, &t->from), t->to),
+	                          (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
+	const char *d = arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
+	                             oa_roles(o, &t->roles));
+	if (t->after_days >= 0)
+		d = arena_printf(m, OA_TR(o, "%s Automatique après %d jours dans l'état.",
+		                          "%s Automatic after %d days in the state."),
+		                 d, t->after_days);
+	json_object_set_new(op, "description", json_string(d));
+	json_t *tsch = json_object_get(o->schemas, ts);
+	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement après la transition.",
+	                                                             "The record after the transition."),
+	                                            false));
+	json_object_set_new(op, "requestBody", oa_request_body(oa_ref(o, "schemas", ts),
+	                                                       json_object_get(tsch, "required") != NULL));
+	json_object_set(json_object_get(o->paths, tp), "parameters", n->idp);
+}
+
+/* Every operation and schema of one form, as this caller may use it. */
+static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const actor *who)
+{
+	arena *m = &o->r->mem;
+	oa_names n = {.app = app, .f = f, .who = who};
+	n.pre = arena_printf(m, "%s.%s", app->id, f->id);
+	n.rec = arena_printf(m, "%s.Record", n.pre);
+	n.fields = arena_printf(m, "%s.Fields", n.pre);
+	n.patch = arena_printf(m, "%s.FieldsPatch", n.pre);
+	n.base = arena_printf(m, "/api/v1/apps/%s/%s/records", app->id, f->id);
+	n.one = arena_printf(m, "%s/{id}", n.base);
+	n.opid = arena_printf(m, "%s_%s", app->id, f->id);
+	json_object_set_new(o->schemas, n.rec, oa_record_schema(o, f, who));
+	json_object_set_new(o->schemas, n.fields,
+	                    oa_input_schema(o, f->fields, f->nfields, who, true, f->title));
+	json_object_set_new(o->schemas, n.patch,
+	                    oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
+	oa_collection_ops(o, &n);
+	n.idp = json_array();
+	json_t *ids = oa_type("integer");
+	json_object_set_new(ids, "minimum", json_integer(0));
+	json_array_append_new(n.idp, oa_param("id", "path", true, NULL, ids));
+	json_t *item = json_object();
+	json_object_set_new(item, "parameters", n.idp);
+	json_object_set_new(o->paths, n.one, item);
+	oa_item_ops(o, &n);
+	for (size_t i = 0; f->workflow && i < f->workflow->ntransitions; i++)
+		oa_transition_op(o, &n, &f->workflow->transitions[i]);
 }
 
 /* components: securitySchemes, responses, and the schemas every app shares. */

@@ -352,105 +352,142 @@ static void message_id(const char *app, const outbox_row *r, const char *from_ad
  * One row: claim it, send it, write its outcome (see the top of this file). Returns 0,
  * or -1 when a status write failed: the caller ends the pass for this database.
  */
+/* One attempt in progress: the row, what it will become, and what the relay said. */
+typedef struct attempt {
+	const outbox_row *r;
+	const char *app;
+	store_mail_update u;
+	char res[OUTBOX_ERR_LEN];
+	char now_iso[32], next_iso[32];
+	char refused_note[OUTBOX_ERR_LEN];
+	smtp_refusals refused;
+	size_t nrcpt;
+	smtp_outcome oc;
+	bool split;               /* every recipient refused, some for good, some for now */
+} attempt;
+
+/*
+ * Claims the row (attempts + 1, due after the backoff, committed) and sends it. Returns
+ * 0, or the claim's store status when it could not be claimed (nothing was sent).
+ */
+static int claim_and_send(app_rt *rt, const outbox_opts *o, const char *from_addr, time_t now,
+                          const atomic_bool *stop, char **rcpt, attempt *x)
+{
+	const outbox_row *r = x->r;
+	store_mail_update claim = {.id = r->id, .expect_attempts = r->attempts, .status = "pending",
+	                           .attempts = x->u.attempts, .next_attempt_at = x->next_iso};
+	int rc = store_outbox_update(rt->db, &claim);
+	if (rc != STORE_OK)
+		return rc;
+	x->u.expect_attempts = x->u.attempts;
+	char msgid[256];
+	message_id(x->app, r, from_addr, msgid);
+	buf msg = BUF_INIT;
+	smtp_format_message(&msg, o->from, (const char *const *)rcpt, x->nrcpt, r->subject, r->body,
+	                    now, msgid);
+	x->oc = smtp_send(o->smtp_url, o->ca_file, from_addr, (const char *const *)rcpt, x->nrcpt,
+	                  &msg, stop, x->res, &x->refused);
+	buf_free(&msg);
+	return STORE_OK;
+}
+
+/* The recipients refused for now get rows of their own, due at the next attempt. */
+static void requeue_temporary(attempt *x)
+{
+	x->u.retry_to = (const char *const *)x->refused.temporary;
+	x->u.nretry = x->refused.ntemporary;
+	x->u.retry_reply = x->refused.temp_reply;
+	x->u.retry_at = x->next_iso;
+}
+
+/* The row's new status from the outcome (see the top of this file). */
+static void decide(attempt *x, int max)
+{
+	store_mail_update *u = &x->u;
+	smtp_refusals *rf = &x->refused;
+	/* Every recipient refused, some for good (5xx) and some for now (4xx): the row fails for
+	 * the first, and the others get rows of their own, as after a send. */
+	bool split = x->split = x->oc != SMTP_SENT && rf->npermanent && rf->ntemporary &&
+	                        rf->npermanent + rf->ntemporary == x->nrcpt;
+	if (split || (x->oc == SMTP_SENT && rf->permanent.len)) {
+		snprintf(x->refused_note, sizeof x->refused_note, OUTBOX_REFUSED_PREFIX "%s",
+		         buf_cstr(&rf->permanent));
+		u->last_error = x->refused_note;
+	}
+	if (split) {
+		u->status = "failed";
+		requeue_temporary(x);
+	} else if (x->oc == SMTP_SENT) {
+		u->status = "sent";
+		u->sent_at = x->now_iso;
+		u->smtp_reply = x->res;
+		if (rf->ntemporary)
+			requeue_temporary(x);
+	} else if (x->oc == SMTP_PERMANENT || u->attempts >= max) {
+		u->status = "failed";
+		u->last_error = x->res;
+	} else {
+		u->status = "pending";
+		u->last_error = x->res;
+		u->next_attempt_at = x->next_iso;
+	}
+}
+
+/* One line per attempt: ids, status and the relay's answer, never an address. */
+static void log_attempt(const attempt *x, int rc)
+{
+	char note[80] = "", counts[64] = "";
+	if (rc == STORE_CONFLICT)
+		snprintf(note, sizeof note, " (status not saved: the row changed meanwhile)");
+	else if (rc != STORE_OK)
+		snprintf(note, sizeof note, " (status not saved; not due before %s)", x->next_iso);
+	if ((x->oc == SMTP_SENT || x->split) && (x->refused.npermanent || x->refused.ntemporary))
+		snprintf(counts, sizeof counts, " refused=%zu requeued=%zu", x->refused.npermanent,
+		         x->refused.ntemporary);
+	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s%s",
+	            x->app, x->r->id, x->u.status, x->u.attempts, x->u.next_attempt_at ? " next=" : "",
+	            x->u.next_attempt_at ? x->u.next_attempt_at : "", x->res, counts, note);
+}
+
+/*
+ * One row: claim it, send it, write its outcome (see the top of this file). Returns 0,
+ * or -1 when a status write failed: the caller ends the pass for this database.
+ */
 static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *from_addr,
                        time_t now, const atomic_bool *stop, const outbox_row *r)
 {
-	const char *app = rt->def->id;
-	int max = o->max_attempts > 0 ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
-	char res[OUTBOX_ERR_LEN] = "", now_iso[32], next_iso[32];
-	util_iso_datetime(now, now_iso);
-	store_mail_update u = {.id = r->id, .expect_attempts = r->attempts, .attempts = r->attempts + 1};
-	util_iso_datetime(now + outbox_backoff(u.attempts), next_iso);
-	size_t nrcpt = 0;
-	char **rcpt = recipients(a, app, r->to ? r->to : "", &nrcpt, res);
-	smtp_outcome oc = SMTP_PERMANENT;
-	smtp_refusals refused = {.permanent = BUF_INIT};
-	char refused_note[OUTBOX_ERR_LEN];
-	int rc;
+	attempt x = {.r = r, .app = rt->def->id, .oc = SMTP_PERMANENT,
+	             .refused = {.permanent = BUF_INIT}};
+	x.u = (store_mail_update){.id = r->id, .expect_attempts = r->attempts,
+	                          .attempts = r->attempts + 1};
+	util_iso_datetime(now, x.now_iso);
+	util_iso_datetime(now + outbox_backoff(x.u.attempts), x.next_iso);
+	char **rcpt = recipients(a, x.app, r->to ? r->to : "", &x.nrcpt, x.res);
 	if (rcpt) {
-		store_mail_update claim = {.id = r->id, .expect_attempts = r->attempts, .status = "pending",
-		                    .attempts = u.attempts, .next_attempt_at = next_iso};
-		rc = store_outbox_update(rt->db, &claim);
+		int rc = claim_and_send(rt, o, from_addr, now, stop, rcpt, &x);
+		auth_roles_free(rcpt, x.nrcpt);
 		if (rc != STORE_OK) {
-			auth_roles_free(rcpt, nrcpt);
-			log_message("outbox", "app=%s id=%" PRId64 " not sent: %s", app, r->id,
+			log_message("outbox", "app=%s id=%" PRId64 " not sent: %s", x.app, r->id,
 			            rc == STORE_CONFLICT ? "changed since it was read"
 			                                 : "cannot claim it, next try at the next poll");
 			return rc == STORE_CONFLICT ? 0 : -1;
 		}
-		u.expect_attempts = u.attempts;
-		char msgid[256];
-		message_id(app, r, from_addr, msgid);
-		buf msg = BUF_INIT;
-		smtp_format_message(&msg, o->from, (const char *const *)rcpt, nrcpt, r->subject,
-		                      r->body, now, msgid);
-		oc = smtp_send(o->smtp_url, o->ca_file, from_addr, (const char *const *)rcpt, nrcpt,
-		               &msg, stop, res, &refused);
-		buf_free(&msg);
-		auth_roles_free(rcpt, nrcpt);
 	}
-	if (oc == SMTP_ABORTED) {
+	if (x.oc == SMTP_ABORTED) {
 		/* Stopping: not an attempt, the row goes back as it was (due at the next start). */
-		store_mail_update back = {.id = r->id, .expect_attempts = u.attempts, .status = "pending",
-		                   .attempts = r->attempts, .next_attempt_at = r->next_attempt_at};
+		store_mail_update back = {.id = r->id, .expect_attempts = x.u.attempts,
+		                          .status = "pending", .attempts = r->attempts,
+		                          .next_attempt_at = r->next_attempt_at};
 		if (store_outbox_update(rt->db, &back) != STORE_OK)
-			log_message("outbox", "app=%s id=%" PRId64 " interrupted; not due before %s",
-			            app, r->id, next_iso);
-		smtp_refusals_free(&refused);
+			log_message("outbox", "app=%s id=%" PRId64 " interrupted; not due before %s", x.app,
+			            r->id, x.next_iso);
+		smtp_refusals_free(&x.refused);
 		return 0;
 	}
-	/*
-	 * Every recipient refused, some for good (5xx) and some for now (4xx): the row
-	 * fails for the first, and the others get rows of their own, as after a send.
-	 */
-	bool split = oc != SMTP_SENT && refused.npermanent && refused.ntemporary &&
-	             refused.npermanent + refused.ntemporary == nrcpt;
-	if (split) {
-		u.status = "failed";
-		snprintf(refused_note, sizeof refused_note, OUTBOX_REFUSED_PREFIX "%s",
-		         buf_cstr(&refused.permanent));
-		u.last_error = refused_note;
-		u.retry_to = (const char *const *)refused.temporary;
-		u.nretry = refused.ntemporary;
-		u.retry_reply = refused.temp_reply;
-		u.retry_at = next_iso;
-	} else if (oc == SMTP_SENT) {
-		u.status = "sent";
-		u.sent_at = now_iso;
-		u.smtp_reply = res;
-		if (refused.permanent.len) {
-			snprintf(refused_note, sizeof refused_note, OUTBOX_REFUSED_PREFIX "%s",
-			         buf_cstr(&refused.permanent));
-			u.last_error = refused_note;
-		}
-		if (refused.ntemporary) {
-			u.retry_to = (const char *const *)refused.temporary;
-			u.nretry = refused.ntemporary;
-			u.retry_reply = refused.temp_reply;
-			u.retry_at = next_iso;
-		}
-	} else if (oc == SMTP_PERMANENT || u.attempts >= max) {
-		u.status = "failed";
-		u.last_error = res;
-	} else {
-		u.status = "pending";
-		u.last_error = res;
-		u.next_attempt_at = next_iso;
-	}
-	rc = store_outbox_update(rt->db, &u);
-	char note[80] = "";
-	if (rc == STORE_CONFLICT)
-		snprintf(note, sizeof note, " (status not saved: the row changed meanwhile)");
-	else if (rc != STORE_OK)
-		snprintf(note, sizeof note, " (status not saved; not due before %s)", next_iso);
-	char refusals_note[64] = "";   /* counts only: logs never hold an address */
-	if ((oc == SMTP_SENT || split) && (refused.npermanent || refused.ntemporary))
-		snprintf(refusals_note, sizeof refusals_note, " refused=%zu requeued=%zu",
-		         refused.npermanent, refused.ntemporary);
-	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s%s",
-	            app, r->id, u.status, u.attempts, u.next_attempt_at ? " next=" : "",
-	            u.next_attempt_at ? u.next_attempt_at : "", res, refusals_note, note);
-	smtp_refusals_free(&refused);
+	decide(&x, o->max_attempts > 0 ? o->max_attempts : DEFAULT_MAX_ATTEMPTS);
+	int rc = store_outbox_update(rt->db, &x.u);
+	log_attempt(&x, rc);
+	smtp_refusals_free(&x.refused);
 	return rc == STORE_OK || rc == STORE_CONFLICT ? 0 : -1;
 }
 

@@ -214,44 +214,40 @@ void pipeline_echo(const pipe_ctx *c, const write_in *in, record *out)
 	free(submitted);
 }
 
-static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old, record *r,
-                        field_errors *errs, char err[SANDBOX_ERR])
+/* Step 3: on create, the defaults of what the input did not carry. */
+static void apply_defaults(const pipe_ctx *c, record *r, const bool *submitted)
 {
 	const def_form *f = c->form;
-	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
-	int rc = PIPE_OK;
 	char msg[VALIDATE_MSG];
-
-	parse_input(c, in, old, r, submitted, errs);
-
-	/* 3. defaults, on create, for what the input did not carry */
-	if (!old) {
-		for (size_t col = 0; col < f->ncols; col++) {
-			const def_field *fd = f->cols[col];
-			if (submitted[col] || !fd->default_value || !is_form_col(f, (int)col))
-				continue;
-			value nv = {0};
-			if (validate_parse_json(fd, fd->default_value, &nv, c->lg, msg) == 0) {
-				value_clear(&r->values[col]);
-				r->values[col] = nv;
-			}
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (submitted[col] || !fd->default_value || !is_form_col(f, (int)col))
+			continue;
+		value nv = {0};
+		if (validate_parse_json(fd, fd->default_value, &nv, c->lg, msg) == 0) {
+			value_clear(&r->values[col]);
+			r->values[col] = nv;
 		}
 	}
+}
 
-	/* 4. visible_if: hidden fields are neither validated nor stored */
-	bool *visible = xcalloc(f->ncols ? f->ncols : 1, sizeof *visible);
+/*
+ * Step 4: visible_if. Hidden fields are neither validated nor stored: their value is
+ * cleared and an error of their input dropped (a value sent for a hidden field is
+ * accepted, SPEC 7). visible[col] tells which remain.
+ */
+static void apply_visibility(const def_form *f, record *r, bool *visible, field_errors *errs)
+{
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
 		visible[col] = !is_form_col(f, (int)col) || pipeline_field_visible(f, r, fd);
-		if (!visible[col] && is_form_col(f, (int)col)) {
-			value_clear(&r->values[col]);
-			/* A value sent for a hidden field is accepted and dropped (SPEC 7). */
-			for (size_t i = 0; i < errs->n; i++)
-				if (strcmp(errs->v[i].field, fd->name) == 0)
-					errs->v[i].message[0] = '\0';
-		}
+		if (visible[col])
+			continue;
+		value_clear(&r->values[col]);
+		for (size_t i = 0; i < errs->n; i++)
+			if (strcmp(errs->v[i].field, fd->name) == 0)
+				errs->v[i].message[0] = '\0';
 	}
-	/* Drop the errors of hidden fields (blanked above). */
 	size_t w = 0;
 	for (size_t i = 0; i < errs->n; i++) {
 		if (errs->v[i].message[0]) {
@@ -262,38 +258,34 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 		}
 	}
 	errs->n = w;
+}
 
-	/* Input that did not parse is reported as is: app functions only ever see typed values. */
-	bool parse_failed = errs->n > 0;
-	pipe_env pe;
-	pipeline_env(c, &pe);
-	const hook_env *env = &pe.env;
-	sandbox *sb = NULL;
-	bool needs_lua = !parse_failed && (f->validate || (!old && f->on_create));
-	for (size_t col = 0; col < f->ncols && !needs_lua && !parse_failed; col++)
-		needs_lua = f->cols[col]->compute != 0;
-	if (needs_lua && !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, err))) {
-		rc = PIPE_ERROR;
-		goto done;
-	}
-
-	/* 5. compute */
+/* Step 5: compute, for visible fields. PIPE_OK or PIPE_ERROR with err. */
+static int apply_compute(const def_form *f, sandbox *sb, const hook_env *env, record *r,
+                         const bool *visible, char err[SANDBOX_ERR])
+{
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
-		if (!fd->compute || !visible[col] || parse_failed)
+		if (!fd->compute || !visible[col])
 			continue;
 		value nv = {0};
 		if (sandbox_compute(sb, fd->compute, fd, r, env, &nv, err) != 0) {
 			metrics_lua_error();
-			rc = PIPE_ERROR;
-			goto done;
+			return PIPE_ERROR;
 		}
 		value_clear(&r->values[col]);
 		r->values[col] = nv;
 	}
+	return PIPE_OK;
+}
 
-	/* 6. field checks, required, required_if */
+/* Step 6: each visible field's checks, required and required_if. */
+static void check_fields(const pipe_ctx *c, const record *old, record *r, const bool *visible,
+                         const bool *submitted, field_errors *errs)
+{
+	const def_form *f = c->form;
 	int64_t today = util_local_days(c->now);
+	char msg[VALIDATE_MSG];
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
 		if (!is_form_col(f, (int)col) || !visible[col] || field_errors_get(errs, fd->name))
@@ -315,33 +307,69 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 		if (validate_check(fd, v, today, c->lg, msg) != 0)
 			field_errors_add(errs, fd->name, msg);
 	}
-	if (errs->n) {
-		rc = PIPE_INVALID;
-		goto done;
-	}
+}
 
-	/* 7. validate */
+static bool pipeline_needs_lua(const def_form *f, const record *old)
+{
+	if (f->validate || (!old && f->on_create))
+		return true;
+	for (size_t col = 0; col < f->ncols; col++)
+		if (f->cols[col]->compute)
+			return true;
+	return false;
+}
+
+/* Steps 5 to 8, on input that parsed: compute, checks, validate, on_create. */
+static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool *visible,
+                     const bool *submitted, field_errors *errs, char err[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	pipe_env pe;
+	pipeline_env(c, &pe);
+	sandbox *sb = NULL;
+	if (pipeline_needs_lua(f, old) &&
+	    !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, err)))
+		return PIPE_ERROR;
+	if (apply_compute(f, sb, &pe.env, r, visible, err) != PIPE_OK)
+		return PIPE_ERROR;
+	check_fields(c, old, r, visible, submitted, errs);
+	if (errs->n)
+		return PIPE_INVALID;
 	if (f->validate) {
-		if (sandbox_validate(sb, f->validate, r, env, errs, err) != 0) {
+		if (sandbox_validate(sb, f->validate, r, &pe.env, errs, err) != 0) {
 			metrics_lua_error();
-			rc = PIPE_ERROR;
-			goto done;
+			return PIPE_ERROR;
 		}
-		if (errs->n) {
-			rc = PIPE_INVALID;
-			goto done;
-		}
+		if (errs->n)
+			return PIPE_INVALID;
 	}
+	if (!old && f->on_create && sandbox_mutate(sb, f->on_create, r, &pe.env, err) != 0) {
+		metrics_lua_error();
+		return PIPE_ERROR;
+	}
+	return PIPE_OK;
+}
 
-	/* 8. on_create */
-	if (!old && f->on_create) {
-		if (sandbox_mutate(sb, f->on_create, r, env, err) != 0) {
-			metrics_lua_error();
-			rc = PIPE_ERROR;
-			goto done;
-		}
+/* SPEC 4.7, from parsing to on_create. */
+static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+                        field_errors *errs, char err[SANDBOX_ERR])
+{
+	const def_form *f = c->form;
+	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
+	bool *visible = xcalloc(f->ncols ? f->ncols : 1, sizeof *visible);
+	parse_input(c, in, old, r, submitted, errs);
+	if (!old)
+		apply_defaults(c, r, submitted);
+	apply_visibility(f, r, visible, errs);
+	int rc;
+	if (errs->n) {
+		/* Input that did not parse is reported with the other fields' errors, and no app
+		 * code runs: app functions only ever see typed values. */
+		check_fields(c, old, r, visible, submitted, errs);
+		rc = PIPE_INVALID;
+	} else {
+		rc = run_rules(c, old, r, visible, submitted, errs, err);
 	}
-done:
 	free(submitted);
 	free(visible);
 	return rc;

@@ -199,98 +199,73 @@ static void tell(registry *g, const char *action, const char *app, const char *d
 		g->o.on_event(g->o.on_event_arg, action, app, detail);
 }
 
-/* Loads one app folder whose content changed; swaps it in when it is sound. */
-static int load_one(registry *g, const char *id, const char *hash)
+/* The app's database, opened on first use and kept by its entry; a reference for us. */
+static app_db *take_db(registry *g, const char *id, const char *dir, diags *d, bool *retry)
 {
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/%s", g->o.apps_dir, id);
-	diags d = {0};
-	def_app *def = NULL;
-	if (!loader_valid_app_id(id)) {
-		diags_add(&d, dir, 0, "", "nom de dossier invalide : un identifiant d'application "
-		          "s'écrit [a-z][a-z0-9-]{0,39}");
-	} else {
-		def = loader_load(dir, g->o.stdlib_dir, NULL, &d);
-	}
-
 	pthread_mutex_lock(&g->lock);
-	entry *e = ensure_entry(g, id);
-	/* A definition that fails fails again: wait for the files to change. */
-	snprintf(e->seen_hash, sizeof e->seen_hash, "%s", hash);
-	app_db *db = e->db;
+	app_db *db = find(g, id)->db;
 	if (db)
 		atomic_fetch_add(&db->refs, 1);
-	bool had = e->cur != NULL;
 	pthread_mutex_unlock(&g->lock);
+	if (db)
+		return db;
+	char path[4096], err[STORE_ERR_LEN] = "";
+	snprintf(path, sizeof path, "%s/apps", g->o.data_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/apps/%s.db", g->o.data_dir, id);
+	store *s = store_open(path, err);
+	if (!s) {
+		diags_add(d, dir, 0, "", "base de données : %s", err);
+		*retry = true;
+		return NULL;
+	}
+	db = xcalloc(1, sizeof *db);
+	db->s = s;
+	atomic_init(&db->refs, 2); /* the entry's and ours */
+	pthread_mutex_lock(&g->lock);
+	find(g, id)->db = db;
+	pthread_mutex_unlock(&g->lock);
+	return db;
+}
 
-	char err[STORE_ERR_LEN] = "";
-	bool retry = false;
-	if (def && !db) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/apps", g->o.data_dir);
-		mkdir(path, 0700);
-		snprintf(path, sizeof path, "%s/apps/%s.db", g->o.data_dir, id);
-		store *s = store_open(path, err);
-		if (!s) {
-			diags_add(&d, dir, 0, "", "base de données : %s", err);
-			def_app_free(def);
-			def = NULL;
-			retry = true;
-		} else {
-			db = xcalloc(1, sizeof *db);
-			db->s = s;
-			atomic_init(&db->refs, 2); /* the entry's and ours */
-			pthread_mutex_lock(&g->lock);
-			find(g, id)->db = db;
-			pthread_mutex_unlock(&g->lock);
-		}
+/*
+ * A version that is not served: its problem kept for /admin, logged and audited once.
+ * A database that cannot be opened or migrated may be repaired, restored or freed
+ * (files, disk) without the definition changing: with `retry` it is tried again at
+ * each scan, said only when the problem changes.
+ */
+static void refuse(registry *g, const char *id, const diags *d, bool had, bool retry)
+{
+	pthread_mutex_lock(&g->lock);
+	if (retry)
+		find(g, id)->seen_hash[0] = '\0';
+	pthread_mutex_unlock(&g->lock);
+	buf b = BUF_INIT;
+	char line[2048];
+	for (size_t i = 0; i < d->n; i++) {
+		diag_format(&d->v[i], line, sizeof line);
+		buf_puts(&b, line);
+		buf_putc(&b, '\n');
 	}
-	if (def && store_migrate(db->s, def, util_now(), err) != STORE_OK) {
-		diags_add(&d, dir, 0, "", "%s", err);
-		def_app_free(def);
-		def = NULL;
-		retry = true;
+	if (set_problem(g, id, buf_cstr(&b))) {
+		for (size_t i = 0; i < d->n && !g->o.quiet; i++) {
+			diag_format(&d->v[i], line, sizeof line);
+			log_message("apps", "%s", line);
+		}
+		if (!g->o.quiet)
+			log_message("apps", "%s: not loaded%s", id,
+			            had ? "; the previous version keeps serving" : "");
+		char first[512] = "";
+		if (d->n)
+			diag_format(&d->v[0], first, sizeof first);
+		tell(g, "app.refused", id, first);
 	}
-	if (!def) {
-		/*
-		 * A database that cannot be opened or migrated may be repaired, restored or
-		 * freed (files, disk) without the definition changing: try again at each scan,
-		 * saying so only when the problem changes.
-		 */
-		if (retry) {
-			pthread_mutex_lock(&g->lock);
-			find(g, id)->seen_hash[0] = '\0';
-			pthread_mutex_unlock(&g->lock);
-		}
-		buf b = BUF_INIT;
-		for (size_t i = 0; i < d.n; i++) {
-			char line[2048];
-			diag_format(&d.v[i], line, sizeof line);
-			buf_puts(&b, line);
-			buf_putc(&b, '\n');
-		}
-		if (set_problem(g, id, buf_cstr(&b))) {
-			if (!g->o.quiet) {
-				for (size_t i = 0; i < d.n; i++) {
-					char line[2048];
-					diag_format(&d.v[i], line, sizeof line);
-					log_message("apps", "%s", line);
-				}
-				log_message("apps", "%s: not loaded%s", id,
-				            had ? "; the previous version keeps serving" : "");
-			}
-			char first[512] = "";
-			if (d.n)
-				diag_format(&d.v[0], first, sizeof first);
-			tell(g, "app.refused", id, first);
-		}
-		buf_free(&b);
-		diags_free(&d);
-		db_release(db);
-		return 0;
-	}
-	diags_free(&d);
+	buf_free(&b);
+}
 
+/* Swaps in a sound version; the old one goes when its last request does. */
+static void serve(registry *g, const char *id, def_app *def, app_db *db)
+{
 	app_rt *rt = xcalloc(1, sizeof *rt);
 	rt->def = def;
 	rt->db = db->s;
@@ -299,9 +274,8 @@ static int load_one(registry *g, const char *id, const char *hash)
 	rt->stdlib_dir = g->o.stdlib_dir;
 	rt->tracking_key = g->has_key ? g->tracking_key : NULL;
 	atomic_init(&rt->refs, 1);
-
 	pthread_mutex_lock(&g->lock);
-	e = find(g, id);
+	entry *e = find(g, id);
 	app_rt *old = e->cur;
 	e->cur = rt;
 	free(e->problem);
@@ -314,6 +288,42 @@ static int load_one(registry *g, const char *id, const char *hash)
 	if (!g->o.quiet)
 		log_message("apps", "%s: %s (%s)", id, old ? "reloaded" : "loaded", detail);
 	tell(g, old ? "app.reload" : "app.load", id, detail);
+}
+
+/* Loads one app folder whose content changed; swaps it in when it is sound. */
+static int load_one(registry *g, const char *id, const char *hash)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", g->o.apps_dir, id);
+	diags d = {0};
+	def_app *def = NULL;
+	if (!loader_valid_app_id(id))
+		diags_add(&d, dir, 0, "", "nom de dossier invalide : un identifiant d'application "
+		          "s'écrit [a-z][a-z0-9-]{0,39}");
+	else
+		def = loader_load(dir, g->o.stdlib_dir, NULL, &d);
+	pthread_mutex_lock(&g->lock);
+	entry *e = ensure_entry(g, id);
+	/* A definition that fails fails again: wait for the files to change. */
+	snprintf(e->seen_hash, sizeof e->seen_hash, "%s", hash);
+	bool had = e->cur != NULL;
+	pthread_mutex_unlock(&g->lock);
+	bool retry = false;
+	app_db *db = def ? take_db(g, id, dir, &d, &retry) : NULL;
+	char err[STORE_ERR_LEN] = "";
+	if (db && store_migrate(db->s, def, util_now(), err) != STORE_OK) {
+		diags_add(&d, dir, 0, "", "%s", err);
+		retry = true;
+	}
+	if (!db || retry) {
+		def_app_free(def);
+		refuse(g, id, &d, had, retry);
+		diags_free(&d);
+		db_release(db);
+		return 0;
+	}
+	diags_free(&d);
+	serve(g, id, def, db);
 	return 1;
 }
 

@@ -212,123 +212,115 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 }
 
 /* One writable field: label, notes, control. */
-static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
-                        const value *v, const char *err)
+/* A file field, before uploads exist: a paragraph, since a label would point at nothing. */
+static void file_input(buf *o, const page *p, const def_form *form, const def_field *f,
+                       const char *err)
 {
-	if (f->type == FT_CHOICE && f->widget_radio) {
-		buf_puts(o, "<div class=\"field\">\n");
-		field_group(o, p, form, f, v, err, false);
-		buf_puts(o, "</div>\n");
-		return;
-	}
-	if (f->type == FT_MULTICHOICE) {
-		buf_puts(o, "<div class=\"field\">\n");
-		field_group(o, p, form, f, v, err, true);
-		buf_puts(o, "</div>\n");
-		return;
-	}
-	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
-	if (f->type == FT_FILE) {
-		/* No control yet: a label would point at nothing, so a plain paragraph. */
-		buf_puts(o, "<p class=\"label\">");
-		buf_html(o, f->label);
-		put_required_text(o, p, f);
-		buf_puts(o, "</p>\n");
-		field_notes(o, p, form, f, err);
-		buf_puts(o, "<p class=\"note\">");
-		buf_puts(o, T(p, UI_FILE_NOTE));
-		buf_puts(o, "</p>\n</div>\n");
-		return;
-	}
-	if (f->type == FT_BOOLEAN) {
-		field_notes(o, p, form, f, err);
-		buf_puts(o, "<div class=\"choice\"><input type=\"checkbox\"");
-		control_attrs(o, f, NULL, err, true);
-		buf_puts(o, " value=\"1\"");
-		if (render_value_is_true(v))
-			buf_puts(o, " checked");
-		if (f->required)
-			buf_puts(o, " required");
-		buf_puts(o, "> ");
-		label_open(o, f, NULL);
-		buf_html(o, f->label);
-		put_required_text(o, p, f);
-		buf_puts(o, "</label></div>\n</div>\n");
-		return;
-	}
+	buf_puts(o, "<p class=\"label\">");
+	buf_html(o, f->label);
+	put_required_text(o, p, f);
+	buf_puts(o, "</p>\n");
+	field_notes(o, p, form, f, err);
+	buf_puts(o, "<p class=\"note\">");
+	buf_puts(o, T(p, UI_FILE_NOTE));
+	buf_puts(o, "</p>\n");
+}
 
+/* A checkbox, its label after it. */
+static void checkbox_input(buf *o, const page *p, const def_form *form, const def_field *f,
+                           const value *v, const char *err)
+{
+	field_notes(o, p, form, f, err);
+	buf_puts(o, "<div class=\"choice\"><input type=\"checkbox\"");
+	control_attrs(o, f, NULL, err, true);
+	buf_puts(o, " value=\"1\"");
+	if (render_value_is_true(v))
+		buf_puts(o, " checked");
+	if (f->required)
+		buf_puts(o, " required");
+	buf_puts(o, "> ");
 	label_open(o, f, NULL);
 	buf_html(o, f->label);
-	if (f->type == FT_MONEY) {
-		buf_puts(o, "<span class=\"sr-only\">");
-		buf_puts(o, T(p, UI_EUROS_SR));
-		buf_puts(o, "</span>");
-	}
 	put_required_text(o, p, f);
-	buf_puts(o, "</label>\n");
-	field_notes(o, p, form, f, err);
+	buf_puts(o, "</label></div>\n");
+}
 
-	buf tmp = BUF_INIT;
-	if (f->type == FT_CHOICE) {
-		buf_puts(o, "<select");
-		control_attrs(o, f, NULL, err, true);
-		if (f->required)
-			buf_puts(o, " required");
-		buf_puts(o, ">\n<option value=\"\">");
-		buf_puts(o, T(p, UI_CHOOSE));
-		buf_puts(o, "</option>\n");
-		for (size_t i = 0; i < f->noptions; i++) {
-			buf_puts(o, "<option");
-			render_attr(o, "value", f->options[i].value);
-			if (render_choice_selected(f, v, f->options[i].value))
-				buf_puts(o, " selected");
-			buf_putc(o, '>');
-			buf_html(o, f->options[i].label);
-			buf_puts(o, "</option>\n");
-		}
-		buf_puts(o, "</select>\n</div>\n");
-		return;
-	}
-	if (f->type == FT_TEXTAREA) {
-		buf_puts(o, "<textarea");
-		control_attrs(o, f, NULL, err, true);
-		buf_puts(o, " rows=\"6\"");
-		if (f->required)
-			buf_puts(o, " required");
-		if (f->placeholder)
-			render_attr(o, "placeholder", f->placeholder);
+static void select_input(buf *o, const page *p, const def_field *f, const value *v,
+                         const char *err)
+{
+	buf_puts(o, "<select");
+	control_attrs(o, f, NULL, err, true);
+	if (f->required)
+		buf_puts(o, " required");
+	buf_puts(o, ">\n<option value=\"\">");
+	buf_puts(o, T(p, UI_CHOOSE));
+	buf_puts(o, "</option>\n");
+	for (size_t i = 0; i < f->noptions; i++) {
+		buf_puts(o, "<option");
+		render_attr(o, "value", f->options[i].value);
+		if (render_choice_selected(f, v, f->options[i].value))
+			buf_puts(o, " selected");
 		buf_putc(o, '>');
-		/* a leading newline would be eaten by the parser */
-		buf_putc(o, '\n');
-		render_input_text(f, v, &tmp);
-		buf_html_n(o, tmp.data ? tmp.data : "", tmp.len);
-		buf_puts(o, "</textarea>\n</div>\n");
-		buf_free(&tmp);
-		return;
+		buf_html(o, f->options[i].label);
+		buf_puts(o, "</option>\n");
 	}
+	buf_puts(o, "</select>\n");
+}
 
-	const char *type = "text", *inputmode = NULL;
-	bool nospell = false;
+static void textarea_input(buf *o, const def_field *f, const value *v, const char *err)
+{
+	buf tmp = BUF_INIT;
+	buf_puts(o, "<textarea");
+	control_attrs(o, f, NULL, err, true);
+	buf_puts(o, " rows=\"6\"");
+	if (f->required)
+		buf_puts(o, " required");
+	if (f->placeholder)
+		render_attr(o, "placeholder", f->placeholder);
+	buf_putc(o, '>');
+	/* a leading newline would be eaten by the parser */
+	buf_putc(o, '\n');
+	render_input_text(f, v, &tmp);
+	buf_html_n(o, tmp.data ? tmp.data : "", tmp.len);
+	buf_puts(o, "</textarea>\n");
+	buf_free(&tmp);
+}
+
+/* What an <input> of this type needs: its type, the keyboard, no spell check. */
+static void input_kind(const def_field *f, const char **type, const char **inputmode,
+                       bool *nospell)
+{
+	*type = "text";
+	*inputmode = NULL;
+	*nospell = false;
 	switch (f->type) {
-	case FT_EMAIL: type = "email"; nospell = true; break;
-	case FT_URL: type = "url"; nospell = true; break;
-	case FT_PHONE: type = "tel"; break;
-	case FT_POSTAL_CODE: inputmode = "numeric"; break;
+	case FT_EMAIL: *type = "email"; *nospell = true; break;
+	case FT_URL: *type = "url"; *nospell = true; break;
+	case FT_PHONE: *type = "tel"; break;
+	case FT_POSTAL_CODE: *inputmode = "numeric"; break;
 	case FT_SIRET:
-	case FT_SIREN: inputmode = "numeric"; nospell = true; break;
-	case FT_IBAN: nospell = true; break;
-	case FT_INTEGER: inputmode = "numeric"; break;
+	case FT_SIREN: *inputmode = "numeric"; *nospell = true; break;
+	case FT_IBAN: *nospell = true; break;
+	case FT_INTEGER: *inputmode = "numeric"; break;
 	case FT_DECIMAL:
-	case FT_MONEY: inputmode = "decimal"; break;
-	case FT_DATE: type = "date"; break;
-	case FT_DATETIME: type = "datetime-local"; break;
+	case FT_MONEY: *inputmode = "decimal"; break;
+	case FT_DATE: *type = "date"; break;
+	case FT_DATETIME: *type = "datetime-local"; break;
 	default: break;
 	}
+}
+
+static void line_input(buf *o, const def_field *f, const value *v, const char *err)
+{
+	const char *type, *inputmode;
+	bool nospell;
+	input_kind(f, &type, &inputmode, &nospell);
 	if (f->type == FT_MONEY)
 		buf_puts(o, "<div class=\"with-unit\">");
 	buf_puts(o, "<input");
 	render_attr(o, "type", type);
 	control_attrs(o, f, NULL, err, true);
+	buf tmp = BUF_INIT;
 	render_input_text(f, v, &tmp);
 	if (f->type == FT_DATETIME && tmp.len > 16 && tmp.data[10] == 'T')
 		tmp.len = 16, tmp.data[16] = '\0';  /* datetime-local wants YYYY-MM-DDTHH:MM */
@@ -353,7 +345,43 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 	buf_putc(o, '>');
 	if (f->type == FT_MONEY)
 		buf_puts(o, "<span class=\"unit\" aria-hidden=\"true\">€</span></div>");
-	buf_puts(o, "\n</div>\n");
+	buf_puts(o, "\n");
+}
+
+/* One field's control, with its label, notes and error, in its <div class="field">. */
+static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
+                        const value *v, const char *err)
+{
+	if ((f->type == FT_CHOICE && f->widget_radio) || f->type == FT_MULTICHOICE) {
+		buf_puts(o, "<div class=\"field\">\n");
+		field_group(o, p, form, f, v, err, f->type == FT_MULTICHOICE);
+		buf_puts(o, "</div>\n");
+		return;
+	}
+	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
+	if (f->type == FT_FILE) {
+		file_input(o, p, form, f, err);
+	} else if (f->type == FT_BOOLEAN) {
+		checkbox_input(o, p, form, f, v, err);
+	} else {
+		label_open(o, f, NULL);
+		buf_html(o, f->label);
+		if (f->type == FT_MONEY) {
+			buf_puts(o, "<span class=\"sr-only\">");
+			buf_puts(o, T(p, UI_EUROS_SR));
+			buf_puts(o, "</span>");
+		}
+		put_required_text(o, p, f);
+		buf_puts(o, "</label>\n");
+		field_notes(o, p, form, f, err);
+		if (f->type == FT_CHOICE)
+			select_input(o, p, f, v, err);
+		else if (f->type == FT_TEXTAREA)
+			textarea_input(o, f, v, err);
+		else
+			line_input(o, f, v, err);
+	}
+	buf_puts(o, "</div>\n");
 }
 
 /* A readable, non-writable field inside a form: shown as text. */

@@ -191,80 +191,46 @@ static int *list_cols(const list_view *v, size_t *n)
 	return cols;
 }
 
-static void filter_form(buf *o, const page *p, const list_view *v, const int *cols, size_t ncols,
+/* One field filter: a select for choices and yes/no, a text input otherwise. */
+static void field_filter(buf *o, const page *p, const list_view *v, int c)
+{
+	const def_field *ff = v->form->cols[c];
+	const char *cur = eq_value(v, c);
+	buf_puts(o, "<div class=\"field\"><label for=\"flt-");
+	buf_html(o, ff->name);
+	buf_puts(o, "\">");
+	buf_html(o, ff->label);
+	buf_puts(o, "</label>");
+	if (ff->type != FT_CHOICE && ff->type != FT_MULTICHOICE && ff->type != FT_BOOLEAN) {
+		buf_puts(o, "<input type=\"text\" id=\"flt-");
+		buf_html(o, ff->name);
+		buf_putc(o, '"');
+		render_attr(o, "name", ff->name);
+		render_attr(o, "value", cur);
+		buf_puts(o, "></div>\n");
+		return;
+	}
+	buf_puts(o, "<select id=\"flt-");
+	buf_html(o, ff->name);
+	buf_putc(o, '"');
+	render_attr(o, "name", ff->name);
+	buf_puts(o, ">\n");
+	option(o, "", T(p, UI_ALL), !cur || !*cur);
+	if (ff->type == FT_BOOLEAN) {
+		option(o, "true", T(p, UI_YES), render_streq0(cur, "true"));
+		option(o, "false", T(p, UI_NO), render_streq0(cur, "false"));
+	} else {
+		for (size_t j = 0; j < ff->noptions; j++)
+			option(o, ff->options[j].value, ff->options[j].label,
+			       render_streq0(cur, ff->options[j].value));
+	}
+	buf_puts(o, "</select></div>\n");
+}
+
+/* The sort select: the fixed orders, then each readable column both ways. */
+static void sort_select(buf *o, const page *p, const def_form *f, const int *cols, size_t ncols,
                         const char *sort)
 {
-	const def_form *f = v->form;
-	buf_puts(o, "<form method=\"get\" class=\"filters\" role=\"search\" action=\"");
-	render_url_form(o, v->app, f);
-	buf_puts(o, "\" aria-label=\"");
-	buf_puts(o, T(p, UI_FILTERS_LABEL));
-	buf_puts(o, "\">\n<div class=\"field\"><label for=\"flt-q\">");
-	buf_puts(o, T(p, UI_SEARCH));
-	buf_puts(o, "</label><input type=\"search\" id=\"flt-q\" name=\"q\"");
-	render_attr(o, "value", v->q);
-	buf_puts(o, "></div>\n");
-
-	if (f->workflow) {
-		buf_puts(o, "<div class=\"field\"><label for=\"flt-state\">");
-		buf_puts(o, T(p, UI_STATE));
-		buf_puts(o, "</label><select id=\"flt-state\" name=\"state\">\n");
-		option(o, "", T(p, UI_ALL), !v->state || !*v->state);
-		for (size_t i = 0; i < f->workflow->nstates; i++)
-			option(o, f->workflow->states[i].id, f->workflow->states[i].label,
-			       render_streq0(v->state, f->workflow->states[i].id));
-		buf_puts(o, "</select></div>\n");
-	}
-
-	for (size_t i = 0; i < f->list.filters.n; i++) {
-		int c = def_find_col(f, f->list.filters.v[i]);
-		if (c < 0 || !render_mask(v->readable, (size_t)c))
-			continue;
-		const def_field *ff = f->cols[c];
-		const char *cur = eq_value(v, c);
-		buf_puts(o, "<div class=\"field\"><label for=\"flt-");
-		buf_html(o, ff->name);
-		buf_puts(o, "\">");
-		buf_html(o, ff->label);
-		buf_puts(o, "</label>");
-		if (ff->type == FT_CHOICE || ff->type == FT_MULTICHOICE || ff->type == FT_BOOLEAN) {
-			buf_puts(o, "<select");
-			buf_puts(o, " id=\"flt-");
-			buf_html(o, ff->name);
-			buf_putc(o, '"');
-			render_attr(o, "name", ff->name);
-			buf_puts(o, ">\n");
-			option(o, "", T(p, UI_ALL), !cur || !*cur);
-			if (ff->type == FT_BOOLEAN) {
-				option(o, "true", T(p, UI_YES), render_streq0(cur, "true"));
-				option(o, "false", T(p, UI_NO), render_streq0(cur, "false"));
-			} else {
-				for (size_t j = 0; j < ff->noptions; j++)
-					option(o, ff->options[j].value, ff->options[j].label,
-					       render_streq0(cur, ff->options[j].value));
-			}
-			buf_puts(o, "</select>");
-		} else {
-			buf_puts(o, "<input type=\"text\" id=\"flt-");
-			buf_html(o, ff->name);
-			buf_putc(o, '"');
-			render_attr(o, "name", ff->name);
-			render_attr(o, "value", cur);
-			buf_putc(o, '>');
-		}
-		buf_puts(o, "</div>\n");
-	}
-
-	if (f->workflow) {
-		buf_puts(o, "<div class=\"field choice\"><input type=\"checkbox\" id=\"flt-overdue\" "
-		            "name=\"overdue\" value=\"1\"");
-		if (v->overdue_only)
-			buf_puts(o, " checked");
-		buf_puts(o, "> <label for=\"flt-overdue\">");
-		buf_puts(o, T(p, UI_OVERDUE_ONLY));
-		buf_puts(o, "</label></div>\n");
-	}
-
 	buf_puts(o, "<div class=\"field\"><label for=\"flt-sort\">");
 	buf_puts(o, T(p, UI_SORT));
 	buf_puts(o, "</label><select id=\"flt-sort\" name=\"sort\">\n");
@@ -294,7 +260,53 @@ static void filter_form(buf *o, const page *p, const list_view *v, const int *co
 	}
 	if (!known && sort && *sort)
 		option(o, sort, sort, true);
-	buf_puts(o, "</select></div>\n<div class=\"field\"><button type=\"submit\">");
+	buf_puts(o, "</select></div>\n");
+}
+
+static void state_filter(buf *o, const page *p, const list_view *v)
+{
+	const def_workflow *w = v->form->workflow;
+	buf_puts(o, "<div class=\"field\"><label for=\"flt-state\">");
+	buf_puts(o, T(p, UI_STATE));
+	buf_puts(o, "</label><select id=\"flt-state\" name=\"state\">\n");
+	option(o, "", T(p, UI_ALL), !v->state || !*v->state);
+	for (size_t i = 0; i < w->nstates; i++)
+		option(o, w->states[i].id, w->states[i].label, render_streq0(v->state, w->states[i].id));
+	buf_puts(o, "</select></div>\n");
+}
+
+/* The list's filters as a GET form: search, state, field filters, overdue, sort. */
+static void filter_form(buf *o, const page *p, const list_view *v, const int *cols, size_t ncols,
+                        const char *sort)
+{
+	const def_form *f = v->form;
+	buf_puts(o, "<form method=\"get\" class=\"filters\" role=\"search\" action=\"");
+	render_url_form(o, v->app, f);
+	buf_puts(o, "\" aria-label=\"");
+	buf_puts(o, T(p, UI_FILTERS_LABEL));
+	buf_puts(o, "\">\n<div class=\"field\"><label for=\"flt-q\">");
+	buf_puts(o, T(p, UI_SEARCH));
+	buf_puts(o, "</label><input type=\"search\" id=\"flt-q\" name=\"q\"");
+	render_attr(o, "value", v->q);
+	buf_puts(o, "></div>\n");
+	if (f->workflow)
+		state_filter(o, p, v);
+	for (size_t i = 0; i < f->list.filters.n; i++) {
+		int c = def_find_col(f, f->list.filters.v[i]);
+		if (c >= 0 && render_mask(v->readable, (size_t)c))
+			field_filter(o, p, v, c);
+	}
+	if (f->workflow) {
+		buf_puts(o, "<div class=\"field choice\"><input type=\"checkbox\" id=\"flt-overdue\" "
+		            "name=\"overdue\" value=\"1\"");
+		if (v->overdue_only)
+			buf_puts(o, " checked");
+		buf_puts(o, "> <label for=\"flt-overdue\">");
+		buf_puts(o, T(p, UI_OVERDUE_ONLY));
+		buf_puts(o, "</label></div>\n");
+	}
+	sort_select(o, p, f, cols, ncols, sort);
+	buf_puts(o, "<div class=\"field\"><button type=\"submit\">");
 	buf_puts(o, T(p, UI_FILTER));
 	buf_puts(o, "</button> <a href=\"");
 	render_url_form(o, v->app, f);
@@ -349,14 +361,98 @@ void render_state_badges(buf *o, const page *p, const def_form *f, const record 
 	}
 }
 
+/* One row: the number (a link), the columns, the state, the creation date. */
+static void list_row(buf *out, const page *p, const list_view *v, const int *cols, size_t ncols,
+                     const record *rec)
+{
+	const def_form *f = v->form;
+	buf_puts(out, "<tr><td><a href=\"");
+	render_url_record(out, v->app, f, rec->id);
+	buf_puts(out, "\">");
+	buf_puts(out, T(p, UI_NUMBER_SHORT));
+	render_put_int(out, rec->id);
+	buf_puts(out, "</a></td>");
+	for (size_t i = 0; i < ncols; i++) {
+		buf_puts(out, "<td>");
+		render_put_display(out, p, f->cols[cols[i]], render_val_at(rec, cols[i]));
+		buf_puts(out, "</td>");
+	}
+	if (f->workflow) {
+		buf_puts(out, "<td>");
+		render_state_badges(out, p, f, rec);
+		buf_puts(out, "</td>");
+	}
+	buf_puts(out, "<td>");
+	render_put_datetime(out, p, rec->created_at, false);
+	if (!f->workflow && rec->overdue)
+		render_state_badges(out, p, f, rec);
+	buf_puts(out, "</td></tr>\n");
+}
+
+/* The records of this page as a table, or what to say when there are none. */
+static void list_table(buf *out, const page *p, const list_view *v, const int *cols,
+                       size_t ncols, const char *sort)
+{
+	const def_form *f = v->form;
+	size_t nrec = v->records ? v->records->n : 0;
+	bool filtered = (v->q && *v->q) || (v->state && *v->state) || v->neq || v->overdue_only;
+	if (nrec == 0) {
+		buf_puts(out, "<p class=\"empty\">");
+		buf_puts(out, T(p, filtered || v->after ? UI_EMPTY_FILTERED : UI_EMPTY_ALL));
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"list-caption\" "
+	              "tabindex=\"0\">\n<table>\n<caption id=\"list-caption\">");
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_CAPTION_LIST));
+	buf_puts(out, "</caption>\n<thead><tr>");
+	sort_th(out, p, v, sort, "id", T(p, UI_COL_ID), true);
+	for (size_t i = 0; i < ncols; i++) {
+		const def_field *cf = f->cols[cols[i]];
+		sort_th(out, p, v, sort, cf->name, cf->label, false);
+	}
+	if (f->workflow)
+		sort_th(out, p, v, sort, "state", T(p, UI_STATE), true);
+	sort_th(out, p, v, sort, "created_at", T(p, UI_CREATED), true);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t r = 0; r < nrec; r++)
+		list_row(out, p, v, cols, ncols, &v->records->v[r]);
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+/* First page and next page links (keyset: there is no "page 7"). */
+static void list_pagination(buf *out, const page *p, const list_view *v)
+{
+	bool next = v->records && v->records->next && *v->records->next;
+	if (!next && !v->after)
+		return;
+	buf_puts(out, "<nav class=\"pagination\" aria-label=\"");
+	buf_puts(out, T(p, UI_PAGINATION));
+	buf_puts(out, "\">\n<ul>\n");
+	if (v->after) {
+		buf_puts(out, "<li><a");
+		list_href(out, v, v->sort, NULL);
+		buf_puts(out, ">");
+		buf_puts(out, T(p, UI_FIRST_PAGE));
+		buf_puts(out, "</a></li>\n");
+	}
+	if (next) {
+		buf_puts(out, "<li><a rel=\"next\"");
+		list_href(out, v, v->sort, v->records->next);
+		buf_puts(out, ">");
+		buf_puts(out, T(p, UI_NEXT_PAGE));
+		buf_puts(out, "</a></li>\n");
+	}
+	buf_puts(out, "</ul>\n</nav>\n");
+}
+
 void render_list(buf *out, const page *p, const list_view *v)
 {
 	const def_form *f = v->form;
 	const char *sort = v->sort && *v->sort ? v->sort : f->list.sort;
 	size_t ncols;
 	int *cols = list_cols(v, &ncols);
-	size_t nrec = v->records ? v->records->n : 0;
-
 	render_page_open(out, p, false);
 	buf_html(out, f->title);
 	buf_puts(out, " — ");
@@ -381,7 +477,6 @@ void render_list(buf *out, const page *p, const list_view *v)
 		buf_puts(out, "</span></a></p>\n");
 	}
 	filter_form(out, p, v, cols, ncols, sort);
-
 	buf_puts(out, "<p class=\"count\" role=\"status\">");
 	if (v->total <= 0) {
 		buf_puts(out, T(p, UI_COUNT_NONE));
@@ -390,75 +485,8 @@ void render_list(buf *out, const page *p, const list_view *v)
 		buf_puts(out, T(p, v->total == 1 ? UI_COUNT_ONE : UI_COUNT_MANY));
 	}
 	buf_puts(out, "</p>\n");
-
-	bool filtered = (v->q && *v->q) || (v->state && *v->state) || v->neq || v->overdue_only;
-	if (nrec == 0) {
-		buf_puts(out, "<p class=\"empty\">");
-		buf_puts(out, T(p, filtered || v->after ? UI_EMPTY_FILTERED : UI_EMPTY_ALL));
-		buf_puts(out, "</p>\n");
-	} else {
-		buf_puts(out, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"list-caption\" "
-		              "tabindex=\"0\">\n<table>\n<caption id=\"list-caption\">");
-		buf_html(out, f->title);
-		buf_puts(out, T(p, UI_CAPTION_LIST));
-		buf_puts(out, "</caption>\n<thead><tr>");
-		sort_th(out, p, v, sort, "id", T(p, UI_COL_ID), true);
-		for (size_t i = 0; i < ncols; i++) {
-			const def_field *cf = f->cols[cols[i]];
-			sort_th(out, p, v, sort, cf->name, cf->label, false);
-		}
-		if (f->workflow)
-			sort_th(out, p, v, sort, "state", T(p, UI_STATE), true);
-		sort_th(out, p, v, sort, "created_at", T(p, UI_CREATED), true);
-		buf_puts(out, "</tr></thead>\n<tbody>\n");
-		for (size_t r = 0; r < nrec; r++) {
-			const record *rec = &v->records->v[r];
-			buf_puts(out, "<tr><td><a href=\"");
-			render_url_record(out, v->app, f, rec->id);
-			buf_puts(out, "\">");
-			buf_puts(out, T(p, UI_NUMBER_SHORT));
-			render_put_int(out, rec->id);
-			buf_puts(out, "</a></td>");
-			for (size_t i = 0; i < ncols; i++) {
-				buf_puts(out, "<td>");
-				render_put_display(out, p, f->cols[cols[i]], render_val_at(rec, cols[i]));
-				buf_puts(out, "</td>");
-			}
-			if (f->workflow) {
-				buf_puts(out, "<td>");
-				render_state_badges(out, p, f, rec);
-				buf_puts(out, "</td>");
-			}
-			buf_puts(out, "<td>");
-			render_put_datetime(out, p, rec->created_at, false);
-			if (!f->workflow && rec->overdue)
-				render_state_badges(out, p, f, rec);
-			buf_puts(out, "</td></tr>\n");
-		}
-		buf_puts(out, "</tbody>\n</table>\n</div>\n");
-	}
-
-	bool next = v->records && v->records->next && *v->records->next;
-	if (next || v->after) {
-		buf_puts(out, "<nav class=\"pagination\" aria-label=\"");
-		buf_puts(out, T(p, UI_PAGINATION));
-		buf_puts(out, "\">\n<ul>\n");
-		if (v->after) {
-			buf_puts(out, "<li><a");
-			list_href(out, v, v->sort, NULL);
-			buf_puts(out, ">");
-			buf_puts(out, T(p, UI_FIRST_PAGE));
-			buf_puts(out, "</a></li>\n");
-		}
-		if (next) {
-			buf_puts(out, "<li><a rel=\"next\"");
-			list_href(out, v, v->sort, v->records->next);
-			buf_puts(out, ">");
-			buf_puts(out, T(p, UI_NEXT_PAGE));
-			buf_puts(out, "</a></li>\n");
-		}
-		buf_puts(out, "</ul>\n</nav>\n");
-	}
+	list_table(out, p, v, cols, ncols, sort);
+	list_pagination(out, p, v);
 	free(cols);
 	render_page_close(out, p);
 }

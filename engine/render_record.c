@@ -131,142 +131,143 @@ static void history_line(buf *o, const page *p, const record_view *v,
 	buf_puts(o, "</li>\n");
 }
 
-void render_record(buf *out, const page *p, const record_view *v)
+/* The state (with the overdue badge) and its description. */
+static void record_status(buf *out, const page *p, const def_form *f, const record *r)
+{
+	if (!((f->workflow && r->state) || r->overdue))
+		return;
+	buf_puts(out, "<p class=\"status\">");
+	if (f->workflow && r->state) {
+		buf_puts(out, T(p, UI_STATE));
+		buf_puts(out, " : ");
+	}
+	render_state_badges(out, p, f, r);
+	buf_puts(out, "</p>\n");
+	int si = f->workflow ? def_find_state(f->workflow, r->state) : -1;
+	if (si >= 0 && f->workflow->states[si].description && *f->workflow->states[si].description) {
+		buf_puts(out, "<p class=\"help\">");
+		buf_html(out, f->workflow->states[si].description);
+		buf_puts(out, "</p>\n");
+	}
+}
+
+/* A POST button on the record (a transition without a form, delete), with CSRF and version. */
+static void post_button(buf *out, const page *p, const record_view *v, const char *path,
+                        const char *id, const char *label, bool danger)
+{
+	buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
+	render_url_record(out, v->app, v->form, v->rec->id);
+	buf_puts(out, path);
+	buf_html(out, id);
+	buf_puts(out, "\">");
+	render_csrf_input(out, p);
+	char ver[32];
+	snprintf(ver, sizeof ver, "%" PRId64, v->rec->version);
+	render_hidden(out, "version", ver);
+	buf_puts(out, danger ? "<button type=\"submit\" class=\"danger\">" : "<button type=\"submit\">");
+	buf_html(out, label);
+	buf_puts(out, "</button></form>\n");
+}
+
+/* Edit, the transitions this person may trigger now, delete. */
+static void record_actions(buf *out, const page *p, const record_view *v)
+{
+	if (!v->can_edit && !v->can_delete && !v->ntransitions)
+		return;
+	buf_puts(out, "<div class=\"actions\">\n");
+	if (v->can_edit) {
+		buf_puts(out, "<a class=\"button secondary\" href=\"");
+		render_url_record(out, v->app, v->form, v->rec->id);
+		buf_puts(out, "/edit\">");
+		buf_puts(out, T(p, UI_EDIT));
+		buf_puts(out, "</a>\n");
+	}
+	for (size_t i = 0; i < v->ntransitions; i++) {
+		const def_transition *t = v->transitions[i];
+		if (!t->nfields && t->comment == COMMENT_NONE) {
+			post_button(out, p, v, "/do/", t->id, t->label, false);
+			continue;
+		}
+		/* Fields or a comment to give: the transition's own small form. */
+		buf_puts(out, "<a class=\"button\" href=\"");
+		render_url_record(out, v->app, v->form, v->rec->id);
+		buf_puts(out, "/do/");
+		buf_html(out, t->id);
+		buf_puts(out, "\">");
+		buf_html(out, t->label);
+		buf_puts(out, "</a>\n");
+	}
+	if (v->can_delete)
+		post_button(out, p, v, "/delete", "", T(p, UI_DELETE), true);
+	buf_puts(out, "</div>\n");
+}
+
+/* Writes a value in the current <dl>, opening it (and a pending section title) first. */
+typedef struct dl_state {
+	bool open;
+	const def_field *pending; /* a section whose title waits for its first readable value */
+} dl_state;
+
+static void dl_value(buf *out, const page *p, dl_state *s, const def_field *fd, const value *v)
+{
+	if (s->pending) {
+		buf_puts(out, "<h3>");
+		buf_html(out, s->pending->label);
+		buf_puts(out, "</h3>\n");
+		s->pending = NULL;
+	}
+	if (!s->open) {
+		buf_puts(out, "<dl class=\"values\">\n");
+		s->open = true;
+	}
+	dl_item(out, p, fd, v);
+}
+
+static void dl_close(buf *out, dl_state *s)
+{
+	if (s->open)
+		buf_puts(out, "</dl>\n");
+	s->open = false;
+}
+
+/* The values the person may read, grouped by section; then the transitions' fields. */
+static void record_values(buf *out, const page *p, const record_view *v)
 {
 	const def_form *f = v->form;
 	const record *r = v->rec;
-
-	render_page_open(out, p, false);
-	buf_html(out, f->title);
-	buf_puts(out, T(p, UI_NUMBER));
-	render_put_int(out, r->id);
-	render_page_body(out, p);
-	render_breadcrumb(out, p, v->app, f, r->id);
-	buf_puts(out, "<h1>");
-	buf_html(out, f->title);
-	buf_puts(out, T(p, UI_NUMBER));
-	render_put_int(out, r->id);
-	buf_puts(out, "</h1>\n");
-	if ((f->workflow && r->state) || r->overdue) {
-		buf_puts(out, "<p class=\"status\">");
-		if (f->workflow && r->state) {
-			buf_puts(out, T(p, UI_STATE));
-			buf_puts(out, " : ");
-		}
-		render_state_badges(out, p, f, r);
-		buf_puts(out, "</p>\n");
-		int si = f->workflow ? def_find_state(f->workflow, r->state) : -1;
-		if (si >= 0 && f->workflow->states[si].description &&
-		    *f->workflow->states[si].description) {
-			buf_puts(out, "<p class=\"help\">");
-			buf_html(out, f->workflow->states[si].description);
-			buf_puts(out, "</p>\n");
-		}
-	}
-
-	/* Actions: edit, transitions, delete. */
-	if (v->can_edit || v->can_delete || v->ntransitions) {
-		buf_puts(out, "<div class=\"actions\">\n");
-		if (v->can_edit) {
-			buf_puts(out, "<a class=\"button secondary\" href=\"");
-			render_url_record(out, v->app, f, r->id);
-			buf_puts(out, "/edit\">");
-			buf_puts(out, T(p, UI_EDIT));
-			buf_puts(out, "</a>\n");
-		}
-		for (size_t i = 0; i < v->ntransitions; i++) {
-			const def_transition *t = v->transitions[i];
-			if (t->nfields || t->comment != COMMENT_NONE) {
-				buf_puts(out, "<a class=\"button\" href=\"");
-				render_url_record(out, v->app, f, r->id);
-				buf_puts(out, "/do/");
-				buf_html(out, t->id);
-				buf_puts(out, "\">");
-				buf_html(out, t->label);
-				buf_puts(out, "</a>\n");
-			} else {
-				buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
-				render_url_record(out, v->app, f, r->id);
-				buf_puts(out, "/do/");
-				buf_html(out, t->id);
-				buf_puts(out, "\">");
-				render_csrf_input(out, p);
-				char ver[32];
-				snprintf(ver, sizeof ver, "%" PRId64, r->version);
-				render_hidden(out, "version", ver);
-				buf_puts(out, "<button type=\"submit\">");
-				buf_html(out, t->label);
-				buf_puts(out, "</button></form>\n");
-			}
-		}
-		if (v->can_delete) {
-			buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
-			render_url_record(out, v->app, f, r->id);
-			buf_puts(out, "/delete\">");
-			render_csrf_input(out, p);
-			char ver[32];
-			snprintf(ver, sizeof ver, "%" PRId64, r->version);
-			render_hidden(out, "version", ver);
-			buf_puts(out, "<button type=\"submit\" class=\"danger\">");
-			buf_puts(out, T(p, UI_DELETE));
-			buf_puts(out, "</button></form>\n");
-		}
-		buf_puts(out, "</div>\n");
-	}
-
-	/* Values, grouped by section; then transition fields. */
 	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_DETAILS));
 	buf_puts(out, "</h2>\n");
 	bool *seen = xcalloc(f->ncols ? f->ncols : 1, sizeof *seen);
-	const def_field *pending = NULL;
-	bool open = false;
+	dl_state s = {0};
 	for (size_t i = 0; i < f->nfields; i++) {
 		const def_field *fd = &f->fields[i];
 		if (fd->type == FT_SECTION) {
-			if (open)
-				buf_puts(out, "</dl>\n");
-			open = false;
-			pending = fd;
-			continue;
+			dl_close(out, &s);
+			s.pending = fd;
+		} else if (fd->col >= 0 && (size_t)fd->col < f->ncols) {
+			seen[fd->col] = true;
+			if (render_mask(v->readable, (size_t)fd->col))
+				dl_value(out, p, &s, fd, render_val_at(r, fd->col));
 		}
-		if (fd->col < 0 || (size_t)fd->col >= f->ncols)
-			continue;
-		seen[fd->col] = true;
-		if (!render_mask(v->readable, (size_t)fd->col))
-			continue;
-		if (pending) {
-			buf_puts(out, "<h3>");
-			buf_html(out, pending->label);
-			buf_puts(out, "</h3>\n");
-			pending = NULL;
-		}
-		if (!open) {
-			buf_puts(out, "<dl class=\"values\">\n");
-			open = true;
-		}
-		dl_item(out, p, fd, render_val_at(r, fd->col));
 	}
 	for (size_t c = 0; c < f->ncols; c++) {
 		if (seen[c] || !render_mask(v->readable, c))
 			continue;
-		if (pending) {
+		if (s.pending) {
 			/* transition fields do not belong to the last section */
-			if (open)
-				buf_puts(out, "</dl>\n");
-			open = false;
-			pending = NULL;
+			dl_close(out, &s);
+			s.pending = NULL;
 		}
-		if (!open) {
-			buf_puts(out, "<dl class=\"values\">\n");
-			open = true;
-		}
-		dl_item(out, p, f->cols[c], render_val_at(r, (int)c));
+		dl_value(out, p, &s, f->cols[c], render_val_at(r, (int)c));
 	}
-	if (open)
-		buf_puts(out, "</dl>\n");
+	dl_close(out, &s);
 	free(seen);
+}
 
+/* Created, updated (when and by whom), version. */
+static void record_meta(buf *out, const page *p, const record *r)
+{
 	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_META));
 	buf_puts(out, "</h2>\n<dl class=\"values meta\">\n<dt>");
@@ -290,7 +291,10 @@ void render_record(buf *out, const page *p, const record_view *v)
 	buf_puts(out, "</dt>\n<dd>");
 	render_put_int(out, r->version);
 	buf_puts(out, "</dd>\n</dl>\n");
+}
 
+static void record_history(buf *out, const page *p, const record_view *v)
+{
 	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_HISTORY));
 	buf_puts(out, "</h2>\n");
@@ -298,15 +302,36 @@ void render_record(buf *out, const page *p, const record_view *v)
 		buf_puts(out, "<p>");
 		buf_puts(out, T(p, UI_NO_HISTORY));
 		buf_puts(out, "</p>\n");
-	} else {
-		/* newest first, whatever order the store gave */
-		bool ascending = v->history[0].id <= v->history[v->nhistory - 1].id;
-		buf_puts(out, "<ol class=\"history\">\n");
-		for (size_t i = 0; i < v->nhistory; i++)
-			history_line(out, p, v,
-			             &v->history[ascending ? v->nhistory - 1 - i : i]);
-		buf_puts(out, "</ol>\n");
+		return;
 	}
+	/* newest first, whatever order the store gave */
+	bool ascending = v->history[0].id <= v->history[v->nhistory - 1].id;
+	buf_puts(out, "<ol class=\"history\">\n");
+	for (size_t i = 0; i < v->nhistory; i++)
+		history_line(out, p, v, &v->history[ascending ? v->nhistory - 1 - i : i]);
+	buf_puts(out, "</ol>\n");
+}
+
+void render_record(buf *out, const page *p, const record_view *v)
+{
+	const def_form *f = v->form;
+	const record *r = v->rec;
+	render_page_open(out, p, false);
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, r->id);
+	render_page_body(out, p);
+	render_breadcrumb(out, p, v->app, f, r->id);
+	buf_puts(out, "<h1>");
+	buf_html(out, f->title);
+	buf_puts(out, T(p, UI_NUMBER));
+	render_put_int(out, r->id);
+	buf_puts(out, "</h1>\n");
+	record_status(out, p, f, r);
+	record_actions(out, p, v);
+	record_values(out, p, v);
+	record_meta(out, p, r);
+	record_history(out, p, v);
 	render_page_close(out, p);
 }
 

@@ -301,108 +301,69 @@ void workflow_refusal_message(const pipe_ctx *c, const def_transition *t, access
 	buf_free(&roles);
 }
 
-int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
-                     const write_in *in, const char *comment, const char *base_url,
-                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+/* The guard, on the record with the transition's fields: WF_OK, WF_GUARD (reason in msg). */
+static int run_guard(const def_transition *t, sandbox *sb, const hook_env *env, const record *r,
+                     char msg[SANDBOX_ERR])
 {
-	const def_form *f = c->form;
-	memset(job, 0, sizeof *job);
-	msg[0] = '\0';
+	bool ok = true;
+	char reason[SANDBOX_ERR] = "";
+	if (sandbox_guard(sb, t->guard, r, env, &ok, reason, msg) != 0) {
+		metrics_lua_error();
+		return WF_ERROR;
+	}
+	if (ok)
+		return WF_OK;
+	snprintf(msg, SANDBOX_ERR, "%s", reason);
+	return WF_GUARD;
+}
+
+/* The record's own validate hook, after the transition: WF_OK, WF_INVALID or WF_ERROR. */
+static int run_validate(const def_form *f, sandbox *sb, const hook_env *env, const record *r,
+                        field_errors *errs, char msg[SANDBOX_ERR])
+{
+	if (!f->validate)
+		return WF_OK;
+	if (sandbox_validate(sb, f->validate, r, env, errs, msg) != 0) {
+		metrics_lua_error();
+		return WF_ERROR;
+	}
+	return errs->n ? WF_INVALID : WF_OK;
+}
+
+/* The action, which may set fields and queue mail; computed fields follow it. */
+static int run_action(const pipe_ctx *c, const def_transition *t, sandbox **sb, pipe_env *pe,
+                      raw_mails *raw, record *r, char msg[SANDBOX_ERR])
+{
+	if (!t->action)
+		return WF_OK;
+	pe->env.notify = notify_cb;
+	pe->env.notify_arg = raw;
+	if (sandbox_mutate(*sb, t->action, r, &pe->env, msg) != 0) {
+		metrics_lua_error();
+		return WF_ERROR;
+	}
+	/* An action moves fields, never the record: the state is the transition's. */
+	record_set_sys(&r->state, t->to);
+	return recompute(c, sb, &pe->env, r, msg);
+}
+
+/* The checks that need no app code: the person's right, the record's state. */
+static int may_trigger(const pipe_ctx *c, const record *old, const def_transition *t,
+                       char msg[SANDBOX_ERR])
+{
 	access_trigger why = access_trigger_check(t, c->who, old);
 	if (why != ACCESS_TRIGGER_OK) {
 		workflow_refusal_message(c, t, why, msg);
 		return WF_FORBIDDEN;
 	}
-	if (!in_from(t, old))
-		return WF_CONFLICT;
+	return in_from(t, old) ? WF_OK : WF_CONFLICT;
+}
 
-	record *r = &job->rec;
-	record_copy(r, old);
-	util_iso_datetime(c->now, job->at);
-	record_set_sys(&r->updated_at, job->at);
-	record_set_sys(&r->updated_by, c->who->login);
-	record_set_sys(&r->def_hash, c->app->def->hash);
-
-	bool *given = xcalloc(t->nfields ? t->nfields : 1, sizeof *given);
-	field_errors parse_errs = {0};
-	parse_fields(c, t, in, old, r, given, &parse_errs);
-
-	pipe_env pe;
-	pipeline_env(c, &pe);
-	raw_mails raw = {0};
-	sandbox *sb = NULL;
-	int rc = WF_OK;
-	bool lua = t->guard || t->action || f->validate;
-	if (lua && !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, msg))) {
-		rc = WF_ERROR;
-		goto done;
-	}
-
-	/* Computed fields follow the transition's fields, as on any write (SPEC 4.7). */
-	if (!parse_errs.n && (rc = recompute(c, &sb, &pe.env, r, msg)) != WF_OK)
-		goto done;
-
-	/* The guard sees the record with the transition's fields; app code never sees input
-	 * that did not parse (the HTML door keeps the raw text in r for the re-rendered form). */
-	if (t->guard && !parse_errs.n) {
-		bool ok = true;
-		char reason[SANDBOX_ERR] = "";
-		if (sandbox_guard(sb, t->guard, r, &pe.env, &ok, reason, msg) != 0) {
-			metrics_lua_error();
-			rc = WF_ERROR;
-			goto done;
-		}
-		if (!ok) {
-			snprintf(msg, SANDBOX_ERR, "%s", reason);
-			rc = WF_GUARD;
-			goto done;
-		}
-	}
-
-	for (size_t i = 0; i < parse_errs.n; i++)
-		field_errors_add(errs, parse_errs.v[i].field, parse_errs.v[i].message);
-	check_fields(c, t, given, r, errs);
-	check_comment(c, t, comment, errs);
-	if (errs->n) {
-		rc = WF_INVALID;
-		goto done;
-	}
-
-	/* The record's own rules hold after the transition too. */
-	record_set_sys(&r->state, t->to);
-	record_set_sys(&r->state_since, job->at);
-	if (f->validate) {
-		if (sandbox_validate(sb, f->validate, r, &pe.env, errs, msg) != 0) {
-			metrics_lua_error();
-			rc = WF_ERROR;
-			goto done;
-		}
-		if (errs->n) {
-			rc = WF_INVALID;
-			goto done;
-		}
-	}
-
-	if (t->action) {
-		pe.env.notify = notify_cb;
-		pe.env.notify_arg = &raw;
-		if (sandbox_mutate(sb, t->action, r, &pe.env, msg) != 0) {
-			metrics_lua_error();
-			rc = WF_ERROR;
-			goto done;
-		}
-		/* An action moves fields, never the record: the state is the transition's. */
-		record_set_sys(&r->state, t->to);
-		if ((rc = recompute(c, &sb, &pe.env, r, msg)) != WF_OK)
-			goto done;
-	}
-
-	if (render_mails(c, t, &raw, r, base_url, &job->mail, msg) != 0) {
-		rc = WF_ERROR;
-		goto done;
-	}
-
-	job->form = f;
+/* What the writer needs besides the record: who, from where, the comment, the changes. */
+static void finish_job(const pipe_ctx *c, const record *old, const def_transition *t,
+                       const char *comment, wf_job *job)
+{
+	job->form = c->form;
 	job->t = t;
 	job->expect_version = old->version;
 	/* Only the scheduler acts as WF_SYSTEM; an anonymous trigger (a `public` transition)
@@ -411,11 +372,73 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 	job->from_state = xstrdup(old->state);
 	if (comment && comment[strspn(comment, " \t\r\n")])
 		job->comment = xstrdup(comment);
-	job->changes = pipeline_changes(f, old, r);
-done:
+	job->changes = pipeline_changes(c->form, old, &job->rec);
+}
+
+/* Guard, fields, comment, validate, action and mails, in the order of workflow.h. */
+static int run_steps(const pipe_ctx *c, const record *old, const def_transition *t,
+                     const write_in *in, const char *comment, const char *base_url,
+                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+{
+	record *r = &job->rec;
+	bool *given = xcalloc(t->nfields ? t->nfields : 1, sizeof *given);
+	field_errors parse_errs = {0};
+	parse_fields(c, t, in, old, r, given, &parse_errs);
+	pipe_env pe;
+	pipeline_env(c, &pe);
+	raw_mails raw = {0};
+	sandbox *sb = NULL;
+	int rc = WF_OK;
+	if ((t->guard || t->action || c->form->validate) &&
+	    !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, msg)))
+		rc = WF_ERROR;
+	/* Computed fields follow the transition's fields, as on any write (SPEC 4.7). The guard
+	 * never sees input that did not parse (the HTML door keeps it in r to show it again). */
+	if (rc == WF_OK && !parse_errs.n)
+		rc = recompute(c, &sb, &pe.env, r, msg);
+	if (rc == WF_OK && t->guard && !parse_errs.n)
+		rc = run_guard(t, sb, &pe.env, r, msg);
+	if (rc == WF_OK) {
+		for (size_t i = 0; i < parse_errs.n; i++)
+			field_errors_add(errs, parse_errs.v[i].field, parse_errs.v[i].message);
+		check_fields(c, t, given, r, errs);
+		check_comment(c, t, comment, errs);
+		rc = errs->n ? WF_INVALID : WF_OK;
+	}
+	if (rc == WF_OK) {
+		/* The record's own rules hold after the transition too. */
+		record_set_sys(&r->state, t->to);
+		record_set_sys(&r->state_since, job->at);
+		rc = run_validate(c->form, sb, &pe.env, r, errs, msg);
+	}
+	if (rc == WF_OK)
+		rc = run_action(c, t, &sb, &pe, &raw, r, msg);
+	if (rc == WF_OK && render_mails(c, t, &raw, r, base_url, &job->mail, msg) != 0)
+		rc = WF_ERROR;
 	free(given);
 	field_errors_clear(&parse_errs);
 	raw_mails_free(&raw);
+	return rc;
+}
+
+int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
+                     const write_in *in, const char *comment, const char *base_url,
+                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+{
+	memset(job, 0, sizeof *job);
+	msg[0] = '\0';
+	int rc = may_trigger(c, old, t, msg);
+	if (rc != WF_OK)
+		return rc;
+	record *r = &job->rec;
+	record_copy(r, old);
+	util_iso_datetime(c->now, job->at);
+	record_set_sys(&r->updated_at, job->at);
+	record_set_sys(&r->updated_by, c->who->login);
+	record_set_sys(&r->def_hash, c->app->def->hash);
+	rc = run_steps(c, old, t, in, comment, base_url, job, errs, msg);
+	if (rc == WF_OK)
+		finish_job(c, old, t, comment, job);
 	return rc;
 }
 
