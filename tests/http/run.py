@@ -530,6 +530,18 @@ def wait_for(fn, timeout=10):
     return fn()
 
 
+def one_more_scan(m, name):
+    """Waits until the server has scanned the apps folder again: a new app folder `name`
+    appears in the log as loaded (then it is removed). Proof of a scan, not a guess of
+    how long one takes."""
+    src = os.path.join(ROOT, "tests", "apps", "essai", "app.lua")
+    dst = os.path.join(m.apps, name)
+    os.makedirs(dst)
+    shutil.copy(src, os.path.join(dst, "app.lua"))
+    assert wait_for(lambda: f"{name}: loaded" in m.log_text(), timeout=20), m.log_text()[-2000:]
+    shutil.rmtree(dst)
+
+
 @test
 def an_unreadable_apps_folder_or_app_lua_never_unloads_what_is_served(s):
     m = Server(s.binary, apps=("essai",))
@@ -544,7 +556,7 @@ def an_unreadable_apps_folder_or_app_lua_never_unloads_what_is_served(s):
             assert c.get("/a/essai/").status == 200
         finally:
             os.rename(m.apps + ".ailleurs", m.apps)
-        assert "unloaded" not in m.log_text()
+        assert "essai: unloaded" not in m.log_text()
         # app.lua that is not a file: said once in the log and on /admin, and a version
         # already loaded keeps serving.
         os.makedirs(os.path.join(m.apps, "cassee", "app.lua"))
@@ -554,11 +566,12 @@ def an_unreadable_apps_folder_or_app_lua_never_unloads_what_is_served(s):
         good = open(app_lua).read()
         os.unlink(app_lua)
         assert wait_for(lambda: "essai: " in m.log_text() and "keeps serving" in m.log_text())
-        time.sleep(1.5)                                   # more scans: still one line each
+        one_more_scan(m, "temoin")                        # more scans: still one line each
+        one_more_scan(m, "temoin-bis")
         assert m.log_text().count("cassee/app.lua : fichier illisible") == 1, m.log_text()
         assert c.get("/a/essai/").status == 200
         open(app_lua, "w").write(good)
-        assert "unloaded" not in m.log_text()
+        assert "essai: unloaded" not in m.log_text()
         assert m.stop() == 0
     finally:
         m.cleanup()
@@ -576,14 +589,15 @@ def a_crowd_of_idle_connections_meets_the_connection_limit_not_emfile(s):
         for _ in range(600):
             k = socket.create_connection(("127.0.0.1", m.port))
             socks.append(k)
-        time.sleep(2.5)                                   # two scans of the apps folder
+        one_more_scan(m, "temoin")                        # two scans of the apps folder
+        one_more_scan(m, "temoin-bis")                    # while the crowd holds on
         for k in socks:
             k.close()
         socks = []
         c = Client(m).login("admin", ADMIN_PASSWORD)
         assert wait_for(lambda: c.get("/a/essai/").status == 200)
         log = m.log_text()
-        assert "unloaded" not in log and "Too many open files" not in log, log[-3000:]
+        assert "essai: unloaded" not in log and "Too many open files" not in log, log[-3000:]
         assert log.count("connection limit") <= 2, log.count("connection limit")
         assert m.stop() == 0
     finally:
@@ -943,7 +957,9 @@ def mail_is_sent_once_when_the_database_is_locked_during_delivery(s):
             db.execute("BEGIN IMMEDIATE")           # the row is due and not claimed yet
             assert db.execute("SELECT attempts FROM _outbox WHERE id = ?",
                               (rid,)).fetchone() == (0,)
-            time.sleep(11)
+            # Until the sender has tried to claim the row and given up (the lock held).
+            assert wait_for(lambda: f"id={rid} not sent: cannot claim it" in m.log_text(),
+                            timeout=40), m.log_text()[-2000:]
             db.execute("COMMIT")
         finally:
             db.close()
@@ -1099,8 +1115,7 @@ def without_smtp_mails_stay_pending_and_admin_outbox_lists_them(s):
     assert adm.post_form("/admin/outbox", {}).status in (403, 405)
     assert Client(s).get("/admin/outbox").status == 303          # to the login page
     assert Client(s).login("alice").get("/admin/outbox").status == 403
-    time.sleep(0.5)
-    row = outbox_row(s, rid)
+    row = outbox_row(s, rid)                 # without --smtp there is no sender to change it
     assert row["status"] == "pending" and row["attempts"] == 0, row
 
 
@@ -1168,7 +1183,7 @@ def kill_9_during_concurrent_writes_loses_no_acknowledged_record(s):
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
     for th in threads:
         th.start()
-    time.sleep(1.5)
+    assert wait_for(lambda: len(acked) >= 300, timeout=60), len(acked)   # writes in flight
     s.proc.send_signal(signal.SIGKILL)
     s.proc.wait()
     stop.set()
