@@ -147,13 +147,6 @@ void store_history_free(store_history_line *v, size_t n);
 void store_history_line_clear(store_history_line *l);
 
 
-/*
- * The `changes` of a history line: {"field": [old, new]} in API value form
- * (validate_to_json) for every data column whose value differs. before NULL: a
- * creation (old values null); after NULL: a deletion. New reference, or NULL when
- * nothing changed. Private fields are included: readers filter them out.
- */
-json_t *store_changes(const def_form *f, const record *before, const record *after);
 
 /* ---- writes (group commit) ---- */
 

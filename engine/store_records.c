@@ -18,7 +18,6 @@
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
-#include "validate.h"
 
 /* STORE_BADQUERY with its reason for the caller (q->why) and a detail for the log (err). */
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
@@ -890,26 +889,6 @@ void store_history_free(store_history_line *v, size_t n)
 	for (size_t i = 0; v && i < n; i++)
 		store_history_line_clear(&v[i]);
 	free(v);
-}
-
-json_t *store_changes(const def_form *f, const record *before, const record *after)
-{
-	static const value none = {VAL_NULL, 0, 0, NULL};
-	json_t *o = json_object();
-	for (size_t i = 0; i < f->ncols; i++) {
-		const value *a = before && i < before->nvalues ? &before->values[i] : &none;
-		const value *b = after && i < after->nvalues ? &after->values[i] : &none;
-		if (value_equal(a, b))
-			continue;
-		json_object_set_new(o, f->cols[i]->name,
-		                    json_pack("[oo]", validate_to_json(f->cols[i], a),
-		                              validate_to_json(f->cols[i], b)));
-	}
-	if (json_object_size(o) == 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
 }
 
 /* ------------------------------------------------------------------ writes */

@@ -77,6 +77,7 @@ static uc_status fail(uc_result *res, uc_status st, const char *msg)
 
 uc_status uc_read(uc_call *c, int64_t id, uc_result *res)
 {
+	memset(res, 0, sizeof *res);
 	store_scope scope = access_read_scope(c->form, &c->who);
 	int rc = store_get(c->app->db, c->form, id, &scope, c->now, &res->rec);
 	if (rc == STORE_NOTFOUND)
@@ -136,6 +137,7 @@ uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, voi
                        char **next, uc_result *res)
 {
 	store_query q;
+	memset(res, 0, sizeof *res);
 	*next = NULL;
 	if (compile_list(c, lq, &q, res) != UC_OK)
 		return res->status;
@@ -148,6 +150,7 @@ uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, in
                        uc_result *res)
 {
 	store_query q;
+	memset(res, 0, sizeof *res);
 	memset(page, 0, sizeof *page);
 	*total = 0;
 	if (compile_list(c, lq, &q, res) != UC_OK)

@@ -17,7 +17,8 @@
  *
  * Ownership: the call, its input and its result belong to the caller and must stay
  * where they are until the final status is known (returned, or given to done).
- * uc_result_clear frees what a result holds. The app is borrowed: the caller holds
+ * Every call starts by emptying its result, so a result given to a call must hold
+ * nothing (new, or uc_result_clear'ed); uc_result_clear frees what it holds. The app is borrowed: the caller holds
  * its reference for the call's whole life.
  */
 #ifndef SMALLAPPS_USECASE_H

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "def.h"
 #include "log.h"
+#include "pipeline.h"
 #include "record.h"
 #include "store.h"
 #include "store_int.h"
@@ -404,7 +405,7 @@ static int apply_create_with_history(store_tx *tx, void *arg)
 	int rc = store_tx_insert(tx, h->f, h->r);
 	if (rc != STORE_OK)
 		return rc;
-	json_t *ch = store_changes(h->f, NULL, h->r);
+	json_t *ch = pipeline_changes(h->f, NULL, h->r);
 	rc = store_tx_history(tx, h->f, h->r->id, "2026-01-01T00:00:00Z", "alice", "create", NULL,
 	                      "soumise", NULL, NULL, ch);
 	json_decref(ch);
@@ -418,7 +419,7 @@ static int apply_transition_with_history(store_tx *tx, void *arg)
 	int rc = store_tx_get(tx, h->f, h->r->id, &cur);
 	if (rc != STORE_OK)
 		return rc;
-	json_t *ch = store_changes(h->f, &cur, h->r);
+	json_t *ch = pipeline_changes(h->f, &cur, h->r);
 	rc = store_tx_update(tx, h->f, h->r, cur.version);
 	if (rc == STORE_OK)
 		rc = store_tx_history(tx, h->f, h->r->id, "2026-01-02T00:00:00Z", "bob", "transition",
