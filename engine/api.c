@@ -500,7 +500,7 @@ static void answer_failure(req *r, api_ctx *c)
 	}
 }
 
-/* The answer to a write, once its result is known (at once, or after req_wake). */
+/* The answer to a write, once its result is known (at once, or once the parked request resumes). */
 static void answer_write(req *r)
 {
 	api_ctx *c = r->cleanup_arg;

@@ -4,8 +4,8 @@
  * What it owns: reading the defval tree copied by the sandbox (it never touches
  * the Lua API), every check of SPEC 4 (unknown keys with "did you mean", value
  * types, ids, duplicates, references to fields, states and roles, the workflow
- * graph), the derived data (columns, defaults, condition indexes, hook ids) and
- * the content hash of an app folder.
+ * graph) and the derived data (columns, defaults, condition indexes, hook ids).
+ * The content hash of an app folder is appsrc's.
  *
  * Invariants: everything reachable from the returned def_app lives in app->mem
  * (the def_app itself included) except the json_t defaults, which def_app_free
@@ -1759,18 +1759,4 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 		return NULL;
 	}
 	return app;
-}
-
-/* ------------------------------------------------------------------ */
-/* Content hash                                                        */
-
-int loader_hash_dir(const char *dir, char out[65])
-{
-	char err[APPSRC_ERR];
-	appsrc *s = appsrc_read(dir, err);
-	if (!s)
-		return -1;
-	memcpy(out, s->hash, 65);
-	appsrc_free(s);
-	return 0;
 }

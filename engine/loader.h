@@ -25,7 +25,5 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 /* True when name is a valid app id ([a-z][a-z0-9-]{0,39}). */
 bool loader_valid_app_id(const char *name);
 
-/* Content hash (hex sha256) of the app folder: app.lua, lib/, in a stable order. */
-int loader_hash_dir(const char *dir, char out[65]);
 
 #endif

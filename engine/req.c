@@ -157,18 +157,7 @@ void req_json_buf(req *r, int status, buf *body)
 	*body = (buf)BUF_INIT;
 }
 
-void req_async(req *r, req_cont_fn cont)
-{
-	r->cont = cont;
-	r->waiting = true;
-	r->glue->suspend(r->conn);
-}
-
-void req_wake(req *r)
-{
-	r->glue->resume(r->conn);
-}
-
+/* The call's go_async: the connection waits, on no thread, until done. */
 static void park(void *arg)
 {
 	req *r = arg;
@@ -176,10 +165,12 @@ static void park(void *arg)
 	r->glue->suspend(r->conn);
 }
 
+/* The call's done, on whichever thread finished the work: cont runs on an HTTP thread. */
 static void done(void *arg, uc_result *res)
 {
 	(void)res;
-	req_wake(arg);
+	req *r = arg;
+	r->glue->resume(r->conn);
 }
 
 void req_call(req *r, uc_call *c, app_rt *app, const def_form *form, req_cont_fn cont)

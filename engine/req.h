@@ -8,8 +8,8 @@
  * lifetime goes into r->mem (the arena) and dies there, in one place.
  *
  * A request whose work continues on another thread (app code on the sandbox pool, a
- * write waiting for its group commit) is parked with req_async: its connection is
- * suspended, and once the work is done (req_wake, from any thread) the continuation
+ * write waiting for its group commit) is parked by req_call's go_async: its connection is
+ * suspended, and once the work is done (done, from any thread) the continuation
  * runs on an HTTP thread and renders the answer.
  *
  * Strings are the request's (arena or glue) and live until it ends.
@@ -45,7 +45,7 @@ typedef struct req_kvs {
 	size_t n;
 } req_kvs;
 
-/* Runs on an HTTP thread once asynchronous work is done (req_async, req_wake). */
+/* Runs on an HTTP thread once a parked request's work is done (req_call). */
 typedef void (*req_cont_fn)(req *r);
 
 /* How the glue parks and wakes a connection. */
@@ -119,14 +119,6 @@ void req_html(req *r, int status);
 void req_json(req *r, int status, json_t *body);                    /* steals body */
 /* Sets the status and an already serialized JSON body; takes body's memory, leaves it empty. */
 void req_json_buf(req *r, int status, buf *body);
-
-/*
- * Parks the request: its connection is suspended, and `cont` runs on an HTTP thread
- * after req_wake. Call it before the work leaves this thread (it is uc_call's
- * go_async); the work calls req_wake when it is done, from any thread.
- */
-void req_async(req *r, req_cont_fn cont);
-void req_wake(req *r);
 
 /*
  * A use-case call by this request's person on app/form (uc_call_init), wired so that

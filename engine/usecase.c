@@ -408,6 +408,25 @@ void uc_metrics(const uc_env *env, buf *out)
 				buf_printf(out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
 				           apps[i]->def->id, f->id, (long long)cnt);
 		}
+	}
+	/* The group commit at work: jobs per transaction is the batching, failed groups
+	 * the disk's refusals (each of their jobs answered 500). */
+	buf_puts(out, "# HELP smallapps_store_jobs_total Writes run by each app's writer.\n"
+	              "# TYPE smallapps_store_jobs_total counter\n"
+	              "# HELP smallapps_store_commits_total Transactions (group commits) of each app's writer.\n"
+	              "# TYPE smallapps_store_commits_total counter\n"
+	              "# HELP smallapps_store_failed_commits_total Group commits that failed.\n"
+	              "# TYPE smallapps_store_failed_commits_total counter\n");
+	for (size_t i = 0; i < n; i++) {
+		store_stats st;
+		store_get_stats(apps[i]->db, &st);
+		const char *id = apps[i]->def->id;
+		buf_printf(out,
+		           "smallapps_store_jobs_total{app=\"%s\"} %llu\n"
+		           "smallapps_store_commits_total{app=\"%s\"} %llu\n"
+		           "smallapps_store_failed_commits_total{app=\"%s\"} %llu\n",
+		           id, (unsigned long long)st.jobs, id, (unsigned long long)st.groups, id,
+		           (unsigned long long)st.failed_groups);
 		registry_release(apps[i]);
 	}
 	free(apps);

@@ -179,12 +179,6 @@ int64_t util_local_days(time_t t)
 	return l >= 0 ? l / 86400 : (l - 86399) / 86400;
 }
 
-void util_iso_date(time_t t, char out[11])
-{
-	int64_t days = (int64_t)t >= 0 ? (int64_t)t / 86400 : ((int64_t)t - 86399) / 86400;
-	util_days_to_date(days, out);
-}
-
 void util_iso_datetime(time_t t, char out[32])
 {
 	int64_t days = (int64_t)t >= 0 ? (int64_t)t / 86400 : ((int64_t)t - 86399) / 86400;

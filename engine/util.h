@@ -19,7 +19,6 @@
 int util_init(void);
 time_t util_now(void);                                /* seconds since epoch, UTC */
 void util_iso_datetime(time_t t, char out[32]);       /* 2026-11-23T10:31:09Z */
-void util_iso_date(time_t t, char out[11]);           /* 2026-11-23 */
 /* Parses YYYY-MM-DD (a real calendar date) into days since 1970-01-01. */
 bool util_parse_date(const char *s, int64_t *days);
 /* Parses YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM] (also with a space); returns UTC seconds. */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appsrc.h"
 #include "buf.h"
 #include "def.h"
 #include "diag.h"
@@ -40,6 +41,19 @@ typedef struct tmpapp {
 	char dir[160];
 	char file[200];
 } tmpapp;
+
+
+/* The content hash the registry compares (appsrc's: app.lua and lib/, stable order). */
+static int hash_dir(const char *dir, char out[65])
+{
+	char err[APPSRC_ERR];
+	appsrc *s = appsrc_read(dir, err);
+	if (!s)
+		return -1;
+	memcpy(out, s->hash, 65);
+	appsrc_free(s);
+	return 0;
+}
 
 static void write_at(const char *path, const char *text)
 {
@@ -769,7 +783,7 @@ static void same_definition_twice_gives_same_hash_and_hook_ids(void **st)
 			assert_int_equal(fa->cols[k]->compute, fb->cols[k]->compute);
 	}
 	char h[65];
-	assert_int_equal(loader_hash_dir("tests/apps/essai", h), 0);
+	assert_int_equal(hash_dir("tests/apps/essai", h), 0);
 	assert_string_equal(h, a->hash);
 	def_app_free(a);
 	def_app_free(b);
@@ -787,8 +801,8 @@ static void hash_covers_app_lua_and_lib_only_not_the_folder_name(void **st)
 	app_write(&x, "lib/outils.lua", "return { titre = 'Outils' }\n");
 	app_write(&y, "lib/outils.lua", "return { titre = 'Outils' }\n");
 	char hx[65], hy[65];
-	assert_int_equal(loader_hash_dir(x.dir, hx), 0);
-	assert_int_equal(loader_hash_dir(y.dir, hy), 0);
+	assert_int_equal(hash_dir(x.dir, hx), 0);
+	assert_int_equal(hash_dir(y.dir, hy), 0);
 	assert_string_equal(hx, hy);
 	for (size_t i = 0; i < 64; i++)
 		assert_non_null(strchr("0123456789abcdef", hx[i]));
@@ -799,20 +813,20 @@ static void hash_covers_app_lua_and_lib_only_not_the_folder_name(void **st)
 
 	app_write(&y, "README.md", "not code\n");
 	app_write(&y, "lib/notes.txt", "not code either\n");
-	assert_int_equal(loader_hash_dir(y.dir, hy), 0);
+	assert_int_equal(hash_dir(y.dir, hy), 0);
 	assert_string_equal(hx, hy);
 
 	app_write(&y, "lib/outils.lua", "return { titre = 'Outils 2' }\n");
-	assert_int_equal(loader_hash_dir(y.dir, hy), 0);
+	assert_int_equal(hash_dir(y.dir, hy), 0);
 	assert_string_not_equal(hx, hy);
 	app_write(&x, "lib/autre.lua", "return 1\n");
 	char hx2[65];
-	assert_int_equal(loader_hash_dir(x.dir, hx2), 0);
+	assert_int_equal(hash_dir(x.dir, hx2), 0);
 	assert_string_not_equal(hx, hx2);
 
 	char none[200];
 	snprintf(none, sizeof none, "%s/absent", x.root);
-	assert_int_equal(loader_hash_dir(none, hx), -1);
+	assert_int_equal(hash_dir(none, hx), -1);
 	app_rm(&x);
 	app_rm(&y);
 }

@@ -657,6 +657,25 @@ static void the_tick_moves_overdue_records_as_system_once(void **state)
 	assert_int_equal(again.moved, 0);
 }
 
+static void metrics_count_records_and_the_writers_work(void **state)
+{
+	fx *x = *state;
+	new_dossier(x, "Un");
+	new_dossier(x, "Deux");
+	uc_result res;
+	assert_int_equal(create_json(x, "alice", "{}", &res), UC_INVALID); /* no write */
+	uc_result_clear(&res);
+	buf m = BUF_INIT;
+	uc_metrics(&x->env, &m);
+	const char *t = buf_cstr(&m);
+	assert_non_null(strstr(t, "smallapps_records{app=\"flux\",form=\"dossier\"} 2\n"));
+	/* Each writer's first job was its migration, at load; then flux's two creates. */
+	assert_non_null(strstr(t, "smallapps_store_jobs_total{app=\"flux\"} 3\n"));
+	assert_non_null(strstr(t, "smallapps_store_failed_commits_total{app=\"flux\"} 0\n"));
+	assert_non_null(strstr(t, "smallapps_store_jobs_total{app=\"boucle\"} 1\n"));
+	buf_free(&m);
+}
+
 /* ---- sign-in ---- */
 
 static void sign_in_is_throttled_per_address_and_a_session_works(void **state)
@@ -835,6 +854,7 @@ int main(void)
 		T(a_failing_action_writes_nothing_and_queues_no_mail),
 		T(a_looping_action_is_stopped_and_writes_nothing),
 		T(the_tick_moves_overdue_records_as_system_once),
+		T(metrics_count_records_and_the_writers_work),
 		T(sign_in_is_throttled_per_address_and_a_session_works),
 		T(with_a_pool_writes_answer_later_and_the_same),
 		T(an_app_whose_code_keeps_looping_is_suspended_alone),
