@@ -67,6 +67,25 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 $(BUILD)/engine $(BUILD)/tests:
 	@mkdir -p $@
 
+# smallapps.fr_natif for plain lua5.4 (tests/lua, tests/apps): validate.c's French checks
+# as a Lua C module, the one the sandbox preloads. Built without sanitizers, whatever
+# SANITIZE says: the lua5.4 that loads it is not instrumented. Not linked with Lua.
+FR_NATIF      := $(BUILD)/lua/smallapps/fr_natif.so
+FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate lmatch util buf)
+SO_CFLAGS      = $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -fPIC
+
+$(FR_NATIF): $(FR_NATIF_OBJS)
+	@echo "  LD    $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -o $@ $^ $(shell pkg-config --libs jansson libsodium) -lm
+
+$(BUILD)/lua/obj/%.o: engine/%.c
+	@echo "  CC    $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SO_CFLAGS) -c -o $@ $<
+
+-include $(FR_NATIF_OBJS:.o=.d)
+
 # Where `make run` listens: make run LISTEN=127.0.0.1:9090
 LISTEN ?= 127.0.0.1:8080
 EXAMPLE_APPS := vaccins ponts-sete reclamations
@@ -76,7 +95,7 @@ run: all
 	./$(BUILD)/smallapps demo --apps apps --data data $(EXAMPLE_APPS)
 	./$(BUILD)/smallapps serve --apps apps --data data --listen $(LISTEN)
 
-unit: deps $(BUILD)/smallapps $(UNIT_BINS)
+unit: deps $(BUILD)/smallapps $(UNIT_BINS) $(FR_NATIF)
 http: deps $(BUILD)/smallapps
 
 # Runs the whole suite on the normal build, then again under ASan+UBSan.
@@ -104,3 +123,4 @@ clean:
 	rm -rf build build-asan smallapps
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include tests/fuzz/fuzz.mk

@@ -1,6 +1,6 @@
 /*
  * sandbox — the only file that speaks the Lua C API (see sandbox.h, SPEC 9), with
- * lpattern.c, the copy of Lua's pattern functions it installs in `string`.
+ * sandbox_strlib.c (Lua's pattern functions it installs in `string`) and sandbox_fr.c.
  *
  * What it owns: one lua_State per sandbox, its allocator (byte count, cap, and
  * "fail from the Nth allocation on" for tests), the allowlisted environment, the
@@ -24,7 +24,7 @@
  *  - Once the budget is spent (or memory is exhausted) the hook is re-armed with a
  *    count of 1 and raises at every instruction, so `pcall` in app code cannot
  *    swallow the stop.
- *  - string.find/match/gmatch/gsub (also reached as ("x"):find) are lpattern's:
+ *  - string.find/match/gmatch/gsub (also reached as ("x"):find) are sandbox_strlib's:
  *    C code that no hook interrupts, so each step of their matcher counts as one
  *    instruction against the same budget (sb_meter), and a spent budget stops the
  *    call the same way. The hook is armed HOOK_SLICE instructions at a time so that
@@ -62,7 +62,8 @@
 #include "diag.h"
 #include "loader.h"
 #include "log.h"
-#include "lpattern.h"
+#include "sandbox_fr.h"
+#include "sandbox_strlib.h"
 #include "util.h"
 
 #define MEM_SLACK        (256 * 1024)   /* headroom to raise the error once the cap is hit */
@@ -246,7 +247,7 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 }
 
 /*
- * lpattern's meter: `steps` steps of a pattern function count as that many
+ * sandbox_strlib's meter: `steps` steps of a pattern function count as that many
  * instructions of the current call. Past the budget it stops the call as sb_hook
  * does: budget_spent, the hook raising at every instruction from now on (so app
  * code that catches this error stops at its next instruction), and the same message.
@@ -1017,7 +1018,7 @@ static int setup_cf(lua_State *L)
 
 	/* string: a copy without dump; it also backs ("x"):method(), behind a hidden metatable. */
 	push_copy(L, 3, no_dump);                           /* 9 */
-	lpattern_install(L, 9, sb_meter);
+	sandbox_strlib_install(L, 9, sb_meter);
 	meter_field(L, 9, "string", "byte", METER_BYTE);
 	meter_field(L, 9, "string", "pack", METER_PACK);
 	meter_field(L, 9, "string", "unpack", METER_PACK);
@@ -1079,6 +1080,16 @@ static int setup_cf(lua_State *L)
 	push_readonly(L, -1);
 	lua_setfield(L, 8, "os");
 	lua_pop(L, 1);
+
+	/* smallapps.fr_natif, the one native module require finds: read-only, paid per byte. */
+	luaopen_smallapps_fr_natif(L);
+	for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1))
+		if (lua_type(L, -1) == LUA_TFUNCTION)
+			meter_field(L, -3, SANDBOX_FR_MODULE, lua_tostring(L, -2), METER_SCAN);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);
+	push_readonly(L, -2);
+	lua_setfield(L, -2, SANDBOX_FR_MODULE);
+	lua_pop(L, 2);
 
 	lua_pushvalue(L, 8);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LIB);

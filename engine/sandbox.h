@@ -7,7 +7,7 @@
  * `require` limited to stdlib-lua/ and the app's lib/, text chunks only. Every call
  * into app code runs under an instruction budget that pcall inside app code cannot
  * swallow (string.find/match/gmatch/gsub count their matching steps against it, see
- * lpattern.h: a pattern cannot stall a worker), and the state has a memory cap
+ * sandbox_strlib.h and lmatch.h: a pattern cannot stall a worker), and the state has a memory cap
  * enforced by its allocator.
  *
  * Ownership: a sandbox belongs to one thread. Worker threads open one per app

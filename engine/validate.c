@@ -27,10 +27,13 @@
  * SIRET, SIREN, IBAN) are grouped with plain spaces. Both are accepted back on
  * input.
  *
- * `text` patterns are Lua patterns, matched here by a port of Lua 5.4's matcher
- * (lstrlib.c) without captures: "(" and ")" are ignored, back-references are
- * refused as malformed. The pattern is anchored at both ends. A step budget
- * bounds backtracking; a pattern over budget counts as a mismatch.
+ * `text` patterns are Lua patterns, matched by lmatch.c (Lua 5.4's matcher, so
+ * captures and back-references work as in Lua) and anchored at both ends. A step
+ * budget bounds backtracking; a malformed pattern, or one over budget, counts as a
+ * mismatch.
+ *
+ * The French identifiers (SIREN, SIRET, IBAN, phone, postal code) are checked here
+ * for the field types and for Lua's smallapps.fr alike (see "French rules").
  *
  * Numbers are read without the C library's locale (strtod only as a fallback for
  * more than 15 significant digits; the engine never changes LC_NUMERIC).
@@ -48,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmatch.h"
 #include "util.h"
 
 #define NNBSP "\xe2\x80\xaf" /* U+202F narrow no-break space */
@@ -201,27 +205,6 @@ static void crlf_to_lf(char *s)
 		}
 	}
 	*w = '\0';
-}
-
-/*
- * Copies the digits of s into out (want digits + NUL), skipping space-like
- * characters. False on any other character or on a count other than want.
- */
-static bool collect_digits(const char *s, size_t want, char *out)
-{
-	size_t n = 0;
-	while (*s) {
-		size_t k = space_len(s);
-		if (k) {
-			s += k;
-			continue;
-		}
-		if (!is_digit((unsigned char)*s) || n == want)
-			return false;
-		out[n++] = *s++;
-	}
-	out[n] = '\0';
-	return n == want;
 }
 
 /* Appends the decimal digits of u, grouped by three with sep (NULL: no grouping). */
@@ -844,408 +827,302 @@ bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days)
 /* ------------------------------------------------------------------ Lua patterns */
 
 /*
- * A port of Lua 5.4's pattern matcher (lstrlib.c: match, max_expand, min_expand,
- * matchbalance, singlematch, matchbracketclass, classEnd) with three changes:
- * captures are not recorded ('(' and ')' are skipped), the end of the pattern
- * only matches at the end of the subject (the engine anchors both ends), and the
- * character classes are ASCII whatever the C locale.
+ * Steps a `pattern` may take on one value (see lmatch.h): a few milliseconds. Ample
+ * for what patterns are written for (a 10 000-character textarea against "[^<>]*"
+ * takes some 1 300), and it stops catastrophic backtracking ("a*a*a*a*a*a*b").
  */
+#define PATTERN_MAX_STEPS 1000000L
 
-#define L_ESC	     '%'
-#define PAT_MAXDEPTH 200 /* as Lua's MAXCCALLS */
-#define PAT_MAXSTEPS 200000L
-
-typedef struct pmatch {
-	const char *src_init, *src_end, *p_end;
-	int depth;
-	long steps;
-	bool bad; /* malformed pattern, or over the budget */
-} pmatch;
-
-static bool match_class(int c, int cl)
+static long pattern_meter(void *arg, long steps)
 {
-	bool res;
-	switch (is_upper(cl) ? cl - 'A' + 'a' : cl) {
-	case 'a':
-		res = is_alpha(c);
-		break;
-	case 'c':
-		res = c < 32 || c == 127;
-		break;
-	case 'd':
-		res = is_digit(c);
-		break;
-	case 'g':
-		res = c > 32 && c < 127;
-		break;
-	case 'l':
-		res = is_lower(c);
-		break;
-	case 'p':
-		res = c > 32 && c < 127 && !is_alnum(c);
-		break;
-	case 's':
-		res = is_ascii_space(c);
-		break;
-	case 'u':
-		res = is_upper(c);
-		break;
-	case 'w':
-		res = is_alnum(c);
-		break;
-	case 'x':
-		res = is_xdigit(c);
-		break;
-	default:
-		return cl == c;
-	}
-	return is_upper(cl) ? !res : res;
+	long *left = arg;
+	*left -= steps;
+	return *left; /* negative: over the budget, which stops the match */
 }
 
-static const char *class_end(pmatch *ms, const char *p)
-{
-	switch (*p++) {
-	case L_ESC:
-		if (p == ms->p_end) {
-			ms->bad = true; /* pattern ends with '%' */
-			return p;
-		}
-		return p + 1;
-	case '[':
-		if (*p == '^')
-			p++;
-		do { /* look for a ']' */
-			if (p == ms->p_end) {
-				ms->bad = true; /* missing ']' */
-				return p;
-			}
-			if (*(p++) == L_ESC && p < ms->p_end)
-				p++; /* skip escapes (e.g. '%]') */
-		} while (*p != ']');
-		return p + 1;
-	default:
-		return p;
-	}
-}
-
-/* p at '[', ec at the closing ']'. */
-static bool match_bracket_class(int c, const char *p, const char *ec)
-{
-	bool sig = true;
-	if (*(p + 1) == '^') {
-		sig = false;
-		p++;
-	}
-	while (++p < ec) {
-		if (*p == L_ESC) {
-			p++;
-			if (match_class(c, (unsigned char)*p))
-				return sig;
-		} else if (*(p + 1) == '-' && p + 2 < ec) {
-			p += 2;
-			if ((unsigned char)*(p - 2) <= c && c <= (unsigned char)*p)
-				return sig;
-		} else if ((unsigned char)*p == c) {
-			return sig;
-		}
-	}
-	return !sig;
-}
-
-static bool single_match(const pmatch *ms, const char *s, const char *p, const char *ep)
-{
-	if (s >= ms->src_end)
-		return false;
-	int c = (unsigned char)*s;
-	switch (*p) {
-	case '.':
-		return true;
-	case L_ESC:
-		return match_class(c, (unsigned char)*(p + 1));
-	case '[':
-		return match_bracket_class(c, p, ep - 1);
-	default:
-		return (unsigned char)*p == c;
-	}
-}
-
-static const char *do_match(pmatch *ms, const char *s, const char *p);
-
-static const char *max_expand(pmatch *ms, const char *s, const char *p, const char *ep)
-{
-	ptrdiff_t i = 0;
-	while (single_match(ms, s + i, p, ep))
-		i++;
-	while (i >= 0 && !ms->bad) {
-		const char *res = do_match(ms, s + i, ep + 1);
-		if (res)
-			return res;
-		i--;
-	}
-	return NULL;
-}
-
-static const char *min_expand(pmatch *ms, const char *s, const char *p, const char *ep)
-{
-	for (;;) {
-		const char *res = do_match(ms, s, ep + 1);
-		if (res)
-			return res;
-		if (ms->bad || !single_match(ms, s, p, ep))
-			return NULL;
-		s++;
-	}
-}
-
-static const char *match_balance(pmatch *ms, const char *s, const char *p)
-{
-	if (p >= ms->p_end - 1) {
-		ms->bad = true; /* missing arguments to '%b' */
-		return NULL;
-	}
-	if (s >= ms->src_end || *s != *p)
-		return NULL;
-	int b = *p, e = *(p + 1), cont = 1;
-	while (++s < ms->src_end) {
-		if (*s == e) {
-			if (--cont == 0)
-				return s + 1;
-		} else if (*s == b) {
-			cont++;
-		}
-	}
-	return NULL;
-}
-
-static const char *do_match(pmatch *ms, const char *s, const char *p)
-{
-	if (ms->depth-- == 0 || ++ms->steps > PAT_MAXSTEPS) {
-		ms->bad = true;
-		ms->depth++;
-		return NULL;
-	}
-	for (;;) {
-		if (ms->bad) {
-			s = NULL;
-			break;
-		}
-		if (p == ms->p_end) {
-			s = s == ms->src_end ? s : NULL;
-			break;
-		}
-		if (*p == '(' || *p == ')') {
-			p++;
-			continue;
-		}
-		if (*p == '$' && p + 1 == ms->p_end) {
-			s = s == ms->src_end ? s : NULL;
-			break;
-		}
-		if (*p == L_ESC && p[1] == 'b') {
-			s = match_balance(ms, s, p + 2);
-			if (s) {
-				p += 4;
-				continue;
-			}
-			break;
-		}
-		if (*p == L_ESC && p[1] == 'f') {
-			p += 2;
-			if (*p != '[') {
-				ms->bad = true; /* missing '[' after '%f' */
-				s = NULL;
-				break;
-			}
-			const char *ep = class_end(ms, p);
-			if (ms->bad) {
-				s = NULL;
-				break;
-			}
-			int prev = s == ms->src_init ? 0 : (unsigned char)*(s - 1);
-			int cur = s < ms->src_end ? (unsigned char)*s : 0;
-			if (!match_bracket_class(prev, p, ep - 1) &&
-			    match_bracket_class(cur, p, ep - 1)) {
-				p = ep;
-				continue;
-			}
-			s = NULL;
-			break;
-		}
-		if (*p == L_ESC && is_digit((unsigned char)p[1])) {
-			ms->bad = true; /* back-references need captures */
-			s = NULL;
-			break;
-		}
-		const char *ep = class_end(ms, p);
-		if (ms->bad) {
-			s = NULL;
-			break;
-		}
-		if (!single_match(ms, s, p, ep)) {
-			if (*ep == '*' || *ep == '?' || *ep == '-') {
-				p = ep + 1; /* accept empty */
-				continue;
-			}
-			s = NULL;
-			break;
-		}
-		if (*ep == '?') {
-			const char *res = do_match(ms, s + 1, ep + 1);
-			if (res) {
-				s = res;
-				break;
-			}
-			p = ep + 1;
-			continue;
-		}
-		if (*ep == '+') {
-			s = max_expand(ms, s + 1, p, ep);
-			break;
-		}
-		if (*ep == '*') {
-			s = max_expand(ms, s, p, ep);
-			break;
-		}
-		if (*ep == '-') {
-			s = min_expand(ms, s, p, ep);
-			break;
-		}
-		s++;
-		p = ep;
-	}
-	ms->depth++;
-	return ms->bad ? NULL : s;
-}
-
-/* 1 when the whole of s matches pat, 0 when not, -1 for a malformed or too costly pattern. */
+/*
+ * 1 when the whole of s matches the Lua pattern pat (anchored at both ends, a
+ * leading '^' allowed), 0 when not, -1 for a malformed pattern or one over budget.
+ */
 static int pattern_match(const char *pat, const char *s)
 {
-	if (*pat == '^')
-		pat++;
-	pmatch ms = {s, s + strlen(s), pat + strlen(pat), PAT_MAXDEPTH, 0, false};
-	const char *r = do_match(&ms, s, pat);
-	if (ms.bad)
+	long left = PATTERN_MAX_STEPS;
+	lmatch_state ms;
+	lmatch_init(&ms, s, strlen(s), pat, strlen(pat), LMATCH_ANCHOR_END, pattern_meter, &left);
+	const char *e = lmatch_match(&ms, s, *pat == '^' ? pat + 1 : pat);
+	if (!lmatch_settle(&ms) || ms.err != LMATCH_OK)
 		return -1;
-	return r != NULL;
+	return e != NULL;
 }
 
 /* ------------------------------------------------------------------ French rules */
 
+/*
+ * SIREN, SIRET, IBAN, phone and postal code: one implementation for the field types
+ * (check_french) and for Lua's smallapps.fr (sandbox_fr.c). fr.lua used to have its
+ * own copy; where the two disagreed the stricter rule was kept (no newline inside a
+ * number, no dash in an IBAN, RIB key, check digits 00/01/99, no 96xxx or 99xxx
+ * postal code, "+262" with numbers of La Réunion only...), with one exception:
+ * U+2009 (thin space, the ISO 80000 digit-group separator) stays a separator.
+ * Inputs are n bytes with s[n] == '\0' (C and Lua strings); a NUL among them is a
+ * character like any other, hence refused.
+ */
+
+/* s..*end without the ASCII white space at both ends (what a form field gets trimmed of). */
+static const char *trim_span(const char *s, const char **end)
+{
+	while (s < *end && is_ascii_space((unsigned char)*s))
+		s++;
+	while (*end > s && is_ascii_space((unsigned char)(*end)[-1]))
+		(*end)--;
+	return s;
+}
+
+/*
+ * Copies the digits of s..end into out (want digits + NUL), skipping space-like
+ * separators (space_len). False on any other byte or on a count other than want.
+ */
+static bool collect_digits(const char *s, const char *end, size_t want, char *out)
+{
+	size_t n = 0;
+	while (s < end) {
+		size_t k = space_len(s);
+		if (k) {
+			s += k;
+			continue;
+		}
+		if (!is_digit((unsigned char)*s) || n == want)
+			return false;
+		out[n++] = *s++;
+	}
+	out[n] = '\0';
+	return n == want;
+}
+
+static bool luhn_ok(const char *d, size_t n)
+{
+	unsigned sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)d[n - 1 - i];
+		if (!is_digit(c))
+			return false;
+		unsigned v = (unsigned)(c - '0');
+		if (i % 2)
+			v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+		sum = (sum + v) % 10;
+	}
+	return n > 0 && sum == 0;
+}
+
+bool validate_fr_luhn(const char *s, size_t n)
+{
+	return s && luhn_ok(s, n);
+}
+
 bool validate_luhn(const char *digits)
 {
-	if (!digits || !*digits)
-		return false;
-	size_t n = strlen(digits);
-	int sum = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = digits[n - 1 - i];
-		if (!is_digit((unsigned char)c))
-			return false;
-		int d = c - '0';
-		if (i % 2) {
-			d *= 2;
-			if (d > 9)
-				d -= 9;
-		}
-		sum += d;
+	return digits && luhn_ok(digits, strlen(digits));
+}
+
+/* Digits of a SIREN (9) or SIRET (14) into r->value; VALIDATE_FR_FORMAT when not so many. */
+static validate_fr_why siren_digits(const char *s, size_t n, size_t want, validate_fr *r)
+{
+	const char *end = s + n;
+	memset(r, 0, sizeof *r);
+	s = trim_span(s, &end);
+	return collect_digits(s, end, want, r->value) ? VALIDATE_FR_OK : VALIDATE_FR_FORMAT;
+}
+
+validate_fr_why validate_fr_siren(const char *s, size_t n, validate_fr *r)
+{
+	validate_fr_why why = siren_digits(s, n, 9, r);
+	if (why == VALIDATE_FR_OK && !luhn_ok(r->value, 9))
+		why = VALIDATE_FR_KEY;
+	return why;
+}
+
+validate_fr_why validate_fr_siret(const char *s, size_t n, validate_fr *r)
+{
+	validate_fr_why why = siren_digits(s, n, 14, r);
+	if (why != VALIDATE_FR_OK || luhn_ok(r->value, 14))
+		return why;
+	/*
+	 * La Poste's establishments (SIREN 356000000) are too many for the NIC to keep a
+	 * Luhn key: INSEE checks that the sum of their 14 digits is a multiple of 5.
+	 */
+	if (strncmp(r->value, "356000000", 9) == 0) {
+		int sum = 0;
+		for (int i = 0; i < 14; i++)
+			sum += r->value[i] - '0';
+		if (sum % 5 == 0)
+			return VALIDATE_FR_OK;
 	}
-	return sum % 10 == 0;
+	return VALIDATE_FR_KEY;
 }
 
 bool validate_siren(const char *s)
 {
-	char d[10];
-	return s && collect_digits(s, 9, d) && validate_luhn(d);
+	validate_fr r;
+	return s && validate_fr_siren(s, strlen(s), &r) == VALIDATE_FR_OK;
 }
 
 bool validate_siret(const char *s)
 {
-	char d[15];
-	if (!s || !collect_digits(s, 14, d))
-		return false;
-	if (validate_luhn(d))
-		return true;
-	/* La Poste's establishments (SIREN 356000000): the sum of the digits is a multiple of 5. */
-	if (strncmp(d, "356000000", 9) == 0) {
-		int sum = 0;
-		for (int i = 0; i < 14; i++)
-			sum += d[i] - '0';
-		return sum % 5 == 0;
-	}
-	return false;
+	validate_fr r;
+	return s && validate_fr_siret(s, strlen(s), &r) == VALIDATE_FR_OK;
 }
 
-/* IBAN lengths (ISO 13616 registry) for the countries people here meet most. */
-static const struct {
-	char cc[3];
-	int len;
-} iban_lengths[] = {
-    {"FR", 27}, {"MC", 27}, {"GF", 27}, {"GP", 27}, {"MQ", 27}, {"RE", 27}, {"YT", 27},
-    {"NC", 27}, {"PF", 27}, {"PM", 27}, {"TF", 27}, {"WF", 27}, {"BL", 27}, {"MF", 27},
-    {"DE", 22}, {"BE", 16}, {"LU", 20}, {"CH", 21}, {"IT", 27}, {"ES", 24}, {"PT", 25},
-    {"NL", 18}, {"GB", 22}, {"IE", 22}, {"AT", 20}, {"AD", 24}, {"SM", 27}, {"LI", 21},
-    {"DK", 18}, {"SE", 24}, {"NO", 15}, {"FI", 18}, {"PL", 28}, {"CZ", 24}, {"GR", 27},
-};
+/* ---- IBAN */
 
 /*
- * Upper-case IBAN without spaces into out (35 bytes). 0 when well-formed and its
- * key is right, 1 when the shape is wrong (characters, length, country), 2 when
- * only the key is wrong.
+ * IBAN length per country (ISO 13616 registry, SWIFT), then the French overseas
+ * territories with their own ISO code, which use the French format.
  */
-static int iban_normalise(const char *s, char out[35])
+static const struct {
+	char cc[3];
+	unsigned char len;
+} iban_lengths[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+    {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22},
+    {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FO", 18}, {"FR", 27},
+    {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20},
+    {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24},
+    {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15}, {"PK", 24},
+    {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SC", 31},
+    {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24},
+    {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"GF", 27}, {"GP", 27}, {"MQ", 27},
+    {"RE", 27}, {"YT", 27}, {"PM", 27}, {"BL", 27}, {"MF", 27}, {"NC", 27}, {"PF", 27}, {"WF", 27},
+    {"TF", 27},
+};
+
+/* Countries whose IBAN holds a French RIB (bank, branch, account, RIB key). */
+static const char rib_countries[] = "FR MC GF GP MQ RE YT PM BL MF NC PF WF TF";
+
+size_t validate_iban_length(size_t i, char cc[3])
 {
-	size_t n = 0;
-	while (*s) {
-		size_t k = space_len(s);
-		if (k || *s == '-') {
-			s += k ? k : 1;
-			continue;
-		}
-		int c = to_upper((unsigned char)*s);
-		if (!is_alnum(c) || n == 34)
-			return 1;
-		out[n++] = (char)c;
-		s++;
-	}
-	out[n] = '\0';
-	if (n < 15 || !is_upper((unsigned char)out[0]) || !is_upper((unsigned char)out[1]) ||
-	    !is_digit((unsigned char)out[2]) || !is_digit((unsigned char)out[3]))
-		return 1;
+	if (i >= sizeof iban_lengths / sizeof iban_lengths[0])
+		return 0;
+	memcpy(cc, iban_lengths[i].cc, 3);
+	return iban_lengths[i].len;
+}
+
+static size_t iban_length(const char *cc)
+{
 	for (size_t i = 0; i < sizeof iban_lengths / sizeof iban_lengths[0]; i++)
-		if (memcmp(out, iban_lengths[i].cc, 2) == 0 && (size_t)iban_lengths[i].len != n)
-			return 1;
-	/* Check digits 00, 01 and 99 are never issued (01 and 98 share the remainder). */
-	if ((out[2] == '0' && (out[3] == '0' || out[3] == '1')) || (out[2] == '9' && out[3] == '9'))
-		return 2;
-	/* Move the first four characters to the end; letters count as 10..35. */
+		if (memcmp(cc, iban_lengths[i].cc, 2) == 0)
+			return iban_lengths[i].len;
+	return 0;
+}
+
+/* ISO 7064 mod 97 of the IBAN with its first four characters moved to the end. */
+static unsigned iban_mod97(const char *t, size_t n)
+{
 	unsigned r = 0;
 	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)out[(i + 4) % n];
+		int c = (unsigned char)t[(i + 4) % n];
 		if (is_digit(c))
 			r = (r * 10 + (unsigned)(c - '0')) % 97;
 		else
-			r = (r * 100 + (unsigned)(c - 'A' + 10)) % 97;
+			r = (r * 100 + (unsigned)(c - 'A' + 10)) % 97; /* A = 10 ... Z = 35 */
 	}
-	return r == 1 ? 0 : 2;
+	return r;
+}
+
+/*
+ * The RIB key of a French BBAN (bank 5, branch 5, account 11, key 2): letters of
+ * the account count as digits (A,J=1 B,K,S=2 ... I,R,Z=9) and the key is
+ * 97 - (89 bank + 15 branch + 3 account) mod 97.
+ */
+static bool rib_key_ok(const char *b)
+{
+	int64_t bank = 0, branch = 0, account = 0, key = 0;
+	for (int i = 0; i < 23; i++) {
+		int c = (unsigned char)b[i];
+		if (!is_digit(c) && (i < 10 || i >= 21))
+			return false;
+		int64_t d = c - '0';
+		if (!is_digit(c)) {
+			int k = c - 'A' + 1;
+			d = ((k >= 19 ? k + 1 : k) - 1) % 9 + 1; /* S..Z shift by one: S = 2 */
+		}
+		if (i < 5)
+			bank = bank * 10 + d;
+		else if (i < 10)
+			branch = branch * 10 + d;
+		else if (i < 21)
+			account = account * 10 + d;
+		else
+			key = key * 10 + d;
+	}
+	return 97 - (89 * bank + 15 * branch + 3 * account) % 97 == key;
+}
+
+validate_fr_why validate_fr_iban(const char *s, size_t n, validate_fr *r)
+{
+	const char *end = s + n;
+	char *t = r->value;
+	size_t len = 0;
+	memset(r, 0, sizeof *r);
+	for (s = trim_span(s, &end); s < end;) {
+		size_t k = space_len(s);
+		if (k) {
+			s += k;
+			continue;
+		}
+		int c = to_upper((unsigned char)*s);
+		if (!is_alnum(c))
+			return VALIDATE_FR_FORMAT;
+		if (len < VALIDATE_FR_VALUE - 1)
+			t[len] = (char)c;
+		len++;
+		s++;
+	}
+	if (len < 5 || !is_upper(t[0]) || !is_upper(t[1]) || !is_digit(t[2]) || !is_digit(t[3]))
+		return VALIDATE_FR_FORMAT;
+	memcpy(r->country, t, 2);
+	r->got = len;
+	r->want = iban_length(t);
+	if (r->want ? len != r->want : (len < 15 || len > VALIDATE_FR_VALUE - 1))
+		return VALIDATE_FR_LENGTH;
+	/* Check digits 00, 01 and 99 are never issued (01 and 98 share the remainder). */
+	if ((t[2] == '0' && (t[3] == '0' || t[3] == '1')) || (t[2] == '9' && t[3] == '9'))
+		return VALIDATE_FR_KEY;
+	if (iban_mod97(t, len) != 1)
+		return VALIDATE_FR_KEY;
+	if (strstr(rib_countries, r->country) && !rib_key_ok(t + 4))
+		return VALIDATE_FR_RIB_KEY;
+	return VALIDATE_FR_OK;
 }
 
 bool validate_iban(const char *s)
 {
-	char out[35];
-	return s && iban_normalise(s, out) == 0;
+	validate_fr r;
+	return s && validate_fr_iban(s, strlen(s), &r) == VALIDATE_FR_OK;
 }
 
-/* National prefixes of the overseas departments and their country codes. */
+/* ---- phone */
+
+/* National numbers (without the trunk 0) whose country code is not +33: overseas. */
 static const struct {
-	char prefix[5];
+	char prefix[4];
 	char cc[4];
 } overseas[] = {
-    {"0262", "262"}, {"0263", "262"}, {"0692", "262"}, {"0693", "262"}, /* La Réunion */
-    {"0269", "262"}, {"0639", "262"},					/* Mayotte */
-    {"0590", "590"}, {"0690", "590"}, {"0691", "590"}, /* Guadeloupe, St-Martin, St-Barthélemy */
-    {"0594", "594"}, {"0694", "594"},		       /* Guyane */
-    {"0596", "596"}, {"0696", "596"}, {"0697", "596"}, /* Martinique */
+    {"262", "262"}, {"263", "262"}, {"692", "262"}, {"693", "262"}, /* La Réunion */
+    {"269", "262"}, {"639", "262"},				    /* Mayotte */
+    {"590", "590"}, {"690", "590"}, {"691", "590"}, /* Guadeloupe, St-Martin, St-Barthélemy */
+    {"594", "594"}, {"694", "594"},		    /* Guyane */
+    {"596", "596"}, {"696", "596"}, {"697", "596"}, /* Martinique */
 };
+
+/* The country code of a national number (its first three digits), NULL for +33. */
+static const char *overseas_of(const char *national)
+{
+	for (size_t i = 0; i < sizeof overseas / sizeof overseas[0]; i++)
+		if (memcmp(national, overseas[i].prefix, 3) == 0)
+			return overseas[i].cc;
+	return NULL;
+}
 
 static bool overseas_cc(const char *cc)
 {
@@ -1253,73 +1130,119 @@ static bool overseas_cc(const char *cc)
 	       strcmp(cc, "596") == 0;
 }
 
-bool validate_phone_fr(const char *s, char out[16])
+/* The digits of a phone number as typed. */
+typedef struct phone_digits {
+	char d[24];	 /* the first ones */
+	size_t n;	 /* how many in all */
+	bool plus;	 /* it started with '+' */
+	bool trunk_mark; /* a "(0)" was seen (its 0 is not in d) */
+} phone_digits;
+
+/* s past the space-like separators from s on. */
+static const char *skip_separators(const char *s, const char *end)
 {
-	if (!s)
-		return false;
-	char d[24];
-	size_t n = 0;
-	bool plus = false;
-	const char *p = skip_spaces(s);
-	if (*p == '+') {
-		plus = true;
-		p++;
+	size_t k;
+	while (s < end && (k = space_len(s)) > 0)
+		s += k;
+	return s;
+}
+
+/* The end of a "(0)" at s (spaces allowed inside), or NULL. */
+static const char *trunk_mark_end(const char *s, const char *end)
+{
+	const char *zero = skip_separators(s + 1, end);
+	if (zero == end || *zero != '0')
+		return NULL;
+	const char *close = skip_separators(zero + 1, end);
+	return close < end && *close == ')' ? close + 1 : NULL;
+}
+
+/*
+ * Reads s..end: an optional '+' first (white space before it aside), then digits and
+ * the separators people type (space-likes, . - / and parentheses). "(0)", spaces
+ * allowed inside, is the trunk 0 of an international number ("+33 (0)1 23 ..."):
+ * noted, its 0 dropped wherever it is, as fr.lua did (the C check only knew it
+ * right after a '+'). False on any other character.
+ */
+static bool phone_read(const char *s, const char *end, phone_digits *pd)
+{
+	memset(pd, 0, sizeof *pd);
+	s = skip_spaces(s); /* white space of any kind before the '+' */
+	if (s > end)
+		s = end;
+	if (s < end && *s == '+') {
+		pd->plus = true;
+		s++;
 	}
-	while (*p) {
-		size_t k = space_len(p);
-		if (k) {
-			p += k;
-		} else if (*p == '.' || *p == '-' || *p == '/' || *p == ')') {
-			p++;
-		} else if (*p == '(') {
-			if (p[1] == '0' && p[2] == ')' && plus)
-				p += 3; /* "+33 (0)1 23 ..." */
-			else
-				p++;
-		} else if (is_digit((unsigned char)*p)) {
-			if (n == sizeof d - 1)
-				return false;
-			d[n++] = *p++;
+	while ((s = skip_separators(s, end)) < end) {
+		const char *after = *s == '(' ? trunk_mark_end(s, end) : NULL;
+		if (after) {
+			pd->trunk_mark = true;
+			s = after;
+		} else if (is_digit((unsigned char)*s)) {
+			if (pd->n < sizeof pd->d - 1)
+				pd->d[pd->n] = *s;
+			pd->n++;
+			s++;
+		} else if (*s && strchr(".-/()", *s)) {
+			s++;
 		} else {
 			return false;
 		}
 	}
-	d[n] = '\0';
-	const char *digits = d;
-	if (!plus && n > 2 && d[0] == '0' && d[1] == '0') {
-		plus = true; /* 0033 ... */
-		digits += 2;
-		n -= 2;
+	return true;
+}
+
+/* A national number (9 digits, no trunk 0) as E.164 in r->value. */
+static validate_fr_why phone_national_e164(const char *national, size_t nn, validate_fr *r)
+{
+	if (nn != 9 || national[0] == '0')
+		return VALIDATE_FR_LENGTH;
+	const char *cc = overseas_of(national);
+	snprintf(r->value, sizeof r->value, "+%s%.9s", cc ? cc : "33", national);
+	return VALIDATE_FR_OK;
+}
+
+validate_fr_why validate_fr_phone(const char *s, size_t n, validate_fr *r)
+{
+	const char *end = s + n;
+	phone_digits pd;
+	memset(r, 0, sizeof *r);
+	s = trim_span(s, &end);
+	if (!phone_read(s, end, &pd))
+		return VALIDATE_FR_FORMAT;
+	const char *d = pd.d;
+	size_t nd = pd.n;
+	bool international = pd.plus;
+	if (!international && nd >= 2 && d[0] == '0' && d[1] == '0') {
+		international = true; /* 0033 ... */
+		d += 2;
+		nd -= 2;
 	}
-	if (plus) {
-		char cc[4];
-		size_t ccl = strncmp(digits, "33", 2) == 0 ? 2 : 3;
-		if (n < ccl)
-			return false;
-		memcpy(cc, digits, ccl);
-		cc[ccl] = '\0';
-		if (ccl == 3 && !overseas_cc(cc))
-			return false;
-		const char *rest = digits + ccl;
-		size_t nr = n - ccl;
-		if (nr == 10 && rest[0] == '0') {
-			rest++; /* "+33 01 23 ..." : the trunk 0 typed anyway */
-			nr--;
-		}
-		if (nr != 9 || rest[0] == '0')
-			return false;
-		snprintf(out, 16, "+%.3s%.9s", cc, rest);
-		return true;
+	if (international && nd > 2 && d[0] == '3' && d[1] == '3') {
+		if (nd == 12 && d[2] == '0') /* "+33 01 23 ...": the trunk 0 typed anyway */
+			return phone_national_e164(d + 3, 9, r);
+		return phone_national_e164(d + 2, nd - 2, r);
 	}
-	if (n != 10 || d[0] != '0' || d[1] == '0')
+	if (international) {
+		/* +262, +590, +594, +596: the overseas numbers of that territory only. */
+		const char *cc = nd == 12 ? overseas_of(d + 3) : NULL;
+		if (!cc || memcmp(cc, d, 3) != 0)
+			return VALIDATE_FR_FORMAT;
+		snprintf(r->value, sizeof r->value, "+%.12s", d);
+		return VALIDATE_FR_OK;
+	}
+	if (nd < 2 || d[0] != '0' || pd.trunk_mark)
+		return VALIDATE_FR_FORMAT;
+	return phone_national_e164(d + 1, nd - 1, r);
+}
+
+bool validate_phone_fr(const char *s, char out[16])
+{
+	validate_fr r;
+	if (!s || validate_fr_phone(s, strlen(s), &r) != VALIDATE_FR_OK)
 		return false;
-	for (size_t i = 0; i < sizeof overseas / sizeof overseas[0]; i++) {
-		if (memcmp(d, overseas[i].prefix, 4) == 0) {
-			snprintf(out, 16, "+%.3s%.9s", overseas[i].cc, d + 1);
-			return true;
-		}
-	}
-	snprintf(out, 16, "+33%.9s", d + 1);
+	snprintf(out, 16, "%.15s", r.value); /* E.164: 15 characters at most */
 	return true;
 }
 
@@ -1350,11 +1273,25 @@ static bool phone_national(const char *e164, buf *out)
 	return true;
 }
 
+validate_fr_why validate_fr_postal_code(const char *s, size_t n, validate_fr *r)
+{
+	const char *end = s + n;
+	memset(r, 0, sizeof *r);
+	s = trim_span(s, &end);
+	if (end - s != 5 || strspn(s, "0123456789") < 5)
+		return VALIDATE_FR_FORMAT; /* no separator: La Poste writes "34200" */
+	memcpy(r->value, s, 5);
+	/* Metropolitan 01-95 (Corsica 20), overseas 97 and 98; no code starts 00, 96 or 99. */
+	int d2 = (s[0] - '0') * 10 + (s[1] - '0');
+	if (d2 < 1 || d2 == 96 || d2 > 98)
+		return VALIDATE_FR_UNKNOWN;
+	return VALIDATE_FR_OK;
+}
+
 bool validate_postal_code(const char *s)
 {
-	if (!s || strlen(s) != 5 || strspn(s, "0123456789") != 5)
-		return false;
-	return !(s[0] == '0' && s[1] == '0'); /* departments run from 01 */
+	validate_fr r;
+	return s && validate_fr_postal_code(s, strlen(s), &r) == VALIDATE_FR_OK;
 }
 
 /* A byte allowed in the local part of an address (RFC 5322 atext), or UTF-8. */
@@ -2148,6 +2085,63 @@ static int check_file(const def_field *f, value *v, lang lg, char *msg)
 	return rc;
 }
 
+/* The French identifiers (see "French rules"): normalised, or refused with the reason. */
+static int check_french(const def_field *f, value *v, lang lg, char *msg)
+{
+	validate_fr r;
+	validate_fr_why why;
+	size_t n = strlen(v->s);
+	switch (f->type) {
+	case FT_PHONE:
+		if (validate_fr_phone(v->s, n, &r) == VALIDATE_FR_OK)
+			break;
+		return fail(msg,
+			    L("Saisissez un numéro de téléphone français, par exemple 01 23 45 "
+			      "67 89.",
+			      "Enter a French phone number, for example 01 23 45 67 89."));
+	case FT_POSTAL_CODE:
+		why = validate_fr_postal_code(v->s, n, &r);
+		if (why == VALIDATE_FR_UNKNOWN)
+			return fail(msg, L("Ce code postal n'existe pas en France.",
+					   "This postal code does not exist in France."));
+		if (why != VALIDATE_FR_OK)
+			return fail(msg, L("Saisissez un code postal à 5 chiffres.",
+					   "Enter a 5-digit postal code."));
+		break;
+	case FT_SIRET:
+		why = validate_fr_siret(v->s, n, &r);
+		if (why == VALIDATE_FR_FORMAT)
+			return fail(msg, L("Un numéro SIRET comporte 14 chiffres.",
+					   "A SIRET number has 14 digits."));
+		if (why != VALIDATE_FR_OK)
+			return fail(msg, L("Ce numéro SIRET n'est pas valide (clé de contrôle).",
+					   "This SIRET number is not valid (check digit)."));
+		break;
+	case FT_SIREN:
+		why = validate_fr_siren(v->s, n, &r);
+		if (why == VALIDATE_FR_FORMAT)
+			return fail(msg, L("Un numéro SIREN comporte 9 chiffres.",
+					   "A SIREN number has 9 digits."));
+		if (why != VALIDATE_FR_OK)
+			return fail(msg, L("Ce numéro SIREN n'est pas valide (clé de contrôle).",
+					   "This SIREN number is not valid (check digit)."));
+		break;
+	default: /* FT_IBAN */
+		why = validate_fr_iban(v->s, n, &r);
+		if (why == VALIDATE_FR_KEY || why == VALIDATE_FR_RIB_KEY)
+			return fail(msg, L("Cet IBAN n'est pas valide (clé de contrôle).",
+					   "This IBAN is not valid (check digits)."));
+		if (why != VALIDATE_FR_OK)
+			return fail(msg, L("Saisissez un IBAN complet, par exemple FR76 3000 6000 "
+					   "0112 3456 7890 189.",
+					   "Enter a complete IBAN, for example FR76 3000 6000 0112 "
+					   "3456 7890 189."));
+		break;
+	}
+	replace_text(v, xstrdup(r.value));
+	return 0;
+}
+
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		   char msg[VALIDATE_MSG])
 {
@@ -2162,7 +2156,6 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 	    !util_utf8_valid(v->s, strlen(v->s)))
 		return msg_utf8(lg, msg);
 
-	char tmp[40];
 	switch (f->type) {
 	case FT_TEXT:
 	case FT_TEXTAREA:
@@ -2191,53 +2184,12 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 				   "Enter a valid email address, for example name@example.com."));
 		return 0;
 	}
-	case FT_PHONE: {
-		char e164[16];
-		if (!validate_phone_fr(v->s, e164))
-			return fail(msg,
-				    L("Saisissez un numéro de téléphone français, par exemple 01 "
-				      "23 45 67 89.",
-				      "Enter a French phone number, for example 01 23 45 67 89."));
-		replace_text(v, xstrdup(e164));
-		return 0;
-	}
+	case FT_PHONE:
 	case FT_POSTAL_CODE:
-		if (!validate_postal_code(v->s))
-			return fail(msg, L("Saisissez un code postal à 5 chiffres.",
-					   "Enter a 5-digit postal code."));
-		return 0;
 	case FT_SIRET:
-		if (!collect_digits(v->s, 14, tmp))
-			return fail(msg, L("Un numéro SIRET comporte 14 chiffres.",
-					   "A SIRET number has 14 digits."));
-		if (!validate_siret(tmp))
-			return fail(msg, L("Ce numéro SIRET n'est pas valide (clé de contrôle).",
-					   "This SIRET number is not valid (check digit)."));
-		replace_text(v, xstrdup(tmp));
-		return 0;
 	case FT_SIREN:
-		if (!collect_digits(v->s, 9, tmp))
-			return fail(msg, L("Un numéro SIREN comporte 9 chiffres.",
-					   "A SIREN number has 9 digits."));
-		if (!validate_siren(tmp))
-			return fail(msg, L("Ce numéro SIREN n'est pas valide (clé de contrôle).",
-					   "This SIREN number is not valid (check digit)."));
-		replace_text(v, xstrdup(tmp));
-		return 0;
 	case FT_IBAN:
-		switch (iban_normalise(v->s, tmp)) {
-		case 0:
-			replace_text(v, xstrdup(tmp));
-			return 0;
-		case 2:
-			return fail(msg, L("Cet IBAN n'est pas valide (clé de contrôle).",
-					   "This IBAN is not valid (check digits)."));
-		default:
-			return fail(msg, L("Saisissez un IBAN complet, par exemple FR76 3000 6000 "
-					   "0112 3456 7890 189.",
-					   "Enter a complete IBAN, for example FR76 3000 6000 0112 "
-					   "3456 7890 189."));
-		}
+		return check_french(f, v, lg, msg);
 	case FT_URL:
 		if (!validate_url(v->s))
 			return fail(

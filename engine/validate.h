@@ -44,9 +44,10 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
  * Rules of the type and of the field's keys: lengths (in code points), pattern,
  * ranges, date bounds (relative to today_days, days since epoch), options, the
  * syntax/check digits of email, phone, postal code, SIRET/SIREN (Luhn), IBAN
- * (mod 97), URL. Does not check `required` (the pipeline does, with visibility).
- * Also normalises: phone -> E.164 "+33123456789", IBAN -> upper case without spaces,
- * SIRET/SIREN -> digits only, email -> trimmed. Returns 0 or -1 with msg.
+ * (mod 97, RIB key), URL. Does not check `required` (the pipeline does, with
+ * visibility). Also normalises: phone -> E.164 "+33123456789", IBAN -> upper case
+ * without spaces, SIRET/SIREN/postal code -> digits only, email -> trimmed. Returns
+ * 0 or -1 with msg.
  */
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
                    char msg[VALIDATE_MSG]);
@@ -73,16 +74,60 @@ void validate_input_text(const def_field *f, const value *v, buf *out);
  */
 bool validate_matches(const def_field *f, const value *v, const char *want);
 
-/* Individual French rules, exposed for tests and for stdlib-lua (smallapps.fr). */
+/*
+ * French identifiers, checked here once for the field types and for Lua's smallapps.fr
+ * (sandbox_fr.c). Each reads the n bytes at s (s[n] must be '\0', as in C and Lua
+ * strings; a NUL among the n bytes is refused like any stray character), ignores the
+ * ASCII white space at both ends and, inside, the separators people type (space, tab,
+ * U+00A0, U+202F, U+2009; for phones also . - / ( ) and "(0)"). On VALIDATE_FR_OK,
+ * r->value holds the normalised value: digits only (SIREN, SIRET, postal code), upper
+ * case without spaces (IBAN), E.164 (phone: "+33123456789", "+262692123456").
+ */
+#define VALIDATE_FR_VALUE 35 /* longest normalised value + NUL: a 34-character IBAN */
+
+typedef enum validate_fr_why {
+	VALIDATE_FR_OK = 0,
+	VALIDATE_FR_FORMAT,  /* characters, count of digits; phone: not a French number */
+	VALIDATE_FR_LENGTH,  /* IBAN: not its country's length; phone: not 10 digits */
+	VALIDATE_FR_KEY,     /* check digits: Luhn (SIREN, SIRET), mod 97 (IBAN) */
+	VALIDATE_FR_RIB_KEY, /* IBAN of a French bank account: the RIB key inside it */
+	VALIDATE_FR_UNKNOWN, /* postal code: no French code starts so (00, 96, 99) */
+} validate_fr_why;
+
+typedef struct validate_fr {
+	char value[VALIDATE_FR_VALUE]; /* the normalised value, on VALIDATE_FR_OK only */
+	/*
+	 * IBAN, from VALIDATE_FR_LENGTH on: its country, its length (want; 0 when the
+	 * country is not listed: 15 to 34) and the length typed (got).
+	 */
+	char country[3];
+	size_t want, got;
+} validate_fr;
+
+validate_fr_why validate_fr_siren(const char *s, size_t n, validate_fr *r); /* 9 digits, Luhn */
+/* 14 digits, Luhn; La Poste's (SIREN 356000000): the digit sum is a multiple of 5. */
+validate_fr_why validate_fr_siret(const char *s, size_t n, validate_fr *r);
+/* ISO 13616: country, length, mod 97, and the RIB key of French bank accounts. */
+validate_fr_why validate_fr_iban(const char *s, size_t n, validate_fr *r);
+/* French numbers, overseas ones included, to E.164. */
+validate_fr_why validate_fr_phone(const char *s, size_t n, validate_fr *r);
+/* 5 digits, no separator, 01xxx to 95xxx, 97xxx, 98xxx. */
+validate_fr_why validate_fr_postal_code(const char *s, size_t n, validate_fr *r);
+/* Luhn key of n digits (nothing else: no separator). */
+bool validate_fr_luhn(const char *s, size_t n);
+/* Entry i of the IBAN length table: the length, and the country in cc; 0 past the end. */
+size_t validate_iban_length(size_t i, char cc[3]);
+
+/* The same checks as booleans, on C strings. */
 bool validate_luhn(const char *digits);
-bool validate_siret(const char *s);                 /* 14 digits + Luhn (La Poste exception) */
-bool validate_siren(const char *s);                 /* 9 digits + Luhn */
-bool validate_iban(const char *s);                  /* spaces allowed, mod 97 == 1 */
+bool validate_siret(const char *s);
+bool validate_siren(const char *s);
+bool validate_iban(const char *s);
 /* French phone to E.164 in out (size >= 16); false when not a French number. */
 bool validate_phone_fr(const char *s, char out[16]);
+bool validate_postal_code(const char *s);
 bool validate_email(const char *s);
 bool validate_url(const char *s);
-bool validate_postal_code(const char *s);
 /* Resolves "today", "today+N", "today-N" or a date into days; false when malformed. */
 bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days);
 

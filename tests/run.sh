@@ -38,10 +38,11 @@ for build in "$@"; do
     add "$p" "$f"
   done
   # Runners that end with "N passed, N failed": the Lua stdlib and app hook tests (run
-  # once, they do not depend on the build), the broken definitions, the HTTP suites.
+  # once, with the first build's lua/smallapps/fr_natif.so), the broken definitions,
+  # the HTTP suites.
   if [ "$build" = "$1" ]; then
     for t in tests/lua/test_*.lua tests/apps/hooks.lua; do
-      [ -f "$t" ] && run_counted "$(basename "$t")" lua5.4 "$t"
+      [ -f "$t" ] && run_counted "$(basename "$t")" env SMALLAPPS_BUILD="$build" lua5.4 "$t"
     done
   fi
   run_counted broken-definitions tests/broken/run.sh "$build/smallapps"

@@ -2,10 +2,14 @@
 --
 --   local fr = require "smallapps.fr"
 --
--- Pure Lua 5.4: no io, no os (calendar arithmetic is done on integers, so the
--- results never depend on the server's time zone). Every checker returns the
--- normalised value (a string, so it is truthy) when the input is valid, and
--- `nil, message` otherwise, so both styles work:
+-- The checkers (luhn to postal_code) are the engine's own, the ones its field
+-- types use (validate.c), reached through the native module smallapps.fr_natif
+-- (engine/sandbox_fr.c; the sandbox preloads it, plain lua5.4 loads
+-- build/lua/smallapps/fr_natif.so). The rest is Lua 5.4 with no io and no os
+-- (calendar arithmetic is done on integers, so the results never depend on the
+-- server's time zone). Every checker returns the normalised value (a string, so
+-- it is truthy) when the input is valid, and `nil, message` otherwise, so both
+-- styles work:
 --
 --   if not fr.siret(r.siret) then ... end
 --   local e164, why = fr.phone(r.telephone)
@@ -34,225 +38,56 @@
 -- `{ alsace_moselle = true }` add Good Friday and St Stephen's Day (26/12),
 -- public holidays in Bas-Rhin, Haut-Rhin and Moselle.
 
+local natif = require "smallapps.fr_natif"
+
 local M = {}
 
 local NBSP = "\194\160"          -- U+00A0 NO-BREAK SPACE
-local NNBSP = "\226\128\175"     -- U+202F NARROW NO-BREAK SPACE
 
--- Input as a string, or nil + message. Integers are accepted (a SIREN typed in a
--- number field), floats and other types are not.
-local function as_string(s, what)
-  if type(s) == "string" then
-    return s
-  elseif math.type(s) == "integer" and s >= 0 then
-    return string.format("%d", s)
-  elseif s == nil then
-    return nil, what .. " : valeur absente."
-  end
-  return nil, what .. " : valeur de type " .. type(s) .. " inattendue."
-end
-
--- Removes spaces of every kind (ASCII white space, no-break spaces).
-local function strip_spaces(s)
-  return (s:gsub(NBSP, ""):gsub(NNBSP, ""):gsub("%s", ""))
-end
+-- Inputs of the checkers below: a string, or a non-negative integer (a SIREN typed
+-- in a number field); anything else gives `nil, "<what> : valeur ..."`. White
+-- space is ignored at both ends, and inside a number the separators people type:
+-- space, tab, U+00A0, U+202F, U+2009 (phones also . - / ( ) and "(0)"; postal codes
+-- take none).
 
 ---------------------------------------------------------------------------
 -- Luhn, SIREN, SIRET
 ---------------------------------------------------------------------------
 
---- Luhn ("modulo 10") check of a string made only of digits.
-function M.luhn(digits)
-  if type(digits) ~= "string" or digits == "" or digits:find("%D") then
-    return false
-  end
-  local sum, double = 0, false
-  for i = #digits, 1, -1 do
-    local d = digits:byte(i) - 48
-    if double then
-      d = d * 2
-      if d > 9 then d = d - 9 end
-    end
-    sum = sum + d
-    double = not double
-  end
-  return sum % 10 == 0
-end
-
-local LA_POSTE_SIREN = "356000000"
+--- Luhn ("modulo 10") check of a string made only of digits: true or false.
+M.luhn = natif.luhn
 
 --- SIREN (9 digits, Luhn key). Returns the 9 digits, or nil + message.
-function M.siren(s)
-  local str, err = as_string(s, "SIREN")
-  if not str then return nil, err end
-  local d = strip_spaces(str)
-  if not d:match("^%d%d%d%d%d%d%d%d%d$") then
-    return nil, "Un numéro SIREN compte 9 chiffres."
-  end
-  if not M.luhn(d) then
-    return nil, "Ce numéro SIREN n'est pas valide (clé de contrôle erronée)."
-  end
-  return d
-end
+M.siren = natif.siren
 
 --- SIRET (14 digits: SIREN + NIC, Luhn key over the 14 digits).
 -- Exception: the establishments of La Poste (SIREN 356 000 000) are too many for
 -- the NIC to keep a Luhn key; INSEE checks that the sum of their 14 digits is a
 -- multiple of 5 instead. Both rules are accepted for them.
-function M.siret(s)
-  local str, err = as_string(s, "SIRET")
-  if not str then return nil, err end
-  local d = strip_spaces(str)
-  if not d:match("^" .. string.rep("%d", 14) .. "$") then
-    return nil, "Un numéro SIRET compte 14 chiffres."
-  end
-  if M.luhn(d) then
-    return d
-  end
-  if d:sub(1, 9) == LA_POSTE_SIREN then
-    local sum = 0
-    for i = 1, 14 do sum = sum + (d:byte(i) - 48) end
-    if sum % 5 == 0 then return d end
-  end
-  return nil, "Ce numéro SIRET n'est pas valide (clé de contrôle erronée)."
-end
+M.siret = natif.siret
 
 ---------------------------------------------------------------------------
 -- IBAN
 ---------------------------------------------------------------------------
 
--- IBAN length per country (ISO 13616 registry, SWIFT). French overseas
--- territories with their own ISO code use the French format.
-local IBAN_LENGTH = {
-  AD = 24, AE = 23, AL = 28, AT = 20, AZ = 28, BA = 20, BE = 16, BG = 22, BH = 22,
-  BR = 29, BY = 28, CH = 21, CR = 22, CY = 28, CZ = 24, DE = 22, DK = 18, DO = 28,
-  EE = 20, EG = 29, ES = 24, FI = 18, FO = 18, FR = 27, GB = 22, GE = 22, GI = 23,
-  GL = 18, GR = 27, GT = 28, HR = 21, HU = 28, IE = 22, IL = 23, IQ = 23, IS = 26,
-  IT = 27, JO = 30, KW = 30, KZ = 20, LB = 28, LC = 32, LI = 21, LT = 20, LU = 20,
-  LV = 21, MC = 27, MD = 24, ME = 22, MK = 19, MR = 27, MT = 31, MU = 30, NL = 18,
-  NO = 15, PK = 24, PL = 28, PS = 29, PT = 25, QA = 29, RO = 24, RS = 22, SA = 24,
-  SC = 31, SE = 24, SI = 19, SK = 24, SM = 27, ST = 25, SV = 28, TL = 23, TN = 24,
-  TR = 26, UA = 29, VA = 22, VG = 24, XK = 20,
-  -- France d'outre-mer
-  GF = 27, GP = 27, MQ = 27, RE = 27, YT = 27, PM = 27, BL = 27, MF = 27,
-  NC = 27, PF = 27, WF = 27, TF = 27,
-}
-M.IBAN_LENGTH = IBAN_LENGTH
-
--- Countries whose BBAN is a French RIB (bank, branch, account, RIB key).
-local RIB_COUNTRIES = {
-  FR = true, MC = true, GF = true, GP = true, MQ = true, RE = true, YT = true,
-  PM = true, BL = true, MF = true, NC = true, PF = true, WF = true, TF = true,
-}
-
--- Remainder modulo 97 of a long decimal string, 7 digits at a time: the partial
--- remainder (< 97, 2 digits) followed by 7 digits stays below 10^9, far from the
--- limits of Lua 5.4's 64-bit integers.
-local function mod97(numeric)
-  local r = 0
-  for i = 1, #numeric, 7 do
-    r = math.tointeger(tonumber(string.format("%d", r) .. numeric:sub(i, i + 6))) % 97
-  end
-  return r
-end
-
--- Letters to numbers as ISO 7064 wants them: A = 10 ... Z = 35.
-local function iban_numeric(s)
-  return (s:gsub("%u", function(c) return tostring(c:byte() - 55) end))
-end
-
--- French RIB key: letters of the account number map to digits
--- (A,J=1 B,K,S=2 ... I,R,Z=9); key = 97 - (89 bank + 15 branch + 3 account) mod 97.
-local function rib_digits(s)
-  return (s:gsub("%u", function(c)
-    local n = c:byte() - 64              -- A = 1
-    if n >= 19 then n = n + 1 end        -- S..Z shift by one (S = 2, not 1)
-    return tostring((n - 1) % 9 + 1)
-  end))
-end
-
-local function rib_key_ok(bban)
-  -- bban: bank(5) branch(5) account(11) key(2)
-  local bank, branch, account, key = bban:match("^(%d%d%d%d%d)(%d%d%d%d%d)(%w+)(%d%d)$")
-  if not bank or #account ~= 11 then return false end
-  local acc = tonumber(rib_digits(account))
-  if not acc then return false end
-  local expect = 97 - ((89 * tonumber(bank) + 15 * tonumber(branch) + 3 * acc) % 97)
-  return expect == tonumber(key)
-end
+-- IBAN length per country (ISO 13616 registry, SWIFT), French overseas
+-- territories included: { FR = 27, DE = 22, ... }.
+M.IBAN_LENGTH = natif.IBAN_LENGTH
 
 --- IBAN (ISO 13616). Returns the IBAN in upper case without spaces, or nil + message.
--- For French (and Monaco) IBANs the RIB key inside the BBAN is checked too.
-function M.iban(s)
-  local str, err = as_string(s, "IBAN")
-  if not str then return nil, err end
-  local t = strip_spaces(str):upper()
-  if not t:match("^%u%u%d%d[%u%d]+$") then
-    return nil, "Un IBAN commence par le code pays et deux chiffres, suivis de lettres et de chiffres (ex. FR76 …)."
-  end
-  local country = t:sub(1, 2)
-  local want = IBAN_LENGTH[country]
-  if want and #t ~= want then
-    return nil, string.format("Un IBAN %s compte %d caractères (%d saisis).", country, want, #t)
-  elseif not want and (#t < 15 or #t > 34) then
-    return nil, "Un IBAN compte de 15 à 34 caractères."
-  end
-  if mod97(iban_numeric(t:sub(5) .. t:sub(1, 4))) ~= 1 then
-    return nil, "Cet IBAN n'est pas valide (clé de contrôle erronée)."
-  end
-  if RIB_COUNTRIES[country] and not rib_key_ok(t:sub(5)) then
-    return nil, "Cet IBAN n'est pas valide (clé RIB erronée)."
-  end
-  return t
-end
+-- The country's length and the mod 97 key are checked, and for French bank
+-- accounts (FR, MC and the overseas territories) the RIB key inside the BBAN too.
+M.iban = natif.iban
 
 ---------------------------------------------------------------------------
 -- Telephone
 ---------------------------------------------------------------------------
 
--- National numbers (without the leading 0) whose E.164 country code is not +33:
--- the overseas départements have their own codes in the ITU plan.
-local OVERSEAS = {
-  ["262"] = "262", ["263"] = "262", ["692"] = "262", ["693"] = "262",  -- La Réunion
-  ["269"] = "262", ["639"] = "262",                                   -- Mayotte
-  ["590"] = "590", ["690"] = "590", ["691"] = "590",                  -- Guadeloupe, St-Martin, St-Barth
-  ["594"] = "594", ["694"] = "594",                                   -- Guyane
-  ["596"] = "596", ["696"] = "596", ["697"] = "596",                  -- Martinique
-}
-
 --- French telephone number to E.164, or nil + message.
 -- Accepts "01 23 45 67 89", "01.23.45.67.89", "+33 1 23 45 67 89",
 -- "+33 (0)1 23 45 67 89", "0033 1 23 45 67 89", and overseas numbers written
 -- either way ("0262 12 34 56" or "+262 262 12 34 56" -> "+262262123456").
-function M.phone(s)
-  local str, err = as_string(s, "Téléphone")
-  if not str then return nil, err end
-  local t = strip_spaces(str):gsub("%(0%)", ""):gsub("[%.%-/()]", "")
-  if t:sub(1, 2) == "00" then t = "+" .. t:sub(3) end
-  local national
-  if t:match("^%+33%d+$") then
-    national = t:sub(4)
-    if #national == 10 and national:sub(1, 1) == "0" then national = national:sub(2) end
-  elseif t:match("^%+%d+$") then
-    local cc, rest = t:match("^%+(%d%d%d)(%d+)$")
-    if cc and #rest == 9 and OVERSEAS[rest:sub(1, 3)] == cc then
-      return "+" .. cc .. rest
-    end
-    return nil, "Saisissez un numéro français (ex. 01 23 45 67 89)."
-  elseif t:match("^0%d+$") then
-    national = t:sub(2)
-  else
-    return nil, "Saisissez un numéro français (ex. 01 23 45 67 89)."
-  end
-  if not national:match("^[1-9]%d%d%d%d%d%d%d%d$") then
-    return nil, "Un numéro français compte 10 chiffres (ex. 01 23 45 67 89)."
-  end
-  local cc = OVERSEAS[national:sub(1, 3)]
-  if cc then
-    return "+" .. cc .. national
-  end
-  return "+33" .. national
-end
+M.phone = natif.phone
 
 ---------------------------------------------------------------------------
 -- Postal codes and départements
@@ -260,19 +95,7 @@ end
 
 --- French postal code (5 digits, metropolitan 01xxx-95xxx, Corsica 20xxx,
 -- overseas 97xxx/98xxx). Returns the 5 digits, or nil + message.
-function M.postal_code(s)
-  local str, err = as_string(s, "Code postal")
-  if not str then return nil, err end
-  local t = strip_spaces(str)
-  if not t:match("^%d%d%d%d%d$") then
-    return nil, "Un code postal compte 5 chiffres."
-  end
-  local d2 = tonumber(t:sub(1, 2))
-  if d2 < 1 or (d2 > 95 and d2 < 97) or d2 > 98 then
-    return nil, "Ce code postal n'existe pas en France."
-  end
-  return t
-end
+M.postal_code = natif.postal_code
 
 --- Département code of a postal code: "01".."95", "2A"/"2B" for Corsica,
 -- "971".."976" overseas, "977"/"978" for Saint-Barthélemy/Saint-Martin,

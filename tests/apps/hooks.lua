@@ -9,6 +9,10 @@
 
 local here = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 local root = here .. "/../.."
+-- smallapps.fr's checkers: <build>/lua/smallapps/fr_natif.so (make unit; see test_fr.lua).
+local build = os.getenv("SMALLAPPS_BUILD") or "build"
+if build:sub(1, 1) ~= "/" then build = root .. "/" .. build end
+package.cpath = build .. "/lua/?.so;" .. package.cpath
 
 local passed, failed = 0, 0
 local function check(ok, what)

@@ -4,6 +4,12 @@
 
 local here = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 package.path = here .. "/../../stdlib-lua/?.lua;" .. package.path
+-- fr.lua's checkers are the engine's (smallapps.fr_natif, engine/sandbox_fr.c), built by
+-- `make unit` as <build>/lua/smallapps/fr_natif.so; SMALLAPPS_BUILD names the build
+-- folder (tests/run.sh sets it), relative to the repository unless absolute.
+local build = os.getenv("SMALLAPPS_BUILD") or "build"
+if build:sub(1, 1) ~= "/" then build = here .. "/../../" .. build end
+package.cpath = build .. "/lua/?.so;" .. package.cpath
 local fr = require "smallapps.fr"
 
 local passed, failed = 0, 0
@@ -160,7 +166,8 @@ invalid(fr.phone, "phone", nil)
 ---------------------------------------------------------------- Postal codes, départements
 valid(fr.postal_code, "postal_code", "34200", "34200")
 valid(fr.postal_code, "postal_code", "01000", "01000")
-valid(fr.postal_code, "postal_code", " 42 000 ", "42000")
+valid(fr.postal_code, "postal_code", " 42000 ", "42000")
+invalid(fr.postal_code, "postal_code", "42 000")      -- no separator inside (La Poste's form)
 valid(fr.postal_code, "postal_code", "97400", "97400")
 invalid(fr.postal_code, "postal_code", "00100")
 invalid(fr.postal_code, "postal_code", "96000")
@@ -184,6 +191,62 @@ end
 eq(fr.departement("98000"), nil, "departement(Monaco)")
 eq(fr.departement("00000"), nil, "departement(invalid)")
 eq(fr.departement(nil), nil, "departement(nil)")
+
+---------------------------------------------------------------- Messages
+local function says(f, s, want, what)
+  local got, err = f(s)
+  check(got == nil and err == want,
+        string.format("%s: got %s, %q; want nil, %q", what, tostring(got), tostring(err), want))
+end
+says(fr.siren, "44306184", "Un numéro SIREN compte 9 chiffres.", "siren length")
+says(fr.siren, "443061842", "Ce numéro SIREN n'est pas valide (clé de contrôle erronée).", "siren key")
+says(fr.siren, nil, "SIREN : valeur absente.", "siren nil")
+says(fr.siren, 4.43e8, "SIREN : valeur de type number inattendue.", "siren float")
+says(fr.siren, -443061841, "SIREN : valeur de type number inattendue.", "siren negative")
+says(fr.siret, {}, "SIRET : valeur de type table inattendue.", "siret table")
+says(fr.siret, "4430618410004", "Un numéro SIRET compte 14 chiffres.", "siret length")
+says(fr.siret, "44306184100048", "Ce numéro SIRET n'est pas valide (clé de contrôle erronée).",
+     "siret key")
+says(fr.iban, "7630006000011234567890189",
+     "Un IBAN commence par le code pays et deux chiffres, suivis de lettres et de chiffres (ex. FR76 …).",
+     "iban shape")
+says(fr.iban, "FR76 3000 6000 0112 3456 7890 1890", "Un IBAN FR compte 27 caractères (28 saisis).",
+     "iban length")
+says(fr.iban, "ZZ76 3000 6000", "Un IBAN compte de 15 à 34 caractères.", "iban unknown country")
+says(fr.iban, "FR76 3000 6000 0112 3456 7890 188", "Cet IBAN n'est pas valide (clé de contrôle erronée).",
+     "iban key")
+says(fr.iban, "FR0630006000011234567890188", "Cet IBAN n'est pas valide (clé RIB erronée).", "iban rib")
+says(fr.iban, true, "IBAN : valeur de type boolean inattendue.", "iban boolean")
+says(fr.phone, "+44 20 7946 0958", "Saisissez un numéro français (ex. 01 23 45 67 89).", "phone foreign")
+says(fr.phone, "01 23 45 67 8", "Un numéro français compte 10 chiffres (ex. 01 23 45 67 89).", "phone short")
+says(fr.phone, nil, "Téléphone : valeur absente.", "phone nil")
+says(fr.postal_code, "3420", "Un code postal compte 5 chiffres.", "postal length")
+says(fr.postal_code, "96000", "Ce code postal n'existe pas en France.", "postal unknown")
+says(fr.postal_code, nil, "Code postal : valeur absente.", "postal nil")
+eq(fr.luhn(79927398713), false, "luhn takes strings only")
+eq(fr.IBAN_LENGTH.FR, 27, "IBAN_LENGTH.FR")
+eq(fr.IBAN_LENGTH.MT, 31, "IBAN_LENGTH.MT")
+
+---------------------------------------------------------------- One implementation
+-- The checkers are the engine's, the ones its field types use. Where the two copies
+-- used to disagree, the stricter rule was kept (U+2009 aside):
+local THIN = "\226\128\137"   -- U+2009 THIN SPACE, the ISO 80000 digit-group separator
+valid(fr.siren, "siren", "443" .. THIN .. "061" .. THIN .. "841", "443061841")
+valid(fr.iban, "iban", "FR76" .. THIN .. "3000 6000 0112 3456 7890 189", "FR7630006000011234567890189")
+invalid(fr.siren, "siren", "443\n061841")                    -- a newline is no separator
+invalid(fr.iban, "iban", "FR76 3000 6000\n0112 3456 7890 189")
+valid(fr.siren, "siren", " 443061841\n", "443061841")        -- at the ends, white space goes
+invalid(fr.iban, "iban", "DE01 3704 0044 5320 1300 39")     -- check digits 01 are never issued:
+valid(fr.iban, "iban", "DE98 3704 0044 5320 1300 39")       -- they pass mod 97 as 98 does
+invalid(fr.iban, "iban", "DE99 3704 0044 5320 1300 21")     -- 99 neither (02's twin)
+valid(fr.phone, "phone", "+33 692 12 34 56", "+262692123456")   -- 06 92 is La Réunion's
+invalid(fr.phone, "phone", "+262 0692 12 34 56")             -- trunk 0 after +262
+valid(fr.phone, "phone", "+262 (0)692 12 34 56", "+262692123456")
+invalid(fr.phone, "phone", "(0)1 23 45 67 89")               -- "(0)" after a country code only
+invalid(fr.phone, "phone", "(+33) 1 23 45 67 89")            -- the + comes first
+valid(fr.phone, "phone", " +33 1 23 45 67 89\n", "+33123456789")
+invalid(fr.phone, "phone", "01 23\n45 67 89")
+invalid(fr.postal_code, "postal_code", "99000")
 
 ---------------------------------------------------------------- Calendar
 local easter = { [2000] = "2000-04-23", [2019] = "2019-04-21", [2024] = "2024-03-31",
@@ -301,18 +364,34 @@ do
   for fn in code:gmatch("%f[%w_]os%s*%.%s*([%a_]+)") do
     check(fn == "time" or fn == "date", "fr.lua uses os." .. fn)
   end
-  for _, bad in ipairs { "require", "load", "dofile", "loadfile", "debug", "setmetatable" } do
+  for _, bad in ipairs { "load", "dofile", "loadfile", "debug", "setmetatable", "package" } do
     check(not code:find("%f[%w_]" .. bad .. "%f[^%w_]"), "fr.lua uses " .. bad)
   end
-  -- Loading it in an environment with only the sandbox's libraries works.
+  -- One require: the native module, the only one the sandbox preloads.
+  local required = {}
+  for name in code:gmatch("%f[%w_]require%f[^%w_]%s*%(?%s*([^%s%)]*)") do required[#required + 1] = name end
+  check(#required == 1 and required[1] == '"smallapps.fr_natif"',
+        "fr.lua requires " .. table.concat(required, ", "))
+  -- Loading it in an environment with only the sandbox's libraries works: its require
+  -- finds smallapps.fr_natif and nothing else, and an unknown global is an error.
+  local natif = require "smallapps.fr_natif"
   local env = { string = string, table = table, math = math, utf8 = utf8,
                 os = { time = os.time, date = os.date, clock = os.clock },
                 type = type, tostring = tostring, tonumber = tonumber, error = error,
-                pairs = pairs, ipairs = ipairs, select = select, pcall = pcall }
+                pairs = pairs, ipairs = ipairs, select = select, pcall = pcall,
+                require = function(name)
+                  if name == "smallapps.fr_natif" then return natif end
+                  error('require : module "' .. tostring(name) .. '" indisponible', 2)
+                end }
+  setmetatable(env, { __index = function(_, k) error("variable globale inconnue " .. tostring(k), 2) end })
   local chunk = assert(load(src, "=fr.lua", "t", env))
-  local m = chunk()
-  check(m.siret("44306184100047") == "44306184100047", "works in a bare environment")
-  check(m.jours_ouvres("2026-05-13", 1) == "2026-05-15", "calendar works in a bare environment")
+  local ok, m = pcall(chunk)
+  check(ok, "loads in a bare environment: " .. tostring(m))
+  if ok then
+    check(m.siret("44306184100047") == "44306184100047", "works in a bare environment")
+    check(m.siren == natif.siren and m.iban == natif.iban, "the checkers are the native module's")
+    check(m.jours_ouvres("2026-05-13", 1) == "2026-05-15", "calendar works in a bare environment")
+  end
 end
 
 print(string.format("%d passed, %d failed", passed, failed))

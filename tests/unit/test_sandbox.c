@@ -353,6 +353,48 @@ static void require_reaches_stdlib_and_the_apps_lib_only(void **st)
 	app_rm(&t);
 }
 
+/*
+ * smallapps.fr_natif (sandbox_fr.c, the French checks of the field types) is the one
+ * native module: preloaded, read-only, reached through require like the stdlib. No
+ * other native module is found, whatever the name or the file lying around.
+ */
+static void the_only_native_module_is_the_preloaded_french_checks(void **st)
+{
+	(void)st;
+	tmpapp t;
+	app_make(&t, "natif",
+		"local function msg(n) local ok, e = pcall(require, n); return ok and 'ok' or e end\n"
+		"local n, fr = require 'smallapps.fr_natif', require 'smallapps.fr'\n"
+		"local ok, ro = pcall(function() n.siren = print end)\n"
+		"local _, cle = n.iban('FR0630006000011234567890188')\n"
+		"return { siren = n.siren('443 061 841'), cle = cle, same = rawequal(n, require 'smallapps.fr_natif'),\n"
+		"  fr = fr.siret == n.siret and fr.luhn == n.luhn, ro = ro, fr_len = fr.IBAN_LENGTH.FR,\n"
+		"  so = msg('lib.natif'), autre = msg('smallapps.fr_natif2'), lpeg = msg('lpeg'),\n"
+		"  socket = msg('socket.core') }\n");
+	app_write(&t, "lib/natif.so", "\x7f" "ELF\n");
+	char err[SANDBOX_ERR];
+	sandbox *sb = sandbox_new(t.dir, STDLIB, NULL, err);
+	if (!sb)
+		fail_msg("%s", err);
+	const defval *d = sandbox_definition(sb);
+	assert_string_equal(dv_s(d, "siren"), "443061841");
+	assert_string_equal(dv_s(d, "cle"), "Cet IBAN n'est pas valide (clé RIB erronée).");
+	assert_true(dv(d, "same")->kind == DV_BOOL && dv(d, "same")->b);
+	assert_true(dv(d, "fr")->kind == DV_BOOL && dv(d, "fr")->b); /* fr.lua's are these */
+	assert_contains(dv_s(d, "ro"), "lecture seule");
+	assert_int_equal(dv(d, "fr_len")->i, 27);
+	char want[400];
+	snprintf(want, sizeof want, "require \"lib.natif\" : module introuvable (%s/lib/natif.lua)",
+	         t.dir);
+	assert_string_equal(dv_s(d, "so"), want);
+	assert_string_equal(dv_s(d, "autre"), "require \"smallapps.fr_natif2\" : module "
+	                    "introuvable (stdlib-lua/smallapps/fr_natif2.lua)");
+	assert_contains(dv_s(d, "lpeg"), "module \"lpeg\" indisponible");
+	assert_contains(dv_s(d, "socket"), "module \"socket.core\" indisponible");
+	sandbox_close(sb);
+	app_rm(&t);
+}
+
 static void unknown_global_suggests_the_allowed_name(void **st)
 {
 	(void)st;
@@ -527,6 +569,7 @@ static const char *const SONDE[] = {
 	"P.utf8_offset = function() for i = 1, 1e5 do utf8.offset(vides, -1e6) end end\n",
 	"P.utf8_codepoint = function() for i = 1, 1e5 do select('#', utf8.codepoint(aaa, 1, -1)) end end\n",
 	"P.tonumber = function() for i = 1, 1e5 do tonumber(vides) end end\n",
+	"P.fr_natif = function() local n = require('smallapps.fr_natif'); for i = 1, 1e5 do n.siren(vides) end end\n",
 	"P.load = function() for i = 1, 1e5 do load(vides) end end\n",
 	"P.unpack_fmt = function() local f = ('x'):rep(1e6); for i = 1, 1e5 do string.packsize(f) end end\n",
 	"P.unpack_chaine = function() for k = 1, 1e9 do select('#', table.unpack('', 1, 900000)) end end\n",
@@ -877,6 +920,7 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 	stopped_quickly(p, "utf8_offset", "P.utf8_offset = ");
 	stopped_quickly(p, "utf8_codepoint", "P.utf8_codepoint = ");
 	stopped_quickly(p, "tonumber", "P.tonumber = ");
+	stopped_quickly(p, "fr_natif", "P.fr_natif = ");
 	stopped_quickly(p, "load", "P.load = ");
 	stopped_quickly(p, "unpack_chaine", "P.unpack_chaine = ");
 	stopped_quickly(p, "proxy_tri", "P.proxy_tri = ");
@@ -901,7 +945,8 @@ static void pattern_bombs_are_stopped_and_the_state_goes_on(void **st)
 }
 
 /*
- * Differential cases: each expression, run in the sandbox through lpattern, gives
+ * Differential cases: each expression, run in the sandbox through sandbox_strlib.c
+ * (lmatch.c's matcher), gives
  * what Lua 5.4.4's own string library gives. The expected answers are the output
  * of lua5.4 on the same harness (the app.lua this test writes, `return { r = R }`
  * printed item by item), with the "chunk:line: " of error messages left out.
@@ -1632,6 +1677,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(libraries_and_environments_are_read_only),
 		cmocka_unit_test(load_accepts_lua_text_only),
 		cmocka_unit_test(require_reaches_stdlib_and_the_apps_lib_only),
+		cmocka_unit_test(the_only_native_module_is_the_preloaded_french_checks),
 		cmocka_unit_test(unknown_global_suggests_the_allowed_name),
 		cmocka_unit_test(clock_and_random_come_from_the_engine),
 		cmocka_unit_test(definition_copy_is_ordered_and_numbers_functions),

@@ -19,6 +19,7 @@
 
 #define NNBSP "\xe2\x80\xaf"
 #define NBSP  "\xc2\xa0"
+#define THIN  "\xe2\x80\x89"
 
 static int64_t today; /* 2026-11-23 */
 
@@ -286,14 +287,38 @@ static void text_malformed_or_runaway_pattern_never_matches(void **state)
 	assert_false(form_ok(&f, "a"));
 	f.pattern = "abc%";
 	assert_false(form_ok(&f, "abc"));
-	f.pattern = "(a)%1";
+	f.pattern = "(a%1)"; /* a back-reference to a capture still open */
 	assert_false(form_ok(&f, "aa"));
+	f.pattern = "a)";
+	assert_false(form_ok(&f, "a"));
 	/* Catastrophic backtracking stops on the step budget instead of hanging. */
 	f.pattern = "a*a*a*a*a*a*a*a*b";
 	char s[201];
 	memset(s, 'a', 200);
 	s[200] = '\0';
 	assert_false(form_ok(&f, s));
+}
+
+/* The matcher is Lua's own (lmatch.c): what string.match does in a hook, `pattern` does. */
+static void text_pattern_back_references_and_classes_are_luas(void **state)
+{
+	(void)state;
+	def_field f = field(FT_TEXT);
+	f.pattern = "(a)%1";
+	assert_true(form_ok(&f, "aa"));
+	assert_false(form_ok(&f, "ab"));
+	f.pattern = "(%a+)=%1";
+	assert_true(form_ok(&f, "mot=mot"));
+	assert_false(form_ok(&f, "mot=mou"));
+	f.pattern = "()%d+()"; /* position captures match nothing */
+	assert_true(form_ok(&f, "2026"));
+	f.pattern = "a-"; /* the end of the pattern only matches at the end of the text */
+	assert_true(form_ok(&f, "aaa"));
+	f.pattern = "%z"; /* Lua's deprecated class of "\0", not the letter z */
+	assert_false(form_ok(&f, "z"));
+	f.pattern = "[%w ]+$";
+	assert_true(form_ok(&f, "Mairie 2"));
+	assert_false(form_ok(&f, "Mairie $"));
 }
 
 /* ------------------------------------------------------------------ integer */
@@ -809,6 +834,96 @@ static void postal_code_is_five_digits(void **state)
 	assert_string_equal(msg, "Saisissez un code postal à 5 chiffres.");
 }
 
+/*
+ * Where the field types and Lua's smallapps.fr used to disagree, the stricter rule
+ * was kept (U+2009 aside, a digit-group separator): both now run this code.
+ */
+static void french_checks_keep_the_stricter_of_the_two_old_rules(void **state)
+{
+	(void)state;
+	char msg[VALIDATE_MSG], out[16];
+	def_field f = field(FT_IBAN);
+	assert_false(form_ok(&f, "FR76-3000-6000-0112-3456-7890-189"));
+	form_msg(&f, "FR0630006000011234567890188", msg); /* mod 97 right, RIB key wrong */
+	assert_string_equal(msg, "Cet IBAN n'est pas valide (clé de contrôle).");
+	assert_true(validate_iban("DE98370400445320130039"));
+	assert_false(validate_iban("DE01370400445320130039")); /* 01 is never issued: 98's twin */
+	assert_true(validate_iban("DE02370400445320130021"));
+	assert_false(validate_iban("DE99370400445320130021")); /* and 99 is 02's */
+	assert_true(validate_iban("AE070331234567890123456"));
+	assert_false(validate_iban("AE07033123456789012345")); /* AE is 23 long */
+	/* A newline is no separator; U+2009 (thin space) is one. */
+	assert_false(validate_siren("732\n829320"));
+	assert_false(validate_iban("FR76 3000 6000\n0112 3456 7890 189"));
+	assert_true(validate_siren("732" THIN "829" THIN "320"));
+	assert_true(validate_siret("732" THIN "829" THIN "320" THIN "00074"));
+	f = field(FT_POSTAL_CODE);
+	form_msg(&f, "96000", msg);
+	assert_string_equal(msg, "Ce code postal n'existe pas en France.");
+	assert_false(form_ok(&f, "99000"));
+	assert_false(form_ok(&f, "34 200"));
+	char *t = form_text(&f, " 34200 ");
+	assert_string_equal(t, "34200");
+	free(t);
+	/* +262 and the other overseas codes take the numbers of their territory only. */
+	assert_false(validate_phone_fr("+262 123 45 67 89", out));
+	assert_false(validate_phone_fr("+262 0692 12 34 56", out)); /* trunk 0 kept */
+	assert_true(validate_phone_fr("+262 (0)692 12 34 56", out));
+	assert_string_equal(out, "+262692123456");
+	assert_true(validate_phone_fr("+33 692 12 34 56", out)); /* 06 92 is La Réunion's */
+	assert_string_equal(out, "+262692123456");
+	assert_false(validate_phone_fr("(0)1 23 45 67 89", out)); /* "(0)" after a country code */
+	assert_false(validate_phone_fr("(+33) 1 23 45 67 89", out));
+	assert_true(validate_phone_fr(NBSP "+33" THIN "1 23 45 67 89", out));
+	assert_string_equal(out, "+33123456789");
+}
+
+static void french_checks_say_why_they_refuse(void **state)
+{
+	(void)state;
+	validate_fr r;
+	assert_int_equal(validate_fr_siren("732829320", 9, &r), VALIDATE_FR_OK);
+	assert_string_equal(r.value, "732829320");
+	assert_int_equal(validate_fr_siren("732829321", 9, &r), VALIDATE_FR_KEY);
+	assert_int_equal(validate_fr_siren("73282932", 8, &r), VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_siren("732\08293200", 11, &r), VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_siret(" 356 000 000 00010\n", 19, &r), VALIDATE_FR_OK);
+	assert_string_equal(r.value, "35600000000010");
+	assert_int_equal(validate_fr_iban("fr76 3000", 9, &r), VALIDATE_FR_LENGTH);
+	assert_string_equal(r.country, "FR");
+	assert_int_equal(r.want, 27);
+	assert_int_equal(r.got, 8);
+	assert_int_equal(validate_fr_iban("ZZ76 3000 6", 11, &r), VALIDATE_FR_LENGTH);
+	assert_int_equal(r.want, 0); /* not in the table: 15 to 34 */
+	assert_int_equal(validate_fr_iban("ZZ76 3000 6000 0112", 19, &r), VALIDATE_FR_KEY);
+	assert_int_equal(validate_fr_iban("FR0630006000011234567890188", 27, &r),
+	                 VALIDATE_FR_RIB_KEY);
+	assert_int_equal(validate_fr_iban("76FR30006000011234567890189", 27, &r),
+	                 VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_iban("FR76 3000 6000 0112 3456 7890 189", 33, &r),
+	                 VALIDATE_FR_OK);
+	assert_string_equal(r.value, "FR7630006000011234567890189");
+	assert_int_equal(validate_fr_phone("01 23 45 67 8", 13, &r), VALIDATE_FR_LENGTH);
+	assert_int_equal(validate_fr_phone("+44 20 7946 0958", 16, &r), VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_phone("01 23 45 67 89 ext 2", 20, &r), VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_phone(" 0123456789\t", 12, &r), VALIDATE_FR_OK);
+	assert_string_equal(r.value, "+33123456789");
+	assert_int_equal(validate_fr_postal_code("96000", 5, &r), VALIDATE_FR_UNKNOWN);
+	assert_int_equal(validate_fr_postal_code("9600", 4, &r), VALIDATE_FR_FORMAT);
+	assert_int_equal(validate_fr_postal_code("\t06000 ", 7, &r), VALIDATE_FR_OK);
+	assert_string_equal(r.value, "06000");
+	assert_true(validate_fr_luhn("79927398713", 11));
+	assert_false(validate_fr_luhn("7992739871\0", 11));
+	assert_false(validate_fr_luhn("7992 7398 713", 13));
+	char cc[3];
+	size_t n = 0, fr = 0, len;
+	for (size_t i = 0; (len = validate_iban_length(i, cc)) > 0; i++, n++)
+		if (strcmp(cc, "FR") == 0)
+			fr = len;
+	assert_true(n > 80);
+	assert_int_equal(fr, 27);
+}
+
 static void email_syntax_is_pragmatic(void **state)
 {
 	(void)state;
@@ -1122,6 +1237,7 @@ int main(void)
 	    cmocka_unit_test(text_pattern_is_a_lua_pattern_anchored_at_both_ends),
 	    cmocka_unit_test(text_pattern_classes_sets_and_quantifiers),
 	    cmocka_unit_test(text_malformed_or_runaway_pattern_never_matches),
+	    cmocka_unit_test(text_pattern_back_references_and_classes_are_luas),
 	    cmocka_unit_test(integer_accepts_sign_and_thousands_spaces),
 	    cmocka_unit_test(integer_refuses_fractions_words_and_bad_grouping),
 	    cmocka_unit_test(integer_overflow_is_detected),
@@ -1147,6 +1263,8 @@ int main(void)
 	    cmocka_unit_test(phone_french_forms_are_stored_e164),
 	    cmocka_unit_test(phone_field_normalises_and_displays_nationally),
 	    cmocka_unit_test(postal_code_is_five_digits),
+	    cmocka_unit_test(french_checks_keep_the_stricter_of_the_two_old_rules),
+	    cmocka_unit_test(french_checks_say_why_they_refuse),
 	    cmocka_unit_test(email_syntax_is_pragmatic),
 	    cmocka_unit_test(url_must_be_http_or_https_with_a_host),
 	    cmocka_unit_test(choice_value_must_be_an_option_value),
