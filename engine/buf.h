@@ -37,7 +37,7 @@ void buf_add(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);         /* literal or trusted text, not escaped */
 void buf_putc(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_vprintf(buf *b, const char *fmt, va_list ap);
+void buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_html(buf *b, const char *s);         /* escapes & < > " ' ; NULL adds nothing */
 void buf_html_n(buf *b, const char *s, size_t n);
 void buf_urlenc(buf *b, const char *s);       /* percent-encodes all but unreserved */

@@ -1687,7 +1687,7 @@ static void add_lua_error(diags *d, const char *file, const char *e)
 		const char *msg = q + 1;
 		while (*msg == ' ')
 			msg++;
-		diags_add(d, src, atoi(p + 1), "", "%s", msg);
+		diags_add(d, src, (int)strtol(p + 1, NULL, 10), "", "%s", msg);
 		return;
 	}
 	size_t fl = strlen(file);

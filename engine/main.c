@@ -111,6 +111,30 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* A numeric flag and the environment variable that stands for it. */
+typedef struct count_opt {
+	const char *flag, *env;
+	int *dst;
+	long min, max;
+	const char *zero;         /* what 0 means, when it is allowed */
+} count_opt;
+
+/* Digits only, within bounds: "12abc", "" or "-1" is refused, never read as 12 or 0. */
+static int count_arg(const count_opt *c, const char *given_as, const char *text)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = text && *text >= '0' && *text <= '9' ? strtol(text, &end, 10) : -1;
+	if (!text || !end || *end || errno || v < c->min || v > c->max) {
+		fprintf(stderr, "smallapps: %s needs a whole number between %ld%s%s%s and %ld (got \"%.40s\")\n",
+		        given_as, c->min, c->zero ? " (" : "", c->zero ? c->zero : "", c->zero ? ")" : "",
+		        c->max, text ? text : "");
+		return -1;
+	}
+	*c->dst = (int)v;
+	return 0;
+}
+
 static int parse(int argc, char **argv, opts *o)
 {
 	o->apps = env_or("SMALLAPPS_APPS", "apps");
@@ -122,65 +146,69 @@ static int parse(int argc, char **argv, opts *o)
 	o->mail_from = env_or("SMALLAPPS_MAIL_FROM", "smallapps@localhost");
 	o->trust_header = env_or("SMALLAPPS_TRUST_HEADER", NULL);
 	o->trusted_proxies = env_or("SMALLAPPS_TRUSTED_PROXIES", NULL);
-	o->max_conns_per_addr = atoi(env_or("SMALLAPPS_MAX_CONNS_PER_ADDRESS", "256"));
-	o->header_timeout = atoi(env_or("SMALLAPPS_HEADER_TIMEOUT", "10"));
-	o->lua_threads = atoi(env_or("SMALLAPPS_LUA_THREADS", "0"));
 	o->port_file = env_or("SMALLAPPS_PORT_FILE", NULL);
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
-	o->threads = atoi(env_or("SMALLAPPS_THREADS", "0"));
-	if (o->threads <= 0)
-		o->threads = nproc > 0 ? (int)nproc : 2;
+	o->threads = nproc > 0 ? (int)nproc : 2;
+	o->max_conns_per_addr = 256;
+	o->header_timeout = 10;
+	o->lua_threads = 0;
+	const count_opt counts[] = {
+		{"--threads", "SMALLAPPS_THREADS", &o->threads, 1, 256, NULL},
+		{"--max-conns-per-address", "SMALLAPPS_MAX_CONNS_PER_ADDRESS", &o->max_conns_per_addr,
+		 0, 100000, "no limit"},
+		{"--header-timeout", "SMALLAPPS_HEADER_TIMEOUT", &o->header_timeout, 0, 100000,
+		 "no deadline"},
+		{"--lua-threads", "SMALLAPPS_LUA_THREADS", &o->lua_threads, 0, 256, "as many as --threads"},
+	};
+	const size_t ncounts = sizeof counts / sizeof *counts;
+	for (size_t k = 0; k < ncounts; k++)
+		if (getenv(counts[k].env) && *getenv(counts[k].env) &&
+		    count_arg(&counts[k], counts[k].env, getenv(counts[k].env)) != 0)
+			return -1;
+	const struct {
+		const char *flag;
+		const char **dst;
+	} texts[] = {
+		{"--apps", &o->apps},           {"--data", &o->data},
+		{"--listen", &o->listen},       {"--base-url", &o->base_url},
+		{"--smtp", &o->smtp},           {"--smtp-ca", &o->smtp_ca},
+		{"--mail-from", &o->mail_from}, {"--trust-header", &o->trust_header},
+		{"--trusted-proxies", &o->trusted_proxies},
+		{"--port-file", &o->port_file}, {"--name", &o->name},
+		{"--email", &o->email},         {"--label", &o->label},
+	};
+	const struct {
+		const char *flag;
+		bool *dst;
+	} flags[] = {{"--json", &o->json}, {"--admin", &o->admin},
+	             {"--password-stdin", &o->password_stdin}};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		const char **slot = NULL;
-		if (strcmp(a, "--apps") == 0) slot = &o->apps;
-		else if (strcmp(a, "--data") == 0) slot = &o->data;
-		else if (strcmp(a, "--listen") == 0) slot = &o->listen;
-		else if (strcmp(a, "--base-url") == 0) slot = &o->base_url;
-		else if (strcmp(a, "--smtp") == 0) slot = &o->smtp;
-		else if (strcmp(a, "--smtp-ca") == 0) slot = &o->smtp_ca;
-		else if (strcmp(a, "--mail-from") == 0) slot = &o->mail_from;
-		else if (strcmp(a, "--trust-header") == 0) slot = &o->trust_header;
-		else if (strcmp(a, "--trusted-proxies") == 0) slot = &o->trusted_proxies;
-		else if (strcmp(a, "--port-file") == 0) slot = &o->port_file;
-		else if (strcmp(a, "--name") == 0) slot = &o->name;
-		else if (strcmp(a, "--email") == 0) slot = &o->email;
-		else if (strcmp(a, "--label") == 0) slot = &o->label;
-		else if (strcmp(a, "--threads") == 0) {
-			if (i + 1 >= argc || (o->threads = atoi(argv[++i])) <= 0 || o->threads > 256) {
-				fprintf(stderr, "smallapps: --threads needs a number between 1 and 256\n");
-				return -1;
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		bool known = false;
+		for (size_t k = 0; k < sizeof texts / sizeof *texts && !known; k++)
+			if ((known = strcmp(a, texts[k].flag) == 0)) {
+				if (!next) {
+					fprintf(stderr, "smallapps: %s needs a value\n", a);
+					return -1;
+				}
+				*texts[k].dst = next;
+				i++;
 			}
-			continue;
-		} else if (strcmp(a, "--max-conns-per-address") == 0 ||
-		           strcmp(a, "--header-timeout") == 0 || strcmp(a, "--lua-threads") == 0) {
-			int *dst = a[2] == 'm' ? &o->max_conns_per_addr
-			           : a[2] == 'h' ? &o->header_timeout
-			                        : &o->lua_threads;
-			char *end = NULL;
-			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
-			if (i + 1 >= argc || !*argv[i + 1] || *end || v < 0 || v > 100000) {
-				fprintf(stderr, "smallapps: %s needs a number between 0 (no limit) and "
-				                "100000\n", a);
-				return -1;
+		for (size_t k = 0; k < ncounts && !known; k++)
+			if ((known = strcmp(a, counts[k].flag) == 0)) {
+				if (count_arg(&counts[k], a, next) != 0)
+					return -1;
+				i++;
 			}
-			*dst = (int)v;
-			i++;
+		for (size_t k = 0; k < sizeof flags / sizeof *flags && !known; k++)
+			if ((known = strcmp(a, flags[k].flag) == 0))
+				*flags[k].dst = true;
+		if (known)
 			continue;
-		} else if (strcmp(a, "--json") == 0) { o->json = true; continue; }
-		else if (strcmp(a, "--admin") == 0) { o->admin = true; continue; }
-		else if (strcmp(a, "--password-stdin") == 0) { o->password_stdin = true; continue; }
-		else if (strncmp(a, "--", 2) == 0) {
+		if (strncmp(a, "--", 2) == 0) {
 			fprintf(stderr, "smallapps: unknown option %s\n", a);
 			return -1;
-		}
-		if (slot) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "smallapps: %s needs a value\n", a);
-				return -1;
-			}
-			*slot = argv[++i];
-			continue;
 		}
 		if (o->nargs == 32) {
 			fprintf(stderr, "smallapps: too many arguments\n");

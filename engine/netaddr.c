@@ -183,7 +183,7 @@ static int parse_net(const char *s, size_t n, netaddr_net *out)
 		size_t pn = n - an - 1;
 		if (!all_digits(slash + 1, pn) || pn > 3)
 			return -1;
-		int p = atoi(slash + 1);
+		int p = (int)strtol(slash + 1, NULL, 10); /* 1 to 3 digits, checked above */
 		/* A mapped address was read as IPv4: its prefix counted the 96 bits before. */
 		if (out->a.family == AF_INET && memchr(s, ':', an))
 			p -= 96;

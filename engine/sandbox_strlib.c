@@ -151,7 +151,7 @@ static int find_plain(strlib_state *st, const char *s, size_t ls, size_t init, c
 	if (!s2)
 		return 0;
 	lua_pushinteger(L, (s2 - s) + 1);
-	lua_pushinteger(L, (lua_Integer)((size_t)(s2 - s) + lp));
+	lua_pushinteger(L, (lua_Integer)(s2 - s) + (lua_Integer)lp);
 	return 2;
 }
 

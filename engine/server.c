@@ -328,6 +328,8 @@ static char mhd_last[256];
 static time_t mhd_last_at;
 static long mhd_repeats;
 
+/* libmicrohttpd's own messages; its format strings are its own. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;

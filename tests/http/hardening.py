@@ -7,6 +7,7 @@ Prints one line per test and ends with "N passed, N failed"."""
 import os
 import socket
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -435,6 +436,29 @@ def list_query_refusals_are_in_the_request_language(s):
             assert r.status == 400 and r.json()["error"]["message"].startswith(fr), (q, r.text)
             r = c.get("/api/v1/apps/essai/demande/records?" + q, headers={"Accept-Language": "en"})
             assert r.status == 400 and r.json()["error"]["message"].startswith(en), (q, r.text)
+    finally:
+        m.cleanup()
+
+
+@test
+def numeric_options_are_whole_numbers_or_refused(s):
+    """A typo in a limit must not start a server without that limit (atoi read "12abc" as 12
+    and "x" as 0, which meant "no limit" for some of them)."""
+    m = server_with(s)
+    try:
+        env = dict(os.environ)
+        for args, extra_env, says in (
+                (["--threads", "12abc"], {}, '--threads needs a whole number between 1 and 256 (got "12abc")'),
+                (["--threads", "0"], {}, "--threads needs a whole number"),
+                (["--max-conns-per-address", "-1"], {}, "--max-conns-per-address needs"),
+                (["--header-timeout"], {}, '--header-timeout needs a whole number between 0 (no deadline)'),
+                (["--lua-threads", " 4"], {}, "--lua-threads needs"),
+                ([], {"SMALLAPPS_HEADER_TIMEOUT": "dix"}, 'SMALLAPPS_HEADER_TIMEOUT needs a whole number'),
+                ([], {"SMALLAPPS_THREADS": "99999999999999999999"}, "SMALLAPPS_THREADS needs")):
+            p = subprocess.run([m.binary, "serve", "--apps", m.apps, "--data", m.data,
+                                "--listen", "127.0.0.1:0", *args],
+                               env={**env, **extra_env}, capture_output=True, text=True, timeout=10)
+            assert p.returncode != 0 and says in p.stderr, (args, extra_env, p.returncode, p.stderr)
     finally:
         m.cleanup()
 
