@@ -13,9 +13,10 @@
 SHELL   := /bin/bash
 CC      ?= cc
 BUILD   ?= build
-PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
             libargon2-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev python3 lua5.4 wrk \
+            libpq-dev \
             clang-format clang-tidy
 
 CFLAGS  ?= -O2 -g

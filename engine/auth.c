@@ -283,27 +283,20 @@ done:
 	return rc;
 }
 
-auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN])
+auth *auth_open(store_backend *b, char err[AUTH_ERR_LEN])
 {
 	if (err)
 		err[0] = '\0';
-	if (!data_dir || !data_dir[0]) {
-		set_err(err, "no data directory");
-		return NULL;
-	}
 	if (sodium_init() < 0) {
 		set_err(err, "libsodium failed to initialise");
 		return NULL;
 	}
-	if (mkdirs(data_dir) != 0) {
-		set_err(err, "%s: %s", data_dir, strerror(errno));
+	if (!store_backend_shared(b) && mkdirs(store_backend_data_dir(b)) != 0) {
+		set_err(err, "%s: %s", store_backend_data_dir(b), strerror(errno));
 		return NULL;
 	}
-	buf path = BUF_INIT;
-	buf_printf(&path, "%s/system.db", data_dir);
 	char serr[STORE_ERR_LEN] = "";
-	store *db = store_system_open(path.data, serr);
-	buf_free(&path);
+	store *db = store_system_open(b, serr);
 	if (!db) {
 		set_err(err, "%s", serr);
 		return NULL;

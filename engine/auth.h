@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "store.h"
+
 #define AUTH_ERR_LEN 256
 #define AUTH_TOKEN_LEN 68         /* "sa_" + 64 hex + NUL, fits both kinds */
 
@@ -41,8 +43,8 @@ typedef struct auth_user {
 
 void auth_user_clear(auth_user *u);
 
-/* Opens or creates data_dir/system.db (WAL, synchronous=FULL). */
-auth *auth_open(const char *data_dir, char err[AUTH_ERR_LEN]);
+/* Opens or creates the backend's system database (store_system_open). */
+auth *auth_open(store_backend *b, char err[AUTH_ERR_LEN]);
 void auth_close(auth *a);
 
 /*

@@ -32,6 +32,8 @@
 
 typedef struct opts {
 	const char *apps;
+	const char *database;        /* NULL: SQLite files under --data */
+	store_backend *backend;      /* opened by main for the commands that store */
 	const char *data;
 	const char *listen;
 	const char *base_url;
@@ -139,6 +141,7 @@ static int parse(int argc, char **argv, opts *o)
 {
 	o->apps = env_or("SMALLAPPS_APPS", "apps");
 	o->data = env_or("SMALLAPPS_DATA", "data");
+	o->database = env_or("SMALLAPPS_DATABASE", NULL);
 	o->listen = env_or("SMALLAPPS_LISTEN", "127.0.0.1:8080");
 	o->base_url = env_or("SMALLAPPS_BASE_URL", NULL);
 	o->smtp = env_or("SMALLAPPS_SMTP", NULL);
@@ -170,6 +173,7 @@ static int parse(int argc, char **argv, opts *o)
 		const char **dst;
 	} texts[] = {
 		{"--apps", &o->apps},           {"--data", &o->data},
+		{"--database", &o->database},
 		{"--listen", &o->listen},       {"--base-url", &o->base_url},
 		{"--smtp", &o->smtp},           {"--smtp-ca", &o->smtp_ca},
 		{"--mail-from", &o->mail_from}, {"--trust-header", &o->trust_header},
@@ -256,12 +260,9 @@ static bool system_db_lost(const char *data)
 
 static auth *open_auth(const opts *o)
 {
-	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "smallapps: cannot create --data %s: %s\n", o->data, strerror(errno));
-		return NULL;
-	}
 	const char *fresh = getenv("SMALLAPPS_NEW_SYSTEM_DB");
-	if (system_db_lost(o->data) && !(fresh && strcmp(fresh, "1") == 0)) {
+	if (!store_backend_shared(o->backend) && system_db_lost(o->data) &&
+	    !(fresh && strcmp(fresh, "1") == 0)) {
 		fprintf(stderr,
 		        "smallapps: %s/system.db is missing or empty, but %s/apps holds app data:\n"
 		        "  restore system.db (users, grants, tokens, audit) from the backup of %s.\n"
@@ -271,7 +272,7 @@ static auth *open_auth(const opts *o)
 		return NULL;
 	}
 	char err[AUTH_ERR_LEN];
-	auth *a = auth_open(o->data, err);
+	auth *a = auth_open(o->backend, err);
 	if (!a)
 		fprintf(stderr, "smallapps: %s\n", err);
 	return a;
@@ -319,7 +320,8 @@ static void base_url(const opts *o, char *out, size_t n)
 /* `tick`: the scheduler's work, once, as of the process clock (SMALLAPPS_NOW honoured). */
 static int cmd_tick(const opts *o)
 {
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
+	                    .stdlib_dir = o->stdlib,
 	                    .quiet = true};
 	uc_env env = {.reg = registry_open(&ro)};
 	registry_scan(env.reg);
@@ -398,7 +400,8 @@ static int serving_open(const opts *o, struct serving *sv)
 		return -1;
 	}
 	sv->env.th = throttle_open();
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
+	                    .stdlib_dir = o->stdlib,
 	                    .on_event = audit_app_event, .on_event_arg = sv->env.au};
 	sv->env.reg = registry_open(&ro);
 	registry_scan(sv->env.reg);
@@ -569,7 +572,8 @@ static int split_grant(const char *s, char *app, char *role)
  */
 static bool grant_target_ok(const opts *o, const char *app, const char *role)
 {
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
+	                    .stdlib_dir = o->stdlib,
 	                    .quiet = true};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
@@ -680,7 +684,8 @@ static int cmd_demo(const opts *o)
 	auth *a = open_auth(o);
 	if (!a)
 		return 1;
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .stdlib_dir = o->stdlib,
+	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
+	                    .stdlib_dir = o->stdlib,
 	                    .quiet = true};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
@@ -795,6 +800,31 @@ static int cmd_new(const opts *o)
 	return 0;
 }
 
+static bool needs_storage(const char *cmd)
+{
+	const char *const with[] = {"serve", "user", "token", "demo", "tick"};
+	for (size_t i = 0; i < sizeof with / sizeof *with; i++)
+		if (strcmp(cmd, with[i]) == 0)
+			return true;
+	return false;
+}
+
+/* SQLite files under --data, or the PostgreSQL database of --database. */
+static int open_backend(opts *o)
+{
+	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "smallapps: cannot create --data %s: %s\n", o->data, strerror(errno));
+		return -1;
+	}
+	char err[STORE_ERR_LEN] = "";
+	o->backend = store_backend_open(o->database, o->data, err);
+	if (!o->backend) {
+		fprintf(stderr, "smallapps: --database: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -808,7 +838,9 @@ int main(int argc, char **argv)
 		return 2;
 	const char *cmd = argv[1];
 	int rc;
-	if (strcmp(cmd, "serve") == 0)
+	if (needs_storage(cmd) && open_backend(&o) != 0)
+		rc = 1;
+	else if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&o);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&o);
@@ -828,5 +860,6 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	sandbox_thread_cleanup();
+	store_backend_close(o.backend);
 	return rc;
 }

@@ -90,8 +90,10 @@ registry *registry_open(const registry_opts *o)
 	pthread_mutex_init(&g->lock, NULL);
 	atomic_init(&g->next_gen, 1);
 	atomic_init(&g->stop, false);
-	char err[256];
-	g->has_key = tracking_load_key(o->data_dir, g->tracking_key, err) == 0;
+	g->o.backend = o->backend;
+	char err[STORE_ERR_LEN];
+	g->has_key = store_secret(o->backend, "tracking", g->tracking_key, TRACKING_KEY_LEN, err) ==
+	             STORE_OK;
 	if (!g->has_key && !o->quiet)
 		log_message("apps", "public tracking links are off: %s", err);
 	return g;
@@ -209,11 +211,8 @@ static app_db *take_db(registry *g, const char *id, const char *dir, diags *d, b
 	pthread_mutex_unlock(&g->lock);
 	if (db)
 		return db;
-	char path[4096], err[STORE_ERR_LEN] = "";
-	snprintf(path, sizeof path, "%s/apps", g->o.data_dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/apps/%s.db", g->o.data_dir, id);
-	store *s = store_open(path, err);
+	char err[STORE_ERR_LEN] = "";
+	store *s = store_open(g->o.backend, id, err);
 	if (!s) {
 		diags_add(d, dir, 0, "", "base de données : %s", err);
 		*retry = true;

@@ -40,6 +40,7 @@ typedef struct app_rt {
 typedef struct registry_opts {
 	const char *apps_dir;
 	const char *data_dir;
+	store_backend *backend;   /* where the app databases live; borrowed */
 	const char *stdlib_dir;
 	bool quiet;               /* no log lines (CLI) */
 	/*

@@ -1,47 +1,48 @@
 /*
- * store — connections and the writer of every database (see store.h, store_int.h).
+ * store — backends, connections and the writer of every database (see store.h,
+ * store_int.h). Records, migrations, people and the outbox are the other store_*.c
+ * files'; the engines' drivers are store_sqlite.c and store_pg.c.
  *
- * Owns: the writer connection and its thread (group commit), a pool of read-only
- * connections, one prepared-statement cache per connection, and opening (with the
- * app databases' system tables) and closing. Records, migrations, system.db and the
- * outbox are the other store_*.c files'.
+ * Owns: the backend (a folder of SQLite files, or a pool of PostgreSQL connections
+ * shared by every store of the process), each store's writer thread (group commit)
+ * and, on SQLite, its writer connection and pool of read-only connections.
  * Does not own: definitions (borrowed from the caller for the length of a call) and
  * the records it hands out (the caller clears them).
  *
  * Rules kept in this file:
  * - values are always bound; identifiers come only from definition names that pass
- *   store_ident_ok() and are always double-quoted by store_put_ident();
- * - every statement comes from its connection's cache and is reset (bindings
- *   cleared) before the function that took it returns, so no reader keeps an old
- *   snapshot open and no binding points at freed memory;
- * - a statement is finished and released before the next one is taken from the same
- *   connection (the cache may finalize statements when it is full);
- * - one WHERE compiler (compile_where) serves get, list, count and count_states, so
- *   a list never shows what a get refuses;
- * - one-off DDL (bootstrap, migration) goes through sqlite3_exec: it carries only
- *   checked, quoted identifiers and constant SQL, never a value.
+ *   store_ident_ok() and are always double-quoted;
+ * - every statement is released before the function that took it returns, so no
+ *   reader keeps an old snapshot open and no binding points at freed memory;
+ * - one-off DDL (bootstrap, migration) carries only checked, quoted identifiers and
+ *   constant SQL, never a value.
  *
  * Group commit: store_submit queues a job; the writer thread takes everything queued
- * (up to GROUP_MAX), runs it in one BEGIN IMMEDIATE ... COMMIT with a savepoint per
- * job, and calls the `done` callbacks only after COMMIT returned (WAL +
- * synchronous=FULL: the commit's fsync makes the whole group durable).
+ * (up to GROUP_MAX), runs it in one transaction with a savepoint per job, and calls
+ * the `done` callbacks only after COMMIT returned. SQLite: WAL + synchronous=FULL,
+ * the commit's fsync makes the group durable. PostgreSQL: the commit returns once
+ * the server has flushed its WAL (synchronous_commit, the server's setting).
  */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
-#include "validate.h"
 
-/* ------------------------------------------------------------------ connections */
+#define PG_POOL_MAX 48           /* connections to PostgreSQL per process */
+#define PG_POOL_WAIT 4           /* seconds a request waits for one before a 503 */
+#define PG_CONN_MAX_AGE 3600     /* seconds: older idle connections are renewed */
 
 int store_seterr(char *err, int rc, const char *fmt, ...)
 {
@@ -54,133 +55,160 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Logs an SQLite failure on c; returns STORE_ERROR. */
-int store_sqlfail(conn *c, const char *what)
-{
-	log_message("store", "sqlite error=\"%s\" during=%s", c && c->db ? sqlite3_errmsg(c->db) : "?",
-	            what);
-	return STORE_ERROR;
-}
+/* ------------------------------------------------------------------ backends */
 
-static uint64_t hash_str(const char *s)
+store_backend *store_backend_open(const char *database, const char *data_dir,
+                                  char err[STORE_ERR_LEN])
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
+	store_backend *b = xcalloc(1, sizeof *b);
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	b->data_dir = xstrdup(data_dir ? data_dir : "data");
+	b->max = PG_POOL_MAX;
+	if (!database || !*database) {
+		b->kind = DB_SQLITE;
+		return b;
 	}
-	return h;
-}
-
-static void cache_flush(conn *c)
-{
-	for (size_t i = 0; i < c->cap; i++) {
-		if (c->slots[i].sql) {
-			sqlite3_finalize(c->slots[i].st);
-			free(c->slots[i].sql);
-		}
+	b->kind = DB_PG;
+	b->conninfo = xstrdup(database);
+	/* One connection now: a wrong URL or password is said at start, not at the first request. */
+	conn *c = xcalloc(1, sizeof *c);
+	if (pg_connect(database, c, err) != STORE_OK) {
+		free(c);
+		store_backend_close(b);
+		return NULL;
 	}
-	free(c->slots);
-	c->slots = NULL;
-	c->cap = c->n = 0;
+	b->open = 1;
+	store_pg_give(b, c);
+	return b;
 }
 
-static void cache_put(conn *c, char *sql, uint64_t h, sqlite3_stmt *st)
+void store_backend_close(store_backend *b)
 {
-	if ((c->n + 1) * 2 > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 32;
-		slot *ns = xcalloc(ncap, sizeof *ns);
-		for (size_t i = 0; i < c->cap; i++) {
-			if (!c->slots[i].sql)
-				continue;
-			size_t j = c->slots[i].hash & (ncap - 1);
-			while (ns[j].sql)
-				j = (j + 1) & (ncap - 1);
-			ns[j] = c->slots[i];
-		}
-		free(c->slots);
-		c->slots = ns;
-		c->cap = ncap;
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->closing = true;
+	while (b->idle) {
+		conn *c = b->idle;
+		b->idle = c->next;
+		db_close(c);
+		free(c);
+		b->open--;
 	}
-	size_t j = h & (c->cap - 1);
-	while (c->slots[j].sql)
-		j = (j + 1) & (c->cap - 1);
-	c->slots[j].sql = sql;
-	c->slots[j].hash = h;
-	c->slots[j].st = st;
-	c->n++;
+	pthread_mutex_unlock(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	free(b->data_dir);
+	free(b->conninfo);
+	free(b);
 }
 
-/*
- * The cached statement for `sql` on c, prepared (persistent) on first use. Borrowed:
- * release it with store_stmt_done before taking another statement from c.
- */
-int store_stmt(conn *c, const char *sql, sqlite3_stmt **out)
+bool store_backend_shared(const store_backend *b)
 {
-	uint64_t h = hash_str(sql);
+	return b->kind == DB_PG;
+}
+
+const char *store_backend_data_dir(const store_backend *b)
+{
+	return b->data_dir;
+}
+
+int store_pg_take(store_backend *b, conn **out)
+{
 	*out = NULL;
-	if (c->cap) {
-		for (size_t j = h & (c->cap - 1); c->slots[j].sql; j = (j + 1) & (c->cap - 1)) {
-			if (c->slots[j].hash == h && strcmp(c->slots[j].sql, sql) == 0) {
-				*out = c->slots[j].st;
-				return SQLITE_OK;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += PG_POOL_WAIT;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		conn *c = b->idle;
+		if (c) {
+			b->idle = c->next;
+			pthread_mutex_unlock(&b->mu);
+			c->next = NULL;
+			if (pg_alive(c) && time(NULL) - c->since < PG_CONN_MAX_AGE) {
+				*out = c;
+				return STORE_OK;
 			}
+			/* Gone while idle (server restarted), or old: a fresh one instead. */
+			db_close(c);
+			free(c);
+			pthread_mutex_lock(&b->mu);
+			b->open--;
+			continue;
+		}
+		if (b->open < b->max)
+			break;
+		if (pthread_cond_timedwait(&b->cv, &b->mu, &until) == ETIMEDOUT) {
+			pthread_mutex_unlock(&b->mu);
+			log_message("store", "postgresql: every connection of the pool is busy");
+			return STORE_UNAVAILABLE;
 		}
 	}
-	if (c->n >= CACHE_MAX)
-		cache_flush(c);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK) {
-		/* A statement that does not compile is a bug to see; a file that is not a
-		 * database, or is busy, is the caller's to report (it retries every second). */
-		if ((rc & 0xff) == SQLITE_ERROR)
-			log_message("store", "prepare failed error=\"%s\" sql=\"%s\"",
-			            sqlite3_errmsg(c->db), sql);
-		sqlite3_finalize(st);
+	b->open++;
+	pthread_mutex_unlock(&b->mu);
+	conn *c = xcalloc(1, sizeof *c);
+	char err[STORE_ERR_LEN] = "";
+	int rc = pg_connect(b->conninfo, c, err);
+	if (rc != STORE_OK) {
+		free(c);
+		pthread_mutex_lock(&b->mu);
+		b->open--;
+		pthread_cond_signal(&b->cv);
+		pthread_mutex_unlock(&b->mu);
 		return rc;
 	}
-	if (!st)
-		return SQLITE_MISUSE;
-	cache_put(c, xstrdup(sql), h, st);
-	*out = st;
-	return SQLITE_OK;
+	*out = c;
+	return STORE_OK;
 }
 
-void store_stmt_done(sqlite3_stmt *st)
-{
-	if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-}
-
-/* Runs a cached statement without parameters to its end. */
-int store_exec(conn *c, const char *sql)
-{
-	sqlite3_stmt *st;
-	int rc = store_stmt(c, sql, &st);
-	if (rc != SQLITE_OK)
-		return rc;
-	do
-		rc = sqlite3_step(st);
-	while (rc == SQLITE_ROW);
-	store_stmt_done(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-void store_conn_close(conn *c)
+void store_pg_give(store_backend *b, conn *c)
 {
 	if (!c)
 		return;
-	cache_flush(c);
-	if (c->db && sqlite3_close(c->db) != SQLITE_OK)
-		log_message("store", "close failed error=\"%s\"", sqlite3_errmsg(c->db));
-	c->db = NULL;
+	/* A link that broke, or one left inside a transaction by a failure, is not reused. */
+	bool reuse = pg_alive(c) && !db_in_tx(c);
+	pthread_mutex_lock(&b->mu);
+	if (reuse && !b->closing) {
+		c->next = b->idle;
+		b->idle = c;
+	} else {
+		b->open--;
+	}
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	if (!reuse || b->closing) {
+		db_close(c);
+		free(c);
+	}
 }
 
-conn *store_reader_take(store *s)
+int store_pg_xact_lock(conn *c, const char *key)
 {
+	return db_exec(c, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+	               DB_ARGS(DB_S(key)), NULL);
+}
+
+int store_ping(store_backend *b)
+{
+	if (b->kind != DB_PG)
+		return STORE_OK;
+	conn *c = NULL;
+	int rc = store_pg_take(b, &c);
+	if (rc == STORE_OK)
+		rc = db_exec(c, "SELECT 1", DB_NOARGS, NULL);
+	store_pg_give(b, c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ connections */
+
+int store_reader_take(store *s, conn **out)
+{
+	*out = NULL;
+	if (s->b->kind == DB_PG)
+		return store_pg_take(s->b, out);
 	pthread_mutex_lock(&s->pool_mu);
 	conn *c = s->pool;
 	if (c)
@@ -188,33 +216,73 @@ conn *store_reader_take(store *s)
 	pthread_mutex_unlock(&s->pool_mu);
 	if (c) {
 		c->next = NULL;
-		return c;
+		*out = c;
+		return STORE_OK;
 	}
 	c = xcalloc(1, sizeof *c);
-	int rc = sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		store_sqlfail(c, "open reader");
-		sqlite3_close(c->db);
+	char err[STORE_ERR_LEN];
+	if (lite_open(s->name, true, c, err) != STORE_OK) {
+		log_message("store", "%s", err);
 		free(c);
-		return NULL;
+		return STORE_ERROR;
 	}
-	sqlite3_busy_timeout(c->db, BUSY_MS);
-	return c;
+	*out = c;
+	return STORE_OK;
 }
 
 void store_reader_give(store *s, conn *c)
 {
 	if (!c)
 		return;
+	if (s->b->kind == DB_PG) {
+		store_pg_give(s->b, c);
+		return;
+	}
 	pthread_mutex_lock(&s->pool_mu);
 	c->next = s->pool;
 	s->pool = c;
 	pthread_mutex_unlock(&s->pool_mu);
 }
 
+/* ------------------------------------------------------------------ SQL text */
+
+void store_put_table(buf *b, const store *s, const char *name)
+{
+	buf_puts(b, s->schema);
+	store_put_ident(b, name);
+}
+
+const char *store_sql(const store *s, buf *b, const char *tmpl)
+{
+	buf_reset(b);
+	for (const char *p = tmpl; *p; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		if (!end) {
+			buf_putc(b, *p);
+			continue;
+		}
+		char name[IDENT_MAX + 1];
+		size_t n = (size_t)(end - p - 1);
+		if (n > IDENT_MAX)
+			n = IDENT_MAX;
+		memcpy(name, p + 1, n);
+		name[n] = '\0';
+		store_put_table(b, s, name);
+		p = end;
+	}
+	return buf_cstr(b);
+}
+
+int store_exec(store_tx *tx, const char *tmpl, const db_arg *a, int n, int64_t *changes)
+{
+	buf sql = BUF_INIT;
+	int rc = db_exec(tx->c, store_sql(tx->s, &sql, tmpl), a, n, changes);
+	buf_free(&sql);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ identifiers */
 
-/* Definition names usable as SQL identifiers: [a-z][a-z0-9_]*, at most 64 bytes. */
 bool store_ident_ok(const char *s)
 {
 	if (!s || *s < 'a' || *s > 'z')
@@ -223,23 +291,18 @@ bool store_ident_ok(const char *s)
 	for (; *s; s++, n++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
 			return false;
-	return n <= 64;
+	return n <= IDENT_MAX;
 }
 
 void store_put_ident(buf *b, const char *s)
 {
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
+	db_put_ident(b, s);
 }
 
 bool store_form_ok(const def_form *f)
 {
-	if (!f || !store_ident_ok(f->id) || strncmp(f->id, "sqlite_", 7) == 0)
+	if (!f || !store_ident_ok(f->id) || strncmp(f->id, "sqlite_", 7) == 0 ||
+	    strncmp(f->id, "pg_", 3) == 0)
 		return false;
 	for (size_t i = 0; i < f->ncols; i++)
 		if (!f->cols[i] || !store_ident_ok(f->cols[i]->name) || !def_type_sql(f->cols[i]->type))
@@ -249,50 +312,76 @@ bool store_form_ok(const def_form *f)
 
 /* ------------------------------------------------------------------ writer thread */
 
-static void run_group(store *s, job **v, size_t n)
+/* The writer's connection for one group (SQLite: its own; PostgreSQL: one of the pool). */
+static int writer_take(store *s, conn **c)
 {
-	store_tx tx = {s, &s->w};
-	conn *c = &s->w;
-	bool ok = store_exec(c, "BEGIN IMMEDIATE") == SQLITE_OK;
-	if (!ok)
-		store_sqlfail(c, "begin");
+	if (s->b->kind == DB_PG)
+		return store_pg_take(s->b, c);
+	*c = &s->w;
+	return STORE_OK;
+}
+
+static void writer_give(store *s, conn *c)
+{
+	if (s->b->kind == DB_PG)
+		store_pg_give(s->b, c);
+}
+
+/* Runs each job in its savepoint; false when the transaction itself failed. */
+static bool run_jobs(store *s, conn *c, job **v, size_t n, int *fail_rc)
+{
+	store_tx tx = {s, c};
 	for (size_t i = 0; i < n; i++) {
-		if (!ok) {
-			v[i]->rc = STORE_ERROR;
-			continue;
+		int rc = db_exec(c, "SAVEPOINT \"job\"", DB_NOARGS, NULL);
+		if (rc != STORE_OK) {
+			*fail_rc = db_fail(c, rc, "savepoint");
+			return false;
 		}
-		if (store_exec(c, "SAVEPOINT \"job\"") != SQLITE_OK) {
-			ok = false;
-			v[i]->rc = store_sqlfail(c, "savepoint");
-			continue;
+		rc = v[i]->apply ? v[i]->apply(&tx, v[i]->arg) : STORE_OK;
+		if (!db_in_tx(c) || (c->kind == DB_PG && c->broken)) {
+			/* The transaction was rolled back under us (I/O error, disk full, link lost). */
+			*fail_rc = rc == STORE_UNAVAILABLE || c->broken ? STORE_UNAVAILABLE : STORE_ERROR;
+			return false;
 		}
-		int rc = v[i]->apply ? v[i]->apply(&tx, v[i]->arg) : STORE_OK;
-		if (sqlite3_get_autocommit(c->db)) {
-			/* The transaction was rolled back under us (I/O error, disk full). */
-			ok = false;
-			rc = STORE_ERROR;
-		} else if (rc == STORE_OK) {
-			if (store_exec(c, "RELEASE \"job\"") != SQLITE_OK) {
-				ok = false;
-				rc = store_sqlfail(c, "release");
+		if (rc == STORE_OK) {
+			if ((rc = db_exec(c, "RELEASE \"job\"", DB_NOARGS, NULL)) != STORE_OK) {
+				*fail_rc = db_fail(c, rc, "release");
+				return false;
 			}
-		} else if (store_exec(c, "ROLLBACK TO \"job\"") != SQLITE_OK ||
-		           store_exec(c, "RELEASE \"job\"") != SQLITE_OK) {
-			ok = false;
-			store_sqlfail(c, "rollback to");
+		} else if (db_exec(c, "ROLLBACK TO \"job\"", DB_NOARGS, NULL) != STORE_OK ||
+		           db_exec(c, "RELEASE \"job\"", DB_NOARGS, NULL) != STORE_OK) {
+			*fail_rc = db_fail(c, STORE_ERROR, "rollback to");
+			return false;
 		}
 		v[i]->rc = rc;
 	}
-	if (ok && store_exec(c, "COMMIT") != SQLITE_OK) {
+	return true;
+}
+
+static void run_group(store *s, job **v, size_t n)
+{
+	conn *c = NULL;
+	int fail_rc = writer_take(s, &c);
+	bool ok = fail_rc == STORE_OK;
+	if (ok) {
+		fail_rc = db_exec(c, s->b->kind == DB_PG ? "BEGIN" : "BEGIN IMMEDIATE", DB_NOARGS, NULL);
+		ok = fail_rc == STORE_OK;
+		if (!ok)
+			db_fail(c, fail_rc, "begin");
+	}
+	ok = ok && run_jobs(s, c, v, n, &fail_rc);
+	if (ok && (fail_rc = db_exec(c, "COMMIT", DB_NOARGS, NULL)) != STORE_OK) {
 		ok = false;
-		store_sqlfail(c, "commit");
+		db_fail(c, fail_rc, "commit");
 	}
 	if (!ok) {
-		if (!sqlite3_get_autocommit(c->db) && store_exec(c, "ROLLBACK") != SQLITE_OK)
-			store_sqlfail(c, "rollback");
+		if (c && db_in_tx(c) && db_exec(c, "ROLLBACK", DB_NOARGS, NULL) != STORE_OK)
+			db_fail(c, STORE_ERROR, "rollback");
 		for (size_t i = 0; i < n; i++)
-			v[i]->rc = STORE_ERROR;
+			v[i]->rc = fail_rc == STORE_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_ERROR;
 	}
+	if (c)
+		writer_give(s, c);
 	pthread_mutex_lock(&s->mu);
 	s->groups++;
 	s->jobs += n;
@@ -409,18 +498,19 @@ void store_get_stats(store *s, store_stats *out)
 
 /* ------------------------------------------------------------------ open / close */
 
-static const char BOOTSTRAP[] =
-	"CREATE TABLE IF NOT EXISTS \"_history\" ("
+/* The engine's own tables of an app database, created inside the opening transaction. */
+static const char APP_TABLES_SQLITE[] =
+	"CREATE TABLE IF NOT EXISTS {_history} ("
 	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
 	" \"at\" TEXT NOT NULL, \"actor\" TEXT, \"action\" TEXT NOT NULL, \"from_state\" TEXT,"
 	" \"to_state\" TEXT, \"transition\" TEXT, \"comment\" TEXT, \"changes\" TEXT);"
 	"CREATE INDEX IF NOT EXISTS \"_history:record\" ON \"_history\" (\"form\", \"record_id\", \"id\");"
-	"CREATE TABLE IF NOT EXISTS \"_schema\" ("
+	"CREATE TABLE IF NOT EXISTS {_schema} ("
 	" \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
 	" \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS \"_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS {_meta} (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
 	/* Mails written in the same transaction as the change that caused them (outbox.h). */
-	"CREATE TABLE IF NOT EXISTS \"_outbox\" ("
+	"CREATE TABLE IF NOT EXISTS {_outbox} ("
 	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
 	" \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
 	" \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
@@ -428,98 +518,152 @@ static const char BOOTSTRAP[] =
 	" \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
 	"CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
 	/* Public tracking links: only a hash of each token is kept (tracking.h). */
-	"CREATE TABLE IF NOT EXISTS \"_tracking\" ("
+	"CREATE TABLE IF NOT EXISTS {_tracking} ("
 	" \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
 	" WITHOUT ROWID;";
 
-int store_meta_set(conn *c, const char *key, const char *val)
+/* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
+static const char APP_TABLES_PG[] =
+	"CREATE TABLE IF NOT EXISTS {_history} ("
+	" \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
+	" \"record_id\" bigint NOT NULL, \"at\" text NOT NULL, \"actor\" text,"
+	" \"action\" text NOT NULL, \"from_state\" text, \"to_state\" text, \"transition\" text,"
+	" \"comment\" text, \"changes\" text);"
+	"CREATE INDEX IF NOT EXISTS \"_history_record\" ON {_history} (\"form\", \"record_id\", \"id\");"
+	"CREATE TABLE IF NOT EXISTS {_schema} ("
+	" \"form\" text NOT NULL, \"column\" text NOT NULL, \"type\" text NOT NULL,"
+	" \"removed\" integer NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\"));"
+	"CREATE TABLE IF NOT EXISTS {_meta} (\"key\" text PRIMARY KEY, \"value\" text);"
+	"CREATE TABLE IF NOT EXISTS {_outbox} ("
+	" \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
+	" \"record_id\" bigint NOT NULL, \"created_at\" text NOT NULL, \"to_spec\" text NOT NULL,"
+	" \"subject\" text NOT NULL, \"body\" text NOT NULL,"
+	" \"status\" text NOT NULL DEFAULT 'pending', \"attempts\" integer NOT NULL DEFAULT 0,"
+	" \"next_attempt_at\" text NOT NULL, \"last_error\" text, \"sent_at\" text,"
+	" \"smtp_reply\" text, \"lease_until\" bigint, \"lease_by\" text);"
+	"CREATE INDEX IF NOT EXISTS \"_outbox_due\" ON {_outbox} (\"status\", \"next_attempt_at\");"
+	"CREATE TABLE IF NOT EXISTS {_tracking} ("
+	" \"token_hash\" text PRIMARY KEY, \"form\" text NOT NULL, \"record_id\" bigint NOT NULL);";
+
+int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {
-	sqlite3_stmt *st = NULL;
-	int src;
-	if ((src = store_stmt(c,
-	                     "INSERT INTO \"_meta\" (\"key\", \"value\") VALUES (?, ?) "
-	                     "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
-	                     &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, key)) == SQLITE_OK && (src = store_bind_str(st, 2, val)) == SQLITE_OK)
-		src = sqlite3_step(st);
-	store_stmt_done(st);
-	return src == SQLITE_DONE ? STORE_OK : store_sqlfail(c, "meta");
+	buf sql = BUF_INIT;
+	int rc = db_exec(c,
+	                 store_sql(s, &sql,
+	                           "INSERT INTO {_meta} (\"key\", \"value\") VALUES (?, ?) "
+	                           "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\""),
+	                 DB_ARGS(DB_S(key), DB_S(val)), NULL);
+	buf_free(&sql);
+	return rc == STORE_OK ? STORE_OK : db_fail(c, rc, "meta");
 }
 
-
-/* The app databases' own tables, created inside the opening transaction. */
-static int app_bootstrap(conn *w, char *err)
+/* The tables of an app database, created inside the opening transaction. */
+static int app_bootstrap(store *s, conn *w, char *err)
 {
-	char *emsg = NULL;
-	if (sqlite3_exec(w->db, BOOTSTRAP, NULL, NULL, &emsg) != SQLITE_OK) {
-		store_seterr(err, STORE_ERROR, "cannot create the system tables: %s",
-		             emsg ? emsg : sqlite3_errmsg(w->db));
-		sqlite3_free(emsg);
-		return STORE_ERROR;
-	}
-	if (store_meta_set(w, "format", "1") != STORE_OK)
+	buf sql = BUF_INIT;
+	int rc = db_script(w, store_sql(s, &sql, w->kind == DB_PG ? APP_TABLES_PG : APP_TABLES_SQLITE),
+	                   err);
+	buf_free(&sql);
+	if (rc != STORE_OK)
+		return rc;
+	if (store_meta_set(s, w, "format", "1") != STORE_OK)
 		return store_seterr(err, STORE_ERROR, "cannot write _meta");
 	return STORE_OK;
 }
 
-/* The writer connection in WAL mode with synchronous=FULL: a COMMIT is on disk. */
-static const char *open_writer(store *s, const char *path)
+/* SQLite: the writer connection of the file, in WAL mode with synchronous=FULL. */
+static int open_sqlite(store *s, char *why)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_open_v2(path, &s->w.db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK)
-		return "cannot open";
-	sqlite3_extended_result_codes(s->w.db, 1);
-	sqlite3_busy_timeout(s->w.db, BUSY_MS);
-	const char *fail = NULL;
-	if (store_stmt(&s->w, "PRAGMA journal_mode=WAL", &st) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		fail = "cannot set the journal mode";
-	else if (strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") != 0)
-		fail = "cannot switch to WAL mode";
-	store_stmt_done(st);
-	if (!fail && store_exec(&s->w, "PRAGMA synchronous=FULL") != SQLITE_OK)
-		fail = "cannot set synchronous=FULL";
-	/* system.db's cascades (a user's grants, sessions, tokens) need it; harmless elsewhere. */
-	if (!fail && store_exec(&s->w, "PRAGMA foreign_keys=ON") != SQLITE_OK)
-		fail = "cannot enable foreign keys";
-	return fail;
+	if (lite_open(s->name, false, &s->w, why) != STORE_OK)
+		return STORE_ERROR;
+	const char *fail = lite_writer_setup(&s->w);
+	if (fail)
+		return store_seterr(why, STORE_ERROR, "%s: %s", fail, db_errmsg(&s->w));
+	return STORE_OK;
 }
 
-store *store_open_with(const char *path, int (*bootstrap)(conn *w, char *err),
+/* Creates or checks the tables in one transaction, on w. */
+static int bootstrap_tx(store *s, conn *w, store_bootstrap_fn bootstrap, char *why)
+{
+	int rc = db_exec(w, w->kind == DB_PG ? "BEGIN" : "BEGIN IMMEDIATE", DB_NOARGS, NULL);
+	if (rc != STORE_OK)
+		return store_seterr(why, rc, "cannot begin: %s", db_errmsg(w));
+	if (w->kind == DB_PG) {
+		/* Engines starting together on an empty database: one creates, the others wait and see. */
+		char schema[IDENT_MAX + 2];
+		snprintf(schema, sizeof schema, "%s", s->name);
+		buf ddl = BUF_INIT;
+		buf_puts(&ddl, "CREATE SCHEMA IF NOT EXISTS ");
+		db_put_ident(&ddl, schema);
+		if ((rc = store_pg_xact_lock(w, "smallapps:schema")) != STORE_OK ||
+		    (rc = db_script(w, buf_cstr(&ddl), why)) != STORE_OK) {
+			buf_free(&ddl);
+			db_exec(w, "ROLLBACK", DB_NOARGS, NULL);
+			return rc;
+		}
+		buf_free(&ddl);
+	}
+	if ((rc = bootstrap(s, w, why)) != STORE_OK ||
+	    (rc = db_exec(w, "COMMIT", DB_NOARGS, NULL)) != STORE_OK) {
+		if (!why[0])
+			store_seterr(why, rc, "cannot create the tables: %s", db_errmsg(w));
+		if (db_in_tx(w))
+			db_exec(w, "ROLLBACK", DB_NOARGS, NULL);
+		return rc;
+	}
+	return STORE_OK;
+}
+
+store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
                        char err[STORE_ERR_LEN])
 {
 	store *s = xcalloc(1, sizeof *s);
 	char why[STORE_ERR_LEN] = "";
-	s->path = xstrdup(path);
+	s->b = b;
+	s->name = xstrdup(name);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->pool_mu, NULL);
-	const char *fail = open_writer(s, path);
-	if (!fail && store_exec(&s->w, "BEGIN IMMEDIATE") != SQLITE_OK)
-		fail = "cannot begin";
-	if (!fail && bootstrap(&s->w, why) != STORE_OK)
-		fail = why;
-	if (!fail && store_exec(&s->w, "COMMIT") != SQLITE_OK)
-		fail = "cannot commit the tables";
-	if (!fail && pthread_create(&s->thread, NULL, writer_main, s) != 0)
-		fail = "cannot start the writer thread";
-	s->started = !fail;
-	if (fail) {
-		store_seterr(err, 0, "%s: %s%s%s", path, fail, fail == why ? "" : ": ",
-		             fail == why ? "" : s->w.db ? sqlite3_errmsg(s->w.db) : "out of memory");
-		if (s->w.db && !sqlite3_get_autocommit(s->w.db))
-			sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
+	int rc;
+	if (b->kind == DB_PG) {
+		buf q = BUF_INIT;
+		db_put_ident(&q, name);
+		buf_putc(&q, '.');
+		s->schema = buf_steal(&q);
+		conn *c = NULL;
+		if ((rc = store_pg_take(b, &c)) != STORE_OK)
+			store_seterr(why, rc, "PostgreSQL cannot be reached");
+		else
+			rc = bootstrap_tx(s, c, bootstrap, why);
+		store_pg_give(b, c);
+	} else {
+		s->schema = xstrdup("");
+		rc = open_sqlite(s, why);
+		if (rc == STORE_OK)
+			rc = bootstrap_tx(s, &s->w, bootstrap, why);
+	}
+	if (rc == STORE_OK && pthread_create(&s->thread, NULL, writer_main, s) != 0)
+		rc = store_seterr(why, STORE_ERROR, "cannot start the writer thread");
+	s->started = rc == STORE_OK;
+	if (rc != STORE_OK) {
+		store_seterr(err, rc, "%s: %s", name, why[0] ? why : "cannot open");
 		store_close(s);
 		return NULL;
 	}
 	return s;
 }
 
-store *store_open(const char *path, char err[STORE_ERR_LEN])
+store *store_open(store_backend *b, const char *app_id, char err[STORE_ERR_LEN])
 {
-	return store_open_with(path, app_bootstrap, err);
+	char name[4096];
+	if (b->kind == DB_PG) {
+		snprintf(name, sizeof name, "app_%s", app_id);
+		return store_open_with(b, name, app_bootstrap, err);
+	}
+	snprintf(name, sizeof name, "%s/apps", b->data_dir);
+	mkdir(name, 0700);
+	snprintf(name, sizeof name, "%s/apps/%s.db", b->data_dir, app_id);
+	return store_open_with(b, name, app_bootstrap, err);
 }
 
 void store_close(store *s)
@@ -536,14 +680,14 @@ void store_close(store *s)
 	while (s->pool) {
 		conn *c = s->pool;
 		s->pool = c->next;
-		store_conn_close(c);
+		db_close(c);
 		free(c);
 	}
-	store_conn_close(&s->w); /* last connection: checkpoints the WAL */
+	db_close(&s->w); /* last connection: checkpoints the WAL */
 	pthread_mutex_destroy(&s->pool_mu);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	free(s->path);
+	free(s->name);
+	free(s->schema);
 	free(s);
 }
-

@@ -1,19 +1,25 @@
 /*
- * store — the only module that speaks SQL to app databases (SPEC 3, 4.8, 10).
+ * store — the only module that speaks SQL (SPEC 3, 4.8, 10, 14).
  *
- * One `store` per app database (data/apps/<id>.db): a table per form (a column per
- * data field plus system columns), a history table, and a schema table remembering
- * each column's declared field type. WAL mode, synchronous=FULL.
+ * A backend is where the databases live: SQLite files under the data folder (the
+ * default: data/apps/<id>.db per app, data/system.db for people and rights), or one
+ * PostgreSQL database that several engines may share (a schema per app, "app_<id>",
+ * and "smallapps" for the system tables). The same SQL, the same answers, on both.
  *
- * Writes go through one writer thread per database, with group commit: jobs queued
- * by store_submit run one after another inside a single transaction, each in its own
- * savepoint (a failing job rolls back alone), then one COMMIT (one fsync) makes the
- * whole group durable and only then are the jobs' `done` callbacks called. So a
- * request answered after `done` is on disk, and many requests share one fsync.
+ * One `store` per app database: a table per form (a column per data field plus
+ * system columns), a history table, and a schema table remembering each column's
+ * declared field type.
  *
- * Reads use a pool of read-only connections (WAL readers never block the writer).
- * Prepared statements are cached per connection. Identifiers come only from checked
- * definition names, always quoted; values are always bound.
+ * Writes go through one writer thread per store, with group commit: jobs queued by
+ * store_submit run one after another inside a single transaction, each in its own
+ * savepoint (a failing job rolls back alone), then one COMMIT makes the whole group
+ * durable and only then are the jobs' `done` callbacks called. So a request answered
+ * after `done` is on disk, and many requests share one fsync.
+ *
+ * Reads use pooled connections (SQLite: read-only ones per file, WAL readers never
+ * block the writer; PostgreSQL: the backend's pool). Prepared statements are cached
+ * per connection. Identifiers come only from checked definition names, always
+ * quoted; values are always bound.
  *
  * Thread-safety: every function may be called from any thread, except store_tx_*
  * which are valid only inside an apply callback on the writer thread.
@@ -38,16 +44,41 @@ enum {
 	STORE_NOTFOUND = -2,
 	STORE_CONFLICT = -3,      /* stale version */
 	STORE_BADQUERY = -4,      /* malformed cursor, unknown sort field: a 400 */
-	STORE_REFUSED = -5        /* migration refused (incompatible change) */
+	STORE_REFUSED = -5,       /* migration refused (incompatible change) */
+	STORE_UNAVAILABLE = -6    /* the database cannot be reached now: a 503, try again */
 };
 
 typedef struct store store;
+typedef struct store_backend store_backend;
 
 /*
- * Opens or creates the app database at path (with the engine's own tables: history,
- * schema, outbox, tracking links) and starts its writer thread. NULL + err on failure.
+ * database NULL or "": SQLite files under data_dir (created as needed). Otherwise a
+ * PostgreSQL connection string (postgres://user@host/db or key=value), tried once
+ * now so that a wrong one is said at start. NULL + err on failure.
  */
-store *store_open(const char *path, char err[STORE_ERR_LEN]);
+store_backend *store_backend_open(const char *database, const char *data_dir,
+                                  char err[STORE_ERR_LEN]);
+/* After every store of the backend is closed. NULL is fine. */
+void store_backend_close(store_backend *b);
+/* PostgreSQL: other engines may share these databases (SQLite files: this process only). */
+bool store_backend_shared(const store_backend *b);
+const char *store_backend_data_dir(const store_backend *b);
+/* Can the database be reached now? STORE_OK or STORE_UNAVAILABLE (always OK on SQLite). */
+int store_ping(store_backend *b);
+/*
+ * A random secret of len bytes (at most 64) shared by every engine of the backend, made
+ * on first use: SQLite, <data>/<name>.key (mode 0600); PostgreSQL, a row of the system
+ * schema. name: [a-z][a-z0-9_]*.
+ */
+int store_secret(store_backend *b, const char *name, unsigned char *out, size_t len,
+                 char err[STORE_ERR_LEN]);
+
+/*
+ * Opens or creates the database of app `app_id` (with the engine's own tables:
+ * history, schema, outbox, tracking links) and starts its writer thread. NULL + err
+ * on failure.
+ */
+store *store_open(store_backend *b, const char *app_id, char err[STORE_ERR_LEN]);
 /* Finishes queued writes, stops the writer, closes every connection. NULL is fine. */
 void store_close(store *s);
 
@@ -243,10 +274,11 @@ typedef struct store_stats {
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
-/* ---- data/system.db: people, rights, sessions, tokens, audit (store_auth.c) ---- */
+/* ---- the system database: people, rights, sessions, tokens, audit (store_auth.c) ---- */
 
-/* Opens or creates system.db (mode 0600), its schema created or checked. */
-store *store_system_open(const char *path, char err[STORE_ERR_LEN]);
+/* Opens or creates the system database (SQLite: system.db, mode 0600; PostgreSQL: the
+ * "smallapps" schema), its tables created or checked. */
+store *store_system_open(store_backend *b, char err[STORE_ERR_LEN]);
 
 typedef struct store_user {
 	int64_t id;

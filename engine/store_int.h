@@ -1,44 +1,47 @@
 /*
  * store_int — what the store's files share, and nobody else sees (see store.h).
  *
- * The store is one module in several files: store.c (connections, statement cache,
- * the writer thread and its group commit, open/close), store_records.c (records,
- * lists, history, tracking links), store_migrate.c (schema changes), store_auth.c
- * (system.db: people, rights, sessions, audit), store_outbox.c (the mail queue).
- * Only these files include sqlite3.h. The rules of store.c's header hold in all of
- * them: values are bound, identifiers checked and quoted, statements released
- * before the function that took them returns.
+ * The store is one module in several files: store.c (backends, connections, the
+ * writer thread and its group commit, open/close), store_records.c (records, lists,
+ * history, tracking links), store_migrate.c (schema changes), store_auth.c (people,
+ * rights, sessions, audit), store_outbox.c (the mail queue), store_cluster.c (what
+ * engines sharing one PostgreSQL agree on), and the driver interface store_db.c with
+ * its two engines, store_sqlite.c and store_pg.c — the only files that include
+ * sqlite3.h or libpq-fe.h. The rules of store.c's header hold in all of them: values
+ * are bound, identifiers checked and quoted, statements released before the function
+ * that took them returns.
  */
 #ifndef SMALLAPPS_STORE_INT_H
 #define SMALLAPPS_STORE_INT_H
 
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "buf.h"
 #include "store.h"
+#include "store_db.h"
 
 #define GROUP_MAX 512        /* jobs per transaction */
-#define CACHE_MAX 256        /* statements per connection before the cache is flushed */
+#define CACHE_MAX 256        /* SQLite statements per connection before the cache is flushed */
 #define BUSY_MS 5000
 #define CURSOR_MAX 1024      /* characters of an `after` cursor */
 #define SEARCH_MAX 1000      /* bytes of a `q` search */
 #define LIMIT_MAX 500
 #define DAY 86400
+#define IDENT_MAX 63         /* bytes of a name: PostgreSQL truncates longer ones */
 
-typedef struct slot {
-	char *sql;               /* owned; NULL: empty slot */
-	uint64_t hash;
-	sqlite3_stmt *st;
-} slot;
-
-/* A connection and its statement cache (open addressing, keyed by SQL text). */
-typedef struct conn {
-	sqlite3 *db;
-	slot *slots;
-	size_t cap, n;
-	struct conn *next;       /* read pool free list */
-} conn;
+/* Where the databases live: SQLite files under a folder, or one PostgreSQL database. */
+struct store_backend {
+	db_kind kind;
+	char *data_dir;          /* SQLite: data/ (system.db, apps/<id>.db) */
+	char *conninfo;          /* PostgreSQL: the URL or key=value string */
+	/* PostgreSQL: one pool of connections for every store of the process */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	conn *idle;
+	int open, max;
+	bool closing;
+};
 
 typedef struct job {
 	store_apply_fn apply;
@@ -49,8 +52,10 @@ typedef struct job {
 } job;
 
 struct store {
-	char *path;
-	conn w;                  /* the writer: used by the writer thread only (and store_open) */
+	store_backend *b;        /* borrowed */
+	char *name;              /* the file (SQLite) or the schema (PostgreSQL), for logs */
+	char *schema;            /* PostgreSQL: quoted schema and a dot, e.g. "app_x".; SQLite: "" */
+	conn w;                  /* SQLite: the writer connection, used by the writer thread only */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;      /* guards the queue, stopping and the counters */
@@ -58,8 +63,8 @@ struct store {
 	job *head, *tail;
 	bool stopping;
 	uint64_t groups, jobs, failed_groups;
-	pthread_mutex_t pool_mu; /* guards pool */
-	conn *pool;
+	pthread_mutex_t pool_mu; /* SQLite: guards pool */
+	conn *pool;              /* SQLite: idle read-only connections */
 };
 
 struct store_tx {
@@ -69,27 +74,30 @@ struct store_tx {
 
 /* err gets the message (STORE_ERR_LEN); returns rc. */
 int store_seterr(char *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Logs an SQLite failure on c; returns STORE_ERROR. */
-int store_sqlfail(conn *c, const char *what);
-/*
- * The cached statement for `sql` on c, prepared (persistent) on first use. Borrowed:
- * release it with store_stmt_done before taking another statement from c.
- */
-int store_stmt(conn *c, const char *sql, sqlite3_stmt **out);
-void store_stmt_done(sqlite3_stmt *st);
-/* Runs a cached statement without parameters to its end. */
-int store_exec(conn *c, const char *sql);
-void store_conn_close(conn *c);
-/* A read-only connection of s's pool (opened when none is free); NULL on failure. */
-conn *store_reader_take(store *s);
-void store_reader_give(store *s, conn *c);
-int store_bind_str(sqlite3_stmt *st, int i, const char *s);
-/* A heap copy of a text column (NULL stays NULL). */
-char *store_col_dup(sqlite3_stmt *st, int i);
-/* Sets key in the app database's _meta table. */
-int store_meta_set(conn *c, const char *key, const char *val);
 
-/* Definition names usable as SQL identifiers: [a-z][a-z0-9_]*, at most 64 bytes. */
+/*
+ * A connection for reading: SQLite, a read-only one of the store's file; PostgreSQL,
+ * one of the backend's pool (waiting a few seconds at most when all are busy).
+ * STORE_OK, STORE_UNAVAILABLE (the database cannot be reached) or STORE_ERROR.
+ */
+int store_reader_take(store *s, conn **out);
+void store_reader_give(store *s, conn *c);
+
+/*
+ * SQL text for s from a template: `{name}` becomes the table's qualified, quoted name
+ * ("name", or "schema"."name" on PostgreSQL). Returns b's text (b is reset first).
+ */
+const char *store_sql(const store *s, buf *b, const char *tmpl);
+/* Appends the qualified, quoted name of table `name` of s. */
+void store_put_table(buf *b, const store *s, const char *name);
+
+/* Runs a template (store_sql) with its arguments to its end. */
+int store_exec(store_tx *tx, const char *tmpl, const db_arg *a, int n, int64_t *changes);
+
+/* Sets key in the app database's _meta table. */
+int store_meta_set(store *s, conn *c, const char *key, const char *val);
+
+/* Definition names usable as SQL identifiers: [a-z][a-z0-9_]*, at most IDENT_MAX bytes. */
 bool store_ident_ok(const char *s);
 /* Appends s double-quoted (it passed store_ident_ok). */
 void store_put_ident(buf *b, const char *s);
@@ -97,11 +105,20 @@ void store_put_ident(buf *b, const char *s);
 bool store_form_ok(const def_form *f);
 
 /*
- * Opens the database at path: WAL, synchronous=FULL, then bootstrap(w) creates or
- * checks its tables inside one transaction; starts the writer. NULL + err on failure.
+ * Opens the database `name` of backend b (a file under data_dir, or a schema) and runs
+ * bootstrap(s, w) inside one transaction to create or check its tables; starts the
+ * writer. NULL + err on failure.
  */
-store *store_open_with(const char *path, int (*bootstrap)(conn *w, char *err),
+typedef int (*store_bootstrap_fn)(store *s, conn *w, char *err);
+store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
                        char err[STORE_ERR_LEN]);
+
+/* PostgreSQL: a connection of the pool (STORE_UNAVAILABLE when it cannot be had). */
+int store_pg_take(store_backend *b, conn **out);
+void store_pg_give(store_backend *b, conn *c);
+/* PostgreSQL: holds a transaction-scoped advisory lock named by key (the rest of the
+ * transaction runs alone among the engines that take it). */
+int store_pg_xact_lock(conn *c, const char *key);
 
 /* A list's sort order, resolved against the form (store_records.c). */
 typedef struct sortkey {

@@ -57,47 +57,41 @@ static colinfo *find_colinfo(colinfo *v, size_t n, const char *name)
 	return NULL;
 }
 
-static int ddl(conn *c, buf *sql, const def_form *f, char *err)
+/* The engine's column type for a field (def_type_sql is SQLite's name). */
+static const char *col_type(const conn *c, field_type t)
 {
-	char *emsg = NULL;
-	int src = sqlite3_exec(c->db, buf_cstr(sql), NULL, NULL, &emsg);
-	int rc = STORE_OK;
-	if (src != SQLITE_OK) {
-		rc = store_seterr(err, STORE_ERROR, "form \"%s\": %s", f->id, emsg ? emsg : sqlite3_errstr(src));
-		log_message("store", "migration failed sql=\"%s\" error=\"%s\"", buf_cstr(sql),
-		            emsg ? emsg : sqlite3_errstr(src));
-	}
-	sqlite3_free(emsg);
+	const char *sql = def_type_sql(t);
+	if (c->kind != DB_PG)
+		return sql;
+	return sql[0] == 'I' ? "bigint" : sql[0] == 'R' ? "double precision" : "text COLLATE \"C\"";
+}
+
+/* The type PostgreSQL's catalog reports for col_type (information_schema.columns.data_type). */
+static const char *catalog_type(const conn *c, field_type t)
+{
+	const char *sql = def_type_sql(t);
+	if (c->kind != DB_PG)
+		return sql;
+	return sql[0] == 'I' ? "bigint" : sql[0] == 'R' ? "double precision" : "text";
+}
+
+static int ddl(store_tx *tx, buf *sql, const def_form *f, char *err)
+{
+	char why[STORE_ERR_LEN] = "";
+	int rc = db_script(tx->c, buf_cstr(sql), why);
+	if (rc != STORE_OK)
+		store_seterr(err, rc, "form \"%s\": %s", f->id, why);
 	buf_reset(sql);
 	return rc;
 }
 
-/* Runs a cached statement with text parameters (NULL binds NULL) to its end. */
-static int exec_args(conn *c, const char *sql, const char *what, int nargs, ...)
+static int schema_set(store_tx *tx, const def_form *f, const def_field *fd)
 {
-	sqlite3_stmt *st = NULL;
-	int src = store_stmt(c, sql, &st);
-	va_list ap;
-	va_start(ap, nargs);
-	for (int i = 0; src == SQLITE_OK && i < nargs; i++)
-		src = store_bind_str(st, i + 1, va_arg(ap, const char *));
-	va_end(ap);
-	if (src == SQLITE_OK) {
-		do
-			src = sqlite3_step(st);
-		while (src == SQLITE_ROW);
-	}
-	store_stmt_done(st);
-	return src == SQLITE_DONE ? STORE_OK : store_sqlfail(c, what);
-}
-
-static int schema_set(conn *c, const def_form *f, const def_field *fd)
-{
-	return exec_args(c,
-	                 "INSERT INTO \"_schema\" (\"form\", \"column\", \"type\", \"removed\") "
-	                 "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
-	                 "\"type\" = excluded.\"type\", \"removed\" = 0",
-	                 "schema", 3, f->id, fd->name, def_type_name(fd->type));
+	return store_exec(tx,
+	                  "INSERT INTO {_schema} (\"form\", \"column\", \"type\", \"removed\") "
+	                  "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
+	                  "\"type\" = excluded.\"type\", \"removed\" = 0",
+	                  DB_ARGS(DB_S(f->id), DB_S(fd->name), DB_S(def_type_name(fd->type))), NULL);
 }
 
 static int refuse_type(const def_form *f, const def_field *fd, const char *old, char *err)
@@ -115,7 +109,8 @@ static int refuse_type(const def_form *f, const def_field *fd, const char *old, 
 	              f->id, fd->name, old, def_type_name(fd->type));
 }
 
-static int check_type(const def_form *f, const def_field *fd, const colinfo *ci, char *err)
+static int check_type(const conn *c, const def_form *f, const def_field *fd, const colinfo *ci,
+                      char *err)
 {
 	if (ci->type) {
 		int old = def_type_from_name(ci->type);
@@ -124,63 +119,98 @@ static int check_type(const def_form *f, const def_field *fd, const colinfo *ci,
 		return refuse_type(f, fd, ci->type, err);
 	}
 	/* A column _schema does not describe (made by hand): only the same SQL type. */
-	if (ci->decl && strcasecmp(ci->decl, def_type_sql(fd->type)) == 0)
+	if (ci->decl && strcasecmp(ci->decl, catalog_type(c, fd->type)) == 0)
 		return STORE_OK;
 	return refuse_type(f, fd, ci->decl && *ci->decl ? ci->decl : "untyped", err);
 }
 
-static int table_exists(conn *c, const char *name, bool *out)
+/*
+ * PostgreSQL types its columns: an integer field that became a decimal one needs its
+ * column converted (SQLite stores either in the same column).
+ */
+static int convert_column(store_tx *tx, const def_form *f, const def_field *fd,
+                          const colinfo *ci, char *err)
 {
-	sqlite3_stmt *st = NULL;
-	int src;
-	if ((src = store_stmt(c, "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = 'table' "
-	                        "AND \"name\" = ?",
-	                     &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, name)) == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0) > 0;
-	store_stmt_done(st);
-	return src == SQLITE_ROW ? STORE_OK : store_sqlfail(c, "table exists");
+	if (tx->c->kind != DB_PG || !ci->decl || strcmp(ci->decl, catalog_type(tx->c, fd->type)) == 0)
+		return STORE_OK;
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "ALTER TABLE ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " ALTER COLUMN ");
+	store_put_ident(&sql, fd->name);
+	buf_printf(&sql, " TYPE %s USING ", col_type(tx->c, fd->type));
+	store_put_ident(&sql, fd->name);
+	buf_printf(&sql, "::%s", catalog_type(tx->c, fd->type));
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
+static int table_exists(store_tx *tx, const char *name, bool *out)
+{
+	int64_t n = 0;
+	int rc = tx->c->kind == DB_PG
+	                 ? db_int_query(tx->c,
+	                                "SELECT count(*) FROM information_schema.tables WHERE "
+	                                "table_schema = ? AND table_name = ?",
+	                                DB_ARGS(DB_S(tx->s->name), DB_S(name)), &n)
+	                 : db_int_query(tx->c,
+	                                "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = "
+	                                "'table' AND \"name\" = ?",
+	                                DB_ARGS(DB_S(name)), &n);
+	*out = n > 0;
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "table exists");
+}
+
+static void add_colinfo(colinfo **v, size_t *n, size_t *cap, const char *name, const char *decl)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	colinfo *ci = &(*v)[(*n)++];
+	ci->name = xstrdup(name ? name : "");
+	ci->decl = xstrdup(decl);
+	ci->type = NULL;
 }
 
 /* The table's columns with their declared types and remembered field types. */
-static int load_columns(conn *c, const def_form *f, colinfo **out, size_t *n)
+static int load_columns(store_tx *tx, const def_form *f, colinfo **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	db_rows r;
 	size_t cap = 0;
-	int src;
 	*out = NULL;
 	*n = 0;
-	if ((src = store_stmt(c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)", &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, f->id)) == SQLITE_OK) {
-		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-			if (*n == cap) {
-				cap = cap ? 2 * cap : 16;
-				*out = xrealloc(*out, cap * sizeof **out);
-			}
-			colinfo *ci = &(*out)[(*n)++];
-			ci->name = store_col_dup(st, 0);
-			ci->decl = store_col_dup(st, 1);
-			ci->type = NULL;
-			if (!ci->name)
-				ci->name = xstrdup("");
-		}
+	int rc = tx->c->kind == DB_PG
+	                 ? db_query(tx->c,
+	                            "SELECT column_name, data_type FROM information_schema.columns "
+	                            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+	                            DB_ARGS(DB_S(tx->s->name), DB_S(f->id)), &r)
+	                 : db_query(tx->c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)",
+	                            DB_ARGS(DB_S(f->id)), &r);
+	if (rc == STORE_OK) {
+		while (db_next(&r))
+			add_colinfo(out, n, &cap, db_text(&r, 0), db_text(&r, 1));
+		rc = db_done(&r);
 	}
-	store_stmt_done(st);
-	if (src != SQLITE_DONE)
-		return store_sqlfail(c, "table info");
-	st = NULL;
-	if ((src = store_stmt(c, "SELECT \"column\", \"type\" FROM \"_schema\" WHERE \"form\" = ?",
-	                     &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, f->id)) == SQLITE_OK) {
-		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(st, 0);
+	if (rc != STORE_OK)
+		return db_fail(tx->c, rc, "table info");
+	buf sql = BUF_INIT;
+	rc = db_query(tx->c,
+	              store_sql(tx->s, &sql,
+	                        "SELECT \"column\", \"type\" FROM {_schema} WHERE \"form\" = ?"),
+	              DB_ARGS(DB_S(f->id)), &r);
+	buf_free(&sql);
+	if (rc == STORE_OK) {
+		while (db_next(&r)) {
+			const char *name = db_text(&r, 0);
 			colinfo *ci = name ? find_colinfo(*out, *n, name) : NULL;
 			if (ci && !ci->type)
-				ci->type = store_col_dup(st, 1);
+				ci->type = db_dup(&r, 1);
 		}
+		rc = db_done(&r);
 	}
-	store_stmt_done(st);
-	return src == SQLITE_DONE ? STORE_OK : store_sqlfail(c, "schema rows");
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "schema rows");
 }
 
 static void free_columns(colinfo *v, size_t n)
@@ -193,29 +223,35 @@ static void free_columns(colinfo *v, size_t n)
 	free(v);
 }
 
-static int create_table(conn *c, const def_form *f, char *err)
+static int create_table(store_tx *tx, const def_form *f, char *err)
 {
+	bool pg = tx->c->kind == DB_PG;
 	buf sql = BUF_INIT;
 	int rc;
 	buf_puts(&sql, "CREATE TABLE ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
-	               "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
-	               "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
-	               "\"_def_hash\" TEXT");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, pg ? " (\"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+	                    "\"_state\" text COLLATE \"C\", \"_state_since\" text COLLATE \"C\", "
+	                    "\"_version\" bigint NOT NULL, \"_created_at\" text COLLATE \"C\", "
+	                    "\"_created_by\" text COLLATE \"C\", \"_updated_at\" text COLLATE \"C\", "
+	                    "\"_updated_by\" text COLLATE \"C\", \"_def_hash\" text"
+	                  : " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
+	                    "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
+	                    "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
+	                    "\"_def_hash\" TEXT");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
-		buf_printf(&sql, " %s", def_type_sql(f->cols[i]->type));
+		buf_printf(&sql, " %s", col_type(tx->c, f->cols[i]->type));
 	}
 	buf_puts(&sql, ")");
-	if ((rc = ddl(c, &sql, f, err)) != STORE_OK)
+	if ((rc = ddl(tx, &sql, f, err)) != STORE_OK)
 		goto done;
-	if ((rc = exec_args(c, "DELETE FROM \"_schema\" WHERE \"form\" = ?", "schema", 1, f->id)) !=
-	    STORE_OK)
+	if ((rc = store_exec(tx, "DELETE FROM {_schema} WHERE \"form\" = ?", DB_ARGS(DB_S(f->id)),
+	                     NULL)) != STORE_OK)
 		goto done;
 	for (size_t i = 0; i < f->ncols; i++)
-		if ((rc = schema_set(c, f, f->cols[i])) != STORE_OK)
+		if ((rc = schema_set(tx, f, f->cols[i])) != STORE_OK)
 			goto done;
 done:
 	buf_free(&sql);
@@ -223,11 +259,28 @@ done:
 }
 
 /*
+ * An index's name. SQLite keeps the names it always had; PostgreSQL names are limited
+ * to 63 bytes (longer ones are cut, and two cut alike would collide), so a long one is
+ * replaced by a digest of itself.
+ */
+static void index_name(const conn *c, const char *form, const char *suffix, buf *out)
+{
+	char name[256];
+	snprintf(name, sizeof name, "_ix:%s:%s", form, suffix);
+	if (c->kind == DB_PG && strlen(name) > IDENT_MAX) {
+		char hex[65];
+		util_sha256_hex(name, strlen(name), hex);
+		snprintf(name, sizeof name, "_ix:%.24s", hex);
+	}
+	db_put_ident(out, name);
+}
+
+/*
  * Indexes serve the queries the engine makes: lists in the form's default order, for
  * readers of every record and for "own" readers (created_by first), so a page is read
  * in index order and never sorts the table; states for counts and the scheduler.
  */
-static int create_indexes(conn *c, const def_form *f, char *err)
+static int create_indexes(store_tx *tx, const def_form *f, char *err)
 {
 	sortkey k;
 	if (store_parse_sort(f, NULL, &k, err) != STORE_OK)
@@ -258,197 +311,229 @@ static int create_indexes(conn *c, const def_form *f, char *err)
 		if (i == 3 && (by_id || strcmp(k.col, "_created_at") == 0))
 			continue;
 		/* ':' cannot occur in a form id, so these names never meet a table's. */
-		buf_printf(&sql, "CREATE INDEX IF NOT EXISTS \"_ix:%s:%s\" ON ", f->id, ix[i].suffix);
-		store_put_ident(&sql, f->id);
+		buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+		index_name(tx->c, f->id, ix[i].suffix, &sql);
+		buf_puts(&sql, " ON ");
+		store_put_table(&sql, tx->s, f->id);
 		buf_printf(&sql, " %s", ix[i].cols);
-		rc = ddl(c, &sql, f, err);
+		rc = ddl(tx, &sql, f, err);
 	}
 	buf_free(&sql);
 	return rc;
 }
 
+/* Renames column fd->renamed_from (ci) to fd->name. */
+static int rename_column(store_tx *tx, const def_form *f, const def_field *fd, colinfo *ci,
+                         char *err)
+{
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "ALTER TABLE ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " RENAME COLUMN ");
+	store_put_ident(&sql, fd->renamed_from);
+	buf_puts(&sql, " TO ");
+	store_put_ident(&sql, fd->name);
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	if (rc == STORE_OK)
+		rc = store_exec(tx, "DELETE FROM {_schema} WHERE \"form\" = ? AND \"column\" = ?",
+		                DB_ARGS(DB_S(f->id), DB_S(fd->renamed_from)), NULL);
+	if (rc == STORE_OK) {
+		free(ci->name);
+		ci->name = xstrdup(fd->name);
+	}
+	return rc;
+}
+
+static int add_column(store_tx *tx, const def_form *f, const def_field *fd, char *err)
+{
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "ALTER TABLE ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " ADD COLUMN ");
+	store_put_ident(&sql, fd->name);
+	buf_printf(&sql, " %s", col_type(tx->c, fd->type));
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
+/* One field's column: kept (type checked), renamed, or added. */
+static int migrate_column(store_tx *tx, const def_form *f, const def_field *fd, colinfo *cols,
+                          size_t ncols, char *err)
+{
+	colinfo *ci = find_colinfo(cols, ncols, fd->name);
+	int rc;
+	if (ci) {
+		if ((rc = check_type(tx->c, f, fd, ci, err)) == STORE_OK)
+			rc = convert_column(tx, f, fd, ci, err);
+	} else if (fd->renamed_from && store_ident_ok(fd->renamed_from) &&
+	           def_find_col(f, fd->renamed_from) < 0 &&
+	           (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
+		if ((rc = check_type(tx->c, f, fd, ci, err)) == STORE_OK &&
+		    (rc = convert_column(tx, f, fd, ci, err)) == STORE_OK)
+			rc = rename_column(tx, f, fd, ci, err);
+	} else {
+		rc = add_column(tx, f, fd, err);
+	}
+	return rc == STORE_OK ? schema_set(tx, f, fd) : rc;
+}
+
 /* Brings an existing table's columns in line with f. */
-static int migrate_columns(conn *c, const def_form *f, char *err)
+static int migrate_columns(store_tx *tx, const def_form *f, char *err)
 {
 	colinfo *cols = NULL;
 	size_t ncols = 0;
-	buf sql = BUF_INIT;
-	int rc;
-	if ((rc = load_columns(c, f, &cols, &ncols)) != STORE_OK)
-		goto done;
-	for (size_t i = 0; i < f->ncols; i++) {
-		const def_field *fd = f->cols[i];
-		colinfo *ci = find_colinfo(cols, ncols, fd->name);
-		if (ci) {
-			if ((rc = check_type(f, fd, ci, err)) != STORE_OK)
-				goto done;
-		} else if (fd->renamed_from && store_ident_ok(fd->renamed_from) &&
-		           def_find_col(f, fd->renamed_from) < 0 &&
-		           (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
-			if ((rc = check_type(f, fd, ci, err)) != STORE_OK)
-				goto done;
-			buf_puts(&sql, "ALTER TABLE ");
-			store_put_ident(&sql, f->id);
-			buf_puts(&sql, " RENAME COLUMN ");
-			store_put_ident(&sql, fd->renamed_from);
-			buf_puts(&sql, " TO ");
-			store_put_ident(&sql, fd->name);
-			if ((rc = ddl(c, &sql, f, err)) != STORE_OK)
-				goto done;
-			if ((rc = exec_args(c, "DELETE FROM \"_schema\" WHERE \"form\" = ? AND \"column\" = ?",
-			                    "schema", 2, f->id, fd->renamed_from)) != STORE_OK)
-				goto done;
-			free(ci->name);
-			ci->name = xstrdup(fd->name);
-		} else {
-			buf_puts(&sql, "ALTER TABLE ");
-			store_put_ident(&sql, f->id);
-			buf_puts(&sql, " ADD COLUMN ");
-			store_put_ident(&sql, fd->name);
-			buf_printf(&sql, " %s", def_type_sql(fd->type));
-			if ((rc = ddl(c, &sql, f, err)) != STORE_OK)
-				goto done;
-		}
-		if ((rc = schema_set(c, f, fd)) != STORE_OK)
-			goto done;
-	}
+	int rc = load_columns(tx, f, &cols, &ncols);
+	for (size_t i = 0; rc == STORE_OK && i < f->ncols; i++)
+		rc = migrate_column(tx, f, f->cols[i], cols, ncols, err);
 	/* Columns of removed fields stay, with their data; _schema remembers them. */
-	for (size_t i = 0; i < ncols; i++) {
+	for (size_t i = 0; rc == STORE_OK && i < ncols; i++) {
 		const char *name = cols[i].name;
 		if (name[0] == '_' || strcmp(name, "id") == 0 || def_find_col(f, name) >= 0)
 			continue;
-		if ((rc = exec_args(c,
-		                    "UPDATE \"_schema\" SET \"removed\" = 1 WHERE \"form\" = ? AND "
-		                    "\"column\" = ?",
-		                    "schema", 2, f->id, name)) != STORE_OK)
-			goto done;
+		rc = store_exec(tx,
+		                "UPDATE {_schema} SET \"removed\" = 1 WHERE \"form\" = ? AND "
+		                "\"column\" = ?",
+		                DB_ARGS(DB_S(f->id), DB_S(name)), NULL);
 	}
-done:
-	if (rc == STORE_ERROR && err && !err[0])
-		store_seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
+	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])
+		store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	free_columns(cols, ncols);
-	buf_free(&sql);
 	return rc;
 }
 
 /* Moves every record in state `from` (NULL: no state) to `to`, with a history line each. */
-static int move_state(conn *c, const def_form *f, const char *from, const char *to, time_t now)
+static int move_state(store_tx *tx, const def_form *f, const char *from, const char *to,
+                      time_t now)
 {
 	char at[32];
 	buf sql = BUF_INIT;
-	int rc;
 	util_iso_datetime(now, at);
-	buf_puts(&sql, "INSERT INTO \"_history\" (\"form\", \"record_id\", \"at\", \"actor\", "
-	               "\"action\", \"from_state\", \"to_state\") SELECT ?, \"id\", ?, ?, ?, "
-	               "\"_state\", ? FROM ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " WHERE \"_state\" IS ? ORDER BY \"id\"");
-	rc = exec_args(c, buf_cstr(&sql), "move history", 6, f->id, at, "system", "move", to, from);
+	/* {form} is the form's table (store_sql); the casts type the selected parameters. */
+	buf_puts(&sql, "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
+	               "\"action\", \"from_state\", \"to_state\") SELECT CAST(? AS TEXT), \"id\", "
+	               "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), \"_state\", CAST(? AS TEXT) "
+	               "FROM {");
+	buf_puts(&sql, f->id);
+	buf_puts(&sql, "} WHERE \"_state\" IS NOT DISTINCT FROM ? ORDER BY \"id\"");
+	int rc = store_exec(tx, buf_cstr(&sql),
+	                    DB_ARGS(DB_S(f->id), DB_S(at), DB_S("system"), DB_S("move"), DB_S(to),
+	                            DB_S(from)),
+	                    NULL);
 	buf_reset(&sql);
-	if (rc != STORE_OK)
-		goto done;
-	buf_puts(&sql, "UPDATE ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1 "
-	               "WHERE \"_state\" IS ?");
-	rc = exec_args(c, buf_cstr(&sql), "move", 3, to, at, from);
-done:
+	if (rc == STORE_OK) {
+		buf_puts(&sql, "UPDATE {");
+		buf_puts(&sql, f->id);
+		buf_puts(&sql, "} SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = "
+		               "\"_version\" + 1 WHERE \"_state\" IS NOT DISTINCT FROM ?");
+		rc = store_exec(tx, buf_cstr(&sql), DB_ARGS(DB_S(to), DB_S(at), DB_S(from)), NULL);
+	}
+	buf_free(&sql);
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "move");
+}
+
+/* The states records of f are in, with their counts. */
+static int state_counts(store_tx *tx, const def_form *f, statecount **v, size_t *n)
+{
+	buf sql = BUF_INIT;
+	db_rows r;
+	size_t cap = 0;
+	buf_puts(&sql, "SELECT \"_state\", count(*) FROM ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " GROUP BY \"_state\"");
+	int rc = db_query(tx->c, buf_cstr(&sql), DB_NOARGS, &r);
+	if (rc == STORE_OK) {
+		while (db_next(&r)) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 8;
+				*v = xrealloc(*v, cap * sizeof **v);
+			}
+			(*v)[*n].state = db_dup(&r, 0);
+			(*v)[*n].n = db_int(&r, 1);
+			(*n)++;
+		}
+		rc = db_done(&r);
+	}
 	buf_free(&sql);
 	return rc;
+}
+
+/* Where the records in state `from` go under the new workflow (NULL: refused, err says why). */
+static int move_target(const def_form *f, const statecount *sc, const char **to, char *err)
+{
+	const def_workflow *w = f->workflow;
+	*to = NULL;
+	if (!sc->state) {
+		*to = w->initial; /* records from before the form had a workflow */
+	} else {
+		for (size_t m = 0; m < w->nmoves; m++)
+			if (w->moves[m].from && strcmp(w->moves[m].from, sc->state) == 0)
+				*to = w->moves[m].to;
+		if (!*to)
+			return store_seterr(err, STORE_REFUSED,
+			                    "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
+			                    " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
+			                    "workflow.state_moves = { %s = \"<état>\" }",
+			                    f->id, sc->state, sc->n, sc->state);
+	}
+	if (!*to || def_find_state(w, *to) < 0)
+		return store_seterr(err, STORE_REFUSED,
+		                    "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui "
+		                    "n'est pas un état",
+		                    f->id, sc->state ? sc->state : "(none)", *to ? *to : "(none)");
+	return STORE_OK;
 }
 
 /* States held by records that the new workflow does not know: moved or refused. */
-static int migrate_states(conn *c, const def_form *f, time_t now, char *err)
+static int migrate_states(store_tx *tx, const def_form *f, time_t now, char *err)
 {
 	const def_workflow *w = f->workflow;
 	statecount *v = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = NULL;
-	buf sql = BUF_INIT;
-	int rc = STORE_OK, src;
+	size_t n = 0;
 	if (!w)
 		return STORE_OK; /* states stay stored, unused, until a workflow comes back */
-	buf_puts(&sql, "SELECT \"_state\", count(*) FROM ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " GROUP BY \"_state\"");
-	if ((src = store_stmt(c, buf_cstr(&sql), &st)) == SQLITE_OK) {
-		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 8;
-				v = xrealloc(v, cap * sizeof *v);
-			}
-			v[n].state = store_col_dup(st, 0);
-			v[n].n = sqlite3_column_int64(st, 1);
-			n++;
-		}
-	}
-	store_stmt_done(st);
-	if (src != SQLITE_DONE) {
-		rc = store_seterr(err, store_sqlfail(c, "states"), "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *to = NULL;
-		if (!v[i].state) {
-			to = w->initial; /* records from before the form had a workflow */
-		} else if (def_find_state(w, v[i].state) >= 0) {
+	int rc = state_counts(tx, f, &v, &n);
+	if (rc != STORE_OK)
+		store_seterr(err, db_fail(tx->c, rc, "states"), "form \"%s\": %s", f->id,
+		             db_errmsg(tx->c));
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		const char *to;
+		if (v[i].state && def_find_state(w, v[i].state) >= 0)
 			continue;
-		} else {
-			for (size_t m = 0; m < w->nmoves; m++)
-				if (w->moves[m].from && strcmp(w->moves[m].from, v[i].state) == 0)
-					to = w->moves[m].to;
-			if (!to) {
-				rc = store_seterr(err, STORE_REFUSED,
-				            "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
-				            " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
-				            "workflow.state_moves = { %s = \"<état>\" }",
-				            f->id, v[i].state, v[i].n, v[i].state);
-				goto done;
-			}
-		}
-		if (!to || def_find_state(w, to) < 0) {
-			rc = store_seterr(err, STORE_REFUSED,
-			            "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui n'est "
-			            "pas un état",
-			            f->id, v[i].state ? v[i].state : "(none)", to ? to : "(none)");
-			goto done;
-		}
-		if ((rc = move_state(c, f, v[i].state, to, now)) != STORE_OK) {
-			store_seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
-			goto done;
-		}
+		if ((rc = move_target(f, &v[i], &to, err)) == STORE_OK &&
+		    (rc = move_state(tx, f, v[i].state, to, now)) != STORE_OK)
+			store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	}
-done:
 	for (size_t i = 0; i < n; i++)
 		free(v[i].state);
 	free(v);
-	buf_free(&sql);
 	return rc;
 }
 
-static int migrate_form(conn *c, const def_form *f, time_t now, char *err)
+static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 {
 	bool exists = false;
 	int rc;
 	if (!store_form_ok(f))
 		return store_seterr(err, STORE_REFUSED,
-		              "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer une "
-		              "table ou une colonne",
-		              f && f->id ? f->id : "?");
+		                    "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer "
+		                    "une table ou une colonne",
+		                    f && f->id ? f->id : "?");
 	for (size_t i = 0; i < f->ncols; i++)
 		if (f->cols[i]->renamed_from && !store_ident_ok(f->cols[i]->renamed_from))
 			return store_seterr(err, STORE_REFUSED,
-			              "formulaire \"%s\" : champ \"%s\" : renamed_from invalide",
-			              f->id, f->cols[i]->name);
-	if ((rc = table_exists(c, f->id, &exists)) != STORE_OK)
-		return store_seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
-	rc = exists ? migrate_columns(c, f, err) : create_table(c, f, err);
+			                    "formulaire \"%s\" : champ \"%s\" : renamed_from invalide",
+			                    f->id, f->cols[i]->name);
+	if ((rc = table_exists(tx, f->id, &exists)) != STORE_OK)
+		return store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
+	rc = exists ? migrate_columns(tx, f, err) : create_table(tx, f, err);
 	if (rc == STORE_OK)
-		rc = create_indexes(c, f, err);
+		rc = create_indexes(tx, f, err);
 	if (rc == STORE_OK)
-		rc = migrate_states(c, f, now, err);
-	if (rc == STORE_ERROR && err && !err[0])
-		store_seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
+		rc = migrate_states(tx, f, now, err);
+	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])
+		store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	return rc;
 }
 
@@ -456,10 +541,18 @@ static int migrate_apply(store_tx *tx, void *arg)
 {
 	mig *m = arg;
 	int rc = STORE_OK;
+	if (tx->c->kind == DB_PG) {
+		/* Engines loading the same version at once: one migrates, the others then find
+		 * nothing to do. A large table may take longer than a request's timeout. */
+		char key[128];
+		snprintf(key, sizeof key, "smallapps:migrate:%s", tx->s->name);
+		if ((rc = store_pg_xact_lock(tx->c, key)) == STORE_OK)
+			rc = db_exec(tx->c, "SET LOCAL statement_timeout = 0", DB_NOARGS, NULL);
+	}
 	for (size_t i = 0; rc == STORE_OK && i < m->app->nforms; i++)
-		rc = migrate_form(tx->c, &m->app->forms[i], m->now, m->err);
+		rc = migrate_form(tx, &m->app->forms[i], m->now, m->err);
 	if (rc == STORE_OK && m->app->hash)
-		rc = store_meta_set(tx->c, "app_hash", m->app->hash);
+		rc = store_meta_set(tx->s, tx->c, "app_hash", m->app->hash);
 	return rc;
 }
 

@@ -16,97 +16,86 @@
 int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
                         const char *to, const char *subject, const char *body)
 {
-	static const char sql[] =
-		"INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-		" \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?3)";
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK;
-	if (store_stmt(tx->c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, form) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, record_id) != SQLITE_OK ||
-	    store_bind_str(st, 3, at) != SQLITE_OK || store_bind_str(st, 4, to) != SQLITE_OK ||
-	    store_bind_str(st, 5, subject) != SQLITE_OK || store_bind_str(st, 6, body) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlfail(tx->c, "outbox insert");
-	store_stmt_done(st);
-	return rc;
+	int rc = store_exec(tx,
+	                    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	                    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
+	                    " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+	                    DB_ARGS(DB_S(form), DB_I(record_id), DB_S(at), DB_S(to), DB_S(subject),
+	                            DB_S(body), DB_S(at)),
+	                    NULL);
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "outbox insert");
 }
 
 /* Columns: id, form, record_id, created_at, to_spec, subject, status, attempts,
  * next_attempt_at, last_error, sent_at, smtp_reply[, body]. */
-#define ROW_COLS                                                                          \
-	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","  \
+#define ROW_COLS                                                                               \
+	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","       \
 	" \"attempts\", \"next_attempt_at\", \"last_error\", \"sent_at\", \"smtp_reply\""
 
-static void read_row(sqlite3_stmt *st, bool with_body, store_mail_row *r)
+static void read_row(const db_rows *r, bool with_body, store_mail_row *m)
 {
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
-	r->form = store_col_dup(st, 1);
-	r->record_id = sqlite3_column_int64(st, 2);
-	r->created_at = store_col_dup(st, 3);
-	r->to = store_col_dup(st, 4);
-	r->subject = store_col_dup(st, 5);
-	r->status = store_col_dup(st, 6);
-	r->attempts = sqlite3_column_int(st, 7);
-	r->next_attempt_at = store_col_dup(st, 8);
-	r->last_error = store_col_dup(st, 9);
-	r->sent_at = store_col_dup(st, 10);
-	r->smtp_reply = store_col_dup(st, 11);
+	memset(m, 0, sizeof *m);
+	m->id = db_int(r, 0);
+	m->form = db_dup(r, 1);
+	m->record_id = db_int(r, 2);
+	m->created_at = db_dup(r, 3);
+	m->to = db_dup(r, 4);
+	m->subject = db_dup(r, 5);
+	m->status = db_dup(r, 6);
+	m->attempts = (int)db_int(r, 7);
+	m->next_attempt_at = db_dup(r, 8);
+	m->last_error = db_dup(r, 9);
+	m->sent_at = db_dup(r, 10);
+	m->smtp_reply = db_dup(r, 11);
 	if (with_body)
-		r->body = store_col_dup(st, 12);
+		m->body = db_dup(r, 12);
 }
 
-/* Runs a row query (now bound to ?1 when given, limit after it). */
-static int read_rows(store *s, const char *sql, const char *now, int limit, bool with_body,
+/* Runs a row query template with its arguments on a reader. */
+static int read_rows(store *s, const char *tmpl, const db_arg *a, int na, bool with_body,
                      store_mail_row **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	conn *c = store_reader_take(s);
-	if (!c)
-		return STORE_ERROR;
-	sqlite3_stmt *st = NULL;
+	conn *c = NULL;
+	db_rows r;
+	buf sql = BUF_INIT;
 	size_t cap = 0;
-	int k = 1, step = SQLITE_ERROR, rc = STORE_ERROR;
-	if (store_stmt(c, sql, &st) != SQLITE_OK ||
-	    (now && store_bind_str(st, k++, now) != SQLITE_OK) ||
-	    sqlite3_bind_int(st, k, limit) != SQLITE_OK)
-		goto done;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*out = xrealloc(*out, cap * sizeof **out);
+	int rc = store_reader_take(s, &c);
+	if (rc == STORE_OK && (rc = db_query(c, store_sql(s, &sql, tmpl), a, na, &r)) == STORE_OK) {
+		while (db_next(&r)) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 16;
+				*out = xrealloc(*out, cap * sizeof **out);
+			}
+			read_row(&r, with_body, &(*out)[(*n)++]);
 		}
-		read_row(st, with_body, &(*out)[(*n)++]);
+		rc = db_done(&r);
 	}
-	if (step == SQLITE_DONE)
-		rc = STORE_OK;
-done:
 	if (rc != STORE_OK) {
-		store_sqlfail(c, "outbox read");
+		db_fail(c, rc, "outbox read");
 		store_outbox_rows_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 	}
-	store_stmt_done(st);
 	store_reader_give(s, c);
+	buf_free(&sql);
 	return rc;
 }
 
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n)
 {
-	return read_rows(s, "SELECT " ROW_COLS " FROM \"_outbox\" ORDER BY \"id\" DESC LIMIT ?1",
-	                 NULL, limit, false, out, n);
+	return read_rows(s, "SELECT " ROW_COLS " FROM {_outbox} ORDER BY \"id\" DESC LIMIT ?",
+	                 DB_ARGS(DB_I(limit)), false, out, n);
 }
 
 int store_outbox_due(store *s, const char *now_iso, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s,
-	                 "SELECT " ROW_COLS ", \"body\" FROM \"_outbox\""
-	                 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?1"
-	                 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?2",
-	                 now_iso, limit, true, out, n);
+	                 "SELECT " ROW_COLS ", \"body\" FROM {_outbox}"
+	                 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?"
+	                 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?",
+	                 DB_ARGS(DB_S(now_iso), DB_I(limit)), true, out, n);
 }
 
 void store_outbox_rows_free(store_mail_row *v, size_t n)
@@ -128,57 +117,54 @@ void store_outbox_rows_free(store_mail_row *v, size_t n)
 }
 
 /* A row for one recipient refused for now, queued with the text of the row it left. */
-static int queue_retry(conn *c, const store_mail_update *u, const char *addr)
+static int queue_retry(store_tx *tx, const store_mail_update *u, const char *addr)
 {
-	static const char sql[] =
-		"INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-		" \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\", \"last_error\")"
-		" SELECT \"form\", \"record_id\", \"created_at\", ?1, \"subject\", \"body\", 'pending',"
-		" ?2, ?3, ?4 FROM \"_outbox\" WHERE \"id\" = ?5";
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_ERROR;
-	if (store_stmt(c, sql, &st) == SQLITE_OK && store_bind_str(st, 1, addr) == SQLITE_OK &&
-	    sqlite3_bind_int(st, 2, u->attempts) == SQLITE_OK &&
-	    store_bind_str(st, 3, u->retry_at) == SQLITE_OK &&
-	    store_bind_str(st, 4, u->retry_reply) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 5, u->id) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE &&
-	    sqlite3_changes(c->db) == 1)
-		rc = STORE_OK;
-	store_stmt_done(st);
-	return rc;
+	int64_t changed = 0;
+	int rc = store_exec(tx,
+	                    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	                    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\","
+	                    " \"last_error\") SELECT \"form\", \"record_id\", \"created_at\","
+	                    " CAST(? AS TEXT), \"subject\", \"body\", 'pending', CAST(? AS INTEGER),"
+	                    " CAST(? AS TEXT), CAST(? AS TEXT) FROM {_outbox} WHERE \"id\" = ?",
+	                    DB_ARGS(DB_S(addr), DB_I(u->attempts), DB_S(u->retry_at),
+	                            DB_S(u->retry_reply), DB_I(u->id)),
+	                    &changed);
+	return rc == STORE_OK && changed != 1 ? STORE_ERROR : rc;
 }
 
 static int apply_update(store_tx *tx, void *arg)
 {
-	static const char sql[] =
-		"UPDATE \"_outbox\" SET \"status\" = ?1, \"attempts\" = ?2,"
-		" \"next_attempt_at\" = COALESCE(?3, \"next_attempt_at\"),"
-		" \"last_error\" = COALESCE(?4, \"last_error\"), \"sent_at\" = ?5, \"smtp_reply\" = ?6"
-		" WHERE \"id\" = ?7 AND \"status\" = 'pending' AND \"attempts\" = ?8";
 	const store_mail_update *u = arg;
-	conn *c = tx->c;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_ERROR;
-	if (store_stmt(c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, u->status) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, u->attempts) != SQLITE_OK ||
-	    store_bind_str(st, 3, u->next_attempt_at) != SQLITE_OK ||
-	    store_bind_str(st, 4, u->last_error) != SQLITE_OK ||
-	    store_bind_str(st, 5, u->sent_at) != SQLITE_OK ||
-	    store_bind_str(st, 6, u->smtp_reply) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, u->id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 8, u->expect_attempts) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
-		store_stmt_done(st);
-		return store_sqlfail(c, "outbox update");
-	}
-	store_stmt_done(st);
+	int64_t changed = 0;
+	int rc = store_exec(tx,
+	                    "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
+	                    " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
+	                    " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
+	                    " \"smtp_reply\" = ?"
+	                    " WHERE \"id\" = ? AND \"status\" = 'pending' AND \"attempts\" = ?",
+	                    DB_ARGS(DB_S(u->status), DB_I(u->attempts), DB_S(u->next_attempt_at),
+	                            DB_S(u->last_error), DB_S(u->sent_at), DB_S(u->smtp_reply),
+	                            DB_I(u->id), DB_I(u->expect_attempts)),
+	                    &changed);
+	if (rc != STORE_OK)
+		return db_fail(tx->c, rc, "outbox update");
 	/* Not pending any more, or attempted meanwhile: someone else has it. */
-	rc = sqlite3_changes(c->db) == 1 ? STORE_OK : STORE_CONFLICT;
-	/* A retry row that cannot be written must not undo the send: the others got it. */
-	for (size_t i = 0; rc == STORE_OK && i < u->nretry; i++)
-		if (queue_retry(c, u, u->retry_to[i]) != STORE_OK)
-			log_message("outbox", "id=%" PRId64 ": a recipient refused for now will not be "
-			            "retried: %s", u->id, sqlite3_errmsg(c->db));
+	rc = changed == 1 ? STORE_OK : STORE_CONFLICT;
+	/* A retry row that cannot be written must not undo the send: the others got it. Its
+	 * own savepoint keeps a failed insert from aborting the job (PostgreSQL would). */
+	for (size_t i = 0; rc == STORE_OK && i < u->nretry; i++) {
+		if (db_exec(tx->c, "SAVEPOINT \"retry\"", DB_NOARGS, NULL) != STORE_OK)
+			return STORE_ERROR;
+		if (queue_retry(tx, u, u->retry_to[i]) != STORE_OK) {
+			log_message("outbox",
+			            "id=%" PRId64 ": a recipient refused for now will not be retried: %s",
+			            u->id, db_errmsg(tx->c));
+			if (db_exec(tx->c, "ROLLBACK TO \"retry\"", DB_NOARGS, NULL) != STORE_OK)
+				return STORE_ERROR;
+		}
+		if (db_exec(tx->c, "RELEASE \"retry\"", DB_NOARGS, NULL) != STORE_OK)
+			return STORE_ERROR;
+	}
 	return rc;
 }
 

@@ -44,7 +44,7 @@ static const char SYS_SELECT[] = "\"id\", \"_state\", \"_state_since\", \"_versi
                                  "\"_created_at\", \"_created_by\", \"_updated_at\", "
                                  "\"_updated_by\", \"_def_hash\"";
 
-static void put_select(buf *b, const def_form *f)
+static void put_select(buf *b, const store *s, const def_form *f)
 {
 	buf_puts(b, "SELECT ");
 	buf_puts(b, SYS_SELECT);
@@ -53,23 +53,18 @@ static void put_select(buf *b, const def_form *f)
 		store_put_ident(b, f->cols[i]->name);
 	}
 	buf_puts(b, " FROM ");
-	store_put_ident(b, f->id);
+	store_put_table(b, s, f->id);
 }
 
-int store_bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
-static int bind_value(sqlite3_stmt *st, int i, const value *v)
+static db_arg value_arg(const value *v)
 {
 	switch (v->kind) {
-	case VAL_INT: return sqlite3_bind_int64(st, i, v->i);
-	case VAL_REAL: return sqlite3_bind_double(st, i, v->d);
-	case VAL_TEXT: return store_bind_str(st, i, v->s);
+	case VAL_INT: return DB_I(v->i);
+	case VAL_REAL: return DB_D(v->d);
+	case VAL_TEXT: return DB_S(v->s);
 	case VAL_NULL: break;
 	}
-	return sqlite3_bind_null(st, i);
+	return DB_NULL;
 }
 
 /*
@@ -88,29 +83,28 @@ static void set_text(value *v, const char *t, bool borrow)
 	v->s = (char *)t;
 }
 
-static void read_value(sqlite3_stmt *st, int i, const def_field *fd, value *v, bool borrow)
+static void read_value(const db_rows *r, int i, const def_field *fd, value *v, bool borrow)
 {
 	const char *sql = def_type_sql(fd->type);
 	bool want_real = sql && sql[0] == 'R'; /* "REAL" */
 	bool want_text = sql && sql[0] == 'T'; /* "TEXT" */
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
+	switch (db_type(r, i)) {
+	case DB_T_INT:
 		if (want_real)
-			value_set_real(v, (double)sqlite3_column_int64(st, i));
+			value_set_real(v, (double)db_int(r, i));
 		else if (want_text)
-			set_text(v, (const char *)sqlite3_column_text(st, i), borrow);
+			set_text(v, db_text(r, i), borrow);
 		else
-			value_set_int(v, sqlite3_column_int64(st, i));
+			value_set_int(v, db_int(r, i));
 		break;
-	case SQLITE_FLOAT:
+	case DB_T_REAL:
 		if (want_text)
-			set_text(v, (const char *)sqlite3_column_text(st, i), borrow);
+			set_text(v, db_text(r, i), borrow);
 		else
-			value_set_real(v, sqlite3_column_double(st, i));
+			value_set_real(v, db_real(r, i));
 		break;
-	case SQLITE_TEXT:
-	case SQLITE_BLOB: {
-		const char *t = (const char *)sqlite3_column_text(st, i);
+	case DB_T_TEXT: {
+		const char *t = db_text(r, i);
 		if (t)
 			set_text(v, t, borrow);
 		break;
@@ -134,9 +128,9 @@ static bool is_overdue(const def_form *f, const char *state, const char *since, 
 	return (int64_t)t < (int64_t)now - (int64_t)f->workflow->states[k].due_days * DAY;
 }
 
-static void set_col_text(char **slot_, sqlite3_stmt *st, int i, bool borrow)
+static void set_col_text(char **slot_, const db_rows *st, int i, bool borrow)
 {
-	const char *t = (const char *)sqlite3_column_text(st, i);
+	const char *t = db_text(st, i);
 	if (borrow)
 		*slot_ = (char *)t;
 	else
@@ -145,13 +139,13 @@ static void set_col_text(char **slot_, sqlite3_stmt *st, int i, bool borrow)
 
 /*
  * The current row (selected by put_select) into r, whose values must all be NULL.
- * borrow: r's strings point into SQLite's row, valid until the next step; such a
+ * borrow: r's strings point into the engine's row, valid until the next row; such a
  * record is read only, never cleared.
  */
-static void fill_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r, bool borrow)
+static void fill_row(const db_rows *st, const def_form *f, time_t now, record *r, bool borrow)
 {
-	r->id = sqlite3_column_int64(st, C_ID);
-	r->version = sqlite3_column_int64(st, C_VERSION);
+	r->id = db_int(st, C_ID);
+	r->version = db_int(st, C_VERSION);
 	if (f->workflow)
 		set_col_text(&r->state, st, C_STATE, borrow);
 	set_col_text(&r->state_since, st, C_SINCE, borrow);
@@ -166,7 +160,7 @@ static void fill_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r,
 }
 
 /* The current row into r, which is initialised here and owns its strings. */
-static void read_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r)
+static void read_row(const db_rows *st, const def_form *f, time_t now, record *r)
 {
 	record_init(r, f);
 	fill_row(st, f, now, r, false);
@@ -174,73 +168,16 @@ static void read_row(sqlite3_stmt *st, const def_form *f, time_t now, record *r)
 
 /* ------------------------------------------------------------------ query builder */
 
-enum { ARG_TEXT, ARG_INT, ARG_REAL };
-
-typedef struct qarg {
-	int kind;
-	const char *s;           /* borrowed, or == owned */
-	char *owned;
-	int64_t i;
-	double d;
-} qarg;
-
-/* SQL text plus the values for its `?`s, in order. */
-typedef struct qb {
-	buf sql;
-	qarg *v;
-	size_t n, cap;
-} qb;
-
-static qarg *qb_push(qb *b, int kind)
+/* Times are ISO 8601 UTC text of one width: compared as text, the same on both engines. */
+static void qb_time(qb *b, time_t t)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 16;
-		b->v = xrealloc(b->v, b->cap * sizeof *b->v);
-	}
-	qarg *a = &b->v[b->n++];
-	memset(a, 0, sizeof *a);
-	a->kind = kind;
-	return a;
-}
-
-static void qb_text(qb *b, const char *s) { qb_push(b, ARG_TEXT)->s = s; }
-static void qb_int(qb *b, int64_t i) { qb_push(b, ARG_INT)->i = i; }
-static void qb_real(qb *b, double d) { qb_push(b, ARG_REAL)->d = d; }
-
-static void qb_text_own(qb *b, char *s)
-{
-	qarg *a = qb_push(b, ARG_TEXT);
-	a->s = a->owned = s;
-}
-
-static int qb_bind(const qb *b, sqlite3_stmt *st)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		const qarg *a = &b->v[i];
-		int rc;
-		if (a->kind == ARG_INT)
-			rc = sqlite3_bind_int64(st, (int)i + 1, a->i);
-		else if (a->kind == ARG_REAL)
-			rc = sqlite3_bind_double(st, (int)i + 1, a->d);
-		else
-			rc = store_bind_str(st, (int)i + 1, a->s);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static void qb_free(qb *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		free(b->v[i].owned);
-	free(b->v);
-	buf_free(&b->sql);
-	memset(b, 0, sizeof *b);
+	char *iso = xmalloc(32);
+	util_iso_datetime(t, iso);
+	qb_text_own(b, iso);
 }
 
 /*
- * "((state = ? AND since < ?) OR ...)" over the states with due_days, or "0": the
+ * "((state = ? AND since < ?) OR ...)" over the states with due_days, or "FALSE": the
  * SQL twin of is_overdue().
  */
 static void put_overdue(qb *b, const def_form *f, time_t now)
@@ -251,42 +188,70 @@ static void put_overdue(qb *b, const def_form *f, time_t now)
 		if (w->states[i].due_days < 0)
 			continue;
 		buf_puts(&b->sql, any ? " OR " : "(");
-		buf_puts(&b->sql, "(\"_state\" = ? AND "
-		                  "CAST(strftime('%s', \"_state_since\") AS INTEGER) < ?)");
+		buf_puts(&b->sql, "(\"_state\" = ? AND \"_state_since\" < ?)");
 		qb_text(b, w->states[i].id);
-		qb_int(b, (int64_t)now - (int64_t)w->states[i].due_days * DAY);
+		qb_time(b, (time_t)((int64_t)now - (int64_t)w->states[i].due_days * DAY));
 		any = true;
 	}
-	buf_puts(&b->sql, any ? ")" : "0");
+	buf_puts(&b->sql, any ? ")" : "FALSE");
 }
 
-/* '%' + s with %, _ and \ escaped by \ + '%'; caller frees. */
+/* '%' + the folded s with %, _ and \ escaped by \ + '%'; caller frees. */
 static char *like_pattern(const char *s)
 {
-	buf p = BUF_INIT;
+	buf folded = BUF_INIT, p = BUF_INIT;
+	util_fold(s, &folded);
 	buf_putc(&p, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
+	for (const char *c = buf_cstr(&folded); *c; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
 			buf_putc(&p, '\\');
-		buf_putc(&p, *s);
+		buf_putc(&p, *c);
 	}
 	buf_putc(&p, '%');
+	buf_free(&folded);
 	return buf_steal(&p);
+}
+
+/* A column as search compares it, accents and case folded (util_fold's twin in SQL). */
+static void put_folded(buf *sql, const store *s, const char *col)
+{
+	buf_puts(sql, s->b->kind == DB_PG ? "lower(unaccent(" : "sa_fold(");
+	store_put_ident(sql, col);
+	buf_puts(sql, s->b->kind == DB_PG ? "::text))" : ")");
+}
+
+/* A multichoice column (a JSON array) holds value. */
+static void put_contains(qb *b, const store *s, const char *col, const char *want)
+{
+	buf *sql = &b->sql;
+	if (s->b->kind == DB_PG) {
+		buf_puts(sql, "COALESCE(jsonb_exists(");
+		store_put_ident(sql, col);
+		buf_puts(sql, "::jsonb, ?), FALSE)");
+	} else {
+		buf_puts(sql, "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(");
+		store_put_ident(sql, col);
+		buf_puts(sql, ") THEN ");
+		store_put_ident(sql, col);
+		buf_puts(sql, " END) WHERE \"value\" = ?)");
+	}
+	qb_text(b, want);
 }
 
 /*
  * The one WHERE clause of every read: the scope (read rule), then the filters of q.
  * Appends " WHERE ..." to b. err may be NULL.
  */
-static int compile_where(qb *b, const def_form *f, const store_query *q, char *err)
+static int compile_where(qb *b, const store *s, const def_form *f, const store_query *q,
+                         char *err)
 {
 	buf *sql = &b->sql;
 	buf_puts(sql, " WHERE ");
 	if (q->scope.none) {
-		buf_puts(sql, "0");
+		buf_puts(sql, "FALSE");
 		return STORE_OK;
 	}
-	buf_puts(sql, "1");
+	buf_puts(sql, "TRUE");
 	if (q->scope.owner) {
 		buf_puts(sql, " AND \"_created_by\" = ?");
 		qb_text(b, q->scope.owner);
@@ -307,12 +272,7 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 			store_put_ident(sql, fd->name);
 			buf_puts(sql, " IS NULL");
 		} else if (fd->type == FT_MULTICHOICE) {
-			buf_puts(sql, "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(");
-			store_put_ident(sql, fd->name);
-			buf_puts(sql, ") THEN ");
-			store_put_ident(sql, fd->name);
-			buf_puts(sql, " END) WHERE \"value\" = ?)");
-			qb_text(b, e->value);
+			put_contains(b, s, fd->name, e->value);
 		} else if (fd->type == FT_BOOLEAN) {
 			bool t = strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0;
 			bool fl = strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0;
@@ -338,7 +298,7 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 			if (c < 0 || (q->readable && !q->readable[c]))
 				continue;
 			buf_puts(sql, any ? " OR " : " AND (");
-			store_put_ident(sql, f->cols[c]->name);
+			put_folded(sql, s, f->cols[c]->name);
 			buf_puts(sql, " LIKE ? ESCAPE '\\'");
 			if (!pat) {
 				pat = like_pattern(q->q);
@@ -348,15 +308,15 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 			}
 			any = true;
 		}
-		buf_puts(sql, any ? ")" : " AND 0");
+		buf_puts(sql, any ? ")" : " AND FALSE");
 	}
 	if (q->overdue_only) {
 		buf_puts(sql, " AND ");
 		put_overdue(b, f, q->now);
 	}
 	if (q->entered_before) {
-		buf_puts(sql, " AND CAST(strftime('%s', \"_state_since\") AS INTEGER) <= ?");
-		qb_int(b, (int64_t)q->entered_before);
+		buf_puts(sql, " AND \"_state_since\" <= ?");
+		qb_time(b, q->entered_before);
 	}
 	return STORE_OK;
 }
@@ -450,22 +410,22 @@ static bool b64url_decode(const char *s, size_t n, unsigned char *out, size_t *o
 }
 
 /* Cursor of the current row: base64url of ["<sort key>", <sort value>, <id>]. Caller frees. */
-static char *make_cursor(const sortkey *k, sqlite3_stmt *st)
+static char *make_cursor(const sortkey *k, const db_rows *st)
 {
 	json_t *v = NULL;
-	switch (sqlite3_column_type(st, k->sel)) {
-	case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, k->sel)); break;
-	case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, k->sel)); break;
-	case SQLITE_NULL: v = json_null(); break;
+	switch (db_type(st, k->sel)) {
+	case DB_T_INT: v = json_integer(db_int(st, k->sel)); break;
+	case DB_T_REAL: v = json_real(db_real(st, k->sel)); break;
+	case DB_T_NULL: v = json_null(); break;
 	default: {
-		const char *t = (const char *)sqlite3_column_text(st, k->sel);
-		v = t ? json_stringn(t, (size_t)sqlite3_column_bytes(st, k->sel)) : NULL;
+		const char *t = db_text(st, k->sel);
+		v = t ? json_stringn(t, db_len(st, k->sel)) : NULL;
 		break;
 	}
 	}
 	if (!v)
 		return NULL;
-	json_t *a = json_pack("[s o I]", k->key, v, (json_int_t)sqlite3_column_int64(st, C_ID));
+	json_t *a = json_pack("[s o I]", k->key, v, (json_int_t)db_int(st, C_ID));
 	char *txt = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	json_decref(a);
 	if (!txt)
@@ -501,8 +461,9 @@ static int parse_cursor(const char *after, const sortkey *k, json_t **out, char 
 }
 
 /*
- * Rows strictly after the cursor row in the order (col, id) ASC or DESC. SQLite
- * sorts NULL first ascending and last descending, so a NULL sort value continues
+ * Rows strictly after the cursor row in the order (col, id) ASC or DESC. Lists sort
+ * NULL first ascending and last descending (written out: NULLS FIRST / NULLS LAST, the
+ * engines' defaults differ), so a NULL sort value continues
  * among the NULLs by id, then (ascending) into the non-NULLs; a non-NULL value
  * continues among equal values by id, then (descending) into the NULLs.
  */
@@ -555,42 +516,71 @@ static const store_scope ALL = {false, NULL};
 int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
               record *out)
 {
-	int rc = STORE_OK, src;
-	qb b = {BUF_INIT, NULL, 0, 0};
+	qb b = QB_INIT;
 	conn *c = NULL;
-	sqlite3_stmt *st = NULL;
+	db_rows r = {0};
 	store_query q;
 	memset(out, 0, sizeof *out);
 	memset(&q, 0, sizeof q);
 	q.scope = scope ? *scope : ALL;
-	if (!store_form_ok(f)) {
-		rc = STORE_ERROR;
-		goto done;
+	int rc = store_form_ok(f) ? STORE_OK : STORE_ERROR;
+	if (rc == STORE_OK) {
+		put_select(&b.sql, s, f);
+		rc = compile_where(&b, s, f, &q, NULL);
 	}
-	put_select(&b.sql, f);
-	if ((rc = compile_where(&b, f, &q, NULL)) != STORE_OK)
-		goto done;
 	buf_puts(&b.sql, " AND \"id\" = ?");
 	qb_int(&b, id);
-	if (!(c = store_reader_take(s))) {
-		rc = STORE_ERROR;
-		goto done;
+	if (rc == STORE_OK)
+		rc = store_reader_take(s, &c);
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) == STORE_OK) {
+		if (db_next(&r))
+			read_row(&r, f, now, out);
+		else if (r.rc == STORE_OK)
+			r.rc = STORE_NOTFOUND;
+		rc = db_done(&r);
 	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "get");
-		goto done;
-	}
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		read_row(st, f, now, out);
-	else if (src == SQLITE_DONE)
-		rc = STORE_NOTFOUND;
-	else
-		rc = store_sqlfail(c, "get");
-done:
-	store_stmt_done(st);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		db_fail(c, rc, "get");
 	store_reader_give(s, c);
 	qb_free(&b);
+	return rc;
+}
+
+/* The SELECT of one page of f: the predicate, the cursor, the order, limit + 1. */
+static int list_sql(const store *s, const def_form *f, const store_query *q, const sortkey *k,
+                    json_t *cur, qb *b, char *err)
+{
+	put_select(&b->sql, s, f);
+	int rc = compile_where(b, s, f, q, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (cur)
+		put_after(b, k, cur);
+	const char *dir = k->desc ? "DESC" : "ASC";
+	buf_puts(&b->sql, " ORDER BY ");
+	if (k->sel != C_ID) {
+		store_put_ident(&b->sql, k->col);
+		buf_printf(&b->sql, " %s %s, ", dir, k->desc ? "NULLS LAST" : "NULLS FIRST");
+	}
+	buf_printf(&b->sql, "\"id\" %s LIMIT ?", dir);
+	qb_int(b, (int64_t)q->limit + 1);
+	return STORE_OK;
+}
+
+/* The sort order and the cursor of q, checked. */
+static int list_order(const def_form *f, const store_query *q, sortkey *k, json_t **cur,
+                      char *err)
+{
+	if (q->limit < 1 || q->limit > LIMIT_MAX)
+		return bad(q, STORE_BAD_LIMIT, err, "limit must be between 1 and %d", LIMIT_MAX);
+	int rc = store_parse_sort(f, q->sort, k, err);
+	if (rc != STORE_OK) {
+		if (q->why)
+			*q->why = STORE_BAD_SORT;
+		return rc;
+	}
+	if (q->after && (rc = parse_cursor(q->after, k, cur, err)) != STORE_OK && q->why)
+		*q->why = STORE_BAD_CURSOR;
 	return rc;
 }
 
@@ -601,93 +591,58 @@ done:
 static int list_rows(store *s, const def_form *f, const store_query *q, store_page *page,
                      store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
-	int rc = STORE_OK, src = SQLITE_OK;
-	qb b = {BUF_INIT, NULL, 0, 0};
+	qb b = QB_INIT;
 	conn *c = NULL;
-	sqlite3_stmt *st = NULL;
+	db_rows r = {0};
 	json_t *cur = NULL;
 	char *next = NULL;
-	bool more = false;
 	size_t n = 0;
 	record tmp = {0};
 	sortkey k;
 	*next_out = NULL;
 	if (err)
 		err[0] = '\0';
-	if (!store_form_ok(f)) {
-		rc = store_seterr(err, STORE_ERROR, "form cannot be queried");
-		goto done;
+	int rc = store_form_ok(f) ? STORE_OK : store_seterr(err, STORE_ERROR, "form cannot be queried");
+	if (rc == STORE_OK)
+		rc = list_order(f, q, &k, &cur, err);
+	if (rc == STORE_OK)
+		rc = list_sql(s, f, q, &k, cur, &b, err);
+	if (rc == STORE_OK && (rc = store_reader_take(s, &c)) != STORE_OK)
+		store_seterr(err, rc, "cannot reach the database");
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) != STORE_OK)
+		store_seterr(err, db_fail(c, rc, "list"), "cannot read the list");
+	if (rc == STORE_OK) {
+		if (page)
+			page->v = xcalloc((size_t)q->limit, sizeof *page->v);
+		else
+			record_init(&tmp, f); /* one values array for every row */
 	}
-	if (q->limit < 1 || q->limit > LIMIT_MAX) {
-		rc = bad(q, STORE_BAD_LIMIT, err, "limit must be between 1 and %d", LIMIT_MAX);
-		goto done;
-	}
-	if ((rc = store_parse_sort(f, q->sort, &k, err)) != STORE_OK && q->why)
-		*q->why = STORE_BAD_SORT;
-	if (rc != STORE_OK)
-		goto done;
-	if (q->after && (rc = parse_cursor(q->after, &k, &cur, err)) != STORE_OK && q->why)
-		*q->why = STORE_BAD_CURSOR;
-	if (rc != STORE_OK)
-		goto done;
-	put_select(&b.sql, f);
-	if ((rc = compile_where(&b, f, q, err)) != STORE_OK)
-		goto done;
-	if (cur)
-		put_after(&b, &k, cur);
-	const char *dir = k.desc ? "DESC" : "ASC";
-	buf_puts(&b.sql, " ORDER BY ");
-	if (k.sel != C_ID) {
-		store_put_ident(&b.sql, k.col);
-		buf_printf(&b.sql, " %s, ", dir);
-	}
-	buf_printf(&b.sql, "\"id\" %s LIMIT ?", dir);
-	qb_int(&b, (int64_t)q->limit + 1);
-
-	if (!(c = store_reader_take(s))) {
-		rc = store_seterr(err, STORE_ERROR, "cannot open the database");
-		goto done;
-	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "list");
-		goto done;
-	}
-	if (page)
-		page->v = xcalloc((size_t)q->limit, sizeof *page->v);
-	else
-		record_init(&tmp, f); /* one values array for every row */
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == STORE_OK && db_next(&r)) {
 		if (n == (size_t)q->limit) {
-			more = true;
+			*next_out = next;
+			next = NULL;
 			break;
 		}
 		if (page) {
-			read_row(st, f, q->now, &page->v[n]);
+			read_row(&r, f, q->now, &page->v[n]);
 			page->n = n + 1;
 		} else {
 			value *vals = tmp.values;
 			memset(vals, 0, f->ncols * sizeof *vals);
 			tmp = (record){.nvalues = f->ncols, .values = vals};
-			fill_row(st, f, q->now, &tmp, true);
+			fill_row(&r, f, q->now, &tmp, true);
 			fn(arg, &tmp);
 		}
-		n++;
-		if (n == (size_t)q->limit && !(next = make_cursor(&k, st))) {
-			rc = store_seterr(err, STORE_ERROR, "cannot build the cursor");
-			goto done;
-		}
+		if (++n == (size_t)q->limit && !(next = make_cursor(&k, &r)))
+			r.rc = store_seterr(err, STORE_ERROR, "cannot build the cursor");
 	}
-	if (!more && src != SQLITE_DONE) {
-		rc = store_sqlfail(c, "list");
-		goto done;
+	if (rc == STORE_OK && (rc = db_done(&r)) != STORE_OK) {
+		db_fail(c, rc, "list");
+		free(*next_out);
+		*next_out = NULL;
 	}
-	if (more) {
-		*next_out = next;
-		next = NULL;
-	}
-done:
-	free(tmp.values); /* the borrowed strings are SQLite's */
-	store_stmt_done(st);
+	db_done(&r);
+	free(tmp.values); /* the borrowed strings are the engine's */
 	store_reader_give(s, c);
 	free(next);
 	json_decref(cur);
@@ -725,19 +680,10 @@ void store_page_free(store_page *p)
 /* Runs b (one row, first column an integer) on a reader. */
 static int read_int(store *s, qb *b, int64_t *out, const char *what)
 {
-	int rc = STORE_OK, src;
-	conn *c = store_reader_take(s);
-	sqlite3_stmt *st = NULL;
-	if (!c)
-		return STORE_ERROR;
-	if ((src = store_stmt(c, b->sql.data, &st)) != SQLITE_OK || (src = qb_bind(b, st)) != SQLITE_OK ||
-	    (src = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = store_sqlfail(c, what);
-		goto done;
-	}
-	*out = sqlite3_column_int64(st, 0);
-done:
-	store_stmt_done(st);
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	if (rc == STORE_OK && (rc = db_int_query(c, buf_cstr(&b->sql), b->v, (int)b->n, out)) != STORE_OK)
+		db_fail(c, rc, what);
 	store_reader_give(s, c);
 	return rc;
 }
@@ -745,15 +691,15 @@ done:
 int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
 {
 	int rc;
-	qb b = {BUF_INIT, NULL, 0, 0};
+	qb b = QB_INIT;
 	*out = 0;
 	if (!store_form_ok(f))
 		return STORE_ERROR;
 	if (q->scope.none)
 		return STORE_OK;
 	buf_puts(&b.sql, "SELECT count(*) FROM ");
-	store_put_ident(&b.sql, f->id);
-	if ((rc = compile_where(&b, f, q, NULL)) == STORE_OK)
+	store_put_table(&b.sql, s, f->id);
+	if ((rc = compile_where(&b, s, f, q, NULL)) == STORE_OK)
 		rc = read_int(s, &b, out, "count");
 	qb_free(&b);
 	return rc;
@@ -762,10 +708,9 @@ int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
 int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
                        store_state_count *out)
 {
-	int rc = STORE_OK, src;
-	qb b = {BUF_INIT, NULL, 0, 0};
+	qb b = QB_INIT;
 	conn *c = NULL;
-	sqlite3_stmt *st = NULL;
+	db_rows r = {0};
 	store_query q;
 	const def_workflow *w = f ? f->workflow : NULL;
 	size_t ns = w ? w->nstates : 1;
@@ -779,95 +724,85 @@ int store_count_states(store *s, const def_form *f, const store_scope *scope, ti
 	q.scope = scope ? *scope : ALL;
 	if (q.scope.none)
 		return (int)ns;
-	buf_puts(&b.sql, "SELECT \"_state\", count(*), sum(");
+	buf_puts(&b.sql, "SELECT \"_state\", count(*), sum(CASE WHEN ");
 	put_overdue(&b, f, now);
-	buf_puts(&b.sql, ") FROM ");
-	store_put_ident(&b.sql, f->id);
-	if ((rc = compile_where(&b, f, &q, NULL)) != STORE_OK)
-		goto done;
+	buf_puts(&b.sql, " THEN 1 ELSE 0 END) FROM ");
+	store_put_table(&b.sql, s, f->id);
+	int rc = compile_where(&b, s, f, &q, NULL);
 	buf_puts(&b.sql, " GROUP BY \"_state\"");
-	if (!(c = store_reader_take(s))) {
-		rc = STORE_ERROR;
-		goto done;
+	if (rc == STORE_OK)
+		rc = store_reader_take(s, &c);
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) == STORE_OK) {
+		while (db_next(&r)) {
+			int k = 0;
+			if (w && (k = def_find_state(w, db_text(&r, 0))) < 0)
+				continue; /* a state migration has not moved yet: not shown */
+			out[k].total += db_int(&r, 1);
+			out[k].overdue += db_int(&r, 2);
+		}
+		rc = db_done(&r);
 	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "count_states");
-		goto done;
-	}
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = 0;
-		if (w && (k = def_find_state(w, (const char *)sqlite3_column_text(st, 0))) < 0)
-			continue; /* a state migration has not moved yet: not shown */
-		out[k].total += sqlite3_column_int64(st, 1);
-		out[k].overdue += sqlite3_column_int64(st, 2);
-	}
-	if (src != SQLITE_DONE)
-		rc = store_sqlfail(c, "count_states");
-done:
-	store_stmt_done(st);
+	if (rc != STORE_OK)
+		db_fail(c, rc, "count_states");
 	store_reader_give(s, c);
 	qb_free(&b);
 	return rc == STORE_OK ? (int)ns : rc;
 }
 
-char *store_col_dup(sqlite3_stmt *st, int i)
+static void history_from_row(const db_rows *r, store_history_line *h)
 {
-	return xstrdup((const char *)sqlite3_column_text(st, i));
+	memset(h, 0, sizeof *h);
+	h->id = db_int(r, 0);
+	h->at = db_dup(r, 1);
+	h->actor = db_dup(r, 2);
+	h->action = db_dup(r, 3);
+	h->from_state = db_dup(r, 4);
+	h->to_state = db_dup(r, 5);
+	h->transition = db_dup(r, 6);
+	h->comment = db_dup(r, 7);
+	const char *ch = db_text(r, 8);
+	if (ch) {
+		json_error_t je;
+		h->changes = json_loads(ch, 0, &je);
+	}
 }
 
 int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
                   size_t *n)
 {
-	static const char sql[] =
+	static const char tmpl[] =
 		"SELECT \"id\", \"at\", \"actor\", \"action\", \"from_state\", \"to_state\", "
-		"\"transition\", \"comment\", \"changes\" FROM \"_history\" "
+		"\"transition\", \"comment\", \"changes\" FROM {_history} "
 		"WHERE \"form\" = ? AND \"record_id\" = ? ORDER BY \"id\"";
-	int rc = STORE_OK, src;
 	conn *c = NULL;
-	sqlite3_stmt *st = NULL;
+	db_rows r = {0};
+	buf sql = BUF_INIT;
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
 	if (!store_form_ok(f))
 		return STORE_ERROR;
-	if (!(c = store_reader_take(s)))
-		return STORE_ERROR;
-	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK || (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 2, record_id)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "history");
-		goto done;
-	}
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*out = xrealloc(*out, cap * sizeof **out);
+	int rc = store_reader_take(s, &c);
+	if (rc == STORE_OK &&
+	    (rc = db_query(c, store_sql(s, &sql, tmpl), DB_ARGS(DB_S(f->id), DB_I(record_id)), &r)) ==
+	        STORE_OK) {
+		while (db_next(&r)) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 8;
+				*out = xrealloc(*out, cap * sizeof **out);
+			}
+			history_from_row(&r, &(*out)[(*n)++]);
 		}
-		store_history_line *h = &(*out)[(*n)++];
-		memset(h, 0, sizeof *h);
-		h->id = sqlite3_column_int64(st, 0);
-		h->at = store_col_dup(st, 1);
-		h->actor = store_col_dup(st, 2);
-		h->action = store_col_dup(st, 3);
-		h->from_state = store_col_dup(st, 4);
-		h->to_state = store_col_dup(st, 5);
-		h->transition = store_col_dup(st, 6);
-		h->comment = store_col_dup(st, 7);
-		const char *ch = (const char *)sqlite3_column_text(st, 8);
-		if (ch) {
-			json_error_t je;
-			h->changes = json_loads(ch, 0, &je);
-		}
+		rc = db_done(&r);
 	}
-	if (src != SQLITE_DONE)
-		rc = store_sqlfail(c, "history");
-done:
-	store_stmt_done(st);
-	store_reader_give(s, c);
 	if (rc != STORE_OK) {
+		db_fail(c, rc, "history");
 		store_history_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 	}
+	store_reader_give(s, c);
+	buf_free(&sql);
 	return rc;
 }
 
@@ -895,181 +830,125 @@ void store_history_free(store_history_line *v, size_t n)
 
 int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 {
-	conn *c = tx->c;
-	buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK, src;
 	if (!store_form_ok(f) || r->nvalues != f->ncols)
 		return STORE_ERROR;
-	buf_puts(&sql, "INSERT INTO ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " (\"_state\", \"_state_since\", \"_version\", \"_created_at\", "
-	               "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
+	qb b = QB_INIT;
+	buf_puts(&b.sql, "INSERT INTO ");
+	store_put_table(&b.sql, tx->s, f->id);
+	buf_puts(&b.sql, " (\"_state\", \"_state_since\", \"_version\", \"_created_at\", "
+	                 "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
 	for (size_t i = 0; i < f->ncols; i++) {
-		buf_puts(&sql, ", ");
-		store_put_ident(&sql, f->cols[i]->name);
+		buf_puts(&b.sql, ", ");
+		store_put_ident(&b.sql, f->cols[i]->name);
 	}
-	buf_puts(&sql, ") VALUES (?, ?, 1, ?, ?, ?, ?, ?");
+	buf_puts(&b.sql, ") VALUES (?, ?, 1, ?, ?, ?, ?, ?");
 	for (size_t i = 0; i < f->ncols; i++)
-		buf_puts(&sql, ", ?");
-	buf_puts(&sql, ")");
-	if ((src = store_stmt(c, sql.data, &st)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 1, f->workflow ? r->state : NULL)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 2, r->state_since)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 3, r->created_at)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 4, r->created_by)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 5, r->updated_at)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 6, r->updated_by)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 7, r->def_hash)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "insert");
-		goto done;
+		buf_puts(&b.sql, ", ?");
+	buf_puts(&b.sql, ") RETURNING \"id\"");
+	qb_text(&b, f->workflow ? r->state : NULL);
+	qb_text(&b, r->state_since);
+	qb_text(&b, r->created_at);
+	qb_text(&b, r->created_by);
+	qb_text(&b, r->updated_at);
+	qb_text(&b, r->updated_by);
+	qb_text(&b, r->def_hash);
+	for (size_t i = 0; i < f->ncols; i++)
+		qb_arg(&b, value_arg(&r->values[i]));
+	int64_t id = 0;
+	int rc = db_int_query(tx->c, buf_cstr(&b.sql), b.v, (int)b.n, &id);
+	if (rc == STORE_OK) {
+		r->id = id;
+		r->version = 1;
+	} else {
+		db_fail(tx->c, rc, "insert");
 	}
-	for (size_t i = 0; i < f->ncols; i++) {
-		if ((src = bind_value(st, 8 + (int)i, &r->values[i])) != SQLITE_OK) {
-			rc = store_sqlfail(c, "insert");
-			goto done;
-		}
-	}
-	if ((src = sqlite3_step(st)) != SQLITE_DONE) {
-		rc = store_sqlfail(c, "insert");
-		goto done;
-	}
-	r->id = sqlite3_last_insert_rowid(c->db);
-	r->version = 1;
-done:
-	store_stmt_done(st);
-	buf_free(&sql);
+	qb_free(&b);
 	return rc;
 }
-
-/* NOTFOUND or CONFLICT for a row an UPDATE/DELETE did not touch. */
-static int why_untouched(conn *c, const def_form *f, int64_t id)
+/* NOTFOUND or CONFLICT for a row an UPDATE did not touch. */
+static int why_untouched(store_tx *tx, const def_form *f, int64_t id)
 {
 	buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc, src;
 	buf_puts(&sql, "SELECT \"_version\" FROM ");
-	store_put_ident(&sql, f->id);
+	store_put_table(&sql, tx->s, f->id);
 	buf_puts(&sql, " WHERE \"id\" = ?");
-	if ((src = store_stmt(c, sql.data, &st)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "update check");
-		goto done;
-	}
-	src = sqlite3_step(st);
-	rc = src == SQLITE_ROW ? STORE_CONFLICT : src == SQLITE_DONE ? STORE_NOTFOUND
-	                                                              : store_sqlfail(c, "update check");
-done:
-	store_stmt_done(st);
+	int64_t version;
+	int rc = db_int_query(tx->c, buf_cstr(&sql), DB_ARGS(DB_I(id)), &version);
 	buf_free(&sql);
-	return rc;
+	if (rc == STORE_OK)
+		return STORE_CONFLICT;
+	return rc == STORE_NOTFOUND ? rc : db_fail(tx->c, rc, "update check");
 }
 
 int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_version)
 {
-	conn *c = tx->c;
-	buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK, src;
-	int n = (int)f->ncols;
 	if (!store_form_ok(f) || r->nvalues != f->ncols)
 		return STORE_ERROR;
-	buf_puts(&sql, "UPDATE ");
-	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
-	               "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
+	qb b = QB_INIT;
+	buf_puts(&b.sql, "UPDATE ");
+	store_put_table(&b.sql, tx->s, f->id);
+	buf_puts(&b.sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
+	                 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
+	qb_text(&b, f->workflow ? r->state : NULL);
+	qb_text(&b, r->state_since);
+	qb_text(&b, r->updated_at);
+	qb_text(&b, r->updated_by);
+	qb_text(&b, r->def_hash);
 	for (size_t i = 0; i < f->ncols; i++) {
-		buf_puts(&sql, ", ");
-		store_put_ident(&sql, f->cols[i]->name);
-		buf_puts(&sql, " = ?");
+		buf_puts(&b.sql, ", ");
+		store_put_ident(&b.sql, f->cols[i]->name);
+		buf_puts(&b.sql, " = ?");
+		qb_arg(&b, value_arg(&r->values[i]));
 	}
-	buf_puts(&sql, " WHERE \"id\" = ? AND \"_version\" = ?");
-	if ((src = store_stmt(c, sql.data, &st)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 1, f->workflow ? r->state : NULL)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 2, r->state_since)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 3, r->updated_at)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 4, r->updated_by)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 5, r->def_hash)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 6 + n, r->id)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 7 + n, expect_version)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "update");
-		goto done;
-	}
-	for (int i = 0; i < n; i++) {
-		if ((src = bind_value(st, 6 + i, &r->values[i])) != SQLITE_OK) {
-			rc = store_sqlfail(c, "update");
-			goto done;
-		}
-	}
-	if ((src = sqlite3_step(st)) != SQLITE_DONE) {
-		rc = store_sqlfail(c, "update");
-		goto done;
-	}
-	if (sqlite3_changes64(c->db) == 0) {
-		store_stmt_done(st);
-		st = NULL;
-		rc = why_untouched(c, f, r->id);
-		goto done;
-	}
+	buf_puts(&b.sql, " WHERE \"id\" = ? AND \"_version\" = ?");
+	qb_int(&b, r->id);
+	qb_int(&b, expect_version);
+	int64_t changed = 0;
+	int rc = qb_exec(tx->c, &b, &changed);
+	qb_free(&b);
+	if (rc != STORE_OK)
+		return db_fail(tx->c, rc, "update");
+	if (changed == 0)
+		return why_untouched(tx, f, r->id);
 	r->version = expect_version + 1;
-done:
-	store_stmt_done(st);
-	buf_free(&sql);
-	return rc;
+	return STORE_OK;
 }
 
 int store_tx_delete(store_tx *tx, const def_form *f, int64_t id)
 {
-	conn *c = tx->c;
-	buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK, src;
 	if (!store_form_ok(f))
 		return STORE_ERROR;
+	buf sql = BUF_INIT;
 	buf_puts(&sql, "DELETE FROM ");
-	store_put_ident(&sql, f->id);
+	store_put_table(&sql, tx->s, f->id);
 	buf_puts(&sql, " WHERE \"id\" = ?");
-	if ((src = store_stmt(c, sql.data, &st)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK ||
-	    (src = sqlite3_step(st)) != SQLITE_DONE) {
-		rc = store_sqlfail(c, "delete");
-		goto done;
-	}
-	if (sqlite3_changes64(c->db) == 0)
-		rc = STORE_NOTFOUND;
-done:
-	store_stmt_done(st);
+	int64_t changed = 0;
+	int rc = db_exec(tx->c, buf_cstr(&sql), DB_ARGS(DB_I(id)), &changed);
 	buf_free(&sql);
-	return rc;
+	if (rc != STORE_OK)
+		return db_fail(tx->c, rc, "delete");
+	return changed == 0 ? STORE_NOTFOUND : STORE_OK;
 }
 
 int store_tx_get(store_tx *tx, const def_form *f, int64_t id, record *out)
 {
-	conn *c = tx->c;
-	buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK, src;
 	memset(out, 0, sizeof *out);
 	if (!store_form_ok(f))
 		return STORE_ERROR;
-	put_select(&sql, f);
+	buf sql = BUF_INIT;
+	db_rows r;
+	put_select(&sql, tx->s, f);
 	buf_puts(&sql, " WHERE \"id\" = ?");
-	if ((src = store_stmt(c, sql.data, &st)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK) {
-		rc = store_sqlfail(c, "tx get");
-		goto done;
+	int rc = db_query(tx->c, buf_cstr(&sql), DB_ARGS(DB_I(id)), &r);
+	if (rc == STORE_OK) {
+		if (db_next(&r))
+			read_row(&r, f, util_now(), out);
+		else if (r.rc == STORE_OK)
+			r.rc = STORE_NOTFOUND;
+		rc = db_done(&r);
 	}
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		read_row(st, f, util_now(), out);
-	else if (src == SQLITE_DONE)
-		rc = STORE_NOTFOUND;
-	else
-		rc = store_sqlfail(c, "tx get");
-done:
-	store_stmt_done(st);
 	buf_free(&sql);
-	return rc;
+	return rc == STORE_OK || rc == STORE_NOTFOUND ? rc : db_fail(tx->c, rc, "tx get");
 }
 
 int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
@@ -1077,85 +956,65 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
                      const char *to_state, const char *transition, const char *comment,
                      json_t *changes)
 {
-	static const char sql[] =
-		"INSERT INTO \"_history\" (\"form\", \"record_id\", \"at\", \"actor\", \"action\", "
-		"\"from_state\", \"to_state\", \"transition\", \"comment\", \"changes\") "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	conn *c = tx->c;
-	sqlite3_stmt *st = NULL;
-	char *ch = NULL;
-	int rc = STORE_OK, src;
 	if (!store_form_ok(f) || !at || !action)
 		return STORE_ERROR;
+	char *ch = NULL;
 	if (changes && !(ch = json_dumps(changes, JSON_COMPACT)))
 		return STORE_ERROR;
-	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK || (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
-	    (src = sqlite3_bind_int64(st, 2, record_id)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 3, at)) != SQLITE_OK || (src = store_bind_str(st, 4, actor)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 5, action)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 6, from_state)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 7, to_state)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 8, transition)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 9, comment)) != SQLITE_OK || (src = store_bind_str(st, 10, ch)) != SQLITE_OK ||
-	    (src = sqlite3_step(st)) != SQLITE_DONE)
-		rc = store_sqlfail(c, "history insert");
-	store_stmt_done(st);
+	int rc = store_exec(tx,
+	                    "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
+	                    "\"action\", \"from_state\", \"to_state\", \"transition\", \"comment\", "
+	                    "\"changes\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                    DB_ARGS(DB_S(f->id), DB_I(record_id), DB_S(at), DB_S(actor), DB_S(action),
+	                            DB_S(from_state), DB_S(to_state), DB_S(transition), DB_S(comment),
+	                            DB_S(ch)),
+	                    NULL);
 	free(ch);
-	return rc;
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "history insert");
 }
 
 /* ------------------------------------------------------------------ tracking links */
 
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO \"_tracking\" (\"token_hash\", \"form\", "
-	                          "\"record_id\") VALUES (?, ?, ?)";
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK;
-	if (store_stmt(tx->c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, hash) != SQLITE_OK ||
-	    store_bind_str(st, 2, form) != SQLITE_OK || sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlfail(tx->c, "tracking insert");
-	store_stmt_done(st);
-	return rc;
+	int rc = store_exec(tx,
+	                    "INSERT INTO {_tracking} (\"token_hash\", \"form\", \"record_id\") "
+	                    "VALUES (?, ?, ?) ON CONFLICT (\"token_hash\") DO UPDATE SET "
+	                    "\"form\" = excluded.\"form\", \"record_id\" = excluded.\"record_id\"",
+	                    DB_ARGS(DB_S(hash), DB_S(form), DB_I(id)), NULL);
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "tracking insert");
 }
 
 int store_tx_tracking_remove(store_tx *tx, const char *hash)
 {
-	static const char sql[] = "DELETE FROM \"_tracking\" WHERE \"token_hash\" = ?";
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_OK;
-	if (store_stmt(tx->c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, hash) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlfail(tx->c, "tracking delete");
-	store_stmt_done(st);
-	return rc;
+	int rc = store_exec(tx, "DELETE FROM {_tracking} WHERE \"token_hash\" = ?",
+	                    DB_ARGS(DB_S(hash)), NULL);
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "tracking delete");
 }
 
 int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
 {
-	static const char sql[] =
-		"SELECT \"form\", \"record_id\" FROM \"_tracking\" WHERE \"token_hash\" = ?";
-	conn *c = store_reader_take(s);
-	if (!c)
-		return STORE_ERROR;
-	sqlite3_stmt *st = NULL;
-	int rc = STORE_ERROR, step;
-	if (store_stmt(c, sql, &st) == SQLITE_OK && store_bind_str(st, 1, hash) == SQLITE_OK) {
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			const unsigned char *t = sqlite3_column_text(st, 0);
-			snprintf(form, 64, "%s", t ? (const char *)t : "");
-			*id = sqlite3_column_int64(st, 1);
-			rc = STORE_OK;
-		} else if (step == SQLITE_DONE) {
-			rc = STORE_NOTFOUND;
-		} else {
-			store_sqlfail(c, "tracking lookup");
+	conn *c = NULL;
+	db_rows r;
+	buf sql = BUF_INIT;
+	int rc = store_reader_take(s, &c);
+	if (rc == STORE_OK &&
+	    (rc = db_query(c,
+	                   store_sql(s, &sql,
+	                             "SELECT \"form\", \"record_id\" FROM {_tracking} WHERE "
+	                             "\"token_hash\" = ?"),
+	                   DB_ARGS(DB_S(hash)), &r)) == STORE_OK) {
+		if (db_next(&r)) {
+			snprintf(form, 64, "%s", db_text(&r, 0) ? db_text(&r, 0) : "");
+			*id = db_int(&r, 1);
+		} else if (r.rc == STORE_OK) {
+			r.rc = STORE_NOTFOUND;
 		}
+		rc = db_done(&r);
 	}
-	store_stmt_done(st);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		db_fail(c, rc, "tracking lookup");
 	store_reader_give(s, c);
+	buf_free(&sql);
 	return rc;
 }
-

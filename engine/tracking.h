@@ -8,7 +8,7 @@
  * the look-up key, stored by the use-case layer with the record). Guessing is
  * hopeless (2^160), and a leaked copy of an app database reveals no link.
  *
- * Pure functions but for tracking_load_key (a file); thread-safe.
+ * Pure functions (the key is the backend's secret "tracking": store_secret); thread-safe.
  */
 #ifndef SMALLAPPS_TRACKING_H
 #define SMALLAPPS_TRACKING_H
@@ -20,9 +20,6 @@
 
 #define TRACKING_TOKEN_LEN 41     /* 40 hex chars + NUL */
 #define TRACKING_KEY_LEN 32
-
-/* Reads <data_dir>/tracking.key, creating it on first use. 0, or -1 with err. */
-int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN], char err[256]);
 
 /* The token of record id of form form_id of app app_id. */
 void tracking_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,

@@ -357,3 +357,30 @@ bool util_local_path(const char *in, char *out, size_t outlen)
 	out[k] = '\0';
 	return k >= 1 && out[0] == '/' && out[1] != '/' && out[1] != '\\';
 }
+
+/* Base letters of U+00C0..U+017F (NULL: not a letter, kept). */
+static const char *const fold_c0[64] = {"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+static const char *const fold_100[128] = {"a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i", "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
+
+void util_fold(const char *s, buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned cp = 0;
+		size_t n = 1;
+		if (p[0] >= 0xc3 && p[0] <= 0xc5 && (p[1] & 0xc0) == 0x80) {
+			cp = ((unsigned)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+			n = 2;
+		}
+		const char *base = cp >= 0xc0 && cp < 0x100    ? fold_c0[cp - 0xc0]
+		                   : cp >= 0x100 && cp < 0x180 ? fold_100[cp - 0x100]
+		                                                : NULL;
+		if (base)
+			buf_puts(out, base);
+		else if (n == 1)
+			buf_putc(out, (char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p));
+		else
+			buf_add(out, (const char *)p, n);
+		p += n;
+	}
+}

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
+
 /* Reads SMALLAPPS_NOW. Returns -1 (with a message on stderr) if it is malformed. */
 int util_init(void);
 time_t util_now(void);                                /* seconds since epoch, UTC */
@@ -48,6 +50,13 @@ bool util_utf8_valid(const char *s, size_t n);
 size_t util_utf8_len(const char *s);                  /* code points; s must be valid */
 /* Levenshtein distance, capped: returns cap+1 once it is known to exceed cap. */
 int util_edit_distance(const char *a, const char *b, int cap);
+
+/*
+ * Text as search compares it: Latin letters without their accents (é -> e, œ -> oe,
+ * ß -> ss), ASCII lowercase; other characters kept. Appended to out. The same folding
+ * as PostgreSQL's lower(unaccent(x)) on French text, so both backends find the same.
+ */
+void util_fold(const char *s, buf *out);
 /* Trims ASCII whitespace in place; returns s. */
 char *util_trim(char *s);
 /*

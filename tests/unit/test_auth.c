@@ -14,7 +14,6 @@
 
 #include <dirent.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "testdb.h"
 #include "buf.h"
 #include "log.h"
 #include "util.h"
@@ -32,6 +32,7 @@
 typedef struct fixture {
 	char dir[64];
 	char data[96];            /* dir/data, created by auth_open */
+	store_backend *b;
 	auth *a;
 } fixture;
 
@@ -64,7 +65,8 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->data, sizeof f->data, "%s/data", f->dir);
-	f->a = auth_open(f->data, err);
+	f->b = testdb_open(f->data);
+	f->a = auth_open(f->b, err);
 	if (!f->a) {
 		fprintf(stderr, "auth_open: %s\n", err);
 		return -1;
@@ -78,6 +80,7 @@ static int teardown(void **state)
 	fixture *f = *state;
 
 	auth_close(f->a);
+	testdb_close(f->b);
 	rm_rf(f->dir);
 	free(f);
 	return 0;
@@ -88,60 +91,19 @@ static void reopen(fixture *f)
 	char err[AUTH_ERR_LEN];
 
 	auth_close(f->a);
-	f->a = auth_open(f->data, err);
+	f->a = auth_open(f->b, err);
 	assert_non_null(f->a);
 }
 
-/* True when needle occurs in any data_dir/system.db* file. */
-static bool db_files_contain(const fixture *f, const char *needle)
-{
-	DIR *d = opendir(f->data);
-	struct dirent *e;
-	bool found = false;
-
-	assert_non_null(d);
-	while (!found && (e = readdir(d))) {
-		char path[512];
-		FILE *fp;
-		buf b = BUF_INIT;
-		char chunk[4096];
-		size_t n;
-
-		if (strncmp(e->d_name, "system.db", 9) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", f->data, e->d_name);
-		fp = fopen(path, "rb");
-		assert_non_null(fp);
-		while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-			buf_add(&b, chunk, n);
-		fclose(fp);
-		found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
-		buf_free(&b);
-	}
-	closedir(d);
-	return found;
-}
-
-/* Runs one SQL statement on system.db through a separate connection; returns its first column as int. */
+/* A raw look at the system database, beside the store. */
 static int64_t sql_int(const fixture *f, const char *sql)
 {
-	char path[256];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-	int rc;
+	return testdb_int(f->b, "system", sql);
+}
 
-	snprintf(path, sizeof path, "%s/system.db", f->data);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	rc = sqlite3_step(s);
-	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+static bool db_files_contain(const fixture *f, const char *needle)
+{
+	return testdb_system_contains(f->b, needle);
 }
 
 static void add_user(fixture *f, const char *login, bool admin, const char *pw)
@@ -217,24 +179,14 @@ static void password_is_stored_as_argon2id_never_in_clear(void **state)
 {
 	fixture *f = *state;
 	const char *pw = "Tr0ub4dor&3-unique-marker";
-	char path[256];
-	sqlite3 *db;
-	sqlite3_stmt *s;
 
 	add_user(f, "alice", false, pw);
 	auth_close(f->a);
 	f->a = NULL;
 
-	snprintf(path, sizeof path, "%s/system.db", f->data);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE login = 'alice'",
-	                                    -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_non_null(strstr((const char *)sqlite3_column_text(s, 0),
-	                       "$argon2id$v=19$m=19456,t=2,p=1$"));
-	assert_int_equal(strncmp((const char *)sqlite3_column_text(s, 0), "$argon2id$", 10), 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM users WHERE login = 'alice' AND "
+	                            "password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'"),
+	                 1);
 
 	assert_false(db_files_contain(f, pw));
 	assert_true(db_files_contain(f, "$argon2id$"));   /* the scan does see the hashes */
@@ -688,9 +640,11 @@ static void api_token_last_used_is_written_at_most_once_a_minute(void **state)
 	assert_int_equal(sql_int(f, "UPDATE tokens SET last_used = 1000"), -1);
 	assert_int_equal(auth_token_lookup(f->a, token, NULL), AUTH_OK);
 	assert_true(sql_int(f, "SELECT last_used FROM tokens") > 1000);
-	assert_int_equal(sql_int(f, "UPDATE tokens SET last_used = strftime('%s','now') - 10"), -1);
+	char sql[96];
+	snprintf(sql, sizeof sql, "UPDATE tokens SET last_used = %lld", (long long)time(NULL) - 10);
+	assert_int_equal(sql_int(f, sql), -1);
 	assert_int_equal(auth_token_lookup(f->a, token, NULL), AUTH_OK);
-	assert_true(sql_int(f, "SELECT strftime('%s','now') - last_used FROM tokens") >= 10);
+	assert_true(time(NULL) - sql_int(f, "SELECT last_used FROM tokens") >= 10);
 }
 
 /* ---- audit ------------------------------------------------------------------------------ */
@@ -746,6 +700,16 @@ static void database_is_private_wal_and_versioned(void **state)
 	struct stat st;
 	auth *b;
 
+	if (testdb_pg()) {
+		/* PostgreSQL: the version is a row of the schema's _meta; files are the server's. */
+		assert_int_equal(sql_int(f, "SELECT value::bigint FROM _meta WHERE key = 'schema'"), 1);
+		assert_int_equal(sql_int(f, "UPDATE _meta SET value = '99' WHERE key = 'schema'"), -1);
+		b = auth_open(f->b, err);
+		assert_null(b);
+		assert_non_null(strstr(err, "newer"));
+		assert_int_equal(sql_int(f, "UPDATE _meta SET value = '1' WHERE key = 'schema'"), -1);
+		return;
+	}
 	snprintf(path, sizeof path, "%s/system.db", f->data);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
@@ -756,7 +720,7 @@ static void database_is_private_wal_and_versioned(void **state)
 
 	/* a database from a newer engine is refused, not damaged */
 	assert_int_equal(sql_int(f, "PRAGMA user_version = 99"), -1);
-	b = auth_open(f->data, err);
+	b = auth_open(f->b, err);
 	assert_null(b);
 	assert_non_null(strstr(err, "newer"));
 	assert_int_equal(sql_int(f, "PRAGMA user_version = 1"), -1);
@@ -765,17 +729,23 @@ static void database_is_private_wal_and_versioned(void **state)
 static void open_creates_missing_parent_directories(void **state)
 {
 	fixture *f = *state;
-	char deep[160], err[AUTH_ERR_LEN];
+	char deep[160], err[AUTH_ERR_LEN], serr[STORE_ERR_LEN];
 	auth *b;
 
+	if (testdb_pg())
+		skip(); /* no files of its own on PostgreSQL */
 	snprintf(deep, sizeof deep, "%s/x/y/z", f->dir);
-	b = auth_open(deep, err);
+	store_backend *other = store_backend_open(NULL, deep, serr);
+	b = auth_open(other, err);
 	assert_non_null(b);
 	add_user(f, "alice", false, NULL);   /* f->a is independent of b */
 	assert_int_equal(auth_user_add(b, "alice", NULL, NULL, false, NULL, "test", err), AUTH_OK);
 	auth_close(b);
-	assert_null(auth_open("/proc/definitely/not/here", err));
+	store_backend_close(other);
+	store_backend *nowhere = store_backend_open(NULL, "/proc/definitely/not/here", serr);
+	assert_null(auth_open(nowhere, err));
 	assert_true(err[0] != '\0');
+	store_backend_close(nowhere);
 }
 
 /* ---- concurrency -------------------------------------------------------------------------- */

@@ -25,6 +25,7 @@
 
 #include "api.h"
 #include "jsonw.h"
+#include "testdb.h"
 #include "store.h"
 
 /* Dumps j as the server does; caller frees. */
@@ -618,10 +619,10 @@ static void streamed_pages_match_copied_pages(void **st)
 	(void)st;
 	build_form();
 	form.list.sort = "-created_at";
-	char dir[] = "/tmp/test_jsonw.XXXXXX", path[64], err[STORE_ERR_LEN] = "";
+	char dir[] = "/tmp/test_jsonw.XXXXXX", err[STORE_ERR_LEN] = "";
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/app.db", dir);
-	store *db = store_open(path, err);
+	store_backend *backend = testdb_open(dir);
+	store *db = store_open(backend, "test", err);
 	if (!db)
 		fail_msg("store_open: %s", err);
 	def_app app = {.id = "test", .hash = "0123", .forms = &form, .nforms = 1};
@@ -692,13 +693,10 @@ static void streamed_pages_match_copied_pages(void **st)
 	for (int i = 0; i < 5; i++)
 		record_clear(&recs[i]);
 	store_close(db);
-	char p[96];
-	static const char *const files[] = {"app.db", "app.db-wal", "app.db-shm"};
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	assert_int_equal(rmdir(dir), 0);
+	testdb_close(backend);
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)

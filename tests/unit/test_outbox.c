@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "outbox.h"
+#include "testdb.h"
 #include "render.h"
 #include "util.h"
 
@@ -501,10 +502,10 @@ static int add_then_fail(store_tx *tx, void *arg)
 static void rows_are_written_pending_in_the_transaction_and_read_back(void **state)
 {
 	fixture *x = *state;
-	char dir[] = "/tmp/test_outbox.XXXXXX", path[64], err[STORE_ERR_LEN];
+	char dir[] = "/tmp/test_outbox.XXXXXX", err[STORE_ERR_LEN];
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/app.db", dir);
-	store *s = store_open(path, err);
+	store_backend *b = testdb_open(dir);
+	store *s = store_open(b, "demo", err);
 	assert_non_null(s);
 	outbox_list_add(&x->out, "role:agent", "Premier <b>", "corps 1");
 	outbox_list_add(&x->out, "alice@example.org", "Second", "corps 2");
@@ -554,13 +555,10 @@ static void rows_are_written_pending_in_the_transaction_and_read_back(void **sta
 	store_outbox_rows_free(rows, n);
 
 	store_close(s);
-	char p[96];
-	const char *names[] = {"app.db", "app.db-wal", "app.db-shm"};
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	testdb_close(b);
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)

@@ -18,11 +18,14 @@
 
 #include <cmocka.h>
 
+#include "testdb.h"
+
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"
 
 typedef struct fx {
+	store_backend *b;
 	char dir[64];
 	registry *reg;
 	app_rt *app;
@@ -46,7 +49,8 @@ static int setup(void **state)
 	assert_non_null(realpath("tests/apps/essai", target));
 	snprintf(link, sizeof link, "%s/essai", apps);
 	assert_int_equal(symlink(target, link), 0);
-	registry_opts ro = {.apps_dir = apps, .data_dir = data, .stdlib_dir = "stdlib-lua",
+	x->b = testdb_open(data);
+	registry_opts ro = {.backend = x->b, .apps_dir = apps, .data_dir = data, .stdlib_dir = "stdlib-lua",
 	                    .quiet = true};
 	x->reg = registry_open(&ro);
 	assert_int_equal(registry_scan(x->reg), 1);
@@ -63,6 +67,7 @@ static int teardown(void **state)
 	fx *x = *state;
 	registry_release(x->app);
 	registry_close(x->reg);
+	testdb_close(x->b);
 	sandbox_thread_cleanup();
 	char cmd[160];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->dir);

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "testdb.h"
+
 #include "log.h"
 #include "registry.h"
 #include "util.h"
@@ -28,6 +30,7 @@ typedef struct event {
 } event;
 
 typedef struct fx {
+	store_backend *b;
 	char dir[64];
 	char apps[96], data[96];
 	registry *reg;
@@ -54,7 +57,8 @@ static int setup(void **state)
 	snprintf(x->data, sizeof x->data, "%s/data", x->dir);
 	assert_int_equal(mkdir(x->apps, 0700), 0);
 	assert_int_equal(mkdir(x->data, 0700), 0);
-	registry_opts ro = {.apps_dir = x->apps, .data_dir = x->data, .stdlib_dir = "stdlib-lua",
+	x->b = testdb_open(x->data);
+	registry_opts ro = {.backend = x->b, .apps_dir = x->apps, .data_dir = x->data, .stdlib_dir = "stdlib-lua",
 	                    .quiet = true, .on_event = on_event, .on_event_arg = x};
 	x->reg = registry_open(&ro);
 	assert_non_null(x->reg);
@@ -66,6 +70,7 @@ static int teardown(void **state)
 {
 	fx *x = *state;
 	registry_close(x->reg);
+	testdb_close(x->b);
 	char cmd[160];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->dir);
 	assert_int_equal(system(cmd), 0);

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "testdb.h"
+
 #include "log.h"
 #include "sandbox.h"
 #include "usecase.h"
@@ -31,6 +33,7 @@
 #include "workflow.h"
 
 typedef struct fx {
+	store_backend *b;
 	char dir[64];
 	char apps[96], data[96];
 	uc_env env;
@@ -83,9 +86,10 @@ static int setup(void **state)
 	link_app(x, "flux");
 	link_app(x, "boucle");
 	char err[AUTH_ERR_LEN];
-	x->env.au = auth_open(x->data, err);
+	x->b = testdb_open(x->data);
+	x->env.au = auth_open(x->b, err);
 	assert_non_null(x->env.au);
-	registry_opts ro = {.apps_dir = x->apps, .data_dir = x->data, .stdlib_dir = "stdlib-lua",
+	registry_opts ro = {.backend = x->b, .apps_dir = x->apps, .data_dir = x->data, .stdlib_dir = "stdlib-lua",
 	                    .quiet = true};
 	x->env.reg = registry_open(&ro);
 	assert_int_equal(registry_scan(x->env.reg), 2);
@@ -105,6 +109,7 @@ static int teardown(void **state)
 	sandbox_pool_close(x->env.lua);
 	registry_close(x->env.reg);
 	auth_close(x->env.au);
+	testdb_close(x->b);
 	throttle_close(x->env.th);
 	arena_free(&x->mem);
 	sandbox_thread_cleanup();
