@@ -17,7 +17,11 @@
  * Nothing here keeps malloc'ed memory across a call that may raise a Lua error.
  *
  * All functions return 0 on success, -1 on error with `err` holding a message such
- * as `apps/vaccins/app.lua:42: attempt to index a nil value (budget: ...)`.
+ * as `apps/vaccins/app.lua:42: attempt to index a nil value`. The error of a hook call
+ * that went through more than the line it names also lists the app frames, innermost
+ * first, paths from the apps folder: `apps/vaccins/lib/calcul.lua:5: attempt to index a
+ * nil value [traceback: vaccins/lib/calcul.lua:5 in function 'total' < vaccins/app.lua:42
+ * in hook validate]` (one line, for the log; never shown to the person).
  */
 #ifndef SMALLAPPS_SANDBOX_H
 #define SMALLAPPS_SANDBOX_H
@@ -30,7 +34,7 @@
 #include "def.h"
 #include "record.h"
 
-#define SANDBOX_ERR 512
+#define SANDBOX_ERR 1024 /* a message and its frames */
 
 /* Limits; defaults come from sandbox_default_limits(). */
 typedef struct sandbox_limits {
@@ -141,8 +145,6 @@ int sandbox_nfuncs(const sandbox *sb);
 /* Like sandbox_open with explicit limits (NULL: defaults). */
 sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
                              const sandbox_limits *lim, char err[SANDBOX_ERR]);
-/* Lua traceback of the last failed call ("" when none); borrowed until the next call. */
-const char *sandbox_last_traceback(const sandbox *sb);
 /* Bytes currently allocated by the state. */
 size_t sandbox_mem_used(const sandbox *sb);
 

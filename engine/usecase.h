@@ -75,7 +75,7 @@ typedef struct uc_result {
 	                           * after an edit: the values as submitted (to show again) */
 	record current;           /* CONFLICT after an edit: the record as stored now */
 	field_errors errs;
-	char msg[512];
+	char msg[SANDBOX_ERR];     /* an app error keeps its frames (sandbox.h) */
 	int retry_after;          /* seconds, for TOO_MANY and UNAVAILABLE */
 	store_bad bad;            /* BAD_QUERY */
 	bool mail_queued;         /* the write queued mail */
