@@ -66,18 +66,18 @@
 #include "sandbox_strlib.h"
 #include "util.h"
 
-#define MEM_SLACK        (256 * 1024)   /* headroom to raise the error once the cap is hit */
+#define MEM_SLACK	 (256 * 1024) /* headroom to raise the error once the cap is hit */
 #define MAX_MODULE_BYTES (1024 * 1024)
-#define MAX_DEF_NODES    200000
-#define MAX_DEF_DEPTH    64
-#define MAX_JSON_DEPTH   16
-#define HOOK_SLICE       100000         /* instructions the hook counts at a time */
-#define MAX_LOG_LINES    200            /* ctx.log and print lines kept per call */
-#define MAX_COUNTS       100            /* ctx.count queries per call */
-#define MAX_FRAMES       8              /* app frames named in an error: 6 innermost, 2 outermost */
-#define FRAMES_BYTES     (SANDBOX_ERR / 2) /* their share of err; the message keeps the rest */
-#define WALK_TOP         48             /* stack levels read from the error down */
-#define WALK_BOTTOM      16             /* and from the bottom up */
+#define MAX_DEF_NODES	 200000
+#define MAX_DEF_DEPTH	 64
+#define MAX_JSON_DEPTH	 16
+#define HOOK_SLICE	 100000 /* instructions the hook counts at a time */
+#define MAX_LOG_LINES	 200	/* ctx.log and print lines kept per call */
+#define MAX_COUNTS	 100	/* ctx.count queries per call */
+#define MAX_FRAMES	 8	/* app frames named in an error: 6 innermost, 2 outermost */
+#define FRAMES_BYTES	 (SANDBOX_ERR / 2) /* their share of err; the message keeps the rest */
+#define WALK_TOP	 48		   /* stack levels read from the error down */
+#define WALK_BOTTOM	 16		   /* and from the bottom up */
 /*
  * Measured with lua5.4 on the CI machine: a simple instruction takes about 1 ns, and
  * ('a'):rep(1e6) 2.4 ms (page faults of fresh memory, then filling and copying it),
@@ -87,14 +87,14 @@
 #define ALLOC_BYTES_PER_STEP 4
 
 /* Registry keys (their addresses). */
-static const char K_LIB = 'L';      /* the allowlisted library seen through _ENV */
-static const char K_ENVMT = 'E';    /* metatable of every chunk's _ENV */
-static const char K_FROZEN = 'F';   /* weak set of tables rawset must refuse */
-static const char K_HOOKS = 'H';    /* function number -> function */
-static const char K_LOADED = 'M';   /* module name -> value */
-static const char K_METERED = 'T';  /* "table"/"string" -> name -> library function */
-static const char K_LOADING = 'G';  /* module name -> call number (cycle detection) */
-static const char K_NAMES = 'N';    /* form (light userdata) -> { name = col | -1 } */
+static const char K_LIB = 'L';	   /* the allowlisted library seen through _ENV */
+static const char K_ENVMT = 'E';   /* metatable of every chunk's _ENV */
+static const char K_FROZEN = 'F';  /* weak set of tables rawset must refuse */
+static const char K_HOOKS = 'H';   /* function number -> function */
+static const char K_LOADED = 'M';  /* module name -> value */
+static const char K_METERED = 'T'; /* "table"/"string" -> name -> library function */
+static const char K_LOADING = 'G'; /* module name -> call number (cycle detection) */
+static const char K_NAMES = 'N';   /* form (light userdata) -> { name = col | -1 } */
 
 typedef enum { HK_VALIDATE, HK_COMPUTE, HK_MUTATE, HK_GUARD } hook_kind;
 
@@ -106,45 +106,45 @@ typedef struct callctx {
 	const record *r;
 	const hook_env *env;
 	const def_form *form;
-	json_t **pre;             /* ncols parsed JSON values (multichoice, file) or NULL */
-	field_errors *errors;     /* validate */
-	const def_field *fd;      /* compute */
-	value *out;               /* compute */
-	value *newvals;           /* mutate: ncols */
-	bool *dirty;              /* mutate: ncols */
-	bool *ok;                 /* guard */
-	char *reason;             /* guard: SANDBOX_ERR */
+	json_t **pre;	      /* ncols parsed JSON values (multichoice, file) or NULL */
+	field_errors *errors; /* validate */
+	const def_field *fd;  /* compute */
+	value *out;	      /* compute */
+	value *newvals;	      /* mutate: ncols */
+	bool *dirty;	      /* mutate: ncols */
+	bool *ok;	      /* guard */
+	char *reason;	      /* guard: SANDBOX_ERR */
 } callctx;
 
 struct sandbox {
 	lua_State *L;
 	sandbox_limits lim;
-	size_t used;              /* bytes allocated by the state */
-	long nallocs;             /* growing allocations so far (fail_alloc_after) */
-	const void *refused;      /* last refused request, to tell a retry after GC */
+	size_t used;	     /* bytes allocated by the state */
+	long nallocs;	     /* growing allocations so far (fail_alloc_after) */
+	const void *refused; /* last refused request, to tell a retry after GC */
 	size_t refused_size;
-	bool mem_hit;             /* memory refused twice in this call: stop it */
+	bool mem_hit; /* memory refused twice in this call: stop it */
 	bool in_call;
 	bool budget_spent;
-	long budget;              /* instructions allowed to this call (<= 0: no limit) */
-	long remaining;           /* instructions left in this call */
-	int armed;                /* count the hook is armed with */
-	lua_Integer callno;       /* serial of the current call */
-	int log_lines;            /* ctx.log and print lines of the current call */
-	int counts;               /* ctx.count queries of the current call */
-	char *app_dir;            /* without trailing slash */
+	long budget;	    /* instructions allowed to this call (<= 0: no limit) */
+	long remaining;	    /* instructions left in this call */
+	int armed;	    /* count the hook is armed with */
+	lua_Integer callno; /* serial of the current call */
+	int log_lines;	    /* ctx.log and print lines of the current call */
+	int counts;	    /* ctx.count queries of the current call */
+	char *app_dir;	    /* without trailing slash */
 	char *stdlib_dir;
-	char *app_file;           /* app_dir/app.lua */
-	char *app_id;             /* basename of app_dir, for the log */
-	const appsrc *src;        /* app.lua and lib/ as loaded: never read from disk again */
-	appsrc *own_src;          /* src when this state read it (sandbox_new) */
-	const def_app *app;       /* sandbox_open */
-	arena defmem;             /* defval nodes */
+	char *app_file;	    /* app_dir/app.lua */
+	char *app_id;	    /* basename of app_dir, for the log */
+	const appsrc *src;  /* app.lua and lib/ as loaded: never read from disk again */
+	appsrc *own_src;    /* src when this state read it (sandbox_new) */
+	const def_app *app; /* sandbox_open */
+	arena defmem;	    /* defval nodes */
 	const defval *def;
 	int nfuncs;
 	long ndefnodes;
-	json_t *pending;          /* JSON under construction in a protected call */
-	callctx *cur;             /* hook call in progress */
+	json_t *pending;	   /* JSON under construction in a protected call */
+	callctx *cur;		   /* hook call in progress */
 	char frames[FRAMES_BYTES]; /* app frames of the last error of a hook call */
 };
 
@@ -243,10 +243,10 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 	lua_getinfo(L, "Sl", ar);
 	if (sb->mem_hit)
 		lua_pushfstring(L, "%s:%d: %s (limite : %d Kio)", ar->short_src, ar->currentline,
-		                SANDBOX_MSG_MEMORY, (int)(sb->lim.mem_bytes / 1024));
+				SANDBOX_MSG_MEMORY, (int)(sb->lim.mem_bytes / 1024));
 	else
 		lua_pushfstring(L, "%s:%d: %s (%I instructions)", ar->short_src, ar->currentline,
-		                SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
+				SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 	lua_error(L);
 }
 
@@ -272,20 +272,24 @@ static long sb_meter(lua_State *L, long steps)
 	arm(sb, 1);
 	if (sb->mem_hit)
 		return luaL_error(L, "%s (limite : %d Kio)", SANDBOX_MSG_MEMORY,
-		                  (int)(sb->lim.mem_bytes / 1024));
+				  (int)(sb->lim.mem_bytes / 1024));
 	return luaL_error(L, "%s (%I instructions)", SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 }
 
 /* ---- library functions that pay for their elements (see the top of this file) ---- */
 
 enum meter_kind {
-	METER_SORT, METER_UNPACK, METER_CONCAT, METER_MOVE, METER_BYTE,
-	METER_INSERT,             /* table.insert(t, pos, v) shifts #t - pos elements */
-	METER_REMOVE,             /* table.remove(t, pos) too */
-	METER_UTF8_LEN,           /* utf8.len(s, i, j): bytes from i to j (default -1) */
-	METER_UTF8_OFFSET,        /* utf8.offset(s, n): |n| characters, #s at most */
-	METER_SCAN,               /* tonumber(s): every byte (leading spaces...) */
-	METER_PACK,               /* string.pack/unpack/packsize(fmt, ...): every byte of fmt */
+	METER_SORT,
+	METER_UNPACK,
+	METER_CONCAT,
+	METER_MOVE,
+	METER_BYTE,
+	METER_INSERT,	   /* table.insert(t, pos, v) shifts #t - pos elements */
+	METER_REMOVE,	   /* table.remove(t, pos) too */
+	METER_UTF8_LEN,	   /* utf8.len(s, i, j): bytes from i to j (default -1) */
+	METER_UTF8_OFFSET, /* utf8.offset(s, n): |n| characters, #s at most */
+	METER_SCAN,	   /* tonumber(s): every byte (leading spaces...) */
+	METER_PACK,	   /* string.pack/unpack/packsize(fmt, ...): every byte of fmt */
 };
 
 /* Argument a as an integer (floats with an integral value too), or def when absent. */
@@ -367,7 +371,7 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 		double n = i < 0 ? -(double)i : (double)i, len = (double)lua_rawlen(L, 1);
 		return n < len ? n : len;
 	}
-	case METER_BYTE:          /* string.byte, utf8.codepoint: j defaults to i */
+	case METER_BYTE: /* string.byte, utf8.codepoint: j defaults to i */
 	case METER_UTF8_LEN: {
 		size_t len;
 		if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
@@ -420,7 +424,8 @@ static int metered(lua_State *L)
 	int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
 	if (st == LUA_OK)
 		return lua_gettop(L);
-	if (st == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING && !has_position(lua_tostring(L, -1))) {
+	if (st == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING &&
+	    !has_position(lua_tostring(L, -1))) {
 		luaL_where(L, 1);
 		lua_insert(L, -2);
 		lua_concat(L, 2);
@@ -434,7 +439,7 @@ static int metered(lua_State *L)
  * its own, and lauxlib names it in argument errors by looking for it there.
  */
 static void meter_field(lua_State *L, int idx, const char *lib, const char *name,
-                        enum meter_kind kind)
+			enum meter_kind kind)
 {
 	idx = lua_absindex(L, idx);
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &K_METERED) != LUA_TTABLE) {
@@ -471,8 +476,10 @@ static int sb_panic(lua_State *L)
  */
 
 static const char *const hook_names[] = {
-	[HK_VALIDATE] = "validate", [HK_COMPUTE] = "compute",
-	[HK_MUTATE] = "on_create/action", [HK_GUARD] = "guard",
+    [HK_VALIDATE] = "validate",
+    [HK_COMPUTE] = "compute",
+    [HK_MUTATE] = "on_create/action",
+    [HK_GUARD] = "guard",
 };
 
 /* The deepest valid level, found by bisection as lauxlib's traceback does. */
@@ -508,7 +515,7 @@ static const char *frame_file(const sandbox *sb, lua_State *L, int level, lua_De
 
 /* Levels of the app's frames, innermost first; 0 stands for levels not read. */
 static int app_levels(const sandbox *sb, lua_State *L, int last,
-                      int out[WALK_TOP + WALK_BOTTOM + 1])
+		      int out[WALK_TOP + WALK_BOTTOM + 1])
 {
 	lua_Debug ar;
 	int n = 0;
@@ -536,7 +543,7 @@ static bool says_where(lua_State *L, int level, const char *msg)
 
 /* "x/lib/calcul.lua:5 in function 'total'"; the hook runs right under hook_cf. */
 static void describe_frame(const sandbox *sb, lua_State *L, int level, bool hook, char *out,
-                           size_t size)
+			   size_t size)
 {
 	lua_Debug ar;
 	const char *file = frame_file(sb, L, level, &ar);
@@ -549,15 +556,15 @@ static void describe_frame(const sandbox *sb, lua_State *L, int level, bool hook
 		snprintf(what, sizeof what, "hook %s", hook_names[sb->cur->kind]);
 	else if (*ar.namewhat)
 		snprintf(what, sizeof what, "%s '%.40s'",
-		         strcmp(ar.namewhat, "metamethod") == 0 ? "metamethod" : "function",
-		         ar.name);
+			 strcmp(ar.namewhat, "metamethod") == 0 ? "metamethod" : "function",
+			 ar.name);
 	else if (*ar.what == 'm')
 		snprintf(what, sizeof what, "main chunk");
 	else
 		snprintf(what, sizeof what, "function <%.120s:%d>", file, ar.linedefined);
 	/* Its callers were replaced by it: what called them is lost. */
 	snprintf(out, size, "%.60s/%.120s:%d in %s%s", sb->app_id, file, ar.currentline, what,
-	         ar.istailcall ? " < (...tail calls...)" : "");
+		 ar.istailcall ? " < (...tail calls...)" : "");
 }
 
 /* Appends piece to sb->frames after " < "; false (and "..." instead) once it does not fit. */
@@ -593,13 +600,13 @@ static void collect_frames(sandbox *sb, lua_State *L, const char *msg)
 		bool elide = n > MAX_FRAMES && i == MAX_FRAMES - 2;
 		if (levels[i] && !elide)
 			describe_frame(sb, L, levels[i], levels[i] == last - 1, piece,
-			               sizeof piece);
+				       sizeof piece);
 		bool dots = strcmp(piece, "...") == 0;
 		if (!(dots && gap) && !put_frame(sb, &len, piece))
 			return;
 		gap = dots;
 		if (elide)
-			i = n - 3;        /* then the outermost two */
+			i = n - 3; /* then the outermost two */
 	}
 }
 
@@ -632,7 +639,7 @@ static void copy_msg_frames(char err[SANDBOX_ERR], const char *msg, const char *
 	if (n > room) {
 		n = room;
 		while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
-			n--;  /* not in the middle of a UTF-8 character */
+			n--; /* not in the middle of a UTF-8 character */
 	}
 	snprintf(err, SANDBOX_ERR, "%.*s [traceback: %s]", (int)n, msg, frames);
 }
@@ -669,16 +676,16 @@ static void failure_message(sandbox *sb, int st, char err[SANDBOX_ERR])
 			copy_msg(err, msg);
 		else
 			snprintf(err, SANDBOX_ERR, "%s: %s (limite : %zu Kio)", sb->app_file,
-			         SANDBOX_MSG_MEMORY, sb->lim.mem_bytes / 1024);
+				 SANDBOX_MSG_MEMORY, sb->lim.mem_bytes / 1024);
 	} else if (sb->budget_spent) {
 		if (msg && strstr(msg, SANDBOX_MSG_BUDGET))
 			copy_msg(err, msg);
 		else
 			snprintf(err, SANDBOX_ERR, "%s: %s (%ld instructions)", sb->app_file,
-			         SANDBOX_MSG_BUDGET, sb->budget);
+				 SANDBOX_MSG_BUDGET, sb->budget);
 	} else if (st == LUA_ERRERR) {
 		snprintf(err, SANDBOX_ERR, "%s: erreur dans le traitement d'une erreur",
-		         sb->app_file);
+			 sb->app_file);
 	} else {
 		copy_msg_frames(err, msg ? msg : "erreur inconnue", sb->frames);
 	}
@@ -691,7 +698,7 @@ static void restore_stack(sandbox *sb, int base, int st)
 	int expect = base + 1 + (st != LUA_OK);
 	if (lua_gettop(L) != expect)
 		log_message("lua", "%s: stack imbalance after a call (%d, expected %d)", sb->app_id,
-		            lua_gettop(L), expect);
+			    lua_gettop(L), expect);
 	lua_settop(L, base);
 }
 
@@ -723,7 +730,7 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	if (st == LUA_OK && sb->refused_size) {
 		sb->mem_hit = true;
 		st = LUA_ERRMEM;
-		lua_pushnil(L);       /* in place of the error object */
+		lua_pushnil(L); /* in place of the error object */
 	}
 	if (st != LUA_OK) {
 		if (sb->mem_hit || st == LUA_ERRMEM || sb->budget_spent)
@@ -744,7 +751,7 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 static int ro_newindex(lua_State *L)
 {
 	return luaL_error(L, "bibliothèque en lecture seule : impossible de modifier \"%s\"",
-	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+			  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
 /* Iterates the table held in upvalue 1 (the hidden one behind a proxy). */
@@ -835,15 +842,17 @@ static int env_index(lua_State *L)
 	const char *k = lua_tostring(L, 2);
 	const char *s = diag_suggest(k, names, n);
 	if (s)
-		return luaL_error(L, "variable globale inconnue \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
+		return luaL_error(
+		    L, "variable globale inconnue \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
 	return luaL_error(L, "variable globale inconnue \"%s\"", k);
 }
 
 static int env_newindex(lua_State *L)
 {
-	return luaL_error(L, "affectation de la variable globale \"%s\" interdite "
-	                  "(déclarez-la avec local)",
-	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+	return luaL_error(L,
+			  "affectation de la variable globale \"%s\" interdite "
+			  "(déclarez-la avec local)",
+			  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
 /* Pushes a fresh _ENV for one chunk. */
@@ -860,8 +869,10 @@ static void log_line(sandbox *sb, const char *msg)
 	/* A loop of ctx.log must not fill the disk: the log keeps the first lines of a call. */
 	if (++sb->log_lines > MAX_LOG_LINES) {
 		if (sb->log_lines == MAX_LOG_LINES + 1)
-			log_message("lua", "%s: plus de %d lignes de journal dans un appel : les "
-			            "suivantes sont ignorées", sb->app_id, MAX_LOG_LINES);
+			log_message("lua",
+				    "%s: plus de %d lignes de journal dans un appel : les "
+				    "suivantes sont ignorées",
+				    sb->app_id, MAX_LOG_LINES);
 		return;
 	}
 	const hook_env *env = sb->cur ? sb->cur->env : NULL;
@@ -896,7 +907,8 @@ static int sb_setmetatable(lua_State *L)
 	if (t == LUA_TTABLE) {
 		lua_pushliteral(L, "__gc");
 		if (lua_rawget(L, 2) != LUA_TNIL)
-			return luaL_error(L, "setmetatable : __gc est interdit dans le bac à sable");
+			return luaL_error(L,
+					  "setmetatable : __gc est interdit dans le bac à sable");
 	}
 	lua_settop(L, 2);
 	lua_pushvalue(L, lua_upvalueindex(1));
@@ -938,7 +950,7 @@ static int sb_load(lua_State *L)
 		lua_pushliteral(L, "load : seuls les morceaux texte sont acceptés");
 		return 2;
 	}
-	sb_meter(L, (long)(n < LONG_MAX / 2 ? n : LONG_MAX / 2));  /* the lexer reads every byte */
+	sb_meter(L, (long)(n < LONG_MAX / 2 ? n : LONG_MAX / 2)); /* the lexer reads every byte */
 	if (luaL_loadbufferx(L, s, n, name, "t") != LUA_OK) {
 		lua_pushnil(L);
 		lua_insert(L, -2);
@@ -981,7 +993,7 @@ static void load_text(lua_State *L, const char *path, const char *text, size_t l
 		lua_error(L);
 	push_env(L);
 	lua_setupvalue(L, -2, 1);
-	lua_replace(L, -2);       /* function over the chunk name */
+	lua_replace(L, -2); /* function over the chunk name */
 }
 
 /* Loads the text chunk in the file `path` (the stdlib's); pushes the function. */
@@ -992,7 +1004,7 @@ static void load_chunk(lua_State *L, const char *path)
 	if (!text)
 		luaL_error(L, "%s : fichier introuvable", path);
 	load_text(L, path, text, len);
-	lua_remove(L, -2);        /* the buffer */
+	lua_remove(L, -2); /* the buffer */
 }
 
 /* Loads the app's file rel ("app.lua", "lib/x.lua") from its sources; pushes the function. */
@@ -1003,7 +1015,7 @@ static bool load_app_file(lua_State *L, const sandbox *sb, const char *rel)
 		return false;
 	lua_pushfstring(L, "%s/%s", sb->app_dir, rel);
 	load_text(L, lua_tostring(L, -1), f->text, f->len);
-	lua_remove(L, -2);        /* the path */
+	lua_remove(L, -2); /* the path */
 	return true;
 }
 
@@ -1025,11 +1037,13 @@ static int sb_require(lua_State *L)
 	size_t n;
 	const char *name = luaL_checklstring(L, 1, &n);
 	if (!valid_module_name(name, n) || strlen(name) != n)
-		return luaL_error(L, "require : nom de module invalide \"%s\" "
-		                  "(lettres minuscules, chiffres, _ et . seulement)", name);
+		return luaL_error(L,
+				  "require : nom de module invalide \"%s\" "
+				  "(lettres minuscules, chiffres, _ et . seulement)",
+				  name);
 	lua_settop(L, 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);          /* 2 */
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADING);         /* 3 */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);  /* 2 */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADING); /* 3 */
 	lua_pushvalue(L, 1);
 	if (lua_rawget(L, 2) != LUA_TNIL)
 		return 1;
@@ -1044,8 +1058,10 @@ static int sb_require(lua_State *L)
 	bool app_module = strncmp(name, "lib.", 4) == 0;
 	const char *root = app_module ? sb->app_dir : sb->stdlib_dir;
 	if (!app_module && strncmp(name, "smallapps.", 10) != 0)
-		return luaL_error(L, "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
-		                  "et \"lib.*\" le sont)", name);
+		return luaL_error(L,
+				  "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
+				  "et \"lib.*\" le sont)",
+				  name);
 	if (!root)
 		return luaL_error(L, "require : pas de dossier pour \"%s\"", name);
 	char rel[1024];
@@ -1141,10 +1157,9 @@ static int sb_os_clock(lua_State *L)
 }
 
 static const char *const base_allow[] = {
-	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "rawequal", "rawget",
-	"rawlen", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type",
-	"_VERSION", NULL
-};
+    "assert",	    "error",	"ipairs",   "next",   "pairs",	  "pcall",
+    "xpcall",	    "rawequal", "rawget",   "rawlen", "select",	  "setmetatable",
+    "getmetatable", "tonumber", "tostring", "type",   "_VERSION", NULL};
 
 /* Registry tables every state starts with; K_FROZEN's keys are weak. */
 static void new_registry_tables(lua_State *L)
@@ -1215,8 +1230,8 @@ typedef struct meter_spec {
  * lib[name]: a read-only copy of the library at src without the names in skip, the
  * functions in meters (ended by a NULL name) paying for their elements.
  */
-static void add_library(lua_State *L, int src, int lib, const char *name,
-                        const char *const *skip, const meter_spec *meters)
+static void add_library(lua_State *L, int src, int lib, const char *name, const char *const *skip,
+			const meter_spec *meters)
 {
 	push_copy(L, src, skip);
 	for (const meter_spec *m = meters; m && m->name; m++)
@@ -1287,13 +1302,20 @@ static void set_env_metatable(lua_State *L, int lib)
 }
 
 static const meter_spec table_meters[] = {
-	{"sort", METER_SORT}, {"unpack", METER_UNPACK}, {"concat", METER_CONCAT},
-	{"move", METER_MOVE}, {"insert", METER_INSERT}, {"remove", METER_REMOVE}, {NULL, 0},
+    {"sort", METER_SORT},
+    {"unpack", METER_UNPACK},
+    {"concat", METER_CONCAT},
+    {"move", METER_MOVE},
+    {"insert", METER_INSERT},
+    {"remove", METER_REMOVE},
+    {NULL, 0},
 };
 
 static const meter_spec utf8_meters[] = {
-	{"len", METER_UTF8_LEN}, {"offset", METER_UTF8_OFFSET}, {"codepoint", METER_BYTE},
-	{NULL, 0},
+    {"len", METER_UTF8_LEN},
+    {"offset", METER_UTF8_OFFSET},
+    {"codepoint", METER_BYTE},
+    {NULL, 0},
 };
 
 /* Builds the environment under sb_pcall (its argument, the sandbox, is slot 1). */
@@ -1303,13 +1325,13 @@ static int setup_cf(lua_State *L)
 	enum { G = 2, STRING, TABLE, MATH, UTF8, OS, LIB };
 
 	new_registry_tables(L);
-	luaL_requiref(L, "_G", luaopen_base, 0);            /* G: the real globals */
+	luaL_requiref(L, "_G", luaopen_base, 0); /* G: the real globals */
 	luaL_requiref(L, "string", luaopen_string, 0);
 	luaL_requiref(L, "table", luaopen_table, 0);
 	luaL_requiref(L, "math", luaopen_math, 0);
 	luaL_requiref(L, "utf8", luaopen_utf8, 0);
 	luaL_requiref(L, "os", luaopen_os, 0);
-	lua_newtable(L);                                    /* LIB */
+	lua_newtable(L); /* LIB */
 
 	add_base(L, G, LIB);
 	add_string(L, STRING, LIB);
@@ -1334,7 +1356,7 @@ static int setup_cf(lua_State *L)
 
 typedef struct copyctx {
 	sandbox *sb;
-	int memo;                 /* stack index: table/function -> light userdata node */
+	int memo; /* stack index: table/function -> light userdata node */
 	int depth;
 } copyctx;
 
@@ -1440,8 +1462,10 @@ static const defval *copied_before(lua_State *L, copyctx *c, int idx)
 	defval *seen = lua_touserdata(L, -1);
 	lua_pop(L, 1);
 	if (seen && seen->busy)
-		luaL_error(L, "%s: la table renvoyée contient un cycle (une table se contient "
-		           "elle-même)", c->sb->app_file);
+		luaL_error(L,
+			   "%s: la table renvoyée contient un cycle (une table se contient "
+			   "elle-même)",
+			   c->sb->app_file);
 	return seen;
 }
 
@@ -1504,7 +1528,7 @@ static void copy_table_node(lua_State *L, copyctx *c, int idx, defval *v)
 {
 	if (c->depth >= MAX_DEF_DEPTH)
 		luaL_error(L, "%s: définition trop profonde (plus de %d niveaux)", c->sb->app_file,
-		           MAX_DEF_DEPTH);
+			   MAX_DEF_DEPTH);
 	v->kind = DV_TABLE;
 	lua_pushvalue(L, idx);
 	lua_pushlightuserdata(L, v);
@@ -1529,7 +1553,7 @@ static const defval *copy_value(lua_State *L, copyctx *c, int idx)
 	}
 	if (++sb->ndefnodes > MAX_DEF_NODES)
 		luaL_error(L, "%s: définition trop grande (plus de %d valeurs)", sb->app_file,
-		           MAX_DEF_NODES);
+			   MAX_DEF_NODES);
 	defval *v = arena_alloc(&sb->defmem, sizeof *v);
 	if (t == LUA_TFUNCTION)
 		copy_function(L, c, idx, v);
@@ -1549,7 +1573,7 @@ static int run_main_cf(lua_State *L)
 	lua_call(L, 0, 1);
 	if (!lua_istable(L, -1)) {
 		lua_pushfstring(L, "%s: app.lua doit renvoyer une table (return { ... }), pas %s",
-		                sb->app_file, luaL_typename(L, -1));
+				sb->app_file, luaL_typename(L, -1));
 		return lua_error(L);
 	}
 	lua_newtable(L);
@@ -1566,10 +1590,10 @@ static int run_main_cf(lua_State *L)
 sandbox_limits sandbox_default_limits(void)
 {
 	sandbox_limits l = {
-		.mem_bytes = 64u * 1024 * 1024,
-		.load_instructions = 50000000L,
-		.call_instructions = 1000000L, /* a hook runs while someone waits: ~5 ms */
-		.fail_alloc_after = 0,
+	    .mem_bytes = 64u * 1024 * 1024,
+	    .load_instructions = 50000000L,
+	    .call_instructions = 1000000L, /* a hook runs while someone waits: ~5 ms */
+	    .fail_alloc_after = 0,
 	};
 	return l;
 }
@@ -1582,8 +1606,8 @@ void sandbox_close(sandbox *sb)
 		/* Finalizers cannot be set (setmetatable refuses __gc); still, bound lua_close. */
 		sb->in_call = true;
 		sb->budget_spent = false;
-		sb->remaining = sb->budget = sb->lim.call_instructions > 0 ? sb->lim.call_instructions
-		                                                           : 1000000;
+		sb->remaining = sb->budget =
+		    sb->lim.call_instructions > 0 ? sb->lim.call_instructions : 1000000;
 		arm(sb, sb->remaining);
 		lua_close(sb->L);
 	}
@@ -1599,7 +1623,7 @@ void sandbox_close(sandbox *sb)
 }
 
 static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                          char err[SANDBOX_ERR])
+			  char err[SANDBOX_ERR])
 {
 	sandbox *sb = xcalloc(1, sizeof *sb);
 	sb->lim = lim ? *lim : sandbox_default_limits();
@@ -1619,7 +1643,7 @@ static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const san
 	sb->L = lua_newstate(sb_alloc, sb);
 	if (!sb->L) {
 		snprintf(err, SANDBOX_ERR, "%s: %s (création de l'état Lua)", sb->app_file,
-		         SANDBOX_MSG_MEMORY);
+			 SANDBOX_MSG_MEMORY);
 		sandbox_close(sb);
 		return NULL;
 	}
@@ -1649,7 +1673,7 @@ static int sb_sources(sandbox *sb, const appsrc *src, char err[SANDBOX_ERR])
 }
 
 sandbox *sandbox_new_src(const char *app_dir, const appsrc *src, const char *stdlib_dir,
-                         const sandbox_limits *lim, char err[SANDBOX_ERR])
+			 const sandbox_limits *lim, char err[SANDBOX_ERR])
 {
 	sandbox *sb = sb_create(app_dir, stdlib_dir, lim, err);
 	if (!sb)
@@ -1663,13 +1687,13 @@ sandbox *sandbox_new_src(const char *app_dir, const appsrc *src, const char *std
 }
 
 sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     char err[SANDBOX_ERR])
+		     char err[SANDBOX_ERR])
 {
 	return sandbox_new_src(app_dir, NULL, stdlib_dir, lim, err);
 }
 
-sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
-                             const sandbox_limits *lim, char err[SANDBOX_ERR])
+sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir, const sandbox_limits *lim,
+			     char err[SANDBOX_ERR])
 {
 	sandbox *sb = sb_create(app->dir, stdlib_dir, lim, err);
 	if (!sb)
@@ -1681,8 +1705,10 @@ sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
 		return NULL;
 	}
 	if (sb->nfuncs != app->nhooks) {
-		snprintf(err, SANDBOX_ERR, "%s: la définition a changé depuis son chargement "
-		         "(%d fonctions au lieu de %d)", sb->app_file, sb->nfuncs, app->nhooks);
+		snprintf(err, SANDBOX_ERR,
+			 "%s: la définition a changé depuis son chargement "
+			 "(%d fonctions au lieu de %d)",
+			 sb->app_file, sb->nfuncs, app->nhooks);
 		sandbox_close(sb);
 		return NULL;
 	}
@@ -1720,9 +1746,8 @@ size_t sandbox_mem_used(const sandbox *sb)
 /* ------------------------------------------------------------------ */
 /* Values between records and Lua                                      */
 
-static const char *const sys_names[] = {
-	"id", "state", "created_at", "created_by", "updated_at", "updated_by", "version", NULL
-};
+static const char *const sys_names[] = {"id",	      "state",	    "created_at", "created_by",
+					"updated_at", "updated_by", "version",	  NULL};
 
 static void push_json(lua_State *L, const json_t *j, int depth)
 {
@@ -1736,7 +1761,8 @@ static void push_json(lua_State *L, const json_t *j, int depth)
 		const char *k;
 		json_t *v;
 		lua_createtable(L, 0, (int)json_object_size(j));
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			push_json(L, v, depth + 1);
 			lua_setfield(L, -2, k);
 		}
@@ -1746,7 +1772,8 @@ static void push_json(lua_State *L, const json_t *j, int depth)
 		size_t i;
 		json_t *v;
 		lua_createtable(L, (int)json_array_size(j), 0);
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			push_json(L, v, depth + 1);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
@@ -1787,7 +1814,9 @@ static void push_value(lua_State *L, const def_field *fd, const value *v, const 
 			lua_pushnumber(L, (v->kind == VAL_INT ? (double)v->i : v->d) / 100.0);
 		return;
 	case FT_BOOLEAN:
-		lua_pushboolean(L, v->kind == VAL_INT ? v->i != 0 : v->kind == VAL_REAL ? v->d != 0 : 1);
+		lua_pushboolean(L, v->kind == VAL_INT	 ? v->i != 0
+				   : v->kind == VAL_REAL ? v->d != 0
+							 : 1);
 		return;
 	case FT_DECIMAL:
 		lua_pushnumber(L, v->kind == VAL_INT ? (double)v->i : v->d);
@@ -1803,28 +1832,46 @@ static void push_value(lua_State *L, const def_field *fd, const value *v, const 
 		break;
 	}
 	switch (v->kind) {
-	case VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); break;
-	case VAL_REAL: lua_pushnumber(L, v->d); break;
-	case VAL_TEXT: lua_pushstring(L, v->s ? v->s : ""); break;
-	default: lua_pushnil(L);
+	case VAL_INT:
+		lua_pushinteger(L, (lua_Integer)v->i);
+		break;
+	case VAL_REAL:
+		lua_pushnumber(L, v->d);
+		break;
+	case VAL_TEXT:
+		lua_pushstring(L, v->s ? v->s : "");
+		break;
+	default:
+		lua_pushnil(L);
 	}
 }
 
 static void what_is(lua_State *L, int idx, char *out, size_t n)
 {
 	switch (lua_type(L, idx)) {
-	case LUA_TNIL: snprintf(out, n, "nil"); break;
-	case LUA_TBOOLEAN: snprintf(out, n, "le booléen %s", lua_toboolean(L, idx) ? "true" : "false"); break;
+	case LUA_TNIL:
+		snprintf(out, n, "nil");
+		break;
+	case LUA_TBOOLEAN:
+		snprintf(out, n, "le booléen %s", lua_toboolean(L, idx) ? "true" : "false");
+		break;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx))
 			snprintf(out, n, "l'entier %lld", (long long)lua_tointeger(L, idx));
 		else
 			snprintf(out, n, "le nombre %g", lua_tonumber(L, idx));
 		break;
-	case LUA_TSTRING: snprintf(out, n, "la chaîne \"%.40s\"", lua_tostring(L, idx)); break;
-	case LUA_TTABLE: snprintf(out, n, "une table"); break;
-	case LUA_TFUNCTION: snprintf(out, n, "une fonction"); break;
-	default: snprintf(out, n, "une valeur de type %s", luaL_typename(L, idx));
+	case LUA_TSTRING:
+		snprintf(out, n, "la chaîne \"%.40s\"", lua_tostring(L, idx));
+		break;
+	case LUA_TTABLE:
+		snprintf(out, n, "une table");
+		break;
+	case LUA_TFUNCTION:
+		snprintf(out, n, "une fonction");
+		break;
+	default:
+		snprintf(out, n, "une valeur de type %s", luaL_typename(L, idx));
 	}
 }
 
@@ -1868,7 +1915,7 @@ static int to_integer(lua_State *L, int idx, value *out, const char *got, char m
 
 /* A list of options (strings), stored as a compact JSON array; got is reused. */
 static int to_multichoice(lua_State *L, int idx, const def_field *fd, value *out, char got[80],
-                          char msg[SANDBOX_ERR])
+			  char msg[SANDBOX_ERR])
 {
 	if (lua_type(L, idx) != LUA_TTABLE) {
 		snprintf(msg, SANDBOX_ERR, "liste de valeurs attendue, reçu %s", got);
@@ -1883,9 +1930,10 @@ static int to_multichoice(lua_State *L, int idx, const def_field *fd, value *out
 			what_is(L, -1, got, 80);
 			lua_pop(L, 1);
 			json_decref(arr);
-			snprintf(msg, SANDBOX_ERR, s ? "valeur %llu : \"%.40s\" n'est pas une option"
-			                             : "valeur %llu : option (chaîne) attendue, reçu %s",
-			         (unsigned long long)i, s ? s : got);
+			snprintf(msg, SANDBOX_ERR,
+				 s ? "valeur %llu : \"%.40s\" n'est pas une option"
+				   : "valeur %llu : option (chaîne) attendue, reçu %s",
+				 (unsigned long long)i, s ? s : got);
 			return -1;
 		}
 		json_array_append_new(arr, json_string(s));
@@ -1903,7 +1951,7 @@ static json_t *simple_json(lua_State *L, int idx)
 {
 	if (lua_type(L, idx) == LUA_TNUMBER)
 		return lua_isinteger(L, idx) ? json_integer(lua_tointeger(L, idx))
-		                             : json_real(lua_tonumber(L, idx));
+					     : json_real(lua_tonumber(L, idx));
 	if (lua_type(L, idx) == LUA_TBOOLEAN)
 		return json_boolean(lua_toboolean(L, idx));
 	if (good_string(L, idx))
@@ -1916,7 +1964,7 @@ static int to_file(lua_State *L, int idx, value *out, const char *got, char msg[
 {
 	if (lua_type(L, idx) != LUA_TTABLE) {
 		snprintf(msg, SANDBOX_ERR, "table {name, size, type, sha256} attendue, reçu %s",
-		         got);
+			 got);
 		return -1;
 	}
 	json_t *obj = json_object();
@@ -1943,7 +1991,7 @@ static int to_file(lua_State *L, int idx, value *out, const char *got, char msg[
 
 /* Text of the text-like types; for a choice, one of its options. */
 static int to_text(lua_State *L, int idx, const def_field *fd, value *out, const char *got,
-                   char msg[SANDBOX_ERR])
+		   char msg[SANDBOX_ERR])
 {
 	const char *s = good_string(L, idx);
 	if (!s) {
@@ -1963,7 +2011,7 @@ static int to_text(lua_State *L, int idx, const def_field *fd, value *out, const
  * Returns 0 with *out set (out must be clear), or -1 with msg.
  */
 static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
-                        char msg[SANDBOX_ERR])
+			char msg[SANDBOX_ERR])
 {
 	char got[80];
 	idx = lua_absindex(L, idx);
@@ -2086,8 +2134,10 @@ static int rec_newindex(lua_State *L)
 	if (col < 0)
 		return luaL_error(L, "\"%s\" est un champ système, en lecture seule", k);
 	if (c->kind != HK_MUTATE)
-		return luaL_error(L, "le dossier est en lecture seule ici (seuls on_create et les "
-		                  "actions de transition modifient des champs) : champ \"%s\"", k);
+		return luaL_error(L,
+				  "le dossier est en lecture seule ici (seuls on_create et les "
+				  "actions de transition modifient des champs) : champ \"%s\"",
+				  k);
 	if (NULL == c->newvals || (size_t)col >= c->form->ncols)
 		return luaL_error(L, "champ \"%s\" : colonne invalide", k);
 	value tmp = {0};
@@ -2108,7 +2158,7 @@ static void push_record(lua_State *L, callctx *c)
 	const def_form *f = c->form;
 	lua_Integer callno = c->callno;
 	luaL_checkstack(L, 10, NULL);
-	lua_createtable(L, 0, (int)f->ncols + 7);                 /* data */
+	lua_createtable(L, 0, (int)f->ncols + 7); /* data */
 	int data = lua_gettop(L);
 	if (r->id) {
 		lua_pushinteger(L, r->id);
@@ -2118,9 +2168,13 @@ static void push_record(lua_State *L, callctx *c)
 		lua_pushinteger(L, r->version);
 		lua_setfield(L, data, "version");
 	}
-	const struct { const char *k; const char *v; } sys[] = {
-		{"state", r->state}, {"created_at", r->created_at}, {"created_by", r->created_by},
-		{"updated_at", r->updated_at}, {"updated_by", r->updated_by},
+	const struct {
+		const char *k;
+		const char *v;
+	} sys[] = {
+	    {"state", r->state},	   {"created_at", r->created_at},
+	    {"created_by", r->created_by}, {"updated_at", r->updated_at},
+	    {"updated_by", r->updated_by},
 	};
 	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
 		if (sys[i].v) {
@@ -2133,8 +2187,8 @@ static void push_record(lua_State *L, callctx *c)
 		push_value(L, f->cols[i], &r->values[i], c->pre ? c->pre[i] : NULL);
 		lua_setfield(L, data, f->cols[i]->name);
 	}
-	push_names(L, f);                                          /* data+1 */
-	lua_newtable(L);                                           /* proxy */
+	push_names(L, f); /* data+1 */
+	lua_newtable(L);  /* proxy */
 	lua_createtable(L, 0, 4);
 	lua_pushvalue(L, data);
 	lua_pushvalue(L, data + 1);
@@ -2169,7 +2223,8 @@ static int ctx_notify(lua_State *L)
 {
 	callctx *c = current_call(L, 1, "ctx.notify");
 	if (!c->env || !c->env->notify)
-		return luaL_error(L, "ctx.notify n'est disponible que dans une action de transition");
+		return luaL_error(L,
+				  "ctx.notify n'est disponible que dans une action de transition");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	const char *v[3];
 	static const char *const keys[3] = {"to", "subject", "body"};
@@ -2193,18 +2248,20 @@ static int ctx_count(lua_State *L)
 		return luaL_error(L, "ctx.count n'est pas disponible ici");
 	/* Each is a query over the app's records: a loop of them is a bug, not a need. */
 	if (++sb->counts > MAX_COUNTS)
-		return luaL_error(L, "ctx.count : plus de %d appels dans un même appel", MAX_COUNTS);
+		return luaL_error(L, "ctx.count : plus de %d appels dans un même appel",
+				  MAX_COUNTS);
 	json_t *filter = NULL;
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
-		sb->pending = json_object();  /* released by sb_pcall if we raise */
+		sb->pending = json_object(); /* released by sb_pcall if we raise */
 		lua_pushnil(L);
 		while (lua_next(L, 2)) {
 			const char *k = good_string(L, -2);
 			json_t *jv = simple_json(L, -1);
 			if (!k || !jv) {
 				json_decref(jv);
-				return luaL_error(L, "ctx.count : filtre invalide (champ = valeur simple)");
+				return luaL_error(
+				    L, "ctx.count : filtre invalide (champ = valeur simple)");
 			}
 			json_object_set_new(sb->pending, k, jv);
 			lua_pop(L, 1);
@@ -2260,8 +2317,13 @@ static void push_ctx(lua_State *L, callctx *c, const sandbox *sb)
 	set_str(L, "today", today);
 	set_str(L, "app", sb->app ? sb->app->id : sb->app_id);
 	set_str(L, "form", c->form->id);
-	static const struct { const char *k; lua_CFunction f; } fns[] = {
-		{"log", ctx_log}, {"notify", ctx_notify}, {"count", ctx_count},
+	static const struct {
+		const char *k;
+		lua_CFunction f;
+	} fns[] = {
+	    {"log", ctx_log},
+	    {"notify", ctx_notify},
+	    {"count", ctx_count},
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
 		lua_pushinteger(L, c->callno);
@@ -2283,8 +2345,10 @@ static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
 	}
 	if (t != LUA_TTABLE) {
 		what_is(L, r1, msg, sizeof msg);
-		return luaL_error(L, "%s validate doit renvoyer nil ou une table "
-		                  "{ champ = \"message\" }, pas %s", where, msg);
+		return luaL_error(L,
+				  "%s validate doit renvoyer nil ou une table "
+				  "{ champ = \"message\" }, pas %s",
+				  where, msg);
 	}
 	lua_pushnil(L);
 	while (lua_next(L, r1)) {
@@ -2292,9 +2356,9 @@ static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
 		bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0);
 		if (!known || !good_string(L, -1))
 			return luaL_error(L, "%s validate : %s \"%s\"", where,
-			                  known ? "message non textuel pour le champ"
-			                        : "champ inconnu dans le résultat",
-			                  k ? k : "?");
+					  known ? "message non textuel pour le champ"
+						: "champ inconnu dans le résultat",
+					  k ? k : "?");
 		lua_pop(L, 1);
 	}
 	/* In a stable order: the whole form first, then the columns. */
@@ -2316,13 +2380,13 @@ static int read_guard(lua_State *L, callctx *c, int r1, int nres, const char *wh
 	if (lua_type(L, r1) != LUA_TBOOLEAN) {
 		what_is(L, r1, msg, sizeof msg);
 		return luaL_error(L, "%s guard doit renvoyer true, ou false et un motif, pas %s",
-		                  where, msg);
+				  where, msg);
 	}
 	*c->ok = lua_toboolean(L, r1);
 	if (!*c->ok) {
 		const char *why = nres >= 2 ? good_string(L, r1 + 1) : NULL;
 		snprintf(c->reason, SANDBOX_ERR, "%s",
-		         why ? why : "Cette action n'est pas possible pour ce dossier.");
+			 why ? why : "Cette action n'est pas possible pour ce dossier.");
 	}
 	return 0;
 }
@@ -2341,10 +2405,10 @@ static int hook_cf(lua_State *L)
 	lua_Debug ar;
 	lua_pushvalue(L, 2);
 	lua_getinfo(L, ">S", &ar);
-	lua_pushfstring(L, "%s:%d:", ar.short_src, ar.linedefined);       /* 3: where */
-	lua_pushvalue(L, 2);                                              /* 4: fn */
-	push_record(L, c);                                                /* 5 */
-	push_ctx(L, c, sb);                                               /* 6 */
+	lua_pushfstring(L, "%s:%d:", ar.short_src, ar.linedefined); /* 3: where */
+	lua_pushvalue(L, 2);					    /* 4: fn */
+	push_record(L, c);					    /* 5 */
+	push_ctx(L, c, sb);					    /* 6 */
 	lua_call(L, 2, LUA_MULTRET);
 	int r1 = 4, nres = lua_gettop(L) - 3;
 	const char *where = lua_tostring(L, 3);
@@ -2358,7 +2422,7 @@ static int hook_cf(lua_State *L)
 	case HK_COMPUTE:
 		if (lua_to_value(L, r1, c->fd, c->out, msg) != 0)
 			return luaL_error(L, "%s compute du champ \"%s\" : %s", where, c->fd->name,
-			                  msg);
+					  msg);
 		return 0;
 	case HK_MUTATE:
 		return 0;
@@ -2381,7 +2445,7 @@ static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDB
 	const def_form *f = env->form;
 	if (c->r->nvalues != f->ncols) {
 		snprintf(err, SANDBOX_ERR, "%s: dossier incohérent avec le formulaire \"%s\"",
-		         sb->app_file, f->id);
+			 sb->app_file, f->id);
 		return -1;
 	}
 	c->env = env;
@@ -2405,15 +2469,15 @@ static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDB
 	return rc;
 }
 
-int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env,
-                     field_errors *out, char err[SANDBOX_ERR])
+int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env, field_errors *out,
+		     char err[SANDBOX_ERR])
 {
 	callctx c = {.kind = HK_VALIDATE, .hook = hook, .r = r, .errors = out};
 	return run_hook(sb, &c, env, err);
 }
 
 int sandbox_compute(sandbox *sb, int hook, const def_field *fd, const record *r,
-                    const hook_env *env, value *out, char err[SANDBOX_ERR])
+		    const hook_env *env, value *out, char err[SANDBOX_ERR])
 {
 	value tmp = {0};
 	callctx c = {.kind = HK_COMPUTE, .hook = hook, .r = r, .fd = fd, .out = &tmp};
@@ -2448,7 +2512,7 @@ int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char e
 }
 
 int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
-                  char reason[SANDBOX_ERR], char err[SANDBOX_ERR])
+		  char reason[SANDBOX_ERR], char err[SANDBOX_ERR])
 {
 	*ok = false;
 	reason[0] = '\0';

@@ -57,8 +57,8 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 /* Logs an SQLite failure on c; returns STORE_ERROR. */
 int store_sqlfail(conn *c, const char *what)
 {
-	log_message("store", "sqlite error=\"%s\" during=%s", c && c->db ? sqlite3_errmsg(c->db) : "?",
-	            what);
+	log_message("store", "sqlite error=\"%s\" during=%s",
+		    c && c->db ? sqlite3_errmsg(c->db) : "?", what);
 	return STORE_ERROR;
 }
 
@@ -136,7 +136,7 @@ int store_stmt(conn *c, const char *sql, sqlite3_stmt **out)
 		 * database, or is busy, is the caller's to report (it retries every second). */
 		if ((rc & 0xff) == SQLITE_ERROR)
 			log_message("store", "prepare failed error=\"%s\" sql=\"%s\"",
-			            sqlite3_errmsg(c->db), sql);
+				    sqlite3_errmsg(c->db), sql);
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -242,7 +242,8 @@ bool store_form_ok(const def_form *f)
 	if (!f || !store_ident_ok(f->id) || strncmp(f->id, "sqlite_", 7) == 0)
 		return false;
 	for (size_t i = 0; i < f->ncols; i++)
-		if (!f->cols[i] || !store_ident_ok(f->cols[i]->name) || !def_type_sql(f->cols[i]->type))
+		if (!f->cols[i] || !store_ident_ok(f->cols[i]->name) ||
+		    !def_type_sql(f->cols[i]->type))
 			return false;
 	return true;
 }
@@ -277,7 +278,7 @@ static void run_group(store *s, job **v, size_t n)
 				rc = store_sqlfail(c, "release");
 			}
 		} else if (store_exec(c, "ROLLBACK TO \"job\"") != SQLITE_OK ||
-		           store_exec(c, "RELEASE \"job\"") != SQLITE_OK) {
+			   store_exec(c, "RELEASE \"job\"") != SQLITE_OK) {
 			ok = false;
 			store_sqlfail(c, "rollback to");
 		}
@@ -379,7 +380,8 @@ static void sync_done(void *arg, int rc)
 int store_write_sync(store *s, store_apply_fn apply, void *arg)
 {
 	if (s->started && pthread_equal(pthread_self(), s->thread)) {
-		log_message("store", "store_write_sync called on the writer thread (would deadlock)");
+		log_message("store",
+			    "store_write_sync called on the writer thread (would deadlock)");
 		return STORE_ERROR;
 	}
 	waiter w;
@@ -410,42 +412,43 @@ void store_get_stats(store *s, store_stats *out)
 /* ------------------------------------------------------------------ open / close */
 
 static const char BOOTSTRAP[] =
-	"CREATE TABLE IF NOT EXISTS \"_history\" ("
-	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
-	" \"at\" TEXT NOT NULL, \"actor\" TEXT, \"action\" TEXT NOT NULL, \"from_state\" TEXT,"
-	" \"to_state\" TEXT, \"transition\" TEXT, \"comment\" TEXT, \"changes\" TEXT);"
-	"CREATE INDEX IF NOT EXISTS \"_history:record\" ON \"_history\" (\"form\", \"record_id\", \"id\");"
-	"CREATE TABLE IF NOT EXISTS \"_schema\" ("
-	" \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
-	" \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS \"_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
-	/* Mails written in the same transaction as the change that caused them (outbox.h). */
-	"CREATE TABLE IF NOT EXISTS \"_outbox\" ("
-	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
-	" \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
-	" \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
-	" \"attempts\" INTEGER NOT NULL DEFAULT 0, \"next_attempt_at\" TEXT NOT NULL,"
-	" \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
-	"CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
-	/* Public tracking links: only a hash of each token is kept (tracking.h). */
-	"CREATE TABLE IF NOT EXISTS \"_tracking\" ("
-	" \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
-	" WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS \"_history\" ("
+    " \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
+    " \"at\" TEXT NOT NULL, \"actor\" TEXT, \"action\" TEXT NOT NULL, \"from_state\" TEXT,"
+    " \"to_state\" TEXT, \"transition\" TEXT, \"comment\" TEXT, \"changes\" TEXT);"
+    "CREATE INDEX IF NOT EXISTS \"_history:record\" ON \"_history\" (\"form\", \"record_id\", "
+    "\"id\");"
+    "CREATE TABLE IF NOT EXISTS \"_schema\" ("
+    " \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
+    " \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS \"_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
+    /* Mails written in the same transaction as the change that caused them (outbox.h). */
+    "CREATE TABLE IF NOT EXISTS \"_outbox\" ("
+    " \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
+    " \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
+    " \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
+    " \"attempts\" INTEGER NOT NULL DEFAULT 0, \"next_attempt_at\" TEXT NOT NULL,"
+    " \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
+    "CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
+    /* Public tracking links: only a hash of each token is kept (tracking.h). */
+    "CREATE TABLE IF NOT EXISTS \"_tracking\" ("
+    " \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
+    " WITHOUT ROWID;";
 
 int store_meta_set(conn *c, const char *key, const char *val)
 {
 	sqlite3_stmt *st = NULL;
 	int src;
 	if ((src = store_stmt(c,
-	                     "INSERT INTO \"_meta\" (\"key\", \"value\") VALUES (?, ?) "
-	                     "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
-	                     &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, key)) == SQLITE_OK && (src = store_bind_str(st, 2, val)) == SQLITE_OK)
+			      "INSERT INTO \"_meta\" (\"key\", \"value\") VALUES (?, ?) "
+			      "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
+			      &st)) == SQLITE_OK &&
+	    (src = store_bind_str(st, 1, key)) == SQLITE_OK &&
+	    (src = store_bind_str(st, 2, val)) == SQLITE_OK)
 		src = sqlite3_step(st);
 	store_stmt_done(st);
 	return src == SQLITE_DONE ? STORE_OK : store_sqlfail(c, "meta");
 }
-
 
 /* The app databases' own tables, created inside the opening transaction. */
 static int app_bootstrap(conn *w, char *err)
@@ -453,7 +456,7 @@ static int app_bootstrap(conn *w, char *err)
 	char *emsg = NULL;
 	if (sqlite3_exec(w->db, BOOTSTRAP, NULL, NULL, &emsg) != SQLITE_OK) {
 		store_seterr(err, STORE_ERROR, "cannot create the system tables: %s",
-		             emsg ? emsg : sqlite3_errmsg(w->db));
+			     emsg ? emsg : sqlite3_errmsg(w->db));
 		sqlite3_free(emsg);
 		return STORE_ERROR;
 	}
@@ -467,8 +470,8 @@ static const char *open_writer(store *s, const char *path)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_open_v2(path, &s->w.db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK)
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
 		return "cannot open";
 	sqlite3_extended_result_codes(s->w.db, 1);
 	sqlite3_busy_timeout(s->w.db, BUSY_MS);
@@ -488,7 +491,7 @@ static const char *open_writer(store *s, const char *path)
 }
 
 store *store_open_with(const char *path, int (*bootstrap)(conn *w, char *err),
-                       char err[STORE_ERR_LEN])
+		       char err[STORE_ERR_LEN])
 {
 	store *s = xcalloc(1, sizeof *s);
 	char why[STORE_ERR_LEN] = "";
@@ -508,7 +511,9 @@ store *store_open_with(const char *path, int (*bootstrap)(conn *w, char *err),
 	s->started = !fail;
 	if (fail) {
 		store_seterr(err, 0, "%s: %s%s%s", path, fail, fail == why ? "" : ": ",
-		             fail == why ? "" : s->w.db ? sqlite3_errmsg(s->w.db) : "out of memory");
+			     fail == why ? ""
+			     : s->w.db	 ? sqlite3_errmsg(s->w.db)
+					 : "out of memory");
 		if (s->w.db && !sqlite3_get_autocommit(s->w.db))
 			sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
 		store_close(s);
@@ -546,4 +551,3 @@ void store_close(store *s)
 	free(s->path);
 	free(s);
 }
-

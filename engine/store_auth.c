@@ -20,66 +20,68 @@
 
 #define SCHEMA_VERSION 1
 
-/* Version 1. Times: *_at columns are ISO text for people; session/token clocks are epoch seconds. */
-static const char schema_v1[] =
-	"CREATE TABLE users("
-	" id INTEGER PRIMARY KEY,"
-	" login TEXT NOT NULL UNIQUE,"
-	" name TEXT NOT NULL DEFAULT '',"
-	" email TEXT NOT NULL DEFAULT '',"
-	" admin INTEGER NOT NULL DEFAULT 0,"
-	" password_hash TEXT,"
-	" created_at TEXT NOT NULL,"
-	" disabled INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE grants("
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" app TEXT NOT NULL,"
-	" role TEXT NOT NULL,"
-	" UNIQUE(user_id, app, role));"
-	"CREATE INDEX grants_app ON grants(app, role);"
-	"CREATE TABLE sessions("
-	" token_hash TEXT PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" csrf TEXT NOT NULL,"
-	" created_at INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL,"
-	" expires INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX sessions_user ON sessions(user_id);"
-	"CREATE INDEX sessions_expires ON sessions(expires);"
-	"CREATE TABLE tokens("
-	" hash TEXT PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" label TEXT NOT NULL DEFAULT '',"
-	" created_at TEXT NOT NULL,"
-	" last_used INTEGER) WITHOUT ROWID;"
-	"CREATE INDEX tokens_user ON tokens(user_id);"
-	"CREATE TABLE audit("
-	" id INTEGER PRIMARY KEY,"
-	" at TEXT NOT NULL,"
-	" actor TEXT NOT NULL DEFAULT '',"
-	" action TEXT NOT NULL,"
-	" target TEXT NOT NULL DEFAULT '',"
-	" detail TEXT NOT NULL DEFAULT '');";
+/* Version 1. Times: *_at columns are ISO text for people; session/token clocks are epoch seconds.
+ */
+static const char schema_v1[] = "CREATE TABLE users("
+				" id INTEGER PRIMARY KEY,"
+				" login TEXT NOT NULL UNIQUE,"
+				" name TEXT NOT NULL DEFAULT '',"
+				" email TEXT NOT NULL DEFAULT '',"
+				" admin INTEGER NOT NULL DEFAULT 0,"
+				" password_hash TEXT,"
+				" created_at TEXT NOT NULL,"
+				" disabled INTEGER NOT NULL DEFAULT 0);"
+				"CREATE TABLE grants("
+				" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+				" app TEXT NOT NULL,"
+				" role TEXT NOT NULL,"
+				" UNIQUE(user_id, app, role));"
+				"CREATE INDEX grants_app ON grants(app, role);"
+				"CREATE TABLE sessions("
+				" token_hash TEXT PRIMARY KEY,"
+				" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+				" csrf TEXT NOT NULL,"
+				" created_at INTEGER NOT NULL,"
+				" last_seen INTEGER NOT NULL,"
+				" expires INTEGER NOT NULL) WITHOUT ROWID;"
+				"CREATE INDEX sessions_user ON sessions(user_id);"
+				"CREATE INDEX sessions_expires ON sessions(expires);"
+				"CREATE TABLE tokens("
+				" hash TEXT PRIMARY KEY,"
+				" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+				" label TEXT NOT NULL DEFAULT '',"
+				" created_at TEXT NOT NULL,"
+				" last_used INTEGER) WITHOUT ROWID;"
+				"CREATE INDEX tokens_user ON tokens(user_id);"
+				"CREATE TABLE audit("
+				" id INTEGER PRIMARY KEY,"
+				" at TEXT NOT NULL,"
+				" actor TEXT NOT NULL DEFAULT '',"
+				" action TEXT NOT NULL,"
+				" target TEXT NOT NULL DEFAULT '',"
+				" detail TEXT NOT NULL DEFAULT '');";
 
 /* The schema, created or checked inside the opening transaction (store_open_with). */
 static int system_bootstrap(conn *w, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (store_stmt(w, "PRAGMA user_version", &st) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	if (store_stmt(w, "PRAGMA user_version", &st) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
 		store_stmt_done(st);
 		return store_seterr(err, STORE_ERROR, "user_version: %s", sqlite3_errmsg(w->db));
 	}
 	int version = sqlite3_column_int(st, 0);
 	store_stmt_done(st);
 	if (version > SCHEMA_VERSION)
-		return store_seterr(err, STORE_ERROR, "schema version %d is newer than this engine (%d)",
-		                    version, SCHEMA_VERSION);
+		return store_seterr(err, STORE_ERROR,
+				    "schema version %d is newer than this engine (%d)", version,
+				    SCHEMA_VERSION);
 	char *emsg = NULL;
-	if (version < 1 && (sqlite3_exec(w->db, schema_v1, NULL, NULL, &emsg) != SQLITE_OK ||
-	                    sqlite3_exec(w->db, "PRAGMA user_version = 1", NULL, NULL, &emsg) !=
-	                        SQLITE_OK)) {
+	if (version < 1 &&
+	    (sqlite3_exec(w->db, schema_v1, NULL, NULL, &emsg) != SQLITE_OK ||
+	     sqlite3_exec(w->db, "PRAGMA user_version = 1", NULL, NULL, &emsg) != SQLITE_OK)) {
 		store_seterr(err, STORE_ERROR, "creating the schema: %s",
-		             emsg ? emsg : sqlite3_errmsg(w->db));
+			     emsg ? emsg : sqlite3_errmsg(w->db));
 		sqlite3_free(emsg);
 		return STORE_ERROR;
 	}
@@ -162,8 +164,9 @@ static int run_write(conn *c, const char *sql, const char *what, const char *kin
 	va_start(ap, kinds);
 	int ok = 1;
 	for (int i = 0; kinds[i] && ok; i++)
-		ok = (kinds[i] == 'i' ? sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t))
-		                      : store_bind_str(st, i + 1, va_arg(ap, const char *))) == SQLITE_OK;
+		ok = (kinds[i] == 'i'
+			  ? sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t))
+			  : store_bind_str(st, i + 1, va_arg(ap, const char *))) == SQLITE_OK;
 	va_end(ap);
 	int step = ok ? sqlite3_step(st) : SQLITE_ERROR;
 	store_stmt_done(st);
@@ -174,13 +177,13 @@ static int run_write(conn *c, const char *sql, const char *what, const char *kin
 }
 
 static int audit_row(conn *c, const char *at, const char *actor, const char *action,
-                     const char *target, const char *detail)
+		     const char *target, const char *detail)
 {
 	return run_write(c,
-	                 "INSERT INTO audit(at, actor, action, target, detail) VALUES (?1, ?2, ?3, "
-	                 "?4, ?5)",
-	                 "audit insert", "sssss", at, actor ? actor : "", action, target ? target : "",
-	                 detail ? detail : "");
+			 "INSERT INTO audit(at, actor, action, target, detail) VALUES (?1, ?2, ?3, "
+			 "?4, ?5)",
+			 "audit insert", "sssss", at, actor ? actor : "", action,
+			 target ? target : "", detail ? detail : "");
 }
 
 typedef struct user_job {
@@ -191,21 +194,27 @@ typedef struct user_job {
 static int apply_user_insert(store_tx *tx, void *arg)
 {
 	const user_job *j = arg;
-	int rc = run_write(tx->c,
-	                   "INSERT INTO users(login, name, email, admin, password_hash, created_at) "
-	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	                   "user insert", "sssiss", j->login, j->name ? j->name : "",
-	                   j->email ? j->email : "", (int64_t)j->admin, j->hash, j->at);
+	int rc =
+	    run_write(tx->c,
+		      "INSERT INTO users(login, name, email, admin, password_hash, created_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		      "user insert", "sssiss", j->login, j->name ? j->name : "",
+		      j->email ? j->email : "", (int64_t)j->admin, j->hash, j->at);
 	if (rc != STORE_OK)
 		return rc;
 	return audit_row(tx->c, j->at, j->actor, "user.add", j->login, j->admin ? "admin" : "");
 }
 
-int store_user_insert(store *s, const char *login, const char *name, const char *email,
-                      bool admin, const char *hash, const char *at, const char *actor)
+int store_user_insert(store *s, const char *login, const char *name, const char *email, bool admin,
+		      const char *hash, const char *at, const char *actor)
 {
-	user_job j = {.login = login, .name = name, .email = email, .hash = hash, .at = at,
-	              .actor = actor, .admin = admin};
+	user_job j = {.login = login,
+		      .name = name,
+		      .email = email,
+		      .hash = hash,
+		      .at = at,
+		      .actor = actor,
+		      .admin = admin};
 	return store_write_sync(s, apply_user_insert, &j);
 }
 
@@ -216,21 +225,21 @@ static int apply_set_password(store_tx *tx, void *arg)
 	int rc = user_row(tx->c, j->login, &u);
 	if (rc != STORE_OK)
 		return rc;
-	rc = run_write(tx->c, "UPDATE users SET password_hash = ?2 WHERE login = ?1", "set password",
-	               "ss", j->login, j->hash);
+	rc = run_write(tx->c, "UPDATE users SET password_hash = ?2 WHERE login = ?1",
+		       "set password", "ss", j->login, j->hash);
 	/* A new password closes every open session of the account. */
 	if (rc == STORE_OK)
-		rc = run_write(tx->c, "DELETE FROM sessions WHERE user_id = ?1", "delete sessions", "i",
-		               u.id);
+		rc = run_write(tx->c, "DELETE FROM sessions WHERE user_id = ?1", "delete sessions",
+			       "i", u.id);
 	if (rc == STORE_OK)
 		rc = audit_row(tx->c, j->at, j->actor, "user.password", j->login,
-		               j->hash ? "" : "removed");
+			       j->hash ? "" : "removed");
 	store_user_clear(&u);
 	return rc;
 }
 
 int store_user_set_password(store *s, const char *login, const char *hash, const char *at,
-                            const char *actor)
+			    const char *actor)
 {
 	user_job j = {.login = login, .hash = hash, .at = at, .actor = actor};
 	return store_write_sync(s, apply_set_password, &j);
@@ -248,7 +257,7 @@ int store_user_get(store *s, const char *login, store_user *out)
 
 /* One integer from a one-row query with up to two text parameters. */
 static int read_int(store *s, const char *sql, const char *what, const char *a, const char *b,
-                    int64_t *out)
+		    int64_t *out)
 {
 	conn *c = store_reader_take(s);
 	if (!c)
@@ -271,12 +280,12 @@ int store_admin_count(store *s, int64_t *out)
 {
 	*out = 0;
 	return read_int(s, "SELECT count(*) FROM users WHERE admin AND NOT disabled", "admin count",
-	                NULL, NULL, out);
+			NULL, NULL, out);
 }
 
 /* The text column 0 of every row of a query with up to two text parameters. */
-static int read_strings(conn *c, const char *sql, const char *what, const char *a,
-                        const char *b, int64_t id, char ***out, size_t *n)
+static int read_strings(conn *c, const char *sql, const char *what, const char *a, const char *b,
+			int64_t id, char ***out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
@@ -340,10 +349,11 @@ static int read_users(conn *c, user_entry **out, size_t *n)
 	int rc = step == SQLITE_DONE ? STORE_OK : store_sqlfail(c, "user list");
 	/* The grants of each, once the list statement is done with. */
 	for (size_t i = 0; i < *n && rc == STORE_OK; i++)
-		rc = read_strings(c,
-		                  "SELECT app || ':' || role FROM grants WHERE user_id = ?1 ORDER BY app, role",
-		                  "grants of user", NULL, NULL, (*out)[i].u.id, &(*out)[i].grants,
-		                  &(*out)[i].ngrants);
+		rc = read_strings(
+		    c,
+		    "SELECT app || ':' || role FROM grants WHERE user_id = ?1 ORDER BY app, role",
+		    "grants of user", NULL, NULL, (*out)[i].u.id, &(*out)[i].grants,
+		    &(*out)[i].ngrants);
 	return rc;
 }
 
@@ -384,9 +394,10 @@ static int apply_grant(store_tx *tx, void *arg)
 	int64_t id = u.id;
 	store_user_clear(&u);
 	rc = run_write(tx->c,
-	               j->grant ? "INSERT OR IGNORE INTO grants(user_id, app, role) VALUES (?1, ?2, ?3)"
-	                        : "DELETE FROM grants WHERE user_id = ?1 AND app = ?2 AND role = ?3",
-	               j->grant ? "grant" : "revoke", "iss", id, j->app, j->role);
+		       j->grant
+			   ? "INSERT OR IGNORE INTO grants(user_id, app, role) VALUES (?1, ?2, ?3)"
+			   : "DELETE FROM grants WHERE user_id = ?1 AND app = ?2 AND role = ?3",
+		       j->grant ? "grant" : "revoke", "iss", id, j->app, j->role);
 	if (rc != STORE_OK)
 		return rc;
 	/* Granting twice changes nothing and is fine; revoking what is not held is not found. */
@@ -398,14 +409,14 @@ static int apply_grant(store_tx *tx, void *arg)
 }
 
 int store_grant(store *s, bool grant, const char *login, const char *app, const char *role,
-                const char *actor, const char *at)
+		const char *actor, const char *at)
 {
 	grant_job j = {grant, login, app, role, actor, at};
 	return store_write_sync(s, apply_grant, &j);
 }
 
-static int read_list(store *s, const char *sql, const char *what, const char *a,
-                     const char *b, char ***out, size_t *n)
+static int read_list(store *s, const char *sql, const char *what, const char *a, const char *b,
+		     char ***out, size_t *n)
 {
 	conn *c = store_reader_take(s);
 	if (!c) {
@@ -421,18 +432,18 @@ static int read_list(store *s, const char *sql, const char *what, const char *a,
 int store_roles(store *s, const char *login, const char *app, char ***out, size_t *n)
 {
 	return read_list(s,
-	                 "SELECT g.role FROM grants g JOIN users u ON u.id = g.user_id"
-	                 " WHERE u.login = ?1 AND g.app = ?2 AND NOT u.disabled ORDER BY g.role",
-	                 "roles", login, app, out, n);
+			 "SELECT g.role FROM grants g JOIN users u ON u.id = g.user_id"
+			 " WHERE u.login = ?1 AND g.app = ?2 AND NOT u.disabled ORDER BY g.role",
+			 "roles", login, app, out, n);
 }
 
 int store_role_emails(store *s, const char *app, const char *role, char ***out, size_t *n)
 {
 	return read_list(s,
-	                 "SELECT DISTINCT u.email FROM grants g JOIN users u ON u.id = g.user_id"
-	                 " WHERE g.app = ?1 AND g.role = ?2 AND NOT u.disabled AND u.email <> ''"
-	                 " ORDER BY u.email",
-	                 "role emails", app, role, out, n);
+			 "SELECT DISTINCT u.email FROM grants g JOIN users u ON u.id = g.user_id"
+			 " WHERE g.app = ?1 AND g.role = ?2 AND NOT u.disabled AND u.email <> ''"
+			 " ORDER BY u.email",
+			 "role emails", app, role, out, n);
 }
 
 /* ---- sessions and API tokens ---- */
@@ -463,28 +474,32 @@ static int apply_session_insert(store_tx *tx, void *arg)
 		return rc;
 	/* Sign-ins are rare: a good moment to sweep the dead sessions. */
 	rc = run_write(tx->c, "DELETE FROM sessions WHERE expires <= ?1 OR last_seen <= ?2",
-	               "session purge", "ii", j->now, j->idle_before);
+		       "session purge", "ii", j->now, j->idle_before);
 	if (rc != STORE_OK)
 		return rc;
 	return run_write(tx->c,
-	                 "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen, "
-	                 "expires) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-	                 "session insert", "sisii", j->hash, id, j->csrf, j->now, j->expires);
+			 "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen, "
+			 "expires) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+			 "session insert", "sisii", j->hash, id, j->csrf, j->now, j->expires);
 }
 
 int store_session_insert(store *s, const char *login, const char *hash, const char *csrf,
-                         int64_t now, int64_t expires, int64_t idle_before)
+			 int64_t now, int64_t expires, int64_t idle_before)
 {
-	secret_job j = {.login = login, .hash = hash, .csrf = csrf, .now = now, .expires = expires,
-	                .idle_before = idle_before};
+	secret_job j = {.login = login,
+			.hash = hash,
+			.csrf = csrf,
+			.now = now,
+			.expires = expires,
+			.idle_before = idle_before};
 	return store_write_sync(s, apply_session_insert, &j);
 }
 
 int store_session_get(store *s, const char *hash, store_session *out)
 {
 	static const char sql[] =
-		"SELECT s.csrf, s.last_seen, s.expires, u.id, u.login, u.name, u.email, u.admin,"
-		" u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1";
+	    "SELECT s.csrf, s.last_seen, s.expires, u.id, u.login, u.name, u.email, u.admin,"
+	    " u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1";
 	memset(out, 0, sizeof *out);
 	conn *c = store_reader_take(s);
 	if (!c)
@@ -519,8 +534,8 @@ void store_session_clear(store_session *x)
 static int apply_session_delete(store_tx *tx, void *arg)
 {
 	const secret_job *j = arg;
-	int rc = run_write(tx->c, "DELETE FROM sessions WHERE token_hash = ?1", "session delete", "s",
-	                   j->hash);
+	int rc = run_write(tx->c, "DELETE FROM sessions WHERE token_hash = ?1", "session delete",
+			   "s", j->hash);
 	return rc == STORE_OK && sqlite3_changes(tx->c->db) == 0 ? STORE_NOTFOUND : rc;
 }
 
@@ -540,10 +555,10 @@ static int apply_touch(store_tx *tx, void *arg)
 {
 	const touch_job *j = arg;
 	return run_write(tx->c,
-	                 j->token ? "UPDATE tokens SET last_used = ?2 WHERE hash = ?1"
-	                          : "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1 AND "
-	                            "last_seen < ?2",
-	                 j->token ? "token touch" : "session touch", "si", j->hash, j->now);
+			 j->token ? "UPDATE tokens SET last_used = ?2 WHERE hash = ?1"
+				  : "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1 AND "
+				    "last_seen < ?2",
+			 j->token ? "token touch" : "session touch", "si", j->hash, j->now);
 }
 
 /* Waited for, so the next look-up sees it (at most once a minute per secret: auth.c). */
@@ -565,16 +580,16 @@ static int apply_token_insert(store_tx *tx, void *arg)
 	int rc = owner_id(tx->c, j->login, &id);
 	if (rc != STORE_OK)
 		return rc;
-	rc = run_write(tx->c,
-	               "INSERT INTO tokens(hash, user_id, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-	               "token insert", "siss", j->hash, id, j->label ? j->label : "", j->at);
+	rc = run_write(
+	    tx->c, "INSERT INTO tokens(hash, user_id, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+	    "token insert", "siss", j->hash, id, j->label ? j->label : "", j->at);
 	if (rc != STORE_OK)
 		return rc;
 	return audit_row(tx->c, j->at, j->actor, "token.create", j->login, j->label);
 }
 
 int store_token_insert(store *s, const char *login, const char *hash, const char *label,
-                       const char *at, const char *actor)
+		       const char *at, const char *actor)
 {
 	secret_job j = {.login = login, .hash = hash, .label = label, .at = at, .actor = actor};
 	return store_write_sync(s, apply_token_insert, &j);
@@ -583,8 +598,8 @@ int store_token_insert(store *s, const char *login, const char *hash, const char
 int store_token_get(store *s, const char *hash, int64_t *last_used, store_user *out)
 {
 	static const char sql[] =
-		"SELECT t.last_used, u.id, u.login, u.name, u.email, u.admin, u.disabled FROM tokens t"
-		" JOIN users u ON u.id = t.user_id WHERE t.hash = ?1";
+	    "SELECT t.last_used, u.id, u.login, u.name, u.email, u.admin, u.disabled FROM tokens t"
+	    " JOIN users u ON u.id = t.user_id WHERE t.hash = ?1";
 	memset(out, 0, sizeof *out);
 	*last_used = -1;
 	conn *c = store_reader_take(s);
@@ -627,7 +642,7 @@ static int apply_audit(store_tx *tx, void *arg)
 }
 
 int store_audit_insert(store *s, const char *at, const char *actor, const char *action,
-                       const char *target, const char *detail)
+		       const char *target, const char *detail)
 {
 	audit_job j = {at, actor, action, target, detail};
 	return store_write_sync(s, apply_audit, &j);
@@ -636,7 +651,7 @@ int store_audit_insert(store *s, const char *at, const char *actor, const char *
 int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg)
 {
 	static const char sql[] =
-		"SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?1";
+	    "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?1";
 	conn *c = store_reader_take(s);
 	if (!c)
 		return STORE_ERROR;

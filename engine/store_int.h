@@ -18,16 +18,16 @@
 #include "buf.h"
 #include "store.h"
 
-#define GROUP_MAX 512        /* jobs per transaction */
-#define CACHE_MAX 256        /* statements per connection before the cache is flushed */
-#define BUSY_MS 5000
-#define CURSOR_MAX 1024      /* characters of an `after` cursor */
-#define SEARCH_MAX 1000      /* bytes of a `q` search */
-#define LIMIT_MAX 500
-#define DAY 86400
+#define GROUP_MAX  512 /* jobs per transaction */
+#define CACHE_MAX  256 /* statements per connection before the cache is flushed */
+#define BUSY_MS	   5000
+#define CURSOR_MAX 1024 /* characters of an `after` cursor */
+#define SEARCH_MAX 1000 /* bytes of a `q` search */
+#define LIMIT_MAX  500
+#define DAY	   86400
 
 typedef struct slot {
-	char *sql;               /* owned; NULL: empty slot */
+	char *sql; /* owned; NULL: empty slot */
 	uint64_t hash;
 	sqlite3_stmt *st;
 } slot;
@@ -37,7 +37,7 @@ typedef struct conn {
 	sqlite3 *db;
 	slot *slots;
 	size_t cap, n;
-	struct conn *next;       /* read pool free list */
+	struct conn *next; /* read pool free list */
 } conn;
 
 typedef struct job {
@@ -50,10 +50,10 @@ typedef struct job {
 
 struct store {
 	char *path;
-	conn w;                  /* the writer: used by the writer thread only (and store_open) */
+	conn w; /* the writer: used by the writer thread only (and store_open) */
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t mu;      /* guards the queue, stopping and the counters */
+	pthread_mutex_t mu; /* guards the queue, stopping and the counters */
 	pthread_cond_t cv;
 	job *head, *tail;
 	bool stopping;
@@ -101,14 +101,14 @@ bool store_form_ok(const def_form *f);
  * checks its tables inside one transaction; starts the writer. NULL + err on failure.
  */
 store *store_open_with(const char *path, int (*bootstrap)(conn *w, char *err),
-                       char err[STORE_ERR_LEN]);
+		       char err[STORE_ERR_LEN]);
 
 /* A list's sort order, resolved against the form (store_records.c). */
 typedef struct sortkey {
-	char key[80];            /* normalised: "name" or "-name"; stamped into cursors */
+	char key[80]; /* normalised: "name" or "-name"; stamped into cursors */
 	bool desc;
-	int sel;                 /* index in the select list */
-	const char *col;         /* column name, unquoted */
+	int sel;	 /* index in the select list */
+	const char *col; /* column name, unquoted */
 } sortkey;
 int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err);
 

@@ -20,12 +20,12 @@
 
 typedef struct colinfo {
 	char *name;
-	char *decl;              /* declared SQL type */
-	char *type;              /* field type name remembered in _schema, or NULL */
+	char *decl; /* declared SQL type */
+	char *type; /* field type name remembered in _schema, or NULL */
 } colinfo;
 
 typedef struct statecount {
-	char *state;             /* NULL: records without a state */
+	char *state; /* NULL: records without a state */
 	int64_t n;
 } statecount;
 
@@ -63,9 +63,10 @@ static int ddl(conn *c, buf *sql, const def_form *f, char *err)
 	int src = sqlite3_exec(c->db, buf_cstr(sql), NULL, NULL, &emsg);
 	int rc = STORE_OK;
 	if (src != SQLITE_OK) {
-		rc = store_seterr(err, STORE_ERROR, "form \"%s\": %s", f->id, emsg ? emsg : sqlite3_errstr(src));
+		rc = store_seterr(err, STORE_ERROR, "form \"%s\": %s", f->id,
+				  emsg ? emsg : sqlite3_errstr(src));
 		log_message("store", "migration failed sql=\"%s\" error=\"%s\"", buf_cstr(sql),
-		            emsg ? emsg : sqlite3_errstr(src));
+			    emsg ? emsg : sqlite3_errstr(src));
 	}
 	sqlite3_free(emsg);
 	buf_reset(sql);
@@ -94,25 +95,27 @@ static int exec_args(conn *c, const char *sql, const char *what, int nargs, ...)
 static int schema_set(conn *c, const def_form *f, const def_field *fd)
 {
 	return exec_args(c,
-	                 "INSERT INTO \"_schema\" (\"form\", \"column\", \"type\", \"removed\") "
-	                 "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
-	                 "\"type\" = excluded.\"type\", \"removed\" = 0",
-	                 "schema", 3, f->id, fd->name, def_type_name(fd->type));
+			 "INSERT INTO \"_schema\" (\"form\", \"column\", \"type\", \"removed\") "
+			 "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
+			 "\"type\" = excluded.\"type\", \"removed\" = 0",
+			 "schema", 3, f->id, fd->name, def_type_name(fd->type));
 }
 
 static int refuse_type(const def_form *f, const def_field *fd, const char *old, char *err)
 {
 	if (fd->renamed_from && strcmp(fd->renamed_from, fd->name) != 0)
-		return store_seterr(err, STORE_REFUSED,
-		              "formulaire \"%s\" : le champ \"%s\" (renommé depuis \"%s\") change de type "
-		              "%s -> %s, ce qui pourrait réinterpréter les données enregistrées ; gardez "
-		              "l'ancien type ou ajoutez un nouveau champ",
-		              f->id, fd->name, fd->renamed_from, old, def_type_name(fd->type));
-	return store_seterr(err, STORE_REFUSED,
-	              "formulaire \"%s\" : le champ \"%s\" change de type %s -> %s, ce qui pourrait "
-	              "réinterpréter les données enregistrées ; gardez l'ancien type ou ajoutez un "
-	              "nouveau champ",
-	              f->id, fd->name, old, def_type_name(fd->type));
+		return store_seterr(
+		    err, STORE_REFUSED,
+		    "formulaire \"%s\" : le champ \"%s\" (renommé depuis \"%s\") change de type "
+		    "%s -> %s, ce qui pourrait réinterpréter les données enregistrées ; gardez "
+		    "l'ancien type ou ajoutez un nouveau champ",
+		    f->id, fd->name, fd->renamed_from, old, def_type_name(fd->type));
+	return store_seterr(
+	    err, STORE_REFUSED,
+	    "formulaire \"%s\" : le champ \"%s\" change de type %s -> %s, ce qui pourrait "
+	    "réinterpréter les données enregistrées ; gardez l'ancien type ou ajoutez un "
+	    "nouveau champ",
+	    f->id, fd->name, old, def_type_name(fd->type));
 }
 
 static int check_type(const def_form *f, const def_field *fd, const colinfo *ci, char *err)
@@ -133,10 +136,12 @@ static int table_exists(conn *c, const char *name, bool *out)
 {
 	sqlite3_stmt *st = NULL;
 	int src;
-	if ((src = store_stmt(c, "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = 'table' "
-	                        "AND \"name\" = ?",
-	                     &st)) == SQLITE_OK &&
-	    (src = store_bind_str(st, 1, name)) == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
+	if ((src = store_stmt(c,
+			      "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = 'table' "
+			      "AND \"name\" = ?",
+			      &st)) == SQLITE_OK &&
+	    (src = store_bind_str(st, 1, name)) == SQLITE_OK &&
+	    (src = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0) > 0;
 	store_stmt_done(st);
 	return src == SQLITE_ROW ? STORE_OK : store_sqlfail(c, "table exists");
@@ -150,7 +155,8 @@ static int load_columns(conn *c, const def_form *f, colinfo **out, size_t *n)
 	int src;
 	*out = NULL;
 	*n = 0;
-	if ((src = store_stmt(c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)", &st)) == SQLITE_OK &&
+	if ((src = store_stmt(c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)", &st)) ==
+		SQLITE_OK &&
 	    (src = store_bind_str(st, 1, f->id)) == SQLITE_OK) {
 		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 			if (*n == cap) {
@@ -170,7 +176,7 @@ static int load_columns(conn *c, const def_form *f, colinfo **out, size_t *n)
 		return store_sqlfail(c, "table info");
 	st = NULL;
 	if ((src = store_stmt(c, "SELECT \"column\", \"type\" FROM \"_schema\" WHERE \"form\" = ?",
-	                     &st)) == SQLITE_OK &&
+			      &st)) == SQLITE_OK &&
 	    (src = store_bind_str(st, 1, f->id)) == SQLITE_OK) {
 		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -199,10 +205,11 @@ static int create_table(conn *c, const def_form *f, char *err)
 	int rc;
 	buf_puts(&sql, "CREATE TABLE ");
 	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
-	               "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
-	               "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
-	               "\"_def_hash\" TEXT");
+	buf_puts(&sql,
+		 " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
+		 "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
+		 "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
+		 "\"_def_hash\" TEXT");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
@@ -247,10 +254,10 @@ static int create_indexes(conn *c, const def_form *f, char *err)
 	const struct {
 		const char *suffix, *cols;
 	} ix[] = {{"created_at", "(\"_created_at\", \"id\")"},
-	          {"created_by", "(\"_created_by\")"},
-	          {"state", "(\"_state\")"},
-	          {sort_name, sort_cols},
-	          {own_name, own_cols}};
+		  {"created_by", "(\"_created_by\")"},
+		  {"state", "(\"_state\")"},
+		  {sort_name, sort_cols},
+		  {own_name, own_cols}};
 	buf sql = BUF_INIT;
 	int rc = STORE_OK;
 	for (size_t i = 0; rc == STORE_OK && i < sizeof ix / sizeof *ix; i++) {
@@ -258,7 +265,8 @@ static int create_indexes(conn *c, const def_form *f, char *err)
 		if (i == 3 && (by_id || strcmp(k.col, "_created_at") == 0))
 			continue;
 		/* ':' cannot occur in a form id, so these names never meet a table's. */
-		buf_printf(&sql, "CREATE INDEX IF NOT EXISTS \"_ix:%s:%s\" ON ", f->id, ix[i].suffix);
+		buf_printf(&sql, "CREATE INDEX IF NOT EXISTS \"_ix:%s:%s\" ON ", f->id,
+			   ix[i].suffix);
 		store_put_ident(&sql, f->id);
 		buf_printf(&sql, " %s", ix[i].cols);
 		rc = ddl(c, &sql, f, err);
@@ -283,8 +291,8 @@ static int migrate_columns(conn *c, const def_form *f, char *err)
 			if ((rc = check_type(f, fd, ci, err)) != STORE_OK)
 				goto done;
 		} else if (fd->renamed_from && store_ident_ok(fd->renamed_from) &&
-		           def_find_col(f, fd->renamed_from) < 0 &&
-		           (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
+			   def_find_col(f, fd->renamed_from) < 0 &&
+			   (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
 			if ((rc = check_type(f, fd, ci, err)) != STORE_OK)
 				goto done;
 			buf_puts(&sql, "ALTER TABLE ");
@@ -295,8 +303,9 @@ static int migrate_columns(conn *c, const def_form *f, char *err)
 			store_put_ident(&sql, fd->name);
 			if ((rc = ddl(c, &sql, f, err)) != STORE_OK)
 				goto done;
-			if ((rc = exec_args(c, "DELETE FROM \"_schema\" WHERE \"form\" = ? AND \"column\" = ?",
-			                    "schema", 2, f->id, fd->renamed_from)) != STORE_OK)
+			if ((rc = exec_args(
+				 c, "DELETE FROM \"_schema\" WHERE \"form\" = ? AND \"column\" = ?",
+				 "schema", 2, f->id, fd->renamed_from)) != STORE_OK)
 				goto done;
 			free(ci->name);
 			ci->name = xstrdup(fd->name);
@@ -318,9 +327,9 @@ static int migrate_columns(conn *c, const def_form *f, char *err)
 		if (name[0] == '_' || strcmp(name, "id") == 0 || def_find_col(f, name) >= 0)
 			continue;
 		if ((rc = exec_args(c,
-		                    "UPDATE \"_schema\" SET \"removed\" = 1 WHERE \"form\" = ? AND "
-		                    "\"column\" = ?",
-		                    "schema", 2, f->id, name)) != STORE_OK)
+				    "UPDATE \"_schema\" SET \"removed\" = 1 WHERE \"form\" = ? AND "
+				    "\"column\" = ?",
+				    "schema", 2, f->id, name)) != STORE_OK)
 			goto done;
 	}
 done:
@@ -339,8 +348,8 @@ static int move_state(conn *c, const def_form *f, const char *from, const char *
 	int rc;
 	util_iso_datetime(now, at);
 	buf_puts(&sql, "INSERT INTO \"_history\" (\"form\", \"record_id\", \"at\", \"actor\", "
-	               "\"action\", \"from_state\", \"to_state\") SELECT ?, \"id\", ?, ?, ?, "
-	               "\"_state\", ? FROM ");
+		       "\"action\", \"from_state\", \"to_state\") SELECT ?, \"id\", ?, ?, ?, "
+		       "\"_state\", ? FROM ");
 	store_put_ident(&sql, f->id);
 	buf_puts(&sql, " WHERE \"_state\" IS ? ORDER BY \"id\"");
 	rc = exec_args(c, buf_cstr(&sql), "move history", 6, f->id, at, "system", "move", to, from);
@@ -350,7 +359,7 @@ static int move_state(conn *c, const def_form *f, const char *from, const char *
 	buf_puts(&sql, "UPDATE ");
 	store_put_ident(&sql, f->id);
 	buf_puts(&sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1 "
-	               "WHERE \"_state\" IS ?");
+		       "WHERE \"_state\" IS ?");
 	rc = exec_args(c, buf_cstr(&sql), "move", 3, to, at, from);
 done:
 	buf_free(&sql);
@@ -384,7 +393,8 @@ static int migrate_states(conn *c, const def_form *f, time_t now, char *err)
 	}
 	store_stmt_done(st);
 	if (src != SQLITE_DONE) {
-		rc = store_seterr(err, store_sqlfail(c, "states"), "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
+		rc = store_seterr(err, store_sqlfail(c, "states"), "form \"%s\": %s", f->id,
+				  sqlite3_errmsg(c->db));
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -398,19 +408,22 @@ static int migrate_states(conn *c, const def_form *f, time_t now, char *err)
 				if (w->moves[m].from && strcmp(w->moves[m].from, v[i].state) == 0)
 					to = w->moves[m].to;
 			if (!to) {
-				rc = store_seterr(err, STORE_REFUSED,
-				            "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
-				            " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
-				            "workflow.state_moves = { %s = \"<état>\" }",
-				            f->id, v[i].state, v[i].n, v[i].state);
+				rc = store_seterr(
+				    err, STORE_REFUSED,
+				    "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
+				    " enregistrement(s) s'y trouvent ; indiquez où les déplacer "
+				    "avec "
+				    "workflow.state_moves = { %s = \"<état>\" }",
+				    f->id, v[i].state, v[i].n, v[i].state);
 				goto done;
 			}
 		}
 		if (!to || def_find_state(w, to) < 0) {
-			rc = store_seterr(err, STORE_REFUSED,
-			            "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui n'est "
-			            "pas un état",
-			            f->id, v[i].state ? v[i].state : "(none)", to ? to : "(none)");
+			rc = store_seterr(
+			    err, STORE_REFUSED,
+			    "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui n'est "
+			    "pas un état",
+			    f->id, v[i].state ? v[i].state : "(none)", to ? to : "(none)");
 			goto done;
 		}
 		if ((rc = move_state(c, f, v[i].state, to, now)) != STORE_OK) {
@@ -431,15 +444,17 @@ static int migrate_form(conn *c, const def_form *f, time_t now, char *err)
 	bool exists = false;
 	int rc;
 	if (!store_form_ok(f))
-		return store_seterr(err, STORE_REFUSED,
-		              "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer une "
-		              "table ou une colonne",
-		              f && f->id ? f->id : "?");
+		return store_seterr(
+		    err, STORE_REFUSED,
+		    "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer une "
+		    "table ou une colonne",
+		    f && f->id ? f->id : "?");
 	for (size_t i = 0; i < f->ncols; i++)
 		if (f->cols[i]->renamed_from && !store_ident_ok(f->cols[i]->renamed_from))
-			return store_seterr(err, STORE_REFUSED,
-			              "formulaire \"%s\" : champ \"%s\" : renamed_from invalide",
-			              f->id, f->cols[i]->name);
+			return store_seterr(
+			    err, STORE_REFUSED,
+			    "formulaire \"%s\" : champ \"%s\" : renamed_from invalide", f->id,
+			    f->cols[i]->name);
 	if ((rc = table_exists(c, f->id, &exists)) != STORE_OK)
 		return store_seterr(err, rc, "form \"%s\": %s", f->id, sqlite3_errmsg(c->db));
 	rc = exists ? migrate_columns(c, f, err) : create_table(c, f, err);

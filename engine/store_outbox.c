@@ -14,19 +14,19 @@
 #include "store_int.h"
 
 int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
-                        const char *to, const char *subject, const char *body)
+			const char *to, const char *subject, const char *body)
 {
 	static const char sql[] =
-		"INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-		" \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?3)";
+	    "INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?3)";
 	sqlite3_stmt *st = NULL;
 	int rc = STORE_OK;
 	if (store_stmt(tx->c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, form) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, record_id) != SQLITE_OK ||
 	    store_bind_str(st, 3, at) != SQLITE_OK || store_bind_str(st, 4, to) != SQLITE_OK ||
-	    store_bind_str(st, 5, subject) != SQLITE_OK || store_bind_str(st, 6, body) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
+	    store_bind_str(st, 5, subject) != SQLITE_OK ||
+	    store_bind_str(st, 6, body) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
 		rc = store_sqlfail(tx->c, "outbox insert");
 	store_stmt_done(st);
 	return rc;
@@ -34,8 +34,8 @@ int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const
 
 /* Columns: id, form, record_id, created_at, to_spec, subject, status, attempts,
  * next_attempt_at, last_error, sent_at, smtp_reply[, body]. */
-#define ROW_COLS                                                                          \
-	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","  \
+#define ROW_COLS                                                                                   \
+	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","   \
 	" \"attempts\", \"next_attempt_at\", \"last_error\", \"sent_at\", \"smtp_reply\""
 
 static void read_row(sqlite3_stmt *st, bool with_body, store_mail_row *r)
@@ -59,7 +59,7 @@ static void read_row(sqlite3_stmt *st, bool with_body, store_mail_row *r)
 
 /* Runs a row query (now bound to ?1 when given, limit after it). */
 static int read_rows(store *s, const char *sql, const char *now, int limit, bool with_body,
-                     store_mail_row **out, size_t *n)
+		     store_mail_row **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -97,16 +97,16 @@ done:
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s, "SELECT " ROW_COLS " FROM \"_outbox\" ORDER BY \"id\" DESC LIMIT ?1",
-	                 NULL, limit, false, out, n);
+			 NULL, limit, false, out, n);
 }
 
 int store_outbox_due(store *s, const char *now_iso, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s,
-	                 "SELECT " ROW_COLS ", \"body\" FROM \"_outbox\""
-	                 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?1"
-	                 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?2",
-	                 now_iso, limit, true, out, n);
+			 "SELECT " ROW_COLS ", \"body\" FROM \"_outbox\""
+			 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?1"
+			 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?2",
+			 now_iso, limit, true, out, n);
 }
 
 void store_outbox_rows_free(store_mail_row *v, size_t n)
@@ -131,10 +131,10 @@ void store_outbox_rows_free(store_mail_row *v, size_t n)
 static int queue_retry(conn *c, const store_mail_update *u, const char *addr)
 {
 	static const char sql[] =
-		"INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-		" \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\", \"last_error\")"
-		" SELECT \"form\", \"record_id\", \"created_at\", ?1, \"subject\", \"body\", 'pending',"
-		" ?2, ?3, ?4 FROM \"_outbox\" WHERE \"id\" = ?5";
+	    "INSERT INTO \"_outbox\" (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\", \"last_error\")"
+	    " SELECT \"form\", \"record_id\", \"created_at\", ?1, \"subject\", \"body\", 'pending',"
+	    " ?2, ?3, ?4 FROM \"_outbox\" WHERE \"id\" = ?5";
 	sqlite3_stmt *st = NULL;
 	int rc = STORE_ERROR;
 	if (store_stmt(c, sql, &st) == SQLITE_OK && store_bind_str(st, 1, addr) == SQLITE_OK &&
@@ -151,10 +151,10 @@ static int queue_retry(conn *c, const store_mail_update *u, const char *addr)
 static int apply_update(store_tx *tx, void *arg)
 {
 	static const char sql[] =
-		"UPDATE \"_outbox\" SET \"status\" = ?1, \"attempts\" = ?2,"
-		" \"next_attempt_at\" = COALESCE(?3, \"next_attempt_at\"),"
-		" \"last_error\" = COALESCE(?4, \"last_error\"), \"sent_at\" = ?5, \"smtp_reply\" = ?6"
-		" WHERE \"id\" = ?7 AND \"status\" = 'pending' AND \"attempts\" = ?8";
+	    "UPDATE \"_outbox\" SET \"status\" = ?1, \"attempts\" = ?2,"
+	    " \"next_attempt_at\" = COALESCE(?3, \"next_attempt_at\"),"
+	    " \"last_error\" = COALESCE(?4, \"last_error\"), \"sent_at\" = ?5, \"smtp_reply\" = ?6"
+	    " WHERE \"id\" = ?7 AND \"status\" = 'pending' AND \"attempts\" = ?8";
 	const store_mail_update *u = arg;
 	conn *c = tx->c;
 	sqlite3_stmt *st = NULL;
@@ -177,8 +177,10 @@ static int apply_update(store_tx *tx, void *arg)
 	/* A retry row that cannot be written must not undo the send: the others got it. */
 	for (size_t i = 0; rc == STORE_OK && i < u->nretry; i++)
 		if (queue_retry(c, u, u->retry_to[i]) != STORE_OK)
-			log_message("outbox", "id=%" PRId64 ": a recipient refused for now will not be "
-			            "retried: %s", u->id, sqlite3_errmsg(c->db));
+			log_message("outbox",
+				    "id=%" PRId64 ": a recipient refused for now will not be "
+				    "retried: %s",
+				    u->id, sqlite3_errmsg(c->db));
 	return rc;
 }
 

@@ -21,7 +21,7 @@
 
 /* STORE_BADQUERY with its reason for the caller (q->why) and a detail for the log (err). */
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
 {
@@ -41,8 +41,8 @@ static int bad(const store_query *q, store_bad why, char *err, const char *fmt, 
 enum { C_ID, C_STATE, C_SINCE, C_VERSION, C_CAT, C_CBY, C_UAT, C_UBY, C_HASH, C_DATA };
 
 static const char SYS_SELECT[] = "\"id\", \"_state\", \"_state_since\", \"_version\", "
-                                 "\"_created_at\", \"_created_by\", \"_updated_at\", "
-                                 "\"_updated_by\", \"_def_hash\"";
+				 "\"_created_at\", \"_created_by\", \"_updated_at\", "
+				 "\"_updated_by\", \"_def_hash\"";
 
 static void put_select(buf *b, const def_form *f)
 {
@@ -64,10 +64,14 @@ int store_bind_str(sqlite3_stmt *st, int i, const char *s)
 static int bind_value(sqlite3_stmt *st, int i, const value *v)
 {
 	switch (v->kind) {
-	case VAL_INT: return sqlite3_bind_int64(st, i, v->i);
-	case VAL_REAL: return sqlite3_bind_double(st, i, v->d);
-	case VAL_TEXT: return store_bind_str(st, i, v->s);
-	case VAL_NULL: break;
+	case VAL_INT:
+		return sqlite3_bind_int64(st, i, v->i);
+	case VAL_REAL:
+		return sqlite3_bind_double(st, i, v->d);
+	case VAL_TEXT:
+		return store_bind_str(st, i, v->s);
+	case VAL_NULL:
+		break;
 	}
 	return sqlite3_bind_null(st, i);
 }
@@ -178,7 +182,7 @@ enum { ARG_TEXT, ARG_INT, ARG_REAL };
 
 typedef struct qarg {
 	int kind;
-	const char *s;           /* borrowed, or == owned */
+	const char *s; /* borrowed, or == owned */
 	char *owned;
 	int64_t i;
 	double d;
@@ -203,9 +207,18 @@ static qarg *qb_push(qb *b, int kind)
 	return a;
 }
 
-static void qb_text(qb *b, const char *s) { qb_push(b, ARG_TEXT)->s = s; }
-static void qb_int(qb *b, int64_t i) { qb_push(b, ARG_INT)->i = i; }
-static void qb_real(qb *b, double d) { qb_push(b, ARG_REAL)->d = d; }
+static void qb_text(qb *b, const char *s)
+{
+	qb_push(b, ARG_TEXT)->s = s;
+}
+static void qb_int(qb *b, int64_t i)
+{
+	qb_push(b, ARG_INT)->i = i;
+}
+static void qb_real(qb *b, double d)
+{
+	qb_push(b, ARG_REAL)->d = d;
+}
 
 static void qb_text_own(qb *b, char *s)
 {
@@ -252,7 +265,7 @@ static void put_overdue(qb *b, const def_form *f, time_t now)
 			continue;
 		buf_puts(&b->sql, any ? " OR " : "(");
 		buf_puts(&b->sql, "(\"_state\" = ? AND "
-		                  "CAST(strftime('%s', \"_state_since\") AS INTEGER) < ?)");
+				  "CAST(strftime('%s', \"_state_since\") AS INTEGER) < ?)");
 		qb_text(b, w->states[i].id);
 		qb_int(b, (int64_t)now - (int64_t)w->states[i].due_days * DAY);
 		any = true;
@@ -317,8 +330,8 @@ static int compile_where(qb *b, const def_form *f, const store_query *q, char *e
 			bool t = strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0;
 			bool fl = strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0;
 			if (!t && !fl)
-				return bad(q, STORE_BAD_FILTER, err, "filter \"%s\" takes true or false",
-				           fd->name);
+				return bad(q, STORE_BAD_FILTER, err,
+					   "filter \"%s\" takes true or false", fd->name);
 			store_put_ident(sql, fd->name);
 			buf_puts(sql, " = ?");
 			qb_int(b, t);
@@ -373,9 +386,9 @@ int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err)
 		const char *name, *col;
 		int sel;
 	} sys[] = {{"id", "id", C_ID},
-	           {"created_at", "_created_at", C_CAT},
-	           {"updated_at", "_updated_at", C_UAT},
-	           {"state", "_state", C_STATE}};
+		   {"created_at", "_created_at", C_CAT},
+		   {"updated_at", "_updated_at", C_UAT},
+		   {"state", "_state", C_STATE}};
 	k->col = NULL;
 	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++) {
 		if (strcmp(name, sys[i].name) == 0) {
@@ -386,7 +399,8 @@ int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err)
 	if (!k->col) {
 		int c = def_find_col(f, name);
 		if (c < 0)
-			return store_seterr(err, STORE_BADQUERY, "unknown sort field \"%.100s\"", name);
+			return store_seterr(err, STORE_BADQUERY, "unknown sort field \"%.100s\"",
+					    name);
 		k->col = f->cols[c]->name;
 		k->sel = C_DATA + c;
 	}
@@ -454,9 +468,15 @@ static char *make_cursor(const sortkey *k, sqlite3_stmt *st)
 {
 	json_t *v = NULL;
 	switch (sqlite3_column_type(st, k->sel)) {
-	case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, k->sel)); break;
-	case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, k->sel)); break;
-	case SQLITE_NULL: v = json_null(); break;
+	case SQLITE_INTEGER:
+		v = json_integer(sqlite3_column_int64(st, k->sel));
+		break;
+	case SQLITE_FLOAT:
+		v = json_real(sqlite3_column_double(st, k->sel));
+		break;
+	case SQLITE_NULL:
+		v = json_null();
+		break;
 	default: {
 		const char *t = (const char *)sqlite3_column_text(st, k->sel);
 		v = t ? json_stringn(t, (size_t)sqlite3_column_bytes(st, k->sel)) : NULL;
@@ -553,7 +573,7 @@ static void put_after(qb *b, const sortkey *k, json_t *cur)
 static const store_scope ALL = {false, NULL};
 
 int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
-              record *out)
+	      record *out)
 {
 	int rc = STORE_OK, src;
 	qb b = {BUF_INIT, NULL, 0, 0};
@@ -576,7 +596,8 @@ int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope,
 		rc = STORE_ERROR;
 		goto done;
 	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
+	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK ||
+	    (src = qb_bind(&b, st)) != SQLITE_OK) {
 		rc = store_sqlfail(c, "get");
 		goto done;
 	}
@@ -599,7 +620,7 @@ done:
  * copied into page->v (store_list). next gets the cursor of the next page (caller frees).
  */
 static int list_rows(store *s, const def_form *f, const store_query *q, store_page *page,
-                     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
+		     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
 	int rc = STORE_OK, src = SQLITE_OK;
 	qb b = {BUF_INIT, NULL, 0, 0};
@@ -648,7 +669,8 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 		rc = store_seterr(err, STORE_ERROR, "cannot open the database");
 		goto done;
 	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
+	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK ||
+	    (src = qb_bind(&b, st)) != SQLITE_OK) {
 		rc = store_sqlfail(c, "list");
 		goto done;
 	}
@@ -696,7 +718,7 @@ done:
 }
 
 int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
-               char err[STORE_ERR_LEN])
+	       char err[STORE_ERR_LEN])
 {
 	memset(out, 0, sizeof *out);
 	int rc = list_rows(s, f, q, out, NULL, NULL, &out->next, err);
@@ -705,8 +727,8 @@ int store_list(store *s, const def_form *f, const store_query *q, store_page *ou
 	return rc;
 }
 
-int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn,
-                    void *arg, char **next, char err[STORE_ERR_LEN])
+int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn, void *arg,
+		    char **next, char err[STORE_ERR_LEN])
 {
 	return list_rows(s, f, q, NULL, fn, arg, next, err);
 }
@@ -730,8 +752,8 @@ static int read_int(store *s, qb *b, int64_t *out, const char *what)
 	sqlite3_stmt *st = NULL;
 	if (!c)
 		return STORE_ERROR;
-	if ((src = store_stmt(c, b->sql.data, &st)) != SQLITE_OK || (src = qb_bind(b, st)) != SQLITE_OK ||
-	    (src = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((src = store_stmt(c, b->sql.data, &st)) != SQLITE_OK ||
+	    (src = qb_bind(b, st)) != SQLITE_OK || (src = sqlite3_step(st)) != SQLITE_ROW) {
 		rc = store_sqlfail(c, what);
 		goto done;
 	}
@@ -760,7 +782,7 @@ int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
 }
 
 int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
-                       store_state_count *out)
+		       store_state_count *out)
 {
 	int rc = STORE_OK, src;
 	qb b = {BUF_INIT, NULL, 0, 0};
@@ -790,7 +812,8 @@ int store_count_states(store *s, const def_form *f, const store_scope *scope, ti
 		rc = STORE_ERROR;
 		goto done;
 	}
-	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK || (src = qb_bind(&b, st)) != SQLITE_OK) {
+	if ((src = store_stmt(c, b.sql.data, &st)) != SQLITE_OK ||
+	    (src = qb_bind(&b, st)) != SQLITE_OK) {
 		rc = store_sqlfail(c, "count_states");
 		goto done;
 	}
@@ -816,12 +839,12 @@ char *store_col_dup(sqlite3_stmt *st, int i)
 }
 
 int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
-                  size_t *n)
+		  size_t *n)
 {
 	static const char sql[] =
-		"SELECT \"id\", \"at\", \"actor\", \"action\", \"from_state\", \"to_state\", "
-		"\"transition\", \"comment\", \"changes\" FROM \"_history\" "
-		"WHERE \"form\" = ? AND \"record_id\" = ? ORDER BY \"id\"";
+	    "SELECT \"id\", \"at\", \"actor\", \"action\", \"from_state\", \"to_state\", "
+	    "\"transition\", \"comment\", \"changes\" FROM \"_history\" "
+	    "WHERE \"form\" = ? AND \"record_id\" = ? ORDER BY \"id\"";
 	int rc = STORE_OK, src;
 	conn *c = NULL;
 	sqlite3_stmt *st = NULL;
@@ -832,7 +855,8 @@ int store_history(store *s, const def_form *f, int64_t record_id, store_history_
 		return STORE_ERROR;
 	if (!(c = store_reader_take(s)))
 		return STORE_ERROR;
-	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK || (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
+	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
 	    (src = sqlite3_bind_int64(st, 2, record_id)) != SQLITE_OK) {
 		rc = store_sqlfail(c, "history");
 		goto done;
@@ -904,7 +928,7 @@ int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 	buf_puts(&sql, "INSERT INTO ");
 	store_put_ident(&sql, f->id);
 	buf_puts(&sql, " (\"_state\", \"_state_since\", \"_version\", \"_created_at\", "
-	               "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
+		       "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
@@ -957,8 +981,9 @@ static int why_untouched(conn *c, const def_form *f, int64_t id)
 		goto done;
 	}
 	src = sqlite3_step(st);
-	rc = src == SQLITE_ROW ? STORE_CONFLICT : src == SQLITE_DONE ? STORE_NOTFOUND
-	                                                              : store_sqlfail(c, "update check");
+	rc = src == SQLITE_ROW	  ? STORE_CONFLICT
+	     : src == SQLITE_DONE ? STORE_NOTFOUND
+				  : store_sqlfail(c, "update check");
 done:
 	store_stmt_done(st);
 	buf_free(&sql);
@@ -976,8 +1001,9 @@ int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_v
 		return STORE_ERROR;
 	buf_puts(&sql, "UPDATE ");
 	store_put_ident(&sql, f->id);
-	buf_puts(&sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
-	               "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
+	buf_puts(&sql,
+		 " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
+		 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
@@ -1073,14 +1099,14 @@ done:
 }
 
 int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
-                     const char *actor, const char *action, const char *from_state,
-                     const char *to_state, const char *transition, const char *comment,
-                     json_t *changes)
+		     const char *actor, const char *action, const char *from_state,
+		     const char *to_state, const char *transition, const char *comment,
+		     json_t *changes)
 {
 	static const char sql[] =
-		"INSERT INTO \"_history\" (\"form\", \"record_id\", \"at\", \"actor\", \"action\", "
-		"\"from_state\", \"to_state\", \"transition\", \"comment\", \"changes\") "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO \"_history\" (\"form\", \"record_id\", \"at\", \"actor\", \"action\", "
+	    "\"from_state\", \"to_state\", \"transition\", \"comment\", \"changes\") "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	conn *c = tx->c;
 	sqlite3_stmt *st = NULL;
 	char *ch = NULL;
@@ -1089,14 +1115,17 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
 		return STORE_ERROR;
 	if (changes && !(ch = json_dumps(changes, JSON_COMPACT)))
 		return STORE_ERROR;
-	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK || (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
+	if ((src = store_stmt(c, sql, &st)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 1, f->id)) != SQLITE_OK ||
 	    (src = sqlite3_bind_int64(st, 2, record_id)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 3, at)) != SQLITE_OK || (src = store_bind_str(st, 4, actor)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 3, at)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 4, actor)) != SQLITE_OK ||
 	    (src = store_bind_str(st, 5, action)) != SQLITE_OK ||
 	    (src = store_bind_str(st, 6, from_state)) != SQLITE_OK ||
 	    (src = store_bind_str(st, 7, to_state)) != SQLITE_OK ||
 	    (src = store_bind_str(st, 8, transition)) != SQLITE_OK ||
-	    (src = store_bind_str(st, 9, comment)) != SQLITE_OK || (src = store_bind_str(st, 10, ch)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 9, comment)) != SQLITE_OK ||
+	    (src = store_bind_str(st, 10, ch)) != SQLITE_OK ||
 	    (src = sqlite3_step(st)) != SQLITE_DONE)
 		rc = store_sqlfail(c, "history insert");
 	store_stmt_done(st);
@@ -1109,12 +1138,12 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id)
 {
 	static const char sql[] = "INSERT OR REPLACE INTO \"_tracking\" (\"token_hash\", \"form\", "
-	                          "\"record_id\") VALUES (?, ?, ?)";
+				  "\"record_id\") VALUES (?, ?, ?)";
 	sqlite3_stmt *st = NULL;
 	int rc = STORE_OK;
 	if (store_stmt(tx->c, sql, &st) != SQLITE_OK || store_bind_str(st, 1, hash) != SQLITE_OK ||
-	    store_bind_str(st, 2, form) != SQLITE_OK || sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
+	    store_bind_str(st, 2, form) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, id) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
 		rc = store_sqlfail(tx->c, "tracking insert");
 	store_stmt_done(st);
 	return rc;
@@ -1135,7 +1164,7 @@ int store_tx_tracking_remove(store_tx *tx, const char *hash)
 int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
 {
 	static const char sql[] =
-		"SELECT \"form\", \"record_id\" FROM \"_tracking\" WHERE \"token_hash\" = ?";
+	    "SELECT \"form\", \"record_id\" FROM \"_tracking\" WHERE \"token_hash\" = ?";
 	conn *c = store_reader_take(s);
 	if (!c)
 		return STORE_ERROR;
@@ -1158,4 +1187,3 @@ int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
 	store_reader_give(s, c);
 	return rc;
 }
-

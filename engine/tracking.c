@@ -7,10 +7,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -30,12 +30,14 @@ int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN],
 		if (fd >= 0) {
 			util_random_hex(hex, TRACKING_KEY_LEN);
 			hex[2 * TRACKING_KEY_LEN] = '\n';
-			bool ok = write(fd, hex, 2 * TRACKING_KEY_LEN + 1) == 2 * TRACKING_KEY_LEN + 1 &&
-			          fsync(fd) == 0;
+			bool ok =
+			    write(fd, hex, 2 * TRACKING_KEY_LEN + 1) == 2 * TRACKING_KEY_LEN + 1 &&
+			    fsync(fd) == 0;
 			close(fd);
 			if (!ok) {
 				unlink(path);
-				snprintf(err, 256, "cannot write %.180s: %s", path, strerror(errno));
+				snprintf(err, 256, "cannot write %.180s: %s", path,
+					 strerror(errno));
 				return -1;
 			}
 		}
@@ -49,9 +51,11 @@ int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN],
 	close(fd);
 	size_t bin = 0;
 	if (n < 2 * TRACKING_KEY_LEN ||
-	    sodium_hex2bin(key, TRACKING_KEY_LEN, hex, 2 * TRACKING_KEY_LEN, NULL, &bin, NULL) != 0 ||
+	    sodium_hex2bin(key, TRACKING_KEY_LEN, hex, 2 * TRACKING_KEY_LEN, NULL, &bin, NULL) !=
+		0 ||
 	    bin != TRACKING_KEY_LEN) {
-		snprintf(err, 256, "%.180s: expected %d hex characters", path, 2 * TRACKING_KEY_LEN);
+		snprintf(err, 256, "%.180s: expected %d hex characters", path,
+			 2 * TRACKING_KEY_LEN);
 		sodium_memzero(hex, sizeof hex);
 		return -1;
 	}
@@ -60,7 +64,7 @@ int tracking_load_key(const char *data_dir, unsigned char key[TRACKING_KEY_LEN],
 }
 
 void tracking_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,
-                    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN])
+		    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN])
 {
 	char msg[160];
 	int len = snprintf(msg, sizeof msg, "%s/%s/%lld", app_id, form_id, (long long)id);

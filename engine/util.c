@@ -135,8 +135,10 @@ int util_init(void)
 	} else if (util_parse_date(now, &days)) {
 		fixed_now = (time_t)(days * 86400);
 	} else {
-		fprintf(stderr, "smallapps: SMALLAPPS_NOW=\"%s\" is not an ISO datetime "
-		        "(e.g. 2026-11-23T10:00:00Z)\n", now);
+		fprintf(stderr,
+			"smallapps: SMALLAPPS_NOW=\"%s\" is not an ISO datetime "
+			"(e.g. 2026-11-23T10:00:00Z)\n",
+			now);
 		return -1;
 	}
 	return 0;
@@ -186,7 +188,7 @@ void util_iso_datetime(time_t t, char out[32])
 	char date[11];
 	util_days_to_date(days, date);
 	snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-	         (int)(secs % 60));
+		 (int)(secs % 60));
 }
 
 void util_random(void *p, size_t n)

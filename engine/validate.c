@@ -740,8 +740,9 @@ static bool read_zone(const char **p, int *offset)
  */
 static void zone_to_paris(stamp *t, int offset)
 {
-	int64_t utc = (days_from_civil(t->y, t->mo, t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s) -
-	              (int64_t)offset * 60;
+	int64_t utc =
+	    (days_from_civil(t->y, t->mo, t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s) -
+	    (int64_t)offset * 60;
 	int64_t local = utc + util_paris_offset((time_t)utc);
 	int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
 	int64_t secs = local - days * 86400;
@@ -1437,7 +1438,7 @@ bool validate_url(const char *s)
 		size_t plen = (size_t)(p + alen - port);
 		if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
 			return false;
-		if (atoi(port) > 65535)
+		if (strtol(port, NULL, 10) > 65535) /* 1 to 5 digits, checked above */
 			return false;
 	}
 	return true;
