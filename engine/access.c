@@ -51,7 +51,7 @@ store_scope access_read_scope(const def_form *f, const actor *a)
 	for (size_t i = 0; i < f->access.nread; i++) {
 		const def_read_rule *rr = &f->access.read[i];
 		bool holds = strcmp(rr->role, "owner") == 0 ? a->login != NULL
-		                                              : access_has_role(a, rr->role, NULL);
+							    : access_has_role(a, rr->role, NULL);
 		if (!holds)
 			continue;
 		if (rr->all && strcmp(rr->role, "owner") != 0) {

@@ -18,7 +18,7 @@
 #include "store.h"
 
 typedef struct actor {
-	const char *login;        /* NULL: anonymous */
+	const char *login; /* NULL: anonymous */
 	const char *name;
 	const char *email;
 	bool admin;
@@ -37,13 +37,18 @@ bool access_can_read_any(const def_form *f, const actor *a);
 bool access_can_read_col(const def_field *fd, const actor *a);
 /* May edit the record at all (workflow state's editable_by, or access.update). */
 bool access_can_edit(const def_form *f, const actor *a, const record *r);
-/* May write this column (r NULL on create): not computed/readonly, private and editable_by respected. */
+/* May write this column (r NULL on create): not computed/readonly, private and editable_by
+ * respected. */
 bool access_can_write_col(const def_form *f, const def_field *fd, const actor *a, const record *r);
 bool access_can_delete(const def_form *f, const actor *a, const record *r);
 /* Role check for a transition (roles, owner, admin, self_approval); not the state. */
 bool access_can_trigger(const def_transition *t, const actor *a, const record *r);
 /* Why access_can_trigger says no, so the refusal can say it. */
-typedef enum { ACCESS_TRIGGER_OK, ACCESS_TRIGGER_ROLE, ACCESS_TRIGGER_SELF_APPROVAL } access_trigger;
+typedef enum {
+	ACCESS_TRIGGER_OK,
+	ACCESS_TRIGGER_ROLE,
+	ACCESS_TRIGGER_SELF_APPROVAL
+} access_trigger;
 access_trigger access_trigger_check(const def_transition *t, const actor *a, const record *r);
 
 #endif

@@ -22,25 +22,26 @@
 #include "openapi.h"
 #include "util.h"
 
-/* Every error code the API answers, with its default message (also the Error enum of openapi.json). */
+/* Every error code the API answers, with its default message (also the Error enum of openapi.json).
+ */
 static const api_error_text error_messages[] = {
-	{"bad_request", "Requête invalide.", "Bad request."},
-	{"unauthenticated", "Authentification requise ou jeton invalide.",
-	 "Authentication required or invalid token."},
-	{"forbidden", "Accès refusé.", "Forbidden."},
-	{"not_found", "Ressource introuvable.", "Not found."},
-	{"method_not_allowed", "Méthode non autorisée.", "Method not allowed."},
-	{"conflict", "Conflit : l'enregistrement a changé entre-temps.",
-	 "Conflict: the record changed meanwhile."},
-	{"too_large", "Contenu trop volumineux.", "Request body too large."},
-	{"unsupported_media_type", "Type de contenu non pris en charge : envoyez application/json.",
-	 "Unsupported media type: send application/json."},
-	{"validation_failed", "Certains champs sont invalides.", "Some fields are invalid."},
-	{"too_many_requests", "Trop de requêtes, réessayez plus tard.",
-	 "Too many requests, try again later."},
-	{"internal", "Erreur interne.", "Internal error."},
-	{"unavailable", "Application momentanément indisponible : réessayez plus tard.",
-	 "App temporarily unavailable: try again later."},
+    {"bad_request", "Requête invalide.", "Bad request."},
+    {"unauthenticated", "Authentification requise ou jeton invalide.",
+     "Authentication required or invalid token."},
+    {"forbidden", "Accès refusé.", "Forbidden."},
+    {"not_found", "Ressource introuvable.", "Not found."},
+    {"method_not_allowed", "Méthode non autorisée.", "Method not allowed."},
+    {"conflict", "Conflit : l'enregistrement a changé entre-temps.",
+     "Conflict: the record changed meanwhile."},
+    {"too_large", "Contenu trop volumineux.", "Request body too large."},
+    {"unsupported_media_type", "Type de contenu non pris en charge : envoyez application/json.",
+     "Unsupported media type: send application/json."},
+    {"validation_failed", "Certains champs sont invalides.", "Some fields are invalid."},
+    {"too_many_requests", "Trop de requêtes, réessayez plus tard.",
+     "Too many requests, try again later."},
+    {"internal", "Erreur interne.", "Internal error."},
+    {"unavailable", "Application momentanément indisponible : réessayez plus tard.",
+     "App temporarily unavailable: try again later."},
 };
 
 const api_error_text *api_error_texts(size_t *n)
@@ -61,7 +62,8 @@ void api_error(req *r, int status, const char *code, const char *message, json_t
 {
 	json_t *e = json_object();
 	json_object_set_new(e, "code", json_string(code));
-	json_object_set_new(e, "message", json_string(message ? message : default_message(code, r->lg)));
+	json_object_set_new(e, "message",
+			    json_string(message ? message : default_message(code, r->lg)));
 	if (fields)
 		json_object_set_new(e, "fields", fields);
 	if (status >= 500)
@@ -77,16 +79,20 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who)
 	json_object_set_new(o, "id", json_integer(rec->id));
 	json_object_set_new(o, "state", rec->state ? json_string(rec->state) : json_null());
 	json_object_set_new(o, "version", json_integer(rec->version));
-	json_object_set_new(o, "created_at", rec->created_at ? json_string(rec->created_at) : json_null());
-	json_object_set_new(o, "created_by", rec->created_by ? json_string(rec->created_by) : json_null());
-	json_object_set_new(o, "updated_at", rec->updated_at ? json_string(rec->updated_at) : json_null());
-	json_object_set_new(o, "updated_by", rec->updated_by ? json_string(rec->updated_by) : json_null());
+	json_object_set_new(o, "created_at",
+			    rec->created_at ? json_string(rec->created_at) : json_null());
+	json_object_set_new(o, "created_by",
+			    rec->created_by ? json_string(rec->created_by) : json_null());
+	json_object_set_new(o, "updated_at",
+			    rec->updated_at ? json_string(rec->updated_at) : json_null());
+	json_object_set_new(o, "updated_by",
+			    rec->updated_by ? json_string(rec->updated_by) : json_null());
 	json_object_set_new(o, "overdue", json_boolean(rec->overdue));
 	json_t *fields = json_object();
 	for (size_t col = 0; col < f->ncols; col++)
 		if (access_can_read_col(f->cols[col], who))
 			json_object_set_new(fields, f->cols[col]->name,
-			                    validate_to_json(f->cols[col], &rec->values[col]));
+					    validate_to_json(f->cols[col], &rec->values[col]));
 	json_object_set_new(o, "fields", fields);
 	return o;
 }
@@ -116,7 +122,7 @@ static void write_value(jsonw *w, const def_field *fd, const value *v)
 			uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
 			char t[32];
 			int n = snprintf(t, sizeof t, "%s%llu.%02u", v->i < 0 ? "-" : "",
-			                 (unsigned long long)(u / 100), (unsigned)(u % 100));
+					 (unsigned long long)(u / 100), (unsigned)(u % 100));
 			jsonw_strn(w, t, (size_t)n);
 			return;
 		}
@@ -136,7 +142,8 @@ static void write_value(jsonw *w, const def_field *fd, const value *v)
 				jsonw_raw(w, v->s, n);
 			} else {
 				json_t *j = validate_to_json(fd, v);
-				char *t = j ? json_dumps(j, REQ_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
+				char *t =
+				    j ? json_dumps(j, REQ_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
 				if (t)
 					jsonw_raw(w, t, strlen(t));
 				else
@@ -152,10 +159,18 @@ static void write_value(jsonw *w, const def_field *fd, const value *v)
 	}
 	/* validate.c's plain_json */
 	switch (v->kind) {
-	case VAL_INT: jsonw_int(w, v->i); break;
-	case VAL_REAL: jsonw_real(w, v->d); break; /* null when not finite */
-	case VAL_TEXT: jsonw_str(w, v->s); break;  /* null when NULL or not UTF-8 */
-	default: jsonw_null(w); break;
+	case VAL_INT:
+		jsonw_int(w, v->i);
+		break;
+	case VAL_REAL:
+		jsonw_real(w, v->d);
+		break; /* null when not finite */
+	case VAL_TEXT:
+		jsonw_str(w, v->s);
+		break; /* null when NULL or not UTF-8 */
+	default:
+		jsonw_null(w);
+		break;
 	}
 }
 
@@ -170,7 +185,7 @@ static void write_sys(jsonw *w, const char *key, const char *s)
 
 /* The record; tracking (an anonymous submitter's link, or NULL) as "tracking_url". */
 static void record_write(jsonw *w, const def_form *f, const record *rec, const actor *who,
-                         const char *tracking)
+			 const char *tracking)
 {
 	jsonw_object_begin(w);
 	jsonw_key(w, "id");
@@ -205,8 +220,8 @@ void api_record_write(jsonw *w, const def_form *f, const record *rec, const acto
 }
 
 /* Answers one record (GET, create, patch) through the streaming writer. */
-static void send_record(req *r, int status, const def_form *f, const record *rec,
-                        const actor *who, const char *tracking)
+static void send_record(req *r, int status, const def_form *f, const record *rec, const actor *who,
+			const char *tracking)
 {
 	buf b = BUF_INIT;
 	jsonw w;
@@ -223,7 +238,7 @@ typedef struct api_ctx {
 	const def_form *form;
 	uc_call call;
 	uc_result res;
-	json_t *body;             /* the parsed body, kept while the call runs (in points into it) */
+	json_t *body; /* the parsed body, kept while the call runs (in points into it) */
 	write_in in;
 	bool creating, deleting;
 } api_ctx;
@@ -252,7 +267,7 @@ typedef struct query_check {
 	api_ctx *c;
 	uc_list_query *q;
 	store_eq *eq;
-	const char *bad;          /* first problem, for the 400 */
+	const char *bad; /* first problem, for the 400 */
 } query_check;
 
 static const char *tr(const req *r, const char *fr, const char *en)
@@ -272,7 +287,7 @@ static bool check_param(query_check *qc, const char *key, const char *val)
 	if (strcmp(key, "limit") == 0) {
 		if (!parse_int64(val, &n) || n < 1 || n > 500) {
 			qc->bad = tr(r, "limit doit être un entier entre 1 et 500",
-			             "limit must be an integer between 1 and 500");
+				     "limit must be an integer between 1 and 500");
 			return false;
 		}
 		q->limit = (int)n;
@@ -290,7 +305,8 @@ static bool check_param(query_check *qc, const char *key, const char *val)
 		q->state = val;
 	} else if (strcmp(key, "overdue") == 0) {
 		if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
-			qc->bad = tr(r, "overdue doit valoir true ou false", "overdue must be true or false");
+			qc->bad = tr(r, "overdue doit valoir true ou false",
+				     "overdue must be true or false");
 			return false;
 		}
 		q->overdue_only = strcmp(val, "true") == 0;
@@ -327,21 +343,25 @@ static const char *bad_query_message(store_bad why, lang lg)
 {
 	bool en = lg == LANG_EN;
 	switch (why) {
-	case STORE_BAD_STATE: return en ? "unknown state" : "état inconnu";
+	case STORE_BAD_STATE:
+		return en ? "unknown state" : "état inconnu";
 	case STORE_BAD_FILTER:
 		return en ? "invalid filter (a yes/no field takes true or false)"
-		          : "filtre invalide (un champ oui/non prend true ou false)";
-	case STORE_BAD_SEARCH: return en ? "search text too long" : "texte de recherche trop long";
-	case STORE_BAD_SORT: return en ? "unknown sort field" : "champ de tri inconnu";
+			  : "filtre invalide (un champ oui/non prend true ou false)";
+	case STORE_BAD_SEARCH:
+		return en ? "search text too long" : "texte de recherche trop long";
+	case STORE_BAD_SORT:
+		return en ? "unknown sort field" : "champ de tri inconnu";
 	case STORE_BAD_CURSOR:
 		return en ? "invalid cursor: pass back the \"next\" value of the previous page, "
-		            "with the same sort"
-		          : "curseur invalide : renvoyez la valeur \"next\" de la page précédente, "
-		            "avec le même tri";
+			    "with the same sort"
+			  : "curseur invalide : renvoyez la valeur \"next\" de la page précédente, "
+			    "avec le même tri";
 	case STORE_BAD_LIMIT:
 		return en ? "limit must be an integer between 1 and 500"
-		          : "limit doit être un entier entre 1 et 500";
-	default: return NULL;
+			  : "limit doit être un entier entre 1 et 500";
+	default:
+		return NULL;
 	}
 }
 
@@ -373,7 +393,8 @@ static void list_records(req *r, api_ctx *c)
 		buf_free(&lo.b);
 		free(next);
 		if (st == UC_BAD_QUERY)
-			api_error(r, 400, "bad_request", bad_query_message(c->res.bad, r->lg), NULL);
+			api_error(r, 400, "bad_request", bad_query_message(c->res.bad, r->lg),
+				  NULL);
 		else
 			internal_error(r, c->res.msg);
 		return;
@@ -396,17 +417,19 @@ static json_t *read_json(req *r)
 		return NULL;
 	}
 	if (!util_utf8_valid(r->body.data ? r->body.data : "", r->body.len)) {
-		api_error(r, 400, "bad_request",
-		          tr(r, "Le corps n'est pas en UTF-8 valide.", "The body is not valid UTF-8."), NULL);
+		api_error(
+		    r, 400, "bad_request",
+		    tr(r, "Le corps n'est pas en UTF-8 valide.", "The body is not valid UTF-8."),
+		    NULL);
 		return NULL;
 	}
 	json_error_t je;
-	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-	                       JSON_REJECT_DUPLICATES, &je);
+	json_t *j =
+	    json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s %s (%d:%d)",
-		         tr(r, "JSON mal formé :", "Malformed JSON:"), je.text, je.line, je.column);
+			 tr(r, "JSON mal formé :", "Malformed JSON:"), je.text, je.line, je.column);
 		api_error(r, 400, "bad_request", msg, NULL);
 		return NULL;
 	}
@@ -428,9 +451,9 @@ static json_t *read_body(req *r)
 	if (!json_is_object(j) || fields) {
 		json_decref(j);
 		api_error(r, 400, "bad_request",
-		          tr(r, "Le corps doit être un objet {\"fields\": {...}}.",
-		             "The body must be an object {\"fields\": {...}}."),
-		          NULL);
+			  tr(r, "Le corps doit être un objet {\"fields\": {...}}.",
+			     "The body must be an object {\"fields\": {...}}."),
+			  NULL);
 		return NULL;
 	}
 	return j;
@@ -482,11 +505,19 @@ static void answer_failure(req *r, api_ctx *c)
 	uc_result *res = &c->res;
 	const char *msg = res->msg[0] ? res->msg : NULL;
 	switch (res->status) {
-	case UC_INVALID: api_error(r, 422, "validation_failed", NULL, errors_json(&res->errs)); break;
-	case UC_FORBIDDEN: refuse(r, c, msg); break;
-	case UC_NOT_FOUND: not_found(r, c); break;
+	case UC_INVALID:
+		api_error(r, 422, "validation_failed", NULL, errors_json(&res->errs));
+		break;
+	case UC_FORBIDDEN:
+		refuse(r, c, msg);
+		break;
+	case UC_NOT_FOUND:
+		not_found(r, c);
+		break;
 	case UC_CONFLICT:
-	case UC_GUARD: api_error(r, 409, "conflict", msg, NULL); break;
+	case UC_GUARD:
+		api_error(r, 409, "conflict", msg, NULL);
+		break;
 	case UC_TOO_MANY:
 		retry_after(r, res->retry_after);
 		api_error(r, 429, "too_many_requests", msg, NULL);
@@ -495,8 +526,12 @@ static void answer_failure(req *r, api_ctx *c)
 		retry_after(r, res->retry_after);
 		api_error(r, 503, "unavailable", NULL, NULL);
 		break;
-	case UC_BAD_QUERY: api_error(r, 400, "bad_request", bad_query_message(res->bad, r->lg), NULL); break;
-	default: internal_error(r, msg); break;
+	case UC_BAD_QUERY:
+		api_error(r, 400, "bad_request", bad_query_message(res->bad, r->lg), NULL);
+		break;
+	default:
+		internal_error(r, msg);
+		break;
 	}
 }
 
@@ -519,15 +554,19 @@ static void answer_write(req *r)
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)res->rec.version);
 	req_add_header(r, "ETag", etag);
 	if (c->creating) {
-		/* An anonymous submitter cannot read the record back: they follow its tracking page. */
+		/* An anonymous submitter cannot read the record back: they follow its tracking
+		 * page. */
 		if (res->tracking[0] && !res->creator_can_read) {
-			snprintf(track, sizeof track, "%s/suivi/%s", r->env->base_url, res->tracking);
+			snprintf(track, sizeof track, "%s/suivi/%s", r->env->base_url,
+				 res->tracking);
 			tracking = track;
-			req_add_header(r, "Location", arena_printf(&r->mem, "/suivi/%s", res->tracking));
+			req_add_header(r, "Location",
+				       arena_printf(&r->mem, "/suivi/%s", res->tracking));
 		} else {
 			req_add_header(r, "Location",
-			               arena_printf(&r->mem, "/api/v1/apps/%s/%s/records/%lld",
-			                            c->call.app->def->id, c->form->id, (long long)res->rec.id));
+				       arena_printf(&r->mem, "/api/v1/apps/%s/%s/records/%lld",
+						    c->call.app->def->id, c->form->id,
+						    (long long)res->rec.id));
 		}
 	}
 	send_record(r, c->creating ? 201 : 200, c->form, &res->rec, &c->call.who, tracking);
@@ -577,8 +616,9 @@ static void patch_record(req *r, api_ctx *c, int64_t id)
 	int64_t expect = -1;
 	if (im && !parse_if_match(im, &expect)) {
 		api_error(r, 400, "bad_request",
-		          tr(r, "If-Match : version attendue (ex. \"3\")", "If-Match: expected version (e.g. \"3\")"),
-		          NULL);
+			  tr(r, "If-Match : version attendue (ex. \"3\")",
+			     "If-Match: expected version (e.g. \"3\")"),
+			  NULL);
 		return;
 	}
 	if (!(c->body = read_body(r)))
@@ -600,9 +640,9 @@ static void trigger_transition(req *r, api_ctx *c, int64_t id, const char *tid)
 	    (fields && !json_is_object(fields)) ||
 	    (comment && !json_is_string(comment) && !json_is_null(comment))) {
 		api_error(r, 400, "bad_request",
-		          tr(r, "Le corps doit être {\"fields\": {...}, \"comment\": \"...\"}.",
-		             "The body must be {\"fields\": {...}, \"comment\": \"...\"}."),
-		          NULL);
+			  tr(r, "Le corps doit être {\"fields\": {...}, \"comment\": \"...\"}.",
+			     "The body must be {\"fields\": {...}, \"comment\": \"...\"}."),
+			  NULL);
 		return;
 	}
 	if (!fields) {
@@ -610,8 +650,9 @@ static void trigger_transition(req *r, api_ctx *c, int64_t id, const char *tid)
 		json_object_set_new(c->body, "fields", fields);
 	}
 	c->in.json = fields;
-	after(r, c, uc_trigger(&c->call, id, tid, -1, &c->in,
-	                       json_is_string(comment) ? json_string_value(comment) : NULL, &c->res));
+	after(r, c,
+	      uc_trigger(&c->call, id, tid, -1, &c->in,
+			 json_is_string(comment) ? json_string_value(comment) : NULL, &c->res));
 }
 
 static json_t *history_json(const store_history_line *h, size_t n)
@@ -630,7 +671,8 @@ static json_t *history_json(const store_history_line *h, size_t n)
 			json_object_set_new(o, "transition", json_string(h[i].transition));
 		if (h[i].comment)
 			json_object_set_new(o, "comment", json_string(h[i].comment));
-		json_object_set_new(o, "changes", h[i].changes ? json_incref(h[i].changes) : json_object());
+		json_object_set_new(o, "changes",
+				    h[i].changes ? json_incref(h[i].changes) : json_object());
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -693,7 +735,8 @@ static void records(req *r, api_ctx *c, const char **seg, int nseg)
 		return;
 	}
 	int64_t id;
-	if (!parse_int64(seg[4], &id) || nseg > 7 || (nseg == 7 && strcmp(seg[5], "transitions") != 0) ||
+	if (!parse_int64(seg[4], &id) || nseg > 7 ||
+	    (nseg == 7 && strcmp(seg[5], "transitions") != 0) ||
 	    (nseg == 6 && strcmp(seg[5], "history") != 0)) {
 		api_error(r, 404, "not_found", NULL, NULL);
 		return;

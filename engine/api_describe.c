@@ -9,18 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 json_t *api_field_schema(const def_field *fd)
 {
 	json_t *s = json_object();
 	const char *type = "string";
 	switch (fd->type) {
-	case FT_INTEGER: type = "integer"; break;
-	case FT_DECIMAL: type = "number"; break;
-	case FT_BOOLEAN: type = "boolean"; break;
-	case FT_MULTICHOICE: type = "array"; break;
-	case FT_FILE: type = "object"; break;
-	default: break;
+	case FT_INTEGER:
+		type = "integer";
+		break;
+	case FT_DECIMAL:
+		type = "number";
+		break;
+	case FT_BOOLEAN:
+		type = "boolean";
+		break;
+	case FT_MULTICHOICE:
+		type = "array";
+		break;
+	case FT_FILE:
+		type = "object";
+		break;
+	default:
+		break;
 	}
 	json_t *types = json_array();
 	json_array_append_new(types, json_string(type));
@@ -47,14 +57,30 @@ json_t *api_field_schema(const def_field *fd)
 		if (fd->has_max)
 			json_object_set_new(s, "maximum", json_real(fd->max));
 		break;
-	case FT_MONEY: json_object_set_new(s, "pattern", json_string("^-?[0-9]+(\\.[0-9]{1,2})?$")); break;
-	case FT_DATE: json_object_set_new(s, "format", json_string("date")); break;
-	case FT_DATETIME: json_object_set_new(s, "format", json_string("date-time")); break;
-	case FT_EMAIL: json_object_set_new(s, "format", json_string("email")); break;
-	case FT_URL: json_object_set_new(s, "format", json_string("uri")); break;
-	case FT_POSTAL_CODE: json_object_set_new(s, "pattern", json_string("^[0-9]{5}$")); break;
-	case FT_SIRET: json_object_set_new(s, "pattern", json_string("^[0-9 ]{14,17}$")); break;
-	case FT_SIREN: json_object_set_new(s, "pattern", json_string("^[0-9 ]{9,11}$")); break;
+	case FT_MONEY:
+		json_object_set_new(s, "pattern", json_string("^-?[0-9]+(\\.[0-9]{1,2})?$"));
+		break;
+	case FT_DATE:
+		json_object_set_new(s, "format", json_string("date"));
+		break;
+	case FT_DATETIME:
+		json_object_set_new(s, "format", json_string("date-time"));
+		break;
+	case FT_EMAIL:
+		json_object_set_new(s, "format", json_string("email"));
+		break;
+	case FT_URL:
+		json_object_set_new(s, "format", json_string("uri"));
+		break;
+	case FT_POSTAL_CODE:
+		json_object_set_new(s, "pattern", json_string("^[0-9]{5}$"));
+		break;
+	case FT_SIRET:
+		json_object_set_new(s, "pattern", json_string("^[0-9 ]{14,17}$"));
+		break;
+	case FT_SIREN:
+		json_object_set_new(s, "pattern", json_string("^[0-9 ]{9,11}$"));
+		break;
 	case FT_CHOICE:
 	case FT_MULTICHOICE: {
 		json_t *en = json_array();
@@ -71,13 +97,16 @@ json_t *api_field_schema(const def_field *fd)
 			json_object_set_new(s, "items", items);
 			json_object_set_new(s, "uniqueItems", json_true());
 			if (fd->has_min)
-				json_object_set_new(s, "minItems", json_integer((json_int_t)fd->min));
+				json_object_set_new(s, "minItems",
+						    json_integer((json_int_t)fd->min));
 			if (fd->has_max)
-				json_object_set_new(s, "maxItems", json_integer((json_int_t)fd->max));
+				json_object_set_new(s, "maxItems",
+						    json_integer((json_int_t)fd->max));
 		}
 		break;
 	}
-	default: break;
+	default:
+		break;
 	}
 	if (fd->compute || fd->readonly)
 		json_object_set_new(s, "readOnly", json_true());
@@ -87,7 +116,8 @@ json_t *api_field_schema(const def_field *fd)
 static json_t *form_schema(const def_form *f, const actor *who)
 {
 	json_t *s = json_object();
-	json_object_set_new(s, "$schema", json_string("https://json-schema.org/draft/2020-12/schema"));
+	json_object_set_new(s, "$schema",
+			    json_string("https://json-schema.org/draft/2020-12/schema"));
 	json_object_set_new(s, "title", json_string(f->title));
 	json_object_set_new(s, "type", json_string("object"));
 	json_t *props = json_object(), *reqd = json_array();
@@ -167,7 +197,8 @@ static json_t *app_summary(const def_app *app, const actor *who)
 bool api_app_visible(const def_app *app, const actor *who)
 {
 	for (size_t i = 0; i < app->nforms; i++)
-		if (access_can_create(&app->forms[i], who) || access_can_read_any(&app->forms[i], who))
+		if (access_can_create(&app->forms[i], who) ||
+		    access_can_read_any(&app->forms[i], who))
 			return true;
 	return false;
 }
@@ -205,7 +236,8 @@ void api_get_app(req *r, const def_app *app, const actor *who)
 			json_object_set_new(fo, "description", json_string(f->description));
 		json_t *fields = json_array();
 		for (size_t k = 0; k < f->nfields; k++)
-			if (f->fields[k].type != FT_SECTION && access_can_read_col(&f->fields[k], who))
+			if (f->fields[k].type != FT_SECTION &&
+			    access_can_read_col(&f->fields[k], who))
 				json_array_append_new(fields, field_json(&f->fields[k]));
 		json_object_set_new(fo, "fields", fields);
 		json_object_set_new(fo, "schema", form_schema(f, who));
@@ -218,7 +250,8 @@ void api_get_app(req *r, const def_app *app, const actor *who)
 				json_object_set_new(so, "label", json_string(w->states[s].label));
 				json_object_set_new(so, "final", json_boolean(w->states[s].final));
 				if (w->states[s].due_days >= 0)
-					json_object_set_new(so, "due_days", json_integer(w->states[s].due_days));
+					json_object_set_new(so, "due_days",
+							    json_integer(w->states[s].due_days));
 				json_array_append_new(states, so);
 			}
 			for (size_t t = 0; t < w->ntransitions; t++) {
@@ -233,12 +266,14 @@ void api_get_app(req *r, const def_app *app, const actor *who)
 				for (size_t k = 0; k < tr->nfields; k++)
 					json_array_append_new(tf, field_json(&tr->fields[k]));
 				json_object_set_new(to, "fields", tf);
-				json_object_set_new(to, "comment",
-				                    json_string(tr->comment == COMMENT_REQUIRED   ? "required"
-				                                : tr->comment == COMMENT_OPTIONAL ? "optional"
-				                                                                  : "none"));
+				json_object_set_new(
+				    to, "comment",
+				    json_string(tr->comment == COMMENT_REQUIRED	  ? "required"
+						: tr->comment == COMMENT_OPTIONAL ? "optional"
+										  : "none"));
 				if (tr->after_days >= 0)
-					json_object_set_new(to, "after_days", json_integer(tr->after_days));
+					json_object_set_new(to, "after_days",
+							    json_integer(tr->after_days));
 				json_array_append_new(trans, to);
 			}
 			json_t *wo = json_object();
@@ -250,4 +285,3 @@ void api_get_app(req *r, const def_app *app, const actor *who)
 	}
 	req_json(r, 200, o);
 }
-

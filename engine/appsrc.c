@@ -88,15 +88,16 @@ static int read_one(const char *root, const char *rel, appsrc_file *f, char err[
 	int rc = 0;
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
 		if (b.len + n > APPSRC_MAX_FILE) {
-			snprintf(err, APPSRC_ERR, "%.440s : fichier trop gros (%d octets au plus)", path,
-			         APPSRC_MAX_FILE);
+			snprintf(err, APPSRC_ERR, "%.440s : fichier trop gros (%d octets au plus)",
+				 path, APPSRC_MAX_FILE);
 			rc = -1;
 			break;
 		}
 		buf_add(&b, chunk, n);
 	}
 	if (rc == 0 && ferror(fp)) {
-		snprintf(err, APPSRC_ERR, "%.440s : lecture impossible (%s)", path, strerror(errno));
+		snprintf(err, APPSRC_ERR, "%.440s : lecture impossible (%s)", path,
+			 strerror(errno));
 		rc = -1;
 	}
 	fclose(fp);
@@ -138,7 +139,7 @@ appsrc *appsrc_read(const char *dir, char err[APPSRC_ERR])
 	appsrc *s = NULL;
 	if (l.n + 1 > APPSRC_MAX_FILES) {
 		snprintf(err, APPSRC_ERR, "%.400s/lib : trop de fichiers .lua (%d au plus)", dir,
-		         APPSRC_MAX_FILES - 1);
+			 APPSRC_MAX_FILES - 1);
 		goto done;
 	}
 	s = xcalloc(1, sizeof *s);

@@ -20,18 +20,18 @@
 
 #include <stddef.h>
 
-#define APPSRC_MAX_FILE  (1024 * 1024)   /* bytes of one file */
-#define APPSRC_MAX_FILES 256             /* files of one app */
-#define APPSRC_ERR       512
+#define APPSRC_MAX_FILE	 (1024 * 1024) /* bytes of one file */
+#define APPSRC_MAX_FILES 256	       /* files of one app */
+#define APPSRC_ERR	 512
 
 typedef struct appsrc_file {
-	char *rel;                /* "app.lua", "lib/outils.lua" */
-	char *text;               /* len bytes, NUL after them */
+	char *rel;  /* "app.lua", "lib/outils.lua" */
+	char *text; /* len bytes, NUL after them */
 	size_t len;
 } appsrc_file;
 
 typedef struct appsrc {
-	appsrc_file *files;       /* app.lua first */
+	appsrc_file *files; /* app.lua first */
 	size_t n;
 	char hash[65];
 } appsrc;

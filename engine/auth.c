@@ -37,32 +37,32 @@
 #include <sys/stat.h>
 
 /* Password hashing: argon2id, OWASP minimum (m = 19 MiB, t = 2, p = 1). */
-#define PW_T 2
-#define PW_M 19456
-#define PW_P 1
-#define PW_SALT 16
+#define PW_T	   2
+#define PW_M	   19456
+#define PW_P	   1
+#define PW_SALT	   16
 #define PW_HASHLEN 32
-#define PW_MAX 4096               /* longest accepted password, bytes */
-#define PW_ENCODED 160            /* > argon2_encodedlen() for the parameters above */
-#define HASH_MAX 4                /* concurrent argon2 computations */
+#define PW_MAX	   4096 /* longest accepted password, bytes */
+#define PW_ENCODED 160	/* > argon2_encodedlen() for the parameters above */
+#define HASH_MAX   4	/* concurrent argon2 computations */
 
-#define XSTR_(x) #x
-#define XSTR(x) XSTR_(x)
+#define XSTR_(x)  #x
+#define XSTR(x)	  XSTR_(x)
 #define PW_PREFIX "$argon2id$v=19$m=" XSTR(PW_M) ",t=" XSTR(PW_T) ",p=" XSTR(PW_P) "$"
 
 /* Verified for unknown logins so they cost the same time; same parameters by construction. */
 static const char dummy_hash[] =
-	PW_PREFIX "c21hbGxhcHBzLWR1bW15AA$tQtUlx4PfFVnVUBh2T2TW+ekbXmwsTbi+V9U72SBQ9U";
+    PW_PREFIX "c21hbGxhcHBzLWR1bW15AA$tQtUlx4PfFVnVUBh2T2TW+ekbXmwsTbi+V9U72SBQ9U";
 
 #define SESSION_IDLE (12 * 3600)
-#define SESSION_MAX (7 * 24 * 3600)
-#define TOUCH_EVERY 60            /* last_seen / last_used written at most once a minute */
+#define SESSION_MAX  (7 * 24 * 3600)
+#define TOUCH_EVERY  60 /* last_seen / last_used written at most once a minute */
 #define TOKEN_PREFIX "sa_"
-#define TEXT_MAX 256              /* name, email, label, audit fields are cut here */
+#define TEXT_MAX     256 /* name, email, label, audit fields are cut here */
 
 struct auth {
-	store *db;                    /* system.db */
-	pthread_mutex_t hmu;          /* argon2 gate */
+	store *db;	     /* system.db */
+	pthread_mutex_t hmu; /* argon2 gate */
 	pthread_cond_t hcv;
 	int hashing;
 };
@@ -87,14 +87,16 @@ static bool valid_login(const char *s)
 
 	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return false;
-	/* The history's names for the scheduler and for anonymous people: nobody may sign as them. */
+	/* The history's names for the scheduler and for anonymous people: nobody may sign as them.
+	 */
 	if (strcmp(s, "system") == 0 || strcmp(s, "anonyme") == 0)
 		return false;
 	for (n = 1; s[n]; n++) {
 		char c = s[n];
 		if (n >= 64)
 			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
 			return false;
 	}
 	return true;
@@ -164,11 +166,16 @@ static bool is_hex64(const char *s)
 static int from_store(int rc)
 {
 	switch (rc) {
-	case STORE_OK: return AUTH_OK;
-	case STORE_NOTFOUND: return AUTH_NOTFOUND;
-	case STORE_CONFLICT: return AUTH_EXISTS;
-	case STORE_REFUSED: return AUTH_DENIED;
-	default: return AUTH_ERROR;
+	case STORE_OK:
+		return AUTH_OK;
+	case STORE_NOTFOUND:
+		return AUTH_NOTFOUND;
+	case STORE_CONFLICT:
+		return AUTH_EXISTS;
+	case STORE_REFUSED:
+		return AUTH_DENIED;
+	default:
+		return AUTH_ERROR;
 	}
 }
 
@@ -233,7 +240,7 @@ static int password_hash(auth *a, const char *password, char out[PW_ENCODED])
 	util_random(salt, sizeof salt);
 	hash_gate_enter(a);
 	rc = argon2id_hash_encoded(PW_T, PW_M, PW_P, password, strlen(password), salt, sizeof salt,
-	                           PW_HASHLEN, out, PW_ENCODED);
+				   PW_HASHLEN, out, PW_ENCODED);
 	hash_gate_leave(a);
 	sodium_memzero(salt, sizeof salt);
 	if (rc != ARGON2_OK) {
@@ -321,18 +328,20 @@ void auth_close(auth *a)
 /* ---- users ------------------------------------------------------------------------------ */
 
 int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
-                  const char *password, const char *actor, char err[AUTH_ERR_LEN])
+		  const char *password, const char *actor, char err[AUTH_ERR_LEN])
 {
 	char hash[PW_ENCODED], at[32];
 	if (err)
 		err[0] = '\0';
 	if (!valid_login(login)) {
-		set_err(err, "invalid login (expected [a-z0-9][a-z0-9._-]{0,63}, not \"system\" nor \"anonyme\")");
+		set_err(err, "invalid login (expected [a-z0-9][a-z0-9._-]{0,63}, not \"system\" "
+			     "nor \"anonyme\")");
 		return AUTH_INVALID;
 	}
 	if (!valid_text(name) || !valid_text(email)) {
-		set_err(err, "name and email: at most %d bytes of UTF-8 text, no control characters",
-		        TEXT_MAX);
+		set_err(err,
+			"name and email: at most %d bytes of UTF-8 text, no control characters",
+			TEXT_MAX);
 		return AUTH_INVALID;
 	}
 	if (password && !valid_password(password)) {
@@ -344,8 +353,8 @@ int auth_user_add(auth *a, const char *login, const char *name, const char *emai
 		return AUTH_ERROR;
 	}
 	now_iso(at);
-	int rc = from_store(store_user_insert(a->db, login, name, email, admin,
-	                                      password ? hash : NULL, at, actor));
+	int rc = from_store(
+	    store_user_insert(a->db, login, name, email, admin, password ? hash : NULL, at, actor));
 	sodium_memzero(hash, sizeof hash);
 	if (rc == AUTH_EXISTS)
 		set_err(err, "user %s already exists", login);
@@ -362,7 +371,8 @@ int auth_user_set_password(auth *a, const char *login, const char *password)
 	if (password && password_hash(a, password, hash) != AUTH_OK)
 		return AUTH_ERROR;
 	now_iso(at);
-	int rc = from_store(store_user_set_password(a->db, login, password ? hash : NULL, at, NULL));
+	int rc =
+	    from_store(store_user_set_password(a->db, login, password ? hash : NULL, at, NULL));
 	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
@@ -397,8 +407,10 @@ static void list_one(void *arg, const store_user *su, const char *const *grants,
 	l->fn(l->arg, &u, grants, n);
 }
 
-int auth_user_list(auth *a, void (*fn)(void *arg, const auth_user *u, const char *const *grants,
-                                      size_t ngrants), void *arg)
+int auth_user_list(auth *a,
+		   void (*fn)(void *arg, const auth_user *u, const char *const *grants,
+			      size_t ngrants),
+		   void *arg)
 {
 	list_ctx l = {fn, arg};
 	return from_store(store_user_list(a->db, fn ? list_one : NULL, &l));
@@ -406,8 +418,8 @@ int auth_user_list(auth *a, void (*fn)(void *arg, const auth_user *u, const char
 
 /* ---- grants ----------------------------------------------------------------------------- */
 
-static int grant_change(auth *a, bool grant, const char *login, const char *app,
-                        const char *role, const char *actor)
+static int grant_change(auth *a, bool grant, const char *login, const char *app, const char *role,
+			const char *actor)
 {
 	if (!valid_login(login) || !valid_app(app) || !valid_role(role))
 		return AUTH_INVALID;
@@ -473,7 +485,7 @@ int auth_check_password(auth *a, const char *login, const char *password, auth_u
 /* ---- sessions --------------------------------------------------------------------------- */
 
 int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_TOKEN_LEN],
-                        char csrf[AUTH_TOKEN_LEN])
+			char csrf[AUTH_TOKEN_LEN])
 {
 	char th[65];
 	token[0] = '\0';
@@ -484,8 +496,8 @@ int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_
 	util_random_hex(csrf, 32);
 	util_sha256_hex(token, 64, th);
 	int rc = from_store(store_session_insert(a->db, login, th, csrf, (int64_t)now,
-	                                         (int64_t)now + SESSION_MAX,
-	                                         (int64_t)now - SESSION_IDLE));
+						 (int64_t)now + SESSION_MAX,
+						 (int64_t)now - SESSION_IDLE));
 	if (rc != AUTH_OK) {
 		sodium_memzero(token, AUTH_TOKEN_LEN);
 		sodium_memzero(csrf, AUTH_TOKEN_LEN);
@@ -494,7 +506,7 @@ int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_
 }
 
 int auth_session_lookup(auth *a, const char *token, time_t now, auth_user *out,
-                        char csrf[AUTH_TOKEN_LEN])
+			char csrf[AUTH_TOKEN_LEN])
 {
 	char th[65];
 	if (out)
@@ -541,7 +553,7 @@ static bool valid_api_token(const char *t)
 }
 
 int auth_token_create(auth *a, const char *login, const char *label, const char *actor,
-                      char token[AUTH_TOKEN_LEN])
+		      char token[AUTH_TOKEN_LEN])
 {
 	char th[65], at[32];
 	token[0] = '\0';
@@ -599,7 +611,7 @@ static void bounded(const char *in, char out[TEXT_MAX + 1])
 }
 
 void auth_audit(auth *a, const char *actor, const char *action, const char *target,
-                const char *detail)
+		const char *detail)
 {
 	char at[32], ac[TEXT_MAX + 1], ta[TEXT_MAX + 1], de[TEXT_MAX + 1];
 	now_iso(at);
@@ -608,12 +620,13 @@ void auth_audit(auth *a, const char *actor, const char *action, const char *targ
 	bounded(detail, de);
 	if (store_audit_insert(a->db, at, ac, action, ta, de) != STORE_OK)
 		log_message("auth", "audit line lost: actor=%s action=%s target=%s", ac,
-		            action ? action : "", ta);
+			    action ? action : "", ta);
 }
 
-int auth_audit_list(auth *a, int limit, void (*fn)(void *arg, const char *at, const char *actor,
-                                                   const char *action, const char *target,
-                                                   const char *detail), void *arg)
+int auth_audit_list(auth *a, int limit,
+		    void (*fn)(void *arg, const char *at, const char *actor, const char *action,
+			       const char *target, const char *detail),
+		    void *arg)
 {
 	if (limit <= 0)
 		return AUTH_OK;

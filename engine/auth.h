@@ -19,16 +19,16 @@
 
 #include "store.h"
 
-#define AUTH_ERR_LEN 256
-#define AUTH_TOKEN_LEN 68         /* "sa_" + 64 hex + NUL, fits both kinds */
+#define AUTH_ERR_LEN   256
+#define AUTH_TOKEN_LEN 68 /* "sa_" + 64 hex + NUL, fits both kinds */
 
 enum {
 	AUTH_OK = 0,
 	AUTH_ERROR = -1,
 	AUTH_NOTFOUND = -2,
-	AUTH_DENIED = -3,         /* wrong password, expired session, bad token */
+	AUTH_DENIED = -3, /* wrong password, expired session, bad token */
 	AUTH_EXISTS = -4,
-	AUTH_INVALID = -5         /* bad login syntax, unknown app:role format ... */
+	AUTH_INVALID = -5 /* bad login syntax, unknown app:role format ... */
 };
 
 typedef struct auth auth;
@@ -52,19 +52,22 @@ void auth_close(auth *a);
  * login). One audit line "user.add" by actor ("cli", "system", an admin's login).
  */
 int auth_user_add(auth *a, const char *login, const char *name, const char *email, bool admin,
-                  const char *password, const char *actor, char err[AUTH_ERR_LEN]);
+		  const char *password, const char *actor, char err[AUTH_ERR_LEN]);
 /* NULL password removes password login. Closes every open session of the user. */
 int auth_user_set_password(auth *a, const char *login, const char *password);
 int auth_user_get(auth *a, const char *login, auth_user *out);
 int auth_admin_count(auth *a, int64_t *out);
 /* Calls fn for each user in login order with its grants as "app:role" strings. */
-int auth_user_list(auth *a, void (*fn)(void *arg, const auth_user *u, const char *const *grants,
-                                      size_t ngrants), void *arg);
+int auth_user_list(auth *a,
+		   void (*fn)(void *arg, const auth_user *u, const char *const *grants,
+			      size_t ngrants),
+		   void *arg);
 
 /* Granting a held role is AUTH_OK (no audit line); revoking one not held is AUTH_NOTFOUND. */
 int auth_grant(auth *a, const char *login, const char *app, const char *role, const char *actor);
 int auth_revoke(auth *a, const char *login, const char *app, const char *role, const char *actor);
-/* Roles granted to login in app (admin not included). *out: array of strings, free with auth_roles_free. */
+/* Roles granted to login in app (admin not included). *out: array of strings, free with
+ * auth_roles_free. */
 int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t *n);
 void auth_roles_free(char **v, size_t n);
 /*
@@ -73,28 +76,30 @@ void auth_roles_free(char **v, size_t n);
  */
 int auth_role_emails(auth *a, const char *app, const char *role, char ***out, size_t *n);
 
-/* AUTH_OK and fills *out (may be NULL), or AUTH_DENIED for unknown login / wrong password (same time). */
+/* AUTH_OK and fills *out (may be NULL), or AUTH_DENIED for unknown login / wrong password (same
+ * time). */
 int auth_check_password(auth *a, const char *login, const char *password, auth_user *out);
 
 /* Sessions: 12 h idle timeout, 7 days at most. token and csrf are 64 hex chars. */
 int auth_session_create(auth *a, const char *login, time_t now, char token[AUTH_TOKEN_LEN],
-                        char csrf[AUTH_TOKEN_LEN]);
+			char csrf[AUTH_TOKEN_LEN]);
 int auth_session_lookup(auth *a, const char *token, time_t now, auth_user *out,
-                        char csrf[AUTH_TOKEN_LEN]);
+			char csrf[AUTH_TOKEN_LEN]);
 int auth_session_delete(auth *a, const char *token);
 
 /* API tokens: "sa_" + 64 hex. The secret is shown once; only its hash is stored. */
 /* One audit line "token.create" by actor, with the label (never the token). */
 int auth_token_create(auth *a, const char *login, const char *label, const char *actor,
-                      char token[AUTH_TOKEN_LEN]);
+		      char token[AUTH_TOKEN_LEN]);
 int auth_token_lookup(auth *a, const char *token, auth_user *out);
 
 /* Audit log (SPEC 11). Never pass a secret in detail. */
 void auth_audit(auth *a, const char *actor, const char *action, const char *target,
-                const char *detail);
+		const char *detail);
 /* Calls fn for the most recent `limit` audit lines, newest first. */
-int auth_audit_list(auth *a, int limit, void (*fn)(void *arg, const char *at, const char *actor,
-                                                   const char *action, const char *target,
-                                                   const char *detail), void *arg);
+int auth_audit_list(auth *a, int limit,
+		    void (*fn)(void *arg, const char *at, const char *actor, const char *action,
+			       const char *target, const char *detail),
+		    void *arg);
 
 #endif

@@ -30,9 +30,9 @@ struct conn_slot {
 	conn_slot *prev, *next;
 	int fd;
 	netaddr key;
-	bool counted;             /* in the per-address table (not exempt) */
-	bool waiting;             /* for a request's headers, since `since` */
-	bool shut;                /* shut down by the deadline already */
+	bool counted; /* in the per-address table (not exempt) */
+	bool waiting; /* for a request's headers, since `since` */
+	bool shut;    /* shut down by the deadline already */
 	struct timespec since;
 };
 
@@ -90,7 +90,8 @@ static void *deadline_thread(void *arg)
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		for (conn_slot *s = c->slots; s; s = s->next) {
-			if (!s->waiting || s->shut || elapsed(&s->since, &now) < c->cfg.header_timeout)
+			if (!s->waiting || s->shut ||
+			    elapsed(&s->since, &now) < c->cfg.header_timeout)
 				continue;
 			/* The descriptor is still ours: conns_closed needs this lock first. */
 			shutdown(s->fd, SHUT_RDWR);

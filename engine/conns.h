@@ -29,15 +29,15 @@ typedef struct conns conns;
 typedef struct conn_slot conn_slot;
 
 typedef struct conns_config {
-	unsigned max_per_addr;    /* 0: no per-address limit */
-	unsigned header_timeout;  /* seconds; 0: no deadline */
+	unsigned max_per_addr;	    /* 0: no per-address limit */
+	unsigned header_timeout;    /* seconds; 0: no deadline */
 	const netaddr_list *exempt; /* borrowed for the life of conns; may be NULL */
 } conns_config;
 
 typedef struct conns_stats {
-	uint64_t refused;         /* connections refused: their address was at its limit */
-	uint64_t timed_out;       /* connections shut down: headers not complete in time */
-	unsigned open;            /* connections open now */
+	uint64_t refused;   /* connections refused: their address was at its limit */
+	uint64_t timed_out; /* connections shut down: headers not complete in time */
+	unsigned open;	    /* connections open now */
 } conns_stats;
 
 /* Starts the deadline thread (when header_timeout > 0). NULL on failure. */

@@ -12,25 +12,25 @@ static const struct {
 	const char *name;
 	const char *sql;
 } types[FT__COUNT] = {
-	[FT_TEXT] = {"text", "TEXT"},
-	[FT_TEXTAREA] = {"textarea", "TEXT"},
-	[FT_INTEGER] = {"integer", "INTEGER"},
-	[FT_DECIMAL] = {"decimal", "REAL"},
-	[FT_MONEY] = {"money", "INTEGER"},
-	[FT_BOOLEAN] = {"boolean", "INTEGER"},
-	[FT_DATE] = {"date", "TEXT"},
-	[FT_DATETIME] = {"datetime", "TEXT"},
-	[FT_EMAIL] = {"email", "TEXT"},
-	[FT_PHONE] = {"phone", "TEXT"},
-	[FT_POSTAL_CODE] = {"postal_code", "TEXT"},
-	[FT_SIRET] = {"siret", "TEXT"},
-	[FT_SIREN] = {"siren", "TEXT"},
-	[FT_IBAN] = {"iban", "TEXT"},
-	[FT_URL] = {"url", "TEXT"},
-	[FT_CHOICE] = {"choice", "TEXT"},
-	[FT_MULTICHOICE] = {"multichoice", "TEXT"},
-	[FT_FILE] = {"file", "TEXT"},
-	[FT_SECTION] = {"section", NULL},
+    [FT_TEXT] = {"text", "TEXT"},
+    [FT_TEXTAREA] = {"textarea", "TEXT"},
+    [FT_INTEGER] = {"integer", "INTEGER"},
+    [FT_DECIMAL] = {"decimal", "REAL"},
+    [FT_MONEY] = {"money", "INTEGER"},
+    [FT_BOOLEAN] = {"boolean", "INTEGER"},
+    [FT_DATE] = {"date", "TEXT"},
+    [FT_DATETIME] = {"datetime", "TEXT"},
+    [FT_EMAIL] = {"email", "TEXT"},
+    [FT_PHONE] = {"phone", "TEXT"},
+    [FT_POSTAL_CODE] = {"postal_code", "TEXT"},
+    [FT_SIRET] = {"siret", "TEXT"},
+    [FT_SIREN] = {"siren", "TEXT"},
+    [FT_IBAN] = {"iban", "TEXT"},
+    [FT_URL] = {"url", "TEXT"},
+    [FT_CHOICE] = {"choice", "TEXT"},
+    [FT_MULTICHOICE] = {"multichoice", "TEXT"},
+    [FT_FILE] = {"file", "TEXT"},
+    [FT_SECTION] = {"section", NULL},
 };
 
 const char *def_type_name(field_type t)
@@ -78,7 +78,7 @@ void def_app_free(def_app *app)
 		if (f->workflow)
 			for (size_t t = 0; t < f->workflow->ntransitions; t++)
 				free_field_defaults(f->workflow->transitions[t].fields,
-				                    f->workflow->transitions[t].nfields);
+						    f->workflow->transitions[t].nfields);
 	}
 	appsrc_free(app->src);
 	/* The def_app itself lives in its own arena: copy the arena out first. */
@@ -149,8 +149,9 @@ bool def_is_reserved_role(const char *id)
 
 bool def_is_system_name(const char *name)
 {
-	static const char *const s[] = {"id", "state", "created_at", "created_by", "updated_at",
-	                                 "updated_by", "version", "overdue", "fields"};
+	static const char *const s[] = {"id",	      "state",	    "created_at",
+					"created_by", "updated_at", "updated_by",
+					"version",    "overdue",    "fields"};
 	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
 		if (strcmp(s[i], name) == 0)
 			return true;

@@ -50,7 +50,8 @@ typedef enum field_type {
 const char *def_type_name(field_type t);
 /* -1 when unknown. */
 int def_type_from_name(const char *name);
-/* The SQLite column type a field type is stored as ("TEXT", "INTEGER", "REAL"); NULL for sections. */
+/* The SQLite column type a field type is stored as ("TEXT", "INTEGER", "REAL"); NULL for sections.
+ */
 const char *def_type_sql(field_type t);
 
 typedef struct def_strlist {
@@ -78,48 +79,49 @@ typedef struct def_cond {
 
 typedef struct def_condset {
 	def_cond *v;
-	size_t n;                 /* 0: no condition (always true) */
+	size_t n; /* 0: no condition (always true) */
 } def_condset;
 
 typedef struct def_field {
 	const char *name;
 	const char *label;
 	field_type type;
-	int col;                  /* index in form->cols; -1 for sections */
+	int col; /* index in form->cols; -1 for sections */
 	const char *help;
 	const char *placeholder;
-	const char *section;      /* label of the section this field belongs to, or NULL */
+	const char *section; /* label of the section this field belongs to, or NULL */
 	bool required;
 	bool readonly;
 	bool personal;
-	bool has_private;         /* private_roles is meaningful (may be empty: admins only) */
+	bool has_private; /* private_roles is meaningful (may be empty: admins only) */
 	def_strlist private_roles;
 	bool has_editable_by;
 	def_strlist editable_by;
 	const char *renamed_from;
-	json_t *default_value;    /* NULL or a JSON value in the API's value form (owned by the def) */
+	json_t *default_value; /* NULL or a JSON value in the API's value form (owned by the def) */
 
 	/* Bounds. For integer/decimal: value; money: euros; multichoice: count of choices. */
 	bool has_min, has_max;
 	double min, max;
 	/* For date/datetime: raw bound ("2026-01-01", "today", "today+7", "today-3"). */
 	const char *min_date, *max_date;
-	long min_length;          /* -1 when not set */
-	long max_length;          /* defaults applied by the loader: text 200, textarea 10000 */
-	int scale;                /* decimal: digits after the point, -1 when not set */
-	const char *pattern;      /* Lua pattern, anchored at both ends by the engine */
+	long min_length;     /* -1 when not set */
+	long max_length;     /* defaults applied by the loader: text 200, textarea 10000 */
+	int scale;	     /* decimal: digits after the point, -1 when not set */
+	const char *pattern; /* Lua pattern, anchored at both ends by the engine */
 	const char *pattern_message;
 
-	def_option *options;      /* choice, multichoice */
+	def_option *options; /* choice, multichoice */
 	size_t noptions;
-	bool widget_radio;        /* choice: radios rather than a select (default: radios when <= 5 options) */
+	bool widget_radio; /* choice: radios rather than a select (default: radios when <= 5
+			      options) */
 
-	long max_size;            /* file; -1 when not set */
+	long max_size; /* file; -1 when not set */
 	def_strlist accept;
 
 	def_condset visible_if;
 	def_condset required_if;
-	int compute;              /* hook id or 0 */
+	int compute; /* hook id or 0 */
 } def_field;
 
 typedef struct def_state {
@@ -127,13 +129,13 @@ typedef struct def_state {
 	const char *label;
 	const char *description;
 	bool final;
-	bool has_editable_by;     /* absent: nobody edits in this state except admins */
+	bool has_editable_by; /* absent: nobody edits in this state except admins */
 	def_strlist editable_by;
-	int due_days;             /* -1 when not set */
+	int due_days; /* -1 when not set */
 } def_state;
 
 typedef struct def_notify {
-	const char *to;           /* "field:<name>", "role:<role>" or an address */
+	const char *to; /* "field:<name>", "role:<role>" or an address */
 	const char *subject;
 	const char *body;
 } def_notify;
@@ -144,19 +146,19 @@ typedef struct def_transition {
 	const char *id;
 	const char *label;
 	def_strlist from;
-	int *from_index;          /* from.n state indexes */
+	int *from_index; /* from.n state indexes */
 	const char *to;
 	int to_index;
 	def_strlist roles;
-	bool self_approval;       /* default true */
-	int guard;                /* hook id or 0 */
-	int action;               /* hook id or 0 */
-	def_field *fields;        /* stored on the record: each has a col in form->cols */
+	bool self_approval; /* default true */
+	int guard;	    /* hook id or 0 */
+	int action;	    /* hook id or 0 */
+	def_field *fields;  /* stored on the record: each has a col in form->cols */
 	size_t nfields;
 	def_comment comment;
 	def_notify *notify;
 	size_t nnotify;
-	int after_days;           /* -1 when not automatic */
+	int after_days; /* -1 when not automatic */
 } def_transition;
 
 typedef struct def_state_move {
@@ -171,38 +173,38 @@ typedef struct def_workflow {
 	size_t nstates;
 	def_transition *transitions;
 	size_t ntransitions;
-	def_state_move *moves;    /* state_moves */
+	def_state_move *moves; /* state_moves */
 	size_t nmoves;
 } def_workflow;
 
 typedef struct def_read_rule {
 	const char *role;
-	bool all;                 /* "all" (true) or "own" (false) */
+	bool all; /* "all" (true) or "own" (false) */
 } def_read_rule;
 
 typedef struct def_access {
-	def_strlist create;       /* absent: admins only */
+	def_strlist create; /* absent: admins only */
 	def_read_rule *read;
 	size_t nread;
 	bool has_update;
 	def_strlist update;
-	bool has_delete;          /* absent: admins only */
+	bool has_delete; /* absent: admins only */
 	def_strlist del;
 } def_access;
 
 typedef struct def_list {
-	def_strlist columns;      /* default: the first 4 data fields */
+	def_strlist columns; /* default: the first 4 data fields */
 	def_strlist filters;
-	def_strlist search;       /* default: every text/textarea/email field */
-	const char *sort;         /* e.g. "-created_at"; default "-created_at" */
-	int page_size;            /* default 25, at most 500 */
+	def_strlist search; /* default: every text/textarea/email field */
+	const char *sort;   /* e.g. "-created_at"; default "-created_at" */
+	int page_size;	    /* default 25, at most 500 */
 } def_list;
 
 typedef struct def_form {
 	const char *id;
 	const char *title;
 	const char *description;
-	def_field *fields;        /* in screen order, sections included */
+	def_field *fields; /* in screen order, sections included */
 	size_t nfields;
 	/*
 	 * The record's data columns: the non-section form fields in order, then the
@@ -211,11 +213,11 @@ typedef struct def_form {
 	 */
 	const def_field **cols;
 	size_t ncols;
-	int validate;             /* hook id or 0 */
-	int on_create;            /* hook id or 0 */
+	int validate;  /* hook id or 0 */
+	int on_create; /* hook id or 0 */
 	def_access access;
 	def_list list;
-	def_workflow *workflow;   /* NULL when the form has none */
+	def_workflow *workflow; /* NULL when the form has none */
 } def_form;
 
 typedef struct def_role {
@@ -227,16 +229,16 @@ typedef struct def_privacy {
 	const char *purpose;
 	const char *legal_basis;
 	const char *contact;
-	int retention_days;       /* -1 when not set */
+	int retention_days; /* -1 when not set */
 	def_strlist recipients;
 } def_privacy;
 
 typedef struct def_app {
-	arena mem;                /* owns everything below */
+	arena mem; /* owns everything below */
 	const char *id;
-	const char *dir;          /* absolute or as given: the app's folder */
-	const char *hash;         /* content hash of the folder (hex sha256) */
-	struct appsrc *src;       /* owned: the sources of this version (appsrc.h) */
+	const char *dir;    /* absolute or as given: the app's folder */
+	const char *hash;   /* content hash of the folder (hex sha256) */
+	struct appsrc *src; /* owned: the sources of this version (appsrc.h) */
 	const char *title;
 	const char *description;
 	const char *owner;
@@ -246,7 +248,7 @@ typedef struct def_app {
 	def_privacy privacy;
 	def_form *forms;
 	size_t nforms;
-	int nhooks;               /* hook ids run from 1 to nhooks */
+	int nhooks; /* hook ids run from 1 to nhooks */
 } def_app;
 
 void def_app_free(def_app *app);

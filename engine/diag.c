@@ -104,8 +104,7 @@ const char *diag_suggest(const char *word, const char *const *candidates, size_t
 	/* "retention" -> "retention_days": a word cut short or a word too long */
 	for (size_t i = 0; i < n; i++) {
 		size_t cl = candidates[i] ? strlen(candidates[i]) : 0;
-		if (cl >= 4 && cl != len &&
-		    strncmp(word, candidates[i], len < cl ? len : cl) == 0)
+		if (cl >= 4 && cl != len && strncmp(word, candidates[i], len < cl ? len : cl) == 0)
 			return candidates[i];
 	}
 	return NULL;

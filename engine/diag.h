@@ -15,9 +15,9 @@
 #include <stdio.h>
 
 typedef struct diag {
-	char *file;               /* e.g. "apps/vaccins/app.lua" */
-	int line;                 /* 0 when unknown */
-	char *where;              /* may be "" */
+	char *file;  /* e.g. "apps/vaccins/app.lua" */
+	int line;    /* 0 when unknown */
+	char *where; /* may be "" */
 	char *message;
 } diag;
 
@@ -27,7 +27,7 @@ typedef struct diags {
 } diags;
 
 void diags_add(diags *d, const char *file, int line, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 void diags_free(diags *d);
 /*
  * "file[:line]: [where: ]message": the line only when known, the where only when
@@ -36,7 +36,7 @@ void diags_free(diags *d);
  */
 void diag_format(const diag *g, char *out, size_t n);
 void diags_print(const diags *d, FILE *f);
-json_t *diags_json(const diags *d);   /* [{file, line, where, message, text}], new reference */
+json_t *diags_json(const diags *d); /* [{file, line, where, message, text}], new reference */
 
 /*
  * "did you mean" helper: the candidate closest to `word` (edit distance <= 2, or

@@ -29,7 +29,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 		return 3;
 	}
 	if (c < 0xF5) {
-		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+		    (s[3] & 0xC0) != 0x80)
 			return 0;
 		if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
 			return 0; /* overlong, past U+10FFFF */
@@ -58,12 +59,14 @@ bool jsonw_utf8_valid(const char *s, size_t n)
 /* Byte classes: 0 copied as is, 1 escaped, 2 starts a UTF-8 sequence (checked). */
 #define ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 static const unsigned char byte_class[256] = {
-	ROW(1), ROW(1),                                  /* 0x00-0x1f: control characters */
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x20-0x2f: '"' */
-	ROW(0), ROW(0),                                  /* 0x30-0x4f */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,  /* 0x50-0x5f: '\\' */
-	ROW(0), ROW(0),                                  /* 0x60-0x7f: DEL is not escaped */
-	ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2),
+    ROW(1), ROW(1), /* 0x00-0x1f: control characters */
+    0,	    0,	    1,	    0,	    0,	    0,	    0,	    0,
+    0,	    0,	    0,	    0,	    0,	    0,	    0,	    0, /* 0x20-0x2f: '"' */
+    ROW(0), ROW(0),					       /* 0x30-0x4f */
+    0,	    0,	    0,	    0,	    0,	    0,	    0,	    0,
+    0,	    0,	    0,	    0,	    1,	    0,	    0,	    0, /* 0x50-0x5f: '\\' */
+    ROW(0), ROW(0),					       /* 0x60-0x7f: DEL is not escaped */
+    ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2), ROW(2),
 };
 #undef ROW
 
@@ -119,13 +122,27 @@ static bool put_string(buf *b, char pre, const char *s, size_t n, char post)
 		}
 		*d++ = '\\';
 		switch (c) {
-		case '"': *d++ = '"'; break;
-		case '\\': *d++ = '\\'; break;
-		case '\b': *d++ = 'b'; break;
-		case '\f': *d++ = 'f'; break;
-		case '\n': *d++ = 'n'; break;
-		case '\r': *d++ = 'r'; break;
-		case '\t': *d++ = 't'; break;
+		case '"':
+			*d++ = '"';
+			break;
+		case '\\':
+			*d++ = '\\';
+			break;
+		case '\b':
+			*d++ = 'b';
+			break;
+		case '\f':
+			*d++ = 'f';
+			break;
+		case '\n':
+			*d++ = 'n';
+			break;
+		case '\r':
+			*d++ = 'r';
+			break;
+		case '\t':
+			*d++ = 't';
+			break;
 		default:
 			*d++ = 'u';
 			*d++ = '0';
@@ -294,7 +311,7 @@ void jsonw_raw(jsonw *w, const char *json, size_t n)
 /* ---- compact-JSON check ---- */
 
 #define CANON_MAX_DEPTH 32
-#define CANON_MAX_KEYS 64
+#define CANON_MAX_KEYS	64
 
 typedef struct scan {
 	const unsigned char *p, *end;
@@ -347,7 +364,8 @@ static bool canon_string(scan *s)
 			p += 2;
 			continue;
 		case 'u': {
-			/* Only control characters without a short form, as \u00XX; not NUL (json_loads refuses it). */
+			/* Only control characters without a short form, as \u00XX; not NUL
+			 * (json_loads refuses it). */
 			if (end - p < 6 || p[2] != '0' || p[3] != '0')
 				return false;
 			int hi = hexval(p[4]), lo = hexval(p[5]);
@@ -464,13 +482,20 @@ static bool canon_value(scan *s, unsigned depth)
 	if (s->p == s->end || depth > CANON_MAX_DEPTH)
 		return false;
 	switch (*s->p) {
-	case '{': return canon_object(s, depth);
-	case '[': return canon_array(s, depth);
-	case '"': return canon_string(s);
-	case 't': return canon_literal(s, "true", 4);
-	case 'f': return canon_literal(s, "false", 5);
-	case 'n': return canon_literal(s, "null", 4);
-	default: return canon_number(s);
+	case '{':
+		return canon_object(s, depth);
+	case '[':
+		return canon_array(s, depth);
+	case '"':
+		return canon_string(s);
+	case 't':
+		return canon_literal(s, "true", 4);
+	case 'f':
+		return canon_literal(s, "false", 5);
+	case 'n':
+		return canon_literal(s, "null", 4);
+	default:
+		return canon_number(s);
 	}
 }
 

@@ -24,8 +24,8 @@
 #include "buf.h"
 
 typedef struct jsonw {
-	buf *out;                 /* borrowed; the writer only appends */
-	bool comma;               /* a value was written at this level: the next needs a ',' */
+	buf *out;   /* borrowed; the writer only appends */
+	bool comma; /* a value was written at this level: the next needs a ',' */
 	unsigned depth;
 } jsonw;
 
@@ -43,7 +43,7 @@ void jsonw_key(jsonw *w, const char *k);
 bool jsonw_str(jsonw *w, const char *s);
 bool jsonw_strn(jsonw *w, const char *s, size_t n);
 void jsonw_int(jsonw *w, int64_t i);
-void jsonw_real(jsonw *w, double d);         /* NaN and infinities write null */
+void jsonw_real(jsonw *w, double d); /* NaN and infinities write null */
 void jsonw_bool(jsonw *w, bool b);
 void jsonw_null(jsonw *w);
 /* Already serialized JSON, copied as is (the caller vouches for it). */

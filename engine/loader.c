@@ -26,24 +26,25 @@
 #include "buf.h"
 #include "util.h"
 
-#define MAX_ID 40
+#define MAX_ID	      40
 #define MAX_PAGE_SIZE 500
-#define MAX_DAYS 36500
+#define MAX_DAYS      36500
 
 /* ------------------------------------------------------------------ */
 /* The walk                                                            */
 
 typedef struct ld {
 	def_app *app;
-	arena *A;                 /* the definition's arena */
-	arena scratch;            /* where strings and temporary arrays */
+	arena *A;      /* the definition's arena */
+	arena scratch; /* where strings and temporary arrays */
 	diags *d;
 	const char *file;
-	const char **roles;       /* declared + reserved, for suggestions */
+	const char **roles; /* declared + reserved, for suggestions */
 	size_t nroles;
 } ld;
 
-static void err(ld *x, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(ld *x, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void err(ld *x, const char *where, const char *fmt, ...)
 {
@@ -56,7 +57,8 @@ static void err(ld *x, const char *where, const char *fmt, ...)
 	buf_free(&b);
 }
 
-static const char *wherep(ld *x, const char *parent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static const char *wherep(ld *x, const char *parent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* parent > child */
 static const char *wherep(ld *x, const char *parent, const char *fmt, ...)
@@ -87,14 +89,22 @@ static const char *type_fr(ld *x, const defval *v)
 	if (!v)
 		return "nil";
 	switch (v->kind) {
-	case DV_NIL: return "nil";
-	case DV_BOOL: return v->b ? "le booléen true" : "le booléen false";
-	case DV_INT: return arena_printf(&x->scratch, "l'entier %lld", (long long)v->i);
-	case DV_NUM: return arena_printf(&x->scratch, "le nombre %g", v->d);
-	case DV_STR: return arena_printf(&x->scratch, "la chaîne \"%.40s\"", v->s);
-	case DV_TABLE: return "une table";
-	case DV_FUNC: return "une fonction";
-	default: return arena_printf(&x->scratch, "une valeur de type %s", v->s);
+	case DV_NIL:
+		return "nil";
+	case DV_BOOL:
+		return v->b ? "le booléen true" : "le booléen false";
+	case DV_INT:
+		return arena_printf(&x->scratch, "l'entier %lld", (long long)v->i);
+	case DV_NUM:
+		return arena_printf(&x->scratch, "le nombre %g", v->d);
+	case DV_STR:
+		return arena_printf(&x->scratch, "la chaîne \"%.40s\"", v->s);
+	case DV_TABLE:
+		return "une table";
+	case DV_FUNC:
+		return "une fonction";
+	default:
+		return arena_printf(&x->scratch, "une valeur de type %s", v->s);
 	}
 }
 
@@ -133,11 +143,12 @@ static bool is_id(const char *s, size_t max, bool dash)
  * `elsewhere`, when given, tells keys that exist for other field types.
  */
 static bool check_map(ld *x, const defval *t, const char *where, const char *what,
-                      const char *const *allowed, bool (*elsewhere)(const char *key),
-                      const char *type_name)
+		      const char *const *allowed, bool (*elsewhere)(const char *key),
+		      const char *type_name)
 {
 	if (!t || t->kind != DV_TABLE) {
-		err(x, where, "%s doit être une table { clé = valeur }, pas %s", what, type_fr(x, t));
+		err(x, where, "%s doit être une table { clé = valeur }, pas %s", what,
+		    type_fr(x, t));
 		return false;
 	}
 	size_t na = 0;
@@ -156,8 +167,10 @@ static bool check_map(ld *x, const defval *t, const char *where, const char *wha
 			err(x, where, "clé inconnue \"%s\"%s", k, suggest(x, k, allowed, na));
 	}
 	if (t->nitems)
-		err(x, where, "%s : %zu valeur(s) sans clé inattendue(s), une table { clé = valeur } "
-		    "est attendue", what, t->nitems);
+		err(x, where,
+		    "%s : %zu valeur(s) sans clé inattendue(s), une table { clé = valeur } "
+		    "est attendue",
+		    what, t->nitems);
 	for (size_t i = 0; i < t->nbadkeys; i++)
 		err(x, where, "clé invalide %s : les clés sont des noms", t->badkeys[i]);
 	return true;
@@ -171,7 +184,8 @@ static bool check_list(ld *x, const defval *t, const char *where, const char *wh
 		return false;
 	}
 	if (t->nfields || t->nbadkeys) {
-		err(x, where, "\"%s\" doit être une liste { a, b, ... } (tableau), clé inattendue %s%s%s",
+		err(x, where,
+		    "\"%s\" doit être une liste { a, b, ... } (tableau), clé inattendue %s%s%s",
 		    what, t->nfields ? "\"" : "", t->nfields ? t->fields[0].key : t->badkeys[0],
 		    t->nfields ? "\"" : "");
 		return false;
@@ -194,7 +208,7 @@ static bool check_text(ld *x, const defval *v, const char *where, const char *ke
 
 /* String value of t.key, copied into the definition; NULL when absent or wrong. */
 static const char *get_str(ld *x, const defval *t, const char *key, const char *where,
-                           bool required)
+			   bool required)
 {
 	const defval *v = get(t, key);
 	if (!v) {
@@ -221,7 +235,8 @@ static bool get_bool(ld *x, const defval *t, const char *key, const char *where,
 	if (!v)
 		return def;
 	if (v->kind != DV_BOOL) {
-		err(x, where, "\"%s\" doit être un booléen (true ou false), pas %s", key, type_fr(x, v));
+		err(x, where, "\"%s\" doit être un booléen (true ou false), pas %s", key,
+		    type_fr(x, v));
 		return def;
 	}
 	return v->b;
@@ -229,7 +244,7 @@ static bool get_bool(ld *x, const defval *t, const char *key, const char *where,
 
 /* Integer in [lo, hi]; *out untouched when absent or wrong. */
 static bool get_int(ld *x, const defval *t, const char *key, const char *where, long lo, long hi,
-                    long *out)
+		    long *out)
 {
 	const defval *v = get(t, key);
 	if (!v)
@@ -244,7 +259,8 @@ static bool get_int(ld *x, const defval *t, const char *key, const char *where, 
 		return false;
 	}
 	if (i < lo || i > hi) {
-		err(x, where, "\"%s\" doit être entre %ld et %ld, pas %lld", key, lo, hi, (long long)i);
+		err(x, where, "\"%s\" doit être entre %ld et %ld, pas %lld", key, lo, hi,
+		    (long long)i);
 		return false;
 	}
 	*out = (long)i;
@@ -269,7 +285,7 @@ static bool get_num(ld *x, const defval *t, const char *key, const char *where, 
 
 /* A list of strings. Returns whether the key is present (even if wrong). */
 static bool get_strlist(ld *x, const defval *t, const char *key, const char *where,
-                        def_strlist *out, bool allow_single)
+			def_strlist *out, bool allow_single)
 {
 	const defval *v = get(t, key);
 	out->v = NULL;
@@ -295,7 +311,8 @@ static bool get_strlist(ld *x, const defval *t, const char *key, const char *whe
 	for (size_t i = 0; i < v->nitems; i++) {
 		const defval *e = v->items[i];
 		if (e->kind != DV_STR) {
-			err(x, where, "%s[%zu] doit être une chaîne, pas %s", key, i + 1, type_fr(x, e));
+			err(x, where, "%s[%zu] doit être une chaîne, pas %s", key, i + 1,
+			    type_fr(x, e));
 			continue;
 		}
 		if (!check_text(x, e, where, key))
@@ -401,28 +418,42 @@ static const char *pattern_problem(const char *p)
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
 
-#define TM(t) (1u << (t))
-#define TM_ALL ((1u << FT__COUNT) - 1)
-#define TM_DATA (TM_ALL & ~TM(FT_SECTION))
+#define TM(t)	   (1u << (t))
+#define TM_ALL	   ((1u << FT__COUNT) - 1)
+#define TM_DATA	   (TM_ALL & ~TM(FT_SECTION))
 #define TM_NUMERIC (TM(FT_INTEGER) | TM(FT_DECIMAL) | TM(FT_MONEY))
-#define TM_DATES (TM(FT_DATE) | TM(FT_DATETIME))
+#define TM_DATES   (TM(FT_DATE) | TM(FT_DATETIME))
 
 static const struct {
 	const char *key;
 	unsigned types;
 } field_keys[] = {
-	{"name", TM_ALL}, {"type", TM_ALL}, {"label", TM_ALL}, {"help", TM_ALL},
-	{"required", TM_DATA}, {"default", TM_DATA & ~TM(FT_FILE)}, {"placeholder", TM_DATA},
-	{"readonly", TM_DATA}, {"personal", TM_DATA}, {"private", TM_DATA},
-	{"editable_by", TM_DATA}, {"renamed_from", TM_DATA}, {"visible_if", TM_DATA},
-	{"required_if", TM_DATA}, {"compute", TM_DATA},
-	{"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)}, {"max_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
-	{"pattern", TM(FT_TEXT)}, {"pattern_message", TM(FT_TEXT)},
-	{"min", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
-	{"max", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
-	{"scale", TM(FT_DECIMAL)},
-	{"options", TM(FT_CHOICE) | TM(FT_MULTICHOICE)}, {"widget", TM(FT_CHOICE)},
-	{"max_size", TM(FT_FILE)}, {"accept", TM(FT_FILE)},
+    {"name", TM_ALL},
+    {"type", TM_ALL},
+    {"label", TM_ALL},
+    {"help", TM_ALL},
+    {"required", TM_DATA},
+    {"default", TM_DATA & ~TM(FT_FILE)},
+    {"placeholder", TM_DATA},
+    {"readonly", TM_DATA},
+    {"personal", TM_DATA},
+    {"private", TM_DATA},
+    {"editable_by", TM_DATA},
+    {"renamed_from", TM_DATA},
+    {"visible_if", TM_DATA},
+    {"required_if", TM_DATA},
+    {"compute", TM_DATA},
+    {"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
+    {"max_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
+    {"pattern", TM(FT_TEXT)},
+    {"pattern_message", TM(FT_TEXT)},
+    {"min", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
+    {"max", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
+    {"scale", TM(FT_DECIMAL)},
+    {"options", TM(FT_CHOICE) | TM(FT_MULTICHOICE)},
+    {"widget", TM(FT_CHOICE)},
+    {"max_size", TM(FT_FILE)},
+    {"accept", TM(FT_FILE)},
 };
 #define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
 
@@ -495,12 +526,13 @@ static void read_options(ld *x, const defval *t, def_field *f, const char *where
 			val = o->items[0];
 			lab = o->items[1];
 		} else if (o->kind == DV_TABLE && o->nitems == 0 && o->nbadkeys == 0 &&
-		           o->nfields == 2 && get(o, "value") && get(o, "label")) {
+			   o->nfields == 2 && get(o, "value") && get(o, "label")) {
 			val = get(o, "value");
 			lab = get(o, "label");
 		}
 		if (!val || val->kind != DV_STR || lab->kind != DV_STR || val->len == 0) {
-			err(x, where, "options[%zu] : attendu une chaîne ou { valeur, libellé }, pas %s",
+			err(x, where,
+			    "options[%zu] : attendu une chaîne ou { valeur, libellé }, pas %s",
 			    i + 1, type_fr(x, o));
 			continue;
 		}
@@ -555,7 +587,8 @@ static void read_default(ld *x, const defval *t, def_field *f, const char *where
 			j = json_real(v->d);
 		break;
 	case FT_MONEY:
-		if (v->kind == DV_INT || (v->kind == DV_NUM && isfinite(v->d) && fabs(v->d) < 9e13)) {
+		if (v->kind == DV_INT ||
+		    (v->kind == DV_NUM && isfinite(v->d) && fabs(v->d) < 9e13)) {
 			char s[64];
 			snprintf(s, sizeof s, "%.2f", v->kind == DV_INT ? (double)v->i : v->d);
 			j = json_string(s);
@@ -571,8 +604,9 @@ static void read_default(ld *x, const defval *t, def_field *f, const char *where
 			for (size_t i = 0; i < v->nitems; i++) {
 				const defval *e = v->items[i];
 				if (e->kind != DV_STR || !has_option(f, e->s)) {
-					err(x, where, "default[%zu] : %s n'est pas une option%s", i + 1,
-					    type_fr(x, e), e->kind == DV_STR ? option_suggest(x, f, e->s) : "");
+					err(x, where, "default[%zu] : %s n'est pas une option%s",
+					    i + 1, type_fr(x, e),
+					    e->kind == DV_STR ? option_suggest(x, f, e->s) : "");
 					json_decref(j);
 					return;
 				}
@@ -590,11 +624,13 @@ static void read_default(ld *x, const defval *t, def_field *f, const char *where
 				return;
 			}
 			if (f->type == FT_DATE && !util_parse_date(v->s, &days)) {
-				err(x, where, "default : \"%s\" n'est pas une date AAAA-MM-JJ", v->s);
+				err(x, where, "default : \"%s\" n'est pas une date AAAA-MM-JJ",
+				    v->s);
 				return;
 			}
 			if (f->type == FT_DATETIME && !util_parse_datetime(v->s, &tt)) {
-				err(x, where, "default : \"%s\" n'est pas une date-heure ISO 8601", v->s);
+				err(x, where, "default : \"%s\" n'est pas une date-heure ISO 8601",
+				    v->s);
 				return;
 			}
 			j = json_string(v->s);
@@ -673,11 +709,15 @@ static void read_date_keys(ld *x, const defval *t, def_field *f, const char *whe
 	f->min_date = get_str(x, t, "min", where, false);
 	f->max_date = get_str(x, t, "max", where, false);
 	if (f->min_date && !date_bound_ok(f->min_date, dt))
-		err(x, where, "min : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
-		    "\"today+N\", \"today-N\"", f->min_date);
+		err(x, where,
+		    "min : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+		    "\"today+N\", \"today-N\"",
+		    f->min_date);
 	if (f->max_date && !date_bound_ok(f->max_date, dt))
-		err(x, where, "max : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
-		    "\"today+N\", \"today-N\"", f->max_date);
+		err(x, where,
+		    "max : \"%s\" n'est ni une date AAAA-MM-JJ ni \"today\", "
+		    "\"today+N\", \"today-N\"",
+		    f->max_date);
 	int64_t a, b;
 	if (f->min_date && f->max_date && util_parse_date(f->min_date, &a) &&
 	    util_parse_date(f->max_date, &b) && a > b)
@@ -691,7 +731,8 @@ static void read_choice_keys(ld *x, const defval *t, def_field *f, const char *w
 	if (f->type == FT_CHOICE) {
 		const char *w = get_str(x, t, "widget", where, false);
 		if (w && strcmp(w, "radio") != 0 && strcmp(w, "select") != 0)
-			err(x, where, "\"widget\" doit valoir \"radio\" ou \"select\", pas \"%s\"", w);
+			err(x, where, "\"widget\" doit valoir \"radio\" ou \"select\", pas \"%s\"",
+			    w);
 		f->widget_radio = w ? strcmp(w, "radio") == 0 : f->noptions <= 5;
 		return;
 	}
@@ -719,8 +760,10 @@ static void read_file_keys(ld *x, const defval *t, def_field *f, const char *whe
 	get_strlist(x, t, "accept", where, &f->accept, false);
 	for (size_t i = 0; i < f->accept.n; i++)
 		if (!strchr(f->accept.v[i], '/'))
-			err(x, where, "accept : \"%s\" n'est pas un type MIME (ex. "
-			    "\"application/pdf\")", f->accept.v[i]);
+			err(x, where,
+			    "accept : \"%s\" n'est pas un type MIME (ex. "
+			    "\"application/pdf\")",
+			    f->accept.v[i]);
 }
 
 /* The keys of the field's own type. */
@@ -728,16 +771,27 @@ static void read_type_keys(ld *x, const defval *t, def_field *f, const char *whe
 {
 	switch (f->type) {
 	case FT_TEXT:
-	case FT_TEXTAREA: read_text_keys(x, t, f, where); break;
+	case FT_TEXTAREA:
+		read_text_keys(x, t, f, where);
+		break;
 	case FT_INTEGER:
 	case FT_DECIMAL:
-	case FT_MONEY: read_number_keys(x, t, f, where); break;
+	case FT_MONEY:
+		read_number_keys(x, t, f, where);
+		break;
 	case FT_DATE:
-	case FT_DATETIME: read_date_keys(x, t, f, where); break;
+	case FT_DATETIME:
+		read_date_keys(x, t, f, where);
+		break;
 	case FT_CHOICE:
-	case FT_MULTICHOICE: read_choice_keys(x, t, f, where); break;
-	case FT_FILE: read_file_keys(x, t, f, where); break;
-	default: break;
+	case FT_MULTICHOICE:
+		read_choice_keys(x, t, f, where);
+		break;
+	case FT_FILE:
+		read_file_keys(x, t, f, where);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -768,8 +822,10 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 	f->scale = -1;
 	f->max_size = -1;
 	if (!t || t->kind != DV_TABLE) {
-		err(x, where, "un champ doit être une table { name = ..., type = ..., label = ... }, "
-		    "pas %s", type_fr(x, t));
+		err(x, where,
+		    "un champ doit être une table { name = ..., type = ..., label = ... }, "
+		    "pas %s",
+		    type_fr(x, t));
 		f->type = FT_TEXT;
 		f->name = "?";
 		return;
@@ -789,15 +845,18 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 			allowed[na++] = field_keys[i].key;
 	allowed[na] = NULL;
 	check_map(x, t, where, "un champ", allowed, ti < 0 ? NULL : is_field_key,
-	          ti < 0 ? "" : type);
+		  ti < 0 ? "" : type);
 
 	bool section = f->type == FT_SECTION;
 	f->name = get_str(x, t, "name", where, !section);
 	if (f->name && !is_id(f->name, MAX_ID, false)) {
-		err(x, where, "nom de champ invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}", f->name);
+		err(x, where, "nom de champ invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		    f->name);
 	} else if (f->name && def_is_system_name(f->name)) {
-		err(x, where, "nom de champ réservé \"%s\" (colonne système : id, state, created_at, "
-		    "created_by, updated_at, updated_by, version)", f->name);
+		err(x, where,
+		    "nom de champ réservé \"%s\" (colonne système : id, state, created_at, "
+		    "created_by, updated_at, updated_by, version)",
+		    f->name);
 	}
 	if (!f->name)
 		f->name = section ? "" : "?";
@@ -815,7 +874,7 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 
 /* visible_if / required_if, once the form's columns are known. */
 static void read_conds(ld *x, const defval *t, def_field *f, const def_form *form,
-                       const char *where, const char *key, def_condset *out)
+		       const char *where, const char *key, def_condset *out)
 {
 	const defval *v = get(t, key);
 	if (!v)
@@ -851,7 +910,8 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 		size_t n = 1;
 		if (want->kind == DV_TABLE) {
 			if (want->nfields || want->nbadkeys || want->nitems == 0) {
-				err(x, where, "%s.%s : attendu une valeur ou une liste de valeurs", key, name);
+				err(x, where, "%s.%s : attendu une valeur ou une liste de valeurs",
+				    key, name);
 				continue;
 			}
 			n = want->nitems;
@@ -888,14 +948,14 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 				break;
 			}
 			if (!text) {
-				err(x, where, "%s.%s : %s ne convient pas à un champ \"%s\"%s", key, name,
-				    type_fr(x, one), def_type_name(ref->type),
+				err(x, where, "%s.%s : %s ne convient pas à un champ \"%s\"%s", key,
+				    name, type_fr(x, one), def_type_name(ref->type),
 				    ref->type == FT_BOOLEAN ? " (attendu true ou false)" : "");
 				ok = false;
 			} else if ((ref->type == FT_CHOICE || ref->type == FT_MULTICHOICE) &&
-			           !has_option(ref, text)) {
-				err(x, where, "%s.%s : \"%s\" n'est pas une option de \"%s\"%s", key, name, text,
-				    name, option_suggest(x, ref, text));
+				   !has_option(ref, text)) {
+				err(x, where, "%s.%s : \"%s\" n'est pas une option de \"%s\"%s",
+				    key, name, text, name, option_suggest(x, ref, text));
 				ok = false;
 			} else {
 				c->values.v[c->values.n++] = text;
@@ -909,14 +969,13 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 /* ------------------------------------------------------------------ */
 /* Workflow                                                            */
 
-static const char *const state_keys[] = {
-	"id", "label", "final", "editable_by", "due_days", "description", NULL
-};
+static const char *const state_keys[] = {"id",	     "label",	    "final", "editable_by",
+					 "due_days", "description", NULL};
 static const char *const transition_keys[] = {
-	"id", "label", "from", "to", "roles", "self_approval", "guard", "fields", "comment",
-	"action", "notify", "after_days", NULL
-};
-static const char *const workflow_keys[] = {"initial", "states", "transitions", "state_moves", NULL};
+    "id",      "label",	 "from",   "to",	 "roles", "self_approval", "guard", "fields",
+    "comment", "action", "notify", "after_days", NULL};
+static const char *const workflow_keys[] = {"initial", "states", "transitions", "state_moves",
+					    NULL};
 static const char *const notify_keys[] = {"to", "subject", "body", NULL};
 
 static const char **state_names(ld *x, const def_workflow *w)
@@ -928,7 +987,7 @@ static const char **state_names(ld *x, const def_workflow *w)
 }
 
 static int state_ref(ld *x, const def_workflow *w, const char *where, const char *key,
-                     const char *id)
+		     const char *id)
 {
 	int i = def_find_state(w, id);
 	if (i < 0)
@@ -937,27 +996,30 @@ static int state_ref(ld *x, const def_workflow *w, const char *where, const char
 	return i;
 }
 
-static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout,
-                        const char *where, const char *key);
+static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout, const char *where,
+			const char *key);
 
 /* One state of states[i]; true when it was added to w. */
 static bool read_state(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
 {
 	def_state *st = &w->states[w->nstates];
 	const defval *idv = get(s, "id");
-	const char *sw = idv && idv->kind == DV_STR ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
-	                                            : wherep(x, where, "states[%zu]", i + 1);
+	const char *sw = idv && idv->kind == DV_STR
+			     ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
+			     : wherep(x, where, "states[%zu]", i + 1);
 	if (!check_map(x, s, sw, "un état", state_keys, NULL, NULL))
 		return false;
 	st->id = get_str(x, s, "id", sw, true);
 	if (!st->id)
 		return false;
 	if (!is_id(st->id, MAX_ID, false)) {
-		err(x, sw, "identifiant d'état invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}", st->id);
+		err(x, sw, "identifiant d'état invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		    st->id);
 		return false;
 	}
 	if (def_find_state(w, st->id) >= 0) {
-		err(x, sw, "état \"%s\" déjà défini (states[%d])", st->id, def_find_state(w, st->id) + 1);
+		err(x, sw, "état \"%s\" déjà défini (states[%d])", st->id,
+		    def_find_state(w, st->id) + 1);
 		return false;
 	}
 	st->label = get_str(x, s, "label", sw, false);
@@ -1010,7 +1072,7 @@ static void read_comment_rule(ld *x, const defval *s, def_transition *tr, const 
 
 /* The keys of a transition whose id is sound. */
 static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_transition *tr,
-                                 const char *tw)
+				 const char *tw)
 {
 	tr->label = get_str(x, s, "label", tw, false);
 	if (!tr->label)
@@ -1046,8 +1108,8 @@ static bool read_transition(ld *x, const defval *s, def_workflow *w, const char 
 	def_transition *tr = &w->transitions[w->ntransitions];
 	const defval *idv = get(s, "id");
 	const char *tw = idv && idv->kind == DV_STR
-	                     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
-	                     : wherep(x, where, "transitions[%zu]", i + 1);
+			     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
+			     : wherep(x, where, "transitions[%zu]", i + 1);
 	tr->to_index = -1;
 	tr->after_days = -1;
 	tr->self_approval = true;
@@ -1057,13 +1119,15 @@ static bool read_transition(ld *x, const defval *s, def_workflow *w, const char 
 	if (!tr->id)
 		return false;
 	if (!is_id(tr->id, MAX_ID, false)) {
-		err(x, tw, "identifiant de transition invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		err(x, tw,
+		    "identifiant de transition invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
 		    tr->id);
 		return false;
 	}
 	for (size_t k = 0; k < w->ntransitions; k++)
 		if (strcmp(w->transitions[k].id, tr->id) == 0) {
-			err(x, tw, "transition \"%s\" déjà définie (transitions[%zu])", tr->id, k + 1);
+			err(x, tw, "transition \"%s\" déjà définie (transitions[%zu])", tr->id,
+			    k + 1);
 			return false;
 		}
 	read_transition_keys(x, s, w, tr, tw);
@@ -1072,7 +1136,7 @@ static bool read_transition(ld *x, const defval *s, def_workflow *w, const char 
 }
 
 static void read_transitions(ld *x, const defval *t, def_workflow *w, const char *where,
-                             const defval ***tnodes)
+			     const defval ***tnodes)
 {
 	const defval *trs = get(t, "transitions");
 	if (!trs || !check_list(x, trs, where, "transitions"))
@@ -1104,10 +1168,13 @@ static void read_moves(ld *x, const defval *t, def_workflow *w, const char *wher
 		if (!is_id(from, MAX_ID, false)) {
 			err(x, mw, "état invalide \"%s\"", from);
 		} else if (def_find_state(w, from) >= 0) {
-			err(x, mw, "\"%s\" est encore un état du workflow : seul un état retiré peut "
-			    "être déplacé", from);
+			err(x, mw,
+			    "\"%s\" est encore un état du workflow : seul un état retiré peut "
+			    "être déplacé",
+			    from);
 		} else if (to->kind != DV_STR) {
-			err(x, mw, "%s : le nouvel état doit être une chaîne, pas %s", from, type_fr(x, to));
+			err(x, mw, "%s : le nouvel état doit être une chaîne, pas %s", from,
+			    type_fr(x, to));
 		} else if (state_ref(x, w, mw, from, to->s) >= 0) {
 			w->moves[w->nmoves].from = arena_strdup(x->A, from);
 			w->moves[w->nmoves].to = arena_strdup(x->A, to->s);
@@ -1117,7 +1184,7 @@ static void read_moves(ld *x, const defval *t, def_workflow *w, const char *wher
 }
 
 static void read_workflow(ld *x, const defval *t, def_form *form, const char *fwhere,
-                          const defval ***tnodes)
+			  const defval ***tnodes)
 {
 	const char *where = wherep(x, fwhere, "workflow");
 	def_workflow *w = arena_alloc(x->A, sizeof *w);
@@ -1134,7 +1201,7 @@ static void read_workflow(ld *x, const defval *t, def_form *form, const char *fw
 }
 
 static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_form *form,
-                            const char *where)
+			    const char *where)
 {
 	if (!check_map(x, n, where, "\"notify\"", notify_keys, NULL, NULL))
 		return;
@@ -1152,18 +1219,22 @@ static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_f
 				err(x, where, "notify.to : champ inconnu \"%s\"%s", name,
 				    suggest(x, name, names, form->ncols));
 			else if (form->cols[col]->type != FT_EMAIL)
-				err(x, where, "notify.to : le champ \"%s\" n'est pas de type \"email\"", name);
+				err(x, where,
+				    "notify.to : le champ \"%s\" n'est pas de type \"email\"",
+				    name);
 		} else if (strncmp(out->to, "role:", 5) == 0) {
 			check_role(x, where, "notify.to", out->to + 5);
 		} else if (!strchr(out->to, '@') || strchr(out->to, ' ')) {
-			err(x, where, "notify.to invalide \"%s\" : attendu \"field:<champ>\", "
-			    "\"role:<rôle>\" ou une adresse", out->to);
+			err(x, where,
+			    "notify.to invalide \"%s\" : attendu \"field:<champ>\", "
+			    "\"role:<rôle>\" ou une adresse",
+			    out->to);
 		}
 	}
 	/* {{name}} placeholders must name fields (or system fields). */
 	const char *texts[2] = {out->subject, out->body};
 	for (int k = 0; k < 2; k++) {
-		for (const char *p = texts[k]; p && (p = strstr(p, "{{")); ) {
+		for (const char *p = texts[k]; p && (p = strstr(p, "{{"));) {
 			const char *e = strstr(p + 2, "}}");
 			if (!e)
 				break;
@@ -1173,14 +1244,15 @@ static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_f
 			util_trim(name);
 			if (def_find_col(form, name) < 0 && !def_is_system_name(name))
 				err(x, where, "notify.%s : {{%s}} ne désigne aucun champ%s",
-				    k ? "body" : "subject", name, suggest(x, name, names, form->ncols));
+				    k ? "body" : "subject", name,
+				    suggest(x, name, names, form->ncols));
 			p = e + 2;
 		}
 	}
 }
 
 static void read_notify(ld *x, const defval *s, def_transition *tr, const def_form *form,
-                        const char *tw)
+			const char *tw)
 {
 	const defval *n = get(s, "notify");
 	if (!n)
@@ -1189,7 +1261,7 @@ static void read_notify(ld *x, const defval *s, def_transition *tr, const def_fo
 		tr->notify = arena_alloc(x->A, n->nitems * sizeof *tr->notify);
 		for (size_t i = 0; i < n->nitems; i++)
 			read_notify_one(x, n->items[i], &tr->notify[tr->nnotify++], form,
-			                wherep(x, tw, "notify[%zu]", i + 1));
+					wherep(x, tw, "notify[%zu]", i + 1));
 	} else {
 		tr->notify = arena_alloc(x->A, sizeof *tr->notify);
 		tr->nnotify = 1;
@@ -1226,24 +1298,29 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 	for (size_t s = 0; s < ns; s++) {
 		const def_state *st = &w->states[s];
 		if (!seen[s])
-			err(x, where, "état \"%s\" inatteignable depuis l'état initial \"%s\"", st->id,
-			    w->initial);
+			err(x, where, "état \"%s\" inatteignable depuis l'état initial \"%s\"",
+			    st->id, w->initial);
 		const char *out = NULL;
 		for (size_t i = 0; i < w->ntransitions && !out; i++)
 			for (size_t k = 0; k < w->transitions[i].from.n; k++)
 				if (w->transitions[i].from_index[k] == (int)s)
 					out = w->transitions[i].id;
 		if (st->final && out)
-			err(x, where, "l'état final \"%s\" a une transition sortante \"%s\"", st->id, out);
+			err(x, where, "l'état final \"%s\" a une transition sortante \"%s\"",
+			    st->id, out);
 		if (!st->final && !out)
-			err(x, where, "état \"%s\" sans issue : il n'est pas final et aucune transition "
-			    "n'en part (ajoutez final = true ou une transition)", st->id);
+			err(x, where,
+			    "état \"%s\" sans issue : il n'est pas final et aucune transition "
+			    "n'en part (ajoutez final = true ou une transition)",
+			    st->id);
 	}
 	for (size_t i = 0; i < w->ntransitions; i++) {
 		const def_transition *t = &w->transitions[i];
 		if (t->roles.n == 0 && t->after_days < 0)
-			err(x, where, "transition \"%s\" : personne ne peut la déclencher (ajoutez roles "
-			    "ou after_days)", t->id);
+			err(x, where,
+			    "transition \"%s\" : personne ne peut la déclencher (ajoutez roles "
+			    "ou after_days)",
+			    t->id);
 	}
 	/* Automatic transitions: a loop would move records forever. */
 	int *color = arena_alloc(&x->scratch, ns * sizeof *color);
@@ -1277,8 +1354,11 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 					for (; k <= depth; k++)
 						buf_printf(&b, "%s → ", w->states[path[k]].id);
 					buf_puts(&b, w->states[to].id);
-					err(x, where, "les transitions automatiques (after_days) forment une boucle : "
-					    "%s", buf_cstr(&b));
+					err(x, where,
+					    "les transitions automatiques (after_days) forment une "
+					    "boucle : "
+					    "%s",
+					    buf_cstr(&b));
 					buf_free(&b);
 					return;
 				}
@@ -1302,15 +1382,14 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 /* ------------------------------------------------------------------ */
 /* Forms                                                               */
 
-static const char *const form_keys[] = {
-	"id", "title", "description", "fields", "validate", "on_create", "access", "list",
-	"workflow", NULL
-};
+static const char *const form_keys[] = {"id",	    "title",	 "description", "fields",
+					"validate", "on_create", "access",	"list",
+					"workflow", NULL};
 static const char *const access_keys[] = {"create", "read", "update", "delete", NULL};
 static const char *const list_keys[] = {"columns", "filters", "search", "sort", "page_size", NULL};
 
-static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout,
-                        const char *where, const char *key)
+static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout, const char *where,
+			const char *key)
 {
 	*out = NULL;
 	*nout = 0;
@@ -1322,8 +1401,8 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 		const defval *ft = list->items[i];
 		const defval *nv = get(ft, "name");
 		const char *fw = nv && nv->kind == DV_STR
-		                     ? wherep(x, where, "%s[%zu] \"%s\"", key, i + 1, nv->s)
-		                     : wherep(x, where, "%s[%zu]", key, i + 1);
+				     ? wherep(x, where, "%s[%zu] \"%s\"", key, i + 1, nv->s)
+				     : wherep(x, where, "%s[%zu]", key, i + 1);
 		def_field *f = &v[*nout];
 		read_field(x, ft, f, fw);
 		if (f->type == FT_SECTION) {
@@ -1331,8 +1410,10 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 		} else {
 			f->section = section;
 			for (size_t k = 0; k < *nout; k++)
-				if (f->name[0] && strcmp(v[k].name, f->name) == 0 && strcmp(f->name, "?") != 0) {
-					err(x, fw, "champ \"%s\" déjà défini (%s[%zu])", f->name, key, k + 1);
+				if (f->name[0] && strcmp(v[k].name, f->name) == 0 &&
+				    strcmp(f->name, "?") != 0) {
+					err(x, fw, "champ \"%s\" déjà défini (%s[%zu])", f->name,
+					    key, k + 1);
 					break;
 				}
 		}
@@ -1343,7 +1424,7 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 
 /* A field name as used by list settings: a column, or a system name when allowed. */
 static bool list_name(ld *x, const def_form *form, const char *where, const char *key,
-                      const char *name, bool system_ok, const char **names)
+		      const char *name, bool system_ok, const char **names)
 {
 	if (def_find_col(form, name) >= 0)
 		return true;
@@ -1377,8 +1458,9 @@ static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere
 			if (!list_name(x, form, where, "list.search", l->search.v[i], false, names))
 				continue;
 			if (!is_texty(form->cols[col]->type))
-				err(x, where, "list.search : le champ \"%s\" (%s) n'est pas un texte", l->search.v[i],
-				    def_type_name(form->cols[col]->type));
+				err(x, where,
+				    "list.search : le champ \"%s\" (%s) n'est pas un texte",
+				    l->search.v[i], def_type_name(form->cols[col]->type));
 		}
 		const char *sort = get_str(x, t, "sort", where, false);
 		if (sort) {
@@ -1419,7 +1501,8 @@ static void read_access(ld *x, const defval *t, def_form *form, const char *fwhe
 	a->has_update = get_strlist(x, t, "update", where, &a->update, false);
 	check_roles(x, where, "access.update", &a->update);
 	if (a->has_update && form->workflow)
-		err(x, where, "access.update est sans effet avec un workflow : utilisez editable_by "
+		err(x, where,
+		    "access.update est sans effet avec un workflow : utilisez editable_by "
 		    "dans les états");
 	a->has_delete = get_strlist(x, t, "delete", where, &a->del, false);
 	check_roles(x, where, "access.delete", &a->del);
@@ -1427,7 +1510,8 @@ static void read_access(ld *x, const defval *t, def_form *form, const char *fwhe
 	if (!r)
 		return;
 	if (r->kind != DV_TABLE || r->nitems || r->nbadkeys) {
-		err(x, where, "access.read doit être une table { role = \"all\" ou \"own\" }, pas %s",
+		err(x, where,
+		    "access.read doit être une table { role = \"all\" ou \"own\" }, pas %s",
 		    r->kind == DV_TABLE ? "une liste" : type_fr(x, r));
 		return;
 	}
@@ -1461,7 +1545,7 @@ static void assign_cols(ld *x, def_form *form, const char *fwhere)
 			continue;
 		int have = def_find_col(form, f->name);
 		if (have >= 0) {
-			f->col = have;  /* duplicate, already diagnosed */
+			f->col = have; /* duplicate, already diagnosed */
 			continue;
 		}
 		f->col = (int)form->ncols;
@@ -1477,10 +1561,17 @@ static void assign_cols(ld *x, def_form *form, const char *fwhere)
 			if (have >= 0) {
 				const def_field *o = form->cols[have];
 				if (o->type != f->type)
-					err(x, wherep(x, fwhere, "workflow > transitions[%zu] \"%s\" > fields[%zu] "
-					    "\"%s\"", t + 1, tr->id, i + 1, f->name),
-					    "le champ \"%s\" existe déjà avec le type \"%s\" (ici \"%s\") : un nom, "
-					    "un type", f->name, def_type_name(o->type), def_type_name(f->type));
+					err(x,
+					    wherep(
+						x, fwhere,
+						"workflow > transitions[%zu] \"%s\" > fields[%zu] "
+						"\"%s\"",
+						t + 1, tr->id, i + 1, f->name),
+					    "le champ \"%s\" existe déjà avec le type \"%s\" (ici "
+					    "\"%s\") : un nom, "
+					    "un type",
+					    f->name, def_type_name(o->type),
+					    def_type_name(f->type));
 				f->col = have;
 				continue;
 			}
@@ -1494,8 +1585,8 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 {
 	const defval *idv = get(t, "id");
 	const char *where = idv && idv->kind == DV_STR
-	                        ? wherep(x, "", "forms[%zu] \"%s\"", index + 1, idv->s)
-	                        : wherep(x, "", "forms[%zu]", index + 1);
+				? wherep(x, "", "forms[%zu] \"%s\"", index + 1, idv->s)
+				: wherep(x, "", "forms[%zu]", index + 1);
 	if (!check_map(x, t, where, "un formulaire", form_keys, NULL, NULL)) {
 		form->id = "?";
 		form->title = "?";
@@ -1503,7 +1594,8 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	}
 	form->id = get_str(x, t, "id", where, true);
 	if (form->id && !is_id(form->id, MAX_ID, false))
-		err(x, where, "identifiant de formulaire invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
+		err(x, where,
+		    "identifiant de formulaire invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
 		    form->id);
 	if (!form->id)
 		form->id = "?";
@@ -1544,7 +1636,8 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	def_workflow *w = form->workflow;
 	for (size_t t2 = 0; w && tnodes && t2 < w->ntransitions; t2++) {
 		def_transition *tr = &w->transitions[t2];
-		const char *tw = wherep(x, where, "workflow > transitions[%zu] \"%s\"", t2 + 1, tr->id);
+		const char *tw =
+		    wherep(x, where, "workflow > transitions[%zu] \"%s\"", t2 + 1, tr->id);
 		const defval *tf = get(tnodes[t2], "fields");
 		for (size_t i = 0; tf && i < tr->nfields && i < tf->nitems; i++) {
 			def_field *f = &tr->fields[i];
@@ -1567,12 +1660,10 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 /* ------------------------------------------------------------------ */
 /* App                                                                 */
 
-static const char *const app_keys[] = {
-	"title", "description", "owner", "version", "roles", "privacy", "forms", NULL
-};
-static const char *const privacy_keys[] = {
-	"purpose", "legal_basis", "retention_days", "contact", "recipients", NULL
-};
+static const char *const app_keys[] = {"title", "description", "owner", "version",
+				       "roles", "privacy",     "forms", NULL};
+static const char *const privacy_keys[] = {"purpose", "legal_basis", "retention_days",
+					   "contact", "recipients",  NULL};
 
 static void read_roles(ld *x, const defval *t)
 {
@@ -1594,15 +1685,18 @@ static void read_roles(ld *x, const defval *t)
 		const char *id = t->fields[i].key;
 		const defval *label = t->fields[i].val;
 		if (!is_id(id, 0, false)) {
-			err(x, "roles", "identifiant de rôle invalide \"%s\" : attendu [a-z][a-z0-9_]*", id);
+			err(x, "roles",
+			    "identifiant de rôle invalide \"%s\" : attendu [a-z][a-z0-9_]*", id);
 			continue;
 		}
 		if (def_is_reserved_role(id)) {
-			err(x, "roles", "rôle réservé \"%s\" : il existe toujours, ne le déclarez pas", id);
+			err(x, "roles",
+			    "rôle réservé \"%s\" : il existe toujours, ne le déclarez pas", id);
 			continue;
 		}
 		if (label->kind != DV_STR || label->len == 0) {
-			err(x, "roles", "le libellé du rôle \"%s\" doit être une chaîne non vide, pas %s", id,
+			err(x, "roles",
+			    "le libellé du rôle \"%s\" doit être une chaîne non vide, pas %s", id,
 			    type_fr(x, label));
 			continue;
 		}
@@ -1660,7 +1754,8 @@ static void read_app(ld *x, const defval *root)
 			if (strcmp(app->forms[k].id, app->forms[i].id) == 0 &&
 			    strcmp(app->forms[i].id, "?") != 0) {
 				err(x, wherep(x, "", "forms[%zu] \"%s\"", i + 1, app->forms[i].id),
-				    "formulaire \"%s\" déjà défini (forms[%zu])", app->forms[i].id, k + 1);
+				    "formulaire \"%s\" déjà défini (forms[%zu])", app->forms[i].id,
+				    k + 1);
 				break;
 			}
 	}
@@ -1704,8 +1799,7 @@ bool loader_valid_app_id(const char *name)
 	return is_id(name, MAX_ID, true);
 }
 
-def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     diags *d)
+def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim, diags *d)
 {
 	size_t start = d->n;
 	size_t n = strlen(dir);
@@ -1719,13 +1813,17 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 	char *file = buf_steal(&fb);
 
 	if (!loader_valid_app_id(id))
-		diags_add(d, file, 0, "", "identifiant d'application invalide \"%s\" (le nom du dossier) "
-		          ": attendu [a-z][a-z0-9-]{0,39}", id);
+		diags_add(d, file, 0, "",
+			  "identifiant d'application invalide \"%s\" (le nom du dossier) "
+			  ": attendu [a-z][a-z0-9-]{0,39}",
+			  id);
 	char e[SANDBOX_ERR];
 	appsrc *src = appsrc_read(adir, e);
 	if (!src) {
 		/* the folder's own path prefix is redundant in front of app.lua's diag */
-		diags_add(d, file, 0, "", "%s", strstr(e, "app.lua : fichier illisible") ? "fichier illisible ou absent" : e);
+		diags_add(d, file, 0, "", "%s",
+			  strstr(e, "app.lua : fichier illisible") ? "fichier illisible ou absent"
+								   : e);
 		free(file);
 		free(adir);
 		return NULL;

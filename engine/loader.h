@@ -19,11 +19,9 @@
  * NULL when any error was found; every problem is appended to `d`. `lim` may be
  * NULL for the defaults.
  */
-def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     diags *d);
+def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim, diags *d);
 
 /* True when name is a valid app id ([a-z][a-z0-9-]{0,39}). */
 bool loader_valid_app_id(const char *name);
-
 
 #endif

@@ -87,7 +87,7 @@ static void put_clean(buf *b, const char *s)
 }
 
 void log_request(const char *method, const char *path, int status, double ms, const char *user,
-                 const char *id)
+		 const char *id)
 {
 	if (atomic_load(&quiet_flag))
 		return;

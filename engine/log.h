@@ -17,8 +17,8 @@
 void log_set_quiet(int quiet);
 void log_message(const char *component, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmessage(const char *component, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 void log_request(const char *method, const char *path, int status, double ms, const char *user,
-                 const char *id);
+		 const char *id);
 
 #endif

@@ -21,19 +21,19 @@
 #include "log.h"
 #include "netaddr.h"
 #include "outbox.h"
+#include "registry.h"
 #include "sandbox.h"
 #include "sandbox_pool.h"
-#include "registry.h"
 #include "scheduler.h"
 #include "server.h"
 #include "throttle.h"
-#include "util.h"
 #include "usecase.h"
+#include "util.h"
 
 typedef struct opts {
 	const char *apps;
-	const char *database;        /* NULL: SQLite files under --data */
-	store_backend *backend;      /* opened by main for the commands that store */
+	const char *database;	/* NULL: SQLite files under --data */
+	store_backend *backend; /* opened by main for the commands that store */
 	const char *data;
 	const char *listen;
 	const char *base_url;
@@ -74,7 +74,8 @@ static void find_stdlib(char out[PATH_MAX])
 	if (n > 0) {
 		exe[n] = '\0';
 		char *dir = dirname(exe);
-		const char *cands[] = {"/stdlib-lua", "/../stdlib-lua", "/../share/smallapps/stdlib-lua"};
+		const char *cands[] = {"/stdlib-lua", "/../stdlib-lua",
+				       "/../share/smallapps/stdlib-lua"};
 		for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
 			char p[PATH_MAX + 64];
 			snprintf(p, sizeof p, "%s%s", dir, cands[i]);
@@ -88,29 +89,33 @@ static void find_stdlib(char out[PATH_MAX])
 
 static void usage(FILE *f)
 {
-	fputs("usage: smallapps <command> [options]\n"
-	      "  serve  [--apps DIR] [--data DIR] [--listen HOST:PORT] [--threads N] [--base-url URL]\n"
-	      "         [--smtp URL] [--smtp-ca PEM] [--mail-from ADDR] [--trust-header NAME]\n"
-	      "         [--trusted-proxies LIST]   (proxies whose --trust-header is believed)\n"
-	      "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
-	      "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
-	      "         [--lua-threads N]           (threads running app code; default --threads)\n"
-	      "         [--port-file FILE]          (writes the port it listens on)\n"
-	      "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
-	      "  new    ID                         scaffold apps/ID with a commented example\n"
-	      "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
-	      "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
-	      "  token  create LOGIN [--label L]   print a new API token\n"
-	      "  tick                              run the scheduler once (automatic transitions)\n"
-	      "  demo   [APP...]                   create demo users (password demo) for the\n"
-	      "                                    roles of these apps (default: all)\n"
-	      "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data).\n"
-	      "Environment: SMALLAPPS_APPS, _DATA, _LISTEN, _THREADS, _BASE_URL, _SMTP, _SMTP_CA,\n"
-	      "  _MAIL_FROM, _TRUST_HEADER, _TRUSTED_PROXIES, _MAX_CONNS_PER_ADDRESS,\n"
-	      "  _HEADER_TIMEOUT, _LUA_THREADS stand for the flags of the same name (a flag wins);\n"
-	      "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
-	      "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
-	      f);
+	fputs(
+	    "usage: smallapps <command> [options]\n"
+	    "  serve  [--apps DIR] [--data DIR] [--database URL] [--listen HOST:PORT]\n"
+	    "         [--threads N] [--base-url URL] [--smtp URL] [--smtp-ca PEM]\n"
+	    "         [--mail-from ADDR] [--trust-header NAME]\n"
+	    "         [--trusted-proxies LIST]   (proxies whose --trust-header is believed)\n"
+	    "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
+	    "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
+	    "         [--lua-threads N]           (threads running app code; default --threads)\n"
+	    "         [--port-file FILE]          (writes the port it listens on)\n"
+	    "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
+	    "  new    ID                         scaffold apps/ID with a commented example\n"
+	    "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
+	    "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
+	    "  token  create LOGIN [--label L]   print a new API token\n"
+	    "  tick                              run the scheduler once (automatic transitions)\n"
+	    "  demo   [APP...]                   create demo users (password demo) for the\n"
+	    "                                    roles of these apps (default: all)\n"
+	    "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data), and\n"
+	    "--database postgres://USER@HOST/DB to keep the data in PostgreSQL instead of\n"
+	    "SQLite files under --data.\n"
+	    "Environment: SMALLAPPS_APPS, _DATA, _DATABASE, _LISTEN, _THREADS, _BASE_URL, _SMTP,\n"
+	    "  _SMTP_CA, _MAIL_FROM, _TRUST_HEADER, _TRUSTED_PROXIES, _MAX_CONNS_PER_ADDRESS,\n"
+	    "  _HEADER_TIMEOUT, _LUA_THREADS stand for the flags of the same name (a flag wins);\n"
+	    "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
+	    "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
+	    f);
 }
 
 /* A numeric flag and the environment variable that stands for it. */
@@ -118,7 +123,7 @@ typedef struct count_opt {
 	const char *flag, *env;
 	int *dst;
 	long min, max;
-	const char *zero;         /* what 0 means, when it is allowed */
+	const char *zero; /* what 0 means, when it is allowed */
 } count_opt;
 
 /* Digits only, within bounds: "12abc", "" or "-1" is refused, never read as 12 or 0. */
@@ -128,9 +133,11 @@ static int count_arg(const count_opt *c, const char *given_as, const char *text)
 	errno = 0;
 	long v = text && *text >= '0' && *text <= '9' ? strtol(text, &end, 10) : -1;
 	if (!text || !end || *end || errno || v < c->min || v > c->max) {
-		fprintf(stderr, "smallapps: %s needs a whole number between %ld%s%s%s and %ld (got \"%.40s\")\n",
-		        given_as, c->min, c->zero ? " (" : "", c->zero ? c->zero : "", c->zero ? ")" : "",
-		        c->max, text ? text : "");
+		fprintf(stderr,
+			"smallapps: %s needs a whole number between %ld%s%s%s and %ld (got "
+			"\"%.40s\")\n",
+			given_as, c->min, c->zero ? " (" : "", c->zero ? c->zero : "",
+			c->zero ? ")" : "", c->max, text ? text : "");
 		return -1;
 	}
 	*c->dst = (int)v;
@@ -156,12 +163,13 @@ static int parse(int argc, char **argv, opts *o)
 	o->header_timeout = 10;
 	o->lua_threads = 0;
 	const count_opt counts[] = {
-		{"--threads", "SMALLAPPS_THREADS", &o->threads, 1, 256, NULL},
-		{"--max-conns-per-address", "SMALLAPPS_MAX_CONNS_PER_ADDRESS", &o->max_conns_per_addr,
-		 0, 100000, "no limit"},
-		{"--header-timeout", "SMALLAPPS_HEADER_TIMEOUT", &o->header_timeout, 0, 100000,
-		 "no deadline"},
-		{"--lua-threads", "SMALLAPPS_LUA_THREADS", &o->lua_threads, 0, 256, "as many as --threads"},
+	    {"--threads", "SMALLAPPS_THREADS", &o->threads, 1, 256, NULL},
+	    {"--max-conns-per-address", "SMALLAPPS_MAX_CONNS_PER_ADDRESS", &o->max_conns_per_addr,
+	     0, 100000, "no limit"},
+	    {"--header-timeout", "SMALLAPPS_HEADER_TIMEOUT", &o->header_timeout, 0, 100000,
+	     "no deadline"},
+	    {"--lua-threads", "SMALLAPPS_LUA_THREADS", &o->lua_threads, 0, 256,
+	     "as many as --threads"},
 	};
 	const size_t ncounts = sizeof counts / sizeof *counts;
 	for (size_t k = 0; k < ncounts; k++)
@@ -172,20 +180,26 @@ static int parse(int argc, char **argv, opts *o)
 		const char *flag;
 		const char **dst;
 	} texts[] = {
-		{"--apps", &o->apps},           {"--data", &o->data},
-		{"--database", &o->database},
-		{"--listen", &o->listen},       {"--base-url", &o->base_url},
-		{"--smtp", &o->smtp},           {"--smtp-ca", &o->smtp_ca},
-		{"--mail-from", &o->mail_from}, {"--trust-header", &o->trust_header},
-		{"--trusted-proxies", &o->trusted_proxies},
-		{"--port-file", &o->port_file}, {"--name", &o->name},
-		{"--email", &o->email},         {"--label", &o->label},
+	    {"--apps", &o->apps},
+	    {"--data", &o->data},
+	    {"--database", &o->database},
+	    {"--listen", &o->listen},
+	    {"--base-url", &o->base_url},
+	    {"--smtp", &o->smtp},
+	    {"--smtp-ca", &o->smtp_ca},
+	    {"--mail-from", &o->mail_from},
+	    {"--trust-header", &o->trust_header},
+	    {"--trusted-proxies", &o->trusted_proxies},
+	    {"--port-file", &o->port_file},
+	    {"--name", &o->name},
+	    {"--email", &o->email},
+	    {"--label", &o->label},
 	};
 	const struct {
 		const char *flag;
 		bool *dst;
-	} flags[] = {{"--json", &o->json}, {"--admin", &o->admin},
-	             {"--password-stdin", &o->password_stdin}};
+	} flags[] = {
+	    {"--json", &o->json}, {"--admin", &o->admin}, {"--password-stdin", &o->password_stdin}};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -263,12 +277,13 @@ static auth *open_auth(const opts *o)
 	const char *fresh = getenv("SMALLAPPS_NEW_SYSTEM_DB");
 	if (!store_backend_shared(o->backend) && system_db_lost(o->data) &&
 	    !(fresh && strcmp(fresh, "1") == 0)) {
-		fprintf(stderr,
-		        "smallapps: %s/system.db is missing or empty, but %s/apps holds app data:\n"
-		        "  restore system.db (users, grants, tokens, audit) from the backup of %s.\n"
-		        "  To start over with new accounts on the existing app data, run again with\n"
-		        "  SMALLAPPS_NEW_SYSTEM_DB=1 (a new admin is created).\n",
-		        o->data, o->data, o->data);
+		fprintf(
+		    stderr,
+		    "smallapps: %s/system.db is missing or empty, but %s/apps holds app data:\n"
+		    "  restore system.db (users, grants, tokens, audit) from the backup of %s.\n"
+		    "  To start over with new accounts on the existing app data, run again with\n"
+		    "  SMALLAPPS_NEW_SYSTEM_DB=1 (a new admin is created).\n",
+		    o->data, o->data, o->data);
 		return NULL;
 	}
 	char err[AUTH_ERR_LEN];
@@ -298,9 +313,11 @@ static int ensure_admin(auth *a)
 	}
 	if (pw == generated)
 		printf("\nFirst start: admin account created.\n  login: admin\n  password: %s\n"
-		       "(shown once; set SMALLAPPS_ADMIN_PASSWORD to choose it)\n\n", generated);
+		       "(shown once; set SMALLAPPS_ADMIN_PASSWORD to choose it)\n\n",
+		       generated);
 	else
-		printf("First start: admin account created (password from SMALLAPPS_ADMIN_PASSWORD).\n");
+		printf("First start: admin account created (password from "
+		       "SMALLAPPS_ADMIN_PASSWORD).\n");
 	fflush(stdout);
 	return 0;
 }
@@ -320,9 +337,11 @@ static void base_url(const opts *o, char *out, size_t n)
 /* `tick`: the scheduler's work, once, as of the process clock (SMALLAPPS_NOW honoured). */
 static int cmd_tick(const opts *o)
 {
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
-	                    .stdlib_dir = o->stdlib,
-	                    .quiet = true};
+	registry_opts ro = {.apps_dir = o->apps,
+			    .data_dir = o->data,
+			    .backend = o->backend,
+			    .stdlib_dir = o->stdlib,
+			    .quiet = true};
 	uc_env env = {.reg = registry_open(&ro)};
 	registry_scan(env.reg);
 	base_url(o, env.base_url, sizeof env.base_url);
@@ -331,8 +350,11 @@ static int cmd_tick(const opts *o)
 	registry_close(env.reg);
 	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
 	if (res.failed || res.errors)
-		fprintf(stderr, "smallapps tick: %d enregistrement(s) non déplacé(s), %d erreur(s) de lecture "
-		                "ou d'écriture (détails ci-dessus)\n", res.failed, res.errors);
+		fprintf(
+		    stderr,
+		    "smallapps tick: %d enregistrement(s) non déplacé(s), %d erreur(s) de lecture "
+		    "ou d'écriture (détails ci-dessus)\n",
+		    res.failed, res.errors);
 	return res.errors ? 1 : 0;
 }
 
@@ -394,15 +416,18 @@ static int serving_open(const opts *o, struct serving *sv)
 	}
 	if (sv->proxies.n && !o->trust_header)
 		fprintf(stderr, "smallapps: --trusted-proxies has no effect without --trust-header "
-		                "(e.g. --trust-header X-Forwarded-For)\n");
+				"(e.g. --trust-header X-Forwarded-For)\n");
 	if (!(sv->env.au = open_auth(o)) || ensure_admin(sv->env.au) != 0) {
 		serving_close(sv);
 		return -1;
 	}
 	sv->env.th = throttle_open();
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
-	                    .stdlib_dir = o->stdlib,
-	                    .on_event = audit_app_event, .on_event_arg = sv->env.au};
+	registry_opts ro = {.apps_dir = o->apps,
+			    .data_dir = o->data,
+			    .backend = o->backend,
+			    .stdlib_dir = o->stdlib,
+			    .on_event = audit_app_event,
+			    .on_event_arg = sv->env.au};
 	sv->env.reg = registry_open(&ro);
 	registry_scan(sv->env.reg);
 	registry_watch(sv->env.reg);
@@ -410,9 +435,10 @@ static int serving_open(const opts *o, struct serving *sv)
 	if (o->smtp && *o->smtp) {
 		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from, .ca_file = o->smtp_ca};
 		if (!(sv->env.mail = outbox_sender_start(sv->env.reg, sv->env.au, &oo))) {
-			fprintf(stderr, "smallapps: cannot send mail (reason above): --smtp needs "
-			                "smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "
-			                "\"Name <address>\"), --smtp-ca a readable PEM file\n");
+			fprintf(stderr,
+				"smallapps: cannot send mail (reason above): --smtp needs "
+				"smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "
+				"\"Name <address>\"), --smtp-ca a readable PEM file\n");
 			serving_close(sv);
 			return -1;
 		}
@@ -443,20 +469,24 @@ static int cmd_serve(const opts *o)
 	struct stat st;
 	int src = stat(o->apps, &st);
 	if (src != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "smallapps: --apps %s: %s (the folder of the apps to serve)\n", o->apps,
-		        src != 0 ? strerror(errno) : "not a folder");
+		fprintf(stderr, "smallapps: --apps %s: %s (the folder of the apps to serve)\n",
+			o->apps, src != 0 ? strerror(errno) : "not a folder");
 		return 1;
 	}
 	raise_fd_limit();
 	struct serving sv;
 	if (serving_open(o, &sv) != 0)
 		return 1;
-	server_config sc = {.listen = o->listen, .threads = o->threads, .base_url = o->base_url,
-	                    .trust_header = o->trust_header, .trusted_proxies = &sv.proxies,
-	                    .max_conns_per_addr = (unsigned)o->max_conns_per_addr,
-	                    .header_timeout = (unsigned)o->header_timeout,
-	                    .port_file = o->port_file,
-	                    .on_listening = start_scheduler, .on_listening_arg = &sv};
+	server_config sc = {.listen = o->listen,
+			    .threads = o->threads,
+			    .base_url = o->base_url,
+			    .trust_header = o->trust_header,
+			    .trusted_proxies = &sv.proxies,
+			    .max_conns_per_addr = (unsigned)o->max_conns_per_addr,
+			    .header_timeout = (unsigned)o->header_timeout,
+			    .port_file = o->port_file,
+			    .on_listening = start_scheduler,
+			    .on_listening_arg = &sv};
 	int rc = server_run(&sc, &sv.env);
 	serving_close(&sv);
 	return rc;
@@ -489,8 +519,8 @@ static int cmd_check(const opts *o)
 		for (int i = 0; i < o->nargs; i++) {
 			size_t n = strlen(o->args[i]);
 			char dir[PATH_MAX];
-			snprintf(dir, sizeof dir, "%.*s", (int)(n > 1 && o->args[i][n - 1] == '/' ? n - 1 : n),
-			         o->args[i]);
+			snprintf(dir, sizeof dir, "%.*s",
+				 (int)(n > 1 && o->args[i][n - 1] == '/' ? n - 1 : n), o->args[i]);
 			check_one(dir, o, all, &nerr);
 		}
 	} else {
@@ -572,23 +602,28 @@ static int split_grant(const char *s, char *app, char *role)
  */
 static bool grant_target_ok(const opts *o, const char *app, const char *role)
 {
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
-	                    .stdlib_dir = o->stdlib,
-	                    .quiet = true};
+	registry_opts ro = {.apps_dir = o->apps,
+			    .data_dir = o->data,
+			    .backend = o->backend,
+			    .stdlib_dir = o->stdlib,
+			    .quiet = true};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	app_rt *rt = registry_get(g, app);
 	bool ok = false;
 	if (!rt) {
-		fprintf(stderr, "smallapps: no app \"%s\" is served from %s (smallapps check %s/%s "
-		                "says why, if its folder is there)\n", app, o->apps, o->apps, app);
+		fprintf(stderr,
+			"smallapps: no app \"%s\" is served from %s (smallapps check %s/%s "
+			"says why, if its folder is there)\n",
+			app, o->apps, o->apps, app);
 	} else if (def_find_role(rt->def, role) < 0) {
 		buf roles = BUF_INIT;
 		for (size_t i = 0; i < rt->def->nroles; i++)
 			buf_printf(&roles, "%s%s", i ? ", " : "", rt->def->roles[i].id);
 		fprintf(stderr, "smallapps: app \"%s\" declares no role \"%s\" (its roles: %s)%s\n",
-		        app, role, rt->def->nroles ? buf_cstr(&roles) : "none",
-		        strcmp(role, "admin") == 0 ? "; admins are made with user add --admin" : "");
+			app, role, rt->def->nroles ? buf_cstr(&roles) : "none",
+			strcmp(role, "admin") == 0 ? "; admins are made with user add --admin"
+						   : "");
 		buf_free(&roles);
 	} else {
 		ok = true;
@@ -617,7 +652,7 @@ static int cmd_user(const opts *o)
 			goto done;
 		}
 		int r = auth_user_add(a, o->args[1], o->name, o->email, o->admin,
-		                      o->password_stdin ? pw : NULL, "cli", err);
+				      o->password_stdin ? pw : NULL, "cli", err);
 		if (r == AUTH_EXISTS)
 			fprintf(stderr, "smallapps: user %s already exists\n", o->args[1]);
 		else if (r != AUTH_OK)
@@ -632,19 +667,22 @@ static int cmd_user(const opts *o)
 			fprintf(stderr, "smallapps: expected APP:ROLE, e.g. vaccins:centre\n");
 			goto done;
 		}
-		/* A revoke may clean up after an app that is gone; a grant must name a real role. */
+		/* A revoke may clean up after an app that is gone; a grant must name a real role.
+		 */
 		if (sub[0] == 'g' && !grant_target_ok(o, app, role))
 			goto done;
 		int r = sub[0] == 'g' ? auth_grant(a, o->args[1], app, role, "cli")
-		                      : auth_revoke(a, o->args[1], app, role, "cli");
+				      : auth_revoke(a, o->args[1], app, role, "cli");
 		if (r == AUTH_NOTFOUND)
-			fprintf(stderr, "smallapps: no such user or grant: %s %s\n", o->args[1], o->args[2]);
+			fprintf(stderr, "smallapps: no such user or grant: %s %s\n", o->args[1],
+				o->args[2]);
 		else if (r == AUTH_INVALID)
 			fprintf(stderr, "smallapps: invalid app or role name: %s\n", o->args[2]);
 		else if (r != AUTH_OK)
 			fprintf(stderr, "smallapps: cannot %s\n", sub);
 		else {
-			printf("%s %s %s\n", o->args[1], sub[0] == 'g' ? "granted" : "revoked", o->args[2]);
+			printf("%s %s %s\n", o->args[1], sub[0] == 'g' ? "granted" : "revoked",
+			       o->args[2]);
 			rc = 0;
 		}
 	} else if (strcmp(sub, "list") == 0 && o->nargs == 1) {
@@ -684,9 +722,11 @@ static int cmd_demo(const opts *o)
 	auth *a = open_auth(o);
 	if (!a)
 		return 1;
-	registry_opts ro = {.apps_dir = o->apps, .data_dir = o->data, .backend = o->backend,
-	                    .stdlib_dir = o->stdlib,
-	                    .quiet = true};
+	registry_opts ro = {.apps_dir = o->apps,
+			    .data_dir = o->data,
+			    .backend = o->backend,
+			    .stdlib_dir = o->stdlib,
+			    .quiet = true};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	app_rt **apps;
@@ -697,8 +737,8 @@ static int cmd_demo(const opts *o)
 		for (size_t k = 0; k < n; k++)
 			found = found || strcmp(apps[k]->def->id, o->args[i]) == 0;
 		if (!found) {
-			fprintf(stderr, "smallapps: demo: no app \"%s\" is served from %s\n", o->args[i],
-			        o->apps);
+			fprintf(stderr, "smallapps: demo: no app \"%s\" is served from %s\n",
+				o->args[i], o->apps);
 			rc = 1;
 		}
 	}
@@ -725,16 +765,16 @@ static int cmd_demo(const opts *o)
 			for (size_t m = 0; m < nmade; m++)
 				mine = mine || strcmp(made[m], login) == 0;
 			int r = mine ? AUTH_EXISTS
-			             : auth_user_add(a, login, app->roles[k].label, NULL, false, "demo",
-			                             "demo", err);
+				     : auth_user_add(a, login, app->roles[k].label, NULL, false,
+						     "demo", "demo", err);
 			if (r == AUTH_OK && nmade < sizeof made / sizeof made[0]) {
 				snprintf(made[nmade++], sizeof made[0], "%s", login);
 				mine = true;
 			}
 			if (r != AUTH_OK && !mine) {
 				if (r == AUTH_EXISTS)
-					printf("  %-16s %s: %s (already exists: left unchanged)\n", login,
-					       app->id, app->roles[k].label);
+					printf("  %-16s %s: %s (already exists: left unchanged)\n",
+					       login, app->id, app->roles[k].label);
 				else
 					fprintf(stderr, "smallapps: demo: %s: %s\n", login, err);
 				continue;
@@ -772,29 +812,30 @@ static int cmd_new(const opts *o)
 		fprintf(stderr, "smallapps: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	fprintf(f,
-	        "-- %s: a smallapps definition. Check it with: smallapps check %s\n"
-	        "return {\n"
-	        "  title = \"Ma nouvelle application\",\n"
-	        "  description = \"À quoi sert-elle, pour qui ?\",\n"
-	        "  owner = \"DSI\",\n"
-	        "  version = \"0.1.0\",\n"
-	        "  roles = { agent = \"Agent\" },           -- who does what\n"
-	        "  forms = {\n"
-	        "    {\n"
-	        "      id = \"demande\",\n"
-	        "      title = \"Demande\",\n"
-	        "      fields = {\n"
-	        "        { name = \"objet\", type = \"text\", label = \"Objet\", required = true },\n"
-	        "        { name = \"details\", type = \"textarea\", label = \"Détails\" },\n"
-	        "      },\n"
-	        "      -- who may create, and read their own (\"own\") or every (\"all\") record\n"
-	        "      access = { create = { \"user\" }, read = { user = \"own\", agent = \"all\" },\n"
-	        "                 update = { \"owner\" } },\n"
-	        "    },\n"
-	        "  },\n"
-	        "}\n",
-	        o->args[0], dir);
+	fprintf(
+	    f,
+	    "-- %s: a smallapps definition. Check it with: smallapps check %s\n"
+	    "return {\n"
+	    "  title = \"Ma nouvelle application\",\n"
+	    "  description = \"À quoi sert-elle, pour qui ?\",\n"
+	    "  owner = \"DSI\",\n"
+	    "  version = \"0.1.0\",\n"
+	    "  roles = { agent = \"Agent\" },           -- who does what\n"
+	    "  forms = {\n"
+	    "    {\n"
+	    "      id = \"demande\",\n"
+	    "      title = \"Demande\",\n"
+	    "      fields = {\n"
+	    "        { name = \"objet\", type = \"text\", label = \"Objet\", required = true },\n"
+	    "        { name = \"details\", type = \"textarea\", label = \"Détails\" },\n"
+	    "      },\n"
+	    "      -- who may create, and read their own (\"own\") or every (\"all\") record\n"
+	    "      access = { create = { \"user\" }, read = { user = \"own\", agent = \"all\" },\n"
+	    "                 update = { \"owner\" } },\n"
+	    "    },\n"
+	    "  },\n"
+	    "}\n",
+	    o->args[0], dir);
 	fclose(f);
 	printf("created %s — edit it, then: smallapps check %s\n", file, dir);
 	return 0;
@@ -813,7 +854,8 @@ static bool needs_storage(const char *cmd)
 static int open_backend(opts *o)
 {
 	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "smallapps: cannot create --data %s: %s\n", o->data, strerror(errno));
+		fprintf(stderr, "smallapps: cannot create --data %s: %s\n", o->data,
+			strerror(errno));
 		return -1;
 	}
 	char err[STORE_ERR_LEN] = "";

@@ -12,6 +12,7 @@ void metrics_lua_error(void);
 /* A connection refused (its address at its limit) / shut down (headers too slow). */
 void metrics_conn_refused(void);
 void metrics_conn_timed_out(void);
-void metrics_write(buf *out);   /* appends the exposition text (records per app added by the caller) */
+void metrics_write(
+    buf *out); /* appends the exposition text (records per app added by the caller) */
 
 #endif

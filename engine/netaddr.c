@@ -208,8 +208,9 @@ int netaddr_list_parse(const char *spec, netaddr_list *out, char err[160])
 		size_t n = strcspn(p, ", \t");
 		netaddr_net net;
 		if (parse_net(p, n, &net) != 0) {
-			snprintf(err, 160, "\"%.*s\" is not an address or a network (e.g. 10.0.0.0/8, ::1)",
-			         (int)(n > 60 ? 60 : n), p);
+			snprintf(err, 160,
+				 "\"%.*s\" is not an address or a network (e.g. 10.0.0.0/8, ::1)",
+				 (int)(n > 60 ? 60 : n), p);
 			netaddr_list_free(out);
 			return -1;
 		}
@@ -224,7 +225,7 @@ int netaddr_list_parse(const char *spec, netaddr_list *out, char err[160])
 }
 
 bool netaddr_forwarded_client(const char *const *values, size_t nvalues,
-                              const netaddr_list *trusted, netaddr *out)
+			      const netaddr_list *trusted, netaddr *out)
 {
 	bool found = false;
 	for (size_t v = nvalues; v-- > 0;) {

@@ -18,16 +18,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NETADDR_TEXT 46           /* INET6_ADDRSTRLEN */
+#define NETADDR_TEXT 46 /* INET6_ADDRSTRLEN */
 
 typedef struct netaddr {
-	int family;               /* AF_INET or AF_INET6; 0: none */
-	unsigned char b[16];      /* 4 or 16 bytes, network order */
+	int family;	     /* AF_INET or AF_INET6; 0: none */
+	unsigned char b[16]; /* 4 or 16 bytes, network order */
 } netaddr;
 
 typedef struct netaddr_net {
 	netaddr a;
-	int prefix;               /* bits that must match */
+	int prefix; /* bits that must match */
 } netaddr_net;
 
 typedef struct netaddr_list {
@@ -69,6 +69,6 @@ bool netaddr_list_has(const netaddr_list *l, const netaddr *a);
  * the client. False when no usable entry was found (the caller keeps the peer).
  */
 bool netaddr_forwarded_client(const char *const *values, size_t nvalues,
-                              const netaddr_list *trusted, netaddr *out);
+			      const netaddr_list *trusted, netaddr *out);
 
 #endif

@@ -28,10 +28,10 @@
 
 typedef struct oa_doc {
 	req *r;
-	json_t *paths;     /* borrowed from the document */
+	json_t *paths; /* borrowed from the document */
 	json_t *schemas;
 	json_t *tags;
-	json_t *opids;     /* operationIds used so far, as a set */
+	json_t *opids; /* operationIds used so far, as a set */
 } oa_doc;
 
 /* French or English text of the request's language; a conditional, so formats stay checked. */
@@ -41,8 +41,8 @@ typedef struct oa_doc {
 static json_t *oa_ref(const oa_doc *o, const char *kind, const char *name)
 {
 	json_t *j = json_object();
-	json_object_set_new(j, "$ref",
-	                    json_string(arena_printf(&o->r->mem, "#/components/%s/%s", kind, name)));
+	json_object_set_new(
+	    j, "$ref", json_string(arena_printf(&o->r->mem, "#/components/%s/%s", kind, name)));
 	return j;
 }
 
@@ -87,33 +87,36 @@ static const struct {
 	int status;
 	const char *name, *fr, *en;
 } oa_errors[] = {
-	{400, "BadRequest", "Requête invalide (corps, paramètre ou en-tête).",
-	 "Bad request (body, parameter or header)."},
-	{401, "Unauthenticated", "Authentification requise, ou jeton invalide.",
-	 "Authentication required, or invalid token."},
-	{403, "Forbidden", "Accès refusé (rôle, ou en-tête X-CSRF-Token absent avec le cookie de session).",
-	 "Forbidden (role, or X-CSRF-Token header missing with the session cookie)."},
-	{404, "NotFound", "Introuvable, ou hors de ce que l'appelant peut lire.",
-	 "Not found, or outside what the caller may read."},
-	{405, "MethodNotAllowed", "Méthode non autorisée.", "Method not allowed."},
-	{409, "Conflict",
-	 "Conflit : version périmée, ou transition impossible dans l'état actuel (ou refusée par sa garde).",
-	 "Conflict: stale version, or transition not allowed from the current state (or refused by its guard)."},
-	{413, "TooLarge", "Corps trop volumineux.", "Request body too large."},
-	{415, "UnsupportedMediaType", "Envoyez Content-Type: application/json.",
-	 "Send Content-Type: application/json."},
-	{422, "ValidationFailed", "Champs invalides : error.fields donne un message par champ.",
-	 "Invalid fields: error.fields holds one message per field."},
-	{429, "TooManyRequests",
-	 "Trop de dépôts anonymes depuis cette adresse : réessayez après Retry-After secondes.",
-	 "Too many anonymous submissions from this address: try again after Retry-After seconds."},
-	{500, "Internal", "Erreur interne ; error.id est aussi dans le journal du serveur.",
-	 "Internal error; error.id is also in the server log."},
-	{503, "Unavailable",
-	 "Le code de l'application est suspendu après des dépassements répétés de son budget, ou "
-	 "trop de demandes l'attendent : réessayez après Retry-After secondes.",
-	 "The app's code is suspended after repeated budget overruns, or too many requests wait "
-	 "for it: try again after Retry-After seconds."},
+    {400, "BadRequest", "Requête invalide (corps, paramètre ou en-tête).",
+     "Bad request (body, parameter or header)."},
+    {401, "Unauthenticated", "Authentification requise, ou jeton invalide.",
+     "Authentication required, or invalid token."},
+    {403, "Forbidden",
+     "Accès refusé (rôle, ou en-tête X-CSRF-Token absent avec le cookie de session).",
+     "Forbidden (role, or X-CSRF-Token header missing with the session cookie)."},
+    {404, "NotFound", "Introuvable, ou hors de ce que l'appelant peut lire.",
+     "Not found, or outside what the caller may read."},
+    {405, "MethodNotAllowed", "Méthode non autorisée.", "Method not allowed."},
+    {409, "Conflict",
+     "Conflit : version périmée, ou transition impossible dans l'état actuel (ou refusée par sa "
+     "garde).",
+     "Conflict: stale version, or transition not allowed from the current state (or refused by its "
+     "guard)."},
+    {413, "TooLarge", "Corps trop volumineux.", "Request body too large."},
+    {415, "UnsupportedMediaType", "Envoyez Content-Type: application/json.",
+     "Send Content-Type: application/json."},
+    {422, "ValidationFailed", "Champs invalides : error.fields donne un message par champ.",
+     "Invalid fields: error.fields holds one message per field."},
+    {429, "TooManyRequests",
+     "Trop de dépôts anonymes depuis cette adresse : réessayez après Retry-After secondes.",
+     "Too many anonymous submissions from this address: try again after Retry-After seconds."},
+    {500, "Internal", "Erreur interne ; error.id est aussi dans le journal du serveur.",
+     "Internal error; error.id is also in the server log."},
+    {503, "Unavailable",
+     "Le code de l'application est suspendu après des dépassements répétés de son budget, ou "
+     "trop de demandes l'attendent : réessayez après Retry-After secondes.",
+     "The app's code is suspended after repeated budget overruns, or too many requests wait "
+     "for it: try again after Retry-After seconds."},
 };
 
 /*
@@ -122,7 +125,7 @@ static const struct {
  * The operationId is "<app>_<form>_<verb>" made of [A-Za-z0-9_], suffixed when taken.
  */
 static json_t *oa_operation(oa_doc *o, const char *path, const char *method, const char *tag,
-                            const char *opid, const char *summary, const int *statuses)
+			    const char *opid, const char *summary, const int *statuses)
 {
 	json_t *item = json_object_get(o->paths, path);
 	if (!item) {
@@ -133,7 +136,8 @@ static json_t *oa_operation(oa_doc *o, const char *path, const char *method, con
 	json_object_set_new(item, method, op);
 	char *id = arena_strdup(&o->r->mem, opid);
 	for (char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
 			*p = '_';
 	const char *unique = id;
 	for (int n = 2; json_object_get(o->opids, unique); n++)
@@ -151,7 +155,7 @@ static json_t *oa_operation(oa_doc *o, const char *path, const char *method, con
 		for (size_t i = 0; i < sizeof oa_errors / sizeof *oa_errors; i++)
 			if (oa_errors[i].status == *s)
 				json_object_set_new(resp, arena_printf(&o->r->mem, "%d", *s),
-				                    oa_ref(o, "responses", oa_errors[i].name));
+						    oa_ref(o, "responses", oa_errors[i].name));
 	json_object_set_new(op, "responses", resp);
 	return op;
 }
@@ -185,7 +189,7 @@ static void oa_describe(oa_doc *o, json_t *s, const char *text)
 {
 	const char *d = json_string_value(json_object_get(s, "description"));
 	json_object_set_new(s, "description",
-	                    json_string(d ? arena_printf(&o->r->mem, "%s %s", d, text) : text));
+			    json_string(d ? arena_printf(&o->r->mem, "%s %s", d, text) : text));
 }
 
 /* field_schema plus what the API adds: private roles, editable_by; new reference. */
@@ -193,21 +197,27 @@ static json_t *oa_field_schema(oa_doc *o, const def_field *fd)
 {
 	json_t *s = api_field_schema(fd);
 	if (fd->has_private) {
-		oa_describe(o, s,
-		            fd->private_roles.n == 0
-		                ? OA_TR(o, "Visible uniquement par les administrateurs.",
-		                        "Visible only to administrators.")
-		                : arena_printf(&o->r->mem,
-		                               OA_TR(o, "Visible uniquement par les rôles : %s (et les administrateurs).",
-		                                     "Visible only to roles: %s (and administrators)."),
-		                               oa_roles(o, &fd->private_roles)));
-		json_object_set_new(s, "x-smallapps-private-roles", api_strlist_json(&fd->private_roles));
+		oa_describe(
+		    o, s,
+		    fd->private_roles.n == 0
+			? OA_TR(o, "Visible uniquement par les administrateurs.",
+				"Visible only to administrators.")
+			: arena_printf(
+			      &o->r->mem,
+			      OA_TR(
+				  o,
+				  "Visible uniquement par les rôles : %s (et les administrateurs).",
+				  "Visible only to roles: %s (and administrators)."),
+			      oa_roles(o, &fd->private_roles)));
+		json_object_set_new(s, "x-smallapps-private-roles",
+				    api_strlist_json(&fd->private_roles));
 	}
 	if (fd->has_editable_by)
 		oa_describe(o, s,
-		            arena_printf(&o->r->mem,
-		                         OA_TR(o, "Modifiable uniquement par : %s.", "Writable only by: %s."),
-		                         oa_roles(o, &fd->editable_by)));
+			    arena_printf(&o->r->mem,
+					 OA_TR(o, "Modifiable uniquement par : %s.",
+					       "Writable only by: %s."),
+					 oa_roles(o, &fd->editable_by)));
 	return s;
 }
 
@@ -218,22 +228,22 @@ static void oa_nullable(json_t *s)
 	bool has = false;
 	size_t i;
 	json_t *v;
-	json_array_foreach(t, i, v)
-		has = has || strcmp(json_string_value(v), "null") == 0;
+	json_array_foreach(t, i, v) has = has || strcmp(json_string_value(v), "null") == 0;
 	if (!has)
 		json_array_append_new(t, json_string("null"));
 	json_t *en = json_object_get(s, "enum");
 	has = false;
-	json_array_foreach(en, i, v)
-		has = has || json_is_null(v);
+	json_array_foreach(en, i, v) has = has || json_is_null(v);
 	if (en && !has)
 		json_array_append_new(en, json_null());
 }
 
-/* Whether the caller may send this field at all: not computed, readonly, or another role's private. */
+/* Whether the caller may send this field at all: not computed, readonly, or another role's private.
+ */
 static bool oa_writable(const def_field *fd, const actor *who)
 {
-	return fd->type != FT_SECTION && !fd->compute && !fd->readonly && access_can_read_col(fd, who);
+	return fd->type != FT_SECTION && !fd->compute && !fd->readonly &&
+	       access_can_read_col(fd, who);
 }
 
 /*
@@ -242,7 +252,7 @@ static bool oa_writable(const def_field *fd, const actor *who)
  * shown under visible_if may be null (it is stored as NULL while hidden).
  */
 static json_t *oa_input_schema(oa_doc *o, const def_field *fields, size_t n, const actor *who,
-                               bool required, const char *title)
+			       bool required, const char *title)
 {
 	json_t *s = oa_type("object");
 	if (title)
@@ -255,8 +265,9 @@ static json_t *oa_input_schema(oa_doc *o, const def_field *fields, size_t n, con
 		json_t *fs = oa_field_schema(o, fd);
 		if (fd->visible_if.n) {
 			oa_nullable(fs);
-			oa_describe(o, fs, OA_TR(o, "Ignoré (enregistré vide) quand le champ est masqué.",
-			                         "Ignored (stored as null) while the field is hidden."));
+			oa_describe(o, fs,
+				    OA_TR(o, "Ignoré (enregistré vide) quand le champ est masqué.",
+					  "Ignored (stored as null) while the field is hidden."));
 		}
 		json_object_set_new(props, fd->name, fs);
 		if (required && fd->required && !fd->visible_if.n && !fd->default_value)
@@ -292,8 +303,9 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 	json_object_set_new(at, "format", json_string("date-time"));
 	json_object_set_new(p, "created_at", at);
 	json_t *by = oa_type_or_null("string");
-	json_object_set_new(by, "description", json_string(OA_TR(o, "Identifiant ; null pour un dépôt anonyme.",
-	                                                          "Login; null for an anonymous submission.")));
+	json_object_set_new(by, "description",
+			    json_string(OA_TR(o, "Identifiant ; null pour un dépôt anonyme.",
+					      "Login; null for an anonymous submission.")));
 	json_object_set_new(p, "created_by", by);
 	at = oa_type_or_null("string");
 	json_object_set_new(at, "format", json_string("date-time"));
@@ -305,7 +317,8 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 		const def_field *fd = f->cols[col];
 		if (!access_can_read_col(fd, who))
 			continue;
-		/* Any stored value may be empty: hidden, a transition's field not yet set, a new field. */
+		/* Any stored value may be empty: hidden, a transition's field not yet set, a new
+		 * field. */
 		json_t *fs = oa_field_schema(o, fd);
 		oa_nullable(fs);
 		json_object_set_new(fp, fd->name, fs);
@@ -316,17 +329,20 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 	if (tracking_enabled(f)) {
 		json_t *tu = oa_type("string");
 		json_object_set_new(tu, "format", json_string("uri"));
-		json_object_set_new(tu, "description",
-		                    json_string(OA_TR(o, "Dépôt anonyme (201) : la page de suivi, seul "
-		                                         "moyen pour le déposant de suivre sa demande.",
-		                                      "Anonymous submission (201): the tracking page, "
-		                                      "the submitter's only way to follow the request.")));
+		json_object_set_new(
+		    tu, "description",
+		    json_string(OA_TR(o,
+				      "Dépôt anonyme (201) : la page de suivi, seul "
+				      "moyen pour le déposant de suivre sa demande.",
+				      "Anonymous submission (201): the tracking page, "
+				      "the submitter's only way to follow the request.")));
 		json_object_set_new(p, "tracking_url", tu);
 	}
 	json_object_set_new(s, "properties", p);
 	json_t *reqd = json_array();
-	static const char *const sys[] = {"id", "state", "version", "created_at", "created_by",
-	                                  "updated_at", "updated_by", "overdue", "fields"};
+	static const char *const sys[] = {"id",		"state",      "version",
+					  "created_at", "created_by", "updated_at",
+					  "updated_by", "overdue",    "fields"};
 	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
 		json_array_append_new(reqd, json_string(sys[i]));
 	json_object_set_new(s, "required", reqd);
@@ -361,7 +377,7 @@ static json_t *oa_transition_schema(oa_doc *o, const def_transition *t, const ac
 }
 
 static json_t *oa_param(const char *name, const char *in, bool required, const char *description,
-                        json_t *schema)
+			json_t *schema)
 {
 	json_t *p = json_object();
 	json_object_set_new(p, "name", json_string(name));
@@ -382,31 +398,40 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 	json_object_set_new(s, "minimum", json_integer(1));
 	json_object_set_new(s, "maximum", json_integer(500));
 	json_object_set_new(s, "default", json_integer(50));
-	json_array_append_new(ps, oa_param("limit", "query", false,
-	                                   OA_TR(o, "Nombre d'enregistrements par page.", "Records per page."), s));
-	json_array_append_new(ps, oa_param("after", "query", false,
-	                                   OA_TR(o, "Curseur : la valeur \"next\" de la page précédente.",
-	                                         "Cursor: the \"next\" value of the previous page."),
-	                                   oa_type("string")));
+	json_array_append_new(
+	    ps, oa_param("limit", "query", false,
+			 OA_TR(o, "Nombre d'enregistrements par page.", "Records per page."), s));
+	json_array_append_new(
+	    ps, oa_param("after", "query", false,
+			 OA_TR(o, "Curseur : la valeur \"next\" de la page précédente.",
+			       "Cursor: the \"next\" value of the previous page."),
+			 oa_type("string")));
 	s = oa_type("string");
 	json_t *en = json_array();
 	static const char *const sys[] = {"id", "created_at", "updated_at", "state"};
 	for (int desc = 0; desc < 2; desc++) {
 		for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
-			json_array_append_new(en, json_string(arena_printf(&o->r->mem, "%s%s", desc ? "-" : "", sys[i])));
+			json_array_append_new(
+			    en,
+			    json_string(arena_printf(&o->r->mem, "%s%s", desc ? "-" : "", sys[i])));
 		for (size_t col = 0; col < f->ncols; col++)
 			if (access_can_read_col(f->cols[col], who))
-				json_array_append_new(en, json_string(arena_printf(&o->r->mem, "%s%s", desc ? "-" : "",
-				                                                   f->cols[col]->name)));
+				json_array_append_new(en, json_string(arena_printf(
+							      &o->r->mem, "%s%s", desc ? "-" : "",
+							      f->cols[col]->name)));
 	}
 	json_object_set_new(s, "enum", en);
-	json_object_set_new(s, "default", json_string(f->list.sort && *f->list.sort ? f->list.sort : "-created_at"));
-	json_array_append_new(ps, oa_param("sort", "query", false,
-	                                   OA_TR(o, "Tri : un champ, précédé de \"-\" pour l'ordre décroissant.",
-	                                         "Sort: a field, prefixed with \"-\" for descending order."),
-	                                   s));
+	json_object_set_new(
+	    s, "default",
+	    json_string(f->list.sort && *f->list.sort ? f->list.sort : "-created_at"));
+	json_array_append_new(
+	    ps, oa_param("sort", "query", false,
+			 OA_TR(o, "Tri : un champ, précédé de \"-\" pour l'ordre décroissant.",
+			       "Sort: a field, prefixed with \"-\" for descending order."),
+			 s));
 	/* Only the searched fields this caller may read are named. */
-	def_strlist searched = {.v = arena_alloc(&o->r->mem, (f->list.search.n + 1) * sizeof(char *))};
+	def_strlist searched = {
+	    .v = arena_alloc(&o->r->mem, (f->list.search.n + 1) * sizeof(char *))};
 	for (size_t i = 0; i < f->list.search.n; i++) {
 		int col = def_find_col(f, f->list.search.v[i]);
 		if (col >= 0 && access_can_read_col(f->cols[col], who))
@@ -414,34 +439,40 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 	}
 	s = oa_type("string");
 	json_object_set_new(s, "maxLength", json_integer(1000));
-	json_array_append_new(ps, oa_param("q", "query", false,
-	                                   arena_printf(&o->r->mem, OA_TR(o, "Texte cherché dans : %s.", "Text searched in: %s."),
-	                                                searched.n ? oa_join(o, &searched) : "-"),
-	                                   s));
+	json_array_append_new(
+	    ps, oa_param("q", "query", false,
+			 arena_printf(&o->r->mem,
+				      OA_TR(o, "Texte cherché dans : %s.", "Text searched in: %s."),
+				      searched.n ? oa_join(o, &searched) : "-"),
+			 s));
 	if (f->workflow) {
 		s = oa_type("string");
 		en = json_array();
 		for (size_t i = 0; i < f->workflow->nstates; i++)
 			json_array_append_new(en, json_string(f->workflow->states[i].id));
 		json_object_set_new(s, "enum", en);
-		json_array_append_new(ps, oa_param("state", "query", false,
-		                                   OA_TR(o, "Seulement les enregistrements dans cet état.",
-		                                         "Only records in this state."),
-		                                   s));
+		json_array_append_new(
+		    ps, oa_param("state", "query", false,
+				 OA_TR(o, "Seulement les enregistrements dans cet état.",
+				       "Only records in this state."),
+				 s));
 	}
-	json_array_append_new(ps, oa_param("overdue", "query", false,
-	                                   OA_TR(o, "true : seulement les enregistrements en retard.",
-	                                         "true: only overdue records."),
-	                                   oa_type("boolean")));
+	json_array_append_new(ps,
+			      oa_param("overdue", "query", false,
+				       OA_TR(o, "true : seulement les enregistrements en retard.",
+					     "true: only overdue records."),
+				       oa_type("boolean")));
 	s = oa_type("string");
 	en = json_array();
 	json_array_append_new(en, json_string("fr"));
 	json_array_append_new(en, json_string("en"));
 	json_object_set_new(s, "enum", en);
-	json_array_append_new(ps, oa_param("lang", "query", false,
-	                                   OA_TR(o, "Langue des messages.", "Language of the messages."), s));
+	json_array_append_new(
+	    ps, oa_param("lang", "query", false,
+			 OA_TR(o, "Langue des messages.", "Language of the messages."), s));
 	/* Field filters: any readable data column, unless a reserved parameter shadows it. */
-	static const char *const reserved[] = {"limit", "after", "sort", "q", "state", "overdue", "lang"};
+	static const char *const reserved[] = {"limit", "after",   "sort", "q",
+					       "state", "overdue", "lang"};
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
 		bool shadowed = false;
@@ -450,9 +481,9 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 		if (shadowed || !access_can_read_col(fd, who))
 			continue;
 		const char *type = fd->type == FT_BOOLEAN   ? "boolean"
-		                   : fd->type == FT_INTEGER ? "integer"
-		                   : fd->type == FT_DECIMAL ? "number"
-		                                            : "string";
+				   : fd->type == FT_INTEGER ? "integer"
+				   : fd->type == FT_DECIMAL ? "number"
+							    : "string";
 		s = oa_type(type);
 		if (fd->noptions) {
 			en = json_array();
@@ -461,15 +492,22 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 			json_object_set_new(s, "enum", en);
 		}
 		json_array_append_new(
-		    ps, oa_param(fd->name, "query", false,
-		                 arena_printf(&o->r->mem,
-		                              fd->type == FT_MULTICHOICE
-		                                  ? OA_TR(o, "Filtre : « %s » contient cette valeur (16 filtres au plus).",
-		                                          "Filter: \"%s\" contains this value (16 filters at most).")
-		                                  : OA_TR(o, "Filtre : « %s » vaut exactement cette valeur (16 filtres au plus).",
-		                                          "Filter: \"%s\" equals this value (16 filters at most)."),
-		                              fd->label),
-		                 s));
+		    ps,
+		    oa_param(
+			fd->name, "query", false,
+			arena_printf(
+			    &o->r->mem,
+			    fd->type == FT_MULTICHOICE
+				? OA_TR(
+				      o,
+				      "Filtre : « %s » contient cette valeur (16 filtres au plus).",
+				      "Filter: \"%s\" contains this value (16 filters at most).")
+				: OA_TR(o,
+					"Filtre : « %s » vaut exactement cette valeur (16 filtres "
+					"au plus).",
+					"Filter: \"%s\" equals this value (16 filters at most)."),
+			    fd->label),
+			s));
 	}
 	return ps;
 }
@@ -477,22 +515,25 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 static json_t *oa_etag_headers(oa_doc *o)
 {
 	json_t *h = json_object(), *e = json_object();
-	json_object_set_new(e, "description", json_string(OA_TR(o, "Version de l'enregistrement, entre guillemets.",
-	                                                        "The record's version, quoted.")));
+	json_object_set_new(e, "description",
+			    json_string(OA_TR(o, "Version de l'enregistrement, entre guillemets.",
+					      "The record's version, quoted.")));
 	json_object_set_new(e, "schema", oa_type("string"));
 	json_object_set_new(h, "ETag", e);
 	return h;
 }
 
 /* A 200/201 answer with one record and its ETag. */
-static json_t *oa_record_response(oa_doc *o, const char *schema, const char *description, bool location)
+static json_t *oa_record_response(oa_doc *o, const char *schema, const char *description,
+				  bool location)
 {
 	json_t *resp = oa_response(description, oa_ref(o, "schemas", schema));
 	json_t *h = oa_etag_headers(o);
 	if (location) {
 		json_t *l = json_object();
-		json_object_set_new(l, "description", json_string(OA_TR(o, "Adresse de l'enregistrement créé.",
-		                                                        "Address of the new record.")));
+		json_object_set_new(l, "description",
+				    json_string(OA_TR(o, "Adresse de l'enregistrement créé.",
+						      "Address of the new record.")));
 		json_object_set_new(l, "schema", oa_type("string"));
 		json_object_set_new(h, "Location", l);
 	}
@@ -531,11 +572,11 @@ typedef struct oa_names {
 	const def_app *app;
 	const def_form *f;
 	const actor *who;
-	const char *pre;          /* "<app>.<form>" */
+	const char *pre;		  /* "<app>.<form>" */
 	const char *rec, *fields, *patch; /* schema names */
-	const char *base, *one;   /* ".../records" and ".../records/{id}" */
-	const char *opid;         /* "<app>_<form>" */
-	json_t *idp;              /* the {id} path parameter list, owned by the document */
+	const char *base, *one;		  /* ".../records" and ".../records/{id}" */
+	const char *opid;		  /* "<app>_<form>" */
+	json_t *idp;			  /* the {id} path parameter list, owned by the document */
 } oa_names;
 
 /* {"<key>": [...items of schema ref...], other required keys}: a list answer's shape. */
@@ -559,21 +600,25 @@ static json_t *oa_array_of(oa_doc *o, const char *key, const char *ref, const ch
 static void oa_collection_ops(oa_doc *o, const oa_names *n)
 {
 	arena *m = &o->r->mem;
-	json_t *op = oa_operation(o, n->base, "get", n->app->id, arena_printf(m, "%s_list", n->opid),
-	                          arena_printf(m, OA_TR(o, "Lister : %s", "List: %s"), n->f->title),
-	                          (const int[]){400, 401, 403, 500, 0});
+	json_t *op =
+	    oa_operation(o, n->base, "get", n->app->id, arena_printf(m, "%s_list", n->opid),
+			 arena_printf(m, OA_TR(o, "Lister : %s", "List: %s"), n->f->title),
+			 (const int[]){400, 401, 403, 500, 0});
 	json_object_set_new(op, "parameters", oa_list_params(o, n->f, n->who));
-	oa_add_response(op, 200, oa_response(OA_TR(o, "Une page d'enregistrements.", "A page of records."),
-	                                     oa_array_of(o, "records", n->rec, "next")));
+	oa_add_response(op, 200,
+			oa_response(OA_TR(o, "Une page d'enregistrements.", "A page of records."),
+				    oa_array_of(o, "records", n->rec, "next")));
 	op = oa_operation(o, n->base, "post", n->app->id, arena_printf(m, "%s_create", n->opid),
-	                  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), n->f->title),
-	                  (const int[]){400, 401, 403, 413, 415, 422, 429, 500, 503, 0});
-	json_object_set_new(op, "description",
-	                    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
-	                                             oa_roles(o, &n->f->access.create))));
+			  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), n->f->title),
+			  (const int[]){400, 401, 403, 413, 415, 422, 429, 500, 503, 0});
+	json_object_set_new(
+	    op, "description",
+	    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
+				     oa_roles(o, &n->f->access.create))));
 	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->fields), true));
-	oa_add_response(op, 201, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement créé.",
-	                                                             "Record created."), true));
+	oa_add_response(op, 201,
+			oa_record_response(
+			    o, n->rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
 }
 
 /* GET, PATCH, DELETE on .../records/{id}, and its history. */
@@ -581,32 +626,37 @@ static void oa_item_ops(oa_doc *o, const oa_names *n)
 {
 	arena *m = &o->r->mem;
 	json_t *op = oa_operation(o, n->one, "get", n->app->id, arena_printf(m, "%s_get", n->opid),
-	                          arena_printf(m, OA_TR(o, "Lire : %s", "Read: %s"), n->f->title),
-	                          (const int[]){401, 404, 500, 0});
-	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "L'enregistrement.", "The record."),
-	                                            false));
+				  arena_printf(m, OA_TR(o, "Lire : %s", "Read: %s"), n->f->title),
+				  (const int[]){401, 404, 500, 0});
+	oa_add_response(
+	    op, 200,
+	    oa_record_response(o, n->rec, OA_TR(o, "L'enregistrement.", "The record."), false));
 	op = oa_operation(o, n->one, "patch", n->app->id, arena_printf(m, "%s_update", n->opid),
-	                  arena_printf(m, OA_TR(o, "Modifier : %s", "Update: %s"), n->f->title),
-	                  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
+			  arena_printf(m, OA_TR(o, "Modifier : %s", "Update: %s"), n->f->title),
+			  (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
 	json_t *hp = json_array();
-	json_array_append_new(hp, oa_param("If-Match", "header", false,
-	                                   OA_TR(o, "Version attendue (\"3\") ; une autre version donne 409.",
-	                                         "Expected version (\"3\"); another version answers 409."),
-	                                   oa_type("string")));
+	json_array_append_new(
+	    hp, oa_param("If-Match", "header", false,
+			 OA_TR(o, "Version attendue (\"3\") ; une autre version donne 409.",
+			       "Expected version (\"3\"); another version answers 409."),
+			 oa_type("string")));
 	json_object_set_new(op, "parameters", hp);
 	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->patch), true));
-	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement modifié.",
-	                                                             "Record updated."), false));
+	oa_add_response(op, 200,
+			oa_record_response(o, n->rec,
+					   OA_TR(o, "Enregistrement modifié.", "Record updated."),
+					   false));
 	op = oa_operation(o, n->one, "delete", n->app->id, arena_printf(m, "%s_delete", n->opid),
-	                  arena_printf(m, OA_TR(o, "Supprimer : %s", "Delete: %s"), n->f->title),
-	                  (const int[]){401, 403, 404, 500, 0});
+			  arena_printf(m, OA_TR(o, "Supprimer : %s", "Delete: %s"), n->f->title),
+			  (const int[]){401, 403, 404, 500, 0});
 	oa_add_response(op, 204, oa_response(OA_TR(o, "Supprimé.", "Deleted."), NULL));
 	const char *hist = arena_printf(m, "%s/history", n->one);
 	op = oa_operation(o, hist, "get", n->app->id, arena_printf(m, "%s_history", n->opid),
-	                  arena_printf(m, OA_TR(o, "Historique : %s", "History: %s"), n->f->title),
-	                  (const int[]){401, 404, 500, 0});
-	oa_add_response(op, 200, oa_response(OA_TR(o, "Lignes d'historique.", "History lines."),
-	                                     oa_array_of(o, "history", "HistoryLine", NULL)));
+			  arena_printf(m, OA_TR(o, "Historique : %s", "History: %s"), n->f->title),
+			  (const int[]){401, 404, 500, 0});
+	oa_add_response(op, 200,
+			oa_response(OA_TR(o, "Lignes d'historique.", "History lines."),
+				    oa_array_of(o, "history", "HistoryLine", NULL)));
 	json_object_set(json_object_get(o->paths, hist), "parameters", n->idp);
 }
 
@@ -617,23 +667,27 @@ static void oa_transition_op(oa_doc *o, const oa_names *n, const def_transition 
 	const char *ts = arena_printf(m, "%s.Transition.%s", n->pre, t->id);
 	json_object_set_new(o->schemas, ts, oa_transition_schema(o, t, n->who));
 	const char *tp = arena_printf(m, "%s/transitions/%s", n->one, t->id);
-	json_t *op = oa_operation(o, tp, "post", n->app->id,
-	                          arena_printf(m, "%s_transition_%s", n->opid, t->id),
-	                          arena_printf(m, "%s (%s → %s)", t->label, oa_join(o, &t->from), t->to),
-	                          (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
+	json_t *op = oa_operation(
+	    o, tp, "post", n->app->id, arena_printf(m, "%s_transition_%s", n->opid, t->id),
+	    arena_printf(m, "%s (%s → %s)", t->label, oa_join(o, &t->from), t->to),
+	    (const int[]){400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 0});
 	const char *d = arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
-	                             oa_roles(o, &t->roles));
+				     oa_roles(o, &t->roles));
 	if (t->after_days >= 0)
-		d = arena_printf(m, OA_TR(o, "%s Automatique après %d jours dans l'état.",
-		                          "%s Automatic after %d days in the state."),
-		                 d, t->after_days);
+		d = arena_printf(m,
+				 OA_TR(o, "%s Automatique après %d jours dans l'état.",
+				       "%s Automatic after %d days in the state."),
+				 d, t->after_days);
 	json_object_set_new(op, "description", json_string(d));
 	json_t *tsch = json_object_get(o->schemas, ts);
-	oa_add_response(op, 200, oa_record_response(o, n->rec, OA_TR(o, "Enregistrement après la transition.",
-	                                                             "The record after the transition."),
-	                                            false));
-	json_object_set_new(op, "requestBody", oa_request_body(oa_ref(o, "schemas", ts),
-	                                                       json_object_get(tsch, "required") != NULL));
+	oa_add_response(op, 200,
+			oa_record_response(o, n->rec,
+					   OA_TR(o, "Enregistrement après la transition.",
+						 "The record after the transition."),
+					   false));
+	json_object_set_new(
+	    op, "requestBody",
+	    oa_request_body(oa_ref(o, "schemas", ts), json_object_get(tsch, "required") != NULL));
 	json_object_set(json_object_get(o->paths, tp), "parameters", n->idp);
 }
 
@@ -651,9 +705,9 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 	n.opid = arena_printf(m, "%s_%s", app->id, f->id);
 	json_object_set_new(o->schemas, n.rec, oa_record_schema(o, f, who));
 	json_object_set_new(o->schemas, n.fields,
-	                    oa_input_schema(o, f->fields, f->nfields, who, true, f->title));
+			    oa_input_schema(o, f->fields, f->nfields, who, true, f->title));
 	json_object_set_new(o->schemas, n.patch,
-	                    oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
+			    oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
 	oa_collection_ops(o, &n);
 	n.idp = json_array();
 	json_t *ids = oa_type("integer");
@@ -675,28 +729,30 @@ static json_t *oa_components(oa_doc *o)
 	json_object_set_new(bearer, "type", json_string("http"));
 	json_object_set_new(bearer, "scheme", json_string("bearer"));
 	json_object_set_new(bearer, "description",
-	                    json_string(OA_TR(o, "Jeton créé par `smallapps token create <login>`.",
-	                                      "Token made by `smallapps token create <login>`.")));
+			    json_string(OA_TR(o, "Jeton créé par `smallapps token create <login>`.",
+					      "Token made by `smallapps token create <login>`.")));
 	json_object_set_new(sec, "bearerAuth", bearer);
 	json_t *cookie = json_object();
 	json_object_set_new(cookie, "type", json_string("apiKey"));
 	json_object_set_new(cookie, "in", json_string("cookie"));
 	json_object_set_new(cookie, "name", json_string("sa_session"));
-	json_object_set_new(cookie, "description",
-	                    json_string(OA_TR(o, "Cookie de session posé par /login. Toute requête autre que GET "
-	                                         "ou HEAD doit aussi porter l'en-tête X-CSRF-Token avec le jeton "
-	                                         "CSRF de la session (celui des formulaires des pages), sinon 403.",
-	                                      "Session cookie set by /login. Every request other than GET or "
-	                                      "HEAD must also carry the X-CSRF-Token header with the session's "
-	                                      "CSRF token (the one in the pages' forms), else 403.")));
+	json_object_set_new(
+	    cookie, "description",
+	    json_string(OA_TR(o,
+			      "Cookie de session posé par /login. Toute requête autre que GET "
+			      "ou HEAD doit aussi porter l'en-tête X-CSRF-Token avec le jeton "
+			      "CSRF de la session (celui des formulaires des pages), sinon 403.",
+			      "Session cookie set by /login. Every request other than GET or "
+			      "HEAD must also carry the X-CSRF-Token header with the session's "
+			      "CSRF token (the one in the pages' forms), else 403.")));
 	json_object_set_new(sec, "cookieAuth", cookie);
 	json_object_set_new(c, "securitySchemes", sec);
 
 	json_t *resp = json_object();
 	for (size_t i = 0; i < sizeof oa_errors / sizeof *oa_errors; i++)
 		json_object_set_new(resp, oa_errors[i].name,
-		                    oa_response(OA_TR(o, oa_errors[i].fr, oa_errors[i].en),
-		                                oa_ref(o, "schemas", "Error")));
+				    oa_response(OA_TR(o, oa_errors[i].fr, oa_errors[i].en),
+						oa_ref(o, "schemas", "Error")));
 	json_object_set_new(c, "responses", resp);
 
 	/* Error: SPEC 7's {"error": {"code", "message", "fields"?, "id"?}} */
@@ -709,17 +765,20 @@ static json_t *oa_components(oa_doc *o)
 	json_object_set_new(code, "enum", codes);
 	json_object_set_new(ep, "code", code);
 	json_t *msg = oa_type("string");
-	json_object_set_new(msg, "description", json_string(OA_TR(o, "Dans la langue de la requête.",
-	                                                          "In the request's language.")));
+	json_object_set_new(
+	    msg, "description",
+	    json_string(OA_TR(o, "Dans la langue de la requête.", "In the request's language.")));
 	json_object_set_new(ep, "message", msg);
 	json_t *fm = oa_type("object");
 	json_object_set_new(fm, "additionalProperties", oa_type("string"));
-	json_object_set_new(fm, "description", json_string(OA_TR(o, "422 : un message par champ.",
-	                                                         "422: one message per field.")));
+	json_object_set_new(
+	    fm, "description",
+	    json_string(OA_TR(o, "422 : un message par champ.", "422: one message per field.")));
 	json_object_set_new(ep, "fields", fm);
 	json_t *eid = oa_type("string");
-	json_object_set_new(eid, "description", json_string(OA_TR(o, "500 : identifiant aussi écrit dans le journal.",
-	                                                          "500: id also written to the log.")));
+	json_object_set_new(eid, "description",
+			    json_string(OA_TR(o, "500 : identifiant aussi écrit dans le journal.",
+					      "500: id also written to the log.")));
 	json_object_set_new(ep, "id", eid);
 	json_object_set_new(e, "properties", ep);
 	json_t *reqd = json_array();
@@ -749,8 +808,10 @@ static json_t *oa_components(oa_doc *o)
 	json_object_set_new(pair, "minItems", json_integer(2));
 	json_object_set_new(pair, "maxItems", json_integer(2));
 	json_object_set_new(ch, "additionalProperties", pair);
-	json_object_set_new(ch, "description", json_string(OA_TR(o, "Champ → [avant, après], champs lisibles seulement.",
-	                                                         "Field → [before, after], readable fields only.")));
+	json_object_set_new(
+	    ch, "description",
+	    json_string(OA_TR(o, "Champ → [avant, après], champs lisibles seulement.",
+			      "Field → [before, after], readable fields only.")));
 	json_object_set_new(hp, "changes", ch);
 	json_object_set_new(hl, "properties", hp);
 	reqd = json_array();
@@ -766,16 +827,20 @@ static json_t *oa_components(oa_doc *o)
 
 void openapi_get(req *r)
 {
-	oa_doc o = {.r = r, .paths = json_object(), .schemas = json_object(), .tags = json_array(),
-	            .opids = json_object()};
+	oa_doc o = {.r = r,
+		    .paths = json_object(),
+		    .schemas = json_object(),
+		    .tags = json_array(),
+		    .opids = json_object()};
 	json_t *doc = json_object();
 	json_object_set_new(doc, "openapi", json_string("3.1.0"));
 	json_t *info = json_object();
 	json_object_set_new(info, "title", json_string("smallapps"));
 	json_object_set_new(info, "version", json_string("1"));
-	json_object_set_new(info, "description",
-	                    json_string(OA_TR(&o, "API JSON des applications chargées que l'appelant peut voir.",
-	                                      "JSON API of the loaded apps the caller may see.")));
+	json_object_set_new(
+	    info, "description",
+	    json_string(OA_TR(&o, "API JSON des applications chargées que l'appelant peut voir.",
+			      "JSON API of the loaded apps the caller may see.")));
 	json_object_set_new(doc, "info", info);
 	json_t *servers = json_array(), *srv = json_object();
 	json_object_set_new(srv, "url", json_string(r->env->base_url));
@@ -792,10 +857,14 @@ void openapi_get(req *r)
 	json_object_set_new(doc, "components", oa_components(&o));
 
 	json_t *op = oa_operation(&o, "/api/v1/apps", "get", NULL, "apps_list",
-	                          OA_TR(&o, "Applications visibles", "Visible apps"), (const int[]){401, 500, 0});
-	oa_add_response(op, 200, oa_response(OA_TR(&o, "{\"apps\": [...]}", "{\"apps\": [...]}"), oa_type("object")));
+				  OA_TR(&o, "Applications visibles", "Visible apps"),
+				  (const int[]){401, 500, 0});
+	oa_add_response(
+	    op, 200,
+	    oa_response(OA_TR(&o, "{\"apps\": [...]}", "{\"apps\": [...]}"), oa_type("object")));
 	op = oa_operation(&o, "/api/v1/openapi.json", "get", NULL, "openapi",
-	                  OA_TR(&o, "Ce document", "This document"), (const int[]){401, 405, 500, 0});
+			  OA_TR(&o, "Ce document", "This document"),
+			  (const int[]){401, 405, 500, 0});
 	oa_add_response(op, 200, oa_response("OpenAPI 3.1", oa_type("object")));
 
 	app_rt **apps;
@@ -809,13 +878,17 @@ void openapi_get(req *r)
 			json_object_set_new(tag, "name", json_string(app->id));
 			json_object_set_new(tag, "description", json_string(app->title));
 			json_array_append_new(o.tags, tag);
-			op = oa_operation(&o, arena_printf(&r->mem, "/api/v1/apps/%s", app->id), "get", app->id,
-			                  arena_printf(&r->mem, "%s_describe", app->id),
-			                  arena_printf(&r->mem, OA_TR(&o, "Description : %s", "Description: %s"), app->title),
-			                  (const int[]){401, 404, 500, 0});
-			oa_add_response(op, 200, oa_response(OA_TR(&o, "Formulaires, champs, états, transitions.",
-			                                           "Forms, fields, states, transitions."),
-			                                     oa_type("object")));
+			op = oa_operation(
+			    &o, arena_printf(&r->mem, "/api/v1/apps/%s", app->id), "get", app->id,
+			    arena_printf(&r->mem, "%s_describe", app->id),
+			    arena_printf(&r->mem, OA_TR(&o, "Description : %s", "Description: %s"),
+					 app->title),
+			    (const int[]){401, 404, 500, 0});
+			oa_add_response(
+			    op, 200,
+			    oa_response(OA_TR(&o, "Formulaires, champs, états, transitions.",
+					      "Forms, fields, states, transitions."),
+					oa_type("object")));
 			for (size_t k = 0; k < app->nforms; k++)
 				oa_form(&o, app, &app->forms[k], &who);
 		}
@@ -827,4 +900,3 @@ void openapi_get(req *r)
 	json_decref(o.opids);
 	req_json(r, 200, doc);
 }
-

@@ -66,11 +66,11 @@
 #include "validate.h"
 
 #define DEFAULT_MAX_ATTEMPTS 8
-#define BACKOFF_BASE 60           /* seconds after the first failure, doubled each time */
-#define BACKOFF_MAX 3600
-#define BATCH 50                  /* due rows read per app and pass */
-#define POLL_SECONDS 5
-#define CONFIDENTIAL "[confidentiel]"
+#define BACKOFF_BASE	     60 /* seconds after the first failure, doubled each time */
+#define BACKOFF_MAX	     3600
+#define BATCH		     50 /* due rows read per app and pass */
+#define POLL_SECONDS	     5
+#define CONFIDENTIAL	     "[confidentiel]"
 
 /*
  * An address that is safe in a header and in the envelope: local@domain, with no
@@ -128,7 +128,7 @@ static void put_local_datetime(buf *o, const char *iso)
 	struct tm l;
 	gmtime_r(&local, &l);
 	buf_printf(o, "%02d/%02d/%04d à %02d:%02d", l.tm_mday, l.tm_mon + 1, l.tm_year + 1900,
-	           l.tm_hour, l.tm_min);
+		   l.tm_hour, l.tm_min);
 }
 
 /* Whether a mail to `to` may carry private field fd: only to a role allowed to read it. */
@@ -145,7 +145,7 @@ static bool may_show(const def_field *fd, const char *to)
 
 /* Appends the value of placeholder `name`; false when the name is unknown. */
 static bool put_placeholder(buf *o, const def_form *f, const record *r, const char *to,
-                            const char *name)
+			    const char *name)
 {
 	int col = def_find_col(f, name);
 	if (col >= 0) {
@@ -212,8 +212,8 @@ static void fill(buf *o, const def_form *f, const record *r, const char *to, con
 }
 
 int outbox_render(const def_app *app, const def_form *f, const record *r, const char *to,
-                  const char *subject, const char *body, const char *link, outbox_list *out,
-                  char err[OUTBOX_ERR_LEN])
+		  const char *subject, const char *body, const char *link, outbox_list *out,
+		  char err[OUTBOX_ERR_LEN])
 {
 	(void)app;
 	char *addr = NULL;
@@ -233,7 +233,7 @@ int outbox_render(const def_app *app, const def_form *f, const record *r, const 
 		addr = util_trim(xstrdup(v->s));
 		if (!*addr) {
 			free(addr);
-			return 0;     /* an optional e-mail field left blank: nobody to tell */
+			return 0; /* an optional e-mail field left blank: nobody to tell */
 		}
 	} else if (strncmp(to, "role:", 5) == 0) {
 		if (!to[5]) {
@@ -254,8 +254,9 @@ int outbox_render(const def_app *app, const def_form *f, const record *r, const 
 			subj.data[i] = ' ';
 	fill(&text, f, r, dest, body);
 	if (link && *link) {
-		while (text.len && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r' ||
-		                    text.data[text.len - 1] == ' '))
+		while (text.len &&
+		       (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r' ||
+			text.data[text.len - 1] == ' '))
 			text.data[--text.len] = '\0';
 		if (text.len)
 			buf_puts(&text, "\n\n");
@@ -272,7 +273,7 @@ int outbox_render(const def_app *app, const def_form *f, const record *r, const 
 /* ---- queueing ---- */
 
 int outbox_tx_add(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
-                  const outbox_list *l)
+		  const outbox_list *l)
 {
 	for (size_t i = 0; l && i < l->n; i++) {
 		const outbox_msg *m = &l->v[i];
@@ -295,19 +296,20 @@ time_t outbox_backoff(int n)
 
 /* Recipients of a row: the address, or the role's users' addresses. NULL + why when none. */
 static char **recipients(auth *a, const char *app, const char *spec, size_t *n,
-                         char why[OUTBOX_ERR_LEN])
+			 char why[OUTBOX_ERR_LEN])
 {
 	char **v = NULL;
 	*n = 0;
 	if (strncmp(spec, "role:", 5) == 0) {
 		size_t m = 0;
 		if (!a || auth_role_emails(a, app, spec + 5, &v, &m) != AUTH_OK) {
-			snprintf(why, OUTBOX_ERR_LEN, "Impossible de lire les utilisateurs du rôle « %.64s ».",
-			         spec + 5);
+			snprintf(why, OUTBOX_ERR_LEN,
+				 "Impossible de lire les utilisateurs du rôle « %.64s ».",
+				 spec + 5);
 			return NULL;
 		}
 		size_t k = 0;
-		for (size_t i = 0; i < m; i++) {   /* keep only well-formed addresses */
+		for (size_t i = 0; i < m; i++) { /* keep only well-formed addresses */
 			if (address_ok(v[i]))
 				v[k++] = v[i];
 			else
@@ -316,8 +318,8 @@ static char **recipients(auth *a, const char *app, const char *spec, size_t *n,
 		if (k == 0) {
 			free(v);
 			snprintf(why, OUTBOX_ERR_LEN,
-			         "Aucun utilisateur du rôle « %.64s » n’a d’adresse électronique.",
-			         spec + 5);
+				 "Aucun utilisateur du rôle « %.64s » n’a d’adresse électronique.",
+				 spec + 5);
 			return NULL;
 		}
 		*n = k;
@@ -334,18 +336,18 @@ static char **recipients(auth *a, const char *app, const char *spec, size_t *n,
 }
 
 /* "<app.id.hash@domain>": the same for every attempt at the same row. */
-static void message_id(const char *app, const outbox_row *r, const char *from_addr,
-                       char out[256])
+static void message_id(const char *app, const outbox_row *r, const char *from_addr, char out[256])
 {
 	buf b = BUF_INIT;
-	buf_printf(&b, "%s\n%" PRId64 "\n%s\n%s\n%s", app, r->id, r->created_at ? r->created_at : "",
-	           r->to ? r->to : "", r->subject ? r->subject : "");
+	buf_printf(&b, "%s\n%" PRId64 "\n%s\n%s\n%s", app, r->id,
+		   r->created_at ? r->created_at : "", r->to ? r->to : "",
+		   r->subject ? r->subject : "");
 	char h[65];
 	util_sha256_hex(b.data, b.len, h);
 	buf_free(&b);
 	const char *at = strrchr(from_addr, '@');
 	snprintf(out, 256, "<smallapps.%s.%" PRId64 ".%.16s@%s>", app, r->id, h,
-	         at && at[1] ? at + 1 : "localhost");
+		 at && at[1] ? at + 1 : "localhost");
 }
 
 /*
@@ -363,7 +365,7 @@ typedef struct attempt {
 	smtp_refusals refused;
 	size_t nrcpt;
 	smtp_outcome oc;
-	bool split;               /* every recipient refused, some for good, some for now */
+	bool split; /* every recipient refused, some for good, some for now */
 } attempt;
 
 /*
@@ -371,11 +373,14 @@ typedef struct attempt {
  * 0, or the claim's store status when it could not be claimed (nothing was sent).
  */
 static int claim_and_send(app_rt *rt, const outbox_opts *o, const char *from_addr, time_t now,
-                          const atomic_bool *stop, char **rcpt, attempt *x)
+			  const atomic_bool *stop, char **rcpt, attempt *x)
 {
 	const outbox_row *r = x->r;
-	store_mail_update claim = {.id = r->id, .expect_attempts = r->attempts, .status = "pending",
-	                           .attempts = x->u.attempts, .next_attempt_at = x->next_iso};
+	store_mail_update claim = {.id = r->id,
+				   .expect_attempts = r->attempts,
+				   .status = "pending",
+				   .attempts = x->u.attempts,
+				   .next_attempt_at = x->next_iso};
 	int rc = store_outbox_update(rt->db, &claim);
 	if (rc != STORE_OK)
 		return rc;
@@ -384,9 +389,9 @@ static int claim_and_send(app_rt *rt, const outbox_opts *o, const char *from_add
 	message_id(x->app, r, from_addr, msgid);
 	buf msg = BUF_INIT;
 	smtp_format_message(&msg, o->from, (const char *const *)rcpt, x->nrcpt, r->subject, r->body,
-	                    now, msgid);
+			    now, msgid);
 	x->oc = smtp_send(o->smtp_url, o->ca_file, from_addr, (const char *const *)rcpt, x->nrcpt,
-	                  &msg, stop, x->res, &x->refused);
+			  &msg, stop, x->res, &x->refused);
 	buf_free(&msg);
 	return STORE_OK;
 }
@@ -408,10 +413,10 @@ static void decide(attempt *x, int max)
 	/* Every recipient refused, some for good (5xx) and some for now (4xx): the row fails for
 	 * the first, and the others get rows of their own, as after a send. */
 	bool split = x->split = x->oc != SMTP_SENT && rf->npermanent && rf->ntemporary &&
-	                        rf->npermanent + rf->ntemporary == x->nrcpt;
+				rf->npermanent + rf->ntemporary == x->nrcpt;
 	if (split || (x->oc == SMTP_SENT && rf->permanent.len)) {
 		snprintf(x->refused_note, sizeof x->refused_note, OUTBOX_REFUSED_PREFIX "%s",
-		         buf_cstr(&rf->permanent));
+			 buf_cstr(&rf->permanent));
 		u->last_error = x->refused_note;
 	}
 	if (split) {
@@ -443,23 +448,24 @@ static void log_attempt(const attempt *x, int rc)
 		snprintf(note, sizeof note, " (status not saved; not due before %s)", x->next_iso);
 	if ((x->oc == SMTP_SENT || x->split) && (x->refused.npermanent || x->refused.ntemporary))
 		snprintf(counts, sizeof counts, " refused=%zu requeued=%zu", x->refused.npermanent,
-		         x->refused.ntemporary);
+			 x->refused.ntemporary);
 	log_message("outbox", "app=%s id=%" PRId64 " status=%s attempts=%d%s%s smtp=\"%s\"%s%s",
-	            x->app, x->r->id, x->u.status, x->u.attempts, x->u.next_attempt_at ? " next=" : "",
-	            x->u.next_attempt_at ? x->u.next_attempt_at : "", x->res, counts, note);
+		    x->app, x->r->id, x->u.status, x->u.attempts,
+		    x->u.next_attempt_at ? " next=" : "",
+		    x->u.next_attempt_at ? x->u.next_attempt_at : "", x->res, counts, note);
 }
 
 /*
  * One row: claim it, send it, write its outcome (see the top of this file). Returns 0,
  * or -1 when a status write failed: the caller ends the pass for this database.
  */
-static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *from_addr,
-                       time_t now, const atomic_bool *stop, const outbox_row *r)
+static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *from_addr, time_t now,
+		       const atomic_bool *stop, const outbox_row *r)
 {
-	attempt x = {.r = r, .app = rt->def->id, .oc = SMTP_PERMANENT,
-	             .refused = {.permanent = BUF_INIT}};
-	x.u = (store_mail_update){.id = r->id, .expect_attempts = r->attempts,
-	                          .attempts = r->attempts + 1};
+	attempt x = {
+	    .r = r, .app = rt->def->id, .oc = SMTP_PERMANENT, .refused = {.permanent = BUF_INIT}};
+	x.u = (store_mail_update){
+	    .id = r->id, .expect_attempts = r->attempts, .attempts = r->attempts + 1};
 	util_iso_datetime(now, x.now_iso);
 	util_iso_datetime(now + outbox_backoff(x.u.attempts), x.next_iso);
 	char **rcpt = recipients(a, x.app, r->to ? r->to : "", &x.nrcpt, x.res);
@@ -468,19 +474,23 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 		auth_roles_free(rcpt, x.nrcpt);
 		if (rc != STORE_OK) {
 			log_message("outbox", "app=%s id=%" PRId64 " not sent: %s", x.app, r->id,
-			            rc == STORE_CONFLICT ? "changed since it was read"
-			                                 : "cannot claim it, next try at the next poll");
+				    rc == STORE_CONFLICT
+					? "changed since it was read"
+					: "cannot claim it, next try at the next poll");
 			return rc == STORE_CONFLICT ? 0 : -1;
 		}
 	}
 	if (x.oc == SMTP_ABORTED) {
 		/* Stopping: not an attempt, the row goes back as it was (due at the next start). */
-		store_mail_update back = {.id = r->id, .expect_attempts = x.u.attempts,
-		                          .status = "pending", .attempts = r->attempts,
-		                          .next_attempt_at = r->next_attempt_at};
+		store_mail_update back = {.id = r->id,
+					  .expect_attempts = x.u.attempts,
+					  .status = "pending",
+					  .attempts = r->attempts,
+					  .next_attempt_at = r->next_attempt_at};
 		if (store_outbox_update(rt->db, &back) != STORE_OK)
-			log_message("outbox", "app=%s id=%" PRId64 " interrupted; not due before %s", x.app,
-			            r->id, x.next_iso);
+			log_message("outbox",
+				    "app=%s id=%" PRId64 " interrupted; not due before %s", x.app,
+				    r->id, x.next_iso);
 		smtp_refusals_free(&x.refused);
 		return 0;
 	}
@@ -492,7 +502,7 @@ static int deliver_row(app_rt *rt, auth *a, const outbox_opts *o, const char *fr
 }
 
 static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
-                       const atomic_bool *stop)
+		       const atomic_bool *stop)
 {
 	if (!o || !o->smtp_url || !*o->smtp_url)
 		return 0;
@@ -510,8 +520,10 @@ static int deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now,
 		if (!(stop && atomic_load(stop)) &&
 		    store_outbox_due(apps[i]->db, now_iso, BATCH, &due, &ndue) == STORE_OK) {
 			for (size_t k = 0; k < ndue && !(stop && atomic_load(stop)); k++) {
-				if (deliver_row(apps[i], a, o, from_addr, now, stop, &due[k]) != 0) {
-					unsaved = true;   /* this database refuses writes: its turn is over */
+				if (deliver_row(apps[i], a, o, from_addr, now, stop, &due[k]) !=
+				    0) {
+					unsaved = true; /* this database refuses writes: its turn is
+							   over */
 					break;
 				}
 				handled++;
@@ -538,13 +550,13 @@ int outbox_deliver_due(registry *g, auth *a, const outbox_opts *o, time_t now)
 struct outbox_sender {
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;            /* on CLOCK_MONOTONIC */
+	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
 	bool wake;
 	atomic_bool stop;
 	registry *g;
 	auth *a;
 	outbox_opts o;
-	char *url, *from, *ca;        /* owned copies behind o */
+	char *url, *from, *ca; /* owned copies behind o */
 };
 
 static void *sender_main(void *arg)
@@ -576,18 +588,18 @@ outbox_sender *outbox_sender_start(registry *g, auth *a, const outbox_opts *o)
 	free(addr);
 	if (!ok) {
 		log_message("outbox", "the sender address \"%.100s\" is not an e-mail address",
-		            o->from ? o->from : "");
+			    o->from ? o->from : "");
 		return NULL;
 	}
-	if (!o->smtp_url || (strncmp(o->smtp_url, "smtp://", 7) != 0 &&
-	                     strncmp(o->smtp_url, "smtps://", 8) != 0)) {
+	if (!o->smtp_url ||
+	    (strncmp(o->smtp_url, "smtp://", 7) != 0 && strncmp(o->smtp_url, "smtps://", 8) != 0)) {
 		log_message("outbox", "the SMTP URL must start with smtp:// or smtps://");
 		return NULL;
 	}
 	/* Told at start rather than as a TLS error on every mail. */
 	if (o->ca_file && access(o->ca_file, R_OK) != 0) {
-		log_message("outbox", "the certificate file \"%.200s\" cannot be read: %s", o->ca_file,
-		            strerror(errno));
+		log_message("outbox", "the certificate file \"%.200s\" cannot be read: %s",
+			    o->ca_file, strerror(errno));
 		return NULL;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -31,9 +31,9 @@ struct auth;
 
 /* A mail ready to queue: recipient spec, subject and body with placeholders filled. */
 typedef struct outbox_msg {
-	char *to;        /* an address, or "role:<role>" (resolved to the role's users when sent) */
-	char *subject;   /* one line, UTF-8 */
-	char *body;      /* UTF-8 text, the link already appended */
+	char *to;      /* an address, or "role:<role>" (resolved to the role's users when sent) */
+	char *subject; /* one line, UTF-8 */
+	char *body;    /* UTF-8 text, the link already appended */
 } outbox_msg;
 
 typedef struct outbox_list {
@@ -59,12 +59,12 @@ void outbox_list_clear(outbox_list *l);
  * Returns 0, or -1 with err.
  */
 int outbox_render(const def_app *app, const def_form *f, const record *r, const char *to,
-                  const char *subject, const char *body, const char *link, outbox_list *out,
-                  char err[OUTBOX_ERR_LEN]);
+		  const char *subject, const char *body, const char *link, outbox_list *out,
+		  char err[OUTBOX_ERR_LEN]);
 
 /* Inside a store apply callback: one pending row per message. STORE_OK or STORE_ERROR. */
 int outbox_tx_add(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
-                  const outbox_list *l);
+		  const outbox_list *l);
 
 /* How a sent row's last_error starts when some recipients were refused (see outbox.c). */
 #define OUTBOX_REFUSED_PREFIX "Refus\xc3\xa9 pour "
@@ -81,9 +81,9 @@ typedef struct outbox_opts {
 	 * offers TLS never gets the mail in clear because of a bad certificate.
 	 * NULL: nothing is sent. */
 	const char *smtp_url;
-	const char *ca_file;      /* PEM certificates that sign the relay's; NULL: the system's */
-	const char *from;         /* envelope and From: address; "Name <addr>" is accepted too */
-	int max_attempts;         /* then the row is "failed" (default 8 when 0) */
+	const char *ca_file; /* PEM certificates that sign the relay's; NULL: the system's */
+	const char *from;    /* envelope and From: address; "Name <addr>" is accepted too */
+	int max_attempts;    /* then the row is "failed" (default 8 when 0) */
 } outbox_opts;
 
 /* Seconds to wait after the n-th failed attempt (n >= 1): 60, 120, 240, ... at most 3600. */

@@ -57,22 +57,27 @@ bool pages_read_post(req *r, req_kvs *kv)
 {
 	const char *ct = req_header(r, "Content-Type");
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-		pages_error(r, 415,
-		            pages_tr(r, "Ce formulaire doit être envoyé en application/x-www-form-urlencoded.",
-		                     "This form must be sent as application/x-www-form-urlencoded."));
+		pages_error(
+		    r, 415,
+		    pages_tr(r,
+			     "Ce formulaire doit être envoyé en application/x-www-form-urlencoded.",
+			     "This form must be sent as application/x-www-form-urlencoded."));
 		return false;
 	}
 	if (req_parse_form(r, kv) != 0) {
-		pages_error(r, 400, pages_tr(r, "Le formulaire envoyé est mal encodé (UTF-8 invalide).",
-		                             "The form data is malformed (invalid UTF-8)."));
+		pages_error(r, 400,
+			    pages_tr(r, "Le formulaire envoyé est mal encodé (UTF-8 invalide).",
+				     "The form data is malformed (invalid UTF-8)."));
 		return false;
 	}
 	const char *tok = req_kvs_get(kv, "_csrf");
 	if (!tok || !r->csrf[0] || !util_ct_streq(tok, r->csrf)) {
-		pages_error(r, 403, pages_tr(r, "Le jeton de sécurité du formulaire est absent ou périmé. "
-		                                "Rechargez la page et recommencez.",
-		                             "The form's security token is missing or expired. "
-		                             "Reload the page and try again."));
+		pages_error(r, 403,
+			    pages_tr(r,
+				     "Le jeton de sécurité du formulaire est absent ou périmé. "
+				     "Rechargez la page et recommencez.",
+				     "The form's security token is missing or expired. "
+				     "Reload the page and try again."));
 		return false;
 	}
 	return true;
@@ -90,7 +95,8 @@ void pages_portal(req *r)
 		const def_app *app = apps[i]->def;
 		actor who;
 		uc_actor(r->env, &r->user, app->id, &r->mem, &who);
-		portal_form *pf = arena_alloc(&r->mem, (app->nforms ? app->nforms : 1) * sizeof *pf);
+		portal_form *pf =
+		    arena_alloc(&r->mem, (app->nforms ? app->nforms : 1) * sizeof *pf);
 		size_t m = 0;
 		for (size_t f = 0; f < app->nforms; f++) {
 			bool c = access_can_create(&app->forms[f], &who);
@@ -122,8 +128,7 @@ static const char *safe_next(req *r, const char *next)
 	return util_local_path(next, out, n) ? out : "/";
 }
 
-static void login_again(req *r, int status, const char *login, const char *error,
-                        const char *next)
+static void login_again(req *r, int status, const char *login, const char *error, const char *next)
 {
 	page p;
 	pages_page(r, &p);
@@ -149,35 +154,42 @@ void pages_login(req *r)
 	const char *next = safe_next(r, req_kvs_get(&kv, "next"));
 	if (!login || !password || !*login || !*password) {
 		login_again(r, 422, login,
-		            pages_tr(r, "Saisissez votre identifiant et votre mot de passe.",
-		                     "Enter your login and password."),
-		            next);
+			    pages_tr(r, "Saisissez votre identifiant et votre mot de passe.",
+				     "Enter your login and password."),
+			    next);
 		return;
 	}
 	uc_session s;
 	uc_result res = {0};
 	switch (uc_login(r->env, r->client_key, r->client_addr, login, password, &s, &res)) {
-	case UC_OK: break;
+	case UC_OK:
+		break;
 	case UC_TOO_MANY:
-		login_again(r, 429, login,
-		            arena_printf(&r->mem,
-		                         r->lg == LANG_EN
-		                             ? "Too many failed attempts: wait %d second%s before trying again."
-		                             : "Trop de tentatives échouées : patientez %d seconde%s avant de réessayer.",
-		                         res.retry_after, res.retry_after > 1 ? "s" : ""),
-		            next);
+		login_again(
+		    r, 429, login,
+		    arena_printf(
+			&r->mem,
+			r->lg == LANG_EN
+			    ? "Too many failed attempts: wait %d second%s before trying again."
+			    : "Trop de tentatives échouées : patientez %d seconde%s avant de "
+			      "réessayer.",
+			res.retry_after, res.retry_after > 1 ? "s" : ""),
+		    next);
 		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res.retry_after));
 		return;
 	case UC_FORBIDDEN:
 		login_again(r, 401, login,
-		            pages_tr(r, "Identifiant ou mot de passe incorrect.", "Wrong login or password."),
-		            next);
+			    pages_tr(r, "Identifiant ou mot de passe incorrect.",
+				     "Wrong login or password."),
+			    next);
 		return;
-	default: pages_error(r, 500, res.msg); return;
+	default:
+		pages_error(r, 500, res.msg);
+		return;
 	}
 	char cookie[200];
 	snprintf(cookie, sizeof cookie, "sa_session=%s; Path=/; HttpOnly; SameSite=Lax%s", s.token,
-	         strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
+		 strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
 	auth_user_clear(&s.user);
 	req_redirect(r, 303, next);
 	req_add_header(r, "Set-Cookie", cookie);
@@ -210,10 +222,12 @@ void pages_tracking(req *r, const char *token)
 	uc_status st = uc_track(r->env, token, t);
 	if (st != UC_OK) {
 		pages_error(r, st == UC_NOT_FOUND ? 404 : 500,
-		            st == UC_NOT_FOUND
-		                ? pages_tr(r, "Ce lien de suivi n'existe pas. Vérifiez qu'il a été recopié en entier.",
-		                           "This tracking link does not exist. Check that it was copied in full.")
-		                : "tracking lookup failed");
+			    st == UC_NOT_FOUND ? pages_tr(r,
+							  "Ce lien de suivi n'existe pas. Vérifiez "
+							  "qu'il a été recopié en entier.",
+							  "This tracking link does not exist. "
+							  "Check that it was copied in full.")
+					       : "tracking lookup failed");
 		return;
 	}
 	r->app = t->app; /* released when the request ends */
@@ -224,13 +238,13 @@ void pages_tracking(req *r, const char *token)
 	page p;
 	pages_page(r, &p);
 	tracking_view v = {
-		.app = t->app->def,
-		.form = t->form,
-		.rec = &t->rec,
-		.steps = steps,
-		.nsteps = t->nsteps,
-		.receipt = recu && strcmp(recu, "1") == 0,
-		.link = arena_printf(&r->mem, "%s/suivi/%s", r->env->base_url, token),
+	    .app = t->app->def,
+	    .form = t->form,
+	    .rec = &t->rec,
+	    .steps = steps,
+	    .nsteps = t->nsteps,
+	    .receipt = recu && strcmp(recu, "1") == 0,
+	    .link = arena_printf(&r->mem, "%s/suivi/%s", r->env->base_url, token),
 	};
 	render_tracking(&r->out, &p, &v);
 	/* The token is the key: every answer is no-store, and the Referrer-Policy keeps

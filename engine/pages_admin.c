@@ -43,8 +43,12 @@ static void admin_catalog(req *r)
 	size_t npb = registry_problems(r->env->reg, &pb);
 	sandbox_pool_app *lua;
 	size_t nlua = uc_lua_status(r->env, &lua);
-	admin_view v = {.apps = (const app_rt *const *)apps, .napps = n, .problems = pb,
-	                .nproblems = npb, .lua = lua, .nlua = nlua};
+	admin_view v = {.apps = (const app_rt *const *)apps,
+			.napps = n,
+			.problems = pb,
+			.nproblems = npb,
+			.lua = lua,
+			.nlua = nlua};
 	render_admin(&r->out, &p, &v);
 	req_html(r, 200);
 	free(lua);

@@ -20,10 +20,10 @@ typedef struct page_ctx {
 	const def_form *form;
 	uc_call call;
 	uc_result res;
-	const char *path_base;    /* /a/<app>/<form>/ */
-	int64_t id;               /* the record of the page (0: none) */
-	const def_transition *t;  /* the transition of a /do/ page */
-	record stored;            /* a /do/ page: the record as stored, shown with the form */
+	const char *path_base;	 /* /a/<app>/<form>/ */
+	int64_t id;		 /* the record of the page (0: none) */
+	const def_transition *t; /* the transition of a /do/ page */
+	record stored;		 /* a /do/ page: the record as stored, shown with the form */
 	write_in in;
 	const char *comment;
 	bool editing;
@@ -93,7 +93,8 @@ static bool posted_version(req *r, const req_kvs *kv, int64_t *out)
 	char *end = NULL;
 	long long v = ver ? strtoll(ver, &end, 10) : -1;
 	if (!ver || !*ver || *end || v < 0) {
-		pages_error(r, 400, pages_tr(r, "Version du formulaire absente.", "Missing form version."));
+		pages_error(r, 400,
+			    pages_tr(r, "Version du formulaire absente.", "Missing form version."));
 		return false;
 	}
 	*out = v;
@@ -183,8 +184,9 @@ static void list_page(req *r, page_ctx *c)
 	int64_t total = 0;
 	uc_status st = uc_list_page(&c->call, &q, &sp, &total, &c->res);
 	if (st == UC_BAD_QUERY) {
-		pages_error(r, 400, pages_tr(r, "Paramètres de liste invalides (tri ou page).",
-		                             "Invalid list parameters (sort or page)."));
+		pages_error(r, 400,
+			    pages_tr(r, "Paramètres de liste invalides (tri ou page).",
+				     "Invalid list parameters (sort or page)."));
 		return;
 	}
 	if (st != UC_OK) {
@@ -194,19 +196,19 @@ static void list_page(req *r, page_ctx *c)
 	bool *readable, *writable;
 	masks(r, c, NULL, &readable, &writable);
 	list_view v = {
-		.app = c->app->def,
-		.form = f,
-		.readable = readable,
-		.records = &sp,
-		.total = total,
-		.can_create = access_can_create(f, who(c)),
-		.q = q.q,
-		.state = q.state,
-		.overdue_only = q.overdue_only,
-		.sort = q.sort,
-		.eq = eq,
-		.neq = q.neq,
-		.after = q.after,
+	    .app = c->app->def,
+	    .form = f,
+	    .readable = readable,
+	    .records = &sp,
+	    .total = total,
+	    .can_create = access_can_create(f, who(c)),
+	    .q = q.q,
+	    .state = q.state,
+	    .overdue_only = q.overdue_only,
+	    .sort = q.sort,
+	    .eq = eq,
+	    .neq = q.neq,
+	    .after = q.after,
 	};
 	page p;
 	pages_page(r, &p);
@@ -219,27 +221,27 @@ static void list_page(req *r, page_ctx *c)
 
 /* The form page: blank, with what was typed (and its errors), or beside the stored version. */
 static void form_page(req *r, page_ctx *c, int status, const record *values,
-                      const field_errors *errs, const record *theirs)
+		      const field_errors *errs, const record *theirs)
 {
 	page p;
 	pages_page(r, &p);
 	bool *readable, *writable;
 	masks(r, c, c->editing ? (theirs ? theirs : values) : NULL, &readable, &writable);
-	const char *action = c->editing ? arena_printf(&r->mem, "%s%lld/edit", c->path_base,
-	                                               (long long)c->id)
-	                                : arena_printf(&r->mem, "%snew", c->path_base);
+	const char *action =
+	    c->editing ? arena_printf(&r->mem, "%s%lld/edit", c->path_base, (long long)c->id)
+		       : arena_printf(&r->mem, "%snew", c->path_base);
 	form_view v = {
-		.app = c->app->def,
-		.form = c->form,
-		.values = values,
-		.errors = errs,
-		.writable = writable,
-		.readable = readable,
-		.editing = c->editing,
-		.id = c->editing ? c->id : 0,
-		.version = theirs ? theirs->version : (values ? values->version : 0),
-		.theirs = theirs,
-		.action = action,
+	    .app = c->app->def,
+	    .form = c->form,
+	    .values = values,
+	    .errors = errs,
+	    .writable = writable,
+	    .readable = readable,
+	    .editing = c->editing,
+	    .id = c->editing ? c->id : 0,
+	    .version = theirs ? theirs->version : (values ? values->version : 0),
+	    .theirs = theirs,
+	    .action = action,
 	};
 	buf_reset(&r->out);
 	render_form(&r->out, &p, &v);
@@ -251,16 +253,21 @@ static void after_create(req *r)
 	page_ctx *c = r->cleanup_arg;
 	uc_result *res = &c->res;
 	switch (res->status) {
-	case UC_OK: break;
-	case UC_INVALID: form_page(r, c, 422, &res->rec, &res->errs, NULL); return;
+	case UC_OK:
+		break;
+	case UC_INVALID:
+		form_page(r, c, 422, &res->rec, &res->errs, NULL);
+		return;
 	case UC_TOO_MANY:
 		/* What the citizen typed stays in the form, with the reason on top. */
-		field_errors_add(&res->errs, "_",
-		                 pages_tr(r, "Trop de demandes envoyées depuis votre adresse en une minute : "
-		                             "patientez une minute, puis renvoyez ce formulaire (ce que vous "
-		                             "avez saisi est conservé).",
-		                          "Too many submissions from your address in a minute: wait a "
-		                          "minute, then send this form again (what you typed is kept)."));
+		field_errors_add(
+		    &res->errs, "_",
+		    pages_tr(r,
+			     "Trop de demandes envoyées depuis votre adresse en une minute : "
+			     "patientez une minute, puis renvoyez ce formulaire (ce que vous "
+			     "avez saisi est conservé).",
+			     "Too many submissions from your address in a minute: wait a "
+			     "minute, then send this form again (what you typed is kept)."));
 		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
 		form_page(r, c, 429, &res->rec, &res->errs, NULL);
 		return;
@@ -268,18 +275,23 @@ static void after_create(req *r)
 		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
 		pages_error(r, 503, NULL);
 		return;
-	case UC_FORBIDDEN: refuse(r, c, res->msg, NULL); return;
-	default: pages_error(r, 500, res->msg); return;
+	case UC_FORBIDDEN:
+		refuse(r, c, res->msg, NULL);
+		return;
+	default:
+		pages_error(r, 500, res->msg);
+		return;
 	}
 	if (!res->creator_can_read && res->tracking[0]) {
 		/* The receipt is the tracking page itself: its address is the only key. */
 		req_redirect(r, 303, arena_printf(&r->mem, "/suivi/%s?recu=1", res->tracking));
 		return;
 	}
-	req_redirect(r, 303,
-	             res->creator_can_read
-	                 ? arena_printf(&r->mem, "%s%lld", c->path_base, (long long)res->rec.id)
-	                 : arena_printf(&r->mem, "%snew?envoye=%lld", c->path_base, (long long)res->rec.id));
+	req_redirect(
+	    r, 303,
+	    res->creator_can_read
+		? arena_printf(&r->mem, "%s%lld", c->path_base, (long long)res->rec.id)
+		: arena_printf(&r->mem, "%snew?envoye=%lld", c->path_base, (long long)res->rec.id));
 }
 
 static void new_page(req *r, page_ctx *c)
@@ -294,16 +306,21 @@ static void new_page(req *r, page_ctx *c)
 		page p;
 		pages_page(r, &p);
 		const char *sent = req_query(r, "envoye");
-		if (sent && *sent && strspn(sent, "0123456789") == strlen(sent) && strlen(sent) < 19)
+		if (sent && *sent && strspn(sent, "0123456789") == strlen(sent) &&
+		    strlen(sent) < 19)
 			p.flash = arena_printf(&r->mem,
-			                       r->lg == LANG_EN ? "Your submission no. %s has been recorded."
-			                                        : "Votre demande n° %s a bien été enregistrée.",
-			                       sent);
+					       r->lg == LANG_EN
+						   ? "Your submission no. %s has been recorded."
+						   : "Votre demande n° %s a bien été enregistrée.",
+					       sent);
 		bool *readable, *writable;
 		masks(r, c, NULL, &readable, &writable);
-		form_view v = {.app = c->app->def, .form = c->form, .values = &blank,
-		               .writable = writable, .readable = readable,
-		               .action = arena_printf(&r->mem, "%snew", c->path_base)};
+		form_view v = {.app = c->app->def,
+			       .form = c->form,
+			       .values = &blank,
+			       .writable = writable,
+			       .readable = readable,
+			       .action = arena_printf(&r->mem, "%snew", c->path_base)};
 		render_form(&r->out, &p, &v);
 		req_html(r, 200);
 		record_clear(&blank);
@@ -328,9 +345,12 @@ static void after_edit(req *r)
 	uc_result *res = &c->res;
 	switch (res->status) {
 	case UC_OK:
-		req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?ok=1", c->path_base, (long long)c->id));
+		req_redirect(r, 303,
+			     arena_printf(&r->mem, "%s%lld?ok=1", c->path_base, (long long)c->id));
 		return;
-	case UC_INVALID: form_page(r, c, 422, &res->rec, &res->errs, NULL); return;
+	case UC_INVALID:
+		form_page(r, c, 422, &res->rec, &res->errs, NULL);
+		return;
 	case UC_CONFLICT:
 		/* Someone saved meanwhile: both versions, nothing typed is lost. */
 		if (res->current.values && res->rec.values)
@@ -338,13 +358,19 @@ static void after_edit(req *r)
 		else
 			pages_error_back(r, 409, res->msg, record_href(r, c));
 		return;
-	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
-	case UC_FORBIDDEN: refuse(r, c, res->msg, record_href(r, c)); return;
+	case UC_NOT_FOUND:
+		pages_error(r, 404, NULL);
+		return;
+	case UC_FORBIDDEN:
+		refuse(r, c, res->msg, record_href(r, c));
+		return;
 	case UC_UNAVAILABLE:
 		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
 		pages_error(r, 503, NULL);
 		return;
-	default: pages_error(r, 500, res->msg); return;
+	default:
+		pages_error(r, 500, res->msg);
+		return;
 	}
 }
 
@@ -358,8 +384,10 @@ static void edit_page(req *r, page_ctx *c)
 		}
 		if (!access_can_edit(c->form, who(c), &c->res.rec)) {
 			refuse(r, c,
-			       pages_tr(r, "Vous ne pouvez pas modifier cet enregistrement dans son état actuel.",
-			                "You may not edit this record in its current state."),
+			       pages_tr(r,
+					"Vous ne pouvez pas modifier cet enregistrement dans son "
+					"état actuel.",
+					"You may not edit this record in its current state."),
 			       record_href(r, c));
 			return;
 		}
@@ -384,10 +412,18 @@ static void after_delete(req *r)
 {
 	page_ctx *c = r->cleanup_arg;
 	switch (c->res.status) {
-	case UC_OK: req_redirect(r, 303, c->path_base); return;
-	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
-	case UC_FORBIDDEN: refuse(r, c, NULL, record_href(r, c)); return;
-	default: pages_error(r, 500, c->res.msg); return;
+	case UC_OK:
+		req_redirect(r, 303, c->path_base);
+		return;
+	case UC_NOT_FOUND:
+		pages_error(r, 404, NULL);
+		return;
+	case UC_FORBIDDEN:
+		refuse(r, c, NULL, record_href(r, c));
+		return;
+	default:
+		pages_error(r, 500, c->res.msg);
+		return;
 	}
 }
 
@@ -423,16 +459,16 @@ static void record_page(req *r, page_ctx *c)
 	size_t nt = f->workflow && f->workflow->ntransitions ? f->workflow->ntransitions : 1;
 	const def_transition **ts = arena_alloc(&r->mem, nt * sizeof *ts);
 	record_view v = {
-		.transitions = ts,
-		.ntransitions = uc_transitions(&c->call, rec, ts),
-		.app = c->app->def,
-		.form = f,
-		.rec = rec,
-		.readable = readable,
-		.can_edit = access_can_edit(f, who(c), rec),
-		.can_delete = access_can_delete(f, who(c), rec),
-		.history = h,
-		.nhistory = nh,
+	    .transitions = ts,
+	    .ntransitions = uc_transitions(&c->call, rec, ts),
+	    .app = c->app->def,
+	    .form = f,
+	    .rec = rec,
+	    .readable = readable,
+	    .can_edit = access_can_edit(f, who(c), rec),
+	    .can_delete = access_can_delete(f, who(c), rec),
+	    .history = h,
+	    .nhistory = nh,
 	};
 	page p;
 	pages_page(r, &p);
@@ -442,8 +478,8 @@ static void record_page(req *r, page_ctx *c)
 	const char *fait = req_query(r, "fait");
 	const def_transition *did = f->workflow && fait ? def_find_transition(f, fait) : NULL;
 	if (did)
-		p.flash = arena_printf(&r->mem, r->lg == LANG_EN ? "Done: %s." : "Action effectuée : %s.",
-		                       did->label);
+		p.flash = arena_printf(
+		    &r->mem, r->lg == LANG_EN ? "Done: %s." : "Action effectuée : %s.", did->label);
 	render_record(&r->out, &p, &v);
 	req_html(r, 200);
 	store_history_free(h, nh);
@@ -452,7 +488,7 @@ static void record_page(req *r, page_ctx *c)
 /* ---- transitions ---- */
 
 static void transition_page(req *r, page_ctx *c, int status, const record *values,
-                            const field_errors *errs)
+			    const field_errors *errs)
 {
 	page p;
 	pages_page(r, &p);
@@ -460,15 +496,15 @@ static void transition_page(req *r, page_ctx *c, int status, const record *value
 	bool *writable = arena_alloc(&r->mem, (t->nfields ? t->nfields : 1) * sizeof *writable);
 	uc_transition_writable(&c->call, t, &c->stored, writable);
 	transition_view v = {
-		.writable = writable,
-		.app = c->app->def,
-		.form = c->form,
-		.rec = &c->stored,
-		.transition = t,
-		.values = values,
-		.comment = c->comment,
-		.errors = errs,
-		.action = arena_printf(&r->mem, "%s%lld/do/%s", c->path_base, (long long)c->id, t->id),
+	    .writable = writable,
+	    .app = c->app->def,
+	    .form = c->form,
+	    .rec = &c->stored,
+	    .transition = t,
+	    .values = values,
+	    .comment = c->comment,
+	    .errors = errs,
+	    .action = arena_printf(&r->mem, "%s%lld/do/%s", c->path_base, (long long)c->id, t->id),
 	};
 	buf_reset(&r->out);
 	render_transition(&r->out, &p, &v);
@@ -481,26 +517,36 @@ static void after_trigger(req *r)
 	uc_result *res = &c->res;
 	switch (res->status) {
 	case UC_OK:
-		req_redirect(r, 303, arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base,
-		                                  (long long)c->id, c->t->id));
+		req_redirect(r, 303,
+			     arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base, (long long)c->id,
+					  c->t->id));
 		return;
 	case UC_GUARD:
 		/* The guard's reason, shown where the person can act on it. */
-		field_errors_add(&res->errs, "_", res->msg[0] ? res->msg : pages_tr(r, "Action refusée.",
-		                                                                    "Action refused."));
+		field_errors_add(&res->errs, "_",
+				 res->msg[0] ? res->msg
+					     : pages_tr(r, "Action refusée.", "Action refused."));
 		transition_page(r, c, 409, res->rec.values ? &res->rec : NULL, &res->errs);
 		return;
 	case UC_INVALID:
 		transition_page(r, c, 422, res->rec.values ? &res->rec : NULL, &res->errs);
 		return;
-	case UC_CONFLICT: pages_error_back(r, 409, res->msg, record_href(r, c)); return;
-	case UC_FORBIDDEN: refuse(r, c, res->msg, record_href(r, c)); return;
-	case UC_NOT_FOUND: pages_error(r, 404, NULL); return;
+	case UC_CONFLICT:
+		pages_error_back(r, 409, res->msg, record_href(r, c));
+		return;
+	case UC_FORBIDDEN:
+		refuse(r, c, res->msg, record_href(r, c));
+		return;
+	case UC_NOT_FOUND:
+		pages_error(r, 404, NULL);
+		return;
 	case UC_UNAVAILABLE:
 		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res->retry_after));
 		pages_error_back(r, 503, NULL, record_href(r, c));
 		return;
-	default: pages_error(r, 500, res->msg); return;
+	default:
+		pages_error(r, 500, res->msg);
+		return;
 	}
 }
 

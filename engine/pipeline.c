@@ -17,7 +17,7 @@
 /* ---- ctx for hooks ---- */
 
 static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out,
-                    char err[SANDBOX_ERR])
+		    char err[SANDBOX_ERR])
 {
 	pipe_env *e = arg;
 	const def_form *f = def_find_form(e->app->def, form_id);
@@ -32,16 +32,19 @@ static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out
 	if (filter && json_is_object(filter)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(filter, k, v) {
+		json_object_foreach(filter, k, v)
+		{
 			const char *txt = json_is_string(v) ? json_string_value(v) : NULL;
 			if (json_is_integer(v) && n < 32) {
-				snprintf(nums[n], sizeof nums[n], "%lld", (long long)json_integer_value(v));
+				snprintf(nums[n], sizeof nums[n], "%lld",
+					 (long long)json_integer_value(v));
 				txt = nums[n];
 			} else if (json_is_boolean(v)) {
 				txt = json_is_true(v) ? "true" : "false";
 			}
 			if (!txt) {
-				snprintf(err, SANDBOX_ERR, "ctx.count : valeur de filtre invalide pour \"%s\"", k);
+				snprintf(err, SANDBOX_ERR,
+					 "ctx.count : valeur de filtre invalide pour \"%s\"", k);
 				return -1;
 			}
 			if (strcmp(k, "state") == 0) {
@@ -59,7 +62,8 @@ static int count_cb(void *arg, const char *form_id, json_t *filter, int64_t *out
 			n++;
 		}
 	}
-	store_query q = {.scope = {.none = false}, .state = state, .eq = eq, .neq = n, .now = e->now};
+	store_query q = {
+	    .scope = {.none = false}, .state = state, .eq = eq, .neq = n, .now = e->now};
 	if (store_count(e->app->db, f, &q, out) != STORE_OK) {
 		snprintf(err, SANDBOX_ERR, "ctx.count : erreur de lecture");
 		return -1;
@@ -110,7 +114,8 @@ static bool cond_holds(const def_form *f, const record *r, const def_condset *cs
 		const def_cond *cd = &cs->v[i];
 		bool any = false;
 		for (size_t k = 0; k < cd->values.n && !any; k++)
-			any = validate_matches(f->cols[cd->col], &r->values[cd->col], cd->values.v[k]);
+			any = validate_matches(f->cols[cd->col], &r->values[cd->col],
+					       cd->values.v[k]);
 		if (!any)
 			return false;
 	}
@@ -124,7 +129,8 @@ bool pipeline_field_visible(const def_form *f, const record *r, const def_field 
 
 static const char *msg_not_writable(lang lg)
 {
-	return lg == LANG_EN ? "You may not write this field." : "Vous ne pouvez pas modifier ce champ.";
+	return lg == LANG_EN ? "You may not write this field."
+			     : "Vous ne pouvez pas modifier ce champ.";
 }
 
 static const char *msg_unknown(lang lg)
@@ -137,17 +143,19 @@ static const char *msg_unknown(lang lg)
  * write. submitted[col] tells which columns the input carried.
  */
 static void parse_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
-                        bool *submitted, field_errors *errs)
+			bool *submitted, field_errors *errs)
 {
 	const def_form *f = c->form;
 	char msg[VALIDATE_MSG];
 	if (in->json) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)in->json, k, v) {
+		json_object_foreach((json_t *)in->json, k, v)
+		{
 			int col = def_find_col(f, k);
 			if (col < 0 || !is_form_col(f, col) ||
-			    (f->cols[col]->has_private && !access_can_read_col(f->cols[col], c->who))) {
+			    (f->cols[col]->has_private &&
+			     !access_can_read_col(f->cols[col], c->who))) {
 				/* A private field of another role is as unknown as a typo. */
 				field_errors_add(errs, k, msg_unknown(c->lg));
 				continue;
@@ -172,7 +180,8 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 	for (size_t i = 0; i < in->npairs; i++) {
 		int col = def_find_col(f, in->pairs[i].name);
 		if (col < 0)
-			continue; /* _csrf, version, and unknown names the browser cannot have sent */
+			continue; /* _csrf, version, and unknown names the browser cannot have sent
+				   */
 		const def_field *fd = f->cols[col];
 		if (!is_form_col(f, col) || !access_can_write_col(f, fd, c->who, old))
 			field_errors_add(errs, fd->name, msg_not_writable(c->lg));
@@ -262,7 +271,7 @@ static void apply_visibility(const def_form *f, record *r, bool *visible, field_
 
 /* Step 5: compute, for visible fields. PIPE_OK or PIPE_ERROR with err. */
 static int apply_compute(const def_form *f, sandbox *sb, const hook_env *env, record *r,
-                         const bool *visible, char err[SANDBOX_ERR])
+			 const bool *visible, char err[SANDBOX_ERR])
 {
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
@@ -281,7 +290,7 @@ static int apply_compute(const def_form *f, sandbox *sb, const hook_env *env, re
 
 /* Step 6: each visible field's checks, required and required_if. */
 static void check_fields(const pipe_ctx *c, const record *old, record *r, const bool *visible,
-                         const bool *submitted, field_errors *errs)
+			 const bool *submitted, field_errors *errs)
 {
 	const def_form *f = c->form;
 	int64_t today = util_local_days(c->now);
@@ -294,7 +303,8 @@ static void check_fields(const pipe_ctx *c, const record *old, record *r, const 
 		/* A required checkbox ("J'accepte") must be ticked. */
 		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
 		if (v->kind == VAL_NULL || unticked) {
-			bool req = fd->required || (fd->required_if.n && cond_holds(f, r, &fd->required_if));
+			bool req = fd->required ||
+				   (fd->required_if.n && cond_holds(f, r, &fd->required_if));
 			/* Only what someone can fill is required of them. */
 			if (req && !fd->compute && !fd->readonly && (submitted[col] || !old))
 				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
@@ -321,7 +331,7 @@ static bool pipeline_needs_lua(const def_form *f, const record *old)
 
 /* Steps 5 to 8, on input that parsed: compute, checks, validate, on_create. */
 static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool *visible,
-                     const bool *submitted, field_errors *errs, char err[SANDBOX_ERR])
+		     const bool *submitted, field_errors *errs, char err[SANDBOX_ERR])
 {
 	const def_form *f = c->form;
 	pipe_env pe;
@@ -352,7 +362,7 @@ static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool
 
 /* SPEC 4.7, from parsing to on_create. */
 static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old, record *r,
-                        field_errors *errs, char err[SANDBOX_ERR])
+			field_errors *errs, char err[SANDBOX_ERR])
 {
 	const def_form *f = c->form;
 	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
@@ -376,7 +386,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 }
 
 int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_errors *errs,
-                    char err[SANDBOX_ERR])
+		    char err[SANDBOX_ERR])
 {
 	const def_form *f = c->form;
 	record_init(out, f);
@@ -395,7 +405,7 @@ int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_er
 }
 
 int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, record *out,
-                    field_errors *errs, char err[SANDBOX_ERR])
+		    field_errors *errs, char err[SANDBOX_ERR])
 {
 	record_copy(out, old);
 	char now[32];

@@ -32,9 +32,9 @@ typedef struct pipe_pair {
 } pipe_pair;
 
 typedef struct write_in {
-	const pipe_pair *pairs;   /* HTML door: every writable field counts as submitted */
+	const pipe_pair *pairs; /* HTML door: every writable field counts as submitted */
 	size_t npairs;
-	const json_t *json;       /* API door: an object; only its keys are submitted */
+	const json_t *json; /* API door: an object; only its keys are submitted */
 } write_in;
 
 typedef struct pipe_ctx {
@@ -61,12 +61,13 @@ void pipeline_env(const pipe_ctx *c, pipe_env *pe);
 /* visible_if of fd holds on r (no condition: visible). */
 bool pipeline_field_visible(const def_form *f, const record *r, const def_field *fd);
 
-/* Builds a new record (system fields set). PIPE_INVALID fills errs; PIPE_ERROR fills err (log it, answer 500). */
+/* Builds a new record (system fields set). PIPE_INVALID fills errs; PIPE_ERROR fills err (log it,
+ * answer 500). */
 int pipeline_create(const pipe_ctx *c, const write_in *in, record *out, field_errors *errs,
-                    char err[SANDBOX_ERR]);
+		    char err[SANDBOX_ERR]);
 /* Applies an edit to a copy of `old`. */
 int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, record *out,
-                    field_errors *errs, char err[SANDBOX_ERR]);
+		    field_errors *errs, char err[SANDBOX_ERR]);
 
 /*
  * The input as a new record, parsed by field type and nothing more (no defaults, no

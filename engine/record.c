@@ -23,10 +23,14 @@ bool value_equal(const value *a, const value *b)
 	if (a->kind != b->kind)
 		return false;
 	switch (a->kind) {
-	case VAL_NULL: return true;
-	case VAL_INT: return a->i == b->i;
-	case VAL_REAL: return a->d == b->d;
-	case VAL_TEXT: return strcmp(a->s, b->s) == 0;
+	case VAL_NULL:
+		return true;
+	case VAL_INT:
+		return a->i == b->i;
+	case VAL_REAL:
+		return a->d == b->d;
+	case VAL_TEXT:
+		return strcmp(a->s, b->s) == 0;
 	}
 	return false;
 }

@@ -24,32 +24,32 @@ typedef struct value {
 	val_kind kind;
 	int64_t i;
 	double d;
-	char *s;                  /* owned */
+	char *s; /* owned */
 } value;
 
-void value_clear(value *v);                            /* frees s, becomes VAL_NULL */
-void value_copy(value *dst, const value *src);         /* dst must be clear */
+void value_clear(value *v);		       /* frees s, becomes VAL_NULL */
+void value_copy(value *dst, const value *src); /* dst must be clear */
 bool value_equal(const value *a, const value *b);
-void value_set_text(value *v, const char *s);          /* copies s */
+void value_set_text(value *v, const char *s); /* copies s */
 void value_set_int(value *v, int64_t i);
 void value_set_real(value *v, double d);
 
 typedef struct record {
-	int64_t id;               /* 0 before insert */
+	int64_t id; /* 0 before insert */
 	int64_t version;
-	char *state;              /* NULL for forms without workflow */
-	char *state_since;        /* ISO datetime the record entered its state */
+	char *state;	   /* NULL for forms without workflow */
+	char *state_since; /* ISO datetime the record entered its state */
 	char *created_at, *created_by, *updated_at, *updated_by;
 	char *def_hash;
 	bool overdue;
-	size_t nvalues;           /* == form->ncols */
-	value *values;            /* indexed by col */
+	size_t nvalues; /* == form->ncols */
+	value *values;	/* indexed by col */
 } record;
 
-void record_init(record *r, const def_form *f);        /* all values NULL */
-void record_clear(record *r);                          /* frees everything inside */
-void record_copy(record *dst, const record *src);      /* dst uninitialised */
-void record_set_sys(char **slot, const char *s);       /* replaces a system string */
+void record_init(record *r, const def_form *f);	  /* all values NULL */
+void record_clear(record *r);			  /* frees everything inside */
+void record_copy(record *dst, const record *src); /* dst uninitialised */
+void record_set_sys(char **slot, const char *s);  /* replaces a system string */
 
 /* Field errors gathered by the write pipeline: field name -> message. "_" is the form. */
 typedef struct field_error {

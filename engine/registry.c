@@ -33,11 +33,11 @@ struct app_db {
 
 typedef struct entry {
 	char *id;
-	app_rt *cur;              /* may be NULL when the app never loaded */
+	app_rt *cur; /* may be NULL when the app never loaded */
 	app_db *db;
-	char seen_hash[65];       /* last hash attempted, loaded or not */
-	char *problem;            /* formatted diagnostics of the last failed attempt */
-	bool present;             /* scan bookkeeping */
+	char seen_hash[65]; /* last hash attempted, loaded or not */
+	char *problem;	    /* formatted diagnostics of the last failed attempt */
+	bool present;	    /* scan bookkeeping */
 } entry;
 
 struct registry {
@@ -51,7 +51,7 @@ struct registry {
 	atomic_bool stop;
 	unsigned char tracking_key[TRACKING_KEY_LEN];
 	bool has_key;
-	char dir_problem[512];    /* why apps_dir could not be read at the last scan, or "" */
+	char dir_problem[512]; /* why apps_dir could not be read at the last scan, or "" */
 };
 
 static void db_release(app_db *d)
@@ -93,7 +93,7 @@ registry *registry_open(const registry_opts *o)
 	g->o.backend = o->backend;
 	char err[STORE_ERR_LEN];
 	g->has_key = store_secret(o->backend, "tracking", g->tracking_key, TRACKING_KEY_LEN, err) ==
-	             STORE_OK;
+		     STORE_OK;
 	if (!g->has_key && !o->quiet)
 		log_message("apps", "public tracking links are off: %s", err);
 	return g;
@@ -253,7 +253,7 @@ static void refuse(registry *g, const char *id, const diags *d, bool had, bool r
 		}
 		if (!g->o.quiet)
 			log_message("apps", "%s: not loaded%s", id,
-			            had ? "; the previous version keeps serving" : "");
+				    had ? "; the previous version keeps serving" : "");
 		char first[512] = "";
 		if (d->n)
 			diag_format(&d->v[0], first, sizeof first);
@@ -283,7 +283,7 @@ static void serve(registry *g, const char *id, def_app *def, app_db *db)
 	registry_release(old);
 	char detail[128];
 	snprintf(detail, sizeof detail, "version %s, %.12s", def->version ? def->version : "-",
-	         def->hash);
+		 def->hash);
 	if (!g->o.quiet)
 		log_message("apps", "%s: %s (%s)", id, old ? "reloaded" : "loaded", detail);
 	tell(g, old ? "app.reload" : "app.load", id, detail);
@@ -297,8 +297,9 @@ static int load_one(registry *g, const char *id, const char *hash)
 	diags d = {0};
 	def_app *def = NULL;
 	if (!loader_valid_app_id(id))
-		diags_add(&d, dir, 0, "", "nom de dossier invalide : un identifiant d'application "
-		          "s'écrit [a-z][a-z0-9-]{0,39}");
+		diags_add(&d, dir, 0, "",
+			  "nom de dossier invalide : un identifiant d'application "
+			  "s'écrit [a-z][a-z0-9-]{0,39}");
 	else
 		def = loader_load(dir, g->o.stdlib_dir, NULL, &d);
 	pthread_mutex_lock(&g->lock);
@@ -340,7 +341,7 @@ int registry_scan(registry *g)
 		pthread_mutex_unlock(&g->lock);
 		if (!same && !g->o.quiet)
 			log_message("apps", "cannot read %s: %s; the apps loaded keep serving",
-			            g->o.apps_dir, why);
+				    g->o.apps_dir, why);
 		return 0;
 	}
 	size_t n = (size_t)listed;
@@ -365,7 +366,7 @@ int registry_scan(registry *g)
 			pthread_mutex_unlock(&g->lock);
 			if (set_problem(g, dirs[i], why) && !g->o.quiet)
 				log_message("apps", "%s: %s%s", dirs[i], why,
-				            had ? "; the version loaded keeps serving" : "");
+					    had ? "; the version loaded keeps serving" : "");
 			continue;
 		}
 		char hash[65];

@@ -29,8 +29,8 @@ typedef struct app_db app_db;
 typedef struct app_rt {
 	def_app *def;
 	store *db;
-	uint64_t gen;             /* unique per loaded version, never reused */
-	const char *stdlib_dir;   /* borrowed from the registry */
+	uint64_t gen;			   /* unique per loaded version, never reused */
+	const char *stdlib_dir;		   /* borrowed from the registry */
 	const unsigned char *tracking_key; /* borrowed from the registry; NULL: tracking off */
 	/* private */
 	atomic_int refs;
@@ -40,9 +40,9 @@ typedef struct app_rt {
 typedef struct registry_opts {
 	const char *apps_dir;
 	const char *data_dir;
-	store_backend *backend;   /* where the app databases live; borrowed */
+	store_backend *backend; /* where the app databases live; borrowed */
 	const char *stdlib_dir;
-	bool quiet;               /* no log lines (CLI) */
+	bool quiet; /* no log lines (CLI) */
 	/*
 	 * Told of every change to what is served, for the audit log (SPEC 11): action
 	 * "app.load" (a first version), "app.reload" (a new one), "app.refused" (a version
@@ -57,7 +57,8 @@ typedef struct registry_opts {
 registry *registry_open(const registry_opts *o);
 void registry_close(registry *g);
 
-/* Scans apps_dir: loads new and changed apps, unloads removed ones. Returns the number of changes. */
+/* Scans apps_dir: loads new and changed apps, unloads removed ones. Returns the number of changes.
+ */
 int registry_scan(registry *g);
 /* Starts a thread that scans every second until registry_close. */
 int registry_watch(registry *g);
@@ -65,13 +66,14 @@ int registry_watch(registry *g);
 /* Current version of app `id` with a reference, or NULL. */
 app_rt *registry_get(registry *g, const char *id);
 void registry_release(app_rt *rt);
-/* All current versions, sorted by id, each with a reference; caller releases each and frees the array. */
+/* All current versions, sorted by id, each with a reference; caller releases each and frees the
+ * array. */
 size_t registry_list(registry *g, app_rt ***out);
 
 /* Load problems by app id (latest attempt), for /admin and check. */
 typedef struct registry_problem {
 	char *app;
-	char *text;               /* formatted diagnostics, one per line */
+	char *text; /* formatted diagnostics, one per line */
 	bool serving_previous;
 } registry_problem;
 size_t registry_problems(registry *g, registry_problem **out);

@@ -26,12 +26,12 @@
 /* What every page needs to know about the request. Borrowed strings. */
 typedef struct page {
 	lang lg;
-	const char *path;         /* the request path, for the language switch */
-	const char *user_login;   /* NULL: anonymous */
+	const char *path;	/* the request path, for the language switch */
+	const char *user_login; /* NULL: anonymous */
 	const char *user_name;
 	bool user_admin;
-	const char *csrf;         /* token put in every POST form (logout included) */
-	const char *flash;        /* optional notice shown at the top ("Enregistrement créé.") */
+	const char *csrf;  /* token put in every POST form (logout included) */
+	const char *flash; /* optional notice shown at the top ("Enregistrement créé.") */
 } page;
 
 /* Portal: the apps and forms this user may use. */
@@ -48,8 +48,7 @@ typedef struct portal_app {
 void render_portal(buf *out, const page *p, const portal_app *apps, size_t napps);
 
 /* Login form; `error` shown in an alert when not NULL; `next` kept in a hidden field. */
-void render_login(buf *out, const page *p, const char *login, const char *error,
-                  const char *next);
+void render_login(buf *out, const page *p, const char *login, const char *error, const char *next);
 
 /* App home: forms with their counts per state and overdue. counts[i] has nstates[i] entries. */
 typedef struct home_form {
@@ -60,7 +59,7 @@ typedef struct home_form {
 	size_t ncounts;
 } home_form;
 void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
-                     size_t nforms);
+		     size_t nforms);
 
 /* Records list. `readable[col]` says which columns the user may see. */
 typedef struct list_view {
@@ -68,16 +67,16 @@ typedef struct list_view {
 	const def_form *form;
 	const bool *readable;
 	const store_page *records;
-	int64_t total;            /* count with the same filters */
+	int64_t total; /* count with the same filters */
 	bool can_create;
 	/* The current query, echoed in the filter form and in links. */
 	const char *q;
 	const char *state;
 	bool overdue_only;
 	const char *sort;
-	const store_eq *eq;       /* active field filters */
+	const store_eq *eq; /* active field filters */
 	size_t neq;
-	const char *after;        /* cursor of the current page (NULL: first) */
+	const char *after; /* cursor of the current page (NULL: first) */
 } list_view;
 void render_list(buf *out, const page *p, const list_view *v);
 
@@ -85,15 +84,15 @@ void render_list(buf *out, const page *p, const list_view *v);
 typedef struct form_view {
 	const def_app *app;
 	const def_form *form;
-	const record *values;     /* what to show in the inputs */
+	const record *values; /* what to show in the inputs */
 	const field_errors *errors;
-	const bool *writable;     /* per col: shown as an input; else shown read-only if readable */
-	const bool *readable;     /* per col */
-	bool editing;             /* edit (true) or new (false) */
-	int64_t id;               /* edit: record id */
-	int64_t version;          /* edit: hidden "version" input */
-	const record *theirs;     /* 409: the stored version, shown beside the user's values */
-	const char *action;       /* form action URL */
+	const bool *writable; /* per col: shown as an input; else shown read-only if readable */
+	const bool *readable; /* per col */
+	bool editing;	      /* edit (true) or new (false) */
+	int64_t id;	      /* edit: record id */
+	int64_t version;      /* edit: hidden "version" input */
+	const record *theirs; /* 409: the stored version, shown beside the user's values */
+	const char *action;   /* form action URL */
 } form_view;
 void render_form(buf *out, const page *p, const form_view *v);
 
@@ -105,9 +104,9 @@ typedef struct record_view {
 	const bool *readable;
 	bool can_edit;
 	bool can_delete;
-	const def_transition *const *transitions;  /* those this user may trigger now */
+	const def_transition *const *transitions; /* those this user may trigger now */
 	size_t ntransitions;
-	const store_history_line *history;         /* already filtered for this reader */
+	const store_history_line *history; /* already filtered for this reader */
 	size_t nhistory;
 } record_view;
 void render_record(buf *out, const page *p, const record_view *v);
@@ -122,13 +121,13 @@ void render_record(buf *out, const page *p, const record_view *v);
 typedef struct transition_view {
 	const def_app *app;
 	const def_form *form;
-	const record *rec;                /* the record as stored (id, version, values) */
+	const record *rec; /* the record as stored (id, version, values) */
 	const def_transition *transition;
-	const record *values;             /* submitted values to echo; NULL: rec's */
-	const char *comment;              /* submitted comment to echo, or NULL */
-	const field_errors *errors;       /* may be NULL */
-	const char *action;               /* form action URL */
-	const bool *writable;             /* per transition field: offered as an input; NULL: all */
+	const record *values;	    /* submitted values to echo; NULL: rec's */
+	const char *comment;	    /* submitted comment to echo, or NULL */
+	const field_errors *errors; /* may be NULL */
+	const char *action;	    /* form action URL */
+	const bool *writable;	    /* per transition field: offered as an input; NULL: all */
 } transition_view;
 void render_transition(buf *out, const page *p, const transition_view *v);
 
@@ -155,8 +154,8 @@ void render_admin(buf *out, const page *p, const admin_view *v);
  * with the address to keep (`link`).
  */
 typedef struct tracking_step {
-	const char *at;           /* ISO datetime */
-	const char *state;        /* state id entered */
+	const char *at;	   /* ISO datetime */
+	const char *state; /* state id entered */
 } tracking_step;
 typedef struct tracking_view {
 	const def_app *app;
@@ -178,13 +177,13 @@ typedef struct outbox_view {
 	const def_app *app;
 	const outbox_row *rows;
 	size_t nrows;
-	bool unreadable;          /* the rows could not be read: say so */
+	bool unreadable; /* the rows could not be read: say so */
 } outbox_view;
 void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
-void render_error(buf *out, const page *p, int status, const char *message,
-                  const char *request_id, const char *back);   /* back: a page to go back to, or NULL */
+void render_error(buf *out, const page *p, int status, const char *message, const char *request_id,
+		  const char *back); /* back: a page to go back to, or NULL */
 
 /* The stylesheet served at /static/style.css. */
 const char *render_stylesheet(void);

@@ -120,14 +120,14 @@ static void admin_lua(buf *out, const page *p, const sandbox_pool_app *lua, size
 			buf_puts(out, T(p, UI_LUA_RUNNING));
 		}
 		buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
-		           (unsigned long long)a->overruns, (unsigned long long)a->trips,
-		           (unsigned long long)a->refused);
+			   (unsigned long long)a->overruns, (unsigned long long)a->trips,
+			   (unsigned long long)a->refused);
 	}
 	buf_puts(out, "</tbody>\n</table>\n</div>\n");
 }
 
 static void admin_problems(buf *out, const page *p, const registry_problem *problems,
-                           size_t nproblems)
+			   size_t nproblems)
 {
 	buf_puts(out, "<h2>");
 	buf_puts(out, T(p, UI_PROBLEMS));
@@ -207,7 +207,9 @@ static void outbox_table(buf *out, const page *p, const outbox_view *v)
 		buf_puts(out, "</th><td><span class=\"badge");
 		buf_puts(out, sent ? " sent\">" : failed ? " failed\">" : "\">");
 		if (sent || failed || pending)
-			buf_puts(out, T(p, sent ? UI_OB_SENT : failed ? UI_OB_FAILED : UI_OB_PENDING));
+			buf_puts(out, T(p, sent	    ? UI_OB_SENT
+					   : failed ? UI_OB_FAILED
+						    : UI_OB_PENDING));
 		else
 			buf_html(out, r->status);
 		buf_puts(out, "</span>");
@@ -236,7 +238,8 @@ static void outbox_table(buf *out, const page *p, const outbox_view *v)
 			buf_puts(out, "</code>");
 			/* Sent to the others: who did not get it is what the admin must see. */
 			if (sent && answer != r->last_error && r->last_error &&
-			    strncmp(r->last_error, OUTBOX_REFUSED_PREFIX, strlen(OUTBOX_REFUSED_PREFIX)) == 0) {
+			    strncmp(r->last_error, OUTBOX_REFUSED_PREFIX,
+				    strlen(OUTBOX_REFUSED_PREFIX)) == 0) {
 				buf_puts(out, "<br><code>");
 				buf_html(out, r->last_error);
 				buf_puts(out, "</code>");
@@ -291,4 +294,3 @@ void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_
 	}
 	render_page_close(out, p);
 }
-

@@ -92,7 +92,7 @@ static void describedby(buf *o, const def_field *f, const char *err)
 
 /* Help, condition hint and error paragraphs, in reading order before the input. */
 static void field_notes(buf *o, const page *p, const def_form *form, const def_field *f,
-                        const char *err)
+			const char *err)
 {
 	if (f->help && *f->help) {
 		buf_puts(o, "<p class=\"help\" id=\"");
@@ -131,7 +131,7 @@ static void field_notes(buf *o, const page *p, const def_form *form, const def_f
 
 /* Common attributes of a control: id, name, describedby, invalid. */
 static void control_attrs(buf *o, const def_field *f, const char *id_suffix, const char *err,
-                          bool with_describedby)
+			  bool with_describedby)
 {
 	buf_puts(o, " id=\"");
 	field_id(o, f, id_suffix);
@@ -146,9 +146,12 @@ static void control_attrs(buf *o, const def_field *f, const char *id_suffix, con
 static const char *autocomplete_for(const def_field *f)
 {
 	switch (f->type) {
-	case FT_EMAIL: return "email";
-	case FT_PHONE: return "tel";
-	case FT_POSTAL_CODE: return "postal-code";
+	case FT_EMAIL:
+		return "email";
+	case FT_PHONE:
+		return "tel";
+	case FT_POSTAL_CODE:
+		return "postal-code";
 	case FT_TEXT:
 		if (!f->personal)
 			return NULL;
@@ -162,7 +165,8 @@ static const char *autocomplete_for(const def_field *f)
 		    strcmp(f->name, "full_name") == 0)
 			return "name";
 		return NULL;
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }
 
@@ -175,7 +179,7 @@ static void label_open(buf *o, const def_field *f, const char *suffix)
 
 /* Radios or checkboxes in a fieldset/legend. */
 static void field_group(buf *o, const page *p, const def_form *form, const def_field *f,
-                        const value *v, const char *err, bool checkboxes)
+			const value *v, const char *err, bool checkboxes)
 {
 	buf_puts(o, "<fieldset class=\"group");
 	if (err)
@@ -214,7 +218,7 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 /* One writable field: label, notes, control. */
 /* A file field, before uploads exist: a paragraph, since a label would point at nothing. */
 static void file_input(buf *o, const page *p, const def_form *form, const def_field *f,
-                       const char *err)
+		       const char *err)
 {
 	buf_puts(o, "<p class=\"label\">");
 	buf_html(o, f->label);
@@ -228,7 +232,7 @@ static void file_input(buf *o, const page *p, const def_form *form, const def_fi
 
 /* A checkbox, its label after it. */
 static void checkbox_input(buf *o, const page *p, const def_form *form, const def_field *f,
-                           const value *v, const char *err)
+			   const value *v, const char *err)
 {
 	field_notes(o, p, form, f, err);
 	buf_puts(o, "<div class=\"choice\"><input type=\"checkbox\"");
@@ -245,8 +249,7 @@ static void checkbox_input(buf *o, const page *p, const def_form *form, const de
 	buf_puts(o, "</label></div>\n");
 }
 
-static void select_input(buf *o, const page *p, const def_field *f, const value *v,
-                         const char *err)
+static void select_input(buf *o, const page *p, const def_field *f, const value *v, const char *err)
 {
 	buf_puts(o, "<select");
 	control_attrs(o, f, NULL, err, true);
@@ -287,26 +290,49 @@ static void textarea_input(buf *o, const def_field *f, const value *v, const cha
 }
 
 /* What an <input> of this type needs: its type, the keyboard, no spell check. */
-static void input_kind(const def_field *f, const char **type, const char **inputmode,
-                       bool *nospell)
+static void input_kind(const def_field *f, const char **type, const char **inputmode, bool *nospell)
 {
 	*type = "text";
 	*inputmode = NULL;
 	*nospell = false;
 	switch (f->type) {
-	case FT_EMAIL: *type = "email"; *nospell = true; break;
-	case FT_URL: *type = "url"; *nospell = true; break;
-	case FT_PHONE: *type = "tel"; break;
-	case FT_POSTAL_CODE: *inputmode = "numeric"; break;
+	case FT_EMAIL:
+		*type = "email";
+		*nospell = true;
+		break;
+	case FT_URL:
+		*type = "url";
+		*nospell = true;
+		break;
+	case FT_PHONE:
+		*type = "tel";
+		break;
+	case FT_POSTAL_CODE:
+		*inputmode = "numeric";
+		break;
 	case FT_SIRET:
-	case FT_SIREN: *inputmode = "numeric"; *nospell = true; break;
-	case FT_IBAN: *nospell = true; break;
-	case FT_INTEGER: *inputmode = "numeric"; break;
+	case FT_SIREN:
+		*inputmode = "numeric";
+		*nospell = true;
+		break;
+	case FT_IBAN:
+		*nospell = true;
+		break;
+	case FT_INTEGER:
+		*inputmode = "numeric";
+		break;
 	case FT_DECIMAL:
-	case FT_MONEY: *inputmode = "decimal"; break;
-	case FT_DATE: *type = "date"; break;
-	case FT_DATETIME: *type = "datetime-local"; break;
-	default: break;
+	case FT_MONEY:
+		*inputmode = "decimal";
+		break;
+	case FT_DATE:
+		*type = "date";
+		break;
+	case FT_DATETIME:
+		*type = "datetime-local";
+		break;
+	default:
+		break;
 	}
 }
 
@@ -323,7 +349,7 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 	buf tmp = BUF_INIT;
 	render_input_text(f, v, &tmp);
 	if (f->type == FT_DATETIME && tmp.len > 16 && tmp.data[10] == 'T')
-		tmp.len = 16, tmp.data[16] = '\0';  /* datetime-local wants YYYY-MM-DDTHH:MM */
+		tmp.len = 16, tmp.data[16] = '\0'; /* datetime-local wants YYYY-MM-DDTHH:MM */
 	render_attr(o, "value", buf_cstr(&tmp));
 	buf_free(&tmp);
 	if (inputmode)
@@ -350,7 +376,7 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 
 /* One field's control, with its label, notes and error, in its <div class="field">. */
 static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
-                        const value *v, const char *err)
+			const value *v, const char *err)
 {
 	if ((f->type == FT_CHOICE && f->widget_radio) || f->type == FT_MULTICHOICE) {
 		buf_puts(o, "<div class=\"field\">\n");
@@ -410,13 +436,13 @@ static bool has_control(const def_field *f, const bool *writable)
  * `fields`/`nfields` are the fields rendered as controls on this page.
  */
 static void error_summary(buf *o, const page *p, const field_errors *errors,
-                          const def_field *const *fields, size_t nfields)
+			  const def_field *const *fields, size_t nfields)
 {
 	if (!errors || errors->n == 0)
 		return;
 	buf_puts(o, "<div class=\"error-summary\" role=\"alert\" "
-	            "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
-	            "<h2 id=\"error-summary-title\">");
+		    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
+		    "<h2 id=\"error-summary-title\">");
 	if (errors->n == 1) {
 		buf_puts(o, T(p, UI_ERR_SUM_ONE));
 	} else {
@@ -455,7 +481,7 @@ static void error_summary(buf *o, const page *p, const field_errors *errors,
 
 /* Value shown in an input: the record's, or the field's default on a blank form. */
 static const value *shown_value(const page *p, const def_field *f, const record *values,
-                                value *scratch)
+				value *scratch)
 {
 	if (values)
 		return render_val_at(values, f->col);
@@ -471,10 +497,10 @@ static const value *shown_value(const page *p, const def_field *f, const record 
 
 /* Fields of `fields` (sections included) as controls or read-only text. */
 static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
-                        size_t nfields, const record *values, const field_errors *errors,
-                        const bool *writable, const bool *readable)
+			size_t nfields, const record *values, const field_errors *errors,
+			const bool *writable, const bool *readable)
 {
-	const def_field *pending = NULL;  /* section whose fieldset opens with its first field */
+	const def_field *pending = NULL; /* section whose fieldset opens with its first field */
 	bool open = false;
 	for (size_t i = 0; i < nfields; i++) {
 		const def_field *f = &fields[i];
@@ -487,7 +513,8 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 		}
 		if (f->col < 0)
 			continue;
-		bool w = render_mask(writable, (size_t)f->col), r = render_mask(readable, (size_t)f->col);
+		bool w = render_mask(writable, (size_t)f->col),
+		     r = render_mask(readable, (size_t)f->col);
 		if (!w && !r)
 			continue;
 		if (pending) {
@@ -505,7 +532,8 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 		value scratch = {VAL_NULL, 0, 0, NULL};
 		const value *v = shown_value(p, f, values, &scratch);
 		if (w)
-			field_input(o, p, form, f, v, errors ? field_errors_get(errors, f->name) : NULL);
+			field_input(o, p, form, f, v,
+				    errors ? field_errors_get(errors, f->name) : NULL);
 		else
 			field_readonly(o, p, f, v);
 		value_clear(&scratch);
@@ -516,7 +544,7 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 
 /* Controls rendered by form_fields, for the error summary's links. Caller frees. */
 static const def_field **controls(const def_field *fields, size_t nfields, const bool *writable,
-                                  size_t *n)
+				  size_t *n)
 {
 	const def_field **v = xcalloc(nfields ? nfields : 1, sizeof *v);
 	*n = 0;
@@ -558,7 +586,8 @@ static void conflict(buf *o, const page *p, const form_view *v)
 	for (size_t c = 0; c < f->ncols; c++) {
 		if (!render_mask(v->readable, c))
 			continue;
-		const value *mine = render_val_at(v->values, (int)c), *theirs = render_val_at(v->theirs, (int)c);
+		const value *mine = render_val_at(v->values, (int)c),
+			    *theirs = render_val_at(v->theirs, (int)c);
 		value null = {VAL_NULL, 0, 0, NULL};
 		if (value_equal(mine ? mine : &null, theirs ? theirs : &null))
 			continue;
@@ -618,7 +647,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 	}
 	buf_putc(out, '\n');
 	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
-	            v->readable);
+		    v->readable);
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
 	buf_puts(out, "</button> <a href=\"");
@@ -698,7 +727,7 @@ void render_transition(buf *out, const page *p, const transition_view *v)
 		if (v->comment && *v->comment)
 			value_set_text(&cv, v->comment);
 		field_input(out, p, f, &comment, &cv,
-		            v->errors ? field_errors_get(v->errors, "_comment") : NULL);
+			    v->errors ? field_errors_get(v->errors, "_comment") : NULL);
 		value_clear(&cv);
 	}
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
@@ -713,4 +742,3 @@ void render_transition(buf *out, const page *p, const transition_view *v)
 	free(w);
 	render_page_close(out, p);
 }
-

@@ -185,8 +185,7 @@ const char *render_text(const page *p, enum ui m);
 #define T(p, m) render_text(p, m)
 
 void render_attr(buf *o, const char *name, const char *val);
-void render_breadcrumb(buf *o, const page *p, const def_app *app, const def_form *f,
-                       int64_t id);
+void render_breadcrumb(buf *o, const page *p, const def_app *app, const def_form *f, int64_t id);
 bool render_choice_selected(const def_field *f, const value *v, const char *opt);
 const def_field *render_col_field(const def_form *f, int col);
 void render_csrf_input(buf *o, const page *p);

@@ -16,7 +16,7 @@
 /* ---- app home ---- */
 
 void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
-                     size_t nforms)
+		     size_t nforms)
 {
 	render_page_open(out, p, false);
 	buf_html(out, app->title);
@@ -128,7 +128,7 @@ static void query_param(buf *u, char *sep, const char *name, const char *val)
 static void list_href(buf *o, const list_view *v, const char *sort, const char *after)
 {
 	buf u = BUF_INIT;
-	render_url_form(&u, v->app, v->form);  /* ids: already safe, escaped as a whole below */
+	render_url_form(&u, v->app, v->form); /* ids: already safe, escaped as a whole below */
 	char sep = '?';
 	query_param(&u, &sep, "q", v->q);
 	query_param(&u, &sep, "state", v->state);
@@ -229,7 +229,7 @@ static void field_filter(buf *o, const page *p, const list_view *v, int c)
 
 /* The sort select: the fixed orders, then each readable column both ways. */
 static void sort_select(buf *o, const page *p, const def_form *f, const int *cols, size_t ncols,
-                        const char *sort)
+			const char *sort)
 {
 	buf_puts(o, "<div class=\"field\"><label for=\"flt-sort\">");
 	buf_puts(o, T(p, UI_SORT));
@@ -271,13 +271,14 @@ static void state_filter(buf *o, const page *p, const list_view *v)
 	buf_puts(o, "</label><select id=\"flt-state\" name=\"state\">\n");
 	option(o, "", T(p, UI_ALL), !v->state || !*v->state);
 	for (size_t i = 0; i < w->nstates; i++)
-		option(o, w->states[i].id, w->states[i].label, render_streq0(v->state, w->states[i].id));
+		option(o, w->states[i].id, w->states[i].label,
+		       render_streq0(v->state, w->states[i].id));
 	buf_puts(o, "</select></div>\n");
 }
 
 /* The list's filters as a GET form: search, state, field filters, overdue, sort. */
 static void filter_form(buf *o, const page *p, const list_view *v, const int *cols, size_t ncols,
-                        const char *sort)
+			const char *sort)
 {
 	const def_form *f = v->form;
 	buf_puts(o, "<form method=\"get\" class=\"filters\" role=\"search\" action=\"");
@@ -297,8 +298,9 @@ static void filter_form(buf *o, const page *p, const list_view *v, const int *co
 			field_filter(o, p, v, c);
 	}
 	if (f->workflow) {
-		buf_puts(o, "<div class=\"field choice\"><input type=\"checkbox\" id=\"flt-overdue\" "
-		            "name=\"overdue\" value=\"1\"");
+		buf_puts(o,
+			 "<div class=\"field choice\"><input type=\"checkbox\" id=\"flt-overdue\" "
+			 "name=\"overdue\" value=\"1\"");
 		if (v->overdue_only)
 			buf_puts(o, " checked");
 		buf_puts(o, "> <label for=\"flt-overdue\">");
@@ -316,8 +318,8 @@ static void filter_form(buf *o, const page *p, const list_view *v, const int *co
 }
 
 /* A sortable column header: toggles ascending/descending, aria-sort on the active one. */
-static void sort_th(buf *o, const page *p, const list_view *v, const char *sort,
-                    const char *name, const char *label_text, bool label_is_ui)
+static void sort_th(buf *o, const page *p, const list_view *v, const char *sort, const char *name,
+		    const char *label_text, bool label_is_ui)
 {
 	bool asc = render_streq0(sort, name);
 	bool desc = sort && sort[0] == '-' && strcmp(sort + 1, name) == 0;
@@ -363,7 +365,7 @@ void render_state_badges(buf *o, const page *p, const def_form *f, const record 
 
 /* One row: the number (a link), the columns, the state, the creation date. */
 static void list_row(buf *out, const page *p, const list_view *v, const int *cols, size_t ncols,
-                     const record *rec)
+		     const record *rec)
 {
 	const def_form *f = v->form;
 	buf_puts(out, "<tr><td><a href=\"");
@@ -390,8 +392,8 @@ static void list_row(buf *out, const page *p, const list_view *v, const int *col
 }
 
 /* The records of this page as a table, or what to say when there are none. */
-static void list_table(buf *out, const page *p, const list_view *v, const int *cols,
-                       size_t ncols, const char *sort)
+static void list_table(buf *out, const page *p, const list_view *v, const int *cols, size_t ncols,
+		       const char *sort)
 {
 	const def_form *f = v->form;
 	size_t nrec = v->records ? v->records->n : 0;
@@ -403,7 +405,7 @@ static void list_table(buf *out, const page *p, const list_view *v, const int *c
 		return;
 	}
 	buf_puts(out, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"list-caption\" "
-	              "tabindex=\"0\">\n<table>\n<caption id=\"list-caption\">");
+		      "tabindex=\"0\">\n<table>\n<caption id=\"list-caption\">");
 	buf_html(out, f->title);
 	buf_puts(out, T(p, UI_CAPTION_LIST));
 	buf_puts(out, "</caption>\n<thead><tr>");
@@ -490,4 +492,3 @@ void render_list(buf *out, const page *p, const list_view *v)
 	free(cols);
 	render_page_close(out, p);
 }
-

@@ -42,12 +42,12 @@ static void put_change_value(buf *o, const page *p, const def_field *f, const js
 	value_clear(&v);
 }
 
-static void history_line(buf *o, const page *p, const record_view *v,
-                         const store_history_line *h)
+static void history_line(buf *o, const page *p, const record_view *v, const store_history_line *h)
 {
 	const def_form *f = v->form;
 	/* An edit of fields this reader may not see: not even the fact that it happened. */
-	if (render_streq0(h->action, "update") && (!h->changes || json_object_size(h->changes) == 0))
+	if (render_streq0(h->action, "update") &&
+	    (!h->changes || json_object_size(h->changes) == 0))
 		return;
 	buf_puts(o, "<li>\n<p>");
 	render_put_datetime(o, p, h->at, true);
@@ -67,7 +67,8 @@ static void history_line(buf *o, const page *p, const record_view *v,
 	} else if (strcmp(act, "move") == 0) {
 		buf_puts(o, T(p, UI_ACT_MOVE));
 	} else if (strcmp(act, "transition") == 0) {
-		const def_transition *t = h->transition ? def_find_transition(f, h->transition) : NULL;
+		const def_transition *t =
+		    h->transition ? def_find_transition(f, h->transition) : NULL;
 		if (t)
 			buf_html(o, t->label);
 		else if (h->transition)
@@ -79,8 +80,8 @@ static void history_line(buf *o, const page *p, const record_view *v,
 	}
 	buf_puts(o, "</p>\n");
 	if (h->from_state || h->to_state) {
-		if (f->workflow && (!h->from_state || !h->to_state ||
-		                    strcmp(h->from_state, h->to_state) != 0)) {
+		if (f->workflow &&
+		    (!h->from_state || !h->to_state || strcmp(h->from_state, h->to_state) != 0)) {
 			buf_puts(o, "<p>");
 			buf_puts(o, T(p, UI_STATE));
 			buf_puts(o, " : ");
@@ -104,10 +105,11 @@ static void history_line(buf *o, const page *p, const record_view *v,
 		bool opened = false;
 		const char *key;
 		json_t *pair;
-		json_object_foreach(h->changes, key, pair) {
+		json_object_foreach(h->changes, key, pair)
+		{
 			int c = def_find_col(f, key);
 			if (c >= 0 && !render_mask(v->readable, (size_t)c))
-				continue;  /* never show what the reader may not read */
+				continue; /* never show what the reader may not read */
 			const def_field *cf = c >= 0 ? f->cols[c] : NULL;
 			if (!opened) {
 				buf_puts(o, "<ul class=\"changes\" aria-label=\"");
@@ -144,7 +146,8 @@ static void record_status(buf *out, const page *p, const def_form *f, const reco
 	render_state_badges(out, p, f, r);
 	buf_puts(out, "</p>\n");
 	int si = f->workflow ? def_find_state(f->workflow, r->state) : -1;
-	if (si >= 0 && f->workflow->states[si].description && *f->workflow->states[si].description) {
+	if (si >= 0 && f->workflow->states[si].description &&
+	    *f->workflow->states[si].description) {
 		buf_puts(out, "<p class=\"help\">");
 		buf_html(out, f->workflow->states[si].description);
 		buf_puts(out, "</p>\n");
@@ -153,7 +156,7 @@ static void record_status(buf *out, const page *p, const def_form *f, const reco
 
 /* A POST button on the record (a transition without a form, delete), with CSRF and version. */
 static void post_button(buf *out, const page *p, const record_view *v, const char *path,
-                        const char *id, const char *label, bool danger)
+			const char *id, const char *label, bool danger)
 {
 	buf_puts(out, "<form method=\"post\" class=\"inline\" action=\"");
 	render_url_record(out, v->app, v->form, v->rec->id);
@@ -164,7 +167,8 @@ static void post_button(buf *out, const page *p, const record_view *v, const cha
 	char ver[32];
 	snprintf(ver, sizeof ver, "%" PRId64, v->rec->version);
 	render_hidden(out, "version", ver);
-	buf_puts(out, danger ? "<button type=\"submit\" class=\"danger\">" : "<button type=\"submit\">");
+	buf_puts(out,
+		 danger ? "<button type=\"submit\" class=\"danger\">" : "<button type=\"submit\">");
 	buf_html(out, label);
 	buf_puts(out, "</button></form>\n");
 }
@@ -334,4 +338,3 @@ void render_record(buf *out, const page *p, const record_view *v)
 	record_history(out, p, v);
 	render_page_close(out, p);
 }
-

@@ -62,7 +62,8 @@ static char *form_decode(arena *a, const char *s, size_t n)
 		} else if (s[i] == '%') {
 			if (i + 2 >= n)
 				return NULL;
-			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+			int h = hexval((unsigned char)s[i + 1]),
+			    l = hexval((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return NULL;
 			out[k++] = (char)(h * 16 + l);
@@ -95,7 +96,7 @@ int req_parse_urlencoded(arena *a, const char *s, size_t n, req_kvs *out)
 			size_t nl = eq ? (size_t)(eq - (s + i)) : j - i;
 			char *name = form_decode(a, s + i, nl);
 			char *val = eq ? form_decode(a, eq + 1, (size_t)(s + j - eq - 1))
-			               : arena_strdup(a, "");
+				       : arena_strdup(a, "");
 			if (!name || !val)
 				return -1;
 			out->v[out->n].name = name;

@@ -28,9 +28,9 @@
 #include "usecase.h"
 #include "validate.h"
 
-#define REQ_MAX_BODY (1024 * 1024)   /* form and JSON bodies; larger answers 413 */
-#define REQ_MAX_HEADERS 16           /* answer headers a handler may add */
-#define REQ_JSON_FLAGS JSON_COMPACT  /* how req_json dumps; jsonw writes the same text */
+#define REQ_MAX_BODY	(1024 * 1024) /* form and JSON bodies; larger answers 413 */
+#define REQ_MAX_HEADERS 16	      /* answer headers a handler may add */
+#define REQ_JSON_FLAGS	JSON_COMPACT  /* how req_json dumps; jsonw writes the same text */
 
 typedef struct req req;
 
@@ -56,15 +56,15 @@ typedef struct req_glue {
 
 struct req {
 	arena mem;
-	uc_env *env;                 /* the process's services; borrowed */
+	uc_env *env; /* the process's services; borrowed */
 	const req_glue *glue;
-	void *conn;                  /* the glue's handle for this connection */
+	void *conn; /* the glue's handle for this connection */
 	const char *method;
-	const char *path;            /* decoded path, without the query */
-	const char *client_addr;     /* the client's address (behind a trusted proxy: its) */
-	const char *client_key;      /* what per-address limits count: IPv6 by /64 */
-	bool local_client;           /* loopback: error details may be shown */
-	char id[17];                 /* request id, in logs and 500 pages */
+	const char *path;	 /* decoded path, without the query */
+	const char *client_addr; /* the client's address (behind a trusted proxy: its) */
+	const char *client_key;	 /* what per-address limits count: IPv6 by /64 */
+	bool local_client;	 /* loopback: error details may be shown */
+	char id[17];		 /* request id, in logs and 500 pages */
 	struct timespec start;
 	lang lg;
 
@@ -75,8 +75,8 @@ struct req {
 
 	/* who: user.login NULL for anonymous */
 	auth_user user;
-	bool via_token;              /* Bearer token: no CSRF needed */
-	char csrf[AUTH_TOKEN_LEN];   /* the token this client's forms must carry */
+	bool via_token;		   /* Bearer token: no CSRF needed */
+	char csrf[AUTH_TOKEN_LEN]; /* the token this client's forms must carry */
 
 	/* answer */
 	int status;
@@ -85,7 +85,7 @@ struct req {
 	const char *hdr_name[REQ_MAX_HEADERS];
 	const char *hdr_value[REQ_MAX_HEADERS];
 	int nhdr;
-	bool cache_forever;          /* static assets */
+	bool cache_forever; /* static assets */
 
 	/* asynchronous work */
 	bool waiting;
@@ -93,7 +93,7 @@ struct req {
 
 	/* held until the request ends */
 	app_rt *app;
-	void (*cleanup)(void *);     /* run when the request ends (frees what a handler kept) */
+	void (*cleanup)(void *); /* run when the request ends (frees what a handler kept) */
 	void *cleanup_arg;
 };
 
@@ -112,11 +112,11 @@ int req_parse_urlencoded(arena *a, const char *s, size_t n, req_kvs *out);
 /* The body as a form (req_parse_urlencoded of r->body). */
 int req_parse_form(req *r, req_kvs *out);
 
-void req_add_header(req *r, const char *name, const char *val);   /* value copied */
+void req_add_header(req *r, const char *name, const char *val); /* value copied */
 void req_redirect(req *r, int status, const char *location);
 /* Sets the status and an HTML body that the caller fills in r->out. */
 void req_html(req *r, int status);
-void req_json(req *r, int status, json_t *body);                    /* steals body */
+void req_json(req *r, int status, json_t *body); /* steals body */
 /* Sets the status and an already serialized JSON body; takes body's memory, leaves it empty. */
 void req_json_buf(req *r, int status, buf *body);
 

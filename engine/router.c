@@ -48,9 +48,10 @@ static void pick_language(req *r)
 	const char *q = req_query(r, "lang");
 	if (q && (strcmp(q, "en") == 0 || strcmp(q, "fr") == 0)) {
 		r->lg = q[0] == 'e' ? LANG_EN : LANG_FR;
-		req_add_header(r, "Set-Cookie", r->lg == LANG_EN
-		                                    ? "sa_lang=en; Path=/; SameSite=Lax; Max-Age=31536000"
-		                                    : "sa_lang=fr; Path=/; SameSite=Lax; Max-Age=31536000");
+		req_add_header(r, "Set-Cookie",
+			       r->lg == LANG_EN
+				   ? "sa_lang=en; Path=/; SameSite=Lax; Max-Age=31536000"
+				   : "sa_lang=fr; Path=/; SameSite=Lax; Max-Age=31536000");
 		return;
 	}
 	const char *c = req_cookie(r, "sa_lang");
@@ -93,8 +94,8 @@ static bool identify(req *r, bool is_api)
 	} else if (!is_api) {
 		util_random_hex(r->csrf, 16);
 		char cookie[128];
-		snprintf(cookie, sizeof cookie, "sa_csrf=%s; Path=/; HttpOnly; SameSite=Lax%s", r->csrf,
-		         strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
+		snprintf(cookie, sizeof cookie, "sa_csrf=%s; Path=/; HttpOnly; SameSite=Lax%s",
+			 r->csrf, strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
 		req_add_header(r, "Set-Cookie", cookie);
 	}
 	return true;
@@ -172,13 +173,15 @@ void router_dispatch(req *r)
 	}
 	if (is_api) {
 		/* Cookie-authenticated API writes need the session's CSRF token. */
-		if (!method_is(r, "GET") && !method_is(r, "HEAD") && r->user.login && !r->via_token) {
+		if (!method_is(r, "GET") && !method_is(r, "HEAD") && r->user.login &&
+		    !r->via_token) {
 			const char *h = req_header(r, "X-CSRF-Token");
 			if (!h || !util_ct_streq(h, r->csrf)) {
 				api_error(r, 403, "forbidden",
-				          r->lg == LANG_EN ? "Missing or wrong X-CSRF-Token header."
-				                           : "En-tête X-CSRF-Token absent ou invalide.",
-				          NULL);
+					  r->lg == LANG_EN
+					      ? "Missing or wrong X-CSRF-Token header."
+					      : "En-tête X-CSRF-Token absent ou invalide.",
+					  NULL);
 				return;
 			}
 		}

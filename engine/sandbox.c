@@ -66,14 +66,18 @@
 #include "sandbox_strlib.h"
 #include "util.h"
 
-#define MEM_SLACK        (256 * 1024)   /* headroom to raise the error once the cap is hit */
+#define MEM_SLACK	 (256 * 1024) /* headroom to raise the error once the cap is hit */
 #define MAX_MODULE_BYTES (1024 * 1024)
-#define MAX_DEF_NODES    200000
-#define MAX_DEF_DEPTH    64
-#define MAX_JSON_DEPTH   16
-#define HOOK_SLICE       100000         /* instructions the hook counts at a time */
-#define MAX_LOG_LINES    200            /* ctx.log and print lines kept per call */
-#define MAX_COUNTS       100            /* ctx.count queries per call */
+#define MAX_DEF_NODES	 200000
+#define MAX_DEF_DEPTH	 64
+#define MAX_JSON_DEPTH	 16
+#define HOOK_SLICE	 100000 /* instructions the hook counts at a time */
+#define MAX_LOG_LINES	 200	/* ctx.log and print lines kept per call */
+#define MAX_COUNTS	 100	/* ctx.count queries per call */
+#define MAX_FRAMES	 8	/* app frames named in an error: 6 innermost, 2 outermost */
+#define FRAMES_BYTES	 (SANDBOX_ERR / 2) /* their share of err; the message keeps the rest */
+#define WALK_TOP	 48		   /* stack levels read from the error down */
+#define WALK_BOTTOM	 16		   /* and from the bottom up */
 /*
  * Measured with lua5.4 on the CI machine: a simple instruction takes about 1 ns, and
  * ('a'):rep(1e6) 2.4 ms (page faults of fresh memory, then filling and copying it),
@@ -83,14 +87,14 @@
 #define ALLOC_BYTES_PER_STEP 4
 
 /* Registry keys (their addresses). */
-static const char K_LIB = 'L';      /* the allowlisted library seen through _ENV */
-static const char K_ENVMT = 'E';    /* metatable of every chunk's _ENV */
-static const char K_FROZEN = 'F';   /* weak set of tables rawset must refuse */
-static const char K_HOOKS = 'H';    /* function number -> function */
-static const char K_LOADED = 'M';   /* module name -> value */
-static const char K_METERED = 'T';  /* "table"/"string" -> name -> library function */
-static const char K_LOADING = 'G';  /* module name -> call number (cycle detection) */
-static const char K_NAMES = 'N';    /* form (light userdata) -> { name = col | -1 } */
+static const char K_LIB = 'L';	   /* the allowlisted library seen through _ENV */
+static const char K_ENVMT = 'E';   /* metatable of every chunk's _ENV */
+static const char K_FROZEN = 'F';  /* weak set of tables rawset must refuse */
+static const char K_HOOKS = 'H';   /* function number -> function */
+static const char K_LOADED = 'M';  /* module name -> value */
+static const char K_METERED = 'T'; /* "table"/"string" -> name -> library function */
+static const char K_LOADING = 'G'; /* module name -> call number (cycle detection) */
+static const char K_NAMES = 'N';   /* form (light userdata) -> { name = col | -1 } */
 
 typedef enum { HK_VALIDATE, HK_COMPUTE, HK_MUTATE, HK_GUARD } hook_kind;
 
@@ -102,46 +106,46 @@ typedef struct callctx {
 	const record *r;
 	const hook_env *env;
 	const def_form *form;
-	json_t **pre;             /* ncols parsed JSON values (multichoice, file) or NULL */
-	field_errors *errors;     /* validate */
-	const def_field *fd;      /* compute */
-	value *out;               /* compute */
-	value *newvals;           /* mutate: ncols */
-	bool *dirty;              /* mutate: ncols */
-	bool *ok;                 /* guard */
-	char *reason;             /* guard: SANDBOX_ERR */
+	json_t **pre;	      /* ncols parsed JSON values (multichoice, file) or NULL */
+	field_errors *errors; /* validate */
+	const def_field *fd;  /* compute */
+	value *out;	      /* compute */
+	value *newvals;	      /* mutate: ncols */
+	bool *dirty;	      /* mutate: ncols */
+	bool *ok;	      /* guard */
+	char *reason;	      /* guard: SANDBOX_ERR */
 } callctx;
 
 struct sandbox {
 	lua_State *L;
 	sandbox_limits lim;
-	size_t used;              /* bytes allocated by the state */
-	long nallocs;             /* growing allocations so far (fail_alloc_after) */
-	const void *refused;      /* last refused request, to tell a retry after GC */
+	size_t used;	     /* bytes allocated by the state */
+	long nallocs;	     /* growing allocations so far (fail_alloc_after) */
+	const void *refused; /* last refused request, to tell a retry after GC */
 	size_t refused_size;
-	bool mem_hit;             /* memory refused twice in this call: stop it */
+	bool mem_hit; /* memory refused twice in this call: stop it */
 	bool in_call;
 	bool budget_spent;
-	long budget;              /* instructions allowed to this call (<= 0: no limit) */
-	long remaining;           /* instructions left in this call */
-	int armed;                /* count the hook is armed with */
-	lua_Integer callno;       /* serial of the current call */
-	int log_lines;            /* ctx.log and print lines of the current call */
-	int counts;               /* ctx.count queries of the current call */
-	char *app_dir;            /* without trailing slash */
+	long budget;	    /* instructions allowed to this call (<= 0: no limit) */
+	long remaining;	    /* instructions left in this call */
+	int armed;	    /* count the hook is armed with */
+	lua_Integer callno; /* serial of the current call */
+	int log_lines;	    /* ctx.log and print lines of the current call */
+	int counts;	    /* ctx.count queries of the current call */
+	char *app_dir;	    /* without trailing slash */
 	char *stdlib_dir;
-	char *app_file;           /* app_dir/app.lua */
-	char *app_id;             /* basename of app_dir, for the log */
-	const appsrc *src;        /* app.lua and lib/ as loaded: never read from disk again */
-	appsrc *own_src;          /* src when this state read it (sandbox_new) */
-	const def_app *app;       /* sandbox_open */
-	arena defmem;             /* defval nodes */
+	char *app_file;	    /* app_dir/app.lua */
+	char *app_id;	    /* basename of app_dir, for the log */
+	const appsrc *src;  /* app.lua and lib/ as loaded: never read from disk again */
+	appsrc *own_src;    /* src when this state read it (sandbox_new) */
+	const def_app *app; /* sandbox_open */
+	arena defmem;	    /* defval nodes */
 	const defval *def;
 	int nfuncs;
 	long ndefnodes;
-	json_t *pending;          /* JSON under construction in a protected call */
-	callctx *cur;             /* hook call in progress */
-	char traceback[2048];
+	json_t *pending;	   /* JSON under construction in a protected call */
+	callctx *cur;		   /* hook call in progress */
+	char frames[FRAMES_BYTES]; /* app frames of the last error of a hook call */
 };
 
 /* ------------------------------------------------------------------ */
@@ -239,10 +243,10 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 	lua_getinfo(L, "Sl", ar);
 	if (sb->mem_hit)
 		lua_pushfstring(L, "%s:%d: %s (limite : %d Kio)", ar->short_src, ar->currentline,
-		                SANDBOX_MSG_MEMORY, (int)(sb->lim.mem_bytes / 1024));
+				SANDBOX_MSG_MEMORY, (int)(sb->lim.mem_bytes / 1024));
 	else
 		lua_pushfstring(L, "%s:%d: %s (%I instructions)", ar->short_src, ar->currentline,
-		                SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
+				SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 	lua_error(L);
 }
 
@@ -268,20 +272,24 @@ static long sb_meter(lua_State *L, long steps)
 	arm(sb, 1);
 	if (sb->mem_hit)
 		return luaL_error(L, "%s (limite : %d Kio)", SANDBOX_MSG_MEMORY,
-		                  (int)(sb->lim.mem_bytes / 1024));
+				  (int)(sb->lim.mem_bytes / 1024));
 	return luaL_error(L, "%s (%I instructions)", SANDBOX_MSG_BUDGET, (lua_Integer)sb->budget);
 }
 
 /* ---- library functions that pay for their elements (see the top of this file) ---- */
 
 enum meter_kind {
-	METER_SORT, METER_UNPACK, METER_CONCAT, METER_MOVE, METER_BYTE,
-	METER_INSERT,             /* table.insert(t, pos, v) shifts #t - pos elements */
-	METER_REMOVE,             /* table.remove(t, pos) too */
-	METER_UTF8_LEN,           /* utf8.len(s, i, j): bytes from i to j (default -1) */
-	METER_UTF8_OFFSET,        /* utf8.offset(s, n): |n| characters, #s at most */
-	METER_SCAN,               /* tonumber(s): every byte (leading spaces...) */
-	METER_PACK,               /* string.pack/unpack/packsize(fmt, ...): every byte of fmt */
+	METER_SORT,
+	METER_UNPACK,
+	METER_CONCAT,
+	METER_MOVE,
+	METER_BYTE,
+	METER_INSERT,	   /* table.insert(t, pos, v) shifts #t - pos elements */
+	METER_REMOVE,	   /* table.remove(t, pos) too */
+	METER_UTF8_LEN,	   /* utf8.len(s, i, j): bytes from i to j (default -1) */
+	METER_UTF8_OFFSET, /* utf8.offset(s, n): |n| characters, #s at most */
+	METER_SCAN,	   /* tonumber(s): every byte (leading spaces...) */
+	METER_PACK,	   /* string.pack/unpack/packsize(fmt, ...): every byte of fmt */
 };
 
 /* Argument a as an integer (floats with an integral value too), or def when absent. */
@@ -363,7 +371,7 @@ static double metered_cost(lua_State *L, enum meter_kind kind)
 		double n = i < 0 ? -(double)i : (double)i, len = (double)lua_rawlen(L, 1);
 		return n < len ? n : len;
 	}
-	case METER_BYTE:          /* string.byte, utf8.codepoint: j defaults to i */
+	case METER_BYTE: /* string.byte, utf8.codepoint: j defaults to i */
 	case METER_UTF8_LEN: {
 		size_t len;
 		if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
@@ -416,7 +424,8 @@ static int metered(lua_State *L)
 	int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
 	if (st == LUA_OK)
 		return lua_gettop(L);
-	if (st == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING && !has_position(lua_tostring(L, -1))) {
+	if (st == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING &&
+	    !has_position(lua_tostring(L, -1))) {
 		luaL_where(L, 1);
 		lua_insert(L, -2);
 		lua_concat(L, 2);
@@ -430,7 +439,7 @@ static int metered(lua_State *L)
  * its own, and lauxlib names it in argument errors by looking for it there.
  */
 static void meter_field(lua_State *L, int idx, const char *lib, const char *name,
-                        enum meter_kind kind)
+			enum meter_kind kind)
 {
 	idx = lua_absindex(L, idx);
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &K_METERED) != LUA_TTABLE) {
@@ -459,6 +468,148 @@ static int sb_panic(lua_State *L)
 /* ------------------------------------------------------------------ */
 /* The one protected-call wrapper                                      */
 
+/*
+ * A failed hook call names the app frames it went through after its message, innermost
+ * first: "x/lib/calcul.lua:5 in function 'total' < x/app.lua:42 in hook validate". The
+ * stack is read WALK_TOP levels from the error down and WALK_BOTTOM from the bottom up
+ * only: lua_getstack costs the depth, and a runaway recursion is deep.
+ */
+
+static const char *const hook_names[] = {
+    [HK_VALIDATE] = "validate",
+    [HK_COMPUTE] = "compute",
+    [HK_MUTATE] = "on_create/action",
+    [HK_GUARD] = "guard",
+};
+
+/* The deepest valid level, found by bisection as lauxlib's traceback does. */
+static int last_level(lua_State *L)
+{
+	lua_Debug ar;
+	int li = 1, le = 1;
+	while (lua_getstack(L, le, &ar)) {
+		li = le;
+		le *= 2;
+	}
+	while (li < le) {
+		int m = (li + le) / 2;
+		if (lua_getstack(L, m, &ar))
+			li = m + 1;
+		else
+			le = m;
+	}
+	return le - 1;
+}
+
+/* The app's file ("lib/x.lua") running at level; NULL for C, the stdlib and load()ed text. */
+static const char *frame_file(const sandbox *sb, lua_State *L, int level, lua_Debug *ar)
+{
+	if (!lua_getstack(L, level, ar) || !lua_getinfo(L, "Slnt", ar))
+		return NULL;
+	size_t n = strlen(sb->app_dir);
+	if (ar->source[0] != '@' || strncmp(ar->source + 1, sb->app_dir, n) != 0 ||
+	    ar->source[n + 1] != '/')
+		return NULL;
+	return ar->source + n + 2;
+}
+
+/* Levels of the app's frames, innermost first; 0 stands for levels not read. */
+static int app_levels(const sandbox *sb, lua_State *L, int last,
+		      int out[WALK_TOP + WALK_BOTTOM + 1])
+{
+	lua_Debug ar;
+	int n = 0;
+	for (int level = 1; level <= last; level++) {
+		if (level == WALK_TOP + 1 && last > WALK_TOP + WALK_BOTTOM) {
+			out[n++] = 0;
+			level = last - WALK_BOTTOM + 1;
+		}
+		if (frame_file(sb, L, level, &ar))
+			out[n++] = level;
+	}
+	return n;
+}
+
+/* Whether msg starts with the position of the frame at level, as luaL_where writes it. */
+static bool says_where(lua_State *L, int level, const char *msg)
+{
+	lua_Debug ar;
+	char where[LUA_IDSIZE + 32];
+	if (!lua_getstack(L, level, &ar) || !lua_getinfo(L, "Sl", &ar))
+		return false;
+	int k = snprintf(where, sizeof where, "%s:%d:", ar.short_src, ar.currentline);
+	return k > 0 && strncmp(msg, where, (size_t)k) == 0;
+}
+
+/* "x/lib/calcul.lua:5 in function 'total'"; the hook runs right under hook_cf. */
+static void describe_frame(const sandbox *sb, lua_State *L, int level, bool hook, char *out,
+			   size_t size)
+{
+	lua_Debug ar;
+	const char *file = frame_file(sb, L, level, &ar);
+	char what[160];
+	if (!file) {
+		snprintf(out, size, "...");
+		return;
+	}
+	if (hook)
+		snprintf(what, sizeof what, "hook %s", hook_names[sb->cur->kind]);
+	else if (*ar.namewhat)
+		snprintf(what, sizeof what, "%s '%.40s'",
+			 strcmp(ar.namewhat, "metamethod") == 0 ? "metamethod" : "function",
+			 ar.name);
+	else if (*ar.what == 'm')
+		snprintf(what, sizeof what, "main chunk");
+	else
+		snprintf(what, sizeof what, "function <%.120s:%d>", file, ar.linedefined);
+	/* Its callers were replaced by it: what called them is lost. */
+	snprintf(out, size, "%.60s/%.120s:%d in %s%s", sb->app_id, file, ar.currentline, what,
+		 ar.istailcall ? " < (...tail calls...)" : "");
+}
+
+/* Appends piece to sb->frames after " < "; false (and "..." instead) once it does not fit. */
+static bool put_frame(sandbox *sb, size_t *len, const char *piece)
+{
+	const char *sep = *len ? " < " : "";
+	size_t need = strlen(sep) + strlen(piece);
+	if (*len + need + sizeof " < ..." > FRAMES_BYTES) {
+		snprintf(sb->frames + *len, FRAMES_BYTES - *len, "%s...", sep);
+		return false;
+	}
+	snprintf(sb->frames + *len, FRAMES_BYTES - *len, "%s%s", sep, piece);
+	*len += need;
+	return true;
+}
+
+/*
+ * sb->frames for the error msg of a hook call: "" when msg already says where the only
+ * frame is. Reads the stack and formats in C: nothing allocated when memory is short.
+ */
+static void collect_frames(sandbox *sb, lua_State *L, const char *msg)
+{
+	int levels[WALK_TOP + WALK_BOTTOM + 1];
+	int last = last_level(L);
+	int n = app_levels(sb, L, last, levels);
+	size_t len = 0;
+	bool gap = false;
+	sb->frames[0] = '\0';
+	if (n == 1 && says_where(L, levels[0], msg))
+		return;
+	for (int i = 0; i < n; i++) {
+		char piece[400] = "...";
+		bool elide = n > MAX_FRAMES && i == MAX_FRAMES - 2;
+		if (levels[i] && !elide)
+			describe_frame(sb, L, levels[i], levels[i] == last - 1, piece,
+				       sizeof piece);
+		bool dots = strcmp(piece, "...") == 0;
+		if (!(dots && gap) && !put_frame(sb, &len, piece))
+			return;
+		gap = dots;
+		if (elide)
+			i = n - 3; /* then the outermost two */
+	}
+}
+
 static int sb_msgh(lua_State *L)
 {
 	sandbox *sb = getsb(L);
@@ -467,10 +618,8 @@ static int sb_msgh(lua_State *L)
 		lua_pushfstring(L, "(objet d'erreur de type %s)", luaL_typename(L, 1));
 	else
 		lua_pushvalue(L, 1);
-	const char *msg = lua_tostring(L, -1);
-	luaL_traceback(L, L, msg, 1);
-	snprintf(sb->traceback, sizeof sb->traceback, "%s", lua_tostring(L, -1));
-	lua_pop(L, 1);
+	if (sb->cur)
+		collect_frames(sb, L, lua_tostring(L, -1));
 	return 1;
 }
 
@@ -479,10 +628,22 @@ static void copy_msg(char err[SANDBOX_ERR], const char *msg)
 	snprintf(err, SANDBOX_ERR, "%s", msg);
 }
 
-/*
- * Runs f(ud) in protected mode with `budget` instructions (<= 0: unlimited).
- * Returns 0, or -1 with err set to "file:line: message". The stack is left as found.
- */
+/* msg and, when there are, its frames: one line for the log, the frames kept whole. */
+static void copy_msg_frames(char err[SANDBOX_ERR], const char *msg, const char *frames)
+{
+	if (!frames[0]) {
+		copy_msg(err, msg);
+		return;
+	}
+	size_t room = SANDBOX_ERR - sizeof " [traceback: ]" - strlen(frames), n = strlen(msg);
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
+			n--; /* not in the middle of a UTF-8 character */
+	}
+	snprintf(err, SANDBOX_ERR, "%.*s [traceback: %s]", (int)n, msg, frames);
+}
+
 /* Calls of this thread stopped past their budget (sandbox_thread_overruns). */
 static _Thread_local unsigned long thread_overruns;
 
@@ -491,13 +652,10 @@ unsigned long sandbox_thread_overruns(void)
 	return thread_overruns;
 }
 
-static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char err[SANDBOX_ERR])
+/* A new call: budget and counters afresh. */
+static void call_reset(sandbox *sb, long budget)
 {
-	lua_State *L = sb->L;
-	int base = lua_gettop(L);
-	int rc = 0;
-
-	sb->traceback[0] = '\0';
+	sb->frames[0] = '\0';
 	sb->mem_hit = false;
 	sb->budget_spent = false;
 	sb->refused = NULL;
@@ -506,6 +664,55 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	sb->remaining = budget > 0 ? budget : LONG_MAX;
 	sb->log_lines = 0;
 	sb->counts = 0;
+}
+
+/* err of a failed call (error object on top): the budgets say so in their own words. */
+static void failure_message(sandbox *sb, int st, char err[SANDBOX_ERR])
+{
+	lua_State *L = sb->L;
+	const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+	if (sb->mem_hit || st == LUA_ERRMEM) {
+		if (msg && strstr(msg, SANDBOX_MSG_MEMORY))
+			copy_msg(err, msg);
+		else
+			snprintf(err, SANDBOX_ERR, "%s: %s (limite : %zu Kio)", sb->app_file,
+				 SANDBOX_MSG_MEMORY, sb->lim.mem_bytes / 1024);
+	} else if (sb->budget_spent) {
+		if (msg && strstr(msg, SANDBOX_MSG_BUDGET))
+			copy_msg(err, msg);
+		else
+			snprintf(err, SANDBOX_ERR, "%s: %s (%ld instructions)", sb->app_file,
+				 SANDBOX_MSG_BUDGET, sb->budget);
+	} else if (st == LUA_ERRERR) {
+		snprintf(err, SANDBOX_ERR, "%s: erreur dans le traitement d'une erreur",
+			 sb->app_file);
+	} else {
+		copy_msg_frames(err, msg ? msg : "erreur inconnue", sb->frames);
+	}
+}
+
+/* The stack back to where it started: handler, plus the error object on failure. */
+static void restore_stack(sandbox *sb, int base, int st)
+{
+	lua_State *L = sb->L;
+	int expect = base + 1 + (st != LUA_OK);
+	if (lua_gettop(L) != expect)
+		log_message("lua", "%s: stack imbalance after a call (%d, expected %d)", sb->app_id,
+			    lua_gettop(L), expect);
+	lua_settop(L, base);
+}
+
+/*
+ * Runs f(ud) in protected mode with `budget` instructions (<= 0: unlimited).
+ * Returns 0, or -1 with err set to "file:line: message" (and the frames of a hook's
+ * error). The stack is left as found.
+ */
+static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char err[SANDBOX_ERR])
+{
+	lua_State *L = sb->L;
+	int base = lua_gettop(L);
+
+	call_reset(sb, budget);
 	if (!lua_checkstack(L, 4)) {
 		snprintf(err, SANDBOX_ERR, "%s: %s (pile)", sb->app_file, SANDBOX_MSG_MEMORY);
 		return -1;
@@ -523,43 +730,19 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 	if (st == LUA_OK && sb->refused_size) {
 		sb->mem_hit = true;
 		st = LUA_ERRMEM;
-		lua_pushnil(L);       /* in place of the error object */
+		lua_pushnil(L); /* in place of the error object */
 	}
-
 	if (st != LUA_OK) {
-		rc = -1;
 		if (sb->mem_hit || st == LUA_ERRMEM || sb->budget_spent)
 			thread_overruns++;
-		const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-		if (sb->mem_hit || st == LUA_ERRMEM) {
-			if (msg && strstr(msg, SANDBOX_MSG_MEMORY))
-				copy_msg(err, msg);
-			else
-				snprintf(err, SANDBOX_ERR, "%s: %s (limite : %zu Kio)", sb->app_file,
-				         SANDBOX_MSG_MEMORY, sb->lim.mem_bytes / 1024);
-		} else if (sb->budget_spent) {
-			if (msg && strstr(msg, SANDBOX_MSG_BUDGET))
-				copy_msg(err, msg);
-			else
-				snprintf(err, SANDBOX_ERR, "%s: %s (%ld instructions)", sb->app_file,
-				         SANDBOX_MSG_BUDGET, budget);
-		} else if (st == LUA_ERRERR) {
-			snprintf(err, SANDBOX_ERR, "%s: erreur dans le traitement d'une erreur", sb->app_file);
-		} else {
-			copy_msg(err, msg ? msg : "erreur inconnue");
-		}
+		failure_message(sb, st, err);
 	}
 	if (sb->pending) {
 		json_decref(sb->pending);
 		sb->pending = NULL;
 	}
-	/* Stack back to where it started: handler, plus the error object on failure. */
-	int expect = base + 1 + (st != LUA_OK);
-	if (lua_gettop(L) != expect)
-		log_message("lua", "%s: stack imbalance after a call (%d, expected %d)", sb->app_id,
-		            lua_gettop(L), expect);
-	lua_settop(L, base);
-	return rc;
+	restore_stack(sb, base, st);
+	return st == LUA_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -568,7 +751,7 @@ static int sb_pcall(sandbox *sb, lua_CFunction f, void *ud, long budget, char er
 static int ro_newindex(lua_State *L)
 {
 	return luaL_error(L, "bibliothèque en lecture seule : impossible de modifier \"%s\"",
-	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+			  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
 /* Iterates the table held in upvalue 1 (the hidden one behind a proxy). */
@@ -659,15 +842,17 @@ static int env_index(lua_State *L)
 	const char *k = lua_tostring(L, 2);
 	const char *s = diag_suggest(k, names, n);
 	if (s)
-		return luaL_error(L, "variable globale inconnue \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
+		return luaL_error(
+		    L, "variable globale inconnue \"%s\" (vouliez-vous dire \"%s\" ?)", k, s);
 	return luaL_error(L, "variable globale inconnue \"%s\"", k);
 }
 
 static int env_newindex(lua_State *L)
 {
-	return luaL_error(L, "affectation de la variable globale \"%s\" interdite "
-	                  "(déclarez-la avec local)",
-	                  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+	return luaL_error(L,
+			  "affectation de la variable globale \"%s\" interdite "
+			  "(déclarez-la avec local)",
+			  lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
 /* Pushes a fresh _ENV for one chunk. */
@@ -684,8 +869,10 @@ static void log_line(sandbox *sb, const char *msg)
 	/* A loop of ctx.log must not fill the disk: the log keeps the first lines of a call. */
 	if (++sb->log_lines > MAX_LOG_LINES) {
 		if (sb->log_lines == MAX_LOG_LINES + 1)
-			log_message("lua", "%s: plus de %d lignes de journal dans un appel : les "
-			            "suivantes sont ignorées", sb->app_id, MAX_LOG_LINES);
+			log_message("lua",
+				    "%s: plus de %d lignes de journal dans un appel : les "
+				    "suivantes sont ignorées",
+				    sb->app_id, MAX_LOG_LINES);
 		return;
 	}
 	const hook_env *env = sb->cur ? sb->cur->env : NULL;
@@ -720,7 +907,8 @@ static int sb_setmetatable(lua_State *L)
 	if (t == LUA_TTABLE) {
 		lua_pushliteral(L, "__gc");
 		if (lua_rawget(L, 2) != LUA_TNIL)
-			return luaL_error(L, "setmetatable : __gc est interdit dans le bac à sable");
+			return luaL_error(L,
+					  "setmetatable : __gc est interdit dans le bac à sable");
 	}
 	lua_settop(L, 2);
 	lua_pushvalue(L, lua_upvalueindex(1));
@@ -762,7 +950,7 @@ static int sb_load(lua_State *L)
 		lua_pushliteral(L, "load : seuls les morceaux texte sont acceptés");
 		return 2;
 	}
-	sb_meter(L, (long)(n < LONG_MAX / 2 ? n : LONG_MAX / 2));  /* the lexer reads every byte */
+	sb_meter(L, (long)(n < LONG_MAX / 2 ? n : LONG_MAX / 2)); /* the lexer reads every byte */
 	if (luaL_loadbufferx(L, s, n, name, "t") != LUA_OK) {
 		lua_pushnil(L);
 		lua_insert(L, -2);
@@ -805,7 +993,7 @@ static void load_text(lua_State *L, const char *path, const char *text, size_t l
 		lua_error(L);
 	push_env(L);
 	lua_setupvalue(L, -2, 1);
-	lua_replace(L, -2);       /* function over the chunk name */
+	lua_replace(L, -2); /* function over the chunk name */
 }
 
 /* Loads the text chunk in the file `path` (the stdlib's); pushes the function. */
@@ -816,7 +1004,7 @@ static void load_chunk(lua_State *L, const char *path)
 	if (!text)
 		luaL_error(L, "%s : fichier introuvable", path);
 	load_text(L, path, text, len);
-	lua_remove(L, -2);        /* the buffer */
+	lua_remove(L, -2); /* the buffer */
 }
 
 /* Loads the app's file rel ("app.lua", "lib/x.lua") from its sources; pushes the function. */
@@ -827,7 +1015,7 @@ static bool load_app_file(lua_State *L, const sandbox *sb, const char *rel)
 		return false;
 	lua_pushfstring(L, "%s/%s", sb->app_dir, rel);
 	load_text(L, lua_tostring(L, -1), f->text, f->len);
-	lua_remove(L, -2);        /* the path */
+	lua_remove(L, -2); /* the path */
 	return true;
 }
 
@@ -849,11 +1037,13 @@ static int sb_require(lua_State *L)
 	size_t n;
 	const char *name = luaL_checklstring(L, 1, &n);
 	if (!valid_module_name(name, n) || strlen(name) != n)
-		return luaL_error(L, "require : nom de module invalide \"%s\" "
-		                  "(lettres minuscules, chiffres, _ et . seulement)", name);
+		return luaL_error(L,
+				  "require : nom de module invalide \"%s\" "
+				  "(lettres minuscules, chiffres, _ et . seulement)",
+				  name);
 	lua_settop(L, 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);          /* 2 */
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADING);         /* 3 */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);  /* 2 */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADING); /* 3 */
 	lua_pushvalue(L, 1);
 	if (lua_rawget(L, 2) != LUA_TNIL)
 		return 1;
@@ -868,8 +1058,10 @@ static int sb_require(lua_State *L)
 	bool app_module = strncmp(name, "lib.", 4) == 0;
 	const char *root = app_module ? sb->app_dir : sb->stdlib_dir;
 	if (!app_module && strncmp(name, "smallapps.", 10) != 0)
-		return luaL_error(L, "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
-		                  "et \"lib.*\" le sont)", name);
+		return luaL_error(L,
+				  "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
+				  "et \"lib.*\" le sont)",
+				  name);
 	if (!root)
 		return luaL_error(L, "require : pas de dossier pour \"%s\"", name);
 	char rel[1024];
@@ -965,123 +1157,124 @@ static int sb_os_clock(lua_State *L)
 }
 
 static const char *const base_allow[] = {
-	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "rawequal", "rawget",
-	"rawlen", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type",
-	"_VERSION", NULL
-};
+    "assert",	    "error",	"ipairs",   "next",   "pairs",	  "pcall",
+    "xpcall",	    "rawequal", "rawget",   "rawlen", "select",	  "setmetatable",
+    "getmetatable", "tonumber", "tostring", "type",   "_VERSION", NULL};
 
-static int setup_cf(lua_State *L)
+/* Registry tables every state starts with; K_FROZEN's keys are weak. */
+static void new_registry_tables(lua_State *L)
 {
-	sandbox *sb = lua_touserdata(L, 1);
-	static const char *const no_dump[] = {"dump", NULL};
-	static const char *const no_seed[] = {"randomseed", NULL};
-
-	lua_newtable(L);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
-	lua_newtable(L);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LOADED);
-	lua_newtable(L);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LOADING);
-	lua_newtable(L);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_NAMES);
+	static const void *const plain[] = {&K_HOOKS, &K_LOADED, &K_LOADING, &K_NAMES};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		lua_newtable(L);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, plain[i]);
+	}
 	lua_newtable(L);
 	lua_createtable(L, 0, 1);
 	lua_pushliteral(L, "k");
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_FROZEN);
+}
 
-	luaL_requiref(L, "_G", luaopen_base, 0);            /* 2: the real globals */
-	luaL_requiref(L, "string", luaopen_string, 0);      /* 3 */
-	luaL_requiref(L, "table", luaopen_table, 0);        /* 4 */
-	luaL_requiref(L, "math", luaopen_math, 0);          /* 5 */
-	luaL_requiref(L, "utf8", luaopen_utf8, 0);          /* 6 */
-	luaL_requiref(L, "os", luaopen_os, 0);              /* 7 */
-
-	lua_newtable(L);                                    /* 8: LIB */
+/* The allowlisted base functions of g, with the engine's own where the stock ones leak. */
+static void add_base(lua_State *L, int g, int lib)
+{
 	for (const char *const *n = base_allow; *n; n++) {
-		lua_getfield(L, 2, *n);
-		lua_setfield(L, 8, *n);
+		lua_getfield(L, g, *n);
+		lua_setfield(L, lib, *n);
 	}
-	meter_field(L, 8, "_G", "tonumber", METER_SCAN);
+	meter_field(L, lib, "_G", "tonumber", METER_SCAN);
 	lua_pushcfunction(L, sb_print);
-	lua_setfield(L, 8, "print");
+	lua_setfield(L, lib, "print");
 	lua_pushcfunction(L, sb_rawset);
-	lua_setfield(L, 8, "rawset");
-	lua_getfield(L, 2, "setmetatable");
+	lua_setfield(L, lib, "rawset");
+	lua_getfield(L, g, "setmetatable");
 	lua_pushcclosure(L, sb_setmetatable, 1);
-	lua_setfield(L, 8, "setmetatable");
+	lua_setfield(L, lib, "setmetatable");
 	lua_pushcfunction(L, sb_load);
-	lua_setfield(L, 8, "load");
+	lua_setfield(L, lib, "load");
 	lua_pushcfunction(L, sb_require);
-	lua_setfield(L, 8, "require");
+	lua_setfield(L, lib, "require");
+}
 
-	/* string: a copy without dump; it also backs ("x"):method(), behind a hidden metatable. */
-	push_copy(L, 3, no_dump);                           /* 9 */
-	sandbox_strlib_install(L, 9, sb_meter);
-	meter_field(L, 9, "string", "byte", METER_BYTE);
-	meter_field(L, 9, "string", "pack", METER_PACK);
-	meter_field(L, 9, "string", "unpack", METER_PACK);
-	meter_field(L, 9, "string", "packsize", METER_PACK);
+/* string: a copy without dump; it also backs ("x"):method(), behind a hidden metatable. */
+static void add_string(lua_State *L, int str, int lib)
+{
+	static const char *const no_dump[] = {"dump", NULL};
+	push_copy(L, str, no_dump);
+	int copy = lua_gettop(L);
+	sandbox_strlib_install(L, copy, sb_meter);
+	meter_field(L, copy, "string", "byte", METER_BYTE);
+	meter_field(L, copy, "string", "pack", METER_PACK);
+	meter_field(L, copy, "string", "unpack", METER_PACK);
+	meter_field(L, copy, "string", "packsize", METER_PACK);
 	lua_pushliteral(L, "");
 	lua_getmetatable(L, -1);
-	lua_pushvalue(L, 9);
+	lua_pushvalue(L, copy);
 	lua_setfield(L, -2, "__index");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 2);
-	push_readonly(L, 9);
-	lua_setfield(L, 8, "string");
+	push_readonly(L, copy);
+	lua_setfield(L, lib, "string");
 	lua_pop(L, 1);
+}
 
-	push_copy(L, 4, NULL);
-	meter_field(L, -1, "table", "sort", METER_SORT);
-	meter_field(L, -1, "table", "unpack", METER_UNPACK);
-	meter_field(L, -1, "table", "concat", METER_CONCAT);
-	meter_field(L, -1, "table", "move", METER_MOVE);
-	meter_field(L, -1, "table", "insert", METER_INSERT);
-	meter_field(L, -1, "table", "remove", METER_REMOVE);
+typedef struct meter_spec {
+	const char *name;
+	enum meter_kind kind;
+} meter_spec;
+
+/*
+ * lib[name]: a read-only copy of the library at src without the names in skip, the
+ * functions in meters (ended by a NULL name) paying for their elements.
+ */
+static void add_library(lua_State *L, int src, int lib, const char *name, const char *const *skip,
+			const meter_spec *meters)
+{
+	push_copy(L, src, skip);
+	for (const meter_spec *m = meters; m && m->name; m++)
+		meter_field(L, -1, name, m->name, m->kind);
 	push_readonly(L, -1);
-	lua_setfield(L, 8, "table");
+	lua_setfield(L, lib, name);
 	lua_pop(L, 1);
+}
 
-	/*
-	 * math.random: seeded by the engine from the system's random source. Not from the
-	 * clock: every state made in the same second (all of them under SMALLAPPS_NOW)
-	 * drew the same numbers, so the workers handed out the same "random" references.
-	 */
+/*
+ * math.random: seeded by the engine from the system's random source. Not from the
+ * clock: every state made in the same second (all of them under SMALLAPPS_NOW)
+ * drew the same numbers, so the workers handed out the same "random" references.
+ */
+static void seed_random(lua_State *L, int math)
+{
 	lua_Integer seed[2];
 	randombytes_buf(seed, sizeof seed);
-	lua_getfield(L, 5, "randomseed");
+	lua_getfield(L, math, "randomseed");
 	lua_pushinteger(L, seed[0]);
 	lua_pushinteger(L, seed[1]);
 	lua_call(L, 2, 0);
-	push_copy(L, 5, no_seed);
-	push_readonly(L, -1);
-	lua_setfield(L, 8, "math");
-	lua_pop(L, 1);
+}
 
-	push_copy(L, 6, NULL);
-	meter_field(L, -1, "utf8", "len", METER_UTF8_LEN);
-	meter_field(L, -1, "utf8", "offset", METER_UTF8_OFFSET);
-	meter_field(L, -1, "utf8", "codepoint", METER_BYTE);
-	push_readonly(L, -1);
-	lua_setfield(L, 8, "utf8");
-	lua_pop(L, 1);
-
+/* os: time, date and clock only, on the engine clock (os.date in UTC). */
+static void add_os(lua_State *L, int os, int lib)
+{
 	lua_createtable(L, 0, 3);
 	lua_pushcfunction(L, sb_os_time);
 	lua_setfield(L, -2, "time");
-	lua_getfield(L, 7, "date");
+	lua_getfield(L, os, "date");
 	lua_pushcclosure(L, sb_os_date, 1);
 	lua_setfield(L, -2, "date");
 	lua_pushcfunction(L, sb_os_clock);
 	lua_setfield(L, -2, "clock");
 	push_readonly(L, -1);
-	lua_setfield(L, 8, "os");
+	lua_setfield(L, lib, "os");
 	lua_pop(L, 1);
+}
 
-	/* smallapps.fr_natif, the one native module require finds: read-only, paid per byte. */
+/* smallapps.fr_natif, the one native module require finds: read-only, paid per byte. */
+static void add_fr_module(lua_State *L)
+{
 	luaopen_smallapps_fr_natif(L);
 	for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1))
 		if (lua_type(L, -1) == LUA_TFUNCTION)
@@ -1090,12 +1283,15 @@ static int setup_cf(lua_State *L)
 	push_readonly(L, -2);
 	lua_setfield(L, -2, SANDBOX_FR_MODULE);
 	lua_pop(L, 2);
+}
 
-	lua_pushvalue(L, 8);
+/* K_LIB, and K_ENVMT: the metatable of every chunk's _ENV, reading through to lib. */
+static void set_env_metatable(lua_State *L, int lib)
+{
+	lua_pushvalue(L, lib);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_LIB);
-
 	lua_createtable(L, 0, 3);
-	lua_pushvalue(L, 8);
+	lua_pushvalue(L, lib);
 	lua_pushcclosure(L, env_index, 1);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, env_newindex);
@@ -1103,13 +1299,55 @@ static int setup_cf(lua_State *L)
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &K_ENVMT);
+}
+
+static const meter_spec table_meters[] = {
+    {"sort", METER_SORT},
+    {"unpack", METER_UNPACK},
+    {"concat", METER_CONCAT},
+    {"move", METER_MOVE},
+    {"insert", METER_INSERT},
+    {"remove", METER_REMOVE},
+    {NULL, 0},
+};
+
+static const meter_spec utf8_meters[] = {
+    {"len", METER_UTF8_LEN},
+    {"offset", METER_UTF8_OFFSET},
+    {"codepoint", METER_BYTE},
+    {NULL, 0},
+};
+
+/* Builds the environment under sb_pcall (its argument, the sandbox, is slot 1). */
+static int setup_cf(lua_State *L)
+{
+	static const char *const no_seed[] = {"randomseed", NULL};
+	enum { G = 2, STRING, TABLE, MATH, UTF8, OS, LIB };
+
+	new_registry_tables(L);
+	luaL_requiref(L, "_G", luaopen_base, 0); /* G: the real globals */
+	luaL_requiref(L, "string", luaopen_string, 0);
+	luaL_requiref(L, "table", luaopen_table, 0);
+	luaL_requiref(L, "math", luaopen_math, 0);
+	luaL_requiref(L, "utf8", luaopen_utf8, 0);
+	luaL_requiref(L, "os", luaopen_os, 0);
+	lua_newtable(L); /* LIB */
+
+	add_base(L, G, LIB);
+	add_string(L, STRING, LIB);
+	add_library(L, TABLE, LIB, "table", NULL, table_meters);
+	seed_random(L, MATH);
+	add_library(L, MATH, LIB, "math", no_seed, NULL);
+	add_library(L, UTF8, LIB, "utf8", NULL, utf8_meters);
+	add_os(L, OS, LIB);
+	add_fr_module(L);
+	set_env_metatable(L, LIB);
 
 	/* Nothing reaches the real globals any more; chunks always get their own _ENV. */
 	lua_newtable(L);
 	lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_METERED);
 	lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	(void)sb;
 	return 0;
 }
 
@@ -1118,7 +1356,7 @@ static int setup_cf(lua_State *L)
 
 typedef struct copyctx {
 	sandbox *sb;
-	int memo;                 /* stack index: table/function -> light userdata node */
+	int memo; /* stack index: table/function -> light userdata node */
 	int depth;
 } copyctx;
 
@@ -1140,6 +1378,27 @@ static int key_class(lua_State *L, size_t n)
 		return strlen(k) == kl ? 1 : 2;
 	}
 	return 2;
+}
+
+/* The key on top that is neither an item nor a name, as the loader's messages show it. */
+static void bad_key_text(lua_State *L, char *text, size_t size)
+{
+	switch (lua_type(L, -1)) {
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, -1))
+			snprintf(text, size, "[%lld]", (long long)lua_tointeger(L, -1));
+		else
+			snprintf(text, size, "[%g]", lua_tonumber(L, -1));
+		break;
+	case LUA_TBOOLEAN:
+		snprintf(text, size, "[%s]", lua_toboolean(L, -1) ? "true" : "false");
+		break;
+	case LUA_TSTRING:
+		snprintf(text, size, "[\"%.40s\"]", lua_tostring(L, -1));
+		break;
+	default:
+		snprintf(text, size, "[%s]", luaL_typename(L, -1));
+	}
 }
 
 static void copy_table(lua_State *L, copyctx *c, int idx, defval *v)
@@ -1171,22 +1430,7 @@ static void copy_table(lua_State *L, copyctx *c, int idx, defval *v)
 			pairs[ik++].key = arena_strdup(A, lua_tostring(L, -1));
 		} else if (k == 2 && ib < nbad) {
 			char text[64];
-			switch (lua_type(L, -1)) {
-			case LUA_TNUMBER:
-				if (lua_isinteger(L, -1))
-					snprintf(text, sizeof text, "[%lld]", (long long)lua_tointeger(L, -1));
-				else
-					snprintf(text, sizeof text, "[%g]", lua_tonumber(L, -1));
-				break;
-			case LUA_TBOOLEAN:
-				snprintf(text, sizeof text, "[%s]", lua_toboolean(L, -1) ? "true" : "false");
-				break;
-			case LUA_TSTRING:
-				snprintf(text, sizeof text, "[\"%.40s\"]", lua_tostring(L, -1));
-				break;
-			default:
-				snprintf(text, sizeof text, "[%s]", luaL_typename(L, -1));
-			}
+			bad_key_text(L, text, sizeof text);
 			bad[ib++] = arena_strdup(A, text);
 		}
 	}
@@ -1210,28 +1454,24 @@ static void copy_table(lua_State *L, copyctx *c, int idx, defval *v)
 	v->nbadkeys = ib;
 }
 
-static const defval *copy_value(lua_State *L, copyctx *c, int idx)
+/* The node made before for the table or function at idx, or NULL; a cycle raises. */
+static const defval *copied_before(lua_State *L, copyctx *c, int idx)
 {
-	sandbox *sb = c->sb;
-	idx = lua_absindex(L, idx);
-	luaL_checkstack(L, 8, "définition trop profonde");
-	int t = lua_type(L, idx);
-	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
-		lua_pushvalue(L, idx);
-		lua_rawget(L, c->memo);
-		defval *seen = lua_touserdata(L, -1);
-		lua_pop(L, 1);
-		if (seen) {
-			if (seen->busy)
-				luaL_error(L, "%s: la table renvoyée contient un cycle (une table se contient "
-				           "elle-même)", sb->app_file);
-			return seen;
-		}
-	}
-	if (++sb->ndefnodes > MAX_DEF_NODES)
-		luaL_error(L, "%s: définition trop grande (plus de %d valeurs)", sb->app_file,
-		           MAX_DEF_NODES);
-	defval *v = arena_alloc(&sb->defmem, sizeof *v);
+	lua_pushvalue(L, idx);
+	lua_rawget(L, c->memo);
+	defval *seen = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	if (seen && seen->busy)
+		luaL_error(L,
+			   "%s: la table renvoyée contient un cycle (une table se contient "
+			   "elle-même)",
+			   c->sb->app_file);
+	return seen;
+}
+
+/* nil, booleans, numbers, strings, and the kinds a definition has no use for. */
+static void copy_scalar(lua_State *L, copyctx *c, int idx, int t, defval *v)
+{
 	switch (t) {
 	case LUA_TNIL:
 		v->kind = DV_NIL;
@@ -1253,45 +1493,74 @@ static const defval *copy_value(lua_State *L, copyctx *c, int idx)
 		size_t n;
 		const char *s = lua_tolstring(L, idx, &n);
 		v->kind = DV_STR;
-		v->s = arena_strndup(&sb->defmem, s, n);
+		v->s = arena_strndup(&c->sb->defmem, s, n);
 		v->len = n;
 		break;
 	}
-	case LUA_TFUNCTION: {
-		v->kind = DV_FUNC;
-		v->func = ++sb->nfuncs;
-		lua_Debug ar;
-		lua_pushvalue(L, idx);
-		lua_getinfo(L, ">S", &ar);
-		v->line = ar.linedefined > 0 ? ar.linedefined : 0;
-		lua_rawgetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
-		lua_pushvalue(L, idx);
-		lua_rawseti(L, -2, v->func);
-		lua_pop(L, 1);
-		lua_pushvalue(L, idx);
-		lua_pushlightuserdata(L, v);
-		lua_rawset(L, c->memo);
-		break;
-	}
-	case LUA_TTABLE:
-		if (c->depth >= MAX_DEF_DEPTH)
-			luaL_error(L, "%s: définition trop profonde (plus de %d niveaux)", sb->app_file,
-			           MAX_DEF_DEPTH);
-		v->kind = DV_TABLE;
-		lua_pushvalue(L, idx);
-		lua_pushlightuserdata(L, v);
-		lua_rawset(L, c->memo);
-		v->busy = true;
-		c->depth++;
-		copy_table(L, c, idx, v);
-		c->depth--;
-		v->busy = false;
-		break;
 	default:
 		v->kind = DV_OTHER;
 		v->s = lua_typename(L, t);
 		break;
 	}
+}
+
+/* A function gets the next number, its hook id: K_HOOKS[number] keeps it for the calls. */
+static void copy_function(lua_State *L, copyctx *c, int idx, defval *v)
+{
+	sandbox *sb = c->sb;
+	v->kind = DV_FUNC;
+	v->func = ++sb->nfuncs;
+	lua_Debug ar;
+	lua_pushvalue(L, idx);
+	lua_getinfo(L, ">S", &ar);
+	v->line = ar.linedefined > 0 ? ar.linedefined : 0;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_HOOKS);
+	lua_pushvalue(L, idx);
+	lua_rawseti(L, -2, v->func);
+	lua_pop(L, 1);
+	lua_pushvalue(L, idx);
+	lua_pushlightuserdata(L, v);
+	lua_rawset(L, c->memo);
+}
+
+/* A table, remembered (and busy) before its contents are copied, so cycles are caught. */
+static void copy_table_node(lua_State *L, copyctx *c, int idx, defval *v)
+{
+	if (c->depth >= MAX_DEF_DEPTH)
+		luaL_error(L, "%s: définition trop profonde (plus de %d niveaux)", c->sb->app_file,
+			   MAX_DEF_DEPTH);
+	v->kind = DV_TABLE;
+	lua_pushvalue(L, idx);
+	lua_pushlightuserdata(L, v);
+	lua_rawset(L, c->memo);
+	v->busy = true;
+	c->depth++;
+	copy_table(L, c, idx, v);
+	c->depth--;
+	v->busy = false;
+}
+
+static const defval *copy_value(lua_State *L, copyctx *c, int idx)
+{
+	sandbox *sb = c->sb;
+	idx = lua_absindex(L, idx);
+	luaL_checkstack(L, 8, "définition trop profonde");
+	int t = lua_type(L, idx);
+	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
+		const defval *seen = copied_before(L, c, idx);
+		if (seen)
+			return seen;
+	}
+	if (++sb->ndefnodes > MAX_DEF_NODES)
+		luaL_error(L, "%s: définition trop grande (plus de %d valeurs)", sb->app_file,
+			   MAX_DEF_NODES);
+	defval *v = arena_alloc(&sb->defmem, sizeof *v);
+	if (t == LUA_TFUNCTION)
+		copy_function(L, c, idx, v);
+	else if (t == LUA_TTABLE)
+		copy_table_node(L, c, idx, v);
+	else
+		copy_scalar(L, c, idx, t, v);
 	return v;
 }
 
@@ -1304,7 +1573,7 @@ static int run_main_cf(lua_State *L)
 	lua_call(L, 0, 1);
 	if (!lua_istable(L, -1)) {
 		lua_pushfstring(L, "%s: app.lua doit renvoyer une table (return { ... }), pas %s",
-		                sb->app_file, luaL_typename(L, -1));
+				sb->app_file, luaL_typename(L, -1));
 		return lua_error(L);
 	}
 	lua_newtable(L);
@@ -1321,10 +1590,10 @@ static int run_main_cf(lua_State *L)
 sandbox_limits sandbox_default_limits(void)
 {
 	sandbox_limits l = {
-		.mem_bytes = 64u * 1024 * 1024,
-		.load_instructions = 50000000L,
-		.call_instructions = 1000000L, /* a hook runs while someone waits: ~5 ms */
-		.fail_alloc_after = 0,
+	    .mem_bytes = 64u * 1024 * 1024,
+	    .load_instructions = 50000000L,
+	    .call_instructions = 1000000L, /* a hook runs while someone waits: ~5 ms */
+	    .fail_alloc_after = 0,
 	};
 	return l;
 }
@@ -1337,8 +1606,8 @@ void sandbox_close(sandbox *sb)
 		/* Finalizers cannot be set (setmetatable refuses __gc); still, bound lua_close. */
 		sb->in_call = true;
 		sb->budget_spent = false;
-		sb->remaining = sb->budget = sb->lim.call_instructions > 0 ? sb->lim.call_instructions
-		                                                           : 1000000;
+		sb->remaining = sb->budget =
+		    sb->lim.call_instructions > 0 ? sb->lim.call_instructions : 1000000;
 		arm(sb, sb->remaining);
 		lua_close(sb->L);
 	}
@@ -1354,7 +1623,7 @@ void sandbox_close(sandbox *sb)
 }
 
 static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                          char err[SANDBOX_ERR])
+			  char err[SANDBOX_ERR])
 {
 	sandbox *sb = xcalloc(1, sizeof *sb);
 	sb->lim = lim ? *lim : sandbox_default_limits();
@@ -1374,7 +1643,7 @@ static sandbox *sb_create(const char *app_dir, const char *stdlib_dir, const san
 	sb->L = lua_newstate(sb_alloc, sb);
 	if (!sb->L) {
 		snprintf(err, SANDBOX_ERR, "%s: %s (création de l'état Lua)", sb->app_file,
-		         SANDBOX_MSG_MEMORY);
+			 SANDBOX_MSG_MEMORY);
 		sandbox_close(sb);
 		return NULL;
 	}
@@ -1404,7 +1673,7 @@ static int sb_sources(sandbox *sb, const appsrc *src, char err[SANDBOX_ERR])
 }
 
 sandbox *sandbox_new_src(const char *app_dir, const appsrc *src, const char *stdlib_dir,
-                         const sandbox_limits *lim, char err[SANDBOX_ERR])
+			 const sandbox_limits *lim, char err[SANDBOX_ERR])
 {
 	sandbox *sb = sb_create(app_dir, stdlib_dir, lim, err);
 	if (!sb)
@@ -1418,13 +1687,13 @@ sandbox *sandbox_new_src(const char *app_dir, const appsrc *src, const char *std
 }
 
 sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     char err[SANDBOX_ERR])
+		     char err[SANDBOX_ERR])
 {
 	return sandbox_new_src(app_dir, NULL, stdlib_dir, lim, err);
 }
 
-sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
-                             const sandbox_limits *lim, char err[SANDBOX_ERR])
+sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir, const sandbox_limits *lim,
+			     char err[SANDBOX_ERR])
 {
 	sandbox *sb = sb_create(app->dir, stdlib_dir, lim, err);
 	if (!sb)
@@ -1436,8 +1705,10 @@ sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
 		return NULL;
 	}
 	if (sb->nfuncs != app->nhooks) {
-		snprintf(err, SANDBOX_ERR, "%s: la définition a changé depuis son chargement "
-		         "(%d fonctions au lieu de %d)", sb->app_file, sb->nfuncs, app->nhooks);
+		snprintf(err, SANDBOX_ERR,
+			 "%s: la définition a changé depuis son chargement "
+			 "(%d fonctions au lieu de %d)",
+			 sb->app_file, sb->nfuncs, app->nhooks);
 		sandbox_close(sb);
 		return NULL;
 	}
@@ -1467,11 +1738,6 @@ int sandbox_nfuncs(const sandbox *sb)
 	return sb->nfuncs;
 }
 
-const char *sandbox_last_traceback(const sandbox *sb)
-{
-	return sb->traceback;
-}
-
 size_t sandbox_mem_used(const sandbox *sb)
 {
 	return sb->used;
@@ -1480,9 +1746,8 @@ size_t sandbox_mem_used(const sandbox *sb)
 /* ------------------------------------------------------------------ */
 /* Values between records and Lua                                      */
 
-static const char *const sys_names[] = {
-	"id", "state", "created_at", "created_by", "updated_at", "updated_by", "version", NULL
-};
+static const char *const sys_names[] = {"id",	      "state",	    "created_at", "created_by",
+					"updated_at", "updated_by", "version",	  NULL};
 
 static void push_json(lua_State *L, const json_t *j, int depth)
 {
@@ -1496,7 +1761,8 @@ static void push_json(lua_State *L, const json_t *j, int depth)
 		const char *k;
 		json_t *v;
 		lua_createtable(L, 0, (int)json_object_size(j));
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			push_json(L, v, depth + 1);
 			lua_setfield(L, -2, k);
 		}
@@ -1506,7 +1772,8 @@ static void push_json(lua_State *L, const json_t *j, int depth)
 		size_t i;
 		json_t *v;
 		lua_createtable(L, (int)json_array_size(j), 0);
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			push_json(L, v, depth + 1);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
@@ -1547,7 +1814,9 @@ static void push_value(lua_State *L, const def_field *fd, const value *v, const 
 			lua_pushnumber(L, (v->kind == VAL_INT ? (double)v->i : v->d) / 100.0);
 		return;
 	case FT_BOOLEAN:
-		lua_pushboolean(L, v->kind == VAL_INT ? v->i != 0 : v->kind == VAL_REAL ? v->d != 0 : 1);
+		lua_pushboolean(L, v->kind == VAL_INT	 ? v->i != 0
+				   : v->kind == VAL_REAL ? v->d != 0
+							 : 1);
 		return;
 	case FT_DECIMAL:
 		lua_pushnumber(L, v->kind == VAL_INT ? (double)v->i : v->d);
@@ -1563,28 +1832,46 @@ static void push_value(lua_State *L, const def_field *fd, const value *v, const 
 		break;
 	}
 	switch (v->kind) {
-	case VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); break;
-	case VAL_REAL: lua_pushnumber(L, v->d); break;
-	case VAL_TEXT: lua_pushstring(L, v->s ? v->s : ""); break;
-	default: lua_pushnil(L);
+	case VAL_INT:
+		lua_pushinteger(L, (lua_Integer)v->i);
+		break;
+	case VAL_REAL:
+		lua_pushnumber(L, v->d);
+		break;
+	case VAL_TEXT:
+		lua_pushstring(L, v->s ? v->s : "");
+		break;
+	default:
+		lua_pushnil(L);
 	}
 }
 
 static void what_is(lua_State *L, int idx, char *out, size_t n)
 {
 	switch (lua_type(L, idx)) {
-	case LUA_TNIL: snprintf(out, n, "nil"); break;
-	case LUA_TBOOLEAN: snprintf(out, n, "le booléen %s", lua_toboolean(L, idx) ? "true" : "false"); break;
+	case LUA_TNIL:
+		snprintf(out, n, "nil");
+		break;
+	case LUA_TBOOLEAN:
+		snprintf(out, n, "le booléen %s", lua_toboolean(L, idx) ? "true" : "false");
+		break;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx))
 			snprintf(out, n, "l'entier %lld", (long long)lua_tointeger(L, idx));
 		else
 			snprintf(out, n, "le nombre %g", lua_tonumber(L, idx));
 		break;
-	case LUA_TSTRING: snprintf(out, n, "la chaîne \"%.40s\"", lua_tostring(L, idx)); break;
-	case LUA_TTABLE: snprintf(out, n, "une table"); break;
-	case LUA_TFUNCTION: snprintf(out, n, "une fonction"); break;
-	default: snprintf(out, n, "une valeur de type %s", luaL_typename(L, idx));
+	case LUA_TSTRING:
+		snprintf(out, n, "la chaîne \"%.40s\"", lua_tostring(L, idx));
+		break;
+	case LUA_TTABLE:
+		snprintf(out, n, "une table");
+		break;
+	case LUA_TFUNCTION:
+		snprintf(out, n, "une fonction");
+		break;
+	default:
+		snprintf(out, n, "une valeur de type %s", luaL_typename(L, idx));
 	}
 }
 
@@ -1608,52 +1895,150 @@ static const char *good_string(lua_State *L, int idx)
 	return s;
 }
 
+/* An integer, or a float with an integral value. */
+static int to_integer(lua_State *L, int idx, value *out, const char *got, char msg[SANDBOX_ERR])
+{
+	lua_Integer i;
+	if (lua_type(L, idx) == LUA_TNUMBER && lua_isinteger(L, idx)) {
+		value_set_int(out, lua_tointeger(L, idx));
+		return 0;
+	}
+	if (lua_type(L, idx) == LUA_TNUMBER &&
+	    lua_numbertointeger(floor(lua_tonumber(L, idx)), &i) &&
+	    (lua_Number)i == lua_tonumber(L, idx)) {
+		value_set_int(out, i);
+		return 0;
+	}
+	snprintf(msg, SANDBOX_ERR, "nombre entier attendu, reçu %s", got);
+	return -1;
+}
+
+/* A list of options (strings), stored as a compact JSON array; got is reused. */
+static int to_multichoice(lua_State *L, int idx, const def_field *fd, value *out, char got[80],
+			  char msg[SANDBOX_ERR])
+{
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		snprintf(msg, SANDBOX_ERR, "liste de valeurs attendue, reçu %s", got);
+		return -1;
+	}
+	json_t *arr = json_array();
+	lua_Unsigned n = lua_rawlen(L, idx);
+	for (lua_Unsigned i = 1; i <= n; i++) {
+		lua_rawgeti(L, idx, (lua_Integer)i);
+		const char *s = good_string(L, -1);
+		if (!s || (fd->noptions && !has_option(fd, s))) {
+			what_is(L, -1, got, 80);
+			lua_pop(L, 1);
+			json_decref(arr);
+			snprintf(msg, SANDBOX_ERR,
+				 s ? "valeur %llu : \"%.40s\" n'est pas une option"
+				   : "valeur %llu : option (chaîne) attendue, reçu %s",
+				 (unsigned long long)i, s ? s : got);
+			return -1;
+		}
+		json_array_append_new(arr, json_string(s));
+		lua_pop(L, 1);
+	}
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	value_set_text(out, text);
+	free(text);
+	return 0;
+}
+
+/* A number, a boolean or a valid string as JSON; NULL for anything else. */
+static json_t *simple_json(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) == LUA_TNUMBER)
+		return lua_isinteger(L, idx) ? json_integer(lua_tointeger(L, idx))
+					     : json_real(lua_tonumber(L, idx));
+	if (lua_type(L, idx) == LUA_TBOOLEAN)
+		return json_boolean(lua_toboolean(L, idx));
+	if (good_string(L, idx))
+		return json_string(lua_tostring(L, idx));
+	return NULL;
+}
+
+/* A table of simple keys and values, stored as a compact JSON object. */
+static int to_file(lua_State *L, int idx, value *out, const char *got, char msg[SANDBOX_ERR])
+{
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		snprintf(msg, SANDBOX_ERR, "table {name, size, type, sha256} attendue, reçu %s",
+			 got);
+		return -1;
+	}
+	json_t *obj = json_object();
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *k = good_string(L, -2);
+		json_t *jv = simple_json(L, -1);
+		if (!k || !jv) {
+			json_decref(jv);
+			json_decref(obj);
+			lua_pop(L, 2);
+			snprintf(msg, SANDBOX_ERR, "fichier : clés et valeurs simples attendues");
+			return -1;
+		}
+		json_object_set_new(obj, k, jv);
+		lua_pop(L, 1);
+	}
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	value_set_text(out, text);
+	free(text);
+	return 0;
+}
+
+/* Text of the text-like types; for a choice, one of its options. */
+static int to_text(lua_State *L, int idx, const def_field *fd, value *out, const char *got,
+		   char msg[SANDBOX_ERR])
+{
+	const char *s = good_string(L, idx);
+	if (!s) {
+		snprintf(msg, SANDBOX_ERR, "texte attendu, reçu %s", got);
+		return -1;
+	}
+	if (fd->type == FT_CHOICE && fd->noptions && !has_option(fd, s)) {
+		snprintf(msg, SANDBOX_ERR, "\"%.60s\" n'est pas une option", s);
+		return -1;
+	}
+	value_set_text(out, s);
+	return 0;
+}
+
 /*
  * Converts the Lua value at idx to the stored form of field fd. Never raises.
  * Returns 0 with *out set (out must be clear), or -1 with msg.
  */
 static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
-                        char msg[SANDBOX_ERR])
+			char msg[SANDBOX_ERR])
 {
 	char got[80];
 	idx = lua_absindex(L, idx);
 	what_is(L, idx, got, sizeof got);
 	int t = lua_type(L, idx);
+	double d = t == LUA_TNUMBER ? lua_tonumber(L, idx) : NAN;
 	if (t == LUA_TNIL) {
 		value_clear(out);
 		return 0;
 	}
 	switch (fd->type) {
-	case FT_INTEGER: {
-		lua_Integer i;
-		if (t == LUA_TNUMBER && lua_isinteger(L, idx)) {
-			value_set_int(out, lua_tointeger(L, idx));
-			return 0;
-		}
-		if (t == LUA_TNUMBER && lua_numbertointeger(floor(lua_tonumber(L, idx)), &i) &&
-		    (lua_Number)i == lua_tonumber(L, idx)) {
-			value_set_int(out, i);
-			return 0;
-		}
-		snprintf(msg, SANDBOX_ERR, "nombre entier attendu, reçu %s", got);
-		return -1;
-	}
+	case FT_INTEGER:
+		return to_integer(L, idx, out, got, msg);
 	case FT_DECIMAL:
-		if (t == LUA_TNUMBER && isfinite(lua_tonumber(L, idx))) {
-			value_set_real(out, lua_tonumber(L, idx));
+		if (isfinite(d)) {
+			value_set_real(out, d);
 			return 0;
 		}
 		snprintf(msg, SANDBOX_ERR, "nombre attendu, reçu %s", got);
 		return -1;
-	case FT_MONEY: {
-		double d = t == LUA_TNUMBER ? lua_tonumber(L, idx) : NAN;
+	case FT_MONEY:
 		if (isfinite(d) && fabs(d) < 9e13) {
 			value_set_int(out, (int64_t)llround(d * 100.0));
 			return 0;
 		}
 		snprintf(msg, SANDBOX_ERR, "montant en euros (nombre) attendu, reçu %s", got);
 		return -1;
-	}
 	case FT_BOOLEAN:
 		if (t == LUA_TBOOLEAN) {
 			value_set_int(out, lua_toboolean(L, idx) ? 1 : 0);
@@ -1661,83 +2046,15 @@ static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
 		}
 		snprintf(msg, SANDBOX_ERR, "booléen (true ou false) attendu, reçu %s", got);
 		return -1;
-	case FT_MULTICHOICE: {
-		if (t != LUA_TTABLE) {
-			snprintf(msg, SANDBOX_ERR, "liste de valeurs attendue, reçu %s", got);
-			return -1;
-		}
-		json_t *arr = json_array();
-		lua_Unsigned n = lua_rawlen(L, idx);
-		for (lua_Unsigned i = 1; i <= n; i++) {
-			lua_rawgeti(L, idx, (lua_Integer)i);
-			const char *s = good_string(L, -1);
-			if (!s || (fd->noptions && !has_option(fd, s))) {
-				what_is(L, -1, got, sizeof got);
-				lua_pop(L, 1);
-				json_decref(arr);
-				snprintf(msg, SANDBOX_ERR, s ? "valeur %llu : \"%.40s\" n'est pas une option"
-				                             : "valeur %llu : option (chaîne) attendue, reçu %s",
-				         (unsigned long long)i, s ? s : got);
-				return -1;
-			}
-			json_array_append_new(arr, json_string(s));
-			lua_pop(L, 1);
-		}
-		char *text = json_dumps(arr, JSON_COMPACT);
-		json_decref(arr);
-		value_set_text(out, text);
-		free(text);
-		return 0;
-	}
-	case FT_FILE: {
-		if (t != LUA_TTABLE) {
-			snprintf(msg, SANDBOX_ERR, "table {name, size, type, sha256} attendue, reçu %s", got);
-			return -1;
-		}
-		json_t *obj = json_object();
-		lua_pushnil(L);
-		while (lua_next(L, idx)) {
-			const char *k = good_string(L, -2);
-			json_t *jv = NULL;
-			if (lua_type(L, -1) == LUA_TNUMBER)
-				jv = lua_isinteger(L, -1) ? json_integer(lua_tointeger(L, -1))
-				                          : json_real(lua_tonumber(L, -1));
-			else if (lua_type(L, -1) == LUA_TBOOLEAN)
-				jv = json_boolean(lua_toboolean(L, -1));
-			else if (good_string(L, -1))
-				jv = json_string(lua_tostring(L, -1));
-			if (!k || !jv) {
-				json_decref(jv);
-				json_decref(obj);
-				lua_pop(L, 2);
-				snprintf(msg, SANDBOX_ERR, "fichier : clés et valeurs simples attendues");
-				return -1;
-			}
-			json_object_set_new(obj, k, jv);
-			lua_pop(L, 1);
-		}
-		char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(obj);
-		value_set_text(out, text);
-		free(text);
-		return 0;
-	}
+	case FT_MULTICHOICE:
+		return to_multichoice(L, idx, fd, out, got, msg);
+	case FT_FILE:
+		return to_file(L, idx, out, got, msg);
 	case FT_SECTION:
 		snprintf(msg, SANDBOX_ERR, "une section ne contient pas de valeur");
 		return -1;
-	default: {
-		const char *s = good_string(L, idx);
-		if (!s) {
-			snprintf(msg, SANDBOX_ERR, "texte attendu, reçu %s", got);
-			return -1;
-		}
-		if (fd->type == FT_CHOICE && fd->noptions && !has_option(fd, s)) {
-			snprintf(msg, SANDBOX_ERR, "\"%.60s\" n'est pas une option", s);
-			return -1;
-		}
-		value_set_text(out, s);
-		return 0;
-	}
+	default:
+		return to_text(L, idx, fd, out, got, msg);
 	}
 }
 
@@ -1817,8 +2134,10 @@ static int rec_newindex(lua_State *L)
 	if (col < 0)
 		return luaL_error(L, "\"%s\" est un champ système, en lecture seule", k);
 	if (c->kind != HK_MUTATE)
-		return luaL_error(L, "le dossier est en lecture seule ici (seuls on_create et les "
-		                  "actions de transition modifient des champs) : champ \"%s\"", k);
+		return luaL_error(L,
+				  "le dossier est en lecture seule ici (seuls on_create et les "
+				  "actions de transition modifient des champs) : champ \"%s\"",
+				  k);
 	if (NULL == c->newvals || (size_t)col >= c->form->ncols)
 		return luaL_error(L, "champ \"%s\" : colonne invalide", k);
 	value tmp = {0};
@@ -1839,7 +2158,7 @@ static void push_record(lua_State *L, callctx *c)
 	const def_form *f = c->form;
 	lua_Integer callno = c->callno;
 	luaL_checkstack(L, 10, NULL);
-	lua_createtable(L, 0, (int)f->ncols + 7);                 /* data */
+	lua_createtable(L, 0, (int)f->ncols + 7); /* data */
 	int data = lua_gettop(L);
 	if (r->id) {
 		lua_pushinteger(L, r->id);
@@ -1849,9 +2168,13 @@ static void push_record(lua_State *L, callctx *c)
 		lua_pushinteger(L, r->version);
 		lua_setfield(L, data, "version");
 	}
-	const struct { const char *k; const char *v; } sys[] = {
-		{"state", r->state}, {"created_at", r->created_at}, {"created_by", r->created_by},
-		{"updated_at", r->updated_at}, {"updated_by", r->updated_by},
+	const struct {
+		const char *k;
+		const char *v;
+	} sys[] = {
+	    {"state", r->state},	   {"created_at", r->created_at},
+	    {"created_by", r->created_by}, {"updated_at", r->updated_at},
+	    {"updated_by", r->updated_by},
 	};
 	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
 		if (sys[i].v) {
@@ -1864,8 +2187,8 @@ static void push_record(lua_State *L, callctx *c)
 		push_value(L, f->cols[i], &r->values[i], c->pre ? c->pre[i] : NULL);
 		lua_setfield(L, data, f->cols[i]->name);
 	}
-	push_names(L, f);                                          /* data+1 */
-	lua_newtable(L);                                           /* proxy */
+	push_names(L, f); /* data+1 */
+	lua_newtable(L);  /* proxy */
 	lua_createtable(L, 0, 4);
 	lua_pushvalue(L, data);
 	lua_pushvalue(L, data + 1);
@@ -1900,7 +2223,8 @@ static int ctx_notify(lua_State *L)
 {
 	callctx *c = current_call(L, 1, "ctx.notify");
 	if (!c->env || !c->env->notify)
-		return luaL_error(L, "ctx.notify n'est disponible que dans une action de transition");
+		return luaL_error(L,
+				  "ctx.notify n'est disponible que dans une action de transition");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	const char *v[3];
 	static const char *const keys[3] = {"to", "subject", "body"};
@@ -1924,26 +2248,20 @@ static int ctx_count(lua_State *L)
 		return luaL_error(L, "ctx.count n'est pas disponible ici");
 	/* Each is a query over the app's records: a loop of them is a bug, not a need. */
 	if (++sb->counts > MAX_COUNTS)
-		return luaL_error(L, "ctx.count : plus de %d appels dans un même appel", MAX_COUNTS);
+		return luaL_error(L, "ctx.count : plus de %d appels dans un même appel",
+				  MAX_COUNTS);
 	json_t *filter = NULL;
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
-		sb->pending = json_object();  /* released by sb_pcall if we raise */
+		sb->pending = json_object(); /* released by sb_pcall if we raise */
 		lua_pushnil(L);
 		while (lua_next(L, 2)) {
 			const char *k = good_string(L, -2);
-			json_t *jv = NULL;
-			int t = lua_type(L, -1);
-			if (t == LUA_TNUMBER)
-				jv = lua_isinteger(L, -1) ? json_integer(lua_tointeger(L, -1))
-				                          : json_real(lua_tonumber(L, -1));
-			else if (t == LUA_TBOOLEAN)
-				jv = json_boolean(lua_toboolean(L, -1));
-			else if (good_string(L, -1))
-				jv = json_string(lua_tostring(L, -1));
+			json_t *jv = simple_json(L, -1);
 			if (!k || !jv) {
 				json_decref(jv);
-				return luaL_error(L, "ctx.count : filtre invalide (champ = valeur simple)");
+				return luaL_error(
+				    L, "ctx.count : filtre invalide (champ = valeur simple)");
 			}
 			json_object_set_new(sb->pending, k, jv);
 			lua_pop(L, 1);
@@ -1999,14 +2317,78 @@ static void push_ctx(lua_State *L, callctx *c, const sandbox *sb)
 	set_str(L, "today", today);
 	set_str(L, "app", sb->app ? sb->app->id : sb->app_id);
 	set_str(L, "form", c->form->id);
-	static const struct { const char *k; lua_CFunction f; } fns[] = {
-		{"log", ctx_log}, {"notify", ctx_notify}, {"count", ctx_count},
+	static const struct {
+		const char *k;
+		lua_CFunction f;
+	} fns[] = {
+	    {"log", ctx_log},
+	    {"notify", ctx_notify},
+	    {"count", ctx_count},
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
 		lua_pushinteger(L, c->callno);
 		lua_pushcclosure(L, fns[i].f, 1);
 		lua_setfield(L, -2, fns[i].k);
 	}
+}
+
+/* validate's result at r1: nil, a message for the whole form, or { field = "message" }. */
+static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
+{
+	char msg[SANDBOX_ERR];
+	int t = lua_type(L, r1);
+	if (t == LUA_TNIL)
+		return 0;
+	if (t == LUA_TSTRING) {
+		field_errors_add(c->errors, "_", lua_tostring(L, r1));
+		return 0;
+	}
+	if (t != LUA_TTABLE) {
+		what_is(L, r1, msg, sizeof msg);
+		return luaL_error(L,
+				  "%s validate doit renvoyer nil ou une table "
+				  "{ champ = \"message\" }, pas %s",
+				  where, msg);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, r1)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0);
+		if (!known || !good_string(L, -1))
+			return luaL_error(L, "%s validate : %s \"%s\"", where,
+					  known ? "message non textuel pour le champ"
+						: "champ inconnu dans le résultat",
+					  k ? k : "?");
+		lua_pop(L, 1);
+	}
+	/* In a stable order: the whole form first, then the columns. */
+	if (lua_getfield(L, r1, "_") == LUA_TSTRING)
+		field_errors_add(c->errors, "_", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	for (size_t i = 0; i < c->form->ncols; i++) {
+		if (lua_getfield(L, r1, c->form->cols[i]->name) == LUA_TSTRING)
+			field_errors_add(c->errors, c->form->cols[i]->name, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+/* guard's results from r1: true, or false and a reason (a default one when absent). */
+static int read_guard(lua_State *L, callctx *c, int r1, int nres, const char *where)
+{
+	char msg[SANDBOX_ERR];
+	if (lua_type(L, r1) != LUA_TBOOLEAN) {
+		what_is(L, r1, msg, sizeof msg);
+		return luaL_error(L, "%s guard doit renvoyer true, ou false et un motif, pas %s",
+				  where, msg);
+	}
+	*c->ok = lua_toboolean(L, r1);
+	if (!*c->ok) {
+		const char *why = nres >= 2 ? good_string(L, r1 + 1) : NULL;
+		snprintf(c->reason, SANDBOX_ERR, "%s",
+			 why ? why : "Cette action n'est pas possible pour ce dossier.");
+	}
+	return 0;
 }
 
 static int hook_cf(lua_State *L)
@@ -2023,10 +2405,10 @@ static int hook_cf(lua_State *L)
 	lua_Debug ar;
 	lua_pushvalue(L, 2);
 	lua_getinfo(L, ">S", &ar);
-	lua_pushfstring(L, "%s:%d:", ar.short_src, ar.linedefined);       /* 3: where */
-	lua_pushvalue(L, 2);                                              /* 4: fn */
-	push_record(L, c);                                                /* 5 */
-	push_ctx(L, c, sb);                                               /* 6 */
+	lua_pushfstring(L, "%s:%d:", ar.short_src, ar.linedefined); /* 3: where */
+	lua_pushvalue(L, 2);					    /* 4: fn */
+	push_record(L, c);					    /* 5 */
+	push_ctx(L, c, sb);					    /* 6 */
 	lua_call(L, 2, LUA_MULTRET);
 	int r1 = 4, nres = lua_gettop(L) - 3;
 	const char *where = lua_tostring(L, 3);
@@ -2035,66 +2417,17 @@ static int hook_cf(lua_State *L)
 		nres = 1;
 	}
 	switch (c->kind) {
-	case HK_VALIDATE: {
-		int t = lua_type(L, r1);
-		if (t == LUA_TNIL)
-			break;
-		if (t == LUA_TSTRING) {
-			field_errors_add(c->errors, "_", lua_tostring(L, r1));
-			break;
-		}
-		if (t != LUA_TTABLE) {
-			what_is(L, r1, msg, sizeof msg);
-			lua_pushfstring(L, "%s validate doit renvoyer nil ou une table "
-			                "{ champ = \"message\" }, pas %s", where, msg);
-			return lua_error(L);
-		}
-		lua_pushnil(L);
-		while (lua_next(L, r1)) {
-			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-			bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0);
-			if (!known || !good_string(L, -1)) {
-				lua_pushfstring(L, "%s validate : %s \"%s\"", where,
-				                known ? "message non textuel pour le champ"
-				                      : "champ inconnu dans le résultat",
-				                k ? k : "?");
-				return lua_error(L);
-			}
-			lua_pop(L, 1);
-		}
-		/* In a stable order: the whole form first, then the columns. */
-		if (lua_getfield(L, r1, "_") == LUA_TSTRING)
-			field_errors_add(c->errors, "_", lua_tostring(L, -1));
-		lua_pop(L, 1);
-		for (size_t i = 0; i < c->form->ncols; i++) {
-			if (lua_getfield(L, r1, c->form->cols[i]->name) == LUA_TSTRING)
-				field_errors_add(c->errors, c->form->cols[i]->name, lua_tostring(L, -1));
-			lua_pop(L, 1);
-		}
-		break;
-	}
+	case HK_VALIDATE:
+		return read_validate(L, c, r1, where);
 	case HK_COMPUTE:
-		if (lua_to_value(L, r1, c->fd, c->out, msg) != 0) {
-			lua_pushfstring(L, "%s compute du champ \"%s\" : %s", where, c->fd->name, msg);
-			return lua_error(L);
-		}
-		break;
+		if (lua_to_value(L, r1, c->fd, c->out, msg) != 0)
+			return luaL_error(L, "%s compute du champ \"%s\" : %s", where, c->fd->name,
+					  msg);
+		return 0;
 	case HK_MUTATE:
-		break;
+		return 0;
 	case HK_GUARD:
-		if (lua_type(L, r1) != LUA_TBOOLEAN) {
-			what_is(L, r1, msg, sizeof msg);
-			lua_pushfstring(L, "%s guard doit renvoyer true, ou false et un motif, pas %s",
-			                where, msg);
-			return lua_error(L);
-		}
-		*c->ok = lua_toboolean(L, r1);
-		if (!*c->ok) {
-			const char *why = nres >= 2 ? good_string(L, r1 + 1) : NULL;
-			snprintf(c->reason, SANDBOX_ERR, "%s",
-			         why ? why : "Cette action n'est pas possible pour ce dossier.");
-		}
-		break;
+		return read_guard(L, c, r1, nres, where);
 	}
 	return 0;
 }
@@ -2112,7 +2445,7 @@ static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDB
 	const def_form *f = env->form;
 	if (c->r->nvalues != f->ncols) {
 		snprintf(err, SANDBOX_ERR, "%s: dossier incohérent avec le formulaire \"%s\"",
-		         sb->app_file, f->id);
+			 sb->app_file, f->id);
 		return -1;
 	}
 	c->env = env;
@@ -2136,15 +2469,15 @@ static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDB
 	return rc;
 }
 
-int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env,
-                     field_errors *out, char err[SANDBOX_ERR])
+int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env, field_errors *out,
+		     char err[SANDBOX_ERR])
 {
 	callctx c = {.kind = HK_VALIDATE, .hook = hook, .r = r, .errors = out};
 	return run_hook(sb, &c, env, err);
 }
 
 int sandbox_compute(sandbox *sb, int hook, const def_field *fd, const record *r,
-                    const hook_env *env, value *out, char err[SANDBOX_ERR])
+		    const hook_env *env, value *out, char err[SANDBOX_ERR])
 {
 	value tmp = {0};
 	callctx c = {.kind = HK_COMPUTE, .hook = hook, .r = r, .fd = fd, .out = &tmp};
@@ -2179,7 +2512,7 @@ int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char e
 }
 
 int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
-                  char reason[SANDBOX_ERR], char err[SANDBOX_ERR])
+		  char reason[SANDBOX_ERR], char err[SANDBOX_ERR])
 {
 	*ok = false;
 	reason[0] = '\0';

@@ -17,7 +17,11 @@
  * Nothing here keeps malloc'ed memory across a call that may raise a Lua error.
  *
  * All functions return 0 on success, -1 on error with `err` holding a message such
- * as `apps/vaccins/app.lua:42: attempt to index a nil value (budget: ...)`.
+ * as `apps/vaccins/app.lua:42: attempt to index a nil value`. The error of a hook call
+ * that went through more than the line it names also lists the app frames, innermost
+ * first, paths from the apps folder: `apps/vaccins/lib/calcul.lua:5: attempt to index a
+ * nil value [traceback: vaccins/lib/calcul.lua:5 in function 'total' < vaccins/app.lua:42
+ * in hook validate]` (one line, for the log; never shown to the person).
  */
 #ifndef SMALLAPPS_SANDBOX_H
 #define SMALLAPPS_SANDBOX_H
@@ -30,14 +34,14 @@
 #include "def.h"
 #include "record.h"
 
-#define SANDBOX_ERR 512
+#define SANDBOX_ERR 1024 /* a message and its frames */
 
 /* Limits; defaults come from sandbox_default_limits(). */
 typedef struct sandbox_limits {
-	size_t mem_bytes;         /* cap of the state's heap (default 64 MiB) */
-	long load_instructions;   /* budget to run app.lua (default 50 M) */
-	long call_instructions;   /* budget per hook call (default 1 M: 50 times less than load) */
-	long fail_alloc_after;    /* tests: the Nth allocation fails; 0 = never */
+	size_t mem_bytes;	/* cap of the state's heap (default 64 MiB) */
+	long load_instructions; /* budget to run app.lua (default 50 M) */
+	long call_instructions; /* budget per hook call (default 1 M: 50 times less than load) */
+	long fail_alloc_after;	/* tests: the Nth allocation fails; 0 = never */
 } sandbox_limits;
 
 sandbox_limits sandbox_default_limits(void);
@@ -58,7 +62,7 @@ typedef struct hook_env {
 	time_t now;
 	/* ctx.count(form_id, filter): filter is a JSON object field -> value (may be NULL). */
 	int (*count)(void *arg, const char *form_id, json_t *filter, int64_t *out,
-	             char err[SANDBOX_ERR]);
+		     char err[SANDBOX_ERR]);
 	void *count_arg;
 	/* ctx.notify{to=, subject=, body=}: only during actions. */
 	int (*notify)(void *arg, const char *to, const char *subject, const char *body);
@@ -76,26 +80,26 @@ typedef struct sandbox sandbox;
  * (sandbox_definition). Used by loader_load; errors carry file:line.
  */
 sandbox *sandbox_new_src(const char *app_dir, const struct appsrc *src, const char *stdlib_dir,
-                         const sandbox_limits *lim, char err[SANDBOX_ERR]);
+			 const sandbox_limits *lim, char err[SANDBOX_ERR]);
 /* sandbox_new_src reading app_dir's sources itself. */
 sandbox *sandbox_new(const char *app_dir, const char *stdlib_dir, const sandbox_limits *lim,
-                     char err[SANDBOX_ERR]);
+		     char err[SANDBOX_ERR]);
 /* Opens a state ready to call the hooks of an already loaded definition. */
 sandbox *sandbox_open(const def_app *app, const char *stdlib_dir, char err[SANDBOX_ERR]);
 void sandbox_close(sandbox *sb);
-const def_app *sandbox_app(const sandbox *sb);  /* NULL for states made by sandbox_new */
+const def_app *sandbox_app(const sandbox *sb); /* NULL for states made by sandbox_new */
 
 /* Hooks. `r` is read as the record table (SPEC 4.4); see each for what is written back. */
-int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env,
-                     field_errors *out, char err[SANDBOX_ERR]);
+int sandbox_validate(sandbox *sb, int hook, const record *r, const hook_env *env, field_errors *out,
+		     char err[SANDBOX_ERR]);
 /* The returned Lua value converted to the field's stored form (wrong type: error). */
 int sandbox_compute(sandbox *sb, int hook, const def_field *fd, const record *r,
-                    const hook_env *env, value *out, char err[SANDBOX_ERR]);
+		    const hook_env *env, value *out, char err[SANDBOX_ERR]);
 /* on_create and action: field values the function set on the table are written back to r. */
 int sandbox_mutate(sandbox *sb, int hook, record *r, const hook_env *env, char err[SANDBOX_ERR]);
 /* guard: *ok false with the reason (or a default) when the function returns false. */
 int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, bool *ok,
-                  char reason[SANDBOX_ERR], char err[SANDBOX_ERR]);
+		  char reason[SANDBOX_ERR], char err[SANDBOX_ERR]);
 
 /*
  * Definition values: the table returned by app.lua, copied out of Lua so the
@@ -105,9 +109,7 @@ int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, b
  * the loader stores in def_app, and sandbox_open numbers the functions of a
  * re-run of app.lua the same way. Nodes live as long as the sandbox.
  */
-typedef enum {
-	DV_NIL, DV_BOOL, DV_INT, DV_NUM, DV_STR, DV_TABLE, DV_FUNC, DV_OTHER
-} defval_kind;
+typedef enum { DV_NIL, DV_BOOL, DV_INT, DV_NUM, DV_STR, DV_TABLE, DV_FUNC, DV_OTHER } defval_kind;
 
 typedef struct defval defval;
 
@@ -118,20 +120,20 @@ typedef struct defval_pair {
 
 struct defval {
 	defval_kind kind;
-	bool b;                   /* DV_BOOL */
-	int64_t i;                /* DV_INT */
-	double d;                 /* DV_NUM (a float) */
-	const char *s;            /* DV_STR (NUL-terminated copy); DV_OTHER: the Lua type name */
-	size_t len;               /* DV_STR: length in bytes (may hold NULs) */
-	int func;                 /* DV_FUNC: function number, the hook id */
-	int line;                 /* DV_FUNC: line where the function is defined */
-	const defval **items;     /* DV_TABLE: t[1] .. t[nitems] */
+	bool b;		      /* DV_BOOL */
+	int64_t i;	      /* DV_INT */
+	double d;	      /* DV_NUM (a float) */
+	const char *s;	      /* DV_STR (NUL-terminated copy); DV_OTHER: the Lua type name */
+	size_t len;	      /* DV_STR: length in bytes (may hold NULs) */
+	int func;	      /* DV_FUNC: function number, the hook id */
+	int line;	      /* DV_FUNC: line where the function is defined */
+	const defval **items; /* DV_TABLE: t[1] .. t[nitems] */
 	size_t nitems;
 	const defval_pair *fields; /* DV_TABLE: string keys, sorted */
 	size_t nfields;
-	const char **badkeys;     /* DV_TABLE: other keys as text, e.g. "[0]", "[true]" */
+	const char **badkeys; /* DV_TABLE: other keys as text, e.g. "[0]", "[true]" */
 	size_t nbadkeys;
-	bool busy;                /* internal: being copied (cycle detection) */
+	bool busy; /* internal: being copied (cycle detection) */
 };
 
 /* The definition table of a state made by sandbox_new; NULL otherwise. */
@@ -139,10 +141,8 @@ const defval *sandbox_definition(const sandbox *sb);
 /* Number of functions met in the definition (hook ids run from 1 to this). */
 int sandbox_nfuncs(const sandbox *sb);
 /* Like sandbox_open with explicit limits (NULL: defaults). */
-sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir,
-                             const sandbox_limits *lim, char err[SANDBOX_ERR]);
-/* Lua traceback of the last failed call ("" when none); borrowed until the next call. */
-const char *sandbox_last_traceback(const sandbox *sb);
+sandbox *sandbox_open_limits(const def_app *app, const char *stdlib_dir, const sandbox_limits *lim,
+			     char err[SANDBOX_ERR]);
 /* Bytes currently allocated by the state. */
 size_t sandbox_mem_used(const sandbox *sb);
 
@@ -152,7 +152,7 @@ size_t sandbox_mem_used(const sandbox *sb);
  * the thread exits or calls sandbox_thread_cleanup. NULL + err on failure.
  */
 sandbox *sandbox_for(const def_app *def, uint64_t gen, const char *stdlib_dir,
-                     char err[SANDBOX_ERR]);
+		     char err[SANDBOX_ERR]);
 /* Closes the calling thread's states now (threads that exit do it by themselves). */
 void sandbox_thread_cleanup(void);
 /*

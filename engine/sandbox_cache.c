@@ -51,7 +51,7 @@ void sandbox_thread_cleanup(void)
 }
 
 sandbox *sandbox_for(const def_app *def, uint64_t gen, const char *stdlib_dir,
-                     char err[SANDBOX_ERR])
+		     char err[SANDBOX_ERR])
 {
 	pthread_once(&sb_once, key_init);
 	sb_slot *slots = pthread_getspecific(sb_key);

@@ -17,10 +17,10 @@
 #include "log.h"
 #include "sandbox.h"
 
-#define WINDOW 60                 /* seconds in which trip_count overruns suspend */
+#define WINDOW	      60 /* seconds in which trip_count overruns suspend */
 #define FIRST_PENALTY 30
-#define MAX_PENALTY 600
-#define MAX_TRIP 16               /* overrun times an app remembers */
+#define MAX_PENALTY   600
+#define MAX_TRIP      16 /* overrun times an app remembers */
 
 typedef struct job {
 	struct job *next;
@@ -123,15 +123,16 @@ static job *note_overrun(sandbox_pool *p, app_q *a, time_t now)
 	if (recent < p->cfg.trip_count || wait_left(a, now))
 		return NULL;
 	a->penalty = a->last_trip && now - a->last_trip < MAX_PENALTY
-	                 ? (a->penalty * 2 > MAX_PENALTY ? MAX_PENALTY : a->penalty * 2)
-	                 : FIRST_PENALTY;
+			 ? (a->penalty * 2 > MAX_PENALTY ? MAX_PENALTY : a->penalty * 2)
+			 : FIRST_PENALTY;
 	a->suspended_until = now + a->penalty;
 	a->last_trip = now;
 	a->trips++;
 	memset(a->overrun_at, 0, sizeof a->overrun_at);
-	log_message("lua", "%s: app code ran past its budget %d times within %d s: its calls are "
-	                   "refused for %d s (503), then tried again",
-	            a->id, recent, WINDOW, a->penalty);
+	log_message("lua",
+		    "%s: app code ran past its budget %d times within %d s: its calls are "
+		    "refused for %d s (503), then tried again",
+		    a->id, recent, WINDOW, a->penalty);
 	return take_queue(a);
 }
 
@@ -254,8 +255,7 @@ void sandbox_pool_close(sandbox_pool *p)
 }
 
 int sandbox_pool_submit(sandbox_pool *p, const char *app, uint64_t gen, void (*fn)(void *arg),
-                        void (*refused)(void *arg, int retry_after), void *arg,
-                        int *retry_after)
+			void (*refused)(void *arg, int retry_after), void *arg, int *retry_after)
 {
 	int rc = SANDBOX_POOL_OK, wait = 0;
 	pthread_mutex_lock(&p->mu);
@@ -336,24 +336,26 @@ void sandbox_pool_metrics(sandbox_pool *p, buf *out)
 	static const struct {
 		const char *name, *type, *help;
 	} m[] = {
-		{"smallapps_lua_budget_overruns_total", "counter",
-		 "App code calls stopped past their instruction or memory budget."},
-		{"smallapps_lua_refused_total", "counter",
-		 "Requests answered 503: the app's code suspended or its queue full."},
-		{"smallapps_lua_suspensions_total", "counter", "Times an app's code was suspended."},
-		{"smallapps_lua_suspended_seconds", "gauge", "Seconds left of an app's suspension."},
-		{"smallapps_lua_queued", "gauge", "Calls waiting for a thread, per app."},
+	    {"smallapps_lua_budget_overruns_total", "counter",
+	     "App code calls stopped past their instruction or memory budget."},
+	    {"smallapps_lua_refused_total", "counter",
+	     "Requests answered 503: the app's code suspended or its queue full."},
+	    {"smallapps_lua_suspensions_total", "counter", "Times an app's code was suspended."},
+	    {"smallapps_lua_suspended_seconds", "gauge", "Seconds left of an app's suspension."},
+	    {"smallapps_lua_queued", "gauge", "Calls waiting for a thread, per app."},
 	};
 	for (size_t k = 0; k < sizeof m / sizeof *m; k++) {
 		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name,
-		           m[k].type);
+			   m[k].type);
 		for (size_t i = 0; i < n; i++) {
 			unsigned long long val =
-				k == 0 ? v[i].overruns
-				: k == 1 ? v[i].refused
-				: k == 2 ? v[i].trips
-				: k == 3 ? (unsigned long long)(v[i].suspended_until ? v[i].suspended_until - now : 0)
-				         : (unsigned long long)v[i].queued;
+			    k == 0   ? v[i].overruns
+			    : k == 1 ? v[i].refused
+			    : k == 2 ? v[i].trips
+			    : k == 3 ? (unsigned long long)(v[i].suspended_until
+								? v[i].suspended_until - now
+								: 0)
+				     : (unsigned long long)v[i].queued;
 			buf_printf(out, "%s{app=\"%s\"} %llu\n", m[k].name, v[i].app, val);
 		}
 	}

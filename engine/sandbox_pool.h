@@ -31,10 +31,10 @@
 typedef struct sandbox_pool sandbox_pool;
 
 typedef struct sandbox_pool_config {
-	int threads;              /* >= 1 */
-	int share;                /* jobs of one app running at once; 0: threads / 2, at least 1 */
-	int queue;                /* jobs of one app waiting at most; 0: 64 */
-	int trip_count;           /* overruns a minute that suspend an app; 0: 3 */
+	int threads;	/* >= 1 */
+	int share;	/* jobs of one app running at once; 0: threads / 2, at least 1 */
+	int queue;	/* jobs of one app waiting at most; 0: 64 */
+	int trip_count; /* overruns a minute that suspend an app; 0: 3 */
 } sandbox_pool_config;
 
 sandbox_pool *sandbox_pool_open(const sandbox_pool_config *cfg);
@@ -43,8 +43,8 @@ void sandbox_pool_close(sandbox_pool *p);
 
 enum {
 	SANDBOX_POOL_OK = 0,
-	SANDBOX_POOL_SUSPENDED = -1,  /* the app is suspended: *retry_after seconds */
-	SANDBOX_POOL_FULL = -2        /* the app's queue is full (or the pool is closing) */
+	SANDBOX_POOL_SUSPENDED = -1, /* the app is suspended: *retry_after seconds */
+	SANDBOX_POOL_FULL = -2	     /* the app's queue is full (or the pool is closing) */
 };
 
 /*
@@ -54,17 +54,16 @@ enum {
  * refused(arg, retry_after) instead of fn, on a pool thread.
  */
 int sandbox_pool_submit(sandbox_pool *p, const char *app, uint64_t gen, void (*fn)(void *arg),
-                        void (*refused)(void *arg, int retry_after), void *arg,
-                        int *retry_after);
+			void (*refused)(void *arg, int retry_after), void *arg, int *retry_after);
 /* Whether app (version gen) is suspended now, and for how long (*retry_after). */
 bool sandbox_pool_suspended(sandbox_pool *p, const char *app, uint64_t gen, int *retry_after);
 
 typedef struct sandbox_pool_app {
 	char app[48];
-	uint64_t overruns;        /* calls past their budget, since start */
-	uint64_t refused;         /* jobs refused: suspended or queue full */
-	uint64_t trips;           /* times suspended */
-	time_t suspended_until;   /* wall clock; 0 when not suspended now */
+	uint64_t overruns;	/* calls past their budget, since start */
+	uint64_t refused;	/* jobs refused: suspended or queue full */
+	uint64_t trips;		/* times suspended */
+	time_t suspended_until; /* wall clock; 0 when not suspended now */
 	int running, queued;
 } sandbox_pool_app;
 /* The apps the pool has seen, sorted by id; *out: caller frees. */

@@ -20,9 +20,9 @@ struct scheduler {
 	int period_s;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;       /* signalled on stop; waits use CLOCK_MONOTONIC */
-	bool stopping;           /* under mu, for the wait */
-	atomic_bool stop;        /* read by the tick between records */
+	pthread_cond_t cv; /* signalled on stop; waits use CLOCK_MONOTONIC */
+	bool stopping;	   /* under mu, for the wait */
+	atomic_bool stop;  /* read by the tick between records */
 };
 
 static void *run(void *arg)
@@ -34,13 +34,13 @@ static void *run(void *arg)
 		tick_result res = {0};
 		uc_tick(s->env, util_now(), &s->stop, &res);
 		if (res.moved > 0)
-			log_message("tick", "%d record(s) moved by automatic transitions", res.moved);
+			log_message("tick", "%d record(s) moved by automatic transitions",
+				    res.moved);
 		pthread_mutex_lock(&s->mu);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += s->period_s;
-		while (!s->stopping &&
-		       pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT)
+		while (!s->stopping && pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&s->mu);

@@ -65,7 +65,7 @@ typedef struct header_values {
 } header_values;
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *val)
+				      const char *val)
 {
 	(void)kind;
 	header_values *h = cls;
@@ -84,14 +84,14 @@ static void identify_client(server *s, req *r)
 	/* forwarded header lines, in order */
 	netaddr peer = {0}, client;
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci)
 		netaddr_from_sockaddr(ci->client_addr, &peer);
 	client = peer;
 	const server_config *cfg = s->cfg;
-	bool from_proxy = cfg->trust_header &&
-	                  (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0 ||
-	                   netaddr_list_has(cfg->trusted_proxies, &peer));
+	bool from_proxy =
+	    cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0 ||
+				  netaddr_list_has(cfg->trusted_proxies, &peer));
 	if (from_proxy) {
 		header_values h = {.name = cfg->trust_header};
 		MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, &h);
@@ -114,7 +114,7 @@ typedef struct kv_collect {
 } kv_collect;
 
 static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *val)
+				  const char *val)
 {
 	(void)kind;
 	kv_collect *k = cls;
@@ -153,14 +153,14 @@ static req *req_new(server *s, struct MHD_Connection *c, const char *url, const 
 	unsigned char rnd[4];
 	util_random(rnd, sizeof rnd);
 	snprintf(r->id, sizeof r->id, "%08x%08llx",
-	         (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
-	         (unsigned long long)(n & 0xffffffffu));
+		 (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
+		 (unsigned long long)(n & 0xffffffffu));
 	collect(r, MHD_HEADER_KIND, &r->headers);
 	collect(r, MHD_COOKIE_KIND, &r->cookies);
 	collect(r, MHD_GET_ARGUMENT_KIND, &r->query);
 	identify_client(s, r);
 	const union MHD_ConnectionInfo *sc =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (sc && sc->socket_context)
 		conns_headers_done(s->cn, sc->socket_context);
 	return r;
@@ -180,7 +180,7 @@ static void req_free(req *r)
 }
 
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 static enum MHD_Result send_answer(req *r)
 {
@@ -192,7 +192,7 @@ static enum MHD_Result send_answer(req *r)
 	struct MHD_Response *resp;
 	if (r->out.data)
 		resp = MHD_create_response_from_buffer_with_free_callback(r->out.len, r->out.data,
-		                                                          free);
+									  free);
 	else
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp)
@@ -208,7 +208,7 @@ static enum MHD_Result send_answer(req *r)
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Cache-Control",
-	                        r->cache_forever ? "public, max-age=86400" : "no-store");
+				r->cache_forever ? "public, max-age=86400" : "no-store");
 	MHD_add_response_header(resp, "X-Request-Id", r->id);
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -216,8 +216,8 @@ static enum MHD_Result send_answer(req *r)
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_size, void **con_cls)
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_size, void **con_cls)
 {
 	(void)version;
 	server *s = cls;
@@ -246,7 +246,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+			 enum MHD_RequestTerminationCode toe)
 {
 	req *r = *con_cls;
 	if (!r)
@@ -254,14 +254,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	double ms = (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
-	            (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
+		    (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
 	int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 499;
 	metrics_request(status, ms);
 	log_request(r->method, r->path, status, ms, r->user.login, r->id);
 	req_free(r);
 	*con_cls = NULL;
 	const union MHD_ConnectionInfo *sc =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (sc && sc->socket_context)
 		conns_request_done(((server *)cls)->cn, sc->socket_context);
 }
@@ -278,17 +278,17 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
+			  enum MHD_ConnectionNotificationCode code)
 {
 	server *s = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		netaddr peer = {0};
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci)
 			netaddr_from_sockaddr(ci->client_addr, &peer);
 		const union MHD_ConnectionInfo *fd =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		*socket_context = conns_started(s->cn, fd ? fd->connect_fd : -1, &peer);
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		conns_closed(s->cn, *socket_context);
@@ -432,14 +432,14 @@ static void write_port_file(const char *path, unsigned port)
 static struct MHD_Daemon *start_daemon(server *s, int fd, unsigned threads)
 {
 	return MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
-		0, on_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG,
+	    0, on_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
 }
 
 /* Stops accepting, lets requests in flight (and parked ones) finish, then stops. */
@@ -450,7 +450,7 @@ static void drain_and_stop(server *s)
 		close(ls);
 	for (int i = 0; i < 100; i++) {
 		const union MHD_DaemonInfo *cc =
-			MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		    MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if (!cc || cc->num_connections == 0)
 			break;
 		usleep(100 * 1000);
@@ -461,14 +461,15 @@ static void drain_and_stop(server *s)
 static conns *open_conns(const server_config *cfg)
 {
 	bool peers_are_proxies =
-		cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0);
+	    cfg->trust_header && (!cfg->trusted_proxies || cfg->trusted_proxies->n == 0);
 	conns_config cc = {.max_per_addr = peers_are_proxies ? 0 : cfg->max_conns_per_addr,
-	                   .header_timeout = cfg->header_timeout,
-	                   .exempt = cfg->trust_header ? cfg->trusted_proxies : NULL};
+			   .header_timeout = cfg->header_timeout,
+			   .exempt = cfg->trust_header ? cfg->trusted_proxies : NULL};
 	if (peers_are_proxies)
-		log_message("server", "--trust-header %s without --trusted-proxies: the header is "
-		                      "believed from every peer, which must then be only the proxy",
-		            cfg->trust_header);
+		log_message("server",
+			    "--trust-header %s without --trusted-proxies: the header is "
+			    "believed from every peer, which must then be only the proxy",
+			    cfg->trust_header);
 	return conns_open(&cc);
 }
 
@@ -476,8 +477,9 @@ int server_run(const server_config *cfg, uc_env *env)
 {
 	struct sockaddr_in sa;
 	if (parse_listen(cfg->listen, &sa) < 0) {
-		fprintf(stderr, "smallapps: --listen \"%s\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n",
-		        cfg->listen);
+		fprintf(stderr,
+			"smallapps: --listen \"%s\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n",
+			cfg->listen);
 		return 1;
 	}
 	server s = {.env = env, .cfg = cfg};
@@ -494,9 +496,9 @@ int server_run(const server_config *cfg, uc_env *env)
 	if (fd < 0) {
 		int e = errno;
 		fprintf(stderr, "smallapps: cannot listen on %s: %s%s\n", cfg->listen, strerror(e),
-		        e == EADDRINUSE ? " (another server uses it: choose another port with "
-		                          "--listen HOST:PORT, or make run LISTEN=HOST:PORT)"
-		                        : "");
+			e == EADDRINUSE ? " (another server uses it: choose another port with "
+					  "--listen HOST:PORT, or make run LISTEN=HOST:PORT)"
+					: "");
 		return 1;
 	}
 	char host[INET_ADDRSTRLEN];

@@ -17,9 +17,9 @@
 #include "usecase.h"
 
 typedef struct server_config {
-	const char *listen;       /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *listen; /* "127.0.0.1:8080"; port 0 picks a free one */
 	int threads;
-	const char *base_url;     /* for links in mails; NULL: http://<listen> */
+	const char *base_url;	  /* for links in mails; NULL: http://<listen> */
 	const char *trust_header; /* e.g. X-Forwarded-For: client address from a proxy */
 	/*
 	 * The proxies whose trust_header is believed, and whose own entries in it are
@@ -29,8 +29,8 @@ typedef struct server_config {
 	 */
 	const netaddr_list *trusted_proxies;
 	unsigned max_conns_per_addr; /* 0: none */
-	unsigned header_timeout;  /* seconds a request may take to send its headers; 0: none */
-	const char *port_file;    /* when set, the bound port is written there (tests) */
+	unsigned header_timeout;     /* seconds a request may take to send its headers; 0: none */
+	const char *port_file;	     /* when set, the bound port is written there (tests) */
 	/* Called once listening, with the base URL links use (the bound port known). */
 	void (*on_listening)(void *arg, const char *base_url);
 	void *on_listening_arg;

@@ -91,11 +91,11 @@ static void put_date(buf *o, time_t t)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm g;
 	gmtime_r(&t, &g);
 	buf_printf(o, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[g.tm_wday % 7], g.tm_mday,
-	           months[g.tm_mon % 12], g.tm_year + 1900, g.tm_hour, g.tm_min, g.tm_sec);
+		   months[g.tm_mon % 12], g.tm_year + 1900, g.tm_hour, g.tm_min, g.tm_sec);
 }
 
 /* Splits "Name <addr>" or "addr": *name (may be empty) and the address, both copied. */
@@ -142,8 +142,7 @@ static void put_qp_line(buf *o, const unsigned char *s, size_t n)
 }
 
 void smtp_format_message(buf *out, const char *from, const char *const *to, size_t nto,
-                           const char *subject, const char *body, time_t date,
-                           const char *msgid)
+			 const char *subject, const char *body, time_t date, const char *msgid)
 {
 	char *name, *addr;
 	smtp_split_from(from ? from : "", &name, &addr);
@@ -154,7 +153,8 @@ void smtp_format_message(buf *out, const char *from, const char *const *to, size
 	if (*name) {
 		bool plain = true;
 		for (const char *p = name; *p; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' ||
+			    *p == '\\')
 				plain = false;
 		if (plain) {
 			buf_putc(out, '"');
@@ -196,10 +196,10 @@ void smtp_format_message(buf *out, const char *from, const char *const *to, size
 	free(subj);
 	buf_printf(out, "\r\nMessage-ID: %s\r\n", msgid ? msgid : "");
 	buf_puts(out, "MIME-Version: 1.0\r\n"
-	              "Content-Type: text/plain; charset=UTF-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n"
-	              "Auto-Submitted: auto-generated\r\n"
-	              "\r\n");
+		      "Content-Type: text/plain; charset=UTF-8\r\n"
+		      "Content-Transfer-Encoding: quoted-printable\r\n"
+		      "Auto-Submitted: auto-generated\r\n"
+		      "\r\n");
 	/* The body, line by line (LF or CRLF in the text), each line quoted-printable. */
 	const char *p = body ? body : "";
 	while (*p) {
@@ -216,7 +216,6 @@ void smtp_format_message(buf *out, const char *from, const char *const *to, size
 }
 
 /* ---- SMTP through libcurl ---- */
-
 
 void smtp_refusals_free(smtp_refusals *r)
 {
@@ -241,14 +240,14 @@ static void refusals_add(smtp_refusals *r, const char *addr, int code, const cha
 }
 
 typedef struct smtp_call {
-	const char *data;         /* the message, CRLF lines */
+	const char *data; /* the message, CRLF lines */
 	size_t len, off;
 	const atomic_bool *stop;
-	buf cur;                  /* the reply being read (multi-line replies joined) */
-	char reply[SMTP_ERR_LEN];  /* the last complete reply except QUIT's 221 */
-	int code;                 /* its code */
-	char rcpt[320];           /* the recipient of the RCPT awaiting its reply, or "" */
-	smtp_refusals *refused;        /* recipients the server refused */
+	buf cur;		  /* the reply being read (multi-line replies joined) */
+	char reply[SMTP_ERR_LEN]; /* the last complete reply except QUIT's 221 */
+	int code;		  /* its code */
+	char rcpt[320];		  /* the recipient of the RCPT awaiting its reply, or "" */
+	smtp_refusals *refused;	  /* recipients the server refused */
 } smtp_call;
 
 static size_t on_read(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -269,15 +268,15 @@ static size_t on_reply(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, len = n;
 	while (len && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
 		len--;
-	if (len < 3 || ptr[0] < '1' || ptr[0] > '5' || ptr[1] < '0' || ptr[1] > '9' || ptr[2] < '0' ||
-	    ptr[2] > '9')
+	if (len < 3 || ptr[0] < '1' || ptr[0] > '5' || ptr[1] < '0' || ptr[1] > '9' ||
+	    ptr[2] < '0' || ptr[2] > '9')
 		return n;
 	if (c->cur.len)
 		buf_putc(&c->cur, ' ');
-	for (size_t i = 0; i < len; i++)  /* keep the text printable for the row and the log */
+	for (size_t i = 0; i < len; i++) /* keep the text printable for the row and the log */
 		buf_putc(&c->cur, (unsigned char)ptr[i] < 0x20 || ptr[i] == 0x7f ? ' ' : ptr[i]);
 	if (len > 3 && ptr[3] == '-')
-		return n;                     /* a continuation line: the reply goes on */
+		return n; /* a continuation line: the reply goes on */
 	int code = (ptr[0] - '0') * 100 + (ptr[1] - '0') * 10 + (ptr[2] - '0');
 	if (code != 221 && code >= 200 && code < 600) {
 		snprintf(c->reply, sizeof c->reply, "%s", buf_cstr(&c->cur));
@@ -338,8 +337,8 @@ static bool url_has_login(const char *url)
  * SENT, refused holds the recipients the server would not take.
  */
 smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_addr,
-                       const char *const *rcpt, size_t nrcpt, const buf *msg,
-                       const atomic_bool *stop, char res[SMTP_ERR_LEN], smtp_refusals *refused)
+		       const char *const *rcpt, size_t nrcpt, const buf *msg,
+		       const atomic_bool *stop, char res[SMTP_ERR_LEN], smtp_refusals *refused)
 {
 	CURL *h = curl_easy_init();
 	if (!h) {
@@ -365,7 +364,7 @@ smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_ad
 #endif
 	/* A password never goes in clear: with a login, no STARTTLS means no mail. */
 	curl_easy_setopt(h, CURLOPT_USE_SSL,
-	                 (long)(url_has_login(url) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+			 (long)(url_has_login(url) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, envfrom);
@@ -375,7 +374,7 @@ smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_ad
 #else
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
 #endif
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);         /* for on_debug, which prints nothing */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L); /* for on_debug, which prints nothing */
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &c);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -408,7 +407,7 @@ smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_ad
 			snprintf(res, SMTP_ERR_LEN, "%s", c.reply);
 		else
 			snprintf(res, SMTP_ERR_LEN, "%.60s%s%.180s", curl_easy_strerror(cc),
-			         errbuf[0] ? ": " : "", errbuf);
+				 errbuf[0] ? ": " : "", errbuf);
 		out = code / 100 == 5 ? SMTP_PERMANENT : SMTP_TRANSIENT;
 	}
 	curl_slist_free_all(to);
@@ -416,4 +415,3 @@ smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_ad
 	buf_free(&c.cur);
 	return out;
 }
-

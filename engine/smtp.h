@@ -21,11 +21,11 @@
 
 /* Recipients refused by the server while others were accepted. */
 typedef struct smtp_refusals {
-	buf permanent;            /* "addr : reply ; addr : reply" (5xx) */
+	buf permanent; /* "addr : reply ; addr : reply" (5xx) */
 	size_t npermanent;
-	char **temporary;         /* addresses refused with a 4xx, owned */
+	char **temporary; /* addresses refused with a 4xx, owned */
 	size_t ntemporary;
-	char temp_reply[SMTP_ERR_LEN];  /* the first 4xx answer, for their rows */
+	char temp_reply[SMTP_ERR_LEN]; /* the first 4xx answer, for their rows */
 } smtp_refusals;
 void smtp_refusals_free(smtp_refusals *r);
 
@@ -37,8 +37,8 @@ typedef enum { SMTP_SENT, SMTP_TRANSIENT, SMTP_PERMANENT, SMTP_ABORTED } smtp_ou
  * ABORTED: *stop was set meanwhile. ca_file may be NULL (the system's store).
  */
 smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_addr,
-                       const char *const *rcpt, size_t nrcpt, const buf *msg,
-                       const atomic_bool *stop, char res[SMTP_ERR_LEN], smtp_refusals *refused);
+		       const char *const *rcpt, size_t nrcpt, const buf *msg,
+		       const atomic_bool *stop, char res[SMTP_ERR_LEN], smtp_refusals *refused);
 
 /*
  * Appends a whole RFC 5322 message to out: Date (RFC 5322 form, UTC), From, To (the
@@ -51,8 +51,7 @@ smtp_outcome smtp_send(const char *url, const char *ca_file, const char *from_ad
  * subject become spaces. from is "addr" or "Name <addr>".
  */
 void smtp_format_message(buf *out, const char *from, const char *const *to, size_t nto,
-                         const char *subject, const char *body, time_t date,
-                         const char *msgid);
+			 const char *subject, const char *body, time_t date, const char *msgid);
 /* "Name <addr>" or "addr" into heap copies (*name may be ""); caller frees both. */
 void smtp_split_from(const char *from, char **name, char **addr);
 

@@ -40,9 +40,9 @@
 #include "store_int.h"
 #include "util.h"
 
-#define PG_POOL_MAX 48           /* connections to PostgreSQL per process */
-#define PG_POOL_WAIT 4           /* seconds a request waits for one before a 503 */
-#define PG_CONN_MAX_AGE 3600     /* seconds: older idle connections are renewed */
+#define PG_POOL_MAX	48   /* connections to PostgreSQL per process */
+#define PG_POOL_WAIT	4    /* seconds a request waits for one before a 503 */
+#define PG_CONN_MAX_AGE 3600 /* seconds: older idle connections are renewed */
 
 int store_seterr(char *err, int rc, const char *fmt, ...)
 {
@@ -58,7 +58,7 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 /* ------------------------------------------------------------------ backends */
 
 store_backend *store_backend_open(const char *database, const char *data_dir,
-                                  char err[STORE_ERR_LEN])
+				  char err[STORE_ERR_LEN])
 {
 	store_backend *b = xcalloc(1, sizeof *b);
 	pthread_mutex_init(&b->mu, NULL);
@@ -71,7 +71,8 @@ store_backend *store_backend_open(const char *database, const char *data_dir,
 	}
 	b->kind = DB_PG;
 	b->conninfo = xstrdup(database);
-	/* One connection now: a wrong URL or password is said at start, not at the first request. */
+	/* One connection now: a wrong URL or password is said at start, not at the first request.
+	 */
 	conn *c = xcalloc(1, sizeof *c);
 	if (pg_connect(database, c, err) != STORE_OK) {
 		free(c);
@@ -187,7 +188,7 @@ void store_pg_give(store_backend *b, conn *c)
 int store_pg_xact_lock(conn *c, const char *key)
 {
 	return db_exec(c, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-	               DB_ARGS(DB_S(key)), NULL);
+		       DB_ARGS(DB_S(key)), NULL);
 }
 
 int store_ping(store_backend *b)
@@ -305,7 +306,8 @@ bool store_form_ok(const def_form *f)
 	    strncmp(f->id, "pg_", 3) == 0)
 		return false;
 	for (size_t i = 0; i < f->ncols; i++)
-		if (!f->cols[i] || !store_ident_ok(f->cols[i]->name) || !def_type_sql(f->cols[i]->type))
+		if (!f->cols[i] || !store_ident_ok(f->cols[i]->name) ||
+		    !def_type_sql(f->cols[i]->type))
 			return false;
 	return true;
 }
@@ -339,8 +341,10 @@ static bool run_jobs(store *s, conn *c, job **v, size_t n, int *fail_rc)
 		}
 		rc = v[i]->apply ? v[i]->apply(&tx, v[i]->arg) : STORE_OK;
 		if (!db_in_tx(c) || (c->kind == DB_PG && c->broken)) {
-			/* The transaction was rolled back under us (I/O error, disk full, link lost). */
-			*fail_rc = rc == STORE_UNAVAILABLE || c->broken ? STORE_UNAVAILABLE : STORE_ERROR;
+			/* The transaction was rolled back under us (I/O error, disk full, link
+			 * lost). */
+			*fail_rc =
+			    rc == STORE_UNAVAILABLE || c->broken ? STORE_UNAVAILABLE : STORE_ERROR;
 			return false;
 		}
 		if (rc == STORE_OK) {
@@ -349,7 +353,7 @@ static bool run_jobs(store *s, conn *c, job **v, size_t n, int *fail_rc)
 				return false;
 			}
 		} else if (db_exec(c, "ROLLBACK TO \"job\"", DB_NOARGS, NULL) != STORE_OK ||
-		           db_exec(c, "RELEASE \"job\"", DB_NOARGS, NULL) != STORE_OK) {
+			   db_exec(c, "RELEASE \"job\"", DB_NOARGS, NULL) != STORE_OK) {
 			*fail_rc = db_fail(c, STORE_ERROR, "rollback to");
 			return false;
 		}
@@ -364,7 +368,8 @@ static void run_group(store *s, job **v, size_t n)
 	int fail_rc = writer_take(s, &c);
 	bool ok = fail_rc == STORE_OK;
 	if (ok) {
-		fail_rc = db_exec(c, s->b->kind == DB_PG ? "BEGIN" : "BEGIN IMMEDIATE", DB_NOARGS, NULL);
+		fail_rc =
+		    db_exec(c, s->b->kind == DB_PG ? "BEGIN" : "BEGIN IMMEDIATE", DB_NOARGS, NULL);
 		ok = fail_rc == STORE_OK;
 		if (!ok)
 			db_fail(c, fail_rc, "begin");
@@ -468,7 +473,8 @@ static void sync_done(void *arg, int rc)
 int store_write_sync(store *s, store_apply_fn apply, void *arg)
 {
 	if (s->started && pthread_equal(pthread_self(), s->thread)) {
-		log_message("store", "store_write_sync called on the writer thread (would deadlock)");
+		log_message("store",
+			    "store_write_sync called on the writer thread (would deadlock)");
 		return STORE_ERROR;
 	}
 	waiter w;
@@ -500,59 +506,62 @@ void store_get_stats(store *s, store_stats *out)
 
 /* The engine's own tables of an app database, created inside the opening transaction. */
 static const char APP_TABLES_SQLITE[] =
-	"CREATE TABLE IF NOT EXISTS {_history} ("
-	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
-	" \"at\" TEXT NOT NULL, \"actor\" TEXT, \"action\" TEXT NOT NULL, \"from_state\" TEXT,"
-	" \"to_state\" TEXT, \"transition\" TEXT, \"comment\" TEXT, \"changes\" TEXT);"
-	"CREATE INDEX IF NOT EXISTS \"_history:record\" ON \"_history\" (\"form\", \"record_id\", \"id\");"
-	"CREATE TABLE IF NOT EXISTS {_schema} ("
-	" \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
-	" \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS {_meta} (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
-	/* Mails written in the same transaction as the change that caused them (outbox.h). */
-	"CREATE TABLE IF NOT EXISTS {_outbox} ("
-	" \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
-	" \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
-	" \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
-	" \"attempts\" INTEGER NOT NULL DEFAULT 0, \"next_attempt_at\" TEXT NOT NULL,"
-	" \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
-	"CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
-	/* Public tracking links: only a hash of each token is kept (tracking.h). */
-	"CREATE TABLE IF NOT EXISTS {_tracking} ("
-	" \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
-	" WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS {_history} ("
+    " \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
+    " \"at\" TEXT NOT NULL, \"actor\" TEXT, \"action\" TEXT NOT NULL, \"from_state\" TEXT,"
+    " \"to_state\" TEXT, \"transition\" TEXT, \"comment\" TEXT, \"changes\" TEXT);"
+    "CREATE INDEX IF NOT EXISTS \"_history:record\" ON \"_history\" (\"form\", \"record_id\", "
+    "\"id\");"
+    "CREATE TABLE IF NOT EXISTS {_schema} ("
+    " \"form\" TEXT NOT NULL, \"column\" TEXT NOT NULL, \"type\" TEXT NOT NULL,"
+    " \"removed\" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\")) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS {_meta} (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;"
+    /* Mails written in the same transaction as the change that caused them (outbox.h). */
+    "CREATE TABLE IF NOT EXISTS {_outbox} ("
+    " \"id\" INTEGER PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL,"
+    " \"created_at\" TEXT NOT NULL, \"to_spec\" TEXT NOT NULL, \"subject\" TEXT NOT NULL,"
+    " \"body\" TEXT NOT NULL, \"status\" TEXT NOT NULL DEFAULT 'pending',"
+    " \"attempts\" INTEGER NOT NULL DEFAULT 0, \"next_attempt_at\" TEXT NOT NULL,"
+    " \"last_error\" TEXT, \"sent_at\" TEXT, \"smtp_reply\" TEXT);"
+    "CREATE INDEX IF NOT EXISTS \"_outbox:due\" ON \"_outbox\" (\"status\", \"next_attempt_at\");"
+    /* Public tracking links: only a hash of each token is kept (tracking.h). */
+    "CREATE TABLE IF NOT EXISTS {_tracking} ("
+    " \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
+    " WITHOUT ROWID;";
 
 /* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
 static const char APP_TABLES_PG[] =
-	"CREATE TABLE IF NOT EXISTS {_history} ("
-	" \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
-	" \"record_id\" bigint NOT NULL, \"at\" text NOT NULL, \"actor\" text,"
-	" \"action\" text NOT NULL, \"from_state\" text, \"to_state\" text, \"transition\" text,"
-	" \"comment\" text, \"changes\" text);"
-	"CREATE INDEX IF NOT EXISTS \"_history_record\" ON {_history} (\"form\", \"record_id\", \"id\");"
-	"CREATE TABLE IF NOT EXISTS {_schema} ("
-	" \"form\" text NOT NULL, \"column\" text NOT NULL, \"type\" text NOT NULL,"
-	" \"removed\" integer NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\"));"
-	"CREATE TABLE IF NOT EXISTS {_meta} (\"key\" text PRIMARY KEY, \"value\" text);"
-	"CREATE TABLE IF NOT EXISTS {_outbox} ("
-	" \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
-	" \"record_id\" bigint NOT NULL, \"created_at\" text NOT NULL, \"to_spec\" text NOT NULL,"
-	" \"subject\" text NOT NULL, \"body\" text NOT NULL,"
-	" \"status\" text NOT NULL DEFAULT 'pending', \"attempts\" integer NOT NULL DEFAULT 0,"
-	" \"next_attempt_at\" text NOT NULL, \"last_error\" text, \"sent_at\" text,"
-	" \"smtp_reply\" text, \"lease_until\" bigint, \"lease_by\" text);"
-	"CREATE INDEX IF NOT EXISTS \"_outbox_due\" ON {_outbox} (\"status\", \"next_attempt_at\");"
-	"CREATE TABLE IF NOT EXISTS {_tracking} ("
-	" \"token_hash\" text PRIMARY KEY, \"form\" text NOT NULL, \"record_id\" bigint NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS {_history} ("
+    " \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
+    " \"record_id\" bigint NOT NULL, \"at\" text NOT NULL, \"actor\" text,"
+    " \"action\" text NOT NULL, \"from_state\" text, \"to_state\" text, \"transition\" text,"
+    " \"comment\" text, \"changes\" text);"
+    "CREATE INDEX IF NOT EXISTS \"_history_record\" ON {_history} (\"form\", \"record_id\", "
+    "\"id\");"
+    "CREATE TABLE IF NOT EXISTS {_schema} ("
+    " \"form\" text NOT NULL, \"column\" text NOT NULL, \"type\" text NOT NULL,"
+    " \"removed\" integer NOT NULL DEFAULT 0, PRIMARY KEY (\"form\", \"column\"));"
+    "CREATE TABLE IF NOT EXISTS {_meta} (\"key\" text PRIMARY KEY, \"value\" text);"
+    "CREATE TABLE IF NOT EXISTS {_outbox} ("
+    " \"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, \"form\" text NOT NULL,"
+    " \"record_id\" bigint NOT NULL, \"created_at\" text NOT NULL, \"to_spec\" text NOT NULL,"
+    " \"subject\" text NOT NULL, \"body\" text NOT NULL,"
+    " \"status\" text NOT NULL DEFAULT 'pending', \"attempts\" integer NOT NULL DEFAULT 0,"
+    " \"next_attempt_at\" text NOT NULL, \"last_error\" text, \"sent_at\" text,"
+    " \"smtp_reply\" text, \"lease_until\" bigint, \"lease_by\" text);"
+    "CREATE INDEX IF NOT EXISTS \"_outbox_due\" ON {_outbox} (\"status\", \"next_attempt_at\");"
+    "CREATE TABLE IF NOT EXISTS {_tracking} ("
+    " \"token_hash\" text PRIMARY KEY, \"form\" text NOT NULL, \"record_id\" bigint NOT NULL);";
 
 int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {
 	buf sql = BUF_INIT;
-	int rc = db_exec(c,
-	                 store_sql(s, &sql,
-	                           "INSERT INTO {_meta} (\"key\", \"value\") VALUES (?, ?) "
-	                           "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\""),
-	                 DB_ARGS(DB_S(key), DB_S(val)), NULL);
+	int rc =
+	    db_exec(c,
+		    store_sql(s, &sql,
+			      "INSERT INTO {_meta} (\"key\", \"value\") VALUES (?, ?) "
+			      "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\""),
+		    DB_ARGS(DB_S(key), DB_S(val)), NULL);
 	buf_free(&sql);
 	return rc == STORE_OK ? STORE_OK : db_fail(c, rc, "meta");
 }
@@ -561,8 +570,8 @@ int store_meta_set(store *s, conn *c, const char *key, const char *val)
 static int app_bootstrap(store *s, conn *w, char *err)
 {
 	buf sql = BUF_INIT;
-	int rc = db_script(w, store_sql(s, &sql, w->kind == DB_PG ? APP_TABLES_PG : APP_TABLES_SQLITE),
-	                   err);
+	int rc = db_script(
+	    w, store_sql(s, &sql, w->kind == DB_PG ? APP_TABLES_PG : APP_TABLES_SQLITE), err);
 	buf_free(&sql);
 	if (rc != STORE_OK)
 		return rc;
@@ -589,7 +598,8 @@ static int bootstrap_tx(store *s, conn *w, store_bootstrap_fn bootstrap, char *w
 	if (rc != STORE_OK)
 		return store_seterr(why, rc, "cannot begin: %s", db_errmsg(w));
 	if (w->kind == DB_PG) {
-		/* Engines starting together on an empty database: one creates, the others wait and see. */
+		/* Engines starting together on an empty database: one creates, the others wait and
+		 * see. */
 		char schema[IDENT_MAX + 2];
 		snprintf(schema, sizeof schema, "%s", s->name);
 		buf ddl = BUF_INIT;
@@ -615,7 +625,7 @@ static int bootstrap_tx(store *s, conn *w, store_bootstrap_fn bootstrap, char *w
 }
 
 store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
-                       char err[STORE_ERR_LEN])
+		       char err[STORE_ERR_LEN])
 {
 	store *s = xcalloc(1, sizeof *s);
 	char why[STORE_ERR_LEN] = "";

@@ -40,12 +40,12 @@
 
 enum {
 	STORE_OK = 0,
-	STORE_ERROR = -1,         /* SQLite or I/O failure: a 500 */
+	STORE_ERROR = -1, /* SQLite or I/O failure: a 500 */
 	STORE_NOTFOUND = -2,
-	STORE_CONFLICT = -3,      /* stale version */
-	STORE_BADQUERY = -4,      /* malformed cursor, unknown sort field: a 400 */
-	STORE_REFUSED = -5,       /* migration refused (incompatible change) */
-	STORE_UNAVAILABLE = -6    /* the database cannot be reached now: a 503, try again */
+	STORE_CONFLICT = -3,   /* stale version */
+	STORE_BADQUERY = -4,   /* malformed cursor, unknown sort field: a 400 */
+	STORE_REFUSED = -5,    /* migration refused (incompatible change) */
+	STORE_UNAVAILABLE = -6 /* the database cannot be reached now: a 503, try again */
 };
 
 typedef struct store store;
@@ -57,7 +57,7 @@ typedef struct store_backend store_backend;
  * now so that a wrong one is said at start. NULL + err on failure.
  */
 store_backend *store_backend_open(const char *database, const char *data_dir,
-                                  char err[STORE_ERR_LEN]);
+				  char err[STORE_ERR_LEN]);
 /* After every store of the backend is closed. NULL is fine. */
 void store_backend_close(store_backend *b);
 /* PostgreSQL: other engines may share these databases (SQLite files: this process only). */
@@ -71,7 +71,7 @@ int store_ping(store_backend *b);
  * schema. name: [a-z][a-z0-9_]*.
  */
 int store_secret(store_backend *b, const char *name, unsigned char *out, size_t len,
-                 char err[STORE_ERR_LEN]);
+		 char err[STORE_ERR_LEN]);
 
 /*
  * Opens or creates the database of app `app_id` (with the engine's own tables:
@@ -93,55 +93,56 @@ int store_migrate(store *s, const def_app *app, time_t now, char err[STORE_ERR_L
 
 /* Who may read what: the compiled read rule (SPEC 5), one predicate for every query. */
 typedef struct store_scope {
-	bool none;                /* no read right at all: every query is empty */
-	const char *owner;        /* non-NULL: only records created_by == owner */
+	bool none;	   /* no read right at all: every query is empty */
+	const char *owner; /* non-NULL: only records created_by == owner */
 } store_scope;
 
 /* scope NULL means no restriction (engine-internal reads only); NOTFOUND when out of scope. */
 int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
-              record *out);
+	      record *out);
 
 typedef struct store_eq {
-	int col;                  /* data column */
-	const char *value;        /* canonical text (validate_matches form); multichoice: contains */
+	int col;	   /* data column */
+	const char *value; /* canonical text (validate_matches form); multichoice: contains */
 } store_eq;
 
 /* Why a query was refused with STORE_BADQUERY, for a message in the caller's language. */
 typedef enum store_bad {
 	STORE_BAD_NONE = 0,
-	STORE_BAD_STATE,          /* state: not a state of the form */
-	STORE_BAD_FILTER,         /* a filter: unknown field, or a boolean's value not true/false */
-	STORE_BAD_SEARCH,         /* q: too long */
-	STORE_BAD_SORT,           /* sort: not a field of the form */
-	STORE_BAD_CURSOR,         /* after: malformed, or made for another sort order */
-	STORE_BAD_LIMIT           /* limit: out of 1..500 */
+	STORE_BAD_STATE,  /* state: not a state of the form */
+	STORE_BAD_FILTER, /* a filter: unknown field, or a boolean's value not true/false */
+	STORE_BAD_SEARCH, /* q: too long */
+	STORE_BAD_SORT,	  /* sort: not a field of the form */
+	STORE_BAD_CURSOR, /* after: malformed, or made for another sort order */
+	STORE_BAD_LIMIT	  /* limit: out of 1..500 */
 } store_bad;
 
 typedef struct store_query {
 	store_scope scope;
-	const char *state;        /* NULL: any */
+	const char *state; /* NULL: any */
 	const store_eq *eq;
 	size_t neq;
-	const char *q;            /* text search over form->list.search, NULL: none */
-	const bool *readable;     /* per data column, those q may search (private fields of
-	                           * others are not: a match would reveal them); NULL: all */
+	const char *q;	      /* text search over form->list.search, NULL: none */
+	const bool *readable; /* per data column, those q may search (private fields of
+			       * others are not: a match would reveal them); NULL: all */
 	bool overdue_only;
-	time_t entered_before;    /* non-zero: only records that entered their state at or before it */
-	time_t now;               /* for overdue */
-	const char *sort;         /* "name" or "-name": a data column or id/created_at/updated_at/state; NULL: list.sort */
-	int limit;                /* 1..500 */
-	const char *after;        /* opaque cursor from a previous page, NULL: first page */
-	store_bad *why;           /* when not NULL, set on STORE_BADQUERY */
+	time_t entered_before; /* non-zero: only records that entered their state at or before it */
+	time_t now;	       /* for overdue */
+	const char *sort;  /* "name" or "-name": a data column or id/created_at/updated_at/state;
+			      NULL: list.sort */
+	int limit;	   /* 1..500 */
+	const char *after; /* opaque cursor from a previous page, NULL: first page */
+	store_bad *why;	   /* when not NULL, set on STORE_BADQUERY */
 } store_query;
 
 typedef struct store_page {
 	record *v;
 	size_t n;
-	char *next;               /* cursor of the next page or NULL; owned */
+	char *next; /* cursor of the next page or NULL; owned */
 } store_page;
 
 int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
-               char err[STORE_ERR_LEN]);
+	       char err[STORE_ERR_LEN]);
 void store_page_free(store_page *p);
 /*
  * The same page without copying it: fn gets each row in order, as a record whose
@@ -150,34 +151,32 @@ void store_page_free(store_page *p);
  * use the store. Used by the API list, which streams rows straight into JSON.
  */
 typedef void (*store_row_fn)(void *arg, const record *rec);
-int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn,
-                    void *arg, char **next, char err[STORE_ERR_LEN]);
+int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn, void *arg,
+		    char **next, char err[STORE_ERR_LEN]);
 /* Count with the same predicate as store_list (limit/after/sort ignored). */
 int store_count(store *s, const def_form *f, const store_query *q, int64_t *out);
 
 /* Per-state counts for the app home: total and overdue per state id. */
 typedef struct store_state_count {
-	const char *state;        /* borrowed from the definition; NULL for forms without workflow */
+	const char *state; /* borrowed from the definition; NULL for forms without workflow */
 	int64_t total;
 	int64_t overdue;
 } store_state_count;
 /* out has room for max(1, nstates) entries; returns the number filled, or < 0. */
 int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
-                       store_state_count *out);
+		       store_state_count *out);
 
 typedef struct store_history_line {
 	int64_t id;
-	char *at, *actor, *action;        /* action: create, update, transition, delete, move */
+	char *at, *actor, *action; /* action: create, update, transition, delete, move */
 	char *from_state, *to_state, *transition, *comment;
-	json_t *changes;                  /* {"field": [old, new]} in API value form; owned */
+	json_t *changes; /* {"field": [old, new]} in API value form; owned */
 } store_history_line;
 
 int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
-                  size_t *n);
+		  size_t *n);
 void store_history_free(store_history_line *v, size_t n);
 void store_history_line_clear(store_history_line *l);
-
-
 
 /* ---- writes (group commit) ---- */
 
@@ -197,15 +196,15 @@ void store_submit(store *s, store_apply_fn apply, store_done_fn done, void *arg)
 int store_write_sync(store *s, store_apply_fn apply, void *arg);
 
 /* Inside apply only. The caller fills r (created_* / updated_* / state / def_hash). */
-int store_tx_insert(store_tx *tx, const def_form *f, record *r);          /* sets r->id, version 1 */
+int store_tx_insert(store_tx *tx, const def_form *f, record *r); /* sets r->id, version 1 */
 /* STORE_NOTFOUND, STORE_CONFLICT when the row's version != expect; bumps r->version. */
 int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_version);
 int store_tx_delete(store_tx *tx, const def_form *f, int64_t id);
 int store_tx_get(store_tx *tx, const def_form *f, int64_t id, record *out);
 int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
-                     const char *actor, const char *action, const char *from_state,
-                     const char *to_state, const char *transition, const char *comment,
-                     json_t *changes /* borrowed, may be NULL */);
+		     const char *actor, const char *action, const char *from_state,
+		     const char *to_state, const char *transition, const char *comment,
+		     json_t *changes /* borrowed, may be NULL */);
 /*
  * Public tracking links (tracking.h): the token's hash -> form and record. The find
  * answers STORE_NOTFOUND for an unknown hash; the tx ones run inside apply, with the
@@ -222,20 +221,20 @@ typedef struct store_mail_row {
 	char *form;
 	int64_t record_id;
 	char *created_at;
-	char *to;                 /* the recipient spec as queued ("role:agent", an address) */
+	char *to; /* the recipient spec as queued ("role:agent", an address) */
 	char *subject;
-	char *body;               /* NULL in store_outbox_recent */
-	char *status;             /* "pending", "sent" or "failed" */
+	char *body;   /* NULL in store_outbox_recent */
+	char *status; /* "pending", "sent" or "failed" */
 	int attempts;
 	char *next_attempt_at;
-	char *last_error;         /* NULL when none */
-	char *sent_at;            /* NULL until sent */
-	char *smtp_reply;         /* the server's final answer to a sent message, or NULL */
+	char *last_error; /* NULL when none */
+	char *sent_at;	  /* NULL until sent */
+	char *smtp_reply; /* the server's final answer to a sent message, or NULL */
 } store_mail_row;
 
 /* Inside apply: one pending row, due at `at`. */
 int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
-                        const char *to, const char *subject, const char *body);
+			const char *to, const char *subject, const char *body);
 /* The newest `limit` rows, newest first, without bodies. *out: store_outbox_rows_free. */
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n);
 /* The pending rows due at now_iso, oldest due first, with bodies. */
@@ -268,9 +267,10 @@ int store_outbox_update(store *s, const store_mail_update *u);
 
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {
-	uint64_t groups;          /* transactions committed or attempted */
-	uint64_t jobs;            /* jobs run */
-	uint64_t failed_groups;   /* groups whose COMMIT (or BEGIN) failed: every job got STORE_ERROR */
+	uint64_t groups; /* transactions committed or attempted */
+	uint64_t jobs;	 /* jobs run */
+	uint64_t
+	    failed_groups; /* groups whose COMMIT (or BEGIN) failed: every job got STORE_ERROR */
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
@@ -284,7 +284,7 @@ typedef struct store_user {
 	int64_t id;
 	char *login, *name, *email;
 	bool admin, disabled;
-	char *password_hash;      /* store_user_get only; NULL: no password sign-in */
+	char *password_hash; /* store_user_get only; NULL: no password sign-in */
 } store_user;
 void store_user_clear(store_user *u);
 void store_strings_free(char **v, size_t n);
@@ -293,22 +293,22 @@ void store_strings_free(char **v, size_t n);
  * Writes that the audit log records carry their audit line in the same transaction:
  * at is the time, actor who did it. STORE_CONFLICT: the login exists.
  */
-int store_user_insert(store *s, const char *login, const char *name, const char *email,
-                      bool admin, const char *hash, const char *at, const char *actor);
+int store_user_insert(store *s, const char *login, const char *name, const char *email, bool admin,
+		      const char *hash, const char *at, const char *actor);
 /* hash NULL removes password sign-in; every session of the user is closed. */
 int store_user_set_password(store *s, const char *login, const char *hash, const char *at,
-                            const char *actor);
+			    const char *actor);
 int store_user_get(store *s, const char *login, store_user *out);
 int store_admin_count(store *s, int64_t *out);
 /* fn gets each user in login order with their grants ("app:role"); no connection held. */
 typedef void (*store_user_fn)(void *arg, const store_user *u, const char *const *grants,
-                              size_t ngrants);
+			      size_t ngrants);
 int store_user_list(store *s, store_user_fn fn, void *arg);
 
 /* A grant that is held already is STORE_OK without an audit line; revoking one not held
  * (or an unknown login) is STORE_NOTFOUND. */
 int store_grant(store *s, bool grant, const char *login, const char *app, const char *role,
-                const char *actor, const char *at);
+		const char *actor, const char *at);
 /* Roles of login in app (disabled users hold none). *out: store_strings_free. */
 int store_roles(store *s, const char *login, const char *app, char ***out, size_t *n);
 int store_role_emails(store *s, const char *app, const char *role, char ***out, size_t *n);
@@ -316,7 +316,7 @@ int store_role_emails(store *s, const char *app, const char *role, char ***out, 
 /* Secrets are kept by their hash. STORE_NOTFOUND: no such login; STORE_REFUSED: disabled.
  * A new session sweeps the dead ones (expired, or idle since idle_before). */
 int store_session_insert(store *s, const char *login, const char *hash, const char *csrf,
-                         int64_t now, int64_t expires, int64_t idle_before);
+			 int64_t now, int64_t expires, int64_t idle_before);
 typedef struct store_session {
 	char *csrf;
 	int64_t last_seen, expires;
@@ -328,16 +328,16 @@ int store_session_delete(store *s, const char *hash);
 /* A failed touch only shortens an idle timer by a minute: it is logged, not returned. */
 void store_session_touch(store *s, const char *hash, int64_t now);
 int store_token_insert(store *s, const char *login, const char *hash, const char *label,
-                       const char *at, const char *actor);
+		       const char *at, const char *actor);
 /* *last_used: -1 when never used. */
 int store_token_get(store *s, const char *hash, int64_t *last_used, store_user *out);
 void store_token_touch(store *s, const char *hash, int64_t now);
 
 int store_audit_insert(store *s, const char *at, const char *actor, const char *action,
-                       const char *target, const char *detail);
+		       const char *target, const char *detail);
 /* fn gets the newest `limit` lines, newest first, with no connection held. */
 typedef void (*store_audit_fn)(void *arg, const char *at, const char *actor, const char *action,
-                               const char *target, const char *detail);
+			       const char *target, const char *detail);
 int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg);
 
 #endif

@@ -21,8 +21,8 @@
 #define SECRET_MAX 64 /* bytes */
 
 /* SQLite: <data>/<name>.key, 0600, hex; made once (O_EXCL: two processes agree). */
-static int file_secret(const store_backend *b, const char *name, unsigned char *out,
-                       size_t len, char err[STORE_ERR_LEN])
+static int file_secret(const store_backend *b, const char *name, unsigned char *out, size_t len,
+		       char err[STORE_ERR_LEN])
 {
 	char path[PATH_MAX], hex[2 * SECRET_MAX + 2] = "";
 	snprintf(path, sizeof path, "%s/%s.key", b->data_dir, name);
@@ -33,32 +33,35 @@ static int file_secret(const store_backend *b, const char *name, unsigned char *
 		if (fd >= 0) {
 			util_random_hex(hex, len);
 			hex[2 * len] = '\n';
-			bool ok = write(fd, hex, 2 * len + 1) == (ssize_t)(2 * len + 1) && fsync(fd) == 0;
+			bool ok =
+			    write(fd, hex, 2 * len + 1) == (ssize_t)(2 * len + 1) && fsync(fd) == 0;
 			close(fd);
 			if (!ok) {
 				unlink(path);
-				return store_seterr(err, STORE_ERROR, "cannot write %.180s: %s", path,
-				                    strerror(errno));
+				return store_seterr(err, STORE_ERROR, "cannot write %.180s: %s",
+						    path, strerror(errno));
 			}
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return store_seterr(err, STORE_ERROR, "cannot read %.180s: %s", path, strerror(errno));
+		return store_seterr(err, STORE_ERROR, "cannot read %.180s: %s", path,
+				    strerror(errno));
 	ssize_t n = read(fd, hex, sizeof hex - 1);
 	close(fd);
 	size_t bin = 0;
 	int rc = STORE_OK;
-	if (n < (ssize_t)(2 * len) || sodium_hex2bin(out, len, hex, 2 * len, NULL, &bin, NULL) != 0 ||
-	    bin != len)
-		rc = store_seterr(err, STORE_ERROR, "%.180s: expected %zu hex characters", path, 2 * len);
+	if (n < (ssize_t)(2 * len) ||
+	    sodium_hex2bin(out, len, hex, 2 * len, NULL, &bin, NULL) != 0 || bin != len)
+		rc = store_seterr(err, STORE_ERROR, "%.180s: expected %zu hex characters", path,
+				  2 * len);
 	sodium_memzero(hex, sizeof hex);
 	return rc;
 }
 
 /* PostgreSQL: a row of "smallapps"."_secrets", inserted by the first engine to ask. */
 static int pg_secret(store_backend *b, const char *name, unsigned char *out, size_t len,
-                     char err[STORE_ERR_LEN])
+		     char err[STORE_ERR_LEN])
 {
 	char hex[2 * SECRET_MAX + 1];
 	util_random_hex(hex, len);
@@ -68,19 +71,20 @@ static int pg_secret(store_backend *b, const char *name, unsigned char *out, siz
 		rc = db_exec(c, "BEGIN", DB_NOARGS, NULL);
 	if (rc == STORE_OK && (rc = store_pg_xact_lock(c, "smallapps:schema")) == STORE_OK)
 		rc = db_script(c,
-		               "CREATE SCHEMA IF NOT EXISTS \"smallapps\";"
-		               "CREATE TABLE IF NOT EXISTS \"smallapps\".\"_secrets\" ("
-		               " \"name\" text PRIMARY KEY, \"value\" text NOT NULL)",
-		               err);
+			       "CREATE SCHEMA IF NOT EXISTS \"smallapps\";"
+			       "CREATE TABLE IF NOT EXISTS \"smallapps\".\"_secrets\" ("
+			       " \"name\" text PRIMARY KEY, \"value\" text NOT NULL)",
+			       err);
 	if (rc == STORE_OK)
-		rc = db_exec(c,
-		             "INSERT INTO \"smallapps\".\"_secrets\" (\"name\", \"value\") VALUES (?, ?) "
-		             "ON CONFLICT (\"name\") DO NOTHING",
-		             DB_ARGS(DB_S(name), DB_S(hex)), NULL);
+		rc = db_exec(
+		    c,
+		    "INSERT INTO \"smallapps\".\"_secrets\" (\"name\", \"value\") VALUES (?, ?) "
+		    "ON CONFLICT (\"name\") DO NOTHING",
+		    DB_ARGS(DB_S(name), DB_S(hex)), NULL);
 	db_rows r = {0};
 	if (rc == STORE_OK &&
 	    (rc = db_query(c, "SELECT \"value\" FROM \"smallapps\".\"_secrets\" WHERE \"name\" = ?",
-	                   DB_ARGS(DB_S(name)), &r)) == STORE_OK) {
+			   DB_ARGS(DB_S(name)), &r)) == STORE_OK) {
 		size_t bin = 0;
 		const char *v = db_next(&r) ? db_text(&r, 0) : NULL;
 		if (!v || strlen(v) != 2 * len ||
@@ -100,11 +104,12 @@ static int pg_secret(store_backend *b, const char *name, unsigned char *out, siz
 }
 
 int store_secret(store_backend *b, const char *name, unsigned char *out, size_t len,
-                 char err[STORE_ERR_LEN])
+		 char err[STORE_ERR_LEN])
 {
 	if (err)
 		err[0] = '\0';
 	if (len == 0 || len > SECRET_MAX || !store_ident_ok(name))
 		return store_seterr(err, STORE_ERROR, "secret %s: bad name or length", name);
-	return b->kind == DB_PG ? pg_secret(b, name, out, len, err) : file_secret(b, name, out, len, err);
+	return b->kind == DB_PG ? pg_secret(b, name, out, len, err)
+				: file_secret(b, name, out, len, err);
 }

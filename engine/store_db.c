@@ -118,8 +118,8 @@ const char *db_errmsg(conn *c)
 
 int db_fail(conn *c, int rc, const char *what)
 {
-	log_message("store", "%s error=\"%s\" during=%s", c && c->kind == DB_PG ? "postgresql" : "sqlite",
-	            db_errmsg(c), what);
+	log_message("store", "%s error=\"%s\" during=%s",
+		    c && c->kind == DB_PG ? "postgresql" : "sqlite", db_errmsg(c), what);
 	return rc;
 }
 

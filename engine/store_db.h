@@ -44,9 +44,8 @@ typedef struct db_arg {
 #define DB_D(x) ((db_arg){.kind = 'd', .d = (x)})
 #define DB_NULL ((db_arg){.kind = 'n'})
 /* An argument list for db_query/db_exec: DB_ARGS(DB_S(a), DB_I(b)). */
-#define DB_ARGS(...)                                                                       \
-	(const db_arg[]){__VA_ARGS__},                                                        \
-		(int)(sizeof((const db_arg[]){__VA_ARGS__}) / sizeof(db_arg))
+#define DB_ARGS(...)                                                                               \
+	(const db_arg[]){__VA_ARGS__}, (int)(sizeof((const db_arg[]){__VA_ARGS__}) / sizeof(db_arg))
 #define DB_NOARGS NULL, 0
 
 typedef struct db_slot db_slot;
@@ -54,22 +53,22 @@ typedef struct db_slot db_slot;
 /* A connection and its statement cache (open addressing, keyed by SQL text). */
 typedef struct conn {
 	db_kind kind;
-	void *h;                  /* sqlite3 * or PGconn * */
+	void *h; /* sqlite3 * or PGconn * */
 	db_slot *slots;
 	size_t cap, n;
-	unsigned next_name;       /* PostgreSQL: names of prepared statements */
-	bool broken;              /* PostgreSQL: the link is gone; the pool drops it */
-	time_t since;             /* when it was opened (pools renew old ones) */
-	struct conn *next;        /* pool free list */
+	unsigned next_name; /* PostgreSQL: names of prepared statements */
+	bool broken;	    /* PostgreSQL: the link is gone; the pool drops it */
+	time_t since;	    /* when it was opened (pools renew old ones) */
+	struct conn *next;  /* pool free list */
 } conn;
 
 /* The rows of one statement, read one at a time. */
 typedef struct db_rows {
 	conn *c;
-	void *st;                 /* sqlite3_stmt * (cached) or PGresult * */
-	int row, nrows;           /* PostgreSQL: the current row of the result */
-	int64_t changes;          /* rows an INSERT, UPDATE or DELETE touched */
-	int rc;                   /* STORE_OK, or why the rows stopped */
+	void *st;	 /* sqlite3_stmt * (cached) or PGresult * */
+	int row, nrows;	 /* PostgreSQL: the current row of the result */
+	int64_t changes; /* rows an INSERT, UPDATE or DELETE touched */
+	int rc;		 /* STORE_OK, or why the rows stopped */
 } db_rows;
 
 /* Column classes, as stored (SQLite) or declared (PostgreSQL). */
@@ -125,12 +124,15 @@ typedef struct qb {
 	char **owned;
 	size_t nowned;
 } qb;
-#define QB_INIT {BUF_INIT, NULL, 0, 0, NULL, 0}
-void qb_text(qb *b, const char *s);      /* borrowed: must outlive the query */
-void qb_text_own(qb *b, char *s);        /* freed by qb_free */
+#define QB_INIT                                                                                    \
+	{                                                                                          \
+		BUF_INIT, NULL, 0, 0, NULL, 0                                                      \
+	}
+void qb_text(qb *b, const char *s); /* borrowed: must outlive the query */
+void qb_text_own(qb *b, char *s);   /* freed by qb_free */
 void qb_int(qb *b, int64_t i);
 void qb_real(qb *b, double d);
-void qb_arg(qb *b, db_arg a);            /* a text one is borrowed */
+void qb_arg(qb *b, db_arg a); /* a text one is borrowed */
 void qb_free(qb *b);
 int qb_query(conn *c, const qb *b, db_rows *out);
 int qb_exec(conn *c, const qb *b, int64_t *changes);

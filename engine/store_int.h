@@ -21,20 +21,20 @@
 #include "store.h"
 #include "store_db.h"
 
-#define GROUP_MAX 512        /* jobs per transaction */
-#define CACHE_MAX 256        /* SQLite statements per connection before the cache is flushed */
-#define BUSY_MS 5000
-#define CURSOR_MAX 1024      /* characters of an `after` cursor */
-#define SEARCH_MAX 1000      /* bytes of a `q` search */
-#define LIMIT_MAX 500
-#define DAY 86400
-#define IDENT_MAX 63         /* bytes of a name: PostgreSQL truncates longer ones */
+#define GROUP_MAX  512 /* jobs per transaction */
+#define CACHE_MAX  256 /* SQLite statements per connection before the cache is flushed */
+#define BUSY_MS	   5000
+#define CURSOR_MAX 1024 /* characters of an `after` cursor */
+#define SEARCH_MAX 1000 /* bytes of a `q` search */
+#define LIMIT_MAX  500
+#define DAY	   86400
+#define IDENT_MAX  63 /* bytes of a name: PostgreSQL truncates longer ones */
 
 /* Where the databases live: SQLite files under a folder, or one PostgreSQL database. */
 struct store_backend {
 	db_kind kind;
-	char *data_dir;          /* SQLite: data/ (system.db, apps/<id>.db) */
-	char *conninfo;          /* PostgreSQL: the URL or key=value string */
+	char *data_dir; /* SQLite: data/ (system.db, apps/<id>.db) */
+	char *conninfo; /* PostgreSQL: the URL or key=value string */
 	/* PostgreSQL: one pool of connections for every store of the process */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -52,19 +52,19 @@ typedef struct job {
 } job;
 
 struct store {
-	store_backend *b;        /* borrowed */
-	char *name;              /* the file (SQLite) or the schema (PostgreSQL), for logs */
-	char *schema;            /* PostgreSQL: quoted schema and a dot, e.g. "app_x".; SQLite: "" */
-	conn w;                  /* SQLite: the writer connection, used by the writer thread only */
+	store_backend *b; /* borrowed */
+	char *name;	  /* the file (SQLite) or the schema (PostgreSQL), for logs */
+	char *schema;	  /* PostgreSQL: quoted schema and a dot, e.g. "app_x".; SQLite: "" */
+	conn w;		  /* SQLite: the writer connection, used by the writer thread only */
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t mu;      /* guards the queue, stopping and the counters */
+	pthread_mutex_t mu; /* guards the queue, stopping and the counters */
 	pthread_cond_t cv;
 	job *head, *tail;
 	bool stopping;
 	uint64_t groups, jobs, failed_groups;
 	pthread_mutex_t pool_mu; /* SQLite: guards pool */
-	conn *pool;              /* SQLite: idle read-only connections */
+	conn *pool;		 /* SQLite: idle read-only connections */
 };
 
 struct store_tx {
@@ -111,7 +111,7 @@ bool store_form_ok(const def_form *f);
  */
 typedef int (*store_bootstrap_fn)(store *s, conn *w, char *err);
 store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
-                       char err[STORE_ERR_LEN]);
+		       char err[STORE_ERR_LEN]);
 
 /* PostgreSQL: a connection of the pool (STORE_UNAVAILABLE when it cannot be had). */
 int store_pg_take(store_backend *b, conn **out);
@@ -122,10 +122,10 @@ int store_pg_xact_lock(conn *c, const char *key);
 
 /* A list's sort order, resolved against the form (store_records.c). */
 typedef struct sortkey {
-	char key[80];            /* normalised: "name" or "-name"; stamped into cursors */
+	char key[80]; /* normalised: "name" or "-name"; stamped into cursors */
 	bool desc;
-	int sel;                 /* index in the select list */
-	const char *col;         /* column name, unquoted */
+	int sel;	 /* index in the select list */
+	const char *col; /* column name, unquoted */
 } sortkey;
 int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err);
 

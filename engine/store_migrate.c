@@ -20,12 +20,12 @@
 
 typedef struct colinfo {
 	char *name;
-	char *decl;              /* declared SQL type */
-	char *type;              /* field type name remembered in _schema, or NULL */
+	char *decl; /* declared SQL type */
+	char *type; /* field type name remembered in _schema, or NULL */
 } colinfo;
 
 typedef struct statecount {
-	char *state;             /* NULL: records without a state */
+	char *state; /* NULL: records without a state */
 	int64_t n;
 } statecount;
 
@@ -88,29 +88,32 @@ static int ddl(store_tx *tx, buf *sql, const def_form *f, char *err)
 static int schema_set(store_tx *tx, const def_form *f, const def_field *fd)
 {
 	return store_exec(tx,
-	                  "INSERT INTO {_schema} (\"form\", \"column\", \"type\", \"removed\") "
-	                  "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
-	                  "\"type\" = excluded.\"type\", \"removed\" = 0",
-	                  DB_ARGS(DB_S(f->id), DB_S(fd->name), DB_S(def_type_name(fd->type))), NULL);
+			  "INSERT INTO {_schema} (\"form\", \"column\", \"type\", \"removed\") "
+			  "VALUES (?, ?, ?, 0) ON CONFLICT (\"form\", \"column\") DO UPDATE SET "
+			  "\"type\" = excluded.\"type\", \"removed\" = 0",
+			  DB_ARGS(DB_S(f->id), DB_S(fd->name), DB_S(def_type_name(fd->type))),
+			  NULL);
 }
 
 static int refuse_type(const def_form *f, const def_field *fd, const char *old, char *err)
 {
 	if (fd->renamed_from && strcmp(fd->renamed_from, fd->name) != 0)
-		return store_seterr(err, STORE_REFUSED,
-		              "formulaire \"%s\" : le champ \"%s\" (renommé depuis \"%s\") change de type "
-		              "%s -> %s, ce qui pourrait réinterpréter les données enregistrées ; gardez "
-		              "l'ancien type ou ajoutez un nouveau champ",
-		              f->id, fd->name, fd->renamed_from, old, def_type_name(fd->type));
-	return store_seterr(err, STORE_REFUSED,
-	              "formulaire \"%s\" : le champ \"%s\" change de type %s -> %s, ce qui pourrait "
-	              "réinterpréter les données enregistrées ; gardez l'ancien type ou ajoutez un "
-	              "nouveau champ",
-	              f->id, fd->name, old, def_type_name(fd->type));
+		return store_seterr(
+		    err, STORE_REFUSED,
+		    "formulaire \"%s\" : le champ \"%s\" (renommé depuis \"%s\") change de type "
+		    "%s -> %s, ce qui pourrait réinterpréter les données enregistrées ; gardez "
+		    "l'ancien type ou ajoutez un nouveau champ",
+		    f->id, fd->name, fd->renamed_from, old, def_type_name(fd->type));
+	return store_seterr(
+	    err, STORE_REFUSED,
+	    "formulaire \"%s\" : le champ \"%s\" change de type %s -> %s, ce qui pourrait "
+	    "réinterpréter les données enregistrées ; gardez l'ancien type ou ajoutez un "
+	    "nouveau champ",
+	    f->id, fd->name, old, def_type_name(fd->type));
 }
 
 static int check_type(const conn *c, const def_form *f, const def_field *fd, const colinfo *ci,
-                      char *err)
+		      char *err)
 {
 	if (ci->type) {
 		int old = def_type_from_name(ci->type);
@@ -128,10 +131,11 @@ static int check_type(const conn *c, const def_form *f, const def_field *fd, con
  * PostgreSQL types its columns: an integer field that became a decimal one needs its
  * column converted (SQLite stores either in the same column).
  */
-static int convert_column(store_tx *tx, const def_form *f, const def_field *fd,
-                          const colinfo *ci, char *err)
+static int convert_column(store_tx *tx, const def_form *f, const def_field *fd, const colinfo *ci,
+			  char *err)
 {
-	if (tx->c->kind != DB_PG || !ci->decl || strcmp(ci->decl, catalog_type(tx->c, fd->type)) == 0)
+	if (tx->c->kind != DB_PG || !ci->decl ||
+	    strcmp(ci->decl, catalog_type(tx->c, fd->type)) == 0)
 		return STORE_OK;
 	buf sql = BUF_INIT;
 	buf_puts(&sql, "ALTER TABLE ");
@@ -150,14 +154,14 @@ static int table_exists(store_tx *tx, const char *name, bool *out)
 {
 	int64_t n = 0;
 	int rc = tx->c->kind == DB_PG
-	                 ? db_int_query(tx->c,
-	                                "SELECT count(*) FROM information_schema.tables WHERE "
-	                                "table_schema = ? AND table_name = ?",
-	                                DB_ARGS(DB_S(tx->s->name), DB_S(name)), &n)
-	                 : db_int_query(tx->c,
-	                                "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = "
-	                                "'table' AND \"name\" = ?",
-	                                DB_ARGS(DB_S(name)), &n);
+		     ? db_int_query(tx->c,
+				    "SELECT count(*) FROM information_schema.tables WHERE "
+				    "table_schema = ? AND table_name = ?",
+				    DB_ARGS(DB_S(tx->s->name), DB_S(name)), &n)
+		     : db_int_query(tx->c,
+				    "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = "
+				    "'table' AND \"name\" = ?",
+				    DB_ARGS(DB_S(name)), &n);
 	*out = n > 0;
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "table exists");
 }
@@ -181,13 +185,14 @@ static int load_columns(store_tx *tx, const def_form *f, colinfo **out, size_t *
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	int rc = tx->c->kind == DB_PG
-	                 ? db_query(tx->c,
-	                            "SELECT column_name, data_type FROM information_schema.columns "
-	                            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-	                            DB_ARGS(DB_S(tx->s->name), DB_S(f->id)), &r)
-	                 : db_query(tx->c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)",
-	                            DB_ARGS(DB_S(f->id)), &r);
+	int rc =
+	    tx->c->kind == DB_PG
+		? db_query(tx->c,
+			   "SELECT column_name, data_type FROM information_schema.columns "
+			   "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+			   DB_ARGS(DB_S(tx->s->name), DB_S(f->id)), &r)
+		: db_query(tx->c, "SELECT \"name\", \"type\" FROM pragma_table_info(?)",
+			   DB_ARGS(DB_S(f->id)), &r);
 	if (rc == STORE_OK) {
 		while (db_next(&r))
 			add_colinfo(out, n, &cap, db_text(&r, 0), db_text(&r, 1));
@@ -196,10 +201,10 @@ static int load_columns(store_tx *tx, const def_form *f, colinfo **out, size_t *
 	if (rc != STORE_OK)
 		return db_fail(tx->c, rc, "table info");
 	buf sql = BUF_INIT;
-	rc = db_query(tx->c,
-	              store_sql(tx->s, &sql,
-	                        "SELECT \"column\", \"type\" FROM {_schema} WHERE \"form\" = ?"),
-	              DB_ARGS(DB_S(f->id)), &r);
+	rc = db_query(
+	    tx->c,
+	    store_sql(tx->s, &sql, "SELECT \"column\", \"type\" FROM {_schema} WHERE \"form\" = ?"),
+	    DB_ARGS(DB_S(f->id)), &r);
 	buf_free(&sql);
 	if (rc == STORE_OK) {
 		while (db_next(&r)) {
@@ -230,15 +235,16 @@ static int create_table(store_tx *tx, const def_form *f, char *err)
 	int rc;
 	buf_puts(&sql, "CREATE TABLE ");
 	store_put_table(&sql, tx->s, f->id);
-	buf_puts(&sql, pg ? " (\"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
-	                    "\"_state\" text COLLATE \"C\", \"_state_since\" text COLLATE \"C\", "
-	                    "\"_version\" bigint NOT NULL, \"_created_at\" text COLLATE \"C\", "
-	                    "\"_created_by\" text COLLATE \"C\", \"_updated_at\" text COLLATE \"C\", "
-	                    "\"_updated_by\" text COLLATE \"C\", \"_def_hash\" text"
-	                  : " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
-	                    "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
-	                    "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
-	                    "\"_def_hash\" TEXT");
+	buf_puts(&sql,
+		 pg ? " (\"id\" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+		      "\"_state\" text COLLATE \"C\", \"_state_since\" text COLLATE \"C\", "
+		      "\"_version\" bigint NOT NULL, \"_created_at\" text COLLATE \"C\", "
+		      "\"_created_by\" text COLLATE \"C\", \"_updated_at\" text COLLATE \"C\", "
+		      "\"_updated_by\" text COLLATE \"C\", \"_def_hash\" text"
+		    : " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
+		      "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
+		      "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
+		      "\"_def_hash\" TEXT");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
@@ -248,7 +254,7 @@ static int create_table(store_tx *tx, const def_form *f, char *err)
 	if ((rc = ddl(tx, &sql, f, err)) != STORE_OK)
 		goto done;
 	if ((rc = store_exec(tx, "DELETE FROM {_schema} WHERE \"form\" = ?", DB_ARGS(DB_S(f->id)),
-	                     NULL)) != STORE_OK)
+			     NULL)) != STORE_OK)
 		goto done;
 	for (size_t i = 0; i < f->ncols; i++)
 		if ((rc = schema_set(tx, f, f->cols[i])) != STORE_OK)
@@ -300,10 +306,10 @@ static int create_indexes(store_tx *tx, const def_form *f, char *err)
 	const struct {
 		const char *suffix, *cols;
 	} ix[] = {{"created_at", "(\"_created_at\", \"id\")"},
-	          {"created_by", "(\"_created_by\")"},
-	          {"state", "(\"_state\")"},
-	          {sort_name, sort_cols},
-	          {own_name, own_cols}};
+		  {"created_by", "(\"_created_by\")"},
+		  {"state", "(\"_state\")"},
+		  {sort_name, sort_cols},
+		  {own_name, own_cols}};
 	buf sql = BUF_INIT;
 	int rc = STORE_OK;
 	for (size_t i = 0; rc == STORE_OK && i < sizeof ix / sizeof *ix; i++) {
@@ -324,7 +330,7 @@ static int create_indexes(store_tx *tx, const def_form *f, char *err)
 
 /* Renames column fd->renamed_from (ci) to fd->name. */
 static int rename_column(store_tx *tx, const def_form *f, const def_field *fd, colinfo *ci,
-                         char *err)
+			 char *err)
 {
 	buf sql = BUF_INIT;
 	buf_puts(&sql, "ALTER TABLE ");
@@ -337,7 +343,7 @@ static int rename_column(store_tx *tx, const def_form *f, const def_field *fd, c
 	buf_free(&sql);
 	if (rc == STORE_OK)
 		rc = store_exec(tx, "DELETE FROM {_schema} WHERE \"form\" = ? AND \"column\" = ?",
-		                DB_ARGS(DB_S(f->id), DB_S(fd->renamed_from)), NULL);
+				DB_ARGS(DB_S(f->id), DB_S(fd->renamed_from)), NULL);
 	if (rc == STORE_OK) {
 		free(ci->name);
 		ci->name = xstrdup(fd->name);
@@ -360,7 +366,7 @@ static int add_column(store_tx *tx, const def_form *f, const def_field *fd, char
 
 /* One field's column: kept (type checked), renamed, or added. */
 static int migrate_column(store_tx *tx, const def_form *f, const def_field *fd, colinfo *cols,
-                          size_t ncols, char *err)
+			  size_t ncols, char *err)
 {
 	colinfo *ci = find_colinfo(cols, ncols, fd->name);
 	int rc;
@@ -368,8 +374,8 @@ static int migrate_column(store_tx *tx, const def_form *f, const def_field *fd, 
 		if ((rc = check_type(tx->c, f, fd, ci, err)) == STORE_OK)
 			rc = convert_column(tx, f, fd, ci, err);
 	} else if (fd->renamed_from && store_ident_ok(fd->renamed_from) &&
-	           def_find_col(f, fd->renamed_from) < 0 &&
-	           (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
+		   def_find_col(f, fd->renamed_from) < 0 &&
+		   (ci = find_colinfo(cols, ncols, fd->renamed_from))) {
 		if ((rc = check_type(tx->c, f, fd, ci, err)) == STORE_OK &&
 		    (rc = convert_column(tx, f, fd, ci, err)) == STORE_OK)
 			rc = rename_column(tx, f, fd, ci, err);
@@ -393,9 +399,9 @@ static int migrate_columns(store_tx *tx, const def_form *f, char *err)
 		if (name[0] == '_' || strcmp(name, "id") == 0 || def_find_col(f, name) >= 0)
 			continue;
 		rc = store_exec(tx,
-		                "UPDATE {_schema} SET \"removed\" = 1 WHERE \"form\" = ? AND "
-		                "\"column\" = ?",
-		                DB_ARGS(DB_S(f->id), DB_S(name)), NULL);
+				"UPDATE {_schema} SET \"removed\" = 1 WHERE \"form\" = ? AND "
+				"\"column\" = ?",
+				DB_ARGS(DB_S(f->id), DB_S(name)), NULL);
 	}
 	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])
 		store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
@@ -404,29 +410,29 @@ static int migrate_columns(store_tx *tx, const def_form *f, char *err)
 }
 
 /* Moves every record in state `from` (NULL: no state) to `to`, with a history line each. */
-static int move_state(store_tx *tx, const def_form *f, const char *from, const char *to,
-                      time_t now)
+static int move_state(store_tx *tx, const def_form *f, const char *from, const char *to, time_t now)
 {
 	char at[32];
 	buf sql = BUF_INIT;
 	util_iso_datetime(now, at);
 	/* {form} is the form's table (store_sql); the casts type the selected parameters. */
-	buf_puts(&sql, "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
-	               "\"action\", \"from_state\", \"to_state\") SELECT CAST(? AS TEXT), \"id\", "
-	               "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), \"_state\", CAST(? AS TEXT) "
-	               "FROM {");
+	buf_puts(&sql,
+		 "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
+		 "\"action\", \"from_state\", \"to_state\") SELECT CAST(? AS TEXT), \"id\", "
+		 "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), \"_state\", CAST(? AS TEXT) "
+		 "FROM {");
 	buf_puts(&sql, f->id);
 	buf_puts(&sql, "} WHERE \"_state\" IS NOT DISTINCT FROM ? ORDER BY \"id\"");
-	int rc = store_exec(tx, buf_cstr(&sql),
-	                    DB_ARGS(DB_S(f->id), DB_S(at), DB_S("system"), DB_S("move"), DB_S(to),
-	                            DB_S(from)),
-	                    NULL);
+	int rc = store_exec(
+	    tx, buf_cstr(&sql),
+	    DB_ARGS(DB_S(f->id), DB_S(at), DB_S("system"), DB_S("move"), DB_S(to), DB_S(from)),
+	    NULL);
 	buf_reset(&sql);
 	if (rc == STORE_OK) {
 		buf_puts(&sql, "UPDATE {");
 		buf_puts(&sql, f->id);
 		buf_puts(&sql, "} SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = "
-		               "\"_version\" + 1 WHERE \"_state\" IS NOT DISTINCT FROM ?");
+			       "\"_version\" + 1 WHERE \"_state\" IS NOT DISTINCT FROM ?");
 		rc = store_exec(tx, buf_cstr(&sql), DB_ARGS(DB_S(to), DB_S(at), DB_S(from)), NULL);
 	}
 	buf_free(&sql);
@@ -471,17 +477,19 @@ static int move_target(const def_form *f, const statecount *sc, const char **to,
 			if (w->moves[m].from && strcmp(w->moves[m].from, sc->state) == 0)
 				*to = w->moves[m].to;
 		if (!*to)
-			return store_seterr(err, STORE_REFUSED,
-			                    "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
-			                    " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
-			                    "workflow.state_moves = { %s = \"<état>\" }",
-			                    f->id, sc->state, sc->n, sc->state);
+			return store_seterr(
+			    err, STORE_REFUSED,
+			    "formulaire \"%s\" : l'état \"%s\" a été retiré mais %" PRId64
+			    " enregistrement(s) s'y trouvent ; indiquez où les déplacer avec "
+			    "workflow.state_moves = { %s = \"<état>\" }",
+			    f->id, sc->state, sc->n, sc->state);
 	}
 	if (!*to || def_find_state(w, *to) < 0)
-		return store_seterr(err, STORE_REFUSED,
-		                    "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui "
-		                    "n'est pas un état",
-		                    f->id, sc->state ? sc->state : "(none)", *to ? *to : "(none)");
+		return store_seterr(
+		    err, STORE_REFUSED,
+		    "formulaire \"%s\" : state_moves envoie \"%s\" vers \"%s\", qui "
+		    "n'est pas un état",
+		    f->id, sc->state ? sc->state : "(none)", *to ? *to : "(none)");
 	return STORE_OK;
 }
 
@@ -496,7 +504,7 @@ static int migrate_states(store_tx *tx, const def_form *f, time_t now, char *err
 	int rc = state_counts(tx, f, &v, &n);
 	if (rc != STORE_OK)
 		store_seterr(err, db_fail(tx->c, rc, "states"), "form \"%s\": %s", f->id,
-		             db_errmsg(tx->c));
+			     db_errmsg(tx->c));
 	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
 		const char *to;
 		if (v[i].state && def_find_state(w, v[i].state) >= 0)
@@ -516,15 +524,17 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 	bool exists = false;
 	int rc;
 	if (!store_form_ok(f))
-		return store_seterr(err, STORE_REFUSED,
-		                    "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer "
-		                    "une table ou une colonne",
-		                    f && f->id ? f->id : "?");
+		return store_seterr(
+		    err, STORE_REFUSED,
+		    "formulaire \"%.60s\" : son id ou un nom de champ ne peut pas nommer "
+		    "une table ou une colonne",
+		    f && f->id ? f->id : "?");
 	for (size_t i = 0; i < f->ncols; i++)
 		if (f->cols[i]->renamed_from && !store_ident_ok(f->cols[i]->renamed_from))
-			return store_seterr(err, STORE_REFUSED,
-			                    "formulaire \"%s\" : champ \"%s\" : renamed_from invalide",
-			                    f->id, f->cols[i]->name);
+			return store_seterr(
+			    err, STORE_REFUSED,
+			    "formulaire \"%s\" : champ \"%s\" : renamed_from invalide", f->id,
+			    f->cols[i]->name);
 	if ((rc = table_exists(tx, f->id, &exists)) != STORE_OK)
 		return store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	rc = exists ? migrate_columns(tx, f, err) : create_table(tx, f, err);

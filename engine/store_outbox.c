@@ -14,22 +14,23 @@
 #include "store_int.h"
 
 int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
-                        const char *to, const char *subject, const char *body)
+			const char *to, const char *subject, const char *body)
 {
-	int rc = store_exec(tx,
-	                    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-	                    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
-	                    " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
-	                    DB_ARGS(DB_S(form), DB_I(record_id), DB_S(at), DB_S(to), DB_S(subject),
-	                            DB_S(body), DB_S(at)),
-	                    NULL);
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\")"
+	    " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+	    DB_ARGS(DB_S(form), DB_I(record_id), DB_S(at), DB_S(to), DB_S(subject), DB_S(body),
+		    DB_S(at)),
+	    NULL);
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "outbox insert");
 }
 
 /* Columns: id, form, record_id, created_at, to_spec, subject, status, attempts,
  * next_attempt_at, last_error, sent_at, smtp_reply[, body]. */
-#define ROW_COLS                                                                               \
-	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","       \
+#define ROW_COLS                                                                                   \
+	"\"id\", \"form\", \"record_id\", \"created_at\", \"to_spec\", \"subject\", \"status\","   \
 	" \"attempts\", \"next_attempt_at\", \"last_error\", \"sent_at\", \"smtp_reply\""
 
 static void read_row(const db_rows *r, bool with_body, store_mail_row *m)
@@ -53,7 +54,7 @@ static void read_row(const db_rows *r, bool with_body, store_mail_row *m)
 
 /* Runs a row query template with its arguments on a reader. */
 static int read_rows(store *s, const char *tmpl, const db_arg *a, int na, bool with_body,
-                     store_mail_row **out, size_t *n)
+		     store_mail_row **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -86,16 +87,16 @@ static int read_rows(store *s, const char *tmpl, const db_arg *a, int na, bool w
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s, "SELECT " ROW_COLS " FROM {_outbox} ORDER BY \"id\" DESC LIMIT ?",
-	                 DB_ARGS(DB_I(limit)), false, out, n);
+			 DB_ARGS(DB_I(limit)), false, out, n);
 }
 
 int store_outbox_due(store *s, const char *now_iso, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s,
-	                 "SELECT " ROW_COLS ", \"body\" FROM {_outbox}"
-	                 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?"
-	                 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?",
-	                 DB_ARGS(DB_S(now_iso), DB_I(limit)), true, out, n);
+			 "SELECT " ROW_COLS ", \"body\" FROM {_outbox}"
+			 " WHERE \"status\" = 'pending' AND \"next_attempt_at\" <= ?"
+			 " ORDER BY \"next_attempt_at\", \"id\" LIMIT ?",
+			 DB_ARGS(DB_S(now_iso), DB_I(limit)), true, out, n);
 }
 
 void store_outbox_rows_free(store_mail_row *v, size_t n)
@@ -120,15 +121,16 @@ void store_outbox_rows_free(store_mail_row *v, size_t n)
 static int queue_retry(store_tx *tx, const store_mail_update *u, const char *addr)
 {
 	int64_t changed = 0;
-	int rc = store_exec(tx,
-	                    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
-	                    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\","
-	                    " \"last_error\") SELECT \"form\", \"record_id\", \"created_at\","
-	                    " CAST(? AS TEXT), \"subject\", \"body\", 'pending', CAST(? AS INTEGER),"
-	                    " CAST(? AS TEXT), CAST(? AS TEXT) FROM {_outbox} WHERE \"id\" = ?",
-	                    DB_ARGS(DB_S(addr), DB_I(u->attempts), DB_S(u->retry_at),
-	                            DB_S(u->retry_reply), DB_I(u->id)),
-	                    &changed);
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO {_outbox} (\"form\", \"record_id\", \"created_at\", \"to_spec\","
+	    " \"subject\", \"body\", \"status\", \"attempts\", \"next_attempt_at\","
+	    " \"last_error\") SELECT \"form\", \"record_id\", \"created_at\","
+	    " CAST(? AS TEXT), \"subject\", \"body\", 'pending', CAST(? AS INTEGER),"
+	    " CAST(? AS TEXT), CAST(? AS TEXT) FROM {_outbox} WHERE \"id\" = ?",
+	    DB_ARGS(DB_S(addr), DB_I(u->attempts), DB_S(u->retry_at), DB_S(u->retry_reply),
+		    DB_I(u->id)),
+	    &changed);
 	return rc == STORE_OK && changed != 1 ? STORE_ERROR : rc;
 }
 
@@ -137,15 +139,15 @@ static int apply_update(store_tx *tx, void *arg)
 	const store_mail_update *u = arg;
 	int64_t changed = 0;
 	int rc = store_exec(tx,
-	                    "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
-	                    " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
-	                    " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
-	                    " \"smtp_reply\" = ?"
-	                    " WHERE \"id\" = ? AND \"status\" = 'pending' AND \"attempts\" = ?",
-	                    DB_ARGS(DB_S(u->status), DB_I(u->attempts), DB_S(u->next_attempt_at),
-	                            DB_S(u->last_error), DB_S(u->sent_at), DB_S(u->smtp_reply),
-	                            DB_I(u->id), DB_I(u->expect_attempts)),
-	                    &changed);
+			    "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
+			    " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
+			    " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
+			    " \"smtp_reply\" = ?"
+			    " WHERE \"id\" = ? AND \"status\" = 'pending' AND \"attempts\" = ?",
+			    DB_ARGS(DB_S(u->status), DB_I(u->attempts), DB_S(u->next_attempt_at),
+				    DB_S(u->last_error), DB_S(u->sent_at), DB_S(u->smtp_reply),
+				    DB_I(u->id), DB_I(u->expect_attempts)),
+			    &changed);
 	if (rc != STORE_OK)
 		return db_fail(tx->c, rc, "outbox update");
 	/* Not pending any more, or attempted meanwhile: someone else has it. */
@@ -157,8 +159,9 @@ static int apply_update(store_tx *tx, void *arg)
 			return STORE_ERROR;
 		if (queue_retry(tx, u, u->retry_to[i]) != STORE_OK) {
 			log_message("outbox",
-			            "id=%" PRId64 ": a recipient refused for now will not be retried: %s",
-			            u->id, db_errmsg(tx->c));
+				    "id=%" PRId64
+				    ": a recipient refused for now will not be retried: %s",
+				    u->id, db_errmsg(tx->c));
 			if (db_exec(tx->c, "ROLLBACK TO \"retry\"", DB_NOARGS, NULL) != STORE_OK)
 				return STORE_ERROR;
 		}

@@ -23,13 +23,20 @@
 #include "store_int.h"
 #include "util.h"
 
-#define PG_CACHE_MAX 2048        /* statements per connection (every app shares them) */
-#define PG_CONNECT_TIMEOUT "3"   /* seconds */
+#define PG_CACHE_MAX	     2048 /* statements per connection (every app shares them) */
+#define PG_CONNECT_TIMEOUT   "3"  /* seconds */
 #define PG_STATEMENT_TIMEOUT 5000 /* ms: longer waits answer 503, not a hang */
 
 /* OIDs of the built-in types the store uses (pg_type.h, stable across versions). */
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT4 = 700,
-       OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
+enum {
+	OID_BOOL = 16,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_FLOAT4 = 700,
+	OID_FLOAT8 = 701,
+	OID_NUMERIC = 1700
+};
 
 static PGconn *pg_of(conn *c)
 {
@@ -41,9 +48,9 @@ int pg_connect(const char *conninfo, conn *c, char err[STORE_ERR_LEN])
 	memset(c, 0, sizeof *c);
 	c->kind = DB_PG;
 	/* The URL's own settings win; these are the defaults a server process needs. */
-	const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
-	                      "keepalives_interval", "keepalives_count", "application_name",
-	                      "dbname", NULL};
+	const char *keys[] = {
+	    "connect_timeout",	"keepalives",	    "keepalives_idle", "keepalives_interval",
+	    "keepalives_count", "application_name", "dbname",	       NULL};
 	const char *vals[] = {PG_CONNECT_TIMEOUT, "1", "10", "3", "3", "smallapps", conninfo, NULL};
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
@@ -56,9 +63,9 @@ int pg_connect(const char *conninfo, conn *c, char err[STORE_ERR_LEN])
 	c->since = time(NULL);
 	char sql[160];
 	snprintf(sql, sizeof sql,
-	         "SET statement_timeout = %d; SET client_encoding = 'UTF8'; "
-	         "SET standard_conforming_strings = on",
-	         PG_STATEMENT_TIMEOUT);
+		 "SET statement_timeout = %d; SET client_encoding = 'UTF8'; "
+		 "SET standard_conforming_strings = on",
+		 PG_STATEMENT_TIMEOUT);
 	if (pg_script(c, sql, err) != STORE_OK) {
 		PQfinish(pg);
 		c->h = NULL;
@@ -80,7 +87,8 @@ static int classify(conn *c, const PGresult *res)
 	if (strcmp(state, "23505") == 0)
 		return STORE_CONFLICT;
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
-		c->broken = true; /* connection exception, admin shutdown, crash, cannot connect now */
+		c->broken =
+		    true; /* connection exception, admin shutdown, crash, cannot connect now */
 		return STORE_UNAVAILABLE;
 	}
 	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 ||
@@ -95,7 +103,7 @@ static int failed(conn *c, PGresult *res, const char *sql)
 	int rc = classify(c, res);
 	if (rc == STORE_ERROR)
 		log_message("store", "postgresql error=\"%s\" sql=\"%.300s\"",
-		            res ? PQresultErrorMessage(res) : PQerrorMessage(pg_of(c)), sql);
+			    res ? PQresultErrorMessage(res) : PQerrorMessage(pg_of(c)), sql);
 	PQclear(res);
 	return rc;
 }
@@ -144,8 +152,12 @@ static void as_text(const db_arg *a, int n, const char **vals, char (*nums)[32])
 			snprintf(nums[i], 32, "%.17g", a[i].d);
 			vals[i] = nums[i];
 			break;
-		case 's': vals[i] = a[i].s; break;
-		default: vals[i] = NULL; break;
+		case 's':
+			vals[i] = a[i].s;
+			break;
+		default:
+			vals[i] = NULL;
+			break;
 		}
 	}
 }
@@ -161,7 +173,7 @@ int pg_query(conn *c, const char *sql, const db_arg *a, int n, db_rows *out)
 	const char *vals_small[16];
 	char nums_small[16][32];
 	const char **vals = n <= 16 ? vals_small : xcalloc((size_t)n, sizeof *vals);
-	char (*nums)[32] = n <= 16 ? nums_small : xcalloc((size_t)n, sizeof *nums);
+	char(*nums)[32] = n <= 16 ? nums_small : xcalloc((size_t)n, sizeof *nums);
 	as_text(a, n, vals, nums);
 	PGresult *res = PQexecPrepared(pg_of(c), name, n, vals, NULL, NULL, 0);
 	if (n > 16) {
@@ -192,11 +204,14 @@ int pg_type(const db_rows *r, int col)
 	case OID_BOOL:
 	case OID_INT2:
 	case OID_INT4:
-	case OID_INT8: return DB_T_INT;
+	case OID_INT8:
+		return DB_T_INT;
 	case OID_FLOAT4:
 	case OID_FLOAT8:
-	case OID_NUMERIC: return DB_T_REAL;
-	default: return DB_T_TEXT;
+	case OID_NUMERIC:
+		return DB_T_REAL;
+	default:
+		return DB_T_TEXT;
 	}
 }
 

@@ -21,7 +21,7 @@
 
 /* STORE_BADQUERY with its reason for the caller (q->why) and a detail for the log (err). */
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
 {
@@ -41,8 +41,8 @@ static int bad(const store_query *q, store_bad why, char *err, const char *fmt, 
 enum { C_ID, C_STATE, C_SINCE, C_VERSION, C_CAT, C_CBY, C_UAT, C_UBY, C_HASH, C_DATA };
 
 static const char SYS_SELECT[] = "\"id\", \"_state\", \"_state_since\", \"_version\", "
-                                 "\"_created_at\", \"_created_by\", \"_updated_at\", "
-                                 "\"_updated_by\", \"_def_hash\"";
+				 "\"_created_at\", \"_created_by\", \"_updated_at\", "
+				 "\"_updated_by\", \"_def_hash\"";
 
 static void put_select(buf *b, const store *s, const def_form *f)
 {
@@ -59,10 +59,14 @@ static void put_select(buf *b, const store *s, const def_form *f)
 static db_arg value_arg(const value *v)
 {
 	switch (v->kind) {
-	case VAL_INT: return DB_I(v->i);
-	case VAL_REAL: return DB_D(v->d);
-	case VAL_TEXT: return DB_S(v->s);
-	case VAL_NULL: break;
+	case VAL_INT:
+		return DB_I(v->i);
+	case VAL_REAL:
+		return DB_D(v->d);
+	case VAL_TEXT:
+		return DB_S(v->s);
+	case VAL_NULL:
+		break;
 	}
 	return DB_NULL;
 }
@@ -242,8 +246,7 @@ static void put_contains(qb *b, const store *s, const char *col, const char *wan
  * The one WHERE clause of every read: the scope (read rule), then the filters of q.
  * Appends " WHERE ..." to b. err may be NULL.
  */
-static int compile_where(qb *b, const store *s, const def_form *f, const store_query *q,
-                         char *err)
+static int compile_where(qb *b, const store *s, const def_form *f, const store_query *q, char *err)
 {
 	buf *sql = &b->sql;
 	buf_puts(sql, " WHERE ");
@@ -277,8 +280,8 @@ static int compile_where(qb *b, const store *s, const def_form *f, const store_q
 			bool t = strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0;
 			bool fl = strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0;
 			if (!t && !fl)
-				return bad(q, STORE_BAD_FILTER, err, "filter \"%s\" takes true or false",
-				           fd->name);
+				return bad(q, STORE_BAD_FILTER, err,
+					   "filter \"%s\" takes true or false", fd->name);
 			store_put_ident(sql, fd->name);
 			buf_puts(sql, " = ?");
 			qb_int(b, t);
@@ -333,9 +336,9 @@ int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err)
 		const char *name, *col;
 		int sel;
 	} sys[] = {{"id", "id", C_ID},
-	           {"created_at", "_created_at", C_CAT},
-	           {"updated_at", "_updated_at", C_UAT},
-	           {"state", "_state", C_STATE}};
+		   {"created_at", "_created_at", C_CAT},
+		   {"updated_at", "_updated_at", C_UAT},
+		   {"state", "_state", C_STATE}};
 	k->col = NULL;
 	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++) {
 		if (strcmp(name, sys[i].name) == 0) {
@@ -346,7 +349,8 @@ int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err)
 	if (!k->col) {
 		int c = def_find_col(f, name);
 		if (c < 0)
-			return store_seterr(err, STORE_BADQUERY, "unknown sort field \"%.100s\"", name);
+			return store_seterr(err, STORE_BADQUERY, "unknown sort field \"%.100s\"",
+					    name);
 		k->col = f->cols[c]->name;
 		k->sel = C_DATA + c;
 	}
@@ -414,9 +418,15 @@ static char *make_cursor(const sortkey *k, const db_rows *st)
 {
 	json_t *v = NULL;
 	switch (db_type(st, k->sel)) {
-	case DB_T_INT: v = json_integer(db_int(st, k->sel)); break;
-	case DB_T_REAL: v = json_real(db_real(st, k->sel)); break;
-	case DB_T_NULL: v = json_null(); break;
+	case DB_T_INT:
+		v = json_integer(db_int(st, k->sel));
+		break;
+	case DB_T_REAL:
+		v = json_real(db_real(st, k->sel));
+		break;
+	case DB_T_NULL:
+		v = json_null();
+		break;
 	default: {
 		const char *t = db_text(st, k->sel);
 		v = t ? json_stringn(t, db_len(st, k->sel)) : NULL;
@@ -514,7 +524,7 @@ static void put_after(qb *b, const sortkey *k, json_t *cur)
 static const store_scope ALL = {false, NULL};
 
 int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope, time_t now,
-              record *out)
+	      record *out)
 {
 	qb b = QB_INIT;
 	conn *c = NULL;
@@ -548,7 +558,7 @@ int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope,
 
 /* The SELECT of one page of f: the predicate, the cursor, the order, limit + 1. */
 static int list_sql(const store *s, const def_form *f, const store_query *q, const sortkey *k,
-                    json_t *cur, qb *b, char *err)
+		    json_t *cur, qb *b, char *err)
 {
 	put_select(&b->sql, s, f);
 	int rc = compile_where(b, s, f, q, err);
@@ -568,8 +578,7 @@ static int list_sql(const store *s, const def_form *f, const store_query *q, con
 }
 
 /* The sort order and the cursor of q, checked. */
-static int list_order(const def_form *f, const store_query *q, sortkey *k, json_t **cur,
-                      char *err)
+static int list_order(const def_form *f, const store_query *q, sortkey *k, json_t **cur, char *err)
 {
 	if (q->limit < 1 || q->limit > LIMIT_MAX)
 		return bad(q, STORE_BAD_LIMIT, err, "limit must be between 1 and %d", LIMIT_MAX);
@@ -589,7 +598,7 @@ static int list_order(const def_form *f, const store_query *q, sortkey *k, json_
  * copied into page->v (store_list). next gets the cursor of the next page (caller frees).
  */
 static int list_rows(store *s, const def_form *f, const store_query *q, store_page *page,
-                     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
+		     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
 	qb b = QB_INIT;
 	conn *c = NULL;
@@ -602,7 +611,8 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 	*next_out = NULL;
 	if (err)
 		err[0] = '\0';
-	int rc = store_form_ok(f) ? STORE_OK : store_seterr(err, STORE_ERROR, "form cannot be queried");
+	int rc =
+	    store_form_ok(f) ? STORE_OK : store_seterr(err, STORE_ERROR, "form cannot be queried");
 	if (rc == STORE_OK)
 		rc = list_order(f, q, &k, &cur, err);
 	if (rc == STORE_OK)
@@ -651,7 +661,7 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 }
 
 int store_list(store *s, const def_form *f, const store_query *q, store_page *out,
-               char err[STORE_ERR_LEN])
+	       char err[STORE_ERR_LEN])
 {
 	memset(out, 0, sizeof *out);
 	int rc = list_rows(s, f, q, out, NULL, NULL, &out->next, err);
@@ -660,8 +670,8 @@ int store_list(store *s, const def_form *f, const store_query *q, store_page *ou
 	return rc;
 }
 
-int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn,
-                    void *arg, char **next, char err[STORE_ERR_LEN])
+int store_list_each(store *s, const def_form *f, const store_query *q, store_row_fn fn, void *arg,
+		    char **next, char err[STORE_ERR_LEN])
 {
 	return list_rows(s, f, q, NULL, fn, arg, next, err);
 }
@@ -682,7 +692,8 @@ static int read_int(store *s, qb *b, int64_t *out, const char *what)
 {
 	conn *c = NULL;
 	int rc = store_reader_take(s, &c);
-	if (rc == STORE_OK && (rc = db_int_query(c, buf_cstr(&b->sql), b->v, (int)b->n, out)) != STORE_OK)
+	if (rc == STORE_OK &&
+	    (rc = db_int_query(c, buf_cstr(&b->sql), b->v, (int)b->n, out)) != STORE_OK)
 		db_fail(c, rc, what);
 	store_reader_give(s, c);
 	return rc;
@@ -706,7 +717,7 @@ int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
 }
 
 int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
-                       store_state_count *out)
+		       store_state_count *out)
 {
 	qb b = QB_INIT;
 	conn *c = NULL;
@@ -768,12 +779,12 @@ static void history_from_row(const db_rows *r, store_history_line *h)
 }
 
 int store_history(store *s, const def_form *f, int64_t record_id, store_history_line **out,
-                  size_t *n)
+		  size_t *n)
 {
 	static const char tmpl[] =
-		"SELECT \"id\", \"at\", \"actor\", \"action\", \"from_state\", \"to_state\", "
-		"\"transition\", \"comment\", \"changes\" FROM {_history} "
-		"WHERE \"form\" = ? AND \"record_id\" = ? ORDER BY \"id\"";
+	    "SELECT \"id\", \"at\", \"actor\", \"action\", \"from_state\", \"to_state\", "
+	    "\"transition\", \"comment\", \"changes\" FROM {_history} "
+	    "WHERE \"form\" = ? AND \"record_id\" = ? ORDER BY \"id\"";
 	conn *c = NULL;
 	db_rows r = {0};
 	buf sql = BUF_INIT;
@@ -784,8 +795,8 @@ int store_history(store *s, const def_form *f, int64_t record_id, store_history_
 		return STORE_ERROR;
 	int rc = store_reader_take(s, &c);
 	if (rc == STORE_OK &&
-	    (rc = db_query(c, store_sql(s, &sql, tmpl), DB_ARGS(DB_S(f->id), DB_I(record_id)), &r)) ==
-	        STORE_OK) {
+	    (rc = db_query(c, store_sql(s, &sql, tmpl), DB_ARGS(DB_S(f->id), DB_I(record_id)),
+			   &r)) == STORE_OK) {
 		while (db_next(&r)) {
 			if (*n == cap) {
 				cap = cap ? 2 * cap : 8;
@@ -836,7 +847,7 @@ int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 	buf_puts(&b.sql, "INSERT INTO ");
 	store_put_table(&b.sql, tx->s, f->id);
 	buf_puts(&b.sql, " (\"_state\", \"_state_since\", \"_version\", \"_created_at\", "
-	                 "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
+			 "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&b.sql, ", ");
 		store_put_ident(&b.sql, f->cols[i]->name);
@@ -887,8 +898,9 @@ int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_v
 	qb b = QB_INIT;
 	buf_puts(&b.sql, "UPDATE ");
 	store_put_table(&b.sql, tx->s, f->id);
-	buf_puts(&b.sql, " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
-	                 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
+	buf_puts(&b.sql,
+		 " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
+		 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
 	qb_text(&b, f->workflow ? r->state : NULL);
 	qb_text(&b, r->state_since);
 	qb_text(&b, r->updated_at);
@@ -952,23 +964,23 @@ int store_tx_get(store_tx *tx, const def_form *f, int64_t id, record *out)
 }
 
 int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
-                     const char *actor, const char *action, const char *from_state,
-                     const char *to_state, const char *transition, const char *comment,
-                     json_t *changes)
+		     const char *actor, const char *action, const char *from_state,
+		     const char *to_state, const char *transition, const char *comment,
+		     json_t *changes)
 {
 	if (!store_form_ok(f) || !at || !action)
 		return STORE_ERROR;
 	char *ch = NULL;
 	if (changes && !(ch = json_dumps(changes, JSON_COMPACT)))
 		return STORE_ERROR;
-	int rc = store_exec(tx,
-	                    "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
-	                    "\"action\", \"from_state\", \"to_state\", \"transition\", \"comment\", "
-	                    "\"changes\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                    DB_ARGS(DB_S(f->id), DB_I(record_id), DB_S(at), DB_S(actor), DB_S(action),
-	                            DB_S(from_state), DB_S(to_state), DB_S(transition), DB_S(comment),
-	                            DB_S(ch)),
-	                    NULL);
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO {_history} (\"form\", \"record_id\", \"at\", \"actor\", "
+	    "\"action\", \"from_state\", \"to_state\", \"transition\", \"comment\", "
+	    "\"changes\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_ARGS(DB_S(f->id), DB_I(record_id), DB_S(at), DB_S(actor), DB_S(action),
+		    DB_S(from_state), DB_S(to_state), DB_S(transition), DB_S(comment), DB_S(ch)),
+	    NULL);
 	free(ch);
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "history insert");
 }
@@ -978,17 +990,17 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id)
 {
 	int rc = store_exec(tx,
-	                    "INSERT INTO {_tracking} (\"token_hash\", \"form\", \"record_id\") "
-	                    "VALUES (?, ?, ?) ON CONFLICT (\"token_hash\") DO UPDATE SET "
-	                    "\"form\" = excluded.\"form\", \"record_id\" = excluded.\"record_id\"",
-	                    DB_ARGS(DB_S(hash), DB_S(form), DB_I(id)), NULL);
+			    "INSERT INTO {_tracking} (\"token_hash\", \"form\", \"record_id\") "
+			    "VALUES (?, ?, ?) ON CONFLICT (\"token_hash\") DO UPDATE SET "
+			    "\"form\" = excluded.\"form\", \"record_id\" = excluded.\"record_id\"",
+			    DB_ARGS(DB_S(hash), DB_S(form), DB_I(id)), NULL);
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "tracking insert");
 }
 
 int store_tx_tracking_remove(store_tx *tx, const char *hash)
 {
 	int rc = store_exec(tx, "DELETE FROM {_tracking} WHERE \"token_hash\" = ?",
-	                    DB_ARGS(DB_S(hash)), NULL);
+			    DB_ARGS(DB_S(hash)), NULL);
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "tracking delete");
 }
 
@@ -1000,10 +1012,10 @@ int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
 	int rc = store_reader_take(s, &c);
 	if (rc == STORE_OK &&
 	    (rc = db_query(c,
-	                   store_sql(s, &sql,
-	                             "SELECT \"form\", \"record_id\" FROM {_tracking} WHERE "
-	                             "\"token_hash\" = ?"),
-	                   DB_ARGS(DB_S(hash)), &r)) == STORE_OK) {
+			   store_sql(s, &sql,
+				     "SELECT \"form\", \"record_id\" FROM {_tracking} WHERE "
+				     "\"token_hash\" = ?"),
+			   DB_ARGS(DB_S(hash)), &r)) == STORE_OK) {
 		if (db_next(&r)) {
 			snprintf(form, 64, "%s", db_text(&r, 0) ? db_text(&r, 0) : "");
 			*id = db_int(&r, 1);

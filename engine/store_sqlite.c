@@ -22,12 +22,16 @@ static int map_rc(int src)
 	switch (src) {
 	case SQLITE_OK:
 	case SQLITE_DONE:
-	case SQLITE_ROW: return STORE_OK;
+	case SQLITE_ROW:
+		return STORE_OK;
 	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY: return STORE_CONFLICT;
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return STORE_CONFLICT;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return STORE_UNAVAILABLE;
-	default: return (src & 0xff) == SQLITE_BUSY ? STORE_UNAVAILABLE : STORE_ERROR;
+	case SQLITE_LOCKED:
+		return STORE_UNAVAILABLE;
+	default:
+		return (src & 0xff) == SQLITE_BUSY ? STORE_UNAVAILABLE : STORE_ERROR;
 	}
 }
 
@@ -57,17 +61,18 @@ int lite_open(const char *path, bool readonly, conn *c, char err[STORE_ERR_LEN])
 	c->kind = DB_SQLITE;
 	sqlite3 *db = NULL;
 	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-	            SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		store_seterr(err, STORE_ERROR, "%s: cannot open: %s", path,
-		             db ? sqlite3_errmsg(db) : "out of memory");
+			     db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return STORE_ERROR;
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, BUSY_MS);
-	sqlite3_create_function(db, "sa_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-	                        NULL, fold_fn, NULL, NULL);
+	sqlite3_create_function(db, "sa_fold", 1,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				fold_fn, NULL, NULL);
 	c->h = db;
 	c->since = time(NULL);
 	return STORE_OK;
@@ -115,7 +120,7 @@ static int statement(conn *c, const char *sql, sqlite3_stmt **out)
 		 * database, or is busy, is the caller's to report. */
 		if ((src & 0xff) == SQLITE_ERROR)
 			log_message("store", "prepare failed error=\"%s\" sql=\"%s\"",
-			            sqlite3_errmsg(db_of(c)), sql);
+				    sqlite3_errmsg(db_of(c)), sql);
 		sqlite3_finalize(st);
 		return src != SQLITE_OK ? src : SQLITE_MISUSE;
 	}
@@ -129,13 +134,19 @@ static int bind(sqlite3_stmt *st, const db_arg *a, int n)
 	for (int i = 0; i < n; i++) {
 		int src;
 		switch (a[i].kind) {
-		case 'i': src = sqlite3_bind_int64(st, i + 1, a[i].i); break;
-		case 'd': src = sqlite3_bind_double(st, i + 1, a[i].d); break;
+		case 'i':
+			src = sqlite3_bind_int64(st, i + 1, a[i].i);
+			break;
+		case 'd':
+			src = sqlite3_bind_double(st, i + 1, a[i].d);
+			break;
 		case 's':
 			src = a[i].s ? sqlite3_bind_text(st, i + 1, a[i].s, -1, SQLITE_STATIC)
-			             : sqlite3_bind_null(st, i + 1);
+				     : sqlite3_bind_null(st, i + 1);
 			break;
-		default: src = sqlite3_bind_null(st, i + 1); break;
+		default:
+			src = sqlite3_bind_null(st, i + 1);
+			break;
 		}
 		if (src != SQLITE_OK)
 			return src;
@@ -172,10 +183,14 @@ bool lite_next(db_rows *r)
 int lite_type(const db_rows *r, int col)
 {
 	switch (sqlite3_column_type(r->st, col)) {
-	case SQLITE_INTEGER: return DB_T_INT;
-	case SQLITE_FLOAT: return DB_T_REAL;
-	case SQLITE_NULL: return DB_T_NULL;
-	default: return DB_T_TEXT;
+	case SQLITE_INTEGER:
+		return DB_T_INT;
+	case SQLITE_FLOAT:
+		return DB_T_REAL;
+	case SQLITE_NULL:
+		return DB_T_NULL;
+	default:
+		return DB_T_TEXT;
 	}
 }
 
@@ -212,7 +227,7 @@ int lite_script(conn *c, const char *sql, char err[STORE_ERR_LEN])
 	if (src != SQLITE_OK) {
 		store_seterr(err, STORE_ERROR, "%s", emsg ? emsg : sqlite3_errstr(src));
 		log_message("store", "sqlite script failed error=\"%s\" sql=\"%.300s\"",
-		            emsg ? emsg : sqlite3_errstr(src), sql);
+			    emsg ? emsg : sqlite3_errstr(src), sql);
 	}
 	sqlite3_free(emsg);
 	return map_rc(src);

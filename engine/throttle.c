@@ -22,24 +22,24 @@
 
 #include "buf.h"
 
-#define WINDOW 60                 /* seconds */
-#define SLOTS 8192                /* per table, a power of two */
-#define PROBE 8
-#define PAIR_FORGET 3600          /* a pair's failures are forgotten an hour after the last */
-#define MAX_EVENTS 20             /* events a window slot remembers */
+#define WINDOW	    60	 /* seconds */
+#define SLOTS	    8192 /* per table, a power of two */
+#define PROBE	    8
+#define PAIR_FORGET 3600 /* a pair's failures are forgotten an hour after the last */
+#define MAX_EVENTS  20	 /* events a window slot remembers */
 
 _Static_assert(THROTTLE_LOGIN_PER_ADDR <= MAX_EVENTS, "a slot remembers MAX_EVENTS events");
 _Static_assert(THROTTLE_LOGIN_PER_LOGIN <= MAX_EVENTS, "a slot remembers MAX_EVENTS events");
 _Static_assert(THROTTLE_SUBMIT_PER_ADDR <= MAX_EVENTS, "a slot remembers MAX_EVENTS events");
 
 typedef struct win_slot {
-	uint64_t key;             /* 0: empty */
-	uint32_t t[MAX_EVENTS];   /* event times, 0: unused */
+	uint64_t key;		/* 0: empty */
+	uint32_t t[MAX_EVENTS]; /* event times, 0: unused */
 } win_slot;
 
 typedef struct win_table {
 	win_slot *slot;
-	int max;                  /* events allowed per window */
+	int max; /* events allowed per window */
 } win_table;
 
 typedef struct pair_slot {
@@ -50,10 +50,10 @@ typedef struct pair_slot {
 
 struct throttle {
 	pthread_mutex_t mu;
-	win_table by_addr;        /* login failures per address */
-	win_table by_login;       /* login failures per login */
-	win_table by_submit;      /* anonymous submissions per address */
-	pair_slot *pairs;         /* login failures per (address, login) */
+	win_table by_addr;   /* login failures per address */
+	win_table by_login;  /* login failures per login */
+	win_table by_submit; /* anonymous submissions per address */
+	pair_slot *pairs;    /* login failures per (address, login) */
 	unsigned char key[crypto_shorthash_KEYBYTES];
 };
 
@@ -235,7 +235,7 @@ static bool given(const char *s)
 }
 
 bool throttle_login_allow(throttle *t, const char *addr, const char *login, time_t now,
-                          int *retry_after)
+			  int *retry_after)
 {
 	int wait = 0;
 	uint64_t ka = given(addr) ? hash2(t, "a", addr) : 0;
@@ -248,7 +248,8 @@ bool throttle_login_allow(throttle *t, const char *addr, const char *login, time
 		pair_slot *p = pair_find(t, kp);
 		wait = pair_wait(p, now);
 		/* Under attack, addresses that failed on this login wait; the others may try. */
-		if (!wait && p && pair_live(p, now) && win_recent(&t->by_login, kl, now) >= t->by_login.max)
+		if (!wait && p && pair_live(p, now) &&
+		    win_recent(&t->by_login, kl, now) >= t->by_login.max)
 			wait = WINDOW;
 	}
 	pthread_mutex_unlock(&t->mu);

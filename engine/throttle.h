@@ -28,10 +28,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#define THROTTLE_LOGIN_PER_ADDR 20
+#define THROTTLE_LOGIN_PER_ADDR	 20
 #define THROTTLE_LOGIN_PER_LOGIN 5
-#define THROTTLE_FREE_TRIES 3
-#define THROTTLE_MAX_DELAY 900
+#define THROTTLE_FREE_TRIES	 3
+#define THROTTLE_MAX_DELAY	 900
 #define THROTTLE_SUBMIT_PER_ADDR 20
 
 typedef struct throttle throttle;
@@ -44,7 +44,7 @@ void throttle_close(throttle *t);
  * to wait (for the Retry-After header). addr or login may be NULL or empty.
  */
 bool throttle_login_allow(throttle *t, const char *addr, const char *login, time_t now,
-                          int *retry_after);
+			  int *retry_after);
 void throttle_login_failed(throttle *t, const char *addr, const char *login, time_t now);
 /* The right password: this address's failures on this login are forgotten. */
 void throttle_login_succeeded(throttle *t, const char *addr, const char *login);

@@ -12,7 +12,7 @@
 #define TOKEN_BYTES 20
 
 void tracking_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,
-                    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN])
+		    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN])
 {
 	char msg[160];
 	int len = snprintf(msg, sizeof msg, "%s/%s/%lld", app_id, form_id, (long long)id);

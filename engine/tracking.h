@@ -18,12 +18,12 @@
 
 #include "def.h"
 
-#define TRACKING_TOKEN_LEN 41     /* 40 hex chars + NUL */
-#define TRACKING_KEY_LEN 32
+#define TRACKING_TOKEN_LEN 41 /* 40 hex chars + NUL */
+#define TRACKING_KEY_LEN   32
 
 /* The token of record id of form form_id of app app_id. */
 void tracking_token(const unsigned char key[TRACKING_KEY_LEN], const char *app_id,
-                    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN]);
+		    const char *form_id, int64_t id, char out[TRACKING_TOKEN_LEN]);
 /* The look-up key kept in the database: SHA-256 of the token, 64 hex chars. */
 void tracking_hash(const char *token, char out[65]);
 /* Whether a form hands out tracking links: its create access includes `public`. */

@@ -30,8 +30,7 @@ void uc_result_clear(uc_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem,
-              actor *out)
+void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem, actor *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!user || !user->login)
@@ -53,7 +52,7 @@ void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, aren
 }
 
 void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *form,
-                  const auth_user *user, lang lg, arena *mem)
+		  const auth_user *user, lang lg, arena *mem)
 {
 	memset(c, 0, sizeof *c);
 	c->env = env;
@@ -88,8 +87,7 @@ uc_status uc_read(uc_call *c, int64_t id, uc_result *res)
 }
 
 /* The store query of a list, with the person's scope and what they may search and sort. */
-static uc_status compile_list(uc_call *c, const uc_list_query *lq, store_query *q,
-                              uc_result *res)
+static uc_status compile_list(uc_call *c, const uc_list_query *lq, store_query *q, uc_result *res)
 {
 	const def_form *f = c->form;
 	memset(q, 0, sizeof *q);
@@ -110,7 +108,8 @@ static uc_status compile_list(uc_call *c, const uc_list_query *lq, store_query *
 		readable[col] = access_can_read_col(f->cols[col], &c->who);
 	q->readable = readable;
 	for (size_t i = 0; i < lq->neq; i++)
-		if (lq->eq[i].col < 0 || (size_t)lq->eq[i].col >= f->ncols || !readable[lq->eq[i].col]) {
+		if (lq->eq[i].col < 0 || (size_t)lq->eq[i].col >= f->ncols ||
+		    !readable[lq->eq[i].col]) {
 			res->bad = STORE_BAD_FILTER;
 			return fail(res, UC_BAD_QUERY, NULL);
 		}
@@ -133,8 +132,8 @@ static uc_status list_outcome(int rc, const char *err, uc_result *res)
 	return res->status = UC_OK;
 }
 
-uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, void *arg,
-                       char **next, uc_result *res)
+uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, void *arg, char **next,
+		       uc_result *res)
 {
 	store_query q;
 	memset(res, 0, sizeof *res);
@@ -147,7 +146,7 @@ uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, voi
 }
 
 uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, int64_t *total,
-                       uc_result *res)
+		       uc_result *res)
 {
 	store_query q;
 	memset(res, 0, sizeof *res);
@@ -178,14 +177,18 @@ uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, 
 		json_t *v;
 		void *tmp;
 		if (h->changes)
-			json_object_foreach_safe(h->changes, tmp, k, v) {
+			json_object_foreach_safe(h->changes, tmp, k, v)
+			{
 				int col = def_find_col(f, k);
-				/* Removed fields' history stays for admins only; private stays private. */
-				if (col >= 0 ? !access_can_read_col(f->cols[col], &c->who) : !c->who.admin)
+				/* Removed fields' history stays for admins only; private stays
+				 * private. */
+				if (col >= 0 ? !access_can_read_col(f->cols[col], &c->who)
+					     : !c->who.admin)
 					json_object_del(h->changes, k);
 			}
 		/* An edit of fields this reader may not see: not even the fact that it happened. */
-		if (strcmp(h->action, "update") == 0 && (!h->changes || json_object_size(h->changes) == 0)) {
+		if (strcmp(h->action, "update") == 0 &&
+		    (!h->changes || json_object_size(h->changes) == 0)) {
 			store_history_line_clear(h);
 			continue;
 		}
@@ -215,8 +218,8 @@ void uc_blank(uc_call *c, record *out)
 	char msg[VALIDATE_MSG];
 	for (size_t col = 0; col < f->ncols; col++)
 		if (f->cols[col]->default_value)
-			validate_parse_json(f->cols[col], f->cols[col]->default_value, &out->values[col],
-			                    c->lg, msg);
+			validate_parse_json(f->cols[col], f->cols[col]->default_value,
+					    &out->values[col], c->lg, msg);
 }
 
 size_t uc_transitions(uc_call *c, const record *rec, const def_transition **out)
@@ -224,15 +227,14 @@ size_t uc_transitions(uc_call *c, const record *rec, const def_transition **out)
 	return workflow_available(c->form, &c->who, rec, out);
 }
 
-void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec,
-                            bool *writable)
+void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec, bool *writable)
 {
 	for (size_t i = 0; i < t->nfields; i++)
 		writable[i] = workflow_field_writable(c->form, &t->fields[i], &c->who, rec);
 }
 
 uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_transition **t,
-                           uc_result *res)
+			   uc_result *res)
 {
 	*t = c->form->workflow && tid ? def_find_transition(c->form, tid) : NULL;
 	if (uc_read(c, id, res) != UC_OK)
@@ -248,16 +250,17 @@ uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_tr
 	}
 	if (!res->rec.state || !def_strlist_has(&(*t)->from, res->rec.state))
 		return fail(res, UC_CONFLICT,
-		            c->lg == LANG_EN
-		                ? "This action is not possible in the record's current state."
-		                : "Cette action n'est pas possible dans l'état actuel de l'enregistrement.");
+			    c->lg == LANG_EN
+				? "This action is not possible in the record's current state."
+				: "Cette action n'est pas possible dans l'état actuel de "
+				  "l'enregistrement.");
 	return res->status = UC_OK;
 }
 
 /* ---- people and sessions ---- */
 
 uc_status uc_login(const uc_env *env, const char *client, const char *client_addr,
-                   const char *login, const char *password, uc_session *out, uc_result *res)
+		   const char *login, const char *password, uc_session *out, uc_result *res)
 {
 	memset(out, 0, sizeof *out);
 	/* Real time, not util_now: a rate is about the clock on the wall. */
@@ -285,7 +288,7 @@ uc_status uc_login(const uc_env *env, const char *client, const char *client_add
 }
 
 void uc_logout(const uc_env *env, const char *session_token, const char *login,
-               const char *client_addr)
+	       const char *client_addr)
 {
 	if (session_token)
 		auth_session_delete(env->au, session_token);
@@ -294,7 +297,7 @@ void uc_logout(const uc_env *env, const char *session_token, const char *login,
 }
 
 bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
-                     char csrf[AUTH_TOKEN_LEN])
+		     char csrf[AUTH_TOKEN_LEN])
 {
 	return auth_session_lookup(env->au, token, util_now(), out, csrf) == AUTH_OK;
 }
@@ -317,8 +320,7 @@ static bool tracking_token_shape(const char *token)
 }
 
 /* The app and record behind a token's hash, among the apps served; a reference is kept. */
-static app_rt *find_tracked(const uc_env *env, const char *hash, const def_form **f,
-                            int64_t *id)
+static app_rt *find_tracked(const uc_env *env, const char *hash, const def_form **f, int64_t *id)
 {
 	app_rt **apps = NULL;
 	size_t n = registry_list(env->reg, &apps);
@@ -367,9 +369,10 @@ uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out)
 		if (h[i].to_state &&
 		    (strcmp(h[i].action, "create") == 0 || strcmp(h[i].action, "transition") == 0 ||
 		     strcmp(h[i].action, "move") == 0)) {
-			snprintf(out->steps[out->nsteps].at, sizeof out->steps[0].at, "%s", h[i].at);
+			snprintf(out->steps[out->nsteps].at, sizeof out->steps[0].at, "%s",
+				 h[i].at);
 			snprintf(out->steps[out->nsteps].state, sizeof out->steps[0].state, "%s",
-			         h[i].to_state);
+				 h[i].to_state);
 			out->nsteps++;
 		}
 	store_history_free(h, nh);
@@ -398,7 +401,7 @@ void uc_metrics(const uc_env *env, buf *out)
 	app_rt **apps;
 	size_t n = registry_list(env->reg, &apps);
 	buf_puts(out, "# HELP smallapps_records Records per app and form.\n"
-	              "# TYPE smallapps_records gauge\n");
+		      "# TYPE smallapps_records gauge\n");
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
 			const def_form *f = &apps[i]->def->forms[k];
@@ -406,27 +409,28 @@ void uc_metrics(const uc_env *env, buf *out)
 			int64_t cnt = 0;
 			if (store_count(apps[i]->db, f, &q, &cnt) == STORE_OK)
 				buf_printf(out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
-				           apps[i]->def->id, f->id, (long long)cnt);
+					   apps[i]->def->id, f->id, (long long)cnt);
 		}
 	}
 	/* The group commit at work: jobs per transaction is the batching, failed groups
 	 * the disk's refusals (each of their jobs answered 500). */
 	buf_puts(out, "# HELP smallapps_store_jobs_total Writes run by each app's writer.\n"
-	              "# TYPE smallapps_store_jobs_total counter\n"
-	              "# HELP smallapps_store_commits_total Transactions (group commits) of each app's writer.\n"
-	              "# TYPE smallapps_store_commits_total counter\n"
-	              "# HELP smallapps_store_failed_commits_total Group commits that failed.\n"
-	              "# TYPE smallapps_store_failed_commits_total counter\n");
+		      "# TYPE smallapps_store_jobs_total counter\n"
+		      "# HELP smallapps_store_commits_total Transactions (group commits) of each "
+		      "app's writer.\n"
+		      "# TYPE smallapps_store_commits_total counter\n"
+		      "# HELP smallapps_store_failed_commits_total Group commits that failed.\n"
+		      "# TYPE smallapps_store_failed_commits_total counter\n");
 	for (size_t i = 0; i < n; i++) {
 		store_stats st;
 		store_get_stats(apps[i]->db, &st);
 		const char *id = apps[i]->def->id;
 		buf_printf(out,
-		           "smallapps_store_jobs_total{app=\"%s\"} %llu\n"
-		           "smallapps_store_commits_total{app=\"%s\"} %llu\n"
-		           "smallapps_store_failed_commits_total{app=\"%s\"} %llu\n",
-		           id, (unsigned long long)st.jobs, id, (unsigned long long)st.groups, id,
-		           (unsigned long long)st.failed_groups);
+			   "smallapps_store_jobs_total{app=\"%s\"} %llu\n"
+			   "smallapps_store_commits_total{app=\"%s\"} %llu\n"
+			   "smallapps_store_failed_commits_total{app=\"%s\"} %llu\n",
+			   id, (unsigned long long)st.jobs, id, (unsigned long long)st.groups, id,
+			   (unsigned long long)st.failed_groups);
 		registry_release(apps[i]);
 	}
 	free(apps);

@@ -18,8 +18,8 @@
  * Ownership: the call, its input and its result belong to the caller and must stay
  * where they are until the final status is known (returned, or given to done).
  * Every call starts by emptying its result, so a result given to a call must hold
- * nothing (new, or uc_result_clear'ed); uc_result_clear frees what it holds. The app is borrowed: the caller holds
- * its reference for the call's whole life.
+ * nothing (new, or uc_result_clear'ed); uc_result_clear frees what it holds. The app is borrowed:
+ * the caller holds its reference for the call's whole life.
  */
 #ifndef SMALLAPPS_USECASE_H
 #define SMALLAPPS_USECASE_H
@@ -48,40 +48,40 @@
 typedef struct uc_env {
 	registry *reg;
 	auth *au;
-	throttle *th;                   /* NULL: no limits (command line, app tests) */
-	sandbox_pool *lua;              /* NULL: app code runs on the calling thread */
-	struct outbox_sender *mail;     /* woken when a write queued mail; NULL: none */
-	char base_url[256];             /* links in mails and tracking URLs, no trailing '/' */
+	throttle *th;		    /* NULL: no limits (command line, app tests) */
+	sandbox_pool *lua;	    /* NULL: app code runs on the calling thread */
+	struct outbox_sender *mail; /* woken when a write queued mail; NULL: none */
+	char base_url[256];	    /* links in mails and tracking URLs, no trailing '/' */
 } uc_env;
 
 typedef enum uc_status {
 	UC_OK = 0,
-	UC_PENDING,               /* the result comes through done */
-	UC_INVALID,               /* 422: errs (field -> message; "_" for the whole form) */
-	UC_FORBIDDEN,             /* 403, or a login for an anonymous person; msg may say why */
-	UC_NOT_FOUND,             /* 404: no such record for this reader, or transition */
-	UC_CONFLICT,              /* 409: stale version (current holds the record now), or the
-	                           * state does not allow it (msg) */
-	UC_GUARD,                 /* 409: the guard said no, msg is its reason */
-	UC_TOO_MANY,              /* 429: retry_after */
-	UC_UNAVAILABLE,           /* 503: the app's code is suspended or busy; retry_after */
-	UC_BAD_QUERY,             /* 400: bad (a list query) */
-	UC_ERROR                  /* 500: msg for the log, never for the person */
+	UC_PENDING,	/* the result comes through done */
+	UC_INVALID,	/* 422: errs (field -> message; "_" for the whole form) */
+	UC_FORBIDDEN,	/* 403, or a login for an anonymous person; msg may say why */
+	UC_NOT_FOUND,	/* 404: no such record for this reader, or transition */
+	UC_CONFLICT,	/* 409: stale version (current holds the record now), or the
+			 * state does not allow it (msg) */
+	UC_GUARD,	/* 409: the guard said no, msg is its reason */
+	UC_TOO_MANY,	/* 429: retry_after */
+	UC_UNAVAILABLE, /* 503: the app's code is suspended or busy; retry_after */
+	UC_BAD_QUERY,	/* 400: bad (a list query) */
+	UC_ERROR	/* 500: msg for the log, never for the person */
 } uc_status;
 
 typedef struct uc_result {
 	uc_status status;
-	record rec;               /* OK: the record read or written. INVALID, GUARD, CONFLICT
-	                           * after an edit: the values as submitted (to show again) */
-	record current;           /* CONFLICT after an edit: the record as stored now */
+	record rec;	/* OK: the record read or written. INVALID, GUARD, CONFLICT
+			 * after an edit: the values as submitted (to show again) */
+	record current; /* CONFLICT after an edit: the record as stored now */
 	field_errors errs;
-	char msg[512];
-	int retry_after;          /* seconds, for TOO_MANY and UNAVAILABLE */
-	store_bad bad;            /* BAD_QUERY */
-	bool mail_queued;         /* the write queued mail */
+	char msg[SANDBOX_ERR]; /* an app error keeps its frames (sandbox.h) */
+	int retry_after;       /* seconds, for TOO_MANY and UNAVAILABLE */
+	store_bad bad;	       /* BAD_QUERY */
+	bool mail_queued;      /* the write queued mail */
 	/* create */
 	char tracking[TRACKING_TOKEN_LEN]; /* an anonymous submitter's token, else "" */
-	bool creator_can_read;    /* the creator may read the record back */
+	bool creator_can_read;		   /* the creator may read the record back */
 } uc_result;
 
 void uc_result_clear(uc_result *r);
@@ -89,10 +89,10 @@ void uc_result_clear(uc_result *r);
 typedef struct uc_call uc_call;
 struct uc_call {
 	const uc_env *env;
-	app_rt *app;              /* borrowed */
-	const def_form *form;     /* NULL for app-wide calls */
+	app_rt *app;	      /* borrowed */
+	const def_form *form; /* NULL for app-wide calls */
 	actor who;
-	const char *client;       /* the person's address (per-address limits); NULL: none */
+	const char *client; /* the person's address (per-address limits); NULL: none */
 	lang lg;
 	time_t now;
 	/* Asynchronous answer: see the top of this file. */
@@ -105,8 +105,7 @@ struct uc_call {
 };
 
 /* `user` (NULL or login NULL: anonymous) with their roles in app_id; strings in mem. */
-void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem,
-              actor *out);
+void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem, actor *out);
 
 /*
  * Prepares a call by `user` (NULL or login NULL: anonymous) on app (form may be
@@ -114,7 +113,7 @@ void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, aren
  * outlive the call. now is util_now().
  */
 void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *form,
-                  const auth_user *user, lang lg, arena *mem);
+		  const auth_user *user, lang lg, arena *mem);
 
 /* ---- reads (answer at once) ---- */
 
@@ -123,21 +122,21 @@ uc_status uc_read(uc_call *c, int64_t id, uc_result *res);
 
 typedef struct uc_list_query {
 	const char *state;
-	const store_eq *eq;       /* field filters (columns the person may read) */
+	const store_eq *eq; /* field filters (columns the person may read) */
 	size_t neq;
-	const char *q;            /* text search */
+	const char *q; /* text search */
 	bool overdue_only;
-	const char *sort;         /* a readable field or id/created_at/updated_at/state, "-" first */
-	int limit;                /* 1..500 */
-	const char *after;        /* cursor */
+	const char *sort;  /* a readable field or id/created_at/updated_at/state, "-" first */
+	int limit;	   /* 1..500 */
+	const char *after; /* cursor */
 } uc_list_query;
 
 /* One page, streamed: fn gets each record (valid during the call only). *next: caller frees. */
-uc_status uc_list_each(uc_call *c, const uc_list_query *q, store_row_fn fn, void *arg,
-                       char **next, uc_result *res);
+uc_status uc_list_each(uc_call *c, const uc_list_query *q, store_row_fn fn, void *arg, char **next,
+		       uc_result *res);
 /* One page copied, and the count of every match. */
 uc_status uc_list_page(uc_call *c, const uc_list_query *q, store_page *page, int64_t *total,
-                       uc_result *res);
+		       uc_result *res);
 
 /*
  * The history of rec (read by uc_read: within the person's scope) as they may see it:
@@ -156,32 +155,31 @@ void uc_blank(uc_call *c, record *out);
  * when triggered). out: room for the form's transitions. */
 size_t uc_transitions(uc_call *c, const record *rec, const def_transition **out);
 /* Which of t's fields the person may fill on rec (writable[i] for t->fields[i]). */
-void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec,
-                            bool *writable);
+void uc_transition_writable(uc_call *c, const def_transition *t, const record *rec, bool *writable);
 /*
  * May the person trigger transition `tid` on record id now? OK with the record in
  * res->rec; NOT_FOUND (record or transition), FORBIDDEN (msg says why), CONFLICT
  * (the state; msg says so). *t gets the transition.
  */
 uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_transition **t,
-                           uc_result *res);
+			   uc_result *res);
 
 /* ---- writes ---- */
 
 uc_status uc_create(uc_call *c, const write_in *in, uc_result *res);
 /* expect_version: the version the person saw (-1: the stored one, no check). */
 uc_status uc_edit(uc_call *c, int64_t id, int64_t expect_version, const write_in *in,
-                  uc_result *res);
+		  uc_result *res);
 uc_status uc_delete(uc_call *c, int64_t id, uc_result *res);
 uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_version,
-                     const write_in *in, const char *comment, uc_result *res);
+		     const write_in *in, const char *comment, uc_result *res);
 
 /* ---- people and sessions ---- */
 
 typedef struct uc_session {
 	char token[AUTH_TOKEN_LEN];
 	char csrf[AUTH_TOKEN_LEN];
-	auth_user user;           /* caller clears */
+	auth_user user; /* caller clears */
 } uc_session;
 
 /*
@@ -189,24 +187,24 @@ typedef struct uc_session {
  * retry_after; wrong password: FORBIDDEN). Audited either way.
  */
 uc_status uc_login(const uc_env *env, const char *client, const char *client_addr,
-                   const char *login, const char *password, uc_session *out, uc_result *res);
+		   const char *login, const char *password, uc_session *out, uc_result *res);
 void uc_logout(const uc_env *env, const char *session_token, const char *login,
-               const char *client_addr);
+	       const char *client_addr);
 /* The person behind a session cookie or an API token; false when unknown or expired. */
 bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
-                     char csrf[AUTH_TOKEN_LEN]);
+		     char csrf[AUTH_TOKEN_LEN]);
 bool uc_token_user(const uc_env *env, const char *token, auth_user *out);
 
 /* ---- public tracking ---- */
 
 typedef struct uc_tracking {
-	app_rt *app;              /* with a reference: registry_release it */
+	app_rt *app; /* with a reference: registry_release it */
 	const def_form *form;
-	record rec;               /* record_clear it */
+	record rec; /* record_clear it */
 	struct {
 		char at[32];
 		char state[64];
-	} steps[64];              /* the state changes, oldest first */
+	} steps[64]; /* the state changes, oldest first */
 	size_t nsteps;
 } uc_tracking;
 /* What an anonymous submitter may know of their request: NOT_FOUND for any bad token. */

@@ -32,16 +32,16 @@ typedef enum { W_CREATE, W_EDIT, W_DELETE, W_TRIGGER } work_kind;
 /* What the store's writer does for a create, an edit or a delete. */
 typedef struct write_job {
 	const def_form *form;
-	record rec;               /* insert, update: the new record */
-	int64_t expect_version;   /* update */
-	int64_t id;               /* delete */
+	record rec;		/* insert, update: the new record */
+	int64_t expect_version; /* update */
+	int64_t id;		/* delete */
 	const char *actor;
 	char at[32];
-	json_t *changes;          /* the history line's changes */
+	json_t *changes; /* the history line's changes */
 	/* tracking links: the app's key and id (NULL key: tracking off) */
 	const unsigned char *tracking_key;
 	const char *app_id;
-	bool anonymous;           /* insert: an anonymous submission (gets a tracking link) */
+	bool anonymous; /* insert: an anonymous submission (gets a tracking link) */
 } write_job;
 
 typedef struct uc_work {
@@ -52,10 +52,10 @@ typedef struct uc_work {
 	const def_transition *t;
 	const char *comment;
 	int64_t expect_version;
-	record old;               /* edit, delete, trigger: as read in the person's scope */
+	record old; /* edit, delete, trigger: as read in the person's scope */
 	write_job job;
 	wf_job wf;
-	bool async;               /* go_async was called: the result goes to done */
+	bool async; /* go_async was called: the result goes to done */
 } uc_work;
 
 /* ---- the end of a write ---- */
@@ -120,7 +120,7 @@ static int apply_insert(store_tx *tx, void *arg)
 		rc = tracking_add(tx, j, j->rec.id);
 	if (rc == STORE_OK)
 		rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
-		                      j->rec.state, NULL, NULL, j->changes);
+				      j->rec.state, NULL, NULL, j->changes);
 	return rc;
 }
 
@@ -130,8 +130,8 @@ static int apply_update(store_tx *tx, void *arg)
 	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
 	if (rc != STORE_OK)
 		return rc;
-	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "update", NULL, NULL,
-	                        NULL, NULL, j->changes);
+	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "update", NULL, NULL, NULL,
+				NULL, j->changes);
 }
 
 static int apply_delete(store_tx *tx, void *arg)
@@ -152,8 +152,8 @@ static int apply_delete(store_tx *tx, void *arg)
 	if (rc == STORE_OK) {
 		/* The history keeps what was deleted (private values are filtered per reader). */
 		json_t *ch = pipeline_changes(j->form, &old, NULL);
-		rc = store_tx_history(tx, j->form, j->id, j->at, j->actor, "delete", old.state, NULL,
-		                      NULL, NULL, ch);
+		rc = store_tx_history(tx, j->form, j->id, j->at, j->actor, "delete", old.state,
+				      NULL, NULL, NULL, ch);
 		json_decref(ch);
 	}
 	record_clear(&old);
@@ -175,11 +175,11 @@ static void created(uc_work *w)
 	memset(&w->job.rec, 0, sizeof w->job.rec);
 	store_scope sc = access_read_scope(c->form, &c->who);
 	res->creator_can_read =
-		!sc.none && (!sc.owner || (c->who.login && res->rec.created_by &&
-		                           strcmp(c->who.login, res->rec.created_by) == 0));
+	    !sc.none && (!sc.owner || (c->who.login && res->rec.created_by &&
+				       strcmp(c->who.login, res->rec.created_by) == 0));
 	if (w->job.anonymous && w->job.tracking_key && tracking_enabled(c->form))
 		tracking_token(w->job.tracking_key, w->job.app_id, c->form->id, res->rec.id,
-		               res->tracking);
+			       res->tracking);
 }
 
 /* The stored version now, for a conflict page that shows both (edit only). */
@@ -201,16 +201,19 @@ static uc_status outcome(uc_work *w, int rc)
 			memset(&w->job.rec, 0, sizeof w->job.rec);
 			load_current(w);
 		}
-		return finish_msg(w, UC_CONFLICT,
-		                  tr(c, "L'enregistrement a changé entre-temps : rechargez-le et recommencez.",
-		                     "The record changed meanwhile: reload it and try again."));
+		return finish_msg(
+		    w, UC_CONFLICT,
+		    tr(c, "L'enregistrement a changé entre-temps : rechargez-le et recommencez.",
+		       "The record changed meanwhile: reload it and try again."));
 	}
 	if (rc == STORE_NOTFOUND)
 		return finish(w, UC_NOT_FOUND);
 	if (rc != STORE_OK)
 		return finish_msg(w, UC_ERROR, "écriture impossible (voir le journal du stockage)");
 	switch (w->kind) {
-	case W_CREATE: created(w); break;
+	case W_CREATE:
+		created(w);
+		break;
 	case W_EDIT:
 		res->rec = w->job.rec;
 		memset(&w->job.rec, 0, sizeof w->job.rec);
@@ -224,7 +227,8 @@ static uc_status outcome(uc_work *w, int rc)
 				outbox_sender_wake(c->env->mail);
 		}
 		break;
-	case W_DELETE: break;
+	case W_DELETE:
+		break;
 	}
 	return finish(w, UC_OK);
 }
@@ -240,9 +244,9 @@ static uc_status submit(uc_work *w)
 	uc_call *c = w->c;
 	/* The store hands its one argument to both apply and written: the work itself. */
 	store_apply_fn apply = w->kind == W_CREATE   ? apply_insert
-	                       : w->kind == W_EDIT   ? apply_update
-	                       : w->kind == W_DELETE ? apply_delete
-	                                             : apply_transition;
+			       : w->kind == W_EDIT   ? apply_update
+			       : w->kind == W_DELETE ? apply_delete
+						     : apply_transition;
 	if (!c->go_async)
 		return outcome(w, store_write_sync(c->app->db, apply, w));
 	if (!w->async) {
@@ -310,16 +314,16 @@ static uc_status prepare(uc_work *w)
 			w->res->current = w->old;
 			memset(&w->old, 0, sizeof w->old);
 			return finish_msg(w, UC_CONFLICT,
-			                  tr(c, "L'enregistrement a été modifié entre-temps.",
-			                     "The record was changed meanwhile."));
+					  tr(c, "L'enregistrement a été modifié entre-temps.",
+					     "The record was changed meanwhile."));
 		}
 		job_base(w, w->job.rec.updated_at);
 		w->job.expect_version = w->old.version;
 		w->job.changes = pipeline_changes(c->form, &w->old, &w->job.rec);
 		return submit(w);
 	case W_TRIGGER:
-		rc = workflow_prepare(&pc, &w->old, w->t, w->in, w->comment, c->env->base_url, &w->wf,
-		                      &errs, err);
+		rc = workflow_prepare(&pc, &w->old, w->t, w->in, w->comment, c->env->base_url,
+				      &w->wf, &errs, err);
 		if (rc == WF_OK)
 			return submit(w);
 		/* What was typed, to show again: the transition's record with its fields. */
@@ -330,10 +334,10 @@ static uc_status prepare(uc_work *w)
 		w->res->errs = errs;
 		snprintf(w->res->msg, sizeof w->res->msg, "%s", err);
 		return finish(w, rc == WF_FORBIDDEN  ? UC_FORBIDDEN
-		                 : rc == WF_CONFLICT ? UC_CONFLICT
-		                 : rc == WF_GUARD    ? UC_GUARD
-		                 : rc == WF_INVALID  ? UC_INVALID
-		                                     : UC_ERROR);
+				 : rc == WF_CONFLICT ? UC_CONFLICT
+				 : rc == WF_GUARD    ? UC_GUARD
+				 : rc == WF_INVALID  ? UC_INVALID
+						     : UC_ERROR);
 	case W_DELETE:
 		break;
 	}
@@ -368,10 +372,14 @@ static bool needs_lua(const uc_work *w)
 {
 	const def_form *f = w->c->form;
 	switch (w->kind) {
-	case W_CREATE: return f->validate || f->on_create || any_compute(f);
-	case W_EDIT: return f->validate || any_compute(f);
-	case W_TRIGGER: return w->t->guard || w->t->action || f->validate || any_compute(f);
-	case W_DELETE: return false;
+	case W_CREATE:
+		return f->validate || f->on_create || any_compute(f);
+	case W_EDIT:
+		return f->validate || any_compute(f);
+	case W_TRIGGER:
+		return w->t->guard || w->t->action || f->validate || any_compute(f);
+	case W_DELETE:
+		return false;
 	}
 	return false;
 }
@@ -391,7 +399,7 @@ static uc_status run(uc_work *w)
 	w->async = true;
 	c->go_async(c->arg);
 	if (sandbox_pool_submit(pool, c->app->def->id, c->app->gen, run_on_pool, refused_by_pool, w,
-	                        &wait) != SANDBOX_POOL_OK) {
+				&wait) != SANDBOX_POOL_OK) {
 		w->res->retry_after = wait;
 		finish(w, UC_UNAVAILABLE);
 	}
@@ -438,10 +446,12 @@ uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)
 	    !throttle_submit(c->env->th, c->client, time(NULL))) {
 		res->retry_after = 60;
 		snprintf(res->msg, sizeof res->msg, "%s",
-		         tr(c, "Trop de dépôts anonymes depuis cette adresse : patientez une minute.",
-		            "Too many anonymous submissions from this address: wait a minute."));
+			 tr(c,
+			    "Trop de dépôts anonymes depuis cette adresse : patientez une minute.",
+			    "Too many anonymous submissions from this address: wait a minute."));
 		/* What was typed, to show again: parsed only, no app code ran. */
-		pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = c->lg, .now = c->now};
+		pipe_ctx pc = {
+		    .app = c->app, .form = c->form, .who = &c->who, .lg = c->lg, .now = c->now};
 		pipeline_echo(&pc, in, &res->rec);
 		return res->status = UC_TOO_MANY;
 	}
@@ -451,15 +461,16 @@ uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)
 }
 
 uc_status uc_edit(uc_call *c, int64_t id, int64_t expect_version, const write_in *in,
-                  uc_result *res)
+		  uc_result *res)
 {
 	uc_work *w = work_new(c, res, W_EDIT);
 	if (!load_old(w, id))
 		return res->status;
 	if (!access_can_edit(c->form, &c->who, &w->old))
-		return finish_msg(w, UC_FORBIDDEN,
-		                  tr(c, "Vous ne pouvez pas modifier cet enregistrement dans son état actuel.",
-		                     "You may not edit this record in its current state."));
+		return finish_msg(
+		    w, UC_FORBIDDEN,
+		    tr(c, "Vous ne pouvez pas modifier cet enregistrement dans son état actuel.",
+		       "You may not edit this record in its current state."));
 	w->in = in;
 	w->expect_version = expect_version;
 	return run(w);
@@ -476,7 +487,7 @@ uc_status uc_delete(uc_call *c, int64_t id, uc_result *res)
 }
 
 uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_version,
-                     const write_in *in, const char *comment, uc_result *res)
+		     const write_in *in, const char *comment, uc_result *res)
 {
 	uc_work *w = work_new(c, res, W_TRIGGER);
 	if (!load_old(w, id))
@@ -491,14 +502,17 @@ uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_ver
 		return finish(w, UC_FORBIDDEN);
 	}
 	if (!w->old.state || !def_strlist_has(&w->t->from, w->old.state))
-		return finish_msg(w, UC_CONFLICT,
-		                  tr(c, "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
-		                     "This action is not possible in the record's current state."));
+		return finish_msg(
+		    w, UC_CONFLICT,
+		    tr(c, "Cette action n'est pas possible dans l'état actuel de l'enregistrement.",
+		       "This action is not possible in the record's current state."));
 	if (expect_version >= 0 && expect_version != w->old.version)
-		return finish_msg(w, UC_CONFLICT,
-		                  tr(c, "L'enregistrement a changé depuis l'affichage de cette page : "
-		                        "rechargez-la et recommencez.",
-		                     "The record changed since this page was shown: reload it and try again."));
+		return finish_msg(
+		    w, UC_CONFLICT,
+		    tr(c,
+		       "L'enregistrement a changé depuis l'affichage de cette page : "
+		       "rechargez-la et recommencez.",
+		       "The record changed since this page was shown: reload it and try again."));
 	w->in = in;
 	w->comment = comment;
 	return run(w);
@@ -525,7 +539,7 @@ typedef struct tick_ctx {
 
 /* One due record: moved as `system`, through the same prepare and write as anyone's. */
 static void tick_record(const uc_env *env, tick_ctx *k, const record *rec, time_t now,
-                        tick_result *out)
+			tick_result *out)
 {
 	static const actor sys = {.login = WF_SYSTEM, .name = "Système", .admin = true};
 	pipe_ctx c = {.app = k->rt, .form = k->f, .who = &sys, .lg = LANG_FR, .now = now};
@@ -539,19 +553,21 @@ static void tick_record(const uc_env *env, tick_ctx *k, const record *rec, time_
 		if (src == STORE_OK) {
 			out->moved++;
 			log_message("tick", "%s/%s #%lld: %s -> %s (%s)", k->rt->def->id, k->f->id,
-			            (long long)rec->id, k->from, k->t->to, k->t->id);
+				    (long long)rec->id, k->from, k->t->to, k->t->id);
 			if (job.mail.n && env->mail)
 				outbox_sender_wake(env->mail);
 		} else if (src != STORE_CONFLICT && src != STORE_NOTFOUND) {
 			/* (a conflict or a deletion: someone acted first, nothing to do) */
 			log_message("tick", "%s/%s #%lld: write failed", k->rt->def->id, k->f->id,
-			            (long long)rec->id);
+				    (long long)rec->id);
 			out->errors++;
 		}
 	} else if ((rc == WF_ERROR || rc == WF_INVALID) && !k->failed++) {
 		k->first_id = rec->id;
 		snprintf(k->first_error, sizeof k->first_error, "%s",
-		         rc == WF_ERROR ? msg : errs.n ? errs.v[0].message : "enregistrement invalide");
+			 rc == WF_ERROR ? msg
+			 : errs.n	? errs.v[0].message
+					: "enregistrement invalide");
 	}
 	/* WF_GUARD: not yet; the next tick asks again. */
 	field_errors_clear(&errs);
@@ -560,14 +576,14 @@ static void tick_record(const uc_env *env, tick_ctx *k, const record *rec, time_
 
 /* Every record due for k->t in state k->from, page by page. */
 static void tick_one(const uc_env *env, tick_ctx *k, time_t now, const atomic_bool *stop,
-                     tick_result *out)
+		     tick_result *out)
 {
 	store_query q = {
-		.state = k->from,
-		.entered_before = now - (time_t)k->t->after_days * 86400,
-		.now = now,
-		.sort = "id",
-		.limit = TICK_PAGE,
+	    .state = k->from,
+	    .entered_before = now - (time_t)k->t->after_days * 86400,
+	    .now = now,
+	    .sort = "id",
+	    .limit = TICK_PAGE,
 	};
 	char *after = NULL;
 	while (!stopping(stop)) {
@@ -589,9 +605,11 @@ static void tick_one(const uc_env *env, tick_ctx *k, time_t now, const atomic_bo
 	}
 	free(after);
 	if (k->failed) {
-		/* One line per transition and tick, however many records: the log stays readable. */
-		log_message("tick", "%s/%s: %s: %d record(s) not moved, e.g. #%lld: %s", k->rt->def->id,
-		            k->f->id, k->t->id, k->failed, (long long)k->first_id, k->first_error);
+		/* One line per transition and tick, however many records: the log stays readable.
+		 */
+		log_message("tick", "%s/%s: %s: %d record(s) not moved, e.g. #%lld: %s",
+			    k->rt->def->id, k->f->id, k->t->id, k->failed, (long long)k->first_id,
+			    k->first_error);
 		out->failed += k->failed;
 	}
 }
@@ -606,8 +624,10 @@ void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result
 			const def_form *f = &def->forms[fi];
 			for (size_t ti = 0; f->workflow && ti < f->workflow->ntransitions; ti++) {
 				const def_transition *t = &f->workflow->transitions[ti];
-				for (size_t m = 0; t->after_days >= 0 && m < t->from.n && !stopping(stop); m++) {
-					tick_ctx k = {.rt = apps[i], .f = f, .t = t, .from = t->from.v[m]};
+				for (size_t m = 0;
+				     t->after_days >= 0 && m < t->from.n && !stopping(stop); m++) {
+					tick_ctx k = {
+					    .rt = apps[i], .f = f, .t = t, .from = t->from.v[m]};
 					tick_one(env, &k, now, stop, out);
 				}
 			}

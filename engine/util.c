@@ -135,8 +135,10 @@ int util_init(void)
 	} else if (util_parse_date(now, &days)) {
 		fixed_now = (time_t)(days * 86400);
 	} else {
-		fprintf(stderr, "smallapps: SMALLAPPS_NOW=\"%s\" is not an ISO datetime "
-		        "(e.g. 2026-11-23T10:00:00Z)\n", now);
+		fprintf(stderr,
+			"smallapps: SMALLAPPS_NOW=\"%s\" is not an ISO datetime "
+			"(e.g. 2026-11-23T10:00:00Z)\n",
+			now);
 		return -1;
 	}
 	return 0;
@@ -186,7 +188,7 @@ void util_iso_datetime(time_t t, char out[32])
 	char date[11];
 	util_days_to_date(days, date);
 	snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-	         (int)(secs % 60));
+		 (int)(secs % 60));
 }
 
 void util_random(void *p, size_t n)
@@ -359,8 +361,20 @@ bool util_local_path(const char *in, char *out, size_t outlen)
 }
 
 /* Base letters of U+00C0..U+017F (NULL: not a letter, kept). */
-static const char *const fold_c0[64] = {"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
-static const char *const fold_100[128] = {"a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i", "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
+static const char *const fold_c0[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",	NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",	NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+static const char *const fold_100[128] = {
+    "a", "a", "a",  "a",  "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+    "d", "d", "e",  "e",  "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+    "g", "g", "g",  "g",  "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
+    "l", "l", "l",  "n",  "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+    "s", "s", "t",  "t",  "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
+    "u", "u", "u",  "u",  "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
 
 void util_fold(const char *s, buf *out)
 {
@@ -373,8 +387,8 @@ void util_fold(const char *s, buf *out)
 			n = 2;
 		}
 		const char *base = cp >= 0xc0 && cp < 0x100    ? fold_c0[cp - 0xc0]
-		                   : cp >= 0x100 && cp < 0x180 ? fold_100[cp - 0x100]
-		                                                : NULL;
+				   : cp >= 0x100 && cp < 0x180 ? fold_100[cp - 0x100]
+							       : NULL;
 		if (base)
 			buf_puts(out, base);
 		else if (n == 1)

@@ -19,8 +19,8 @@
 
 /* Reads SMALLAPPS_NOW. Returns -1 (with a message on stderr) if it is malformed. */
 int util_init(void);
-time_t util_now(void);                                /* seconds since epoch, UTC */
-void util_iso_datetime(time_t t, char out[32]);       /* 2026-11-23T10:31:09Z */
+time_t util_now(void);				/* seconds since epoch, UTC */
+void util_iso_datetime(time_t t, char out[32]); /* 2026-11-23T10:31:09Z */
 /* Parses YYYY-MM-DD (a real calendar date) into days since 1970-01-01. */
 bool util_parse_date(const char *s, int64_t *days);
 /* Parses YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM] (also with a space); returns UTC seconds. */
@@ -39,7 +39,7 @@ int64_t util_local_days(time_t t);
 void util_random(void *p, size_t n);
 /* n random bytes as 2n lowercase hex chars + NUL into out (size 2n+1). */
 void util_random_hex(char *out, size_t nbytes);
-void util_hex(const unsigned char *in, size_t n, char *out);  /* out: 2n+1 */
+void util_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 /* SHA-256 of s as 64 hex chars + NUL. */
 void util_sha256_hex(const void *s, size_t n, char out[65]);
 /* Constant-time equality of two NUL-terminated strings (time depends on length only). */
@@ -47,7 +47,7 @@ bool util_ct_streq(const char *a, const char *b);
 
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool util_utf8_valid(const char *s, size_t n);
-size_t util_utf8_len(const char *s);                  /* code points; s must be valid */
+size_t util_utf8_len(const char *s); /* code points; s must be valid */
 /* Levenshtein distance, capped: returns cap+1 once it is known to exceed cap. */
 int util_edit_distance(const char *a, const char *b, int cap);
 

@@ -326,16 +326,12 @@ static bool skip_currency(const char **p)
 }
 
 /*
- * Reads a number typed by a person: optional sign ('+', '-', U+2212), digits
- * grouped by spaces (ASCII, U+00A0, U+202F, U+2009) in groups of three, one
- * decimal separator ',' or '.'. When both ',' and '.' appear, the last one is the
- * decimal separator and the other groups thousands ("1.234,56", "1,234.56"); the
- * same punctuation repeated ("1.234.567") groups thousands. Money may carry "€" or
- * "EUR" before or after. Integers take no decimal separator at all.
+ * The body of a number in s: [*body, *end) holds its digits, separators and inner
+ * spaces; around it only spaces, a sign (nt->neg) and, for money, one currency mark.
  */
-static num_err read_number(const char *s, num_kind kind, numtext *nt)
+static num_err number_body(const char *s, num_kind kind, numtext *nt, const char **body,
+			   const char **end)
 {
-	memset(nt, 0, sizeof *nt);
 	const char *p = skip_spaces(s);
 	bool cur = false;
 	if (kind == NUM_MONEY && skip_currency(&p)) {
@@ -353,10 +349,10 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 		cur = true;
 
 	/* The body: digits, ',', '.', single space-likes between digits. */
-	const char *body = p;
+	*body = p;
 	for (;;) {
 		size_t k = space_len(p);
-		if (k && is_digit((unsigned char)p[k]) && p > body &&
+		if (k && is_digit((unsigned char)p[k]) && p > *body &&
 		    is_digit((unsigned char)p[-1])) {
 			p += k;
 			continue;
@@ -367,21 +363,26 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 		}
 		break;
 	}
-	const char *body_end = p;
+	*end = p;
 	p = skip_spaces(p);
 	if (kind == NUM_MONEY && !cur && skip_currency(&p))
 		p = skip_spaces(p);
-	if (*p)
+	if (*p || *end == *body)
 		return NUM_SYNTAX;
-	if (body_end == body)
-		return NUM_SYNTAX;
-	if ((size_t)(body_end - body) > MAX_NUMBER_TEXT)
+	if ((size_t)(*end - *body) > MAX_NUMBER_TEXT)
 		return NUM_TOO_LARGE;
+	return NUM_OK;
+}
 
-	/* Which punctuation is the decimal separator. */
+/*
+ * Which punctuation of [body, end) is the decimal separator (*dec, or NULL) and which
+ * groups thousands (*group, or 0).
+ */
+static num_err separators(const char *body, const char *end, const char **dec, char *group)
+{
 	int ndot = 0, ncomma = 0;
 	const char *lastdot = NULL, *lastcomma = NULL;
-	for (const char *q = body; q < body_end; q++) {
+	for (const char *q = body; q < end; q++) {
 		if (*q == '.') {
 			ndot++;
 			lastdot = q;
@@ -390,27 +391,31 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 			lastcomma = q;
 		}
 	}
-	const char *dec = NULL;
-	char group = 0;
+	*dec = NULL;
+	*group = 0;
 	if (ndot && ncomma) {
-		dec = lastdot > lastcomma ? lastdot : lastcomma;
-		group = *dec == '.' ? ',' : '.';
-		if ((*dec == '.' ? ndot : ncomma) != 1)
+		*dec = lastdot > lastcomma ? lastdot : lastcomma;
+		*group = **dec == '.' ? ',' : '.';
+		if ((**dec == '.' ? ndot : ncomma) != 1)
 			return NUM_SYNTAX;
 	} else if (ndot + ncomma == 1) {
-		dec = ndot ? lastdot : lastcomma;
+		*dec = ndot ? lastdot : lastcomma;
 	} else if (ndot + ncomma > 1) {
-		group = ndot ? '.' : ',';
+		*group = ndot ? '.' : ',';
 	}
-	if (dec && kind == NUM_INTEGER)
-		return NUM_FRACTION;
+	return NUM_OK;
+}
 
-	/* Integer part: groups of three after the first once any separator is used. */
-	const char *ie = dec ? dec : body_end;
+/*
+ * The integer part [body, end) into nt->ip, leading zeros dropped: groups of three after
+ * the first once any separator is used.
+ */
+static num_err integer_digits(const char *body, const char *end, char group, numtext *nt)
+{
 	bool grouped = false;
 	int glen = 0, ngroups = 0;
 	size_t ni = 0;
-	for (const char *q = body; q < ie;) {
+	for (const char *q = body; q < end;) {
 		size_t k = space_len(q);
 		if (k || *q == group) {
 			if (glen == 0 || (ngroups == 0 ? glen > 3 : glen != 3))
@@ -432,26 +437,51 @@ static num_err read_number(const char *s, num_kind kind, numtext *nt)
 		return NUM_SYNTAX;
 	if (group && !grouped)
 		return NUM_SYNTAX;
-	bool any_int_digit = ie > body;
 	nt->ip[ni] = '\0';
+	return NUM_OK;
+}
 
-	/* Fraction part: digits only. */
+/* Fraction part [start, end) into nt->fp: digits only, at least one. */
+static num_err fraction_digits(const char *start, const char *end, numtext *nt)
+{
 	size_t nf = 0;
-	if (dec) {
-		for (const char *q = dec + 1; q < body_end; q++) {
-			if (!is_digit((unsigned char)*q))
-				return NUM_SYNTAX;
-			nt->fp[nf++] = *q;
-		}
-		if (nf == 0)
-			return NUM_SYNTAX; /* "5," */
-		while (nf > 0 && nt->fp[nf - 1] == '0')
-			nf--;
-		nt->fp[nf] = '\0';
-	} else if (!any_int_digit) {
-		return NUM_SYNTAX;
+	for (const char *q = start; q < end; q++) {
+		if (!is_digit((unsigned char)*q))
+			return NUM_SYNTAX;
+		nt->fp[nf++] = *q;
 	}
-	if (ni == 0 && nf == 0)
+	if (nf == 0)
+		return NUM_SYNTAX; /* "5," */
+	while (nf > 0 && nt->fp[nf - 1] == '0')
+		nf--;
+	nt->fp[nf] = '\0';
+	return NUM_OK;
+}
+
+/*
+ * Reads a number typed by a person: optional sign ('+', '-', U+2212), digits
+ * grouped by spaces (ASCII, U+00A0, U+202F, U+2009) in groups of three, one
+ * decimal separator ',' or '.'. When both ',' and '.' appear, the last one is the
+ * decimal separator and the other groups thousands ("1.234,56", "1,234.56"); the
+ * same punctuation repeated ("1.234.567") groups thousands. Money may carry "€" or
+ * "EUR" before or after. Integers take no decimal separator at all.
+ */
+static num_err read_number(const char *s, num_kind kind, numtext *nt)
+{
+	const char *body, *end, *dec;
+	char group;
+	num_err e;
+	memset(nt, 0, sizeof *nt);
+	if ((e = number_body(s, kind, nt, &body, &end)) != NUM_OK ||
+	    (e = separators(body, end, &dec, &group)) != NUM_OK)
+		return e;
+	if (dec && kind == NUM_INTEGER)
+		return NUM_FRACTION;
+	if ((e = integer_digits(body, dec ? dec : end, group, nt)) != NUM_OK)
+		return e;
+	if (dec && (e = fraction_digits(dec + 1, end, nt)) != NUM_OK)
+		return e;
+	if (!nt->ip[0] && !nt->fp[0])
 		nt->neg = false; /* "-0" is 0 */
 	return NUM_OK;
 }
@@ -710,8 +740,9 @@ static bool read_zone(const char **p, int *offset)
  */
 static void zone_to_paris(stamp *t, int offset)
 {
-	int64_t utc = (days_from_civil(t->y, t->mo, t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s) -
-	              (int64_t)offset * 60;
+	int64_t utc =
+	    (days_from_civil(t->y, t->mo, t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s) -
+	    (int64_t)offset * 60;
 	int64_t local = utc + util_paris_offset((time_t)utc);
 	int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
 	int64_t secs = local - days * 86400;
@@ -1407,7 +1438,7 @@ bool validate_url(const char *s)
 		size_t plen = (size_t)(p + alen - port);
 		if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
 			return false;
-		if (atoi(port) > 65535)
+		if (strtol(port, NULL, 10) > 65535) /* 1 to 5 digits, checked above */
 			return false;
 	}
 	return true;
@@ -1685,6 +1716,82 @@ static int parse_json_file(const json_t *in, value *out, lang lg, char *msg)
 	return 0;
 }
 
+/* A JSON integer, or a real with an integral value inside int64. */
+static int parse_json_integer(const json_t *in, value *out, lang lg, char *msg)
+{
+	if (json_is_integer(in)) {
+		set_int(out, json_integer_value(in));
+		return 0;
+	}
+	if (json_is_real(in)) {
+		double d = json_real_value(in);
+		if (isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
+		    d < 9223372036854775808.0) {
+			set_int(out, (int64_t)d);
+			return 0;
+		}
+	}
+	return fail(msg,
+		    L("La valeur doit être un nombre entier.", "The value must be an integer."));
+}
+
+static int parse_json_decimal(const json_t *in, value *out, lang lg, char *msg)
+{
+	if (!json_is_number(in))
+		return fail(msg,
+			    L("La valeur doit être un nombre.", "The value must be a number."));
+	double d = json_number_value(in);
+	if (!isfinite(d))
+		return msg_too_large(lg, msg);
+	set_real(out, d);
+	return 0;
+}
+
+/* Euros as a JSON number (whole cents) or as text typed as in a form. */
+static int parse_json_money(const def_field *f, const json_t *in, value *out, lang lg, char *msg)
+{
+	if (json_is_integer(in)) {
+		json_int_t i = json_integer_value(in);
+		if (i > 999999999999999LL || i < -999999999999999LL)
+			return msg_too_large(lg, msg);
+		set_int(out, (int64_t)i * 100);
+		return 0;
+	}
+	if (json_is_real(in)) {
+		int64_t c;
+		if (!real_to_cents(json_real_value(in), &c))
+			return msg_cents(lg, msg);
+		set_int(out, c);
+		return 0;
+	}
+	if (json_is_string(in)) {
+		if (is_blank(json_string_value(in)))
+			return 0;
+		return parse_number_text(f, json_string_value(in), out, lg, msg);
+	}
+	return fail(msg, L("La valeur doit être un montant, par exemple \"1234.50\".",
+			   "The value must be an amount, for example \"1234.50\"."));
+}
+
+/* An array of strings (without NULs); the options are checked by validate_check. */
+static int parse_json_multichoice(const json_t *in, value *out, lang lg, char *msg)
+{
+	size_t i;
+	const json_t *e;
+	if (!json_is_array(in))
+		return fail(msg, L("La valeur doit être une liste de chaînes.",
+				   "The value must be an array of strings."));
+	json_array_foreach(in, i, e)
+	{
+		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
+			return fail(msg, L("La valeur doit être une liste de chaînes.",
+					   "The value must be an array of strings."));
+	}
+	if (json_array_size(in) > 0)
+		set_text_own(out, json_text(in));
+	return 0;
+}
+
 int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
 			char msg[VALIDATE_MSG])
 {
@@ -1697,59 +1804,17 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 		return msg_utf8(lg, msg);
 	switch (f->type) {
 	case FT_INTEGER:
-		if (json_is_integer(in)) {
-			set_int(out, json_integer_value(in));
-			return 0;
-		}
-		if (json_is_real(in)) {
-			double d = json_real_value(in);
-			if (isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
-			    d < 9223372036854775808.0) {
-				set_int(out, (int64_t)d);
-				return 0;
-			}
-		}
-		return fail(msg, L("La valeur doit être un nombre entier.",
-				   "The value must be an integer."));
+		return parse_json_integer(in, out, lg, msg);
 	case FT_DECIMAL:
-		if (json_is_number(in)) {
-			double d = json_number_value(in);
-			if (!isfinite(d))
-				return msg_too_large(lg, msg);
-			set_real(out, d);
-			return 0;
-		}
-		return fail(msg,
-			    L("La valeur doit être un nombre.", "The value must be a number."));
+		return parse_json_decimal(in, out, lg, msg);
 	case FT_MONEY:
-		if (json_is_integer(in)) {
-			json_int_t i = json_integer_value(in);
-			if (i > 999999999999999LL || i < -999999999999999LL)
-				return msg_too_large(lg, msg);
-			set_int(out, (int64_t)i * 100);
-			return 0;
-		}
-		if (json_is_real(in)) {
-			int64_t c;
-			if (!real_to_cents(json_real_value(in), &c))
-				return msg_cents(lg, msg);
-			set_int(out, c);
-			return 0;
-		}
-		if (json_is_string(in)) {
-			if (is_blank(json_string_value(in)))
-				return 0;
-			return parse_number_text(f, json_string_value(in), out, lg, msg);
-		}
-		return fail(msg, L("La valeur doit être un montant, par exemple \"1234.50\".",
-				   "The value must be an amount, for example \"1234.50\"."));
+		return parse_json_money(f, in, out, lg, msg);
 	case FT_BOOLEAN:
-		if (json_is_boolean(in)) {
-			set_int(out, json_is_true(in));
-			return 0;
-		}
-		return fail(msg, L("La valeur doit être true ou false.",
-				   "The value must be true or false."));
+		if (!json_is_boolean(in))
+			return fail(msg, L("La valeur doit être true ou false.",
+					   "The value must be true or false."));
+		set_int(out, json_is_true(in));
+		return 0;
 	case FT_DATE:
 	case FT_DATETIME:
 		if (!json_is_string(in))
@@ -1757,23 +1822,8 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 		if (is_blank(json_string_value(in)))
 			return 0;
 		return parse_date_value(f, json_string_value(in), false, out, lg, msg);
-	case FT_MULTICHOICE: {
-		if (!json_is_array(in))
-			return fail(msg, L("La valeur doit être une liste de chaînes.",
-					   "The value must be an array of strings."));
-		size_t i;
-		const json_t *e;
-		json_array_foreach(in, i, e)
-		{
-			if (!json_is_string(e) ||
-			    strlen(json_string_value(e)) != json_string_length(e))
-				return fail(msg, L("La valeur doit être une liste de chaînes.",
-						   "The value must be an array of strings."));
-		}
-		if (json_array_size(in) > 0)
-			set_text_own(out, json_text(in));
-		return 0;
-	}
+	case FT_MULTICHOICE:
+		return parse_json_multichoice(in, out, lg, msg);
 	case FT_FILE:
 		return parse_json_file(in, out, lg, msg);
 	default:
@@ -2306,109 +2356,147 @@ static void put_spaced(buf *out, const char *s, const int *groups, size_t ngroup
 	}
 }
 
+/* Numbers grouped, money with its euro sign, booleans in words. */
+static bool display_number(const def_field *f, const value *v, lang lg, buf *out)
+{
+	char t[400];
+	switch (f->type) {
+	case FT_INTEGER:
+		if (v->kind != VAL_INT)
+			return false;
+		snprintf(t, sizeof t, "%" PRId64, v->i);
+		put_human_number(out, t, lg);
+		return true;
+	case FT_DECIMAL:
+		if (v->kind != VAL_REAL && v->kind != VAL_INT)
+			return false;
+		fmt_real(v->kind == VAL_REAL ? v->d : (double)v->i, t);
+		put_human_number(out, t, lg);
+		return true;
+	case FT_MONEY:
+		if (v->kind != VAL_INT)
+			return false;
+		put_money(out, v->i, lg == LANG_EN ? MONEY_EN : MONEY_FR);
+		return true;
+	case FT_BOOLEAN:
+		if (v->kind != VAL_INT)
+			return false;
+		buf_puts(out, v->i ? L("Oui", "Yes") : L("Non", "No"));
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Dates in words, datetimes with the time after them. */
+static bool display_date(const def_field *f, const value *v, lang lg, buf *out)
+{
+	stamp st;
+	if (v->kind != VAL_TEXT)
+		return false;
+	if (f->type == FT_DATE) {
+		if (!parse_date_text(v->s, false, &st))
+			return false;
+		put_date_human(out, &st, lg);
+		return true;
+	}
+	if (!parse_datetime_text(v->s, false, &st))
+		return false;
+	put_date_human(out, &st, lg);
+	buf_printf(out, " %02d:%02d", st.h, st.mi);
+	if (st.s)
+		buf_printf(out, ":%02d", st.s);
+	return true;
+}
+
+/* Identifiers people copy, in groups: phone, SIRET, SIREN, IBAN. */
+static bool display_identifier(const def_field *f, const value *v, buf *out)
+{
+	static const int g[] = {3, 3, 3};
+	if (v->kind != VAL_TEXT)
+		return false;
+	switch (f->type) {
+	case FT_PHONE:
+		return phone_national(v->s, out);
+	case FT_SIRET:
+	case FT_SIREN:
+		if (strspn(v->s, "0123456789") != strlen(v->s) ||
+		    strlen(v->s) != (f->type == FT_SIRET ? 14u : 9u))
+			return false;
+		put_spaced(out, v->s, g, 3, 0);
+		return true;
+	case FT_IBAN:
+		if (strchr(v->s, ' '))
+			return false;
+		put_spaced(out, v->s, NULL, 0, 4);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A multichoice as its option labels, a file as its name. */
+static bool display_json(const def_field *f, const value *v, buf *out)
+{
+	if (v->kind != VAL_TEXT)
+		return false;
+	json_t *j = json_loads(v->s, 0, NULL);
+	bool done = false;
+	if (json_is_array(j) && f->type == FT_MULTICHOICE) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(j, i, e)
+		{
+			if (i)
+				buf_puts(out, ", ");
+			if (json_is_string(e))
+				buf_puts(out, option_label(f, json_string_value(e)));
+		}
+		done = true;
+	} else if (json_is_object(j) && json_is_string(json_object_get(j, "name"))) {
+		buf_puts(out, json_string_value(json_object_get(j, "name")));
+		done = true;
+	}
+	json_decref(j);
+	return done;
+}
+
 void validate_display(const def_field *f, const value *v, lang lg, buf *out)
 {
 	if (v->kind == VAL_NULL)
 		return;
-	char t[400];
-	stamp st;
+	bool done = false;
 	switch (f->type) {
 	case FT_INTEGER:
-		if (v->kind == VAL_INT) {
-			snprintf(t, sizeof t, "%" PRId64, v->i);
-			put_human_number(out, t, lg);
-			return;
-		}
-		break;
 	case FT_DECIMAL:
-		if (v->kind == VAL_REAL || v->kind == VAL_INT) {
-			fmt_real(v->kind == VAL_REAL ? v->d : (double)v->i, t);
-			put_human_number(out, t, lg);
-			return;
-		}
-		break;
 	case FT_MONEY:
-		if (v->kind == VAL_INT) {
-			put_money(out, v->i, lg == LANG_EN ? MONEY_EN : MONEY_FR);
-			return;
-		}
-		break;
 	case FT_BOOLEAN:
-		if (v->kind == VAL_INT) {
-			buf_puts(out, v->i ? L("Oui", "Yes") : L("Non", "No"));
-			return;
-		}
+		done = display_number(f, v, lg, out);
 		break;
 	case FT_DATE:
-		if (v->kind == VAL_TEXT && parse_date_text(v->s, false, &st)) {
-			put_date_human(out, &st, lg);
-			return;
-		}
-		break;
 	case FT_DATETIME:
-		if (v->kind == VAL_TEXT && parse_datetime_text(v->s, false, &st)) {
-			put_date_human(out, &st, lg);
-			buf_printf(out, " %02d:%02d", st.h, st.mi);
-			if (st.s)
-				buf_printf(out, ":%02d", st.s);
-			return;
-		}
+		done = display_date(f, v, lg, out);
 		break;
 	case FT_PHONE:
-		if (v->kind == VAL_TEXT && phone_national(v->s, out))
-			return;
-		break;
 	case FT_SIRET:
 	case FT_SIREN:
-		if (v->kind == VAL_TEXT && strspn(v->s, "0123456789") == strlen(v->s) &&
-		    strlen(v->s) == (f->type == FT_SIRET ? 14u : 9u)) {
-			static const int g[] = {3, 3, 3};
-			put_spaced(out, v->s, g, 3, 0);
-			return;
-		}
-		break;
 	case FT_IBAN:
-		if (v->kind == VAL_TEXT && !strchr(v->s, ' ')) {
-			put_spaced(out, v->s, NULL, 0, 4);
-			return;
-		}
+		done = display_identifier(f, v, out);
 		break;
 	case FT_CHOICE:
-		if (v->kind == VAL_TEXT) {
+		done = v->kind == VAL_TEXT;
+		if (done)
 			buf_puts(out, option_label(f, v->s));
-			return;
-		}
 		break;
 	case FT_MULTICHOICE:
 	case FT_FILE:
-		if (v->kind == VAL_TEXT) {
-			json_t *j = json_loads(v->s, 0, NULL);
-			if (json_is_array(j) && f->type == FT_MULTICHOICE) {
-				size_t i;
-				json_t *e;
-				json_array_foreach(j, i, e)
-				{
-					if (i)
-						buf_puts(out, ", ");
-					if (json_is_string(e))
-						buf_puts(out,
-							 option_label(f, json_string_value(e)));
-				}
-				json_decref(j);
-				return;
-			}
-			if (json_is_object(j) && json_is_string(json_object_get(j, "name"))) {
-				buf_puts(out, json_string_value(json_object_get(j, "name")));
-				json_decref(j);
-				return;
-			}
-			json_decref(j);
-		}
+		done = display_json(f, v, out);
 		break;
 	default:
 		break;
 	}
-	put_plain(out, v);
+	if (!done)
+		put_plain(out, v);
 }
 
 void validate_input_text(const def_field *f, const value *v, buf *out)

@@ -30,15 +30,15 @@ typedef enum { LANG_FR, LANG_EN } lang;
  * Accepts French forms: "12,5", "1 234,56 €", "01 23 45 67 89", "23/11/2026".
  * Returns 0, or -1 with msg set (e.g. "Saisissez un nombre entier.").
  */
-int validate_parse_form(const def_field *f, const char *const *in, size_t nin,
-                        value *out, lang lg, char msg[VALIDATE_MSG]);
+int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out, lang lg,
+			char msg[VALIDATE_MSG]);
 
 /*
  * JSON API input (SPEC 7 value forms). null gives VAL_NULL. Wrong JSON types are
  * errors ("doit être un nombre entier"). money accepts "1234.50", "1 234,50" or a number.
  */
 int validate_parse_json(const def_field *f, const json_t *in, value *out, lang lg,
-                        char msg[VALIDATE_MSG]);
+			char msg[VALIDATE_MSG]);
 
 /*
  * Rules of the type and of the field's keys: lengths (in code points), pattern,
@@ -50,7 +50,7 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
  * 0 or -1 with msg.
  */
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
-                   char msg[VALIDATE_MSG]);
+		   char msg[VALIDATE_MSG]);
 
 /* Message for a missing required value ("Ce champ est obligatoire."). */
 const char *validate_required_msg(lang lg);

@@ -23,7 +23,7 @@ static bool in_from(const def_transition *t, const record *r)
 }
 
 size_t workflow_available(const def_form *f, const actor *a, const record *r,
-                          const def_transition **out)
+			  const def_transition **out)
 {
 	size_t n = 0;
 	if (!f->workflow)
@@ -45,7 +45,7 @@ size_t workflow_available(const def_form *f, const actor *a, const record *r,
  * editable_by): a transition is no back door to a column.
  */
 bool workflow_field_writable(const def_form *f, const def_field *fd, const actor *who,
-                             const record *old)
+			     const record *old)
 {
 	if (fd->compute || fd->readonly)
 		return false;
@@ -64,28 +64,33 @@ static bool field_writable(const pipe_ctx *c, const def_field *fd, const record 
 
 static const char *msg_not_writable(lang lg)
 {
-	return lg == LANG_EN ? "You may not write this field." : "Vous ne pouvez pas modifier ce champ.";
+	return lg == LANG_EN ? "You may not write this field."
+			     : "Vous ne pouvez pas modifier ce champ.";
 }
 
 /* The transition's own fields: parsed into r, errors into errs (nothing else accepted). */
 static void parse_fields(const pipe_ctx *c, const def_transition *t, const write_in *in,
-                         const record *old, record *r, bool *given, field_errors *errs)
+			 const record *old, record *r, bool *given, field_errors *errs)
 {
 	char msg[VALIDATE_MSG];
 	if (in->json) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)in->json, k, v) {
+		json_object_foreach((json_t *)in->json, k, v)
+		{
 			size_t i = 0;
 			while (i < t->nfields && strcmp(t->fields[i].name, k) != 0)
 				i++;
 			if (i == t->nfields) {
-				/* A field of the record, but not one this transition fills: say which. */
+				/* A field of the record, but not one this transition fills: say
+				 * which. */
 				bool of_record = def_find_col(c->form, k) >= 0;
-				field_errors_add(errs, k, !of_record ? msg_unknown(c->lg)
-				                          : c->lg == LANG_EN
-				                                ? "This transition does not set this field."
-				                                : "Cette transition ne renseigne pas ce champ.");
+				field_errors_add(
+				    errs, k,
+				    !of_record ? msg_unknown(c->lg)
+				    : c->lg == LANG_EN
+					? "This transition does not set this field."
+					: "Cette transition ne renseigne pas ce champ.");
 				continue;
 			}
 			const def_field *fd = &t->fields[i];
@@ -133,8 +138,8 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
  * must be given now: a value the record already holds (a former transition's) does not
  * answer this transition's question.
  */
-static void check_fields(const pipe_ctx *c, const def_transition *t, const bool *given,
-                         record *r, field_errors *errs)
+static void check_fields(const pipe_ctx *c, const def_transition *t, const bool *given, record *r,
+			 field_errors *errs)
 {
 	char msg[VALIDATE_MSG];
 	int64_t today = util_local_days(c->now);
@@ -159,20 +164,22 @@ static void check_fields(const pipe_ctx *c, const def_transition *t, const bool 
 }
 
 static void check_comment(const pipe_ctx *c, const def_transition *t, const char *comment,
-                          field_errors *errs)
+			  field_errors *errs)
 {
 	bool empty = !comment || !comment[strspn(comment, " \t\r\n")];
 	bool en = c->lg == LANG_EN;
 	if (t->comment == COMMENT_NONE && !empty)
-		field_errors_add(errs, WF_COMMENT, en ? "This transition takes no comment."
-		                                     : "Cette action ne prend pas de commentaire.");
+		field_errors_add(errs, WF_COMMENT,
+				 en ? "This transition takes no comment."
+				    : "Cette action ne prend pas de commentaire.");
 	else if (t->comment == COMMENT_REQUIRED && empty)
-		field_errors_add(errs, WF_COMMENT, en ? "A comment is required."
-		                                     : "Un commentaire est obligatoire.");
+		field_errors_add(errs, WF_COMMENT,
+				 en ? "A comment is required." : "Un commentaire est obligatoire.");
 	else if (!empty && (!util_utf8_valid(comment, strlen(comment)) ||
-	                    util_utf8_len(comment) > WF_COMMENT_MAX))
-		field_errors_add(errs, WF_COMMENT, en ? "The comment is too long (5000 characters at most)."
-		                                     : "Le commentaire est trop long (5000 caractères au plus).");
+			    util_utf8_len(comment) > WF_COMMENT_MAX))
+		field_errors_add(errs, WF_COMMENT,
+				 en ? "The comment is too long (5000 characters at most)."
+				    : "Le commentaire est trop long (5000 caractères au plus).");
 }
 
 /* ctx.notify calls, kept raw: they are rendered once the action has finished. */
@@ -194,7 +201,8 @@ static int notify_cb(void *arg, const char *to, const char *subject, const char 
 		m->cap = m->cap ? 2 * m->cap : 4;
 		m->v = xrealloc(m->v, m->cap * sizeof *m->v);
 	}
-	m->v[m->n++] = (raw_mail){xstrdup(to), xstrdup(subject ? subject : ""), xstrdup(body ? body : "")};
+	m->v[m->n++] =
+	    (raw_mail){xstrdup(to), xstrdup(subject ? subject : ""), xstrdup(body ? body : "")};
 	return 0;
 }
 
@@ -210,7 +218,7 @@ static void raw_mails_free(raw_mails *m)
 
 /* Record page for staff; the tracking page for an anonymous submitter's own address. */
 static void mail_link(const pipe_ctx *c, const record *r, const char *to, const char *base_url,
-                      char *out, size_t n)
+		      char *out, size_t n)
 {
 	const def_form *f = c->form;
 	char token[TRACKING_TOKEN_LEN];
@@ -224,7 +232,7 @@ static void mail_link(const pipe_ctx *c, const record *r, const char *to, const 
 }
 
 static int render_mails(const pipe_ctx *c, const def_transition *t, const raw_mails *raw,
-                        const record *r, const char *base_url, outbox_list *out, char *msg)
+			const record *r, const char *base_url, outbox_list *out, char *msg)
 {
 	char link[512], err[OUTBOX_ERR_LEN];
 	for (size_t i = 0; i < t->nnotify + raw->n; i++) {
@@ -239,8 +247,8 @@ static int render_mails(const pipe_ctx *c, const def_transition *t, const raw_ma
 			body = raw->v[i - t->nnotify].body;
 		}
 		mail_link(c, r, to, base_url, link, sizeof link);
-		if (outbox_render(c->app->def, c->form, r, to, subject ? subject : "", body ? body : "",
-		                  link, out, err) != 0) {
+		if (outbox_render(c->app->def, c->form, r, to, subject ? subject : "",
+				  body ? body : "", link, out, err) != 0) {
 			snprintf(msg, SANDBOX_ERR, "notify (%s) : %s", t->id, err);
 			return -1;
 		}
@@ -250,7 +258,7 @@ static int render_mails(const pipe_ctx *c, const def_transition *t, const raw_ma
 
 /* Recomputes the visible computed fields of r (opening the Lua state when needed). */
 static int recompute(const pipe_ctx *c, sandbox **sb, const hook_env *env, record *r,
-                     char msg[SANDBOX_ERR])
+		     char msg[SANDBOX_ERR])
 {
 	const def_form *f = c->form;
 	for (size_t col = 0; col < f->ncols; col++) {
@@ -272,38 +280,46 @@ static int recompute(const pipe_ctx *c, sandbox **sb, const hook_env *env, recor
 
 /* What a refused person is told: which rule, and what to do about it. */
 void workflow_refusal_message(const pipe_ctx *c, const def_transition *t, access_trigger why,
-                            char msg[SANDBOX_ERR])
+			      char msg[SANDBOX_ERR])
 {
 	bool en = c->lg == LANG_EN;
 	if (why == ACCESS_TRIGGER_SELF_APPROVAL) {
 		snprintf(msg, SANDBOX_ERR, "%s",
-		         en ? "You created this record: someone else must do this (separation of duties)."
-		            : "Vous avez créé cet enregistrement : une autre personne doit effectuer cette "
-		              "action (séparation des tâches).");
+			 en ? "You created this record: someone else must do this (separation of "
+			      "duties)."
+			    : "Vous avez créé cet enregistrement : une autre personne doit "
+			      "effectuer cette "
+			      "action (séparation des tâches).");
 		return;
 	}
 	buf roles = BUF_INIT;
 	for (size_t i = 0; i < t->roles.n; i++) {
 		const char *id = t->roles.v[i];
 		int k = def_find_role(c->app->def, id);
-		const char *label = k >= 0 ? c->app->def->roles[k].label
-		                  : strcmp(id, "owner") == 0 ? (en ? "the record's creator" : "l'auteur de l'enregistrement")
-		                  : strcmp(id, "user") == 0 ? (en ? "any signed-in user" : "toute personne connectée")
-		                                            : id;
+		const char *label =
+		    k >= 0 ? c->app->def->roles[k].label
+		    : strcmp(id, "owner") == 0
+			? (en ? "the record's creator" : "l'auteur de l'enregistrement")
+		    : strcmp(id, "user") == 0
+			? (en ? "any signed-in user" : "toute personne connectée")
+			: id;
 		buf_printf(&roles, "%s%s", i ? ", " : "", label);
 	}
 	if (t->roles.n)
-		snprintf(msg, SANDBOX_ERR, en ? "Only these roles may do this: %s." : "Cette action est réservée à : %s.",
-		         buf_cstr(&roles));
+		snprintf(msg, SANDBOX_ERR,
+			 en ? "Only these roles may do this: %s."
+			    : "Cette action est réservée à : %s.",
+			 buf_cstr(&roles));
 	else
 		snprintf(msg, SANDBOX_ERR, "%s",
-		         en ? "Only administrators may do this." : "Cette action est réservée aux administrateurs.");
+			 en ? "Only administrators may do this."
+			    : "Cette action est réservée aux administrateurs.");
 	buf_free(&roles);
 }
 
 /* The guard, on the record with the transition's fields: WF_OK, WF_GUARD (reason in msg). */
 static int run_guard(const def_transition *t, sandbox *sb, const hook_env *env, const record *r,
-                     char msg[SANDBOX_ERR])
+		     char msg[SANDBOX_ERR])
 {
 	bool ok = true;
 	char reason[SANDBOX_ERR] = "";
@@ -319,7 +335,7 @@ static int run_guard(const def_transition *t, sandbox *sb, const hook_env *env, 
 
 /* The record's own validate hook, after the transition: WF_OK, WF_INVALID or WF_ERROR. */
 static int run_validate(const def_form *f, sandbox *sb, const hook_env *env, const record *r,
-                        field_errors *errs, char msg[SANDBOX_ERR])
+			field_errors *errs, char msg[SANDBOX_ERR])
 {
 	if (!f->validate)
 		return WF_OK;
@@ -332,7 +348,7 @@ static int run_validate(const def_form *f, sandbox *sb, const hook_env *env, con
 
 /* The action, which may set fields and queue mail; computed fields follow it. */
 static int run_action(const pipe_ctx *c, const def_transition *t, sandbox **sb, pipe_env *pe,
-                      raw_mails *raw, record *r, char msg[SANDBOX_ERR])
+		      raw_mails *raw, record *r, char msg[SANDBOX_ERR])
 {
 	if (!t->action)
 		return WF_OK;
@@ -349,7 +365,7 @@ static int run_action(const pipe_ctx *c, const def_transition *t, sandbox **sb, 
 
 /* The checks that need no app code: the person's right, the record's state. */
 static int may_trigger(const pipe_ctx *c, const record *old, const def_transition *t,
-                       char msg[SANDBOX_ERR])
+		       char msg[SANDBOX_ERR])
 {
 	access_trigger why = access_trigger_check(t, c->who, old);
 	if (why != ACCESS_TRIGGER_OK) {
@@ -361,7 +377,7 @@ static int may_trigger(const pipe_ctx *c, const record *old, const def_transitio
 
 /* What the writer needs besides the record: who, from where, the comment, the changes. */
 static void finish_job(const pipe_ctx *c, const record *old, const def_transition *t,
-                       const char *comment, wf_job *job)
+		       const char *comment, wf_job *job)
 {
 	job->form = c->form;
 	job->t = t;
@@ -377,8 +393,8 @@ static void finish_job(const pipe_ctx *c, const record *old, const def_transitio
 
 /* Guard, fields, comment, validate, action and mails, in the order of workflow.h. */
 static int run_steps(const pipe_ctx *c, const record *old, const def_transition *t,
-                     const write_in *in, const char *comment, const char *base_url,
-                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+		     const write_in *in, const char *comment, const char *base_url, wf_job *job,
+		     field_errors *errs, char msg[SANDBOX_ERR])
 {
 	record *r = &job->rec;
 	bool *given = xcalloc(t->nfields ? t->nfields : 1, sizeof *given);
@@ -422,8 +438,8 @@ static int run_steps(const pipe_ctx *c, const record *old, const def_transition 
 }
 
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
-                     const write_in *in, const char *comment, const char *base_url,
-                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR])
+		     const write_in *in, const char *comment, const char *base_url, wf_job *job,
+		     field_errors *errs, char msg[SANDBOX_ERR])
 {
 	memset(job, 0, sizeof *job);
 	msg[0] = '\0';
@@ -450,7 +466,7 @@ int workflow_apply(store_tx *tx, void *arg)
 		return rc;
 	json_t *ch = j->changes && json_object_size(j->changes) ? j->changes : NULL;
 	rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "transition", j->from_state,
-	                      j->rec.state, j->t->id, j->comment, ch);
+			      j->rec.state, j->t->id, j->comment, ch);
 	if (rc != STORE_OK)
 		return rc;
 	return j->mail.n ? outbox_tx_add(tx, j->form, j->rec.id, j->at, &j->mail) : STORE_OK;

@@ -25,31 +25,31 @@
 
 enum {
 	WF_OK = 0,
-	WF_FORBIDDEN = 1,         /* 403: role, owner, self_approval */
-	WF_CONFLICT = 2,          /* 409: not allowed from the current state */
-	WF_GUARD = 3,             /* 409: the guard said no; msg holds its reason */
-	WF_INVALID = 4,           /* 422: errs holds field errors ("_comment" for the comment) */
-	WF_ERROR = -1             /* 500: msg holds the error (log it with the request id) */
+	WF_FORBIDDEN = 1, /* 403: role, owner, self_approval */
+	WF_CONFLICT = 2,  /* 409: not allowed from the current state */
+	WF_GUARD = 3,	  /* 409: the guard said no; msg holds its reason */
+	WF_INVALID = 4,	  /* 422: errs holds field errors ("_comment" for the comment) */
+	WF_ERROR = -1	  /* 500: msg holds the error (log it with the request id) */
 };
 
 /* The comment field's key in errors and HTML forms ("_": field names cannot start with it). */
-#define WF_COMMENT "_comment"
-#define WF_COMMENT_MAX 5000       /* characters */
-#define WF_SYSTEM "system"        /* the actor of automatic transitions */
-#define WF_ANONYMOUS "anonyme"    /* the actor of a transition triggered without login */
+#define WF_COMMENT     "_comment"
+#define WF_COMMENT_MAX 5000	 /* characters */
+#define WF_SYSTEM      "system"	 /* the actor of automatic transitions */
+#define WF_ANONYMOUS   "anonyme" /* the actor of a transition triggered without login */
 
 /* A prepared transition, for the store's writer. Lives until the request ends. */
 typedef struct wf_job {
 	const def_form *form;
 	const def_transition *t;
-	record rec;               /* the record after the transition; owned */
+	record rec; /* the record after the transition; owned */
 	int64_t expect_version;
-	const char *actor;        /* borrowed; WF_SYSTEM for automatic transitions */
+	const char *actor; /* borrowed; WF_SYSTEM for automatic transitions */
 	char at[32];
-	char *from_state;         /* owned */
-	char *comment;            /* owned, NULL when none */
-	json_t *changes;          /* owned: fields set by the transition's fields and action */
-	outbox_list mail;         /* owned */
+	char *from_state; /* owned */
+	char *comment;	  /* owned, NULL when none */
+	json_t *changes;  /* owned: fields set by the transition's fields and action */
+	outbox_list mail; /* owned */
 } wf_job;
 
 /*
@@ -59,19 +59,19 @@ typedef struct wf_job {
  * job is filled only on WF_OK (wf_job_free it in every case).
  */
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
-                     const write_in *in, const char *comment, const char *base_url,
-                     wf_job *job, field_errors *errs, char msg[SANDBOX_ERR]);
+		     const write_in *in, const char *comment, const char *base_url, wf_job *job,
+		     field_errors *errs, char msg[SANDBOX_ERR]);
 /*
  * May `who` fill transition field fd on record old? Not when it is computed or
  * read-only, nor when it shares its column with a form field they may not read or
  * write (private, editable_by): a transition is no back door to a column.
  */
 bool workflow_field_writable(const def_form *f, const def_field *fd, const actor *who,
-                             const record *old);
+			     const record *old);
 
 /* Why `why` refuses t to c->who, said to them in c->lg (the 403's message). */
 void workflow_refusal_message(const pipe_ctx *c, const def_transition *t, access_trigger why,
-                              char msg[SANDBOX_ERR]);
+			      char msg[SANDBOX_ERR]);
 
 /* store apply callback for a wf_job. */
 int workflow_apply(store_tx *tx, void *job);
@@ -82,6 +82,6 @@ void wf_job_free(wf_job *j);
  * they answer when triggered). out has room for f->workflow->ntransitions entries.
  */
 size_t workflow_available(const def_form *f, const actor *a, const record *r,
-                          const def_transition **out);
+			  const def_transition **out);
 
 #endif

@@ -5,8 +5,9 @@
  * read-only libraries, text-only load, require limited to stdlib-lua/ and the app's
  * lib/, the engine clock, the deterministic copy of the definition, the instruction
  * budget and the memory cap (pcall in app code cannot swallow either; the state
- * serves the next call), errors with file:line, failing the Nth allocation, hook
- * calls (validate, compute, mutate, guard, ctx) and isolation between app states.
+ * serves the next call), errors with file:line (and, for a hook's, the app frames it
+ * went through, bounded), failing the Nth allocation, hook calls (validate, compute,
+ * mutate, guard, ctx) and isolation between app states.
  * Run from the repository root (the binary finds it from build/tests/).
  */
 #include <setjmp.h>
@@ -792,7 +793,6 @@ static void infinite_loop_is_stopped_and_the_state_goes_on(void **st)
 	(void)st;
 	probe *p = probe_new("budget");
 	assert_string_equal(call_ok(p, "ok"), "bien");
-	assert_string_equal(sandbox_last_traceback(p->sb), "");
 	call_fails(p, "boucle");
 	expect_at(p, "P.boucle = ", SANDBOX_MSG_BUDGET " (2000000 instructions)");
 	assert_string_equal(call_ok(p, "ok"), "bien");
@@ -1323,31 +1323,189 @@ static void hook_errors_carry_file_and_line(void **st)
 {
 	(void)st;
 	probe *p = probe_new("erreurs");
+	/* the message names the only app frame: nothing to add */
 	call_fails(p, "erreur");
 	expect_at(p, "P.erreur = ", "boum");
-	assert_contains(sandbox_last_traceback(p->sb), "stack traceback:");
-	char at[300];
-	snprintf(at, sizeof at, "app.lua:%d:", line_of(p->src, "P.erreur = "));
-	assert_contains(sandbox_last_traceback(p->sb), at);
 	call_fails(p, "nil_index");
 	expect_at(p, "P.nil_index = ", "attempt to index a nil value (local 't')");
-	call_fails(p, "objet");
-	assert_string_equal(p->err, "(objet d'erreur de type table)");
-	call_fails(p, "lib");
+	/* nothing says where: the frame does (validate tail-called P.objet) */
 	char want[400];
+	call_fails(p, "objet");
+	snprintf(want, sizeof want, "(objet d'erreur de type table) [traceback: erreurs/app.lua:%d "
+	         "in hook validate < (...tail calls...)]", line_of(p->src, "P.objet = "));
+	assert_string_equal(p->err, want);
+	call_fails(p, "lib");
 	snprintf(want, sizeof want, "%s/lib/aide.lua:2: aide cassée", p->t.dir);
 	assert_string_equal(p->err, want);
 	/* the environment of hooks is the same allowlist */
 	call_fails(p, "io");
 	expect_at(p, "P.io = ", "variable globale inconnue \"io\"");
-	/* a successful call clears the traceback */
 	assert_string_equal(call_ok(p, "ok"), "bien");
-	assert_string_equal(sandbox_last_traceback(p->sb), "");
 	/* an unknown hook id is refused before entering Lua */
 	assert_int_equal(sandbox_validate(p->sb, p->app->nhooks + 1, &p->r, &p->env, &p->fe, p->err), -1);
 	assert_contains(p->err, "inconnue");
 	assert_int_equal(sandbox_validate(p->sb, 0, &p->r, &p->env, &p->fe, p->err), -1);
 	probe_free(p);
+}
+
+/* An app whose validate hook calls its lib/calcul.lua, where the errors are. */
+static const char TRACES_APP[] =
+	"local calcul = require 'lib.calcul'\n"
+	"return {\n"
+	"  title = 'Traces',\n"
+	"  forms = { {\n"
+	"    id = 'f', title = 'F',\n"
+	"    fields = { { name = 'x', type = 'text', label = 'X' } },\n"
+	"    validate = function(r, ctx)\n"
+	"      if r.x == 'profond' then\n"
+	"        local v = calcul.profond(20) -- appel profond\n"
+	"        return v\n"
+	"      elseif r.x == 'abime' then\n"
+	"        local v = calcul.abime(0) -- appel abime\n"
+	"        return v\n"
+	"      elseif r.x == 'long' then\n"
+	"        local v = calcul.long() -- appel long\n"
+	"        return v\n"
+	"      elseif r.x == 'protege' then\n"
+	"        local ok = pcall(calcul.total, r)\n"
+	"        error({}) -- appel objet\n"
+	"      end\n"
+	"      local t = calcul.total(r) -- appel total\n"
+	"      return t\n"
+	"    end,\n"
+	"  } },\n"
+	"}\n";
+
+static const char TRACES_LIB[] =
+	"local M = {}\n"
+	"function M.total(r)\n"
+	"  local lignes\n"
+	"  return lignes.montant -- erreur total\n"
+	"end\n"
+	"function M.profond(n)\n"
+	"  if n == 0 then error('fond') end -- erreur profond\n"
+	"  local v = M.profond(n - 1) -- appel recursif\n"
+	"  return v\n"
+	"end\n"
+	"function M.long()\n"
+	"  error(string.rep('é', 1000))\n"
+	"end\n"
+	"function M.abime(n)\n"
+	"  return 1 + M.abime(n + 1)\n"
+	"end\n"
+	"return M\n";
+
+typedef struct traces {
+	tmpapp t;
+	def_app *app;
+	sandbox *sb;
+	const def_form *f;
+	record r;
+	field_errors fe;
+	char err[SANDBOX_ERR];
+} traces;
+
+static void traces_open(traces *x, long call_instructions)
+{
+	sandbox_limits lim = sandbox_default_limits();
+	memset(x, 0, sizeof *x);
+	app_make(&x->t, "traces", TRACES_APP);
+	app_write(&x->t, "lib/calcul.lua", TRACES_LIB);
+	diags d = {0};
+	x->app = loader_load(x->t.dir, STDLIB, NULL, &d);
+	diags_free(&d);
+	assert_non_null(x->app);
+	lim.call_instructions = call_instructions;
+	x->sb = sandbox_open_limits(x->app, STDLIB, &lim, x->err);
+	if (!x->sb)
+		fail_msg("sandbox_open: %s", x->err);
+	x->f = def_find_form(x->app, "f");
+	record_init(&x->r, x->f);
+}
+
+/* Validate with r.x = what; it must fail. */
+static const char *traces_fail(traces *x, const char *what)
+{
+	hook_env env = {.form = x->f, .now = util_now()};
+	int col = def_find_col(x->f, "x");
+	value_clear(&x->r.values[col]);
+	value_set_text(&x->r.values[col], what);
+	field_errors_clear(&x->fe);
+	x->err[0] = '\0';
+	if (sandbox_validate(x->sb, x->f->validate, &x->r, &env, &x->fe, x->err) == 0)
+		fail_msg("validate %s succeeded", what);
+	return x->err;
+}
+
+static void traces_close(traces *x)
+{
+	record_clear(&x->r);
+	field_errors_clear(&x->fe);
+	sandbox_close(x->sb);
+	def_app_free(x->app);
+	app_rm(&x->t);
+}
+
+static void hook_error_names_the_lib_line_and_the_app_line_that_called_it(void **st)
+{
+	(void)st;
+	traces x;
+	traces_open(&x, 1000000);
+	char want[SANDBOX_ERR];
+	snprintf(want, sizeof want, "%s/lib/calcul.lua:%d: attempt to index a nil value (local "
+	         "'lignes') [traceback: traces/lib/calcul.lua:%d in function 'total' < "
+	         "traces/app.lua:%d in hook validate]", x.t.dir, line_of(TRACES_LIB, "erreur total"),
+	         line_of(TRACES_LIB, "erreur total"), line_of(TRACES_APP, "appel total"));
+	assert_string_equal(traces_fail(&x, "total"), want);
+	/* an error app code caught leaves nothing behind; a table says where through its frame */
+	snprintf(want, sizeof want, "(objet d'erreur de type table) [traceback: traces/app.lua:%d "
+	         "in hook validate]", line_of(TRACES_APP, "appel objet"));
+	assert_string_equal(traces_fail(&x, "protege"), want);
+	traces_close(&x);
+}
+
+static size_t count_of(const char *s, const char *part)
+{
+	size_t n = 0;
+	for (const char *p = strstr(s, part); p; p = strstr(p + 1, part))
+		n++;
+	return n;
+}
+
+static void frames_of_a_deep_error_are_bounded_to_the_innermost_and_the_outermost(void **st)
+{
+	(void)st;
+	traces x;
+	traces_open(&x, 50000000);
+	/* 21 frames of profond and the hook: the 6 innermost, "...", the outermost 2 */
+	const char *err = traces_fail(&x, "profond");
+	char part[300];
+	snprintf(part, sizeof part, "fond [traceback: traces/lib/calcul.lua:%d in function "
+	         "'profond' < traces/lib/calcul.lua:%d in function 'profond' < ",
+	         line_of(TRACES_LIB, "erreur profond"), line_of(TRACES_LIB, "appel recursif"));
+	assert_contains(err, part);
+	snprintf(part, sizeof part, "'profond' < ... < traces/lib/calcul.lua:%d in function "
+	         "'profond' < traces/app.lua:%d in hook validate]",
+	         line_of(TRACES_LIB, "appel recursif"), line_of(TRACES_APP, "appel profond"));
+	assert_contains(err, part);
+	assert_int_equal(count_of(err, " < "), 8);
+	/* a long message is cut (between characters) so that its frames stay */
+	err = traces_fail(&x, "long");
+	assert_true(util_utf8_valid(err, strlen(err)));
+	assert_int_equal(err[strlen(err) - 1], ']');
+	snprintf(part, sizeof part, "é [traceback: traces/lib/calcul.lua:%d in function 'long' < "
+	         "traces/app.lua:%d in hook validate]", line_of(TRACES_LIB, "error(string.rep"),
+	         line_of(TRACES_APP, "appel long"));
+	assert_contains(err, part);
+	/* a runaway recursion: one bounded line, read without walking every level */
+	err = traces_fail(&x, "abime");
+	assert_contains(err, "stack overflow [traceback: traces/lib/calcul.lua:");
+	snprintf(part, sizeof part, "'abime' < ... < traces/lib/calcul.lua:%d in function 'abime' "
+	         "< traces/app.lua:%d in hook validate]", line_of(TRACES_LIB, "M.abime(n + 1)"),
+	         line_of(TRACES_APP, "appel abime"));
+	assert_contains(err, part);
+	assert_int_equal(count_of(err, " < "), 8);
+	traces_close(&x);
 }
 
 /* ------------------------------------------------------------------ hook calls */
@@ -1688,6 +1846,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(failing_the_nth_allocation_is_an_error_never_a_crash),
 		cmocka_unit_test(failing_an_allocation_inside_a_hook_is_an_error),
 		cmocka_unit_test(hook_errors_carry_file_and_line),
+		cmocka_unit_test(hook_error_names_the_lib_line_and_the_app_line_that_called_it),
+		cmocka_unit_test(frames_of_a_deep_error_are_bounded_to_the_innermost_and_the_outermost),
 		cmocka_unit_test(validate_results_become_field_errors),
 		cmocka_unit_test(records_are_seen_as_lua_values_and_read_only_outside_mutations),
 		cmocka_unit_test(compute_converts_to_the_stored_form),
