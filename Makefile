@@ -1,7 +1,7 @@
 # smallapps — build, run, test, bench.
 #   make            build ./smallapps
 #   make run        build and serve apps/ on 127.0.0.1:8080 (data in ./data)
-#   make test       unit + HTTP tests, then the same suite under ASan+UBSan
+#   make test       unit + HTTP tests, then under ASan+UBSan, then on PostgreSQL
 #   make bench      load test against the baseline (needs wrk)
 #   make asan       sanitizer build in build-asan/
 #   make lint       clang-format and clang-tidy over engine/ (part of make test)
@@ -16,8 +16,7 @@ BUILD   ?= build
 PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
             libargon2-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev python3 lua5.4 wrk \
-            libpq-dev \
-            clang-format clang-tidy
+            libpq-dev postgresql clang-format clang-tidy
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -37,7 +36,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build run test test-fast unit unit-build http asan bench lint clean
+.PHONY: all deps build run test test-fast test-pg unit unit-build http asan bench lint clean
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -111,17 +110,22 @@ unit: deps
 unit-build: $(BUILD)/smallapps $(UNIT_BINS) $(FR_NATIF)
 http: all
 
-# Lint, then the whole suite on the normal build, then again under ASan+UBSan.
+# Lint, then the whole suite on the normal build (SQLite files), again under ASan+UBSan,
+# and again on PostgreSQL (a throw-away server that tests/pg.sh starts and removes).
 test: deps
 	@$(MAKE) --no-print-directory lint-run
 	@$(MAKE) --no-print-directory unit-build BUILD=build
 	@$(MAKE) --no-print-directory unit-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
-	@tests/run.sh build build-asan
+	@tests/run.sh build build-asan build:pg
 
-# The suite once, on the normal build only (quick local loop).
+# The suite once, on the normal build only (quick local loop); test-pg: on PostgreSQL.
 test-fast: deps
 	@$(MAKE) --no-print-directory unit-build BUILD=build
 	@tests/run.sh build
+
+test-pg: deps
+	@$(MAKE) --no-print-directory unit-build BUILD=build
+	@tests/run.sh build:pg
 
 asan: deps
 	@$(MAKE) --no-print-directory unit-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"

@@ -57,6 +57,28 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ backends */
 
+/*
+ * Search folds accents with the unaccent extension: created when this role may (it is a
+ * trusted extension: the database's owner may), else said once with the command for the
+ * DBA; meanwhile searches fold case only.
+ */
+static bool pg_unaccent(conn *c)
+{
+	int64_t n = 0;
+	if (db_int_query(c, "SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'",
+			 DB_NOARGS, &n) == STORE_OK &&
+	    n > 0)
+		return true;
+	char err[STORE_ERR_LEN] = "";
+	if (db_script(c, "CREATE EXTENSION IF NOT EXISTS unaccent", err) == STORE_OK)
+		return true;
+	log_message("store",
+		    "postgresql: searches will not ignore accents until the unaccent extension is "
+		    "installed; as its owner or a superuser, run in this database: "
+		    "CREATE EXTENSION unaccent;");
+	return false;
+}
+
 store_backend *store_backend_open(const char *database, const char *data_dir,
 				  char err[STORE_ERR_LEN])
 {
@@ -80,6 +102,7 @@ store_backend *store_backend_open(const char *database, const char *data_dir,
 		return NULL;
 	}
 	b->open = 1;
+	b->unaccent = pg_unaccent(c);
 	store_pg_give(b, c);
 	return b;
 }

@@ -41,6 +41,7 @@ struct store_backend {
 	conn *idle;
 	int open, max;
 	bool closing;
+	bool unaccent; /* PostgreSQL: the unaccent extension is there (searches) */
 };
 
 typedef struct job {

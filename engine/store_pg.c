@@ -43,6 +43,13 @@ static PGconn *pg_of(conn *c)
 	return c->h;
 }
 
+/* The server's NOTICEs ("already exists, skipping") are not the log's business. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 int pg_connect(const char *conninfo, conn *c, char err[STORE_ERR_LEN])
 {
 	memset(c, 0, sizeof *c);
@@ -59,6 +66,7 @@ int pg_connect(const char *conninfo, conn *c, char err[STORE_ERR_LEN])
 		PQfinish(pg);
 		return STORE_UNAVAILABLE;
 	}
+	PQsetNoticeProcessor(pg, quiet, NULL);
 	c->h = pg;
 	c->since = time(NULL);
 	char sql[160];

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
+#include "validate.h"
 
 /* STORE_BADQUERY with its reason for the caller (q->why) and a detail for the log (err). */
 static int bad(const store_query *q, store_bad why, char *err, const char *fmt, ...)
@@ -219,9 +220,10 @@ static char *like_pattern(const char *s)
 /* A column as search compares it, accents and case folded (util_fold's twin in SQL). */
 static void put_folded(buf *sql, const store *s, const char *col)
 {
-	buf_puts(sql, s->b->kind == DB_PG ? "lower(unaccent(" : "sa_fold(");
+	bool pg = s->b->kind == DB_PG;
+	buf_puts(sql, !pg ? "sa_fold(" : s->b->unaccent ? "lower(unaccent(" : "lower((");
 	store_put_ident(sql, col);
-	buf_puts(sql, s->b->kind == DB_PG ? "::text))" : ")");
+	buf_puts(sql, pg ? "::text))" : ")");
 }
 
 /* A multichoice column (a JSON array) holds value. */
@@ -240,6 +242,51 @@ static void put_contains(qb *b, const store *s, const char *col, const char *wan
 		buf_puts(sql, " END) WHERE \"value\" = ?)");
 	}
 	qb_text(b, want);
+}
+
+/*
+ * One field filter, comparing the column itself with the value typed as the column
+ * stores it (validate_filter): a money filter "12,50" is 1250 cents on both engines,
+ * and a number that does not read as one matches nothing (never a type error).
+ */
+static int put_filter(qb *b, const store *s, const def_field *fd, const store_eq *e,
+		      const store_query *q, char *err)
+{
+	buf *sql = &b->sql;
+	if (fd->type == FT_MULTICHOICE && e->value && e->value[0]) {
+		put_contains(b, s, fd->name, e->value);
+		return STORE_OK;
+	}
+	value v;
+	bool or_null = false;
+	filter_kind k = e->value ? validate_filter(fd, e->value, &v, &or_null) : FILTER_EMPTY;
+	switch (k) {
+	case FILTER_BAD:
+		return bad(q, STORE_BAD_FILTER, err, "filter \"%s\" takes true or false", fd->name);
+	case FILTER_NONE:
+		buf_puts(sql, "FALSE");
+		return STORE_OK;
+	case FILTER_EMPTY:
+		store_put_ident(sql, fd->name);
+		buf_puts(sql, " IS NULL");
+		return STORE_OK;
+	case FILTER_VALUE:
+		break;
+	}
+	buf_putc(sql, '(');
+	store_put_ident(sql, fd->name);
+	buf_puts(sql, " = ?");
+	if (or_null) {
+		buf_puts(sql, " OR ");
+		store_put_ident(sql, fd->name);
+		buf_puts(sql, " IS NULL");
+	}
+	buf_putc(sql, ')');
+	if (v.kind == VAL_TEXT)
+		qb_text_own(b, v.s); /* the query frees it */
+	else
+		qb_arg(b, value_arg(&v));
+	return STORE_OK;
 }
 
 /*
@@ -269,27 +316,10 @@ static int compile_where(qb *b, const store *s, const def_form *f, const store_q
 		const store_eq *e = &q->eq[i];
 		if (e->col < 0 || (size_t)e->col >= f->ncols)
 			return bad(q, STORE_BAD_FILTER, err, "unknown filter field");
-		const def_field *fd = f->cols[e->col];
 		buf_puts(sql, " AND ");
-		if (!e->value) {
-			store_put_ident(sql, fd->name);
-			buf_puts(sql, " IS NULL");
-		} else if (fd->type == FT_MULTICHOICE) {
-			put_contains(b, s, fd->name, e->value);
-		} else if (fd->type == FT_BOOLEAN) {
-			bool t = strcmp(e->value, "true") == 0 || strcmp(e->value, "1") == 0;
-			bool fl = strcmp(e->value, "false") == 0 || strcmp(e->value, "0") == 0;
-			if (!t && !fl)
-				return bad(q, STORE_BAD_FILTER, err,
-					   "filter \"%s\" takes true or false", fd->name);
-			store_put_ident(sql, fd->name);
-			buf_puts(sql, " = ?");
-			qb_int(b, t);
-		} else {
-			store_put_ident(sql, fd->name);
-			buf_puts(sql, " = ?");
-			qb_text(b, e->value);
-		}
+		int rc = put_filter(b, s, f->cols[e->col], e, q, err);
+		if (rc != STORE_OK)
+			return rc;
 	}
 	if (q->q && q->q[0]) {
 		if (strlen(q->q) > SEARCH_MAX)

@@ -2550,6 +2550,50 @@ void validate_input_text(const def_field *f, const value *v, buf *out)
 	put_plain(out, v);
 }
 
+filter_kind validate_filter(const def_field *f, const char *want, value *out, bool *or_null)
+{
+	memset(out, 0, sizeof *out);
+	*or_null = false;
+	if (!want || !want[0])
+		return FILTER_EMPTY;
+	numtext nt;
+	switch (f->type) {
+	case FT_BOOLEAN: {
+		bool t = strcmp(want, "true") == 0 || strcmp(want, "1") == 0;
+		if (!t && strcmp(want, "false") != 0 && strcmp(want, "0") != 0)
+			return FILTER_BAD;
+		value_set_int(out, t);
+		*or_null = !t;
+		return FILTER_VALUE;
+	}
+	case FT_INTEGER: {
+		int64_t w;
+		if (!parse_plain_int(want, &w))
+			return FILTER_NONE;
+		value_set_int(out, w);
+		return FILTER_VALUE;
+	}
+	case FT_DECIMAL: {
+		double w;
+		if (read_number(want, NUM_DECIMAL, &nt) != NUM_OK ||
+		    numtext_real(&nt, &w) != NUM_OK)
+			return FILTER_NONE;
+		value_set_real(out, w);
+		return FILTER_VALUE;
+	}
+	case FT_MONEY: {
+		int64_t w;
+		if (read_number(want, NUM_MONEY, &nt) != NUM_OK || numtext_cents(&nt, &w) != NUM_OK)
+			return FILTER_NONE;
+		value_set_int(out, w);
+		return FILTER_VALUE;
+	}
+	default:
+		value_set_text(out, want);
+		return FILTER_VALUE;
+	}
+}
+
 bool validate_matches(const def_field *f, const value *v, const char *want)
 {
 	if (!want)

@@ -75,6 +75,17 @@ void validate_input_text(const def_field *f, const value *v, buf *out);
 bool validate_matches(const def_field *f, const value *v, const char *want);
 
 /*
+ * A list filter's text (canonical, as validate_matches reads it) as the value stored
+ * for f, so that a query can compare the column itself: FILTER_VALUE (*out set, a copy
+ * the caller clears; for a boolean false, an empty value matches too: *or_null),
+ * FILTER_EMPTY (the empty text: records without a value), FILTER_NONE (a number that
+ * does not read as one: nothing matches), FILTER_BAD (a boolean other than true/false).
+ * Multichoice filters ("contains") keep their text: FILTER_VALUE with a text value.
+ */
+typedef enum { FILTER_VALUE, FILTER_EMPTY, FILTER_NONE, FILTER_BAD } filter_kind;
+filter_kind validate_filter(const def_field *f, const char *want, value *out, bool *or_null);
+
+/*
  * French identifiers, checked here once for the field types and for Lua's smallapps.fr
  * (sandbox_fr.c). Each reads the n bytes at s (s[n] must be '\0', as in C and Lua
  * strings; a NUL among the n bytes is refused like any stray character), ignores the

@@ -24,8 +24,25 @@ run_counted() {
   add "$p" "$f"
 }
 
-for build in "$@"; do
-  echo "== suite on $build"
+# A folder given as BUILD:pg runs the suite against a throw-away PostgreSQL server
+# (tests/pg.sh) instead of SQLite files: every test makes its own database there.
+pg_dir=""
+stop_pg() { [ -n "$pg_dir" ] && tests/pg.sh stop "$pg_dir"; pg_dir=""; unset SMALLAPPS_TEST_DATABASE; }
+trap stop_pg EXIT
+
+for arg in "$@"; do
+  build=${arg%:pg}
+  stop_pg
+  if [ "$arg" != "$build" ]; then
+    pg_dir=$(mktemp -d /tmp/smallapps-pg.XXXXXX)
+    if ! SMALLAPPS_TEST_DATABASE=$(tests/pg.sh start "$pg_dir"); then
+      echo "  postgresql: cannot start a test server"; add 0 1; continue
+    fi
+    export SMALLAPPS_TEST_DATABASE
+    echo "== suite on $build, PostgreSQL"
+  else
+    echo "== suite on $build, SQLite"
+  fi
   for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
@@ -40,12 +57,13 @@ for build in "$@"; do
   # Runners that end with "N passed, N failed": the Lua stdlib and app hook tests (run
   # once, with the first build's lua/smallapps/fr_natif.so), the broken definitions,
   # the HTTP suites.
-  if [ "$build" = "$1" ]; then
+  if [ "$arg" = "$1" ]; then
     for t in tests/lua/test_*.lua tests/apps/hooks.lua; do
       [ -f "$t" ] && run_counted "$(basename "$t")" env SMALLAPPS_BUILD="$build" lua5.4 "$t"
     done
   fi
-  run_counted broken-definitions tests/broken/run.sh "$build/smallapps"
+  # (definitions are checked without storage: once per build is enough)
+  [ "$arg" = "$build" ] && run_counted broken-definitions tests/broken/run.sh "$build/smallapps"
   run_counted http python3 tests/http/run.py --binary "$build/smallapps"
   run_counted workflow python3 tests/http/workflow.py --binary "$build/smallapps"
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"

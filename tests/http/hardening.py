@@ -6,7 +6,6 @@ redirects after login, client addresses behind a proxy, app isolation.
 Prints one line per test and ends with "N passed, N failed"."""
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -51,12 +50,8 @@ def raw_request(so, data, timeout=10):
 
 
 def audit_addresses(s, action):
-    db = sqlite3.connect(os.path.join(s.data, "system.db"))
-    try:
-        return [r[0] for r in db.execute(
-            "SELECT target FROM audit WHERE action = ? ORDER BY id", (action,))]
-    finally:
-        db.close()
+    return [r["target"] for r in s.sql("system", "SELECT target FROM audit WHERE action = ? "
+                                       "ORDER BY id", (action,))]
 
 
 def server_with(s, *args, env=None, apps=("essai",)):
@@ -342,12 +337,8 @@ def trusted_proxies_are_skipped_and_only_they_are_believed(s):
 # ---------------------------------------------------------------- smaller defects
 
 def audit_rows(s, where="1=1"):
-    db = sqlite3.connect(os.path.join(s.data, "system.db"))
-    try:
-        return db.execute("SELECT actor, action, target, detail FROM audit WHERE " + where +
-                          " ORDER BY id").fetchall()
-    finally:
-        db.close()
+    return [(r["actor"], r["action"], r["target"], r["detail"]) for r in s.sql(
+        "system", "SELECT actor, action, target, detail FROM audit WHERE " + where + " ORDER BY id")]
 
 
 @test
@@ -363,11 +354,8 @@ def a_grant_names_a_served_app_and_a_declared_role(s):
             assert p.returncode == 1 and says in p.stderr, (bad, p.returncode, p.stderr)
         assert m.cli("user", "grant", "marie", "essai:agent").returncode == 0
         # Revoking still works for an app that is gone: cleaning up is always allowed.
-        db = sqlite3.connect(os.path.join(m.data, "system.db"))
-        db.execute("INSERT INTO grants(user_id, app, role) SELECT id, 'ancienne', 'agent' "
-                   "FROM users WHERE login = 'marie'")
-        db.commit()
-        db.close()
+        m.sql("system", "INSERT INTO grants(user_id, app, role) SELECT id, 'ancienne', 'agent' "
+              "FROM users WHERE login = 'marie'")
         assert m.cli("user", "revoke", "marie", "ancienne:agent").returncode == 0
         assert [r[1] for r in audit_rows(m, "target = 'marie'")] == ["user.add", "grant", "revoke"]
     finally:

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -14,6 +15,42 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_PASSWORD = "admin-secret-42"
+
+# make test runs the suite twice: on SQLite files, then on the throw-away PostgreSQL that
+# tests/pg.sh started (SMALLAPPS_TEST_DATABASE: a key=value string to its maintenance
+# database). There every Server gets a database of its own.
+PG_SERVER = os.environ.get("SMALLAPPS_TEST_DATABASE") or None
+_made = [0]
+
+
+def on_pg():
+    return PG_SERVER is not None
+
+
+def psql(conninfo, query):
+    """Runs query with psql; rows as dicts (ints as ints, NULL as None)."""
+    import csv
+    import io
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-P", "null=\\N",
+                        conninfo, "-c", query], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError(f"psql: {query}: {p.stderr}")
+    table = list(csv.reader(io.StringIO(p.stdout)))
+    if not table:
+        return []
+    head = table[0]
+    return [dict(zip(head, (None if v == "\\N" else int(v) if re.fullmatch(r"-?\d+", v) else v
+                            for v in row))) for row in table[1:]]
+
+
+def sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
 
 
 class Server:
@@ -41,9 +78,40 @@ class Server:
         self.logs = []
         self.prefix = []          # a command to run the server under (e.g. prlimit)
         self.serve_args = []      # more options for `smallapps serve`
+        self.database = None      # PostgreSQL: this server's own database
+        if PG_SERVER:
+            _made[0] += 1
+            self.dbname = f"sa_h_{os.getpid()}_{_made[0]}"
+            psql(PG_SERVER, f'CREATE DATABASE "{self.dbname}"')
+            self.database = f"{PG_SERVER} dbname={self.dbname}"
+
+    def storage_args(self):
+        return ["--data", self.data] + (["--database", self.database] if self.database else [])
+
+    def sql(self, db, query, params=()):
+        """A raw look at a database beside the engine: db is "system" or an app id. The
+        query names tables unqualified and uses ? for params. Rows as dicts."""
+        if self.database:
+            parts = query.split("?")
+            assert len(parts) == len(params) + 1, (query, params)
+            text = parts[0] + "".join(sql_literal(v) + rest for v, rest in zip(params, parts[1:]))
+            schema = "smallapps" if db == "system" else "app_" + db
+            return psql(f"{self.database} options='-c search_path={schema}'", text)
+        path = os.path.join(self.data, "system.db" if db == "system" else f"apps/{db}.db")
+        con = sqlite3.connect(path, timeout=10, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in con.execute(query, params).fetchall()]
+        finally:
+            con.close()
+
+    def sql_one(self, db, query, params=()):
+        """The first column of the first row (None: no row)."""
+        rows = self.sql(db, query, params)
+        return next(iter(rows[0].values())) if rows else None
 
     def cli(self, *args, stdin=None, check=True):
-        p = subprocess.run([self.binary, *args, "--apps", self.apps, "--data", self.data],
+        p = subprocess.run([self.binary, *args, "--apps", self.apps, *self.storage_args()],
                            input=stdin, capture_output=True, text=True, env=self.env, timeout=60)
         if check and p.returncode != 0:
             raise AssertionError(f"smallapps {' '.join(args)} failed: {p.stderr}{p.stdout}")
@@ -56,7 +124,7 @@ class Server:
         log = open(os.path.join(self.tmp, f"server{len(self.logs)}.log"), "w")
         self.logs.append(log.name)
         self.proc = subprocess.Popen(
-            self.prefix + [self.binary, "serve", "--apps", self.apps, "--data", self.data,
+            self.prefix + [self.binary, "serve", "--apps", self.apps, *self.storage_args(),
              "--listen", "127.0.0.1:0", "--threads", "2", "--port-file", port_file,
              *self.serve_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
@@ -99,6 +167,9 @@ class Server:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.database:
+            psql(PG_SERVER, f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+            self.database = None
 
     def add_user(self, login, password="motdepasse", roles=(), admin=False):
         args = ["user", "add", login, "--password-stdin", "--name", login.capitalize()]
@@ -203,6 +274,15 @@ def field_errors_html(text):
     return out
 
 
+class Skip(Exception):
+    """Raised by a test that does not apply to this run (e.g. SQLite files on PostgreSQL)."""
+
+
+def sqlite_only(why):
+    if on_pg():
+        raise Skip(why)
+
+
 class Suite:
     """The runner every HTTP test file shares: `suite = Suite()`, `@suite.test` on each
     test function (it receives the running Server), then `suite.main(make_server)`.
@@ -238,6 +318,8 @@ class Suite:
                     t(s)
                     print(f"ok {t.__name__}", flush=True)
                     passed += 1
+                except Skip as why:
+                    print(f"skip {t.__name__}: {why}", flush=True)
                 except Exception:
                     failed += 1
                     print(f"FAIL {t.__name__}")

@@ -21,7 +21,7 @@ import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html  # noqa: E402
+from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server, field_errors_html, on_pg, sqlite_only  # noqa: E402
 from smtp_server import TEST_CERT, TEST_KEY, SmtpServer  # noqa: E402
 
 SUITE = Suite()
@@ -172,8 +172,7 @@ def anonymous_submissions_are_limited_per_address_and_nothing_typed_is_lost(s):
         assert 'value="Rue de l&#39;Étang"' in r.text, r.text[-2000:]
         assert "Nid-de-poule" in r.text
         # Nothing of the refused ones was stored; signed-in users are not limited.
-        with sqlite3.connect(os.path.join(m.data, "apps", "essai.db")) as db:
-            assert db.execute("SELECT count(*) FROM signalement").fetchone()[0] == 20
+        assert m.sql_one("essai", "SELECT count(*) FROM signalement") == 20
         m.add_user("lea", roles=["essai:demandeur"])
         lea = Client(m, token=m.token("lea"))
         r = lea.api("POST", "/apps/essai/demande/records", {"fields": VALID_JSON})
@@ -608,6 +607,7 @@ def a_crowd_of_idle_connections_meets_the_connection_limit_not_emfile(s):
 
 @test
 def a_damaged_app_database_is_taken_again_once_repaired(s):
+    sqlite_only("a damaged SQLite file; PostgreSQL's failures: cluster.py")
     m = Server(s.binary, apps=("essai",))
     try:
         m.start()
@@ -639,6 +639,8 @@ def serve_refuses_a_missing_apps_folder_and_a_lost_system_db(s):
         r = subprocess.run([m.binary, "serve", "--apps", m.apps + "-typo", "--data", m.data],
                            capture_output=True, text=True, env=m.env, timeout=30)
         assert r.returncode == 1 and "--apps" in r.stderr and "No such file" in r.stderr, r.stderr
+        if on_pg():
+            return  # no system.db file to lose on PostgreSQL
         # system.db emptied (a bad restore, a full disk) next to the app data: not a first start.
         for ext in ("", "-wal", "-shm"):
             if os.path.exists(os.path.join(m.data, "system.db" + ext)):
@@ -696,25 +698,14 @@ def iso_plus(iso, seconds):
 
 
 def queue_mail(srv, to, subject, body, at=MAIL_NOW, app="essai"):
-    db = sqlite3.connect(os.path.join(srv.data, "apps", f"{app}.db"), timeout=10)
-    try:
-        with db:
-            cur = db.execute(
-                "INSERT INTO _outbox (form, record_id, created_at, to_spec, subject, body,"
-                " status, attempts, next_attempt_at) VALUES ('demande', 1, ?, ?, ?, ?,"
-                " 'pending', 0, ?)", (at, to, subject, body, at))
-        return cur.lastrowid
-    finally:
-        db.close()
+    return srv.sql(app, "INSERT INTO _outbox (form, record_id, created_at, to_spec, subject, body,"
+                   " status, attempts, next_attempt_at) VALUES ('demande', 1, ?, ?, ?, ?,"
+                   " 'pending', 0, ?) RETURNING id", (at, to, subject, body, at))[0]["id"]
 
 
 def outbox_row(srv, rid, app="essai"):
-    db = sqlite3.connect(os.path.join(srv.data, "apps", f"{app}.db"), timeout=10)
-    db.row_factory = sqlite3.Row
-    try:
-        return dict(db.execute("SELECT * FROM _outbox WHERE id = ?", (rid,)).fetchone())
-    finally:
-        db.close()
+    rows = srv.sql(app, "SELECT * FROM _outbox WHERE id = ?", (rid,))
+    return rows[0] if rows else None
 
 
 def wait_row(srv, rid, pred, timeout=15):
@@ -942,6 +933,7 @@ def mail_is_sent_once_when_the_database_is_locked_during_delivery(s):
     # poll's phase. The sender claims a row (attempts + 1, next attempt after the
     # backoff) before sending it: a failed write postpones the mail, it is not sent
     # again at every poll.
+    sqlite_only("SQLite's write lock; PostgreSQL's row claims: cluster.py")
     smtp = SmtpServer().start()
     m = mail_server(s, smtp)
     try:
@@ -1009,11 +1001,8 @@ def role_recipients_are_the_granted_users_addresses(s):
             m.cli(*args)
             if grant.startswith("autre:"):
                 # A grant in an app not served here (the CLI refuses to make one).
-                db = sqlite3.connect(os.path.join(m.data, "system.db"))
-                db.execute("INSERT INTO grants(user_id, app, role) SELECT id, 'autre', 'agent' "
-                           "FROM users WHERE login = ?", (login,))
-                db.commit()
-                db.close()
+                m.sql("system", "INSERT INTO grants(user_id, app, role) SELECT id, 'autre', "
+                      "'agent' FROM users WHERE login = ?", (login,))
             else:
                 m.cli("user", "grant", login, grant)
         r1 = queue_mail(m, "role:agent", "Nouvelle demande", "À traiter")
@@ -1053,11 +1042,7 @@ def a_refused_recipient_does_not_cost_the_others_their_mail(s):
         assert row["last_error"] == "Refusé pour a.agent@example.org : 550 5.1.1 No such user here", row
         assert smtp.wait_messages(1)[0].rcpt_to == ["c.agent@example.org"]
         # b.agent's copy waits in a row of its own, with the same text, for the backoff.
-        db = sqlite3.connect(os.path.join(m.data, "apps", "essai.db"))
-        try:
-            (retry,) = db.execute("SELECT id FROM _outbox WHERE to_spec = 'b.agent@example.org'").fetchone()
-        finally:
-            db.close()
+        retry = m.sql_one("essai", "SELECT id FROM _outbox WHERE to_spec = 'b.agent@example.org'")
         r2 = outbox_row(m, retry)
         assert r2["status"] == "pending" and r2["attempts"] == 1, r2
         assert r2["next_attempt_at"] == iso_plus(MAIL_NOW, 60), r2
@@ -1085,12 +1070,8 @@ def a_refused_recipient_does_not_cost_the_others_their_mail(s):
         assert row["status"] == "failed", row
         assert row["last_error"].startswith("Refusé pour b.agent@example.org : 550"), row
         assert "c.agent@example.org : 550" in row["last_error"], row
-        db = sqlite3.connect(os.path.join(m.data, "apps", "essai.db"))
-        try:
-            again = db.execute("SELECT status, subject FROM _outbox WHERE to_spec = "
-                               "'a.agent@example.org'").fetchall()
-        finally:
-            db.close()
+        again = [(r["status"], r["subject"]) for r in m.sql(
+            "essai", "SELECT status, subject FROM _outbox WHERE to_spec = 'a.agent@example.org'")]
         assert again == [("pending", "Troisième")], again
         finish(m)
     finally:

@@ -7,13 +7,12 @@ Prints one line per test and ends with "N passed, N failed"."""
 import argparse
 import os
 import re
-import sqlite3
 import sys
 import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server  # noqa: E402
+from harness import Suite, ADMIN_PASSWORD, ROOT, Client, Server, on_pg  # noqa: E402
 
 SUITE = Suite()
 NOW = "2026-03-02T09:00:00Z"          # a Monday
@@ -39,14 +38,10 @@ def trigger(c, rid, t, body=None):
     return c.api("POST", f"{BASE}/{rid}/transitions/{t}", body if body is not None else {})
 
 
-def db(s):
-    return sqlite3.connect(os.path.join(s.data, "apps", "flux.db"))
-
-
 def outbox_rows(s, rid):
-    with db(s) as con:
-        return con.execute("SELECT to_spec, subject, body, status FROM _outbox WHERE record_id = ?"
-                           " ORDER BY id", (rid,)).fetchall()
+    return [(r["to_spec"], r["subject"], r["body"], r["status"]) for r in s.sql(
+        "flux", "SELECT to_spec, subject, body, status FROM _outbox WHERE record_id = ? ORDER BY id",
+        (rid,))]
 
 
 def history(c, rid):
@@ -441,12 +436,14 @@ def anonymous_submission_gets_a_tracking_link(s):
     assert "citoyen@example.org" not in page.text and "Trottoir" not in page.text
     assert page.header("Cache-Control") == "no-store"
     # Only a hash is stored, and the secret behind the tokens is not in the app database.
-    with db(s) as con:
-        assert con.execute("SELECT count(*) FROM _tracking WHERE token_hash = ?", (token,)).fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM _meta WHERE key LIKE '%key%'").fetchone()[0] == 0
-        (rid,) = con.execute("SELECT record_id FROM _tracking").fetchall()[-1]
-    key_file = os.path.join(s.data, "tracking.key")
-    assert os.stat(key_file).st_mode & 0o777 == 0o600
+    assert s.sql_one("flux", "SELECT count(*) FROM _tracking WHERE token_hash = ?", (token,)) == 0
+    assert s.sql_one("flux", "SELECT count(*) FROM _meta WHERE key LIKE '%key%'") == 0
+    rid = s.sql("flux", "SELECT record_id FROM _tracking ORDER BY record_id")[-1]["record_id"]
+    if on_pg():  # the key is the cluster's, in the system schema, never in an app's
+        assert s.sql_one("system", "SELECT count(*) FROM _secrets WHERE name = 'tracking'") == 1
+    else:
+        key_file = os.path.join(s.data, "tracking.key")
+        assert os.stat(key_file).st_mode & 0o777 == 0o600
     # It follows the record through the workflow.
     agathe = Client(s, token=s.tokens["agathe"])
     assert trigger(agathe, rid, "refuser", {"comment": "Hors compétence — voir la mairie"}).status == 200
@@ -461,8 +458,7 @@ def anonymous_submission_gets_a_tracking_link(s):
     r = admin.post_form(f"/a/flux/dossier/{rid}/delete", {})
     assert r.status == 303, (r.status, r.text[:500])
     assert c.get(f"/suivi/{token}").status == 404
-    with db(s) as con:
-        assert con.execute("SELECT count(*) FROM _tracking WHERE record_id = ?", (rid,)).fetchone()[0] == 0
+    assert s.sql_one("flux", "SELECT count(*) FROM _tracking WHERE record_id = ?", (rid,)) == 0
     # Logged-in submitters see their record instead.
     own = Client(s)
     own.login("alice")
@@ -486,8 +482,7 @@ def a_transition_mails_the_anonymous_submitter_their_tracking_link(s):
                                                "courriel": "élodie@example.org"})
         assert r.status == 303, r.text[:500]
         token = re.search(r"/suivi/([0-9a-f]{40})", r.header("Location")).group(1)
-        with db(s) as con:
-            (rid,) = con.execute("SELECT max(id) FROM dossier").fetchone()
+        rid = s.sql_one("flux", "SELECT max(id) FROM dossier")
         agathe = Client(s, token=s.tokens["agathe"])
         charles = Client(s, token=s.tokens["charles"])
         assert trigger(agathe, rid, "instruire").status == 200
@@ -510,8 +505,8 @@ def a_transition_mails_the_anonymous_submitter_their_tracking_link(s):
         # wait for both rows to leave "pending".
         deadline = time.time() + 10
         while True:
-            with db(s) as con:
-                st = dict(con.execute("SELECT to_spec, status FROM _outbox WHERE record_id = ?", (rid,)).fetchall())
+            st = {r["to_spec"]: r["status"] for r in s.sql(
+                "flux", "SELECT to_spec, status FROM _outbox WHERE record_id = ?", (rid,))}
             if "pending" not in st.values() or time.time() > deadline:
                 break
             time.sleep(0.1)

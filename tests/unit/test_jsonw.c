@@ -643,7 +643,8 @@ static void streamed_pages_match_copied_pages(void **st)
 	value_set_text(&recs[3].values[C_MULTI], "[ \"a\" ]");
 	value_set_text(&recs[3].values[C_FILE], "{\"size\":1.5}");
 	value_set_int(&recs[4].values[C_DECIMAL], 7);
-	value_set_text(&recs[4].values[C_INTEGER], "not a number");
+	if (!testdb_pg()) /* SQLite keeps what it is given; PostgreSQL's columns are typed */
+		value_set_text(&recs[4].values[C_INTEGER], "not a number");
 	assert_int_equal(store_write_sync(db, apply_insert, recs), STORE_OK);
 
 	const actor readers[] = {

@@ -1155,6 +1155,16 @@ static void search_q_is_case_insensitive_and_takes_like_wildcards_literally(void
 	insert(&x, f, &r);
 	record_clear(&r);
 	assert_int_equal(search(&x, f, "URGENT", NULL), 1);
+	/* Accents and case are folded on both engines, in the text and in the search. */
+	const char *accented[] = {"Pont de Sète", "Œuvre sociale", "ÉRIC À L'ÉCOLE", "Ça déçoit"};
+	for (size_t i = 0; i < sizeof accented / sizeof *accented; i++)
+		put_text(&x, f, "alice", accented[i]);
+	search(&x, f, "SETE", "Pont de Sète");
+	search(&x, f, "sète", "Pont de Sète");
+	search(&x, f, "oeuvre", "Œuvre sociale");
+	search(&x, f, "éric à l", "ÉRIC À L'ÉCOLE");
+	search(&x, f, "ca decoit", "Ça déçoit");
+	assert_int_equal(search(&x, f, "Sete", NULL), 1);
 	fx_close(&x);
 }
 
@@ -1163,10 +1173,10 @@ static void eq_filters_match_values_and_multichoice_contains(void **state)
 	(void)state;
 	fx x;
 	fx_open(&x);
-	static const fspec fs[] = {
-		{"vaccin", FT_CHOICE, NULL}, {"jours", FT_MULTICHOICE, NULL}, {"urgent", FT_BOOLEAN, NULL},
-		{"doses", FT_INTEGER, NULL}};
-	def_form *f = mk_form(&x.a, "commande", fs, 4);
+	static const fspec fs[] = {{"vaccin", FT_CHOICE, NULL},  {"jours", FT_MULTICHOICE, NULL},
+	                           {"urgent", FT_BOOLEAN, NULL}, {"doses", FT_INTEGER, NULL},
+	                           {"prix", FT_MONEY, NULL},     {"taux", FT_DECIMAL, NULL}};
+	def_form *f = mk_form(&x.a, "commande", fs, 6);
 	migrate_ok(&x, f);
 	static const char *const vac[] = {"pfizer", "moderna", "pfizer", NULL};
 	static const char *const jours[] = {"[\"lundi\",\"mardi\"]", "[\"mardi\"]", "[\"mardim\"]", NULL};
@@ -1180,6 +1190,10 @@ static void eq_filters_match_values_and_multichoice_contains(void **state)
 			value_set_text(&r.values[1], jours[i]);
 		value_set_int(&r.values[2], i == 1);
 		value_set_int(&r.values[3], 10 * i);
+		value_set_int(&r.values[4], 1250 * i); /* cents */
+		value_set_real(&r.values[5], 0.5 * i);
+		if (i == 3)
+			value_clear(&r.values[2]); /* no box ticked: counts as false */
 		insert(&x, f, &r);
 		record_clear(&r);
 	}
@@ -1189,7 +1203,12 @@ static void eq_filters_match_values_and_multichoice_contains(void **state)
 		int64_t n;
 	} cases[] = {{0, "pfizer", 2}, {0, "moderna", 1}, {0, "x", 0},  {1, "mardi", 2},
 	             {1, "lundi", 1},  {1, "mar", 0},      {2, "true", 1}, {2, "false", 3},
-	             {3, "20", 1},     {0, NULL, 1}};
+	             {3, "20", 1},     {0, NULL, 1},
+	             /* typed as stored: money in euros, decimals as numbers; a value that is
+	              * not a number of the field matches nothing (never an error) */
+	             {4, "12,50", 1},  {4, "25.00", 1},  {4, "25", 1},    {4, "x", 0},
+	             {5, "1", 1},      {5, "1,0", 1},    {5, "abc", 0},   {3, "vingt", 0},
+	             {0, "", 1}};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		store_eq eq = {cases[i].col, cases[i].v};
 		store_query q;

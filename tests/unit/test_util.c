@@ -142,10 +142,28 @@ static void local_paths_refuse_every_way_to_another_host(void **st)
 	assert_false(util_local_path(NULL, out, sizeof out));
 }
 
+static void fold_drops_accents_and_case_of_latin_letters_only(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{"Pont de Sète", "pont de sete"}, {"ŒUVRE Æther", "oeuvre aether"},
+		{"Straße", "strasse"},            {"Ça déçoit, élève", "ca decoit, eleve"},
+		{"Łódź Ñandú", "lodz nandu"},     {"100 % € ×", "100 % € ×"},
+		{"日本 Ωμέγα", "日本 Ωμέγα"},     {"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		buf b = BUF_INIT;
+		util_fold(cases[i][0], &b);
+		assert_string_equal(buf_cstr(&b), cases[i][1]);
+		buf_free(&b);
+	}
+}
+
 int main(void)
 {
 	util_init();
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fold_drops_accents_and_case_of_latin_letters_only),
 		cmocka_unit_test(real_calendar_dates_only),
 		cmocka_unit_test(local_paths_refuse_every_way_to_another_host),
 		cmocka_unit_test(datetimes_with_offsets_are_utc),

@@ -31,6 +31,12 @@ static inline bool testdb_pg(void)
 	return testdb_server() != NULL;
 }
 
+static inline void testdb_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* The databases made here, to drop at close (a fixture holds one or two). */
 static struct {
 	store_backend *b;
@@ -41,6 +47,7 @@ static struct {
 static inline void testdb_admin(const char *sql)
 {
 	PGconn *pg = PQconnectdb(testdb_server());
+	PQsetNoticeProcessor(pg, testdb_quiet, NULL);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "testdb: cannot reach %s: %s", testdb_server(), PQerrorMessage(pg));
 		abort();
@@ -113,14 +120,17 @@ static inline int64_t testdb_int(const store_backend *b, const char *db, const c
 		         testdb_made[k].name, strcmp(db, "system") == 0 ? "smallapps" : "app_",
 		         strcmp(db, "system") == 0 ? "" : db);
 		PGconn *pg = PQconnectdb(ci);
+		PQsetNoticeProcessor(pg, testdb_quiet, NULL);
 		PGresult *r = PQexec(pg, sql);
 		ExecStatusType st = PQresultStatus(r);
 		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 			fprintf(stderr, "testdb: %s: %s", sql, PQresultErrorMessage(r));
 			abort();
 		}
-		if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
-			v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)) {
+			const char *t = PQgetvalue(r, 0, 0);
+			v = strcmp(t, "t") == 0 ? 1 : strcmp(t, "f") == 0 ? 0 : strtoll(t, NULL, 10);
+		}
 		PQclear(r);
 		PQfinish(pg);
 		return v;
