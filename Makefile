@@ -16,7 +16,7 @@ BUILD   ?= build
 PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
             libargon2-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev python3 lua5.4 wrk \
-            libpq-dev postgresql clang-format clang-tidy
+            libpq-dev postgresql haproxy clang-format clang-tidy
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -130,9 +130,13 @@ test-pg: deps
 asan: deps
 	@$(MAKE) --no-print-directory unit-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
 
+# SQLite (with the baseline), one engine on PostgreSQL, two behind haproxy; side by side.
 bench: all
 	@$(MAKE) --no-print-directory $(BUILD)/baseline
-	@bench/run.sh $(BUILD)
+	@BENCH_OUT=$(BUILD)/bench/sqlite BENCH_BACKEND=sqlite bench/run.sh $(BUILD)
+	@BENCH_OUT=$(BUILD)/bench/pg BENCH_BACKEND=pg bench/run.sh $(BUILD)
+	@BENCH_OUT=$(BUILD)/bench/pg2 BENCH_BACKEND=pg2 bench/run.sh $(BUILD)
+	@bench/compare.py $(BUILD)/bench
 
 # Formatting (.clang-format, applied to all of engine/) and clang-tidy with the checks
 # that find bugs here without noise: bugprone-* but the style-only ones and those that

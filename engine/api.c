@@ -241,6 +241,7 @@ typedef struct api_ctx {
 	json_t *body; /* the parsed body, kept while the call runs (in points into it) */
 	write_in in;
 	bool creating, deleting;
+	uc_idem idem; /* a create's Idempotency-Key (call.idem points here when given) */
 } api_ctx;
 
 static void api_ctx_cleanup(void *p)
@@ -529,6 +530,9 @@ static void answer_failure(req *r, api_ctx *c)
 	case UC_BAD_QUERY:
 		api_error(r, 400, "bad_request", bad_query_message(res->bad, r->lg), NULL);
 		break;
+	case UC_IDEM_REUSED:
+		api_error(r, 422, "idempotency_key_reused", msg, NULL);
+		break;
 	default:
 		internal_error(r, msg);
 		break;
@@ -549,8 +553,19 @@ static void answer_write(req *r)
 		r->content_type = NULL;
 		return;
 	}
+	if (res->replayed)
+		req_add_header(r, "Idempotent-Replayed", "true");
+	if (res->replayed && res->replay_status) {
+		/* A retry under the same Idempotency-Key: the first answer, as it was. */
+		if (res->replay_location)
+			req_add_header(r, "Location", arena_strdup(&r->mem, res->replay_location));
+		buf b = BUF_INIT;
+		buf_puts(&b, res->replay_body ? res->replay_body : "{}");
+		req_json_buf(r, res->replay_status, &b);
+		return;
+	}
 	char etag[32], track[512];
-	const char *tracking = NULL;
+	const char *tracking = NULL, *location = NULL;
 	snprintf(etag, sizeof etag, "\"%lld\"", (long long)res->rec.version);
 	req_add_header(r, "ETag", etag);
 	if (c->creating) {
@@ -560,16 +575,17 @@ static void answer_write(req *r)
 			snprintf(track, sizeof track, "%s/suivi/%s", r->env->base_url,
 				 res->tracking);
 			tracking = track;
-			req_add_header(r, "Location",
-				       arena_printf(&r->mem, "/suivi/%s", res->tracking));
+			location = arena_printf(&r->mem, "/suivi/%s", res->tracking);
 		} else {
-			req_add_header(r, "Location",
-				       arena_printf(&r->mem, "/api/v1/apps/%s/%s/records/%lld",
-						    c->call.app->def->id, c->form->id,
-						    (long long)res->rec.id));
+			location =
+			    arena_printf(&r->mem, "/api/v1/apps/%s/%s/records/%lld",
+					 c->call.app->def->id, c->form->id, (long long)res->rec.id);
 		}
+		req_add_header(r, "Location", location);
 	}
 	send_record(r, c->creating ? 201 : 200, c->form, &res->rec, &c->call.who, tracking);
+	if (c->creating && c->call.idem && !res->replayed)
+		uc_idem_answer(&c->call, r->status, location, buf_cstr(&r->out));
 }
 
 static void after(req *r, api_ctx *c, uc_status st)
@@ -579,6 +595,18 @@ static void after(req *r, api_ctx *c, uc_status st)
 	(void)c;
 }
 
+/* An Idempotency-Key as RFC drafts and common APIs take it: 1 to 255 visible ASCII. */
+static bool idem_key_ok(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > 255)
+		return false;
+	for (; *k; k++)
+		if (*k < 0x21 || *k > 0x7e)
+			return false;
+	return true;
+}
+
 static void create_record(req *r, api_ctx *c)
 {
 	/* A refusal needs no body: it is decided before reading one. */
@@ -586,10 +614,22 @@ static void create_record(req *r, api_ctx *c)
 		refuse(r, c, NULL);
 		return;
 	}
+	const char *key = req_header(r, "Idempotency-Key");
+	if (key && !idem_key_ok(key)) {
+		api_error(r, 400, "bad_request",
+			  tr(r, "Idempotency-Key : 1 à 255 caractères ASCII visibles.",
+			     "Idempotency-Key: 1 to 255 visible ASCII characters."),
+			  NULL);
+		return;
+	}
 	if (!(c->body = read_body(r)))
 		return;
 	c->in.json = c->body;
 	c->creating = true;
+	if (key) {
+		uc_idem_make(&c->call.who, key, c->body, &c->idem);
+		c->call.idem = &c->idem;
+	}
 	after(r, c, uc_create(&c->call, &c->in, &c->res));
 }
 

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +162,86 @@ done:
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);
+	return s;
+}
+
+char *appsrc_pack(const appsrc *s)
+{
+	json_t *files = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		size_t cap =
+		    sodium_base64_encoded_len(s->files[i].len, sodium_base64_VARIANT_ORIGINAL);
+		char *b64 = xmalloc(cap);
+		sodium_bin2base64(b64, cap, (const unsigned char *)s->files[i].text,
+				  s->files[i].len, sodium_base64_VARIANT_ORIGINAL);
+		json_array_append_new(files, json_pack("[ss]", s->files[i].rel, b64));
+		free(b64);
+	}
+	json_t *o = json_pack("{so}", "files", files);
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
+
+/* A name appsrc_read could have given: app.lua first, then lib/...*.lua, no "..". */
+static bool rel_ok(const char *rel, size_t i)
+{
+	if (i == 0)
+		return strcmp(rel, "app.lua") == 0;
+	size_t n = strlen(rel);
+	return strncmp(rel, "lib/", 4) == 0 && !strstr(rel, "..") && !strstr(rel, "//") && n >= 8 &&
+	       n < 4096 && strcmp(rel + n - 4, ".lua") == 0;
+}
+
+static int unpack_file(json_t *item, size_t i, appsrc_file *f, char err[APPSRC_ERR])
+{
+	const char *rel = json_string_value(json_array_get(item, 0));
+	const char *b64 = json_string_value(json_array_get(item, 1));
+	if (!json_is_array(item) || json_array_size(item) != 2 || !rel || !b64 || !rel_ok(rel, i)) {
+		snprintf(err, APPSRC_ERR, "version enregistrée : fichier %zu mal nommé", i + 1);
+		return -1;
+	}
+	size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+	if (cap > APPSRC_MAX_FILE + 3) {
+		snprintf(err, APPSRC_ERR, "version enregistrée : %.200s trop gros", rel);
+		return -1;
+	}
+	unsigned char *bytes = xmalloc(cap + 1);
+	if (sodium_base642bin(bytes, cap, b64, strlen(b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len > APPSRC_MAX_FILE) {
+		free(bytes);
+		snprintf(err, APPSRC_ERR, "version enregistrée : %.200s illisible", rel);
+		return -1;
+	}
+	bytes[len] = '\0';
+	f->rel = xstrdup(rel);
+	f->text = (char *)bytes;
+	f->len = len;
+	return 0;
+}
+
+appsrc *appsrc_unpack(const char *packed, char err[APPSRC_ERR])
+{
+	json_error_t je;
+	json_t *o = json_loads(packed ? packed : "", 0, &je);
+	json_t *files = json_object_get(o, "files");
+	size_t n = json_array_size(files);
+	if (!json_is_array(files) || n == 0 || n > APPSRC_MAX_FILES) {
+		json_decref(o);
+		snprintf(err, APPSRC_ERR, "version enregistrée illisible");
+		return NULL;
+	}
+	appsrc *s = xcalloc(1, sizeof *s);
+	s->files = xcalloc(n, sizeof *s->files);
+	for (size_t i = 0; i < n; i++, s->n++)
+		if (unpack_file(json_array_get(files, i), i, &s->files[i], err) != 0) {
+			appsrc_free(s);
+			json_decref(o);
+			return NULL;
+		}
+	json_decref(o);
+	hash_files(s);
 	return s;
 }
 

@@ -42,6 +42,19 @@ typedef struct appsrc {
  * result with appsrc_free.
  */
 appsrc *appsrc_read(const char *dir, char err[APPSRC_ERR]);
+/*
+ * The sources as one text, to keep a version elsewhere than in a folder (a release in
+ * the shared database): JSON, {"files": [[rel, base64 of the bytes], ...]} in order.
+ * Caller frees.
+ */
+char *appsrc_pack(const appsrc *s);
+/*
+ * The sources of a packed text, checked as a folder would be (app.lua first, lib/
+ * names, sizes, counts) and hashed anew: NULL with err when anything is off. The
+ * caller compares the hash with the one it expects.
+ */
+appsrc *appsrc_unpack(const char *packed, char err[APPSRC_ERR]);
+
 /* The file at rel ("lib/outils.lua"), or NULL. */
 const appsrc_file *appsrc_find(const appsrc *s, const char *rel);
 void appsrc_free(appsrc *s);

@@ -174,6 +174,8 @@ static int from_store(int rc)
 		return AUTH_EXISTS;
 	case STORE_REFUSED:
 		return AUTH_DENIED;
+	case STORE_UNAVAILABLE:
+		return AUTH_UNAVAILABLE;
 	default:
 		return AUTH_ERROR;
 	}
@@ -467,8 +469,9 @@ int auth_check_password(auth *a, const char *login, const char *password, auth_u
 	int found = STORE_NOTFOUND;
 	if (out)
 		memset(out, 0, sizeof *out);
-	if (valid_login(login) && (found = store_user_get(a->db, login, &su)) == STORE_ERROR)
-		return AUTH_ERROR;
+	if (valid_login(login) && (found = store_user_get(a->db, login, &su)) != STORE_OK &&
+	    found != STORE_NOTFOUND)
+		return from_store(found);
 	/* Exactly one argon2 verification on every path, so timing tells nothing. */
 	bool ok = password_verify(a, su.password_hash ? su.password_hash : dummy_hash, pw);
 	int rc = AUTH_DENIED;
@@ -519,7 +522,7 @@ int auth_session_lookup(auth *a, const char *token, time_t now, auth_user *out,
 	store_session x;
 	int rc = store_session_get(a->db, th, &x);
 	if (rc != STORE_OK)
-		return rc == STORE_NOTFOUND ? AUTH_DENIED : AUTH_ERROR;
+		return rc == STORE_NOTFOUND ? AUTH_DENIED : from_store(rc);
 	bool expired = (int64_t)now >= x.expires || (int64_t)now - x.last_seen >= SESSION_IDLE;
 	if (expired || x.user.disabled) {
 		if (expired)
@@ -583,7 +586,7 @@ int auth_token_lookup(auth *a, const char *token, auth_user *out)
 	int64_t last_used;
 	int rc = store_token_get(a->db, th, &last_used, &su);
 	if (rc != STORE_OK)
-		return rc == STORE_NOTFOUND ? AUTH_DENIED : AUTH_ERROR;
+		return rc == STORE_NOTFOUND ? AUTH_DENIED : from_store(rc);
 	if (su.disabled) {
 		store_user_clear(&su);
 		return AUTH_DENIED;

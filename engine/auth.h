@@ -28,7 +28,8 @@ enum {
 	AUTH_NOTFOUND = -2,
 	AUTH_DENIED = -3, /* wrong password, expired session, bad token */
 	AUTH_EXISTS = -4,
-	AUTH_INVALID = -5 /* bad login syntax, unknown app:role format ... */
+	AUTH_INVALID = -5,    /* bad login syntax, unknown app:role format ... */
+	AUTH_UNAVAILABLE = -6 /* the database cannot be reached now: a 503, try again */
 };
 
 typedef struct auth auth;

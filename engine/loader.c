@@ -1799,35 +1799,33 @@ bool loader_valid_app_id(const char *name)
 	return is_id(name, MAX_ID, true);
 }
 
-def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim, diags *d)
+/* The folder without trailing slashes, and its app.lua, for messages. */
+static char *app_dir_of(const char *dir, char **file)
 {
-	size_t start = d->n;
 	size_t n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	char *adir = xstrndup(dir, n);
-	const char *slash = strrchr(adir, '/');
-	const char *id = slash ? slash + 1 : adir;
 	buf fb = BUF_INIT;
 	buf_printf(&fb, "%s/app.lua", adir);
-	char *file = buf_steal(&fb);
+	*file = buf_steal(&fb);
+	return adir;
+}
 
+def_app *loader_load_src(const char *dir, appsrc *src, const char *stdlib_dir,
+			 const sandbox_limits *lim, diags *d)
+{
+	size_t start = d->n;
+	char *file;
+	char *adir = app_dir_of(dir, &file);
+	const char *slash = strrchr(adir, '/');
+	const char *id = slash ? slash + 1 : adir;
 	if (!loader_valid_app_id(id))
 		diags_add(d, file, 0, "",
 			  "identifiant d'application invalide \"%s\" (le nom du dossier) "
 			  ": attendu [a-z][a-z0-9-]{0,39}",
 			  id);
 	char e[SANDBOX_ERR];
-	appsrc *src = appsrc_read(adir, e);
-	if (!src) {
-		/* the folder's own path prefix is redundant in front of app.lua's diag */
-		diags_add(d, file, 0, "", "%s",
-			  strstr(e, "app.lua : fichier illisible") ? "fichier illisible ou absent"
-								   : e);
-		free(file);
-		free(adir);
-		return NULL;
-	}
 	sandbox *sb = sandbox_new_src(adir, src, stdlib_dir, lim, e);
 	if (!sb) {
 		add_lua_error(d, file, e);
@@ -1856,5 +1854,32 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 		def_app_free(app);
 		return NULL;
 	}
+	return app;
+}
+
+def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim, diags *d)
+{
+	char *file;
+	char *adir = app_dir_of(dir, &file);
+	char e[SANDBOX_ERR];
+	appsrc *src = appsrc_read(adir, e);
+	if (!src) {
+		const char *slash = strrchr(adir, '/');
+		if (!loader_valid_app_id(slash ? slash + 1 : adir))
+			diags_add(d, file, 0, "",
+				  "identifiant d'application invalide \"%s\" (le nom du dossier) "
+				  ": attendu [a-z][a-z0-9-]{0,39}",
+				  slash ? slash + 1 : adir);
+		/* the folder's own path prefix is redundant in front of app.lua's diag */
+		diags_add(d, file, 0, "", "%s",
+			  strstr(e, "app.lua : fichier illisible") ? "fichier illisible ou absent"
+								   : e);
+		free(file);
+		free(adir);
+		return NULL;
+	}
+	def_app *app = loader_load_src(adir, src, stdlib_dir, lim, d);
+	free(file);
+	free(adir);
 	return app;
 }

@@ -20,6 +20,13 @@
  * NULL for the defaults.
  */
 def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limits *lim, diags *d);
+/*
+ * The same from sources already read (a release kept in the shared database): dir
+ * names the app (its last part is the id) and its files in messages; it need not
+ * exist. Takes src.
+ */
+def_app *loader_load_src(const char *dir, struct appsrc *src, const char *stdlib_dir,
+			 const sandbox_limits *lim, diags *d);
 
 /* True when name is a valid app id ([a-z][a-z0-9-]{0,39}). */
 bool loader_valid_app_id(const char *name);

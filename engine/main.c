@@ -307,7 +307,10 @@ static int ensure_admin(auth *a)
 		pw = generated;
 	}
 	char err[AUTH_ERR_LEN] = "";
-	if (auth_user_add(a, "admin", "Administrateur", NULL, true, pw, "system", err) != AUTH_OK) {
+	int rc = auth_user_add(a, "admin", "Administrateur", NULL, true, pw, "system", err);
+	if (rc == AUTH_EXISTS)
+		return 0; /* another engine of the cluster, starting at the same time, made it */
+	if (rc != AUTH_OK) {
 		fprintf(stderr, "smallapps: cannot create the admin: %s\n", err);
 		return -1;
 	}
@@ -341,13 +344,20 @@ static int cmd_tick(const opts *o)
 			    .data_dir = o->data,
 			    .backend = o->backend,
 			    .stdlib_dir = o->stdlib,
-			    .quiet = true};
-	uc_env env = {.reg = registry_open(&ro)};
+			    .quiet = true,
+			    .no_publish = true};
+	uc_env env = {.reg = registry_open(&ro), .backend = o->backend};
 	registry_scan(env.reg);
 	base_url(o, env.base_url, sizeof env.base_url);
 	tick_result res = {0};
 	uc_tick(&env, util_now(), NULL, &res);
 	registry_close(env.reg);
+	if (res.done_by[0]) {
+		printf(
+		    "0 enregistrement(s) déplacé(s) : le passage de cette minute est celui de %s\n",
+		    res.done_by);
+		return 0;
+	}
 	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
 	if (res.failed || res.errors)
 		fprintf(
@@ -421,7 +431,8 @@ static int serving_open(const opts *o, struct serving *sv)
 		serving_close(sv);
 		return -1;
 	}
-	sv->env.th = throttle_open();
+	sv->env.th =
+	    store_backend_shared(o->backend) ? throttle_open_shared(o->backend) : throttle_open();
 	registry_opts ro = {.apps_dir = o->apps,
 			    .data_dir = o->data,
 			    .backend = o->backend,
@@ -429,6 +440,7 @@ static int serving_open(const opts *o, struct serving *sv)
 			    .on_event = audit_app_event,
 			    .on_event_arg = sv->env.au};
 	sv->env.reg = registry_open(&ro);
+	sv->env.backend = o->backend;
 	registry_scan(sv->env.reg);
 	registry_watch(sv->env.reg);
 	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
@@ -606,28 +618,40 @@ static bool grant_target_ok(const opts *o, const char *app, const char *role)
 			    .data_dir = o->data,
 			    .backend = o->backend,
 			    .stdlib_dir = o->stdlib,
-			    .quiet = true};
+			    .quiet = true,
+			    .no_publish = true};
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	app_rt *rt = registry_get(g, app);
+	def_app *local = NULL;
+	const def_app *def = rt ? rt->def : NULL;
+	if (!def && store_backend_shared(o->backend) && loader_valid_app_id(app)) {
+		/* Not published yet (no engine started since its folder came): the folder says. */
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof dir, "%s/%s", o->apps, app);
+		diags d = {0};
+		def = local = loader_load(dir, o->stdlib, NULL, &d);
+		diags_free(&d);
+	}
 	bool ok = false;
-	if (!rt) {
+	if (!def) {
 		fprintf(stderr,
 			"smallapps: no app \"%s\" is served from %s (smallapps check %s/%s "
 			"says why, if its folder is there)\n",
 			app, o->apps, o->apps, app);
-	} else if (def_find_role(rt->def, role) < 0) {
+	} else if (def_find_role(def, role) < 0) {
 		buf roles = BUF_INIT;
-		for (size_t i = 0; i < rt->def->nroles; i++)
-			buf_printf(&roles, "%s%s", i ? ", " : "", rt->def->roles[i].id);
+		for (size_t i = 0; i < def->nroles; i++)
+			buf_printf(&roles, "%s%s", i ? ", " : "", def->roles[i].id);
 		fprintf(stderr, "smallapps: app \"%s\" declares no role \"%s\" (its roles: %s)%s\n",
-			app, role, rt->def->nroles ? buf_cstr(&roles) : "none",
+			app, role, def->nroles ? buf_cstr(&roles) : "none",
 			strcmp(role, "admin") == 0 ? "; admins are made with user add --admin"
 						   : "");
 		buf_free(&roles);
 	} else {
 		ok = true;
 	}
+	def_app_free(local);
 	registry_release(rt);
 	registry_close(g);
 	return ok;
@@ -726,7 +750,8 @@ static int cmd_demo(const opts *o)
 			    .data_dir = o->data,
 			    .backend = o->backend,
 			    .stdlib_dir = o->stdlib,
-			    .quiet = true};
+			    .quiet = true,
+			    .no_publish = false}; /* setting up: the folders here are the apps */
 	registry *g = registry_open(&ro);
 	registry_scan(g);
 	app_rt **apps;

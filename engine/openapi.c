@@ -610,7 +610,26 @@ static void oa_collection_ops(oa_doc *o, const oa_names *n)
 				    oa_array_of(o, "records", n->rec, "next")));
 	op = oa_operation(o, n->base, "post", n->app->id, arena_printf(m, "%s_create", n->opid),
 			  arena_printf(m, OA_TR(o, "Créer : %s", "Create: %s"), n->f->title),
-			  (const int[]){400, 401, 403, 413, 415, 422, 429, 500, 503, 0});
+			  (const int[]){400, 401, 403, 409, 413, 415, 422, 429, 500, 503, 0});
+	json_t *ip = json_array();
+	json_t *key = oa_type("string");
+	json_object_set_new(key, "minLength", json_integer(1));
+	json_object_set_new(key, "maxLength", json_integer(255));
+	json_array_append_new(
+	    ip,
+	    oa_param("Idempotency-Key", "header", false,
+		     OA_TR(o,
+			   "Une clé choisie par le client (UUID, par exemple) : une nouvelle "
+			   "tentative avec la même clé et le même corps, dans les 24 h, reçoit la "
+			   "première réponse (en-tête Idempotent-Replayed) sans créer un second "
+			   "enregistrement ; la même clé avec un autre corps donne 422 "
+			   "idempotency_key_reused, et 409 si la première est encore en cours.",
+			   "A key the client chooses (a UUID, say): a retry with the same key and "
+			   "body within 24 h gets the first answer (Idempotent-Replayed header) "
+			   "and makes no second record; the same key with another body answers "
+			   "422 idempotency_key_reused, and 409 while the first is in progress."),
+		     key));
+	json_object_set_new(op, "parameters", ip);
 	json_object_set_new(
 	    op, "description",
 	    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),

@@ -23,38 +23,11 @@
 #include "appsrc.h"
 #include "loader.h"
 #include "log.h"
+#include "registry_int.h"
 #include "tracking.h"
 #include "util.h"
 
-struct app_db {
-	store *s;
-	atomic_int refs;
-};
-
-typedef struct entry {
-	char *id;
-	app_rt *cur; /* may be NULL when the app never loaded */
-	app_db *db;
-	char seen_hash[65]; /* last hash attempted, loaded or not */
-	char *problem;	    /* formatted diagnostics of the last failed attempt */
-	bool present;	    /* scan bookkeeping */
-} entry;
-
-struct registry {
-	registry_opts o;
-	pthread_mutex_t lock;
-	entry *v;
-	size_t n, cap;
-	atomic_uint_fast64_t next_gen;
-	pthread_t watcher;
-	bool watching;
-	atomic_bool stop;
-	unsigned char tracking_key[TRACKING_KEY_LEN];
-	bool has_key;
-	char dir_problem[512]; /* why apps_dir could not be read at the last scan, or "" */
-};
-
-static void db_release(app_db *d)
+void reg_db_release(app_db *d)
 {
 	if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
 		store_close(d->s);
@@ -66,7 +39,7 @@ void registry_release(app_rt *rt)
 {
 	if (rt && atomic_fetch_sub(&rt->refs, 1) == 1) {
 		def_app_free(rt->def);
-		db_release(rt->dbref);
+		reg_db_release(rt->dbref);
 		free(rt);
 	}
 }
@@ -85,12 +58,20 @@ registry *registry_open(const registry_opts *o)
 	g->o.data_dir = xstrdup(o->data_dir);
 	g->o.stdlib_dir = xstrdup(o->stdlib_dir);
 	g->o.quiet = o->quiet;
+	g->o.no_publish = o->no_publish;
 	g->o.on_event = o->on_event;
 	g->o.on_event_arg = o->on_event_arg;
 	pthread_mutex_init(&g->lock, NULL);
 	atomic_init(&g->next_gen, 1);
 	atomic_init(&g->stop, false);
 	g->o.backend = o->backend;
+	g->cluster = store_backend_shared(o->backend);
+	if (g->cluster) {
+		char host[64] = "?";
+		gethostname(host, sizeof host - 1);
+		snprintf(g->instance, sizeof g->instance, "%s:%ld", host, (long)getpid());
+		g->listen = store_listen(o->backend, "smallapps_release");
+	}
 	char err[STORE_ERR_LEN];
 	g->has_key = store_secret(o->backend, "tracking", g->tracking_key, TRACKING_KEY_LEN, err) ==
 		     STORE_OK;
@@ -107,9 +88,10 @@ void registry_close(registry *g)
 		atomic_store(&g->stop, true);
 		pthread_join(g->watcher, NULL);
 	}
+	store_listen_close(g->listen);
 	for (size_t i = 0; i < g->n; i++) {
 		registry_release(g->v[i].cur);
-		db_release(g->v[i].db);
+		reg_db_release(g->v[i].db);
 		free(g->v[i].id);
 		free(g->v[i].problem);
 	}
@@ -122,7 +104,7 @@ void registry_close(registry *g)
 	free(g);
 }
 
-static entry *find(registry *g, const char *id)
+entry *reg_find(registry *g, const char *id)
 {
 	for (size_t i = 0; i < g->n; i++)
 		if (strcmp(g->v[i].id, id) == 0)
@@ -137,7 +119,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* The app folders present now, sorted. Caller frees. */
 /* The app folders, sorted; -1 (errno set) when apps_dir cannot be read. */
-static ssize_t list_dirs(const char *apps_dir, char ***out)
+ssize_t reg_list_dirs(const char *apps_dir, char ***out)
 {
 	*out = NULL;
 	DIR *d = opendir(apps_dir);
@@ -166,10 +148,10 @@ static ssize_t list_dirs(const char *apps_dir, char ***out)
 }
 
 /* Records the problem of app id; false when it was already the one recorded. */
-static bool set_problem(registry *g, const char *id, const char *text)
+bool reg_set_problem(registry *g, const char *id, const char *text)
 {
 	pthread_mutex_lock(&g->lock);
-	entry *e = find(g, id);
+	entry *e = reg_find(g, id);
 	bool changed = false;
 	if (e && !(e->problem && text && strcmp(e->problem, text) == 0)) {
 		free(e->problem);
@@ -180,9 +162,9 @@ static bool set_problem(registry *g, const char *id, const char *text)
 	return changed;
 }
 
-static entry *ensure_entry(registry *g, const char *id)
+entry *reg_ensure(registry *g, const char *id)
 {
-	entry *e = find(g, id);
+	entry *e = reg_find(g, id);
 	if (e)
 		return e;
 	if (g->n == g->cap) {
@@ -195,17 +177,17 @@ static entry *ensure_entry(registry *g, const char *id)
 	return e;
 }
 
-static void tell(registry *g, const char *action, const char *app, const char *detail)
+void reg_tell(registry *g, const char *action, const char *app, const char *detail)
 {
 	if (g->o.on_event)
 		g->o.on_event(g->o.on_event_arg, action, app, detail);
 }
 
 /* The app's database, opened on first use and kept by its entry; a reference for us. */
-static app_db *take_db(registry *g, const char *id, const char *dir, diags *d, bool *retry)
+app_db *reg_take_db(registry *g, const char *id, const char *dir, diags *d, bool *retry)
 {
 	pthread_mutex_lock(&g->lock);
-	app_db *db = find(g, id)->db;
+	app_db *db = reg_find(g, id)->db;
 	if (db)
 		atomic_fetch_add(&db->refs, 1);
 	pthread_mutex_unlock(&g->lock);
@@ -222,7 +204,7 @@ static app_db *take_db(registry *g, const char *id, const char *dir, diags *d, b
 	db->s = s;
 	atomic_init(&db->refs, 2); /* the entry's and ours */
 	pthread_mutex_lock(&g->lock);
-	find(g, id)->db = db;
+	reg_find(g, id)->db = db;
 	pthread_mutex_unlock(&g->lock);
 	return db;
 }
@@ -233,11 +215,11 @@ static app_db *take_db(registry *g, const char *id, const char *dir, diags *d, b
  * (files, disk) without the definition changing: with `retry` it is tried again at
  * each scan, said only when the problem changes.
  */
-static void refuse(registry *g, const char *id, const diags *d, bool had, bool retry)
+void reg_refuse(registry *g, const char *id, const diags *d, bool had, bool retry)
 {
 	pthread_mutex_lock(&g->lock);
 	if (retry)
-		find(g, id)->seen_hash[0] = '\0';
+		reg_find(g, id)->seen_hash[0] = '\0';
 	pthread_mutex_unlock(&g->lock);
 	buf b = BUF_INIT;
 	char line[2048];
@@ -246,7 +228,7 @@ static void refuse(registry *g, const char *id, const diags *d, bool had, bool r
 		buf_puts(&b, line);
 		buf_putc(&b, '\n');
 	}
-	if (set_problem(g, id, buf_cstr(&b))) {
+	if (reg_set_problem(g, id, buf_cstr(&b))) {
 		for (size_t i = 0; i < d->n && !g->o.quiet; i++) {
 			diag_format(&d->v[i], line, sizeof line);
 			log_message("apps", "%s", line);
@@ -257,13 +239,13 @@ static void refuse(registry *g, const char *id, const diags *d, bool had, bool r
 		char first[512] = "";
 		if (d->n)
 			diag_format(&d->v[0], first, sizeof first);
-		tell(g, "app.refused", id, first);
+		reg_tell(g, "app.refused", id, first);
 	}
 	buf_free(&b);
 }
 
 /* Swaps in a sound version; the old one goes when its last request does. */
-static void serve(registry *g, const char *id, def_app *def, app_db *db)
+void reg_serve(registry *g, const char *id, def_app *def, app_db *db, bool announce)
 {
 	app_rt *rt = xcalloc(1, sizeof *rt);
 	rt->def = def;
@@ -274,7 +256,7 @@ static void serve(registry *g, const char *id, def_app *def, app_db *db)
 	rt->tracking_key = g->has_key ? g->tracking_key : NULL;
 	atomic_init(&rt->refs, 1);
 	pthread_mutex_lock(&g->lock);
-	entry *e = find(g, id);
+	entry *e = reg_find(g, id);
 	app_rt *old = e->cur;
 	e->cur = rt;
 	free(e->problem);
@@ -286,7 +268,8 @@ static void serve(registry *g, const char *id, def_app *def, app_db *db)
 		 def->hash);
 	if (!g->o.quiet)
 		log_message("apps", "%s: %s (%s)", id, old ? "reloaded" : "loaded", detail);
-	tell(g, old ? "app.reload" : "app.load", id, detail);
+	if (announce)
+		reg_tell(g, old ? "app.reload" : "app.load", id, detail);
 }
 
 /* Loads one app folder whose content changed; swaps it in when it is sound. */
@@ -303,13 +286,13 @@ static int load_one(registry *g, const char *id, const char *hash)
 	else
 		def = loader_load(dir, g->o.stdlib_dir, NULL, &d);
 	pthread_mutex_lock(&g->lock);
-	entry *e = ensure_entry(g, id);
+	entry *e = reg_ensure(g, id);
 	/* A definition that fails fails again: wait for the files to change. */
 	snprintf(e->seen_hash, sizeof e->seen_hash, "%s", hash);
 	bool had = e->cur != NULL;
 	pthread_mutex_unlock(&g->lock);
 	bool retry = false;
-	app_db *db = def ? take_db(g, id, dir, &d, &retry) : NULL;
+	app_db *db = def ? reg_take_db(g, id, dir, &d, &retry) : NULL;
 	char err[STORE_ERR_LEN] = "";
 	if (db && store_migrate(db->s, def, util_now(), err) != STORE_OK) {
 		diags_add(&d, dir, 0, "", "%s", err);
@@ -317,20 +300,39 @@ static int load_one(registry *g, const char *id, const char *hash)
 	}
 	if (!db || retry) {
 		def_app_free(def);
-		refuse(g, id, &d, had, retry);
+		reg_refuse(g, id, &d, had, retry);
 		diags_free(&d);
-		db_release(db);
+		reg_db_release(db);
 		return 0;
 	}
 	diags_free(&d);
-	serve(g, id, def, db);
+	reg_serve(g, id, def, db, true);
 	return 1;
+}
+
+void reg_unload(registry *g, size_t i, bool announce)
+{
+	entry e = g->v[i];
+	g->v[i] = g->v[--g->n];
+	pthread_mutex_unlock(&g->lock);
+	if (!g->o.quiet)
+		log_message("apps", "%s: unloaded (%s)", e.id,
+			    g->cluster ? "withdrawn" : "folder removed");
+	if (e.cur && announce)
+		reg_tell(g, "app.unload", e.id, NULL);
+	registry_release(e.cur);
+	reg_db_release(e.db);
+	free(e.id);
+	free(e.problem);
+	pthread_mutex_lock(&g->lock);
 }
 
 int registry_scan(registry *g)
 {
+	if (g->cluster)
+		return reg_cluster_scan(g);
 	char **dirs;
-	ssize_t listed = list_dirs(g->o.apps_dir, &dirs);
+	ssize_t listed = reg_list_dirs(g->o.apps_dir, &dirs);
 	if (listed < 0) {
 		/* Out of file descriptors, a network mount gone: not a reason to unload all. */
 		char why[512];
@@ -360,11 +362,11 @@ int registry_scan(registry *g)
 			 * on /admin and logged once; a version already loaded goes on serving.
 			 */
 			pthread_mutex_lock(&g->lock);
-			entry *e = ensure_entry(g, dirs[i]);
+			entry *e = reg_ensure(g, dirs[i]);
 			e->seen_hash[0] = '\0';
 			bool had = e->cur != NULL;
 			pthread_mutex_unlock(&g->lock);
-			if (set_problem(g, dirs[i], why) && !g->o.quiet)
+			if (reg_set_problem(g, dirs[i], why) && !g->o.quiet)
 				log_message("apps", "%s: %s%s", dirs[i], why,
 					    had ? "; the version loaded keeps serving" : "");
 			continue;
@@ -373,7 +375,7 @@ int registry_scan(registry *g)
 		memcpy(hash, src->hash, sizeof hash);
 		appsrc_free(src);
 		pthread_mutex_lock(&g->lock);
-		entry *e = find(g, dirs[i]);
+		entry *e = reg_find(g, dirs[i]);
 		bool same = e && strcmp(e->seen_hash, hash) == 0;
 		pthread_mutex_unlock(&g->lock);
 		if (!same)
@@ -390,19 +392,8 @@ int registry_scan(registry *g)
 			i++;
 			continue;
 		}
-		entry e = g->v[i];
-		g->v[i] = g->v[--g->n];
-		pthread_mutex_unlock(&g->lock);
-		if (!g->o.quiet)
-			log_message("apps", "%s: unloaded (folder removed)", e.id);
-		if (e.cur)
-			tell(g, "app.unload", e.id, NULL);
-		registry_release(e.cur);
-		db_release(e.db);
-		free(e.id);
-		free(e.problem);
+		reg_unload(g, i, true);
 		changes++;
-		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	for (size_t i = 0; i < n; i++)
@@ -411,12 +402,18 @@ int registry_scan(registry *g)
 	return changes;
 }
 
+/* Every second, and at once when another engine publishes a release. */
 static void *watch_main(void *arg)
 {
 	registry *g = arg;
 	while (!atomic_load(&g->stop)) {
-		for (int i = 0; i < 10 && !atomic_load(&g->stop); i++)
-			usleep(100 * 1000);
+		int told = 0;
+		for (int i = 0; i < 10 && !told && !atomic_load(&g->stop); i++) {
+			if (g->listen)
+				told = store_listen_wait(g->listen, 100);
+			else
+				usleep(100 * 1000);
+		}
 		if (!atomic_load(&g->stop))
 			registry_scan(g);
 	}
@@ -434,7 +431,7 @@ int registry_watch(registry *g)
 app_rt *registry_get(registry *g, const char *id)
 {
 	pthread_mutex_lock(&g->lock);
-	entry *e = find(g, id);
+	entry *e = reg_find(g, id);
 	app_rt *rt = e ? acquire(e->cur) : NULL;
 	pthread_mutex_unlock(&g->lock);
 	return rt;

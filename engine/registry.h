@@ -42,7 +42,9 @@ typedef struct registry_opts {
 	const char *data_dir;
 	store_backend *backend; /* where the app databases live; borrowed */
 	const char *stdlib_dir;
-	bool quiet; /* no log lines (CLI) */
+	bool quiet;	 /* no log lines (CLI) */
+	bool no_publish; /* PostgreSQL: serve the cluster's releases, never publish this
+			  * engine's folders (commands other than serve) */
 	/*
 	 * Told of every change to what is served, for the audit log (SPEC 11): action
 	 * "app.load" (a first version), "app.reload" (a new one), "app.refused" (a version

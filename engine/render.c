@@ -158,6 +158,7 @@ static const char *const ui_text[UI__COUNT][2] = {
     [UI_ERR_422] = {"Données invalides", "Invalid data"},
     [UI_ERR_429] = {"Trop de tentatives", "Too many attempts"},
     [UI_ERR_500] = {"Erreur interne", "Internal error"},
+    [UI_ERR_503] = {"Service momentanément indisponible", "Service temporarily unavailable"},
     [UI_ERR_OTHER] = {"Erreur", "Error"},
     [UI_MSG_400] = {"La requête n’a pas pu être comprise.", "The request could not be understood."},
     [UI_MSG_401] = {"Connectez-vous pour accéder à cette page.", "Log in to see this page."},
@@ -175,6 +176,9 @@ static const char *const ui_text[UI__COUNT][2] = {
 		    "Too many attempts in a short time. Wait a few minutes, then try again."},
     [UI_MSG_500] = {"Une erreur s’est produite de notre côté. Réessayez dans quelques instants.",
 		    "Something went wrong on our side. Try again in a moment."},
+    [UI_MSG_503] = {"Le service ne peut pas répondre pour l’instant. Réessayez dans quelques "
+		    "secondes.",
+		    "The service cannot answer right now. Try again in a few seconds."},
     [UI_MSG_OTHER] = {"Une erreur s’est produite.", "An error occurred."},
     [UI_NO_FORMS] = {"Aucun formulaire ne vous est ouvert dans cette application.",
 		     "No form of this application is open to you."},
@@ -898,6 +902,10 @@ void render_error(buf *out, const page *p, int status, const char *message, cons
 	case 500:
 		title = UI_ERR_500;
 		msg = UI_MSG_500;
+		break;
+	case 503:
+		title = UI_ERR_503;
+		msg = UI_MSG_503;
 		break;
 	default:
 		title = UI_ERR_OTHER;

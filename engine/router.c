@@ -73,21 +73,29 @@ static bool is_hex_token(const char *s, size_t len)
 	return true;
 }
 
-/* Returns false when a Bearer token was given but is not valid (the API answers 401). */
-static bool identify(req *r, bool is_api)
+/*
+ * Who asks: UC_OK (a person, or nobody), UC_FORBIDDEN when a Bearer token was given
+ * but is not valid (the API answers 401), UC_UNAVAILABLE when the database cannot say
+ * (a 503: never taken for "nobody", which would answer 401 or a sign-in page).
+ */
+static uc_status identify(req *r, bool is_api)
 {
 	const char *authz = req_header(r, "Authorization");
 	if (is_api && authz) {
 		if (strncasecmp(authz, "Bearer ", 7) != 0)
-			return false;
-		if (!uc_token_user(r->env, authz + 7, &r->user))
-			return false;
+			return UC_FORBIDDEN;
+		uc_status st = uc_token_user(r->env, authz + 7, &r->user);
+		if (st != UC_OK)
+			return st == UC_UNAVAILABLE ? st : UC_FORBIDDEN;
 		r->via_token = true;
-		return true;
+		return UC_OK;
 	}
 	const char *sess = req_cookie(r, "sa_session");
-	if (is_hex_token(sess, 64) && uc_session_user(r->env, sess, &r->user, r->csrf))
-		return true;
+	if (is_hex_token(sess, 64)) {
+		uc_status st = uc_session_user(r->env, sess, &r->user, r->csrf);
+		if (st == UC_OK || st == UC_UNAVAILABLE)
+			return st;
+	}
 	const char *anon = req_cookie(r, "sa_csrf");
 	if (is_hex_token(anon, 32)) {
 		snprintf(r->csrf, sizeof r->csrf, "%s", anon);
@@ -98,7 +106,7 @@ static bool identify(req *r, bool is_api)
 			 r->csrf, strncmp(r->env->base_url, "https:", 6) == 0 ? "; Secure" : "");
 		req_add_header(r, "Set-Cookie", cookie);
 	}
-	return true;
+	return UC_OK;
 }
 
 static bool method_is(req *r, const char *m)
@@ -158,16 +166,29 @@ void router_dispatch(req *r)
 		return;
 	}
 	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
-		r->status = 200;
+		/* A load balancer's check: this engine can serve, its database answers. */
+		bool ok = uc_healthy(r->env);
+		r->status = ok ? 200 : 503;
 		r->content_type = "text/plain; charset=utf-8";
-		buf_puts(&r->out, "ok\n");
+		if (!ok)
+			req_add_header(r, "Retry-After", "2");
+		buf_puts(&r->out, ok ? "ok\n" : "database unavailable\n");
 		return;
 	}
 	if (n == 2 && strcmp(seg[0], "static") == 0) {
 		serve_static(r, seg[1]);
 		return;
 	}
-	if (!identify(r, is_api)) {
+	uc_status who = identify(r, is_api);
+	if (who == UC_UNAVAILABLE) {
+		req_add_header(r, "Retry-After", "2");
+		if (is_api)
+			api_error(r, 503, "unavailable", NULL, NULL);
+		else
+			pages_error(r, 503, NULL);
+		return;
+	}
+	if (who != UC_OK) {
 		api_error(r, 401, "unauthenticated", NULL, NULL);
 		return;
 	}

@@ -101,6 +101,12 @@ store_backend *store_backend_open(const char *database, const char *data_dir,
 		store_backend_close(b);
 		return NULL;
 	}
+	if (store_cluster_prepare(c, err) != STORE_OK) {
+		db_close(c);
+		free(c);
+		store_backend_close(b);
+		return NULL;
+	}
 	b->open = 1;
 	b->unaccent = pg_unaccent(c);
 	store_pg_give(b, c);
@@ -550,7 +556,12 @@ static const char APP_TABLES_SQLITE[] =
     /* Public tracking links: only a hash of each token is kept (tracking.h). */
     "CREATE TABLE IF NOT EXISTS {_tracking} ("
     " \"token_hash\" TEXT PRIMARY KEY, \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL)"
-    " WITHOUT ROWID;";
+    " WITHOUT ROWID;"
+    /* API creates with an Idempotency-Key: the first answer, for the retries (24 h). */
+    "CREATE TABLE IF NOT EXISTS {_idempotency} ("
+    " \"key\" TEXT PRIMARY KEY, \"body\" TEXT NOT NULL, \"form\" TEXT NOT NULL,"
+    " \"record_id\" INTEGER NOT NULL, \"at\" INTEGER NOT NULL, \"status\" INTEGER,"
+    " \"location\" TEXT, \"response\" TEXT) WITHOUT ROWID;";
 
 /* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
 static const char APP_TABLES_PG[] =
@@ -574,7 +585,11 @@ static const char APP_TABLES_PG[] =
     " \"smtp_reply\" text, \"lease_until\" bigint, \"lease_by\" text);"
     "CREATE INDEX IF NOT EXISTS \"_outbox_due\" ON {_outbox} (\"status\", \"next_attempt_at\");"
     "CREATE TABLE IF NOT EXISTS {_tracking} ("
-    " \"token_hash\" text PRIMARY KEY, \"form\" text NOT NULL, \"record_id\" bigint NOT NULL);";
+    " \"token_hash\" text PRIMARY KEY, \"form\" text NOT NULL, \"record_id\" bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS {_idempotency} ("
+    " \"key\" text PRIMARY KEY, \"body\" text NOT NULL, \"form\" text NOT NULL,"
+    " \"record_id\" bigint NOT NULL, \"at\" bigint NOT NULL, \"status\" integer,"
+    " \"location\" text, \"response\" text);";
 
 int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {

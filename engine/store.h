@@ -74,6 +74,64 @@ int store_secret(store_backend *b, const char *name, unsigned char *out, size_t 
 		 char err[STORE_ERR_LEN]);
 
 /*
+ * Releases (PostgreSQL only): the versions of the apps that engines sharing the
+ * database checked and published, so that a folder copied on one engine is served by
+ * all. The current release of an app is its newest; withdrawn: its folder was removed.
+ */
+typedef struct store_release {
+	int64_t id;
+	char *app, *hash;
+	bool withdrawn;
+} store_release;
+int store_releases_current(store_backend *b, store_release **out, size_t *n);
+void store_releases_free(store_release *v, size_t n);
+/* The packed sources of release id (appsrc_pack); caller frees. */
+int store_release_files(store_backend *b, int64_t id, char **files);
+/* Was app ever published with this hash? */
+int store_release_known(store_backend *b, const char *app, const char *hash, bool *out);
+/*
+ * A new current release of app (files NULL: withdrawn), and a notification to every
+ * engine; when the current one already is that version, nothing (*fresh false, *id its).
+ */
+int store_release_publish(store_backend *b, const char *app, const char *hash, const char *files,
+			  const char *by, int64_t *id, bool *fresh);
+
+/*
+ * Notifications between engines (PostgreSQL; NULL on SQLite): store_listen_wait waits
+ * at most ms and answers 1 when something was said on the channel, or when the link
+ * came back after a loss (anything may have been missed: look afresh), else 0. It
+ * reconnects by itself, at most once a second.
+ */
+typedef struct store_listener store_listener;
+store_listener *store_listen(store_backend *b, const char *channel);
+int store_listen_wait(store_listener *l, int ms);
+void store_listen_close(store_listener *l);
+
+/*
+ * Event counters shared by the engines (PostgreSQL), for rate limits: kept in an
+ * unlogged table (no fsync per event; a server crash forgets them). A counter counts
+ * the events since its start; one whose start (by_last: whose last event) is at or
+ * before cut starts again. store_counter_add counts one event and gives the result.
+ * keys are already hashed by the caller (no address is stored as such).
+ */
+typedef struct store_counter {
+	int64_t n, start, last;
+} store_counter;
+int store_counter_add(store_backend *b, const char *key, int64_t now, int64_t cut, bool by_last,
+		      store_counter *out);
+/* Each key's counter (all zero when none); a NULL key is skipped. */
+int store_counters_get(store_backend *b, const char *const *keys, size_t n, store_counter *out);
+int store_counter_forget(store_backend *b, const char *key);
+
+/*
+ * The scheduler's pass of a minute is run by one engine of the cluster: the first to
+ * claim it (*mine true; who gets the claimer's name). On SQLite always this one. A
+ * pass that dies is harmless: each move is conditional, the next minute's pass goes on.
+ */
+int store_tick_claim(store_backend *b, int64_t minute, const char *by, bool *mine, char *who,
+		     size_t wholen);
+
+/*
  * Opens or creates the database of app `app_id` (with the engine's own tables:
  * history, schema, outbox, tracking links) and starts its writer thread. NULL + err
  * on failure.
@@ -211,6 +269,26 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
  * record's insert or delete.
  */
 int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id);
+
+/*
+ * Idempotency keys of API creates: key is a digest of (person, Idempotency-Key), body a
+ * digest of the request. The row goes in with the record, in its transaction, so a key
+ * is taken exactly when its record exists; a second insert of a key taken within the
+ * retention (since) is STORE_CONFLICT. The first answer is kept afterwards
+ * (store_idem_answer, queued, not waited for) for the retries to be given.
+ */
+typedef struct store_idem {
+	char *body, *form;
+	int64_t record_id;
+	int status;		   /* 0 until the answer is kept */
+	char *location, *response; /* NULL until then */
+} store_idem;
+int store_idem_get(store *s, const char *key, int64_t since, store_idem *out);
+void store_idem_clear(store_idem *x);
+int store_tx_idem_add(store_tx *tx, const char *key, const char *body, const char *form,
+		      int64_t record_id, int64_t now, int64_t since);
+void store_idem_answer(store *s, const char *key, int status, const char *location,
+		       const char *response);
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id);
 int store_tx_tracking_remove(store_tx *tx, const char *hash);
 

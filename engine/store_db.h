@@ -170,6 +170,9 @@ const char *pg_errmsg(conn *c);
 void pg_close(conn *c);
 /* Is the link still up (a cheap check, no round trip)? */
 bool pg_alive(conn *c);
+/* LISTEN on channel; then pg_wait_notify: 1 notified, 0 nothing within ms, -1 link lost. */
+int pg_listen(conn *c, const char *channel);
+int pg_wait_notify(conn *c, int ms);
 
 /* A cached statement: its SQL, and the engine's handle (sqlite3_stmt *, or the
  * number of the PostgreSQL prepared statement "sN"). */

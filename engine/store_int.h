@@ -114,6 +114,9 @@ typedef int (*store_bootstrap_fn)(store *s, conn *w, char *err);
 store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
 		       char err[STORE_ERR_LEN]);
 
+/* PostgreSQL: the cluster's own tables (store_cluster.c), made once, on c. */
+int store_cluster_prepare(conn *c, char err[STORE_ERR_LEN]);
+
 /* PostgreSQL: a connection of the pool (STORE_UNAVAILABLE when it cannot be had). */
 int store_pg_take(store_backend *b, conn **out);
 void store_pg_give(store_backend *b, conn *c);

@@ -138,12 +138,26 @@ static int apply_update(store_tx *tx, void *arg)
 {
 	const store_mail_update *u = arg;
 	int64_t changed = 0;
-	int rc = store_exec(tx,
-			    "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
-			    " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
-			    " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
-			    " \"smtp_reply\" = ?"
-			    " WHERE \"id\" = ? AND \"status\" = 'pending' AND \"attempts\" = ?",
+	/*
+	 * Several engines (PostgreSQL): a row another engine is claiming right now is
+	 * skipped, not waited for (FOR UPDATE SKIP LOCKED); it is that engine's. The claim's
+	 * next_attempt_at is its lease: until then no engine finds the row due, and if the
+	 * claimer dies the row comes back after it (sent again, never lost).
+	 */
+	const char *sql =
+	    tx->c->kind == DB_PG
+		? "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
+		  " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
+		  " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
+		  " \"smtp_reply\" = ? WHERE \"id\" = (SELECT \"id\" FROM {_outbox} WHERE \"id\" = "
+		  "?"
+		  " AND \"status\" = 'pending' AND \"attempts\" = ? FOR UPDATE SKIP LOCKED)"
+		: "UPDATE {_outbox} SET \"status\" = ?, \"attempts\" = ?,"
+		  " \"next_attempt_at\" = COALESCE(?, \"next_attempt_at\"),"
+		  " \"last_error\" = COALESCE(?, \"last_error\"), \"sent_at\" = ?,"
+		  " \"smtp_reply\" = ? WHERE \"id\" = ? AND \"status\" = 'pending' AND"
+		  " \"attempts\" = ?";
+	int rc = store_exec(tx, sql,
 			    DB_ARGS(DB_S(u->status), DB_I(u->attempts), DB_S(u->next_attempt_at),
 				    DB_S(u->last_error), DB_S(u->sent_at), DB_S(u->smtp_reply),
 				    DB_I(u->id), DB_I(u->expect_attempts)),

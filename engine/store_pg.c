@@ -14,6 +14,7 @@
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,11 +286,64 @@ const char *pg_errmsg(conn *c)
 
 bool pg_alive(conn *c)
 {
-	return c->h && !c->broken && PQstatus(pg_of(c)) == CONNECTION_OK;
+	if (!c->h || c->broken || PQstatus(pg_of(c)) != CONNECTION_OK)
+		return false;
+	/*
+	 * An idle connection has nothing to read: readable means the server spoke first,
+	 * which it does only to say goodbye (a restart, an administrator). One poll, no
+	 * round trip; the request then gets a fresh connection instead of a 503.
+	 */
+	struct pollfd p = {.fd = PQsocket(pg_of(c)), .events = POLLIN};
+	if (p.fd < 0)
+		return false;
+	if (poll(&p, 1, 0) > 0 &&
+	    (!PQconsumeInput(pg_of(c)) || PQstatus(pg_of(c)) != CONNECTION_OK)) {
+		c->broken = true;
+		return false;
+	}
+	return true;
 }
 
 void pg_close(conn *c)
 {
 	PQfinish(pg_of(c));
 	c->h = NULL;
+}
+
+int pg_listen(conn *c, const char *channel)
+{
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "LISTEN ");
+	db_put_ident(&sql, channel);
+	int rc = pg_script(c, buf_cstr(&sql), NULL);
+	buf_free(&sql);
+	return rc;
+}
+
+int pg_wait_notify(conn *c, int ms)
+{
+	PGconn *pg = pg_of(c);
+	PGnotify *n;
+	int got = 0;
+	while ((n = PQnotifies(pg))) {
+		got = 1;
+		PQfreemem(n);
+	}
+	if (got)
+		return 1;
+	struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+	if (p.fd < 0)
+		return -1;
+	int r = poll(&p, 1, ms);
+	if (r == 0)
+		return 0;
+	if (r < 0 || !PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+		c->broken = true;
+		return -1;
+	}
+	while ((n = PQnotifies(pg))) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
 }

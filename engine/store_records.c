@@ -1060,3 +1060,106 @@ int store_tracking_find(store *s, const char *hash, char form[64], int64_t *id)
 	buf_free(&sql);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ idempotency keys */
+
+void store_idem_clear(store_idem *x)
+{
+	free(x->body);
+	free(x->form);
+	free(x->location);
+	free(x->response);
+	memset(x, 0, sizeof *x);
+}
+
+int store_idem_get(store *s, const char *key, int64_t since, store_idem *out)
+{
+	memset(out, 0, sizeof *out);
+	conn *c = NULL;
+	db_rows r = {0};
+	buf sql = BUF_INIT;
+	int rc = store_reader_take(s, &c);
+	if (rc == STORE_OK &&
+	    (rc = db_query(
+		 c,
+		 store_sql(s, &sql,
+			   "SELECT \"body\", \"form\", \"record_id\", \"status\", "
+			   "\"location\", \"response\" FROM {_idempotency} WHERE \"key\" = ? "
+			   "AND \"at\" >= ?"),
+		 DB_ARGS(DB_S(key), DB_I(since)), &r)) == STORE_OK) {
+		if (db_next(&r)) {
+			out->body = db_dup(&r, 0);
+			out->form = db_dup(&r, 1);
+			out->record_id = db_int(&r, 2);
+			out->status = (int)db_int(&r, 3);
+			out->location = db_dup(&r, 4);
+			out->response = db_dup(&r, 5);
+		} else if (r.rc == STORE_OK) {
+			r.rc = STORE_NOTFOUND;
+		}
+		rc = db_done(&r);
+	}
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		db_fail(c, rc, "idempotency lookup");
+	store_reader_give(s, c);
+	buf_free(&sql);
+	return rc;
+}
+
+int store_tx_idem_add(store_tx *tx, const char *key, const char *body, const char *form,
+		      int64_t record_id, int64_t now, int64_t since)
+{
+	/* A key older than the retention is free again. */
+	int rc = store_exec(tx, "DELETE FROM {_idempotency} WHERE \"key\" = ? AND \"at\" < ?",
+			    DB_ARGS(DB_S(key), DB_I(since)), NULL);
+	if (rc == STORE_OK && (now & 255) == 0)
+		rc = store_exec(tx, "DELETE FROM {_idempotency} WHERE \"at\" < ?",
+				DB_ARGS(DB_I(since)), NULL);
+	if (rc == STORE_OK)
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO {_idempotency} (\"key\", \"body\", \"form\", "
+		    "\"record_id\", \"at\") VALUES (?, ?, ?, ?, ?)",
+		    DB_ARGS(DB_S(key), DB_S(body), DB_S(form), DB_I(record_id), DB_I(now)), NULL);
+	/* A unique violation is the caller's to read (the same key, committed first). */
+	return rc == STORE_OK || rc == STORE_CONFLICT ? rc
+						      : db_fail(tx->c, rc, "idempotency insert");
+}
+
+typedef struct idem_answer {
+	char *key, *location, *response;
+	int status;
+} idem_answer;
+
+static int apply_idem_answer(store_tx *tx, void *arg)
+{
+	idem_answer *a = arg;
+	return store_exec(
+	    tx,
+	    "UPDATE {_idempotency} SET \"status\" = ?, \"location\" = ?, "
+	    "\"response\" = ? WHERE \"key\" = ?",
+	    DB_ARGS(DB_I(a->status), DB_S(a->location), DB_S(a->response), DB_S(a->key)), NULL);
+}
+
+static void idem_answer_done(void *arg, int rc)
+{
+	idem_answer *a = arg;
+	if (rc != STORE_OK)
+		log_message("store", "the answer of an idempotency key was not kept; a retry is "
+				     "answered from the record");
+	free(a->key);
+	free(a->location);
+	free(a->response);
+	free(a);
+}
+
+void store_idem_answer(store *s, const char *key, int status, const char *location,
+		       const char *response)
+{
+	idem_answer *a = xcalloc(1, sizeof *a);
+	a->key = xstrdup(key);
+	a->location = xstrdup(location);
+	a->response = xstrdup(response);
+	a->status = status;
+	store_submit(s, apply_idem_answer, idem_answer_done, a);
+}

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 
 #define WINDOW	    60	 /* seconds */
 #define SLOTS	    8192 /* per table, a power of two */
@@ -49,6 +50,7 @@ typedef struct pair_slot {
 } pair_slot;
 
 struct throttle {
+	store_backend *shared; /* counts in the database the engines share; NULL: here */
 	pthread_mutex_t mu;
 	win_table by_addr;   /* login failures per address */
 	win_table by_login;  /* login failures per login */
@@ -217,6 +219,20 @@ throttle *throttle_open(void)
 	return t;
 }
 
+throttle *throttle_open_shared(store_backend *b)
+{
+	throttle *t = throttle_open();
+	char err[STORE_ERR_LEN];
+	/* One key for every engine: they must name an address's counter alike. */
+	if (store_secret(b, "throttle", t->key, sizeof t->key, err) != STORE_OK) {
+		log_message("throttle", "cannot share the limits (%s): each engine counts alone",
+			    err);
+		return t;
+	}
+	t->shared = b;
+	return t;
+}
+
 void throttle_close(throttle *t)
 {
 	if (!t)
@@ -234,6 +250,61 @@ static bool given(const char *s)
 	return s && s[0];
 }
 
+/* ---- shared: the same rules over the database's counters ---- */
+
+static void key_text(uint64_t k, char out[24])
+{
+	snprintf(out, 24, "%016llx", (unsigned long long)k);
+}
+
+/* Seconds left in a fixed window that started at start. */
+static int window_left(int64_t start, time_t now)
+{
+	int64_t left = start + WINDOW - (int64_t)now;
+	return left > 0 ? (int)left : 1;
+}
+
+static int shared_allow(throttle *t, uint64_t ka, uint64_t kl, uint64_t kp, time_t now)
+{
+	char a[24], l[24], p[24];
+	key_text(ka, a);
+	key_text(kl, l);
+	key_text(kp, p);
+	const char *keys[3] = {ka ? a : NULL, kl ? l : NULL, kl ? p : NULL};
+	store_counter c[3];
+	/* The database unreachable: sign-in fails there anyway; do not add a refusal. */
+	if (store_counters_get(t->shared, keys, 3, c) != STORE_OK)
+		return 0;
+	if (ka && c[0].start > now - WINDOW && c[0].n >= THROTTLE_LOGIN_PER_ADDR)
+		return window_left(c[0].start, now);
+	if (!kl)
+		return 0;
+	pair_slot pair = {.key = kp,
+			  .fails = (uint32_t)(c[2].n > UINT32_MAX ? UINT32_MAX : c[2].n),
+			  .last = (uint32_t)c[2].last};
+	int wait = c[2].n ? pair_wait(&pair, now) : 0;
+	if (!wait && c[2].n && pair_live(&pair, now) && c[1].start > now - WINDOW &&
+	    c[1].n >= THROTTLE_LOGIN_PER_LOGIN)
+		wait = window_left(c[1].start, now);
+	return wait;
+}
+
+static void shared_failed(throttle *t, uint64_t ka, uint64_t kl, uint64_t kp, time_t now)
+{
+	char k[24];
+	store_counter c;
+	if (ka) {
+		key_text(ka, k);
+		store_counter_add(t->shared, k, now, now - WINDOW, false, &c);
+	}
+	if (kl) {
+		key_text(kl, k);
+		store_counter_add(t->shared, k, now, now - WINDOW, false, &c);
+		key_text(kp, k);
+		store_counter_add(t->shared, k, now, now - PAIR_FORGET, true, &c);
+	}
+}
+
 bool throttle_login_allow(throttle *t, const char *addr, const char *login, time_t now,
 			  int *retry_after)
 {
@@ -241,6 +312,12 @@ bool throttle_login_allow(throttle *t, const char *addr, const char *login, time
 	uint64_t ka = given(addr) ? hash2(t, "a", addr) : 0;
 	uint64_t kl = given(login) ? hash2(t, "l", login) : 0;
 	uint64_t kp = given(login) ? hash2(t, addr, login) : 0;
+	if (t->shared) {
+		wait = shared_allow(t, ka, kl, kp, now);
+		if (retry_after)
+			*retry_after = wait;
+		return wait == 0;
+	}
 	pthread_mutex_lock(&t->mu);
 	if (ka && win_recent(&t->by_addr, ka, now) >= t->by_addr.max)
 		wait = WINDOW;
@@ -263,6 +340,10 @@ void throttle_login_failed(throttle *t, const char *addr, const char *login, tim
 	uint64_t ka = given(addr) ? hash2(t, "a", addr) : 0;
 	uint64_t kl = given(login) ? hash2(t, "l", login) : 0;
 	uint64_t kp = given(login) ? hash2(t, addr, login) : 0;
+	if (t->shared) {
+		shared_failed(t, ka, kl, kp, now);
+		return;
+	}
 	pthread_mutex_lock(&t->mu);
 	if (ka)
 		win_record(&t->by_addr, win_claim(&t->by_addr, ka, now), now);
@@ -283,6 +364,12 @@ void throttle_login_succeeded(throttle *t, const char *addr, const char *login)
 	if (!given(login))
 		return;
 	uint64_t kp = hash2(t, addr, login);
+	if (t->shared) {
+		char k[24];
+		key_text(kp, k);
+		store_counter_forget(t->shared, k);
+		return;
+	}
 	pthread_mutex_lock(&t->mu);
 	pair_slot *p = pair_find(t, kp);
 	if (p)
@@ -295,6 +382,15 @@ bool throttle_submit(throttle *t, const char *addr, time_t now)
 	if (!given(addr))
 		return true;
 	uint64_t k = hash2(t, "s", addr);
+	if (t->shared) {
+		/* Counted as attempted, over the limit too: a fixed window, refusals do not extend
+		 * it. */
+		char kt[24];
+		key_text(k, kt);
+		store_counter c;
+		return store_counter_add(t->shared, kt, now, now - WINDOW, false, &c) != STORE_OK ||
+		       c.n <= THROTTLE_SUBMIT_PER_ADDR;
+	}
 	pthread_mutex_lock(&t->mu);
 	win_slot *s = win_claim(&t->by_submit, k, now);
 	bool ok = win_count(&t->by_submit, s, now) < t->by_submit.max;

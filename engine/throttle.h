@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "store.h"
+
 #define THROTTLE_LOGIN_PER_ADDR	 20
 #define THROTTLE_LOGIN_PER_LOGIN 5
 #define THROTTLE_FREE_TRIES	 3
@@ -37,6 +39,13 @@
 typedef struct throttle throttle;
 
 throttle *throttle_open(void);
+/*
+ * The same limits counted in the database several engines share (PostgreSQL), so that
+ * engines behind one load balancer count together: 20 attempts through two engines
+ * are 20. Windows there are fixed (a minute from their first event) rather than
+ * sliding. When the database cannot be used, it counts here alone (logged).
+ */
+throttle *throttle_open_shared(store_backend *b);
 void throttle_close(throttle *t);
 
 /*

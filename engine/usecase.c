@@ -27,28 +27,56 @@ void uc_result_clear(uc_result *r)
 	if (r->current.values)
 		record_clear(&r->current);
 	field_errors_clear(&r->errs);
+	free(r->replay_location);
+	free(r->replay_body);
 	memset(r, 0, sizeof *r);
 }
 
-void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem, actor *out)
+void uc_idem_make(const actor *who, const char *key, const json_t *fields, uc_idem *out)
+{
+	buf b = BUF_INIT;
+	/* Whose key: a person's login, or, for anonymous submissions, nobody's in particular. */
+	buf_printf(&b, "%s\n%s", who->login ? who->login : "", key);
+	util_sha256_hex(b.data, b.len, out->key);
+	buf_free(&b);
+	char *canon = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
+	util_sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, out->body);
+	free(canon);
+}
+
+void uc_idem_answer(uc_call *c, int status, const char *location, const char *body)
+{
+	if (c->idem)
+		store_idem_answer(c->app->db, c->idem->key, status, location, body);
+}
+
+static int actor_of(const uc_env *env, const auth_user *user, const char *app_id, arena *mem,
+		    actor *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!user || !user->login)
-		return;
+		return AUTH_OK;
 	out->login = arena_strdup(mem, user->login);
 	out->name = arena_strdup(mem, user->name);
 	out->email = arena_strdup(mem, user->email);
 	out->admin = user->admin;
 	char **roles = NULL;
 	size_t n = 0;
-	if (auth_roles(env->au, user->login, app_id, &roles, &n) != AUTH_OK)
-		return;
+	int rc = auth_roles(env->au, user->login, app_id, &roles, &n);
+	if (rc != AUTH_OK)
+		return rc; /* no roles: shown less, never more */
 	const char **v = arena_alloc(mem, (n ? n : 1) * sizeof *v);
 	for (size_t i = 0; i < n; i++)
 		v[i] = arena_strdup(mem, roles[i]);
 	auth_roles_free(roles, n);
 	out->roles = v;
 	out->nroles = n;
+	return AUTH_OK;
+}
+
+void uc_actor(const uc_env *env, const auth_user *user, const char *app_id, arena *mem, actor *out)
+{
+	actor_of(env, user, app_id, mem, out);
 }
 
 void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *form,
@@ -61,7 +89,27 @@ void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *fo
 	c->lg = lg;
 	c->now = util_now();
 	c->mem = mem;
-	uc_actor(env, user, app->def->id, mem, &c->who);
+	/* Roles that could not be read must not become fewer rights for this call: a 403
+	 * where a 503 (try again) is the truth. */
+	c->unavailable = actor_of(env, user, app->def->id, mem, &c->who) == AUTH_UNAVAILABLE;
+}
+
+/* The store's failures as a result: a database out of reach is a 503, not a 500. */
+static uc_status store_failed(uc_result *res, int rc, const char *msg)
+{
+	if (rc == STORE_UNAVAILABLE) {
+		res->retry_after = 2;
+		return res->status = UC_UNAVAILABLE;
+	}
+	res->status = UC_ERROR;
+	snprintf(res->msg, sizeof res->msg, "%s", msg);
+	return UC_ERROR;
+}
+
+uc_status uc_unavailable(uc_result *res)
+{
+	res->retry_after = 2;
+	return res->status = UC_UNAVAILABLE;
 }
 
 static uc_status fail(uc_result *res, uc_status st, const char *msg)
@@ -77,12 +125,14 @@ static uc_status fail(uc_result *res, uc_status st, const char *msg)
 uc_status uc_read(uc_call *c, int64_t id, uc_result *res)
 {
 	memset(res, 0, sizeof *res);
+	if (c->unavailable)
+		return uc_unavailable(res);
 	store_scope scope = access_read_scope(c->form, &c->who);
 	int rc = store_get(c->app->db, c->form, id, &scope, c->now, &res->rec);
 	if (rc == STORE_NOTFOUND)
 		return fail(res, UC_NOT_FOUND, NULL);
 	if (rc != STORE_OK)
-		return fail(res, UC_ERROR, "lecture de l'enregistrement impossible");
+		return store_failed(res, rc, "lecture de l'enregistrement impossible");
 	return res->status = UC_OK;
 }
 
@@ -128,7 +178,7 @@ static uc_status list_outcome(int rc, const char *err, uc_result *res)
 	if (rc == STORE_BADQUERY)
 		return fail(res, UC_BAD_QUERY, NULL);
 	if (rc != STORE_OK)
-		return fail(res, UC_ERROR, err);
+		return store_failed(res, rc, err);
 	return res->status = UC_OK;
 }
 
@@ -138,6 +188,8 @@ uc_status uc_list_each(uc_call *c, const uc_list_query *lq, store_row_fn fn, voi
 	store_query q;
 	memset(res, 0, sizeof *res);
 	*next = NULL;
+	if (c->unavailable)
+		return uc_unavailable(res);
 	if (compile_list(c, lq, &q, res) != UC_OK)
 		return res->status;
 	char err[STORE_ERR_LEN] = "";
@@ -152,14 +204,14 @@ uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, in
 	memset(res, 0, sizeof *res);
 	memset(page, 0, sizeof *page);
 	*total = 0;
+	if (c->unavailable)
+		return uc_unavailable(res);
 	if (compile_list(c, lq, &q, res) != UC_OK)
 		return res->status;
 	char err[STORE_ERR_LEN] = "";
 	int rc = store_list(c->app->db, c->form, &q, page, err);
-	if (rc == STORE_OK && store_count(c->app->db, c->form, &q, total) != STORE_OK) {
+	if (rc == STORE_OK && (rc = store_count(c->app->db, c->form, &q, total)) != STORE_OK)
 		store_page_free(page);
-		rc = STORE_ERROR;
-	}
 	return list_outcome(rc, err, res);
 }
 
@@ -167,8 +219,9 @@ uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, 
 {
 	*lines = NULL;
 	*n = 0;
-	if (store_history(c->app->db, c->form, rec->id, lines, n) != STORE_OK)
-		return UC_ERROR;
+	int rc = store_history(c->app->db, c->form, rec->id, lines, n);
+	if (rc != STORE_OK)
+		return rc == STORE_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR;
 	const def_form *f = c->form;
 	size_t w = 0;
 	for (size_t i = 0; i < *n; i++) {
@@ -206,7 +259,7 @@ uc_status uc_state_counts(uc_call *c, const def_form *f, store_state_count *out,
 	store_scope sc = access_read_scope(f, &c->who);
 	int got = store_count_states(c->app->db, f, &sc, c->now, out);
 	if (got < 0)
-		return UC_ERROR;
+		return got == STORE_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR;
 	*n = (size_t)got;
 	return UC_OK;
 }
@@ -270,7 +323,14 @@ uc_status uc_login(const uc_env *env, const char *client, const char *client_add
 		res->retry_after = wait;
 		return fail(res, UC_TOO_MANY, NULL);
 	}
-	if (auth_check_password(env->au, login, password, &out->user) != AUTH_OK) {
+	int arc = auth_check_password(env->au, login, password, &out->user);
+	if (arc == AUTH_UNAVAILABLE || arc == AUTH_ERROR) {
+		/* Not a wrong password: nothing counted, nothing audited as a failure. */
+		res->retry_after = 2;
+		return fail(res, arc == AUTH_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR,
+			    "sign-in: the database cannot be read");
+	}
+	if (arc != AUTH_OK) {
 		if (env->th)
 			throttle_login_failed(env->th, client, login, time(NULL));
 		auth_audit(env->au, login, "login_failed", client_addr, NULL);
@@ -296,15 +356,23 @@ void uc_logout(const uc_env *env, const char *session_token, const char *login,
 		auth_audit(env->au, login, "logout", client_addr, NULL);
 }
 
-bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
-		     char csrf[AUTH_TOKEN_LEN])
+static uc_status from_auth(int rc)
 {
-	return auth_session_lookup(env->au, token, util_now(), out, csrf) == AUTH_OK;
+	return rc == AUTH_OK		? UC_OK
+	       : rc == AUTH_UNAVAILABLE ? UC_UNAVAILABLE
+	       : rc == AUTH_ERROR	? UC_ERROR
+					: UC_FORBIDDEN;
 }
 
-bool uc_token_user(const uc_env *env, const char *token, auth_user *out)
+uc_status uc_session_user(const uc_env *env, const char *token, auth_user *out,
+			  char csrf[AUTH_TOKEN_LEN])
 {
-	return auth_token_lookup(env->au, token, out) == AUTH_OK;
+	return from_auth(auth_session_lookup(env->au, token, util_now(), out, csrf));
+}
+
+uc_status uc_token_user(const uc_env *env, const char *token, auth_user *out)
+{
+	return from_auth(auth_token_lookup(env->au, token, out));
 }
 
 /* ---- public tracking ---- */
@@ -380,6 +448,11 @@ uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out)
 }
 
 /* ---- operations ---- */
+
+bool uc_healthy(const uc_env *env)
+{
+	return !env->backend || store_ping(env->backend) == STORE_OK;
+}
 
 int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n)
 {

@@ -52,6 +52,7 @@ typedef struct uc_env {
 	sandbox_pool *lua;	    /* NULL: app code runs on the calling thread */
 	struct outbox_sender *mail; /* woken when a write queued mail; NULL: none */
 	char base_url[256];	    /* links in mails and tracking URLs, no trailing '/' */
+	store_backend *backend;	    /* PostgreSQL: the scheduler's claims; NULL: none needed */
 } uc_env;
 
 typedef enum uc_status {
@@ -66,6 +67,7 @@ typedef enum uc_status {
 	UC_TOO_MANY,	/* 429: retry_after */
 	UC_UNAVAILABLE, /* 503: the app's code is suspended or busy; retry_after */
 	UC_BAD_QUERY,	/* 400: bad (a list query) */
+	UC_IDEM_REUSED, /* 422: this Idempotency-Key went with another request */
 	UC_ERROR	/* 500: msg for the log, never for the person */
 } uc_status;
 
@@ -82,11 +84,33 @@ typedef struct uc_result {
 	/* create */
 	char tracking[TRACKING_TOKEN_LEN]; /* an anonymous submitter's token, else "" */
 	bool creator_can_read;		   /* the creator may read the record back */
+	/* a create under an Idempotency-Key already used for this request: its first answer */
+	bool replayed;
+	int replay_status; /* 0: rebuild it from rec (the answer was not kept yet) */
+	char *replay_location, *replay_body; /* owned */
 } uc_result;
 
 void uc_result_clear(uc_result *r);
+/* A 503: the database cannot be reached now (retry_after set). */
+uc_status uc_unavailable(uc_result *r);
 
 typedef struct uc_call uc_call;
+
+/*
+ * An API create's Idempotency-Key (SPEC 7): hex SHA-256 digests of the person and the
+ * key (keys belong to their person), and of the request's fields (canonical JSON). A
+ * retry with the same key and request within 24 h is answered with the first answer
+ * and makes no record, whichever engine takes it; another request under a used key is
+ * UC_IDEM_REUSED. Both requests at once: the second waits for the first's commit.
+ */
+typedef struct uc_idem {
+	char key[65];
+	char body[65];
+} uc_idem;
+#define UC_IDEM_KEEP (24 * 3600)
+void uc_idem_make(const actor *who, const char *key, const json_t *fields, uc_idem *out);
+/* Keeps a create's first answer for its retries (queued, not waited for). */
+void uc_idem_answer(uc_call *c, int status, const char *location, const char *body);
 struct uc_call {
 	const uc_env *env;
 	app_rt *app;	      /* borrowed */
@@ -95,6 +119,8 @@ struct uc_call {
 	const char *client; /* the person's address (per-address limits); NULL: none */
 	lang lg;
 	time_t now;
+	const struct uc_idem *idem; /* a create's Idempotency-Key, or NULL */
+	bool unavailable; /* the person's roles could not be read: every call answers 503 */
 	/* Asynchronous answer: see the top of this file. */
 	void (*go_async)(void *arg);
 	void (*done)(void *arg, uc_result *res);
@@ -190,10 +216,11 @@ uc_status uc_login(const uc_env *env, const char *client, const char *client_add
 		   const char *login, const char *password, uc_session *out, uc_result *res);
 void uc_logout(const uc_env *env, const char *session_token, const char *login,
 	       const char *client_addr);
-/* The person behind a session cookie or an API token; false when unknown or expired. */
-bool uc_session_user(const uc_env *env, const char *token, auth_user *out,
-		     char csrf[AUTH_TOKEN_LEN]);
-bool uc_token_user(const uc_env *env, const char *token, auth_user *out);
+/* The person behind a session cookie or an API token: UC_OK, UC_FORBIDDEN (unknown,
+ * expired), or UC_UNAVAILABLE (the database cannot be reached: a 503). */
+uc_status uc_session_user(const uc_env *env, const char *token, auth_user *out,
+			  char csrf[AUTH_TOKEN_LEN]);
+uc_status uc_token_user(const uc_env *env, const char *token, auth_user *out);
 
 /* ---- public tracking ---- */
 
@@ -212,13 +239,21 @@ uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out);
 
 /* ---- operations ---- */
 
-/* Automatic transitions (after_days) of every app, as of now (workflow.h's tick_result). */
+/*
+ * Automatic transitions (after_days) of every app, as of now. With several engines
+ * (env->backend shared), the pass of a minute is run by the first engine to claim it:
+ * the others leave it (out->done_by names the one that has it).
+ */
 typedef struct tick_result {
 	int moved;
 	int failed;
 	int errors;
+	char done_by[128]; /* PostgreSQL: this minute's pass was another engine's (its name) */
 } tick_result;
 void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
+
+/* Can this engine serve: is its database reachable now (/healthz)? */
+bool uc_healthy(const uc_env *env);
 
 /* The latest mails of an app, for /admin/outbox. */
 int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "pipeline.h"
@@ -41,7 +42,8 @@ typedef struct write_job {
 	/* tracking links: the app's key and id (NULL key: tracking off) */
 	const unsigned char *tracking_key;
 	const char *app_id;
-	bool anonymous; /* insert: an anonymous submission (gets a tracking link) */
+	bool anonymous;	     /* insert: an anonymous submission (gets a tracking link) */
+	const uc_idem *idem; /* insert: the Idempotency-Key it takes, or NULL */
 } write_job;
 
 typedef struct uc_work {
@@ -55,7 +57,8 @@ typedef struct uc_work {
 	record old; /* edit, delete, trigger: as read in the person's scope */
 	write_job job;
 	wf_job wf;
-	bool async; /* go_async was called: the result goes to done */
+	bool async;	 /* go_async was called: the result goes to done */
+	bool idem_taken; /* insert: its Idempotency-Key was taken first by the same request */
 } uc_work;
 
 /* ---- the end of a write ---- */
@@ -114,13 +117,21 @@ static int tracking_add(store_tx *tx, const write_job *j, int64_t id)
 
 static int apply_insert(store_tx *tx, void *arg)
 {
-	write_job *j = &((uc_work *)arg)->job;
+	uc_work *w = arg;
+	write_job *j = &w->job;
 	int rc = store_tx_insert(tx, j->form, &j->rec);
 	if (rc == STORE_OK)
 		rc = tracking_add(tx, j, j->rec.id);
 	if (rc == STORE_OK)
 		rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
 				      j->rec.state, NULL, NULL, j->changes);
+	/* The key goes in with the record: taken exactly when the record exists. */
+	if (rc == STORE_OK && j->idem) {
+		int64_t now = (int64_t)time(NULL);
+		rc = store_tx_idem_add(tx, j->idem->key, j->idem->body, j->form->id, j->rec.id, now,
+				       now - UC_IDEM_KEEP);
+		w->idem_taken = rc == STORE_CONFLICT;
+	}
 	return rc;
 }
 
@@ -167,19 +178,23 @@ static int apply_transition(store_tx *tx, void *arg)
 
 /* ---- after the commit ---- */
 
-static void created(uc_work *w)
+/* What the creator of res->rec is told: whether they may read it, else its tracking link. */
+static void creator_view(uc_call *c, uc_result *res, bool anonymous)
 {
-	uc_call *c = w->c;
-	uc_result *res = w->res;
-	res->rec = w->job.rec;
-	memset(&w->job.rec, 0, sizeof w->job.rec);
 	store_scope sc = access_read_scope(c->form, &c->who);
 	res->creator_can_read =
 	    !sc.none && (!sc.owner || (c->who.login && res->rec.created_by &&
 				       strcmp(c->who.login, res->rec.created_by) == 0));
-	if (w->job.anonymous && w->job.tracking_key && tracking_enabled(c->form))
-		tracking_token(w->job.tracking_key, w->job.app_id, c->form->id, res->rec.id,
+	if (anonymous && c->app->tracking_key && tracking_enabled(c->form))
+		tracking_token(c->app->tracking_key, c->app->def->id, c->form->id, res->rec.id,
 			       res->tracking);
+}
+
+static void created(uc_work *w)
+{
+	w->res->rec = w->job.rec;
+	memset(&w->job.rec, 0, sizeof w->job.rec);
+	creator_view(w->c, w->res, w->job.anonymous);
 }
 
 /* The stored version now, for a conflict page that shows both (edit only). */
@@ -191,10 +206,65 @@ static void load_current(uc_work *w)
 		memset(&w->res->current, 0, sizeof w->res->current);
 }
 
+/*
+ * A create under an Idempotency-Key already taken: the first answer (UC_OK, replayed),
+ * UC_IDEM_REUSED for another request, UC_CONFLICT while the first is being answered;
+ * -1 when the key is free.
+ */
+static int idem_replay(uc_call *c, uc_result *res)
+{
+	store_idem x;
+	int rc = store_idem_get(c->app->db, c->idem->key, (int64_t)time(NULL) - UC_IDEM_KEEP, &x);
+	if (rc == STORE_NOTFOUND)
+		return -1;
+	if (rc != STORE_OK) {
+		res->retry_after = 1;
+		return res->status = rc == STORE_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR;
+	}
+	uc_status st = UC_OK;
+	if (strcmp(x.body, c->idem->body) != 0 || strcmp(x.form, c->form->id) != 0) {
+		st = UC_IDEM_REUSED;
+		snprintf(res->msg, sizeof res->msg, "%s",
+			 tr(c, "Cette clé d'idempotence a déjà servi pour une autre demande.",
+			    "This idempotency key was already used for another request."));
+	} else if (!x.status) {
+		/* Committed, its answer not kept yet (a moment after the commit): made again
+		 * from the record, as the first was. */
+		int grc = store_get(c->app->db, c->form, x.record_id, NULL, c->now, &res->rec);
+		if (grc == STORE_OK) {
+			res->replayed = true;
+			creator_view(c, res, !c->who.login);
+		} else {
+			st = UC_CONFLICT;
+			res->retry_after = 1;
+			snprintf(res->msg, sizeof res->msg, "%s",
+				 tr(c, "La même demande est en cours : réessayez dans un instant.",
+				    "The same request is being answered: try again in a moment."));
+		}
+	} else {
+		res->replayed = true;
+		res->replay_status = x.status;
+		res->replay_location = x.location;
+		res->replay_body = x.response;
+		x.location = x.response = NULL;
+	}
+	store_idem_clear(&x);
+	return res->status = st;
+}
+
 static uc_status outcome(uc_work *w, int rc)
 {
 	uc_call *c = w->c;
 	uc_result *res = w->res;
+	if (rc == STORE_CONFLICT && w->idem_taken) {
+		/* The same request committed first (another engine, or at the same moment). */
+		int st = idem_replay(c, res);
+		return finish(w, st < 0 ? UC_CONFLICT : (uc_status)st);
+	}
+	if (rc == STORE_UNAVAILABLE) {
+		res->retry_after = 2;
+		return finish(w, UC_UNAVAILABLE);
+	}
 	if (rc == STORE_CONFLICT || (rc == STORE_NOTFOUND && w->kind != W_DELETE)) {
 		if (w->kind == W_EDIT) {
 			res->rec = w->job.rec;
@@ -428,18 +498,28 @@ static bool load_old(uc_work *w, int64_t id)
 	if (rc == STORE_OK)
 		return true;
 	memset(&w->old, 0, sizeof w->old);
-	if (rc == STORE_NOTFOUND)
+	if (rc == STORE_NOTFOUND) {
 		finish(w, UC_NOT_FOUND);
-	else
+	} else if (rc == STORE_UNAVAILABLE) {
+		w->res->retry_after = 2;
+		finish(w, UC_UNAVAILABLE);
+	} else {
 		finish_msg(w, UC_ERROR, "lecture de l'enregistrement impossible");
+	}
 	return false;
 }
 
 uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)
 {
 	memset(res, 0, sizeof *res);
+	if (c->unavailable)
+		return uc_unavailable(res);
 	if (!access_can_create(c->form, &c->who))
 		return res->status = UC_FORBIDDEN;
+	/* A retry is answered before anything else: it makes nothing, it counts for nothing. */
+	int replay = c->idem ? idem_replay(c, res) : -1;
+	if (replay >= 0)
+		return (uc_status)replay;
 	/* Counted as attempted, before any app code runs: a hook that fails or loops is no
 	 * way around it. Real time: a rate is about the clock on the wall. */
 	if (!c->who.login && c->env->th && c->client &&
@@ -457,12 +537,17 @@ uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)
 	}
 	uc_work *w = work_new(c, res, W_CREATE);
 	w->in = in;
+	w->job.idem = c->idem;
 	return run(w);
 }
 
 uc_status uc_edit(uc_call *c, int64_t id, int64_t expect_version, const write_in *in,
 		  uc_result *res)
 {
+	if (c->unavailable) {
+		memset(res, 0, sizeof *res);
+		return uc_unavailable(res);
+	}
 	uc_work *w = work_new(c, res, W_EDIT);
 	if (!load_old(w, id))
 		return res->status;
@@ -478,6 +563,10 @@ uc_status uc_edit(uc_call *c, int64_t id, int64_t expect_version, const write_in
 
 uc_status uc_delete(uc_call *c, int64_t id, uc_result *res)
 {
+	if (c->unavailable) {
+		memset(res, 0, sizeof *res);
+		return uc_unavailable(res);
+	}
 	uc_work *w = work_new(c, res, W_DELETE);
 	if (!load_old(w, id))
 		return res->status;
@@ -489,6 +578,10 @@ uc_status uc_delete(uc_call *c, int64_t id, uc_result *res)
 uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_version,
 		     const write_in *in, const char *comment, uc_result *res)
 {
+	if (c->unavailable) {
+		memset(res, 0, sizeof *res);
+		return uc_unavailable(res);
+	}
 	uc_work *w = work_new(c, res, W_TRIGGER);
 	if (!load_old(w, id))
 		return res->status;
@@ -616,6 +709,17 @@ static void tick_one(const uc_env *env, tick_ctx *k, time_t now, const atomic_bo
 
 void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out)
 {
+	if (env->backend) {
+		char by[128], host[64] = "?";
+		gethostname(host, sizeof host - 1);
+		snprintf(by, sizeof by, "%s:%ld", host, (long)getpid());
+		bool mine = true;
+		store_tick_claim(env->backend, (int64_t)now / 60, by, &mine, out->done_by,
+				 sizeof out->done_by);
+		if (!mine)
+			return;
+		out->done_by[0] = '\0';
+	}
 	app_rt **apps = NULL;
 	size_t n = registry_list(env->reg, &apps);
 	for (size_t i = 0; i < n; i++) {

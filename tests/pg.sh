@@ -46,7 +46,7 @@ stop)
   rm -rf "$dir"
   ;;
 restart)
-  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true  # may be down already
   start_server
   ;;
 *)

@@ -27,7 +27,7 @@ run_counted() {
 # A folder given as BUILD:pg runs the suite against a throw-away PostgreSQL server
 # (tests/pg.sh) instead of SQLite files: every test makes its own database there.
 pg_dir=""
-stop_pg() { [ -n "$pg_dir" ] && tests/pg.sh stop "$pg_dir"; pg_dir=""; unset SMALLAPPS_TEST_DATABASE; }
+stop_pg() { [ -n "$pg_dir" ] && tests/pg.sh stop "$pg_dir"; pg_dir=""; unset SMALLAPPS_TEST_DATABASE SMALLAPPS_TEST_PGDIR; }
 trap stop_pg EXIT
 
 for arg in "$@"; do
@@ -38,7 +38,7 @@ for arg in "$@"; do
     if ! SMALLAPPS_TEST_DATABASE=$(tests/pg.sh start "$pg_dir"); then
       echo "  postgresql: cannot start a test server"; add 0 1; continue
     fi
-    export SMALLAPPS_TEST_DATABASE
+    export SMALLAPPS_TEST_DATABASE SMALLAPPS_TEST_PGDIR="$pg_dir"
     echo "== suite on $build, PostgreSQL"
   else
     echo "== suite on $build, SQLite"
@@ -69,6 +69,7 @@ for arg in "$@"; do
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"
   run_counted hardening python3 tests/http/hardening.py --binary "$build/smallapps"
   run_counted lua-errors python3 tests/http/lua_errors.py --binary "$build/smallapps"
+  run_counted cluster python3 tests/http/cluster.py --binary "$build/smallapps"
   run_counted examples python3 tests/apps/e2e_examples.py --binary "$build/smallapps"
 done
 echo "$passed passed, $failed failed"

@@ -264,13 +264,15 @@ def a_known_account_cannot_be_locked_by_others(s):
         # the minute to pass, even with the right password.
         second = Client(m, source="127.0.0.7")
         second.get("/login")
-        for i in range(2):  # with the first address's 3, the login's limit of 5 a minute
+        # With the first address's failures (3 at least, more when its delays passed while
+        # it tried), up to the login's limit of 5 a minute.
+        for i in range(max(0, 5 - codes.count(401))):
             assert second.post_form("/login", {"login": "victime", "password": "y%d" % i}).status == 401
         other = Client(m, source="127.0.0.4")
         other.get("/login")
         assert other.post_form("/login", {"login": "victime", "password": "faux"}).status == 401
         r = other.post_form("/login", {"login": "victime", "password": "motdepasse"})
-        assert r.status == 429 and int(r.header("Retry-After")) == 60, (r.status, r.headers)
+        assert r.status == 429 and 1 <= int(r.header("Retry-After")) <= 60, (r.status, r.headers)
         late = Client(m, source="127.0.0.8")
         late.get("/login")
         assert late.post_form("/login", {"login": "victime", "password": "motdepasse"}).status == 303

@@ -56,7 +56,7 @@ def sql_literal(v):
 class Server:
     """One engine process with its own apps/ and data/ folders."""
 
-    def __init__(self, binary, apps=("essai",), env=None, example_apps=False):
+    def __init__(self, binary, apps=("essai",), env=None, example_apps=False, share=None):
         self.binary = os.path.abspath(binary)
         self.tmp = tempfile.mkdtemp(prefix="smallapps-test-")
         self.apps = os.path.join(self.tmp, "apps")
@@ -79,7 +79,10 @@ class Server:
         self.prefix = []          # a command to run the server under (e.g. prlimit)
         self.serve_args = []      # more options for `smallapps serve`
         self.database = None      # PostgreSQL: this server's own database
-        if PG_SERVER:
+        self.owns_database = share is None
+        if share is not None:     # another engine of the same cluster (PostgreSQL)
+            self.database, self.dbname = share.database, share.dbname
+        elif PG_SERVER:
             _made[0] += 1
             self.dbname = f"sa_h_{os.getpid()}_{_made[0]}"
             psql(PG_SERVER, f'CREATE DATABASE "{self.dbname}"')
@@ -167,9 +170,9 @@ class Server:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.database:
+        if self.database and self.owns_database:
             psql(PG_SERVER, f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
-            self.database = None
+        self.database = None
 
     def add_user(self, login, password="motdepasse", roles=(), admin=False):
         args = ["user", "add", login, "--password-stdin", "--name", login.capitalize()]
@@ -182,6 +185,56 @@ class Server:
 
     def token(self, login):
         return self.cli("token", "create", login).stdout.strip()
+
+
+class HAProxy:
+    """Debian's haproxy in front of engines: round robin, no stickiness, health checks on
+    /healthz, X-Forwarded-For appended (start the engines with trusted_proxy())."""
+
+    def __init__(self, servers):
+        self.tmp = tempfile.mkdtemp(prefix="smallapps-haproxy-")
+        self.servers = servers
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        lines = ["global", "  maxconn 2000", "defaults", "  mode http", "  timeout connect 2s",
+                 "  timeout client 30s", "  timeout server 30s", "  retries 2",
+                 "  option redispatch", "frontend fe",
+                 f"  bind 127.0.0.1:{self.port}", "  default_backend engines", "backend engines",
+                 "  balance roundrobin", "  option forwardfor",
+                 "  option httpchk GET /healthz", "  http-check expect status 200"]
+        for i, e in enumerate(self.servers):
+            lines.append(f"  server e{i} 127.0.0.1:{e.port} check inter 300 fall 2 rise 2")
+        cfg = os.path.join(self.tmp, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log = open(os.path.join(self.tmp, "haproxy.log"), "w")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", cfg], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_for(lambda: self._up(), timeout=15)
+        return self
+
+    def _up(self):
+        try:
+            return Client(self).get("/healthz").status == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def free_port():
+    import socket
+    so = socket.socket()
+    so.bind(("127.0.0.1", 0))
+    port = so.getsockname()[1]
+    so.close()
+    return port
 
 
 class Response:

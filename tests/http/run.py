@@ -1185,6 +1185,55 @@ def kill_9_during_concurrent_writes_loses_no_acknowledged_record(s):
     assert not missing, f"{len(missing)} acknowledged records lost"
 
 
+@test
+def idempotency_keys_make_one_record_and_give_back_the_first_answer(s):
+    alice = Client(s, token=s.token("alice"))
+    bob = Client(s, token=s.token("bob"))
+    path = "/apps/essai/demande/records"
+    count = lambda: s.sql_one("essai", "SELECT count(*) FROM demande")  # noqa: E731
+    before = count()
+    key = {"Idempotency-Key": "3f1c2b9e-commande-17"}
+    first = alice.api("POST", path, {"fields": VALID_JSON}, headers=key)
+    assert first.status == 201, first.text
+    # The retry (a lost answer, a double click): the first answer, no second record.
+    again = alice.api("POST", path, {"fields": dict(reversed(list(VALID_JSON.items())))},
+                      headers=key)
+    assert again.status == 201 and again.json() == first.json(), (again.status, again.text)
+    assert again.header("Idempotent-Replayed") == "true"
+    assert again.header("Location") == first.header("Location")
+    assert count() == before + 1
+    # The same key with another request: refused, nothing made.
+    other = alice.api("POST", path, {"fields": dict(VALID_JSON, quantite=5)}, headers=key)
+    assert other.status == 422 and other.json()["error"]["code"] == "idempotency_key_reused", \
+        other.text
+    assert count() == before + 1
+    # Keys belong to their person: bob's same key is his own.
+    b = bob.api("POST", path, {"fields": VALID_JSON}, headers=key)
+    assert b.status == 201 and b.json()["id"] != first.json()["id"], b.text
+    assert count() == before + 2
+    # Malformed keys are refused before anything is read.
+    for bad in ("", "x" * 256, "clé", "a b"):
+        r = alice.api("POST", path, {"fields": VALID_JSON}, headers={"Idempotency-Key": bad})
+        assert r.status == 400, (bad, r.status, r.text)
+    # The same request sent ten times at once: one record; the others get its answer or 409.
+    import threading
+    key2 = {"Idempotency-Key": "rafale-1"}
+    answers = []
+
+    def send():
+        answers.append(Client(s, token=alice.token).api("POST", path, {"fields": VALID_JSON},
+                                                         headers=key2))
+    th = [threading.Thread(target=send) for _ in range(10)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    assert count() == before + 3, count()
+    ids = {a.json()["id"] for a in answers if a.status == 201}
+    assert len(ids) == 1 and all(a.status in (201, 409) for a in answers), \
+        [(a.status, a.text[:80]) for a in answers]
+
+
 def make_server(binary):
     s = Server(binary)
     setup_users(s)
