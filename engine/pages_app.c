@@ -201,6 +201,7 @@ static void list_page(req *r, page_ctx *c)
 	    .readable = readable,
 	    .records = &sp,
 	    .total = total,
+	    .total_cap = UC_COUNT_CAP,
 	    .can_create = access_can_create(f, who(c)),
 	    .q = q.q,
 	    .state = q.state,

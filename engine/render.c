@@ -124,6 +124,7 @@ static const char *const ui_text[UI__COUNT][2] = {
     [UI_COUNT_NONE] = {"Aucun enregistrement", "No records"},
     [UI_COUNT_ONE] = {" enregistrement", " record"},
     [UI_COUNT_MANY] = {" enregistrements", " records"},
+    [UI_COUNT_OVER] = {"Plus de ", "More than "},
     [UI_CAPTION_LIST] = {" : liste des enregistrements", ": records"},
     [UI_EMPTY_FILTERED] = {"Aucun enregistrement ne correspond à ces critères. Essayez d’effacer "
 			   "les filtres.",

@@ -67,7 +67,8 @@ typedef struct list_view {
 	const def_form *form;
 	const bool *readable;
 	const store_page *records;
-	int64_t total; /* count with the same filters */
+	int64_t total;	   /* count with the same filters */
+	int64_t total_cap; /* the count stops above it: a total above is "more than" it */
 	bool can_create;
 	/* The current query, echoed in the filter form and in links. */
 	const char *q;

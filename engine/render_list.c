@@ -482,6 +482,10 @@ void render_list(buf *out, const page *p, const list_view *v)
 	buf_puts(out, "<p class=\"count\" role=\"status\">");
 	if (v->total <= 0) {
 		buf_puts(out, T(p, UI_COUNT_NONE));
+	} else if (v->total_cap > 0 && v->total > v->total_cap) {
+		buf_puts(out, T(p, UI_COUNT_OVER));
+		render_put_count(out, p, v->total_cap);
+		buf_puts(out, T(p, UI_COUNT_MANY));
 	} else {
 		render_put_count(out, p, v->total);
 		buf_puts(out, T(p, v->total == 1 ? UI_COUNT_ONE : UI_COUNT_MANY));

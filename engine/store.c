@@ -58,24 +58,25 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 /* ------------------------------------------------------------------ backends */
 
 /*
- * Search folds accents with the unaccent extension: created when this role may (it is a
- * trusted extension: the database's owner may), else said once with the command for the
- * DBA; meanwhile searches fold case only.
+ * An extension searches use (pg_trgm indexes the search text, unaccent folds private
+ * search fields): created when this role may, else said once with the DBA's command;
+ * meanwhile searches work, slower or folding case only.
  */
-static bool pg_unaccent(conn *c)
+static bool pg_extension(conn *c, const char *name, const char *why)
 {
 	int64_t n = 0;
-	if (db_int_query(c, "SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'",
-			 DB_NOARGS, &n) == STORE_OK &&
+	if (db_int_query(c, "SELECT count(*) FROM pg_extension WHERE extname = ?",
+			 DB_ARGS(DB_S(name)), &n) == STORE_OK &&
 	    n > 0)
 		return true;
-	char err[STORE_ERR_LEN] = "";
-	if (db_script(c, "CREATE EXTENSION IF NOT EXISTS unaccent", err) == STORE_OK)
+	char sql[96], err[STORE_ERR_LEN] = "";
+	snprintf(sql, sizeof sql, "CREATE EXTENSION IF NOT EXISTS %s", name);
+	if (db_script(c, sql, err) == STORE_OK)
 		return true;
 	log_message("store",
-		    "postgresql: searches will not ignore accents until the unaccent extension is "
-		    "installed; as its owner or a superuser, run in this database: "
-		    "CREATE EXTENSION unaccent;");
+		    "postgresql: %s until the %s extension is installed; as its owner or a "
+		    "superuser, run in this database: CREATE EXTENSION %s;",
+		    why, name, name);
 	return false;
 }
 
@@ -108,7 +109,10 @@ store_backend *store_backend_open(const char *database, const char *data_dir,
 		return NULL;
 	}
 	b->open = 1;
-	b->unaccent = pg_unaccent(c);
+	/* Both are trusted extensions: the database's owner may create them. */
+	b->unaccent =
+	    pg_extension(c, "unaccent", "searches in private fields will not ignore accents");
+	b->trgm = pg_extension(c, "pg_trgm", "searches will read whole tables");
 	store_pg_give(b, c);
 	return b;
 }
@@ -602,6 +606,22 @@ int store_meta_set(store *s, conn *c, const char *key, const char *val)
 		    DB_ARGS(DB_S(key), DB_S(val)), NULL);
 	buf_free(&sql);
 	return rc == STORE_OK ? STORE_OK : db_fail(c, rc, "meta");
+}
+
+int store_meta_get(store *s, conn *c, const char *key, char **out)
+{
+	*out = NULL;
+	buf sql = BUF_INIT;
+	db_rows r = {0};
+	int rc = db_query(c, store_sql(s, &sql, "SELECT \"value\" FROM {_meta} WHERE \"key\" = ?"),
+			  DB_ARGS(DB_S(key)), &r);
+	if (rc == STORE_OK) {
+		if (db_next(&r))
+			*out = db_dup(&r, 0);
+		rc = db_done(&r);
+	}
+	buf_free(&sql);
+	return rc;
 }
 
 /* The tables of an app database, created inside the opening transaction. */

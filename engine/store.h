@@ -213,6 +213,11 @@ int store_list_each(store *s, const def_form *f, const store_query *q, store_row
 		    char **next, char err[STORE_ERR_LEN]);
 /* Count with the same predicate as store_list (limit/after/sort ignored). */
 int store_count(store *s, const def_form *f, const store_query *q, int64_t *out);
+/*
+ * The same, counting no further than cap + 1: a list says "more than cap" without
+ * reading a million matches for a number nobody reads exactly.
+ */
+int store_count_upto(store *s, const def_form *f, const store_query *q, int64_t cap, int64_t *out);
 
 /* Per-state counts for the app home: total and overdue per state id. */
 typedef struct store_state_count {

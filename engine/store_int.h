@@ -42,6 +42,7 @@ struct store_backend {
 	int open, max;
 	bool closing;
 	bool unaccent; /* PostgreSQL: the unaccent extension is there (searches) */
+	bool trgm;     /* PostgreSQL: pg_trgm is there (search indexes) */
 };
 
 typedef struct job {
@@ -95,8 +96,11 @@ void store_put_table(buf *b, const store *s, const char *name);
 /* Runs a template (store_sql) with its arguments to its end. */
 int store_exec(store_tx *tx, const char *tmpl, const db_arg *a, int n, int64_t *changes);
 
-/* Sets key in the app database's _meta table. */
+/* Sets key in the app database's _meta table; gets it (*out NULL when absent; caller frees). */
 int store_meta_set(store *s, conn *c, const char *key, const char *val);
+int store_meta_get(store *s, conn *c, const char *key, char **out);
+/* Inside apply: up to limit records of f with an id above `after`, by id. */
+int store_tx_page_by_id(store_tx *tx, const def_form *f, int64_t after, int limit, store_page *out);
 
 /* Definition names usable as SQL identifiers: [a-z][a-z0-9_]*, at most IDENT_MAX bytes. */
 bool store_ident_ok(const char *s);
@@ -130,7 +134,18 @@ typedef struct sortkey {
 	bool desc;
 	int sel;	 /* index in the select list */
 	const char *col; /* column name, unquoted */
+	bool nonnull;	 /* never NULL (id, creation and update times): no NULL ordering */
 } sortkey;
 int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err);
+/*
+ * Search: the form's search fields that every reader may read (not private), into out
+ * (may be NULL; room for list.search.n); and a record's folded text of them, one line
+ * per field, kept in the column _search (NULL: nothing to search). Caller frees.
+ */
+size_t store_search_fields(const def_form *f, const def_field **out);
+char *store_search_text(const def_form *f, const record *r);
+
+/* The engine's plan of segment seg of a list query (tests hold it: a range, never a scan). */
+int store_list_explain(store *s, const def_form *f, const store_query *q, int seg, buf *plan);
 
 #endif

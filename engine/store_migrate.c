@@ -281,50 +281,78 @@ static void index_name(const conn *c, const char *form, const char *suffix, buf 
 	db_put_ident(out, name);
 }
 
+static int make_index(store_tx *tx, const def_form *f, const char *suffix, const char *cols,
+		      char *err)
+{
+	buf sql = BUF_INIT;
+	/* ':' cannot occur in a form id, so these names never meet a table's. */
+	buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+	index_name(tx->c, f->id, suffix, &sql);
+	buf_puts(&sql, " ON ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_printf(&sql, " %s", cols);
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
 /*
- * Indexes serve the queries the engine makes: lists in the form's default order, for
- * readers of every record and for "own" readers (created_by first), so a page is read
- * in index order and never sorts the table; states for counts and the scheduler.
+ * A list's order as an index: (lead, col, id), where lead is a column the list asks to
+ * be equal (created_by for "own" readers, the state, a filter), or none. A nullable
+ * column sorts NULL first ascending (SQLite's order; written out on PostgreSQL, whose
+ * default is the other way), as the lists' ORDER BY says, so a page is a range of the
+ * index, walked and never sorted.
+ */
+static int order_index(store_tx *tx, const def_form *f, const char *lead, const sortkey *k,
+		       char *err)
+{
+	char cols[256], suffix[160];
+	char lead_sql[80] = "";
+	if (lead)
+		snprintf(lead_sql, sizeof lead_sql, "\"%s\", ", lead);
+	if (strcmp(k->col, "id") == 0)
+		snprintf(cols, sizeof cols, "(%s\"id\")", lead_sql);
+	else
+		snprintf(cols, sizeof cols, "(%s\"%s\"%s, \"id\")", lead_sql, k->col,
+			 tx->c->kind == DB_PG && !k->nonnull ? " NULLS FIRST" : "");
+	/* The names indexes always had: "sort:<col>", "own:<col>". */
+	const char *tag = !lead ? "sort" : strcmp(lead, "_created_by") == 0 ? "own" : lead;
+	snprintf(suffix, sizeof suffix, "%s:%s", tag, k->col);
+	return make_index(tx, f, suffix, cols, err);
+}
+
+/*
+ * Indexes serve the queries the engine makes, so that a page of a million records is a
+ * range of an index: the default order, alone, for "own" readers (created_by first),
+ * within a state, and within each filter's value; the order of each column a list
+ * shows (its header sorts). created_at also serves the dashboard's months.
  */
 static int create_indexes(store_tx *tx, const def_form *f, char *err)
 {
-	sortkey k;
+	sortkey k, col_k;
 	if (store_parse_sort(f, NULL, &k, err) != STORE_OK)
 		return STORE_ERROR;
-	bool by_id = strcmp(k.col, "id") == 0;
-	char sort_cols[128], own_cols[160];
-	if (by_id) {
-		snprintf(sort_cols, sizeof sort_cols, "(\"id\")");
-		snprintf(own_cols, sizeof own_cols, "(\"_created_by\", \"id\")");
-	} else {
-		snprintf(sort_cols, sizeof sort_cols, "(\"%s\", \"id\")", k.col);
-		snprintf(own_cols, sizeof own_cols, "(\"_created_by\", \"%s\", \"id\")", k.col);
+	int rc = make_index(tx, f, "created_at", "(\"_created_at\", \"id\")", err);
+	if (rc == STORE_OK)
+		rc = make_index(tx, f, "created_by", "(\"_created_by\")", err);
+	/* The rowid, or the created_at index, already is the default order's. */
+	if (rc == STORE_OK && strcmp(k.col, "id") != 0 && strcmp(k.col, "_created_at") != 0)
+		rc = order_index(tx, f, NULL, &k, err);
+	if (rc == STORE_OK)
+		rc = order_index(tx, f, "_created_by", &k, err);
+	if (rc == STORE_OK)
+		rc = order_index(tx, f, "_state", &k, err);
+	for (size_t i = 0; rc == STORE_OK && i < f->list.filters.n; i++) {
+		int col = def_find_col(f, f->list.filters.v[i]);
+		if (col >= 0)
+			rc = order_index(tx, f, f->cols[col]->name, &k, err);
 	}
-	char sort_name[96], own_name[96];
-	snprintf(sort_name, sizeof sort_name, "sort:%s", k.col);
-	snprintf(own_name, sizeof own_name, "own:%s", k.col);
-	const struct {
-		const char *suffix, *cols;
-	} ix[] = {{"created_at", "(\"_created_at\", \"id\")"},
-		  {"created_by", "(\"_created_by\")"},
-		  {"state", "(\"_state\")"},
-		  {sort_name, sort_cols},
-		  {own_name, own_cols}};
-	buf sql = BUF_INIT;
-	int rc = STORE_OK;
-	for (size_t i = 0; rc == STORE_OK && i < sizeof ix / sizeof *ix; i++) {
-		/* The rowid, or the created_at index, already is that one. */
-		if (i == 3 && (by_id || strcmp(k.col, "_created_at") == 0))
-			continue;
-		/* ':' cannot occur in a form id, so these names never meet a table's. */
-		buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
-		index_name(tx->c, f->id, ix[i].suffix, &sql);
-		buf_puts(&sql, " ON ");
-		store_put_table(&sql, tx->s, f->id);
-		buf_printf(&sql, " %s", ix[i].cols);
-		rc = ddl(tx, &sql, f, err);
+	for (size_t i = 0; rc == STORE_OK && i < f->list.columns.n; i++) {
+		int col = def_find_col(f, f->list.columns.v[i]);
+		if (col >= 0 && strcmp(f->cols[col]->name, k.col) != 0 &&
+		    store_parse_sort(f, f->cols[col]->name, &col_k, err) == STORE_OK)
+			rc = order_index(tx, f, NULL, &col_k, err);
 	}
-	buf_free(&sql);
 	return rc;
 }
 
@@ -519,6 +547,135 @@ static int migrate_states(store_tx *tx, const def_form *f, time_t now, char *err
 	return rc;
 }
 
+static int column_exists(store_tx *tx, const char *table, const char *col, bool *out)
+{
+	int64_t n = 0;
+	int rc = tx->c->kind == DB_PG
+		     ? db_int_query(tx->c,
+				    "SELECT count(*) FROM information_schema.columns WHERE "
+				    "table_schema = ? AND table_name = ? AND column_name = ?",
+				    DB_ARGS(DB_S(tx->s->name), DB_S(table), DB_S(col)), &n)
+		     : db_int_query(tx->c,
+				    "SELECT count(*) FROM pragma_table_info(?) WHERE \"name\" = ?",
+				    DB_ARGS(DB_S(table), DB_S(col)), &n);
+	*out = n > 0;
+	return rc;
+}
+
+/* SQLite: the FTS5 table of f's _search (trigrams), kept in step by triggers. */
+static int fts_table(store_tx *tx, const def_form *f, char *err)
+{
+	/* Names from the form id, [a-z][a-z0-9_]*: nothing to quote inside them. */
+	const char *id = f->id;
+	buf sql = BUF_INIT;
+	buf_printf(&sql,
+		   "CREATE VIRTUAL TABLE IF NOT EXISTS \"_fts_%s\" USING fts5(\"_search\", "
+		   "content='%s', content_rowid='id', tokenize='trigram');",
+		   id, id);
+	buf_printf(&sql,
+		   "CREATE TRIGGER IF NOT EXISTS \"_fts_%s_ai\" AFTER INSERT ON \"%s\" BEGIN "
+		   "INSERT INTO \"_fts_%s\" (rowid, \"_search\") VALUES (new.\"id\", "
+		   "new.\"_search\"); END;",
+		   id, id, id);
+	buf_printf(&sql,
+		   "CREATE TRIGGER IF NOT EXISTS \"_fts_%s_ad\" AFTER DELETE ON \"%s\" BEGIN "
+		   "INSERT INTO \"_fts_%s\" (\"_fts_%s\", rowid, \"_search\") VALUES ('delete', "
+		   "old.\"id\", old.\"_search\"); END;",
+		   id, id, id, id);
+	buf_printf(&sql,
+		   "CREATE TRIGGER IF NOT EXISTS \"_fts_%s_au\" AFTER UPDATE OF \"_search\" ON "
+		   "\"%s\" BEGIN INSERT INTO \"_fts_%s\" (\"_fts_%s\", rowid, \"_search\") "
+		   "VALUES ('delete', old.\"id\", old.\"_search\"); INSERT INTO \"_fts_%s\" "
+		   "(rowid, \"_search\") VALUES (new.\"id\", new.\"_search\"); END;",
+		   id, id, id, id, id);
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
+/* Recomputes every record's _search (the search fields changed), page by page. */
+static int search_backfill(store_tx *tx, const def_form *f)
+{
+	int64_t after = 0;
+	int rc = STORE_OK;
+	for (;;) {
+		store_page page = {0};
+		int64_t ids[512];
+		size_t n = 0;
+		rc = store_tx_page_by_id(tx, f, after, 500, &page);
+		if (rc != STORE_OK || page.n == 0) {
+			store_page_free(&page);
+			break;
+		}
+		buf sql = BUF_INIT;
+		buf_puts(&sql, "UPDATE ");
+		store_put_table(&sql, tx->s, f->id);
+		buf_puts(&sql, " SET \"_search\" = ? WHERE \"id\" = ?");
+		for (size_t i = 0; rc == STORE_OK && i < page.n; i++) {
+			char *text = store_search_text(f, &page.v[i]);
+			rc = db_exec(tx->c, buf_cstr(&sql), DB_ARGS(DB_S(text), DB_I(page.v[i].id)),
+				     NULL);
+			free(text);
+			ids[n++] = page.v[i].id;
+		}
+		buf_free(&sql);
+		after = n ? ids[n - 1] : after;
+		store_page_free(&page);
+		if (rc != STORE_OK || n < 500)
+			break;
+	}
+	return rc;
+}
+
+/*
+ * The search column and its index: the folded text of the public search fields
+ * (store_search_text), its trigrams indexed (SQLite: FTS5; PostgreSQL: pg_trgm's GIN,
+ * when the extension is there), recomputed for every record when the search fields
+ * change.
+ */
+static int search_index(store_tx *tx, const def_form *f, char *err)
+{
+	bool has = false;
+	int rc = column_exists(tx, f->id, "_search", &has);
+	buf sql = BUF_INIT;
+	if (rc == STORE_OK && !has) {
+		buf_puts(&sql, "ALTER TABLE ");
+		store_put_table(&sql, tx->s, f->id);
+		buf_puts(&sql, tx->c->kind == DB_PG ? " ADD COLUMN \"_search\" text COLLATE \"C\""
+						    : " ADD COLUMN \"_search\" TEXT");
+		rc = ddl(tx, &sql, f, err);
+	}
+	if (rc == STORE_OK && tx->c->kind != DB_PG)
+		rc = fts_table(tx, f, err);
+	else if (rc == STORE_OK && tx->s->b->trgm)
+		rc = make_index(tx, f, "search", "USING gin (\"_search\" gin_trgm_ops)", err);
+	/* Which fields it holds: when that changes, every record's text is made again. */
+	const def_field *fields[64];
+	size_t nf = store_search_fields(f, f->list.search.n <= 64 ? fields : NULL);
+	buf_reset(&sql);
+	for (size_t i = 0; i < nf && f->list.search.n <= 64; i++)
+		buf_printf(&sql, "%s%s", i ? "," : "", fields[i]->name);
+	char key[IDENT_MAX + 16], *old = NULL;
+	snprintf(key, sizeof key, "search:%s", f->id);
+	if (rc == STORE_OK)
+		rc = store_meta_get(tx->s, tx->c, key, &old);
+	if (rc == STORE_OK && (!old || strcmp(old, buf_cstr(&sql)) != 0)) {
+		rc = search_backfill(tx, f);
+		if (rc == STORE_OK && tx->c->kind != DB_PG) {
+			buf b2 = BUF_INIT;
+			buf_printf(&b2, "INSERT INTO \"_fts_%s\" (\"_fts_%s\") VALUES ('rebuild')",
+				   f->id, f->id);
+			rc = ddl(tx, &b2, f, err);
+			buf_free(&b2);
+		}
+		if (rc == STORE_OK)
+			rc = store_meta_set(tx->s, tx->c, key, buf_cstr(&sql));
+	}
+	free(old);
+	buf_free(&sql);
+	return rc;
+}
+
 static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 {
 	bool exists = false;
@@ -540,6 +697,8 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 	rc = exists ? migrate_columns(tx, f, err) : create_table(tx, f, err);
 	if (rc == STORE_OK)
 		rc = create_indexes(tx, f, err);
+	if (rc == STORE_OK)
+		rc = search_index(tx, f, err);
 	if (rc == STORE_OK)
 		rc = migrate_states(tx, f, now, err);
 	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])

@@ -226,6 +226,62 @@ static void put_folded(buf *sql, const store *s, const char *col)
 	buf_puts(sql, pg ? "::text))" : ")");
 }
 
+/* GLOB's wildcards taken literally, the text folded: '*' + folded s + '*'. Caller frees. */
+static char *glob_pattern(const char *s)
+{
+	buf folded = BUF_INIT, p = BUF_INIT;
+	util_fold(s, &folded);
+	buf_putc(&p, '*');
+	for (const char *c = buf_cstr(&folded); *c; c++) {
+		if (*c == '*' || *c == '?' || *c == '[')
+			buf_printf(&p, "[%c]", *c);
+		else
+			buf_putc(&p, *c);
+	}
+	buf_putc(&p, '*');
+	buf_free(&folded);
+	return buf_steal(&p);
+}
+
+/*
+ * q over the form's search fields. Those every reader may read are folded once, at the
+ * write, into the column _search (store_search_text), searched through an index of its
+ * trigrams: SQLite's FTS5 table _fts_<form>, PostgreSQL's pg_trgm GIN index (store_migrate.c),
+ * so a search is no scan of the table. A private search field is searched only for
+ * readers who may read it, in its own column (folded on the fly: a match must not reveal
+ * it to others).
+ */
+static void put_search(qb *b, const store *s, const def_form *f, const store_query *q)
+{
+	buf *sql = &b->sql;
+	bool any = false;
+	if (store_search_fields(f, NULL)) {
+		if (s->b->kind == DB_PG) {
+			buf_puts(sql, " AND (\"_search\" LIKE ? ESCAPE '\\'");
+			qb_text_own(b, like_pattern(q->q));
+		} else {
+			buf_puts(sql, " AND (\"id\" IN (SELECT \"rowid\" FROM ");
+			char fts[IDENT_MAX + 8];
+			snprintf(fts, sizeof fts, "_fts_%s", f->id);
+			store_put_table(sql, s, fts);
+			buf_puts(sql, " WHERE \"_search\" GLOB ?)");
+			qb_text_own(b, glob_pattern(q->q));
+		}
+		any = true;
+	}
+	for (size_t i = 0; i < f->list.search.n; i++) {
+		int c = def_find_col(f, f->list.search.v[i]);
+		if (c < 0 || !f->cols[c]->has_private || (q->readable && !q->readable[c]))
+			continue;
+		buf_puts(sql, any ? " OR " : " AND (");
+		put_folded(sql, s, f->cols[c]->name);
+		buf_puts(sql, " LIKE ? ESCAPE '\\'");
+		qb_text_own(b, like_pattern(q->q));
+		any = true;
+	}
+	buf_puts(sql, any ? ")" : " AND FALSE");
+}
+
 /* A multichoice column (a JSON array) holds value. */
 static void put_contains(qb *b, const store *s, const char *col, const char *want)
 {
@@ -324,24 +380,7 @@ static int compile_where(qb *b, const store *s, const def_form *f, const store_q
 	if (q->q && q->q[0]) {
 		if (strlen(q->q) > SEARCH_MAX)
 			return bad(q, STORE_BAD_SEARCH, err, "search text is too long");
-		char *pat = NULL;
-		bool any = false;
-		for (size_t i = 0; i < f->list.search.n; i++) {
-			int c = def_find_col(f, f->list.search.v[i]);
-			if (c < 0 || (q->readable && !q->readable[c]))
-				continue;
-			buf_puts(sql, any ? " OR " : " AND (");
-			put_folded(sql, s, f->cols[c]->name);
-			buf_puts(sql, " LIKE ? ESCAPE '\\'");
-			if (!pat) {
-				pat = like_pattern(q->q);
-				qb_text_own(b, pat);
-			} else {
-				qb_text(b, pat);
-			}
-			any = true;
-		}
-		buf_puts(sql, any ? ")" : " AND FALSE");
+		put_search(b, s, f, q);
 	}
 	if (q->overdue_only) {
 		buf_puts(sql, " AND ");
@@ -365,15 +404,18 @@ int store_parse_sort(const def_form *f, const char *sort, sortkey *k, char *err)
 	static const struct {
 		const char *name, *col;
 		int sel;
-	} sys[] = {{"id", "id", C_ID},
-		   {"created_at", "_created_at", C_CAT},
-		   {"updated_at", "_updated_at", C_UAT},
-		   {"state", "_state", C_STATE}};
+		bool nonnull;
+	} sys[] = {{"id", "id", C_ID, true},
+		   {"created_at", "_created_at", C_CAT, true},
+		   {"updated_at", "_updated_at", C_UAT, true},
+		   {"state", "_state", C_STATE, false}};
 	k->col = NULL;
+	k->nonnull = false;
 	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++) {
 		if (strcmp(name, sys[i].name) == 0) {
 			k->col = sys[i].col;
 			k->sel = sys[i].sel;
+			k->nonnull = sys[i].nonnull;
 		}
 	}
 	if (!k->col) {
@@ -501,45 +543,50 @@ static int parse_cursor(const char *after, const sortkey *k, json_t **out, char 
 }
 
 /*
- * Rows strictly after the cursor row in the order (col, id) ASC or DESC. Lists sort
- * NULL first ascending and last descending (written out: NULLS FIRST / NULLS LAST, the
- * engines' defaults differ), so a NULL sort value continues
- * among the NULLs by id, then (ascending) into the non-NULLs; a non-NULL value
- * continues among equal values by id, then (descending) into the NULLs.
+ * Keyset pages, each piece an index range. Lists sort NULL first ascending and last
+ * descending (written out: the engines' defaults differ). Rows after a cursor on
+ * (col, id) are one range when col is never NULL or when the rest stays on one side
+ * of the NULLs; otherwise two, run one after the other (segment 0, then 1):
+ *   ascending from a NULL:       NULLs with a greater id, then every non-NULL;
+ *   descending from a value:     (col, id) below it, then every NULL.
+ * A single OR of the two would make the engines scan the index from its start instead
+ * of seeking to the cursor. Appends the segment's condition; false when there is none.
  */
-static void put_after(qb *b, const sortkey *k, json_t *cur)
+static bool put_segment(qb *b, const sortkey *k, json_t *cur, int seg)
 {
-	json_t *v = json_array_get(cur, 1);
-	int64_t id = json_integer_value(json_array_get(cur, 2));
 	buf *sql = &b->sql;
 	const char *cmp = k->desc ? "<" : ">";
-	if (k->sel == C_ID) {
+	if (!cur)
+		return seg == 0;
+	json_t *v = json_array_get(cur, 1);
+	int64_t id = json_integer_value(json_array_get(cur, 2));
+	if (k->sel == C_ID || (k->nonnull && json_is_null(v))) {
+		if (seg > 0)
+			return false;
 		buf_printf(sql, " AND \"id\" %s ?", cmp);
 		qb_int(b, id);
-		return;
+		return true;
+	}
+	bool null_first = json_is_null(v) && !k->desc;
+	bool null_last = !json_is_null(v) && k->desc && !k->nonnull;
+	if (seg == 1 && !null_first && !null_last)
+		return false;
+	if (seg == 1) {
+		buf_puts(sql, " AND ");
+		store_put_ident(sql, k->col);
+		buf_puts(sql, null_first ? " IS NOT NULL" : " IS NULL");
+		return true;
 	}
 	if (json_is_null(v)) {
-		buf_puts(sql, " AND ((");
+		buf_puts(sql, " AND ");
 		store_put_ident(sql, k->col);
-		buf_printf(sql, " IS NULL AND \"id\" %s ?)", cmp);
-		if (!k->desc) {
-			buf_puts(sql, " OR ");
-			store_put_ident(sql, k->col);
-			buf_puts(sql, " IS NOT NULL");
-		}
-		buf_puts(sql, ")");
+		buf_printf(sql, " IS NULL AND \"id\" %s ?", cmp);
 		qb_int(b, id);
-		return;
+		return true;
 	}
-	buf_puts(sql, " AND ((");
+	buf_puts(sql, " AND (");
 	store_put_ident(sql, k->col);
 	buf_printf(sql, ", \"id\") %s (?, ?)", cmp);
-	if (k->desc) {
-		buf_puts(sql, " OR ");
-		store_put_ident(sql, k->col);
-		buf_puts(sql, " IS NULL");
-	}
-	buf_puts(sql, ")");
 	if (json_is_integer(v))
 		qb_int(b, json_integer_value(v));
 	else if (json_is_real(v))
@@ -547,6 +594,7 @@ static void put_after(qb *b, const sortkey *k, json_t *cur)
 	else
 		qb_text(b, json_string_value(v));
 	qb_int(b, id);
+	return true;
 }
 
 /* ------------------------------------------------------------------ reads */
@@ -586,24 +634,31 @@ int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope,
 	return rc;
 }
 
-/* The SELECT of one page of f: the predicate, the cursor, the order, limit + 1. */
+/*
+ * The SELECT of segment seg of one page of f: the predicate, the cursor's range, the
+ * order, at most `limit` rows. false (nothing appended) when there is no such segment.
+ */
 static int list_sql(const store *s, const def_form *f, const store_query *q, const sortkey *k,
-		    json_t *cur, qb *b, char *err)
+		    json_t *cur, int seg, int64_t limit, qb *b, char *err)
 {
 	put_select(&b->sql, s, f);
 	int rc = compile_where(b, s, f, q, err);
 	if (rc != STORE_OK)
 		return rc;
-	if (cur)
-		put_after(b, k, cur);
+	if (!put_segment(b, k, cur, seg))
+		return STORE_NOTFOUND;
 	const char *dir = k->desc ? "DESC" : "ASC";
 	buf_puts(&b->sql, " ORDER BY ");
 	if (k->sel != C_ID) {
 		store_put_ident(&b->sql, k->col);
-		buf_printf(&b->sql, " %s %s, ", dir, k->desc ? "NULLS LAST" : "NULLS FIRST");
+		/* Written out for a nullable column, as its index is made (store_migrate.c). */
+		buf_printf(&b->sql, " %s%s, ", dir,
+			   k->nonnull ? ""
+			   : k->desc  ? " NULLS LAST"
+				      : " NULLS FIRST");
 	}
 	buf_printf(&b->sql, "\"id\" %s LIMIT ?", dir);
-	qb_int(b, (int64_t)q->limit + 1);
+	qb_int(b, limit);
 	return STORE_OK;
 }
 
@@ -623,6 +678,63 @@ static int list_order(const def_form *f, const store_query *q, sortkey *k, json_
 	return rc;
 }
 
+/* One page being read: where its rows go, how many so far, the next page's cursor. */
+typedef struct page_run {
+	const def_form *f;
+	const store_query *q;
+	const sortkey *k;
+	store_page *page; /* copies here (store_list), or ... */
+	store_row_fn fn;  /* ... borrowed rows there (store_list_each) */
+	void *arg;
+	record tmp;
+	size_t n;   /* rows taken */
+	bool more;  /* a row beyond the page exists */
+	char *next; /* the cursor of the last row taken */
+} page_run;
+
+/* Takes the rows of one segment's result until the page is full (then notes one more). */
+static int take_rows(page_run *p, db_rows *r, char *err)
+{
+	while (!p->more && db_next(r)) {
+		if (p->n == (size_t)p->q->limit) {
+			p->more = true;
+			break;
+		}
+		if (p->page) {
+			read_row(r, p->f, p->q->now, &p->page->v[p->n]);
+			p->page->n = p->n + 1;
+		} else {
+			value *vals = p->tmp.values;
+			memset(vals, 0, p->f->ncols * sizeof *vals);
+			p->tmp = (record){.nvalues = p->f->ncols, .values = vals};
+			fill_row(r, p->f, p->q->now, &p->tmp, true);
+			p->fn(p->arg, &p->tmp);
+		}
+		if (++p->n == (size_t)p->q->limit && !(p->next = make_cursor(p->k, r)))
+			r->rc = store_seterr(err, STORE_ERROR, "cannot build the cursor");
+	}
+	return db_done(r);
+}
+
+/* Segment seg of the page, on c. */
+static int run_segment(store *s, conn *c, page_run *p, json_t *cur, int seg, char *err)
+{
+	qb b = QB_INIT;
+	db_rows r = {0};
+	int rc = list_sql(s, p->f, p->q, p->k, cur, seg, (int64_t)p->q->limit + 1 - (int64_t)p->n,
+			  &b, err);
+	if (rc == STORE_NOTFOUND) {
+		qb_free(&b);
+		return STORE_OK;
+	}
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) != STORE_OK)
+		store_seterr(err, db_fail(c, rc, "list"), "cannot read the list");
+	if (rc == STORE_OK && (rc = take_rows(p, &r, err)) != STORE_OK)
+		db_fail(c, rc, "list");
+	qb_free(&b);
+	return rc;
+}
+
 /*
  * The rows of one page go to fn with borrowed strings (store_list_each), or are
  * copied into page->v (store_list). next gets the cursor of the next page (caller frees).
@@ -630,14 +742,10 @@ static int list_order(const def_form *f, const store_query *q, sortkey *k, json_
 static int list_rows(store *s, const def_form *f, const store_query *q, store_page *page,
 		     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
-	qb b = QB_INIT;
 	conn *c = NULL;
-	db_rows r = {0};
 	json_t *cur = NULL;
-	char *next = NULL;
-	size_t n = 0;
-	record tmp = {0};
 	sortkey k;
+	page_run p = {.f = f, .q = q, .k = &k, .page = page, .fn = fn, .arg = arg};
 	*next_out = NULL;
 	if (err)
 		err[0] = '\0';
@@ -645,46 +753,50 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 	    store_form_ok(f) ? STORE_OK : store_seterr(err, STORE_ERROR, "form cannot be queried");
 	if (rc == STORE_OK)
 		rc = list_order(f, q, &k, &cur, err);
-	if (rc == STORE_OK)
-		rc = list_sql(s, f, q, &k, cur, &b, err);
 	if (rc == STORE_OK && (rc = store_reader_take(s, &c)) != STORE_OK)
 		store_seterr(err, rc, "cannot reach the database");
-	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) != STORE_OK)
-		store_seterr(err, db_fail(c, rc, "list"), "cannot read the list");
 	if (rc == STORE_OK) {
 		if (page)
 			page->v = xcalloc((size_t)q->limit, sizeof *page->v);
 		else
-			record_init(&tmp, f); /* one values array for every row */
+			record_init(&p.tmp, f); /* one values array for every row */
 	}
-	while (rc == STORE_OK && db_next(&r)) {
-		if (n == (size_t)q->limit) {
-			*next_out = next;
-			next = NULL;
-			break;
-		}
-		if (page) {
-			read_row(&r, f, q->now, &page->v[n]);
-			page->n = n + 1;
-		} else {
-			value *vals = tmp.values;
-			memset(vals, 0, f->ncols * sizeof *vals);
-			tmp = (record){.nvalues = f->ncols, .values = vals};
-			fill_row(&r, f, q->now, &tmp, true);
-			fn(arg, &tmp);
-		}
-		if (++n == (size_t)q->limit && !(next = make_cursor(&k, &r)))
-			r.rc = store_seterr(err, STORE_ERROR, "cannot build the cursor");
+	for (int seg = 0; rc == STORE_OK && seg < 2 && !p.more; seg++)
+		rc = run_segment(s, c, &p, cur, seg, err);
+	if (rc == STORE_OK && p.more) {
+		*next_out = p.next;
+		p.next = NULL;
 	}
-	if (rc == STORE_OK && (rc = db_done(&r)) != STORE_OK) {
-		db_fail(c, rc, "list");
-		free(*next_out);
-		*next_out = NULL;
-	}
-	db_done(&r);
-	free(tmp.values); /* the borrowed strings are the engine's */
+	free(p.tmp.values); /* the borrowed strings are the engine's */
 	store_reader_give(s, c);
-	free(next);
+	free(p.next);
+	json_decref(cur);
+	return rc;
+}
+
+int store_list_explain(store *s, const def_form *f, const store_query *q, int seg, buf *plan)
+{
+	sortkey k;
+	json_t *cur = NULL;
+	qb b = QB_INIT;
+	conn *c = NULL;
+	db_rows r = {0};
+	char err[STORE_ERR_LEN];
+	buf_puts(&b.sql, s->b->kind == DB_PG ? "EXPLAIN " : "EXPLAIN QUERY PLAN ");
+	int rc = list_order(f, q, &k, &cur, err);
+	if (rc == STORE_OK)
+		rc = list_sql(s, f, q, &k, cur, seg, q->limit + 1, &b, err);
+	if (rc == STORE_OK && (rc = store_reader_take(s, &c)) == STORE_OK &&
+	    (rc = qb_query(c, &b, &r)) == STORE_OK) {
+		/* SQLite: (id, parent, notused, detail); PostgreSQL: one text column. */
+		int col = s->b->kind == DB_PG ? 0 : 3;
+		while (db_next(&r)) {
+			buf_puts(plan, db_text(&r, col) ? db_text(&r, col) : "");
+			buf_putc(plan, '\n');
+		}
+		rc = db_done(&r);
+	}
+	store_reader_give(s, c);
 	json_decref(cur);
 	qb_free(&b);
 	return rc;
@@ -729,7 +841,7 @@ static int read_int(store *s, qb *b, int64_t *out, const char *what)
 	return rc;
 }
 
-int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
+int store_count_upto(store *s, const def_form *f, const store_query *q, int64_t cap, int64_t *out)
 {
 	int rc;
 	qb b = QB_INIT;
@@ -738,12 +850,23 @@ int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
 		return STORE_ERROR;
 	if (q->scope.none)
 		return STORE_OK;
-	buf_puts(&b.sql, "SELECT count(*) FROM ");
+	buf_puts(&b.sql,
+		 cap > 0 ? "SELECT count(*) FROM (SELECT 1 FROM " : "SELECT count(*) FROM ");
 	store_put_table(&b.sql, s, f->id);
-	if ((rc = compile_where(&b, s, f, q, NULL)) == STORE_OK)
+	rc = compile_where(&b, s, f, q, NULL);
+	if (cap > 0) {
+		buf_puts(&b.sql, " LIMIT ?) AS \"upto\"");
+		qb_int(&b, cap + 1);
+	}
+	if (rc == STORE_OK)
 		rc = read_int(s, &b, out, "count");
 	qb_free(&b);
 	return rc;
+}
+
+int store_count(store *s, const def_form *f, const store_query *q, int64_t *out)
+{
+	return store_count_upto(s, f, q, 0, out);
 }
 
 int store_count_states(store *s, const def_form *f, const store_scope *scope, time_t now,
@@ -867,6 +990,53 @@ void store_history_free(store_history_line *v, size_t n)
 	free(v);
 }
 
+/* ------------------------------------------------------------------ search text */
+
+size_t store_search_fields(const def_form *f, const def_field **out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->list.search.n; i++) {
+		int c = def_find_col(f, f->list.search.v[i]);
+		if (c < 0 || f->cols[c]->has_private)
+			continue;
+		if (out)
+			out[n] = f->cols[c];
+		n++;
+	}
+	return n;
+}
+
+char *store_search_text(const def_form *f, const record *r)
+{
+	buf raw = BUF_INIT, out = BUF_INIT;
+	bool any = false;
+	for (size_t i = 0; i < f->list.search.n; i++) {
+		int c = def_find_col(f, f->list.search.v[i]);
+		if (c < 0 || f->cols[c]->has_private || (size_t)c >= r->nvalues)
+			continue;
+		const value *v = &r->values[c];
+		if (v->kind == VAL_NULL)
+			continue;
+		/* One line per field: a search never matches across two of them. */
+		if (any)
+			buf_putc(&raw, '\n');
+		if (v->kind == VAL_TEXT)
+			buf_puts(&raw, v->s);
+		else if (v->kind == VAL_INT)
+			buf_printf(&raw, "%lld", (long long)v->i);
+		else
+			buf_printf(&raw, "%.15g", v->d);
+		any = true;
+	}
+	if (!any) {
+		buf_free(&raw);
+		return NULL;
+	}
+	util_fold(buf_cstr(&raw), &out);
+	buf_free(&raw);
+	return buf_steal(&out);
+}
+
 /* ------------------------------------------------------------------ writes */
 
 int store_tx_insert(store_tx *tx, const def_form *f, record *r)
@@ -877,12 +1047,13 @@ int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 	buf_puts(&b.sql, "INSERT INTO ");
 	store_put_table(&b.sql, tx->s, f->id);
 	buf_puts(&b.sql, " (\"_state\", \"_state_since\", \"_version\", \"_created_at\", "
-			 "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\"");
+			 "\"_created_by\", \"_updated_at\", \"_updated_by\", \"_def_hash\", "
+			 "\"_search\"");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&b.sql, ", ");
 		store_put_ident(&b.sql, f->cols[i]->name);
 	}
-	buf_puts(&b.sql, ") VALUES (?, ?, 1, ?, ?, ?, ?, ?");
+	buf_puts(&b.sql, ") VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?");
 	for (size_t i = 0; i < f->ncols; i++)
 		buf_puts(&b.sql, ", ?");
 	buf_puts(&b.sql, ") RETURNING \"id\"");
@@ -893,6 +1064,7 @@ int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 	qb_text(&b, r->updated_at);
 	qb_text(&b, r->updated_by);
 	qb_text(&b, r->def_hash);
+	qb_text_own(&b, store_search_text(f, r));
 	for (size_t i = 0; i < f->ncols; i++)
 		qb_arg(&b, value_arg(&r->values[i]));
 	int64_t id = 0;
@@ -930,12 +1102,13 @@ int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_v
 	store_put_table(&b.sql, tx->s, f->id);
 	buf_puts(&b.sql,
 		 " SET \"_state\" = ?, \"_state_since\" = ?, \"_version\" = \"_version\" + 1, "
-		 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?");
+		 "\"_updated_at\" = ?, \"_updated_by\" = ?, \"_def_hash\" = ?, \"_search\" = ?");
 	qb_text(&b, f->workflow ? r->state : NULL);
 	qb_text(&b, r->state_since);
 	qb_text(&b, r->updated_at);
 	qb_text(&b, r->updated_by);
 	qb_text(&b, r->def_hash);
+	qb_text_own(&b, store_search_text(f, r));
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&b.sql, ", ");
 		store_put_ident(&b.sql, f->cols[i]->name);
@@ -970,6 +1143,23 @@ int store_tx_delete(store_tx *tx, const def_form *f, int64_t id)
 	if (rc != STORE_OK)
 		return db_fail(tx->c, rc, "delete");
 	return changed == 0 ? STORE_NOTFOUND : STORE_OK;
+}
+
+int store_tx_page_by_id(store_tx *tx, const def_form *f, int64_t after, int limit, store_page *out)
+{
+	memset(out, 0, sizeof *out);
+	buf sql = BUF_INIT;
+	db_rows r;
+	put_select(&sql, tx->s, f);
+	buf_puts(&sql, " WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?");
+	out->v = xcalloc((size_t)limit, sizeof *out->v);
+	int rc = db_query(tx->c, buf_cstr(&sql), DB_ARGS(DB_I(after), DB_I(limit)), &r);
+	while (rc == STORE_OK && out->n < (size_t)limit && db_next(&r))
+		read_row(&r, f, util_now(), &out->v[out->n++]);
+	if (rc == STORE_OK)
+		rc = db_done(&r);
+	buf_free(&sql);
+	return rc;
 }
 
 int store_tx_get(store_tx *tx, const def_form *f, int64_t id, record *out)

@@ -70,6 +70,9 @@ int lite_open(const char *path, bool readonly, conn *c, char err[STORE_ERR_LEN])
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, BUSY_MS);
+	/* "name" is a name, never a string: a misspelt column is an error, not a constant. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
 	sqlite3_create_function(db, "sa_fold", 1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 				fold_fn, NULL, NULL);

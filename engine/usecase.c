@@ -210,7 +210,8 @@ uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, in
 		return res->status;
 	char err[STORE_ERR_LEN] = "";
 	int rc = store_list(c->app->db, c->form, &q, page, err);
-	if (rc == STORE_OK && (rc = store_count(c->app->db, c->form, &q, total)) != STORE_OK)
+	if (rc == STORE_OK &&
+	    (rc = store_count_upto(c->app->db, c->form, &q, UC_COUNT_CAP, total)) != STORE_OK)
 		store_page_free(page);
 	return list_outcome(rc, err, res);
 }

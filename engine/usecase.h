@@ -160,7 +160,11 @@ typedef struct uc_list_query {
 /* One page, streamed: fn gets each record (valid during the call only). *next: caller frees. */
 uc_status uc_list_each(uc_call *c, const uc_list_query *q, store_row_fn fn, void *arg, char **next,
 		       uc_result *res);
-/* One page copied, and the count of every match. */
+/*
+ * One page copied, and the count of the matches, exact up to UC_COUNT_CAP (more: a
+ * number above it, said "more than UC_COUNT_CAP").
+ */
+#define UC_COUNT_CAP 10000
 uc_status uc_list_page(uc_call *c, const uc_list_query *q, store_page *page, int64_t *total,
 		       uc_result *res);
 

@@ -790,6 +790,23 @@ static void record_page_without_rights_has_no_forms_but_logout(void **state)
 	buf_free(&b);
 }
 
+/* A count stopped at its cap says "more than" the cap, never a made-up exact number. */
+static void list_count_above_its_cap_says_more_than_the_cap(void **state)
+{
+	fixture *x = *state;
+	store_page pg = {.v = &x->rec, .n = 1};
+	list_view v = {.app = &x->app, .form = &x->form, .readable = x->all, .records = &pg,
+	               .total = 10001, .total_cap = 10000};
+	buf b = BUF_INIT;
+	render_list(&b, &x->pg, &v);
+	assert_true(has(buf_cstr(&b), "role=\"status\">Plus de 10\xe2\x80\xaf" "000 enregistrements</p>"));
+	buf_free(&b);
+	v.total = 10000;
+	render_list(&b, &x->pg, &v);
+	assert_true(has(buf_cstr(&b), "role=\"status\">10\xe2\x80\xaf" "000 enregistrements</p>"));
+	buf_free(&b);
+}
+
 static void list_page_has_caption_sort_filters_and_pagination(void **state)
 {
 	fixture *x = *state;
@@ -1065,6 +1082,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(record_page_without_rights_has_no_forms_but_logout,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(list_count_above_its_cap_says_more_than_the_cap, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(list_page_has_caption_sort_filters_and_pagination, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(empty_list_says_so_in_words, setup, teardown),
