@@ -116,6 +116,7 @@ test: deps
 	@$(MAKE) --no-print-directory lint-run
 	@$(MAKE) --no-print-directory unit-build BUILD=build
 	@$(MAKE) --no-print-directory unit-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
+	@$(MAKE) --no-print-directory fuzz-replay-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
 	@tests/run.sh build build-asan build:pg
 
 # The suite once, on the normal build only (quick local loop); test-pg: on PostgreSQL.
@@ -167,3 +168,4 @@ clean:
 	rm -rf build build-asan smallapps
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+include tests/fuzz/fuzz.mk

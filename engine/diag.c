@@ -13,6 +13,40 @@
 #include "buf.h"
 #include "util.h"
 
+/*
+ * s as well-formed UTF-8, each byte that starts no well-formed sequence replaced by
+ * U+FFFD. Diagnostics quote app.lua (Lua's syntax errors quote the token, unknown
+ * keys are named): raw bytes there would make `check --json` drop the message
+ * (jansson refuses them) and a page show mojibake. Caller frees.
+ */
+static char *utf8_clean(const char *s)
+{
+	size_t n = strlen(s);
+	if (util_utf8_valid(s, n))
+		return xstrdup(s);
+	buf b = BUF_INIT;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = 0; /* of the sequence this byte starts, when it starts one */
+		if (c < 0x80)
+			len = 1;
+		else if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		if (len && len <= n - i && util_utf8_valid(s + i, len)) {
+			buf_add(&b, s + i, len);
+			i += len;
+		} else {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return buf_steal(&b);
+}
+
 void diags_add(diags *d, const char *file, int line, const char *where, const char *fmt, ...)
 {
 	if (d->n == d->cap) {
@@ -25,10 +59,11 @@ void diags_add(diags *d, const char *file, int line, const char *where, const ch
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	diag *g = &d->v[d->n++];
-	g->file = xstrdup(file ? file : "");
+	g->file = utf8_clean(file ? file : "");
 	g->line = line > 0 ? line : 0;
-	g->where = xstrdup(where ? where : "");
-	g->message = b.data ? buf_steal(&b) : xstrdup("");
+	g->where = utf8_clean(where ? where : "");
+	g->message = utf8_clean(b.data ? b.data : "");
+	buf_free(&b);
 }
 
 void diags_free(diags *d)
@@ -53,6 +88,10 @@ void diag_format(const diag *g, char *out, size_t n)
 		snprintf(out, n, "%s%s: %s: %s", g->file, pos, g->where, g->message);
 	else
 		snprintf(out, n, "%s%s: %s", g->file, pos, g->message);
+	/* A cut in the middle of a character would make the whole line invalid UTF-8. */
+	size_t len = strlen(out);
+	while (len > 0 && !util_utf8_valid(out, len))
+		out[--len] = '\0';
 }
 
 void diags_print(const diags *d, FILE *f)

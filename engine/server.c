@@ -152,8 +152,9 @@ static req *req_new(server *s, struct MHD_Connection *c, const char *url, const 
 	uint64_t n = atomic_fetch_add(&s->next_id, 1);
 	unsigned char rnd[4];
 	util_random(rnd, sizeof rnd);
+	/* Unsigned before shifting: rnd[0] << 24 promotes to int and overflows from 0x80 on. */
 	snprintf(r->id, sizeof r->id, "%08x%08llx",
-		 (unsigned)(rnd[0] << 24 | rnd[1] << 16 | rnd[2] << 8 | rnd[3]),
+		 (unsigned)rnd[0] << 24 | (unsigned)rnd[1] << 16 | (unsigned)rnd[2] << 8 | rnd[3],
 		 (unsigned long long)(n & 0xffffffffu));
 	collect(r, MHD_HEADER_KIND, &r->headers);
 	collect(r, MHD_COOKIE_KIND, &r->cookies);

@@ -2227,7 +2227,8 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 	case FT_EMAIL: {
 		char *t = dup_trimmed(v->s);
 		replace_text(v, t);
-		if (!validate_email(v->s))
+		/* The domain takes any byte from 0x80 on (IDN): C1 controls among them too. */
+		if (has_controls(v->s, false) || !validate_email(v->s))
 			return fail(
 			    msg, L("Saisissez une adresse électronique valide, par exemple "
 				   "nom@exemple.fr.",
@@ -2241,7 +2242,8 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 	case FT_IBAN:
 		return check_french(f, v, lg, msg);
 	case FT_URL:
-		if (!validate_url(v->s))
+		/* validate_url refuses C0 and DEL; C1 controls are refused as in text. */
+		if (has_controls(v->s, false) || !validate_url(v->s))
 			return fail(
 			    msg, L("Saisissez une adresse web commençant par http:// ou https://.",
 				   "Enter a web address starting with http:// or https://."));
