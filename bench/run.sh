@@ -93,16 +93,8 @@ if [ "$BACKEND" != sqlite ]; then
 	TARGET_P99_MS=100
 fi
 
-die() {
-	echo "bench: $*" >&2
-	if [ -n "${SERVER_LOG:-}" ] && [ -s "$SERVER_LOG" ]; then
-		echo "--- last lines of the server log ($SERVER_LOG) ---" >&2
-		tail -n 20 "$SERVER_LOG" >&2 || true
-	fi
-	exit 1
-}
+. "$ROOT/bench/lib.sh"
 
-is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 for v in DURATION CONNS WRK_THREADS NRECORDS; do
 	is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"
 done
@@ -133,19 +125,6 @@ SERVER_PID=
 BASELINE_PID=
 SERVER_LOG=
 
-# Stops one process we started: SIGTERM, up to 10 s for a graceful stop, then SIGKILL.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -169,56 +148,6 @@ say() { echo "$@" | tee -a "$RESULTS"; }
 # The environment must not redirect the server elsewhere.
 while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep '^SMALLAPPS_' || true)
 export SMALLAPPS_ADMIN_PASSWORD=$ADMIN_PASSWORD
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# http OUTFILE [curl args...]: prints the status code; headers go to OUTFILE.h.
-http() {
-	local out=$1
-	shift
-	curl -sS --max-time 15 -o "$out" -D "$out.h" -w '%{http_code}' "$@" 2>>"$TMP/curl.log" || true
-}
-
-# cookie_from HEADERS NAME: the value of a Set-Cookie NAME=... in a header dump.
-cookie_from() {
-	tr -d '\r' <"$1" | sed -nE "s/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]:[[:space:]]*$2=([^;[:space:]]*).*/\1/p" | tail -n 1
-}
-
-# header_from HEADERS NAME: the value of a response header (last one).
-header_from() {
-	tr -d '\r' <"$1" | awk -v n="$(echo "$2" | tr 'A-Z' 'a-z')" '
-		{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); last = v } }
-		END { if (last != "") print last }'
-}
-
-# csrf_from HTML: the value of the hidden input named _csrf.
-csrf_from() {
-	python3 - "$1" <<'PY'
-import html, re, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-for tag in re.findall(r"<input\b[^>]*>", text, re.I):
-    if re.search(r"""\bname\s*=\s*["']?_csrf\b""", tag):
-        m = re.search(r"""\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", tag)
-        if m:
-            print(html.unescape(next(g for g in m.groups() if g is not None)))
-            break
-PY
-}
-
-# wait_http URL PID: up to 20 s for a 200 from URL while PID lives.
-wait_http() {
-	local url=$1 pid=$2 i
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if curl -fsS --max-time 1 -o /dev/null "$url" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
-}
 
 # pg2: a second engine on the same database, then haproxy in front of both (round robin,
 # health checks on /healthz); BASE becomes the proxy's address.
@@ -308,19 +237,7 @@ if [ "$ENGINE" = 1 ]; then
 	BASE=http://127.0.0.1:$PORT
 	[ "$BACKEND" = pg2 ] && start_second_engine_and_proxy
 
-	# Log in as a browser does: the login page sets sa_csrf and carries _csrf.
-	code=$(http "$TMP/login.html" "$BASE/login")
-	[ "$code" = 200 ] || die "GET /login answered $code"
-	csrf_cookie=$(cookie_from "$TMP/login.html.h" sa_csrf)
-	csrf=$(csrf_from "$TMP/login.html")
-	[ -n "$csrf" ] || die "no _csrf hidden input on /login"
-	code=$(http "$TMP/login.out" -X POST ${csrf_cookie:+-H "Cookie: sa_csrf=$csrf_cookie"} \
-		--data-urlencode login=bench --data-urlencode "password=$PASSWORD" \
-		--data-urlencode "_csrf=$csrf" "$BASE/login")
-	[ "$code" = 303 ] || die "POST /login answered $code (expected 303)"
-	session=$(cookie_from "$TMP/login.out.h" sa_session)
-	[ -n "$session" ] || die "POST /login set no sa_session cookie"
-	COOKIE="sa_session=$session${csrf_cookie:+; sa_csrf=$csrf_cookie}"
+	COOKIE=$(login "$BASE" bench "$PASSWORD")
 
 	# The form page: its size sizes the baseline, its _csrf is the session's token.
 	FORM_URL=$BASE/a/$APP/$FORM/new
@@ -330,63 +247,8 @@ if [ "$ENGINE" = 1 ]; then
 	form_csrf=$(csrf_from "$TMP/new.html")
 	[ -n "$form_csrf" ] || die "no _csrf hidden input on the form page"
 
-	# A valid commande (apps/vaccins/app.lua): every required field, a centre in the Loire
-	# (42), Spikevax in whole vials of 10, no more doses than the declared storage, a
-	# delivery on a working day three weeks ahead (the app refuses weekends, public holidays
-	# and less than two working days), urgent left unchecked so motif_urgence stays hidden.
-	# The same values go through both doors.
-	python3 - "$form_csrf" "$FORM_BODY" "$JSON_BODY" <<'PY'
-import datetime, json, sys, urllib.parse
-csrf, form_path, json_path = sys.argv[1:4]
-
-def easter(y):
-    a, b, c = y % 19, y // 100, y % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 19 * l) // 433
-    month = (h + l - 7 * m + 90) // 25
-    return datetime.date(y, month, (h + l - 7 * m + 33 * month + 19) % 32)
-
-def holiday(d):
-    e = easter(d.year)
-    movable = {e + datetime.timedelta(days=n) for n in (1, 39, 50)}
-    return (d.month, d.day) in {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)} \
-        or d in movable
-
-day = datetime.date.today() + datetime.timedelta(days=21)
-while day.weekday() >= 5 or holiday(day):
-    day += datetime.timedelta(days=1)
-
-fields = {
-    "centre": "Centre de vaccination de Saint-Étienne Centre-Deux",
-    "type_centre": "centre",
-    "adresse": "12 rue de la République",
-    "code_postal": "42000",
-    "commune": "Saint-Étienne",
-    "contact_nom": "Camille Martin",
-    "contact_email": "camille.martin@example.org",
-    "contact_telephone": "04 77 12 34 56",
-    "vaccin": "spikevax",
-    "doses": 120,
-    "publics": ["tout_public"],
-    "capacite_stockage": 1000,
-    "date_souhaitee": day.isoformat(),
-    "creneau": "matin",
-}
-pairs = [("_csrf", csrf)]
-for k, v in fields.items():
-    for item in (v if isinstance(v, list) else [v]):
-        pairs.append((k, str(item)))
-with open(form_path, "w") as f:
-    f.write(urllib.parse.urlencode(pairs))
-with open(json_path, "w") as f:
-    json.dump({"fields": fields}, f, ensure_ascii=False)
-with open(json_path + ".flat", "w") as f:
-    json.dump(fields, f, ensure_ascii=False)
-PY
+	# A valid commande, the same values through both doors.
+	python3 "$ROOT/bench/commande.py" "$form_csrf" "$FORM_BODY" "$JSON_BODY"
 
 	# One create through the form: it must answer 303 to the new record's page.
 	code=$(http "$TMP/create.out" -X POST -H "Cookie: $COOKIE" \

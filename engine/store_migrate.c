@@ -297,27 +297,32 @@ static int make_index(store_tx *tx, const def_form *f, const char *suffix, const
 }
 
 /*
- * A list's order as an index: (lead, col, id), where lead is a column the list asks to
- * be equal (created_by for "own" readers, the state, a filter), or none. A nullable
+ * A list's order as an index: (lead, col, id[, tail]), where lead is a column the list
+ * asks to be equal (created_by for "own" readers, the state, a filter), or none; tail a
+ * column read beside it (a filter's index holds the state: "this value, in this state"
+ * is counted from the index alone, without reading each record). A nullable
  * column sorts NULL first ascending (SQLite's order; written out on PostgreSQL, whose
  * default is the other way), as the lists' ORDER BY says, so a page is a range of the
  * index, walked and never sorted.
  */
 static int order_index(store_tx *tx, const def_form *f, const char *lead, const sortkey *k,
-		       char *err)
+		       const char *tail, char *err)
 {
-	char cols[256], suffix[160];
-	char lead_sql[80] = "";
+	char cols[320], suffix[160];
+	char lead_sql[80] = "", tail_sql[80] = "";
 	if (lead)
 		snprintf(lead_sql, sizeof lead_sql, "\"%s\", ", lead);
+	if (tail)
+		snprintf(tail_sql, sizeof tail_sql, ", \"%s\"", tail);
 	if (strcmp(k->col, "id") == 0)
-		snprintf(cols, sizeof cols, "(%s\"id\")", lead_sql);
+		snprintf(cols, sizeof cols, "(%s\"id\"%s)", lead_sql, tail_sql);
 	else
-		snprintf(cols, sizeof cols, "(%s\"%s\"%s, \"id\")", lead_sql, k->col,
-			 tx->c->kind == DB_PG && !k->nonnull ? " NULLS FIRST" : "");
+		snprintf(cols, sizeof cols, "(%s\"%s\"%s, \"id\"%s)", lead_sql, k->col,
+			 tx->c->kind == DB_PG && !k->nonnull ? " NULLS FIRST" : "", tail_sql);
 	/* The names indexes always had: "sort:<col>", "own:<col>". */
 	const char *tag = !lead ? "sort" : strcmp(lead, "_created_by") == 0 ? "own" : lead;
-	snprintf(suffix, sizeof suffix, "%s:%s", tag, k->col);
+	snprintf(suffix, sizeof suffix, "%s:%s%s%s", tag, k->col, tail ? "+" : "",
+		 tail ? tail : "");
 	return make_index(tx, f, suffix, cols, err);
 }
 
@@ -337,21 +342,22 @@ static int create_indexes(store_tx *tx, const def_form *f, char *err)
 		rc = make_index(tx, f, "created_by", "(\"_created_by\")", err);
 	/* The rowid, or the created_at index, already is the default order's. */
 	if (rc == STORE_OK && strcmp(k.col, "id") != 0 && strcmp(k.col, "_created_at") != 0)
-		rc = order_index(tx, f, NULL, &k, err);
+		rc = order_index(tx, f, NULL, &k, NULL, err);
 	if (rc == STORE_OK)
-		rc = order_index(tx, f, "_created_by", &k, err);
+		rc = order_index(tx, f, "_created_by", &k, NULL, err);
 	if (rc == STORE_OK)
-		rc = order_index(tx, f, "_state", &k, err);
+		rc = order_index(tx, f, "_state", &k, NULL, err);
 	for (size_t i = 0; rc == STORE_OK && i < f->list.filters.n; i++) {
 		int col = def_find_col(f, f->list.filters.v[i]);
 		if (col >= 0)
-			rc = order_index(tx, f, f->cols[col]->name, &k, err);
+			rc = order_index(tx, f, f->cols[col]->name, &k,
+					 f->workflow ? "_state" : NULL, err);
 	}
 	for (size_t i = 0; rc == STORE_OK && i < f->list.columns.n; i++) {
 		int col = def_find_col(f, f->list.columns.v[i]);
 		if (col >= 0 && strcmp(f->cols[col]->name, k.col) != 0 &&
 		    store_parse_sort(f, f->cols[col]->name, &col_k, err) == STORE_OK)
-			rc = order_index(tx, f, NULL, &col_k, err);
+			rc = order_index(tx, f, NULL, &col_k, NULL, err);
 	}
 	return rc;
 }
@@ -563,6 +569,7 @@ static int column_exists(store_tx *tx, const char *table, const char *col, bool 
 }
 
 /* SQLite: the FTS5 table of f's _search (trigrams), kept in step by triggers. */
+/* SQLite: the form's FTS5 table of its search words, kept by triggers. */
 static int fts_table(store_tx *tx, const def_form *f, char *err)
 {
 	/* Names from the form id, [a-z][a-z0-9_]*: nothing to quote inside them. */
@@ -570,7 +577,8 @@ static int fts_table(store_tx *tx, const def_form *f, char *err)
 	buf sql = BUF_INIT;
 	buf_printf(&sql,
 		   "CREATE VIRTUAL TABLE IF NOT EXISTS \"_fts_%s\" USING fts5(\"_search\", "
-		   "content='%s', content_rowid='id', tokenize='trigram');",
+		   "content='%s', content_rowid='id', "
+		   "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');",
 		   id, id);
 	buf_printf(&sql,
 		   "CREATE TRIGGER IF NOT EXISTS \"_fts_%s_ai\" AFTER INSERT ON \"%s\" BEGIN "
@@ -627,52 +635,70 @@ static int search_backfill(store_tx *tx, const def_form *f)
 	return rc;
 }
 
+/* SQLite: the FTS5 table and its triggers dropped, to be made again another way. */
+static int fts_drop(store_tx *tx, const def_form *f, char *err)
+{
+	const char *id = f->id;
+	buf sql = BUF_INIT;
+	buf_printf(&sql,
+		   "DROP TRIGGER IF EXISTS \"_fts_%s_ai\"; DROP TRIGGER IF EXISTS \"_fts_%s_ad\"; "
+		   "DROP TRIGGER IF EXISTS \"_fts_%s_au\"; DROP TABLE IF EXISTS \"_fts_%s\";",
+		   id, id, id, id);
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
 /*
  * The search column and its index: the folded text of the public search fields
- * (store_search_text), its trigrams indexed (SQLite: FTS5; PostgreSQL: pg_trgm's GIN,
- * when the extension is there), recomputed for every record when the search fields
- * change.
+ * (store_search_text), indexed (SQLite: an FTS5 table of its words; PostgreSQL:
+ * pg_trgm's GIN index of its trigrams, when the extension is there). The index's
+ * signature (how it is made, of which fields) is kept in _meta: when it changes, every
+ * record's text is made again and the index rebuilt.
  */
 static int search_index(store_tx *tx, const def_form *f, char *err)
 {
-	bool has = false;
+	bool has = false, pg = tx->c->kind == DB_PG;
 	int rc = column_exists(tx, f->id, "_search", &has);
-	buf sql = BUF_INIT;
+	buf sql = BUF_INIT, sig = BUF_INIT;
 	if (rc == STORE_OK && !has) {
 		buf_puts(&sql, "ALTER TABLE ");
 		store_put_table(&sql, tx->s, f->id);
-		buf_puts(&sql, tx->c->kind == DB_PG ? " ADD COLUMN \"_search\" text COLLATE \"C\""
-						    : " ADD COLUMN \"_search\" TEXT");
+		buf_puts(&sql, pg ? " ADD COLUMN \"_search\" text COLLATE \"C\""
+				  : " ADD COLUMN \"_search\" TEXT");
 		rc = ddl(tx, &sql, f, err);
 	}
-	if (rc == STORE_OK && tx->c->kind != DB_PG)
-		rc = fts_table(tx, f, err);
-	else if (rc == STORE_OK && tx->s->b->trgm)
-		rc = make_index(tx, f, "search", "USING gin (\"_search\" gin_trgm_ops)", err);
-	/* Which fields it holds: when that changes, every record's text is made again. */
 	const def_field *fields[64];
 	size_t nf = store_search_fields(f, f->list.search.n <= 64 ? fields : NULL);
-	buf_reset(&sql);
+	buf_puts(&sig, pg ? "trgm:" : "words:");
 	for (size_t i = 0; i < nf && f->list.search.n <= 64; i++)
-		buf_printf(&sql, "%s%s", i ? "," : "", fields[i]->name);
+		buf_printf(&sig, "%s%s", i ? "," : "", fields[i]->name);
 	char key[IDENT_MAX + 16], *old = NULL;
 	snprintf(key, sizeof key, "search:%s", f->id);
 	if (rc == STORE_OK)
 		rc = store_meta_get(tx->s, tx->c, key, &old);
-	if (rc == STORE_OK && (!old || strcmp(old, buf_cstr(&sql)) != 0)) {
+	bool changed = rc == STORE_OK && (!old || strcmp(old, buf_cstr(&sig)) != 0);
+	/* Made again without its triggers: they would take out of the new index words
+	 * that never went in (FTS5 calls that a corrupt index). */
+	if (changed && !pg)
+		rc = fts_drop(tx, f, err);
+	if (rc == STORE_OK && changed)
 		rc = search_backfill(tx, f);
-		if (rc == STORE_OK && tx->c->kind != DB_PG) {
-			buf b2 = BUF_INIT;
-			buf_printf(&b2, "INSERT INTO \"_fts_%s\" (\"_fts_%s\") VALUES ('rebuild')",
-				   f->id, f->id);
-			rc = ddl(tx, &b2, f, err);
-			buf_free(&b2);
-		}
-		if (rc == STORE_OK)
-			rc = store_meta_set(tx->s, tx->c, key, buf_cstr(&sql));
+	if (rc == STORE_OK && !pg)
+		rc = fts_table(tx, f, err);
+	else if (rc == STORE_OK && tx->s->b->trgm)
+		rc = make_index(tx, f, "search", "USING gin (\"_search\" gin_trgm_ops)", err);
+	if (rc == STORE_OK && changed && !pg) {
+		buf_reset(&sql);
+		buf_printf(&sql, "INSERT INTO \"_fts_%s\" (\"_fts_%s\") VALUES ('rebuild')", f->id,
+			   f->id);
+		rc = ddl(tx, &sql, f, err);
 	}
+	if (rc == STORE_OK && changed)
+		rc = store_meta_set(tx->s, tx->c, key, buf_cstr(&sig));
 	free(old);
 	buf_free(&sql);
+	buf_free(&sig);
 	return rc;
 }
 

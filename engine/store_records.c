@@ -201,20 +201,142 @@ static void put_overdue(qb *b, const def_form *f, time_t now)
 	buf_puts(&b->sql, any ? ")" : "FALSE");
 }
 
-/* '%' + the folded s with %, _ and \ escaped by \ + '%'; caller frees. */
-static char *like_pattern(const char *s)
+/*
+ * A search is words: q, folded, split at spaces. Each word must be found, in any order,
+ * at the start of a word of the text ("dup" finds "Jean-Dupont", not "Ledupont"), its
+ * punctuation literally ("a_b" is not "a b"). A word's letters and digits are what the
+ * full-text index holds (tokens); bytes of other scripts count as letters.
+ */
+static bool is_token_char(unsigned char c)
 {
-	buf folded = BUF_INIT, p = BUF_INIT;
-	util_fold(s, &folded);
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* The next word of *p (advanced past it), its length in *n; NULL after the last. */
+static const char *next_term(const char **p, size_t *n)
+{
+	const char *t = *p + strspn(*p, " \t\r\n\f\v");
+	*n = strcspn(t, " \t\r\n\f\v");
+	*p = t + *n;
+	return *n ? t : NULL;
+}
+
+static bool term_has_tokens(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_token_char((unsigned char)t[i]))
+			return true;
+	return false;
+}
+
+/* Only letters and digits: the index alone decides (no literal check needed). */
+static bool term_is_word(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_token_char((unsigned char)t[i]))
+			return false;
+	return true;
+}
+
+/* '%' + t with %, _ and \ escaped by \ + '%'; caller frees. */
+static char *like_term(const char *t, size_t n)
+{
+	buf p = BUF_INIT;
 	buf_putc(&p, '%');
-	for (const char *c = buf_cstr(&folded); *c; c++) {
-		if (*c == '%' || *c == '_' || *c == '\\')
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == '%' || t[i] == '_' || t[i] == '\\')
 			buf_putc(&p, '\\');
-		buf_putc(&p, *c);
+		buf_putc(&p, t[i]);
 	}
 	buf_putc(&p, '%');
-	buf_free(&folded);
 	return buf_steal(&p);
+}
+
+/* PostgreSQL: t at the start of a word (a regular expression); caller frees. */
+static char *word_start_regex(const char *t, size_t n)
+{
+	buf p = BUF_INIT;
+	buf_puts(&p, "(^|[^[:alnum:]])");
+	for (size_t i = 0; i < n; i++) {
+		if (!is_token_char((unsigned char)t[i]))
+			buf_putc(&p, '\\'); /* any other character, literally */
+		buf_putc(&p, t[i]);
+	}
+	return buf_steal(&p);
+}
+
+/* SQLite: t as an FTS5 phrase whose last token is a prefix: "t"* ("" for "). */
+static void fts_phrase(buf *m, const char *t, size_t n)
+{
+	buf_puts(m, m->len ? " \"" : "\"");
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == '"')
+			buf_putc(m, '"');
+		buf_putc(m, t[i]);
+	}
+	buf_puts(m, "\"*");
+}
+
+/* SQLite: the words of the folded search q that hold tokens, as one MATCH (AND). */
+static void fts_match(const char *q, buf *m)
+{
+	const char *t;
+	size_t n;
+	while ((t = next_term(&q, &n)))
+		if (term_has_tokens(t, n))
+			fts_phrase(m, t, n);
+}
+
+static void put_fts_name(buf *sql, const store *s, const def_form *f)
+{
+	char fts[IDENT_MAX + 8];
+	snprintf(fts, sizeof fts, "_fts_%s", f->id);
+	store_put_table(sql, s, fts);
+}
+
+/*
+ * SQLite: "id" among the matches of the MATCH expression m in the form's FTS5 table.
+ * walk: many matches — written +"id" so that the engine walks the page's order index
+ * and looks each row up among them, instead of reading every match and sorting.
+ */
+static void put_fts(qb *b, const store *s, const def_form *f, buf *m, bool walk)
+{
+	buf_puts(&b->sql,
+		 walk ? "+\"id\" IN (SELECT \"rowid\" FROM " : "\"id\" IN (SELECT \"rowid\" FROM ");
+	put_fts_name(&b->sql, s, f);
+	buf_puts(&b->sql, " WHERE ");
+	put_fts_name(&b->sql, s, f);
+	buf_puts(&b->sql, " MATCH ?)");
+	qb_text_own(b, buf_steal(m));
+}
+
+/* The public search text holds word t: through its index, literally where t has punctuation. */
+static void put_public_term(qb *b, const store *s, const def_form *f, const char *t, size_t n,
+			    bool walk)
+{
+	bool pg = s->b->kind == DB_PG, tokens = term_has_tokens(t, n), word = term_is_word(t, n);
+	buf_putc(&b->sql, '(');
+	if (pg) {
+		buf_puts(&b->sql, "\"_search\" LIKE ? ESCAPE '\\'");
+		qb_text_own(b, like_term(t, n));
+		if (is_token_char((unsigned char)t[0])) {
+			buf_puts(&b->sql, " AND \"_search\" ~ ?");
+			qb_text_own(b, word_start_regex(t, n));
+		}
+	} else {
+		if (tokens) {
+			buf m = BUF_INIT;
+			fts_phrase(&m, t, n);
+			put_fts(b, s, f, &m, walk);
+		}
+		if (!word) {
+			buf_puts(&b->sql, tokens ? " AND \"_search\" LIKE ? ESCAPE '\\'"
+						 : "\"_search\" LIKE ? ESCAPE '\\'");
+			qb_text_own(b, like_term(t, n));
+		}
+	}
+	buf_putc(&b->sql, ')');
 }
 
 /* A column as search compares it, accents and case folded (util_fold's twin in SQL). */
@@ -226,60 +348,66 @@ static void put_folded(buf *sql, const store *s, const char *col)
 	buf_puts(sql, pg ? "::text))" : ")");
 }
 
-/* GLOB's wildcards taken literally, the text folded: '*' + folded s + '*'. Caller frees. */
-static char *glob_pattern(const char *s)
+/* Private search fields this reader may read (searched apart: see put_search). */
+static bool private_searchable(const def_form *f, const store_query *q, size_t i)
 {
-	buf folded = BUF_INIT, p = BUF_INIT;
-	util_fold(s, &folded);
-	buf_putc(&p, '*');
-	for (const char *c = buf_cstr(&folded); *c; c++) {
-		if (*c == '*' || *c == '?' || *c == '[')
-			buf_printf(&p, "[%c]", *c);
-		else
-			buf_putc(&p, *c);
-	}
-	buf_putc(&p, '*');
-	buf_free(&folded);
-	return buf_steal(&p);
+	int c = def_find_col(f, f->list.search.v[i]);
+	return c >= 0 && f->cols[c]->has_private && (!q->readable || q->readable[c]);
 }
 
 /*
  * q over the form's search fields. Those every reader may read are folded once, at the
- * write, into the column _search (store_search_text), searched through an index of its
- * trigrams: SQLite's FTS5 table _fts_<form>, PostgreSQL's pg_trgm GIN index (store_migrate.c),
- * so a search is no scan of the table. A private search field is searched only for
- * readers who may read it, in its own column (folded on the fly: a match must not reveal
- * it to others).
+ * write, into the column _search (store_search_text), searched through an index: SQLite's
+ * FTS5 table _fts_<form> of its words, PostgreSQL's pg_trgm GIN index of its trigrams
+ * (store_migrate.c), so a search is no scan of the table. A private search field is
+ * searched only for readers who may read it, in its own column (folded on the fly: a
+ * match must not reveal it to others). On SQLite, without such fields, every word goes
+ * into one MATCH.
  */
-static void put_search(qb *b, const store *s, const def_form *f, const store_query *q)
+static void put_search(qb *b, const store *s, const def_form *f, const store_query *q, bool walk)
 {
-	buf *sql = &b->sql;
-	bool any = false;
-	if (store_search_fields(f, NULL)) {
-		if (s->b->kind == DB_PG) {
-			buf_puts(sql, " AND (\"_search\" LIKE ? ESCAPE '\\'");
-			qb_text_own(b, like_pattern(q->q));
-		} else {
-			buf_puts(sql, " AND (\"id\" IN (SELECT \"rowid\" FROM ");
-			char fts[IDENT_MAX + 8];
-			snprintf(fts, sizeof fts, "_fts_%s", f->id);
-			store_put_table(sql, s, fts);
-			buf_puts(sql, " WHERE \"_search\" GLOB ?)");
-			qb_text_own(b, glob_pattern(q->q));
+	buf folded = BUF_INIT;
+	util_fold(q->q, &folded);
+	bool pub = store_search_fields(f, NULL) > 0, priv = false;
+	for (size_t i = 0; i < f->list.search.n; i++)
+		priv = priv || private_searchable(f, q, i);
+	const char *p = buf_cstr(&folded), *t;
+	size_t n;
+	if (!pub && !priv) {
+		buf_puts(&b->sql, " AND FALSE");
+	} else if (s->b->kind != DB_PG && !priv) {
+		buf m = BUF_INIT;
+		fts_match(p, &m);
+		if (m.len) {
+			buf_puts(&b->sql, " AND ");
+			put_fts(b, s, f, &m, walk);
 		}
-		any = true;
+		buf_free(&m);
+		for (; (t = next_term(&p, &n));)
+			if (!term_is_word(t, n)) {
+				buf_puts(&b->sql, " AND \"_search\" LIKE ? ESCAPE '\\'");
+				qb_text_own(b, like_term(t, n));
+			}
+	} else {
+		for (; (t = next_term(&p, &n));) {
+			buf_puts(&b->sql, " AND (");
+			if (pub)
+				put_public_term(b, s, f, t, n, walk);
+			bool first = !pub;
+			for (size_t i = 0; i < f->list.search.n; i++) {
+				if (!private_searchable(f, q, i))
+					continue;
+				buf_puts(&b->sql, first ? "" : " OR ");
+				first = false;
+				put_folded(&b->sql, s,
+					   f->cols[def_find_col(f, f->list.search.v[i])]->name);
+				buf_puts(&b->sql, " LIKE ? ESCAPE '\\'");
+				qb_text_own(b, like_term(t, n));
+			}
+			buf_putc(&b->sql, ')');
+		}
 	}
-	for (size_t i = 0; i < f->list.search.n; i++) {
-		int c = def_find_col(f, f->list.search.v[i]);
-		if (c < 0 || !f->cols[c]->has_private || (q->readable && !q->readable[c]))
-			continue;
-		buf_puts(sql, any ? " OR " : " AND (");
-		put_folded(sql, s, f->cols[c]->name);
-		buf_puts(sql, " LIKE ? ESCAPE '\\'");
-		qb_text_own(b, like_pattern(q->q));
-		any = true;
-	}
-	buf_puts(sql, any ? ")" : " AND FALSE");
+	buf_free(&folded);
 }
 
 /* A multichoice column (a JSON array) holds value. */
@@ -349,7 +477,9 @@ static int put_filter(qb *b, const store *s, const def_field *fd, const store_eq
  * The one WHERE clause of every read: the scope (read rule), then the filters of q.
  * Appends " WHERE ..." to b. err may be NULL.
  */
-static int compile_where(qb *b, const store *s, const def_form *f, const store_query *q, char *err)
+/* walk: a search with many matches, read in the page's order (put_fts). */
+static int compile_where(qb *b, const store *s, const def_form *f, const store_query *q, bool walk,
+			 char *err)
 {
 	buf *sql = &b->sql;
 	buf_puts(sql, " WHERE ");
@@ -380,7 +510,7 @@ static int compile_where(qb *b, const store *s, const def_form *f, const store_q
 	if (q->q && q->q[0]) {
 		if (strlen(q->q) > SEARCH_MAX)
 			return bad(q, STORE_BAD_SEARCH, err, "search text is too long");
-		put_search(b, s, f, q);
+		put_search(b, s, f, q, walk);
 	}
 	if (q->overdue_only) {
 		buf_puts(sql, " AND ");
@@ -614,7 +744,7 @@ int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope,
 	int rc = store_form_ok(f) ? STORE_OK : STORE_ERROR;
 	if (rc == STORE_OK) {
 		put_select(&b.sql, s, f);
-		rc = compile_where(&b, s, f, &q, NULL);
+		rc = compile_where(&b, s, f, &q, false, NULL);
 	}
 	buf_puts(&b.sql, " AND \"id\" = ?");
 	qb_int(&b, id);
@@ -634,18 +764,27 @@ int store_get(store *s, const def_form *f, int64_t id, const store_scope *scope,
 	return rc;
 }
 
+/* How a page is read: its order, the cursor it starts after, how a search is read. */
+typedef struct page_plan {
+	sortkey k;
+	json_t *cur;
+	bool walk; /* a search with many matches: walk the order's index (put_fts) */
+} page_plan;
+
 /*
  * The SELECT of segment seg of one page of f: the predicate, the cursor's range, the
- * order, at most `limit` rows. false (nothing appended) when there is no such segment.
+ * order, at most `limit` rows. STORE_NOTFOUND (nothing to run) when there is no such
+ * segment.
  */
-static int list_sql(const store *s, const def_form *f, const store_query *q, const sortkey *k,
-		    json_t *cur, int seg, int64_t limit, qb *b, char *err)
+static int list_sql(const store *s, const def_form *f, const store_query *q, const page_plan *pl,
+		    int seg, int64_t limit, qb *b, char *err)
 {
+	const sortkey *k = &pl->k;
 	put_select(&b->sql, s, f);
-	int rc = compile_where(b, s, f, q, err);
+	int rc = compile_where(b, s, f, q, pl->walk, err);
 	if (rc != STORE_OK)
 		return rc;
-	if (!put_segment(b, k, cur, seg))
+	if (!put_segment(b, k, pl->cur, seg))
 		return STORE_NOTFOUND;
 	const char *dir = k->desc ? "DESC" : "ASC";
 	buf_puts(&b->sql, " ORDER BY ");
@@ -662,19 +801,64 @@ static int list_sql(const store *s, const def_form *f, const store_query *q, con
 	return STORE_OK;
 }
 
-/* The sort order and the cursor of q, checked. */
-static int list_order(const def_form *f, const store_query *q, sortkey *k, json_t **cur, char *err)
+/*
+ * SQLite reads a search's matches from the full-text index, looks each up and sorts
+ * them: quick for a few, slow for tens of thousands, where walking the page's order
+ * and keeping the rows that match finds a page after a few hundred rows. The matches
+ * are counted up to where the walk wins (a page's rows for every 40 read).
+ */
+static int search_walks(store *s, conn *c, const def_form *f, const store_query *q, bool *walk)
+{
+	*walk = false;
+	if (s->b->kind == DB_PG || !q->q || !q->q[0] || !store_search_fields(f, NULL))
+		return STORE_OK;
+	buf folded = BUF_INIT, m = BUF_INIT;
+	util_fold(q->q, &folded);
+	fts_match(buf_cstr(&folded), &m);
+	buf_free(&folded);
+	int rc = STORE_OK;
+	if (m.len) {
+		int64_t cap = 40 * ((int64_t)q->limit + 1), n = 0;
+		qb b = QB_INIT;
+		buf_puts(&b.sql, "SELECT count(*) FROM (SELECT 1 FROM ");
+		put_fts_name(&b.sql, s, f);
+		buf_puts(&b.sql, " WHERE ");
+		put_fts_name(&b.sql, s, f);
+		buf_puts(&b.sql, " MATCH ? LIMIT ?)");
+		qb_text_own(&b, buf_steal(&m));
+		qb_int(&b, cap);
+		db_rows r = {0};
+		if ((rc = qb_query(c, &b, &r)) == STORE_OK) {
+			if (db_next(&r))
+				n = db_int(&r, 0);
+			rc = db_done(&r);
+		}
+		qb_free(&b);
+		*walk = n >= cap;
+	}
+	buf_free(&m);
+	return rc;
+}
+
+/* The plan of q's page, on c: its order and cursor checked, the search's way chosen. */
+static int plan_page(store *s, conn *c, const def_form *f, const store_query *q, page_plan *pl,
+		     char *err)
 {
 	if (q->limit < 1 || q->limit > LIMIT_MAX)
 		return bad(q, STORE_BAD_LIMIT, err, "limit must be between 1 and %d", LIMIT_MAX);
-	int rc = store_parse_sort(f, q->sort, k, err);
+	int rc = store_parse_sort(f, q->sort, &pl->k, err);
 	if (rc != STORE_OK) {
 		if (q->why)
 			*q->why = STORE_BAD_SORT;
 		return rc;
 	}
-	if (q->after && (rc = parse_cursor(q->after, k, cur, err)) != STORE_OK && q->why)
-		*q->why = STORE_BAD_CURSOR;
+	if (q->after && (rc = parse_cursor(q->after, &pl->k, &pl->cur, err)) != STORE_OK) {
+		if (q->why)
+			*q->why = STORE_BAD_CURSOR;
+		return rc;
+	}
+	if ((rc = search_walks(s, c, f, q, &pl->walk)) != STORE_OK)
+		store_seterr(err, db_fail(c, rc, "search"), "cannot read the search");
 	return rc;
 }
 
@@ -682,7 +866,7 @@ static int list_order(const def_form *f, const store_query *q, sortkey *k, json_
 typedef struct page_run {
 	const def_form *f;
 	const store_query *q;
-	const sortkey *k;
+	const page_plan *pl;
 	store_page *page; /* copies here (store_list), or ... */
 	store_row_fn fn;  /* ... borrowed rows there (store_list_each) */
 	void *arg;
@@ -710,19 +894,19 @@ static int take_rows(page_run *p, db_rows *r, char *err)
 			fill_row(r, p->f, p->q->now, &p->tmp, true);
 			p->fn(p->arg, &p->tmp);
 		}
-		if (++p->n == (size_t)p->q->limit && !(p->next = make_cursor(p->k, r)))
+		if (++p->n == (size_t)p->q->limit && !(p->next = make_cursor(&p->pl->k, r)))
 			r->rc = store_seterr(err, STORE_ERROR, "cannot build the cursor");
 	}
 	return db_done(r);
 }
 
 /* Segment seg of the page, on c. */
-static int run_segment(store *s, conn *c, page_run *p, json_t *cur, int seg, char *err)
+static int run_segment(store *s, conn *c, page_run *p, int seg, char *err)
 {
 	qb b = QB_INIT;
 	db_rows r = {0};
-	int rc = list_sql(s, p->f, p->q, p->k, cur, seg, (int64_t)p->q->limit + 1 - (int64_t)p->n,
-			  &b, err);
+	int rc =
+	    list_sql(s, p->f, p->q, p->pl, seg, (int64_t)p->q->limit + 1 - (int64_t)p->n, &b, err);
 	if (rc == STORE_NOTFOUND) {
 		qb_free(&b);
 		return STORE_OK;
@@ -743,18 +927,17 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 		     store_row_fn fn, void *arg, char **next_out, char err[STORE_ERR_LEN])
 {
 	conn *c = NULL;
-	json_t *cur = NULL;
-	sortkey k;
-	page_run p = {.f = f, .q = q, .k = &k, .page = page, .fn = fn, .arg = arg};
+	page_plan pl = {0};
+	page_run p = {.f = f, .q = q, .pl = &pl, .page = page, .fn = fn, .arg = arg};
 	*next_out = NULL;
 	if (err)
 		err[0] = '\0';
 	int rc =
 	    store_form_ok(f) ? STORE_OK : store_seterr(err, STORE_ERROR, "form cannot be queried");
-	if (rc == STORE_OK)
-		rc = list_order(f, q, &k, &cur, err);
 	if (rc == STORE_OK && (rc = store_reader_take(s, &c)) != STORE_OK)
 		store_seterr(err, rc, "cannot reach the database");
+	if (rc == STORE_OK)
+		rc = plan_page(s, c, f, q, &pl, err);
 	if (rc == STORE_OK) {
 		if (page)
 			page->v = xcalloc((size_t)q->limit, sizeof *page->v);
@@ -762,7 +945,7 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 			record_init(&p.tmp, f); /* one values array for every row */
 	}
 	for (int seg = 0; rc == STORE_OK && seg < 2 && !p.more; seg++)
-		rc = run_segment(s, c, &p, cur, seg, err);
+		rc = run_segment(s, c, &p, seg, err);
 	if (rc == STORE_OK && p.more) {
 		*next_out = p.next;
 		p.next = NULL;
@@ -770,24 +953,24 @@ static int list_rows(store *s, const def_form *f, const store_query *q, store_pa
 	free(p.tmp.values); /* the borrowed strings are the engine's */
 	store_reader_give(s, c);
 	free(p.next);
-	json_decref(cur);
+	json_decref(pl.cur);
 	return rc;
 }
 
 int store_list_explain(store *s, const def_form *f, const store_query *q, int seg, buf *plan)
 {
-	sortkey k;
-	json_t *cur = NULL;
+	page_plan pl = {0};
 	qb b = QB_INIT;
 	conn *c = NULL;
 	db_rows r = {0};
 	char err[STORE_ERR_LEN];
 	buf_puts(&b.sql, s->b->kind == DB_PG ? "EXPLAIN " : "EXPLAIN QUERY PLAN ");
-	int rc = list_order(f, q, &k, &cur, err);
+	int rc = store_reader_take(s, &c);
 	if (rc == STORE_OK)
-		rc = list_sql(s, f, q, &k, cur, seg, q->limit + 1, &b, err);
-	if (rc == STORE_OK && (rc = store_reader_take(s, &c)) == STORE_OK &&
-	    (rc = qb_query(c, &b, &r)) == STORE_OK) {
+		rc = plan_page(s, c, f, q, &pl, err);
+	if (rc == STORE_OK)
+		rc = list_sql(s, f, q, &pl, seg, q->limit + 1, &b, err);
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) == STORE_OK) {
 		/* SQLite: (id, parent, notused, detail); PostgreSQL: one text column. */
 		int col = s->b->kind == DB_PG ? 0 : 3;
 		while (db_next(&r)) {
@@ -797,7 +980,7 @@ int store_list_explain(store *s, const def_form *f, const store_query *q, int se
 		rc = db_done(&r);
 	}
 	store_reader_give(s, c);
-	json_decref(cur);
+	json_decref(pl.cur);
 	qb_free(&b);
 	return rc;
 }
@@ -841,9 +1024,36 @@ static int read_int(store *s, qb *b, int64_t *out, const char *what)
 	return rc;
 }
 
+/*
+ * SQLite: a search alone (no scope, state or filter) whose words the index decides by
+ * itself (no punctuation, no private field) is counted in the FTS5 table, without
+ * looking each match up in the form's table: every record is a document of it.
+ */
+static bool count_in_fts(const store *s, const def_form *f, const store_query *q)
+{
+	if (s->b->kind == DB_PG || !q->q || q->scope.owner || q->state || q->neq ||
+	    q->overdue_only || q->entered_before || !store_search_fields(f, NULL) ||
+	    strlen(q->q) > SEARCH_MAX)
+		return false;
+	for (size_t i = 0; i < f->list.search.n; i++)
+		if (private_searchable(f, q, i))
+			return false;
+	buf folded = BUF_INIT;
+	util_fold(q->q, &folded);
+	bool words = true, any = false;
+	const char *p = buf_cstr(&folded), *t;
+	size_t n;
+	while (words && (t = next_term(&p, &n))) {
+		words = term_is_word(t, n);
+		any = true;
+	}
+	buf_free(&folded);
+	return words && any;
+}
+
 int store_count_upto(store *s, const def_form *f, const store_query *q, int64_t cap, int64_t *out)
 {
-	int rc;
+	int rc = STORE_OK;
 	qb b = QB_INIT;
 	*out = 0;
 	if (!store_form_ok(f))
@@ -852,8 +1062,20 @@ int store_count_upto(store *s, const def_form *f, const store_query *q, int64_t 
 		return STORE_OK;
 	buf_puts(&b.sql,
 		 cap > 0 ? "SELECT count(*) FROM (SELECT 1 FROM " : "SELECT count(*) FROM ");
-	store_put_table(&b.sql, s, f->id);
-	rc = compile_where(&b, s, f, q, NULL);
+	if (count_in_fts(s, f, q)) {
+		buf m = BUF_INIT, folded = BUF_INIT;
+		util_fold(q->q, &folded);
+		fts_match(buf_cstr(&folded), &m);
+		buf_free(&folded);
+		put_fts_name(&b.sql, s, f);
+		buf_puts(&b.sql, " WHERE ");
+		put_fts_name(&b.sql, s, f);
+		buf_puts(&b.sql, " MATCH ?");
+		qb_text_own(&b, buf_steal(&m));
+	} else {
+		store_put_table(&b.sql, s, f->id);
+		rc = compile_where(&b, s, f, q, false, NULL);
+	}
 	if (cap > 0) {
 		buf_puts(&b.sql, " LIMIT ?) AS \"upto\"");
 		qb_int(&b, cap + 1);
@@ -892,7 +1114,7 @@ int store_count_states(store *s, const def_form *f, const store_scope *scope, ti
 	put_overdue(&b, f, now);
 	buf_puts(&b.sql, " THEN 1 ELSE 0 END) FROM ");
 	store_put_table(&b.sql, s, f->id);
-	int rc = compile_where(&b, s, f, &q, NULL);
+	int rc = compile_where(&b, s, f, &q, false, NULL);
 	buf_puts(&b.sql, " GROUP BY \"_state\"");
 	if (rc == STORE_OK)
 		rc = store_reader_take(s, &c);
