@@ -11,6 +11,7 @@
  * code that wants a json_t, and tests/unit/test_jsonw.c holds the two to the same bytes.
  */
 #include "api.h"
+#include "export.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -183,9 +184,13 @@ static void write_sys(jsonw *w, const char *key, const char *s)
 	jsonw_str(w, s);
 }
 
-/* The record; tracking (an anonymous submitter's link, or NULL) as "tracking_url". */
-static void record_write(jsonw *w, const def_form *f, const record *rec, const actor *who,
-			 const char *tracking)
+/*
+ * The record with the fields whose column is set in cols (NULL: those who may read);
+ * people: created_by and updated_by too; tracking (an anonymous submitter's link, or
+ * NULL) as "tracking_url".
+ */
+static void record_write_as(jsonw *w, const def_form *f, const record *rec, const bool *cols,
+			    const actor *who, bool people, const char *tracking)
 {
 	jsonw_object_begin(w);
 	jsonw_key(w, "id");
@@ -194,15 +199,17 @@ static void record_write(jsonw *w, const def_form *f, const record *rec, const a
 	jsonw_key(w, "version");
 	jsonw_int(w, rec->version);
 	write_sys(w, "created_at", rec->created_at);
-	write_sys(w, "created_by", rec->created_by);
+	if (people)
+		write_sys(w, "created_by", rec->created_by);
 	write_sys(w, "updated_at", rec->updated_at);
-	write_sys(w, "updated_by", rec->updated_by);
+	if (people)
+		write_sys(w, "updated_by", rec->updated_by);
 	jsonw_key(w, "overdue");
 	jsonw_bool(w, rec->overdue);
 	jsonw_key(w, "fields");
 	jsonw_object_begin(w);
 	for (size_t col = 0; col < f->ncols; col++)
-		if (access_can_read_col(f->cols[col], who)) {
+		if (cols ? cols[col] : access_can_read_col(f->cols[col], who)) {
 			jsonw_key(w, f->cols[col]->name);
 			write_value(w, f->cols[col], &rec->values[col]);
 		}
@@ -214,9 +221,21 @@ static void record_write(jsonw *w, const def_form *f, const record *rec, const a
 	jsonw_object_end(w);
 }
 
+static void record_write(jsonw *w, const def_form *f, const record *rec, const actor *who,
+			 const char *tracking)
+{
+	record_write_as(w, f, rec, NULL, who, true, tracking);
+}
+
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
 {
 	record_write(w, f, rec, who, NULL);
+}
+
+void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,
+			   bool people)
+{
+	record_write_as(w, f, rec, cols, NULL, people, NULL);
 }
 
 /* Answers one record (GET, create, patch) through the streaming writer. */
@@ -759,6 +778,51 @@ static bool is(const req *r, const char *method)
 }
 
 /* /api/v1/apps/<app>/<form>/records[/<id>[/history | /transitions/<t>]] */
+/*
+ * GET /api/v1/apps/<app>/<form>/export.csv, export.jsonl (the list's query, without
+ * limit and after; open_data=true|1 for open data), schema.json.
+ */
+static void export_records(req *r, api_ctx *c, const char *what)
+{
+	if (!is(r, "GET")) {
+		method_not_allowed(r);
+		return;
+	}
+	if (!access_can_read_any(c->form, &c->call.who)) {
+		refuse(r, c, NULL);
+		return;
+	}
+	if (strcmp(what, "schema.json") == 0) {
+		req_json(r, 200, export_table_schema(c->call.app->def, c->form));
+		return;
+	}
+	uc_list_query q = {.limit = 1};
+	store_eq eq[16];
+	query_check qc = {.r = r, .c = c, .q = &q, .eq = eq};
+	bool open_data = false;
+	for (size_t i = 0; i < r->query.n && !qc.bad; i++) {
+		const char *k = r->query.v[i].name, *v = r->query.v[i].value;
+		if (strcmp(k, "open_data") == 0)
+			open_data = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+		else if (strcmp(k, "limit") == 0 || strcmp(k, "after") == 0)
+			qc.bad = tr(r, "un export n'a ni limit ni after",
+				    "an export takes neither limit nor after");
+		else
+			check_param(&qc, k, v);
+	}
+	if (qc.bad) {
+		api_error(r, 400, "bad_request", qc.bad, NULL);
+		return;
+	}
+	q.eq = eq;
+	export_format fmt = strcmp(what, "export.csv") == 0 ? EXPORT_CSV : EXPORT_JSONL;
+	uc_status st = export_answer(r, &c->call, &q, fmt, open_data, "api", &c->res);
+	if (st == UC_BAD_QUERY)
+		api_error(r, 400, "bad_request", bad_query_message(c->res.bad, r->lg), NULL);
+	else if (st != UC_OK)
+		answer_failure(r, c);
+}
+
 static void records(req *r, api_ctx *c, const char **seg, int nseg)
 {
 	if (nseg == 4) {
@@ -848,6 +912,12 @@ void api_dispatch(req *r, const char **seg, int nseg)
 			api_error(r, 401, "unauthenticated", NULL, NULL);
 		else
 			api_get_app(r, app->def, &c->call.who);
+		return;
+	}
+	if (form && nseg == 4 &&
+	    (strcmp(seg[3], "export.csv") == 0 || strcmp(seg[3], "export.jsonl") == 0 ||
+	     strcmp(seg[3], "schema.json") == 0)) {
+		export_records(r, c, seg[3]);
 		return;
 	}
 	if (!form || nseg < 4 || strcmp(seg[3], "records") != 0) {

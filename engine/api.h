@@ -30,6 +30,10 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
  * (tests/unit/test_jsonw.c keeps the two together).
  */
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
+/* The same shape with the fields of the columns set in cols; people: created_by and
+ * updated_by too (an export; open data leaves them out). */
+void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,
+			   bool people);
 
 /* Descriptions (api_describe.c). */
 void api_get_apps(req *r);

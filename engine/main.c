@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "diag.h"
+#include "export.h"
 #include "loader.h"
 #include "log.h"
 #include "netaddr.h"
@@ -51,8 +52,8 @@ typedef struct opts {
 	/* sub-command arguments, flags removed */
 	const char *args[32];
 	int nargs;
-	bool json, admin, password_stdin;
-	const char *name, *email, *label;
+	bool json, admin, password_stdin, open_data;
+	const char *name, *email, *label, *format, *out;
 } opts;
 
 static const char *env_or(const char *name, const char *def)
@@ -105,6 +106,11 @@ static void usage(FILE *f)
 	    "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
 	    "  token  create LOGIN [--label L]   print a new API token\n"
 	    "  tick                              run the scheduler once (automatic transitions)\n"
+	    "  export APP FORM [--format csv|json] [--open-data] [--out FILE]\n"
+	    "                                    every record (csv: for French spreadsheets;\n"
+	    "                                    json: JSON Lines); --open-data leaves out\n"
+	    "                                    personal, private and file fields, and with\n"
+	    "                                    --out F.csv writes F.schema.json beside it\n"
 	    "  demo   [APP...]                   create demo users (password demo) for the\n"
 	    "                                    roles of these apps (default: all)\n"
 	    "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data), and\n"
@@ -194,12 +200,16 @@ static int parse(int argc, char **argv, opts *o)
 	    {"--name", &o->name},
 	    {"--email", &o->email},
 	    {"--label", &o->label},
+	    {"--format", &o->format},
+	    {"--out", &o->out},
 	};
 	const struct {
 		const char *flag;
 		bool *dst;
-	} flags[] = {
-	    {"--json", &o->json}, {"--admin", &o->admin}, {"--password-stdin", &o->password_stdin}};
+	} flags[] = {{"--json", &o->json},
+		     {"--admin", &o->admin},
+		     {"--password-stdin", &o->password_stdin},
+		     {"--open-data", &o->open_data}};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -366,6 +376,111 @@ static int cmd_tick(const opts *o)
 		    "ou d'écriture (détails ci-dessus)\n",
 		    res.failed, res.errors);
 	return res.errors ? 1 : 0;
+}
+
+/* F.csv -> F.schema.json (F -> F.schema.json); caller frees. */
+static char *schema_path(const char *out)
+{
+	size_t n = strlen(out);
+	if (n > 4 && strcmp(out + n - 4, ".csv") == 0)
+		n -= 4;
+	buf p = BUF_INIT;
+	buf_add(&p, out, n);
+	buf_puts(&p, ".schema.json");
+	return buf_steal(&p);
+}
+
+/* Writes the Table Schema of the open-data CSV beside it. */
+static int write_schema(const char *csv_path, const def_app *app, const def_form *f)
+{
+	char *path = schema_path(csv_path);
+	json_t *s = export_table_schema(app, f);
+	int rc = json_dump_file(s, path, JSON_INDENT(2)) == 0 ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "smallapps export: cannot write %s: %s\n", path, strerror(errno));
+	json_decref(s);
+	free(path);
+	return rc;
+}
+
+/* The export of one form by whoever runs the command (as an admin), to out. */
+static int export_to(const opts *o, uc_env *env, app_rt *app, const def_form *f, FILE *out)
+{
+	char who[96];
+	const char *unix_user = getenv("USER");
+	snprintf(who, sizeof who, "cli:%.80s", unix_user && *unix_user ? unix_user : "?");
+	auth_user admin = {.login = who, .name = who, .admin = true};
+	arena mem = ARENA_INIT;
+	uc_call c;
+	uc_call_init(&c, env, app, f, &admin, LANG_FR, &mem);
+	uc_list_query q = {.limit = 1};
+	uc_result res = {0};
+	int64_t rows = 0;
+	export_format fmt = o->format && strcmp(o->format, "json") == 0 ? EXPORT_JSONL : EXPORT_CSV;
+	uc_status st = export_write(out, &c, &q, fmt, o->open_data, &rows, &res);
+	if (st == UC_OK && o->out)
+		fprintf(stderr, "%lld enregistrement(s) exporté(s) dans %s\n", (long long)rows,
+			o->out);
+	else if (st == UC_UNAVAILABLE)
+		fprintf(stderr, "smallapps export: the database cannot be reached\n");
+	else if (st != UC_OK)
+		fprintf(stderr, "smallapps export: %s\n", res.msg[0] ? res.msg : "failed");
+	uc_result_clear(&res);
+	arena_free(&mem);
+	return st == UC_OK ? 0 : 1;
+}
+
+/* `export APP FORM`: every record, to stdout or --out; the schema with --open-data. */
+static int cmd_export(const opts *o)
+{
+	if (o->nargs != 2 ||
+	    (o->format && strcmp(o->format, "csv") != 0 && strcmp(o->format, "json") != 0)) {
+		fprintf(stderr, "smallapps export: APP FORM [--format csv|json] [--open-data] "
+				"[--out FILE]\n");
+		return 2;
+	}
+	registry_opts ro = {.apps_dir = o->apps,
+			    .data_dir = o->data,
+			    .backend = o->backend,
+			    .stdlib_dir = o->stdlib,
+			    .quiet = true,
+			    .no_publish = true};
+	uc_env env = {.reg = registry_open(&ro), .backend = o->backend, .au = open_auth(o)};
+	registry_scan(env.reg);
+	app_rt *app = registry_get(env.reg, o->args[0]);
+	const def_form *f = app ? def_find_form(app->def, o->args[1]) : NULL;
+	int rc = 1;
+	FILE *out = stdout;
+	if (!env.au)
+		goto done; /* open_auth said why */
+	if (!app) {
+		fprintf(stderr,
+			"smallapps export: no app \"%s\" is served from %s (smallapps check "
+			"%s/%s says why, if its folder is there)\n",
+			o->args[0], o->apps, o->apps, o->args[0]);
+		goto done;
+	}
+	if (!f) {
+		fprintf(stderr, "smallapps export: app \"%s\" has no form \"%s\"\n", o->args[0],
+			o->args[1]);
+		goto done;
+	}
+	if (o->out && !(out = fopen(o->out, "w"))) {
+		fprintf(stderr, "smallapps export: cannot write %s: %s\n", o->out, strerror(errno));
+		goto done;
+	}
+	rc = export_to(o, &env, app, f, out);
+	if (out != stdout && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "smallapps export: cannot write %s: %s\n", o->out, strerror(errno));
+		rc = 1;
+	}
+	if (rc == 0 && o->out && o->open_data && (!o->format || strcmp(o->format, "csv") == 0))
+		rc = write_schema(o->out, app->def, f);
+done:
+	registry_release(app);
+	registry_close(env.reg);
+	auth_close(env.au);
+	return rc;
 }
 
 /* Everything `serve` runs, opened in this order and closed in the reverse one. */
@@ -868,7 +983,7 @@ static int cmd_new(const opts *o)
 
 static bool needs_storage(const char *cmd)
 {
-	const char *const with[] = {"serve", "user", "token", "demo", "tick"};
+	const char *const with[] = {"serve", "user", "token", "demo", "tick", "export"};
 	for (size_t i = 0; i < sizeof with / sizeof *with; i++)
 		if (strcmp(cmd, with[i]) == 0)
 			return true;
@@ -919,6 +1034,8 @@ int main(int argc, char **argv)
 		rc = cmd_demo(&o);
 	else if (strcmp(cmd, "tick") == 0)
 		rc = cmd_tick(&o);
+	else if (strcmp(cmd, "export") == 0)
+		rc = cmd_export(&o);
 	else if (strcmp(cmd, "new") == 0)
 		rc = cmd_new(&o);
 	else {

@@ -640,6 +640,79 @@ static void oa_collection_ops(oa_doc *o, const oa_names *n)
 			    o, n->rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
 }
 
+/* A 200 whose body is text of the given media type. */
+static json_t *oa_text_response(const char *description, const char *media)
+{
+	json_t *r = json_object(), *content = json_object(), *m = json_object();
+	json_object_set_new(r, "description", json_string(description));
+	json_object_set_new(m, "schema", oa_type("string"));
+	json_object_set_new(content, media, m);
+	json_object_set_new(r, "content", content);
+	return r;
+}
+
+/* GET .../export.csv, .../export.jsonl (the list's query, every page) and .../schema.json. */
+static void oa_export_ops(oa_doc *o, const oa_names *n)
+{
+	arena *m = &o->r->mem;
+	const char *dir = arena_printf(m, "/api/v1/apps/%s/%s", n->app->id, n->f->id);
+	static const struct {
+		const char *file, *verb, *media, *fr, *en;
+	} ex[] = {
+	    {"export.csv", "export_csv", "text/csv",
+	     "Tous les enregistrements de la liste, pour un tableur français : UTF-8 avec BOM, "
+	     "« ; », CRLF, libellés en tête, virgule décimale, JJ/MM/AAAA.",
+	     "Every record of the list, for French spreadsheets: UTF-8 with a BOM, ';', CRLF, "
+	     "labels as header, decimal comma, DD/MM/YYYY."},
+	    {"export.jsonl", "export_jsonl", "application/jsonl",
+	     "Tous les enregistrements de la liste, un par ligne, comme l'API les écrit.",
+	     "Every record of the list, one a line, as the API writes them."},
+	};
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++) {
+		json_t *op = oa_operation(
+		    o, arena_printf(m, "%s/%s", dir, ex[i].file), "get", n->app->id,
+		    arena_printf(m, "%s_%s", n->opid, ex[i].verb),
+		    arena_printf(m, OA_TR(o, "Exporter : %s", "Export: %s"), n->f->title),
+		    (const int[]){400, 401, 403, 500, 503, 0});
+		json_t *ps = oa_list_params(o, n->f, n->who), *kept = json_array();
+		for (size_t k = 0; k < json_array_size(ps); k++) {
+			const char *pn =
+			    json_string_value(json_object_get(json_array_get(ps, k), "name"));
+			if (strcmp(pn, "limit") != 0 && strcmp(pn, "after") != 0)
+				json_array_append(kept, json_array_get(ps, k));
+		}
+		json_decref(ps);
+		json_array_append_new(
+		    kept, oa_param("open_data", "query", false,
+				   OA_TR(o,
+					 "Données ouvertes : sans les champs personnels, privés ni "
+					 "fichiers, ni les personnes (administrateurs et rôles qui "
+					 "lisent tous les enregistrements).",
+					 "Open data: without personal, private or file fields, nor "
+					 "the people (admins and roles that read every record)."),
+				   oa_type("boolean")));
+		json_object_set_new(op, "parameters", kept);
+		json_object_set_new(op, "description", json_string(OA_TR(o, ex[i].fr, ex[i].en)));
+		oa_add_response(op, 200,
+				oa_text_response(OA_TR(o, "L'export, envoyé au fil de l'eau.",
+						       "The export, streamed."),
+						 ex[i].media));
+	}
+	json_t *op = oa_operation(
+	    o, arena_printf(m, "%s/schema.json", dir), "get", n->app->id,
+	    arena_printf(m, "%s_schema", n->opid),
+	    arena_printf(m, OA_TR(o, "Schéma des données ouvertes : %s", "Open data schema: %s"),
+			 n->f->title),
+	    (const int[]){401, 403, 500, 0});
+	oa_add_response(
+	    op, 200,
+	    oa_response(OA_TR(o,
+			      "Le Table Schema (frictionless) de l'export en données "
+			      "ouvertes.",
+			      "The Table Schema (frictionless) of the open data export."),
+			oa_type("object")));
+}
+
 /* GET, PATCH, DELETE on .../records/{id}, and its history. */
 static void oa_item_ops(oa_doc *o, const oa_names *n)
 {
@@ -728,6 +801,7 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 	json_object_set_new(o->schemas, n.patch,
 			    oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
 	oa_collection_ops(o, &n);
+	oa_export_ops(o, &n);
 	n.idp = json_array();
 	json_t *ids = oa_type("integer");
 	json_object_set_new(ids, "minimum", json_integer(0));

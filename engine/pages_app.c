@@ -7,6 +7,7 @@
  * POST. Everything else (scope, rights, state, versions, the pipeline) is the
  * use-case layer's; its result becomes a page, a redirect, or an error page.
  */
+#include "export.h"
 #include "pages.h"
 
 #include <stdio.h>
@@ -167,6 +168,55 @@ static bool list_query(req *r, page_ctx *c, uc_list_query *q, store_eq *eq)
 	return true;
 }
 
+/*
+ * /a/<app>/<form>/export.csv, export.jsonl (the list's query; open_data=1 for open
+ * data), schema.json (the Table Schema of the open-data CSV).
+ */
+static void export_page(req *r, page_ctx *c, const char *what)
+{
+	const def_form *f = c->form;
+	if (!is(r, "GET")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	if (!access_can_read_any(f, who(c))) {
+		refuse(r, c, NULL, NULL);
+		return;
+	}
+	if (strcmp(what, "schema.json") == 0) {
+		req_json(r, 200, export_table_schema(c->app->def, f));
+		return;
+	}
+	store_eq *eq = arena_alloc(&r->mem, 16 * sizeof *eq);
+	uc_list_query q = {.limit = 1, .eq = eq};
+	if (!list_query(r, c, &q, eq)) {
+		pages_error(r, 400, NULL);
+		return;
+	}
+	const char *od = req_query(r, "open_data");
+	bool open_data = od && (strcmp(od, "1") == 0 || strcmp(od, "true") == 0);
+	export_format fmt = strcmp(what, "export.csv") == 0 ? EXPORT_CSV : EXPORT_JSONL;
+	switch (export_answer(r, &c->call, &q, fmt, open_data, "web", &c->res)) {
+	case UC_OK:
+		return;
+	case UC_BAD_QUERY:
+		pages_error(r, 400,
+			    pages_tr(r, "Paramètres d'export invalides (tri ou filtre).",
+				     "Invalid export parameters (sort or filter)."));
+		return;
+	case UC_FORBIDDEN:
+		refuse(r, c, c->res.msg, c->path_base);
+		return;
+	case UC_UNAVAILABLE:
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", c->res.retry_after));
+		pages_error(r, 503, NULL);
+		return;
+	default:
+		pages_error(r, 500, c->res.msg);
+		return;
+	}
+}
+
 static void list_page(req *r, page_ctx *c)
 {
 	const def_form *f = c->form;
@@ -202,6 +252,7 @@ static void list_page(req *r, page_ctx *c)
 	    .records = &sp,
 	    .total = total,
 	    .total_cap = UC_COUNT_CAP,
+	    .can_open_data = uc_export_may_open_data(f, who(c)),
 	    .can_create = access_can_create(f, who(c)),
 	    .q = q.q,
 	    .state = q.state,
@@ -657,6 +708,10 @@ void pages_app(req *r, const char **seg, int nseg)
 		pages_error(r, 405, NULL);
 	else if (nseg == 3 && strcmp(seg[2], "new") == 0)
 		new_page(r, c);
+	else if (nseg == 3 &&
+		 (strcmp(seg[2], "export.csv") == 0 || strcmp(seg[2], "export.jsonl") == 0 ||
+		  strcmp(seg[2], "schema.json") == 0))
+		export_page(r, c, seg[2]);
 	else
 		record_routes(r, c, seg, nseg);
 }

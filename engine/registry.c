@@ -51,6 +51,11 @@ static app_rt *acquire(app_rt *rt)
 	return rt;
 }
 
+app_rt *registry_retain(app_rt *rt)
+{
+	return acquire(rt);
+}
+
 registry *registry_open(const registry_opts *o)
 {
 	registry *g = xcalloc(1, sizeof *g);

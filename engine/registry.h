@@ -68,6 +68,8 @@ int registry_watch(registry *g);
 /* Current version of app `id` with a reference, or NULL. */
 app_rt *registry_get(registry *g, const char *id);
 void registry_release(app_rt *rt);
+/* Another reference to a version already held (for work that outlives its request). */
+app_rt *registry_retain(app_rt *rt);
 /* All current versions, sorted by id, each with a reference; caller releases each and frees the
  * array. */
 size_t registry_list(registry *g, app_rt ***out);

@@ -125,6 +125,13 @@ static const char *const ui_text[UI__COUNT][2] = {
     [UI_COUNT_ONE] = {" enregistrement", " record"},
     [UI_COUNT_MANY] = {" enregistrements", " records"},
     [UI_COUNT_OVER] = {"Plus de ", "More than "},
+    [UI_EXPORTS] = {"Exporter ces enregistrements", "Export these records"},
+    [UI_EXPORT_CSV] = {"Tableur (CSV)", "Spreadsheet (CSV)"},
+    [UI_EXPORT_JSONL] = {"JSON Lines", "JSON Lines"},
+    [UI_EXPORT_OPEN] = {"Données ouvertes (CSV, sans données personnelles)",
+			"Open data (CSV, without personal data)"},
+    [UI_EXPORT_SCHEMA] = {"Schéma des données ouvertes (Table Schema)",
+			  "Open data schema (Table Schema)"},
     [UI_CAPTION_LIST] = {" : liste des enregistrements", ": records"},
     [UI_EMPTY_FILTERED] = {"Aucun enregistrement ne correspond à ces critères. Essayez d’effacer "
 			   "les filtres.",

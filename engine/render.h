@@ -70,6 +70,7 @@ typedef struct list_view {
 	int64_t total;	   /* count with the same filters */
 	int64_t total_cap; /* the count stops above it: a total above is "more than" it */
 	bool can_create;
+	bool can_open_data; /* offer the open-data export */
 	/* The current query, echoed in the filter form and in links. */
 	const char *q;
 	const char *state;

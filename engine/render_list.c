@@ -124,11 +124,17 @@ static void query_param(buf *u, char *sep, const char *name, const char *val)
 	buf_urlenc(u, val);
 }
 
-/* The list URL with the current query, `sort` and `after` replaced; escaped into o. */
-static void list_href(buf *o, const list_view *v, const char *sort, const char *after)
+/*
+ * The URL of file (NULL: the list) under the form's, with the list's query, `sort` and
+ * `after` replaced, and more (a "name=value" already encoded, or NULL); escaped into o.
+ */
+static void form_href(buf *o, const list_view *v, const char *file, const char *sort,
+		      const char *after, const char *more)
 {
 	buf u = BUF_INIT;
 	render_url_form(&u, v->app, v->form); /* ids: already safe, escaped as a whole below */
+	if (file)
+		buf_puts(&u, file);
 	char sep = '?';
 	query_param(&u, &sep, "q", v->q);
 	query_param(&u, &sep, "state", v->state);
@@ -141,10 +147,41 @@ static void list_href(buf *o, const list_view *v, const char *sort, const char *
 		query_param(&u, &sep, "overdue", "1");
 	query_param(&u, &sep, "sort", sort);
 	query_param(&u, &sep, "after", after);
+	if (more) {
+		buf_putc(&u, sep);
+		buf_puts(&u, more);
+	}
 	buf_puts(o, " href=\"");
 	buf_html(o, buf_cstr(&u));
 	buf_putc(o, '"');
 	buf_free(&u);
+}
+
+/* The list URL with the current query, `sort` and `after` replaced; escaped into o. */
+static void list_href(buf *o, const list_view *v, const char *sort, const char *after)
+{
+	form_href(o, v, NULL, sort, after, NULL);
+}
+
+/* The records of the list (its query, every page) to download; open data for those who may. */
+static void export_links(buf *out, const page *p, const list_view *v, const char *sort)
+{
+	buf_puts(out, "<section class=\"exports\" aria-labelledby=\"exports-title\">\n"
+		      "<h2 id=\"exports-title\">");
+	buf_puts(out, T(p, UI_EXPORTS));
+	buf_puts(out, "</h2>\n<ul>\n<li><a");
+	form_href(out, v, "export.csv", sort, NULL, NULL);
+	buf_printf(out, ">%s</a></li>\n<li><a", T(p, UI_EXPORT_CSV));
+	form_href(out, v, "export.jsonl", sort, NULL, NULL);
+	buf_printf(out, ">%s</a></li>\n", T(p, UI_EXPORT_JSONL));
+	if (v->can_open_data) {
+		buf_puts(out, "<li><a");
+		form_href(out, v, "export.csv", sort, NULL, "open_data=1");
+		buf_printf(out, ">%s</a></li>\n<li><a href=\"", T(p, UI_EXPORT_OPEN));
+		render_url_form(out, v->app, v->form);
+		buf_printf(out, "schema.json\">%s</a></li>\n", T(p, UI_EXPORT_SCHEMA));
+	}
+	buf_puts(out, "</ul>\n</section>\n");
 }
 
 static const char *eq_value(const list_view *v, int col)
@@ -493,6 +530,8 @@ void render_list(buf *out, const page *p, const list_view *v)
 	buf_puts(out, "</p>\n");
 	list_table(out, p, v, cols, ncols, sort);
 	list_pagination(out, p, v);
+	if (v->total > 0)
+		export_links(out, p, v, v->sort);
 	free(cols);
 	render_page_close(out, p);
 }

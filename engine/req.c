@@ -158,6 +158,22 @@ void req_json_buf(req *r, int status, buf *body)
 	*body = (buf)BUF_INIT;
 }
 
+void req_stream_answer(req *r, const char *content_type, const req_stream *s)
+{
+	r->status = 200;
+	r->content_type = content_type;
+	buf_reset(&r->out);
+	req_stream_drop(r);
+	r->stream = *s;
+}
+
+void req_stream_drop(req *r)
+{
+	if (r->stream.done)
+		r->stream.done(r->stream.state);
+	r->stream = (req_stream){0};
+}
+
 /* The call's go_async: the connection waits, on no thread, until done. */
 static void park(void *arg)
 {

@@ -45,6 +45,23 @@ typedef struct req_kvs {
 	size_t n;
 } req_kvs;
 
+/*
+ * A body made while it is sent (an export of a million records in constant memory):
+ * fill writes at most max bytes into out and returns how many (> 0), REQ_STREAM_END
+ * once everything was written, REQ_STREAM_FAIL to cut the connection (the client sees
+ * a body cut short). It runs on the connection's HTTP thread, a call per chunk, so
+ * each call does a bounded piece of work. done runs once the answer is over, sent or
+ * not, possibly after the request itself was freed: the state must own everything it
+ * uses (not the request's arena).
+ */
+#define REQ_STREAM_END	(-1)
+#define REQ_STREAM_FAIL (-2)
+typedef struct req_stream {
+	long (*fill)(void *state, char *out, size_t max);
+	void (*done)(void *state);
+	void *state;
+} req_stream;
+
 /* Runs on an HTTP thread once a parked request's work is done (req_call). */
 typedef void (*req_cont_fn)(req *r);
 
@@ -86,6 +103,7 @@ struct req {
 	const char *hdr_value[REQ_MAX_HEADERS];
 	int nhdr;
 	bool cache_forever; /* static assets */
+	req_stream stream;  /* set: the body is streamed (req_stream_answer), r->out unused */
 
 	/* asynchronous work */
 	bool waiting;
@@ -119,6 +137,10 @@ void req_html(req *r, int status);
 void req_json(req *r, int status, json_t *body); /* steals body */
 /* Sets the status and an already serialized JSON body; takes body's memory, leaves it empty. */
 void req_json_buf(req *r, int status, buf *body);
+/* A 200 whose body is streamed; s (its state) is the answer's from here on. */
+void req_stream_answer(req *r, const char *content_type, const req_stream *s);
+/* Ends a stream that will not be sent (its done runs); nothing when there is none. */
+void req_stream_drop(req *r);
 
 /*
  * A use-case call by this request's person on app/form (uc_call_init), wired so that

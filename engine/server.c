@@ -183,15 +183,55 @@ static void req_free(req *r)
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/*
+ * A streamed body: libmicrohttpd asks for the next chunk when the socket can take it
+ * (chunked transfer encoding). The stream's functions ride in its state, whose first
+ * member is the req_stream itself (see stream_box).
+ */
+#define STREAM_CHUNK (64 * 1024)
+
+typedef struct stream_box {
+	req_stream s;
+} stream_box;
+
+static ssize_t stream_fill(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	stream_box *b = cls;
+	long n = b->s.fill(b->s.state, out, max);
+	if (n == REQ_STREAM_END)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n <= 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return (ssize_t)n;
+}
+
+static void stream_done(void *cls)
+{
+	stream_box *b = cls;
+	if (b->s.done)
+		b->s.done(b->s.state);
+	free(b);
+}
+
 static enum MHD_Result send_answer(req *r)
 {
 	if (r->status == 0) {
 		r->status = 500;
 		buf_reset(&r->out);
+		req_stream_drop(r);
 	}
 	/* The answer's buffer goes to libmicrohttpd as it is (no copy); it frees it. */
 	struct MHD_Response *resp;
-	if (r->out.data)
+	if (r->stream.fill) { /* boxed: the response owns the functions with the state */
+		stream_box *b = xcalloc(1, sizeof *b);
+		b->s = r->stream;
+		r->stream = (req_stream){0};
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK,
+							 stream_fill, b, stream_done);
+		if (!resp)
+			stream_done(b);
+	} else if (r->out.data)
 		resp = MHD_create_response_from_buffer_with_free_callback(r->out.len, r->out.data,
 									  free);
 	else

@@ -173,6 +173,35 @@ uc_status uc_list_page(uc_call *c, const uc_list_query *q, store_page *page, int
  * changes of fields they may not read are left out, and an edit of those alone is not
  * even listed. *lines: store_history_free them.
  */
+/*
+ * Exports (SPEC 8, usecase_export.c): the rows of the list query q (its limit and
+ * cursor ignored), page after page, with the columns the person may read; open data
+ * leaves out personal, private and file fields and the people (admins and those who
+ * read every record only: FORBIDDEN otherwise). A bad query is BAD_QUERY at open.
+ * The export owns what it uses and outlives c: close it (the audit line) on any
+ * thread, once.
+ */
+typedef struct uc_export uc_export;
+typedef struct uc_export_opts {
+	bool open_data;
+	const char *format; /* for the audit line: "csv", "jsonl" */
+	const char *door;   /* for the audit line: "web", "api", "cli" */
+} uc_export_opts;
+uc_status uc_export_open(uc_call *c, const uc_list_query *q, const uc_export_opts *o,
+			 uc_export **out, uc_result *res);
+const def_app *uc_export_app(const uc_export *x);
+const def_form *uc_export_form(const uc_export *x);
+const bool *uc_export_cols(const uc_export *x); /* per data column: exported */
+bool uc_export_is_open_data(const uc_export *x);
+int64_t uc_export_rows(const uc_export *x); /* given so far */
+/* The next page's rows to fn (borrowed, valid during the call); how many, 0 at the end,
+ * -1 when the database failed (logged; the export is then over). */
+int uc_export_next(uc_export *x, store_row_fn fn, void *arg);
+void uc_export_close(uc_export *x);
+/* May who ask f's open data? Does a field go into open data? */
+bool uc_export_may_open_data(const def_form *f, const actor *who);
+bool uc_open_data_col(const def_field *fd);
+
 uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, size_t *n);
 
 /* Counts per state for each form the person may read (out: max(1, nstates) each). */

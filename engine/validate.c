@@ -2501,6 +2501,67 @@ void validate_display(const def_field *f, const value *v, lang lg, buf *out)
 		put_plain(out, v);
 }
 
+void validate_sheet(const def_field *f, const value *v, buf *out)
+{
+	char t[400];
+	stamp st;
+	if (v->kind == VAL_NULL)
+		return;
+	switch (f->type) {
+	case FT_INTEGER:
+	case FT_DECIMAL:
+		if (v->kind == VAL_INT || v->kind == VAL_REAL) {
+			if (v->kind == VAL_INT)
+				snprintf(t, sizeof t, "%" PRId64, v->i);
+			else
+				fmt_real(v->d, t);
+			char *dot = strchr(t, '.');
+			if (dot)
+				*dot = ',';
+			buf_puts(out, t);
+			return;
+		}
+		break;
+	case FT_BOOLEAN:
+		if (v->kind == VAL_INT) {
+			buf_puts(out, v->i ? "oui" : "non");
+			return;
+		}
+		break;
+	case FT_DATE:
+		if (v->kind == VAL_TEXT && parse_date_text(v->s, false, &st)) {
+			put_date_human(out, &st, LANG_FR);
+			return;
+		}
+		break;
+	case FT_DATETIME:
+		if (v->kind == VAL_TEXT && parse_datetime_text(v->s, false, &st)) {
+			put_date_human(out, &st, LANG_FR);
+			buf_printf(out, " %02d:%02d", st.h, st.mi);
+			return;
+		}
+		break;
+	case FT_CHOICE:
+		if (v->kind == VAL_TEXT) {
+			buf_puts(out, option_label(f, v->s));
+			return;
+		}
+		break;
+	case FT_PHONE: /* 04 77 12 34 56: a leading + would read as a formula */
+		if (v->kind == VAL_TEXT && phone_national(v->s, out))
+			return;
+		break;
+	case FT_MONEY:
+	case FT_MULTICHOICE:
+	case FT_FILE:
+		validate_input_text(f, v, out); /* 1234,50; labels; the file's name */
+		return;
+	default:
+		break;
+	}
+	put_plain(out, v);
+}
+
 void validate_input_text(const def_field *f, const value *v, buf *out)
 {
 	if (v->kind == VAL_NULL)

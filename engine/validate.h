@@ -64,6 +64,14 @@ json_t *validate_to_json(const def_field *f, const value *v);
  */
 void validate_display(const def_field *f, const value *v, lang lg, buf *out);
 
+/*
+ * The value as a French spreadsheet reads it, appended to out: numbers with a decimal
+ * comma and no grouping ("1234,5"), money "1234,50", dates "23/11/2026", date-times
+ * "23/11/2026 10:30", "oui"/"non", option labels (multichoice joined by ", "), a file's
+ * name. Nothing for NULL.
+ */
+void validate_sheet(const def_field *f, const value *v, buf *out);
+
 /* The text to put back into an <input value> or <textarea>: "1234,56", "2026-11-23", ... */
 void validate_input_text(const def_field *f, const value *v, buf *out);
 

@@ -13,7 +13,8 @@ return {
       fields = {
         { name = "objet", type = "text", label = "Objet", required = true, max_length = 50 },
         { name = "details", type = "textarea", label = "Détails" },
-        { name = "quantite", type = "integer", label = "Quantité", required = true, min = 1, max = 100 },
+        { name = "quantite", type = "integer", label = "Quantité", required = true, min = 1, max = 100,
+          help = "Nombre d'unités demandées." },
         { name = "taux", type = "decimal", label = "Taux", scale = 2 },
         { name = "montant", type = "money", label = "Montant", max = 10000 },
         { name = "urgent", type = "boolean", label = "Urgent" },
