@@ -31,6 +31,11 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
  */
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
 
+/* Governed data (api_gov.c): GET .../apps/<app>/stats with call prepared on the app
+ * (its form ignored), and GET /api/v1/registre. */
+void api_stats(req *r, uc_call *call);
+void api_registre(req *r);
+
 /* Descriptions (api_describe.c). */
 void api_get_apps(req *r);
 void api_get_app(req *r, const def_app *app, const actor *who);
