@@ -68,6 +68,7 @@ for arg in "$@"; do
   run_counted workflow python3 tests/http/workflow.py --binary "$build/smallapps"
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"
   run_counted hardening python3 tests/http/hardening.py --binary "$build/smallapps"
+  run_counted governance python3 tests/http/governance.py --binary "$build/smallapps"
   run_counted lua-errors python3 tests/http/lua_errors.py --binary "$build/smallapps"
   run_counted cluster python3 tests/http/cluster.py --binary "$build/smallapps"
   run_counted examples python3 tests/apps/e2e_examples.py --binary "$build/smallapps"
