@@ -347,16 +347,17 @@ int store_outbox_update(store *s, const store_mail_update *u);
 /* ---- governance: the dashboard's aggregates, retention purges (store_gov.c) ---- */
 
 /*
- * Records of f created in each of n periods: out[i] counts those with bounds[i] <=
- * created_at < bounds[i + 1] (ISO UTC times, n + 1 of them, increasing). One grouped
- * query over the created_at index.
+ * The dashboard's counts, each a count over an index (states, creation dates, choice
+ * columns are indexed). store_count_periods: out[i] counts the records of f created in
+ * [bounds[i], bounds[i + 1]) (n + 1 ISO UTC bounds, increasing). store_count_each:
+ * out[i] counts those whose data column col (-1: the state) holds values[i].
+ * store_count_overdue: out[i] counts those overdue in workflow state i (SPEC 4.5).
  */
 int store_count_periods(store *s, const def_form *f, const char *const *bounds, size_t n,
 			int64_t *out);
-/* Records of f per non-NULL value of data column col: fn(arg, value, count), values in no
- * particular order. One grouped query (choice columns are indexed). */
-typedef void (*store_value_count_fn)(void *arg, const char *val, int64_t n);
-int store_count_values(store *s, const def_form *f, int col, store_value_count_fn fn, void *arg);
+int store_count_each(store *s, const def_form *f, int col, const char *const *values, size_t n,
+		     int64_t *out);
+int store_count_overdue(store *s, const def_form *f, time_t now, int64_t *out);
 
 /*
  * Durations from the history, in tenths of a day (each rounded half up), kept as

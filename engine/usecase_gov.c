@@ -53,27 +53,28 @@ static int duration(const app_rt *app, const def_form *f, store_duration kind,
 static int workflow_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
 {
 	const def_workflow *w = f->workflow;
-	size_t ns = w ? w->nstates : 1;
-	store_state_count *sc = arena_alloc(c->mem, ns * sizeof *sc);
-	int got = store_count_states(c->app->db, f, NULL, c->now, sc);
-	if (got < 0)
-		return got;
-	for (int i = 0; i < got; i++) {
-		fs->total += sc[i].total;
-		fs->overdue += sc[i].overdue;
+	if (!w) {
+		store_query all = {.now = c->now};
+		return store_count(c->app->db, f, &all, &fs->total);
 	}
-	if (!w)
-		return STORE_OK;
-	fs->by_state = arena_alloc(c->mem, ns * sizeof *fs->by_state);
-	fs->in_state = arena_alloc(c->mem, ns * sizeof *fs->in_state);
+	size_t ns = w->nstates, nfinal = 0;
+	const char **ids = arena_alloc(c->mem, ns * sizeof *ids);
 	const char **finals = arena_alloc(c->mem, ns * sizeof *finals);
-	size_t nfinal = 0;
-	int rc = STORE_OK;
-	for (size_t i = 0; i < ns && rc == STORE_OK; i++) {
-		fs->by_state[i] = sc[i].total;
-		rc = duration(c->app, f, STORE_STAY, &w->states[i].id, 1, &fs->in_state[i]);
+	int64_t *overdue = arena_alloc(c->mem, ns * sizeof *overdue);
+	for (size_t i = 0; i < ns; i++) {
+		ids[i] = w->states[i].id;
 		if (w->states[i].final)
 			finals[nfinal++] = w->states[i].id;
+	}
+	fs->by_state = arena_alloc(c->mem, ns * sizeof *fs->by_state);
+	fs->in_state = arena_alloc(c->mem, ns * sizeof *fs->in_state);
+	int rc = store_count_each(c->app->db, f, -1, ids, ns, fs->by_state);
+	if (rc == STORE_OK)
+		rc = store_count_overdue(c->app->db, f, c->now, overdue);
+	for (size_t i = 0; i < ns && rc == STORE_OK; i++) {
+		fs->total += fs->by_state[i];
+		fs->overdue += overdue[i];
+		rc = duration(c->app, f, STORE_STAY, &ids[i], 1, &fs->in_state[i]);
 	}
 	if (rc == STORE_OK)
 		rc = duration(c->app, f, STORE_REACH, finals, nfinal, &fs->to_final);
@@ -91,15 +92,6 @@ static int month_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
 	return store_count_periods(c->app->db, f, bounds, STATS_MONTHS, fs->by_month);
 }
 
-static void option_count(void *arg, const char *val, int64_t n)
-{
-	uc_choice_count *cc = arg;
-	for (size_t i = 0; i < cc->field->noptions; i++)
-		if (strcmp(cc->field->options[i].value, val) == 0)
-			cc->n[i] += n;
-	/* a value no option has any more (an edited definition) is not shown */
-}
-
 /* Every choice field the person may read, every option, zeros included. */
 static int choice_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
 {
@@ -110,9 +102,14 @@ static int choice_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
 		if (fd->type != FT_CHOICE || !access_can_read_col(fd, &c->who))
 			continue;
 		uc_choice_count *cc = &fs->choice[fs->nchoice++];
+		const char **values =
+		    arena_alloc(c->mem, (fd->noptions ? fd->noptions : 1) * sizeof *values);
+		for (size_t o = 0; o < fd->noptions; o++)
+			values[o] = fd->options[o].value;
 		cc->field = fd;
 		cc->n = arena_alloc(c->mem, (fd->noptions ? fd->noptions : 1) * sizeof *cc->n);
-		rc = store_count_values(c->app->db, f, (int)col, option_count, cc);
+		/* (a value no option has any more, after an edited definition, is not shown) */
+		rc = store_count_each(c->app->db, f, (int)col, values, fd->noptions, cc->n);
 	}
 	return rc;
 }
