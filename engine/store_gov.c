@@ -270,8 +270,8 @@ int store_durations_rebuild(store *s, const def_form *f)
 
 /* ------------------------------------------------------------------ migration */
 
-/* The indexes of the dashboard and the purge: state and since (overdue counts, final
- * records by age), and each choice column (counts per option). */
+/* The indexes of the dashboard: state and since (overdue counts), each choice column
+ * (counts per option). */
 static int gov_indexes(store_tx *tx, const def_form *f, char *err)
 {
 	buf sql = BUF_INIT, suffix = BUF_INIT;
@@ -305,9 +305,31 @@ static int gov_indexes(store_tx *tx, const def_form *f, char *err)
 	return rc;
 }
 
+/* The purge's: the records not purged yet, by state and age (partial: what was purged
+ * leaves it, so a pass reads only what it may purge). */
+static int purge_index(store_tx *tx, const def_form *f, char *err)
+{
+	if (!f->workflow)
+		return STORE_OK;
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+	store_index_name(tx->c, f->id, "purge", &sql);
+	buf_puts(&sql, " ON ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " (\"_state\", \"_state_since\", \"id\") WHERE \"_purged_at\" IS NULL");
+	char why[STORE_ERR_LEN] = "";
+	int rc = db_script(tx->c, buf_cstr(&sql), why);
+	if (rc != STORE_OK)
+		store_seterr(err, rc, "form \"%s\": %s", f->id, why);
+	buf_free(&sql);
+	return rc;
+}
+
 int store_gov_migrate(store_tx *tx, const def_form *f, bool moved, char *err)
 {
 	int rc = gov_indexes(tx, f, err);
+	if (rc == STORE_OK)
+		rc = purge_index(tx, f, err);
 	if (rc != STORE_OK)
 		return rc;
 	int64_t built = 0;
@@ -487,45 +509,54 @@ int store_durations(store *s, const def_form *f, store_duration kind, const char
 
 typedef struct purge_job {
 	const store_purge_req *q;
+	const char *state; /* the final state of this batch */
 	char now[32], before[32];
 	int64_t id[PURGE_BATCH], version[PURGE_BATCH];
+	char since[32]; /* the last record's, where the next batch starts */
 	size_t n;
 	int64_t purged;
 } purge_job;
 
-/* "AND _state IN (...) AND _state_since < ?": the records the purge is for. */
+/* The records the purge is for, in j->state: the purge index's own condition first. */
 static void put_due(qb *b, const purge_job *j)
 {
-	buf_puts(&b->sql, " AND \"_purged_at\" IS NULL AND \"_state\" IN (");
-	for (size_t i = 0; i < j->q->nstates; i++) {
-		buf_puts(&b->sql, i ? ", ?" : "?");
-		qb_text(b, j->q->states[i]);
-	}
-	buf_puts(&b->sql, ") AND \"_state_since\" < ?");
+	buf_puts(&b->sql, " \"_purged_at\" IS NULL AND \"_state\" = ? AND \"_state_since\" < ?");
+	qb_text(b, j->state);
 	qb_text(b, j->before);
 }
 
-/* The next batch of due records after id `after`, with their versions. */
+/*
+ * The next batch of due records in j->state after (since, id), in the order of the
+ * purge index (a partial index of the records not purged): a pass with nothing to do
+ * reads nothing, whatever the number of purged records before it.
+ */
 static int purge_candidates(store *s, purge_job *j, int64_t after)
 {
 	qb b = QB_INIT;
 	conn *c = NULL;
 	db_rows r = {0};
-	buf_puts(&b.sql, "SELECT \"id\", \"_version\" FROM ");
+	buf_puts(&b.sql, "SELECT \"id\", \"_version\", \"_state_since\" FROM ");
 	store_put_table(&b.sql, s, j->q->f->id);
-	buf_puts(&b.sql, " WHERE \"id\" > ?");
-	qb_int(&b, after);
+	buf_puts(&b.sql, " WHERE");
 	put_due(&b, j);
-	buf_printf(&b.sql, " ORDER BY \"id\" LIMIT %d", PURGE_BATCH);
+	buf_printf(&b.sql,
+		   " AND (\"_state_since\", \"id\") > (?, ?) ORDER BY \"_state_since\", \"id\" "
+		   "LIMIT %d",
+		   PURGE_BATCH);
+	qb_text(&b, j->since); /* bound, not copied: j->since must not change under the rows */
+	qb_int(&b, after);
+	char last[32] = "";
 	j->n = 0;
 	int rc = store_reader_take(s, &c);
 	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) == STORE_OK) {
 		while (db_next(&r) && j->n < PURGE_BATCH) {
 			j->id[j->n] = db_int(&r, 0);
 			j->version[j->n++] = db_int(&r, 1);
+			snprintf(last, sizeof last, "%s", db_text(&r, 2) ? db_text(&r, 2) : "");
 		}
 		rc = db_done(&r);
 	}
+	memcpy(j->since, last, sizeof last);
 	if (rc != STORE_OK && c)
 		db_fail(c, rc, "purge: due records");
 	store_reader_give(s, c);
@@ -606,7 +637,7 @@ static int purge_one(store_tx *tx, purge_job *j, size_t i)
 		store_put_ident(&b.sql, f->cols[c]->name);
 		buf_puts(&b.sql, " = NULL");
 	}
-	buf_puts(&b.sql, " WHERE \"id\" = ? AND \"_version\" = ?");
+	buf_puts(&b.sql, " WHERE \"id\" = ? AND \"_version\" = ? AND");
 	qb_int(&b, j->id[i]);
 	qb_int(&b, j->version[i]);
 	put_due(&b, j);
@@ -633,17 +664,13 @@ static int purge_apply(store_tx *tx, void *arg)
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "purge");
 }
 
-int store_purge(store *s, const store_purge_req *q, int64_t *purged)
+/* Every due record of one final state, batch by batch. */
+static int purge_state(store *s, purge_job *j, int64_t *purged)
 {
-	*purged = 0;
-	if (!store_form_ok(q->f) || q->nstates == 0)
-		return q->nstates == 0 ? STORE_OK : STORE_ERROR;
-	purge_job *j = xcalloc(1, sizeof *j);
-	j->q = q;
-	util_iso_datetime(q->now, j->now);
-	util_iso_datetime(q->before, j->before);
+	const store_purge_req *q = j->q;
 	int64_t after = 0;
 	int rc;
+	j->since[0] = '\0';
 	do {
 		if ((rc = purge_candidates(s, j, after)) != STORE_OK || j->n == 0)
 			break;
@@ -652,6 +679,23 @@ int store_purge(store *s, const store_purge_req *q, int64_t *purged)
 			break;
 		*purged += j->purged;
 	} while (j->n == PURGE_BATCH && !(q->stop && atomic_load(q->stop)));
+	return rc;
+}
+
+int store_purge(store *s, const store_purge_req *q, int64_t *purged)
+{
+	*purged = 0;
+	if (!store_form_ok(q->f))
+		return STORE_ERROR;
+	purge_job *j = xcalloc(1, sizeof *j);
+	j->q = q;
+	util_iso_datetime(q->now, j->now);
+	util_iso_datetime(q->before, j->before);
+	int rc = STORE_OK;
+	for (size_t i = 0; i < q->nstates && rc == STORE_OK; i++) {
+		j->state = q->states[i];
+		rc = purge_state(s, j, purged);
+	}
 	free(j);
 	return rc;
 }

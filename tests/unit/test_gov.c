@@ -67,7 +67,7 @@ static void nearest_rank_is_the_ceil_of_p_n_th_smallest(void **state)
 	stats_hist_add(&h, 12, 1);
 	assert_int_equal(h.total, 10);
 	assert_int_equal(stats_rank(&h, 500), 3);
-	assert_int_equal(stats_rank(&h, 900), 7);	/* 9th of 10 */
+	assert_int_equal(stats_rank(&h, 900), 7);   /* 9th of 10 */
 	assert_int_equal(stats_rank(&h, 1000), 12); /* the largest */
 	stats_hist_free(&h);
 }
@@ -137,8 +137,8 @@ static int setup(void **state)
 		assert_int_equal(auth_user_add(x->env.au, people[i][0], people[i][0], NULL, false,
 					       "pw", "test", err),
 				 AUTH_OK);
-		assert_int_equal(auth_grant(x->env.au, people[i][0], "voirie", people[i][1], "test"),
-				 AUTH_OK);
+		assert_int_equal(
+		    auth_grant(x->env.au, people[i][0], "voirie", people[i][1], "test"), AUTH_OK);
 	}
 	assert_int_equal(auth_user_add(x->env.au, "root", "Root", NULL, true, "pw", "test", err),
 			 AUTH_OK);
@@ -212,9 +212,10 @@ static void data_set(fx *x, int64_t ids[5])
 {
 	const char *t0 = "2026-01-10T09:00:00Z", *t1 = "2026-01-11T21:00:00Z",
 		   *t2 = "2026-03-05T09:00:00Z", *t3 = "2026-03-09T09:00:00Z";
-	ids[0] = create(x, "alice", t0,
-			"{\"nom\": \"Dupont\", \"courriel\": \"dupont@exemple.fr\", \"lieu\": \"Rue "
-			"des Lilas\", \"nature\": \"nid\"}");
+	ids[0] =
+	    create(x, "alice", t0,
+		   "{\"nom\": \"Dupont\", \"courriel\": \"dupont@exemple.fr\", \"lieu\": \"Rue "
+		   "des Lilas\", \"nature\": \"nid\"}");
 	ids[1] = create(x, "root", t0,
 			"{\"nom\": \"Martin\", \"lieu\": \"Place\", \"nature\": \"nid\", "
 			"\"urgence\": \"forte\"}");
@@ -224,9 +225,11 @@ static void data_set(fx *x, int64_t ids[5])
 	trigger(x, t1, ids[0], "prendre", NULL);
 	trigger(x, t1, ids[1], "prendre", NULL);
 	trigger(x, t1, ids[2], "rejeter", "M. Durand au 06 12 34 56 78");
-	ids[3] = create(x, "alice", t2, "{\"nom\": \"Petit\", \"lieu\": \"Quai\", \"nature\": "
-					"\"proprete\"}");
-	ids[4] = create(x, "alice", t2, "{\"nom\": \"Roux\", \"lieu\": \"Rue\", \"nature\": \"nid\"}");
+	ids[3] = create(x, "alice", t2,
+			"{\"nom\": \"Petit\", \"lieu\": \"Quai\", \"nature\": "
+			"\"proprete\"}");
+	ids[4] =
+	    create(x, "alice", t2, "{\"nom\": \"Roux\", \"lieu\": \"Rue\", \"nature\": \"nid\"}");
 	trigger(x, t2, ids[0], "traiter", "Merci M. Dupont");
 	trigger(x, t2, ids[1], "relancer", NULL);
 	trigger(x, t3, ids[3], "prendre", NULL);
@@ -323,12 +326,12 @@ static void durations_text(fx *x, buf *out)
 	buf_reset(out);
 	for (size_t i = 0; i < w->nstates; i++) {
 		buf_printf(out, "%s stay ", w->states[i].id);
-		assert_int_equal(store_durations(x->app->db, x->form, STORE_STAY, &w->states[i].id, 1,
-						 hist_into, out),
+		assert_int_equal(store_durations(x->app->db, x->form, STORE_STAY, &w->states[i].id,
+						 1, hist_into, out),
 				 STORE_OK);
 		buf_printf(out, "reach ");
-		assert_int_equal(store_durations(x->app->db, x->form, STORE_REACH,
-						 &w->states[i].id, 1, hist_into, out),
+		assert_int_equal(store_durations(x->app->db, x->form, STORE_REACH, &w->states[i].id,
+						 1, hist_into, out),
 				 STORE_OK);
 		buf_puts(out, "| ");
 	}
@@ -521,13 +524,37 @@ static void retention_purges_final_records_once(void **state)
 		uc_result_clear(&r);
 		uc_result_clear(&before[i]);
 	}
-	assert_int_equal(testdb_int(x->b, "voirie",
-				    "SELECT count(*) FROM _history WHERE changes LIKE '%Dupont%' OR "
-				    "changes LIKE '%Durand%' OR comment LIKE '%Durand%'"),
-			 0);
+	assert_int_equal(
+	    testdb_int(x->b, "voirie",
+		       "SELECT count(*) FROM _history WHERE changes LIKE '%Dupont%' OR "
+		       "changes LIKE '%Durand%' OR comment LIKE '%Durand%'"),
+	    0);
 	assert_int_equal(testdb_int(x->b, "system",
 				    "SELECT count(*) FROM audit WHERE action = 'retention.purge'"),
 			 2);
+}
+
+static void a_purge_goes_through_every_batch_in_the_order_of_its_index(void **state)
+{
+	fx *x = *state;
+	/* Batches of 100 follow (since, id): here 150 early ids rejected last, then 150 late
+	 * ids rejected first, so a batch goes from one instant to the next, ids going down. */
+	int64_t ids[300];
+	for (int i = 0; i < 300; i++)
+		ids[i] = create(x, "alice", "2026-01-10T09:00:00Z",
+				"{\"nom\": \"Dupont\", \"lieu\": \"L\"}");
+	for (int i = 150; i < 300; i++)
+		trigger(x, "2026-01-11T09:00:00Z", ids[i], "rejeter", "non");
+	for (int i = 0; i < 150; i++)
+		trigger(x, "2026-01-12T09:00:00Z", ids[i], "rejeter", "non");
+	tick_result out = {0};
+	uc_retention(&x->env, at("2026-03-14T09:00:00Z"), NULL, &out);
+	assert_int_equal(out.purged, 300);
+	assert_int_equal(
+	    testdb_int(x->b, "voirie", "SELECT count(*) FROM signalement WHERE _purged_at IS NULL"),
+	    0);
+	uc_retention(&x->env, at("2026-03-14T09:01:00Z"), NULL, &out);
+	assert_int_equal(out.purged, 300);
 }
 
 static void a_table_from_an_earlier_version_gains_purged_at(void **state)
@@ -536,6 +563,7 @@ static void a_table_from_an_earlier_version_gains_purged_at(void **state)
 	int64_t id = create(x, "alice", NULL, "{\"nom\": \"N\", \"lieu\": \"L\"}");
 	trigger(x, NULL, id, "prendre", NULL);
 	/* as the engine before this version left it: no column, no durations counted */
+	testdb_int(x->b, "voirie", "DROP INDEX \"_ix:signalement:purge\"");
 	testdb_int(x->b, "voirie", "ALTER TABLE signalement DROP COLUMN _purged_at");
 	testdb_int(x->b, "voirie", "DELETE FROM _meta WHERE key = 'durations:signalement'");
 	testdb_int(x->b, "voirie", "DELETE FROM _durations");
@@ -565,6 +593,7 @@ int main(void)
 	    T(durations_kept_while_writing_equal_those_counted_again),
 	    T(the_register_says_who_reads_each_personal_field),
 	    T(retention_purges_final_records_once),
+	    T(a_purge_goes_through_every_batch_in_the_order_of_its_index),
 	    T(a_table_from_an_earlier_version_gains_purged_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
