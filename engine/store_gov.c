@@ -3,8 +3,8 @@
  * governance part of store.h): the dashboard's aggregates, the durations kept from
  * the history, and retention purges.
  *
- * Aggregates are grouped queries over indexes (created_at, state and since, each
- * choice column): the engine never loops over a form's records to count them.
+ * Aggregates are counts over indexes (created_at, state and since, each choice
+ * column), one per key: the engine never loops over a form's records to count them.
  *
  * Durations. A stay in a state runs from the history line that put the record in it
  * to the first later line that moved it to another state (a transition to the same
@@ -18,8 +18,9 @@
  * (after state moves, or the first time a database meets this version). Memory: a
  * histogram per (kind, state), whatever the number of records.
  *
- * Purges update each record conditionally on the version read, with its history, in
- * one writer job per batch, like the scheduler's transitions.
+ * Purges read the due records through a partial index of those not purged yet, and
+ * update each conditionally on the version read, with its history, in one writer job
+ * per batch, like the scheduler's transitions.
  */
 #include <inttypes.h>
 #include <stdio.h>
