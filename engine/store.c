@@ -567,8 +567,8 @@ static const char APP_TABLES_SQLITE[] =
      * rows, not the history. */
     "CREATE TABLE IF NOT EXISTS {_durations} ("
     " \"form\" TEXT NOT NULL, \"kind\" TEXT NOT NULL, \"state\" TEXT NOT NULL,"
-    " \"tenths\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
-    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\")) WITHOUT ROWID;";
+    " \"tenths\" INTEGER NOT NULL, \"shard\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\")) WITHOUT ROWID;";
 
 /* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
 static const char APP_TABLES_PG[] =
@@ -597,10 +597,13 @@ static const char APP_TABLES_PG[] =
     " \"key\" text PRIMARY KEY, \"body\" text NOT NULL, \"form\" text NOT NULL,"
     " \"record_id\" bigint NOT NULL, \"at\" bigint NOT NULL, \"status\" integer,"
     " \"location\" text, \"response\" text);"
+    /* shard: the writing connection's (pg_backend_pid() % 64), so that transactions of
+     * several engines seldom update one row, and never wait on each other in a cycle. */
     "CREATE TABLE IF NOT EXISTS {_durations} ("
     " \"form\" text COLLATE \"C\" NOT NULL, \"kind\" text COLLATE \"C\" NOT NULL,"
-    " \"state\" text COLLATE \"C\" NOT NULL, \"tenths\" bigint NOT NULL, \"n\" bigint NOT NULL,"
-    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\"));";
+    " \"state\" text COLLATE \"C\" NOT NULL, \"tenths\" bigint NOT NULL,"
+    " \"shard\" integer NOT NULL, \"n\" bigint NOT NULL,"
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\"));";
 
 int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {

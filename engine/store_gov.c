@@ -88,16 +88,26 @@ static const char STATE_LINES[] =
     "SELECT \"record_id\", \"action\", \"to_state\", \"at\" FROM {_history} WHERE "
     "\"form\" = ? AND \"record_id\" = ? AND \"to_state\" IS NOT NULL ORDER BY \"id\"";
 
-/* Adds one to the count of (kind, state, tenths). */
+/*
+ * Adds n to the count of (kind, state, tenths). On PostgreSQL each connection counts
+ * into its own shard of rows (shared: the upsert of a transition), as group commits
+ * of several engines would otherwise update the same few rows in any order and could
+ * deadlock; readers sum the shards. Counting again writes shard 0 alone.
+ */
 static int durations_add(store_tx *tx, const def_form *f, store_duration kind, const char *state,
-			 int64_t tenths, int64_t n)
+			 int64_t tenths, int64_t n, bool shared)
 {
 	return store_exec(
 	    tx,
-	    "INSERT INTO {_durations} AS \"d\" (\"form\", \"kind\", \"state\", "
-	    "\"tenths\", \"n\") VALUES (?, ?, ?, ?, ?) ON CONFLICT (\"form\", "
-	    "\"kind\", \"state\", \"tenths\") DO UPDATE SET \"n\" = \"d\".\"n\" + "
-	    "excluded.\"n\"",
+	    shared && tx->c->kind == DB_PG
+		? "INSERT INTO {_durations} AS \"d\" (\"form\", \"kind\", \"state\", \"tenths\", "
+		  "\"shard\", \"n\") VALUES (?, ?, ?, ?, pg_backend_pid() % 64, ?) ON CONFLICT "
+		  "(\"form\", \"kind\", \"state\", \"tenths\", \"shard\") DO UPDATE SET \"n\" = "
+		  "\"d\".\"n\" + excluded.\"n\""
+		: "INSERT INTO {_durations} AS \"d\" (\"form\", \"kind\", \"state\", \"tenths\", "
+		  "\"shard\", \"n\") VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (\"form\", \"kind\", "
+		  "\"state\", \"tenths\", \"shard\") DO UPDATE SET \"n\" = \"d\".\"n\" + "
+		  "excluded.\"n\"",
 	    DB_ARGS(DB_S(f->id), DB_S(KIND[kind]), DB_S(state), DB_I(tenths), DB_I(n)), NULL);
 }
 
@@ -150,7 +160,7 @@ int store_gov_note(store_tx *tx, const def_form *f, int64_t record_id, const cha
 		return db_fail(tx->c, rc, "durations: the record's states");
 	fold_line(&k, record_id, "transition", to_state, at, note_emit, &nt);
 	for (int i = 0; rc == STORE_OK && i < nt.n; i++)
-		rc = durations_add(tx, f, nt.v[i].kind, nt.v[i].state, nt.v[i].tenths, 1);
+		rc = durations_add(tx, f, nt.v[i].kind, nt.v[i].state, nt.v[i].tenths, 1, true);
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "durations: count");
 }
 
@@ -247,7 +257,7 @@ static int rebuild(store_tx *tx, const def_form *f)
 		for (size_t t = 0; rc == STORE_OK && t < h.v[i].cap; t++)
 			if (h.v[i].n[t])
 				rc = durations_add(tx, f, h.v[i].kind, h.v[i].state, (int64_t)t,
-						   h.v[i].n[t]);
+						   h.v[i].n[t], false);
 	if (rc == STORE_OK) {
 		char key[96];
 		snprintf(key, sizeof key, "durations:%s", f->id);

@@ -13,9 +13,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Client, Server, Suite  # noqa: E402
+from harness import Client, Server, Skip, Suite, on_pg, wait_for  # noqa: E402
 
 SUITE = Suite()
 test = SUITE.test
@@ -461,6 +462,46 @@ def a_purged_history_keeps_the_transitions_not_the_personal_values(s):
                   ("retention.purge",))
     assert [(a["actor"], a["target"]) for a in audit] == [("system", "voirie/signalement")] * 2, audit
     assert audit[0]["detail"].startswith("1 enregistrement(s) purgé(s)"), audit
+
+
+@test
+def transitions_through_two_engines_at_once_keep_the_durations_exact(s):
+    """Several engines' group commits count stays into the same few rows of _durations:
+    nothing is lost, nothing waits forever, every transition answers 200."""
+    if not on_pg():
+        raise Skip("several engines share a PostgreSQL database only")
+    e1 = Server(s.binary, apps=("voirie",), env={"SMALLAPPS_NOW": NOW})
+    e2 = Server(s.binary, apps=(), share=e1, env={"SMALLAPPS_NOW": NOW})
+    try:
+        e1.add_user("alice", roles=["voirie:demandeur"])
+        e1.add_user("agathe", roles=["voirie:agent"])
+        e1.add_user("root", admin=True)
+        tok = {u: e1.token(u) for u in ("alice", "agathe", "root")}
+        e1.start()
+        e2.start()
+        wait_for(lambda: Client(e2, token=tok["root"]).api("GET", "/apps/voirie").status == 200)
+        alice = Client(e1, token=tok["alice"])
+        ids = [created(alice, {"nom": f"N{i}", "lieu": "L"}) for i in range(80)]
+        statuses = []
+
+        def worker(k):
+            for rid in ids[k::8]:
+                c = Client(e1 if rid % 2 else e2, token=tok["agathe"])
+                statuses.append(c.api("POST", f"{BASE}/{rid}/transitions/prendre", {}).status)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * 80, statuses
+        d = Client(e2, token=tok["root"]).api("GET", "/apps/voirie/stats").json()
+        f = d["forms"]["signalement"]
+        assert f["by_state"]["en_cours"] == 80, f
+        assert f["time_in_state_days"]["recu"] == {"count": 80, "median": 0.0, "p90": 0.0}, f
+    finally:
+        e2.cleanup()
+        e1.cleanup()
 
 
 def make_server(binary):
