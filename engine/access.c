@@ -80,6 +80,20 @@ bool access_can_read_col(const def_field *fd, const actor *a)
 	return access_has_any(a, &fd->private_roles, NULL);
 }
 
+access_reach access_role_reach(const def_form *f, const def_field *fd, const char *role)
+{
+	const char *roles[1] = {role};
+	bool declared = !def_is_reserved_role(role);
+	/* Someone who holds that role and nothing else: the rules decide as for anyone. */
+	actor a = {.login = strcmp(role, "public") == 0 ? NULL : "\x01",
+		   .roles = roles,
+		   .nroles = declared ? 1 : 0};
+	store_scope sc = access_read_scope(f, &a);
+	if (sc.none || !access_can_read_col(fd, &a))
+		return ACCESS_REACH_NONE;
+	return sc.owner ? ACCESS_REACH_OWN : ACCESS_REACH_ALL;
+}
+
 bool access_can_edit(const def_form *f, const actor *a, const record *r)
 {
 	if (a->admin)

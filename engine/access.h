@@ -35,6 +35,14 @@ store_scope access_read_scope(const def_form *f, const actor *a);
 bool access_can_read_any(const def_form *f, const actor *a);
 /* May see this column's value (private fields). */
 bool access_can_read_col(const def_field *fd, const actor *a);
+/*
+ * What a person holding `role` reads of column fd (the GDPR register, SPEC 11): none,
+ * their own records, or all. role is a declared role, or a reserved one: "public" (an
+ * anonymous person), "user" (signed in, no role in the app); a person with a declared
+ * role is signed in too. Admins read everything.
+ */
+typedef enum { ACCESS_REACH_NONE, ACCESS_REACH_OWN, ACCESS_REACH_ALL } access_reach;
+access_reach access_role_reach(const def_form *f, const def_field *fd, const char *role);
 /* May edit the record at all (workflow state's editable_by, or access.update). */
 bool access_can_edit(const def_form *f, const actor *a, const record *r);
 /* May write this column (r NULL on create): not computed/readonly, private and editable_by

@@ -89,6 +89,8 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who)
 	json_object_set_new(o, "updated_by",
 			    rec->updated_by ? json_string(rec->updated_by) : json_null());
 	json_object_set_new(o, "overdue", json_boolean(rec->overdue));
+	json_object_set_new(o, "purged_at",
+			    rec->purged_at ? json_string(rec->purged_at) : json_null());
 	json_t *fields = json_object();
 	for (size_t col = 0; col < f->ncols; col++)
 		if (access_can_read_col(f->cols[col], who))
@@ -206,6 +208,7 @@ static void record_write_as(jsonw *w, const def_form *f, const record *rec, cons
 		write_sys(w, "updated_by", rec->updated_by);
 	jsonw_key(w, "overdue");
 	jsonw_bool(w, rec->overdue);
+	write_sys(w, "purged_at", rec->purged_at);
 	jsonw_key(w, "fields");
 	jsonw_object_begin(w);
 	for (size_t col = 0; col < f->ncols; col++)
@@ -880,6 +883,10 @@ static void records(req *r, api_ctx *c, const char **seg, int nseg)
 void api_dispatch(req *r, const char **seg, int nseg)
 {
 	bool get = is(r, "GET");
+	if (nseg == 1 && strcmp(seg[0], "registre") == 0) {
+		api_registre(r);
+		return;
+	}
 	if (nseg == 1 && (strcmp(seg[0], "openapi.json") == 0 || strcmp(seg[0], "apps") == 0)) {
 		if (!get)
 			method_not_allowed(r);
@@ -918,6 +925,11 @@ void api_dispatch(req *r, const char **seg, int nseg)
 	    (strcmp(seg[3], "export.csv") == 0 || strcmp(seg[3], "export.jsonl") == 0 ||
 	     strcmp(seg[3], "schema.json") == 0)) {
 		export_records(r, c, seg[3]);
+		return;
+	}
+	/* (a form may be called "stats": its records are under .../stats/records) */
+	if (nseg == 3 && strcmp(seg[2], "stats") == 0) {
+		api_stats(r, &c->call);
 		return;
 	}
 	if (!form || nseg < 4 || strcmp(seg[3], "records") != 0) {

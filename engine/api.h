@@ -35,6 +35,11 @@ void api_record_write(jsonw *w, const def_form *f, const record *rec, const acto
 void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,
 			   bool people);
 
+/* Governed data (api_gov.c): GET .../apps/<app>/stats with call prepared on the app
+ * (its form ignored), and GET /api/v1/registre. */
+void api_stats(req *r, uc_call *call);
+void api_registre(req *r);
+
 /* Descriptions (api_describe.c). */
 void api_get_apps(req *r);
 void api_get_app(req *r, const def_app *app, const actor *who);

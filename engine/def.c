@@ -138,6 +138,15 @@ const char *def_option_label(const def_field *f, const char *value)
 	return value;
 }
 
+bool def_app_has_personal(const def_app *app)
+{
+	for (size_t i = 0; i < app->nforms; i++)
+		for (size_t c = 0; c < app->forms[i].ncols; c++)
+			if (app->forms[i].cols[c]->personal)
+				return true;
+	return false;
+}
+
 bool def_is_reserved_role(const char *id)
 {
 	static const char *const r[] = {"public", "user", "owner", "admin"};

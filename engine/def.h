@@ -263,6 +263,9 @@ int def_find_role(const def_app *app, const char *role);
 /* Label of a choice option, or the value itself when unknown. */
 const char *def_option_label(const def_field *f, const char *value);
 
+/* Does a field of some form (or a transition's field) hold personal data? */
+bool def_app_has_personal(const def_app *app);
+
 /* Reserved role ids and system column names. */
 bool def_is_reserved_role(const char *id);
 bool def_is_system_name(const char *name);

@@ -1794,6 +1794,46 @@ static void add_lua_error(diags *d, const char *file, const char *e)
 	diags_add(d, file, 0, "", "%s", e);
 }
 
+/* "form.field, ..." of the personal fields (the first few), into out. */
+static void personal_names(const def_app *app, buf *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < app->nforms; i++)
+		for (size_t c = 0; c < app->forms[i].ncols; c++) {
+			if (!app->forms[i].cols[c]->personal)
+				continue;
+			if (n++ == 5) {
+				buf_puts(out, ", ...");
+				return;
+			}
+			buf_printf(out, "%s%s.%s", n > 1 ? ", " : "", app->forms[i].id,
+				   app->forms[i].cols[c]->name);
+		}
+}
+
+void loader_warnings(const def_app *app, diags *d)
+{
+	const def_privacy *p = &app->privacy;
+	bool block =
+	    p->purpose || p->legal_basis || p->contact || p->retention_days >= 0 || p->recipients.n;
+	buf file = BUF_INIT, names = BUF_INIT;
+	buf_printf(&file, "%s/app.lua", app->dir ? app->dir : app->id);
+	if (!block && def_app_has_personal(app)) {
+		personal_names(app, &names);
+		diags_add(d, buf_cstr(&file), 0, "",
+			  "avertissement : des champs personnels (%s) mais pas de bloc "
+			  "\"privacy\" : le registre RGPD ne dit ni finalité, ni base légale, ni "
+			  "durée de conservation, et rien n'est jamais purgé",
+			  buf_cstr(&names));
+	} else if (block && p->retention_days < 0) {
+		diags_add(d, buf_cstr(&file), 0, "privacy",
+			  "avertissement : pas de \"retention_days\" : les enregistrements "
+			  "terminés ne sont jamais purgés");
+	}
+	buf_free(&file);
+	buf_free(&names);
+}
+
 bool loader_valid_app_id(const char *name)
 {
 	return is_id(name, MAX_ID, true);

@@ -28,6 +28,14 @@ def_app *loader_load(const char *dir, const char *stdlib_dir, const sandbox_limi
 def_app *loader_load_src(const char *dir, struct appsrc *src, const char *stdlib_dir,
 			 const sandbox_limits *lim, diags *d);
 
+/*
+ * What `check` says of a definition that loads but that a data protection officer
+ * would question (SPEC 11), as diagnostics naming the `privacy` key: personal fields
+ * and no privacy block (the register has nothing to say, nothing is ever purged), or
+ * a privacy block without retention_days. Not errors: the app serves.
+ */
+void loader_warnings(const def_app *app, diags *d);
+
 /* True when name is a valid app id ([a-z][a-z0-9-]{0,39}). */
 bool loader_valid_app_id(const char *name);
 

@@ -356,12 +356,17 @@ static int cmd_tick(const opts *o)
 			    .stdlib_dir = o->stdlib,
 			    .quiet = true,
 			    .no_publish = true};
-	uc_env env = {.reg = registry_open(&ro), .backend = o->backend};
+	/* Purges are audited: no tick without the audit log. */
+	auth *au = open_auth(o);
+	if (!au)
+		return 1;
+	uc_env env = {.reg = registry_open(&ro), .backend = o->backend, .au = au};
 	registry_scan(env.reg);
 	base_url(o, env.base_url, sizeof env.base_url);
 	tick_result res = {0};
 	uc_tick(&env, util_now(), NULL, &res);
 	registry_close(env.reg);
+	auth_close(au);
 	if (res.done_by[0]) {
 		printf(
 		    "0 enregistrement(s) déplacé(s) : le passage de cette minute est celui de %s\n",
@@ -369,6 +374,7 @@ static int cmd_tick(const opts *o)
 		return 0;
 	}
 	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
+	printf("%d enregistrement(s) purgé(s) (durée de conservation écoulée)\n", res.purged);
 	if (res.failed || res.errors)
 		fprintf(
 		    stderr,
@@ -619,28 +625,38 @@ static int cmd_serve(const opts *o)
 	return rc;
 }
 
-static int check_one(const char *dir, const opts *o, json_t *all, int *nerr)
+static int check_one(const char *dir, const opts *o, json_t *all, int *nerr, int *nwarn)
 {
-	diags d = {0};
+	diags d = {0}, w = {0};
 	def_app *app = loader_load(dir, o->stdlib, NULL, &d);
+	if (app)
+		loader_warnings(app, &w);
 	if (all) {
-		json_t *arr = diags_json(&d);
+		json_t *arr = diags_json(&d), *warr = diags_json(&w);
+		size_t i;
+		json_t *v;
+		json_array_foreach(warr, i, v) json_object_set_new(v, "warning", json_true());
 		json_array_extend(all, arr);
+		json_array_extend(all, warr);
 		json_decref(arr);
+		json_decref(warr);
 	} else {
 		diags_print(&d, stdout);
+		diags_print(&w, stdout);
 		if (app)
 			printf("%s: ok\n", dir);
 	}
 	*nerr += (int)d.n + (app ? 0 : (d.n ? 0 : 1));
+	*nwarn += (int)w.n;
 	diags_free(&d);
+	diags_free(&w);
 	def_app_free(app);
 	return 0;
 }
 
 static int cmd_check(const opts *o)
 {
-	int nerr = 0;
+	int nerr = 0, nwarn = 0;
 	json_t *all = o->json ? json_array() : NULL;
 	if (o->nargs > 0) {
 		for (int i = 0; i < o->nargs; i++) {
@@ -648,7 +664,7 @@ static int cmd_check(const opts *o)
 			char dir[PATH_MAX];
 			snprintf(dir, sizeof dir, "%.*s",
 				 (int)(n > 1 && o->args[i][n - 1] == '/' ? n - 1 : n), o->args[i]);
-			check_one(dir, o, all, &nerr);
+			check_one(dir, o, all, &nerr, &nwarn);
 		}
 	} else {
 		struct stat st;
@@ -665,7 +681,7 @@ static int cmd_check(const opts *o)
 				char dir[PATH_MAX];
 				snprintf(dir, sizeof dir, "%s/%s", o->apps, names[i]->d_name);
 				if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-					check_one(dir, o, all, &nerr);
+					check_one(dir, o, all, &nerr, &nwarn);
 			}
 			free(names[i]);
 		}
@@ -677,8 +693,12 @@ static int cmd_check(const opts *o)
 		puts(s);
 		free(s);
 		json_decref(all);
-	} else if (nerr) {
-		printf("%d problème%s\n", nerr, nerr > 1 ? "s" : "");
+	} else {
+		/* Warnings do not fail the check: an app with them serves. */
+		if (nwarn)
+			printf("%d avertissement%s\n", nwarn, nwarn > 1 ? "s" : "");
+		if (nerr)
+			printf("%d problème%s\n", nerr, nerr > 1 ? "s" : "");
 	}
 	return nerr ? 1 : 0;
 }

@@ -312,6 +312,16 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 	json_object_set_new(p, "updated_at", at);
 	json_object_set_new(p, "updated_by", oa_type_or_null("string"));
 	json_object_set_new(p, "overdue", oa_type("boolean"));
+	at = oa_type_or_null("string");
+	json_object_set_new(at, "format", json_string("date-time"));
+	json_object_set_new(
+	    at, "description",
+	    json_string(
+		OA_TR(o,
+		      "Quand la durée de conservation a effacé ses données personnelles ; "
+		      "null sinon.",
+		      "When the retention period erased its personal data; null otherwise.")));
+	json_object_set_new(p, "purged_at", at);
 	json_t *fields = oa_type("object"), *fp = json_object();
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
@@ -340,9 +350,9 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 	}
 	json_object_set_new(s, "properties", p);
 	json_t *reqd = json_array();
-	static const char *const sys[] = {"id",		"state",      "version",
-					  "created_at", "created_by", "updated_at",
-					  "updated_by", "overdue",    "fields"};
+	static const char *const sys[] = {"id",		"state",      "version",    "created_at",
+					  "created_by", "updated_at", "updated_by", "overdue",
+					  "purged_at",	"fields"};
 	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
 		json_array_append_new(reqd, json_string(sys[i]));
 	json_object_set_new(s, "required", reqd);
@@ -814,6 +824,27 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 		oa_transition_op(o, &n, &f->workflow->transitions[i]);
 }
 
+/* GET /api/v1/apps/<app>/stats: the dashboard (the Stats schema). */
+static void oa_stats_op(oa_doc *o, const def_app *app)
+{
+	arena *m = &o->r->mem;
+	json_t *op = oa_operation(
+	    o, arena_printf(m, "/api/v1/apps/%s/stats", app->id), "get", app->id,
+	    arena_printf(m, "%s_stats", app->id),
+	    arena_printf(m, OA_TR(o, "Tableau de bord : %s", "Dashboard: %s"), app->title),
+	    (const int[]){401, 403, 405, 500, 503, 0});
+	json_object_set_new(
+	    op, "description",
+	    json_string(OA_TR(o,
+			      "Les formulaires dont l'appelant lit tous les enregistrements (tous "
+			      "pour un administrateur) ; 403 s'il n'y en a aucun.",
+			      "The forms whose every record the caller reads (all for an admin); "
+			      "403 when there is none.")));
+	oa_add_response(
+	    op, 200,
+	    oa_response(OA_TR(o, "Les chiffres.", "The figures."), oa_ref(o, "schemas", "Stats")));
+}
+
 /* components: securitySchemes, responses, and the schemas every app shares. */
 static json_t *oa_components(oa_doc *o)
 {
@@ -914,6 +945,7 @@ static json_t *oa_components(oa_doc *o)
 	json_array_append_new(reqd, json_string("changes"));
 	json_object_set_new(hl, "required", reqd);
 	json_object_set_new(o->schemas, "HistoryLine", hl);
+	openapi_gov_schemas(o->schemas, o->r->lg);
 	json_object_set_new(c, "schemas", o->schemas);
 	return c;
 }
@@ -959,6 +991,16 @@ void openapi_get(req *r)
 			  OA_TR(&o, "Ce document", "This document"),
 			  (const int[]){401, 405, 500, 0});
 	oa_add_response(op, 200, oa_response("OpenAPI 3.1", oa_type("object")));
+	op = oa_operation(
+	    &o, "/api/v1/registre", "get", NULL, "registre",
+	    OA_TR(&o, "Registre des traitements (RGPD)", "Record of processing activities (GDPR)"),
+	    (const int[]){401, 403, 405, 500, 0});
+	json_object_set_new(
+	    op, "description",
+	    json_string(OA_TR(&o, "Administrateurs seulement.", "Administrators only.")));
+	oa_add_response(op, 200,
+			oa_response(OA_TR(&o, "Le registre.", "The register."),
+				    oa_ref(&o, "schemas", "Registre")));
 
 	app_rt **apps;
 	size_t n = registry_list(r->env->reg, &apps);
@@ -982,6 +1024,7 @@ void openapi_get(req *r)
 			    oa_response(OA_TR(&o, "Formulaires, champs, états, transitions.",
 					      "Forms, fields, states, transitions."),
 					oa_type("object")));
+			oa_stats_op(&o, app);
 			for (size_t k = 0; k < app->nforms; k++)
 				oa_form(&o, app, &app->forms[k], &who);
 		}

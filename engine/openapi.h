@@ -9,4 +9,8 @@
 /* Answers the document, for the caller's apps and in the request's language. */
 void openapi_get(req *r);
 
+/* The schemas of the dashboard and the register ("Stats", "FormStats", "Duration",
+ * "Registre") added to components.schemas (openapi_gov.c). */
+void openapi_gov_schemas(json_t *schemas, lang lg);
+
 #endif

@@ -4,7 +4,7 @@
  * results into pages (render.h); rights and rules are decided below, never here.
  *
  * pages.c: the shared pieces, portal, login, tracking; pages_app.c: /a/<app>/...;
- * pages_admin.c: /admin/....
+ * pages_admin.c: /admin/...; pages_gov.c: the dashboard and the GDPR register.
  */
 #ifndef SMALLAPPS_PAGES_H
 #define SMALLAPPS_PAGES_H
@@ -20,6 +20,10 @@ void pages_tracking(req *r, const char *token);
 /* /a/<app>/...: seg[0] is the app id. */
 void pages_app(req *r, const char **seg, int nseg);
 void pages_error(req *r, int status, const char *message);
+/* Governed data (pages_gov.c): the dashboard GET /a/<app>/stats (call prepared on the
+ * app), the GDPR register GET /admin/registre (pages_admin checked the admin). */
+void pages_stats(req *r, uc_call *call);
+void pages_registre(req *r);
 
 /* ---- shared by the pages_* files ---- */
 

@@ -1,6 +1,7 @@
 /*
  * pages_admin — /admin (SPEC 6): the catalog of apps served, their load problems and
- * how their code fares (suspensions), and /admin/outbox. Global admins only.
+ * how their code fares (suspensions), /admin/outbox, and /admin/registre (pages_gov.c).
+ * Global admins only.
  */
 #include "pages.h"
 
@@ -74,6 +75,8 @@ void pages_admin(req *r)
 	}
 	if (strcmp(r->path, "/admin/outbox") == 0)
 		admin_outbox(r);
+	else if (strcmp(r->path, "/admin/registre") == 0)
+		pages_registre(r);
 	else if (strcmp(r->path, "/admin") == 0 || strcmp(r->path, "/admin/") == 0)
 		admin_catalog(r);
 	else

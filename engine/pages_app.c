@@ -119,7 +119,7 @@ static void app_home(req *r, page_ctx *c)
 		store_state_count *counts = arena_alloc(&r->mem, ns * sizeof *counts);
 		if (rd)
 			uc_state_counts(&c->call, f, counts, &got);
-		hf[k++] = (home_form){f, cr, rd, counts, got};
+		hf[k++] = (home_form){f, cr, rd, counts, got, uc_stats_covers(&c->call, f)};
 	}
 	if (k == 0) {
 		refuse(r, c, NULL, NULL);
@@ -693,6 +693,11 @@ void pages_app(req *r, const char **seg, int nseg)
 	r->cleanup_arg = c;
 	if (nseg == 2 && seg[1][0] == '\0') {
 		app_home(r, c);
+		return;
+	}
+	/* The dashboard; a form called "stats" keeps its list at /a/<app>/stats/. */
+	if (nseg == 2 && strcmp(seg[1], "stats") == 0) {
+		pages_stats(r, &c->call);
 		return;
 	}
 	if (!c->form) {

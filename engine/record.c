@@ -75,6 +75,7 @@ void record_clear(record *r)
 	free(r->updated_at);
 	free(r->updated_by);
 	free(r->def_hash);
+	free(r->purged_at);
 	memset(r, 0, sizeof *r);
 }
 
@@ -91,6 +92,7 @@ void record_copy(record *dst, const record *src)
 	dst->updated_at = xstrdup(src->updated_at);
 	dst->updated_by = xstrdup(src->updated_by);
 	dst->def_hash = xstrdup(src->def_hash);
+	dst->purged_at = xstrdup(src->purged_at);
 }
 
 void record_set_sys(char **slot, const char *s)

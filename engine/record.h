@@ -41,6 +41,7 @@ typedef struct record {
 	char *state_since; /* ISO datetime the record entered its state */
 	char *created_at, *created_by, *updated_at, *updated_by;
 	char *def_hash;
+	char *purged_at; /* ISO datetime its personal values were erased (retention), or NULL */
 	bool overdue;
 	size_t nvalues; /* == form->ncols */
 	value *values;	/* indexed by col */

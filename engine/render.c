@@ -673,7 +673,11 @@ static const char *const stylesheet_parts[] = {
     "minmax(14rem,1fr));gap:0 1rem;align-items:end}h1{font-size:2rem}}\n"
     "@media "
     "(prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}\n"
-    "@media print{header.site,footer.site,.skip,.actions,.pagination,.filters{display:none}}\n",
+    "figure.chart{margin:0 0 1rem;overflow-x:auto}\n"
+    "figure.chart svg{max-width:100%;height:auto}\n"
+    "@media print{header.site,footer.site,.skip,.actions,.pagination,.filters,.breadcrumb"
+    "{display:none}section.registre,section.stats{break-inside:avoid-page}"
+    ".table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}\n",
 };
 
 static char *stylesheet;

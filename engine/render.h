@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "sandbox_pool.h"
 #include "store.h"
+#include "usecase.h"
 #include "validate.h"
 
 /* What every page needs to know about the request. Borrowed strings. */
@@ -50,13 +51,15 @@ void render_portal(buf *out, const page *p, const portal_app *apps, size_t napps
 /* Login form; `error` shown in an alert when not NULL; `next` kept in a hidden field. */
 void render_login(buf *out, const page *p, const char *login, const char *error, const char *next);
 
-/* App home: forms with their counts per state and overdue. counts[i] has nstates[i] entries. */
+/* App home: forms with their counts per state and overdue. counts[i] has nstates[i] entries.
+ * When a form is in_stats, a link to the app's dashboard. */
 typedef struct home_form {
 	const def_form *form;
 	bool can_create;
 	bool can_read;
 	const store_state_count *counts;
 	size_t ncounts;
+	bool in_stats; /* on the person's dashboard: the home links to /a/<app>/stats */
 } home_form;
 void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
 		     size_t nforms);
@@ -182,6 +185,15 @@ typedef struct outbox_view {
 	bool unreadable; /* the rows could not be read: say so */
 } outbox_view;
 void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps);
+
+/*
+ * The dashboard (GET /a/<app>/stats): per form, the numbers of uc_stats as SVG bar
+ * charts (per month, per state), each with a text alternative, and as data tables;
+ * no script. The GDPR register (GET /admin/registre): per app, its processing and
+ * personal fields with who reads them; printable. render_gov.c.
+ */
+void render_stats(buf *out, const page *p, const def_app *app, const uc_dashboard *d);
+void render_registre(buf *out, const page *p, const uc_register *reg);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message, const char *request_id,

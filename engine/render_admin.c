@@ -158,6 +158,9 @@ void render_admin(buf *out, const page *p, const admin_view *v)
 	buf_puts(out, T(p, UI_ADMIN));
 	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
 	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin/registre\">");
+	buf_puts(out, render_page_lang(p) == LANG_EN ? "Record of processing activities (GDPR)"
+						     : "Registre des traitements (RGPD)");
 	buf_puts(out, "</a></li>\n</ul>\n");
 	admin_apps(out, p, v->apps, v->napps);
 	admin_problems(out, p, v->problems, v->nproblems);

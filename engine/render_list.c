@@ -30,6 +30,17 @@ void render_app_home(buf *out, const page *p, const def_app *app, const home_for
 		buf_html(out, app->description);
 		buf_puts(out, "</p>\n");
 	}
+	for (size_t i = 0; i < nforms; i++)
+		if (forms[i].in_stats) {
+			buf_puts(out, "<p><a href=\"");
+			render_url_app(out, app);
+			buf_puts(out,
+				 render_page_lang(p) == LANG_EN
+				     ? "stats\">Dashboard: figures and processing times</a></p>\n"
+				     : "stats\">Tableau de bord : chiffres et délais de "
+				       "traitement</a></p>\n");
+			break;
+		}
 	size_t shown = 0;
 	for (size_t i = 0; i < nforms; i++) {
 		const home_form *hf = &forms[i];

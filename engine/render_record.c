@@ -66,6 +66,10 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 		buf_puts(o, T(p, UI_ACT_DELETE));
 	} else if (strcmp(act, "move") == 0) {
 		buf_puts(o, T(p, UI_ACT_MOVE));
+	} else if (strcmp(act, "purge") == 0) {
+		buf_puts(o, render_page_lang(p) == LANG_EN
+				? "Personal data erased (retention period over)"
+				: "Données personnelles effacées (durée de conservation écoulée)");
 	} else if (strcmp(act, "transition") == 0) {
 		const def_transition *t =
 		    h->transition ? def_find_transition(f, h->transition) : NULL;
@@ -294,7 +298,16 @@ static void record_meta(buf *out, const page *p, const record *r)
 	buf_puts(out, T(p, UI_VERSION));
 	buf_puts(out, "</dt>\n<dd>");
 	render_put_int(out, r->version);
-	buf_puts(out, "</dd>\n</dl>\n");
+	buf_puts(out, "</dd>\n");
+	if (r->purged_at) {
+		buf_puts(out, "<dt>");
+		buf_puts(out, render_page_lang(p) == LANG_EN ? "Personal data erased on"
+							     : "Données personnelles effacées le");
+		buf_puts(out, "</dt>\n<dd>");
+		render_put_datetime(out, p, r->purged_at, true);
+		buf_puts(out, "</dd>\n");
+	}
+	buf_puts(out, "</dl>\n");
 }
 
 static void record_history(buf *out, const page *p, const record_view *v)

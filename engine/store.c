@@ -565,7 +565,14 @@ static const char APP_TABLES_SQLITE[] =
     "CREATE TABLE IF NOT EXISTS {_idempotency} ("
     " \"key\" TEXT PRIMARY KEY, \"body\" TEXT NOT NULL, \"form\" TEXT NOT NULL,"
     " \"record_id\" INTEGER NOT NULL, \"at\" INTEGER NOT NULL, \"status\" INTEGER,"
-    " \"location\" TEXT, \"response\" TEXT) WITHOUT ROWID;";
+    " \"location\" TEXT, \"response\" TEXT) WITHOUT ROWID;"
+    /* Durations of stays in states and of the way to each state, counted per tenth of a
+     * day as history lines are written (store_gov.c): the dashboard reads these few
+     * rows, not the history. */
+    "CREATE TABLE IF NOT EXISTS {_durations} ("
+    " \"form\" TEXT NOT NULL, \"kind\" TEXT NOT NULL, \"state\" TEXT NOT NULL,"
+    " \"tenths\" INTEGER NOT NULL, \"shard\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\")) WITHOUT ROWID;";
 
 /* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
 static const char APP_TABLES_PG[] =
@@ -593,7 +600,14 @@ static const char APP_TABLES_PG[] =
     "CREATE TABLE IF NOT EXISTS {_idempotency} ("
     " \"key\" text PRIMARY KEY, \"body\" text NOT NULL, \"form\" text NOT NULL,"
     " \"record_id\" bigint NOT NULL, \"at\" bigint NOT NULL, \"status\" integer,"
-    " \"location\" text, \"response\" text);";
+    " \"location\" text, \"response\" text);"
+    /* shard: the writing connection's (pg_backend_pid() % 64), so that transactions of
+     * several engines seldom update one row, and never wait on each other in a cycle. */
+    "CREATE TABLE IF NOT EXISTS {_durations} ("
+    " \"form\" text COLLATE \"C\" NOT NULL, \"kind\" text COLLATE \"C\" NOT NULL,"
+    " \"state\" text COLLATE \"C\" NOT NULL, \"tenths\" bigint NOT NULL,"
+    " \"shard\" integer NOT NULL, \"n\" bigint NOT NULL,"
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\"));";
 
 int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {

@@ -28,6 +28,7 @@
 #define SMALLAPPS_STORE_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -347,6 +348,57 @@ typedef struct store_mail_update {
 	const char *retry_at;
 } store_mail_update;
 int store_outbox_update(store *s, const store_mail_update *u);
+
+/* ---- governance: the dashboard's aggregates, retention purges (store_gov.c) ---- */
+
+/*
+ * The dashboard's counts, each a count over an index (states, creation dates, choice
+ * columns are indexed). store_count_periods: out[i] counts the records of f created in
+ * [bounds[i], bounds[i + 1]) (n + 1 ISO UTC bounds, increasing). store_count_each:
+ * out[i] counts those whose data column col (-1: the state) holds values[i].
+ * store_count_overdue: out[i] counts those overdue in workflow state i (SPEC 4.5).
+ */
+int store_count_periods(store *s, const def_form *f, const char *const *bounds, size_t n,
+			int64_t *out);
+int store_count_each(store *s, const def_form *f, int col, const char *const *values, size_t n,
+		     int64_t *out);
+int store_count_overdue(store *s, const def_form *f, time_t now, int64_t *out);
+
+/*
+ * Durations from the history, in tenths of a day (each rounded half up), kept as
+ * histograms while history lines are written: STORE_STAY, how long records stayed in
+ * a state before leaving it for another (a stay entered and left); STORE_REACH, how
+ * long after their creation records entered a state. fn gets (tenths, how many) by
+ * increasing tenths, summed over `states`.
+ */
+typedef enum store_duration { STORE_STAY, STORE_REACH } store_duration;
+typedef void (*store_duration_fn)(void *arg, int64_t tenths, int64_t n);
+int store_durations(store *s, const def_form *f, store_duration kind, const char *const *states,
+		    size_t nstates, store_duration_fn fn, void *arg);
+/* Counts them again from the history of f (after lines were written in bulk). */
+int store_durations_rebuild(store *s, const def_form *f);
+
+/*
+ * A retention purge (SPEC 11): every record of f in one of `states` since before
+ * `before`, and not purged yet, loses the values of the columns `erase` marks (personal
+ * fields, files) and gets _purged_at = now; in its history the old and new values of
+ * those columns and every comment are erased (who, when, from, to stay), and a line
+ * "purge" by system is added. Batch by batch, a writer job each; each record is a
+ * conditional update of the version read (a record changed meanwhile waits for the
+ * next pass), so a pass run twice, or by two engines, purges each record once.
+ * *purged counts the records purged by this call. stop (may be NULL) ends it between
+ * batches.
+ */
+typedef struct store_purge_req {
+	const def_form *f;
+	const bool *erase; /* per data column */
+	const char *const *states;
+	size_t nstates;
+	time_t before;
+	time_t now;
+	const atomic_bool *stop;
+} store_purge_req;
+int store_purge(store *s, const store_purge_req *q, int64_t *purged);
 
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {

@@ -128,6 +128,19 @@ void store_pg_give(store_backend *b, conn *c);
  * transaction runs alone among the engines that take it). */
 int store_pg_xact_lock(conn *c, const char *key);
 
+/*
+ * Governance (store_gov.c), inside the migration's transaction: the indexes the
+ * dashboard and the purge read, and the durations counted from the history the first
+ * time, or again when `moved` (state moves wrote history lines in bulk).
+ */
+int store_gov_migrate(store_tx *tx, const def_form *f, bool moved, char *err);
+/* A state change of record_id at `at` to to_state, about to be written in the history:
+ * the stay it ends and the state it reaches join the durations (store_tx_history). */
+int store_gov_note(store_tx *tx, const def_form *f, int64_t record_id, const char *at,
+		   const char *to_state);
+/* The name of an index of form's table (store_migrate.c), quoted, appended to out. */
+void store_index_name(const conn *c, const char *form, const char *suffix, buf *out);
+
 /* A list's sort order, resolved against the form (store_records.c). */
 typedef struct sortkey {
 	char key[80]; /* normalised: "name" or "-name"; stamped into cursors */

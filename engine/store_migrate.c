@@ -240,11 +240,12 @@ static int create_table(store_tx *tx, const def_form *f, char *err)
 		      "\"_state\" text COLLATE \"C\", \"_state_since\" text COLLATE \"C\", "
 		      "\"_version\" bigint NOT NULL, \"_created_at\" text COLLATE \"C\", "
 		      "\"_created_by\" text COLLATE \"C\", \"_updated_at\" text COLLATE \"C\", "
-		      "\"_updated_by\" text COLLATE \"C\", \"_def_hash\" text"
+		      "\"_updated_by\" text COLLATE \"C\", \"_def_hash\" text, "
+		      "\"_purged_at\" text COLLATE \"C\""
 		    : " (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, \"_state\" TEXT, "
 		      "\"_state_since\" TEXT, \"_version\" INTEGER NOT NULL, \"_created_at\" TEXT, "
 		      "\"_created_by\" TEXT, \"_updated_at\" TEXT, \"_updated_by\" TEXT, "
-		      "\"_def_hash\" TEXT");
+		      "\"_def_hash\" TEXT, \"_purged_at\" TEXT");
 	for (size_t i = 0; i < f->ncols; i++) {
 		buf_puts(&sql, ", ");
 		store_put_ident(&sql, f->cols[i]->name);
@@ -294,6 +295,11 @@ static int make_index(store_tx *tx, const def_form *f, const char *suffix, const
 	int rc = ddl(tx, &sql, f, err);
 	buf_free(&sql);
 	return rc;
+}
+
+void store_index_name(const conn *c, const char *form, const char *suffix, buf *out)
+{
+	index_name(c, form, suffix, out);
 }
 
 /*
@@ -419,12 +425,30 @@ static int migrate_column(store_tx *tx, const def_form *f, const def_field *fd, 
 	return rc == STORE_OK ? schema_set(tx, f, fd) : rc;
 }
 
+/* System columns that tables made by an earlier version lack: added, empty. */
+static int add_system_columns(store_tx *tx, const def_form *f, colinfo *cols, size_t ncols,
+			      char *err)
+{
+	if (find_colinfo(cols, ncols, "_purged_at"))
+		return STORE_OK;
+	buf sql = BUF_INIT;
+	buf_puts(&sql, "ALTER TABLE ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, tx->c->kind == DB_PG ? " ADD COLUMN \"_purged_at\" text COLLATE \"C\""
+					    : " ADD COLUMN \"_purged_at\" TEXT");
+	int rc = ddl(tx, &sql, f, err);
+	buf_free(&sql);
+	return rc;
+}
+
 /* Brings an existing table's columns in line with f. */
 static int migrate_columns(store_tx *tx, const def_form *f, char *err)
 {
 	colinfo *cols = NULL;
 	size_t ncols = 0;
 	int rc = load_columns(tx, f, &cols, &ncols);
+	if (rc == STORE_OK)
+		rc = add_system_columns(tx, f, cols, ncols, err);
 	for (size_t i = 0; rc == STORE_OK && i < f->ncols; i++)
 		rc = migrate_column(tx, f, f->cols[i], cols, ncols, err);
 	/* Columns of removed fields stay, with their data; _schema remembers them. */
@@ -528,7 +552,7 @@ static int move_target(const def_form *f, const statecount *sc, const char **to,
 }
 
 /* States held by records that the new workflow does not know: moved or refused. */
-static int migrate_states(store_tx *tx, const def_form *f, time_t now, char *err)
+static int migrate_states(store_tx *tx, const def_form *f, time_t now, bool *moved, char *err)
 {
 	const def_workflow *w = f->workflow;
 	statecount *v = NULL;
@@ -546,6 +570,7 @@ static int migrate_states(store_tx *tx, const def_form *f, time_t now, char *err
 		if ((rc = move_target(f, &v[i], &to, err)) == STORE_OK &&
 		    (rc = move_state(tx, f, v[i].state, to, now)) != STORE_OK)
 			store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
+		*moved = true;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(v[i].state);
@@ -568,7 +593,6 @@ static int column_exists(store_tx *tx, const char *table, const char *col, bool 
 	return rc;
 }
 
-/* SQLite: the FTS5 table of f's _search (trigrams), kept in step by triggers. */
 /* SQLite: the form's FTS5 table of its search words, kept by triggers. */
 static int fts_table(store_tx *tx, const def_form *f, char *err)
 {
@@ -704,7 +728,7 @@ static int search_index(store_tx *tx, const def_form *f, char *err)
 
 static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 {
-	bool exists = false;
+	bool exists = false, moved = false;
 	int rc;
 	if (!store_form_ok(f))
 		return store_seterr(
@@ -726,7 +750,10 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 	if (rc == STORE_OK)
 		rc = search_index(tx, f, err);
 	if (rc == STORE_OK)
-		rc = migrate_states(tx, f, now, err);
+		rc = migrate_states(tx, f, now, &moved, err);
+	/* Moves wrote history lines in bulk: the durations are counted again from it. */
+	if (rc == STORE_OK)
+		rc = store_gov_migrate(tx, f, moved, err);
 	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])
 		store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	return rc;

@@ -39,11 +39,11 @@ static int bad(const store_query *q, store_bad why, char *err, const char *fmt, 
 
 /* ------------------------------------------------------------------ values and rows */
 
-enum { C_ID, C_STATE, C_SINCE, C_VERSION, C_CAT, C_CBY, C_UAT, C_UBY, C_HASH, C_DATA };
+enum { C_ID, C_STATE, C_SINCE, C_VERSION, C_CAT, C_CBY, C_UAT, C_UBY, C_HASH, C_PURGED, C_DATA };
 
 static const char SYS_SELECT[] = "\"id\", \"_state\", \"_state_since\", \"_version\", "
 				 "\"_created_at\", \"_created_by\", \"_updated_at\", "
-				 "\"_updated_by\", \"_def_hash\"";
+				 "\"_updated_by\", \"_def_hash\", \"_purged_at\"";
 
 static void put_select(buf *b, const store *s, const def_form *f)
 {
@@ -159,6 +159,7 @@ static void fill_row(const db_rows *st, const def_form *f, time_t now, record *r
 	set_col_text(&r->updated_at, st, C_UAT, borrow);
 	set_col_text(&r->updated_by, st, C_UBY, borrow);
 	set_col_text(&r->def_hash, st, C_HASH, borrow);
+	set_col_text(&r->purged_at, st, C_PURGED, borrow);
 	for (size_t i = 0; i < f->ncols; i++)
 		read_value(st, C_DATA + (int)i, f->cols[i], &r->values[i], borrow);
 	r->overdue = is_overdue(f, r->state, r->state_since, now);
@@ -1413,6 +1414,12 @@ int store_tx_history(store_tx *tx, const def_form *f, int64_t record_id, const c
 	if (!store_form_ok(f) || !at || !action)
 		return STORE_ERROR;
 	char *ch = NULL;
+	/* A state change ends a stay: the dashboard's durations follow the history. */
+	if (strcmp(action, "transition") == 0 && to_state) {
+		int rc = store_gov_note(tx, f, record_id, at, to_state);
+		if (rc != STORE_OK)
+			return rc;
+	}
 	if (changes && !(ch = json_dumps(changes, JSON_COMPACT)))
 		return STORE_ERROR;
 	int rc = store_exec(

@@ -281,9 +281,100 @@ typedef struct tick_result {
 	int moved;
 	int failed;
 	int errors;
+	int purged;	   /* records whose retention ran out (uc_retention) */
 	char done_by[128]; /* PostgreSQL: this minute's pass was another engine's (its name) */
 } tick_result;
 void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
+
+/*
+ * Retention (SPEC 11), the scheduler's second task, run by uc_tick inside its claimed
+ * pass: in every app with privacy.retention_days, every record that reached a final
+ * state more than that many days before now loses its personal values and files (the
+ * columns are emptied, whatever their type), and its history the values of those and
+ * its comments; it keeps the rest and shows purged_at. An audit line per form purged
+ * ("retention.purge"), counts in out->purged. A record is purged once.
+ */
+void uc_retention(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
+
+/* ---- governance: the dashboard, the GDPR register (usecase_gov.c) ---- */
+
+/* A duration in tenths of a day: how many, their median and 90th percentile (nearest
+ * rank), -1 when there are none. */
+typedef struct uc_duration {
+	int64_t count;
+	int64_t median, p90;
+} uc_duration;
+
+typedef struct uc_choice_count {
+	const def_field *field;
+	int64_t *n; /* per option, in the field's order */
+} uc_choice_count;
+
+typedef struct uc_form_stats {
+	const def_form *form;
+	int64_t total, overdue;
+	int64_t *by_state;	 /* per workflow state; NULL without a workflow */
+	uc_duration *in_state;	 /* per workflow state: completed stays */
+	uc_duration to_final;	 /* from creation to a final state */
+	char month[12][8];	 /* "2026-01", oldest first, the current month last */
+	int64_t by_month[12];	 /* records created in each month (Paris time) */
+	uc_choice_count *choice; /* every choice field the person may read */
+	size_t nchoice;
+} uc_form_stats;
+
+typedef struct uc_dashboard {
+	char generated_at[32];
+	uc_form_stats *forms; /* the forms whose every record the person may read */
+	size_t nforms;
+} uc_dashboard;
+
+/*
+ * The dashboard of c's app (c->form is ignored): for each form the person may read
+ * wholly (an admin: all), counts, months, durations and choices, all from aggregates.
+ * FORBIDDEN when there is none. Everything lives in c->mem.
+ */
+uc_status uc_stats(uc_call *c, uc_dashboard *out, uc_result *res);
+/* Is form f on the person's dashboard (they read every record of it, or are admin)? */
+bool uc_stats_covers(const uc_call *c, const def_form *f);
+
+/* One who reads a personal field: a declared role (label set), or a reserved one
+ * ("public", "user", "owner": the record's author, "admin"), for all records or their own. */
+typedef struct uc_reader {
+	const char *role;
+	const char *label; /* the app's label for a declared role, else NULL */
+	bool all;
+} uc_reader;
+
+typedef struct uc_personal {
+	const def_form *form;
+	const def_field *field;
+	const uc_reader *readers;
+	size_t nreaders;
+} uc_personal;
+
+typedef struct uc_register_app {
+	const def_app *app;
+	const uc_personal *fields;
+	size_t nfields;
+	bool no_privacy;   /* personal fields, no privacy block */
+	bool no_retention; /* a privacy block without retention_days */
+} uc_register_app;
+
+typedef struct uc_register {
+	char generated_at[32];
+	uc_register_app *apps;
+	size_t napps;
+	app_rt **refs; /* the apps' references: uc_register_release */
+	size_t nrefs;
+} uc_register;
+
+/*
+ * The register of processing activities (SPEC 11), from the definitions of every app
+ * served: global admins only (FORBIDDEN otherwise). Strings in mem; the apps are held
+ * until uc_register_release.
+ */
+uc_status uc_register_read(const uc_env *env, const auth_user *user, arena *mem, uc_register *out);
+void uc_register_release(uc_register *r);
 
 /* Can this engine serve: is its database reachable now (/healthz)? */
 bool uc_healthy(const uc_env *env);

@@ -1,6 +1,6 @@
 /*
  * usecase_write — create, edit, delete, trigger, and the scheduler's moves (see
- * usecase.h).
+ * usecase.h); its purges are usecase_gov.c's.
  *
  * A write goes through four steps, each decided here once for every door:
  *  1. checks that need no app code, on the caller's thread: the right (access.h), the
@@ -739,4 +739,6 @@ void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result
 		registry_release(apps[i]);
 	}
 	free(apps);
+	/* Retention is part of the same claimed pass: one engine purges, once. */
+	uc_retention(env, now, stop, out);
 }

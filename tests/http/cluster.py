@@ -106,7 +106,7 @@ def removing_the_folder_that_is_served_withdraws_the_app_everywhere(s):
         assert wait_for(lambda: served(es[1], "essai"), timeout=5)
         shutil.rmtree(os.path.join(es[0].apps, "essai"))
         assert wait_for(lambda: not served(es[1], "essai"), timeout=5), es[1].log_text()[-2000:]
-        assert not served(es[0], "essai")
+        assert wait_for(lambda: not served(es[0], "essai"), timeout=5)
         # Copied back: served again, its data intact.
         copy_app(es[1], "essai")
         assert wait_for(lambda: served(es[0], "essai"), timeout=5)

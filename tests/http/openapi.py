@@ -295,7 +295,8 @@ def every_form_and_transition_of_the_fixtures_is_documented(s):
             assert ("If-Match", "header") in op_params(doc, one, "patch")
             rec = schemas[f"{pre}.Record"]
             assert set(rec["required"]) == {"id", "state", "version", "created_at", "created_by",
-                                            "updated_at", "updated_by", "overdue", "fields"}
+                                            "updated_at", "updated_by", "overdue", "purged_at",
+                                            "fields"}
             # Every readable field of the description is a property of the record.
             names = {fd["name"] for fd in form["fields"]}
             assert names <= set(rec["properties"]["fields"]["properties"]), (pre, names)
