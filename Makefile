@@ -13,9 +13,9 @@
 SHELL   := /bin/bash
 CC      ?= cc
 BUILD   ?= build
-PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
-            libargon2-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev python3 lua5.4 wrk \
+            libargon2-dev libsodium-dev libcurl4-openssl-dev libmagic-dev libcmocka-dev python3 lua5.4 wrk \
             libpq-dev postgresql haproxy clang-format clang-tidy
 
 CFLAGS  ?= -O2 -g
@@ -131,13 +131,16 @@ test-pg: deps
 asan: deps
 	@$(MAKE) --no-print-directory unit-build BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g"
 
-# SQLite (with the baseline), one engine on PostgreSQL, two behind haproxy; side by side.
+# SQLite (with the baseline), one engine on PostgreSQL, two behind haproxy; side by side;
+# then lists, search, the dashboard and the export at 1,000 and 1,000,000 records.
 bench: all
 	@$(MAKE) --no-print-directory $(BUILD)/baseline
 	@BENCH_OUT=$(BUILD)/bench/sqlite BENCH_BACKEND=sqlite bench/run.sh $(BUILD)
 	@BENCH_OUT=$(BUILD)/bench/pg BENCH_BACKEND=pg bench/run.sh $(BUILD)
 	@BENCH_OUT=$(BUILD)/bench/pg2 BENCH_BACKEND=pg2 bench/run.sh $(BUILD)
 	@bench/compare.py $(BUILD)/bench
+	@BENCH_OUT=$(BUILD)/bench/scale-sqlite BENCH_BACKEND=sqlite bench/scale.sh $(BUILD)
+	@BENCH_OUT=$(BUILD)/bench/scale-pg BENCH_BACKEND=pg bench/scale.sh $(BUILD)
 
 # Formatting (.clang-format, applied to all of engine/) and clang-tidy with the checks
 # that find bugs here without noise: bugprone-* but the style-only ones and those that

@@ -15,6 +15,9 @@
 #   api_deep      GET /api/v1/apps/vaccins/commande/records?limit=50&after=<middle row>
 #   search        GET /a/vaccins/commande/?q=<one reference>     one match among all
 #   search_common GET /a/vaccins/commande/?q=montbrison           a twentieth of the rows
+#   stats         GET /a/vaccins/stats                           the dashboard (every form)
+# and, once at each size, the CSV export of the whole form: its time, its size, and how
+# much the server's peak memory (VmHWM) grew while it was sent.
 #
 # Environment: BENCH_BACKEND sqlite (default) or pg (a throw-away PostgreSQL, tests/pg.sh);
 # BENCH_SMALL, BENCH_LARGE; BENCH_DURATION (default 5), BENCH_CONNECTIONS (default 8),
@@ -37,7 +40,7 @@ WRK_THREADS=${BENCH_THREADS:-2}
 OUT=${BENCH_OUT:-$BUILD/bench/scale-$BACKEND}
 SCRIPT=$ROOT/bench/scenario.lua
 PASSWORD=bench-password-0123456789
-SCENARIOS="first deep filtered api_deep search search_common"
+SCENARIOS="first deep filtered api_deep search search_common stats"
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/smallapps-scale.XXXXXX")
 DATA=$TMP/data
@@ -142,8 +145,30 @@ middle_cursor() {
 	python3 -c 'import base64, json, sys; d, i = sys.argv[1], int(sys.argv[2]); print(base64.urlsafe_b64encode(json.dumps(["date_souhaitee", d, i], separators=(",", ":")).encode()).decode().rstrip("="))' $row
 }
 
-declare -A RPS P99
+declare -A RPS P99 EXPORT_SECS EXPORT_MB EXPORT_HWM
 FAILED=0
+
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status"; }
+
+# export SIZE: the whole form as CSV, once; its time, size, and the server's memory growth.
+export_csv() {
+	local size=$1 cookie h0 h1 t0 t1 code
+	cookie=$(login "$BASE" bench-pharmacie "$PASSWORD")
+	h0=$(hwm_kb)
+	t0=$(date +%s.%N)
+	code=$(curl -s -o "$TMP/export.csv" -w '%{http_code}' -H "Cookie: $cookie" \
+		"$BASE/a/vaccins/commande/export.csv")
+	t1=$(date +%s.%N)
+	h1=$(hwm_kb)
+	[ "$code" = 200 ] || die "export at $size records: answered $code"
+	local lines
+	lines=$(($(wc -l <"$TMP/export.csv") - 1))
+	[ "$lines" -ge "$size" ] || die "export at $size records: $lines rows"
+	EXPORT_SECS[$size]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	EXPORT_MB[$size]=$(awk -v n="$(stat -c %s "$TMP/export.csv")" 'BEGIN { printf "%.0f", n / 1048576 }')
+	EXPORT_HWM[$size]=$(((h1 - h0) / 1024))
+	rm -f "$TMP/export.csv"
+}
 
 # run SIZE: every scenario against the form as it stands.
 run() {
@@ -158,6 +183,7 @@ run() {
 		[api_deep]="$BASE/api/v1/apps/vaccins/commande/records?limit=50&after=$cursor"
 		[search]="$L?q=CMD-$(printf '%08d' $((size / 3)))"
 		[search_common]="$L?q=montbrison"
+		[stats]="$BASE/a/vaccins/stats"
 	)
 	for name in $SCENARIOS; do
 		url=${URL[$name]}
@@ -187,10 +213,12 @@ echo "  making $SMALL records ..." >&2
 fill 2 "$SMALL"
 fill_small=$FILL_SECS
 run "$SMALL"
+export_csv "$SMALL"
 echo "  making $LARGE records ..." >&2
 fill $((SMALL + 1)) "$LARGE"
 fill_large=$FILL_SECS
 run "$LARGE"
+export_csv "$LARGE"
 
 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
 say ""
@@ -207,4 +235,8 @@ for name in $SCENARIOS; do
 done
 say ""
 say "ratio: the rate with $LARGE records over the rate with $SMALL (1.00: no slower)."
+say ""
+for n in "$SMALL" "$LARGE"; do
+	say "export.csv of $n records: ${EXPORT_SECS[$n]} s, ${EXPORT_MB[$n]} MB, server peak memory +${EXPORT_HWM[$n]} MB"
+done
 [ "$FAILED" = 0 ] || { echo "bench: some requests failed" >&2; exit 1; }

@@ -11,6 +11,8 @@
  * code that wants a json_t, and tests/unit/test_jsonw.c holds the two to the same bytes.
  */
 #include "api.h"
+
+#include "download.h"
 #include "export.h"
 
 #include <errno.h>
@@ -23,224 +25,6 @@
 #include "openapi.h"
 #include "util.h"
 
-/* Every error code the API answers, with its default message (also the Error enum of openapi.json).
- */
-static const api_error_text error_messages[] = {
-    {"bad_request", "Requête invalide.", "Bad request."},
-    {"unauthenticated", "Authentification requise ou jeton invalide.",
-     "Authentication required or invalid token."},
-    {"forbidden", "Accès refusé.", "Forbidden."},
-    {"not_found", "Ressource introuvable.", "Not found."},
-    {"method_not_allowed", "Méthode non autorisée.", "Method not allowed."},
-    {"conflict", "Conflit : l'enregistrement a changé entre-temps.",
-     "Conflict: the record changed meanwhile."},
-    {"too_large", "Contenu trop volumineux.", "Request body too large."},
-    {"unsupported_media_type", "Type de contenu non pris en charge : envoyez application/json.",
-     "Unsupported media type: send application/json."},
-    {"validation_failed", "Certains champs sont invalides.", "Some fields are invalid."},
-    {"too_many_requests", "Trop de requêtes, réessayez plus tard.",
-     "Too many requests, try again later."},
-    {"internal", "Erreur interne.", "Internal error."},
-    {"unavailable", "Application momentanément indisponible : réessayez plus tard.",
-     "App temporarily unavailable: try again later."},
-};
-
-const api_error_text *api_error_texts(size_t *n)
-{
-	*n = sizeof error_messages / sizeof *error_messages;
-	return error_messages;
-}
-
-static const char *default_message(const char *code, lang lg)
-{
-	for (size_t i = 0; i < sizeof error_messages / sizeof *error_messages; i++)
-		if (strcmp(error_messages[i].code, code) == 0)
-			return lg == LANG_EN ? error_messages[i].en : error_messages[i].fr;
-	return code;
-}
-
-void api_error(req *r, int status, const char *code, const char *message, json_t *fields)
-{
-	json_t *e = json_object();
-	json_object_set_new(e, "code", json_string(code));
-	json_object_set_new(e, "message",
-			    json_string(message ? message : default_message(code, r->lg)));
-	if (fields)
-		json_object_set_new(e, "fields", fields);
-	if (status >= 500)
-		json_object_set_new(e, "id", json_string(r->id));
-	json_t *body = json_object();
-	json_object_set_new(body, "error", e);
-	req_json(r, status, body);
-}
-
-json_t *api_record_json(const def_form *f, const record *rec, const actor *who)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(rec->id));
-	json_object_set_new(o, "state", rec->state ? json_string(rec->state) : json_null());
-	json_object_set_new(o, "version", json_integer(rec->version));
-	json_object_set_new(o, "created_at",
-			    rec->created_at ? json_string(rec->created_at) : json_null());
-	json_object_set_new(o, "created_by",
-			    rec->created_by ? json_string(rec->created_by) : json_null());
-	json_object_set_new(o, "updated_at",
-			    rec->updated_at ? json_string(rec->updated_at) : json_null());
-	json_object_set_new(o, "updated_by",
-			    rec->updated_by ? json_string(rec->updated_by) : json_null());
-	json_object_set_new(o, "overdue", json_boolean(rec->overdue));
-	json_object_set_new(o, "purged_at",
-			    rec->purged_at ? json_string(rec->purged_at) : json_null());
-	json_t *fields = json_object();
-	for (size_t col = 0; col < f->ncols; col++)
-		if (access_can_read_col(f->cols[col], who))
-			json_object_set_new(fields, f->cols[col]->name,
-					    validate_to_json(f->cols[col], &rec->values[col]));
-	json_object_set_new(o, "fields", fields);
-	return o;
-}
-
-/*
- * One value exactly as json_dumps(validate_to_json(fd, v), REQ_JSON_FLAGS) writes it.
- * Multichoice and file values are stored as compact JSON text and copied as they are
- * when jsonw_is_compact says jansson would write them back unchanged; anything else
- * (old or hand-edited data) goes through validate_to_json itself.
- */
-static void write_value(jsonw *w, const def_field *fd, const value *v)
-{
-	if (v->kind == VAL_NULL) {
-		jsonw_null(w);
-		return;
-	}
-	switch (fd->type) {
-	case FT_BOOLEAN:
-		if (v->kind == VAL_INT) {
-			jsonw_bool(w, v->i != 0);
-			return;
-		}
-		break;
-	case FT_MONEY:
-		if (v->kind == VAL_INT) {
-			/* validate.c's MONEY_JSON: "-1234.50" */
-			uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
-			char t[32];
-			int n = snprintf(t, sizeof t, "%s%llu.%02u", v->i < 0 ? "-" : "",
-					 (unsigned long long)(u / 100), (unsigned)(u % 100));
-			jsonw_strn(w, t, (size_t)n);
-			return;
-		}
-		break;
-	case FT_DECIMAL:
-		if (v->kind == VAL_INT) {
-			jsonw_real(w, (double)v->i);
-			return;
-		}
-		break;
-	case FT_MULTICHOICE:
-	case FT_FILE:
-		if (v->kind == VAL_TEXT && v->s) {
-			size_t n = strlen(v->s);
-			if (n && v->s[0] == (fd->type == FT_MULTICHOICE ? '[' : '{') &&
-			    jsonw_is_compact(v->s, n)) {
-				jsonw_raw(w, v->s, n);
-			} else {
-				json_t *j = validate_to_json(fd, v);
-				char *t =
-				    j ? json_dumps(j, REQ_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
-				if (t)
-					jsonw_raw(w, t, strlen(t));
-				else
-					jsonw_null(w);
-				free(t);
-				json_decref(j);
-			}
-			return;
-		}
-		break;
-	default:
-		break;
-	}
-	/* validate.c's plain_json */
-	switch (v->kind) {
-	case VAL_INT:
-		jsonw_int(w, v->i);
-		break;
-	case VAL_REAL:
-		jsonw_real(w, v->d);
-		break; /* null when not finite */
-	case VAL_TEXT:
-		jsonw_str(w, v->s);
-		break; /* null when NULL or not UTF-8 */
-	default:
-		jsonw_null(w);
-		break;
-	}
-}
-
-/* A system string; like json_object_set_new with a NULL json_string, bad UTF-8 drops the key. */
-static void write_sys(jsonw *w, const char *key, const char *s)
-{
-	if (s && !jsonw_utf8_valid(s, strlen(s)))
-		return;
-	jsonw_key(w, key);
-	jsonw_str(w, s);
-}
-
-/*
- * The record with the fields whose column is set in cols (NULL: those who may read);
- * people: created_by and updated_by too; tracking (an anonymous submitter's link, or
- * NULL) as "tracking_url".
- */
-static void record_write_as(jsonw *w, const def_form *f, const record *rec, const bool *cols,
-			    const actor *who, bool people, const char *tracking)
-{
-	jsonw_object_begin(w);
-	jsonw_key(w, "id");
-	jsonw_int(w, rec->id);
-	write_sys(w, "state", rec->state);
-	jsonw_key(w, "version");
-	jsonw_int(w, rec->version);
-	write_sys(w, "created_at", rec->created_at);
-	if (people)
-		write_sys(w, "created_by", rec->created_by);
-	write_sys(w, "updated_at", rec->updated_at);
-	if (people)
-		write_sys(w, "updated_by", rec->updated_by);
-	jsonw_key(w, "overdue");
-	jsonw_bool(w, rec->overdue);
-	write_sys(w, "purged_at", rec->purged_at);
-	jsonw_key(w, "fields");
-	jsonw_object_begin(w);
-	for (size_t col = 0; col < f->ncols; col++)
-		if (cols ? cols[col] : access_can_read_col(f->cols[col], who)) {
-			jsonw_key(w, f->cols[col]->name);
-			write_value(w, f->cols[col], &rec->values[col]);
-		}
-	jsonw_object_end(w);
-	if (tracking) {
-		jsonw_key(w, "tracking_url");
-		jsonw_str(w, tracking);
-	}
-	jsonw_object_end(w);
-}
-
-static void record_write(jsonw *w, const def_form *f, const record *rec, const actor *who,
-			 const char *tracking)
-{
-	record_write_as(w, f, rec, NULL, who, true, tracking);
-}
-
-void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
-{
-	record_write(w, f, rec, who, NULL);
-}
-
-void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,
-			   bool people)
-{
-	record_write_as(w, f, rec, cols, NULL, people, NULL);
-}
-
 /* Answers one record (GET, create, patch) through the streaming writer. */
 static void send_record(req *r, int status, const def_form *f, const record *rec, const actor *who,
 			const char *tracking)
@@ -249,7 +33,7 @@ static void send_record(req *r, int status, const def_form *f, const record *rec
 	jsonw w;
 	buf_reserve(&b, 2048);
 	jsonw_init(&w, &b);
-	record_write(&w, f, rec, who, tracking);
+	api_record_write_tracked(&w, f, rec, who, tracking);
 	req_json_buf(r, status, &b);
 }
 
@@ -459,6 +243,44 @@ static json_t *read_json(req *r)
 	return j;
 }
 
+/*
+ * A file value in JSON, { "name", "data" }: its content decoded into an upload of the
+ * request. A value that is not base64 is left without one: the pipeline says why.
+ */
+static void decode_file(req *r, const def_field *fd, const json_t *fields)
+{
+	const json_t *v = json_object_get(fields, fd->name);
+	const json_t *data = json_object_get(v, "data");
+	if (fd->type != FT_FILE || !json_is_string(data))
+		return;
+	bool bad = false;
+	upload *u = upload_from_base64(r->env->upload_dir, fd->name,
+				       json_string_value(json_object_get(v, "name")),
+				       json_string_value(data), json_string_length(data), &bad);
+	if (u)
+		upload_list_add(&r->uploads, u);
+	else if (!bad)
+		log_message("upload", "%s: %s", r->env->upload_dir, strerror(errno));
+}
+
+/* A multipart body (files): its parts read as the HTML form's; false when answered. */
+static bool read_multipart(req *r, api_ctx *c)
+{
+	req_kvs kv;
+	if (req_parse_form(r, &kv) != 0) {
+		api_error(r, 400, "bad_request",
+			  tr(r, "Corps multipart/form-data mal formé.",
+			     "Malformed multipart/form-data body."),
+			  NULL);
+		return false;
+	}
+	pipe_pair *pp = arena_alloc(&r->mem, (kv.n ? kv.n : 1) * sizeof *pp);
+	for (size_t i = 0; i < kv.n; i++)
+		pp[i] = (pipe_pair){kv.v[i].name, kv.v[i].value};
+	c->in = (write_in){.pairs = pp, .npairs = kv.n, .files = &r->uploads};
+	return true;
+}
+
 /* The body of a create or patch: {"fields": {...}}, or the bare object of fields. */
 static json_t *read_body(req *r)
 {
@@ -644,10 +466,19 @@ static void create_record(req *r, api_ctx *c)
 			  NULL);
 		return;
 	}
+	c->creating = true;
+	if (r->multipart) {
+		if (!read_multipart(r, c))
+			return;
+		after(r, c, uc_create(&c->call, &c->in, &c->res));
+		return;
+	}
 	if (!(c->body = read_body(r)))
 		return;
 	c->in.json = c->body;
-	c->creating = true;
+	c->in.files = &r->uploads;
+	for (size_t col = 0; col < c->form->ncols; col++)
+		decode_file(r, c->form->cols[col], c->body);
 	if (key) {
 		uc_idem_make(&c->call.who, key, c->body, &c->idem);
 		c->call.idem = &c->idem;
@@ -683,9 +514,17 @@ static void patch_record(req *r, api_ctx *c, int64_t id)
 			  NULL);
 		return;
 	}
+	if (r->multipart) {
+		if (read_multipart(r, c))
+			after(r, c, uc_edit(&c->call, id, expect, &c->in, &c->res));
+		return;
+	}
 	if (!(c->body = read_body(r)))
 		return;
 	c->in.json = c->body;
+	c->in.files = &r->uploads;
+	for (size_t col = 0; col < c->form->ncols; col++)
+		decode_file(r, c->form->cols[col], c->body);
 	after(r, c, uc_edit(&c->call, id, expect, &c->in, &c->res));
 }
 
@@ -715,6 +554,16 @@ static void trigger_transition(req *r, api_ctx *c, int64_t id, const char *tid)
 	after(r, c,
 	      uc_trigger(&c->call, id, tid, -1, &c->in,
 			 json_is_string(comment) ? json_string_value(comment) : NULL, &c->res));
+}
+
+/* GET …/records/<id>/files/<field>: the content, for those who may read the field there. */
+static void get_file(req *r, api_ctx *c, int64_t id, const char *field)
+{
+	uc_file f;
+	if (uc_file_open(&c->call, id, field, &f, &c->res) != UC_OK)
+		answer_failure(r, c);
+	else
+		download_answer(r, &f);
 }
 
 static json_t *history_json(const store_history_line *h, size_t n)
@@ -843,12 +692,17 @@ static void records(req *r, api_ctx *c, const char **seg, int nseg)
 	}
 	int64_t id;
 	if (!parse_int64(seg[4], &id) || nseg > 7 ||
-	    (nseg == 7 && strcmp(seg[5], "transitions") != 0) ||
+	    (nseg == 7 && strcmp(seg[5], "transitions") != 0 && strcmp(seg[5], "files") != 0) ||
 	    (nseg == 6 && strcmp(seg[5], "history") != 0)) {
 		api_error(r, 404, "not_found", NULL, NULL);
 		return;
 	}
-	if (nseg == 7) {
+	if (nseg == 7 && seg[5][0] == 'f') {
+		if (is(r, "GET"))
+			get_file(r, c, id, seg[6]);
+		else
+			method_not_allowed(r);
+	} else if (nseg == 7) {
 		if (!is(r, "POST")) {
 			/* Known to this caller or not, the method is wrong either way; but a record
 			 * they may not read stays 404 (ids leak nothing). */

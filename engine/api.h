@@ -13,6 +13,8 @@
 
 /* seg are the path segments after /api/v1. */
 void api_dispatch(req *r, const char **seg, int nseg);
+/* ---- api_json.c: the error shape and the record as the API writes it ---- */
+
 /* fields may be NULL; stolen. message NULL: the code's own, in the request's language. */
 void api_error(req *r, int status, const char *code, const char *message, json_t *fields);
 
@@ -30,6 +32,9 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
  * (tests/unit/test_jsonw.c keeps the two together).
  */
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
+/* The same, with an anonymous submitter's tracking link (NULL: none) as "tracking_url". */
+void api_record_write_tracked(jsonw *w, const def_form *f, const record *rec, const actor *who,
+			      const char *tracking);
 /* The same shape with the fields of the columns set in cols; people: created_by and
  * updated_by too (an export; open data leaves them out). */
 void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,

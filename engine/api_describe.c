@@ -9,31 +9,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A file: sent as { name, data }, read back as { name, size, type, sha256, url }. */
+static void file_schema(const def_field *fd, json_t *s)
+{
+	json_t *p = json_object();
+	json_object_set_new(p, "name", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(p, "data",
+			    json_pack("{s:s, s:s, s:b}", "type", "string", "contentEncoding",
+				      "base64", "writeOnly", 1));
+	json_object_set_new(p, "size", json_pack("{s:s, s:b}", "type", "integer", "readOnly", 1));
+	json_object_set_new(p, "type", json_pack("{s:s, s:b}", "type", "string", "readOnly", 1));
+	json_object_set_new(p, "sha256",
+			    json_pack("{s:s, s:s, s:b}", "type", "string", "pattern",
+				      "^[0-9a-f]{64}$", "readOnly", 1));
+	json_object_set_new(p, "url", json_pack("{s:s, s:b}", "type", "string", "readOnly", 1));
+	json_object_set_new(s, "properties", p);
+	json_object_set_new(s, "required", json_pack("[s]", "name"));
+	if (fd->accept.n) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < fd->accept.n; i++)
+			json_array_append_new(a, json_string(fd->accept.v[i]));
+		json_object_set_new(s, "x-accept", a);
+	}
+	if (fd->max_size >= 0)
+		json_object_set_new(s, "x-max-size", json_integer(fd->max_size));
+}
+
+/* The JSON type of a field's value. */
+static const char *json_type_of(const def_field *fd)
+{
+	switch (fd->type) {
+	case FT_INTEGER:
+		return "integer";
+	case FT_DECIMAL:
+		return "number";
+	case FT_BOOLEAN:
+		return "boolean";
+	case FT_MULTICHOICE:
+		return "array";
+	case FT_FILE:
+		return "object";
+	default:
+		return "string";
+	}
+}
+
 json_t *api_field_schema(const def_field *fd)
 {
 	json_t *s = json_object();
-	const char *type = "string";
-	switch (fd->type) {
-	case FT_INTEGER:
-		type = "integer";
-		break;
-	case FT_DECIMAL:
-		type = "number";
-		break;
-	case FT_BOOLEAN:
-		type = "boolean";
-		break;
-	case FT_MULTICHOICE:
-		type = "array";
-		break;
-	case FT_FILE:
-		type = "object";
-		break;
-	default:
-		break;
-	}
 	json_t *types = json_array();
-	json_array_append_new(types, json_string(type));
+	json_array_append_new(types, json_string(json_type_of(fd)));
 	if (fd->type == FT_MONEY)
 		json_array_append_new(types, json_string("number"));
 	if (!fd->required)
@@ -80,6 +105,9 @@ json_t *api_field_schema(const def_field *fd)
 		break;
 	case FT_SIREN:
 		json_object_set_new(s, "pattern", json_string("^[0-9 ]{9,11}$"));
+		break;
+	case FT_FILE:
+		file_schema(fd, s);
 		break;
 	case FT_CHOICE:
 	case FT_MULTICHOICE: {

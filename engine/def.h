@@ -202,6 +202,7 @@ typedef struct def_list {
 
 typedef struct def_form {
 	const char *id;
+	const char *app_id; /* the app's (links to a record's files) */
 	const char *title;
 	const char *description;
 	def_field *fields; /* in screen order, sections included */

@@ -1269,60 +1269,10 @@ static void read_notify(ld *x, const defval *s, def_transition *tr, const def_fo
 	}
 }
 
-/* SPEC 4.5: reachability, ways out, finals, triggers, no automatic loops. */
-static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
+/* Automatic transitions: a loop would move records forever. */
+static void check_auto_loops(ld *x, const def_workflow *w, const char *where)
 {
-	const char *where = wherep(x, fwhere, "workflow");
 	size_t ns = w->nstates;
-	if (ns == 0 || w->initial_index < 0)
-		return;
-	bool *seen = arena_alloc(&x->scratch, ns * sizeof *seen);
-	int *queue = arena_alloc(&x->scratch, ns * sizeof *queue);
-	size_t qh = 0, qt = 0;
-	seen[w->initial_index] = true;
-	queue[qt++] = w->initial_index;
-	while (qh < qt) {
-		int s = queue[qh++];
-		for (size_t i = 0; i < w->ntransitions; i++) {
-			const def_transition *t = &w->transitions[i];
-			if (t->to_index < 0 || seen[t->to_index])
-				continue;
-			for (size_t k = 0; k < t->from.n; k++)
-				if (t->from_index[k] == s) {
-					seen[t->to_index] = true;
-					queue[qt++] = t->to_index;
-					break;
-				}
-		}
-	}
-	for (size_t s = 0; s < ns; s++) {
-		const def_state *st = &w->states[s];
-		if (!seen[s])
-			err(x, where, "état \"%s\" inatteignable depuis l'état initial \"%s\"",
-			    st->id, w->initial);
-		const char *out = NULL;
-		for (size_t i = 0; i < w->ntransitions && !out; i++)
-			for (size_t k = 0; k < w->transitions[i].from.n; k++)
-				if (w->transitions[i].from_index[k] == (int)s)
-					out = w->transitions[i].id;
-		if (st->final && out)
-			err(x, where, "l'état final \"%s\" a une transition sortante \"%s\"",
-			    st->id, out);
-		if (!st->final && !out)
-			err(x, where,
-			    "état \"%s\" sans issue : il n'est pas final et aucune transition "
-			    "n'en part (ajoutez final = true ou une transition)",
-			    st->id);
-	}
-	for (size_t i = 0; i < w->ntransitions; i++) {
-		const def_transition *t = &w->transitions[i];
-		if (t->roles.n == 0 && t->after_days < 0)
-			err(x, where,
-			    "transition \"%s\" : personne ne peut la déclencher (ajoutez roles "
-			    "ou after_days)",
-			    t->id);
-	}
-	/* Automatic transitions: a loop would move records forever. */
 	int *color = arena_alloc(&x->scratch, ns * sizeof *color);
 	int *path = arena_alloc(&x->scratch, (ns + 1) * sizeof *path);
 	for (size_t start = 0; start < ns; start++) {
@@ -1377,6 +1327,62 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 			depth--;
 		}
 	}
+}
+
+/* SPEC 4.5: reachability, ways out, finals, triggers, no automatic loops. */
+static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
+{
+	const char *where = wherep(x, fwhere, "workflow");
+	size_t ns = w->nstates;
+	if (ns == 0 || w->initial_index < 0)
+		return;
+	bool *seen = arena_alloc(&x->scratch, ns * sizeof *seen);
+	int *queue = arena_alloc(&x->scratch, ns * sizeof *queue);
+	size_t qh = 0, qt = 0;
+	seen[w->initial_index] = true;
+	queue[qt++] = w->initial_index;
+	while (qh < qt) {
+		int s = queue[qh++];
+		for (size_t i = 0; i < w->ntransitions; i++) {
+			const def_transition *t = &w->transitions[i];
+			if (t->to_index < 0 || seen[t->to_index])
+				continue;
+			for (size_t k = 0; k < t->from.n; k++)
+				if (t->from_index[k] == s) {
+					seen[t->to_index] = true;
+					queue[qt++] = t->to_index;
+					break;
+				}
+		}
+	}
+	for (size_t s = 0; s < ns; s++) {
+		const def_state *st = &w->states[s];
+		if (!seen[s])
+			err(x, where, "état \"%s\" inatteignable depuis l'état initial \"%s\"",
+			    st->id, w->initial);
+		const char *out = NULL;
+		for (size_t i = 0; i < w->ntransitions && !out; i++)
+			for (size_t k = 0; k < w->transitions[i].from.n; k++)
+				if (w->transitions[i].from_index[k] == (int)s)
+					out = w->transitions[i].id;
+		if (st->final && out)
+			err(x, where, "l'état final \"%s\" a une transition sortante \"%s\"",
+			    st->id, out);
+		if (!st->final && !out)
+			err(x, where,
+			    "état \"%s\" sans issue : il n'est pas final et aucune transition "
+			    "n'en part (ajoutez final = true ou une transition)",
+			    st->id);
+	}
+	for (size_t i = 0; i < w->ntransitions; i++) {
+		const def_transition *t = &w->transitions[i];
+		if (t->roles.n == 0 && t->after_days < 0)
+			err(x, where,
+			    "transition \"%s\" : personne ne peut la déclencher (ajoutez roles "
+			    "ou after_days)",
+			    t->id);
+	}
+	check_auto_loops(x, w, where);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1885,6 +1891,8 @@ def_app *loader_load_src(const char *dir, appsrc *src, const char *stdlib_dir,
 	app->src = src;
 	app->privacy.retention_days = -1;
 	read_app(&x, sandbox_definition(sb));
+	for (size_t i = 0; i < app->nforms; i++)
+		app->forms[i].app_id = app->id;
 	app->nhooks = sandbox_nfuncs(sb);
 	sandbox_close(sb);
 	arena_free(&x.scratch);

@@ -48,6 +48,8 @@ typedef struct opts {
 	int max_conns_per_addr;
 	int header_timeout;
 	int lua_threads;
+	int max_upload_mb;
+	char upload_dir[PATH_MAX];
 	char stdlib[PATH_MAX];
 	/* sub-command arguments, flags removed */
 	const char *args[32];
@@ -99,6 +101,7 @@ static void usage(FILE *f)
 	    "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
 	    "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
 	    "         [--lua-threads N]           (threads running app code; default --threads)\n"
+	    "         [--max-upload MB]           (a form's files in all; default 64)\n"
 	    "         [--port-file FILE]          (writes the port it listens on)\n"
 	    "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	    "  new    ID                         scaffold apps/ID with a commented example\n"
@@ -168,6 +171,7 @@ static int parse(int argc, char **argv, opts *o)
 	o->max_conns_per_addr = 256;
 	o->header_timeout = 10;
 	o->lua_threads = 0;
+	o->max_upload_mb = 64;
 	const count_opt counts[] = {
 	    {"--threads", "SMALLAPPS_THREADS", &o->threads, 1, 256, NULL},
 	    {"--max-conns-per-address", "SMALLAPPS_MAX_CONNS_PER_ADDRESS", &o->max_conns_per_addr,
@@ -176,6 +180,7 @@ static int parse(int argc, char **argv, opts *o)
 	     "no deadline"},
 	    {"--lua-threads", "SMALLAPPS_LUA_THREADS", &o->lua_threads, 0, 256,
 	     "as many as --threads"},
+	    {"--max-upload", "SMALLAPPS_MAX_UPLOAD", &o->max_upload_mb, 1, 1 << 20, NULL},
 	};
 	const size_t ncounts = sizeof counts / sizeof *counts;
 	for (size_t k = 0; k < ncounts; k++)
@@ -245,6 +250,7 @@ static int parse(int argc, char **argv, opts *o)
 		o->args[o->nargs++] = a;
 	}
 	find_stdlib(o->stdlib);
+	snprintf(o->upload_dir, sizeof o->upload_dir, "%s/tmp", o->data);
 	return 0;
 }
 
@@ -360,7 +366,10 @@ static int cmd_tick(const opts *o)
 	auth *au = open_auth(o);
 	if (!au)
 		return 1;
-	uc_env env = {.reg = registry_open(&ro), .backend = o->backend, .au = au};
+	uc_env env = {.reg = registry_open(&ro),
+		      .backend = o->backend,
+		      .upload_dir = o->upload_dir,
+		      .au = au};
 	registry_scan(env.reg);
 	base_url(o, env.base_url, sizeof env.base_url);
 	tick_result res = {0};
@@ -451,7 +460,10 @@ static int cmd_export(const opts *o)
 			    .stdlib_dir = o->stdlib,
 			    .quiet = true,
 			    .no_publish = true};
-	uc_env env = {.reg = registry_open(&ro), .backend = o->backend, .au = open_auth(o)};
+	uc_env env = {.reg = registry_open(&ro),
+		      .backend = o->backend,
+		      .upload_dir = o->upload_dir,
+		      .au = open_auth(o)};
 	registry_scan(env.reg);
 	app_rt *app = registry_get(env.reg, o->args[0]);
 	const def_form *f = app ? def_find_form(app->def, o->args[1]) : NULL;
@@ -562,6 +574,8 @@ static int serving_open(const opts *o, struct serving *sv)
 			    .on_event_arg = sv->env.au};
 	sv->env.reg = registry_open(&ro);
 	sv->env.backend = o->backend;
+	sv->env.upload_dir = o->upload_dir;
+	sv->env.max_upload = (int64_t)o->max_upload_mb << 20;
 	registry_scan(sv->env.reg);
 	registry_watch(sv->env.reg);
 	/* Mails queued by transitions leave through --smtp; without it they stay pending. */

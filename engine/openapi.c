@@ -65,6 +65,23 @@ static json_t *oa_response(const char *description, json_t *schema)
 	return o;
 }
 
+/* A form with files also takes its fields as multipart/form-data, files as file parts. */
+static void oa_multipart(json_t *body)
+{
+	json_t *c = json_object_get(body, "content");
+	json_object_set_new(
+	    c, "multipart/form-data",
+	    json_pack("{s:{s:s, s:b}}", "schema", "type", "object", "additionalProperties", 1));
+}
+
+static bool form_has_files(const def_form *f)
+{
+	for (size_t i = 0; i < f->ncols; i++)
+		if (f->cols[i]->type == FT_FILE)
+			return true;
+	return false;
+}
+
 static json_t *oa_type(const char *type)
 {
 	json_t *o = json_object();
@@ -401,6 +418,50 @@ static json_t *oa_param(const char *name, const char *in, bool required, const c
 }
 
 /* The query parameters check_param accepts, for this form and caller. */
+/* Field filters: any readable data column, unless a reserved parameter shadows it. */
+static void oa_filter_params(oa_doc *o, const def_form *f, const actor *who, json_t *ps)
+{
+	json_t *s, *en;
+	static const char *const reserved[] = {"limit", "after",   "sort", "q",
+					       "state", "overdue", "lang"};
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		bool shadowed = false;
+		for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+			shadowed = shadowed || strcmp(reserved[i], fd->name) == 0;
+		if (shadowed || !access_can_read_col(fd, who))
+			continue;
+		const char *type = fd->type == FT_BOOLEAN   ? "boolean"
+				   : fd->type == FT_INTEGER ? "integer"
+				   : fd->type == FT_DECIMAL ? "number"
+							    : "string";
+		s = oa_type(type);
+		if (fd->noptions) {
+			en = json_array();
+			for (size_t i = 0; i < fd->noptions; i++)
+				json_array_append_new(en, json_string(fd->options[i].value));
+			json_object_set_new(s, "enum", en);
+		}
+		json_array_append_new(
+		    ps,
+		    oa_param(
+			fd->name, "query", false,
+			arena_printf(
+			    &o->r->mem,
+			    fd->type == FT_MULTICHOICE
+				? OA_TR(
+				      o,
+				      "Filtre : « %s » contient cette valeur (16 filtres au plus).",
+				      "Filter: \"%s\" contains this value (16 filters at most).")
+				: OA_TR(o,
+					"Filtre : « %s » vaut exactement cette valeur (16 filtres "
+					"au plus).",
+					"Filter: \"%s\" equals this value (16 filters at most)."),
+			    fd->label),
+			s));
+	}
+}
+
 static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 {
 	json_t *ps = json_array();
@@ -480,45 +541,7 @@ static json_t *oa_list_params(oa_doc *o, const def_form *f, const actor *who)
 	json_array_append_new(
 	    ps, oa_param("lang", "query", false,
 			 OA_TR(o, "Langue des messages.", "Language of the messages."), s));
-	/* Field filters: any readable data column, unless a reserved parameter shadows it. */
-	static const char *const reserved[] = {"limit", "after",   "sort", "q",
-					       "state", "overdue", "lang"};
-	for (size_t col = 0; col < f->ncols; col++) {
-		const def_field *fd = f->cols[col];
-		bool shadowed = false;
-		for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
-			shadowed = shadowed || strcmp(reserved[i], fd->name) == 0;
-		if (shadowed || !access_can_read_col(fd, who))
-			continue;
-		const char *type = fd->type == FT_BOOLEAN   ? "boolean"
-				   : fd->type == FT_INTEGER ? "integer"
-				   : fd->type == FT_DECIMAL ? "number"
-							    : "string";
-		s = oa_type(type);
-		if (fd->noptions) {
-			en = json_array();
-			for (size_t i = 0; i < fd->noptions; i++)
-				json_array_append_new(en, json_string(fd->options[i].value));
-			json_object_set_new(s, "enum", en);
-		}
-		json_array_append_new(
-		    ps,
-		    oa_param(
-			fd->name, "query", false,
-			arena_printf(
-			    &o->r->mem,
-			    fd->type == FT_MULTICHOICE
-				? OA_TR(
-				      o,
-				      "Filtre : « %s » contient cette valeur (16 filtres au plus).",
-				      "Filter: \"%s\" contains this value (16 filters at most).")
-				: OA_TR(o,
-					"Filtre : « %s » vaut exactement cette valeur (16 filtres "
-					"au plus).",
-					"Filter: \"%s\" equals this value (16 filters at most)."),
-			    fd->label),
-			s));
-	}
+	oa_filter_params(o, f, who, ps);
 	return ps;
 }
 
@@ -644,7 +667,10 @@ static void oa_collection_ops(oa_doc *o, const oa_names *n)
 	    op, "description",
 	    json_string(arena_printf(m, OA_TR(o, "Rôles autorisés : %s.", "Allowed roles: %s."),
 				     oa_roles(o, &n->f->access.create))));
-	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->fields), true));
+	json_t *body = oa_request_body(oa_fields_body(o, n->fields), true);
+	if (form_has_files(n->f))
+		oa_multipart(body);
+	json_object_set_new(op, "requestBody", body);
 	oa_add_response(op, 201,
 			oa_record_response(
 			    o, n->rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
@@ -662,6 +688,43 @@ static json_t *oa_text_response(const char *description, const char *media)
 }
 
 /* GET .../export.csv, .../export.jsonl (the list's query, every page) and .../schema.json. */
+/* GET …/records/{id}/files/{field}: one operation per form with file fields. */
+static void oa_file_op(oa_doc *o, const oa_names *n)
+{
+	if (!form_has_files(n->f))
+		return;
+	arena *m = &o->r->mem;
+	json_t *op = oa_operation(
+	    o,
+	    arena_printf(m, "/api/v1/apps/%s/%s/records/{id}/files/{field}", n->app->id, n->f->id),
+	    "get", n->app->id, arena_printf(m, "%s_file", n->opid),
+	    arena_printf(m, OA_TR(o, "Télécharger un fichier : %s", "Download a file: %s"),
+			 n->f->title),
+	    (const int[]){401, 404, 500, 503, 0});
+	json_t *names = json_array();
+	for (size_t i = 0; i < n->f->ncols; i++)
+		if (n->f->cols[i]->type == FT_FILE)
+			json_array_append_new(names, json_string(n->f->cols[i]->name));
+	json_t *ps = json_array();
+	json_array_append_new(ps, oa_param("id", "path", true, NULL, oa_type("integer")));
+	json_array_append_new(ps,
+			      oa_param("field", "path", true, NULL,
+				       json_pack("{s:s, s:o}", "type", "string", "enum", names)));
+	json_object_set_new(op, "parameters", ps);
+	json_object_set_new(
+	    op, "description",
+	    json_string(OA_TR(o,
+			      "Le contenu, avec le type lu à son dépôt, en pièce "
+			      "jointe ; pour qui peut lire ce champ de cet "
+			      "enregistrement (404 sinon).",
+			      "The content, with the type read when it was sent, as an "
+			      "attachment; for those who may read this field of this "
+			      "record (404 otherwise).")));
+	oa_add_response(
+	    op, 200,
+	    oa_text_response(OA_TR(o, "Le fichier.", "The file."), "application/octet-stream"));
+}
+
 static void oa_export_ops(oa_doc *o, const oa_names *n)
 {
 	arena *m = &o->r->mem;
@@ -743,7 +806,10 @@ static void oa_item_ops(oa_doc *o, const oa_names *n)
 			       "Expected version (\"3\"); another version answers 409."),
 			 oa_type("string")));
 	json_object_set_new(op, "parameters", hp);
-	json_object_set_new(op, "requestBody", oa_request_body(oa_fields_body(o, n->patch), true));
+	json_t *body = oa_request_body(oa_fields_body(o, n->patch), true);
+	if (form_has_files(n->f))
+		oa_multipart(body);
+	json_object_set_new(op, "requestBody", body);
 	oa_add_response(op, 200,
 			oa_record_response(o, n->rec,
 					   OA_TR(o, "Enregistrement modifié.", "Record updated."),
@@ -812,6 +878,7 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 			    oa_input_schema(o, f->fields, f->nfields, who, false, f->title));
 	oa_collection_ops(o, &n);
 	oa_export_ops(o, &n);
+	oa_file_op(o, &n);
 	n.idp = json_array();
 	json_t *ids = oa_type("integer");
 	json_object_set_new(ids, "minimum", json_integer(0));
@@ -846,6 +913,39 @@ static void oa_stats_op(oa_doc *o, const def_app *app)
 }
 
 /* components: securitySchemes, responses, and the schemas every app shares. */
+/* HistoryLine: history_json */
+static void oa_history_schema(oa_doc *o)
+{
+	json_t *reqd;
+	json_t *hl = oa_type("object"), *hp = json_object();
+	json_t *at = oa_type("string");
+	json_object_set_new(at, "format", json_string("date-time"));
+	json_object_set_new(hp, "at", at);
+	json_object_set_new(hp, "actor", oa_type_or_null("string"));
+	json_object_set_new(hp, "action", oa_type("string"));
+	json_object_set_new(hp, "from", oa_type("string"));
+	json_object_set_new(hp, "to", oa_type("string"));
+	json_object_set_new(hp, "transition", oa_type("string"));
+	json_object_set_new(hp, "comment", oa_type("string"));
+	json_t *ch = oa_type("object"), *pair = oa_type("array");
+	json_object_set_new(pair, "minItems", json_integer(2));
+	json_object_set_new(pair, "maxItems", json_integer(2));
+	json_object_set_new(ch, "additionalProperties", pair);
+	json_object_set_new(
+	    ch, "description",
+	    json_string(OA_TR(o, "Champ → [avant, après], champs lisibles seulement.",
+			      "Field → [before, after], readable fields only.")));
+	json_object_set_new(hp, "changes", ch);
+	json_object_set_new(hl, "properties", hp);
+	reqd = json_array();
+	json_array_append_new(reqd, json_string("at"));
+	json_array_append_new(reqd, json_string("actor"));
+	json_array_append_new(reqd, json_string("action"));
+	json_array_append_new(reqd, json_string("changes"));
+	json_object_set_new(hl, "required", reqd);
+	json_object_set_new(o->schemas, "HistoryLine", hl);
+}
+
 static json_t *oa_components(oa_doc *o)
 {
 	json_t *c = json_object(), *sec = json_object();
@@ -917,34 +1017,7 @@ static json_t *oa_components(oa_doc *o)
 	json_object_set_new(err, "required", reqd);
 	json_object_set_new(o->schemas, "Error", err);
 
-	/* HistoryLine: history_json */
-	json_t *hl = oa_type("object"), *hp = json_object();
-	json_t *at = oa_type("string");
-	json_object_set_new(at, "format", json_string("date-time"));
-	json_object_set_new(hp, "at", at);
-	json_object_set_new(hp, "actor", oa_type_or_null("string"));
-	json_object_set_new(hp, "action", oa_type("string"));
-	json_object_set_new(hp, "from", oa_type("string"));
-	json_object_set_new(hp, "to", oa_type("string"));
-	json_object_set_new(hp, "transition", oa_type("string"));
-	json_object_set_new(hp, "comment", oa_type("string"));
-	json_t *ch = oa_type("object"), *pair = oa_type("array");
-	json_object_set_new(pair, "minItems", json_integer(2));
-	json_object_set_new(pair, "maxItems", json_integer(2));
-	json_object_set_new(ch, "additionalProperties", pair);
-	json_object_set_new(
-	    ch, "description",
-	    json_string(OA_TR(o, "Champ → [avant, après], champs lisibles seulement.",
-			      "Field → [before, after], readable fields only.")));
-	json_object_set_new(hp, "changes", ch);
-	json_object_set_new(hl, "properties", hp);
-	reqd = json_array();
-	json_array_append_new(reqd, json_string("at"));
-	json_array_append_new(reqd, json_string("actor"));
-	json_array_append_new(reqd, json_string("action"));
-	json_array_append_new(reqd, json_string("changes"));
-	json_object_set_new(hl, "required", reqd);
-	json_object_set_new(o->schemas, "HistoryLine", hl);
+	oa_history_schema(o);
 	openapi_gov_schemas(o->schemas, o->r->lg);
 	json_object_set_new(c, "schemas", o->schemas);
 	return c;

@@ -56,12 +56,14 @@ void pages_need_login(req *r)
 bool pages_read_post(req *r, req_kvs *kv)
 {
 	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-		pages_error(
-		    r, 415,
-		    pages_tr(r,
-			     "Ce formulaire doit être envoyé en application/x-www-form-urlencoded.",
-			     "This form must be sent as application/x-www-form-urlencoded."));
+	if (!ct ||
+	    (strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 && !r->multipart)) {
+		pages_error(r, 415,
+			    pages_tr(r,
+				     "Ce formulaire doit être envoyé en "
+				     "application/x-www-form-urlencoded ou multipart/form-data.",
+				     "This form must be sent as application/x-www-form-urlencoded "
+				     "or multipart/form-data."));
 		return false;
 	}
 	if (req_parse_form(r, kv) != 0) {

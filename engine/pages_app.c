@@ -7,6 +7,7 @@
  * POST. Everything else (scope, rights, state, versions, the pipeline) is the
  * use-case layer's; its result becomes a page, a redirect, or an error page.
  */
+#include "download.h"
 #include "export.h"
 #include "pages.h"
 
@@ -85,6 +86,77 @@ static pipe_pair *pairs_of(req *r, const req_kvs *kv)
 		pp[i].value = kv->v[i].value;
 	}
 	return pp;
+}
+
+/* ---- files ---- */
+
+/* Whose kept uploads these are: the person, or an anonymous browser by its CSRF cookie. */
+static const char *keeper(req *r, const page_ctx *c)
+{
+	return c->call.who.login ? c->call.who.login : arena_printf(&r->mem, "anon:%s", r->csrf);
+}
+
+/*
+ * The files of the form: those sent now, and those kept from the same person's try
+ * sent back with errors (<field>__keep), for fields that got no new file.
+ */
+static void files_in(req *r, page_ctx *c, const req_kvs *kv, const def_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const def_field *fd = &fields[i];
+		if (fd->type != FT_FILE || upload_list_find(&r->uploads, fd->name))
+			continue;
+		const char *token = req_kvs_get(kv, arena_printf(&r->mem, "%s__keep", fd->name));
+		upload *u =
+		    token ? upload_resume(r->env->upload_dir, token, fd->name, keeper(r, c)) : NULL;
+		if (u)
+			upload_list_add(&r->uploads, u);
+	}
+	c->in.files = &r->uploads;
+}
+
+/* The form comes back: what was received waits for the next try (24 h at most). */
+static const upload_list *keep_files(req *r, const page_ctx *c)
+{
+	for (size_t i = 0; i < r->uploads.n; i++)
+		if (!r->uploads.v[i]->token[0])
+			upload_keep(r->uploads.v[i], r->env->upload_dir, keeper(r, c));
+	return &r->uploads;
+}
+
+/* The write went through: kept files are in the store now. */
+static void used_files(req *r)
+{
+	for (size_t i = 0; i < r->uploads.n; i++)
+		if (r->uploads.v[i]->token[0])
+			upload_forget(r->env->upload_dir, r->uploads.v[i]->token);
+}
+
+static const char *files_href(req *r, const page_ctx *c, int64_t id)
+{
+	return id ? arena_printf(&r->mem, "%s%lld/files/", c->path_base, (long long)id) : NULL;
+}
+
+/* GET /a/<app>/<form>/<id>/files/<field>: the file, for those who may read it there. */
+static void file_page(req *r, page_ctx *c, const char *field)
+{
+	if (!is(r, "GET")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	uc_file f;
+	if (uc_file_open(&c->call, c->id, field, &f, &c->res) == UC_OK) {
+		download_answer(r, &f);
+		return;
+	}
+	if (c->res.status == UC_UNAVAILABLE) {
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", c->res.retry_after));
+		pages_error(r, 503, NULL);
+	} else if (c->res.status == UC_NOT_FOUND && !who(c)->login) {
+		pages_need_login(r);
+	} else {
+		pages_error(r, c->res.status == UC_NOT_FOUND ? 404 : 500, NULL);
+	}
 }
 
 /* The version the page was shown at, from its hidden input; false (answered 400) if absent. */
@@ -294,6 +366,8 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 	    .version = theirs ? theirs->version : (values ? values->version : 0),
 	    .theirs = theirs,
 	    .action = action,
+	    .files = {.href = c->editing ? files_href(r, c, c->id) : NULL,
+		      .kept = status >= 400 ? keep_files(r, c) : NULL},
 	};
 	buf_reset(&r->out);
 	render_form(&r->out, &p, &v);
@@ -334,6 +408,7 @@ static void after_create(req *r)
 		pages_error(r, 500, res->msg);
 		return;
 	}
+	used_files(r);
 	if (!res->creator_can_read && res->tracking[0]) {
 		/* The receipt is the tracking page itself: its address is the only key. */
 		req_redirect(r, 303, arena_printf(&r->mem, "/suivi/%s?recu=1", res->tracking));
@@ -386,6 +461,7 @@ static void new_page(req *r, page_ctx *c)
 	if (!pages_read_post(r, &kv))
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	files_in(r, c, &kv, c->form->fields, c->form->nfields);
 	r->cont = after_create;
 	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
 		after_create(r);
@@ -397,6 +473,7 @@ static void after_edit(req *r)
 	uc_result *res = &c->res;
 	switch (res->status) {
 	case UC_OK:
+		used_files(r);
 		req_redirect(r, 303,
 			     arena_printf(&r->mem, "%s%lld?ok=1", c->path_base, (long long)c->id));
 		return;
@@ -455,6 +532,7 @@ static void edit_page(req *r, page_ctx *c)
 	if (!pages_read_post(r, &kv) || !posted_version(r, &kv, &expect))
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	files_in(r, c, &kv, c->form->fields, c->form->nfields);
 	r->cont = after_edit;
 	if (uc_edit(&c->call, c->id, expect, &c->in, &c->res) != UC_PENDING)
 		after_edit(r);
@@ -521,6 +599,7 @@ static void record_page(req *r, page_ctx *c)
 	    .can_delete = access_can_delete(f, who(c), rec),
 	    .history = h,
 	    .nhistory = nh,
+	    .files_href = files_href(r, c, c->id),
 	};
 	page p;
 	pages_page(r, &p);
@@ -557,6 +636,8 @@ static void transition_page(req *r, page_ctx *c, int status, const record *value
 	    .comment = c->comment,
 	    .errors = errs,
 	    .action = arena_printf(&r->mem, "%s%lld/do/%s", c->path_base, (long long)c->id, t->id),
+	    .files = {.href = files_href(r, c, c->id),
+		      .kept = status >= 400 ? keep_files(r, c) : NULL},
 	};
 	buf_reset(&r->out);
 	render_transition(&r->out, &p, &v);
@@ -569,6 +650,7 @@ static void after_trigger(req *r)
 	uc_result *res = &c->res;
 	switch (res->status) {
 	case UC_OK:
+		used_files(r);
 		req_redirect(r, 303,
 			     arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base, (long long)c->id,
 					  c->t->id));
@@ -628,6 +710,7 @@ static void do_page(req *r, page_ctx *c, const char *tid)
 	if (!pages_read_post(r, &kv) || !posted_version(r, &kv, &expect))
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	files_in(r, c, &kv, c->t->fields, c->t->nfields);
 	c->comment = req_kvs_get(&kv, "_comment");
 	r->cont = after_trigger;
 	if (uc_trigger(&c->call, c->id, tid, expect, &c->in, c->comment, &c->res) != UC_PENDING)
@@ -649,7 +732,8 @@ static bool parse_id(const char *s, int64_t *out)
 /* /a/<app>/<form>/<id>[/edit | /delete | /do/<t>] */
 static void record_routes(req *r, page_ctx *c, const char **seg, int nseg)
 {
-	if (nseg > 5 || (nseg == 5 && strcmp(seg[3], "do") != 0) || !parse_id(seg[2], &c->id)) {
+	if (nseg > 5 || (nseg == 5 && strcmp(seg[3], "do") != 0 && strcmp(seg[3], "files") != 0) ||
+	    !parse_id(seg[2], &c->id)) {
 		pages_error(r, 404, NULL);
 		return;
 	}
@@ -659,7 +743,9 @@ static void record_routes(req *r, page_ctx *c, const char **seg, int nseg)
 		pages_need_login(r);
 		return;
 	}
-	if (nseg == 5)
+	if (nseg == 5 && seg[3][0] == 'f')
+		file_page(r, c, seg[4]);
+	else if (nseg == 5)
 		do_page(r, c, seg[4]);
 	else if (nseg == 3 && is(r, "GET"))
 		record_page(r, c);

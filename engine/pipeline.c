@@ -138,6 +138,64 @@ static const char *msg_unknown(lang lg)
 	return lg == LANG_EN ? "Unknown field." : "Champ inconnu.";
 }
 
+static void set_file(value *out, const upload *u)
+{
+	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "name", u->name, "size", (json_int_t)u->size,
+			      "type", u->type, "sha256", u->sha256);
+	char *t = json_dumps(o, JSON_COMPACT);
+	value_set_text(out, t);
+	free(t);
+	json_decref(o);
+}
+
+static const char *old_sha(const value *old, json_t **hold)
+{
+	*hold = old && old->kind == VAL_TEXT ? json_loads(old->s, 0, NULL) : NULL;
+	return json_string_value(json_object_get(*hold, "sha256"));
+}
+
+int pipeline_parse_file(const write_in *in, const def_field *fd, const value *old, value *out,
+			lang lg, char *msg)
+{
+	const upload *u = upload_list_find(in->files, fd->name);
+	if (u) {
+		set_file(out, u);
+		return 0;
+	}
+	if (!in->json) {
+		char clear[160];
+		snprintf(clear, sizeof clear, "%s__clear", fd->name);
+		for (size_t i = 0; i < in->npairs; i++)
+			if (strcmp(in->pairs[i].name, clear) == 0 && in->pairs[i].value[0])
+				return 0;
+		if (old)
+			value_copy(out, old);
+		return 0;
+	}
+	const json_t *v = json_object_get(in->json, fd->name);
+	if (!v || json_is_null(v))
+		return 0;
+	json_t *hold;
+	const char *sha = old_sha(old, &hold);
+	const char *want = json_string_value(json_object_get(v, "sha256"));
+	bool same = sha && want && strcmp(sha, want) == 0 && !json_object_get(v, "data");
+	json_decref(hold);
+	if (same) {
+		value_copy(out, old);
+		return 0;
+	}
+	snprintf(msg, VALIDATE_MSG, "%s",
+		 json_object_get(v, "data")
+		     ? (lg == LANG_EN ? "The file's data must be base64 (RFC 4648)."
+				      : "Le contenu du fichier (data) doit être codé en base64.")
+		     : (lg == LANG_EN
+			    ? "Send the file as { \"name\": \"…\", \"data\": \"<base64>\" }, or "
+			      "as a multipart/form-data body."
+			    : "Envoyez le fichier ainsi : { \"name\": \"…\", \"data\": "
+			      "\"<base64>\" }, ou dans un corps multipart/form-data."));
+	return -1;
+}
+
 /*
  * Steps 1-2: parse what was submitted into r, refusing fields the caller may not
  * write. submitted[col] tells which columns the input carried.
@@ -167,7 +225,10 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 			}
 			submitted[col] = true;
 			value nv = {0};
-			if (validate_parse_json(fd, v, &nv, c->lg, msg) != 0) {
+			if ((fd->type == FT_FILE
+				 ? pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv,
+						       c->lg, msg)
+				 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
 				field_errors_add(errs, k, msg);
 				continue;
 			}
@@ -197,6 +258,14 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 				vals[n++] = in->pairs[i].value;
 		submitted[col] = true;
 		value nv = {0};
+		if (fd->type == FT_FILE) {
+			if (pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv, c->lg,
+						msg) != 0)
+				field_errors_add(errs, fd->name, msg);
+			value_clear(&r->values[col]);
+			r->values[col] = nv;
+			continue;
+		}
 		if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
 			field_errors_add(errs, fd->name, msg);
 			/* Keep the raw text so the re-rendered form shows what was typed. */

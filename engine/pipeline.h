@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "sandbox.h"
 #include "store.h"
+#include "upload.h"
 #include "validate.h"
 
 enum { PIPE_OK = 0, PIPE_INVALID = 1, PIPE_ERROR = -1 };
@@ -35,7 +36,20 @@ typedef struct write_in {
 	const pipe_pair *pairs; /* HTML door: every writable field counts as submitted */
 	size_t npairs;
 	const json_t *json; /* API door: an object; only its keys are submitted */
+	/*
+	 * Files received for file fields (both doors), by field name. A file field takes
+	 * its upload; without one it keeps the record's file, unless the HTML pair
+	 * "<field>__clear" asks to remove it or JSON says null. A JSON file value is
+	 * { "name", "data" (base64) }, decoded by the door into an upload; an object
+	 * naming the record's current content (its sha256) keeps it. Nothing else names
+	 * a content: a client cannot point at a file it did not send.
+	 */
+	const upload_list *files;
 } write_in;
+
+/* A file field's value from in (see write_in); -1 with msg when refused. */
+int pipeline_parse_file(const write_in *in, const def_field *fd, const value *old, value *out,
+			lang lg, char *msg);
 
 typedef struct pipe_ctx {
 	app_rt *app;

@@ -57,8 +57,12 @@ static const char *const ui_text[UI__COUNT][2] = {
     [UI_QO] = {"« ", "“"},
     [UI_QC] = {" »", "”"},
     [UI_EUROS_SR] = {" (en euros)", " (in euros)"},
-    [UI_FILE_NOTE] = {"Le dépôt de fichiers n’est pas encore possible dans ce formulaire.",
-		      "File upload is not available in this form yet."},
+    [UI_FILE_CURRENT] = {"Fichier actuel : ", "Current file: "},
+    [UI_FILE_KEPT] = {"Fichier reçu, gardé pour cet envoi (choisissez-en un autre pour le "
+		      "remplacer) : ",
+		      "File received, kept for this submission (choose another one to replace "
+		      "it): "},
+    [UI_FILE_CLEAR] = {"Retirer ce fichier", "Remove this file"},
     [UI_SAVE] = {"Enregistrer", "Save"},
     [UI_SEND] = {"Envoyer", "Submit"},
     [UI_CANCEL] = {"Annuler", "Cancel"},
@@ -347,6 +351,53 @@ void render_put_display(buf *o, const page *p, const def_field *f, const value *
 	else
 		buf_html_n(o, tmp.data, tmp.len);
 	buf_free(&tmp);
+}
+
+/* A size as people read it: "850 octets", "12 Ko", "3,4 Mo". */
+static void put_size(buf *o, const page *p, int64_t n)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	if (n < 1024)
+		buf_printf(o, en ? "%lld bytes" : "%lld octets", (long long)n);
+	else if (n < 1024 * 1024)
+		buf_printf(o, en ? "%lld KB" : "%lld Ko", (long long)((n + 1023) / 1024));
+	else {
+		char t[32];
+		snprintf(t, sizeof t, "%.1f", (double)n / (1024.0 * 1024.0));
+		if (!en)
+			for (char *c = t; *c; c++)
+				if (*c == '.')
+					*c = ',';
+		buf_printf(o, en ? "%s MB" : "%s Mo", t);
+	}
+}
+
+void render_put_file(buf *o, const page *p, const def_field *f, const value *v, const char *href)
+{
+	json_t *j = v && v->kind == VAL_TEXT ? json_loads(v->s, 0, NULL) : NULL;
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *type = json_string_value(json_object_get(j, "type"));
+	if (!name || !type) {
+		render_put_empty(o, p);
+		json_decref(j);
+		return;
+	}
+	if (href) {
+		buf_puts(o, "<a href=\"");
+		buf_html(o, href);
+		buf_html(o, f->name);
+		buf_puts(o, "\">");
+	}
+	buf_html(o, name);
+	if (href)
+		buf_puts(o, "</a>");
+	char label[96];
+	buf_puts(o, " (");
+	buf_html(o, validate_type_label(type, label, sizeof label, render_page_lang(p) == LANG_EN));
+	buf_puts(o, ", ");
+	put_size(o, p, json_integer_value(json_object_get(j, "size")));
+	buf_puts(o, ")");
+	json_decref(j);
 }
 
 /*

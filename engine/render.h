@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "sandbox_pool.h"
 #include "store.h"
+#include "upload.h"
 #include "usecase.h"
 #include "validate.h"
 
@@ -85,6 +86,15 @@ typedef struct list_view {
 } list_view;
 void render_list(buf *out, const page *p, const list_view *v);
 
+/*
+ * File fields in a form: where the record's files are downloaded from (editing), and
+ * the files received in a try sent back with errors, kept for the next one.
+ */
+typedef struct form_files {
+	const char *href;	 /* "/a/<app>/<form>/<id>/files/", or NULL */
+	const upload_list *kept; /* NULL: none */
+} form_files;
+
 /* New/edit form. errors may be NULL; values may be NULL (blank form, defaults shown). */
 typedef struct form_view {
 	const def_app *app;
@@ -98,6 +108,7 @@ typedef struct form_view {
 	int64_t version;      /* edit: hidden "version" input */
 	const record *theirs; /* 409: the stored version, shown beside the user's values */
 	const char *action;   /* form action URL */
+	form_files files;
 } form_view;
 void render_form(buf *out, const page *p, const form_view *v);
 
@@ -113,6 +124,7 @@ typedef struct record_view {
 	size_t ntransitions;
 	const store_history_line *history; /* already filtered for this reader */
 	size_t nhistory;
+	const char *files_href; /* "/a/<app>/<form>/<id>/files/": file values link there */
 } record_view;
 void render_record(buf *out, const page *p, const record_view *v);
 
@@ -133,6 +145,7 @@ typedef struct transition_view {
 	const field_errors *errors; /* may be NULL */
 	const char *action;	    /* form action URL */
 	const bool *writable;	    /* per transition field: offered as an input; NULL: all */
+	form_files files;
 } transition_view;
 void render_transition(buf *out, const page *p, const transition_view *v);
 

@@ -218,16 +218,49 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 /* One writable field: label, notes, control. */
 /* A file field, before uploads exist: a paragraph, since a label would point at nothing. */
 static void file_input(buf *o, const page *p, const def_form *form, const def_field *f,
-		       const char *err)
+		       const value *v, const char *err, const form_files *ff)
 {
-	buf_puts(o, "<p class=\"label\">");
+	label_open(o, f, NULL);
 	buf_html(o, f->label);
 	put_required_text(o, p, f);
-	buf_puts(o, "</p>\n");
+	buf_puts(o, "</label>\n");
 	field_notes(o, p, form, f, err);
-	buf_puts(o, "<p class=\"note\">");
-	buf_puts(o, T(p, UI_FILE_NOTE));
-	buf_puts(o, "</p>\n");
+	const upload *kept = ff ? upload_list_find(ff->kept, f->name) : NULL;
+	bool has = v && v->kind == VAL_TEXT;
+	if (has) {
+		buf_puts(o, "<p class=\"file-current\">");
+		buf_puts(o, T(p, kept ? UI_FILE_KEPT : UI_FILE_CURRENT));
+		render_put_file(o, p, f, v, kept ? NULL : ff ? ff->href : NULL);
+		buf_puts(o, "</p>\n");
+	}
+	char name[96], id[96];
+	snprintf(name, sizeof name, "%s__keep", f->name);
+	if (kept)
+		render_hidden(o, name, kept->token);
+	buf_puts(o, "<input type=\"file\"");
+	control_attrs(o, f, NULL, err, true);
+	if (f->accept.n) {
+		buf_puts(o, " accept=\"");
+		for (size_t i = 0; i < f->accept.n; i++) {
+			if (i)
+				buf_putc(o, ',');
+			buf_html(o, f->accept.v[i]);
+		}
+		buf_putc(o, '"');
+	}
+	buf_puts(o, ">\n");
+	if (has && !f->required) {
+		buf_puts(o, "<div class=\"choice\"><input type=\"checkbox\" value=\"1\"");
+		snprintf(name, sizeof name, "%s__clear", f->name);
+		snprintf(id, sizeof id, "f-%s-clear", f->name);
+		render_attr(o, "id", id);
+		render_attr(o, "name", name);
+		buf_puts(o, "> <label");
+		render_attr(o, "for", id);
+		buf_puts(o, ">");
+		buf_puts(o, T(p, UI_FILE_CLEAR));
+		buf_puts(o, "</label></div>\n");
+	}
 }
 
 /* A checkbox, its label after it. */
@@ -376,7 +409,7 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 
 /* One field's control, with its label, notes and error, in its <div class="field">. */
 static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
-			const value *v, const char *err)
+			const value *v, const char *err, const form_files *ff)
 {
 	if ((f->type == FT_CHOICE && f->widget_radio) || f->type == FT_MULTICHOICE) {
 		buf_puts(o, "<div class=\"field\">\n");
@@ -386,7 +419,7 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 	}
 	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
 	if (f->type == FT_FILE) {
-		file_input(o, p, form, f, err);
+		file_input(o, p, form, f, v, err, ff);
 	} else if (f->type == FT_BOOLEAN) {
 		checkbox_input(o, p, form, f, v, err);
 	} else {
@@ -423,7 +456,7 @@ static void field_readonly(buf *o, const page *p, const def_field *f, const valu
 /* Whether the field is shown as a focusable control whose id is f-<name>. */
 static bool has_control(const def_field *f, const bool *writable)
 {
-	if (f->col < 0 || f->type == FT_SECTION || f->type == FT_FILE)
+	if (f->col < 0 || f->type == FT_SECTION)
 		return false;
 	if (f->type == FT_MULTICHOICE || (f->type == FT_CHOICE && f->widget_radio))
 		if (f->noptions == 0)
@@ -498,7 +531,7 @@ static const value *shown_value(const page *p, const def_field *f, const record 
 /* Fields of `fields` (sections included) as controls or read-only text. */
 static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
 			size_t nfields, const record *values, const field_errors *errors,
-			const bool *writable, const bool *readable)
+			const bool *writable, const bool *readable, const form_files *ff)
 {
 	const def_field *pending = NULL; /* section whose fieldset opens with its first field */
 	bool open = false;
@@ -533,13 +566,28 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 		const value *v = shown_value(p, f, values, &scratch);
 		if (w)
 			field_input(o, p, form, f, v,
-				    errors ? field_errors_get(errors, f->name) : NULL);
+				    errors ? field_errors_get(errors, f->name) : NULL, ff);
 		else
 			field_readonly(o, p, f, v);
 		value_clear(&scratch);
 	}
 	if (open)
 		buf_puts(o, "</fieldset>\n");
+}
+
+/* A form with a file input is sent as multipart/form-data (the only way files travel). */
+static void form_open(buf *o, const def_field *fields, size_t nfields, const bool *writable,
+		      const char *action)
+{
+	buf_puts(o, "<form method=\"post\" novalidate");
+	for (size_t i = 0; i < nfields; i++)
+		if (fields[i].type == FT_FILE && fields[i].col >= 0 &&
+		    render_mask(writable, (size_t)fields[i].col)) {
+			buf_puts(o, " enctype=\"multipart/form-data\"");
+			break;
+		}
+	render_attr(o, "action", action);
+	buf_puts(o, ">\n");
 }
 
 /* Controls rendered by form_fields, for the error summary's links. Caller frees. */
@@ -635,9 +683,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 		buf_puts(out, "</p>\n");
 	}
 
-	buf_puts(out, "<form method=\"post\" novalidate");
-	render_attr(out, "action", v->action);
-	buf_puts(out, ">\n");
+	form_open(out, f->fields, f->nfields, v->writable, v->action);
 	render_csrf_input(out, p);
 	if (v->editing) {
 		char ver[32];
@@ -647,7 +693,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 	}
 	buf_putc(out, '\n');
 	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
-		    v->readable);
+		    v->readable, &v->files);
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
 	buf_puts(out, "</button> <a href=\"");
@@ -713,21 +759,19 @@ void render_transition(buf *out, const page *p, const transition_view *v)
 	render_put_int(out, v->rec->id);
 	buf_puts(out, "</h1>\n");
 	error_summary(out, p, v->errors, all, nall);
-	buf_puts(out, "<form method=\"post\" novalidate");
-	render_attr(out, "action", v->action);
-	buf_puts(out, ">\n");
+	form_open(out, t->fields, t->nfields, w, v->action);
 	render_csrf_input(out, p);
 	char ver[32];
 	snprintf(ver, sizeof ver, "%" PRId64, v->rec->version);
 	render_hidden(out, "version", ver);
 	buf_putc(out, '\n');
-	form_fields(out, p, f, t->fields, t->nfields, vals, v->errors, w, w);
+	form_fields(out, p, f, t->fields, t->nfields, vals, v->errors, w, w, &v->files);
 	if (t->comment != COMMENT_NONE) {
 		value cv = {VAL_NULL, 0, 0, NULL};
 		if (v->comment && *v->comment)
 			value_set_text(&cv, v->comment);
 		field_input(out, p, f, &comment, &cv,
-			    v->errors ? field_errors_get(v->errors, "_comment") : NULL);
+			    v->errors ? field_errors_get(v->errors, "_comment") : NULL, NULL);
 		value_clear(&cv);
 	}
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");

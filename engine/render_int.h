@@ -36,7 +36,9 @@ enum ui {
 	UI_QO,
 	UI_QC,
 	UI_EUROS_SR,
-	UI_FILE_NOTE,
+	UI_FILE_CURRENT,
+	UI_FILE_KEPT,
+	UI_FILE_CLEAR,
 	UI_SAVE,
 	UI_SEND,
 	UI_CANCEL,
@@ -208,6 +210,8 @@ void render_put_arrow(buf *o, const page *p);
 void render_put_count(buf *o, const page *p, int64_t n);
 void render_put_datetime(buf *o, const page *p, const char *iso, bool with_time);
 void render_put_display(buf *o, const page *p, const def_field *f, const value *v);
+/* A file value: its name (a link to href + the field's name when href), type and size. */
+void render_put_file(buf *o, const page *p, const def_field *f, const value *v, const char *href);
 void render_put_empty(buf *o, const page *p);
 void render_put_int(buf *o, int64_t n);
 void render_put_quoted(buf *o, const page *p, const char *s);

@@ -15,6 +15,46 @@
 
 /* ---- app home ---- */
 
+/* A form's counts per state on the app's home page, each state linking to its list. */
+static void home_counts(buf *out, const page *p, const def_app *app, const home_form *hf)
+{
+	const def_form *f = hf->form;
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, T(p, UI_HOME_CAPTION));
+	buf_html(out, f->title);
+	buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">");
+	buf_puts(out, T(p, UI_STATE));
+	buf_puts(out, "</th><th scope=\"col\">");
+	buf_puts(out, T(p, UI_COUNT));
+	buf_puts(out, "</th><th scope=\"col\">");
+	buf_puts(out, T(p, UI_OVERDUE));
+	buf_puts(out, "</th></tr></thead>\n<tbody>\n");
+	for (size_t j = 0; j < hf->ncounts; j++) {
+		const store_state_count *c = &hf->counts[j];
+		buf_puts(out, "<tr><th scope=\"row\">");
+		if (c->state) {
+			buf_puts(out, "<a href=\"");
+			render_url_form(out, app, f);
+			buf_puts(out, "?state=");
+			buf tmp = BUF_INIT;
+			buf_urlenc(&tmp, c->state);
+			buf_html(out, buf_cstr(&tmp));
+			buf_free(&tmp);
+			buf_puts(out, "\">");
+			buf_html(out, render_state_label(f, c->state));
+			buf_puts(out, "</a>");
+		} else {
+			buf_puts(out, T(p, UI_TOTAL));
+		}
+		buf_puts(out, "</th><td>");
+		render_put_count(out, p, c->total);
+		buf_puts(out, "</td><td>");
+		render_put_count(out, p, c->overdue);
+		buf_puts(out, "</td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
 void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
 		     size_t nforms)
 {
@@ -76,42 +116,8 @@ void render_app_home(buf *out, const page *p, const def_app *app, const home_for
 			buf_puts(out, "</span></a></li>\n");
 		}
 		buf_puts(out, "</ul>\n");
-		if (hf->can_read && hf->ncounts > 0) {
-			buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
-			buf_puts(out, T(p, UI_HOME_CAPTION));
-			buf_html(out, f->title);
-			buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">");
-			buf_puts(out, T(p, UI_STATE));
-			buf_puts(out, "</th><th scope=\"col\">");
-			buf_puts(out, T(p, UI_COUNT));
-			buf_puts(out, "</th><th scope=\"col\">");
-			buf_puts(out, T(p, UI_OVERDUE));
-			buf_puts(out, "</th></tr></thead>\n<tbody>\n");
-			for (size_t j = 0; j < hf->ncounts; j++) {
-				const store_state_count *c = &hf->counts[j];
-				buf_puts(out, "<tr><th scope=\"row\">");
-				if (c->state) {
-					buf_puts(out, "<a href=\"");
-					render_url_form(out, app, f);
-					buf_puts(out, "?state=");
-					buf tmp = BUF_INIT;
-					buf_urlenc(&tmp, c->state);
-					buf_html(out, buf_cstr(&tmp));
-					buf_free(&tmp);
-					buf_puts(out, "\">");
-					buf_html(out, render_state_label(f, c->state));
-					buf_puts(out, "</a>");
-				} else {
-					buf_puts(out, T(p, UI_TOTAL));
-				}
-				buf_puts(out, "</th><td>");
-				render_put_count(out, p, c->total);
-				buf_puts(out, "</td><td>");
-				render_put_count(out, p, c->overdue);
-				buf_puts(out, "</td></tr>\n");
-			}
-			buf_puts(out, "</tbody>\n</table>\n</div>\n");
-		}
+		if (hf->can_read && hf->ncounts > 0)
+			home_counts(out, p, app, hf);
 		buf_puts(out, "</section>\n");
 	}
 	if (shown == 0) {

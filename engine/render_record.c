@@ -14,12 +14,16 @@
 
 /* ---- record ---- */
 
-static void dl_item(buf *o, const page *p, const def_field *f, const value *v)
+static void dl_item(buf *o, const page *p, const def_field *f, const value *v,
+		    const char *files_href)
 {
 	buf_puts(o, "<dt>");
 	buf_html(o, f->label);
 	buf_puts(o, "</dt>\n<dd>");
-	render_put_display(o, p, f, v);
+	if (f->type == FT_FILE && v && v->kind == VAL_TEXT)
+		render_put_file(o, p, f, v, files_href);
+	else
+		render_put_display(o, p, f, v);
 	buf_puts(o, "</dd>\n");
 }
 
@@ -214,6 +218,7 @@ static void record_actions(buf *out, const page *p, const record_view *v)
 typedef struct dl_state {
 	bool open;
 	const def_field *pending; /* a section whose title waits for its first readable value */
+	const char *files_href;	  /* file values link to their download */
 } dl_state;
 
 static void dl_value(buf *out, const page *p, dl_state *s, const def_field *fd, const value *v)
@@ -228,7 +233,7 @@ static void dl_value(buf *out, const page *p, dl_state *s, const def_field *fd, 
 		buf_puts(out, "<dl class=\"values\">\n");
 		s->open = true;
 	}
-	dl_item(out, p, fd, v);
+	dl_item(out, p, fd, v, s->files_href);
 }
 
 static void dl_close(buf *out, dl_state *s)
@@ -247,7 +252,7 @@ static void record_values(buf *out, const page *p, const record_view *v)
 	buf_puts(out, T(p, UI_DETAILS));
 	buf_puts(out, "</h2>\n");
 	bool *seen = xcalloc(f->ncols ? f->ncols : 1, sizeof *seen);
-	dl_state s = {0};
+	dl_state s = {.files_href = v->files_href};
 	for (size_t i = 0; i < f->nfields; i++) {
 		const def_field *fd = &f->fields[i];
 		if (fd->type == FT_SECTION) {

@@ -110,6 +110,18 @@ int req_parse_urlencoded(arena *a, const char *s, size_t n, req_kvs *out)
 
 int req_parse_form(req *r, req_kvs *out)
 {
+	if (r->multipart) {
+		for (size_t i = 0; i < r->form.n; i++) {
+			const char *v = r->form.v[i].value;
+			if (!util_utf8_valid(v, strlen(v)) ||
+			    !util_utf8_valid(r->form.v[i].name, strlen(r->form.v[i].name)))
+				return -1;
+		}
+		if (r->body_broken)
+			return -1;
+		*out = r->form;
+		return 0;
+	}
 	return req_parse_urlencoded(&r->mem, r->body.data ? r->body.data : "", r->body.len, out);
 }
 

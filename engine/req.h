@@ -25,6 +25,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "registry.h"
+#include "upload.h"
 #include "usecase.h"
 #include "validate.h"
 
@@ -89,6 +90,17 @@ struct req {
 	req_kvs headers, cookies, query;
 	buf body;
 	bool body_too_large;
+	/*
+	 * multipart/form-data (forms with files): the glue decodes it as it arrives —
+	 * text parts into form (at most REQ_MAX_BODY in all), files into uploads
+	 * (temporary files, at most env->max_upload bytes in all, else body_too_large).
+	 * body stays empty. body_broken: the parts could not be read.
+	 */
+	bool multipart, body_broken;
+	req_kvs form;
+	upload_list uploads;
+	void *pp;	      /* the glue's decoder of the multipart body */
+	int64_t upload_total; /* multipart bytes received */
 
 	/* who: user.login NULL for anonymous */
 	auth_user user;
@@ -127,7 +139,8 @@ const char *req_kvs_get(const req_kvs *k, const char *name);
  * name=value pair in order. -1 on a broken %-escape, a NUL, or bad UTF-8.
  */
 int req_parse_urlencoded(arena *a, const char *s, size_t n, req_kvs *out);
-/* The body as a form (req_parse_urlencoded of r->body). */
+/* The body as a form: req_parse_urlencoded of r->body, or the text parts of a multipart
+ * body (-1 when one holds a NUL or bad UTF-8). */
 int req_parse_form(req *r, req_kvs *out);
 
 void req_add_header(req *r, const char *name, const char *val); /* value copied */

@@ -137,6 +137,43 @@ static void serve_metrics(req *r)
 	uc_metrics(r->env, &r->out);
 }
 
+/* A request refused before routing: a path that cannot be, not UTF-8, a body too large. */
+static bool refused(req *r, int n, bool is_api)
+{
+	if (n < 0) {
+		if (is_api)
+			api_error(r, 404, "not_found", NULL, NULL);
+		else
+			pages_error(r, 404, NULL);
+		return true;
+	}
+	if (!util_utf8_valid(r->path, strlen(r->path))) {
+		if (is_api)
+			api_error(r, 400, "bad_request", "URL invalide (UTF-8)", NULL);
+		else
+			pages_error(r, 400, NULL);
+		return true;
+	}
+	if (r->body_too_large) {
+		/* A form with files says its limit; other bodies have the 1 MB one. */
+		long long mb = r->multipart && r->upload_total > r->env->max_upload
+				   ? (long long)(r->env->max_upload >> 20)
+				   : REQ_MAX_BODY >> 20;
+		const char *why = arena_printf(
+		    &r->mem,
+		    r->lg == LANG_EN
+			? "What was sent is larger than %lld MB, the limit of this server."
+			: "L'envoi dépasse %lld Mo, la limite de ce serveur.",
+		    mb);
+		if (is_api)
+			api_error(r, 413, "too_large", why, NULL);
+		else
+			pages_error(r, 413, why);
+		return true;
+	}
+	return false;
+}
+
 void router_dispatch(req *r)
 {
 	const char *seg[16];
@@ -144,27 +181,8 @@ void router_dispatch(req *r)
 	bool is_api = n >= 2 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0;
 	pick_language(r);
 
-	if (n < 0) {
-		if (is_api)
-			api_error(r, 404, "not_found", NULL, NULL);
-		else
-			pages_error(r, 404, NULL);
+	if (refused(r, n, is_api))
 		return;
-	}
-	if (!util_utf8_valid(r->path, strlen(r->path))) {
-		if (is_api)
-			api_error(r, 400, "bad_request", "URL invalide (UTF-8)", NULL);
-		else
-			pages_error(r, 400, NULL);
-		return;
-	}
-	if (r->body_too_large) {
-		if (is_api)
-			api_error(r, 413, "too_large", NULL, NULL);
-		else
-			pages_error(r, 413, NULL);
-		return;
-	}
 	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
 		/* A load balancer's check: this engine can serve, its database answers. */
 		bool ok = uc_healthy(r->env);

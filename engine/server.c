@@ -139,6 +139,104 @@ static void collect(req *r, enum MHD_ValueKind kind, req_kvs *out)
 	MHD_get_connection_values(r->conn, kind, collect_kv, &k);
 }
 
+/* ---- multipart bodies (forms with files) ---- */
+
+#define PP_BUFFER (64 * 1024)
+
+/* The part being received: a text field grows in the arena, a file in its upload. */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *filename, const char *content_type,
+			       const char *transfer_encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	req *r = cls;
+	if (!key)
+		key = "";
+	if (filename) {
+		upload *u = r->uploads.n ? r->uploads.v[r->uploads.n - 1] : NULL;
+		if (off == 0) {
+			if (u)
+				upload_finish(u);
+			if (!filename[0] && size == 0)
+				return MHD_YES; /* a file input left empty */
+			u = upload_begin(r->env->upload_dir, key, filename);
+			if (!u) {
+				log_message("upload", "%s: %s", r->env->upload_dir,
+					    strerror(errno));
+				r->body_broken = true;
+				return MHD_NO;
+			}
+			upload_list_add(&r->uploads, u);
+		}
+		if (u && size && upload_write(u, data, size) != 0) {
+			log_message("upload", "%s: %s", u->path, strerror(errno));
+			r->body_broken = true;
+			return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	if (memchr(data, 0, size)) {
+		r->body_broken = true;
+		return MHD_NO;
+	}
+	r->body.len += size; /* counts the text parts against REQ_MAX_BODY */
+	if (r->body.len > REQ_MAX_BODY) {
+		r->body_too_large = true;
+		return MHD_NO;
+	}
+	if (off == 0 || r->form.n == 0 || strcmp(r->form.v[r->form.n - 1].name, key) != 0) {
+		req_kv *v = arena_alloc(&r->mem, (r->form.n + 1) * sizeof *v);
+		if (r->form.n)
+			memcpy(v, r->form.v, r->form.n * sizeof *v);
+		v[r->form.n].name = arena_strdup(&r->mem, key);
+		v[r->form.n].value = arena_strndup(&r->mem, data, size);
+		r->form.v = v;
+		r->form.n++;
+	} else {
+		const char *old = r->form.v[r->form.n - 1].value;
+		r->form.v[r->form.n - 1].value =
+		    arena_printf(&r->mem, "%s%.*s", old, (int)size, data);
+	}
+	return MHD_YES;
+}
+
+static bool is_multipart(const req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+/* A chunk of a multipart body: decoded as it comes, within max_upload. */
+static void multipart_chunk(req *r, const char *data, size_t n)
+{
+	if (r->body_too_large || r->body_broken || !r->pp)
+		return;
+	r->upload_total += (int64_t)n;
+	if (r->upload_total > r->env->max_upload) {
+		r->body_too_large = true;
+		return;
+	}
+	if (MHD_post_process(r->pp, data, n) != MHD_YES && !r->body_too_large)
+		r->body_broken = true;
+}
+
+/* The body is complete: the last part is flushed and closed. */
+static void multipart_end(req *r)
+{
+	if (!r->pp)
+		return;
+	if (MHD_destroy_post_processor(r->pp) != MHD_YES && !r->body_too_large)
+		r->body_broken = true;
+	r->pp = NULL;
+	if (r->uploads.n && upload_finish(r->uploads.v[r->uploads.n - 1]) != 0)
+		r->body_broken = true;
+	if (r->body_too_large || r->body_broken)
+		upload_list_free(&r->uploads); /* nothing of a refused body is kept */
+}
+
 static req *req_new(server *s, struct MHD_Connection *c, const char *url, const char *method)
 {
 	req *r = xcalloc(1, sizeof *r);
@@ -160,6 +258,13 @@ static req *req_new(server *s, struct MHD_Connection *c, const char *url, const 
 	collect(r, MHD_COOKIE_KIND, &r->cookies);
 	collect(r, MHD_GET_ARGUMENT_KIND, &r->query);
 	identify_client(s, r);
+	if (is_multipart(r)) {
+		r->multipart = true;
+		/* No upload folder (a caller without one): such a body cannot be read. */
+		r->pp =
+		    r->env->upload_dir ? MHD_create_post_processor(c, PP_BUFFER, on_part, r) : NULL;
+		r->body_broken = !r->pp; /* no boundary */
+	}
 	const union MHD_ConnectionInfo *sc =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (sc && sc->socket_context)
@@ -169,6 +274,10 @@ static req *req_new(server *s, struct MHD_Connection *c, const char *url, const 
 
 static void req_free(req *r)
 {
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	upload_list_free(&r->uploads);
+	req_stream_drop(r); /* made but never sent */
 	if (r->cleanup)
 		r->cleanup(r->cleanup_arg);
 	if (r->app)
@@ -267,6 +376,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 		*con_cls = req_new(s, c, url, method);
 		return MHD_YES;
 	}
+	if (*upload_size && r->multipart) {
+		multipart_chunk(r, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_size) {
 		if (r->body.len + *upload_size > REQ_MAX_BODY)
 			r->body_too_large = true;
@@ -275,6 +389,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	multipart_end(r);
 	if (r->waiting) {
 		r->waiting = false;
 		r->cont(r);

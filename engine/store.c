@@ -367,6 +367,7 @@ static bool run_jobs(store *s, conn *c, job **v, size_t n, int *fail_rc)
 {
 	store_tx tx = {s, c};
 	for (size_t i = 0; i < n; i++) {
+		size_t gone_mark = s->ngone; /* a job rolled back takes back its notes */
 		int rc = db_exec(c, "SAVEPOINT \"job\"", DB_NOARGS, NULL);
 		if (rc != STORE_OK) {
 			*fail_rc = db_fail(c, rc, "savepoint");
@@ -390,6 +391,8 @@ static bool run_jobs(store *s, conn *c, job **v, size_t n, int *fail_rc)
 			*fail_rc = db_fail(c, STORE_ERROR, "rollback to");
 			return false;
 		}
+		if (rc != STORE_OK)
+			s->ngone = gone_mark;
 		v[i]->rc = rc;
 	}
 	return true;
@@ -418,6 +421,10 @@ static void run_group(store *s, job **v, size_t n)
 		for (size_t i = 0; i < n; i++)
 			v[i]->rc = fail_rc == STORE_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_ERROR;
 	}
+	if (c)
+		store_files_after(s, c, ok);
+	else
+		s->ngone = 0;
 	if (c)
 		writer_give(s, c);
 	pthread_mutex_lock(&s->mu);
@@ -572,7 +579,12 @@ static const char APP_TABLES_SQLITE[] =
     "CREATE TABLE IF NOT EXISTS {_durations} ("
     " \"form\" TEXT NOT NULL, \"kind\" TEXT NOT NULL, \"state\" TEXT NOT NULL,"
     " \"tenths\" INTEGER NOT NULL, \"shard\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
-    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\")) WITHOUT ROWID;";
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\")) WITHOUT ROWID;"
+    /* Which record uses which file content (store_files.c); contents under data/files. */
+    "CREATE TABLE IF NOT EXISTS {_files} ("
+    " \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL, \"field\" TEXT NOT NULL,"
+    " \"sha256\" TEXT NOT NULL, PRIMARY KEY (\"form\", \"record_id\", \"field\")) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS \"_files:sha256\" ON \"_files\" (\"sha256\");";
 
 /* The same tables on PostgreSQL: text sorts byte by byte (COLLATE "C"), as on SQLite. */
 static const char APP_TABLES_PG[] =
@@ -607,7 +619,17 @@ static const char APP_TABLES_PG[] =
     " \"form\" text COLLATE \"C\" NOT NULL, \"kind\" text COLLATE \"C\" NOT NULL,"
     " \"state\" text COLLATE \"C\" NOT NULL, \"tenths\" bigint NOT NULL,"
     " \"shard\" integer NOT NULL, \"n\" bigint NOT NULL,"
-    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\"));";
+    " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\"));"
+    /* File contents in the database, shared by every engine (store_files.c). */
+    "CREATE TABLE IF NOT EXISTS {_blobs} (\"sha256\" text PRIMARY KEY, \"size\" bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS {_blob_parts} ("
+    " \"sha256\" text NOT NULL REFERENCES {_blobs} ON DELETE CASCADE, \"n\" integer NOT NULL,"
+    " \"data\" bytea NOT NULL, PRIMARY KEY (\"sha256\", \"n\"));"
+    "CREATE TABLE IF NOT EXISTS {_files} ("
+    " \"form\" text NOT NULL, \"record_id\" bigint NOT NULL, \"field\" text NOT NULL,"
+    " \"sha256\" text NOT NULL REFERENCES {_blobs}, PRIMARY KEY (\"form\", \"record_id\", "
+    "\"field\"));"
+    "CREATE INDEX IF NOT EXISTS \"_files_sha256\" ON {_files} (\"sha256\");";
 
 int store_meta_set(store *s, conn *c, const char *key, const char *val)
 {
@@ -745,7 +767,14 @@ store *store_open(store_backend *b, const char *app_id, char err[STORE_ERR_LEN])
 	snprintf(name, sizeof name, "%s/apps", b->data_dir);
 	mkdir(name, 0700);
 	snprintf(name, sizeof name, "%s/apps/%s.db", b->data_dir, app_id);
-	return store_open_with(b, name, app_bootstrap, err);
+	store *s = store_open_with(b, name, app_bootstrap, err);
+	if (s) { /* before any job: the writer reads it after taking one from the queue */
+		snprintf(name, sizeof name, "%s/files", b->data_dir);
+		mkdir(name, 0700);
+		snprintf(name, sizeof name, "%s/files/%s", b->data_dir, app_id);
+		s->files_dir = xstrdup(name);
+	}
+	return s;
 }
 
 void store_close(store *s)
@@ -770,6 +799,8 @@ void store_close(store *s)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s->name);
+	free(s->files_dir);
+	free(s->gone);
 	free(s->schema);
 	free(s);
 }

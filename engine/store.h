@@ -400,6 +400,22 @@ typedef struct store_purge_req {
 } store_purge_req;
 int store_purge(store *s, const store_purge_req *q, int64_t *purged);
 
+/*
+ * ---- file contents (file fields), by SHA-256 ----
+ * store_tx_blob_put, inside apply: makes the content of the finished upload at path
+ * (its sha256 and size known) available to the records of the transaction; the
+ * references follow the records by themselves (insert, update, delete), and a content
+ * no record uses any more is removed after the commit. store_blob_* read one for a
+ * download (STORE_NOTFOUND when it is not there); store_files_sweep removes contents
+ * nobody refers to (left by a failed write), *removed says how many.
+ */
+int store_tx_blob_put(store_tx *tx, const char *sha256, const char *path, int64_t size);
+typedef struct store_blob store_blob;
+int store_blob_open(store *s, const char *sha256, int64_t *size, store_blob **out);
+long store_blob_read(store_blob *b, char *out, size_t max); /* bytes; 0 at the end; -1 */
+void store_blob_close(store_blob *b);
+int store_files_sweep(store *s, int *removed);
+
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {
 	uint64_t groups; /* transactions committed or attempted */

@@ -657,7 +657,9 @@ static int purge_one(store_tx *tx, purge_job *j, size_t i)
 	qb_free(&b);
 	if (rc != STORE_OK || changed == 0)
 		return rc; /* changed meanwhile: the next pass looks again */
-	if ((rc = scrub_history(tx, j->q, j->id[i])) == STORE_OK)
+	if ((rc = store_files_drop(tx, f, j->id[i], j->q->erase)) == STORE_OK)
+		rc = scrub_history(tx, j->q, j->id[i]);
+	if (rc == STORE_OK)
 		rc = store_tx_history(tx, f, j->id[i], j->now, "system", "purge", NULL, NULL, NULL,
 				      NULL, NULL);
 	if (rc == STORE_OK)

@@ -67,6 +67,9 @@ struct store {
 	uint64_t groups, jobs, failed_groups;
 	pthread_mutex_t pool_mu; /* SQLite: guards pool */
 	conn *pool;		 /* SQLite: idle read-only connections */
+	char *files_dir;	 /* SQLite: data/files/<app> (store_files.c) */
+	char (*gone)[65];	 /* writer thread: contents to remove after the commit */
+	size_t ngone, capgone;
 };
 
 struct store_tx {
@@ -117,6 +120,17 @@ bool store_form_ok(const def_form *f);
 typedef int (*store_bootstrap_fn)(store *s, conn *w, char *err);
 store *store_open_with(store_backend *b, const char *name, store_bootstrap_fn bootstrap,
 		       char err[STORE_ERR_LEN]);
+
+/*
+ * store_files.c: rewrites the file references of record id of f (r NULL: deleted) and
+ * notes the contents no record uses any more; store_files_after removes them once the
+ * group is committed (committed false: forgets the notes).
+ */
+bool store_form_has_files(const def_form *f);
+int store_files_refs(store_tx *tx, const def_form *f, int64_t id, const record *r);
+void store_files_after(store *s, conn *c, bool committed);
+/* The references of the file columns marked in cols (a purge emptied them). */
+int store_files_drop(store_tx *tx, const def_form *f, int64_t id, const bool *cols);
 
 /* PostgreSQL: the cluster's own tables (store_cluster.c), made once, on c. */
 int store_cluster_prepare(conn *c, char err[STORE_ERR_LEN]);

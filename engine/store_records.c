@@ -1299,7 +1299,7 @@ int store_tx_insert(store_tx *tx, const def_form *f, record *r)
 		db_fail(tx->c, rc, "insert");
 	}
 	qb_free(&b);
-	return rc;
+	return rc == STORE_OK ? store_files_refs(tx, f, id, r) : rc;
 }
 /* NOTFOUND or CONFLICT for a row an UPDATE did not touch. */
 static int why_untouched(store_tx *tx, const def_form *f, int64_t id)
@@ -1349,7 +1349,7 @@ int store_tx_update(store_tx *tx, const def_form *f, record *r, int64_t expect_v
 	if (changed == 0)
 		return why_untouched(tx, f, r->id);
 	r->version = expect_version + 1;
-	return STORE_OK;
+	return store_files_refs(tx, f, r->id, r);
 }
 
 int store_tx_delete(store_tx *tx, const def_form *f, int64_t id)
@@ -1365,7 +1365,7 @@ int store_tx_delete(store_tx *tx, const def_form *f, int64_t id)
 	buf_free(&sql);
 	if (rc != STORE_OK)
 		return db_fail(tx->c, rc, "delete");
-	return changed == 0 ? STORE_NOTFOUND : STORE_OK;
+	return changed == 0 ? STORE_NOTFOUND : store_files_refs(tx, f, id, NULL);
 }
 
 int store_tx_page_by_id(store_tx *tx, const def_form *f, int64_t after, int limit, store_page *out)

@@ -53,6 +53,8 @@ typedef struct uc_env {
 	struct outbox_sender *mail; /* woken when a write queued mail; NULL: none */
 	char base_url[256];	    /* links in mails and tracking URLs, no trailing '/' */
 	store_backend *backend;	    /* PostgreSQL: the scheduler's claims; NULL: none needed */
+	const char *upload_dir;	    /* temporary files of uploads (data/tmp) */
+	int64_t max_upload;	    /* bytes of a multipart body; larger answers 413 */
 } uc_env;
 
 typedef enum uc_status {
@@ -270,6 +272,27 @@ typedef struct uc_tracking {
 /* What an anonymous submitter may know of their request: NOT_FOUND for any bad token. */
 uc_status uc_track(const uc_env *env, const char *token, uc_tracking *out);
 
+/* ---- file fields' contents (usecase_files.c) ---- */
+
+/*
+ * A file of a record, for a download: the record read in the person's scope and the
+ * field as they may read it, else UC_NOT_FOUND (also for an empty field). uc_file_read
+ * gives its content chunk by chunk; uc_file_close frees all.
+ */
+typedef struct uc_file {
+	char *name, *type;
+	int64_t size;
+	store_blob *blob;
+} uc_file;
+uc_status uc_file_open(uc_call *c, int64_t id, const char *field, uc_file *out, uc_result *res);
+long uc_file_read(uc_file *f, char *out, size_t max); /* bytes; 0 at the end; -1 */
+void uc_file_close(uc_file *f);
+
+/* Uploads kept for a form sent back with errors wait this long for their sender. */
+#define UC_UPLOAD_KEEP (24 * 3600)
+/* Housekeeping: temporary uploads past UC_UPLOAD_KEEP, contents no record uses. */
+void uc_files_sweep(const uc_env *env, int *temporary, int *contents);
+
 /* ---- operations ---- */
 
 /*
@@ -281,7 +304,8 @@ typedef struct tick_result {
 	int moved;
 	int failed;
 	int errors;
-	int purged;	   /* records whose retention ran out (uc_retention) */
+	int purged;			   /* records whose retention ran out (uc_retention) */
+	int swept_uploads, swept_contents; /* the hourly pass: uc_files_sweep */
 	char done_by[128]; /* PostgreSQL: this minute's pass was another engine's (its name) */
 } tick_result;
 void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);

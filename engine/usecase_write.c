@@ -115,11 +115,29 @@ static int tracking_add(store_tx *tx, const write_job *j, int64_t id)
 	return store_tx_tracking_add(tx, hash, j->form->id, id);
 }
 
+/* The contents of the files the person sent, for the record's file fields that take them. */
+static int put_files(store_tx *tx, const write_in *in, const def_form *f, const record *r)
+{
+	if (!in || !in->files || in->files->n == 0)
+		return STORE_OK;
+	int rc = STORE_OK;
+	for (size_t col = 0; rc == STORE_OK && col < f->ncols; col++) {
+		const upload *u = upload_list_find(in->files, f->cols[col]->name);
+		const value *v = &r->values[col];
+		if (f->cols[col]->type == FT_FILE && u && v->kind == VAL_TEXT &&
+		    strstr(v->s, u->sha256))
+			rc = store_tx_blob_put(tx, u->sha256, u->path, u->size);
+	}
+	return rc;
+}
+
 static int apply_insert(store_tx *tx, void *arg)
 {
 	uc_work *w = arg;
 	write_job *j = &w->job;
-	int rc = store_tx_insert(tx, j->form, &j->rec);
+	int rc = put_files(tx, w->in, j->form, &j->rec);
+	if (rc == STORE_OK)
+		rc = store_tx_insert(tx, j->form, &j->rec);
 	if (rc == STORE_OK)
 		rc = tracking_add(tx, j, j->rec.id);
 	if (rc == STORE_OK)
@@ -138,7 +156,9 @@ static int apply_insert(store_tx *tx, void *arg)
 static int apply_update(store_tx *tx, void *arg)
 {
 	write_job *j = &((uc_work *)arg)->job;
-	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
+	int rc = put_files(tx, ((uc_work *)arg)->in, j->form, &j->rec);
+	if (rc == STORE_OK)
+		rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
 	if (rc != STORE_OK)
 		return rc;
 	return store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "update", NULL, NULL, NULL,
@@ -173,7 +193,9 @@ static int apply_delete(store_tx *tx, void *arg)
 
 static int apply_transition(store_tx *tx, void *arg)
 {
-	return workflow_apply(tx, &((uc_work *)arg)->wf);
+	uc_work *w = arg;
+	int rc = put_files(tx, w->in, w->wf.form, &w->wf.rec);
+	return rc == STORE_OK ? workflow_apply(tx, &w->wf) : rc;
 }
 
 /* ---- after the commit ---- */
@@ -741,4 +763,7 @@ void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result
 	free(apps);
 	/* Retention is part of the same claimed pass: one engine purges, once. */
 	uc_retention(env, now, stop, out);
+	/* Once an hour, what failed writes and abandoned forms left of files. */
+	if ((now / 60) % 60 == 0 && !stopping(stop))
+		uc_files_sweep(env, &out->swept_uploads, &out->swept_contents);
 }

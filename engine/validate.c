@@ -2102,6 +2102,96 @@ static bool mime_accepted(const def_strlist *accept, const char *type)
 	return false;
 }
 
+/* ---- names of file types, for messages and pages ---- */
+
+static const struct {
+	const char *mime, *fr, *en;
+} KNOWN[] = {
+    {"image/png", "image PNG", "PNG image"},
+    {"image/jpeg", "image JPEG", "JPEG image"},
+    {"image/gif", "image GIF", "GIF image"},
+    {"image/webp", "image WebP", "WebP image"},
+    {"image/svg+xml", "image SVG", "SVG image"},
+    {"image/tiff", "image TIFF", "TIFF image"},
+    {"application/pdf", "document PDF", "PDF document"},
+    {"text/plain", "texte", "text"},
+    {"text/csv", "tableau CSV", "CSV table"},
+    {"application/zip", "archive ZIP", "ZIP archive"},
+    {"application/vnd.oasis.opendocument.text", "document OpenDocument (ODT)",
+     "OpenDocument text (ODT)"},
+    {"application/vnd.oasis.opendocument.spreadsheet", "tableur OpenDocument (ODS)",
+     "OpenDocument spreadsheet (ODS)"},
+    {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     "document Word (DOCX)", "Word document (DOCX)"},
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "tableur Excel (XLSX)",
+     "Excel spreadsheet (XLSX)"},
+    {"application/msword", "document Word (DOC)", "Word document (DOC)"},
+    {"audio/mpeg", "son MP3", "MP3 audio"},
+    {"video/mp4", "vidéo MP4", "MP4 video"},
+};
+
+const char *validate_type_label(const char *mime, char *out, size_t size, bool english)
+{
+	for (size_t i = 0; i < sizeof KNOWN / sizeof *KNOWN; i++)
+		if (strcmp(mime, KNOWN[i].mime) == 0) {
+			snprintf(out, size, "%s", english ? KNOWN[i].en : KNOWN[i].fr);
+			return out;
+		}
+	size_t n = strlen(mime);
+	if (n >= 2 && strcmp(mime + n - 2, "/*") == 0) {
+		const char *fam = strncmp(mime, "image/", 6) == 0   ? (english ? "image" : "image")
+				  : strncmp(mime, "audio/", 6) == 0 ? (english ? "audio" : "son")
+				  : strncmp(mime, "video/", 6) == 0 ? (english ? "video" : "vidéo")
+				  : strncmp(mime, "text/", 5) == 0  ? (english ? "text" : "texte")
+								    : NULL;
+		if (fam) {
+			snprintf(out, size, "%s", fam);
+			return out;
+		}
+	}
+	snprintf(out, size, "%s", mime);
+	return out;
+}
+
+/* "une image PNG ou JPEG": the accepted types, the shared word said once. */
+void validate_accept_names(const def_field *f, lang lg, char *out, size_t size)
+{
+	bool en = lg == LANG_EN;
+	char names[16][96];
+	size_t n = f->accept.n < 16 ? f->accept.n : 16;
+	for (size_t i = 0; i < n; i++)
+		validate_type_label(f->accept.v[i], names[i], sizeof names[i], en);
+	size_t w0 = strcspn(names[0], " ");
+	bool shared = n > 1 && names[0][w0] == ' ';
+	for (size_t i = 1; shared && i < n; i++)
+		shared = strncmp(names[i], names[0], w0 + 1) == 0;
+	buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_puts(&b, i + 1 == n ? (en ? " or " : " ou ") : ", ");
+		const char *name = names[i];
+		if (!en && (i == 0 || !shared))
+			buf_puts(&b, strncmp(name, "image", 5) == 0 ||
+					     strncmp(name, "archive", 7) == 0 ||
+					     strncmp(name, "vidéo", 6) == 0
+					 ? "une "
+					 : "un ");
+		if (en && i == 0)
+			buf_puts(&b, "a ");
+		buf_puts(&b, shared && i > 0 ? name + w0 + 1 : name);
+	}
+	snprintf(out, size, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+void validate_accept_text(const def_field *f, lang lg, char *msg)
+{
+	char names[VALIDATE_MSG - 64];
+	validate_accept_names(f, lg, names, sizeof names);
+	snprintf(msg, VALIDATE_MSG,
+		 lg == LANG_EN ? "This file is not %s." : "Ce fichier n'est pas %s.", names);
+}
+
 static int check_file(const def_field *f, value *v, lang lg, char *msg)
 {
 	json_t *o = v->kind == VAL_TEXT ? json_loads(v->s, 0, NULL) : NULL;
@@ -2123,8 +2213,8 @@ static int check_file(const def_field *f, value *v, lang lg, char *msg)
 			buf_free(&b);
 			rc = -1;
 		} else if (!mime_accepted(&f->accept, type)) {
-			rc = fail(msg, L("Ce type de fichier n'est pas accepté.",
-					 "This type of file is not accepted."));
+			validate_accept_text(f, lg, msg);
+			rc = -1;
 		}
 		if (rc == 0)
 			replace_text(v, tmp.s);

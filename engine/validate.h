@@ -150,4 +150,13 @@ bool validate_url(const char *s);
 /* Resolves "today", "today+N", "today-N" or a date into days; false when malformed. */
 bool validate_date_bound(const char *bound, int64_t today_days, int64_t *days);
 
+/*
+ * A MIME type as people read it, for messages: "image PNG", "document PDF", "image" for
+ * image/ followed by a star; the type itself when unknown. Written into out.
+ */
+const char *validate_type_label(const char *mime, char *out, size_t size, bool english);
+/* A file field's accepted types as words ("une image PNG ou JPEG"), and the error. */
+void validate_accept_names(const def_field *f, lang lg, char *out, size_t size);
+void validate_accept_text(const def_field *f, lang lg, char *msg);
+
 #endif

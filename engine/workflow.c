@@ -99,7 +99,10 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 				continue;
 			}
 			value nv = {0};
-			if (validate_parse_json(fd, v, &nv, c->lg, msg) != 0) {
+			if ((fd->type == FT_FILE
+				 ? pipeline_parse_file(in, fd, &old->values[fd->col], &nv, c->lg,
+						       msg)
+				 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
 				field_errors_add(errs, k, msg);
 				continue;
 			}
@@ -119,7 +122,13 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 			if (strcmp(in->pairs[k].name, fd->name) == 0)
 				vals[n++] = in->pairs[k].value;
 		value nv = {0};
-		if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
+		if (fd->type == FT_FILE) {
+			if (pipeline_parse_file(in, fd, &old->values[fd->col], &nv, c->lg, msg) !=
+			    0)
+				field_errors_add(errs, fd->name, msg);
+			else
+				given[i] = true;
+		} else if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
 			field_errors_add(errs, fd->name, msg);
 			/* Keep what was typed, for the re-rendered form only. */
 			if (n > 0 && vals[0][0])

@@ -69,6 +69,7 @@ for arg in "$@"; do
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"
   run_counted hardening python3 tests/http/hardening.py --binary "$build/smallapps"
   run_counted exports python3 tests/http/exports.py --binary "$build/smallapps"
+  run_counted files python3 tests/http/files.py --binary "$build/smallapps"
   run_counted governance python3 tests/http/governance.py --binary "$build/smallapps"
   run_counted lua-errors python3 tests/http/lua_errors.py --binary "$build/smallapps"
   run_counted cluster python3 tests/http/cluster.py --binary "$build/smallapps"

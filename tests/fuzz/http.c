@@ -148,7 +148,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_engine_init();
 	const char *tmp = fuzz_tempdir("http");
-	static char apps[PATH_MAX], data[PATH_MAX]; /* the registry may keep them */
+	static char apps[PATH_MAX], data[PATH_MAX], uploads[PATH_MAX + 8]; /* the engine keeps them */
 	snprintf(apps, sizeof apps, "%s/apps", tmp);
 	snprintf(data, sizeof data, "%s/data", tmp);
 	FUZZ_CHECK(mkdir(apps, 0755) == 0 && mkdir(data, 0700) == 0, "mkdir in %s", tmp);
@@ -174,6 +174,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		open_session(p);
 	}
 	env.th = throttle_open();
+	snprintf(uploads, sizeof uploads, "%s/tmp", data);
+	env.upload_dir = uploads;
+	env.max_upload = 4 << 20; /* multipart bodies: files go to temporary files there */
 	registry_opts ro = {.apps_dir = apps,
 			    .data_dir = data,
 			    .backend = backend,

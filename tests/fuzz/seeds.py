@@ -139,6 +139,23 @@ def http():
     write(t, "http10", b"GET /a/essai/demande/ HTTP/1.0\r\nCookie: sa_session=@SA@\r\n\r\n")
     write(t, "nul-path", req("GET", "/a/essai/%00?q=%00"))
     write(t, "odd-paths", req("GET", "//evil.example/") + req("GET", "/static/../app.lua"))
+    b = "----fz"
+    mp = f"Content-Type: multipart/form-data; boundary={b}"
+    part = lambda k, v: f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+    filepart = (f'--{b}\r\nContent-Disposition: form-data; name="description"; '
+                f'filename="../<fz>.png"\r\nContent-Type: image/png\r\n\r\n'
+                "\x89PNG\r\n\x1a\n<fz>\r\n")
+    write(t, "multipart-anon", req("POST", "/a/essai/signalement/new", [ANON, mp],
+                                   part("lieu", "Quai <fz>") + part("_csrf", ANON_CSRF)
+                                   + filepart + f"--{b}--\r\n"))
+    write(t, "multipart-form", req("POST", "/a/essai/demande/new", [session("D"), mp],
+                                   part("objet", "Tables") + part("quantite", "2")
+                                   + part("_csrf", "@CD@") + f"--{b}--\r\n"))
+    write(t, "multipart-api", req("POST", API, [bearer("D"), mp],
+                                  part("objet", "Tables") + part("quantite", "3")
+                                  + filepart + f"--{b}--\r\n"))
+    write(t, "multipart-cut", req("POST", "/a/essai/signalement/new", [ANON, mp],
+                                  part("lieu", "Quai") + filepart[:40]))
 
 
 def urlencoded():

@@ -584,9 +584,12 @@ static void blank_form_has_labels_required_text_and_csrf(void **state)
 	/* sections group the following fields */
 	assert_true(has(h, "<fieldset class=\"section\">\n<legend>Identité " XSS_ESC "</legend>"));
 	assert_int_equal(count(h, "<fieldset class=\"section\">"), 2);
-	/* file: a note, no control; readonly column shown as text; private column absent */
-	assert_true(has(h, "pas encore possible"));
-	assert_false(has(h, "type=\"file\""));
+	/* file: a labelled file input, the form sent as multipart; readonly column shown as
+	 * text; private column absent */
+	assert_true(has(h, "<input type=\"file\" id=\"f-piece\" name=\"piece\""));
+	assert_true(has(h, "<label for=\"f-piece\""));
+	assert_true(has(h, "enctype=\"multipart/form-data\""));
+	assert_false(has(h, "pas encore possible"));
 	assert_false(has(h, "id=\"f-note\""));
 	assert_false(has(h, "f-secret"));
 	assert_false(has(h, "TOPSECRET"));

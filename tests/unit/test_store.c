@@ -1892,6 +1892,125 @@ static void jobs_submitted_once_close_began_are_refused_and_queued_ones_finish(v
 	fx_close(&x);
 }
 
+/* ------------------------------------------------------------------ file contents */
+
+static const fspec PIECE[] = {{"nom", FT_TEXT, NULL}, {"doc", FT_FILE, NULL}};
+
+typedef struct put_file {
+	const def_form *f;
+	record *r;
+	const char *sha, *path;
+	int64_t size;
+	bool fail; /* the job fails after placing the content */
+} put_file;
+
+static int apply_put_file(store_tx *tx, void *arg)
+{
+	put_file *p = arg;
+	int rc = store_tx_blob_put(tx, p->sha, p->path, p->size);
+	if (rc == STORE_OK && p->r)
+		rc = p->r->id ? store_tx_update(tx, p->f, p->r, p->r->version)
+			      : store_tx_insert(tx, p->f, p->r);
+	return rc == STORE_OK && p->fail ? STORE_ERROR : rc;
+}
+
+/* A temporary file with text, its SHA-256 in sha. */
+static char *content(fx *x, const char *text, char sha[65])
+{
+	char *path = arena_printf(&x->a, "%s/up-%s", x->dir, text);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	util_sha256_hex(text, strlen(text), sha);
+	return path;
+}
+
+static void set_doc(record *r, const char *sha, size_t size)
+{
+	char v[200];
+	snprintf(v, sizeof v,
+		 "{\"name\":\"a.txt\",\"size\":%zu,\"type\":\"text/plain\",\"sha256\":\"%s\"}",
+		 size, sha);
+	value_clear(&r->values[1]);
+	value_set_text(&r->values[1], v);
+}
+
+/* The content, read back whole ("" when it is not there). */
+static char *read_blob(fx *x, const char *sha)
+{
+	store_blob *b = NULL;
+	int64_t size = -1;
+	if (store_blob_open(x->s, sha, &size, &b) != STORE_OK)
+		return arena_strdup(&x->a, "");
+	buf out = BUF_INIT;
+	char chunk[7]; /* small reads: the parts are put back together */
+	long n;
+	while ((n = store_blob_read(b, chunk, sizeof chunk)) > 0)
+		buf_add(&out, chunk, (size_t)n);
+	assert_int_equal(n, 0);
+	store_blob_close(b);
+	assert_int_equal((int64_t)out.len, size);
+	char *s = arena_strdup(&x->a, buf_cstr(&out));
+	buf_free(&out);
+	return s;
+}
+
+static void file_contents_are_kept_while_a_record_uses_them(void **state)
+{
+	(void)state;
+	fx x;
+	fx_open(&x);
+	def_form *f = mk_form(&x.a, "piece", PIECE, 2);
+	migrate_ok(&x, f);
+	char sha1[65], sha2[65];
+	char *p1 = content(&x, "premier contenu", sha1), *p2 = content(&x, "second", sha2);
+	record a, b;
+	record_init(&a, f);
+	record_init(&b, f);
+	rec_sys(&a, "alice", NULL, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+	rec_sys(&b, "alice", NULL, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+	set_doc(&a, sha1, 15);
+	set_doc(&b, sha1, 15);
+	put_file pa = {f, &a, sha1, p1, 15, false}, pb = {f, &b, sha1, p1, 15, false};
+	assert_int_equal(store_write_sync(x.s, apply_put_file, &pa), STORE_OK);
+	assert_int_equal(store_write_sync(x.s, apply_put_file, &pb), STORE_OK);
+	assert_string_equal(read_blob(&x, sha1), "premier contenu");
+	/* a record cannot name a content that is not there */
+	record c;
+	record_init(&c, f);
+	rec_sys(&c, "alice", NULL, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+	set_doc(&c, sha2, 6);
+	ins ic = {f, &c, 1};
+	assert_int_not_equal(store_write_sync(x.s, apply_insert, &ic), STORE_OK);
+	/* a replaced content stays while the other record uses it */
+	set_doc(&a, sha2, 6);
+	put_file pr = {f, &a, sha2, p2, 6, false};
+	assert_int_equal(store_write_sync(x.s, apply_put_file, &pr), STORE_OK);
+	assert_string_equal(read_blob(&x, sha1), "premier contenu");
+	assert_string_equal(read_blob(&x, sha2), "second");
+	/* gone with the last record that used it */
+	del d = {f, b.id};
+	assert_int_equal(store_write_sync(x.s, apply_delete, &d), STORE_OK);
+	assert_string_equal(read_blob(&x, sha1), "");
+	/* emptied: gone too */
+	value_clear(&a.values[1]);
+	upd u = {f, &a, a.version};
+	assert_int_equal(store_write_sync(x.s, apply_update, &u), STORE_OK);
+	assert_string_equal(read_blob(&x, sha2), "");
+	/* a failed write's content is an orphan the sweep removes (PostgreSQL: rolled back) */
+	put_file pf = {f, NULL, sha1, p1, 15, true};
+	assert_int_not_equal(store_write_sync(x.s, apply_put_file, &pf), STORE_OK);
+	int removed = -1;
+	assert_int_equal(store_files_sweep(x.s, &removed), STORE_OK);
+	assert_int_equal(removed, testdb_pg() ? 0 : 1);
+	assert_string_equal(read_blob(&x, sha1), "");
+	record_clear(&a);
+	record_clear(&b);
+	record_clear(&c);
+	fx_close(&x);
+}
+
 static void open_in_a_missing_folder_fails_with_a_message(void **state)
 {
 	(void)state;
@@ -1938,6 +2057,7 @@ int main(void)
 		cmocka_unit_test(a_failed_commit_reports_every_job_of_the_group_as_not_saved),
 		cmocka_unit_test(write_sync_from_the_writer_thread_is_refused_not_deadlocked),
 		cmocka_unit_test(jobs_submitted_once_close_began_are_refused_and_queued_ones_finish),
+		cmocka_unit_test(file_contents_are_kept_while_a_record_uses_them),
 		cmocka_unit_test(open_in_a_missing_folder_fails_with_a_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
