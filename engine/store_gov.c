@@ -281,16 +281,39 @@ int store_durations_rebuild(store *s, const def_form *f)
 
 /* ------------------------------------------------------------------ migration */
 
+/* Whether an index of the lists already leads with col (a filter's, the default order's). */
+static bool led_by_list_index(const def_form *f, const char *col)
+{
+	for (size_t i = 0; i < f->list.filters.n; i++)
+		if (strcmp(f->list.filters.v[i], col) == 0)
+			return true;
+	const char *sort = f->list.sort ? f->list.sort : "";
+	return strcmp(sort[0] == '-' ? sort + 1 : sort, col) == 0;
+}
+
 /* The indexes of the dashboard: state and since (overdue counts), each choice column
- * (counts per option). */
+ * (counts per option) that no index of the lists leads with already. */
 static int gov_indexes(store_tx *tx, const def_form *f, char *err)
 {
 	buf sql = BUF_INIT, suffix = BUF_INIT;
 	int rc = STORE_OK;
 	for (size_t i = 0; rc == STORE_OK && i <= f->ncols; i++) {
 		const char *col = i < f->ncols ? f->cols[i]->name : NULL;
-		if (col && f->cols[i]->type != FT_CHOICE)
+		if (col && (f->cols[i]->type != FT_CHOICE || led_by_list_index(f, col))) {
+			if (col && f->cols[i]->type == FT_CHOICE) { /* made by an earlier version */
+				buf_reset(&suffix);
+				buf_printf(&suffix, "choice:%s", col);
+				buf_puts(&sql, "DROP INDEX IF EXISTS ");
+				if (tx->c->kind == DB_PG)
+					buf_puts(&sql, tx->s->schema);
+				store_index_name(tx->c, f->id, buf_cstr(&suffix), &sql);
+				char why[STORE_ERR_LEN] = "";
+				if ((rc = db_script(tx->c, buf_cstr(&sql), why)) != STORE_OK)
+					store_seterr(err, rc, "form \"%s\": %s", f->id, why);
+				buf_reset(&sql);
+			}
 			continue;
+		}
 		buf_reset(&suffix);
 		if (col)
 			buf_printf(&suffix, "choice:%s", col);

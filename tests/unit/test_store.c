@@ -1057,7 +1057,8 @@ static void malformed_cursor_or_sort_or_limit_is_a_bad_query(void **state)
 
 #define PLAN_ROWS 3000
 
-/* A form as an app declares it: sorted by creation, list columns, a filter, a search. */
+/* A form as an app declares it: sorted by a nullable column, list columns, a filter, a
+ * search. */
 static def_form *dossier_form(fx *x)
 {
 	static const fspec fs[] = {
@@ -1069,6 +1070,7 @@ static def_form *dossier_form(fx *x)
 	f->list.columns = (def_strlist){cols, 2};
 	f->list.filters = (def_strlist){filters, 1};
 	f->list.search = (def_strlist){search, 1};
+	f->list.sort = "nombre";
 	return f;
 }
 
@@ -1179,7 +1181,6 @@ static void every_list_page_is_read_from_an_index_and_a_cursor_seeks(void **stat
 		{"oldest first", "created_at", NULL, NULL, NULL, NULL, false},
 		{"by id", "id", NULL, NULL, NULL, NULL, false},
 		{"by id, newest", "-id", NULL, NULL, NULL, NULL, false},
-		{"by a list column", "nom", NULL, NULL, NULL, NULL, false},
 		{"by a nullable column, descending", "-nombre", NULL, NULL, NULL, NULL, false},
 		{"by a nullable column", "nombre", NULL, NULL, NULL, NULL, false},
 		{"within a state", NULL, "instruit", NULL, NULL, NULL, false},
@@ -1188,7 +1189,7 @@ static void every_list_page_is_read_from_an_index_and_a_cursor_seeks(void **stat
 		{"a search with few matches", NULL, NULL, NULL, NULL, "Dossier 123", true},
 		{"a search with many matches", NULL, NULL, NULL, NULL, "dossier", false},
 		{"a search in a state", NULL, "clos", NULL, NULL, "DOSSIER", false},
-		{"two words in any order", "nom", NULL, NULL, NULL, "1 doss", false},
+		{"two words in any order", NULL, NULL, NULL, NULL, "1 doss", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		store_query q;
