@@ -190,6 +190,7 @@ static void take_user(store_user *su, auth_user *out)
 		out->name = su->name;
 		out->email = su->email;
 		out->admin = su->admin;
+		out->disabled = su->disabled;
 		su->login = su->name = su->email = NULL;
 	}
 	store_user_clear(su);
@@ -367,6 +368,11 @@ int auth_user_add(auth *a, const char *login, const char *name, const char *emai
 
 int auth_user_set_password(auth *a, const char *login, const char *password)
 {
+	return auth_user_set_password_by(a, login, password, NULL);
+}
+
+int auth_user_set_password_by(auth *a, const char *login, const char *password, const char *actor)
+{
 	char hash[PW_ENCODED], at[32];
 	if (!valid_login(login) || (password && !valid_password(password)))
 		return AUTH_INVALID;
@@ -374,7 +380,7 @@ int auth_user_set_password(auth *a, const char *login, const char *password)
 		return AUTH_ERROR;
 	now_iso(at);
 	int rc =
-	    from_store(store_user_set_password(a->db, login, password ? hash : NULL, at, NULL));
+	    from_store(store_user_set_password(a->db, login, password ? hash : NULL, at, actor));
 	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
@@ -405,7 +411,7 @@ typedef struct list_ctx {
 static void list_one(void *arg, const store_user *su, const char *const *grants, size_t n)
 {
 	list_ctx *l = arg;
-	auth_user u = {su->id, su->login, su->name, su->email, su->admin};
+	auth_user u = {su->id, su->login, su->name, su->email, su->admin, su->disabled};
 	l->fn(l->arg, &u, grants, n);
 }
 
@@ -626,6 +632,16 @@ void auth_audit(auth *a, const char *actor, const char *action, const char *targ
 			    action ? action : "", ta);
 }
 
+int auth_audit_page(auth *a, const store_audit_query *q, store_audit_line **out, size_t *n)
+{
+	return from_store(store_audit_page(a->db, q, out, n));
+}
+
+int auth_audit_verify(auth *a, store_audit_check *out)
+{
+	return from_store(store_audit_verify(a->db, out));
+}
+
 int auth_audit_list(auth *a, int limit,
 		    void (*fn)(void *arg, const char *at, const char *actor, const char *action,
 			       const char *target, const char *detail),
@@ -634,4 +650,52 @@ int auth_audit_list(auth *a, int limit,
 	if (limit <= 0)
 		return AUTH_OK;
 	return from_store(store_audit_list(a->db, limit, fn, arg));
+}
+
+/* ---- the admin pages ---- */
+
+int auth_user_set_disabled(auth *a, const char *login, bool disabled, const char *actor)
+{
+	if (!valid_login(login))
+		return AUTH_NOTFOUND;
+	char at[32];
+	now_iso(at);
+	return from_store(store_user_set_disabled(a->db, login, disabled, actor, at));
+}
+
+int auth_user_last_login(auth *a, const char *login, char **out)
+{
+	*out = NULL;
+	return valid_login(login) ? from_store(store_user_last_login(a->db, login, out))
+				  : AUTH_NOTFOUND;
+}
+
+int auth_token_list(auth *a, const char *login, store_token_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return valid_login(login) ? from_store(store_token_list(a->db, login, out, n))
+				  : AUTH_NOTFOUND;
+}
+
+int auth_token_revoke(auth *a, const char *login, const char *hash, const char *actor)
+{
+	if (!valid_login(login) || !hash || strlen(hash) != 64 ||
+	    strspn(hash, "0123456789abcdef") != 64)
+		return AUTH_NOTFOUND;
+	char at[32];
+	now_iso(at);
+	return from_store(store_token_revoke(a->db, login, hash, actor, at));
+}
+
+void auth_new_password(char out[AUTH_NEW_PASSWORD])
+{
+	/* 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~115 bits. */
+	static const char abc[] = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+	unsigned char rnd[AUTH_NEW_PASSWORD - 1];
+	util_random(rnd, sizeof rnd);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		out[i] = abc[rnd[i] % (sizeof abc - 1)];
+	out[sizeof rnd] = 0;
+	sodium_memzero(rnd, sizeof rnd);
 }

@@ -40,6 +40,7 @@ typedef struct auth_user {
 	char *name;
 	char *email;
 	bool admin;
+	bool disabled;
 } auth_user;
 
 void auth_user_clear(auth_user *u);
@@ -56,6 +57,18 @@ int auth_user_add(auth *a, const char *login, const char *name, const char *emai
 		  const char *password, const char *actor, char err[AUTH_ERR_LEN]);
 /* NULL password removes password login. Closes every open session of the user. */
 int auth_user_set_password(auth *a, const char *login, const char *password);
+/* The same, audited under actor (an admin's login; NULL: the command line). */
+int auth_user_set_password_by(auth *a, const char *login, const char *password, const char *actor);
+/* A disabled person cannot sign in; their sessions end and their tokens stop at once. */
+int auth_user_set_disabled(auth *a, const char *login, bool disabled, const char *actor);
+/* When login last signed in (ISO), *out NULL if never; caller frees. */
+int auth_user_last_login(auth *a, const char *login, char **out);
+/* A person's API tokens (by the hash of each), and the revocation of one. */
+int auth_token_list(auth *a, const char *login, store_token_row **out, size_t *n);
+int auth_token_revoke(auth *a, const char *login, const char *hash, const char *actor);
+/* A new random password to show once (20 characters, no look-alikes). */
+#define AUTH_NEW_PASSWORD 21
+void auth_new_password(char out[AUTH_NEW_PASSWORD]);
 int auth_user_get(auth *a, const char *login, auth_user *out);
 int auth_admin_count(auth *a, int64_t *out);
 /* Calls fn for each user in login order with its grants as "app:role" strings. */
@@ -97,6 +110,10 @@ int auth_token_lookup(auth *a, const char *token, auth_user *out);
 /* Audit log (SPEC 11). Never pass a secret in detail. */
 void auth_audit(auth *a, const char *actor, const char *action, const char *target,
 		const char *detail);
+/* A page of the audit log (store_audit_page). */
+int auth_audit_page(auth *a, const store_audit_query *q, store_audit_line **out, size_t *n);
+/* Checks the audit chain (store_audit_verify): AUTH_OK and out filled, or an error. */
+int auth_audit_verify(auth *a, store_audit_check *out);
 /* Calls fn for the most recent `limit` audit lines, newest first. */
 int auth_audit_list(auth *a, int limit,
 		    void (*fn)(void *arg, const char *at, const char *actor, const char *action,

@@ -109,6 +109,8 @@ static void usage(FILE *f)
 	    "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
 	    "  token  create LOGIN [--label L]   print a new API token\n"
 	    "  tick                              run the scheduler once (automatic transitions)\n"
+	    "  backup DIR                        consistent copy of data/ (SQLite) while serving\n"
+	    "  audit  verify                     check the audit log's chain (exit 1: altered)\n"
 	    "  export APP FORM [--format csv|json] [--open-data] [--out FILE]\n"
 	    "                                    every record (csv: for French spreadsheets;\n"
 	    "                                    json: JSON Lines); --open-data leaves out\n"
@@ -1015,9 +1017,71 @@ static int cmd_new(const opts *o)
 	return 0;
 }
 
+/* smallapps audit verify: the audit log's chain, line by line. */
+static int cmd_audit(const opts *o)
+{
+	if (o->nargs != 1 || strcmp(o->args[0], "verify") != 0) {
+		fprintf(stderr, "usage: smallapps audit verify\n");
+		return 2;
+	}
+	auth *au = open_auth(o);
+	if (!au)
+		return 1;
+	store_audit_check chk;
+	int rc = auth_audit_verify(au, &chk);
+	auth_close(au);
+	if (rc != AUTH_OK) {
+		fprintf(stderr, "smallapps: audit: cannot read the audit log\n");
+		return 1;
+	}
+	if (chk.intact) {
+		printf("Journal d'audit intact : %lld ligne(s), chaîne vérifiée.\n",
+		       (long long)chk.lines);
+		return 0;
+	}
+	printf("Journal d'audit altéré : la chaîne est rompue à la ligne n° %lld (cette ligne, ou "
+	       "une ligne avant elle, a été modifiée ou supprimée) ; %lld ligne(s) intacte(s) "
+	       "avant.\n",
+	       (long long)chk.first_bad, (long long)chk.lines);
+	return 1;
+}
+
+/* smallapps backup DIR: a consistent copy of data/ while a server may be writing. */
+static int cmd_backup(const opts *o)
+{
+	if (o->nargs != 1) {
+		fprintf(stderr, "usage: smallapps backup DIR   (a new or empty folder)\n");
+		return 2;
+	}
+	char err[STORE_ERR_LEN] = "";
+	store_backup_report rep;
+	int rc = store_backup(o->backend, o->args[0], &rep, err);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "smallapps: backup: %s\n", err);
+		return 1;
+	}
+	auth *au = open_auth(o);
+	if (au) {
+		char who[96], detail[160];
+		const char *unix_user = getenv("USER");
+		snprintf(who, sizeof who, "cli:%.80s", unix_user && *unix_user ? unix_user : "?");
+		snprintf(detail, sizeof detail, "%d base(s), %lld fichier(s)", rep.databases,
+			 (long long)rep.files);
+		auth_audit(au, who, "backup", o->args[0], detail);
+		auth_close(au);
+	}
+	printf("Sauvegarde dans %s : %d base(s) de données, %lld fichier(s), %.1f Mo.\n",
+	       o->args[0], rep.databases, (long long)rep.files, (double)rep.bytes / 1048576.0);
+	if (rep.missing)
+		printf("%d fichier(s) supprimé(s) pendant la copie : relancez la sauvegarde.\n",
+		       rep.missing);
+	return rep.missing ? 1 : 0;
+}
+
 static bool needs_storage(const char *cmd)
 {
-	const char *const with[] = {"serve", "user", "token", "demo", "tick", "export"};
+	const char *const with[] = {"serve", "user",   "token",	 "demo",
+				    "tick",  "export", "backup", "audit"};
 	for (size_t i = 0; i < sizeof with / sizeof *with; i++)
 		if (strcmp(cmd, with[i]) == 0)
 			return true;
@@ -1070,6 +1134,10 @@ int main(int argc, char **argv)
 		rc = cmd_tick(&o);
 	else if (strcmp(cmd, "export") == 0)
 		rc = cmd_export(&o);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cmd_backup(&o);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cmd_audit(&o);
 	else if (strcmp(cmd, "new") == 0)
 		rc = cmd_new(&o);
 	else {

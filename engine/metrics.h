@@ -7,7 +7,9 @@
 
 #include "buf.h"
 
-void metrics_request(int status, double ms);
+/* The kind of a request by its path: page, api, static, admin, tracking, health, metrics. */
+int metrics_kind(const char *path);
+void metrics_request(int kind, int status, double ms);
 void metrics_lua_error(void);
 /* A connection refused (its address at its limit) / shut down (headers too slow). */
 void metrics_conn_refused(void);

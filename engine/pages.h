@@ -38,4 +38,7 @@ bool pages_read_post(req *r, req_kvs *kv);
 /* French or English, as the request asks. */
 const char *pages_tr(const req *r, const char *fr, const char *en);
 
+/* /admin/users and below (pages_users.c); the caller checked a global admin. */
+void pages_users(req *r);
+
 #endif

@@ -200,6 +200,47 @@ typedef struct outbox_view {
 void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_t napps);
 
 /*
+ * The audit log (GET /admin/audit): whether its chain holds, a filter form (person,
+ * kind, from, to: the query echoed), a table of lines newest first, and a link to
+ * older ones (next: the query string of the next page, NULL: none). error: a filter
+ * that was refused, said on top.
+ */
+typedef struct audit_view {
+	const store_audit_line *lines;
+	size_t n;
+	const store_audit_check *chain;
+	const char *actor, *kind, *from, *to; /* as typed, NULL: none */
+	const char *next;
+	const char *error;
+} audit_view;
+void render_admin_audit(buf *out, const page *p, const audit_view *v);
+
+/* People (GET /admin/users and /admin/users/<login>; render_users.c). */
+typedef struct users_notice {
+	const char *error;		   /* a refusal, said on top */
+	const char *done;		   /* what was done */
+	const char *secret, *secret_label; /* a password or token shown once */
+} users_notice;
+typedef struct users_view {
+	const uc_people *people;
+	users_notice notice;
+	const char *login, *name, *email; /* the create form, echoed after a refusal */
+} users_view;
+void render_admin_users(buf *out, const page *p, const users_view *v);
+typedef struct role_option {
+	const char *value, *label; /* "app:role", "App — Role" */
+} role_option;
+typedef struct user_view {
+	const uc_person *person;
+	users_notice notice;
+	const role_option *roles; /* every role of every app served */
+	size_t nroles;
+	const char *grant_action, *revoke_action, *disable_action, *enable_action, *password_action,
+	    *tokens_action;
+} user_view;
+void render_admin_user(buf *out, const page *p, const user_view *v);
+
+/*
  * The dashboard (GET /a/<app>/stats): per form, the numbers of uc_stats as SVG bar
  * charts (per month, per state), each with a text alternative, and as data tables;
  * no script. The GDPR register (GET /admin/registre): per app, its processing and

@@ -158,6 +158,11 @@ void render_admin(buf *out, const page *p, const admin_view *v)
 	buf_puts(out, T(p, UI_ADMIN));
 	buf_puts(out, "</h1>\n<ul>\n<li><a href=\"/admin/outbox\">");
 	buf_puts(out, T(p, UI_OUTBOX));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin/users\">");
+	buf_puts(out,
+		 render_page_lang(p) == LANG_EN ? "People and their roles" : "Personnes et rôles");
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin/audit\">");
+	buf_puts(out, render_page_lang(p) == LANG_EN ? "Audit log" : "Journal d'audit");
 	buf_puts(out, "</a></li>\n<li><a href=\"/admin/registre\">");
 	buf_puts(out, render_page_lang(p) == LANG_EN ? "Record of processing activities (GDPR)"
 						     : "Registre des traitements (RGPD)");
@@ -294,6 +299,151 @@ void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_
 		buf_html(out, apps[i].app->id);
 		buf_puts(out, "</code>)</h2>\n");
 		outbox_table(out, p, &apps[i]);
+	}
+	render_page_close(out, p);
+}
+
+/* ---- admin: the audit log ---- */
+
+static const char *const AUDIT_KINDS[][3] = {
+    {"login", "Connexions", "Sign-ins"},
+    {"login_failed", "Connexions refusées", "Refused sign-ins"},
+    {"grant", "Rôles donnés", "Roles granted"},
+    {"revoke", "Rôles retirés", "Roles revoked"},
+    {"user", "Comptes", "Accounts"},
+    {"token", "Jetons d'API", "API tokens"},
+    {"deploy", "Déploiements", "Deployments"},
+    {"export", "Exports", "Exports"},
+    {"purge", "Purges (conservation)", "Purges (retention)"},
+    {"backup", "Sauvegardes", "Backups"},
+};
+
+static void audit_filters(buf *out, const page *p, const audit_view *v)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	buf_puts(out, "<form method=\"get\" class=\"filters\" action=\"/admin/audit\">\n");
+	buf_puts(out, "<div class=\"field\"><label for=\"f-user\">");
+	buf_puts(out, en ? "Person (login)" : "Personne (identifiant)");
+	buf_puts(out, "</label><input type=\"text\" id=\"f-user\" name=\"user\"");
+	render_attr(out, "value", v->actor ? v->actor : "");
+	buf_puts(out, "></div>\n<div class=\"field\"><label for=\"f-kind\">");
+	buf_puts(out, en ? "Kind" : "Type");
+	buf_puts(out, "</label><select id=\"f-kind\" name=\"kind\"><option value=\"\">");
+	buf_puts(out, en ? "All" : "Tous");
+	buf_puts(out, "</option>");
+	for (size_t i = 0; i < sizeof AUDIT_KINDS / sizeof *AUDIT_KINDS; i++) {
+		buf_puts(out, "<option");
+		render_attr(out, "value", AUDIT_KINDS[i][0]);
+		if (v->kind && strcmp(v->kind, AUDIT_KINDS[i][0]) == 0)
+			buf_puts(out, " selected");
+		buf_puts(out, ">");
+		buf_html(out, AUDIT_KINDS[i][en ? 2 : 1]);
+		buf_puts(out, "</option>");
+	}
+	buf_puts(out, "</select></div>\n");
+	const char *names[2] = {"from", "to"}, *vals[2] = {v->from, v->to};
+	const char *labels[2][2] = {{"Du", "From"}, {"Au (inclus)", "To (included)"}};
+	for (int i = 0; i < 2; i++) {
+		buf_printf(out, "<div class=\"field\"><label for=\"f-%s\">%s</label>", names[i],
+			   labels[i][en]);
+		buf_printf(out, "<input type=\"date\" id=\"f-%s\" name=\"%s\"", names[i], names[i]);
+		render_attr(out, "value", vals[i] ? vals[i] : "");
+		buf_puts(out, "></div>\n");
+	}
+	buf_puts(out, "<button type=\"submit\">");
+	buf_puts(out, en ? "Filter" : "Filtrer");
+	buf_puts(out, "</button>\n</form>\n");
+}
+
+static void audit_chain(buf *out, const page *p, const store_audit_check *c)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	if (c->intact) {
+		buf_puts(out, "<p role=\"status\">");
+		buf_printf(out,
+			   en ? "The chain holds: %lld line(s) checked, none changed or removed."
+			      : "Chaîne intacte : %lld ligne(s) vérifiée(s), aucune modifiée ni "
+				"supprimée.",
+			   (long long)c->lines);
+	} else {
+		buf_puts(out, "<p class=\"alert\" role=\"alert\">");
+		buf_printf(
+		    out,
+		    en ? "The chain is broken at line no. %lld: that line, or one before it, "
+			 "was changed or removed."
+		       : "Chaîne rompue à la ligne n° %lld : cette ligne, ou une ligne avant "
+			 "elle, a été modifiée ou supprimée.",
+		    (long long)c->first_bad);
+	}
+	buf_puts(out, "</p>\n");
+}
+
+static void audit_table(buf *out, const page *p, const audit_view *v)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	if (v->n == 0) {
+		buf_puts(out, "<p>");
+		buf_puts(out, en ? "No line." : "Aucune ligne.");
+		buf_puts(out, "</p>\n");
+		return;
+	}
+	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, en ? "Audit lines, newest first" : "Lignes du journal, de la plus récente");
+	buf_puts(out, "</caption>\n<thead><tr>");
+	const char *heads[][2] = {{"N°", "No."},	{"Date", "Date"},    {"Qui", "Who"},
+				  {"Action", "Action"}, {"Cible", "Target"}, {"Détail", "Detail"}};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+		buf_printf(out, "<th scope=\"col\">%s</th>", heads[i][en]);
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < v->n; i++) {
+		const store_audit_line *l = &v->lines[i];
+		buf_puts(out, "<tr><td>");
+		render_put_int(out, l->id);
+		buf_puts(out, "</td><td>");
+		render_put_datetime(out, p, l->at, true);
+		buf_puts(out, "</td><td>");
+		buf_html(out, l->actor);
+		buf_puts(out, "</td><td><code>");
+		buf_html(out, l->action);
+		buf_puts(out, "</code></td><td>");
+		buf_html(out, l->target);
+		buf_puts(out, "</td><td>");
+		buf_html(out, l->detail);
+		buf_puts(out, "</td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
+void render_admin_audit(buf *out, const page *p, const audit_view *v)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	const char *title = en ? "Audit log" : "Journal d'audit";
+	render_page_open(out, p, false);
+	buf_puts(out, title);
+	render_page_body(out, p);
+	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
+	buf_puts(out, T(p, UI_BREADCRUMB));
+	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
+	buf_puts(out, T(p, UI_HOME));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	buf_puts(out, title);
+	buf_puts(out, "</h1>\n");
+	if (v->error) {
+		buf_puts(out, "<p class=\"alert\" role=\"alert\">");
+		buf_html(out, v->error);
+		buf_puts(out, "</p>\n");
+	}
+	audit_chain(out, p, v->chain);
+	audit_filters(out, p, v);
+	audit_table(out, p, v);
+	if (v->next) {
+		buf_puts(out, "<p><a href=\"/admin/audit?");
+		buf_html(out, v->next);
+		buf_puts(out, "\">");
+		buf_puts(out, en ? "Older lines" : "Lignes plus anciennes");
+		buf_puts(out, "</a></p>\n");
 	}
 	render_page_close(out, p);
 }

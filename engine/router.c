@@ -185,12 +185,15 @@ void router_dispatch(req *r)
 		return;
 	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
 		/* A load balancer's check: this engine can serve, its database answers. */
-		bool ok = uc_healthy(r->env);
+		bool ok;
+		size_t loaded, failing;
+		uc_health(r->env, &ok, &loaded, &failing);
 		r->status = ok ? 200 : 503;
 		r->content_type = "text/plain; charset=utf-8";
 		if (!ok)
 			req_add_header(r, "Retry-After", "2");
 		buf_puts(&r->out, ok ? "ok\n" : "database unavailable\n");
+		buf_printf(&r->out, "apps: %zu loaded, %zu failing\n", loaded, failing);
 		return;
 	}
 	if (n == 2 && strcmp(seg[0], "static") == 0) {

@@ -336,7 +336,7 @@ void sandbox_pool_metrics(sandbox_pool *p, buf *out)
 	static const struct {
 		const char *name, *type, *help;
 	} m[] = {
-	    {"smallapps_lua_budget_overruns_total", "counter",
+	    {"smallapps_lua_budget_aborts_total", "counter",
 	     "App code calls stopped past their instruction or memory budget."},
 	    {"smallapps_lua_refused_total", "counter",
 	     "Requests answered 503: the app's code suspended or its queue full."},

@@ -412,7 +412,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	double ms = (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
 		    (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
 	int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 499;
-	metrics_request(status, ms);
+	metrics_request(metrics_kind(r->path), status, ms);
 	log_request(r->method, r->path, status, ms, r->user.login, r->id);
 	req_free(r);
 	*con_cls = NULL;

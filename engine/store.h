@@ -298,6 +298,25 @@ void store_idem_answer(store *s, const char *key, int status, const char *locati
 int store_tx_tracking_add(store_tx *tx, const char *hash, const char *form, int64_t id);
 int store_tx_tracking_remove(store_tx *tx, const char *hash);
 
+/*
+ * For the admin pages (SPEC 6): store_user_set_disabled disables (ends the person's
+ * sessions; their tokens stop at their next look-up) or enables a person, audited
+ * user.disable / user.enable. store_user_last_login: ISO time or NULL (never).
+ * Tokens of a person (their hash is the handle; the token itself is never kept), and
+ * their revocation, audited token.revoke. NOTFOUND for an unknown person or token.
+ */
+int store_user_set_disabled(store *s, const char *login, bool disabled, const char *actor,
+			    const char *at);
+int store_user_last_login(store *s, const char *login, char **out);
+typedef struct store_token_row {
+	char *hash, *label, *created_at;
+	int64_t last_used; /* -1: never */
+} store_token_row;
+int store_token_list(store *s, const char *login, store_token_row **out, size_t *n);
+void store_token_rows_free(store_token_row *v, size_t n);
+int store_token_revoke(store *s, const char *login, const char *hash, const char *actor,
+		       const char *at);
+
 /* ---- the mail queue of an app database (_outbox; the policy is outbox.h's) ---- */
 
 typedef struct store_mail_row {
@@ -319,6 +338,8 @@ typedef struct store_mail_row {
 /* Inside apply: one pending row, due at `at`. */
 int store_tx_outbox_add(store_tx *tx, const char *form, int64_t record_id, const char *at,
 			const char *to, const char *subject, const char *body);
+/* Mails waiting to leave (status pending), for /metrics. */
+int store_outbox_pending(store *s, int64_t *n);
 /* The newest `limit` rows, newest first, without bodies. *out: store_outbox_rows_free. */
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n);
 /* The pending rows due at now_iso, oldest due first, with bodies. */
@@ -416,6 +437,22 @@ long store_blob_read(store_blob *b, char *out, size_t max); /* bytes; 0 at the e
 void store_blob_close(store_blob *b);
 int store_files_sweep(store *s, int *removed);
 
+/*
+ * A consistent copy of a SQLite installation into dir (absent or empty): system.db and
+ * apps/<id>.db, each by SQLite's online backup API (the database as of one read
+ * transaction, while the engine goes on writing) and checked by PRAGMA
+ * integrity_check, then the file contents they refer to under files/<id>/. missing:
+ * contents a write deleted between the two steps. STORE_REFUSED for PostgreSQL
+ * (pg_dump is its tool) or a folder that is not empty.
+ */
+typedef struct store_backup_report {
+	int databases;
+	int64_t files, bytes;
+	int missing;
+} store_backup_report;
+int store_backup(store_backend *b, const char *dir, store_backup_report *out,
+		 char err[STORE_ERR_LEN]);
+
 /* Writer counters, for /metrics and tests: jobs per group shows group commit at work. */
 typedef struct store_stats {
 	uint64_t groups; /* transactions committed or attempted */
@@ -490,5 +527,33 @@ int store_audit_insert(store *s, const char *at, const char *actor, const char *
 typedef void (*store_audit_fn)(void *arg, const char *at, const char *actor, const char *action,
 			       const char *target, const char *detail);
 int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg);
+/*
+ * The audit log is a chain: each line holds the SHA-256 of the previous line's hash and
+ * its own text, and the last hash is kept apart. intact false: first_bad is the first
+ * line whose hash does not follow (it, or a line before it, was changed or removed;
+ * one past the last line when lines were removed at the end). lines: those checked.
+ */
+typedef struct store_audit_check {
+	bool intact;
+	int64_t lines, first_bad;
+} store_audit_check;
+int store_audit_verify(store *s, store_audit_check *out);
+/*
+ * A page of the audit log, newest first: lines before id `before` (0: the newest), by
+ * actor, kind (login, login_failed, grant, revoke, user, token, deploy, export, purge,
+ * backup; store_audit_kind_ok) and time (from <= at < to, ISO UTC texts); at most limit.
+ */
+typedef struct store_audit_query {
+	const char *actor, *kind, *from, *to;
+	int64_t before;
+	int limit;
+} store_audit_query;
+typedef struct store_audit_line {
+	int64_t id;
+	char *at, *actor, *action, *target, *detail;
+} store_audit_line;
+bool store_audit_kind_ok(const char *kind);
+int store_audit_page(store *s, const store_audit_query *q, store_audit_line **out, size_t *n);
+void store_audit_lines_free(store_audit_line *v, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 #include "store_int.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 3
 
 /* Version 1. Times: *_at columns are ISO text for people; session/token clocks are epoch seconds.
  */
@@ -146,6 +147,74 @@ static int set_schema_version(store *s, conn *w, int v)
 	return store_meta_set(s, w, "schema", text);
 }
 
+/* ---- the audit chain ---- */
+
+/*
+ * The hash of an audit line: SHA-256 of the JSON array [previous hash, at, actor,
+ * action, target, detail] written compactly — one text per line, whatever its fields
+ * hold, so that no change moves content between fields unseen.
+ */
+static void audit_hash(const char *prev, const char *at, const char *actor, const char *action,
+		       const char *target, const char *detail, char out[65])
+{
+	json_t *a = json_pack("[s,s,s,s,s,s]", prev ? prev : "", at ? at : "", actor ? actor : "",
+			      action ? action : "", target ? target : "", detail ? detail : "");
+	char *t = a ? json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	util_sha256_hex(t ? t : "", t ? strlen(t) : 0, out);
+	free(t);
+	json_decref(a);
+}
+
+#define AUDIT_HEAD "audit_head"
+
+/* Schema 2: every line gets the hash of the chain so far; the head is kept in _meta. */
+static int chain_audit(store *s, conn *w, char *err)
+{
+	buf sql = BUF_INIT;
+	int rc = db_script(w,
+			   store_sql(s, &sql,
+				     "CREATE TABLE IF NOT EXISTS {_meta} (key TEXT PRIMARY KEY, "
+				     "value TEXT);"
+				     "ALTER TABLE {audit} ADD COLUMN hash TEXT"),
+			   err);
+	char prev[65] = "";
+	int64_t after = 0;
+	for (bool more = rc == STORE_OK; more && rc == STORE_OK;) {
+		db_rows r;
+		char(*ids)[65] = NULL;
+		int64_t *idv = NULL;
+		size_t n = 0;
+		rc = db_query(w,
+			      store_sql(s, &sql,
+					"SELECT id, at, actor, action, target, detail FROM {audit} "
+					"WHERE id > ? ORDER BY id LIMIT 1000"),
+			      DB_ARGS(DB_I(after)), &r);
+		while (rc == STORE_OK && db_next(&r)) {
+			ids = xrealloc(ids, (n + 1) * sizeof *ids);
+			idv = xrealloc(idv, (n + 1) * sizeof *idv);
+			idv[n] = db_int(&r, 0);
+			audit_hash(prev, db_text(&r, 1), db_text(&r, 2), db_text(&r, 3),
+				   db_text(&r, 4), db_text(&r, 5), ids[n]);
+			memcpy(prev, ids[n], 65);
+			n++;
+		}
+		rc = rc == STORE_OK ? db_done(&r) : rc;
+		for (size_t i = 0; rc == STORE_OK && i < n; i++)
+			rc = db_exec(w,
+				     store_sql(s, &sql, "UPDATE {audit} SET hash = ? WHERE id = ?"),
+				     DB_ARGS(DB_S(ids[i]), DB_I(idv[i])), NULL);
+		more = n == 1000;
+		if (n)
+			after = idv[n - 1];
+		free(ids);
+		free(idv);
+	}
+	buf_free(&sql);
+	if (rc == STORE_OK)
+		rc = store_meta_set(s, w, AUDIT_HEAD, prev);
+	return rc;
+}
+
 /* The schema, created or checked inside the opening transaction (store_open_with). */
 static int system_bootstrap(store *s, conn *w, char *err)
 {
@@ -167,7 +236,26 @@ static int system_bootstrap(store *s, conn *w, char *err)
 			return store_seterr(err, rc, "creating the schema: %s",
 					    err && err[0] ? err : db_errmsg(w));
 	}
-	/* Future versions: `if (version < 2) { ALTER ... }` here, in the same transaction. */
+	if (version < 2) {
+		int rc = chain_audit(s, w, err);
+		if (rc == STORE_OK)
+			rc = set_schema_version(s, w, 2);
+		if (rc != STORE_OK)
+			return store_seterr(err, rc, "chaining the audit log: %s",
+					    err && err[0] ? err : db_errmsg(w));
+	}
+	if (version < 3) { /* the admin pages show when each person last signed in */
+		buf sql = BUF_INIT;
+		int rc = db_script(
+		    w, store_sql(s, &sql, "ALTER TABLE {users} ADD COLUMN last_login TEXT"), err);
+		buf_free(&sql);
+		if (rc == STORE_OK)
+			rc = set_schema_version(s, w, 3);
+		if (rc != STORE_OK)
+			return store_seterr(err, rc, "users.last_login: %s",
+					    err && err[0] ? err : db_errmsg(w));
+	}
+	/* Future versions: `if (version < 4) { ALTER ... }` here, in the same transaction. */
 	return STORE_OK;
 }
 
@@ -242,14 +330,29 @@ static int user_row(store *s, conn *c, const char *login, store_user *out)
 	return rc == STORE_OK || rc == STORE_NOTFOUND ? rc : db_fail(c, rc, "user lookup");
 }
 
+/*
+ * An audit line, chained to the one before: the head (the last line's hash) is read and
+ * moved in the same transaction. On PostgreSQL the engines take turns (an advisory
+ * lock), so that two lines never follow the same one.
+ */
 static int audit_row(store_tx *tx, const char *at, const char *actor, const char *action,
 		     const char *target, const char *detail)
 {
-	return store_exec(
-	    tx, "INSERT INTO {audit}(at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-	    DB_ARGS(DB_S(at), DB_S(actor ? actor : ""), DB_S(action), DB_S(target ? target : ""),
-		    DB_S(detail ? detail : "")),
-	    NULL);
+	int rc = tx->c->kind == DB_PG ? store_pg_xact_lock(tx->c, "smallapps:audit") : STORE_OK;
+	char *prev = NULL, hash[65];
+	if (rc == STORE_OK)
+		rc = store_meta_get(tx->s, tx->c, AUDIT_HEAD, &prev);
+	if (rc != STORE_OK)
+		return rc;
+	audit_hash(prev, at, actor, action, target, detail, hash);
+	free(prev);
+	rc = store_exec(tx,
+			"INSERT INTO {audit}(at, actor, action, target, detail, hash) "
+			"VALUES (?, ?, ?, ?, ?, ?)",
+			DB_ARGS(DB_S(at), DB_S(actor ? actor : ""), DB_S(action),
+				DB_S(target ? target : ""), DB_S(detail ? detail : ""), DB_S(hash)),
+			NULL);
+	return rc == STORE_OK ? store_meta_set(tx->s, tx->c, AUDIT_HEAD, hash) : rc;
 }
 
 typedef struct user_job {
@@ -532,13 +635,17 @@ static int apply_session_insert(store_tx *tx, void *arg)
 			DB_ARGS(DB_I(j->now), DB_I(j->idle_before)), NULL);
 	if (rc != STORE_OK)
 		return rc;
-	return store_exec(
-	    tx,
-	    "INSERT INTO {sessions}(token_hash, user_id, csrf, created_at, last_seen, "
-	    "expires) VALUES (?, ?, ?, ?, ?, ?)",
-	    DB_ARGS(DB_S(j->hash), DB_I(id), DB_S(j->csrf), DB_I(j->now), DB_I(j->now),
-		    DB_I(j->expires)),
-	    NULL);
+	rc = store_exec(tx,
+			"INSERT INTO {sessions}(token_hash, user_id, csrf, created_at, last_seen, "
+			"expires) VALUES (?, ?, ?, ?, ?, ?)",
+			DB_ARGS(DB_S(j->hash), DB_I(id), DB_S(j->csrf), DB_I(j->now), DB_I(j->now),
+				DB_I(j->expires)),
+			NULL);
+	char at[32];
+	util_iso_datetime((time_t)j->now, at);
+	return rc == STORE_OK ? store_exec(tx, "UPDATE {users} SET last_login = ? WHERE id = ?",
+					   DB_ARGS(DB_S(at), DB_I(id)), NULL)
+			      : rc;
 }
 
 int store_session_insert(store *s, const char *login, const char *hash, const char *csrf,
@@ -706,6 +813,151 @@ int store_audit_insert(store *s, const char *at, const char *actor, const char *
 	return store_write_sync(s, apply_audit, &j);
 }
 
+int store_audit_verify(store *s, store_audit_check *out)
+{
+	memset(out, 0, sizeof *out);
+	out->intact = true;
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	buf sql = BUF_INIT;
+	char prev[65] = "", want[65];
+	int64_t after = 0;
+	for (bool more = rc == STORE_OK; more && rc == STORE_OK && out->intact;) {
+		db_rows r;
+		size_t n = 0;
+		rc = db_query(c,
+			      store_sql(s, &sql,
+					"SELECT id, at, actor, action, target, detail, hash FROM "
+					"{audit} WHERE id > ? ORDER BY id LIMIT 1000"),
+			      DB_ARGS(DB_I(after)), &r);
+		while (rc == STORE_OK && out->intact && db_next(&r)) {
+			n++;
+			after = db_int(&r, 0);
+			audit_hash(prev, db_text(&r, 1), db_text(&r, 2), db_text(&r, 3),
+				   db_text(&r, 4), db_text(&r, 5), want);
+			const char *got = db_text(&r, 6);
+			if (!got || strcmp(got, want) != 0) {
+				out->intact = false;
+				out->first_bad = after;
+			} else {
+				out->lines++;
+				memcpy(prev, want, 65);
+			}
+		}
+		rc = rc == STORE_OK ? db_done(&r) : rc;
+		more = n == 1000;
+	}
+	char *head = NULL;
+	if (rc == STORE_OK && out->intact &&
+	    (rc = store_meta_get(s, c, AUDIT_HEAD, &head)) == STORE_OK &&
+	    strcmp(head ? head : "", prev) != 0) {
+		out->intact = false; /* the last lines are gone */
+		out->first_bad = after + 1;
+	}
+	free(head);
+	buf_free(&sql);
+	if (c)
+		store_reader_give(s, c);
+	return rc;
+}
+
+/* The action patterns of a kind of line (SPEC 11), NULL when the kind is unknown. */
+static const char *const *kind_actions(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		const char *actions[4];
+	} kinds[] = {
+	    {"login", {"login", "logout", NULL}},
+	    {"login_failed", {"login_failed", "login_throttled", NULL}},
+	    {"grant", {"grant", NULL}},
+	    {"revoke", {"revoke", NULL}},
+	    {"user", {"user.%", NULL}},
+	    {"token", {"token.%", NULL}},
+	    {"deploy", {"app.%", NULL}},
+	    {"export", {"export", NULL}},
+	    {"purge", {"retention.purge", NULL}},
+	    {"backup", {"backup", NULL}},
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return kinds[i].actions;
+	return NULL;
+}
+
+bool store_audit_kind_ok(const char *kind)
+{
+	return kind_actions(kind) != NULL;
+}
+
+int store_audit_page(store *s, const store_audit_query *q, store_audit_line **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	qb b = QB_INIT;
+	buf_puts(&b.sql, "SELECT id, at, actor, action, target, detail FROM ");
+	store_put_table(&b.sql, s, "audit");
+	buf_puts(&b.sql, " WHERE id < ?");
+	qb_int(&b, q->before > 0 ? q->before : INT64_MAX);
+	if (q->actor) {
+		buf_puts(&b.sql, " AND actor = ?");
+		qb_text(&b, q->actor);
+	}
+	const char *const *acts = q->kind ? kind_actions(q->kind) : NULL;
+	for (size_t i = 0; acts && acts[i]; i++) {
+		buf_puts(&b.sql, i ? " OR action LIKE ?" : " AND (action LIKE ?");
+		qb_text(&b, acts[i]);
+	}
+	if (acts)
+		buf_puts(&b.sql, ")");
+	if (q->from) { /* ISO times compare as text */
+		buf_puts(&b.sql, " AND at >= ?");
+		qb_text(&b, q->from);
+	}
+	if (q->to) {
+		buf_puts(&b.sql, " AND at < ?");
+		qb_text(&b, q->to);
+	}
+	buf_puts(&b.sql, " ORDER BY id DESC LIMIT ?");
+	qb_int(&b, q->limit);
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	db_rows r;
+	size_t cap = 0;
+	if (rc == STORE_OK && (rc = qb_query(c, &b, &r)) == STORE_OK) {
+		while (db_next(&r)) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 64;
+				*out = xrealloc(*out, cap * sizeof **out);
+			}
+			store_audit_line *l = &(*out)[(*n)++];
+			l->id = db_int(&r, 0);
+			l->at = db_dup(&r, 1);
+			l->actor = db_dup(&r, 2);
+			l->action = db_dup(&r, 3);
+			l->target = db_dup(&r, 4);
+			l->detail = db_dup(&r, 5);
+		}
+		rc = db_done(&r);
+	}
+	if (c)
+		store_reader_give(s, c);
+	qb_free(&b);
+	return rc;
+}
+
+void store_audit_lines_free(store_audit_line *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].at);
+		free(v[i].actor);
+		free(v[i].action);
+		free(v[i].target);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
 int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg)
 {
 	conn *c = NULL;
@@ -741,4 +993,134 @@ int store_audit_list(store *s, int limit, store_audit_fn fn, void *arg)
 	}
 	free(v);
 	return rc;
+}
+
+/* ---- the admin pages: disabling, tokens, last sign-in ---- */
+
+typedef struct disable_job {
+	const char *login, *actor, *at;
+	bool disabled;
+} disable_job;
+
+static int apply_disable(store_tx *tx, void *arg)
+{
+	const disable_job *j = arg;
+	int64_t changed = 0;
+	int rc = store_exec(tx, "UPDATE {users} SET disabled = ? WHERE login = ?",
+			    DB_ARGS(DB_I(j->disabled), DB_S(j->login)), &changed);
+	if (rc == STORE_OK && changed == 0)
+		return STORE_NOTFOUND;
+	/* Their sessions end now (their tokens stop: every look-up checks disabled). */
+	if (rc == STORE_OK && j->disabled)
+		rc = store_exec(tx,
+				"DELETE FROM {sessions} WHERE user_id = (SELECT id FROM {users} "
+				"WHERE login = ?)",
+				DB_ARGS(DB_S(j->login)), NULL);
+	return rc == STORE_OK
+		   ? audit_row(tx, j->at, j->actor, j->disabled ? "user.disable" : "user.enable",
+			       j->login, "")
+		   : rc;
+}
+
+int store_user_set_disabled(store *s, const char *login, bool disabled, const char *actor,
+			    const char *at)
+{
+	disable_job j = {login, actor, at, disabled};
+	return store_write_sync(s, apply_disable, &j);
+}
+
+int store_user_last_login(store *s, const char *login, char **out)
+{
+	*out = NULL;
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	db_rows r;
+	if (rc == STORE_OK && (rc = query(s, c, "SELECT last_login FROM {users} WHERE login = ?",
+					  DB_ARGS(DB_S(login)), &r)) == STORE_OK) {
+		if (db_next(&r))
+			*out = db_dup(&r, 0);
+		else if (r.rc == STORE_OK)
+			r.rc = STORE_NOTFOUND;
+		rc = db_done(&r);
+	}
+	if (c)
+		store_reader_give(s, c);
+	return rc;
+}
+
+int store_token_list(store *s, const char *login, store_token_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	db_rows r;
+	size_t cap = 0;
+	if (rc == STORE_OK &&
+	    (rc = query(
+		 s, c,
+		 "SELECT t.hash, t.label, t.created_at, t.last_used FROM {tokens} t JOIN "
+		 "{users} u ON u.id = t.user_id WHERE u.login = ? ORDER BY t.created_at, t.hash",
+		 DB_ARGS(DB_S(login)), &r)) == STORE_OK) {
+		while (db_next(&r)) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 8;
+				*out = xrealloc(*out, cap * sizeof **out);
+			}
+			store_token_row *t = &(*out)[(*n)++];
+			t->hash = db_dup(&r, 0);
+			t->label = db_dup(&r, 1);
+			t->created_at = db_dup(&r, 2);
+			t->last_used = db_type(&r, 3) == DB_T_NULL ? -1 : db_int(&r, 3);
+		}
+		rc = db_done(&r);
+	}
+	if (c)
+		store_reader_give(s, c);
+	return rc;
+}
+
+void store_token_rows_free(store_token_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].hash);
+		free(v[i].label);
+		free(v[i].created_at);
+	}
+	free(v);
+}
+
+typedef struct token_revoke_job {
+	const char *login, *hash, *actor, *at;
+} token_revoke_job;
+
+static int apply_token_revoke(store_tx *tx, void *arg)
+{
+	const token_revoke_job *j = arg;
+	char *label = NULL;
+	db_rows r;
+	buf sql = BUF_INIT;
+	int rc = db_query(tx->c,
+			  store_sql(tx->s, &sql,
+				    "DELETE FROM {tokens} WHERE hash = ? AND user_id = (SELECT id "
+				    "FROM {users} WHERE login = ?) RETURNING label"),
+			  DB_ARGS(DB_S(j->hash), DB_S(j->login)), &r);
+	buf_free(&sql);
+	bool found = rc == STORE_OK && db_next(&r);
+	if (found)
+		label = db_dup(&r, 0);
+	rc = rc == STORE_OK ? db_done(&r) : rc;
+	if (rc == STORE_OK && !found)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = audit_row(tx, j->at, j->actor, "token.revoke", j->login, label ? label : "");
+	free(label);
+	return rc;
+}
+
+int store_token_revoke(store *s, const char *login, const char *hash, const char *actor,
+		       const char *at)
+{
+	token_revoke_job j = {login, hash, actor, at};
+	return store_write_sync(s, apply_token_revoke, &j);
 }

@@ -154,6 +154,9 @@ const char *lite_errmsg(conn *c);
 void lite_close(conn *c);
 /* The writer's settings: WAL, synchronous=FULL, foreign keys. NULL or what failed. */
 const char *lite_writer_setup(conn *c);
+/* A copy of the database file from into to, by the online backup API, checked by
+ * PRAGMA integrity_check. */
+int lite_backup(const char *from, const char *to, char err[STORE_ERR_LEN]);
 
 int pg_connect(const char *conninfo, conn *c, char err[STORE_ERR_LEN]);
 int pg_query(conn *c, const char *sql, const db_arg *a, int n, db_rows *out);

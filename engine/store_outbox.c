@@ -84,6 +84,24 @@ static int read_rows(store *s, const char *tmpl, const db_arg *a, int na, bool w
 	return rc;
 }
 
+int store_outbox_pending(store *s, int64_t *n)
+{
+	*n = 0;
+	conn *c = NULL;
+	int rc = store_reader_take(s, &c);
+	buf sql = BUF_INIT;
+	if (rc == STORE_OK)
+		rc = db_int_query(
+		    c,
+		    store_sql(s, &sql,
+			      "SELECT count(*) FROM {_outbox} WHERE \"status\" = 'pending'"),
+		    DB_NOARGS, n);
+	buf_free(&sql);
+	if (c)
+		store_reader_give(s, c);
+	return rc;
+}
+
 int store_outbox_recent(store *s, int limit, store_mail_row **out, size_t *n)
 {
 	return read_rows(s, "SELECT " ROW_COLS " FROM {_outbox} ORDER BY \"id\" DESC LIMIT ?",

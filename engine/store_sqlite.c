@@ -253,3 +253,42 @@ void lite_close(conn *c)
 		log_message("store", "close failed error=\"%s\"", sqlite3_errmsg(db_of(c)));
 	c->h = NULL;
 }
+
+int lite_backup(const char *from, const char *to, char err[STORE_ERR_LEN])
+{
+	conn src, dst;
+	if (lite_open(from, true, &src, err) != STORE_OK)
+		return STORE_ERROR;
+	if (lite_open(to, false, &dst, err) != STORE_OK) {
+		lite_close(&src);
+		return STORE_ERROR;
+	}
+	/* One step over every page: the copy is the source as of one read transaction,
+	 * whatever the writers do meanwhile (WAL lets them go on). */
+	int rc = STORE_ERROR;
+	sqlite3_backup *b = sqlite3_backup_init(db_of(&dst), "main", db_of(&src), "main");
+	if (!b) {
+		store_seterr(err, STORE_ERROR, "%s: %s", to, sqlite3_errmsg(db_of(&dst)));
+	} else {
+		int step = sqlite3_backup_step(b, -1);
+		int fin = sqlite3_backup_finish(b);
+		if (step == SQLITE_DONE && fin == SQLITE_OK)
+			rc = STORE_OK;
+		else
+			store_seterr(err, map_rc(step == SQLITE_DONE ? fin : step), "%s: %s", from,
+				     sqlite3_errstr(step == SQLITE_DONE ? fin : step));
+	}
+	if (rc == STORE_OK) {
+		db_rows r;
+		rc = db_query(&dst, "PRAGMA integrity_check", DB_NOARGS, &r);
+		const char *ok = rc == STORE_OK && db_next(&r) ? db_text(&r, 0) : NULL;
+		if (!ok || strcmp(ok, "ok") != 0)
+			rc = store_seterr(err, STORE_ERROR,
+					  "%s: the copy fails its integrity check: %s", to,
+					  ok ? ok : sqlite3_errmsg(db_of(&dst)));
+		db_done(&r);
+	}
+	lite_close(&dst);
+	lite_close(&src);
+	return rc;
+}

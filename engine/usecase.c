@@ -505,9 +505,72 @@ void uc_metrics(const uc_env *env, buf *out)
 			   "smallapps_store_failed_commits_total{app=\"%s\"} %llu\n",
 			   id, (unsigned long long)st.jobs, id, (unsigned long long)st.groups, id,
 			   (unsigned long long)st.failed_groups);
+	}
+	buf_puts(out, "# HELP smallapps_outbox_pending Mails waiting to be sent, per app.\n"
+		      "# TYPE smallapps_outbox_pending gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		int64_t pending = 0;
+		if (store_outbox_pending(apps[i]->db, &pending) == STORE_OK)
+			buf_printf(out, "smallapps_outbox_pending{app=\"%s\"} %lld\n",
+				   apps[i]->def->id, (long long)pending);
 		registry_release(apps[i]);
 	}
 	free(apps);
+	registry_problem *pb;
+	size_t npb = registry_problems(env->reg, &pb);
+	buf_puts(out, "# HELP smallapps_app_load_errors Apps whose folder does not load (1: "
+		      "refused; the previous version may still serve).\n"
+		      "# TYPE smallapps_app_load_errors gauge\n");
+	for (size_t i = 0; i < npb; i++)
+		buf_printf(out, "smallapps_app_load_errors{app=\"%s\"} 1\n", pb[i].app);
+	registry_problems_free(pb, npb);
 	if (env->lua)
 		sandbox_pool_metrics(env->lua, out);
+}
+
+void uc_health(const uc_env *env, bool *ok, size_t *loaded, size_t *failing)
+{
+	*ok = uc_healthy(env);
+	app_rt **apps;
+	*loaded = registry_list(env->reg, &apps);
+	for (size_t i = 0; i < *loaded; i++)
+		registry_release(apps[i]);
+	free(apps);
+	registry_problem *pb;
+	*failing = registry_problems(env->reg, &pb);
+	registry_problems_free(pb, *failing);
+}
+
+/* ---- the audit log ---- */
+
+uc_status uc_audit_page(const uc_env *env, const store_audit_query *q, uc_audit *out)
+{
+	memset(out, 0, sizeof *out);
+	if (q->kind && !store_audit_kind_ok(q->kind))
+		return UC_BAD_QUERY;
+	store_audit_query one_more = *q;
+	one_more.limit = q->limit + 1;
+	if (auth_audit_page(env->au, &one_more, &out->lines, &out->n) != AUTH_OK ||
+	    auth_audit_verify(env->au, &out->chain) != AUTH_OK) {
+		uc_audit_clear(out);
+		return UC_ERROR;
+	}
+	if (out->n > (size_t)q->limit) {
+		out->more = true;
+		for (size_t i = (size_t)q->limit; i < out->n; i++) {
+			free(out->lines[i].at);
+			free(out->lines[i].actor);
+			free(out->lines[i].action);
+			free(out->lines[i].target);
+			free(out->lines[i].detail);
+		}
+		out->n = (size_t)q->limit;
+	}
+	return UC_OK;
+}
+
+void uc_audit_clear(uc_audit *a)
+{
+	store_audit_lines_free(a->lines, a->n);
+	memset(a, 0, sizeof *a);
 }

@@ -293,6 +293,64 @@ void uc_file_close(uc_file *f);
 /* Housekeeping: temporary uploads past UC_UPLOAD_KEEP, contents no record uses. */
 void uc_files_sweep(const uc_env *env, int *temporary, int *contents);
 
+/* ---- people and their rights, for global admins (usecase_users.c) ---- */
+
+/*
+ * The admin pages' calls; admin is the acting admin's login (the door checked that they
+ * are one), every change is audited under it. A new person without a password gets a
+ * generated one, and a reset always does: shown once, never stored in clear. A grant is
+ * "app:role" of an app being served that declares the role (UC_INVALID otherwise).
+ * UC_NOT_FOUND: no such person or token; UC_CONFLICT: the login exists, or an admin
+ * disabling themselves.
+ */
+typedef struct uc_person {
+	char *login, *name, *email, *last_login; /* last_login NULL: never */
+	bool admin, disabled;
+	char **grants; /* "app:role" */
+	size_t ngrants;
+	store_token_row *tokens; /* uc_person_get only */
+	size_t ntokens;
+} uc_person;
+typedef struct uc_people {
+	uc_person *v;
+	size_t n;
+} uc_people;
+typedef struct uc_new_person {
+	const char *login, *name, *email, *password; /* password NULL or "": generated */
+	bool admin;
+} uc_new_person;
+uc_status uc_people_list(const uc_env *env, uc_people *out);
+uc_status uc_person_get(const uc_env *env, const char *login, uc_person *out);
+void uc_people_clear(uc_people *l);
+void uc_person_clear(uc_person *p);
+uc_status uc_person_add(const uc_env *env, const char *admin, const uc_new_person *p,
+			char password[AUTH_NEW_PASSWORD], char *msg, size_t msglen);
+uc_status uc_person_grant(const uc_env *env, const char *admin, const char *login,
+			  const char *grant, bool give);
+uc_status uc_person_disable(const uc_env *env, const char *admin, const char *login, bool disabled);
+uc_status uc_person_password(const uc_env *env, const char *admin, const char *login,
+			     char password[AUTH_NEW_PASSWORD]);
+uc_status uc_person_token(const uc_env *env, const char *admin, const char *login,
+			  const char *label, char token[AUTH_TOKEN_LEN]);
+uc_status uc_person_token_revoke(const uc_env *env, const char *admin, const char *login,
+				 const char *hash);
+
+/* ---- the audit log (usecase.c) ---- */
+
+/*
+ * A page of the audit log for a global admin, newest first (store_audit_page), and
+ * whether its chain holds (store_audit_verify: the whole log is read). UC_BAD_QUERY for
+ * an unknown kind. uc_audit_clear frees it.
+ */
+typedef struct uc_audit {
+	store_audit_line *lines;
+	size_t n;
+	bool more; /* older lines exist: the next page is before lines[n - 1].id */
+	store_audit_check chain;
+} uc_audit;
+uc_status uc_audit_page(const uc_env *env, const store_audit_query *q, uc_audit *out);
+void uc_audit_clear(uc_audit *a);
+
 /* ---- operations ---- */
 
 /*
@@ -402,6 +460,8 @@ void uc_register_release(uc_register *r);
 
 /* Can this engine serve: is its database reachable now (/healthz)? */
 bool uc_healthy(const uc_env *env);
+/* /healthz: uc_healthy, and how many apps are served and how many fail to load. */
+void uc_health(const uc_env *env, bool *ok, size_t *loaded, size_t *failing);
 
 /* The latest mails of an app, for /admin/outbox. */
 int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n);

@@ -70,6 +70,8 @@ for arg in "$@"; do
   run_counted hardening python3 tests/http/hardening.py --binary "$build/smallapps"
   run_counted exports python3 tests/http/exports.py --binary "$build/smallapps"
   run_counted files python3 tests/http/files.py --binary "$build/smallapps"
+  run_counted operations python3 tests/http/operations.py --binary "$build/smallapps"
+  run_counted people python3 tests/http/people.py --binary "$build/smallapps"
   run_counted governance python3 tests/http/governance.py --binary "$build/smallapps"
   run_counted lua-errors python3 tests/http/lua_errors.py --binary "$build/smallapps"
   run_counted cluster python3 tests/http/cluster.py --binary "$build/smallapps"

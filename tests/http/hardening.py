@@ -111,7 +111,7 @@ def an_app_whose_code_loops_cannot_starve_the_others(s):
         metrics = Client(m).get("/metrics").text
         assert 'smallapps_lua_suspensions_total{app="boucle"} 1' in metrics, metrics[-2000:]
         over = [ln for ln in metrics.splitlines()
-                if ln.startswith('smallapps_lua_budget_overruns_total{app="boucle"}')]
+                if ln.startswith('smallapps_lua_budget_aborts_total{app="boucle"}')]
         assert over and int(over[0].split()[1]) >= 3, over
         assert 'smallapps_lua_suspensions_total{app="essai"} 0' in metrics or \
             'app="essai"' not in metrics

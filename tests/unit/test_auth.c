@@ -702,12 +702,12 @@ static void database_is_private_wal_and_versioned(void **state)
 
 	if (testdb_pg()) {
 		/* PostgreSQL: the version is a row of the schema's _meta; files are the server's. */
-		assert_int_equal(sql_int(f, "SELECT value::bigint FROM _meta WHERE key = 'schema'"), 1);
+		assert_int_equal(sql_int(f, "SELECT value::bigint FROM _meta WHERE key = 'schema'"), 3);
 		assert_int_equal(sql_int(f, "UPDATE _meta SET value = '99' WHERE key = 'schema'"), -1);
 		b = auth_open(f->b, err);
 		assert_null(b);
 		assert_non_null(strstr(err, "newer"));
-		assert_int_equal(sql_int(f, "UPDATE _meta SET value = '1' WHERE key = 'schema'"), -1);
+		assert_int_equal(sql_int(f, "UPDATE _meta SET value = '3' WHERE key = 'schema'"), -1);
 		return;
 	}
 	snprintf(path, sizeof path, "%s/system.db", f->data);
@@ -715,7 +715,7 @@ static void database_is_private_wal_and_versioned(void **state)
 	assert_int_equal(st.st_mode & 077, 0);
 	assert_int_equal(stat(f->data, &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3); /* 2: audit chain, 3: last login */
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 
 	/* a database from a newer engine is refused, not damaged */
@@ -723,7 +723,7 @@ static void database_is_private_wal_and_versioned(void **state)
 	b = auth_open(f->b, err);
 	assert_null(b);
 	assert_non_null(strstr(err, "newer"));
-	assert_int_equal(sql_int(f, "PRAGMA user_version = 1"), -1);
+	assert_int_equal(sql_int(f, "PRAGMA user_version = 3"), -1);
 }
 
 static void open_creates_missing_parent_directories(void **state)
