@@ -138,9 +138,9 @@ bench: all
 	@BENCH_OUT=$(BUILD)/bench/sqlite BENCH_BACKEND=sqlite bench/run.sh $(BUILD)
 	@BENCH_OUT=$(BUILD)/bench/pg BENCH_BACKEND=pg bench/run.sh $(BUILD)
 	@BENCH_OUT=$(BUILD)/bench/pg2 BENCH_BACKEND=pg2 bench/run.sh $(BUILD)
-	@bench/compare.py $(BUILD)/bench
 	@BENCH_OUT=$(BUILD)/bench/scale-sqlite BENCH_BACKEND=sqlite bench/scale.sh $(BUILD)
 	@BENCH_OUT=$(BUILD)/bench/scale-pg BENCH_BACKEND=pg bench/scale.sh $(BUILD)
+	@bench/compare.py $(BUILD)/bench
 
 # Formatting (.clang-format, applied to all of engine/) and clang-tidy with the checks
 # that find bugs here without noise: bugprone-* but the style-only ones and those that

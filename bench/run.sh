@@ -120,6 +120,8 @@ fi
 # ---------------------------------------------------------------- processes and clean-up
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/smallapps-bench.XXXXXX")
+# PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
+chmod 711 "$TMP"
 DATA=$TMP/data
 SERVER_PID=
 BASELINE_PID=

@@ -43,6 +43,8 @@ PASSWORD=bench-password-0123456789
 SCENARIOS="first deep filtered api_deep search search_common stats"
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/smallapps-scale.XXXXXX")
+# PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
+chmod 711 "$TMP"
 DATA=$TMP/data
 SERVER_PID=
 SERVER_LOG=$TMP/server.log

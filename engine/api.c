@@ -454,6 +454,11 @@ static bool idem_key_ok(const char *k)
 static void create_record(req *r, api_ctx *c)
 {
 	/* A refusal needs no body: it is decided before reading one. */
+	if (c->call.unavailable) { /* rights that could not be read are not a refusal */
+		retry_after(r, 2);
+		api_error(r, 503, "unavailable", NULL, NULL);
+		return;
+	}
 	if (!access_can_create(c->form, &c->call.who)) {
 		refuse(r, c, NULL);
 		return;

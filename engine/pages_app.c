@@ -423,6 +423,11 @@ static void after_create(req *r)
 
 static void new_page(req *r, page_ctx *c)
 {
+	if (c->call.unavailable) { /* rights that could not be read are not a refusal */
+		req_add_header(r, "Retry-After", "2");
+		pages_error(r, 503, NULL);
+		return;
+	}
 	if (!access_can_create(c->form, who(c))) {
 		refuse(r, c, NULL, NULL);
 		return;

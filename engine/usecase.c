@@ -91,7 +91,10 @@ void uc_call_init(uc_call *c, const uc_env *env, app_rt *app, const def_form *fo
 	c->mem = mem;
 	/* Roles that could not be read must not become fewer rights for this call: a 403
 	 * where a 503 (try again) is the truth. */
-	c->unavailable = actor_of(env, user, app->def->id, mem, &c->who) == AUTH_UNAVAILABLE;
+	int rc = actor_of(env, user, app->def->id, mem, &c->who);
+	/* Any failure to read them (a database going down may answer an error before it is
+	 * seen as gone): a 503, never a 403 for rights the person has. */
+	c->unavailable = rc != AUTH_OK && rc != AUTH_NOTFOUND;
 }
 
 /* The store's failures as a result: a database out of reach is a 503, not a 500. */

@@ -19,7 +19,7 @@ run_counted() {
   p=$(echo "$line" | awk '{print $1}'); f=$(echo "$line" | awk '{print $3}')
   p=${p:-0}; f=${f:-1}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -E '^(FAIL|ERROR|    )|sanitizer|runtime error' | head -40
+  [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -E '^(FAIL|ERROR|    |[A-Za-z]*Error)|sanitizer|runtime error' | head -40
   echo "  $name: $p passed, $f failed"
   add "$p" "$f"
 }
