@@ -149,6 +149,25 @@ static void admin_problems(buf *out, const page *p, const registry_problem *prob
 	}
 }
 
+void render_admin_breadcrumb(buf *out, const page *p, const char *href, const char *label)
+{
+	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
+	buf_puts(out, T(p, UI_BREADCRUMB));
+	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
+	buf_puts(out, T(p, UI_HOME));
+	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
+	buf_puts(out, T(p, UI_ADMIN));
+	buf_puts(out, "</a></li>\n");
+	if (href) {
+		buf_puts(out, "<li><a href=\"");
+		buf_html(out, href);
+		buf_puts(out, "\">");
+		buf_html(out, label);
+		buf_puts(out, "</a></li>\n");
+	}
+	buf_puts(out, "</ol>\n</nav>\n");
+}
+
 void render_admin(buf *out, const page *p, const admin_view *v)
 {
 	render_page_open(out, p, false);
@@ -276,13 +295,8 @@ void render_admin_outbox(buf *out, const page *p, const outbox_view *apps, size_
 	render_page_open(out, p, false);
 	buf_puts(out, T(p, UI_OUTBOX));
 	render_page_body(out, p);
-	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(out, T(p, UI_BREADCRUMB));
-	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(out, T(p, UI_HOME));
-	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
-	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	render_admin_breadcrumb(out, p, NULL, NULL);
+	buf_puts(out, "<h1>");
 	buf_puts(out, T(p, UI_OUTBOX));
 	buf_puts(out, "</h1>\n<p>");
 	buf_puts(out, T(p, UI_OUTBOX_INTRO));
@@ -421,13 +435,8 @@ void render_admin_audit(buf *out, const page *p, const audit_view *v)
 	render_page_open(out, p, false);
 	buf_puts(out, title);
 	render_page_body(out, p);
-	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(out, T(p, UI_BREADCRUMB));
-	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(out, T(p, UI_HOME));
-	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
-	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	render_admin_breadcrumb(out, p, NULL, NULL);
+	buf_puts(out, "<h1>");
 	buf_puts(out, title);
 	buf_puts(out, "</h1>\n");
 	if (v->error) {

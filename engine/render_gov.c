@@ -491,13 +491,8 @@ void render_registre(buf *out, const page *p, const uc_register *reg)
 	render_page_open(out, p, false);
 	buf_puts(out, title);
 	render_page_body(out, p);
-	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(out, T(p, UI_BREADCRUMB));
-	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(out, T(p, UI_HOME));
-	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
-	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</a></li>\n</ol>\n</nav>\n<h1>");
+	render_admin_breadcrumb(out, p, NULL, NULL);
+	buf_puts(out, "<h1>");
 	buf_puts(out, title);
 	buf_puts(out, "</h1>\n<p class=\"help\">");
 	buf_puts(out, tr(p, "Établi d’après les définitions des applications en service, le ",

@@ -196,6 +196,8 @@ const char *render_text(const page *p, enum ui m);
 
 void render_attr(buf *o, const char *name, const char *val);
 void render_breadcrumb(buf *o, const page *p, const def_app *app, const def_form *f, int64_t id);
+/* Accueil > Administration [> label, a link to href]: the admin pages' breadcrumb. */
+void render_admin_breadcrumb(buf *out, const page *p, const char *href, const char *label);
 bool render_choice_selected(const def_field *f, const value *v, const char *opt);
 const def_field *render_col_field(const def_form *f, int col);
 void render_csrf_input(buf *o, const page *p);

@@ -14,23 +14,6 @@ static bool en(const page *p)
 	return render_page_lang(p) == LANG_EN;
 }
 
-static void crumbs(buf *out, const page *p, const char *login)
-{
-	buf_puts(out, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(out, T(p, UI_BREADCRUMB));
-	buf_puts(out, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(out, T(p, UI_HOME));
-	buf_puts(out, "</a></li>\n<li><a href=\"/admin\">");
-	buf_puts(out, T(p, UI_ADMIN));
-	buf_puts(out, "</a></li>\n");
-	if (login) {
-		buf_puts(out, "<li><a href=\"/admin/users\">");
-		buf_puts(out, en(p) ? "People" : "Personnes");
-		buf_puts(out, "</a></li>\n");
-	}
-	buf_puts(out, "</ol>\n</nav>\n");
-}
-
 /* The notices on top: an error (alert), what was done (status), a secret shown once. */
 static void notices(buf *out, const page *p, const users_notice *n)
 {
@@ -127,7 +110,7 @@ void render_admin_users(buf *out, const page *p, const users_view *v)
 	render_page_open(out, p, false);
 	buf_puts(out, title);
 	render_page_body(out, p);
-	crumbs(out, p, NULL);
+	render_admin_breadcrumb(out, p, NULL, NULL);
 	buf_printf(out, "<h1>%s</h1>\n", title);
 	notices(out, p, &v->notice);
 	people_table(out, p, v->people);
@@ -238,7 +221,7 @@ void render_admin_user(buf *out, const page *p, const user_view *v)
 	render_page_open(out, p, false);
 	buf_html(out, u->login);
 	render_page_body(out, p);
-	crumbs(out, p, u->login);
+	render_admin_breadcrumb(out, p, "/admin/users", e ? "People" : "Personnes");
 	buf_puts(out, "<h1>");
 	buf_html(out, u->name && *u->name ? u->name : u->login);
 	buf_puts(out, " (<code>");
