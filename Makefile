@@ -13,10 +13,10 @@
 SHELL   := /bin/bash
 CC      ?= cc
 BUILD   ?= build
-PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic ldap
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
             libargon2-dev libsodium-dev libcurl4-openssl-dev libmagic-dev libcmocka-dev python3 lua5.4 wrk \
-            libpq-dev postgresql haproxy clang-format clang-tidy
+            libpq-dev postgresql haproxy clang-format clang-tidy libldap-dev slapd ldap-utils
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \

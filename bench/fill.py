@@ -4,7 +4,7 @@ vaccins/commande for bench/scale.sh, by SQL, as copies of the record TEMPLATE_ID
 through the API, so every column holds what the engine writes) varied in what lists look
 at: reference, centre, commune, contact, vaccine, delivery date, state, creation time and
 creator, and the folded search text (_search) that goes with them. The database's own
-triggers keep the full-text index.
+triggers keep the full-text index and the dashboard's tallies.
 
 BACKEND is sqlite (TARGET: the app's database file, data/apps/vaccins.db) or pg (TARGET:
 a libpq connection string; the table is app_vaccins.commande). Rows go in by 100,000 per
@@ -72,7 +72,8 @@ def columns():
     out = subprocess.run(
         ["psql", "-X", "-At", target, "-c",
          "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-         "'app_vaccins' AND table_name = 'commande' ORDER BY ordinal_position"],
+         "'app_vaccins' AND table_name = 'commande' AND is_generated = 'NEVER' "
+         "ORDER BY ordinal_position"],
         check=True, capture_output=True, text=True).stdout
     return out.split()
 

@@ -21,7 +21,8 @@
 #
 # Environment: BENCH_BACKEND sqlite (default) or pg (a throw-away PostgreSQL, tests/pg.sh);
 # BENCH_SMALL, BENCH_LARGE; BENCH_DURATION (default 5), BENCH_CONNECTIONS (default 8),
-# BENCH_THREADS (2); BENCH_TMPDIR; BENCH_OUT (default BUILD_DIR/bench/scale-BACKEND).
+# BENCH_THREADS (2); BENCH_TMPDIR; BENCH_OUT (default BUILD_DIR/bench/scale-BACKEND);
+# BENCH_SCENARIOS: some of the scenarios above (default: all).
 # Exit status 1 on a set-up failure or failed requests.
 
 set -eu -o pipefail
@@ -40,7 +41,7 @@ WRK_THREADS=${BENCH_THREADS:-2}
 OUT=${BENCH_OUT:-$BUILD/bench/scale-$BACKEND}
 SCRIPT=$ROOT/bench/scenario.lua
 PASSWORD=bench-password-0123456789
-SCENARIOS="first deep filtered api_deep search search_common stats"
+SCENARIOS=${BENCH_SCENARIOS:-first deep filtered api_deep search search_common stats}
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/smallapps-scale.XXXXXX")
 # PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
@@ -147,7 +148,16 @@ middle_cursor() {
 	python3 -c 'import base64, json, sys; d, i = sys.argv[1], int(sys.argv[2]); print(base64.urlsafe_b64encode(json.dumps(["date_souhaitee", d, i], separators=(",", ":")).encode()).decode().rstrip("="))' $row
 }
 
-declare -A RPS P99 EXPORT_SECS EXPORT_MB EXPORT_HWM
+declare -A RPS P99 ALONE EXPORT_SECS EXPORT_MB EXPORT_HWM
+
+# alone_ms URL COOKIE: the median time of 5 requests made one after the other, in ms (what
+# one person waits when nobody else asks; wrk's figures are for 8 at once).
+alone_ms() {
+	local i
+	for i in 1 2 3 4 5; do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $2" -H "Authorization: Bearer $TOKEN" "$1"
+	done | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 * 1000 }'
+}
 FAILED=0
 
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status"; }
@@ -196,6 +206,7 @@ run() {
 			|| die "search at $size records: not exactly one match" ;;
 		deep | api_deep | first | filtered) ;;
 		esac
+		ALONE[$name-$size]=$(alone_ms "$url" "$cookie")
 		raw=$OUT/$name-$size.txt
 		echo "  $name at $size records, ${DURATION}s ..." >&2
 		env BENCH_METHOD= BENCH_BODY_FILE= BENCH_CONTENT_TYPE= BENCH_ACCEPT= \
@@ -228,15 +239,16 @@ say "smallapps bench, lists at scale — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit 
 say "backend: $BACKEND; form vaccins/commande; wrk $WRK_THREADS threads, $CONNS connections, ${DURATION}s each"
 say "made by SQL: $SMALL records in ${fill_small}s, then up to $LARGE in ${fill_large}s"
 say ""
-printf '%-14s %12s %12s %8s %12s\n' scenario "req/s @$SMALL" "req/s @$LARGE" ratio "p99 ms @$LARGE" | tee -a "$RESULTS"
+printf '%-14s %12s %12s %8s %12s %14s\n' scenario "req/s @$SMALL" "req/s @$LARGE" ratio "p99 ms @$LARGE" "alone ms @$LARGE" | tee -a "$RESULTS"
 for name in $SCENARIOS; do
 	a=${RPS[$name-$SMALL]} b=${RPS[$name-$LARGE]}
-	printf '%-14s %12.0f %12.0f %8s %12.2f\n' "$name" "$a" "$b" \
+	printf '%-14s %12.0f %12.0f %8s %12.2f %14s\n' "$name" "$a" "$b" \
 		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')" \
-		"${P99[$name-$LARGE]}" | tee -a "$RESULTS"
+		"${P99[$name-$LARGE]}" "${ALONE[$name-$LARGE]}" | tee -a "$RESULTS"
 done
 say ""
 say "ratio: the rate with $LARGE records over the rate with $SMALL (1.00: no slower)."
+say "alone: the median of 5 requests one after the other, with $LARGE records."
 say ""
 for n in "$SMALL" "$LARGE"; do
 	say "export.csv of $n records: ${EXPORT_SECS[$n]} s, ${EXPORT_MB[$n]} MB, server peak memory +${EXPORT_HWM[$n]} MB"

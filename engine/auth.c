@@ -446,6 +446,34 @@ int auth_revoke(auth *a, const char *login, const char *app, const char *role, c
 	return grant_change(a, false, login, app, role, actor);
 }
 
+int auth_directory_signin(auth *a, const store_directory_user *d, auth_user *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!valid_login(d->login))
+		return AUTH_INVALID;
+	for (size_t i = 0; i < d->ngrants; i++)
+		if (!valid_app(d->apps[i]) || !valid_role(d->roles[i]))
+			return AUTH_INVALID;
+	char at[32];
+	now_iso(at);
+	int rc = store_user_directory(a->db, d, at);
+	if (rc == STORE_REFUSED)
+		return AUTH_DENIED;
+	return rc == STORE_OK ? auth_user_get(a, d->login, out) : from_store(rc);
+}
+
+int auth_has_password(auth *a, const char *login, bool *out)
+{
+	*out = false;
+	if (!valid_login(login))
+		return AUTH_NOTFOUND;
+	store_user su = {0};
+	int rc = store_user_get(a->db, login, &su);
+	*out = rc == STORE_OK && su.password_hash;
+	store_user_clear(&su);
+	return rc == STORE_NOTFOUND ? AUTH_NOTFOUND : from_store(rc);
+}
+
 int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t *n)
 {
 	*out = NULL;

@@ -80,6 +80,14 @@ int auth_user_list(auth *a,
 /* Granting a held role is AUTH_OK (no audit line); revoking one not held is AUTH_NOTFOUND. */
 int auth_grant(auth *a, const char *login, const char *app, const char *role, const char *actor);
 int auth_revoke(auth *a, const char *login, const char *app, const char *role, const char *actor);
+/*
+ * A sign-in the directory accepted (directory.h): the account is made or updated and
+ * its grants become exactly d's (store_user_directory). AUTH_DENIED: login is a local
+ * account (it has a password) or a disabled one; AUTH_INVALID: a bad login or grant.
+ */
+int auth_directory_signin(auth *a, const store_directory_user *d, auth_user *out);
+/* Whether login signs in with a local password (*out); AUTH_NOTFOUND: no such account. */
+int auth_has_password(auth *a, const char *login, bool *out);
 /* Roles granted to login in app (admin not included). *out: array of strings, free with
  * auth_roles_free. */
 int auth_roles(auth *a, const char *login, const char *app, char ***out, size_t *n);

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apptest.h"
 #include "auth.h"
 #include "diag.h"
+#include "directory.h"
 #include "export.h"
 #include "loader.h"
 #include "log.h"
@@ -54,7 +56,7 @@ typedef struct opts {
 	/* sub-command arguments, flags removed */
 	const char *args[32];
 	int nargs;
-	bool json, admin, password_stdin, open_data;
+	bool json, admin, password_stdin, open_data, coverage;
 	const char *name, *email, *label, *format, *out;
 } opts;
 
@@ -105,6 +107,7 @@ static void usage(FILE *f)
 	    "         [--port-file FILE]          (writes the port it listens on)\n"
 	    "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
 	    "  new    ID                         scaffold apps/ID with a commented example\n"
+	    "  test   [--coverage] [APP_DIR...]  run each app's tests/*.lua (default: every app)\n"
 	    "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
 	    "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
 	    "  token  create LOGIN [--label L]   print a new API token\n"
@@ -155,7 +158,8 @@ static int count_arg(const count_opt *c, const char *given_as, const char *text)
 	return 0;
 }
 
-static int parse(int argc, char **argv, opts *o)
+/* What a flag not given means: its environment variable, else the default. */
+static void defaults(opts *o)
 {
 	o->apps = env_or("SMALLAPPS_APPS", "apps");
 	o->data = env_or("SMALLAPPS_DATA", "data");
@@ -174,6 +178,11 @@ static int parse(int argc, char **argv, opts *o)
 	o->header_timeout = 10;
 	o->lua_threads = 0;
 	o->max_upload_mb = 64;
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+	defaults(o);
 	const count_opt counts[] = {
 	    {"--threads", "SMALLAPPS_THREADS", &o->threads, 1, 256, NULL},
 	    {"--max-conns-per-address", "SMALLAPPS_MAX_CONNS_PER_ADDRESS", &o->max_conns_per_addr,
@@ -216,7 +225,8 @@ static int parse(int argc, char **argv, opts *o)
 	} flags[] = {{"--json", &o->json},
 		     {"--admin", &o->admin},
 		     {"--password-stdin", &o->password_stdin},
-		     {"--open-data", &o->open_data}};
+		     {"--open-data", &o->open_data},
+		     {"--coverage", &o->coverage}};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -508,6 +518,7 @@ struct serving {
 	uc_env env;
 	netaddr_list proxies;
 	scheduler *sched;
+	directory *dir; /* data/annuaire.lua, when there is one */
 };
 
 /* The scheduler starts once the server listens: its mails then link to the real address. */
@@ -547,6 +558,7 @@ static void serving_close(struct serving *sv)
 	registry_close(sv->env.reg);
 	throttle_close(sv->env.th);
 	auth_close(sv->env.au);
+	directory_close(sv->dir);
 	netaddr_list_free(&sv->proxies);
 }
 
@@ -566,6 +578,17 @@ static int serving_open(const opts *o, struct serving *sv)
 		serving_close(sv);
 		return -1;
 	}
+	/* The directory's file is checked now: a typo must stop the start, not a sign-in. */
+	char derr[DIRECTORY_ERR];
+	sv->env.dir = sv->dir = directory_open(o->data, o->stdlib, derr);
+	if (!sv->dir && derr[0]) {
+		fprintf(stderr, "smallapps: %s\n", derr);
+		serving_close(sv);
+		return -1;
+	}
+	if (sv->dir)
+		log_message("auth", "sign-in through the directory %s (data/annuaire.lua)",
+			    directory_url(sv->dir));
 	sv->env.th =
 	    store_backend_shared(o->backend) ? throttle_open_shared(o->backend) : throttle_open();
 	registry_opts ro = {.apps_dir = o->apps,
@@ -966,6 +989,68 @@ static int cmd_demo(const opts *o)
 	return rc;
 }
 
+/* apps/ID/tests/exemple.lua: a test of the scaffolded app that passes as it is, and
+ * shows the test API (SPEC 13) in its comments. */
+static int write_example_test(const char *dir, const char *id)
+{
+	char tests[PATH_MAX + 8], file[PATH_MAX + 32];
+	snprintf(tests, sizeof tests, "%s/tests", dir);
+	snprintf(file, sizeof file, "%s/exemple.lua", tests);
+	FILE *f = mkdir(tests, 0755) == 0 ? fopen(file, "wx") : NULL;
+	if (!f) {
+		fprintf(stderr, "smallapps: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	fprintf(
+	    f,
+	    "-- Tests of %s: `smallapps test %s` runs every tests/*.lua, each on a throw-away\n"
+	    "-- database, through the rules a browser or the API goes through.\n"
+	    "--\n"
+	    "-- People: T.user(login, { roles }), T.admin(login), T.anonymous(). Their actions\n"
+	    "--   create(form, fields), edit(form, id, fields), read(form, id), delete(form, id),\n"
+	    "--   trigger(form, id, transition, { fields = {}, comment = \"\" }), list(form, "
+	    "query)\n"
+	    "-- return { status = \"ok\"|\"invalid\"|\"forbidden\"|\"not_found\"|\"conflict\", "
+	    "id,\n"
+	    "--   state, version, fields, errors = { field = message }, records, total }.\n"
+	    "-- Checks: T.eq(got, want), T.truthy(v), T.ok(r), T.invalid(r, field [, pattern]),\n"
+	    "--   T.forbidden(r), T.not_found(r), T.conflict(r), T.state(r, state).\n"
+	    "-- Time and mail: T.clock(\"2026-11-23T10:00:00Z\"), T.advance(days), T.tick() (the\n"
+	    "--   scheduler's pass), T.mails() (the mails queued: { to, subject, body }).\n"
+	    "-- `smallapps test --coverage` also lists the transitions and states no test "
+	    "reached.\n"
+	    "local T = require(\"smallapps.test\")\n"
+	    "T.clock(\"2026-11-23T10:00:00Z\")\n"
+	    "\n"
+	    "local alice = T.user(\"alice\", {})           -- signed in, no role\n"
+	    "local bob = T.user(\"bob\", {})\n"
+	    "local agathe = T.user(\"agathe\", { \"agent\" })\n"
+	    "\n"
+	    "-- A request is saved as typed\n"
+	    "local r = alice:create(\"demande\", { objet = \"Banc cassé\", details = \"Square "
+	    "Hugo\" })\n"
+	    "T.ok(r)\n"
+	    "T.eq(r.fields.objet, \"Banc cassé\")\n"
+	    "\n"
+	    "-- A required field left empty is refused, with a message for that field\n"
+	    "T.invalid(alice:create(\"demande\", { details = \"sans objet\" }), \"objet\")\n"
+	    "\n"
+	    "-- Each reads their own; an agent reads them all\n"
+	    "T.not_found(bob:read(\"demande\", r.id))\n"
+	    "T.eq(#bob:list(\"demande\").records, 0)\n"
+	    "T.eq(#agathe:list(\"demande\").records, 1)\n"
+	    "\n"
+	    "-- Its author may change it\n"
+	    "T.ok(alice:edit(\"demande\", r.id, { details = \"Square Victor-Hugo\" }))\n"
+	    "T.eq(alice:read(\"demande\", r.id).fields.details, \"Square Victor-Hugo\")\n"
+	    "\n"
+	    "-- Without signing in, no request\n"
+	    "T.forbidden(T.anonymous():create(\"demande\", { objet = \"Banc\" }))\n",
+	    id, dir);
+	fclose(f);
+	return 0;
+}
+
 static int cmd_new(const opts *o)
 {
 	if (o->nargs != 1 || !loader_valid_app_id(o->args[0])) {
@@ -1013,8 +1098,24 @@ static int cmd_new(const opts *o)
 	    "}\n",
 	    o->args[0], dir);
 	fclose(f);
-	printf("created %s — edit it, then: smallapps check %s\n", file, dir);
+	if (write_example_test(dir, o->args[0]) != 0)
+		return 1;
+	printf("created %s and %s/tests/exemple.lua — edit them, then: smallapps check %s && "
+	       "smallapps test %s\n",
+	       file, dir, dir, dir);
 	return 0;
+}
+
+/* smallapps test: the apps' own tests, each file on a throw-away database. */
+static int cmd_test(const opts *o)
+{
+	apptest_opts t = {.dirs = o->args,
+			  .ndirs = (size_t)o->nargs,
+			  .apps_dir = o->apps,
+			  .stdlib_dir = o->stdlib,
+			  .coverage = o->coverage,
+			  .out = stdout};
+	return apptest_run(&t);
 }
 
 /* smallapps audit verify: the audit log's chain, line by line. */
@@ -1140,6 +1241,8 @@ int main(int argc, char **argv)
 		rc = cmd_audit(&o);
 	else if (strcmp(cmd, "new") == 0)
 		rc = cmd_new(&o);
+	else if (strcmp(cmd, "test") == 0)
+		rc = cmd_test(&o);
 	else {
 		fprintf(stderr, "smallapps: unknown command \"%s\"\n", cmd);
 		usage(stderr);

@@ -185,6 +185,16 @@ void pages_login(req *r)
 				     "Wrong login or password."),
 			    next);
 		return;
+	case UC_UNAVAILABLE: /* the database, or the directory, out of reach for now */
+		login_again(r, 503, login,
+			    pages_tr(r,
+				     "La connexion est impossible pour le moment : réessayez dans "
+				     "quelques secondes.",
+				     "Signing in is not possible right now: try again in a few "
+				     "seconds."),
+			    next);
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", res.retry_after));
+		return;
 	default:
 		pages_error(r, 500, res.msg);
 		return;

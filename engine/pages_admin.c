@@ -116,12 +116,16 @@ static void admin_catalog(req *r)
 	size_t npb = registry_problems(r->env->reg, &pb);
 	sandbox_pool_app *lua;
 	size_t nlua = uc_lua_status(r->env, &lua);
+	uc_form_stats *activity = NULL;
+	size_t nact = uc_activity(r->env, apps, n, &r->mem, &activity);
 	admin_view v = {.apps = (const app_rt *const *)apps,
 			.napps = n,
 			.problems = pb,
 			.nproblems = npb,
 			.lua = lua,
-			.nlua = nlua};
+			.nlua = nlua,
+			.activity = activity,
+			.nactivity = nact};
 	render_admin(&r->out, &p, &v);
 	req_html(r, 200);
 	free(lua);

@@ -162,6 +162,8 @@ typedef struct admin_view {
 	size_t nproblems;
 	const sandbox_pool_app *lua;
 	size_t nlua;
+	const uc_form_stats *activity; /* per form of the apps served (uc_activity) */
+	size_t nactivity;
 } admin_view;
 void render_admin(buf *out, const page *p, const admin_view *v);
 

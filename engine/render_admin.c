@@ -168,6 +168,63 @@ void render_admin_breadcrumb(buf *out, const page *p, const char *href, const ch
 	buf_puts(out, "</ol>\n</nav>\n");
 }
 
+static void th_text(buf *o, const char *text)
+{
+	buf_puts(o, "<th scope=\"col\">");
+	buf_puts(o, text);
+	buf_puts(o, "</th>");
+}
+
+/* Per form: its records, overdue ones, last activity (from the tallies: no scan). */
+static void admin_activity(buf *out, const page *p, const admin_view *v)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	if (v->nactivity == 0)
+		return;
+	buf_puts(out, "<h2>");
+	buf_puts(out, en ? "Forms at work" : "Activité des formulaires");
+	buf_puts(out, "</h2>\n<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, en ? "Records, overdue records and last activity of each form"
+			 : "Enregistrements, retards et dernière activité de chaque formulaire");
+	buf_puts(out, "</caption>\n<thead><tr>");
+	th_text(out, en ? "Form" : "Formulaire");
+	th_text(out, en ? "Application" : "Application");
+	th_text(out, en ? "Records" : "Enregistrements");
+	th_text(out, en ? "Overdue" : "En retard");
+	th_text(out, en ? "Last activity" : "Dernière activité");
+	buf_puts(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < v->nactivity; i++) {
+		const uc_form_stats *fs = &v->activity[i];
+		const def_app *a = fs->app;
+		buf_puts(out, "<tr><th scope=\"row\"><a href=\"");
+		render_url_form(out, a, fs->form);
+		buf_puts(out, "\">");
+		buf_html(out, fs->form->title);
+		buf_puts(out, "</a></th><td>");
+		buf_html(out, a->title);
+		buf_puts(out, "</td><td>");
+		if (fs->total < 0)
+			buf_puts(out, en ? "unreadable" : "illisible");
+		else
+			render_put_count(out, p, fs->total);
+		buf_puts(out, "</td><td>");
+		if (fs->form->workflow && fs->total >= 0)
+			render_put_count(out, p, fs->overdue);
+		else
+			render_put_empty(out, p);
+		buf_puts(out, "</td><td>");
+		if (fs->last > 0) {
+			char iso[32];
+			util_iso_datetime(fs->last, iso);
+			render_put_datetime(out, p, iso, true);
+		} else {
+			render_put_empty(out, p);
+		}
+		buf_puts(out, "</td></tr>\n");
+	}
+	buf_puts(out, "</tbody>\n</table>\n</div>\n");
+}
+
 void render_admin(buf *out, const page *p, const admin_view *v)
 {
 	render_page_open(out, p, false);
@@ -187,6 +244,7 @@ void render_admin(buf *out, const page *p, const admin_view *v)
 						     : "Registre des traitements (RGPD)");
 	buf_puts(out, "</a></li>\n</ul>\n");
 	admin_apps(out, p, v->apps, v->napps);
+	admin_activity(out, p, v);
 	admin_problems(out, p, v->problems, v->nproblems);
 	admin_lua(out, p, v->lua, v->nlua);
 	render_page_close(out, p);

@@ -1062,7 +1062,7 @@ static int sb_require(lua_State *L)
 				  "require : module \"%s\" indisponible (seuls \"smallapps.*\" "
 				  "et \"lib.*\" le sont)",
 				  name);
-	if (!root)
+	if (!root || (app_module && !sb->src))
 		return luaL_error(L, "require : pas de dossier pour \"%s\"", name);
 	char rel[1024];
 	size_t k = 0;
@@ -2520,5 +2520,182 @@ int sandbox_guard(sandbox *sb, int hook, const record *r, const hook_env *env, b
 	int rc = run_hook(sb, &c, env, err);
 	if (rc != 0)
 		*ok = false;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Installation files (data/annuaire.lua)                              */
+
+static int run_config_cf(lua_State *L)
+{
+	sandbox *sb = lua_touserdata(L, 1);
+	sb->callno++;
+	load_chunk(L, sb->app_file);
+	lua_call(L, 0, 1);
+	if (!lua_istable(L, -1)) {
+		lua_pushfstring(L,
+				"%s : le fichier doit renvoyer une table (return { ... }), pas %s",
+				sb->app_file, luaL_typename(L, -1));
+		return lua_error(L);
+	}
+	lua_newtable(L);
+	copyctx c = {sb, lua_gettop(L), 0};
+	sb->nfuncs = 0;
+	sb->ndefnodes = 0;
+	sb->def = copy_value(L, &c, -2);
+	return 0;
+}
+
+sandbox *sandbox_new_config(const char *path, const char *stdlib_dir, char err[SANDBOX_ERR])
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	sandbox *sb = sb_create(slash ? dir : ".", stdlib_dir, NULL, err);
+	if (!sb)
+		return NULL;
+	free(sb->app_file);
+	sb->app_file = xstrdup(path);
+	if (sb_pcall(sb, run_config_cf, sb, sb->lim.load_instructions, err) != 0) {
+		sandbox_close(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+/* ------------------------------------------------------------------ */
+/* App tests (SPEC 13)                                                 */
+
+/* A Lua value as JSON for the test host: a table with keys 1..n is an array, one with
+ * string keys an object (an empty one: an object); NULL for anything else. */
+static json_t *lua_json(lua_State *L, int idx, int depth)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) == LUA_TNIL)
+		return json_null();
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return simple_json(L, idx);
+	if (depth > MAX_JSON_DEPTH || !lua_checkstack(L, 4)) /* (never raises: nothing leaks) */
+		return NULL;
+	size_t n = lua_rawlen(L, idx), keys = 0;
+	bool ints = true;
+	for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+		keys++;
+		ints = ints && lua_isinteger(L, -2);
+	}
+	json_t *out = NULL;
+	if (n > 0 && ints && keys == n) {
+		out = json_array();
+		for (size_t i = 1; out && i <= n; i++) {
+			lua_rawgeti(L, idx, (lua_Integer)i);
+			json_t *v = lua_json(L, -1, depth + 1);
+			lua_pop(L, 1);
+			if (!v) {
+				json_decref(out);
+				out = NULL;
+			} else {
+				json_array_append_new(out, v);
+			}
+		}
+		return out;
+	}
+	out = json_object();
+	for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+		const char *k = good_string(L, -2);
+		json_t *v = k ? lua_json(L, -1, depth + 1) : NULL;
+		if (!v) {
+			lua_pop(L, 2);
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, k, v);
+	}
+	return out;
+}
+
+/* natif.call(verb, args): the host's answer as a table, or nil and its message. */
+static int test_call(lua_State *L)
+{
+	sandbox *sb = getsb(L);
+	sandbox_test *t = lua_touserdata(L, lua_upvalueindex(1));
+	const char *verb = luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	json_t *args = lua_json(L, 2, 0);
+	if (!args) {
+		lua_pushnil(L);
+		lua_pushfstring(
+		    L, "%s : arguments invalides (textes UTF-8, nombres, booléens, tables)", verb);
+		return 2;
+	}
+	char err[SANDBOX_ERR] = "";
+	json_t *res = t->host(t->arg, verb, args, err);
+	json_decref(args);
+	if (!res) {
+		lua_pushnil(L);
+		lua_pushstring(L, err[0] ? err : verb);
+		return 2;
+	}
+	sb->pending = res;
+	push_json(L, res, 0);
+	sb->pending = NULL;
+	json_decref(res);
+	return 1;
+}
+
+static int test_pass(lua_State *L)
+{
+	sandbox_test *t = lua_touserdata(L, lua_upvalueindex(1));
+	t->passed++;
+	return 0;
+}
+
+/* natif.fail(message): reported at the line of the test file that asserted. */
+static int test_fail(lua_State *L)
+{
+	sandbox_test *t = lua_touserdata(L, lua_upvalueindex(1));
+	const char *msg = luaL_checkstring(L, 1);
+	int line = -1;
+	lua_Debug ar;
+	for (int level = 1; line < 0 && lua_getstack(L, level, &ar); level++)
+		if (lua_getinfo(L, "Sl", &ar) && ar.source[0] == '@' &&
+		    strcmp(ar.source + 1, t->path) == 0)
+			line = ar.currentline;
+	char text[SANDBOX_ERR];
+	snprintf(text, sizeof text, "%s:%d: %s", t->path, line, msg);
+	t->failed++;
+	t->say(t->arg, text);
+	return 0;
+}
+
+static int run_test_cf(lua_State *L)
+{
+	sandbox_test *t = lua_touserdata(L, 1);
+	static const luaL_Reg fns[] = {
+	    {"call", test_call}, {"pass", test_pass}, {"fail", test_fail}, {NULL, NULL}};
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &K_LOADED);
+	lua_newtable(L);
+	lua_pushlightuserdata(L, t);
+	luaL_setfuncs(L, fns, 1);
+	lua_setfield(L, -2, "smallapps.test_natif");
+	lua_pop(L, 1);
+	load_chunk(L, t->path);
+	lua_call(L, 0, 0);
+	return 0;
+}
+
+int sandbox_test_run(sandbox_test *t, char err[SANDBOX_ERR])
+{
+	t->passed = t->failed = 0;
+	sandbox *sb = sb_create(t->app_dir, t->stdlib_dir, NULL, err);
+	if (!sb)
+		return -1;
+	int rc = sb_sources(sb, NULL, err);
+	if (rc == 0) {
+		sb->callno++;
+		rc = sb_pcall(sb, run_test_cf, t, sb->lim.load_instructions, err);
+	}
+	sandbox_close(sb);
 	return rc;
 }

@@ -136,7 +136,10 @@ struct defval {
 	bool busy; /* internal: being copied (cycle detection) */
 };
 
-/* The definition table of a state made by sandbox_new; NULL otherwise. */
+/* Runs an installation file (data/annuaire.lua: `return { ... }`, no app around it) in a
+ * new state, for sandbox_definition; errors carry file:line. */
+sandbox *sandbox_new_config(const char *path, const char *stdlib_dir, char err[SANDBOX_ERR]);
+/* The definition table of a state made by sandbox_new(_config); NULL otherwise. */
 const defval *sandbox_definition(const sandbox *sb);
 /* Number of functions met in the definition (hook ids run from 1 to this). */
 int sandbox_nfuncs(const sandbox *sb);
@@ -164,5 +167,24 @@ unsigned long sandbox_thread_overruns(void);
 /* The messages used when a budget is exceeded (tests look for them). */
 #define SANDBOX_MSG_BUDGET "budget d'instructions dépassé"
 #define SANDBOX_MSG_MEMORY "mémoire dépassée"
+
+/*
+ * App tests (SPEC 13): runs the test file `path` (app_dir/tests/x.lua) in a state of
+ * its own, with the app's budgets (the load's instruction budget for the whole file)
+ * and its lib/, where require("smallapps.test") finds the native module whose call
+ * goes to host(arg, verb, args): a new JSON answer, or NULL with err. Each failed
+ * assertion comes to say as "path:line: expected …, got …". Returns 0 when the file
+ * ran to its end, -1 with err ("path:line: message") when a Lua error stopped it.
+ */
+typedef json_t *(*sandbox_test_host)(void *arg, const char *verb, const json_t *args,
+				     char err[SANDBOX_ERR]);
+typedef struct sandbox_test {
+	const char *app_dir, *stdlib_dir, *path;
+	sandbox_test_host host;
+	void (*say)(void *arg, const char *line);
+	void *arg;
+	int passed, failed; /* assertions */
+} sandbox_test;
+int sandbox_test_run(sandbox_test *t, char err[SANDBOX_ERR]);
 
 #endif

@@ -58,9 +58,8 @@ int store_seterr(char *err, int rc, const char *fmt, ...)
 /* ------------------------------------------------------------------ backends */
 
 /*
- * An extension searches use (pg_trgm indexes the search text, unaccent folds private
- * search fields): created when this role may, else said once with the DBA's command;
- * meanwhile searches work, slower or folding case only.
+ * An extension searches use (unaccent folds private search fields): created when this
+ * role may, else said once with the DBA's command; meanwhile searches fold case only.
  */
 static bool pg_extension(conn *c, const char *name, const char *why)
 {
@@ -109,10 +108,9 @@ store_backend *store_backend_open(const char *database, const char *data_dir,
 		return NULL;
 	}
 	b->open = 1;
-	/* Both are trusted extensions: the database's owner may create them. */
+	/* A trusted extension: the database's owner may create it. */
 	b->unaccent =
 	    pg_extension(c, "unaccent", "searches in private fields will not ignore accents");
-	b->trgm = pg_extension(c, "pg_trgm", "searches will read whole tables");
 	store_pg_give(b, c);
 	return b;
 }
@@ -580,6 +578,12 @@ static const char APP_TABLES_SQLITE[] =
     " \"form\" TEXT NOT NULL, \"kind\" TEXT NOT NULL, \"state\" TEXT NOT NULL,"
     " \"tenths\" INTEGER NOT NULL, \"shard\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
     " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\")) WITHOUT ROWID;"
+    /* The dashboard's counts per state, hour of creation and choice value, kept by
+     * each form's triggers (store_tally.c). */
+    "CREATE TABLE IF NOT EXISTS {_tallies} ("
+    " \"form\" TEXT NOT NULL, \"dim\" TEXT NOT NULL, \"value\" TEXT NOT NULL,"
+    " \"shard\" INTEGER NOT NULL, \"n\" INTEGER NOT NULL,"
+    " PRIMARY KEY (\"form\", \"dim\", \"value\", \"shard\")) WITHOUT ROWID;"
     /* Which record uses which file content (store_files.c); contents under data/files. */
     "CREATE TABLE IF NOT EXISTS {_files} ("
     " \"form\" TEXT NOT NULL, \"record_id\" INTEGER NOT NULL, \"field\" TEXT NOT NULL,"
@@ -620,6 +624,10 @@ static const char APP_TABLES_PG[] =
     " \"state\" text COLLATE \"C\" NOT NULL, \"tenths\" bigint NOT NULL,"
     " \"shard\" integer NOT NULL, \"n\" bigint NOT NULL,"
     " PRIMARY KEY (\"form\", \"kind\", \"state\", \"tenths\", \"shard\"));"
+    "CREATE TABLE IF NOT EXISTS {_tallies} ("
+    " \"form\" text COLLATE \"C\" NOT NULL, \"dim\" text COLLATE \"C\" NOT NULL,"
+    " \"value\" text COLLATE \"C\" NOT NULL, \"shard\" integer NOT NULL,"
+    " \"n\" bigint NOT NULL, PRIMARY KEY (\"form\", \"dim\", \"value\", \"shard\"));"
     /* File contents in the database, shared by every engine (store_files.c). */
     "CREATE TABLE IF NOT EXISTS {_blobs} (\"sha256\" text PRIMARY KEY, \"size\" bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS {_blob_parts} ("

@@ -373,17 +373,21 @@ int store_outbox_update(store *s, const store_mail_update *u);
 /* ---- governance: the dashboard's aggregates, retention purges (store_gov.c) ---- */
 
 /*
- * The dashboard's counts, each a count over an index (states, creation dates, choice
- * columns are indexed). store_count_periods: out[i] counts the records of f created in
- * [bounds[i], bounds[i + 1]) (n + 1 ISO UTC bounds, increasing). store_count_each:
- * out[i] counts those whose data column col (-1: the state) holds values[i].
- * store_count_overdue: out[i] counts those overdue in workflow state i (SPEC 4.5).
+ * The dashboard's counts of f, kept by the database as records are written
+ * (store_tally.c): fn gets (dim, value, n) with dim "_state" (value: a state),
+ * "_hour" (value: an hour of creation, UTC "YYYY-MM-DDTHH", inside [hour_from,
+ * hour_to); every other hour is summed into the value "") or a choice column's name
+ * (value: an option), and "_last" (value "", n: the newest _updated_at of the form, in
+ * Unix seconds). Values with no record may come with n = 0.
  */
-int store_count_periods(store *s, const def_form *f, const char *const *bounds, size_t n,
-			int64_t *out);
-int store_count_each(store *s, const def_form *f, int col, const char *const *values, size_t n,
-		     int64_t *out);
-int store_count_overdue(store *s, const def_form *f, time_t now, int64_t *out);
+typedef void (*store_tally_fn)(void *arg, const char *dim, const char *val, int64_t n);
+int store_tallies(store *s, const def_form *f, const char *hour_from, const char *hour_to,
+		  store_tally_fn fn, void *arg);
+/* out[i]: the records in workflow state i that are not overdue (SPEC 4.5): they entered
+ * it less than its due days before now (or at no known time); 0 for a state with no
+ * due days. Overdue ones are the state's tally less these (the recent side of the
+ * state's index is the short one). */
+int store_count_not_overdue(store *s, const def_form *f, time_t now, int64_t *out);
 
 /*
  * Durations from the history, in tenths of a day (each rounded half up), kept as
@@ -398,6 +402,11 @@ int store_durations(store *s, const def_form *f, store_duration kind, const char
 		    size_t nstates, store_duration_fn fn, void *arg);
 /* Counts them again from the history of f (after lines were written in bulk). */
 int store_durations_rebuild(store *s, const def_form *f);
+/* Each distinct (form, transition, to_state) of the history's state lines (transition
+ * NULL for a create or a state move): what app tests reached (SPEC 13). */
+typedef void (*store_reached_fn)(void *arg, const char *form, const char *transition,
+				 const char *state);
+int store_reached(store *s, store_reached_fn fn, void *arg);
 
 /*
  * A retention purge (SPEC 11): every record of f in one of `states` since before
@@ -497,6 +506,18 @@ int store_user_list(store *s, store_user_fn fn, void *arg);
  * (or an unknown login) is STORE_NOTFOUND. */
 int store_grant(store *s, bool grant, const char *login, const char *app, const char *role,
 		const char *actor, const char *at);
+/*
+ * A sign-in through the directory: the account login is made (no password) or updated
+ * (name, email), and its grants become exactly (apps[i], roles[i]), each change
+ * audited with the actor "annuaire". STORE_REFUSED: login is a local account (it has
+ * a password) or a disabled one: the directory does not sign it in.
+ */
+typedef struct store_directory_user {
+	const char *login, *name, *email;
+	const char *const *apps, *const *roles;
+	size_t ngrants;
+} store_directory_user;
+int store_user_directory(store *s, const store_directory_user *d, const char *at);
 /* Roles of login in app (disabled users hold none). *out: store_strings_free. */
 int store_roles(store *s, const char *login, const char *app, char ***out, size_t *n);
 int store_role_emails(store *s, const char *app, const char *role, char ***out, size_t *n);

@@ -573,6 +573,85 @@ int store_grant(store *s, bool grant, const char *login, const char *app, const 
 	return store_write_sync(s, apply_grant, &j);
 }
 
+/* ---- accounts of the directory (SPEC 12, directory.h) ---- */
+
+typedef struct dir_job {
+	const store_directory_user *d;
+	const char *at;
+} dir_job;
+
+static bool in_grants(const store_directory_user *d, const char *app, const char *role)
+{
+	for (size_t i = 0; i < d->ngrants; i++)
+		if (strcmp(d->apps[i], app) == 0 && strcmp(d->roles[i], role) == 0)
+			return true;
+	return false;
+}
+
+/* The grants held that the directory no longer gives: revoked, each audited. */
+static int revoke_others(store_tx *tx, const dir_job *j, int64_t id)
+{
+	db_rows r;
+	char **held = NULL;
+	size_t n = 0;
+	int rc = query(tx->s, tx->c, "SELECT app, role FROM {grants} WHERE user_id = ?",
+		       DB_ARGS(DB_I(id)), &r);
+	if (rc == STORE_OK) {
+		while (db_next(&r)) {
+			held = xrealloc(held, (n + 2) * sizeof *held);
+			held[n++] = xstrdup(db_text(&r, 0));
+			held[n++] = xstrdup(db_text(&r, 1));
+		}
+		rc = db_done(&r);
+	}
+	for (size_t i = 0; rc == STORE_OK && i < n; i += 2) {
+		if (in_grants(j->d, held[i], held[i + 1]))
+			continue;
+		grant_job g = {false, j->d->login, held[i], held[i + 1], "annuaire", j->at};
+		rc = apply_grant(tx, &g);
+	}
+	store_strings_free(held, n);
+	return rc;
+}
+
+static int apply_directory(store_tx *tx, void *arg)
+{
+	const dir_job *j = arg;
+	const store_directory_user *d = j->d;
+	store_user u = {0};
+	int rc = user_row(tx->s, tx->c, d->login, &u);
+	if (rc == STORE_NOTFOUND) {
+		user_job uj = {.login = d->login,
+			       .name = d->name,
+			       .email = d->email,
+			       .at = j->at,
+			       .actor = "annuaire"};
+		if ((rc = apply_user_insert(tx, &uj)) == STORE_OK)
+			rc = user_row(tx->s, tx->c, d->login, &u);
+	} else if (rc == STORE_OK && (u.password_hash || u.disabled)) {
+		rc = STORE_REFUSED; /* a local account, or one an admin disabled */
+	} else if (rc == STORE_OK) {
+		rc = store_exec(tx, "UPDATE {users} SET name = ?, email = ? WHERE id = ?",
+				DB_ARGS(DB_S(d->name ? d->name : ""),
+					DB_S(d->email ? d->email : ""), DB_I(u.id)),
+				NULL);
+	}
+	if (rc == STORE_OK)
+		rc = revoke_others(tx, j, u.id);
+	for (size_t i = 0; rc == STORE_OK && i < d->ngrants; i++) {
+		grant_job g = {true, d->login, d->apps[i], d->roles[i], "annuaire", j->at};
+		rc = apply_grant(tx, &g);
+	}
+	store_user_clear(&u);
+	return rc;
+}
+
+int store_user_directory(store *s, const store_directory_user *d, const char *at)
+{
+	dir_job j = {d, at};
+	return store_write_sync(s, apply_directory, &j);
+}
+
 static int read_list(store *s, const char *tmpl, const char *what, const char *a, const char *b,
 		     char ***out, size_t *n)
 {

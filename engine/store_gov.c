@@ -3,8 +3,9 @@
  * governance part of store.h): the dashboard's aggregates, the durations kept from
  * the history, and retention purges.
  *
- * Aggregates are counts over indexes (created_at, state and since, each choice
- * column), one per key: the engine never loops over a form's records to count them.
+ * Overdue counts are counts over the (state, since) index, one per state; the other
+ * counts are the tallies the database keeps (store_tally.c): the engine never loops
+ * over a form's records to count them.
  *
  * Durations. A stay in a state runs from the history line that put the record in it
  * to the first later line that moved it to another state (a transition to the same
@@ -281,59 +282,31 @@ int store_durations_rebuild(store *s, const def_form *f)
 
 /* ------------------------------------------------------------------ migration */
 
-/* Whether an index of the lists already leads with col (a filter's, the default order's). */
-static bool led_by_list_index(const def_form *f, const char *col)
-{
-	for (size_t i = 0; i < f->list.filters.n; i++)
-		if (strcmp(f->list.filters.v[i], col) == 0)
-			return true;
-	const char *sort = f->list.sort ? f->list.sort : "";
-	return strcmp(sort[0] == '-' ? sort + 1 : sort, col) == 0;
-}
-
-/* The indexes of the dashboard: state and since (overdue counts), each choice column
- * (counts per option) that no index of the lists leads with already. */
+/* The dashboard's index: state and since (overdue counts). Counts per option come from
+ * the tallies: the per-choice indexes of earlier versions go. */
 static int gov_indexes(store_tx *tx, const def_form *f, char *err)
 {
 	buf sql = BUF_INIT, suffix = BUF_INIT;
-	int rc = STORE_OK;
-	for (size_t i = 0; rc == STORE_OK && i <= f->ncols; i++) {
-		const char *col = i < f->ncols ? f->cols[i]->name : NULL;
-		if (col && (f->cols[i]->type != FT_CHOICE || led_by_list_index(f, col))) {
-			if (col && f->cols[i]->type == FT_CHOICE) { /* made by an earlier version */
-				buf_reset(&suffix);
-				buf_printf(&suffix, "choice:%s", col);
-				buf_puts(&sql, "DROP INDEX IF EXISTS ");
-				if (tx->c->kind == DB_PG)
-					buf_puts(&sql, tx->s->schema);
-				store_index_name(tx->c, f->id, buf_cstr(&suffix), &sql);
-				char why[STORE_ERR_LEN] = "";
-				if ((rc = db_script(tx->c, buf_cstr(&sql), why)) != STORE_OK)
-					store_seterr(err, rc, "form \"%s\": %s", f->id, why);
-				buf_reset(&sql);
-			}
+	for (size_t i = 0; i < f->ncols; i++) {
+		if (f->cols[i]->type != FT_CHOICE)
 			continue;
-		}
 		buf_reset(&suffix);
-		if (col)
-			buf_printf(&suffix, "choice:%s", col);
-		else
-			buf_puts(&suffix, "state_since");
-		buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+		buf_printf(&suffix, "choice:%s", f->cols[i]->name);
+		buf_puts(&sql, "DROP INDEX IF EXISTS ");
+		if (tx->c->kind == DB_PG)
+			buf_puts(&sql, tx->s->schema);
 		store_index_name(tx->c, f->id, buf_cstr(&suffix), &sql);
-		buf_puts(&sql, " ON ");
-		store_put_table(&sql, tx->s, f->id);
-		buf_puts(&sql, " (");
-		if (col)
-			store_put_ident(&sql, col);
-		else
-			buf_puts(&sql, "\"_state\", \"_state_since\"");
-		buf_puts(&sql, ")");
-		char why[STORE_ERR_LEN] = "";
-		if ((rc = db_script(tx->c, buf_cstr(&sql), why)) != STORE_OK)
-			store_seterr(err, rc, "form \"%s\": %s", f->id, why);
-		buf_reset(&sql);
+		buf_puts(&sql, ";");
 	}
+	buf_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+	store_index_name(tx->c, f->id, "state_since", &sql);
+	buf_puts(&sql, " ON ");
+	store_put_table(&sql, tx->s, f->id);
+	buf_puts(&sql, " (\"_state\", \"_state_since\")");
+	char why[STORE_ERR_LEN] = "";
+	int rc = db_script(tx->c, buf_cstr(&sql), why);
+	if (rc != STORE_OK)
+		store_seterr(err, rc, "form \"%s\": %s", f->id, why);
 	buf_free(&sql);
 	buf_free(&suffix);
 	return rc;
@@ -415,75 +388,44 @@ static int count_each(store *s, const def_form *f, size_t n, count_where_fn wher
 	return rc;
 }
 
-static bool period_where(const void *arg, size_t i, qb *b)
-{
-	const char *const *bounds = arg;
-	buf_puts(&b->sql, " WHERE \"_created_at\" >= ? AND \"_created_at\" < ?");
-	qb_text(b, bounds[i]);
-	qb_text(b, bounds[i + 1]);
-	return true;
-}
-
-int store_count_periods(store *s, const def_form *f, const char *const *bounds, size_t n,
-			int64_t *out)
-{
-	return count_each(s, f, n, period_where, bounds, out, "count per period");
-}
-
-typedef struct each_key {
-	const def_form *f;
-	int col;
-	const char *const *values;
-} each_key;
-
-static bool key_where(const void *arg, size_t i, qb *b)
-{
-	const each_key *k = arg;
-	buf_puts(&b->sql, " WHERE ");
-	if (k->col < 0)
-		buf_puts(&b->sql, "\"_state\"");
-	else
-		store_put_ident(&b->sql, k->f->cols[k->col]->name);
-	buf_puts(&b->sql, " = ?");
-	qb_text(b, k->values[i]);
-	return true;
-}
-
-int store_count_each(store *s, const def_form *f, int col, const char *const *values, size_t n,
-		     int64_t *out)
-{
-	if (col >= 0 && (!f || (size_t)col >= f->ncols))
-		return STORE_ERROR;
-	each_key k = {f, col, values};
-	return count_each(s, f, n, key_where, &k, out, "count per value");
-}
-
 typedef struct overdue_at {
 	const def_workflow *w;
 	time_t now;
 } overdue_at;
 
-/* Overdue's rule (SPEC 4.5), one state at a time: is_overdue and put_overdue's twin. */
-static bool overdue_where(const void *arg, size_t i, qb *b)
+/* Overdue's rule (SPEC 4.5) turned round, two counts per state: those that entered it
+ * at or after the cutoff, those with no date (is_overdue and put_overdue's twin). */
+static bool not_overdue_where(const void *arg, size_t i, qb *b)
 {
 	const overdue_at *o = arg;
-	const def_state *st = &o->w->states[i];
+	const def_state *st = &o->w->states[i / 2];
 	if (st->due_days < 0)
 		return false;
+	buf_puts(&b->sql, " WHERE \"_state\" = ? AND ");
+	qb_text(b, st->id);
+	if (i % 2) {
+		buf_puts(&b->sql, "\"_state_since\" IS NULL");
+		return true;
+	}
 	char *since = xmalloc(32);
 	util_iso_datetime((time_t)((int64_t)o->now - (int64_t)st->due_days * DAY), since);
-	buf_puts(&b->sql, " WHERE \"_state\" = ? AND \"_state_since\" < ?");
-	qb_text(b, st->id);
+	buf_puts(&b->sql, "\"_state_since\" >= ?");
 	qb_text_own(b, since);
 	return true;
 }
 
-int store_count_overdue(store *s, const def_form *f, time_t now, int64_t *out)
+int store_count_not_overdue(store *s, const def_form *f, time_t now, int64_t *out)
 {
 	if (!f || !f->workflow)
 		return STORE_ERROR;
 	overdue_at o = {f->workflow, now};
-	return count_each(s, f, f->workflow->nstates, overdue_where, &o, out, "count overdue");
+	size_t n = f->workflow->nstates;
+	int64_t *two = xmalloc(2 * n * sizeof *two);
+	int rc = count_each(s, f, 2 * n, not_overdue_where, &o, two, "count not overdue");
+	for (size_t i = 0; i < n; i++)
+		out[i] = rc == STORE_OK ? two[2 * i] + two[2 * i + 1] : 0;
+	free(two);
+	return rc;
 }
 
 /* Runs b on a reader; fn gets each row. */
@@ -535,6 +477,29 @@ int store_durations(store *s, const def_form *f, store_duration kind, const char
 	buf_puts(&b.sql, ") GROUP BY \"tenths\" ORDER BY \"tenths\"");
 	durs d = {fn, arg};
 	int rc = read_rows(s, &b, duration_row, &d, "durations");
+	qb_free(&b);
+	return rc;
+}
+
+typedef struct reached {
+	store_reached_fn fn;
+	void *arg;
+} reached;
+
+static void reached_row(void *arg, const db_rows *r)
+{
+	reached *x = arg;
+	x->fn(x->arg, db_text(r, 0), db_text(r, 1), db_text(r, 2));
+}
+
+int store_reached(store *s, store_reached_fn fn, void *arg)
+{
+	qb b = QB_INIT;
+	store_sql(s, &b.sql,
+		  "SELECT DISTINCT \"form\", \"transition\", \"to_state\" FROM {_history} WHERE "
+		  "\"to_state\" IS NOT NULL");
+	reached x = {fn, arg};
+	int rc = read_rows(s, &b, reached_row, &x, "reached");
 	qb_free(&b);
 	return rc;
 }

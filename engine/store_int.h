@@ -42,7 +42,6 @@ struct store_backend {
 	int open, max;
 	bool closing;
 	bool unaccent; /* PostgreSQL: the unaccent extension is there (searches) */
-	bool trgm;     /* PostgreSQL: pg_trgm is there (search indexes) */
 };
 
 typedef struct job {
@@ -148,6 +147,14 @@ int store_pg_xact_lock(conn *c, const char *key);
  * time, or again when `moved` (state moves wrote history lines in bulk).
  */
 int store_gov_migrate(store_tx *tx, const def_form *f, bool moved, char *err);
+/*
+ * The dashboard's tallies (store_tally.c), around the migration of a form:
+ * store_tally_begin, before its columns move, drops the triggers that keep them when
+ * the form's choice columns changed (*changed); store_tally_end then makes them again
+ * and counts the form's tallies again from its rows.
+ */
+int store_tally_begin(store_tx *tx, const def_form *f, bool *changed, char *err);
+int store_tally_end(store_tx *tx, const def_form *f, bool changed, char *err);
 /* A state change of record_id at `at` to to_state, about to be written in the history:
  * the stay it ends and the state it reaches join the durations (store_tx_history). */
 int store_gov_note(store_tx *tx, const def_form *f, int64_t record_id, const char *at,

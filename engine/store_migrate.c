@@ -692,11 +692,46 @@ static int fts_drop(store_tx *tx, const def_form *f, char *err)
 }
 
 /*
+ * PostgreSQL: the words of _search as the search index holds them, a stored generated
+ * column. ASCII punctuation becomes space first, so that words are what SQLite's
+ * tokenizer makes of the text (runs of letters and digits), not the parser's e-mails,
+ * URLs or decimals; the 'simple' configuration keeps every word as it is (the text is
+ * folded already). Positions are stripped (searches want words, not phrases) and the
+ * text cut at 250,000 characters, under what a tsvector holds (1 MB): a search field
+ * is 10,000 at most unless its author raised max_length.
+ */
+static const char PG_WORDS[] =
+    "strip(to_tsvector('simple'::regconfig, left(translate(\"_search\", "
+    "'!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~' || chr(9) || chr(10) || chr(13), repeat(' ', 35)), "
+    "250000)))";
+
+static int pg_words(store_tx *tx, const def_form *f, char *err)
+{
+	bool has = false;
+	int rc = column_exists(tx, f->id, "_words", &has);
+	buf sql = BUF_INIT;
+	if (rc == STORE_OK && !has) {
+		buf_puts(&sql, "ALTER TABLE ");
+		store_put_table(&sql, tx->s, f->id);
+		buf_printf(&sql, " ADD COLUMN \"_words\" tsvector GENERATED ALWAYS AS (%s) STORED",
+			   PG_WORDS);
+		rc = ddl(tx, &sql, f, err);
+	}
+	buf_free(&sql);
+	if (rc == STORE_OK)
+		rc = make_index(tx, f, "words", "USING gin (\"_words\")", err);
+	/* the trigram index of earlier versions: slower, and a cost to every write */
+	if (rc == STORE_OK)
+		rc = drop_index(tx, f, "search", err);
+	return rc;
+}
+
+/*
  * The search column and its index: the folded text of the public search fields
- * (store_search_text), indexed (SQLite: an FTS5 table of its words; PostgreSQL:
- * pg_trgm's GIN index of its trigrams, when the extension is there). The index's
- * signature (how it is made, of which fields) is kept in _meta: when it changes, every
- * record's text is made again and the index rebuilt.
+ * (store_search_text), indexed (SQLite: an FTS5 table of its words; PostgreSQL: a GIN
+ * index of its words, pg_words), so a search is no scan of the table. Which fields
+ * make the text is kept in _meta: when they change, every record's text is made
+ * again and the index rebuilt.
  */
 static int search_index(store_tx *tx, const def_form *f, char *err)
 {
@@ -712,6 +747,7 @@ static int search_index(store_tx *tx, const def_form *f, char *err)
 	}
 	const def_field *fields[64];
 	size_t nf = store_search_fields(f, f->list.search.n <= 64 ? fields : NULL);
+	/* (earlier versions wrote "trgm:" before the fields on PostgreSQL: the same text) */
 	buf_puts(&sig, pg ? "trgm:" : "words:");
 	for (size_t i = 0; i < nf && f->list.search.n <= 64; i++)
 		buf_printf(&sig, "%s%s", i ? "," : "", fields[i]->name);
@@ -726,10 +762,8 @@ static int search_index(store_tx *tx, const def_form *f, char *err)
 		rc = fts_drop(tx, f, err);
 	if (rc == STORE_OK && changed)
 		rc = search_backfill(tx, f);
-	if (rc == STORE_OK && !pg)
-		rc = fts_table(tx, f, err);
-	else if (rc == STORE_OK && tx->s->b->trgm)
-		rc = make_index(tx, f, "search", "USING gin (\"_search\" gin_trgm_ops)", err);
+	if (rc == STORE_OK)
+		rc = pg ? pg_words(tx, f, err) : fts_table(tx, f, err);
 	if (rc == STORE_OK && changed && !pg) {
 		buf_reset(&sql);
 		buf_printf(&sql, "INSERT INTO \"_fts_%s\" (\"_fts_%s\") VALUES ('rebuild')", f->id,
@@ -762,6 +796,9 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 			    f->cols[i]->name);
 	if ((rc = table_exists(tx, f->id, &exists)) != STORE_OK)
 		return store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
+	bool tallies = false;
+	if ((rc = store_tally_begin(tx, f, &tallies, err)) != STORE_OK)
+		return rc;
 	rc = exists ? migrate_columns(tx, f, err) : create_table(tx, f, err);
 	if (rc == STORE_OK)
 		rc = create_indexes(tx, f, err);
@@ -772,6 +809,8 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 	/* Moves wrote history lines in bulk: the durations are counted again from it. */
 	if (rc == STORE_OK)
 		rc = store_gov_migrate(tx, f, moved, err);
+	if (rc == STORE_OK)
+		rc = store_tally_end(tx, f, tallies, err);
 	if (rc != STORE_OK && rc != STORE_REFUSED && err && !err[0])
 		store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	return rc;

@@ -312,6 +312,39 @@ static void put_fts(qb *b, const store *s, const def_form *f, buf *m, bool walk)
 	qb_text_own(b, buf_steal(m));
 }
 
+/*
+ * PostgreSQL: a word prefix of t for the words column (store_migrate.c's pg_words), as a
+ * tsquery ('dupont':*) into q: t's longest run of letters and digits (the likeliest to
+ * be rare: for "CMD-0042", '0042':*, not 'cmd':*, which every record has), the LIKE
+ * checking the rest. Only runs of ASCII go in: whether a letter of another script
+ * joins a word depends on the database's locale. Returns whether the query decides
+ * alone, as FTS5 does on SQLite: t is that one run.
+ */
+static bool words_query(const char *t, size_t n, buf *q)
+{
+	size_t runs = 0, best = 0, best_len = 0;
+	for (size_t i = 0; i < n;) {
+		if (!is_token_char((unsigned char)t[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		bool ascii = true;
+		for (; j < n && is_token_char((unsigned char)t[j]); j++)
+			ascii = ascii && (unsigned char)t[j] < 0x80;
+		runs++;
+		/* (a tsquery word is 2,047 bytes at most) */
+		if (ascii && j - i > best_len && j - i <= 1000) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j;
+	}
+	if (best_len)
+		buf_printf(q, "'%.*s':*", (int)best_len, t + best);
+	return runs == 1 && best_len == n;
+}
+
 /* The public search text holds word t: through its index, literally where t has punctuation. */
 static void put_public_term(qb *b, const store *s, const def_form *f, const char *t, size_t n,
 			    bool walk)
@@ -319,9 +352,19 @@ static void put_public_term(qb *b, const store *s, const def_form *f, const char
 	bool pg = s->b->kind == DB_PG, tokens = term_has_tokens(t, n), word = term_is_word(t, n);
 	buf_putc(&b->sql, '(');
 	if (pg) {
-		buf_puts(&b->sql, "\"_search\" LIKE ? ESCAPE '\\'");
-		qb_text_own(b, like_term(t, n));
-		if (is_token_char((unsigned char)t[0])) {
+		buf words = BUF_INIT;
+		bool alone = words_query(t, n, &words), indexed = words.len > 0;
+		if (indexed) {
+			buf_puts(&b->sql, "\"_words\" @@ ?::tsquery");
+			qb_text_own(b, buf_steal(&words));
+		}
+		buf_free(&words);
+		if (!alone) {
+			buf_puts(&b->sql, indexed ? " AND \"_search\" LIKE ? ESCAPE '\\'"
+						  : "\"_search\" LIKE ? ESCAPE '\\'");
+			qb_text_own(b, like_term(t, n));
+		}
+		if (!alone && is_token_char((unsigned char)t[0])) {
 			buf_puts(&b->sql, " AND \"_search\" ~ ?");
 			qb_text_own(b, word_start_regex(t, n));
 		}
@@ -359,7 +402,7 @@ static bool private_searchable(const def_form *f, const store_query *q, size_t i
 /*
  * q over the form's search fields. Those every reader may read are folded once, at the
  * write, into the column _search (store_search_text), searched through an index: SQLite's
- * FTS5 table _fts_<form> of its words, PostgreSQL's pg_trgm GIN index of its trigrams
+ * FTS5 table _fts_<form> of its words, PostgreSQL's GIN index of the column _words
  * (store_migrate.c), so a search is no scan of the table. A private search field is
  * searched only for readers who may read it, in its own column (folded on the fly: a
  * match must not reveal it to others). On SQLite, without such fields, every word goes

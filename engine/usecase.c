@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -316,6 +317,67 @@ uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_tr
 
 /* ---- people and sessions ---- */
 
+/* A refused sign-in: counted against the address and the login, audited. */
+static uc_status login_refused(const uc_env *env, const char *client, const char *client_addr,
+			       const char *login, const char *how, uc_result *res)
+{
+	if (env->th)
+		throttle_login_failed(env->th, client, login, time(NULL));
+	auth_audit(env->au, login, "login_failed", client_addr, how);
+	return fail(res, UC_FORBIDDEN, NULL);
+}
+
+/* The person is who they say: a session for them. */
+static uc_status signed_in(const uc_env *env, const char *client, const char *client_addr,
+			   const char *login, const char *how, uc_session *out, uc_result *res)
+{
+	if (auth_session_create(env->au, out->user.login, util_now(), out->token, out->csrf) !=
+	    AUTH_OK) {
+		auth_user_clear(&out->user);
+		return fail(res, UC_ERROR, "session creation failed");
+	}
+	if (env->th)
+		throttle_login_succeeded(env->th, client, login);
+	auth_audit(env->au, out->user.login, "login", client_addr, how);
+	return res->status = UC_OK;
+}
+
+/*
+ * Through the directory (SPEC 12): the password checked by a bind, the account made or
+ * brought up to date — name, e-mail, and grants exactly those its groups give.
+ */
+static uc_status directory_login(const uc_env *env, const char *client, const char *client_addr,
+				 const char *login, const char *password, uc_session *out,
+				 uc_result *res)
+{
+	directory_person p;
+	char why[DIRECTORY_ERR];
+	directory_rc drc = directory_check(env->dir, login, password, &p, why);
+	if (drc == DIRECTORY_UNAVAILABLE) {
+		log_message("auth", "%s", why);
+		res->retry_after = 5;
+		return fail(res, UC_UNAVAILABLE, "sign-in: the directory cannot be reached");
+	}
+	if (drc != DIRECTORY_OK)
+		return login_refused(env, client, client_addr, login, "annuaire", res);
+	store_directory_user d = {.login = login,
+				  .name = p.name,
+				  .email = p.email,
+				  .apps = (const char *const *)p.apps,
+				  .roles = (const char *const *)p.roles,
+				  .ngrants = p.ngrants};
+	int arc = auth_directory_signin(env->au, &d, &out->user);
+	directory_person_clear(&p);
+	if (arc == AUTH_UNAVAILABLE || arc == AUTH_ERROR) {
+		res->retry_after = 2;
+		return fail(res, arc == AUTH_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR,
+			    "sign-in: the database cannot be written");
+	}
+	if (arc != AUTH_OK)
+		return login_refused(env, client, client_addr, login, "annuaire", res);
+	return signed_in(env, client, client_addr, login, "annuaire", out, res);
+}
+
 uc_status uc_login(const uc_env *env, const char *client, const char *client_addr,
 		   const char *login, const char *password, uc_session *out, uc_result *res)
 {
@@ -327,28 +389,23 @@ uc_status uc_login(const uc_env *env, const char *client, const char *client_add
 		res->retry_after = wait;
 		return fail(res, UC_TOO_MANY, NULL);
 	}
-	int arc = auth_check_password(env->au, login, password, &out->user);
+	/* An account with a password signs in here; any other, through the directory. */
+	bool local = true;
+	int arc = env->dir ? auth_has_password(env->au, login, &local) : AUTH_OK;
+	if (arc == AUTH_OK || arc == AUTH_NOTFOUND) {
+		if (!local)
+			return directory_login(env, client, client_addr, login, password, out, res);
+		arc = auth_check_password(env->au, login, password, &out->user);
+	}
 	if (arc == AUTH_UNAVAILABLE || arc == AUTH_ERROR) {
 		/* Not a wrong password: nothing counted, nothing audited as a failure. */
 		res->retry_after = 2;
 		return fail(res, arc == AUTH_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR,
 			    "sign-in: the database cannot be read");
 	}
-	if (arc != AUTH_OK) {
-		if (env->th)
-			throttle_login_failed(env->th, client, login, time(NULL));
-		auth_audit(env->au, login, "login_failed", client_addr, NULL);
-		return fail(res, UC_FORBIDDEN, NULL);
-	}
-	if (auth_session_create(env->au, out->user.login, util_now(), out->token, out->csrf) !=
-	    AUTH_OK) {
-		auth_user_clear(&out->user);
-		return fail(res, UC_ERROR, "session creation failed");
-	}
-	if (env->th)
-		throttle_login_succeeded(env->th, client, login);
-	auth_audit(env->au, out->user.login, "login", client_addr, NULL);
-	return res->status = UC_OK;
+	if (arc != AUTH_OK)
+		return login_refused(env, client, client_addr, login, NULL, res);
+	return signed_in(env, client, client_addr, login, NULL, out, res);
 }
 
 void uc_logout(const uc_env *env, const char *session_token, const char *login,
@@ -463,6 +520,16 @@ int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n)
 	return store_outbox_recent(app->db, limit, rows, n);
 }
 
+int uc_outbox_queued(app_rt *app, int limit, outbox_row **rows, size_t *n)
+{
+	return store_outbox_due(app->db, "9999-12-31T23:59:59Z", limit, rows, n);
+}
+
+int uc_reached(app_rt *app, store_reached_fn fn, void *arg)
+{
+	return store_reached(app->db, fn, arg);
+}
+
 size_t uc_lua_status(const uc_env *env, sandbox_pool_app **out)
 {
 	if (!env->lua) {
@@ -477,18 +544,23 @@ void uc_metrics(const uc_env *env, buf *out)
 	metrics_write(out);
 	app_rt **apps;
 	size_t n = registry_list(env->reg, &apps);
+	/* From the tallies, as /admin: a scrape costs a few rows per form, not a count. */
+	arena mem = {0};
+	uc_form_stats *fs = NULL;
+	size_t nf = uc_activity(env, apps, n, &mem, &fs);
 	buf_puts(out, "# HELP smallapps_records Records per app and form.\n"
 		      "# TYPE smallapps_records gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
-			const def_form *f = &apps[i]->def->forms[k];
-			store_query q = {.scope = {.none = false}, .now = util_now()};
-			int64_t cnt = 0;
-			if (store_count(apps[i]->db, f, &q, &cnt) == STORE_OK)
-				buf_printf(out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
-					   apps[i]->def->id, f->id, (long long)cnt);
-		}
-	}
+	for (size_t i = 0; i < nf; i++)
+		if (fs[i].total >= 0)
+			buf_printf(out, "smallapps_records{app=\"%s\",form=\"%s\"} %lld\n",
+				   fs[i].app->id, fs[i].form->id, (long long)fs[i].total);
+	buf_puts(out, "# HELP smallapps_overdue_records Records past their state's due days.\n"
+		      "# TYPE smallapps_overdue_records gauge\n");
+	for (size_t i = 0; i < nf; i++)
+		if (fs[i].total >= 0 && fs[i].form->workflow)
+			buf_printf(out, "smallapps_overdue_records{app=\"%s\",form=\"%s\"} %lld\n",
+				   fs[i].app->id, fs[i].form->id, (long long)fs[i].overdue);
+	arena_free(&mem);
 	/* The group commit at work: jobs per transaction is the batching, failed groups
 	 * the disk's refusals (each of their jobs answered 500). */
 	buf_puts(out, "# HELP smallapps_store_jobs_total Writes run by each app's writer.\n"

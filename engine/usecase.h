@@ -48,13 +48,14 @@
 typedef struct uc_env {
 	registry *reg;
 	auth *au;
-	throttle *th;		    /* NULL: no limits (command line, app tests) */
-	sandbox_pool *lua;	    /* NULL: app code runs on the calling thread */
-	struct outbox_sender *mail; /* woken when a write queued mail; NULL: none */
-	char base_url[256];	    /* links in mails and tracking URLs, no trailing '/' */
-	store_backend *backend;	    /* PostgreSQL: the scheduler's claims; NULL: none needed */
-	const char *upload_dir;	    /* temporary files of uploads (data/tmp) */
-	int64_t max_upload;	    /* bytes of a multipart body; larger answers 413 */
+	throttle *th;		     /* NULL: no limits (command line, app tests) */
+	sandbox_pool *lua;	     /* NULL: app code runs on the calling thread */
+	struct outbox_sender *mail;  /* woken when a write queued mail; NULL: none */
+	const struct directory *dir; /* sign-in through the directory; NULL: local accounts only */
+	char base_url[256];	     /* links in mails and tracking URLs, no trailing '/' */
+	store_backend *backend;	     /* PostgreSQL: the scheduler's claims; NULL: none needed */
+	const char *upload_dir;	     /* temporary files of uploads (data/tmp) */
+	int64_t max_upload;	     /* bytes of a multipart body; larger answers 413 */
 } uc_env;
 
 typedef enum uc_status {
@@ -393,6 +394,7 @@ typedef struct uc_choice_count {
 } uc_choice_count;
 
 typedef struct uc_form_stats {
+	const def_app *app; /* uc_activity: the form's app */
 	const def_form *form;
 	int64_t total, overdue;
 	int64_t *by_state;	 /* per workflow state; NULL without a workflow */
@@ -402,6 +404,7 @@ typedef struct uc_form_stats {
 	int64_t by_month[12];	 /* records created in each month (Paris time) */
 	uc_choice_count *choice; /* every choice field the person may read */
 	size_t nchoice;
+	time_t last; /* the last write to a record of the form; 0: none */
 } uc_form_stats;
 
 typedef struct uc_dashboard {
@@ -416,6 +419,13 @@ typedef struct uc_dashboard {
  * FORBIDDEN when there is none. Everything lives in c->mem.
  */
 uc_status uc_stats(uc_call *c, uc_dashboard *out, uc_result *res);
+/*
+ * /admin's catalog: for each form of the apps given, its records, overdue ones and last
+ * activity (total, overdue, last of uc_form_stats; the rest left empty), from the
+ * tallies (a form whose numbers could not be read has total -1). *out lives in mem.
+ */
+size_t uc_activity(const uc_env *env, app_rt *const *apps, size_t napps, arena *mem,
+		   uc_form_stats **out);
 /* Is form f on the person's dashboard (they read every record of it, or are admin)? */
 bool uc_stats_covers(const uc_call *c, const def_form *f);
 
@@ -465,6 +475,10 @@ void uc_health(const uc_env *env, bool *ok, size_t *loaded, size_t *failing);
 
 /* The latest mails of an app, for /admin/outbox. */
 int uc_outbox_recent(app_rt *app, int limit, outbox_row **rows, size_t *n);
+/* The mails waiting to leave, oldest first, with bodies (app tests: nothing sends them). */
+int uc_outbox_queued(app_rt *app, int limit, outbox_row **rows, size_t *n);
+/* Every (form, transition, state) its history holds: what the app's tests reached. */
+int uc_reached(app_rt *app, store_reached_fn fn, void *arg);
 /* How each app's code fares on the pool (suspensions), for /admin; *out: caller frees. */
 size_t uc_lua_status(const uc_env *env, sandbox_pool_app **out);
 /* /metrics: records per app and form, the pool's counters. */

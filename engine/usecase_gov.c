@@ -49,69 +49,146 @@ static int duration(const app_rt *app, const def_form *f, store_duration kind,
 	return rc;
 }
 
-/* By state (with overdue and total), and the durations of the workflow. */
+/* Where the form's tallies go while they are read (store_tallies). */
+typedef struct tally_sink {
+	uc_form_stats *fs;
+	const stats_months *m;
+} tally_sink;
+
+static void tally_choice(uc_form_stats *fs, const char *dim, const char *val, int64_t n)
+{
+	for (size_t i = 0; i < fs->nchoice; i++) {
+		uc_choice_count *cc = &fs->choice[i];
+		if (strcmp(cc->field->name, dim) != 0)
+			continue;
+		/* (a value no option has any more, after an edited definition, is not shown) */
+		for (size_t o = 0; o < cc->field->noptions; o++)
+			if (strcmp(cc->field->options[o].value, val) == 0)
+				cc->n[o] += n;
+		return;
+	}
+}
+
+static void tally_row(void *arg, const char *dim, const char *val, int64_t n)
+{
+	tally_sink *t = arg;
+	uc_form_stats *fs = t->fs;
+	if (!dim || !val)
+		return;
+	if (strcmp(dim, "_hour") == 0) {
+		fs->total += n;
+		/* Paris months start on whole UTC hours: an hour is in one month or another. */
+		for (size_t i = 0; val[0] && i < STATS_MONTHS; i++)
+			if (strncmp(val, t->m->bound[i], 13) >= 0 &&
+			    strncmp(val, t->m->bound[i + 1], 13) < 0)
+				fs->by_month[i] += n;
+	} else if (strcmp(dim, "_last") == 0) {
+		fs->last = (time_t)n;
+	} else if (strcmp(dim, "_state") == 0) {
+		const def_workflow *w = fs->form->workflow;
+		for (size_t i = 0; w && i < w->nstates; i++)
+			if (strcmp(w->states[i].id, val) == 0)
+				fs->by_state[i] += n;
+	} else {
+		tally_choice(fs, dim, val, n);
+	}
+}
+
+/* Every choice field the person may read, every option (zeros included), to be
+ * filled by the tallies. */
+static void choice_slots(uc_call *c, const def_form *f, uc_form_stats *fs)
+{
+	fs->choice = arena_alloc(c->mem, (f->ncols ? f->ncols : 1) * sizeof *fs->choice);
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (fd->type != FT_CHOICE || !access_can_read_col(fd, &c->who))
+			continue;
+		uc_choice_count *cc = &fs->choice[fs->nchoice++];
+		cc->field = fd;
+		cc->n = arena_alloc(c->mem, (fd->noptions ? fd->noptions : 1) * sizeof *cc->n);
+		memset(cc->n, 0, (fd->noptions ? fd->noptions : 1) * sizeof *cc->n);
+	}
+}
+
+/* Total, by state, by month and by choice, from the tallies. */
+static int count_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
+{
+	stats_months m;
+	stats_months_to(c->now, &m);
+	memcpy(fs->month, m.label, sizeof fs->month);
+	if (f->workflow) {
+		size_t ns = f->workflow->nstates;
+		fs->by_state = arena_alloc(c->mem, ns * sizeof *fs->by_state);
+		memset(fs->by_state, 0, ns * sizeof *fs->by_state);
+	}
+	choice_slots(c, f, fs);
+	char from[16], to[16];
+	snprintf(from, sizeof from, "%.13s", m.bound[0]);
+	snprintf(to, sizeof to, "%.13s", m.bound[STATS_MONTHS]);
+	tally_sink t = {fs, &m};
+	return store_tallies(c->app->db, f, from, to, tally_row, &t);
+}
+
+/* Overdue records: each state's tally less those that entered it recently. */
+static int overdue_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
+{
+	const def_workflow *w = f->workflow;
+	if (!w)
+		return STORE_OK;
+	int64_t *recent = arena_alloc(c->mem, w->nstates * sizeof *recent);
+	int rc = store_count_not_overdue(c->app->db, f, c->now, recent);
+	for (size_t i = 0; i < w->nstates && rc == STORE_OK; i++)
+		if (w->states[i].due_days >= 0 && fs->by_state[i] > recent[i])
+			fs->overdue += fs->by_state[i] - recent[i];
+	return rc;
+}
+
+/* The durations of the workflow. */
 static int workflow_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
 {
 	const def_workflow *w = f->workflow;
-	if (!w) {
-		store_query all = {.now = c->now};
-		return store_count(c->app->db, f, &all, &fs->total);
-	}
+	if (!w)
+		return STORE_OK;
 	size_t ns = w->nstates, nfinal = 0;
 	const char **ids = arena_alloc(c->mem, ns * sizeof *ids);
 	const char **finals = arena_alloc(c->mem, ns * sizeof *finals);
-	int64_t *overdue = arena_alloc(c->mem, ns * sizeof *overdue);
 	for (size_t i = 0; i < ns; i++) {
 		ids[i] = w->states[i].id;
 		if (w->states[i].final)
 			finals[nfinal++] = w->states[i].id;
 	}
-	fs->by_state = arena_alloc(c->mem, ns * sizeof *fs->by_state);
 	fs->in_state = arena_alloc(c->mem, ns * sizeof *fs->in_state);
-	int rc = store_count_each(c->app->db, f, -1, ids, ns, fs->by_state);
-	if (rc == STORE_OK)
-		rc = store_count_overdue(c->app->db, f, c->now, overdue);
-	for (size_t i = 0; i < ns && rc == STORE_OK; i++) {
-		fs->total += fs->by_state[i];
-		fs->overdue += overdue[i];
+	int rc = STORE_OK;
+	for (size_t i = 0; i < ns && rc == STORE_OK; i++)
 		rc = duration(c->app, f, STORE_STAY, &ids[i], 1, &fs->in_state[i]);
-	}
 	if (rc == STORE_OK)
 		rc = duration(c->app, f, STORE_REACH, finals, nfinal, &fs->to_final);
 	return rc;
 }
 
-static int month_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
+size_t uc_activity(const uc_env *env, app_rt *const *apps, size_t napps, arena *mem,
+		   uc_form_stats **out)
 {
-	stats_months m;
-	stats_months_to(c->now, &m);
-	const char *bounds[STATS_MONTHS + 1];
-	for (size_t i = 0; i <= STATS_MONTHS; i++)
-		bounds[i] = m.bound[i];
-	memcpy(fs->month, m.label, sizeof fs->month);
-	return store_count_periods(c->app->db, f, bounds, STATS_MONTHS, fs->by_month);
-}
-
-/* Every choice field the person may read, every option, zeros included. */
-static int choice_stats(uc_call *c, const def_form *f, uc_form_stats *fs)
-{
-	fs->choice = arena_alloc(c->mem, (f->ncols ? f->ncols : 1) * sizeof *fs->choice);
-	int rc = STORE_OK;
-	for (size_t col = 0; col < f->ncols && rc == STORE_OK; col++) {
-		const def_field *fd = f->cols[col];
-		if (fd->type != FT_CHOICE || !access_can_read_col(fd, &c->who))
-			continue;
-		uc_choice_count *cc = &fs->choice[fs->nchoice++];
-		const char **values =
-		    arena_alloc(c->mem, (fd->noptions ? fd->noptions : 1) * sizeof *values);
-		for (size_t o = 0; o < fd->noptions; o++)
-			values[o] = fd->options[o].value;
-		cc->field = fd;
-		cc->n = arena_alloc(c->mem, (fd->noptions ? fd->noptions : 1) * sizeof *cc->n);
-		/* (a value no option has any more, after an edited definition, is not shown) */
-		rc = store_count_each(c->app->db, f, (int)col, values, fd->noptions, cc->n);
+	size_t n = 0;
+	for (size_t i = 0; i < napps; i++)
+		n += apps[i]->def->nforms;
+	*out = arena_alloc(mem, (n ? n : 1) * sizeof **out);
+	n = 0;
+	for (size_t i = 0; i < napps; i++) {
+		for (size_t k = 0; k < apps[i]->def->nforms; k++) {
+			const def_form *f = &apps[i]->def->forms[k];
+			uc_form_stats *fs = &(*out)[n++];
+			uc_call c = {
+			    .env = env, .app = apps[i], .form = f, .now = util_now(), .mem = mem};
+			c.who.admin = true;
+			fs->app = apps[i]->def;
+			fs->form = f;
+			if (count_stats(&c, f, fs) != STORE_OK ||
+			    overdue_stats(&c, f, fs) != STORE_OK)
+				fs->total = -1;
+		}
 	}
-	return rc;
+	return n;
 }
 
 uc_status uc_stats(uc_call *c, uc_dashboard *out, uc_result *res)
@@ -130,9 +207,9 @@ uc_status uc_stats(uc_call *c, uc_dashboard *out, uc_result *res)
 			continue;
 		uc_form_stats *fs = &out->forms[out->nforms++];
 		fs->form = f;
-		if ((rc = workflow_stats(c, f, fs)) == STORE_OK &&
-		    (rc = month_stats(c, f, fs)) == STORE_OK)
-			rc = choice_stats(c, f, fs);
+		if ((rc = count_stats(c, f, fs)) == STORE_OK &&
+		    (rc = overdue_stats(c, f, fs)) == STORE_OK)
+			rc = workflow_stats(c, f, fs);
 	}
 	if (rc == STORE_UNAVAILABLE)
 		return uc_unavailable(res);

@@ -64,6 +64,9 @@ for arg in "$@"; do
   fi
   # (definitions are checked without storage: once per build is enough)
   [ "$arg" = "$build" ] && run_counted broken-definitions tests/broken/run.sh "$build/smallapps"
+  # `smallapps test` itself, and the example apps' tests (throw-away SQLite files: once)
+  [ "$arg" = "$build" ] && run_counted apptest python3 tests/apps/apptest.py --binary "$build/smallapps"
+  [ "$arg" = "$build" ] && run_counted app-tests tests/apps/examples.sh "$build/smallapps"
   run_counted http python3 tests/http/run.py --binary "$build/smallapps"
   run_counted workflow python3 tests/http/workflow.py --binary "$build/smallapps"
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"
@@ -75,6 +78,7 @@ for arg in "$@"; do
   run_counted governance python3 tests/http/governance.py --binary "$build/smallapps"
   run_counted lua-errors python3 tests/http/lua_errors.py --binary "$build/smallapps"
   run_counted cluster python3 tests/http/cluster.py --binary "$build/smallapps"
+  run_counted directory python3 tests/http/directory.py --binary "$build/smallapps"
   run_counted examples python3 tests/apps/e2e_examples.py --binary "$build/smallapps"
   # the fuzzers' corpus and findings, replayed (their fixture is SQLite files)
   [ "$arg" = "$build" ] && [ -d "$build/fuzz" ] && run_counted fuzz-replay tests/fuzz/replay.sh "$build"

@@ -279,8 +279,9 @@ def a_large_export_streams_in_constant_memory(s):
         big.add_user("alice", roles=("essai:demandeur",))
         big.start()
         rid = create(big, "alice", RECORD)
+        # (PostgreSQL computes _words from _search: a generated column takes no value)
         cols = [c for c in big.sql("essai", "SELECT * FROM demande WHERE id = ?", (rid,))[0]
-                if c != "id"]
+                if c not in ("id", "_words")]
         names = ", ".join(f'"{c}"' for c in cols)
         big.sql("essai", f'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n '
                 f'WHERE i < 79999) INSERT INTO demande ({names}) SELECT {names} FROM n, '

@@ -196,6 +196,18 @@ def stats_numbers_are_exact_on_a_known_data_set(s):
 
 
 @test
+def the_admin_catalog_gives_each_form_its_records_overdue_and_last_activity(s):
+    build(s)
+    page = browser(s, "admin").get("/admin").text
+    got = {r[0]: r[1:] for r in rows(page, "Enregistrements, retards")}
+    # signalement: 5 records, 1 overdue, last written at T3 (10:00 in Paris)
+    assert got["Signalement"][:3] == ["Voirie", "5", "1"], got
+    assert got["Signalement"][3].startswith("09/03/2026") and "10:00" in got["Signalement"][3], got
+    assert got["Note interne"][1:] == ["0", "—non renseigné", "—non renseigné"], got
+    assert not Markup().check(page).problems, Markup().check(page).problems
+
+
+@test
 def the_page_shows_the_same_numbers_as_the_api(s):
     build(s)
     d = stats_json(s, "root")["forms"]["signalement"]

@@ -354,6 +354,105 @@ static void durations_kept_while_writing_equal_those_counted_again(void **state)
 	buf_free(&again);
 }
 
+typedef struct tally_find {
+	const char *dim, *val;
+	int64_t n, total;
+} tally_find;
+
+static void tally_into(void *arg, const char *dim, const char *val, int64_t n)
+{
+	tally_find *t = arg;
+	if (strcmp(dim, "_hour") == 0)
+		t->total += n;
+	if (strcmp(dim, t->dim) == 0 && strcmp(val, t->val) == 0)
+		t->n += n;
+}
+
+/* The form's tally of (dim, val); *total (may be NULL): of all records. */
+static int64_t tally(fx *x, const char *dim, const char *val, int64_t *total)
+{
+	tally_find t = {dim, val, 0, 0};
+	assert_int_equal(store_tallies(x->app->db, x->form, "0000", "9999", tally_into, &t),
+			 STORE_OK);
+	if (total)
+		*total = t.total;
+	return t.n;
+}
+
+/* Every tally of signalement equals the count of the rows it stands for. */
+static void assert_tallies_are_counts(fx *x)
+{
+	char sql[256];
+	const def_workflow *w = x->form->workflow;
+	for (size_t i = 0; i < w->nstates; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM signalement WHERE _state = '%s'",
+			 w->states[i].id);
+		assert_int_equal(tally(x, "_state", w->states[i].id, NULL),
+				 testdb_int(x->b, "voirie", sql));
+	}
+	const char *choices[][2] = {{"nature", "nid"},
+				    {"nature", "eclairage"},
+				    {"nature", "proprete"},
+				    {"urgence", "faible"},
+				    {"urgence", "forte"}};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM signalement WHERE %s = '%s'",
+			 choices[i][0], choices[i][1]);
+		assert_int_equal(tally(x, choices[i][0], choices[i][1], NULL),
+				 testdb_int(x->b, "voirie", sql));
+	}
+	int64_t total = 0;
+	assert_int_equal(tally(x, "_hour", "2026-01-10T09", &total),
+			 testdb_int(x->b, "voirie",
+				    "SELECT count(*) FROM signalement WHERE _created_at LIKE "
+				    "'2026-01-10T09%'"));
+	assert_int_equal(total, testdb_int(x->b, "voirie", "SELECT count(*) FROM signalement"));
+	/* the last activity: the newest write, in Unix seconds */
+	assert_int_equal(tally(x, "_last", "", NULL),
+			 testdb_int(x->b, "voirie",
+				    testdb_pg() ? "SELECT extract(epoch FROM max(_updated_at)::"
+						  "timestamptz)::bigint FROM signalement"
+						: "SELECT CAST(strftime('%s', max(_updated_at)) AS "
+						  "INTEGER) FROM signalement"));
+}
+
+static void tallies_follow_every_write_and_equal_a_count_again(void **state)
+{
+	fx *x = *state;
+	int64_t ids[5];
+	data_set(x, ids);
+	assert_tallies_are_counts(x);
+	assert_int_equal(tally(x, "_state", "recu", NULL), 1);
+	assert_int_equal(tally(x, "nature", "nid", NULL), 3);
+	/* writes that are not the engine's (a bulk load, a DBA's fix) move them too */
+	char sql[160];
+	snprintf(sql, sizeof sql, "UPDATE signalement SET nature = 'proprete' WHERE id = %lld",
+		 (long long)ids[4]);
+	testdb_int(x->b, "voirie", sql);
+	snprintf(sql, sizeof sql, "UPDATE signalement SET _state = 'traite' WHERE id = %lld",
+		 (long long)ids[3]);
+	testdb_int(x->b, "voirie", sql);
+	snprintf(sql, sizeof sql, "DELETE FROM signalement WHERE id = %lld", (long long)ids[1]);
+	testdb_int(x->b, "voirie", sql);
+	testdb_int(x->b, "voirie",
+		   "UPDATE signalement SET urgence = 'faible' WHERE nature = 'nid'");
+	assert_tallies_are_counts(x);
+	assert_int_equal(tally(x, "nature", "nid", NULL), 1);
+	assert_int_equal(tally(x, "urgence", "faible", NULL), 1);
+	/* a purge that empties a personal column: that count goes down */
+	tick_result out = {0};
+	uc_retention(&x->env, at("2026-06-14T09:00:00Z"), NULL, &out);
+	assert_true(out.purged > 0);
+	assert_tallies_are_counts(x);
+	/* counted again from the rows when the store meets the form anew */
+	testdb_int(x->b, "voirie", "DELETE FROM _tallies");
+	testdb_int(x->b, "voirie", "DELETE FROM _meta WHERE key = 'tallies:signalement'");
+	char err[STORE_ERR_LEN] = "";
+	assert_int_equal(store_migrate(x->app->db, x->app->def, util_now(), err), STORE_OK);
+	assert_tallies_are_counts(x);
+	assert_int_equal(tally(x, "_state", "traite", NULL), 2);
+}
+
 /* ------------------------------------------------------------------ the register */
 
 static void the_register_says_who_reads_each_personal_field(void **state)
@@ -591,6 +690,7 @@ int main(void)
 	    T(stats_count_months_states_durations_and_choices),
 	    T(the_dashboard_covers_the_forms_read_wholly),
 	    T(durations_kept_while_writing_equal_those_counted_again),
+	    T(tallies_follow_every_write_and_equal_a_count_again),
 	    T(the_register_says_who_reads_each_personal_field),
 	    T(retention_purges_final_records_once),
 	    T(a_purge_goes_through_every_batch_in_the_order_of_its_index),
