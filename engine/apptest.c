@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "api.h"
 #include "auth.h"
 #include "log.h"
@@ -216,6 +218,23 @@ static bool id_arg(const json_t *args, const char *verb, int64_t *id, char err[S
 	return true;
 }
 
+/* The fields of an action as the API takes them (a new object): Lua cannot tell an empty
+ * list from an empty table, so {} is an empty list for a multichoice field. */
+static json_t *lists_as_arrays(const def_form *f, const json_t *fields)
+{
+	json_t *out = json_is_object(fields) ? json_deep_copy(fields) : json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(out, k, v)
+	{
+		int col = def_find_col(f, k);
+		if (col >= 0 && f->cols[col]->type == FT_MULTICHOICE && json_is_object(v) &&
+		    json_object_size(v) == 0)
+			json_object_set_new(out, k, json_array());
+	}
+	return out;
+}
+
 /* create, edit, trigger, read, delete: one use case each. */
 static json_t *do_record(run *r, const char *verb, const json_t *args, char err[SANDBOX_ERR])
 {
@@ -231,9 +250,8 @@ static json_t *do_record(run *r, const char *verb, const json_t *args, char err[
 		arena_free(&mem);
 		return NULL;
 	}
-	const json_t *fields = json_object_get(args, "fields");
-	json_t *none = json_object();
-	write_in in = {.json = json_is_object(fields) ? fields : none};
+	json_t *fields = lists_as_arrays(f, json_object_get(args, "fields"));
+	write_in in = {.json = fields};
 	uc_result res = {0};
 	uc_status st;
 	if (strcmp(verb, "create") == 0)
@@ -250,7 +268,7 @@ static json_t *do_record(run *r, const char *verb, const json_t *args, char err[
 		st = uc_delete(&c, id, &res);
 	out = result_json(st, f, &c, &res);
 	uc_result_clear(&res);
-	json_decref(none);
+	json_decref(fields);
 	auth_user_clear(&u);
 	arena_free(&mem);
 	return out;
@@ -306,8 +324,14 @@ static json_t *do_list(run *r, const json_t *args, char err[SANDBOX_ERR])
 	json_t *out = NULL;
 	store_eq eq[16];
 	uc_list_query q = {0};
-	if (begin(r, "list", args, &c, &u, &mem, &f, err) &&
-	    list_query(json_object_get(args, "query"), f, &c.who, &mem, &q, eq, err)) {
+	bool ok = begin(r, "list", args, &c, &u, &mem, &f, err);
+	if (ok && !access_can_read_any(f, &c.who)) {
+		/* as both doors answer one who may read no record of the form */
+		uc_result res = {0};
+		out = result_json(UC_FORBIDDEN, f, &c, &res);
+		json_object_set_new(out, "records", json_array());
+		json_object_set_new(out, "total", json_integer(0));
+	} else if (ok && list_query(json_object_get(args, "query"), f, &c.who, &mem, &q, eq, err)) {
 		store_page page = {0};
 		int64_t total = 0;
 		uc_result res = {0};
@@ -373,7 +397,7 @@ static json_t *do_time(run *r, const char *verb, const json_t *args, char err[SA
 			snprintf(err, SANDBOX_ERR, "T.advance : un nombre de jours (0 à 36 500)");
 			return NULL;
 		}
-		r->now += (time_t)(json_number_value(d) * 86400.0);
+		r->now += (time_t)llround(json_number_value(d) * 86400.0); /* 1.4 days: 120,960 s */
 	} else {
 		tick_result t = {0};
 		uc_tick(&r->env, r->now, NULL, &t);

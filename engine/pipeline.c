@@ -409,8 +409,12 @@ static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool
 	if (pipeline_needs_lua(f, old) &&
 	    !(sb = sandbox_for(c->app->def, c->app->gen, c->app->stdlib_dir, err)))
 		return PIPE_ERROR;
-	if (apply_compute(f, sb, &pe.env, r, visible, err) != PIPE_OK)
-		return PIPE_ERROR;
+	if (apply_compute(f, sb, &pe.env, r, visible, err) != PIPE_OK) {
+		/* A compute that tripped on a value the person typed wrong (a choice that is no
+		 * option): their field errors, not a 500 — the app only failed on bad input. */
+		check_fields(c, old, r, visible, submitted, errs);
+		return errs->n ? PIPE_INVALID : PIPE_ERROR;
+	}
 	check_fields(c, old, r, visible, submitted, errs);
 	if (errs->n)
 		return PIPE_INVALID;

@@ -421,8 +421,8 @@ static int run_steps(const pipe_ctx *c, const record *old, const def_transition 
 	 * never sees input that did not parse (the HTML door keeps it in r to show it again). */
 	if (rc == WF_OK && !parse_errs.n)
 		rc = recompute(c, &sb, &pe.env, r, msg);
-	if (rc == WF_OK && t->guard && !parse_errs.n)
-		rc = run_guard(t, sb, &pe.env, r, msg);
+	/* The person's input first (SPEC 4.7): "at most 120" tells them what to fix, where a
+	 * guard's refusal of a value out of bounds would not. */
 	if (rc == WF_OK) {
 		for (size_t i = 0; i < parse_errs.n; i++)
 			field_errors_add(errs, parse_errs.v[i].field, parse_errs.v[i].message);
@@ -430,6 +430,8 @@ static int run_steps(const pipe_ctx *c, const record *old, const def_transition 
 		check_comment(c, t, comment, errs);
 		rc = errs->n ? WF_INVALID : WF_OK;
 	}
+	if (rc == WF_OK && t->guard)
+		rc = run_guard(t, sb, &pe.env, r, msg);
 	if (rc == WF_OK) {
 		/* The record's own rules hold after the transition too. */
 		record_set_sys(&r->state, t->to);

@@ -5,9 +5,9 @@
  *
  * A transition is prepared on the caller's thread, then written by the store's
  * writer: workflow_prepare checks, in this order, the role (WF_FORBIDDEN), the
- * current state (WF_CONFLICT), the guard (WF_GUARD with its reason), the
- * transition's fields and comment (WF_INVALID), the record's own validation
- * (WF_INVALID), then runs the action and renders the mails. workflow_apply then
+ * current state (WF_CONFLICT), the transition's fields and comment (WF_INVALID), the
+ * guard (WF_GUARD with its reason), the record's own validation (WF_INVALID), then
+ * runs the action and renders the mails. workflow_apply then
  * writes the new state, the history line and the outbox rows in one savepoint, and
  * only if the record is still at the version the checks saw (STORE_CONFLICT
  * otherwise). So guard, fields, action, state, history and mails commit together or

@@ -33,6 +33,16 @@ local NOTIFY_PLANIFIEE = {
     .. "La manœuvre sera confirmée le jour même selon les conditions météorologiques." .. SIGNATURE,
 }
 
+-- string.upper ne connaît que l'ASCII : « Sirène » deviendrait « SIRèNE ».
+local MAJ = {
+  ["à"] = "À", ["â"] = "Â", ["ä"] = "Ä", ["ç"] = "Ç", ["é"] = "É", ["è"] = "È", ["ê"] = "Ê",
+  ["ë"] = "Ë", ["î"] = "Î", ["ï"] = "Ï", ["ô"] = "Ô", ["ö"] = "Ö", ["ù"] = "Ù", ["û"] = "Û",
+  ["ü"] = "Ü", ["ÿ"] = "Ÿ", ["œ"] = "Œ", ["æ"] = "Æ",
+}
+local function capitales(s)
+  return (s:upper():gsub("[\xC3\xC5][\x80-\xBF]", MAJ))
+end
+
 return {
   title = "Ouvertures des ponts mobiles de Sète",
   description = "Demandes d'ouverture des ponts mobiles du port de Sète par les armateurs "
@@ -175,8 +185,8 @@ return {
 
       on_create = function(r)
         -- Noms et immatriculations de navires en capitales, comme sur les documents de bord.
-        if r.navire then r.navire = r.navire:upper() end
-        if r.immatriculation then r.immatriculation = r.immatriculation:upper() end
+        if r.navire then r.navire = capitales(r.navire) end
+        if r.immatriculation then r.immatriculation = capitales(r.immatriculation) end
       end,
 
       access = {
