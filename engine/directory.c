@@ -202,7 +202,7 @@ directory *directory_open(const char *data_dir, const char *stdlib_dir, char err
 	char why[SANDBOX_ERR] = "";
 	sandbox *sb = sandbox_new_config(path, stdlib_dir, why);
 	if (!sb) {
-		snprintf(err, DIRECTORY_ERR, "%s", why);
+		snprintf(err, DIRECTORY_ERR, "%.500s", why);
 		return NULL;
 	}
 	directory *d = xcalloc(1, sizeof *d);

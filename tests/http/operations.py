@@ -117,6 +117,9 @@ def a_backup_on_postgresql_says_which_tool_to_use(s):
 def the_audit_chain_finds_a_changed_or_removed_line(s):
     s.token("alice")  # audit lines: token.create, and the users made at set-up
     Client(s).login("alice")
+    for wrong in ((), ("check",), ("verify", "now")):    # a usage error, not a verdict
+        p = s.cli("audit", *wrong, check=False)
+        assert p.returncode == 2 and "usage: smallapps audit verify" in p.stderr, (wrong, p)
     out = s.cli("audit", "verify")
     assert "intact" in out.stdout, out.stdout
     rows = s.sql("system", "SELECT id, at, actor, action, target, detail, hash FROM audit "
