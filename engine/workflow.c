@@ -69,6 +69,25 @@ static const char *msg_not_writable(lang lg)
 }
 
 /* The transition's own fields: parsed into r, errors into errs (nothing else accepted). */
+/* The API's omitted fields of a transition take their `default` when the record has no
+ * value yet, as a create's do (the HTML form shows the default in its input). */
+static void apply_json_defaults(const pipe_ctx *c, const def_transition *t, const record *old,
+				record *r, const bool *given)
+{
+	char msg[VALIDATE_MSG];
+	for (size_t i = 0; i < t->nfields; i++) {
+		const def_field *fd = &t->fields[i];
+		if (given[i] || !fd->default_value || r->values[fd->col].kind != VAL_NULL ||
+		    !field_writable(c, fd, old))
+			continue;
+		value nv = {0};
+		if (validate_parse_json(fd, fd->default_value, &nv, c->lg, msg) == 0) {
+			value_clear(&r->values[fd->col]);
+			r->values[fd->col] = nv;
+		}
+	}
+}
+
 static void parse_fields(const pipe_ctx *c, const def_transition *t, const write_in *in,
 			 const record *old, record *r, bool *given, field_errors *errs)
 {
@@ -110,6 +129,7 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 			value_clear(&r->values[fd->col]);
 			r->values[fd->col] = nv;
 		}
+		apply_json_defaults(c, t, old, r, given);
 		return;
 	}
 	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);

@@ -121,6 +121,8 @@ T.state(pharmacie1:trigger("commande", r1.id, "livrer", {
 T.forbidden(pharmacie1:trigger("commande", r1.id, "receptionner"), "seul le centre auteur confirme la réception")
 T.not_found(centre2:trigger("commande", r1.id, "receptionner"), "un autre centre ne voit pas la commande")
 T.state(centre1:trigger("commande", r1.id, "receptionner"), "receptionnee")
+-- a transition field left out takes its default, as on a create
+T.eq(centre1:read("commande", r1.id).fields.reception_conforme, true)
 
 -- ------------------------------------------------------------------ séparation des tâches
 
