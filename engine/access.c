@@ -111,7 +111,7 @@ bool access_can_edit(const def_form *f, const actor *a, const record *r)
 bool access_can_write_col(const def_form *f, const def_field *fd, const actor *a, const record *r)
 {
 	(void)f;
-	if (fd->type == FT_SECTION || fd->compute || fd->readonly)
+	if (!def_type_holds_data(fd->type) || fd->compute || fd->readonly)
 		return false;
 	if (!access_can_read_col(fd, a))
 		return false;

@@ -151,7 +151,7 @@ static json_t *form_schema(const def_form *f, const actor *who)
 	json_t *props = json_object(), *reqd = json_array();
 	for (size_t i = 0; i < f->nfields; i++) {
 		const def_field *fd = &f->fields[i];
-		if (fd->type == FT_SECTION || !access_can_read_col(fd, who))
+		if (!def_type_holds_data(fd->type) || !access_can_read_col(fd, who))
 			continue;
 		json_object_set_new(props, fd->name, api_field_schema(fd));
 		if (fd->required && fd->visible_if.n == 0 && !fd->compute && !fd->readonly)
@@ -264,7 +264,7 @@ void api_get_app(req *r, const def_app *app, const actor *who)
 			json_object_set_new(fo, "description", json_string(f->description));
 		json_t *fields = json_array();
 		for (size_t k = 0; k < f->nfields; k++)
-			if (f->fields[k].type != FT_SECTION &&
+			if (def_type_holds_data(f->fields[k].type) &&
 			    access_can_read_col(&f->fields[k], who))
 				json_array_append_new(fields, field_json(&f->fields[k]));
 		json_object_set_new(fo, "fields", fields);

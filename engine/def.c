@@ -31,6 +31,7 @@ static const struct {
     [FT_MULTICHOICE] = {"multichoice", "TEXT"},
     [FT_FILE] = {"file", "TEXT"},
     [FT_SECTION] = {"section", NULL},
+    [FT_INFO] = {"info", NULL},
 };
 
 const char *def_type_name(field_type t)

@@ -43,8 +43,15 @@ typedef enum field_type {
 	FT_MULTICHOICE,
 	FT_FILE,
 	FT_SECTION,
+	FT_INFO, /* static explanatory text in a form: no data */
 	FT__COUNT
 } field_type;
+
+/* Whether a field type holds data (a column): not a section, not an info text. */
+static inline bool def_type_holds_data(field_type t)
+{
+	return t != FT_SECTION && t != FT_INFO;
+}
 
 /* "text", "integer", ...; NULL for out-of-range. */
 const char *def_type_name(field_type t);
@@ -113,6 +120,8 @@ typedef struct def_field {
 
 	def_option *options; /* choice, multichoice */
 	size_t noptions;
+	bool yes_no;	   /* boolean shown as two radios Oui / Non; unanswered is NULL */
+	const char *text;  /* info: the text shown (paragraphs split by blank lines) */
 	bool widget_radio; /* choice: radios rather than a select (default: radios when <= 5
 			      options) */
 

@@ -420,7 +420,7 @@ static const char *pattern_problem(const char *p)
 
 #define TM(t)	   (1u << (t))
 #define TM_ALL	   ((1u << FT__COUNT) - 1)
-#define TM_DATA	   (TM_ALL & ~TM(FT_SECTION))
+#define TM_DATA	   (TM_ALL & ~TM(FT_SECTION) & ~TM(FT_INFO))
 #define TM_NUMERIC (TM(FT_INTEGER) | TM(FT_DECIMAL) | TM(FT_MONEY))
 #define TM_DATES   (TM(FT_DATE) | TM(FT_DATETIME))
 
@@ -454,6 +454,7 @@ static const struct {
     {"widget", TM(FT_CHOICE)},
     {"max_size", TM(FT_FILE)},
     {"accept", TM(FT_FILE)},
+    {"text", TM(FT_INFO)},
 };
 #define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
 
@@ -571,7 +572,7 @@ static const char *option_suggest(ld *x, const def_field *f, const char *s)
 static void read_default(ld *x, const defval *t, def_field *f, const char *where)
 {
 	const defval *v = get(t, "default");
-	if (!v || f->type == FT_SECTION || f->type == FT_FILE)
+	if (!v || !def_type_holds_data(f->type) || f->type == FT_FILE)
 		return;
 	const char *tn = def_type_name(f->type);
 	json_t *j = NULL;
@@ -831,7 +832,10 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 		return;
 	}
 	const char *type = get_str(x, t, "type", where, true);
-	int ti = type ? def_type_from_name(type) : -1;
+	/* yes_no: a boolean asked as two radios, which may stay unanswered */
+	bool yes_no = type && strcmp(type, "yes_no") == 0;
+	int ti = yes_no ? (int)FT_BOOLEAN : type ? def_type_from_name(type) : -1;
+	f->yes_no = yes_no;
 	if (type && ti < 0)
 		err(x, where, "type de champ inconnu \"%s\"%s", type,
 		    suggest(x, type, type_names(x), FT__COUNT));
@@ -847,8 +851,8 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 	check_map(x, t, where, "un champ", allowed, ti < 0 ? NULL : is_field_key,
 		  ti < 0 ? "" : type);
 
-	bool section = f->type == FT_SECTION;
-	f->name = get_str(x, t, "name", where, !section);
+	bool section = f->type == FT_SECTION, info = f->type == FT_INFO;
+	f->name = get_str(x, t, "name", where, !section && !info);
 	if (f->name && !is_id(f->name, MAX_ID, false)) {
 		err(x, where, "nom de champ invalide \"%s\" : attendu [a-z][a-z0-9_]{0,39}",
 		    f->name);
@@ -859,12 +863,14 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 		    f->name);
 	}
 	if (!f->name)
-		f->name = section ? "" : "?";
-	f->label = get_str(x, t, "label", where, true);
+		f->name = section || info ? "" : "?";
+	f->label = get_str(x, t, "label", where, !info);
 	if (!f->label)
 		f->label = f->name;
 	f->help = get_str(x, t, "help", where, false);
-	if (section)
+	if (info)
+		f->text = get_str(x, t, "text", where, true);
+	if (section || info)
 		return;
 
 	read_common_keys(x, t, f, where);
@@ -1413,6 +1419,8 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 		read_field(x, ft, f, fw);
 		if (f->type == FT_SECTION) {
 			section = f->label;
+		} else if (f->type == FT_INFO) {
+			f->section = section;
 		} else {
 			f->section = section;
 			for (size_t k = 0; k < *nout; k++)
@@ -1481,7 +1489,7 @@ static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere
 	if (!has_columns) {
 		l->columns.v = arena_alloc(x->A, 4 * sizeof *l->columns.v);
 		for (size_t i = 0; i < form->nfields && l->columns.n < 4; i++)
-			if (form->fields[i].type != FT_SECTION)
+			if (def_type_holds_data(form->fields[i].type))
 				l->columns.v[l->columns.n++] = form->fields[i].name;
 	}
 	if (!has_search) {
@@ -1547,7 +1555,7 @@ static void assign_cols(ld *x, def_form *form, const char *fwhere)
 	form->cols = arena_alloc(x->A, (max + 1) * sizeof *form->cols);
 	for (size_t i = 0; i < form->nfields; i++) {
 		def_field *f = &form->fields[i];
-		if (f->type == FT_SECTION || !f->name[0] || strcmp(f->name, "?") == 0)
+		if (!def_type_holds_data(f->type) || !f->name[0] || strcmp(f->name, "?") == 0)
 			continue;
 		int have = def_find_col(form, f->name);
 		if (have >= 0) {
@@ -1561,7 +1569,8 @@ static void assign_cols(ld *x, def_form *form, const char *fwhere)
 		def_transition *tr = &w->transitions[t];
 		for (size_t i = 0; i < tr->nfields; i++) {
 			def_field *f = &tr->fields[i];
-			if (f->type == FT_SECTION || !f->name[0] || strcmp(f->name, "?") == 0)
+			if (!def_type_holds_data(f->type) || !f->name[0] ||
+			    strcmp(f->name, "?") == 0)
 				continue;
 			int have = def_find_col(form, f->name);
 			if (have >= 0) {
@@ -1617,7 +1626,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 		read_fields(x, fields, &form->fields, &form->nfields, where, "fields");
 	size_t ndata = 0;
 	for (size_t i = 0; i < form->nfields; i++)
-		ndata += form->fields[i].type != FT_SECTION;
+		ndata += def_type_holds_data(form->fields[i].type);
 	if (fields && ndata == 0)
 		err(x, where, "\"fields\" doit contenir au moins un champ de données");
 
@@ -1633,7 +1642,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	/* Conditions and notifications need every column. */
 	for (size_t i = 0; fields && fields->kind == DV_TABLE && i < form->nfields; i++) {
 		def_field *f = &form->fields[i];
-		if (f->type == FT_SECTION || i >= fields->nitems)
+		if (!def_type_holds_data(f->type) || i >= fields->nitems)
 			continue;
 		const char *fw = wherep(x, where, "fields[%zu] \"%s\"", i + 1, f->name);
 		read_conds(x, fields->items[i], f, form, fw, "visible_if", &f->visible_if);

@@ -259,7 +259,7 @@ static void oa_nullable(json_t *s)
  */
 static bool oa_writable(const def_field *fd, const actor *who)
 {
-	return fd->type != FT_SECTION && !fd->compute && !fd->readonly &&
+	return def_type_holds_data(fd->type) && !fd->compute && !fd->readonly &&
 	       access_can_read_col(fd, who);
 }
 

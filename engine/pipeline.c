@@ -370,7 +370,8 @@ static void check_fields(const pipe_ctx *c, const record *old, record *r, const 
 			continue;
 		value *v = &r->values[col];
 		/* A required checkbox ("J'accepte") must be ticked. */
-		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
+		bool unticked =
+		    fd->type == FT_BOOLEAN && !fd->yes_no && v->kind == VAL_INT && v->i == 0;
 		if (v->kind == VAL_NULL || unticked) {
 			bool req = fd->required ||
 				   (fd->required_if.n && cond_holds(f, r, &fd->required_if));

@@ -663,6 +663,10 @@ static const char *const stylesheet_parts[] = {
     ".choice{margin:.25rem 0;display:flex;gap:.5rem;align-items:flex-start}\n"
     ".choice input{width:1.25rem;height:1.25rem;margin-top:.15rem;flex:none}\n"
     ".help,.hint{color:var(--muted);margin:0 0 .25rem}\n"
+    ".info{border-left:4px solid var(--primary);padding:.25rem 0 .25rem 1rem;"
+    "margin:1rem 0;overflow-wrap:anywhere}\n"
+    ".info p{margin:.25rem 0}\n"
+    ".yes-no .choice{display:inline-flex;margin-right:1.5rem}\n"
     ".hint{font-style:italic}\n"
     "input,select,textarea{font:inherit;color:inherit;background:var(--bg);"
     "border:2px solid var(--line);border-radius:4px;padding:.5rem;width:100%;max-width:36rem}\n",

@@ -6,6 +6,7 @@
  */
 #include "render_int.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,39 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 	buf_puts(o, "</fieldset>\n");
 }
 
+/* A yes_no field: two radios, Oui then Non, in a fieldset; neither checked while the
+ * question is unanswered. */
+static void yes_no_group(buf *o, const page *p, const def_form *form, const def_field *f,
+			 const value *v, const char *err)
+{
+	buf_puts(o, "<fieldset class=\"group yes-no");
+	if (err)
+		buf_puts(o, " has-error");
+	buf_puts(o, "\"");
+	describedby(o, f, err);
+	buf_puts(o, ">\n<legend>");
+	buf_html(o, f->label);
+	put_required_text(o, p, f);
+	buf_puts(o, "</legend>\n");
+	field_notes(o, p, form, f, err);
+	bool en = render_page_lang(p) == LANG_EN;
+	for (int yes = 1; yes >= 0; yes--) {
+		const char *suffix = yes ? "" : "-2"; /* the first carries id f-<name> */
+		buf_puts(o, "<div class=\"choice\"><input type=\"radio\"");
+		control_attrs(o, f, suffix, err, false);
+		render_attr(o, "value", yes ? "1" : "0");
+		if (v && v->kind == VAL_INT && v->i == yes)
+			buf_puts(o, " checked");
+		if (f->required)
+			buf_puts(o, " required");
+		buf_puts(o, "> ");
+		label_open(o, f, suffix);
+		buf_puts(o, yes ? (en ? "Yes" : "Oui") : (en ? "No" : "Non"));
+		buf_puts(o, "</label></div>\n");
+	}
+	buf_puts(o, "</fieldset>\n");
+}
+
 /* One writable field: label, notes, control. */
 /* A file field, before uploads exist: a paragraph, since a label would point at nothing. */
 static void file_input(buf *o, const page *p, const def_form *form, const def_field *f,
@@ -417,6 +451,12 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 		buf_puts(o, "</div>\n");
 		return;
 	}
+	if (f->type == FT_BOOLEAN && f->yes_no) {
+		buf_puts(o, "<div class=\"field\">\n");
+		yes_no_group(o, p, form, f, v, err);
+		buf_puts(o, "</div>\n");
+		return;
+	}
 	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
 	if (f->type == FT_FILE) {
 		file_input(o, p, form, f, v, err, ff);
@@ -528,6 +568,55 @@ static const value *shown_value(const page *p, const def_field *f, const record 
 	return scratch;
 }
 
+/*
+ * An info item: its label as a heading-like line, then its text, paragraph by paragraph
+ * (blank lines), each web address (https://…) a link. Escaped by construction.
+ */
+static void info_text(buf *o, const def_field *f)
+{
+	buf_puts(o, "<div class=\"info\">\n");
+	if (f->label && *f->label) {
+		buf_puts(o, "<p class=\"info-title\"><strong>");
+		buf_html(o, f->label);
+		buf_puts(o, "</strong></p>\n");
+	}
+	const char *t = f->text ? f->text : "";
+	while (*t) {
+		const char *end = strstr(t, "\n\n");
+		size_t n = end ? (size_t)(end - t) : strlen(t);
+		buf_puts(o, "<p>");
+		for (size_t i = 0; i < n;) {
+			bool url = (n - i > 8 && strncmp(t + i, "https://", 8) == 0) ||
+				   (n - i > 7 && strncmp(t + i, "http://", 7) == 0);
+			size_t k = i;
+			if (url) {
+				while (k < n && !isspace((unsigned char)t[k]) && t[k] != '<' &&
+				       t[k] != '>' && t[k] != '"')
+					k++;
+				while (k > i && strchr(".,;:!?)", t[k - 1]))
+					k--; /* the sentence's punctuation, not the address's */
+				buf_puts(o, "<a href=\"");
+				buf_html_n(o, t + i, k - i);
+				buf_puts(o, "\">");
+				buf_html_n(o, t + i, k - i);
+				buf_puts(o, "</a>");
+			} else {
+				k++; /* (at least one character: "http://" alone is text) */
+				while (k < n && !(strncmp(t + k, "https://", 8) == 0 ||
+						  strncmp(t + k, "http://", 7) == 0))
+					k++;
+				buf_html_n(o, t + i, k - i);
+			}
+			i = k;
+		}
+		buf_puts(o, "</p>\n");
+		t += n;
+		while (*t == '\n')
+			t++;
+	}
+	buf_puts(o, "</div>\n");
+}
+
 /* Fields of `fields` (sections included) as controls or read-only text. */
 static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
 			size_t nfields, const record *values, const field_errors *errors,
@@ -542,6 +631,10 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 				buf_puts(o, "</fieldset>\n");
 			open = false;
 			pending = f;
+			continue;
+		}
+		if (f->type == FT_INFO) {
+			info_text(o, f);
 			continue;
 		}
 		if (f->col < 0)

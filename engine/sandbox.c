@@ -2051,7 +2051,8 @@ static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
 	case FT_FILE:
 		return to_file(L, idx, out, got, msg);
 	case FT_SECTION:
-		snprintf(msg, SANDBOX_ERR, "une section ne contient pas de valeur");
+	case FT_INFO:
+		snprintf(msg, SANDBOX_ERR, "une section ou un texte ne contient pas de valeur");
 		return -1;
 	default:
 		return to_text(L, idx, fd, out, got, msg);

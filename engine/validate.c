@@ -1639,8 +1639,21 @@ int validate_parse_form(const def_field *f, const char *const *in, size_t nin, v
 {
 	set_null(out);
 	msg[0] = '\0';
-	if (f->type == FT_SECTION)
+	if (!def_type_holds_data(f->type))
 		return 0;
+	if (f->type == FT_BOOLEAN && f->yes_no) {
+		/* two radios: "1" or "0", or nothing yet (NULL: unanswered) */
+		const char *s = nin ? in[nin - 1] : NULL;
+		if (!s || !*s)
+			return 0;
+		if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0 || strcmp(s, "oui") == 0)
+			set_int(out, 1);
+		else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0 || strcmp(s, "non") == 0)
+			set_int(out, 0);
+		else
+			return fail(msg, L("Répondez par Oui ou par Non.", "Answer Yes or No."));
+		return 0;
+	}
 	if (f->type == FT_BOOLEAN) {
 		bool on = false;
 		for (size_t i = 0; i < nin; i++) {
@@ -1797,7 +1810,7 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 {
 	set_null(out);
 	msg[0] = '\0';
-	if (!in || json_is_null(in) || f->type == FT_SECTION)
+	if (!in || json_is_null(in) || !def_type_holds_data(f->type))
 		return 0;
 	/* Strings with an embedded NUL (\u0000) are refused whatever the type. */
 	if (json_is_string(in) && strlen(json_string_value(in)) != json_string_length(in))
@@ -2286,7 +2299,7 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		   char msg[VALIDATE_MSG])
 {
 	msg[0] = '\0';
-	if (v->kind == VAL_NULL || f->type == FT_SECTION)
+	if (v->kind == VAL_NULL || !def_type_holds_data(f->type))
 		return 0;
 	if (v->kind == VAL_TEXT && !v->s)
 		return fail(msg, L("Valeur manquante.", "Missing value."));

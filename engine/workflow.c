@@ -181,7 +181,8 @@ static void check_fields(const pipe_ctx *c, const def_transition *t, const bool 
 			value_clear(v);
 			continue;
 		}
-		bool unticked = fd->type == FT_BOOLEAN && v->kind == VAL_INT && v->i == 0;
+		bool unticked =
+		    fd->type == FT_BOOLEAN && !fd->yes_no && v->kind == VAL_INT && v->i == 0;
 		if (v->kind == VAL_NULL || unticked || !given[i]) {
 			if (fd->required && field_writable(c, fd, r))
 				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
