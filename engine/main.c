@@ -17,6 +17,7 @@
 
 #include "apptest.h"
 #include "auth.h"
+#include "cli_help.h"
 #include "diag.h"
 #include "directory.h"
 #include "export.h"
@@ -90,46 +91,6 @@ static void find_stdlib(char out[PATH_MAX])
 		}
 	}
 	snprintf(out, PATH_MAX, "stdlib-lua");
-}
-
-static void usage(FILE *f)
-{
-	fputs(
-	    "usage: smallapps <command> [options]\n"
-	    "  serve  [--apps DIR] [--data DIR] [--database URL] [--listen HOST:PORT]\n"
-	    "         [--threads N] [--base-url URL] [--smtp URL] [--smtp-ca PEM]\n"
-	    "         [--mail-from ADDR] [--trust-header NAME]\n"
-	    "         [--trusted-proxies LIST]   (proxies whose --trust-header is believed)\n"
-	    "         [--max-conns-per-address N] (default 256; 0: no limit)\n"
-	    "         [--header-timeout SECONDS]  (to send a request's headers; default 10)\n"
-	    "         [--lua-threads N]           (threads running app code; default --threads)\n"
-	    "         [--max-upload MB]           (a form's files in all; default 64)\n"
-	    "         [--port-file FILE]          (writes the port it listens on)\n"
-	    "  check  [--json] [APP_DIR...]      lint definitions (exit 1 on any error)\n"
-	    "  new    ID                         scaffold apps/ID with a commented example\n"
-	    "  test   [--coverage] [APP_DIR...]  run each app's tests/*.lua (default: every app)\n"
-	    "  user   add LOGIN [--name N] [--email E] [--admin] [--password-stdin]\n"
-	    "  user   grant LOGIN APP:ROLE | revoke LOGIN APP:ROLE | list\n"
-	    "  token  create LOGIN [--label L]   print a new API token\n"
-	    "  tick                              run the scheduler once (automatic transitions)\n"
-	    "  backup DIR                        consistent copy of data/ (SQLite) while serving\n"
-	    "  audit  verify                     check the audit log's chain (exit 1: altered)\n"
-	    "  export APP FORM [--format csv|json] [--open-data] [--out FILE]\n"
-	    "                                    every record (csv: for French spreadsheets;\n"
-	    "                                    json: JSON Lines); --open-data leaves out\n"
-	    "                                    personal, private and file fields, and with\n"
-	    "                                    --out F.csv writes F.schema.json beside it\n"
-	    "  demo   [APP...]                   create demo users (password demo) for the\n"
-	    "                                    roles of these apps (default: all)\n"
-	    "Every command accepts --apps DIR and --data DIR (defaults ./apps and ./data), and\n"
-	    "--database postgres://USER@HOST/DB to keep the data in PostgreSQL instead of\n"
-	    "SQLite files under --data.\n"
-	    "Environment: SMALLAPPS_APPS, _DATA, _DATABASE, _LISTEN, _THREADS, _BASE_URL, _SMTP,\n"
-	    "  _SMTP_CA, _MAIL_FROM, _TRUST_HEADER, _TRUSTED_PROXIES, _MAX_CONNS_PER_ADDRESS,\n"
-	    "  _HEADER_TIMEOUT, _LUA_THREADS stand for the flags of the same name (a flag wins);\n"
-	    "  SMALLAPPS_ADMIN_PASSWORD sets the first admin's password; SMALLAPPS_NOW\n"
-	    "  (2026-11-23T10:00:00Z) fixes the clock, for tests and demos.\n",
-	    f);
 }
 
 /* A numeric flag and the environment variable that stands for it. */
@@ -251,8 +212,13 @@ static int parse(int argc, char **argv, opts *o)
 				*flags[k].dst = true;
 		if (known)
 			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			if (!cli_command_usage(stdout, argv[1]))
+				cli_usage(stdout);
+			return 1; /* shown: nothing else to do */
+		}
 		if (strncmp(a, "--", 2) == 0) {
-			fprintf(stderr, "smallapps: unknown option %s\n", a);
+			cli_unknown_option(argv[1], a);
 			return -1;
 		}
 		if (o->nargs == 32) {
@@ -834,7 +800,7 @@ static bool grant_target_ok(const opts *o, const char *app, const char *role)
 static int cmd_user(const opts *o)
 {
 	if (o->nargs < 1) {
-		usage(stderr);
+		cli_command_usage(stderr, "user");
 		return 2;
 	}
 	auth *a = open_auth(o);
@@ -886,7 +852,7 @@ static int cmd_user(const opts *o)
 	} else if (strcmp(sub, "list") == 0 && o->nargs == 1) {
 		rc = auth_user_list(a, print_user, NULL) == AUTH_OK ? 0 : 1;
 	} else {
-		usage(stderr);
+		cli_command_usage(stderr, "user");
 		rc = 2;
 	}
 done:
@@ -897,7 +863,7 @@ done:
 static int cmd_token(const opts *o)
 {
 	if (o->nargs != 2 || strcmp(o->args[0], "create") != 0) {
-		usage(stderr);
+		cli_command_usage(stderr, "token");
 		return 2;
 	}
 	auth *a = open_auth(o);
@@ -1209,14 +1175,26 @@ static int open_backend(opts *o)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
+		cli_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			cli_usage(stdout);
+			return 0;
+		}
+		if (cli_command_usage(stdout, argv[2]))
+			return 0;
+		fprintf(stderr, "smallapps help: unknown command \"%s\"\n", argv[2]);
+		cli_usage(stderr);
+		return 2;
 	}
 	if (util_init() != 0)
 		return 1;
 	opts o = {0};
-	if (parse(argc, argv, &o) != 0)
-		return 2;
+	int prc = parse(argc, argv, &o);
+	if (prc != 0)
+		return prc > 0 ? 0 : 2;
 	const char *cmd = argv[1];
 	int rc;
 	if (needs_storage(cmd) && open_backend(&o) != 0)
@@ -1244,8 +1222,9 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "test") == 0)
 		rc = cmd_test(&o);
 	else {
-		fprintf(stderr, "smallapps: unknown command \"%s\"\n", cmd);
-		usage(stderr);
+		fprintf(stderr,
+			"smallapps: unknown command \"%s\" (smallapps help: the commands)\n", cmd);
+		cli_usage(stderr);
 		rc = 2;
 	}
 	sandbox_thread_cleanup();

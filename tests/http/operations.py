@@ -8,6 +8,7 @@ Fixture: tests/apps/pieces. Ends with "N passed, N failed"."""
 import base64
 import hashlib
 import os
+import subprocess
 import sqlite3
 import sys
 import threading
@@ -140,6 +141,23 @@ def the_audit_chain_finds_a_changed_or_removed_line(s):
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
           (v["id"], v["at"], v["actor"], v["action"], v["target"], v["detail"], v["hash"]))
     assert s.cli("audit", "verify", check=False).returncode == 0
+
+
+@test
+def every_command_has_its_help_and_a_typo_is_named(s):
+    def run(*args):
+        return subprocess.run([s.binary, *args], capture_output=True, text=True, env=s.env)
+    for args in (("help",), ("help", "serve"), ("serve", "--help"), ("test", "-h"),
+                 ("export", "--help"), ("user", "--help")):
+        p = run(*args)
+        assert p.returncode == 0 and p.stdout.startswith("usage: smallapps"), (args, p)
+    assert "--coverage" in run("help", "test").stdout
+    assert "--port-file" in run("serve", "--help").stdout
+    p = run("serve", "--aps", "apps")
+    assert p.returncode == 2 and "unknown option --aps (did you mean --apps?)" in p.stderr, p
+    assert "--listen" in p.stderr and "--port-file" in p.stderr, p.stderr
+    p = run("help", "servir")
+    assert p.returncode == 2 and 'unknown command "servir"' in p.stderr, p
 
 
 @test
