@@ -154,7 +154,7 @@ static json_t *form_schema(const def_form *f, const actor *who)
 		if (!def_type_holds_data(fd->type) || !access_can_read_col(fd, who))
 			continue;
 		json_object_set_new(props, fd->name, api_field_schema(fd));
-		if (fd->required && fd->visible_if.n == 0 && !fd->compute && !fd->readonly)
+		if (fd->required && !def_may_hide(fd) && !fd->compute && !fd->readonly)
 			json_array_append_new(reqd, json_string(fd->name));
 	}
 	json_object_set_new(s, "properties", props);

@@ -97,6 +97,7 @@ typedef struct def_field {
 	const char *help;
 	const char *placeholder;
 	const char *section; /* label of the section this field belongs to, or NULL */
+	const struct def_field *section_of; /* that section's item (its visible_if), or NULL */
 	bool required;
 	bool readonly;
 	bool personal;
@@ -132,6 +133,12 @@ typedef struct def_field {
 	def_condset required_if;
 	int compute; /* hook id or 0 */
 } def_field;
+
+/* Whether a field may be hidden by a condition: its own visible_if or its section's. */
+static inline bool def_may_hide(const def_field *fd)
+{
+	return fd->visible_if.n > 0 || (fd->section_of && fd->section_of->visible_if.n > 0);
+}
 
 typedef struct def_state {
 	const char *id;

@@ -440,7 +440,7 @@ static const struct {
     {"private", TM_DATA},
     {"editable_by", TM_DATA},
     {"renamed_from", TM_DATA},
-    {"visible_if", TM_DATA},
+    {"visible_if", TM_DATA | TM(FT_SECTION)},
     {"required_if", TM_DATA},
     {"compute", TM_DATA},
     {"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
@@ -1409,6 +1409,7 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 		return;
 	def_field *v = arena_alloc(x->A, (list->nitems + 1) * sizeof *v);
 	const char *section = NULL;
+	const def_field *section_of = NULL;
 	for (size_t i = 0; i < list->nitems; i++) {
 		const defval *ft = list->items[i];
 		const defval *nv = get(ft, "name");
@@ -1419,10 +1420,13 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 		read_field(x, ft, f, fw);
 		if (f->type == FT_SECTION) {
 			section = f->label;
+			section_of = f;
 		} else if (f->type == FT_INFO) {
 			f->section = section;
+			f->section_of = section_of;
 		} else {
 			f->section = section;
+			f->section_of = section_of;
 			for (size_t k = 0; k < *nout; k++)
 				if (f->name[0] && strcmp(v[k].name, f->name) == 0 &&
 				    strcmp(f->name, "?") != 0) {
@@ -1642,6 +1646,10 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	/* Conditions and notifications need every column. */
 	for (size_t i = 0; fields && fields->kind == DV_TABLE && i < form->nfields; i++) {
 		def_field *f = &form->fields[i];
+		if (f->type == FT_SECTION && i < fields->nitems) /* a whole group hides */
+			read_conds(x, fields->items[i], f, form,
+				   wherep(x, where, "fields[%zu] (section)", i + 1), "visible_if",
+				   &f->visible_if);
 		if (!def_type_holds_data(f->type) || i >= fields->nitems)
 			continue;
 		const char *fw = wherep(x, where, "fields[%zu] \"%s\"", i + 1, f->name);

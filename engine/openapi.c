@@ -280,14 +280,14 @@ static json_t *oa_input_schema(oa_doc *o, const def_field *fields, size_t n, con
 		if (!oa_writable(fd, who))
 			continue;
 		json_t *fs = oa_field_schema(o, fd);
-		if (fd->visible_if.n) {
+		if (def_may_hide(fd)) {
 			oa_nullable(fs);
 			oa_describe(o, fs,
 				    OA_TR(o, "Ignoré (enregistré vide) quand le champ est masqué.",
 					  "Ignored (stored as null) while the field is hidden."));
 		}
 		json_object_set_new(props, fd->name, fs);
-		if (required && fd->required && !fd->visible_if.n && !fd->default_value)
+		if (required && fd->required && !def_may_hide(fd) && !fd->default_value)
 			json_array_append_new(reqd, json_string(fd->name));
 	}
 	json_object_set_new(s, "properties", props);

@@ -124,7 +124,9 @@ static bool cond_holds(const def_form *f, const record *r, const def_condset *cs
 
 bool pipeline_field_visible(const def_form *f, const record *r, const def_field *fd)
 {
-	return fd->visible_if.n == 0 || cond_holds(f, r, &fd->visible_if);
+	const def_field *sec = fd->section_of;
+	return (fd->visible_if.n == 0 || cond_holds(f, r, &fd->visible_if)) &&
+	       (!sec || sec->visible_if.n == 0 || cond_holds(f, r, &sec->visible_if));
 }
 
 static const char *msg_not_writable(lang lg)

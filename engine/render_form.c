@@ -652,6 +652,12 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 				buf_html(o, pending->help);
 				buf_puts(o, "</p>\n");
 			}
+			if (pending->visible_if.n) { /* without script, every group is shown */
+				buf_puts(o, "<p class=\"hint\">");
+				buf_puts(o, T(p, UI_VISIBLE_IF));
+				put_conds(o, p, form, &pending->visible_if);
+				buf_puts(o, ".</p>\n");
+			}
 			pending = NULL;
 			open = true;
 		}

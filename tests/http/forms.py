@@ -46,7 +46,7 @@ def yes_no_through_the_form_no_is_an_answer_none_is_not(s):
         field_errors_html(r.text)
     r = c.post_form(NEW, {"objet": "Peut-être", "majeur": "peut-etre"})
     assert r.status == 422 and "Répondez par Oui ou par Non." in r.text
-    r = c.post_form(NEW, {"objet": "Non", "majeur": "0"})
+    r = c.post_form(NEW, {"objet": "Non", "majeur": "0", "representant": "Mme Durand"})
     assert r.status == 303, (r.status, r.text[:300])
     rid = int(r.header("Location").rstrip("/").split("/")[-1])
     rec = Client(s, token=s.tokens["alice"]).api("GET", f"{API}/{rid}").json()
@@ -66,7 +66,32 @@ def yes_no_through_the_api_is_a_boolean_or_null(s):
     assert r.status == 422 and "majeur" in r.json()["error"]["fields"], r.text
     schema = api.api("GET", "/apps/formes").json()
     fields = [f["name"] for f in schema["forms"][0]["fields"]]
-    assert fields == ["objet", "majeur", "rappel"], fields
+    assert fields == ["objet", "majeur", "rappel", "representant", "lien"], fields
+
+
+@test
+def a_section_with_visible_if_hides_its_whole_group(s):
+    api = Client(s, token=s.tokens["alice"])
+    # a minor: the legal representative's group applies, and its required field with it
+    r = api.api("POST", API, {"fields": {"objet": "Mineur", "majeur": False}})
+    assert r.status == 422 and "representant" in r.json()["error"]["fields"], r.text
+    r = api.api("POST", API, {"fields": {"objet": "Mineur", "majeur": False,
+                                         "representant": "M. Petit", "lien": "père"}})
+    assert r.status == 201 and r.json()["fields"]["lien"] == "père", r.text
+    # an adult: the group is hidden, its values are not kept, nothing of it is required
+    r = api.api("POST", API, {"fields": {"objet": "Majeur", "majeur": True, "lien": "moi"}})
+    assert r.status == 201, r.text
+    assert r.json()["fields"]["lien"] is None and r.json()["fields"]["representant"] is None
+    # without script the group is shown, with when it applies
+    page = Client(s).login("alice").get(NEW).text
+    group = re.search(r'<fieldset class="section">.*?</fieldset>', page, re.S).group(0)
+    assert "<legend>Représentant légal</legend>" in group, group
+    assert re.search(r'<p class="hint">[^<]*Êtes-vous majeur', group), group
+    # the OpenAPI document: nullable and not required, as for a field's own visible_if
+    fields = api.api("GET", "/openapi.json").json()["components"]["schemas"][
+        "formes.demande.Fields"]
+    assert fields["required"] == ["objet", "majeur"], fields["required"]
+    assert "null" in fields["properties"]["representant"]["type"], fields["properties"]
 
 
 def make_server(binary):
