@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "appsrc.h"
 #include "buf.h"
@@ -1834,6 +1835,63 @@ static void personal_names(const def_app *app, buf *out)
 		}
 }
 
+/* One control a person meets in a form: its accessible name, and the group (a field
+ * of radios or boxes) it is an option of, or NULL for a control of its own. */
+typedef struct control_name {
+	const char *name;
+	const def_field *group;
+	const def_field *field;
+} control_name;
+
+static size_t form_controls(const def_form *f, control_name *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncols; i++) {
+		const def_field *fd = f->cols[i];
+		bool is_group =
+		    fd->type == FT_MULTICHOICE || (fd->type == FT_CHOICE && fd->widget_radio);
+		if (fd->compute || fd->readonly || (size_t)fd->col != i || fd->type == FT_BOOLEAN)
+			continue; /* (a checkbox or yes_no: its own label and its group's legend) */
+		if (!is_group)
+			out[n++] = (control_name){fd->label, NULL, fd};
+		for (size_t k = 0; is_group && k < fd->noptions; k++)
+			out[n++] = (control_name){fd->options[k].label, fd, fd};
+	}
+	return n;
+}
+
+/*
+ * Two controls of one form with the same accessible name (RGAA 11.2): a screen reader
+ * cannot tell them apart. Options of two different groups are told apart by their
+ * legends, so only a control against a control or an option is said.
+ */
+static void same_names(const def_app *app, const char *file, diags *d)
+{
+	for (size_t i = 0; i < app->nforms; i++) {
+		const def_form *f = &app->forms[i];
+		size_t max = 0;
+		for (size_t c = 0; c < f->ncols; c++)
+			max += 1 + f->cols[c]->noptions;
+		control_name *v = xcalloc(max ? max : 1, sizeof *v);
+		size_t n = form_controls(f, v);
+		for (size_t a = 0; a < n; a++)
+			for (size_t b = a + 1; b < n; b++) {
+				if ((v[a].group && v[b].group) || !v[a].name || !v[b].name ||
+				    strcasecmp(v[a].name, v[b].name) != 0)
+					continue;
+				diags_add(
+				    d, file, 0, "",
+				    "avertissement : formulaire \"%s\" : deux contrôles "
+				    "s'appellent « %s » (%s \"%s\" et %s \"%s\") : un lecteur "
+				    "d'écran ne les distingue pas (RGAA 11.2)",
+				    f->id, v[a].name, v[a].group ? "option de" : "champ",
+				    v[a].field->name, v[b].group ? "option de" : "champ",
+				    v[b].field->name);
+			}
+		free(v);
+	}
+}
+
 void loader_warnings(const def_app *app, diags *d)
 {
 	const def_privacy *p = &app->privacy;
@@ -1853,6 +1911,7 @@ void loader_warnings(const def_app *app, diags *d)
 			  "avertissement : pas de \"retention_days\" : les enregistrements "
 			  "terminés ne sont jamais purgés");
 	}
+	same_names(app, buf_cstr(&file), d);
 	buf_free(&file);
 	buf_free(&names);
 }

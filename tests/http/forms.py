@@ -8,7 +8,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Client, Server, Suite, field_errors_html  # noqa: E402
+from harness import ROOT, Client, Server, Suite, field_errors_html  # noqa: E402
 
 SUITE = Suite()
 test = SUITE.test
@@ -92,6 +92,34 @@ def a_section_with_visible_if_hides_its_whole_group(s):
         "formes.demande.Fields"]
     assert fields["required"] == ["objet", "majeur"], fields["required"]
     assert "null" in fields["properties"]["representant"]["type"], fields["properties"]
+
+
+@test
+def check_warns_about_two_controls_with_one_name(s):
+    import subprocess
+    import tempfile
+    d = tempfile.mkdtemp(prefix="formes-")
+    os.makedirs(os.path.join(d, "doublon"))
+    with open(os.path.join(d, "doublon", "app.lua"), "w") as f:
+        f.write("""return { title = "D", version = "1", roles = { a = "A" }, forms = { {
+          id = "f", title = "F", access = { create = { "a" }, read = { a = "all" } },
+          fields = {
+            { name = "canal", type = "choice", label = "Par", widget = "radio",
+              options = { { "mel", "Courriel" }, { "tel", "Téléphone" } } },
+            { name = "mel", type = "email", label = "courriel" },
+            { name = "ok1", type = "yes_no", label = "Un ?" },
+            { name = "ok2", type = "yes_no", label = "Deux ?" } } } } }""")
+    p = subprocess.run([s.binary, "check", os.path.join(d, "doublon")], capture_output=True,
+                       text=True)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    assert out.count("avertissement :") == 1 and "« Courriel »" in out, out
+    assert 'option de "canal" et champ "mel"' in out, out
+    # two yes_no groups (Oui, Non twice) are told apart by their legends; the examples pass
+    for app in ("tests/apps/formes", "apps/vaccins", "apps/ponts-sete", "apps/reclamations"):
+        p = subprocess.run([s.binary, "check", os.path.join(ROOT, app)], capture_output=True,
+                           text=True)
+        assert p.returncode == 0 and "avertissement" not in p.stdout + p.stderr, (app, p)
 
 
 def make_server(binary):
