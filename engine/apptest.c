@@ -239,7 +239,7 @@ static json_t *lists_as_arrays(const def_form *f, const json_t *fields)
 static json_t *do_record(run *r, const char *verb, const json_t *args, char err[SANDBOX_ERR])
 {
 	uc_call c;
-	auth_user u;
+	auth_user u = {0};
 	arena mem = {0};
 	const def_form *f;
 	int64_t id = 0;
@@ -318,7 +318,7 @@ static bool list_query(const json_t *query, const def_form *f, const actor *who,
 static json_t *do_list(run *r, const json_t *args, char err[SANDBOX_ERR])
 {
 	uc_call c;
-	auth_user u;
+	auth_user u = {0};
 	arena mem = {0};
 	const def_form *f;
 	json_t *out = NULL;

@@ -121,7 +121,8 @@ def a_lua_error_stops_its_file_not_the_others(tmp):
         "1_erreur.lua": 'T.ok(T.user("alice", {}):create("demande", { objet = "x" }))\n'
                         'local t = nil\nlocal v = t.champ\n',                  # line 5
         "2_suite.lua": 'T.eq(1, 1)\n',
-        "3_role.lua": 'T.user("bob", { "chef" })\n'})
+        "3_role.lua": 'T.user("bob", { "chef" })\n',
+        "4_form.lua": 'T.user("zed", {}):create("nope", {})\n'})
     rc, out = run(tmp, d)
     check("a Lua error as file:line: message",
           f"{d}/tests/1_erreur.lua:5: attempt to index a nil value (local 't')" in out, out)
@@ -129,7 +130,10 @@ def a_lua_error_stops_its_file_not_the_others(tmp):
     check("an unknown role is said, with the app's roles",
           f"{d}/tests/3_role.lua:3: T.user : rôle inconnu « chef » (rôles de l'app : agent)" in out,
           out)
-    check("errors count as failures", rc == 1 and out.rstrip().endswith("2 passed, 2 failed"), out)
+    check("an unknown form is said at the test's line, with the app's forms",
+          f"{d}/tests/4_form.lua:3: create : formulaire inconnu « nope » (formulaires : demande)"
+          in out, out)
+    check("errors count as failures", rc == 1 and out.rstrip().endswith("2 passed, 3 failed"), out)
 
 
 def each_file_has_a_fresh_database(tmp):
