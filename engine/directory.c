@@ -445,6 +445,15 @@ directory_rc directory_check(const directory *d, const char *login, const char *
 		if (lrc != LDAP_SUCCESS)
 			rc = fail(lrc, "mot de passe", why);
 	}
+	/* The groups are read as the service account when there is one: a person may not be
+	 * allowed to read them. */
+	if (rc == DIRECTORY_OK && d->bind_dn && d->group_filter) {
+		int lrc = simple_bind(ld, d->bind_dn, d->bind_password ? d->bind_password : "");
+		if (lrc != LDAP_SUCCESS)
+			rc = fail(lrc, "compte de service (bind_dn)", why);
+		if (rc == DIRECTORY_DENIED) /* the file's account, not the person's error */
+			rc = DIRECTORY_UNAVAILABLE;
+	}
 	if (rc == DIRECTORY_OK)
 		rc = find_groups(d, ld, dn, out, why);
 	free(dn);

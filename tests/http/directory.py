@@ -149,6 +149,25 @@ def a_broken_annuaire_file_stops_the_start_with_its_reason(s):
 
 
 @test
+def a_service_account_searches_when_the_file_names_one(s):
+    for password, want in (("admin-secret", 303), ("wrong-secret", 503)):
+        b = Server(s.binary, apps=("voirie",))
+        try:
+            os.makedirs(b.data, exist_ok=True)
+            with open(os.path.join(b.data, "annuaire.lua"), "w") as f:
+                f.write((ANNUAIRE % LDAP_URL).replace(
+                    "  name_attr", '  bind_dn = "cn=admin,dc=ville,dc=fr", bind_password = "%s",\n'
+                    "  name_attr" % password))
+            b.start()
+            r, _ = sign_in(b, "alice", "alice-secret")
+            assert r.status == want, (password, r.status)
+            if want == 303:
+                assert roles(b, "alice") == ["voirie:agent"], roles(b, "alice")
+        finally:
+            b.cleanup()
+
+
+@test
 def the_directory_out_of_reach_is_a_503_and_the_local_admin_still_signs_in(s):
     subprocess.run([os.path.join(ROOT, "tests", "ldap.sh"), "stopped", LDAP_DIR], check=True)
     r, c = sign_in(s, "alice", "alice-secret", source="127.0.0.24")
