@@ -178,11 +178,12 @@ static void label_open(buf *o, const def_field *f, const char *suffix)
 	buf_puts(o, "\">");
 }
 
-/* Radios or checkboxes in a fieldset/legend. */
-static void field_group(buf *o, const page *p, const def_form *form, const def_field *f,
-			const value *v, const char *err, bool checkboxes)
+/* A group's fieldset (class cls), its legend and its notes. */
+static void group_open(buf *o, const page *p, const def_form *form, const def_field *f,
+		       const char *err, const char *cls)
 {
-	buf_puts(o, "<fieldset class=\"group");
+	buf_puts(o, "<fieldset class=\"");
+	buf_puts(o, cls);
 	if (err)
 		buf_puts(o, " has-error");
 	buf_puts(o, "\"");
@@ -192,6 +193,13 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 	put_required_text(o, p, f);
 	buf_puts(o, "</legend>\n");
 	field_notes(o, p, form, f, err);
+}
+
+/* Radios or checkboxes in a fieldset/legend. */
+static void field_group(buf *o, const page *p, const def_form *form, const def_field *f,
+			const value *v, const char *err, bool checkboxes)
+{
+	group_open(o, p, form, f, err, "group");
 	for (size_t i = 0; i < f->noptions; i++) {
 		char suffix[32];
 		/* the first control carries id f-<name>: the error summary links to it */
@@ -221,16 +229,7 @@ static void field_group(buf *o, const page *p, const def_form *form, const def_f
 static void yes_no_group(buf *o, const page *p, const def_form *form, const def_field *f,
 			 const value *v, const char *err)
 {
-	buf_puts(o, "<fieldset class=\"group yes-no");
-	if (err)
-		buf_puts(o, " has-error");
-	buf_puts(o, "\"");
-	describedby(o, f, err);
-	buf_puts(o, ">\n<legend>");
-	buf_html(o, f->label);
-	put_required_text(o, p, f);
-	buf_puts(o, "</legend>\n");
-	field_notes(o, p, form, f, err);
+	group_open(o, p, form, f, err, "group yes-no");
 	bool en = render_page_lang(p) == LANG_EN;
 	for (int yes = 1; yes >= 0; yes--) {
 		const char *suffix = yes ? "" : "-2"; /* the first carries id f-<name> */

@@ -1564,6 +1564,16 @@ static const defval *copy_value(lua_State *L, copyctx *c, int idx)
 	return v;
 }
 
+/* The table on top of the stack, copied out of Lua as the definition (sandbox_definition). */
+static void copy_definition(lua_State *L, sandbox *sb)
+{
+	lua_newtable(L);
+	copyctx c = {sb, lua_gettop(L), 0};
+	sb->nfuncs = 0;
+	sb->ndefnodes = 0;
+	sb->def = copy_value(L, &c, -2);
+}
+
 static int run_main_cf(lua_State *L)
 {
 	sandbox *sb = lua_touserdata(L, 1);
@@ -1576,11 +1586,7 @@ static int run_main_cf(lua_State *L)
 				sb->app_file, luaL_typename(L, -1));
 		return lua_error(L);
 	}
-	lua_newtable(L);
-	copyctx c = {sb, lua_gettop(L), 0};
-	sb->nfuncs = 0;
-	sb->ndefnodes = 0;
-	sb->def = copy_value(L, &c, -2);
+	copy_definition(L, sb);
 	return 0;
 }
 
@@ -2539,11 +2545,7 @@ static int run_config_cf(lua_State *L)
 				sb->app_file, luaL_typename(L, -1));
 		return lua_error(L);
 	}
-	lua_newtable(L);
-	copyctx c = {sb, lua_gettop(L), 0};
-	sb->nfuncs = 0;
-	sb->ndefnodes = 0;
-	sb->def = copy_value(L, &c, -2);
+	copy_definition(L, sb);
 	return 0;
 }
 
