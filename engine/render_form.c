@@ -790,8 +790,10 @@ void render_form(buf *out, const page *p, const form_view *v)
 		render_hidden(out, "version", ver);
 	}
 	buf_putc(out, '\n');
+	/* A blank form shows only what the person can fill: a computed field, another
+	 * role's or a later step's has nothing to say yet. */
 	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
-		    v->readable, &v->files);
+		    v->editing ? v->readable : v->writable, &v->files);
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
 	buf_puts(out, "</button> <a href=\"");

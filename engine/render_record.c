@@ -110,7 +110,8 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 		buf_puts(o, "</p></blockquote>\n");
 	}
 	if (h->changes && json_is_object(h->changes) && json_object_size(h->changes) > 0) {
-		bool opened = false;
+		/* The creation line holds every value typed: folded, values only. */
+		bool opened = false, create = strcmp(act, "create") == 0;
 		const char *key;
 		json_t *pair;
 		json_object_foreach(h->changes, key, pair)
@@ -119,6 +120,10 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 			if (c >= 0 && !render_mask(v->readable, (size_t)c))
 				continue; /* never show what the reader may not read */
 			const def_field *cf = c >= 0 ? f->cols[c] : NULL;
+			if (!opened && create)
+				buf_puts(o, render_page_lang(p) == LANG_EN
+						? "<details><summary>Values entered</summary>\n"
+						: "<details><summary>Valeurs saisies</summary>\n");
 			if (!opened) {
 				buf_puts(o, "<ul class=\"changes\" aria-label=\"");
 				buf_puts(o, T(p, UI_CHANGES));
@@ -130,13 +135,15 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 			buf_puts(o, " : ");
 			const json_t *old = json_is_array(pair) ? json_array_get(pair, 0) : NULL;
 			const json_t *nw = json_is_array(pair) ? json_array_get(pair, 1) : pair;
-			put_change_value(o, p, cf, old);
-			render_put_arrow(o, p);
+			if (!create) {
+				put_change_value(o, p, cf, old);
+				render_put_arrow(o, p);
+			}
 			put_change_value(o, p, cf, nw);
 			buf_puts(o, "</li>\n");
 		}
 		if (opened)
-			buf_puts(o, "</ul>\n");
+			buf_puts(o, create ? "</ul>\n</details>\n" : "</ul>\n");
 	}
 	buf_puts(o, "</li>\n");
 }
@@ -267,12 +274,15 @@ static void record_values(buf *out, const page *p, const record_view *v)
 	for (size_t c = 0; c < f->ncols; c++) {
 		if (seen[c] || !render_mask(v->readable, c))
 			continue;
+		const value *val = render_val_at(r, (int)c);
+		if (!val || val->kind == VAL_NULL)
+			continue; /* a later step's field: shown once that step set it */
 		if (s.pending) {
 			/* transition fields do not belong to the last section */
 			dl_close(out, &s);
 			s.pending = NULL;
 		}
-		dl_value(out, p, &s, f->cols[c], render_val_at(r, (int)c));
+		dl_value(out, p, &s, f->cols[c], val);
 	}
 	dl_close(out, &s);
 	free(seen);

@@ -80,6 +80,19 @@ def vaccins(s):
     check(f.get("contact_telephone") == "+33477000000", "phone stored as E.164")
     check("note_interne" not in f, "private note not sent to the centre")
 
+    # Pages that show what matters (issue 15.4): the blank form, only what a centre fills;
+    # the record page, no later step's field before that step; the creation line, folded.
+    web = Client(s).login("centre1")
+    page = web.get("/a/vaccins/commande/new").text
+    for gone in (">Référence de la commande<", ">Nombre de flacons ou seringues<",
+                 ">Priorité de préparation<", ">Délai commande → livraison (jours)<"):
+        check(gone not in page, f"new order form shows {gone}")
+    check('id="f-doses"' in page, "new order form asks the doses")
+    page = web.get(f"/a/vaccins/commande/{rid}").text
+    check("Livraison conforme" not in page, "record page shows receptionner's field before it")
+    check(re.search(r"<details><summary>Valeurs saisies</summary>\s*<ul class=\"changes\"",
+                    page) is not None, "creation line folded in <details>")
+
     r = c1.api("POST", base, {"fields": dict(COMMANDE, doses=105)})
     check(r.status == 422 and "10 doses" in fields_of(r).get("doses", ""), f"Spikevax vials: {r.text[:300]}")
     r = c1.api("POST", base, {"fields": dict(COMMANDE, date_souhaitee="2026-03-05")})
