@@ -786,6 +786,11 @@ void pages_app(req *r, const char **seg, int nseg)
 		app_home(r, c);
 		return;
 	}
+	/* (a form id has no hyphen: no form is called so) */
+	if (nseg == 2 && strcmp(seg[1], "donnees-personnelles") == 0) {
+		pages_privacy(r, app->def);
+		return;
+	}
 	/* The dashboard; a form called "stats" keeps its list at /a/<app>/stats/. */
 	if (nseg == 2 && strcmp(seg[1], "stats") == 0) {
 		pages_stats(r, &c->call);

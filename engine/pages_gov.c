@@ -63,3 +63,15 @@ void pages_registre(req *r)
 	uc_register_release(&reg);
 	req_html(r, 200);
 }
+
+void pages_privacy(req *r, const def_app *app)
+{
+	if (!is_get(r)) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	page p;
+	pages_page(r, &p);
+	render_privacy_notice(&r->out, &p, app);
+	req_html(r, 200);
+}

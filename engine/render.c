@@ -666,6 +666,8 @@ static const char *const stylesheet_parts[] = {
     ".info{border-left:4px solid var(--primary);padding:.25rem 0 .25rem 1rem;"
     "margin:1rem 0;overflow-wrap:anywhere}\n"
     ".info p{margin:.25rem 0}\n"
+    ".privacy-notice{font-size:.9rem;color:var(--muted);border-top:1px solid var(--line);"
+    "margin-top:1.5rem;padding-top:.5rem}\n"
     ".yes-no .choice{display:inline-flex;margin-right:1.5rem}\n"
     ".hint{font-style:italic}\n"
     "input,select,textarea{font:inherit;color:inherit;background:var(--bg);"

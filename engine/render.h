@@ -250,6 +250,14 @@ void render_admin_user(buf *out, const page *p, const user_view *v);
  */
 void render_stats(buf *out, const page *p, const def_app *app, const uc_dashboard *d);
 void render_registre(buf *out, const page *p, const uc_register *reg);
+/*
+ * Personal data (GDPR art. 13): an app's notice, public (GET /a/<app>/donnees-personnelles:
+ * controller, purpose, legal basis, retention, recipients, the data collected, rights and
+ * how to use them, the CNIL, cookies), and its short form, shown in every blank form that
+ * collects personal data, before its submit button, with a link to the notice.
+ */
+void render_privacy_notice(buf *out, const page *p, const def_app *app);
+void render_privacy_short(buf *out, const page *p, const def_app *app);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */
 void render_error(buf *out, const page *p, int status, const char *message, const char *request_id,

@@ -616,6 +616,15 @@ static void info_text(buf *o, const def_field *f)
 	buf_puts(o, "</div>\n");
 }
 
+/* Whether the person is asked personal data in this form (GDPR art. 13: say so there). */
+static bool collects_personal(const def_form *f, const bool *writable)
+{
+	for (size_t c = 0; c < f->ncols; c++)
+		if (f->cols[c]->personal && render_mask(writable, c))
+			return true;
+	return false;
+}
+
 /* Fields of `fields` (sections included) as controls or read-only text. */
 static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
 			size_t nfields, const record *values, const field_errors *errors,
@@ -794,6 +803,8 @@ void render_form(buf *out, const page *p, const form_view *v)
 	 * role's or a later step's has nothing to say yet. */
 	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
 		    v->editing ? v->readable : v->writable, &v->files);
+	if (!v->editing && collects_personal(f, v->writable))
+		render_privacy_short(out, p, v->app);
 	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
 	buf_puts(out, "</button> <a href=\"");

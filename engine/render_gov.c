@@ -512,3 +512,135 @@ void render_registre(buf *out, const page *p, const uc_register *reg)
 		register_app(out, p, &reg->apps[i]);
 	render_page_close(out, p);
 }
+
+/* ---- personal data: the notice of an app (GDPR art. 13 and 14) ---- */
+
+static void privacy_dd(buf *out, const char *dt, const char *dd, const page *p)
+{
+	buf_puts(out, "<dt>");
+	buf_puts(out, dt);
+	buf_puts(out, "</dt>\n<dd>");
+	if (dd && *dd)
+		buf_html(out, dd);
+	else
+		render_put_empty(out, p);
+	buf_puts(out, "</dd>\n");
+}
+
+/* "N jours après la clôture du dossier", or that nothing is purged. */
+static void put_retention(buf *out, const page *p, int days)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	if (days < 0)
+		buf_puts(out,
+			 en ? "not set: records are kept until deleted"
+			    : "non fixée : les dossiers sont conservés jusqu'à leur suppression");
+	else
+		buf_printf(
+		    out,
+		    en ? "%d days after the request is closed, then personal data is erased"
+		       : "%d jours après la clôture du dossier, puis les données personnelles "
+			 "sont effacées",
+		    days);
+}
+
+void render_privacy_notice(buf *out, const page *p, const def_app *app)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	const def_privacy *pv = &app->privacy;
+	render_page_open(out, p, false);
+	buf_puts(out, en ? "Personal data — " : "Données personnelles — ");
+	buf_html(out, app->title);
+	render_page_body(out, p);
+	buf_puts(out, "<h1>");
+	buf_puts(out, en ? "Personal data: " : "Données personnelles : ");
+	buf_html(out, app->title);
+	buf_puts(out, "</h1>\n<dl class=\"values\">\n");
+	privacy_dd(out, en ? "Controller" : "Responsable du traitement", app->owner, p);
+	privacy_dd(out, en ? "Purpose" : "Finalité", pv->purpose, p);
+	privacy_dd(out, en ? "Legal basis" : "Base légale", pv->legal_basis, p);
+	buf_puts(out, en ? "<dt>Retention</dt>\n<dd>" : "<dt>Durée de conservation</dt>\n<dd>");
+	put_retention(out, p, pv->retention_days);
+	buf_puts(out, "</dd>\n<dt>");
+	buf_puts(out, en ? "Recipients" : "Destinataires");
+	buf_puts(out, "</dt>\n<dd>");
+	for (size_t i = 0; i < pv->recipients.n; i++) {
+		buf_puts(out, i ? ", " : "");
+		buf_html(out, pv->recipients.v[i]);
+	}
+	if (!pv->recipients.n)
+		buf_puts(out, en ? "the services that handle the request"
+				 : "les services chargés de la demande");
+	buf_puts(out, "</dd>\n</dl>\n<h2>");
+	buf_puts(out, en ? "Data collected" : "Données collectées");
+	buf_puts(out, "</h2>\n<ul>\n");
+	for (size_t i = 0; i < app->nforms; i++)
+		for (size_t c = 0; c < app->forms[i].ncols; c++)
+			if (app->forms[i].cols[c]->personal) {
+				buf_puts(out, "<li>");
+				buf_html(out, app->forms[i].cols[c]->label);
+				buf_puts(out, " (");
+				buf_html(out, app->forms[i].title);
+				buf_puts(out, ")</li>\n");
+			}
+	buf_puts(out, "</ul>\n<h2>");
+	buf_puts(out, en ? "Your rights" : "Vos droits");
+	buf_puts(out, "</h2>\n<p>");
+	buf_puts(out, en ? "You may access, correct and erase your data, limit or object to its "
+			   "use. Write to "
+			 : "Vous pouvez accéder à vos données, les faire rectifier ou effacer, en "
+			   "limiter l'usage ou vous y opposer. Écrivez à ");
+	if (pv->contact && *pv->contact) {
+		buf_puts(out, "<a href=\"mailto:");
+		buf_html(out, pv->contact);
+		buf_puts(out, "\">");
+		buf_html(out, pv->contact);
+		buf_puts(out, "</a>");
+	} else {
+		buf_html(out, app->owner ? app->owner : app->title);
+	}
+	buf_puts(
+	    out,
+	    en ? ". If you think your rights are not respected, you may complain to "
+		 "the CNIL (<a href=\"https://www.cnil.fr/fr/plaintes\">cnil.fr/fr/plaintes</a>)."
+	       : ". Si vous estimez que vos droits ne sont pas respectés, vous pouvez "
+		 "adresser une réclamation à la CNIL (<a "
+		 "href=\"https://www.cnil.fr/fr/plaintes\">cnil.fr/fr/plaintes</a>).");
+	buf_puts(out, "</p>\n<h2>Cookies</h2>\n<p>");
+	buf_puts(out,
+		 en ? "Only cookies strictly necessary to the service: the session (to stay "
+		      "signed in) and the forms' protection against forged requests. No "
+		      "consent is asked, as none is needed: no measurement, no advertising."
+		    : "Seuls des cookies strictement nécessaires au service : la session (rester "
+		      "connecté) et la protection des formulaires contre les requêtes forgées. "
+		      "Aucun consentement n'est demandé, car aucun n'est requis : ni mesure "
+		      "d'audience, ni publicité.");
+	buf_puts(out, "</p>\n");
+	render_page_close(out, p);
+}
+
+void render_privacy_short(buf *out, const page *p, const def_app *app)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	const def_privacy *pv = &app->privacy;
+	buf_puts(out, "<div class=\"privacy-notice\">\n<p>");
+	buf_puts(out, en ? "Your personal data is processed by "
+			 : "Vos données personnelles sont "
+			   "traitées par ");
+	buf_html(out, app->owner && *app->owner ? app->owner : app->title);
+	if (pv->purpose && *pv->purpose) {
+		buf_puts(out, en ? " for: " : " pour : ");
+		buf_html(out, pv->purpose);
+	}
+	buf_puts(out, en ? ". Retention: " : ". Conservation : ");
+	put_retention(out, p, pv->retention_days);
+	buf_puts(out, en ? ". You may access, correct or erase it. "
+			 : ". Vous pouvez y accéder, "
+			   "les faire rectifier ou "
+			   "effacer. ");
+	buf_puts(out, "<a href=\"");
+	render_url_app(out, app);
+	buf_puts(out, en ? "donnees-personnelles\">Your data and your rights</a>"
+			 : "donnees-personnelles\">Vos données et vos droits</a>");
+	buf_puts(out, "</p>\n</div>\n");
+}

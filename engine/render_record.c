@@ -46,6 +46,47 @@ static void put_change_value(buf *o, const page *p, const def_field *f, const js
 	value_clear(&v);
 }
 
+/* The values a history line changed that this reader may read; the creation line holds
+ * every value typed: folded, values only. */
+static void history_changes(buf *o, const page *p, const record_view *v,
+			    const store_history_line *h, bool create)
+{
+	const def_form *f = v->form;
+	bool opened = false;
+	const char *key;
+	json_t *pair;
+	json_object_foreach(h->changes, key, pair)
+	{
+		int c = def_find_col(f, key);
+		if (c >= 0 && !render_mask(v->readable, (size_t)c))
+			continue; /* never show what the reader may not read */
+		const def_field *cf = c >= 0 ? f->cols[c] : NULL;
+		if (!opened && create)
+			buf_puts(o, render_page_lang(p) == LANG_EN
+					? "<details><summary>Values entered</summary>\n"
+					: "<details><summary>Valeurs saisies</summary>\n");
+		if (!opened) {
+			buf_puts(o, "<ul class=\"changes\" aria-label=\"");
+			buf_puts(o, T(p, UI_CHANGES));
+			buf_puts(o, "\">\n");
+			opened = true;
+		}
+		buf_puts(o, "<li>");
+		buf_html(o, cf ? cf->label : key);
+		buf_puts(o, " : ");
+		const json_t *old = json_is_array(pair) ? json_array_get(pair, 0) : NULL;
+		const json_t *nw = json_is_array(pair) ? json_array_get(pair, 1) : pair;
+		if (!create) {
+			put_change_value(o, p, cf, old);
+			render_put_arrow(o, p);
+		}
+		put_change_value(o, p, cf, nw);
+		buf_puts(o, "</li>\n");
+	}
+	if (opened)
+		buf_puts(o, create ? "</ul>\n</details>\n" : "</ul>\n");
+}
+
 static void history_line(buf *o, const page *p, const record_view *v, const store_history_line *h)
 {
 	const def_form *f = v->form;
@@ -109,42 +150,8 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 		buf_html(o, h->comment);
 		buf_puts(o, "</p></blockquote>\n");
 	}
-	if (h->changes && json_is_object(h->changes) && json_object_size(h->changes) > 0) {
-		/* The creation line holds every value typed: folded, values only. */
-		bool opened = false, create = strcmp(act, "create") == 0;
-		const char *key;
-		json_t *pair;
-		json_object_foreach(h->changes, key, pair)
-		{
-			int c = def_find_col(f, key);
-			if (c >= 0 && !render_mask(v->readable, (size_t)c))
-				continue; /* never show what the reader may not read */
-			const def_field *cf = c >= 0 ? f->cols[c] : NULL;
-			if (!opened && create)
-				buf_puts(o, render_page_lang(p) == LANG_EN
-						? "<details><summary>Values entered</summary>\n"
-						: "<details><summary>Valeurs saisies</summary>\n");
-			if (!opened) {
-				buf_puts(o, "<ul class=\"changes\" aria-label=\"");
-				buf_puts(o, T(p, UI_CHANGES));
-				buf_puts(o, "\">\n");
-				opened = true;
-			}
-			buf_puts(o, "<li>");
-			buf_html(o, cf ? cf->label : key);
-			buf_puts(o, " : ");
-			const json_t *old = json_is_array(pair) ? json_array_get(pair, 0) : NULL;
-			const json_t *nw = json_is_array(pair) ? json_array_get(pair, 1) : pair;
-			if (!create) {
-				put_change_value(o, p, cf, old);
-				render_put_arrow(o, p);
-			}
-			put_change_value(o, p, cf, nw);
-			buf_puts(o, "</li>\n");
-		}
-		if (opened)
-			buf_puts(o, create ? "</ul>\n</details>\n" : "</ul>\n");
-	}
+	if (h->changes && json_is_object(h->changes) && json_object_size(h->changes) > 0)
+		history_changes(o, p, v, h, strcmp(act, "create") == 0);
 	buf_puts(o, "</li>\n");
 }
 

@@ -7,6 +7,7 @@ access rules, workflows with their guards, actions and separation of duties.
 
 Prints one line per failure and "N passed, N failed" last; exits 1 on failure."""
 import argparse
+import html
 import os
 import re
 import sys
@@ -250,6 +251,21 @@ def reclamations(s):
     cit, ag = api_client(s, "citoyen1"), api_client(s, "agent1")
     re1, re2 = api_client(s, "responsable1"), api_client(s, "responsable2")
     base = "/apps/reclamations/reclamation/records"
+
+    # GDPR art. 13: the form that collects personal data says what happens to it, before
+    # its button, and links the app's notice, public
+    anon = Client(s)
+    page = anon.get("/a/reclamations/reclamation/new").text
+    notice = page.find('class="privacy-notice"')
+    check(0 < notice < page.find('<button type="submit"'), "notice before the submit button")
+    check("1095 jours après la clôture du dossier" in page[notice:], "retention in the notice")
+    check('href="/a/reclamations/donnees-personnelles"' in page[notice:], "link to the notice")
+    r = anon.get("/a/reclamations/donnees-personnelles")
+    check(r.status == 200, f"notice page for anyone: {r.status}")
+    for piece in ("Traitement des réclamations", "mission d'intérêt public", "1095 jours",
+                  "Direction de la Relation aux usagers", "Adresse électronique",
+                  "dpd@collectivite.example", "cnil.fr/fr/plaintes", "strictement nécessaires"):
+        check(piece in html.unescape(r.text), f"the notice says {piece!r}")
 
     r = cit.api("POST", base, {"fields": RECLAMATION})
     if not check(r.status == 201, f"citizen files: {r.status} {r.text[:400]}"):

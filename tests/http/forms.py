@@ -30,6 +30,7 @@ def yes_no_is_two_radios_and_info_is_text_with_its_links(s):
     assert info.count("<p>") == 2, info
     assert '<a href="https://www.impots.gouv.fr/accueil">' in info, info  # without the "."
     assert "&lt;b&gt;Merci&lt;/b&gt;" in info and "<b>" not in info, info
+    assert "privacy-notice" not in page  # no personal data asked: no notice
     # no data: the info item is neither a control nor a column
     assert 'name="info' not in page
     cols = s.sql("formes", "SELECT * FROM demande LIMIT 0")
