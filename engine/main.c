@@ -30,6 +30,7 @@
 #include "sandbox_pool.h"
 #include "scheduler.h"
 #include "server.h"
+#include "site.h"
 #include "throttle.h"
 #include "usecase.h"
 #include "util.h"
@@ -485,6 +486,7 @@ struct serving {
 	netaddr_list proxies;
 	scheduler *sched;
 	directory *dir; /* data/annuaire.lua, when there is one */
+	site *site;	/* data/site.lua, when there is one */
 };
 
 /* The scheduler starts once the server listens: its mails then link to the real address. */
@@ -525,6 +527,7 @@ static void serving_close(struct serving *sv)
 	throttle_close(sv->env.th);
 	auth_close(sv->env.au);
 	directory_close(sv->dir);
+	site_close(sv->site);
 	netaddr_list_free(&sv->proxies);
 }
 
@@ -555,6 +558,19 @@ static int serving_open(const opts *o, struct serving *sv)
 	if (sv->dir)
 		log_message("auth", "sign-in through the directory %s (data/annuaire.lua)",
 			    directory_url(sv->dir));
+	char serr[SITE_ERR];
+	sv->env.site = sv->site = site_open(o->data, o->stdlib, serr);
+	if (!sv->site && serr[0]) {
+		fprintf(stderr, "smallapps: %s\n", serr);
+		serving_close(sv);
+		return -1;
+	}
+	if (!sv->site)
+		log_message("site",
+			    "no %s/site.lua: pages show \"smallapps\" and the neutral colours; "
+			    "write it to give them the collectivité's name, logo and colour "
+			    "(SPEC 12)",
+			    o->data);
 	sv->env.th =
 	    store_backend_shared(o->backend) ? throttle_open_shared(o->backend) : throttle_open();
 	registry_opts ro = {.apps_dir = o->apps,

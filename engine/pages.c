@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "site.h"
 #include "util.h"
 
 const char *pages_tr(const req *r, const char *fr, const char *en)
@@ -26,6 +27,12 @@ void pages_page(req *r, page *p)
 	p->user_name = r->user.name ? r->user.name : r->user.login;
 	p->user_admin = r->user.admin;
 	p->csrf = r->csrf;
+	const char *type;
+	const void *data;
+	size_t len;
+	p->site_name = site_name(r->env->site);
+	p->site_logo = site_logo(r->env->site, &type, &data, &len);
+	p->site_css = site_css(r->env->site) != NULL;
 }
 
 void pages_error_back(req *r, int status, const char *message, const char *back)

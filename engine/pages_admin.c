@@ -125,7 +125,8 @@ static void admin_catalog(req *r)
 			.lua = lua,
 			.nlua = nlua,
 			.activity = activity,
-			.nactivity = nact};
+			.nactivity = nact,
+			.no_site = r->env->site == NULL};
 	render_admin(&r->out, &p, &v);
 	req_html(r, 200);
 	free(lua);

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "site.h"
+
 static bool is_get(const req *r)
 {
 	return strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
@@ -72,6 +74,6 @@ void pages_privacy(req *r, const def_app *app)
 	}
 	page p;
 	pages_page(r, &p);
-	render_privacy_notice(&r->out, &p, app);
+	render_privacy_notice(&r->out, &p, app, site_contact(r->env->site, "dpo"));
 	req_html(r, 200);
 }

@@ -535,12 +535,19 @@ void render_page_open(buf *o, const page *p, bool error)
 
 void render_page_body(buf *o, const page *p)
 {
-	buf_puts(o, " — smallapps</title>\n"
-		    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
-		    "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">");
+	const char *name = p && p->site_name ? p->site_name : "smallapps";
+	buf_puts(o, " — ");
+	buf_html(o, name);
+	buf_puts(o, "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+	if (p && p->site_css) /* the collectivité's colour, after the neutral one */
+		buf_puts(o, "<link rel=\"stylesheet\" href=\"/static/site.css\">\n");
+	buf_puts(o, "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">");
 	buf_puts(o, T(p, UI_SKIP));
-	buf_puts(o, "</a>\n<header class=\"site\">\n<a class=\"brand\" href=\"/\">smallapps</a>\n"
-		    "<nav aria-label=\"");
+	buf_puts(o, "</a>\n<header class=\"site\">\n<a class=\"brand\" href=\"/\">");
+	if (p && p->site_logo) /* the name follows: the logo says nothing more (alt="") */
+		buf_puts(o, "<img class=\"logo\" src=\"/static/logo\" alt=\"\" height=\"40\"> ");
+	buf_html(o, name);
+	buf_puts(o, "</a>\n<nav aria-label=\"");
 	buf_puts(o, T(p, UI_NAV));
 	buf_puts(o, "\">\n<ul>\n<li><a href=\"/\">");
 	buf_puts(o, T(p, UI_HOME));
@@ -666,6 +673,7 @@ static const char *const stylesheet_parts[] = {
     ".info{border-left:4px solid var(--primary);padding:.25rem 0 .25rem 1rem;"
     "margin:1rem 0;overflow-wrap:anywhere}\n"
     ".info p{margin:.25rem 0}\n"
+    ".brand .logo{vertical-align:middle;max-height:2.5rem;width:auto}\n"
     ".privacy-notice{font-size:.9rem;color:var(--muted);border-top:1px solid var(--line);"
     "margin-top:1.5rem;padding-top:.5rem}\n"
     ".yes-no .choice{display:inline-flex;margin-right:1.5rem}\n"

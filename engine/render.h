@@ -32,8 +32,10 @@ typedef struct page {
 	const char *user_login; /* NULL: anonymous */
 	const char *user_name;
 	bool user_admin;
-	const char *csrf;  /* token put in every POST form (logout included) */
-	const char *flash; /* optional notice shown at the top ("Enregistrement créé.") */
+	const char *csrf;      /* token put in every POST form (logout included) */
+	const char *flash;     /* optional notice shown at the top ("Enregistrement créé.") */
+	const char *site_name; /* the collectivité (data/site.lua); NULL: "smallapps" */
+	bool site_logo, site_css;
 } page;
 
 /* Portal: the apps and forms this user may use. */
@@ -164,6 +166,7 @@ typedef struct admin_view {
 	size_t nlua;
 	const uc_form_stats *activity; /* per form of the apps served (uc_activity) */
 	size_t nactivity;
+	bool no_site; /* no data/site.lua: the neutral look */
 } admin_view;
 void render_admin(buf *out, const page *p, const admin_view *v);
 
@@ -253,10 +256,11 @@ void render_registre(buf *out, const page *p, const uc_register *reg);
 /*
  * Personal data (GDPR art. 13): an app's notice, public (GET /a/<app>/donnees-personnelles:
  * controller, purpose, legal basis, retention, recipients, the data collected, rights and
- * how to use them, the CNIL, cookies), and its short form, shown in every blank form that
+ * how to use them — dpo: the site's data protection officer, may be NULL —, the CNIL,
+ * cookies), and its short form, shown in every blank form that
  * collects personal data, before its submit button, with a link to the notice.
  */
-void render_privacy_notice(buf *out, const page *p, const def_app *app);
+void render_privacy_notice(buf *out, const page *p, const def_app *app, const char *dpo);
 void render_privacy_short(buf *out, const page *p, const def_app *app);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */

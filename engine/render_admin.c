@@ -243,6 +243,17 @@ void render_admin(buf *out, const page *p, const admin_view *v)
 	buf_puts(out, render_page_lang(p) == LANG_EN ? "Record of processing activities (GDPR)"
 						     : "Registre des traitements (RGPD)");
 	buf_puts(out, "</a></li>\n</ul>\n");
+	if (v->no_site)
+		buf_puts(
+		    out,
+		    render_page_lang(p) == LANG_EN
+			? "<div class=\"notice warning\"><p>No <code>data/site.lua</code>: "
+			  "pages say “smallapps” in neutral colours. Write it to give them "
+			  "the collectivité's name, logo and colour.</p></div>\n"
+			: "<div class=\"notice warning\"><p>Pas de fichier "
+			  "<code>data/site.lua</code> : les pages portent le nom « smallapps » et "
+			  "des couleurs neutres. Écrivez-le pour leur donner le nom, le logo et "
+			  "la couleur de la collectivité.</p></div>\n");
 	admin_apps(out, p, v->apps, v->napps);
 	admin_activity(out, p, v);
 	admin_problems(out, p, v->problems, v->nproblems);

@@ -544,7 +544,7 @@ static void put_retention(buf *out, const page *p, int days)
 		    days);
 }
 
-void render_privacy_notice(buf *out, const page *p, const def_app *app)
+void render_privacy_notice(buf *out, const page *p, const def_app *app, const char *dpo)
 {
 	bool en = render_page_lang(p) == LANG_EN;
 	const def_privacy *pv = &app->privacy;
@@ -598,6 +598,14 @@ void render_privacy_notice(buf *out, const page *p, const def_app *app)
 		buf_puts(out, "</a>");
 	} else {
 		buf_html(out, app->owner ? app->owner : app->title);
+	}
+	if (dpo && *dpo) {
+		buf_puts(out, en ? " or to the data protection officer, <a href=\"mailto:"
+				 : " ou au délégué à la protection des données, <a href=\"mailto:");
+		buf_html(out, dpo);
+		buf_puts(out, "\">");
+		buf_html(out, dpo);
+		buf_puts(out, "</a>");
 	}
 	buf_puts(
 	    out,

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pages.h"
 #include "render.h"
+#include "site.h"
 #include "util.h"
 
 int router_split(req *r, const char *path, const char **seg, int max)
@@ -116,6 +117,21 @@ static bool method_is(req *r, const char *m)
 
 static void serve_static(req *r, const char *name)
 {
+	const char *type;
+	const void *data;
+	size_t len;
+	if (strcmp(name, "site.css") == 0 && site_css(r->env->site)) {
+		r->status = 200;
+		r->content_type = "text/css; charset=utf-8";
+		buf_puts(&r->out, site_css(r->env->site));
+		return;
+	}
+	if (strcmp(name, "logo") == 0 && site_logo(r->env->site, &type, &data, &len)) {
+		r->status = 200;
+		r->content_type = type;
+		buf_add(&r->out, data, len);
+		return;
+	}
 	if (strcmp(name, "style.css") != 0) {
 		pages_error(r, 404, NULL);
 		return;

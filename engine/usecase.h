@@ -52,6 +52,7 @@ typedef struct uc_env {
 	sandbox_pool *lua;	     /* NULL: app code runs on the calling thread */
 	struct outbox_sender *mail;  /* woken when a write queued mail; NULL: none */
 	const struct directory *dir; /* sign-in through the directory; NULL: local accounts only */
+	const struct site *site;     /* data/site.lua: name, logo, colour; NULL: neutral look */
 	char base_url[256];	     /* links in mails and tracking URLs, no trailing '/' */
 	store_backend *backend;	     /* PostgreSQL: the scheduler's claims; NULL: none needed */
 	const char *upload_dir;	     /* temporary files of uploads (data/tmp) */

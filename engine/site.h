@@ -1,0 +1,36 @@
+/*
+ * site — the installation's identity, from data/site.lua (SPEC 12): the collectivité's
+ * name, its logo, its colour, its contacts. Read once at start (in the sandbox), checked
+ * with clear errors; pages, mails and the personal-data notice take it from here.
+ */
+#ifndef SMALLAPPS_SITE_H
+#define SMALLAPPS_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SITE_ERR 512
+
+typedef struct site site;
+
+/*
+ * Reads data_dir/site.lua. NULL with err "" when there is none (the neutral look); NULL
+ * with err naming the key and why when it cannot be used: an unknown key, a logo that is
+ * not an SVG or PNG file of data/, a colour whose contrast with white is under 4.5:1.
+ */
+site *site_open(const char *data_dir, const char *stdlib_dir, char err[SITE_ERR]);
+void site_close(site *s);
+
+const char *site_name(const site *s);
+/* The stylesheet that gives the pages the site's colour (":root{--primary:…}"). */
+const char *site_css(const site *s);
+/* The logo's bytes and type ("image/svg+xml", "image/png"); false without a logo. */
+bool site_logo(const site *s, const char **type, const void **data, size_t *len);
+/* A contact of `contacts` ("dpo", "accessibility", …), or NULL. */
+const char *site_contact(const site *s, const char *key);
+
+/* The contrast ratio of colour "#rrggbb" with white (WCAG 2.1 relative luminance);
+ * 0 for a colour that is not "#rrggbb". */
+double site_contrast_with_white(const char *hex);
+
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""The installation's identity, data/site.lua (SPEC 12, issue 15.1), against the real
+server: the name in the header and every <title>, the logo served by the binary, the
+colour as a stylesheet, the DPO in the personal-data notice; a colour under 4.5:1 with
+white, an unknown key or a logo that is no image stop the start naming why; without the
+file, the neutral look and a warning on /admin.
+Prints one line per test and ends with "N passed, N failed"."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Client, Server, Suite  # noqa: E402
+
+SUITE = Suite()
+test = SUITE.test
+
+LOGO = ('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" '
+        'height="40"><rect width="40" height="40" fill="#000091"/></svg>\n')
+SITE = """return {
+  name = "Département de la Loire", logo = "logo.svg", color = "%s",
+  contacts = { accessibility = "accessibilite@loire.fr", dpo = "dpo@loire.fr" },
+  legal = { publisher = "Département de la Loire, 2 rue Charles de Gaulle, 42000 Saint-Étienne",
+            director = "Le président du Département", host = "DSI du Département de la Loire" },
+  accessibility = { state = "partiellement conforme", audit_date = "2026-11-30",
+                    rate = 87, not_accessible = { "Les cartes des ponts ne sont pas décrites." } },
+}
+"""
+
+
+def with_site(binary, text, logo=LOGO):
+    s = Server(binary, apps=("voirie",))
+    os.makedirs(s.data, exist_ok=True)
+    with open(os.path.join(s.data, "site.lua"), "w") as f:
+        f.write(text)
+    if logo is not None:
+        with open(os.path.join(s.data, "logo.svg"), "w") as f:
+            f.write(logo)
+    return s
+
+
+def start_fails(s):
+    try:
+        s.start()
+    except AssertionError as e:
+        return str(e)
+    finally:
+        s.cleanup()
+    raise AssertionError("the server started")
+
+
+@test
+def the_site_s_name_logo_and_colour_are_on_every_page(s):
+    b = with_site(s.binary, SITE % "#000091")
+    try:
+        b.start()
+        c = Client(b)
+        page = c.get("/").text
+        assert re.search(r"<title>[^<]* — Département de la Loire</title>", page), page[:400]
+        assert re.search(r'<a class="brand" href="/"><img class="logo" src="/static/logo" '
+                         r'alt="" height="40"> Département de la Loire</a>', page), page[:900]
+        assert '<link rel="stylesheet" href="/static/site.css">' in page
+        r = c.get("/static/logo")
+        assert r.status == 200 and r.header("Content-Type") == "image/svg+xml", r.headers
+        assert r.body == LOGO.encode() if hasattr(r, "body") else LOGO in r.text
+        css = c.get("/static/site.css")
+        assert css.status == 200 and ":root{--primary:#000091}" in css.text, css.text
+        login = c.get("/login").text
+        assert "— Département de la Loire</title>" in login
+        notice = c.get("/a/voirie/donnees-personnelles").text
+        assert 'href="mailto:dpo@loire.fr"' in notice, notice[-1500:]
+        admin = Client(b).login("admin", password=b.env["SMALLAPPS_ADMIN_PASSWORD"])
+        assert "data/site.lua" not in admin.get("/admin").text
+    finally:
+        b.cleanup()
+
+
+@test
+def a_colour_under_4_5_to_1_stops_the_start_naming_the_ratio(s):
+    why = start_fails(with_site(s.binary, SITE % "#7fb2e5"))
+    assert "« color » #7fb2e5 : contraste de 2,2:1 avec le blanc" in why, why[-600:]
+    assert "au moins 4,5:1" in why
+
+
+@test
+def an_unknown_key_or_a_logo_that_is_no_image_stops_the_start(s):
+    why = start_fails(with_site(s.binary, (SITE % "#000091").replace("color", "colour")))
+    assert "clé inconnue « colour »" in why, why[-600:]
+    why = start_fails(with_site(s.binary, SITE % "#000091", logo="pas une image"))
+    assert "logo « logo.svg » : ni SVG ni PNG" in why, why[-600:]
+    why = start_fails(with_site(s.binary, (SITE % "#000091").replace('"logo.svg"',
+                                                                     '"../etc/passwd"')))
+    assert "un fichier du dossier data/, sans chemin" in why, why[-600:]
+
+
+@test
+def without_the_file_the_look_is_neutral_and_admin_says_so(s):
+    page = Client(s).get("/").text
+    assert re.search(r"<title>[^<]* — smallapps</title>", page) and "site.css" not in page
+    assert Client(s).get("/static/logo").status == 404
+    admin = Client(s).login("admin", password=s.env["SMALLAPPS_ADMIN_PASSWORD"])
+    assert "Pas de fichier <code>data/site.lua</code>" in admin.get("/admin").text
+    assert "no " in s.log_text() and "site.lua" in s.log_text()
+
+
+def make_server(binary):
+    return Server(binary, apps=("voirie",))
+
+
+sys.exit(SUITE.main(make_server))
