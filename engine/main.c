@@ -587,8 +587,18 @@ static int serving_open(const opts *o, struct serving *sv)
 	registry_watch(sv->env.reg);
 	/* Mails queued by transitions leave through --smtp; without it they stay pending. */
 	if (o->smtp && *o->smtp) {
-		outbox_opts oo = {.smtp_url = o->smtp, .from = o->mail_from, .ca_file = o->smtp_ca};
-		if (!(sv->env.mail = outbox_sender_start(sv->env.reg, sv->env.au, &oo))) {
+		/* Mails carry the collectivité's name when --mail-from gives none. */
+		const char *name = site_name(sv->site);
+		buf from = BUF_INIT;
+		if (name && !strchr(o->mail_from, '<') && !strpbrk(name, "<>\"\r\n"))
+			buf_printf(&from, "%s <%s>", name, o->mail_from);
+		else
+			buf_puts(&from, o->mail_from);
+		outbox_opts oo = {
+		    .smtp_url = o->smtp, .from = buf_cstr(&from), .ca_file = o->smtp_ca};
+		sv->env.mail = outbox_sender_start(sv->env.reg, sv->env.au, &oo);
+		buf_free(&from);
+		if (!sv->env.mail) {
 			fprintf(stderr,
 				"smallapps: cannot send mail (reason above): --smtp needs "
 				"smtp://HOST[:PORT] (or smtps://), --mail-from an address (or "

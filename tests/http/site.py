@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """The installation's identity, data/site.lua (SPEC 12, issue 15.1), against the real
-server: the name in the header and every <title>, the logo served by the binary, the
-colour as a stylesheet, the DPO in the personal-data notice; a colour under 4.5:1 with
+server: the name in the header, every <title> and the mails' sender, the logo served by
+the binary, the colour as a stylesheet, the DPO in the personal-data notice; a colour under 4.5:1 with
 white, an unknown key or a logo that is no image stop the start naming why; without the
 file, the neutral look and a warning on /admin.
 Prints one line per test and ends with "N passed, N failed"."""
+import email
+import email.policy
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Client, Server, Suite  # noqa: E402
+from smtp_server import SmtpServer  # noqa: E402
 
 SUITE = Suite()
 test = SUITE.test
@@ -73,6 +76,26 @@ def the_site_s_name_logo_and_colour_are_on_every_page(s):
         assert "data/site.lua" not in admin.get("/admin").text
     finally:
         b.cleanup()
+
+
+@test
+def mails_carry_the_site_s_name_when_mail_from_gives_none(s):
+    smtp = SmtpServer().start()
+    b = with_site(s.binary, SITE % "#000091")
+    b.env.update(SMALLAPPS_SMTP=smtp.url, SMALLAPPS_MAIL_FROM="noreply@loire.example")
+    try:
+        b.start()
+        b.sql("voirie", "INSERT INTO _outbox (form, record_id, created_at, to_spec, subject, "
+                        "body, status, attempts, next_attempt_at) VALUES ('signalement', 1, "
+                        "'2026-01-01T00:00:00Z', 'agent@loire.example', 'Objet', 'Corps', "
+                        "'pending', 0, '2026-01-01T00:00:00Z')")
+        msg = smtp.wait_messages(1)[0]
+        e = email.message_from_bytes(msg.data, policy=email.policy.default)
+        assert e["From"].addresses[0].display_name == "Département de la Loire", e["From"]
+        assert e["From"].addresses[0].addr_spec == "noreply@loire.example"
+    finally:
+        b.cleanup()
+        smtp.stop()
 
 
 @test
