@@ -741,7 +741,13 @@ static void record_page_shows_values_state_actions_history(void **state)
 	/* values in a dl; private column absent; NULL as a dash with words */
 	assert_true(has(h, "<dt>Nom " XSS_ESC "</dt>\n<dd>Valeur " XSS_ESC "</dd>"));
 	assert_true(has(h, "<dt>Téléphone</dt>\n<dd><span aria-hidden=\"true\">—</span>"));
-	assert_true(has(h, "<dt>Livrée le " XSS_ESC "</dt>"));
+	/* a later step's field (livrer's, not set yet) is not shown before that step... */
+	assert_false(has(h, "<dt>Livrée le " XSS_ESC "</dt>"));
+	/* ...and is once it is set */
+	value_set_text(&x->rec.values[C_LIVREE], "2026-01-08");
+	char *after = record_page(x, hl, 3);
+	assert_true(has(after, "<dt>Livrée le " XSS_ESC "</dt>"));
+	free(after);
 	assert_false(has(h, "TOPSECRET"));
 	assert_false(has(h, ">Secret<"));
 	/* metadata */
