@@ -33,6 +33,7 @@ void pages_page(req *r, page *p)
 	p->site_name = site_name(r->env->site);
 	p->site_logo = site_logo(r->env->site, &type, &data, &len);
 	p->site_css = site_css(r->env->site) != NULL;
+	p->site_access = site_text(r->env->site, "accessibility", "state");
 }
 
 void pages_error_back(req *r, int status, const char *message, const char *back)

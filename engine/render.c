@@ -596,7 +596,13 @@ void render_page_body(buf *o, const page *p)
 
 void render_page_close(buf *o, const page *p)
 {
-	buf_puts(o, "</main>\n<footer class=\"site\">\n<p>");
+	buf_puts(o, "</main>\n<footer class=\"site\">\n<ul class=\"footer-links\">\n"
+		    "<li><a href=\"/accessibilite\">Accessibilité : ");
+	/* without an audit, the RGAA's word is "non conforme" */
+	buf_html(o, p && p->site_access ? p->site_access : "non conforme");
+	buf_puts(o, "</a></li>\n<li><a href=\"/mentions-legales\">Mentions légales</a></li>\n"
+		    "<li><a href=\"/donnees-personnelles\">Données personnelles</a></li>\n</ul>\n"
+		    "<p>");
 	buf_puts(o, T(p, UI_FOOTER));
 	buf_puts(o, "</p>\n</footer>\n</body>\n</html>\n");
 }
@@ -674,6 +680,7 @@ static const char *const stylesheet_parts[] = {
     "margin:1rem 0;overflow-wrap:anywhere}\n"
     ".info p{margin:.25rem 0}\n"
     ".brand .logo{vertical-align:middle;max-height:2.5rem;width:auto}\n"
+    ".footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}\n"
     ".privacy-notice{font-size:.9rem;color:var(--muted);border-top:1px solid var(--line);"
     "margin-top:1.5rem;padding-top:.5rem}\n"
     ".yes-no .choice{display:inline-flex;margin-right:1.5rem}\n"

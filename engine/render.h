@@ -36,6 +36,7 @@ typedef struct page {
 	const char *flash;     /* optional notice shown at the top ("Enregistrement créé.") */
 	const char *site_name; /* the collectivité (data/site.lua); NULL: "smallapps" */
 	bool site_logo, site_css;
+	const char *site_access; /* its accessibility state, for the footer; NULL: none */
 } page;
 
 /* Portal: the apps and forms this user may use. */
@@ -261,6 +262,21 @@ void render_registre(buf *out, const page *p, const uc_register *reg);
  * collects personal data, before its submit button, with a link to the notice.
  */
 void render_privacy_notice(buf *out, const page *p, const def_app *app, const char *dpo);
+
+/* The pages every page's footer links (render_legal.c), their variable parts from
+ * data/site.lua; NULL where the file says nothing. */
+typedef struct legal_view {
+	const char *site_name;
+	const char *publisher, *director, *host;
+	const char *access_state, *audit_date, *rate, *access_contact;
+	const char *not_accessible[32];
+	size_t n_not;
+	const def_app *const *apps; /* the apps served, for the personal-data index */
+	size_t napps;
+} legal_view;
+void render_accessibility(buf *out, const page *p, const legal_view *v);
+void render_legal_notice(buf *out, const page *p, const legal_view *v);
+void render_privacy_index(buf *out, const page *p, const legal_view *v);
 void render_privacy_short(buf *out, const page *p, const def_app *app);
 
 /* Error page: 400/403/404/405/409/413/422/429/500 with a French (or English) message. */

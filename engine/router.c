@@ -258,6 +258,12 @@ void router_dispatch(req *r)
 		pages_login(r);
 		return;
 	}
+	if (n == 1 &&
+	    (strcmp(seg[0], "accessibilite") == 0 || strcmp(seg[0], "mentions-legales") == 0 ||
+	     strcmp(seg[0], "donnees-personnelles") == 0)) {
+		pages_legal(r, seg[0]);
+		return;
+	}
 	if (n == 1 && strcmp(seg[0], "logout") == 0) {
 		pages_logout(r);
 		return;

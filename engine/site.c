@@ -20,12 +20,26 @@
 
 #define LOGO_MAX (512 * 1024)
 
+/* One value of a group of the file (contacts, legal, accessibility); a list gives one
+ * entry per item, in order. */
+typedef struct site_text_entry {
+	char *group, *key, *text;
+} site_text_entry;
+
 struct site {
 	char *name, *css;
 	char *logo, *logo_type; /* bytes, NULL without a logo */
 	size_t logo_len;
 	char *contacts[3]; /* accessibility, dpo, legal */
+	site_text_entry *texts;
+	size_t ntexts;
 };
+
+static void keep_text(site *s, const char *group, const char *key, const char *text)
+{
+	s->texts = xrealloc(s->texts, (s->ntexts + 1) * sizeof *s->texts);
+	s->texts[s->ntexts++] = (site_text_entry){xstrdup(group), xstrdup(key), xstrdup(text)};
+}
 
 static const char *const CONTACTS[] = {"accessibility", "dpo", "legal"};
 
@@ -59,9 +73,10 @@ static bool is_text(const defval *v)
 	return v && v->kind == DV_STR && v->s[0] && strlen(v->s) == v->len;
 }
 
-/* A table of texts (legal, contacts) or numbers (accessibility.rate), checked. */
-static bool read_group(const defval *t, const char *key, const char *const *keys, const char *path,
-		       char err[SITE_ERR])
+/* A table of texts (legal, contacts), numbers (accessibility.rate) or lists of texts,
+ * checked, and kept in s. */
+static bool read_group(site *s, const defval *t, const char *key, const char *const *keys,
+		       const char *path, char err[SITE_ERR])
 {
 	const defval *g = get(t, key);
 	char where[400];
@@ -84,6 +99,14 @@ static bool read_group(const defval *t, const char *key, const char *const *keys
 				 g->fields[i].key);
 			return false;
 		}
+		char num[32];
+		snprintf(num, sizeof num, "%lld", (long long)v->i);
+		if (v->kind == DV_INT)
+			keep_text(s, key, g->fields[i].key, num);
+		else if (is_text(v))
+			keep_text(s, key, g->fields[i].key, v->s);
+		for (size_t k = 0; list && k < v->nitems; k++)
+			keep_text(s, key, g->fields[i].key, v->items[k]->s);
 	}
 	return true;
 }
@@ -163,9 +186,9 @@ static bool read_site(site *s, const defval *t, const char *data_dir, const char
 	static const char *const ACCESS[] = {"state", "audit_date", "rate", "not_accessible", NULL};
 	static const char *const CONTACT_KEYS[] = {"accessibility", "dpo", "legal", NULL};
 	if (!keys_known(t, KEYS, path, err) ||
-	    !read_group(t, "contacts", CONTACT_KEYS, path, err) ||
-	    !read_group(t, "legal", LEGAL, path, err) ||
-	    !read_group(t, "accessibility", ACCESS, path, err))
+	    !read_group(s, t, "contacts", CONTACT_KEYS, path, err) ||
+	    !read_group(s, t, "legal", LEGAL, path, err) ||
+	    !read_group(s, t, "accessibility", ACCESS, path, err))
 		return false;
 	const defval *name = get(t, "name"), *logo = get(t, "logo"), *color = get(t, "color");
 	if (!is_text(name)) {
@@ -242,6 +265,12 @@ void site_close(site *s)
 	free(s->logo_type);
 	for (size_t i = 0; i < 3; i++)
 		free(s->contacts[i]);
+	for (size_t i = 0; i < s->ntexts; i++) {
+		free(s->texts[i].group);
+		free(s->texts[i].key);
+		free(s->texts[i].text);
+	}
+	free(s->texts);
 	free(s);
 }
 
@@ -271,4 +300,22 @@ const char *site_contact(const site *s, const char *key)
 		if (strcmp(CONTACTS[i], key) == 0)
 			return s->contacts[i];
 	return NULL;
+}
+
+size_t site_texts(const site *s, const char *group, const char *key, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; s && i < s->ntexts; i++)
+		if (strcmp(s->texts[i].group, group) == 0 && strcmp(s->texts[i].key, key) == 0) {
+			if (n < max)
+				out[n] = s->texts[i].text;
+			n++;
+		}
+	return n;
+}
+
+const char *site_text(const site *s, const char *group, const char *key)
+{
+	const char *v = NULL;
+	return site_texts(s, group, key, &v, 1) ? v : NULL;
 }

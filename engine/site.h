@@ -29,6 +29,12 @@ bool site_logo(const site *s, const char **type, const void **data, size_t *len)
 /* A contact of `contacts` ("dpo", "accessibility", …), or NULL. */
 const char *site_contact(const site *s, const char *key);
 
+/* A value of the groups legal, accessibility or contacts ("legal", "publisher"), or
+ * NULL; site_texts: every item of a list (accessibility.not_accessible), at most max
+ * into out, their number returned. */
+const char *site_text(const site *s, const char *group, const char *key);
+size_t site_texts(const site *s, const char *group, const char *key, const char **out, size_t max);
+
 /* The contrast ratio of colour "#rrggbb" with white (WCAG 2.1 relative luminance);
  * 0 for a colour that is not "#rrggbb". */
 double site_contrast_with_white(const char *hex);

@@ -79,6 +79,37 @@ def the_site_s_name_logo_and_colour_are_on_every_page(s):
 
 
 @test
+def every_footer_links_the_pages_a_public_site_must_have(s):
+    b = with_site(s.binary, SITE % "#000091")
+    try:
+        b.start()
+        c = Client(b)
+        for path in ("/", "/login", "/a/voirie/donnees-personnelles"):
+            page = c.get(path).text
+            footer = re.search(r'<footer class="site">.*?</footer>', page, re.S).group(0)
+            assert '<a href="/accessibilite">Accessibilité : partiellement conforme</a>' in \
+                footer, (path, footer)
+            assert '<a href="/mentions-legales">Mentions légales</a>' in footer
+            assert '<a href="/donnees-personnelles">Données personnelles</a>' in footer
+        a = c.get("/accessibilite")
+        assert a.status == 200, a.status
+        for piece in ("Déclaration d'accessibilité", "<strong>partiellement conforme</strong>",
+                      "87 % des critères", "30/11/2026", "Les cartes des ponts ne sont pas "
+                      "décrites.", 'href="mailto:accessibilite@loire.fr"', "Défenseur des droits",
+                      "Voies de recours", "Retour d'information et contact"):
+            assert piece in a.text.replace("&#39;", "'"), (piece, a.text[-2500:])
+        m = c.get("/mentions-legales").text
+        for piece in ("2 rue Charles de Gaulle", "Le président du Département",
+                      "DSI du Département de la Loire"):
+            assert piece in m, (piece, m[-1500:])
+        d = c.get("/donnees-personnelles").text
+        assert '<a href="/a/voirie/donnees-personnelles">Voirie</a>' in d, d[-1500:]
+        assert "strictement nécessaires" in d
+    finally:
+        b.cleanup()
+
+
+@test
 def mails_carry_the_site_s_name_when_mail_from_gives_none(s):
     smtp = SmtpServer().start()
     b = with_site(s.binary, SITE % "#000091")
@@ -124,6 +155,11 @@ def without_the_file_the_look_is_neutral_and_admin_says_so(s):
     admin = Client(s).login("admin", password=s.env["SMALLAPPS_ADMIN_PASSWORD"])
     assert "Pas de fichier <code>data/site.lua</code>" in admin.get("/admin").text
     assert "no " in s.log_text() and "site.lua" in s.log_text()
+    # the pages exist all the same: "non conforme" until an audit says otherwise
+    assert 'Accessibilité : non conforme</a>' in page
+    a = Client(s).get("/accessibilite").text
+    assert "<strong>non conforme</strong>" in a and "Aucun audit" in a
+    assert "non renseigné (data/site.lua)" in Client(s).get("/mentions-legales").text
 
 
 def make_server(binary):
