@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "sandbox.h"
@@ -41,14 +40,6 @@ struct directory {
 
 /* ------------------------------------------------------------------ the file */
 
-static const defval *get(const defval *t, const char *key)
-{
-	for (size_t i = 0; i < t->nfields; i++)
-		if (strcmp(t->fields[i].key, key) == 0)
-			return t->fields[i].val;
-	return NULL;
-}
-
 static const char *const KEYS[] = {"url",	    "starttls",	 "ca_file",    "base",
 				   "user_filter",   "name_attr", "email_attr", "group_base",
 				   "group_filter",  "member_of", "groups",     "bind_dn",
@@ -66,7 +57,7 @@ static bool known_key(const char *k)
 static bool text_key(const defval *t, const char *key, bool required, char **out, const char *path,
 		     char err[DIRECTORY_ERR])
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v && !required)
 		return true;
 	if (!v || v->kind != DV_STR || !v->s[0] || strlen(v->s) != v->len) {
@@ -81,7 +72,7 @@ static bool text_key(const defval *t, const char *key, bool required, char **out
 static bool bool_key(const defval *t, const char *key, bool *out, const char *path,
 		     char err[DIRECTORY_ERR])
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return true;
 	if (v->kind != DV_BOOL) {
@@ -154,9 +145,9 @@ static bool read_conf(directory *d, const defval *t, const char *path, char err[
 	    !text_key(t, "bind_password", false, &d->bind_password, path, err) ||
 	    !bool_key(t, "starttls", &d->starttls, path, err) ||
 	    !bool_key(t, "member_of", &d->member_of, path, err) ||
-	    !read_groups(d, get(t, "groups"), path, err))
+	    !read_groups(d, defval_get(t, "groups"), path, err))
 		return false;
-	const defval *to = get(t, "timeout");
+	const defval *to = defval_get(t, "timeout");
 	d->timeout = 5;
 	if (to && (to->kind != DV_INT || to->i < 1 || to->i > 60)) {
 		snprintf(err, DIRECTORY_ERR,
@@ -193,16 +184,11 @@ static bool read_conf(directory *d, const defval *t, const char *path, char err[
 
 directory *directory_open(const char *data_dir, const char *stdlib_dir, char err[DIRECTORY_ERR])
 {
-	char path[4096];
-	struct stat st;
-	err[0] = '\0';
-	snprintf(path, sizeof path, "%s/annuaire.lua", data_dir);
-	if (stat(path, &st) != 0)
-		return NULL;
-	char why[SANDBOX_ERR] = "";
-	sandbox *sb = sandbox_new_config(path, stdlib_dir, why);
+	char path[4096], why[SANDBOX_ERR];
+	sandbox *sb =
+	    sandbox_data_file(data_dir, "annuaire.lua", stdlib_dir, path, sizeof path, why);
 	if (!sb) {
-		snprintf(err, DIRECTORY_ERR, "%.500s", why);
+		snprintf(err, DIRECTORY_ERR, "%.500s", why); /* "" when there is no file */
 		return NULL;
 	}
 	directory *d = xcalloc(1, sizeof *d);

@@ -109,24 +109,6 @@ static const char *type_fr(ld *x, const defval *v)
 	}
 }
 
-static const defval *get(const defval *t, const char *key)
-{
-	if (!t || t->kind != DV_TABLE)
-		return NULL;
-	size_t lo = 0, hi = t->nfields;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(t->fields[mid].key, key);
-		if (c == 0)
-			return t->fields[mid].val;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static bool is_id(const char *s, size_t max, bool dash)
 {
 	if (!s || !(*s >= 'a' && *s <= 'z'))
@@ -211,7 +193,7 @@ static bool check_text(ld *x, const defval *v, const char *where, const char *ke
 static const char *get_str(ld *x, const defval *t, const char *key, const char *where,
 			   bool required)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v) {
 		if (required)
 			err(x, where, "\"%s\" est obligatoire", key);
@@ -232,7 +214,7 @@ static const char *get_str(ld *x, const defval *t, const char *key, const char *
 
 static bool get_bool(ld *x, const defval *t, const char *key, const char *where, bool def)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return def;
 	if (v->kind != DV_BOOL) {
@@ -247,7 +229,7 @@ static bool get_bool(ld *x, const defval *t, const char *key, const char *where,
 static bool get_int(ld *x, const defval *t, const char *key, const char *where, long lo, long hi,
 		    long *out)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return false;
 	int64_t i;
@@ -270,7 +252,7 @@ static bool get_int(ld *x, const defval *t, const char *key, const char *where, 
 
 static bool get_num(ld *x, const defval *t, const char *key, const char *where, double *out)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return false;
 	if (v->kind == DV_INT)
@@ -288,7 +270,7 @@ static bool get_num(ld *x, const defval *t, const char *key, const char *where, 
 static bool get_strlist(ld *x, const defval *t, const char *key, const char *where,
 			def_strlist *out, bool allow_single)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	out->v = NULL;
 	out->n = 0;
 	if (!v)
@@ -330,7 +312,7 @@ static bool get_strlist(ld *x, const defval *t, const char *key, const char *whe
 /* A function: its hook id, 0 when absent or wrong. */
 static int get_func(ld *x, const defval *t, const char *key, const char *where)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return 0;
 	if (v->kind != DV_FUNC) {
@@ -506,7 +488,7 @@ static bool date_bound_ok(const char *s, bool datetime)
 
 static void read_options(ld *x, const defval *t, def_field *f, const char *where)
 {
-	const defval *v = get(t, "options");
+	const defval *v = defval_get(t, "options");
 	if (!v) {
 		err(x, where, "le type \"%s\" exige \"options\" (au moins une option)",
 		    def_type_name(f->type));
@@ -528,9 +510,9 @@ static void read_options(ld *x, const defval *t, def_field *f, const char *where
 			val = o->items[0];
 			lab = o->items[1];
 		} else if (o->kind == DV_TABLE && o->nitems == 0 && o->nbadkeys == 0 &&
-			   o->nfields == 2 && get(o, "value") && get(o, "label")) {
-			val = get(o, "value");
-			lab = get(o, "label");
+			   o->nfields == 2 && defval_get(o, "value") && defval_get(o, "label")) {
+			val = defval_get(o, "value");
+			lab = defval_get(o, "label");
 		}
 		if (!val || val->kind != DV_STR || lab->kind != DV_STR || val->len == 0) {
 			err(x, where,
@@ -572,7 +554,7 @@ static const char *option_suggest(ld *x, const def_field *f, const char *s)
 /* default: checked against the type, converted to the API's value form. */
 static void read_default(ld *x, const defval *t, def_field *f, const char *where)
 {
-	const defval *v = get(t, "default");
+	const defval *v = defval_get(t, "default");
 	if (!v || !def_type_holds_data(f->type) || f->type == FT_FILE)
 		return;
 	const char *tn = def_type_name(f->type);
@@ -883,7 +865,7 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 static void read_conds(ld *x, const defval *t, def_field *f, const def_form *form,
 		       const char *where, const char *key, def_condset *out)
 {
-	const defval *v = get(t, key);
+	const defval *v = defval_get(t, key);
 	if (!v)
 		return;
 	if (v->kind != DV_TABLE || v->nitems || v->nbadkeys) {
@@ -1010,7 +992,7 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 static bool read_state(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
 {
 	def_state *st = &w->states[w->nstates];
-	const defval *idv = get(s, "id");
+	const defval *idv = defval_get(s, "id");
 	const char *sw = idv && idv->kind == DV_STR
 			     ? wherep(x, where, "states[%zu] \"%s\"", i + 1, idv->s)
 			     : wherep(x, where, "states[%zu]", i + 1);
@@ -1046,7 +1028,7 @@ static bool read_state(ld *x, const defval *s, def_workflow *w, const char *wher
 
 static void read_states(ld *x, const defval *t, def_workflow *w, const char *where)
 {
-	const defval *states = get(t, "states");
+	const defval *states = defval_get(t, "states");
 	if (!states) {
 		err(x, where, "\"states\" est obligatoire");
 		return;
@@ -1084,7 +1066,7 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 	tr->label = get_str(x, s, "label", tw, false);
 	if (!tr->label)
 		tr->label = tr->id;
-	if (!get(s, "from"))
+	if (!defval_get(s, "from"))
 		err(x, tw, "\"from\" est obligatoire");
 	get_strlist(x, s, "from", tw, &tr->from, true);
 	tr->from_index = arena_alloc(x->A, (tr->from.n + 1) * sizeof *tr->from_index);
@@ -1102,9 +1084,9 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 	long v;
 	if (get_int(x, s, "after_days", tw, 1, MAX_DAYS, &v))
 		tr->after_days = (int)v;
-	else if (get(s, "after_days"))
+	else if (defval_get(s, "after_days"))
 		tr->after_days = 1; /* diagnosed: do not also call it untriggerable */
-	const defval *tf = get(s, "fields");
+	const defval *tf = defval_get(s, "fields");
 	if (tf)
 		read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
 }
@@ -1113,7 +1095,7 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 static bool read_transition(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
 {
 	def_transition *tr = &w->transitions[w->ntransitions];
-	const defval *idv = get(s, "id");
+	const defval *idv = defval_get(s, "id");
 	const char *tw = idv && idv->kind == DV_STR
 			     ? wherep(x, where, "transitions[%zu] \"%s\"", i + 1, idv->s)
 			     : wherep(x, where, "transitions[%zu]", i + 1);
@@ -1145,7 +1127,7 @@ static bool read_transition(ld *x, const defval *s, def_workflow *w, const char 
 static void read_transitions(ld *x, const defval *t, def_workflow *w, const char *where,
 			     const defval ***tnodes)
 {
-	const defval *trs = get(t, "transitions");
+	const defval *trs = defval_get(t, "transitions");
 	if (!trs || !check_list(x, trs, where, "transitions"))
 		return;
 	w->transitions = arena_alloc(x->A, (trs->nitems + 1) * sizeof *w->transitions);
@@ -1160,7 +1142,7 @@ static void read_transitions(ld *x, const defval *t, def_workflow *w, const char
 /* state_moves = { old = "new" }: where the records of removed states go. */
 static void read_moves(ld *x, const defval *t, def_workflow *w, const char *where)
 {
-	const defval *moves = get(t, "state_moves");
+	const defval *moves = defval_get(t, "state_moves");
 	if (!moves)
 		return;
 	const char *mw = wherep(x, where, "state_moves");
@@ -1261,7 +1243,7 @@ static void read_notify_one(ld *x, const defval *n, def_notify *out, const def_f
 static void read_notify(ld *x, const defval *s, def_transition *tr, const def_form *form,
 			const char *tw)
 {
-	const defval *n = get(s, "notify");
+	const defval *n = defval_get(s, "notify");
 	if (!n)
 		return;
 	if (n->kind == DV_TABLE && n->nitems && !n->nfields) {
@@ -1413,7 +1395,7 @@ static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout
 	const def_field *section_of = NULL;
 	for (size_t i = 0; i < list->nitems; i++) {
 		const defval *ft = list->items[i];
-		const defval *nv = get(ft, "name");
+		const defval *nv = defval_get(ft, "name");
 		const char *fw = nv && nv->kind == DV_STR
 				     ? wherep(x, where, "%s[%zu] \"%s\"", key, i + 1, nv->s)
 				     : wherep(x, where, "%s[%zu]", key, i + 1);
@@ -1525,7 +1507,7 @@ static void read_access(ld *x, const defval *t, def_form *form, const char *fwhe
 		    "dans les états");
 	a->has_delete = get_strlist(x, t, "delete", where, &a->del, false);
 	check_roles(x, where, "access.delete", &a->del);
-	const defval *r = get(t, "read");
+	const defval *r = defval_get(t, "read");
 	if (!r)
 		return;
 	if (r->kind != DV_TABLE || r->nitems || r->nbadkeys) {
@@ -1603,7 +1585,7 @@ static void assign_cols(ld *x, def_form *form, const char *fwhere)
 
 static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 {
-	const defval *idv = get(t, "id");
+	const defval *idv = defval_get(t, "id");
 	const char *where = idv && idv->kind == DV_STR
 				? wherep(x, "", "forms[%zu] \"%s\"", index + 1, idv->s)
 				: wherep(x, "", "forms[%zu]", index + 1);
@@ -1624,7 +1606,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 		form->title = form->id;
 	form->description = get_str(x, t, "description", where, false);
 
-	const defval *fields = get(t, "fields");
+	const defval *fields = defval_get(t, "fields");
 	if (!fields)
 		err(x, where, "\"fields\" est obligatoire");
 	else
@@ -1636,7 +1618,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 		err(x, where, "\"fields\" doit contenir au moins un champ de données");
 
 	const defval **tnodes = NULL;
-	const defval *wf = get(t, "workflow");
+	const defval *wf = defval_get(t, "workflow");
 	size_t before = x->d->n;
 	if (wf)
 		read_workflow(x, wf, form, where, &tnodes);
@@ -1662,7 +1644,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 		def_transition *tr = &w->transitions[t2];
 		const char *tw =
 		    wherep(x, where, "workflow > transitions[%zu] \"%s\"", t2 + 1, tr->id);
-		const defval *tf = get(tnodes[t2], "fields");
+		const defval *tf = defval_get(tnodes[t2], "fields");
 		for (size_t i = 0; tf && i < tr->nfields && i < tf->nitems; i++) {
 			def_field *f = &tr->fields[i];
 			const char *fw = wherep(x, tw, "fields[%zu] \"%s\"", i + 1, f->name);
@@ -1674,8 +1656,8 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 
 	form->validate = get_func(x, t, "validate", where);
 	form->on_create = get_func(x, t, "on_create", where);
-	read_access(x, get(t, "access"), form, where);
-	read_list(x, get(t, "list"), form, where);
+	read_access(x, defval_get(t, "access"), form, where);
+	read_list(x, defval_get(t, "list"), form, where);
 	/* The graph is only judged once its states and transitions are sound. */
 	if (w && workflow_ok)
 		check_graph(x, w, where);
@@ -1757,9 +1739,9 @@ static void read_app(ld *x, const defval *root)
 	app->description = get_str(x, root, "description", "", false);
 	app->owner = get_str(x, root, "owner", "", false);
 	app->version = get_str(x, root, "version", "", false);
-	read_roles(x, get(root, "roles"));
-	read_privacy(x, get(root, "privacy"));
-	const defval *forms = get(root, "forms");
+	read_roles(x, defval_get(root, "roles"));
+	read_privacy(x, defval_get(root, "privacy"));
+	const defval *forms = defval_get(root, "forms");
 	if (!forms) {
 		err(x, "", "\"forms\" est obligatoire");
 		return;

@@ -2549,14 +2549,15 @@ static int run_config_cf(lua_State *L)
 	return 0;
 }
 
-sandbox *sandbox_new_config(const char *path, const char *stdlib_dir, char err[SANDBOX_ERR])
+sandbox *sandbox_data_file(const char *data_dir, const char *name, const char *stdlib_dir,
+			   char *path, size_t npath, char err[SANDBOX_ERR])
 {
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	sandbox *sb = sb_create(slash ? dir : ".", stdlib_dir, NULL, err);
+	struct stat st;
+	err[0] = '\0';
+	snprintf(path, npath, "%s/%s", data_dir, name);
+	if (stat(path, &st) != 0)
+		return NULL;
+	sandbox *sb = sb_create(data_dir, stdlib_dir, NULL, err);
 	if (!sb)
 		return NULL;
 	free(sb->app_file);
@@ -2566,6 +2567,24 @@ sandbox *sandbox_new_config(const char *path, const char *stdlib_dir, char err[S
 		return NULL;
 	}
 	return sb;
+}
+
+const defval *defval_get(const defval *t, const char *key)
+{
+	if (!t || t->kind != DV_TABLE)
+		return NULL;
+	size_t lo = 0, hi = t->nfields;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->fields[mid].key, key);
+		if (c == 0)
+			return t->fields[mid].val;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -136,9 +136,16 @@ struct defval {
 	bool busy; /* internal: being copied (cycle detection) */
 };
 
-/* Runs an installation file (data/annuaire.lua: `return { ... }`, no app around it) in a
- * new state, for sandbox_definition; errors carry file:line. */
-sandbox *sandbox_new_config(const char *path, const char *stdlib_dir, char err[SANDBOX_ERR]);
+/*
+ * Runs the installation file data_dir/name (data/site.lua, data/annuaire.lua: `return
+ * { ... }`, no app around it) in a new state, for sandbox_definition; its path goes into
+ * path. NULL with err "" when there is no such file; NULL with err (file:line) when it
+ * does not run.
+ */
+sandbox *sandbox_data_file(const char *data_dir, const char *name, const char *stdlib_dir,
+			   char *path, size_t npath, char err[SANDBOX_ERR]);
+/* The value of key in definition table t (its fields are sorted), or NULL. */
+const defval *defval_get(const defval *t, const char *key);
 /* The definition table of a state made by sandbox_new(_config); NULL otherwise. */
 const defval *sandbox_definition(const sandbox *sb);
 /* Number of functions met in the definition (hook ids run from 1 to this). */

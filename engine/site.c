@@ -43,14 +43,6 @@ static void keep_text(site *s, const char *group, const char *key, const char *t
 
 static const char *const CONTACTS[] = {"accessibility", "dpo", "legal"};
 
-static const defval *get(const defval *t, const char *key)
-{
-	for (size_t i = 0; t && t->kind == DV_TABLE && i < t->nfields; i++)
-		if (strcmp(t->fields[i].key, key) == 0)
-			return t->fields[i].val;
-	return NULL;
-}
-
 /* Every key of t among `keys` (NULL-terminated); false with err naming the first other. */
 static bool keys_known(const defval *t, const char *const *keys, const char *where,
 		       char err[SITE_ERR])
@@ -78,7 +70,7 @@ static bool is_text(const defval *v)
 static bool read_group(site *s, const defval *t, const char *key, const char *const *keys,
 		       const char *path, char err[SITE_ERR])
 {
-	const defval *g = get(t, key);
+	const defval *g = defval_get(t, key);
 	char where[400];
 	snprintf(where, sizeof where, "%.300s : %s", path, key);
 	if (!g)
@@ -190,7 +182,8 @@ static bool read_site(site *s, const defval *t, const char *data_dir, const char
 	    !read_group(s, t, "legal", LEGAL, path, err) ||
 	    !read_group(s, t, "accessibility", ACCESS, path, err))
 		return false;
-	const defval *name = get(t, "name"), *logo = get(t, "logo"), *color = get(t, "color");
+	const defval *name = defval_get(t, "name"), *logo = defval_get(t, "logo"),
+		     *color = defval_get(t, "color");
 	if (!is_text(name)) {
 		snprintf(err, SITE_ERR,
 			 "%.300s : « name » (le nom de la collectivité) est obligatoire", path);
@@ -223,9 +216,9 @@ static bool read_site(site *s, const defval *t, const char *data_dir, const char
 	buf css = BUF_INIT;
 	buf_printf(&css, ":root{--primary:%s}\n", hex);
 	s->css = buf_steal(&css);
-	const defval *contacts = get(t, "contacts");
+	const defval *contacts = defval_get(t, "contacts");
 	for (size_t i = 0; i < 3; i++) {
-		const defval *v = get(contacts, CONTACTS[i]);
+		const defval *v = defval_get(contacts, CONTACTS[i]);
 		s->contacts[i] = is_text(v) ? xstrdup(v->s) : NULL;
 	}
 	return true;
@@ -233,16 +226,10 @@ static bool read_site(site *s, const defval *t, const char *data_dir, const char
 
 site *site_open(const char *data_dir, const char *stdlib_dir, char err[SITE_ERR])
 {
-	char path[4096];
-	struct stat st;
-	err[0] = '\0';
-	snprintf(path, sizeof path, "%s/site.lua", data_dir);
-	if (stat(path, &st) != 0)
-		return NULL;
-	char why[SANDBOX_ERR] = "";
-	sandbox *sb = sandbox_new_config(path, stdlib_dir, why);
+	char path[4096], why[SANDBOX_ERR];
+	sandbox *sb = sandbox_data_file(data_dir, "site.lua", stdlib_dir, path, sizeof path, why);
 	if (!sb) {
-		snprintf(err, SITE_ERR, "%.500s", why);
+		snprintf(err, SITE_ERR, "%.500s", why); /* "" when there is no file */
 		return NULL;
 	}
 	site *s = xcalloc(1, sizeof *s);
