@@ -200,6 +200,28 @@ def a_folder_that_is_not_an_app_is_a_usage_error(tmp):
     check("not an app: exit 2", rc == 2 and "rien n'est pas le dossier d'une app" in out, out)
 
 
+def bad_arguments_to_the_test_api_are_said(tmp):
+    # each wrong call raises an error that names it; pcall lets one file try them all
+    calls = [
+        ('T.user("alice", {}):read("demande", "x")', "id attendu"),
+        ('(function() local a = T.user("bob", {}); '
+         'a.login = "fantome"; return a:read("demande", 1) end)()', "n'existe pas"),
+        ('T.clock("demain")', "date et heure attendues"),
+        ('T.advance(-1)', "un nombre de jours"),
+        ('T.user("alice", {}):list("demande", { couleur = "bleu" })', "critère inconnu"),
+        ('T.user("", {})', "identifiant attendu"),
+        ('T.user("alice", {}):create("demande", { objet = function() end })',
+         "arguments invalides"),
+    ]
+    text = "".join(f"do local ok, e = pcall(function() {c} end)\n"
+                   f"  T.truthy(not ok and tostring(e):find({w!r}, 1, true), {c!r}) end\n"
+                   for c, w in calls)
+    d = app(tmp, {"a.lua": text})
+    rc, out = run(tmp, d)
+    check("bad arguments are errors that say what is wrong",
+          rc == 0 and f"{len(calls)} passed, 0 failed" in out, out)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
@@ -209,6 +231,7 @@ def main():
                a_lua_error_stops_its_file_not_the_others, each_file_has_a_fresh_database,
                rules_clock_scheduler_and_mail_are_the_engine_s,
                a_looping_test_is_stopped_by_the_budget, new_scaffolds_a_test_that_passes,
+               bad_arguments_to_the_test_api_are_said,
                a_folder_that_is_not_an_app_is_a_usage_error):
         case(fn)
     print(f"{passed} passed, {failed} failed")

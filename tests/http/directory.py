@@ -146,6 +146,25 @@ def a_broken_annuaire_file_stops_the_start_with_its_reason(s):
             assert "clé inconnue « user_filtre »" in str(e), str(e)[-600:]
     finally:
         b.cleanup()
+    good = ANNUAIRE % LDAP_URL
+    for broken, why in ((good.replace("(uid=%s)", "(uid=alice)"), "doit contenir %s une fois"),
+                        (good.replace("ldap://", "http://"), "« url » : ldap://"),
+                        (good.replace("name_attr", "timeout = 0,\n  name_attr"),
+                         "« timeout » : un nombre de secondes de 1 à 60"),
+                        (good.replace('{ "voirie:agent" }', '{ "voirie" }'), "« app:rôle » attendu"),
+                        ("return 42", "doit renvoyer une table")):
+        b = Server(s.binary, apps=("voirie",))
+        try:
+            os.makedirs(b.data, exist_ok=True)
+            with open(os.path.join(b.data, "annuaire.lua"), "w") as f:
+                f.write(broken)
+            try:
+                b.start()
+                raise AssertionError("started with: " + broken[:80])
+            except AssertionError as e:
+                assert why in str(e), (why, str(e)[-600:])
+        finally:
+            b.cleanup()
 
 
 @test

@@ -145,6 +145,15 @@ def an_unknown_key_or_a_logo_that_is_no_image_stops_the_start(s):
     why = start_fails(with_site(s.binary, (SITE % "#000091").replace('"logo.svg"',
                                                                      '"../etc/passwd"')))
     assert "un fichier du dossier data/, sans chemin" in why, why[-600:]
+    why = start_fails(with_site(s.binary, (SITE % "#000091").replace("name =", "nom =")))
+    assert "clé inconnue « nom »" in why, why[-600:]
+    why = start_fails(with_site(s.binary, 'return { color = "#000091" }'))
+    assert "« name » (le nom de la collectivité) est obligatoire" in why, why[-600:]
+    why = start_fails(with_site(s.binary, SITE % "bleu"))
+    assert "une couleur « #rrggbb » attendue" in why, why[-600:]
+    why = start_fails(with_site(s.binary, (SITE % "#000091").replace("rate = 87",
+                                                                     "rate = { x = 1 }")))
+    assert "accessibility.rate : un texte attendu" in why, why[-600:]
 
 
 @test
