@@ -16,7 +16,11 @@ BUILD   ?= build
 PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic ldap
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
             libargon2-dev libsodium-dev libcurl4-openssl-dev libmagic-dev libcmocka-dev python3 lua5.4 wrk \
-            libpq-dev postgresql haproxy clang-format clang-tidy libldap-dev slapd ldap-utils
+            libpq-dev postgresql haproxy clang-format clang-tidy libldap-dev slapd ldap-utils \
+            nodejs chromium default-jre-headless poppler-utils
+# The browser tests' npm tools (tests/browser/package-lock.json): playwright-core drives
+# Debian's chromium, axe-core and the Nu HTML Checker (vnu-jar, run by Debian's Java).
+BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -31,7 +35,10 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS) -Iengine $(CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
 SRCS      := $(wildcard engine/*.c)
-OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o)
+# web/ (the pages' script) embedded as C arrays by tools/embed.sh: the binary serves it.
+WEB_FILES := $(sort $(wildcard web/*))
+GEN_OBJS   = $(BUILD)/gen/web_assets.o
+OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o) $(GEN_OBJS)
 LIB_OBJS  := $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -54,7 +61,20 @@ deps:
 	  else \
 	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
+	fi; \
+	if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1; \
+	  else \
+	    echo "npm is missing; run: sudo apt-get install -y npm"; exit 1; \
+	  fi; \
 	fi
+	@$(MAKE) --no-print-directory $(BROWSER_MODULES)
+
+# Debian's Java runs vnu.jar: the package's script that downloads one is not run.
+$(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
+	@echo "  NPM   tests/browser"
+	$(Q)cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 smallapps: $(BUILD)/smallapps
 	@ln -sf $(BUILD)/smallapps smallapps
@@ -67,6 +87,14 @@ $(BUILD)/smallapps: $(OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/engine/%.o: engine/%.c | $(BUILD)/engine
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+%/gen/web_assets.c: $(WEB_FILES) tools/embed.sh
+	@mkdir -p $(@D)
+	$(Q)tools/embed.sh $(WEB_FILES) > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@echo "  CC    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -102,6 +130,8 @@ EXAMPLE_APPS := vaccins ponts-sete reclamations
 
 run: all
 	@mkdir -p data
+	@# the accessibility statement shows the automated checks of the last make test
+	@[ ! -f $(BUILD)/accessibilite-tests.json ] || cp $(BUILD)/accessibilite-tests.json data/
 	./$(BUILD)/smallapps demo --apps apps --data data $(EXAMPLE_APPS)
 	./$(BUILD)/smallapps serve --apps apps --data data --listen $(LISTEN)
 

@@ -27,13 +27,13 @@
 
 /* Answers one record (GET, create, patch) through the streaming writer. */
 static void send_record(req *r, int status, const def_form *f, const record *rec, const actor *who,
-			const char *tracking)
+			const api_extra *x)
 {
 	buf b = BUF_INIT;
 	jsonw w;
 	buf_reserve(&b, 2048);
 	jsonw_init(&w, &b);
-	api_record_write_tracked(&w, f, rec, who, tracking);
+	api_record_write_extra(&w, f, rec, who, x);
 	req_json_buf(r, status, &b);
 }
 
@@ -47,6 +47,7 @@ typedef struct api_ctx {
 	json_t *body; /* the parsed body, kept while the call runs (in points into it) */
 	write_in in;
 	bool creating, deleting;
+	const def_transition *trigger; /* a transition's call: which one */
 	uc_idem idem; /* a create's Idempotency-Key (call.idem points here when given) */
 } api_ctx;
 
@@ -281,24 +282,32 @@ static bool read_multipart(req *r, api_ctx *c)
 	return true;
 }
 
-/* The body of a create or patch: {"fields": {...}}, or the bare object of fields. */
-static json_t *read_body(req *r)
+/* The body of a create or patch: {"fields": {...}} with "confirm": true once the warn
+ * hook's warnings were seen, or the bare object of fields. */
+static json_t *read_body(req *r, bool *confirm)
 {
 	json_t *j = read_json(r);
 	if (!j)
 		return NULL;
 	json_t *fields = json_is_object(j) ? json_object_get(j, "fields") : NULL;
-	if (fields && json_is_object(fields) && json_object_size(j) == 1) {
+	json_t *conf = fields ? json_object_get(j, "confirm") : NULL;
+	if (fields && json_is_object(fields) && (!conf || json_is_boolean(conf)) &&
+	    json_object_size(j) == 1 + (conf != NULL)) {
+		*confirm = json_is_true(conf);
 		json_incref(fields);
 		json_decref(j);
 		return fields;
 	}
 	if (!json_is_object(j) || fields) {
 		json_decref(j);
-		api_error(r, 400, "bad_request",
-			  tr(r, "Le corps doit être un objet {\"fields\": {...}}.",
-			     "The body must be an object {\"fields\": {...}}."),
-			  NULL);
+		api_error(
+		    r, 400, "bad_request",
+		    tr(r,
+		       "Le corps doit être un objet {\"fields\": {...}}, avec au besoin "
+		       "\"confirm\": true.",
+		       "The body must be an object {\"fields\": {...}}, with \"confirm\": true "
+		       "if need be."),
+		    NULL);
 		return NULL;
 	}
 	return j;
@@ -352,6 +361,10 @@ static void answer_failure(req *r, api_ctx *c)
 	switch (res->status) {
 	case UC_INVALID:
 		api_error(r, 422, "validation_failed", NULL, errors_json(&res->errs));
+		break;
+	case UC_WARN:
+		api_error_as(r, 422, "confirmation_required", NULL, "warnings",
+			     errors_json(&res->errs));
 		break;
 	case UC_FORBIDDEN:
 		refuse(r, c, msg);
@@ -427,7 +440,12 @@ static void answer_write(req *r)
 		}
 		req_add_header(r, "Location", location);
 	}
-	send_record(r, c->creating ? 201 : 200, c->form, &res->rec, &c->call.who, tracking);
+	api_extra x = {.tracking = tracking};
+	if (res->approvals_needed && res->approvals < res->approvals_needed) {
+		x.quorum = c->trigger;
+		x.approvals = res->approvals;
+	}
+	send_record(r, c->creating ? 201 : 200, c->form, &res->rec, &c->call.who, &x);
 	if (c->creating && c->call.idem && !res->replayed)
 		uc_idem_answer(&c->call, r->status, location, buf_cstr(&r->out));
 }
@@ -478,7 +496,7 @@ static void create_record(req *r, api_ctx *c)
 		after(r, c, uc_create(&c->call, &c->in, &c->res));
 		return;
 	}
-	if (!(c->body = read_body(r)))
+	if (!(c->body = read_body(r, &c->in.confirm)))
 		return;
 	c->in.json = c->body;
 	c->in.files = &r->uploads;
@@ -524,7 +542,7 @@ static void patch_record(req *r, api_ctx *c, int64_t id)
 			after(r, c, uc_edit(&c->call, id, expect, &c->in, &c->res));
 		return;
 	}
-	if (!(c->body = read_body(r)))
+	if (!(c->body = read_body(r, &c->in.confirm)))
 		return;
 	c->in.json = c->body;
 	c->in.files = &r->uploads;
@@ -556,6 +574,7 @@ static void trigger_transition(req *r, api_ctx *c, int64_t id, const char *tid)
 		json_object_set_new(c->body, "fields", fields);
 	}
 	c->in.json = fields;
+	c->trigger = c->form->workflow ? def_find_transition(c->form, tid) : NULL;
 	after(r, c,
 	      uc_trigger(&c->call, id, tid, -1, &c->in,
 			 json_is_string(comment) ? json_string_value(comment) : NULL, &c->res));

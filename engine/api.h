@@ -17,6 +17,9 @@ void api_dispatch(req *r, const char **seg, int nseg);
 
 /* fields may be NULL; stolen. message NULL: the code's own, in the request's language. */
 void api_error(req *r, int status, const char *code, const char *message, json_t *fields);
+/* The same with the detail under another key ("warnings"). */
+void api_error_as(req *r, int status, const char *code, const char *message, const char *key,
+		  json_t *detail);
 
 /* Every error code the API answers, with its default message. */
 typedef struct api_error_text {
@@ -32,9 +35,16 @@ json_t *api_record_json(const def_form *f, const record *rec, const actor *who);
  * (tests/unit/test_jsonw.c keeps the two together).
  */
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who);
-/* The same, with an anonymous submitter's tracking link (NULL: none) as "tracking_url". */
-void api_record_write_tracked(jsonw *w, const def_form *f, const record *rec, const actor *who,
-			      const char *tracking);
+/* What a write's answer adds to the record: an anonymous submitter's tracking link as
+ * "tracking_url"; after an approval short of its quorum, "approvals": {"transition",
+ * "count", "required"}. */
+typedef struct api_extra {
+	const char *tracking;	      /* NULL: none */
+	const def_transition *quorum; /* NULL: none */
+	int approvals;		      /* counted with this one */
+} api_extra;
+void api_record_write_extra(jsonw *w, const def_form *f, const record *rec, const actor *who,
+			    const api_extra *x);
 /* The same shape with the fields of the columns set in cols; people: created_by and
  * updated_by too (an export; open data leaves them out). */
 void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,

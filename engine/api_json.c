@@ -25,6 +25,9 @@ static const api_error_text error_messages[] = {
     {"unsupported_media_type", "Type de contenu non pris en charge : envoyez application/json.",
      "Unsupported media type: send application/json."},
     {"validation_failed", "Certains champs sont invalides.", "Some fields are invalid."},
+    {"confirmation_required",
+     "Vérifiez les avertissements, puis renvoyez avec \"confirm\": true pour enregistrer.",
+     "Check the warnings, then send again with \"confirm\": true to save."},
     {"too_many_requests", "Trop de requêtes, réessayez plus tard.",
      "Too many requests, try again later."},
     {"internal", "Erreur interne.", "Internal error."},
@@ -48,12 +51,18 @@ static const char *default_message(const char *code, lang lg)
 
 void api_error(req *r, int status, const char *code, const char *message, json_t *fields)
 {
+	api_error_as(r, status, code, message, "fields", fields);
+}
+
+void api_error_as(req *r, int status, const char *code, const char *message, const char *key,
+		  json_t *detail)
+{
 	json_t *e = json_object();
 	json_object_set_new(e, "code", json_string(code));
 	json_object_set_new(e, "message",
 			    json_string(message ? message : default_message(code, r->lg)));
-	if (fields)
-		json_object_set_new(e, "fields", fields);
+	if (detail)
+		json_object_set_new(e, key, detail);
 	if (status >= 500)
 		json_object_set_new(e, "id", json_string(r->id));
 	json_t *body = json_object();
@@ -213,7 +222,7 @@ static void write_sys(jsonw *w, const char *key, const char *s)
  * NULL) as "tracking_url".
  */
 static void record_write_as(jsonw *w, const def_form *f, const record *rec, const bool *cols,
-			    const actor *who, bool people, const char *tracking)
+			    const actor *who, bool people, const api_extra *x)
 {
 	jsonw_object_begin(w);
 	jsonw_key(w, "id");
@@ -241,22 +250,33 @@ static void record_write_as(jsonw *w, const def_form *f, const record *rec, cons
 				write_value(w, f->cols[col], &rec->values[col]);
 		}
 	jsonw_object_end(w);
-	if (tracking) {
+	if (x && x->tracking) {
 		jsonw_key(w, "tracking_url");
-		jsonw_str(w, tracking);
+		jsonw_str(w, x->tracking);
+	}
+	if (x && x->quorum) { /* an approval short of its quorum: the record did not move */
+		jsonw_key(w, "approvals");
+		jsonw_object_begin(w);
+		jsonw_key(w, "transition");
+		jsonw_str(w, x->quorum->id);
+		jsonw_key(w, "count");
+		jsonw_int(w, x->approvals);
+		jsonw_key(w, "required");
+		jsonw_int(w, x->quorum->approvals);
+		jsonw_object_end(w);
 	}
 	jsonw_object_end(w);
 }
 
-void api_record_write_tracked(jsonw *w, const def_form *f, const record *rec, const actor *who,
-			      const char *tracking)
+void api_record_write_extra(jsonw *w, const def_form *f, const record *rec, const actor *who,
+			    const api_extra *x)
 {
-	record_write_as(w, f, rec, NULL, who, true, tracking);
+	record_write_as(w, f, rec, NULL, who, true, x);
 }
 
 void api_record_write(jsonw *w, const def_form *f, const record *rec, const actor *who)
 {
-	api_record_write_tracked(w, f, rec, who, NULL);
+	api_record_write_extra(w, f, rec, who, NULL);
 }
 
 void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const bool *cols,

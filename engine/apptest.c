@@ -87,6 +87,8 @@ static const char *status_name(uc_status st)
 		return "ok";
 	case UC_INVALID:
 		return "invalid";
+	case UC_WARN:
+		return "warning";
 	case UC_FORBIDDEN:
 		return "forbidden";
 	case UC_NOT_FOUND:
@@ -251,7 +253,7 @@ static json_t *do_record(run *r, const char *verb, const json_t *args, char err[
 		return NULL;
 	}
 	json_t *fields = lists_as_arrays(f, json_object_get(args, "fields"));
-	write_in in = {.json = fields};
+	write_in in = {.json = fields, .confirm = json_is_true(json_object_get(args, "confirm"))};
 	uc_result res = {0};
 	uc_status st;
 	if (strcmp(verb, "create") == 0)

@@ -89,6 +89,24 @@ typedef struct def_condset {
 	size_t n; /* 0: no condition (always true) */
 } def_condset;
 
+/* The rule a value broke, for a field's own messages (SPEC 4.3 `messages`). */
+typedef enum validate_rule {
+	VR_FORMAT,     /* not a value of the type: syntax, check digits, options */
+	VR_MIN,	       /* under min (numbers, money, dates, choices of a multichoice) */
+	VR_MAX,	       /* over max */
+	VR_MIN_LENGTH, /* text shorter than min_length */
+	VR_MAX_LENGTH, /* text longer than max_length */
+	VR_PATTERN,    /* text not matching pattern */
+	VR_REQUIRED,   /* missing (said by the pipeline, which knows what is required) */
+	VR__COUNT
+} validate_rule;
+
+/* A field's own messages (`messages = { required = "…", max = { fr = "…", en = "…" } }`),
+ * per rule; NULL: the engine's. English falls back to French. */
+typedef struct def_messages {
+	const char *fr[VR__COUNT], *en[VR__COUNT];
+} def_messages;
+
 typedef struct def_field {
 	const char *name;
 	const char *label;
@@ -118,6 +136,7 @@ typedef struct def_field {
 	int scale;	     /* decimal: digits after the point, -1 when not set */
 	const char *pattern; /* Lua pattern, anchored at both ends by the engine */
 	const char *pattern_message;
+	const def_messages *messages; /* NULL: none */
 
 	def_option *options; /* choice, multichoice */
 	size_t noptions;
@@ -158,6 +177,8 @@ typedef struct def_notify {
 
 typedef enum { COMMENT_NONE, COMMENT_OPTIONAL, COMMENT_REQUIRED } def_comment;
 
+#define DEF_MAX_APPROVALS 20 /* the largest quorum a transition may ask */
+
 typedef struct def_transition {
 	const char *id;
 	const char *label;
@@ -174,7 +195,9 @@ typedef struct def_transition {
 	def_comment comment;
 	def_notify *notify;
 	size_t nnotify;
-	int after_days; /* -1 when not automatic */
+	int after_days;		 /* -1 when not automatic */
+	int approvals;		 /* 0: one trigger suffices; n >= 2: a quorum of n approvals */
+	bool approvals_distinct; /* each person counts once (default) */
 } def_transition;
 
 typedef struct def_state_move {
@@ -231,6 +254,7 @@ typedef struct def_form {
 	const def_field **cols;
 	size_t ncols;
 	int validate;  /* hook id or 0 */
+	int warn;      /* hook id or 0: non-blocking warnings the person confirms */
 	int on_create; /* hook id or 0 */
 	def_access access;
 	def_list list;

@@ -438,8 +438,79 @@ static const struct {
     {"max_size", TM(FT_FILE)},
     {"accept", TM(FT_FILE)},
     {"text", TM(FT_INFO)},
+    {"messages", TM_DATA},
 };
 #define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
+
+/* messages = { <rule> = "…" or { fr = "…", en = "…" } }: the rules, the types they apply to
+ * (by their keys in field_keys), in validate_rule's order. */
+static const struct {
+	const char *rule, *key; /* key: the field key the rule needs; NULL: any type */
+} message_rules[VR__COUNT] = {
+    [VR_FORMAT] = {"format", NULL},
+    [VR_MIN] = {"min", "min"},
+    [VR_MAX] = {"max", "max"},
+    [VR_MIN_LENGTH] = {"min_length", "min_length"},
+    [VR_MAX_LENGTH] = {"max_length", "max_length"},
+    [VR_PATTERN] = {"pattern", "pattern"},
+    [VR_REQUIRED] = {"required", NULL},
+};
+static const char *const message_langs[] = {"fr", "en", NULL};
+
+static bool key_applies(const char *key, field_type t)
+{
+	for (size_t i = 0; i < sizeof field_keys / sizeof field_keys[0]; i++)
+		if (strcmp(field_keys[i].key, key) == 0)
+			return field_keys[i].types & TM(t);
+	return false;
+}
+
+/* One message: a text, or { fr = …, en = … } (fr required). */
+static void read_message(ld *x, const defval *v, const char *mw, def_messages *m, int r)
+{
+	if (v->kind == DV_STR) {
+		m->fr[r] = arena_strdup(x->A, v->s);
+		return;
+	}
+	if (v->kind != DV_TABLE) {
+		err(x, mw, "attendu un texte ou { fr = \"…\", en = \"…\" }, pas %s", type_fr(x, v));
+		return;
+	}
+	if (!check_map(x, v, mw, "un message", message_langs, NULL, NULL))
+		return;
+	m->fr[r] = get_str(x, v, "fr", mw, true);
+	m->en[r] = get_str(x, v, "en", mw, false);
+}
+
+static void read_messages(ld *x, const defval *t, def_field *f, const char *where)
+{
+	const defval *ms = defval_get(t, "messages");
+	if (!ms)
+		return;
+	const char *w = wherep(x, where, "messages");
+	const char *rules[VR__COUNT + 1];
+	for (int r = 0; r < VR__COUNT; r++)
+		rules[r] = message_rules[r].rule;
+	rules[VR__COUNT] = NULL;
+	if (!check_map(x, ms, w, "\"messages\"", rules, NULL, NULL))
+		return;
+	def_messages *m = arena_alloc(x->A, sizeof *m);
+	memset(m, 0, sizeof *m);
+	for (int r = 0; r < VR__COUNT; r++) {
+		const defval *v = defval_get(ms, message_rules[r].rule);
+		if (!v)
+			continue;
+		const char *mw = wherep(x, w, "%s", message_rules[r].rule);
+		if (message_rules[r].key && !key_applies(message_rules[r].key, f->type)) {
+			err(x, mw, "sans effet pour le type \"%s\"", def_type_name(f->type));
+			continue;
+		}
+		if (r == VR_REQUIRED && !f->required && !defval_get(t, "required_if"))
+			err(x, mw, "sans effet : le champ n'est ni required ni required_if");
+		read_message(x, v, mw, m, r);
+	}
+	f->messages = m;
+}
 
 static bool is_field_key(const char *k)
 {
@@ -859,6 +930,7 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 	read_common_keys(x, t, f, where);
 	read_type_keys(x, t, f, where);
 	read_default(x, t, f, where);
+	read_messages(x, t, f, where);
 }
 
 /* visible_if / required_if, once the form's columns are known. */
@@ -961,8 +1033,29 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 static const char *const state_keys[] = {"id",	     "label",	    "final", "editable_by",
 					 "due_days", "description", NULL};
 static const char *const transition_keys[] = {
-    "id",      "label",	 "from",   "to",	 "roles", "self_approval", "guard", "fields",
-    "comment", "action", "notify", "after_days", NULL};
+    "id",     "label",	 "from",   "to",     "roles",	   "self_approval", "guard",
+    "fields", "comment", "action", "notify", "after_days", "approvals",	    NULL};
+static const char *const approval_keys[] = {"count", "distinct", NULL};
+
+/* approvals = { count = 2, distinct = true }: the transition happens at the count-th. */
+static void read_approvals(ld *x, const defval *s, def_transition *tr, const char *tw)
+{
+	const defval *a = defval_get(s, "approvals");
+	if (!a)
+		return;
+	const char *aw = wherep(x, tw, "approvals");
+	if (!check_map(x, a, aw, "\"approvals\"", approval_keys, NULL, NULL))
+		return;
+	long n;
+	if (!defval_get(a, "count"))
+		err(x, aw, "\"count\" est obligatoire (le nombre d'approbations, au moins 2)");
+	else if (get_int(x, a, "count", aw, 2, DEF_MAX_APPROVALS, &n))
+		tr->approvals = (int)n;
+	tr->approvals_distinct = get_bool(x, a, "distinct", aw, true);
+	if (tr->after_days >= 0)
+		err(x, aw,
+		    "une transition automatique (after_days) ne se fait pas par approbations");
+}
 static const char *const workflow_keys[] = {"initial", "states", "transitions", "state_moves",
 					    NULL};
 static const char *const notify_keys[] = {"to", "subject", "body", NULL};
@@ -1089,6 +1182,7 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 	const defval *tf = defval_get(s, "fields");
 	if (tf)
 		read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
+	read_approvals(x, s, tr, tw);
 }
 
 /* One transition of transitions[i]; true when it was added to w. */
@@ -1377,9 +1471,9 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 /* ------------------------------------------------------------------ */
 /* Forms                                                               */
 
-static const char *const form_keys[] = {"id",	    "title",	 "description", "fields",
-					"validate", "on_create", "access",	"list",
-					"workflow", NULL};
+static const char *const form_keys[] = {"id",	    "title",	"description", "fields",
+					"validate", "warn",	"on_create",   "access",
+					"list",	    "workflow", NULL};
 static const char *const access_keys[] = {"create", "read", "update", "delete", NULL};
 static const char *const list_keys[] = {"columns", "filters", "search", "sort", "page_size", NULL};
 
@@ -1655,6 +1749,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	}
 
 	form->validate = get_func(x, t, "validate", where);
+	form->warn = get_func(x, t, "warn", where);
 	form->on_create = get_func(x, t, "on_create", where);
 	read_access(x, defval_get(t, "access"), form, where);
 	read_list(x, defval_get(t, "list"), form, where);

@@ -485,8 +485,9 @@ struct serving {
 	uc_env env;
 	netaddr_list proxies;
 	scheduler *sched;
-	directory *dir; /* data/annuaire.lua, when there is one */
-	site *site;	/* data/site.lua, when there is one */
+	directory *dir;	    /* data/annuaire.lua, when there is one */
+	site *site;	    /* data/site.lua, when there is one */
+	site_checks checks; /* data/accessibilite-tests.json, when there is one */
 };
 
 /* The scheduler starts once the server listens: its mails then link to the real address. */
@@ -565,6 +566,8 @@ static int serving_open(const opts *o, struct serving *sv)
 		serving_close(sv);
 		return -1;
 	}
+	if (site_checks_read(o->data, &sv->checks))
+		sv->env.checks = &sv->checks;
 	if (!sv->site)
 		log_message("site",
 			    "no %s/site.lua: pages show \"smallapps\" and the neutral colours; "

@@ -300,6 +300,35 @@ static json_t *oa_input_schema(oa_doc *o, const def_field *fields, size_t n, con
 }
 
 /* <app>.<form>.Record: the record as every answer writes it (api_record_write). */
+
+/* Whether a transition of f asks for a quorum of approvals. */
+static bool has_quorum(const def_form *f)
+{
+	for (size_t i = 0; f->workflow && i < f->workflow->ntransitions; i++)
+		if (f->workflow->transitions[i].approvals)
+			return true;
+	return false;
+}
+
+/* The answer to an approval short of its quorum (SPEC 4.5). */
+static json_t *approvals_schema(const oa_doc *o)
+{
+	json_t *a = oa_type("object"), *p = json_object();
+	json_object_set_new(p, "transition", oa_type("string"));
+	json_object_set_new(p, "count", oa_type("integer"));
+	json_object_set_new(p, "required", oa_type("integer"));
+	json_object_set_new(a, "properties", p);
+	json_object_set_new(a, "required", json_pack("[sss]", "transition", "count", "required"));
+	json_object_set_new(
+	    a, "description",
+	    json_string(OA_TR(o,
+			      "Après une approbation qui n'atteint pas encore le quorum de la "
+			      "transition : l'enregistrement n'a pas changé d'état.",
+			      "After an approval short of the transition's quorum: the record "
+			      "did not change state.")));
+	return a;
+}
+
 static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 {
 	json_t *s = oa_type("object");
@@ -365,6 +394,8 @@ static json_t *oa_record_schema(oa_doc *o, const def_form *f, const actor *who)
 				      "the submitter's only way to follow the request.")));
 		json_object_set_new(p, "tracking_url", tu);
 	}
+	if (has_quorum(f))
+		json_object_set_new(p, "approvals", approvals_schema(o));
 	json_object_set_new(s, "properties", p);
 	json_t *reqd = json_array();
 	static const char *const sys[] = {"id",		"state",      "version",    "created_at",

@@ -22,10 +22,11 @@ typedef struct page_ctx {
 	const def_form *form;
 	uc_call call;
 	uc_result res;
-	const char *path_base;	 /* /a/<app>/<form>/ */
-	int64_t id;		 /* the record of the page (0: none) */
-	const def_transition *t; /* the transition of a /do/ page */
-	record stored;		 /* a /do/ page: the record as stored, shown with the form */
+	const char *path_base;	      /* /a/<app>/<form>/ */
+	int64_t id;		      /* the record of the page (0: none) */
+	const def_transition *t;      /* the transition of a /do/ page */
+	record stored;		      /* a /do/ page: the record as stored, shown with the form */
+	const field_errors *warnings; /* the form's warnings, to confirm */
 	write_in in;
 	const char *comment;
 	bool editing;
@@ -37,6 +38,13 @@ static void page_ctx_cleanup(void *p)
 	uc_result_clear(&c->res);
 	if (c->stored.values)
 		record_clear(&c->stored);
+}
+
+/* "Confirmer quand même": the person saw the form's warnings (SPEC 4.2 `warn`). */
+static bool confirmed(const req_kvs *kv)
+{
+	const char *v = req_kvs_get(kv, "_confirm");
+	return v && strcmp(v, "1") == 0;
 }
 
 static bool is(const req *r, const char *method)
@@ -365,6 +373,7 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 	    .id = c->editing ? c->id : 0,
 	    .version = theirs ? theirs->version : (values ? values->version : 0),
 	    .theirs = theirs,
+	    .warnings = c->warnings,
 	    .action = action,
 	    .files = {.href = c->editing ? files_href(r, c, c->id) : NULL,
 		      .kept = status >= 400 ? keep_files(r, c) : NULL},
@@ -383,6 +392,10 @@ static void after_create(req *r)
 		break;
 	case UC_INVALID:
 		form_page(r, c, 422, &res->rec, &res->errs, NULL);
+		return;
+	case UC_WARN: /* shown again with the warnings and "Confirmer quand même" */
+		c->warnings = &res->errs;
+		form_page(r, c, 422, &res->rec, NULL, NULL);
 		return;
 	case UC_TOO_MANY:
 		/* What the citizen typed stays in the form, with the reason on top. */
@@ -465,7 +478,7 @@ static void new_page(req *r, page_ctx *c)
 	req_kvs kv;
 	if (!pages_read_post(r, &kv))
 		return;
-	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
 	r->cont = after_create;
 	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
@@ -484,6 +497,10 @@ static void after_edit(req *r)
 		return;
 	case UC_INVALID:
 		form_page(r, c, 422, &res->rec, &res->errs, NULL);
+		return;
+	case UC_WARN: /* shown again with the warnings and "Confirmer quand même" */
+		c->warnings = &res->errs;
+		form_page(r, c, 422, &res->rec, NULL, NULL);
 		return;
 	case UC_CONFLICT:
 		/* Someone saved meanwhile: both versions, nothing typed is lost. */
@@ -536,7 +553,7 @@ static void edit_page(req *r, page_ctx *c)
 	int64_t expect;
 	if (!pages_read_post(r, &kv) || !posted_version(r, &kv, &expect))
 		return;
-	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n};
+	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
 	r->cont = after_edit;
 	if (uc_edit(&c->call, c->id, expect, &c->in, &c->res) != UC_PENDING)
@@ -578,6 +595,24 @@ static void delete_page(req *r, page_ctx *c)
 
 /* ---- record ---- */
 
+/* The quorums under way on rec: transitions with approvals possible from its state. */
+static record_approvals *quorums(req *r, const def_form *f, const record *rec,
+				 const store_history_line *h, size_t nh, size_t *n)
+{
+	*n = 0;
+	size_t nt = f->workflow ? f->workflow->ntransitions : 0;
+	record_approvals *out = arena_alloc(&r->mem, (nt ? nt : 1) * sizeof *out);
+	for (size_t i = 0; i < nt; i++) {
+		const def_transition *t = &f->workflow->transitions[i];
+		if (!t->approvals || !rec->state || !def_strlist_has(&t->from, rec->state))
+			continue;
+		record_approvals *a = &out[(*n)++];
+		a->t = t;
+		a->n = uc_approvers(t, h, nh, a->who, DEF_MAX_APPROVALS);
+	}
+	return out;
+}
+
 static void record_page(req *r, page_ctx *c)
 {
 	const def_form *f = c->form;
@@ -593,7 +628,13 @@ static void record_page(req *r, page_ctx *c)
 	masks(r, c, rec, &readable, &writable);
 	size_t nt = f->workflow && f->workflow->ntransitions ? f->workflow->ntransitions : 1;
 	const def_transition **ts = arena_alloc(&r->mem, nt * sizeof *ts);
+	char now[32];
+	util_iso_datetime(util_now(), now);
+	size_t na = 0;
+	record_approvals *ap = quorums(r, f, rec, h, nh, &na);
 	record_view v = {
+	    .approvals = ap,
+	    .napprovals = na,
 	    .transitions = ts,
 	    .ntransitions = uc_transitions(&c->call, rec, ts),
 	    .app = c->app->def,
@@ -605,6 +646,7 @@ static void record_page(req *r, page_ctx *c)
 	    .history = h,
 	    .nhistory = nh,
 	    .files_href = files_href(r, c, c->id),
+	    .printed_at = now,
 	};
 	page p;
 	pages_page(r, &p);
@@ -616,6 +658,14 @@ static void record_page(req *r, page_ctx *c)
 	if (did)
 		p.flash = arena_printf(
 		    &r->mem, r->lg == LANG_EN ? "Done: %s." : "Action effectuée : %s.", did->label);
+	const char *approved = req_query(r, "approbation");
+	did = f->workflow && approved ? def_find_transition(f, approved) : NULL;
+	if (did)
+		p.flash =
+		    arena_printf(&r->mem,
+				 r->lg == LANG_EN ? "Your approval of %s is recorded."
+						  : "Votre approbation de « %s » est enregistrée.",
+				 did->label);
 	render_record(&r->out, &p, &v);
 	req_html(r, 200);
 	store_history_free(h, nh);
@@ -656,9 +706,11 @@ static void after_trigger(req *r)
 	switch (res->status) {
 	case UC_OK:
 		used_files(r);
-		req_redirect(r, 303,
-			     arena_printf(&r->mem, "%s%lld?fait=%s", c->path_base, (long long)c->id,
-					  c->t->id));
+		req_redirect(
+		    r, 303,
+		    arena_printf(&r->mem, "%s%lld?%s=%s", c->path_base, (long long)c->id,
+				 res->approvals < res->approvals_needed ? "approbation" : "fait",
+				 c->t->id));
 		return;
 	case UC_GUARD:
 		/* The guard's reason, shown where the person can act on it. */

@@ -24,6 +24,7 @@ static void fill(req *r, legal_view *v)
 	v->access_contact = site_contact(s, "accessibility");
 	size_t n = site_texts(s, "accessibility", "not_accessible", v->not_accessible, 32);
 	v->n_not = n < 32 ? n : 32;
+	v->checks = r->env->checks;
 }
 
 void pages_legal(req *r, const char *which)

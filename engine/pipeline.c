@@ -108,6 +108,13 @@ static bool is_form_col(const def_form *f, int col)
 	return fd >= f->fields && fd < f->fields + f->nfields;
 }
 
+const char *pipeline_field_msg(const def_field *fd, validate_rule r, lang lg,
+			       const char *engine_msg)
+{
+	const char *m = validate_message(fd, r, lg);
+	return m ? m : engine_msg;
+}
+
 static bool cond_holds(const def_form *f, const record *r, const def_condset *cs)
 {
 	for (size_t i = 0; i < cs->n; i++) {
@@ -231,7 +238,8 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 				 ? pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv,
 						       c->lg, msg)
 				 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
-				field_errors_add(errs, k, msg);
+				field_errors_add(errs, k,
+						 pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
 				continue;
 			}
 			value_clear(&r->values[col]);
@@ -269,7 +277,8 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 			continue;
 		}
 		if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
-			field_errors_add(errs, fd->name, msg);
+			field_errors_add(errs, fd->name,
+					 pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
 			/* Keep the raw text so the re-rendered form shows what was typed. */
 			if (n > 0 && vals[0][0])
 				value_set_text(&nv, vals[0]);
@@ -379,21 +388,24 @@ static void check_fields(const pipe_ctx *c, const record *old, record *r, const 
 				   (fd->required_if.n && cond_holds(f, r, &fd->required_if));
 			/* Only what someone can fill is required of them. */
 			if (req && !fd->compute && !fd->readonly && (submitted[col] || !old))
-				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
+				field_errors_add(errs, fd->name,
+						 pipeline_field_msg(fd, VR_REQUIRED, c->lg,
+								    validate_required_msg(c->lg)));
 			continue;
 		}
 		/* Unchanged values were accepted once; rules that moved since (today+1) do not
 		 * make an old record uneditable. */
 		if (old && value_equal(v, &old->values[col]))
 			continue;
-		if (validate_check(fd, v, today, c->lg, msg) != 0)
-			field_errors_add(errs, fd->name, msg);
+		validate_rule rule;
+		if (validate_check_rule(fd, v, today, c->lg, msg, &rule) != 0)
+			field_errors_add(errs, fd->name, pipeline_field_msg(fd, rule, c->lg, msg));
 	}
 }
 
 static bool pipeline_needs_lua(const def_form *f, const record *old)
 {
-	if (f->validate || (!old && f->on_create))
+	if (f->validate || f->warn || (!old && f->on_create))
 		return true;
 	for (size_t col = 0; col < f->ncols; col++)
 		if (f->cols[col]->compute)
@@ -401,9 +413,9 @@ static bool pipeline_needs_lua(const def_form *f, const record *old)
 	return false;
 }
 
-/* Steps 5 to 8, on input that parsed: compute, checks, validate, on_create. */
+/* Steps 5 to 8, on input that parsed: compute, checks, validate, warn, on_create. */
 static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool *visible,
-		     const bool *submitted, field_errors *errs, char err[SANDBOX_ERR])
+		     const bool *submitted, bool confirm, field_errors *errs, char err[SANDBOX_ERR])
 {
 	const def_form *f = c->form;
 	pipe_env pe;
@@ -428,6 +440,16 @@ static int run_rules(const pipe_ctx *c, const record *old, record *r, const bool
 		}
 		if (errs->n)
 			return PIPE_INVALID;
+	}
+	/* Warnings are asked of a valid record only, and answered once: a confirmed input
+	 * does not run the hook again. */
+	if (f->warn && !confirm) {
+		if (sandbox_validate(sb, f->warn, r, &pe.env, errs, err) != 0) {
+			metrics_lua_error();
+			return PIPE_ERROR;
+		}
+		if (errs->n)
+			return PIPE_WARN;
 	}
 	if (!old && f->on_create && sandbox_mutate(sb, f->on_create, r, &pe.env, err) != 0) {
 		metrics_lua_error();
@@ -454,7 +476,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 		check_fields(c, old, r, visible, submitted, errs);
 		rc = PIPE_INVALID;
 	} else {
-		rc = run_rules(c, old, r, visible, submitted, errs, err);
+		rc = run_rules(c, old, r, visible, submitted, in->confirm, errs, err);
 	}
 	free(submitted);
 	free(visible);

@@ -24,7 +24,8 @@
 #include "upload.h"
 #include "validate.h"
 
-enum { PIPE_OK = 0, PIPE_INVALID = 1, PIPE_ERROR = -1 };
+/* PIPE_WARN: the form's warn hook has warnings (in errs) and the input did not confirm. */
+enum { PIPE_OK = 0, PIPE_INVALID = 1, PIPE_WARN = 2, PIPE_ERROR = -1 };
 
 /* One name=value pair of an HTML form (several for checkboxes). */
 typedef struct pipe_pair {
@@ -45,6 +46,7 @@ typedef struct write_in {
 	 * a content: a client cannot point at a file it did not send.
 	 */
 	const upload_list *files;
+	bool confirm; /* the person saw the warn hook's warnings and goes on */
 } write_in;
 
 /* A file field's value from in (see write_in); -1 with msg when refused. */
@@ -73,6 +75,10 @@ typedef struct pipe_env {
 void pipeline_env(const pipe_ctx *c, pipe_env *pe);
 
 /* visible_if of fd holds on r (no condition: visible). */
+/* The message of a field error: the field's own for rule r (SPEC 4.3 `messages`), or the
+ * engine's. */
+const char *pipeline_field_msg(const def_field *fd, validate_rule r, lang lg,
+			       const char *engine_msg);
 bool pipeline_field_visible(const def_form *f, const record *r, const def_field *fd);
 
 /* Builds a new record (system fields set). PIPE_INVALID fills errs; PIPE_ERROR fills err (log it,

@@ -272,6 +272,24 @@ void render_attr(buf *o, const char *name, const char *val)
 	buf_putc(o, '"');
 }
 
+/* A table in a region that scrolls sideways on a narrow screen (WCAG 1.4.10): focusable, so
+ * a keyboard scrolls it, and named by the caption. key and sub (may be NULL) make the
+ * caption's id, unique in the page. Writes up to the open <caption>. */
+void render_table_open(buf *o, const char *key, const char *sub)
+{
+	for (int i = 0; i < 2; i++) {
+		buf_puts(o, i ? "\">\n<table>\n<caption id=\"cap-"
+			      : "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
+				"aria-labelledby=\"cap-");
+		buf_html(o, key);
+		if (sub) {
+			buf_putc(o, '-');
+			buf_html(o, sub);
+		}
+	}
+	buf_puts(o, "\">");
+}
+
 void render_hidden(buf *o, const char *name, const char *val)
 {
 	buf_puts(o, "<input type=\"hidden\"");
@@ -538,7 +556,9 @@ void render_page_body(buf *o, const page *p)
 	const char *name = p && p->site_name ? p->site_name : "smallapps";
 	buf_puts(o, " — ");
 	buf_html(o, name);
-	buf_puts(o, "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+	buf_puts(o, "</title>\n<link rel=\"stylesheet\" href=\"");
+	buf_puts(o, render_asset_path("style.css"));
+	buf_puts(o, "\">\n");
 	if (p && p->site_css) /* the collectivité's colour, after the neutral one */
 		buf_puts(o, "<link rel=\"stylesheet\" href=\"/static/site.css\">\n");
 	buf_puts(o, "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">");
@@ -642,6 +662,7 @@ static const char *const stylesheet_parts[] = {
     "--primary:#000091;--primary-bg:#e3e3fd;--error:#b30000;--error-bg:#fdecea;"
     "--ok:#18753c;--ok-bg:#e6f4ea;--warn:#7a4b00;--warn-bg:#fff4d6;--focus:#0a76f6}\n"
     "*,*::before,*::after{box-sizing:border-box}\n"
+    "[hidden]{display:none!important}\n"
     "html{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,"
     "sans-serif;font-size:100%;line-height:1.5;color:var(--text);background:var(--bg)}\n"
     "body{margin:0}\n"
@@ -723,7 +744,8 @@ static const char *const stylesheet_parts[] = {
     ".badge.overdue::before{content:\"⚠ \"}\n"
     ".badge.sent{background:var(--ok-bg);color:var(--ok);border-color:var(--ok)}\n"
     ".badge.failed{background:var(--error-bg);color:var(--error);border-color:var(--error)}\n"
-    ".table-wrap{overflow-x:auto;margin:0 0 1rem}\n"
+    /* relative: the .sr-only texts in cells (absolute) stay inside the scroll region */
+    ".table-wrap{overflow-x:auto;margin:0 0 1rem;position:relative}\n"
     "table{border-collapse:collapse;width:100%}\n"
     "caption{text-align:left;font-weight:600;padding:.5rem 0}\n"
     "th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid var(--line)}\n"
@@ -747,8 +769,14 @@ static const char *const stylesheet_parts[] = {
     "(prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}\n"
     "figure.chart{margin:0 0 1rem;overflow-x:auto}\n"
     "figure.chart svg{max-width:100%;height:auto}\n"
-    "@media print{header.site,footer.site,.skip,.actions,.pagination,.filters,.breadcrumb"
-    "{display:none}section.registre,section.stats{break-inside:avoid-page}"
+    ".print-only{display:none}\n"
+    /* On paper: the collectivité's name stays, what one clicks goes; A4 margins. */
+    "@media print{header.site nav,footer.site,.skip,.actions,.pagination,.filters,.breadcrumb,"
+    "button,.button{display:none}.print-only{display:block}html{font-size:11pt}"
+    "@page{size:A4;margin:15mm}main{max-width:none;padding:0}"
+    "header.site{border-bottom:1px solid #000;padding:0 0 .5rem}"
+    "section.registre,section.stats,.history li{break-inside:avoid-page}"
+    ".history details>*{display:block}h2{break-after:avoid-page}"
     ".table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}\n",
 };
 

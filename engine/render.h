@@ -110,7 +110,8 @@ typedef struct form_view {
 	int64_t id;	      /* edit: record id */
 	int64_t version;      /* edit: hidden "version" input */
 	const record *theirs; /* 409: the stored version, shown beside the user's values */
-	const char *action;   /* form action URL */
+	const field_errors *warnings; /* the form's warn hook said these: confirm or fix */
+	const char *action;	      /* form action URL */
 	form_files files;
 } form_view;
 void render_form(buf *out, const page *p, const form_view *v);
@@ -128,7 +129,16 @@ typedef struct record_view {
 	const store_history_line *history; /* already filtered for this reader */
 	size_t nhistory;
 	const char *files_href; /* "/a/<app>/<form>/<id>/files/": file values link there */
+	const char *printed_at; /* now (ISO 8601 UTC): the date a printout carries */
+	/* the transitions with a quorum possible now, each with its approvals so far */
+	const struct record_approvals *approvals;
+	size_t napprovals;
 } record_view;
+typedef struct record_approvals {
+	const def_transition *t;
+	size_t n; /* approvals counted; who[] holds the first DEF_MAX_APPROVALS */
+	const char *who[DEF_MAX_APPROVALS];
+} record_approvals;
 void render_record(buf *out, const page *p, const record_view *v);
 
 /*
@@ -269,6 +279,7 @@ typedef struct legal_view {
 	const char *site_name;
 	const char *publisher, *director, *host;
 	const char *access_state, *audit_date, *rate, *access_contact;
+	const struct site_checks *checks; /* the automated checks of make test; NULL: none */
 	const char *not_accessible[32];
 	size_t n_not;
 	const def_app *const *apps; /* the apps served, for the personal-data index */
@@ -285,5 +296,13 @@ void render_error(buf *out, const page *p, int status, const char *message, cons
 
 /* The stylesheet served at /static/style.css. */
 const char *render_stylesheet(void);
+
+/* A static file's path under its hashed name ("/static/style.<hash>.css"), for the pages'
+ * links: "style.css", "conditions.js"; NULL for an unknown one. */
+const char *render_asset_path(const char *plain);
+/* A static file by its hashed or its plain name; *hashed says which (only a hashed name
+ * may be kept forever by a browser). False for an unknown name. */
+bool render_asset_find(const char *name, const char **type, const void **data, size_t *len,
+		       bool *hashed);
 
 #endif

@@ -32,7 +32,7 @@ static void admin_apps(buf *out, const page *p, const app_rt *const *apps, size_
 		buf_puts(out, "</p>\n");
 		return;
 	}
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "apps", NULL);
 	buf_puts(out, T(p, UI_ADMIN_CAPTION));
 	buf_puts(out, "</caption>\n<thead><tr>");
 	th_col(out, p, UI_APP);
@@ -94,7 +94,7 @@ static void admin_lua(buf *out, const page *p, const sandbox_pool_app *lua, size
 		buf_puts(out, "</p>\n");
 		return;
 	}
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "lua", NULL);
 	buf_puts(out, T(p, UI_LUA_CAPTION));
 	buf_puts(out, "</caption>\n<thead><tr>");
 	th_col(out, p, UI_IDENT);
@@ -183,7 +183,8 @@ static void admin_activity(buf *out, const page *p, const admin_view *v)
 		return;
 	buf_puts(out, "<h2>");
 	buf_puts(out, en ? "Forms at work" : "Activité des formulaires");
-	buf_puts(out, "</h2>\n<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(out, "</h2>\n");
+	render_table_open(out, "activite", NULL);
 	buf_puts(out, en ? "Records, overdue records and last activity of each form"
 			 : "Enregistrements, retards et dernière activité de chaque formulaire");
 	buf_puts(out, "</caption>\n<thead><tr>");
@@ -278,7 +279,7 @@ static void outbox_table(buf *out, const page *p, const outbox_view *v)
 		buf_puts(out, "</p>\n");
 		return;
 	}
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "outbox", NULL);
 	buf_puts(out, T(p, UI_OUTBOX_CAPTION));
 	buf_puts(out, " ");
 	render_put_quoted(out, p, a->title);
@@ -470,7 +471,7 @@ static void audit_table(buf *out, const page *p, const audit_view *v)
 		buf_puts(out, "</p>\n");
 		return;
 	}
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "audit", NULL);
 	buf_puts(out, en ? "Audit lines, newest first" : "Lignes du journal, de la plus récente");
 	buf_puts(out, "</caption>\n<thead><tr>");
 	const char *heads[][2] = {{"N°", "No."},	{"Date", "Date"},    {"Qui", "Who"},

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "util.h"
 
 /* ---- form fields ---- */
@@ -60,10 +62,73 @@ static void field_id(buf *o, const def_field *f, const char *suffix)
 
 static void put_required_text(buf *o, const page *p, const def_field *f)
 {
-	if (f->required)
+	if (f->required) {
 		buf_puts(o, T(p, UI_REQUIRED));
-	else if (f->required_if.n)
+	} else if (f->required_if.n) { /* conditions.js shows it only while it applies */
+		buf_puts(o, "<span class=\"required-if\">");
 		buf_puts(o, T(p, UI_REQUIRED_IF));
+		buf_puts(o, "</span>");
+	}
+}
+
+/* How conditions.js reads a field's input to compare it as validate_matches() does. */
+static const char *cond_kind(const def_field *f)
+{
+	switch (f->type) {
+	case FT_BOOLEAN:
+		return "boolean";
+	case FT_MULTICHOICE:
+		return "multichoice";
+	case FT_INTEGER:
+		return "integer";
+	case FT_DECIMAL:
+		return "decimal";
+	case FT_MONEY:
+		return "money";
+	default:
+		return "text";
+	}
+}
+
+/* ` data-visible-if="[{&quot;f&quot;:…}]"`: a condition set for conditions.js. */
+static void cond_attr(buf *o, const def_form *form, const char *attr, const def_condset *cs)
+{
+	if (!cs->n)
+		return;
+	json_t *all = json_array();
+	for (size_t i = 0; i < cs->n; i++) {
+		const def_cond *c = &cs->v[i];
+		const def_field *cf = render_col_field(form, c->col);
+		json_t *vals = json_array();
+		for (size_t k = 0; k < c->values.n; k++)
+			json_array_append_new(vals, json_string(c->values.v[k]));
+		json_array_append_new(all, json_pack("{s:s, s:s, s:o}", "f", c->field, "t",
+						     cf ? cond_kind(cf) : "text", "v", vals));
+	}
+	char *text = json_dumps(all, JSON_COMPACT);
+	render_attr(o, attr, text ? text : "[]");
+	free(text);
+	json_decref(all);
+}
+
+/* A field's <div>, with its conditions for the script. */
+static void field_div_open(buf *o, const def_form *form, const def_field *f, const char *cls)
+{
+	buf_puts(o, "<div class=\"");
+	buf_puts(o, cls);
+	buf_putc(o, '"');
+	cond_attr(o, form, "data-visible-if", &f->visible_if);
+	cond_attr(o, form, "data-required-if", &f->required_if);
+	buf_puts(o, ">\n");
+}
+
+/* Whether any item of the form carries a condition: the page then loads the script. */
+static bool has_conditions(const def_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].visible_if.n || fields[i].required_if.n)
+			return true;
+	return false;
 }
 
 /* ` aria-describedby="f-x-help f-x-cond f-x-error"` when any applies. */
@@ -103,7 +168,7 @@ static void field_notes(buf *o, const page *p, const def_form *form, const def_f
 		buf_puts(o, "</p>\n");
 	}
 	if (f->visible_if.n || f->required_if.n) {
-		buf_puts(o, "<p class=\"hint\" id=\"");
+		buf_puts(o, "<p class=\"hint cond\" id=\"");
 		field_id(o, f, "-cond");
 		buf_puts(o, "\">");
 		if (f->visible_if.n) {
@@ -423,10 +488,10 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 	const char *ac = autocomplete_for(f);
 	if (ac)
 		render_attr(o, "autocomplete", ac);
-	if (nospell)
+	if (f->type == FT_IBAN) /* letters of an IBAN are capitals: the keyboard says so */
+		buf_puts(o, " spellcheck=\"false\" autocapitalize=\"characters\"");
+	else if (nospell)
 		buf_puts(o, " spellcheck=\"false\" autocapitalize=\"none\"");
-	if (f->type == FT_IBAN)
-		buf_puts(o, " autocapitalize=\"characters\"");
 	if (f->type == FT_POSTAL_CODE || f->type == FT_SIREN || f->type == FT_SIRET ||
 	    f->type == FT_INTEGER || f->type == FT_DECIMAL || f->type == FT_MONEY)
 		buf_puts(o, " class=\"short\"");
@@ -445,18 +510,18 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 			const value *v, const char *err, const form_files *ff)
 {
 	if ((f->type == FT_CHOICE && f->widget_radio) || f->type == FT_MULTICHOICE) {
-		buf_puts(o, "<div class=\"field\">\n");
+		field_div_open(o, form, f, "field");
 		field_group(o, p, form, f, v, err, f->type == FT_MULTICHOICE);
 		buf_puts(o, "</div>\n");
 		return;
 	}
 	if (f->type == FT_BOOLEAN && f->yes_no) {
-		buf_puts(o, "<div class=\"field\">\n");
+		field_div_open(o, form, f, "field");
 		yes_no_group(o, p, form, f, v, err);
 		buf_puts(o, "</div>\n");
 		return;
 	}
-	buf_puts(o, err ? "<div class=\"field has-error\">\n" : "<div class=\"field\">\n");
+	field_div_open(o, form, f, err ? "field has-error" : "field");
 	if (f->type == FT_FILE) {
 		file_input(o, p, form, f, v, err, ff);
 	} else if (f->type == FT_BOOLEAN) {
@@ -483,9 +548,11 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 }
 
 /* A readable, non-writable field inside a form: shown as text. */
-static void field_readonly(buf *o, const page *p, const def_field *f, const value *v)
+static void field_readonly(buf *o, const page *p, const def_form *form, const def_field *f,
+			   const value *v)
 {
-	buf_puts(o, "<div class=\"field readonly\">\n<p class=\"label\">");
+	field_div_open(o, form, f, "field readonly");
+	buf_puts(o, "<p class=\"label\">");
 	buf_html(o, f->label);
 	buf_puts(o, "</p>\n<p class=\"value\">");
 	render_put_display(o, p, f, v);
@@ -507,6 +574,30 @@ static bool has_control(const def_field *f, const bool *writable)
  * The error summary: a heading with the count and a link per field in error.
  * `fields`/`nfields` are the fields rendered as controls on this page.
  */
+static void summary_items(buf *o, const field_errors *errors, const def_field *const *fields,
+			  size_t nfields);
+
+/* The warn hook's warnings: they do not block; the person fixes or confirms. */
+static void warning_summary(buf *o, const page *p, const field_errors *warnings,
+			    const def_field *const *fields, size_t nfields)
+{
+	if (!warnings || warnings->n == 0)
+		return;
+	bool en = render_page_lang(p) == LANG_EN;
+	buf_puts(o, "<div class=\"notice warning\" role=\"alert\" "
+		    "aria-labelledby=\"warning-summary-title\" tabindex=\"-1\">\n"
+		    "<h2 id=\"warning-summary-title\">");
+	buf_puts(o, en ? "Check before saving" : "Vérifiez avant d'enregistrer");
+	buf_puts(o, "</h2>\n<p>");
+	buf_puts(o, en ? "These points do not prevent saving: correct them if need be, or "
+			 "confirm."
+		       : "Ces points n'empêchent pas l'enregistrement : corrigez-les si besoin, "
+			 "ou confirmez.");
+	buf_puts(o, "</p>\n<ul>\n");
+	summary_items(o, warnings, fields, nfields);
+	buf_puts(o, "</ul>\n</div>\n");
+}
+
 static void error_summary(buf *o, const page *p, const field_errors *errors,
 			  const def_field *const *fields, size_t nfields)
 {
@@ -523,6 +614,14 @@ static void error_summary(buf *o, const page *p, const field_errors *errors,
 		buf_puts(o, T(p, UI_ERR_SUM_B));
 	}
 	buf_puts(o, "</h2>\n<ul>\n");
+	summary_items(o, errors, fields, nfields);
+	buf_puts(o, "</ul>\n</div>\n");
+}
+
+/* The summary's items: the form's own messages as text, then a link per field. */
+static void summary_items(buf *o, const field_errors *errors, const def_field *const *fields,
+			  size_t nfields)
+{
 	/* errors not tied to a control (the form's "_") first, as text */
 	for (size_t i = 0; i < errors->n; i++) {
 		const field_error *e = &errors->v[i];
@@ -548,7 +647,6 @@ static void error_summary(buf *o, const page *p, const field_errors *errors,
 		buf_html(o, msg);
 		buf_puts(o, "</a></li>\n");
 	}
-	buf_puts(o, "</ul>\n</div>\n");
 }
 
 /* Value shown in an input: the record's, or the field's default on a blank form. */
@@ -652,7 +750,9 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 		if (!w && !r)
 			continue;
 		if (pending) {
-			buf_puts(o, "<fieldset class=\"section\">\n<legend>");
+			buf_puts(o, "<fieldset class=\"section\"");
+			cond_attr(o, form, "data-visible-if", &pending->visible_if);
+			buf_puts(o, ">\n<legend>");
 			buf_html(o, pending->label);
 			buf_puts(o, "</legend>\n");
 			if (pending->help && *pending->help) {
@@ -661,7 +761,7 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 				buf_puts(o, "</p>\n");
 			}
 			if (pending->visible_if.n) { /* without script, every group is shown */
-				buf_puts(o, "<p class=\"hint\">");
+				buf_puts(o, "<p class=\"hint cond\">");
 				buf_puts(o, T(p, UI_VISIBLE_IF));
 				put_conds(o, p, form, &pending->visible_if);
 				buf_puts(o, ".</p>\n");
@@ -675,7 +775,7 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 			field_input(o, p, form, f, v,
 				    errors ? field_errors_get(errors, f->name) : NULL, ff);
 		else
-			field_readonly(o, p, f, v);
+			field_readonly(o, p, form, f, v);
 		value_clear(&scratch);
 	}
 	if (open)
@@ -686,7 +786,14 @@ static void form_fields(buf *o, const page *p, const def_form *form, const def_f
 static void form_open(buf *o, const def_field *fields, size_t nfields, const bool *writable,
 		      const char *action)
 {
-	buf_puts(o, "<form method=\"post\" novalidate");
+	bool live = has_conditions(fields, nfields);
+	if (live) { /* deferred: it runs once the form is there */
+		buf_puts(o, "<script src=\"");
+		buf_puts(o, render_asset_path("conditions.js"));
+		buf_puts(o, "\" defer></script>\n");
+	}
+	buf_puts(o, live ? "<form method=\"post\" novalidate data-conditions"
+			 : "<form method=\"post\" novalidate");
 	for (size_t i = 0; i < nfields; i++)
 		if (fields[i].type == FT_FILE && fields[i].col >= 0 &&
 		    render_mask(writable, (size_t)fields[i].col)) {
@@ -719,7 +826,8 @@ static void conflict(buf *o, const page *p, const form_view *v)
 	buf_puts(o, T(p, UI_CONFLICT_TITLE));
 	buf_puts(o, "</h2>\n<p>");
 	buf_puts(o, T(p, UI_CONFLICT_TEXT));
-	buf_puts(o, "</p>\n</div>\n<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(o, "</p>\n</div>\n");
+	render_table_open(o, "conflit", NULL);
 	buf_puts(o, T(p, UI_CONFLICT_CAPTION));
 	buf_puts(o, "</caption>\n<thead><tr><th scope=\"col\">");
 	buf_puts(o, T(p, UI_FIELD));
@@ -782,6 +890,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 	buf_puts(out, T(p, v->editing ? UI_EDIT_SUFFIX : UI_NEW_SUFFIX));
 	buf_puts(out, "</h1>\n");
 	error_summary(out, p, v->errors, ctl, nctl);
+	warning_summary(out, p, v->warnings, ctl, nctl);
 	if (v->theirs)
 		conflict(out, p, v);
 	if (!v->editing && f->description && *f->description) {
@@ -805,7 +914,15 @@ void render_form(buf *out, const page *p, const form_view *v)
 		    v->editing ? v->readable : v->writable, &v->files);
 	if (!v->editing && collects_personal(f, v->writable))
 		render_privacy_short(out, p, v->app);
-	buf_puts(out, "<div class=\"actions\"><button type=\"submit\">");
+	buf_puts(out, "<div class=\"actions\">");
+	if (v->warnings && v->warnings->n) {
+		buf_puts(out, "<button type=\"submit\" name=\"_confirm\" value=\"1\">");
+		buf_puts(out, render_page_lang(p) == LANG_EN ? "Confirm anyway"
+							     : "Confirmer quand même");
+		buf_puts(out, "</button> <button type=\"submit\" class=\"secondary\">");
+	} else {
+		buf_puts(out, "<button type=\"submit\">");
+	}
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
 	buf_puts(out, "</button> <a href=\"");
 	if (v->editing)

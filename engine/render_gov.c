@@ -154,9 +154,9 @@ static void th_col(buf *o, const char *text)
 }
 
 /* The table's caption: "<what> : <form title>". */
-static void open_table(buf *o, const page *p, const char *what, const def_form *f)
+static void open_table(buf *o, const page *p, const char *what, const def_form *f, const char *key)
 {
-	buf_puts(o, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(o, key, NULL);
 	buf_puts(o, what);
 	buf_puts(o, tr(p, " : ", ": "));
 	buf_html(o, f->title);
@@ -207,7 +207,7 @@ static void months_section(buf *o, const page *p, const uc_form_stats *fs, const
 	buf_puts(o, title);
 	buf_puts(o, "</h3>\n");
 	svg_bars(o, p, id, title, v, 12);
-	open_table(o, p, title, fs->form);
+	open_table(o, p, title, fs->form, id);
 	th_col(o, tr(p, "Mois", "Month"));
 	th_col(o, tr(p, "Enregistrements", "Records"));
 	buf_puts(o, "</tr></thead>\n<tbody>\n");
@@ -247,7 +247,7 @@ static void states_section(buf *o, const page *p, const uc_form_stats *fs, const
 	buf_puts(o, "</h3>\n");
 	svg_bars(o, p, id, title, v, w->nstates);
 	free(v);
-	open_table(o, p, tr(p, "États et durées", "Statuses and durations"), fs->form);
+	open_table(o, p, tr(p, "États et durées", "Statuses and durations"), fs->form, id);
 	th_col(o, T(p, UI_STATE));
 	th_col(o, tr(p, "Enregistrements", "Records"));
 	th_col(o, tr(p, "Séjours terminés", "Completed stays"));
@@ -276,7 +276,8 @@ static void choice_section(buf *o, const page *p, const uc_form_stats *fs,
 	const def_field *fd = cc->field;
 	buf_puts(o, "<h3>");
 	buf_html(o, fd->label);
-	buf_puts(o, "</h3>\n<div class=\"table-wrap\">\n<table>\n<caption>");
+	buf_puts(o, "</h3>\n");
+	render_table_open(o, fs->form->id, fd->name);
 	buf_puts(o, tr(p, "Enregistrements par valeur de ", "Records per value of "));
 	render_put_quoted(o, p, fd->label);
 	buf_puts(o, tr(p, " : ", ": "));
@@ -428,7 +429,7 @@ static void register_fields(buf *o, const page *p, const uc_register_app *ra)
 		buf_puts(o, "</p>\n");
 		return;
 	}
-	buf_puts(o, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(o, "registre", ra->app->id);
 	buf_puts(o, tr(p, "Données personnelles et qui peut les lire : ",
 		       "Personal data and who may read it: "));
 	buf_html(o, ra->app->title);

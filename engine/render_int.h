@@ -202,6 +202,7 @@ bool render_choice_selected(const def_field *f, const value *v, const char *opt)
 const def_field *render_col_field(const def_form *f, int col);
 void render_csrf_input(buf *o, const page *p);
 void render_hidden(buf *o, const char *name, const char *val);
+void render_table_open(buf *o, const char *key, const char *sub);
 void render_input_text(const def_field *f, const value *v, buf *tmp);
 bool render_mask(const bool *m, size_t col);
 void render_page_body(buf *o, const page *p);

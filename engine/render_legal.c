@@ -7,6 +7,7 @@
  * notice, and the cookies). Their variable parts come from data/site.lua (legal_view).
  */
 #include "render_int.h"
+#include "site.h"
 
 #include <string.h>
 
@@ -57,6 +58,19 @@ void render_accessibility(buf *out, const page *p, const legal_view *v)
 		buf_puts(out, " % des critères du RGAA 4.1 sont respectés.</p>\n");
 	} else {
 		para(out, "Aucun audit de conformité n'a encore été réalisé.");
+	}
+	if (v->checks) { /* automated checks do not replace an audit: said as such */
+		buf_puts(out, "<p>Tests automatiques du ");
+		render_put_datetime(out, p, v->checks->date, false);
+		buf_puts(out, " (");
+		buf_html(out, v->checks->tool);
+		buf_printf(
+		    out,
+		    ", navigateur Chromium, critères WCAG 2.1 A et AA) : %d types de page "
+		    "vérifiés, %d anomalie%s détectée%s. Ces tests ne couvrent qu'une partie "
+		    "des critères du RGAA.</p>\n",
+		    v->checks->pages, v->checks->violations, v->checks->violations > 1 ? "s" : "",
+		    v->checks->violations > 1 ? "s" : "");
 	}
 	buf_puts(out, "<h2>Contenus non accessibles</h2>\n");
 	if (v->n_not) {

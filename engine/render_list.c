@@ -19,7 +19,7 @@
 static void home_counts(buf *out, const page *p, const def_app *app, const home_form *hf)
 {
 	const def_form *f = hf->form;
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "etats", f->id);
 	buf_puts(out, T(p, UI_HOME_CAPTION));
 	buf_html(out, f->title);
 	buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">");
@@ -458,8 +458,7 @@ static void list_table(buf *out, const page *p, const list_view *v, const int *c
 		buf_puts(out, "</p>\n");
 		return;
 	}
-	buf_puts(out, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"list-caption\" "
-		      "tabindex=\"0\">\n<table>\n<caption id=\"list-caption\">");
+	render_table_open(out, "liste", NULL);
 	buf_html(out, f->title);
 	buf_puts(out, T(p, UI_CAPTION_LIST));
 	buf_puts(out, "</caption>\n<thead><tr>");

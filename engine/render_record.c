@@ -115,6 +115,11 @@ static void history_line(buf *o, const page *p, const record_view *v, const stor
 		buf_puts(o, render_page_lang(p) == LANG_EN
 				? "Personal data erased (retention period over)"
 				: "Données personnelles effacées (durée de conservation écoulée)");
+	} else if (strcmp(act, "approval") == 0) {
+		const def_transition *t =
+		    h->transition ? def_find_transition(f, h->transition) : NULL;
+		buf_puts(o, render_page_lang(p) == LANG_EN ? "Approval of " : "Approbation de ");
+		render_put_quoted(o, p, t ? t->label : h->transition ? h->transition : "?");
 	} else if (strcmp(act, "transition") == 0) {
 		const def_transition *t =
 		    h->transition ? def_find_transition(f, h->transition) : NULL;
@@ -193,6 +198,24 @@ static void post_button(buf *out, const page *p, const record_view *v, const cha
 		 danger ? "<button type=\"submit\" class=\"danger\">" : "<button type=\"submit\">");
 	buf_html(out, label);
 	buf_puts(out, "</button></form>\n");
+}
+
+/* "Valider la commande : 1 approbation sur 2 (jeanne)." for each quorum under way. */
+static void record_approvals_status(buf *out, const page *p, const record_view *v)
+{
+	bool en = render_page_lang(p) == LANG_EN;
+	for (size_t i = 0; i < v->napprovals; i++) {
+		const record_approvals *a = &v->approvals[i];
+		buf_puts(out, "<p class=\"approvals\">");
+		buf_html(out, a->t->label);
+		buf_printf(out, en ? ": %zu approval%s of %d" : " : %zu approbation%s sur %d", a->n,
+			   a->n > 1 ? "s" : "", a->t->approvals);
+		for (size_t k = 0; k < a->n && k < DEF_MAX_APPROVALS; k++) {
+			buf_puts(out, k ? ", " : en ? " (by " : " (par ");
+			buf_html(out, a->who[k]);
+		}
+		buf_puts(out, a->n ? ").</p>\n" : ".</p>\n");
+	}
 }
 
 /* Edit, the transitions this person may trigger now, delete. */
@@ -367,9 +390,16 @@ void render_record(buf *out, const page *p, const record_view *v)
 	render_put_int(out, r->id);
 	buf_puts(out, "</h1>\n");
 	record_status(out, p, f, r);
+	record_approvals_status(out, p, v);
 	record_actions(out, p, v);
 	record_values(out, p, v);
 	record_meta(out, p, r);
 	record_history(out, p, v);
+	if (v->printed_at) { /* on paper only: when this copy was made */
+		buf_puts(out, "<p class=\"print-only\">");
+		buf_puts(out, render_page_lang(p) == LANG_EN ? "Printed on " : "Imprimé le ");
+		render_put_datetime(out, p, v->printed_at, true);
+		buf_puts(out, "</p>\n");
+	}
 	render_page_close(out, p);
 }

@@ -62,7 +62,7 @@ static void post_form(buf *out, const page *p, const char *action)
 static void people_table(buf *out, const page *p, const uc_people *l)
 {
 	bool e = en(p);
-	buf_puts(out, "<div class=\"table-wrap\">\n<table>\n<caption>");
+	render_table_open(out, "personnes", NULL);
 	buf_puts(out, e ? "People who may sign in" : "Personnes qui peuvent se connecter");
 	buf_puts(out, "</caption>\n<thead><tr>");
 	const char *heads[][2] = {{"Identifiant", "Login"}, {"Nom", "Name"},
@@ -237,7 +237,7 @@ void render_admin_user(buf *out, const page *p, const user_view *v)
 	grants_section(out, p, v);
 	buf_puts(out, "<h2>");
 	buf_puts(out, e ? "Access" : "Accès");
-	buf_puts(out, "</h2>\n<p>");
+	buf_puts(out, "</h2>\n<div class=\"actions\">");
 	post_form(out, p, u->disabled ? v->enable_action : v->disable_action);
 	buf_puts(out, "<button type=\"submit\">");
 	buf_puts(out, u->disabled ? (e ? "Enable" : "Réactiver")
@@ -247,7 +247,7 @@ void render_admin_user(buf *out, const page *p, const user_view *v)
 	post_form(out, p, v->password_action);
 	buf_puts(out, "<button type=\"submit\" class=\"secondary\">");
 	buf_puts(out, e ? "New password" : "Nouveau mot de passe");
-	buf_puts(out, "</button></form></p>\n");
+	buf_puts(out, "</button></form></div>\n");
 	tokens_section(out, p, v);
 	render_page_close(out, p);
 }

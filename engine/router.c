@@ -132,14 +132,15 @@ static void serve_static(req *r, const char *name)
 		buf_add(&r->out, data, len);
 		return;
 	}
-	if (strcmp(name, "style.css") != 0) {
+	bool hashed;
+	if (!render_asset_find(name, &type, &data, &len, &hashed)) {
 		pages_error(r, 404, NULL);
 		return;
 	}
 	r->status = 200;
-	r->content_type = "text/css; charset=utf-8";
-	r->cache_forever = true;
-	buf_puts(&r->out, render_stylesheet());
+	r->content_type = type;
+	r->cache_forever = hashed; /* a new version has a new name */
+	buf_add(&r->out, data, len);
 }
 
 static void serve_metrics(req *r)

@@ -289,7 +289,8 @@ static void req_free(req *r)
 	free(r);
 }
 
-static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+static const char CSP[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
+			  "img-src 'self' data:; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /*
@@ -358,7 +359,8 @@ static enum MHD_Result send_answer(req *r)
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Cache-Control",
-				r->cache_forever ? "public, max-age=86400" : "no-store");
+				r->cache_forever ? "public, max-age=31536000, immutable"
+						 : "no-store");
 	MHD_add_response_header(resp, "X-Request-Id", r->id);
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "sandbox.h"
 
@@ -305,4 +307,26 @@ const char *site_text(const site *s, const char *group, const char *key)
 {
 	const char *v = NULL;
 	return site_texts(s, group, key, &v, 1) ? v : NULL;
+}
+
+bool site_checks_read(const char *data_dir, site_checks *out)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/accessibilite-tests.json", data_dir);
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	const char *date = json_string_value(json_object_get(j, "date"));
+	const char *tool = json_string_value(json_object_get(j, "tool"));
+	json_t *pages = json_object_get(j, "pages"), *bad = json_object_get(j, "violations");
+	bool ok = date && strlen(date) == 10 && tool && json_is_integer(pages) &&
+		  json_is_integer(bad) && json_integer_value(pages) > 0 &&
+		  json_integer_value(pages) < 100000 && json_integer_value(bad) >= 0 &&
+		  json_integer_value(bad) < 1000000;
+	if (ok) {
+		snprintf(out->date, sizeof out->date, "%s", date);
+		snprintf(out->tool, sizeof out->tool, "%s", tool);
+		out->pages = (int)json_integer_value(pages);
+		out->violations = (int)json_integer_value(bad);
+	}
+	json_decref(j);
+	return ok;
 }

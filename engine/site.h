@@ -35,6 +35,19 @@ const char *site_contact(const site *s, const char *key);
 const char *site_text(const site *s, const char *group, const char *key);
 size_t site_texts(const site *s, const char *group, const char *key, const char **out, size_t max);
 
+/*
+ * The automated accessibility checks a build passed: `make test` runs axe-core on every
+ * page type in Chromium and writes data_dir/accessibilite-tests.json's model (tests/browser);
+ * the statement page shows them with their date. False without a readable file.
+ */
+typedef struct site_checks {
+	char date[11];	/* YYYY-MM-DD */
+	char tool[64];	/* "axe-core 4.14.1" */
+	int pages;	/* page types checked */
+	int violations; /* violations found, all pages together */
+} site_checks;
+bool site_checks_read(const char *data_dir, site_checks *out);
+
 /* The contrast ratio of colour "#rrggbb" with white (WCAG 2.1 relative luminance);
  * 0 for a colour that is not "#rrggbb". */
 double site_contrast_with_white(const char *hex);

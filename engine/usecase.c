@@ -220,6 +220,12 @@ uc_status uc_list_page(uc_call *c, const uc_list_query *lq, store_page *page, in
 	return list_outcome(rc, err, res);
 }
 
+size_t uc_approvers(const def_transition *t, const store_history_line *h, size_t n,
+		    const char **who, size_t max)
+{
+	return workflow_approvers(t, h, n, who, max);
+}
+
 uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, size_t *n)
 {
 	*lines = NULL;

@@ -53,16 +53,18 @@ typedef struct uc_env {
 	struct outbox_sender *mail;  /* woken when a write queued mail; NULL: none */
 	const struct directory *dir; /* sign-in through the directory; NULL: local accounts only */
 	const struct site *site;     /* data/site.lua: name, logo, colour; NULL: neutral look */
-	char base_url[256];	     /* links in mails and tracking URLs, no trailing '/' */
-	store_backend *backend;	     /* PostgreSQL: the scheduler's claims; NULL: none needed */
-	const char *upload_dir;	     /* temporary files of uploads (data/tmp) */
-	int64_t max_upload;	     /* bytes of a multipart body; larger answers 413 */
+	const struct site_checks *checks; /* data/accessibilite-tests.json; NULL: none */
+	char base_url[256];		  /* links in mails and tracking URLs, no trailing '/' */
+	store_backend *backend; /* PostgreSQL: the scheduler's claims; NULL: none needed */
+	const char *upload_dir; /* temporary files of uploads (data/tmp) */
+	int64_t max_upload;	/* bytes of a multipart body; larger answers 413 */
 } uc_env;
 
 typedef enum uc_status {
 	UC_OK = 0,
 	UC_PENDING,	/* the result comes through done */
 	UC_INVALID,	/* 422: errs (field -> message; "_" for the whole form) */
+	UC_WARN,	/* the warn hook's warnings in errs: nothing written until confirmed */
 	UC_FORBIDDEN,	/* 403, or a login for an anonymous person; msg may say why */
 	UC_NOT_FOUND,	/* 404: no such record for this reader, or transition */
 	UC_CONFLICT,	/* 409: stale version (current holds the record now), or the
@@ -85,6 +87,8 @@ typedef struct uc_result {
 	int retry_after;       /* seconds, for TOO_MANY and UNAVAILABLE */
 	store_bad bad;	       /* BAD_QUERY */
 	bool mail_queued;      /* the write queued mail */
+	/* trigger of a transition with a quorum: approvals counted with this one, needed */
+	int approvals, approvals_needed;
 	/* create */
 	char tracking[TRACKING_TOKEN_LEN]; /* an anonymous submitter's token, else "" */
 	bool creator_can_read;		   /* the creator may read the record back */
@@ -206,6 +210,10 @@ void uc_export_close(uc_export *x);
 bool uc_export_may_open_data(const def_form *f, const actor *who);
 bool uc_open_data_col(const def_field *fd);
 
+/* Those who approved t (a transition with a quorum) since the record entered its state,
+ * per its history h: their number, the first max of them in who (workflow.h). */
+size_t uc_approvers(const def_transition *t, const store_history_line *h, size_t n,
+		    const char **who, size_t max);
 uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, size_t *n);
 
 /* Counts per state for each form the person may read (out: max(1, nstates) each). */

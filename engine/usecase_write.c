@@ -54,7 +54,8 @@ typedef struct uc_work {
 	const def_transition *t;
 	const char *comment;
 	int64_t expect_version;
-	record old; /* edit, delete, trigger: as read in the person's scope */
+	bool approval_only; /* trigger: an approval short of the transition's quorum */
+	record old;	    /* edit, delete, trigger: as read in the person's scope */
 	write_job job;
 	wf_job wf;
 	bool async;	 /* go_async was called: the result goes to done */
@@ -367,13 +368,13 @@ static uc_status pipeline_outcome(uc_work *w, int rc, field_errors *errs, const 
 	uc_result *res = w->res;
 	if (rc == PIPE_OK)
 		return UC_OK;
-	if (rc == PIPE_INVALID) {
-		/* The values as submitted, to show again with their errors. */
+	if (rc == PIPE_INVALID || rc == PIPE_WARN) {
+		/* The values as submitted, to show again with their errors or warnings. */
 		res->errs = *errs;
 		memset(errs, 0, sizeof *errs);
 		res->rec = w->job.rec;
 		memset(&w->job.rec, 0, sizeof w->job.rec);
-		return finish(w, UC_INVALID);
+		return finish(w, rc == PIPE_WARN ? UC_WARN : UC_INVALID);
 	}
 	field_errors_clear(errs);
 	return finish_msg(w, UC_ERROR, err);
@@ -414,8 +415,10 @@ static uc_status prepare(uc_work *w)
 		w->job.changes = pipeline_changes(c->form, &w->old, &w->job.rec);
 		return submit(w);
 	case W_TRIGGER:
-		rc = workflow_prepare(&pc, &w->old, w->t, w->in, w->comment, c->env->base_url,
-				      &w->wf, &errs, err);
+		rc = w->approval_only ? workflow_prepare_approval(&pc, &w->old, w->t, w->comment,
+								  &w->wf, &errs, err)
+				      : workflow_prepare(&pc, &w->old, w->t, w->in, w->comment,
+							 c->env->base_url, &w->wf, &errs, err);
 		if (rc == WF_OK)
 			return submit(w);
 		/* What was typed, to show again: the transition's record with its fields. */
@@ -465,9 +468,9 @@ static bool needs_lua(const uc_work *w)
 	const def_form *f = w->c->form;
 	switch (w->kind) {
 	case W_CREATE:
-		return f->validate || f->on_create || any_compute(f);
+		return f->validate || f->warn || f->on_create || any_compute(f);
 	case W_EDIT:
-		return f->validate || any_compute(f);
+		return f->validate || f->warn || any_compute(f);
 	case W_TRIGGER:
 		return w->t->guard || w->t->action || f->validate || any_compute(f);
 	case W_DELETE:
@@ -597,6 +600,41 @@ uc_status uc_delete(uc_call *c, int64_t id, uc_result *res)
 	return run(w);
 }
 
+/*
+ * A transition with a quorum: this trigger is one more approval. A person who approved
+ * already is told so (distinct); the approvals counted so far and needed go to res.
+ * False when the answer is already given.
+ */
+static bool count_approvals(uc_work *w)
+{
+	uc_call *c = w->c;
+	store_history_line *h;
+	size_t n;
+	if (store_history(c->app->db, c->form, w->old.id, &h, &n) != STORE_OK) {
+		finish(w, UC_ERROR);
+		return false;
+	}
+	const char *who[DEF_MAX_APPROVALS];
+	size_t got = workflow_approvers(w->t, h, n, who, DEF_MAX_APPROVALS);
+	const char *me = c->who.login ? c->who.login : WF_ANONYMOUS;
+	bool again = false;
+	for (size_t i = 0; w->t->approvals_distinct && i < got && i < DEF_MAX_APPROVALS; i++)
+		again = again || strcmp(who[i], me) == 0;
+	store_history_free(h, n);
+	if (again) {
+		finish_msg(w, UC_CONFLICT,
+			   tr(c,
+			      "Vous avez déjà approuvé cette action : il faut l'approbation d'une "
+			      "autre personne.",
+			      "You already approved this action: another person must approve it."));
+		return false;
+	}
+	w->res->approvals = (int)got + 1;
+	w->res->approvals_needed = w->t->approvals;
+	w->approval_only = got + 1 < (size_t)w->t->approvals;
+	return true;
+}
+
 uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_version,
 		     const write_in *in, const char *comment, uc_result *res)
 {
@@ -630,6 +668,8 @@ uc_status uc_trigger(uc_call *c, int64_t id, const char *tid, int64_t expect_ver
 		       "The record changed since this page was shown: reload it and try again."));
 	w->in = in;
 	w->comment = comment;
+	if (w->t->approvals && !count_approvals(w))
+		return res->status;
 	return run(w);
 }
 

@@ -1866,7 +1866,7 @@ static bool has_controls(const char *s, bool multiline)
 	return false;
 }
 
-static int check_text(const def_field *f, value *v, lang lg, char *msg)
+static int check_text(const def_field *f, value *v, lang lg, char *msg, validate_rule *rule)
 {
 	const char *s = v->s;
 	size_t n = strlen(s);
@@ -1881,6 +1881,7 @@ static int check_text(const def_field *f, value *v, lang lg, char *msg)
 			 L("Ce texte dépasse %ld caractères.",
 			   "This text is longer than %ld characters."),
 			 f->max_length);
+		*rule = VR_MAX_LENGTH;
 		return -1;
 	}
 	if (f->min_length > 0 && len < f->min_length) {
@@ -1888,9 +1889,11 @@ static int check_text(const def_field *f, value *v, lang lg, char *msg)
 			 L("Ce texte doit comporter au moins %ld caractère%s.",
 			   "This text must be at least %ld character%s long."),
 			 f->min_length, f->min_length > 1 ? "s" : "");
+		*rule = VR_MIN_LENGTH;
 		return -1;
 	}
 	if (f->pattern && pattern_match(f->pattern, s) != 1) {
+		*rule = VR_PATTERN;
 		if (f->pattern_message && *f->pattern_message)
 			return fail(msg, f->pattern_message);
 		return fail(msg, L("Ce texte n'a pas le format attendu.",
@@ -1899,8 +1902,9 @@ static int check_text(const def_field *f, value *v, lang lg, char *msg)
 	return 0;
 }
 
-static int range_error(bool at_least, double bound, lang lg, char *msg)
+static int range_error(bool at_least, double bound, lang lg, char *msg, validate_rule *rule)
 {
+	*rule = at_least ? VR_MIN : VR_MAX;
 	buf b = BUF_INIT;
 	put_bound(&b, bound, lg);
 	if (at_least)
@@ -1915,7 +1919,7 @@ static int range_error(bool at_least, double bound, lang lg, char *msg)
 	return -1;
 }
 
-static int check_integer(const def_field *f, value *v, lang lg, char *msg)
+static int check_integer(const def_field *f, value *v, lang lg, char *msg, validate_rule *rule)
 {
 	if (v->kind == VAL_REAL && isfinite(v->d) && v->d == floor(v->d) &&
 	    v->d >= -9223372036854775808.0 && v->d < 9223372036854775808.0)
@@ -1926,17 +1930,17 @@ static int check_integer(const def_field *f, value *v, lang lg, char *msg)
 	if (f->has_min) {
 		double m = ceil(f->min);
 		if (m > 9.2e18 || (m >= -9.2e18 && v->i < (int64_t)m))
-			return range_error(true, f->min, lg, msg);
+			return range_error(true, f->min, lg, msg, rule);
 	}
 	if (f->has_max) {
 		double m = floor(f->max);
 		if (m < -9.2e18 || (m <= 9.2e18 && v->i > (int64_t)m))
-			return range_error(false, f->max, lg, msg);
+			return range_error(false, f->max, lg, msg, rule);
 	}
 	return 0;
 }
 
-static int check_decimal(const def_field *f, value *v, lang lg, char *msg)
+static int check_decimal(const def_field *f, value *v, lang lg, char *msg, validate_rule *rule)
 {
 	if (v->kind == VAL_INT)
 		set_real(v, (double)v->i);
@@ -1959,13 +1963,13 @@ static int check_decimal(const def_field *f, value *v, lang lg, char *msg)
 		}
 	}
 	if (f->has_min && v->d < f->min)
-		return range_error(true, f->min, lg, msg);
+		return range_error(true, f->min, lg, msg, rule);
 	if (f->has_max && v->d > f->max)
-		return range_error(false, f->max, lg, msg);
+		return range_error(false, f->max, lg, msg, rule);
 	return 0;
 }
 
-static int check_money(const def_field *f, value *v, lang lg, char *msg)
+static int check_money(const def_field *f, value *v, lang lg, char *msg, validate_rule *rule)
 {
 	if (v->kind != VAL_INT)
 		return msg_money(lg, msg);
@@ -1973,6 +1977,7 @@ static int check_money(const def_field *f, value *v, lang lg, char *msg)
 	bool high = f->has_max && v->i > bound_cents(f->max);
 	if (!low && !high)
 		return 0;
+	*rule = low ? VR_MIN : VR_MAX;
 	buf b = BUF_INIT;
 	put_money(&b, bound_cents(low ? f->min : f->max), lg == LANG_EN ? MONEY_EN : MONEY_FR);
 	if (low)
@@ -1987,8 +1992,9 @@ static int check_money(const def_field *f, value *v, lang lg, char *msg)
 	return -1;
 }
 
-static int date_bound_error(bool after, int64_t days, lang lg, char *msg)
+static int date_bound_error(bool after, int64_t days, lang lg, char *msg, validate_rule *rule)
 {
+	*rule = after ? VR_MIN : VR_MAX;
 	stamp t;
 	buf b = BUF_INIT;
 	civil_from_days(days, &t);
@@ -2007,7 +2013,8 @@ static int date_bound_error(bool after, int64_t days, lang lg, char *msg)
 	return -1;
 }
 
-static int check_date(const def_field *f, value *v, int64_t today, lang lg, char *msg)
+static int check_date(const def_field *f, value *v, int64_t today, lang lg, char *msg,
+		      validate_rule *rule)
 {
 	stamp t;
 	if (v->kind != VAL_TEXT)
@@ -2023,9 +2030,9 @@ static int check_date(const def_field *f, value *v, int64_t today, lang lg, char
 	}
 	int64_t days = days_from_civil(t.y, t.mo, t.d), b;
 	if (validate_date_bound(f->min_date, today, &b) && days < b)
-		return date_bound_error(true, b, lg, msg);
+		return date_bound_error(true, b, lg, msg, rule);
 	if (validate_date_bound(f->max_date, today, &b) && days > b)
-		return date_bound_error(false, b, lg, msg);
+		return date_bound_error(false, b, lg, msg, rule);
 	return 0;
 }
 
@@ -2037,7 +2044,7 @@ static int option_index(const def_field *f, const char *val)
 	return -1;
 }
 
-static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
+static int check_multichoice(const def_field *f, value *v, lang lg, char *msg, validate_rule *rule)
 {
 	json_t *a = v->kind == VAL_TEXT ? json_loads(v->s, 0, NULL) : NULL;
 	int rc = -1;
@@ -2071,6 +2078,7 @@ static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
 		goto done;
 	}
 	if (f->has_min && (double)count < f->min) {
+		*rule = VR_MIN;
 		long m = (long)ceil(f->min);
 		snprintf(msg, VALIDATE_MSG,
 			 L("Choisissez au moins %ld option%s.", "Choose at least %ld option%s."), m,
@@ -2078,6 +2086,7 @@ static int check_multichoice(const def_field *f, value *v, lang lg, char *msg)
 		goto done;
 	}
 	if (f->has_max && (double)count > f->max) {
+		*rule = VR_MAX;
 		long m = (long)floor(f->max);
 		snprintf(msg, VALIDATE_MSG,
 			 L("Choisissez au plus %ld option%s.", "Choose at most %ld option%s."), m,
@@ -2298,7 +2307,23 @@ static int check_french(const def_field *f, value *v, lang lg, char *msg)
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		   char msg[VALIDATE_MSG])
 {
+	validate_rule rule;
+	return validate_check_rule(f, v, today_days, lg, msg, &rule);
+}
+
+const char *validate_message(const def_field *f, validate_rule r, lang lg)
+{
+	if (!f->messages || r < 0 || r >= VR__COUNT)
+		return NULL;
+	const char *en = f->messages->en[r], *fr = f->messages->fr[r];
+	return lg == LANG_EN && en ? en : fr;
+}
+
+int validate_check_rule(const def_field *f, value *v, int64_t today_days, lang lg,
+			char msg[VALIDATE_MSG], validate_rule *rule)
+{
 	msg[0] = '\0';
+	*rule = VR_FORMAT;
 	if (v->kind == VAL_NULL || !def_type_holds_data(f->type))
 		return 0;
 	if (v->kind == VAL_TEXT && !v->s)
@@ -2312,13 +2337,13 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 	switch (f->type) {
 	case FT_TEXT:
 	case FT_TEXTAREA:
-		return check_text(f, v, lg, msg);
+		return check_text(f, v, lg, msg, rule);
 	case FT_INTEGER:
-		return check_integer(f, v, lg, msg);
+		return check_integer(f, v, lg, msg, rule);
 	case FT_DECIMAL:
-		return check_decimal(f, v, lg, msg);
+		return check_decimal(f, v, lg, msg, rule);
 	case FT_MONEY:
-		return check_money(f, v, lg, msg);
+		return check_money(f, v, lg, msg, rule);
 	case FT_BOOLEAN:
 		if (v->kind != VAL_INT || (v->i != 0 && v->i != 1))
 			return fail(msg, L("La valeur doit être vrai ou faux.",
@@ -2326,7 +2351,7 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		return 0;
 	case FT_DATE:
 	case FT_DATETIME:
-		return check_date(f, v, today_days, lg, msg);
+		return check_date(f, v, today_days, lg, msg, rule);
 	case FT_EMAIL: {
 		char *t = dup_trimmed(v->s);
 		replace_text(v, t);
@@ -2356,7 +2381,7 @@ int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 			return msg_choice(lg, msg);
 		return 0;
 	case FT_MULTICHOICE:
-		return check_multichoice(f, v, lg, msg);
+		return check_multichoice(f, v, lg, msg, rule);
 	case FT_FILE:
 		return check_file(f, v, lg, msg);
 	default:

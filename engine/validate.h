@@ -52,6 +52,12 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 int validate_check(const def_field *f, value *v, int64_t today_days, lang lg,
 		   char msg[VALIDATE_MSG]);
 
+/* The field's own message for rule r (its `messages`), or NULL for the engine's. */
+const char *validate_message(const def_field *f, validate_rule r, lang lg);
+/* validate_check, also saying which rule failed. */
+int validate_check_rule(const def_field *f, value *v, int64_t today_days, lang lg,
+			char msg[VALIDATE_MSG], validate_rule *rule);
+
 /* Message for a missing required value ("Ce champ est obligatoire."). */
 const char *validate_required_msg(lang lg);
 

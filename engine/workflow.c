@@ -122,7 +122,8 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 				 ? pipeline_parse_file(in, fd, &old->values[fd->col], &nv, c->lg,
 						       msg)
 				 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
-				field_errors_add(errs, k, msg);
+				field_errors_add(errs, k,
+						 pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
 				continue;
 			}
 			given[i] = true;
@@ -149,7 +150,8 @@ static void parse_fields(const pipe_ctx *c, const def_transition *t, const write
 			else
 				given[i] = true;
 		} else if (validate_parse_form(fd, vals, n, &nv, c->lg, msg) != 0) {
-			field_errors_add(errs, fd->name, msg);
+			field_errors_add(errs, fd->name,
+					 pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
 			/* Keep what was typed, for the re-rendered form only. */
 			if (n > 0 && vals[0][0])
 				value_set_text(&nv, vals[0]);
@@ -185,11 +187,14 @@ static void check_fields(const pipe_ctx *c, const def_transition *t, const bool 
 		    fd->type == FT_BOOLEAN && !fd->yes_no && v->kind == VAL_INT && v->i == 0;
 		if (v->kind == VAL_NULL || unticked || !given[i]) {
 			if (fd->required && field_writable(c, fd, r))
-				field_errors_add(errs, fd->name, validate_required_msg(c->lg));
+				field_errors_add(errs, fd->name,
+						 pipeline_field_msg(fd, VR_REQUIRED, c->lg,
+								    validate_required_msg(c->lg)));
 			continue;
 		}
-		if (validate_check(fd, v, today, c->lg, msg) != 0)
-			field_errors_add(errs, fd->name, msg);
+		validate_rule rule;
+		if (validate_check_rule(fd, v, today, c->lg, msg, &rule) != 0)
+			field_errors_add(errs, fd->name, pipeline_field_msg(fd, rule, c->lg, msg));
 	}
 }
 
@@ -490,12 +495,69 @@ int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition 
 	return rc;
 }
 
+int workflow_prepare_approval(const pipe_ctx *c, const record *old, const def_transition *t,
+			      const char *comment, wf_job *job, field_errors *errs,
+			      char msg[SANDBOX_ERR])
+{
+	memset(job, 0, sizeof *job);
+	msg[0] = '\0';
+	int rc = may_trigger(c, old, t, msg);
+	if (rc != WF_OK)
+		return rc;
+	check_comment(c, t, comment, errs);
+	if (errs->n)
+		return WF_INVALID;
+	record_copy(&job->rec, old);
+	util_iso_datetime(c->now, job->at);
+	record_set_sys(&job->rec.updated_at, job->at);
+	record_set_sys(&job->rec.updated_by, c->who->login);
+	finish_job(c, old, t, comment, job);
+	job->approval_only = true;
+	return WF_OK;
+}
+
+size_t workflow_approvers(const def_transition *t, const store_history_line *h, size_t n,
+			  const char **who, size_t max)
+{
+	size_t start = 0; /* the line by which the record entered its current state */
+	for (size_t i = n; i-- > 0;)
+		if (h[i].action &&
+		    (strcmp(h[i].action, "create") == 0 || strcmp(h[i].action, "transition") == 0 ||
+		     strcmp(h[i].action, "move") == 0)) {
+			start = i + 1;
+			break;
+		}
+	size_t count = 0;
+	for (size_t i = start; i < n; i++) {
+		if (!h[i].action || strcmp(h[i].action, "approval") != 0 || !h[i].transition ||
+		    strcmp(h[i].transition, t->id) != 0 || !h[i].actor)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; t->approvals_distinct && k < count && k < max; k++)
+			seen = seen || strcmp(who[k], h[i].actor) == 0;
+		if (seen)
+			continue;
+		if (count < max)
+			who[count] = h[i].actor;
+		count++;
+	}
+	return count;
+}
+
 int workflow_apply(store_tx *tx, void *arg)
 {
 	wf_job *j = arg;
 	int rc = store_tx_update(tx, j->form, &j->rec, j->expect_version);
 	if (rc != STORE_OK)
 		return rc;
+	/* An approval is its own line; the one that makes the quorum is followed by the move. */
+	if (j->t->approvals || j->approval_only) {
+		rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "approval",
+				      j->from_state, j->from_state, j->t->id,
+				      j->approval_only ? j->comment : NULL, NULL);
+		if (rc != STORE_OK || j->approval_only)
+			return rc;
+	}
 	json_t *ch = j->changes && json_object_size(j->changes) ? j->changes : NULL;
 	rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "transition", j->from_state,
 			      j->rec.state, j->t->id, j->comment, ch);

@@ -38,6 +38,16 @@ enum {
 #define WF_SYSTEM      "system"	 /* the actor of automatic transitions */
 #define WF_ANONYMOUS   "anonyme" /* the actor of a transition triggered without login */
 
+/*
+ * Quorum (a transition with approvals = { count = n }): each trigger is an approval; the
+ * n-th (distinct people, unless distinct = false) makes the transition. Approvals count
+ * from the record's entry into its current state. workflow_approvers puts into who (at
+ * most max, in order) those who approved t since then, per the history h, and returns
+ * how many count.
+ */
+size_t workflow_approvers(const def_transition *t, const store_history_line *h, size_t n,
+			  const char **who, size_t max);
+
 /* A prepared transition, for the store's writer. Lives until the request ends. */
 typedef struct wf_job {
 	const def_form *form;
@@ -46,10 +56,11 @@ typedef struct wf_job {
 	int64_t expect_version;
 	const char *actor; /* borrowed; WF_SYSTEM for automatic transitions */
 	char at[32];
-	char *from_state; /* owned */
-	char *comment;	  /* owned, NULL when none */
-	json_t *changes;  /* owned: fields set by the transition's fields and action */
-	outbox_list mail; /* owned */
+	char *from_state;   /* owned */
+	char *comment;	    /* owned, NULL when none */
+	json_t *changes;    /* owned: fields set by the transition's fields and action */
+	outbox_list mail;   /* owned */
+	bool approval_only; /* an approval short of the quorum: a history line, no move */
 } wf_job;
 
 /*
@@ -61,6 +72,11 @@ typedef struct wf_job {
 int workflow_prepare(const pipe_ctx *c, const record *old, const def_transition *t,
 		     const write_in *in, const char *comment, const char *base_url, wf_job *job,
 		     field_errors *errs, char msg[SANDBOX_ERR]);
+/* An approval of t that does not reach its quorum yet: checked (right, state, comment) and
+ * prepared as a history line and a new version of old, unchanged otherwise. */
+int workflow_prepare_approval(const pipe_ctx *c, const record *old, const def_transition *t,
+			      const char *comment, wf_job *job, field_errors *errs,
+			      char msg[SANDBOX_ERR]);
 /*
  * May `who` fill transition field fd on record old? Not when it is computed or
  * read-only, nor when it shares its column with a form field they may not read or

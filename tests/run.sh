@@ -68,6 +68,13 @@ for arg in "$@"; do
   [ "$arg" = "$build" ] && run_counted apptest python3 tests/apps/apptest.py --binary "$build/smallapps"
   [ "$arg" = "$build" ] && run_counted app-tests tests/apps/examples.sh "$build/smallapps"
   run_counted http python3 tests/http/run.py --binary "$build/smallapps"
+  # Real Chromium (not under the sanitizers: the pages are the same, the time is not);
+  # on SQLite it also writes the axe-core results the accessibility statement shows.
+  case $build in
+    *asan*) ;;
+    *) run_counted browser node tests/browser/run.mjs --binary "$build/smallapps" \
+         $([ "$arg" = "$build" ] && echo --results "$build/accessibilite-tests.json") ;;
+  esac
   run_counted workflow python3 tests/http/workflow.py --binary "$build/smallapps"
   run_counted openapi python3 tests/http/openapi.py --binary "$build/smallapps"
   run_counted hardening python3 tests/http/hardening.py --binary "$build/smallapps"

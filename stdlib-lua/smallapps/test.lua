@@ -8,8 +8,9 @@
 --
 -- Every action goes through the engine's own rules (access, validation, hooks,
 -- workflow), on a throw-away database made for each test file. An action returns a
--- result { status = "ok"|"invalid"|"forbidden"|"not_found"|"conflict", id, state,
--- version, fields, errors = { field = message }, records, total, message }.
+-- result { status = "ok"|"invalid"|"warning"|"forbidden"|"not_found"|"conflict", id,
+-- state, version, fields, errors = { field = message } (the warnings for "warning": create
+-- or edit again with { confirm = true }), records, total, message }.
 -- Assertions never stop the file: a failed one is reported with its file:line, what
 -- was expected and what came; a Lua error stops the file and is reported too.
 --
@@ -110,6 +111,14 @@ function T.invalid(res, field, pattern, msg)
   return report(ok, want, show_result(res), msg)
 end
 
+-- a warning of the form's `warn` on `field` (message matching pattern, if given).
+function T.warning(res, field, pattern, msg)
+  local w = type(res) == "table" and res.status == "warning" and res.errors and res.errors[field]
+  local ok = w ~= nil and w ~= false and (pattern == nil or string.find(w, pattern) ~= nil)
+  local want = "warning (" .. tostring(field) .. (pattern and (": …" .. pattern .. "…") or "") .. ")"
+  return report(ok, want, show_result(res), msg)
+end
+
 function T.state(res, state, msg)
   local got = type(res) == "table" and res.state or nil
   local ok = type(res) == "table" and res.status == "ok" and got == state
@@ -134,13 +143,16 @@ local function actor(login)
   return setmetatable({ login = login }, Actor)
 end
 
-function Actor:create(form, fields)
-  local res = call("create", { login = self.login, form = form, fields = fields or {} })
+-- opts.confirm: the person saw the form's warnings (`warn`) and goes on.
+function Actor:create(form, fields, opts)
+  local res = call("create", { login = self.login, form = form, fields = fields or {},
+                               confirm = opts and opts.confirm or false })
   return res
 end
 
-function Actor:edit(form, id, fields)
-  local res = call("edit", { login = self.login, form = form, id = id, fields = fields or {} })
+function Actor:edit(form, id, fields, opts)
+  local res = call("edit", { login = self.login, form = form, id = id, fields = fields or {},
+                             confirm = opts and opts.confirm or false })
   return res
 end
 

@@ -85,14 +85,118 @@ def a_section_with_visible_if_hides_its_whole_group(s):
     assert r.json()["fields"]["lien"] is None and r.json()["fields"]["representant"] is None
     # without script the group is shown, with when it applies
     page = Client(s).login("alice").get(NEW).text
-    group = re.search(r'<fieldset class="section">.*?</fieldset>', page, re.S).group(0)
+    group = re.search(r'<fieldset class="section"[^>]*>.*?</fieldset>', page, re.S).group(0)
     assert "<legend>Représentant légal</legend>" in group, group
-    assert re.search(r'<p class="hint">[^<]*Êtes-vous majeur', group), group
+    assert re.search(r'<p class="hint cond">[^<]*Êtes-vous majeur', group), group
     # the OpenAPI document: nullable and not required, as for a field's own visible_if
     fields = api.api("GET", "/openapi.json").json()["components"]["schemas"][
         "formes.demande.Fields"]
     assert fields["required"] == ["objet", "majeur"], fields["required"]
     assert "null" in fields["properties"]["representant"]["type"], fields["properties"]
+
+
+@test
+def conditions_are_written_for_the_page_script_served_by_the_binary(s):
+    """The page says which conditions apply (data attributes) and loads web/conditions.js
+    under a hashed name, kept forever by browsers; the CSP lets only our own script run."""
+    c = Client(s).login("alice")
+    r = c.get(NEW)
+    page = r.text
+    section = re.search(r'<fieldset class="section"([^>]*)>', page).group(1)
+    assert section == (' data-visible-if="[{&quot;f&quot;:&quot;majeur&quot;,&quot;t&quot;:'
+                       '&quot;boolean&quot;,&quot;v&quot;:[&quot;false&quot;]}]"'), section
+    assert re.search(r'<form method="post" novalidate data-conditions', page), page[:2000]
+    src = re.search(r'<script src="(/static/conditions\.[0-9a-f]{16}\.js)" defer></script>',
+                    page).group(1)
+    assert "script-src 'self'" in r.header("Content-Security-Policy")
+    assert "'unsafe-inline'" not in r.header("Content-Security-Policy")
+    js = c.get(src)
+    assert js.status == 200 and js.header("Content-Type").startswith("text/javascript")
+    assert "immutable" in js.header("Cache-Control") and "smallappsMatches" in js.text
+    with open(os.path.join(ROOT, "web", "conditions.js"), encoding="utf-8") as f:
+        assert js.text == f.read(), "the binary serves web/conditions.js as it is"
+    css = re.search(r'href="(/static/style\.[0-9a-f]{16}\.css)"', page).group(1)
+    assert "immutable" in c.get(css).header("Cache-Control")
+    # the plain names still answer (an old page in a cache), but are not kept forever
+    assert c.get("/static/style.css").header("Cache-Control") == "no-store"
+    assert c.get("/static/conditions.js").status == 200
+    for bad in ("/static/conditions.0000000000000000.js", "/static/../app.lua",
+                "/static/style.css.bak", "/static/"):
+        assert c.get(bad).status == 404, bad
+    # a form without conditions does not load it
+    login = Client(s).get("/login").text
+    assert "<script" not in login
+
+
+AV = "/apps/avertis/inscription/records"
+
+
+@test
+def a_field_s_own_messages_replace_the_engine_s_on_both_doors(s):
+    api = Client(s, token=s.tokens["alice"])
+    r = api.api("POST", AV, {"fields": {"age": 10, "code": "12a4"}})
+    assert r.status == 422, r.text
+    assert r.json()["error"]["fields"] == {"nom": "Indiquez votre nom.",
+                                           "age": "Il faut avoir 16 ans.",
+                                           "code": "Le code a 4 chiffres."}, r.text
+    r = api.api("POST", AV, {"fields": {"nom": "N" * 61, "age": "dix"}})
+    assert r.json()["error"]["fields"] == {"nom": "Nom trop long : 60 caractères au plus.",
+                                           "age": "Indiquez un âge en chiffres."}, r.text
+    # English when given, else the French one (the app's words, not the engine's)
+    r = api.api("POST", AV, {"fields": {"nom": "N" * 61}}, headers={"Accept-Language": "en"})
+    assert r.json()["error"]["fields"]["nom"] == "Name too long: 60 characters at most.", r.text
+    r = api.api("POST", AV, {"fields": {"age": 10}}, headers={"Accept-Language": "en"})
+    assert r.json()["error"]["fields"] == {"nom": "Indiquez votre nom.",
+                                           "age": "Il faut avoir 16 ans."}, r.text
+    # rules without a message of the app keep the engine's
+    r = api.api("POST", AV, {"fields": {"nom": "Ana", "enfants": -1}})
+    assert "au moins 0" in r.json()["error"]["fields"]["enfants"], r.text
+    # the HTML door says the same, tied to its input
+    c = Client(s).login("alice")
+    r = c.post_form("/a/avertis/inscription/new", {"nom": "", "age": "dix", "code": "1"})
+    assert r.status == 422
+    errs = field_errors_html(r.text)
+    assert errs["nom"] == "Indiquez votre nom." and errs["age"] == "Indiquez un âge en chiffres." \
+        and errs["code"] == "Le code a 4 chiffres.", errs
+
+
+@test
+def warnings_ask_for_a_confirmation_and_write_nothing_until_given(s):
+    api = Client(s, token=s.tokens["alice"])
+    before = s.sql_one("avertis", "SELECT COUNT(*) FROM inscription")
+    r = api.api("POST", AV, {"fields": {"nom": "Ana", "age": 95, "enfants": 12}})
+    assert r.status == 422, r.text
+    e = r.json()["error"]
+    assert e["code"] == "confirmation_required" and "confirm" in e["message"], e
+    assert e["warnings"] == {"age": "Plus de 90 ans : vérifiez l'âge saisi.",
+                             "_": "Plus de 10 enfants à charge : est-ce bien cela ?"}, e
+    assert s.sql_one("avertis", "SELECT COUNT(*) FROM inscription") == before
+    # an error still comes first: warnings are for a valid record
+    r = api.api("POST", AV, {"fields": {"age": 95}})
+    assert r.json()["error"]["code"] == "validation_failed", r.text
+    # confirmed: written
+    r = api.api("POST", AV, {"fields": {"nom": "Ana", "age": 95, "enfants": 12}, "confirm": True})
+    assert r.status == 201 and r.json()["fields"]["age"] == 95, r.text
+    rid = r.json()["id"]
+    # an edit asks too; "confirm" must be a boolean beside "fields"
+    r = api.api("PATCH", f"{AV}/{rid}", {"fields": {"age": 96}})
+    assert r.status == 422 and r.json()["error"]["code"] == "confirmation_required", r.text
+    r = api.api("PATCH", f"{AV}/{rid}", {"fields": {"age": 96}, "confirm": "oui"})
+    assert r.status == 400, r.text
+    r = api.api("PATCH", f"{AV}/{rid}", {"fields": {"age": 96}, "confirm": True})
+    assert r.status == 200 and r.json()["fields"]["age"] == 96, r.text
+    # the HTML door: the form again with the warnings and "Confirmer quand même"
+    c = Client(s).login("alice")
+    fields = {"nom": "Léa", "age": "97", "code": "", "enfants": ""}
+    r = c.post_form("/a/avertis/inscription/new", fields)
+    assert r.status == 422 and "Vérifiez avant d'enregistrer" in r.text, r.text
+    assert '<a href="#f-age">Âge : Plus de 90 ans : vérifiez l&#39;âge saisi.</a>' in r.text, r.text
+    assert '<button type="submit" name="_confirm" value="1">Confirmer quand même</button>' in r.text
+    assert 'value="97"' in r.text  # what was typed stays
+    n = s.sql_one("avertis", "SELECT COUNT(*) FROM inscription")
+    r = c.post_form("/a/avertis/inscription/new", dict(fields, _confirm="1"))
+    assert r.status == 303, r.text
+    assert s.sql_one("avertis", "SELECT COUNT(*) FROM inscription") == n + 1
 
 
 @test
@@ -124,7 +228,7 @@ def check_warns_about_two_controls_with_one_name(s):
 
 
 def make_server(binary):
-    s = Server(binary, apps=("formes",))
+    s = Server(binary, apps=("formes", "avertis"))
     s.add_user("alice")
     s.start()
     s.tokens = {"alice": s.token("alice")}

@@ -1088,7 +1088,7 @@ def without_smtp_mails_stay_pending_and_admin_outbox_lists_them(s):
     r = adm.get("/admin/outbox")
     assert r.status == 200, r.status
     assert r.text.count("<h1") == 1 and "Messages sortants" in r.text
-    assert "<caption>" in r.text and '<th scope="col">Statut</th>' in r.text
+    assert '<caption id="cap-outbox">' in r.text and '<th scope="col">Statut</th>' in r.text
     assert f'<th scope="row">{rid}</th>' in r.text
     assert "Objet &lt;script&gt;alert(1)&lt;/script&gt; été" in r.text
     assert "<script>alert(1)" not in r.text

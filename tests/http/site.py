@@ -171,6 +171,33 @@ def without_the_file_the_look_is_neutral_and_admin_says_so(s):
     assert "non renseigné (data/site.lua)" in Client(s).get("/mentions-legales").text
 
 
+
+@test
+def the_statement_shows_the_automated_checks_make_test_wrote(s):
+    """data/accessibilite-tests.json (tests/browser writes it): shown with its date; a broken
+    file is not shown, and does not stop the start."""
+    import json
+    good = {"date": "2026-12-07", "tool": "axe-core 4.14.1", "browser": "Chromium",
+            "pages": 22, "violations": 0, "results": []}
+    for text, shown in ((json.dumps(good), True),
+                        (json.dumps(dict(good, pages="22")), False),
+                        ('{"date": "2026-12-07", "tool": ', False)):
+        b = Server(s.binary, apps=("voirie",))
+        try:
+            os.makedirs(b.data, exist_ok=True)
+            with open(os.path.join(b.data, "accessibilite-tests.json"), "w") as f:
+                f.write(text)
+            b.start()
+            a = Client(b).get("/accessibilite").text
+            if shown:
+                assert 'Tests automatiques du <time datetime="2026-12-07">07/12/2026</time> (axe-core 4.14.1' in a, a
+                assert "22 types de page vérifiés, 0 anomalie détectée" in a, a
+            else:
+                assert "Tests automatiques" not in a, a
+        finally:
+            b.cleanup()
+
+
 def make_server(binary):
     return Server(binary, apps=("voirie",))
 

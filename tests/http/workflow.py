@@ -520,6 +520,72 @@ def a_transition_mails_the_anonymous_submitter_their_tracking_link(s):
         s.start()
 
 
+
+@test
+def a_quorum_transition_happens_at_the_second_distinct_approval(s):
+    """approvals = { count = 2, distinct = true }: each trigger is an approval line; the
+    second person's moves the record; the same person twice is refused, the drafter too
+    (self_approval = false) with the reason; approvals count again once the state is
+    entered again."""
+    q = Server(s.binary, apps=("quorum",), env={"SMALLAPPS_NOW": NOW})
+    try:
+        q.add_user("redac", roles=["quorum:redacteur", "quorum:elu"])
+        for u in ("elu1", "elu2"):
+            q.add_user(u, roles=["quorum:elu"])
+        tok = {u: q.token(u) for u in ("redac", "elu1", "elu2")}
+        q.start()
+        api = {u: Client(q, token=t) for u, t in tok.items()}
+        base = "/apps/quorum/deliberation/records"
+        r = api["redac"].api("POST", base, {"fields": {"objet": "Budget 2027"}})
+        assert r.status == 201, r.text
+        rid, v0 = r.json()["id"], r.json()["version"]
+        # the drafter may not approve: said why, not a bare refusal
+        r = api["redac"].api("POST", f"{base}/{rid}/transitions/adopter", {})
+        assert r.status == 403 and "séparation des tâches" in r.json()["error"]["message"], r.text
+        # first approval: recorded, the record stays, a new version
+        r = api["elu1"].api("POST", f"{base}/{rid}/transitions/adopter",
+                            {"comment": "Pour"})
+        assert r.status == 200, r.text
+        body = r.json()
+        assert body["state"] == "proposee" and body["version"] == v0 + 1, body
+        assert body["approvals"] == {"transition": "adopter", "count": 1, "required": 2}, body
+        # the same person again: refused, nothing written
+        r = api["elu1"].api("POST", f"{base}/{rid}/transitions/adopter", {})
+        assert r.status == 409 and "déjà approuvé" in r.json()["error"]["message"], r.text
+        page = Client(q).login("elu2").get(f"/a/quorum/deliberation/{rid}").text
+        assert '<p class="approvals">Adopter : 1 approbation sur 2 (par elu1).</p>' in page, page
+        assert "Approbation de « Adopter »" in page
+        # the second, through the HTML door: the transition happens
+        c = Client(q).login("elu2")
+        page = c.get(f"/a/quorum/deliberation/{rid}/do/adopter").text
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+        r = c.request("POST", f"/a/quorum/deliberation/{rid}/do/adopter",
+                      body=f"_csrf={csrf}&version={v0 + 1}&_comment=Pour",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 303 and r.header("Location").endswith("?fait=adopter"), (r.status, r.text)
+        rec = api["elu1"].api("GET", f"{base}/{rid}").json()
+        assert rec["state"] == "adoptee" and "approvals" not in rec, rec
+        lines = api["elu1"].api("GET", f"{base}/{rid}/history").json()
+        acts = [(h["action"], h["actor"]) for h in (lines.get("history", lines)
+                                                    if isinstance(lines, dict) else lines)]
+        assert acts[-3:] == [("approval", "elu1"), ("approval", "elu2"),
+                             ("transition", "elu2")], acts
+        # back in "proposee": the approvals count again from zero
+        r = api["elu1"].api("POST", f"{base}/{rid}/transitions/rouvrir", {})
+        assert r.status == 200 and r.json()["state"] == "proposee", r.text
+        page = Client(q).login("elu1").get(f"/a/quorum/deliberation/{rid}").text
+        assert "Adopter : 0 approbation sur 2." in page, page
+        r = api["elu1"].api("POST", f"{base}/{rid}/transitions/adopter", {})
+        assert r.status == 200 and r.json()["approvals"]["count"] == 1, r.text
+        # the OpenAPI document says so
+        schemas = api["elu1"].api("GET", "/openapi.json").json()["components"]["schemas"]
+        with_approvals = [n for n, sc in schemas.items()
+                          if "approvals" in sc.get("properties", {})]
+        assert with_approvals and all(n.startswith("quorum.") for n in with_approvals), \
+            with_approvals
+    finally:
+        q.cleanup()
+
 def make_server(binary):
     s = Server(binary, apps=("flux",), env={"SMALLAPPS_NOW": NOW})
     s.add_user("alice", roles=["flux:demandeur"])

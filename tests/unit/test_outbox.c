@@ -540,7 +540,7 @@ static void rows_are_written_pending_in_the_transaction_and_read_back(void **sta
 	buf h = BUF_INIT;
 	render_admin_outbox(&h, &pg, &v, 1);
 	assert_non_null(strstr(buf_cstr(&h), "<h1>Messages sortants</h1>"));
-	assert_non_null(strstr(buf_cstr(&h), "<caption>"));
+	assert_non_null(strstr(buf_cstr(&h), "<caption id=\"cap-outbox\">"));
 	assert_non_null(strstr(buf_cstr(&h), "<th scope=\"col\">Statut</th>"));
 	assert_non_null(strstr(buf_cstr(&h), "<th scope=\"row\">2</th>"));
 	assert_non_null(strstr(buf_cstr(&h), "En attente"));

@@ -1189,6 +1189,57 @@ static void display_formats_numbers_and_dates_the_french_way(void **state)
 	json_is(&da, &(value){VAL_NULL, 0, 0, NULL}, "null");
 }
 
+/* tests/conditions/cases.json: the cases web/conditions.js also runs (tests/browser), so
+ * the page and the server cannot drift apart on visible_if / required_if. */
+static void conditions_agree_with_the_shared_table(void **state)
+{
+	(void)state;
+	json_error_t je;
+	json_t *doc = json_load_file("tests/conditions/cases.json", 0, &je);
+	assert_non_null(doc);
+	json_t *cases = json_object_get(doc, "cases"), *c;
+	size_t i, n = 0;
+	json_array_foreach(cases, i, c)
+	{
+		const char *type = json_string_value(json_object_get(c, "type"));
+		static const struct {
+			const char *name;
+			field_type t;
+		} types[] = {{"choice", FT_CHOICE},   {"text", FT_TEXT},       {"boolean", FT_BOOLEAN},
+			     {"yes_no", FT_BOOLEAN},  {"integer", FT_INTEGER}, {"decimal", FT_DECIMAL},
+			     {"money", FT_MONEY},     {"multichoice", FT_MULTICHOICE}};
+		def_field f = field(FT_TEXT);
+		bool known = false;
+		for (size_t k = 0; k < sizeof types / sizeof *types; k++)
+			if (strcmp(types[k].name, type) == 0) {
+				f = choice_field(types[k].t);
+				f.yes_no = strcmp(type, "yes_no") == 0;
+				known = true;
+			}
+		assert_true(known);
+		json_t *input = json_object_get(c, "input");
+		const char *in[8];
+		size_t nin = json_array_size(input);
+		assert_true(nin <= 8);
+		for (size_t k = 0; k < nin; k++)
+			in[k] = json_string_value(json_array_get(input, k));
+		value v;
+		memset(&v, 0, sizeof v);
+		char msg[VALIDATE_MSG];
+		if (validate_parse_form(&f, in, nin, &v, LANG_FR, msg) != 0)
+			value_clear(&v); /* refused input: the record holds nothing */
+		bool want = json_is_true(json_object_get(c, "holds"));
+		const char *w = json_string_value(json_object_get(c, "want"));
+		if (validate_matches(&f, &v, w) != want)
+			fail_msg("case %zu (%s, want \"%s\"): expected %s", i, type, w,
+				 want ? "holds" : "does not hold");
+		value_clear(&v);
+		n++;
+	}
+	assert_true(n >= 30);
+	json_decref(doc);
+}
+
 static void matches_compares_canonical_text(void **state)
 {
 	(void)state;
@@ -1276,6 +1327,7 @@ int main(void)
 	    cmocka_unit_test(check_converts_lossless_kinds_from_hooks),
 	    cmocka_unit_test(display_formats_numbers_and_dates_the_french_way),
 	    cmocka_unit_test(matches_compares_canonical_text),
+	    cmocka_unit_test(conditions_agree_with_the_shared_table),
 	    cmocka_unit_test(messages_switch_to_english),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
