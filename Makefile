@@ -5,6 +5,7 @@
 #   make bench      load test against the baseline (needs wrk)
 #   make asan       sanitizer build in build-asan/
 #   make lint       clang-format and clang-tidy over engine/ (part of make test)
+#   make geo        regenerate geo/geo_data.c from @etalab/decoupage-administratif (npm)
 #
 # Every entry point installs or names the Debian packages first (deps), then builds in
 # a sub-make: pkg-config's flags are read after the packages are there, and `make -j`
@@ -31,12 +32,14 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS) -Iengine $(CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
 SRCS      := $(wildcard engine/*.c)
-OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o)
+# The French administrative divisions: generated C (make geo), compiled like the engine.
+GEO_OBJ   := $(BUILD)/geo/geo_data.o
+OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o) $(GEO_OBJ)
 LIB_OBJS  := $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build run test test-fast test-pg unit unit-build http asan bench lint clean
+.PHONY: all deps build run test test-fast test-pg unit unit-build http asan bench lint clean geo
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -74,8 +77,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	@echo "  CC    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
 
-$(BUILD)/engine $(BUILD)/tests:
+$(BUILD)/geo/%.o: geo/%.c | $(BUILD)/geo
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/engine $(BUILD)/tests $(BUILD)/geo:
 	@mkdir -p $@
+
+# Regenerates geo/geo_data.c from the latest @etalab/decoupage-administratif (npm pack
+# into a temporary folder); GEO_VERSION=x.y.z for another one.
+geo:
+	python3 tools/geo.py --out geo/geo_data.c $(if $(GEO_VERSION),--version $(GEO_VERSION))
 
 # smallapps.fr_natif for plain lua5.4 (tests/lua, tests/apps): validate.c's French checks
 # as a Lua C module, the one the sandbox preloads. Built without sanitizers, whatever
