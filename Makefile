@@ -93,15 +93,21 @@ geo:
 # as a Lua C module, the one the sandbox preloads. Built without sanitizers, whatever
 # SANITIZE says: the lua5.4 that loads it is not instrumented. Not linked with Lua.
 FR_NATIF      := $(BUILD)/lua/smallapps/fr_natif.so
-FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate record lmatch util buf)
+FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate validate_geo geo geo_data \
+                   record lmatch util buf)
 SO_CFLAGS      = $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -fPIC
 
 $(FR_NATIF): $(FR_NATIF_OBJS)
 	@echo "  LD    $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) -shared -o $@ $^ $(shell pkg-config --libs jansson libsodium) -lm
+	$(Q)$(CC) -shared -o $@ $^ $(shell pkg-config --libs jansson libsodium) -lpthread -lm
 
 $(BUILD)/lua/obj/%.o: engine/%.c
+	@echo "  CC    $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SO_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lua/obj/geo_data.o: geo/geo_data.c
 	@echo "  CC    $@"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SO_CFLAGS) -c -o $@ $<

@@ -1,7 +1,8 @@
 /*
- * test_geo — the administrative divisions (geo.c over geo/geo_data.c): codes, labels,
- * folding, postal codes, names shared by several communes, restrictions, communes
- * déléguées, every entry's input text read back as itself, and hostile input.
+ * test_geo — the administrative divisions (geo.c over geo/geo_data.c) and the territory
+ * fields (validate_geo.c): codes, labels, folding, postal codes, names shared by several
+ * communes, restrictions, communes déléguées, every entry's input text read back as
+ * itself, and hostile input. tests/http/geo.py checks the fields through both doors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 
 #include "geo.h"
 #include "geo_data.h"
+#include "validate.h"
+#include "validate_geo.h"
 
 static geo_ref must_find(geo_kind k, const char *code)
 {
@@ -400,6 +403,163 @@ static void hostile_input_matches_nothing(void **state)
 	assert_int_equal(geo_resolve(GEO_COMMUNE, big, NULL, c, 4, &n), GEO_NONE);
 }
 
+/* ---- the fields ---- */
+
+static def_field field(field_type t, const char *dep, const char *region, bool deleguees)
+{
+	def_field f;
+	memset(&f, 0, sizeof f);
+	f.name = "lieu";
+	f.label = "Lieu";
+	f.type = t;
+	f.geo_departement = dep;
+	f.geo_region = region;
+	f.geo_deleguees = deleguees;
+	return f;
+}
+
+static int check(const def_field *f, const char *code, char *msg, char **normalised)
+{
+	value v = {VAL_NULL, 0, 0, NULL};
+	value_set_text(&v, code);
+	int rc = validate_check(f, &v, 0, LANG_FR, msg);
+	if (normalised)
+		*normalised = v.s ? strdup(v.s) : NULL;
+	value_clear(&v);
+	return rc;
+}
+
+static void fields_check_codes_with_clear_messages(void **state)
+{
+	(void)state;
+	char msg[VALIDATE_MSG];
+	def_field herault = field(FT_COMMUNE, "34", NULL, false);
+	assert_int_equal(check(&herault, "34301", msg, NULL), 0);
+	assert_int_equal(check(&herault, "30189", msg, NULL), -1);
+	assert_string_equal(msg, "Cette commune n'est pas dans le département de l'Hérault (34).");
+	assert_int_equal(check(&herault, "99999", msg, NULL), -1);
+	assert_string_equal(msg,
+			    "« 99999 » n'est pas un code de commune (code INSEE, par exemple 34301).");
+	def_field occitanie = field(FT_COMMUNE, NULL, "76", false);
+	assert_int_equal(check(&occitanie, "75056", msg, NULL), -1);
+	assert_string_equal(msg, "Cette commune n'est pas dans la région Occitanie.");
+	def_field any = field(FT_COMMUNE, NULL, NULL, false);
+	assert_int_equal(check(&any, "01039", msg, NULL), -1);
+	assert_string_equal(msg, "Béon (01) est une commune déléguée : indiquez sa commune, "
+				 "Culoz-Béon (01), code 01138.");
+	def_field all = field(FT_COMMUNE, NULL, NULL, true);
+	assert_int_equal(check(&all, "01039", msg, NULL), 0);
+	char *norm = NULL;
+	assert_int_equal(check(&any, "2a004", msg, &norm), 0);
+	assert_string_equal(norm, "2A004");
+	free(norm);
+	def_field dep = field(FT_DEPARTEMENT, NULL, "76", false);
+	assert_int_equal(check(&dep, "34", msg, NULL), 0);
+	assert_int_equal(check(&dep, "2B", msg, NULL), -1);
+	assert_string_equal(msg, "Ce département n'est pas dans la région Occitanie.");
+	def_field epci = field(FT_EPCI, "30", NULL, false);
+	assert_int_equal(check(&epci, "200066355", msg, NULL), -1);
+	assert_string_equal(msg, "Cet EPCI n'a aucune commune dans le département du Gard (30).");
+	def_field reg = field(FT_REGION, NULL, NULL, false);
+	assert_int_equal(check(&reg, "975", msg, NULL), -1);
+	assert_string_equal(msg, "« 975 » n'est pas un code de région (par exemple 76).");
+	/* a long hostile value is cut in the message, on a character boundary */
+	char big[300];
+	memset(big, 'e', sizeof big - 1);
+	memcpy(big + 59, "é", 2); /* across the cut at 60 bytes */
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(check(&reg, big, msg, NULL), -1);
+	assert_non_null(strstr(msg, "e…"));
+	assert_true(strlen(msg) < 120);
+	value v = {VAL_INT, 34, 0, NULL};
+	assert_int_equal(validate_check(&dep, &v, 0, LANG_FR, msg), -1);
+}
+
+static int parse(const def_field *f, const char *const *in, size_t nin, char *msg, buf *code)
+{
+	value v;
+	int rc = validate_parse_form(f, in, nin, &v, LANG_FR, msg);
+	if (code && v.kind == VAL_TEXT)
+		buf_puts(code, v.s);
+	value_clear(&v);
+	return rc;
+}
+
+static void form_input_resolves_or_asks(void **state)
+{
+	(void)state;
+	char msg[VALIDATE_MSG];
+	buf code = BUF_INIT;
+	def_field any = field(FT_COMMUNE, NULL, NULL, false);
+	const char *postal[] = {"34200"};
+	assert_int_equal(parse(&any, postal, 1, msg, &code), 0);
+	assert_string_equal(buf_cstr(&code), "34301");
+	const char *blank[] = {"  "};
+	buf_reset(&code);
+	assert_int_equal(parse(&any, blank, 1, msg, &code), 0);
+	assert_string_equal(buf_cstr(&code), ""); /* NULL: blank */
+	const char *shared[] = {"Saint-Aubin"};
+	assert_int_equal(parse(&any, shared, 1, msg, NULL), -1);
+	assert_string_equal(msg, "Plusieurs communes correspondent à « Saint-Aubin » : choisissez "
+				 "la bonne ci-dessous.");
+	geo_ref c[VALIDATE_GEO_CHOICES];
+	assert_int_equal(validate_geo_choices(&any, "Saint-Aubin", c, VALIDATE_GEO_CHOICES), 10);
+	assert_int_equal(validate_geo_choices(&any, "Sète", c, VALIDATE_GEO_CHOICES), 0);
+	/* a chosen candidate comes first, the text box after it */
+	const char *chosen[] = {"Saint-Aubin (02)", "Saint-Aubin"};
+	buf_reset(&code);
+	assert_int_equal(parse(&any, chosen, 2, msg, &code), 0);
+	assert_string_equal(buf_cstr(&code), "02671");
+	const char *none[] = {"Zzyzx"};
+	assert_int_equal(parse(&any, none, 1, msg, NULL), -1);
+	assert_string_equal(msg, "Aucune commune ne correspond à « Zzyzx » : saisissez son nom, "
+				 "son code postal ou son code INSEE.");
+	def_field herault = field(FT_COMMUNE, "34", NULL, false);
+	const char *paris[] = {"Paris"};
+	assert_int_equal(parse(&herault, paris, 1, msg, NULL), -1);
+	assert_string_equal(msg, "Aucune commune du département de l'Hérault (34) ne correspond à "
+				 "« Paris » : saisissez son nom, son code postal ou son code INSEE.");
+	const char *many[] = {"Saint"};
+	assert_int_equal(parse(&any, many, 1, msg, NULL), -1);
+	assert_non_null(strstr(msg, "Trop de communes"));
+	const char *bad[] = {"S\xc3"};
+	assert_int_equal(parse(&any, bad, 1, msg, NULL), -1);
+	def_field epci = field(FT_EPCI, NULL, NULL, false);
+	const char *one[] = {"CA Sète Agglopôle"};
+	assert_int_equal(parse(&epci, one, 1, msg, NULL), -1);
+	assert_string_equal(msg, "Un EPCI correspond à « CA Sète Agglopôle » : confirmez-le "
+				 "ci-dessous, ou saisissez-en un autre.");
+
+	/* display, sheet and input text: the label; an unknown code as it is */
+	value v = {VAL_NULL, 0, 0, NULL};
+	value_set_text(&v, "34301");
+	buf_reset(&code);
+	validate_display(&any, &v, LANG_FR, &code);
+	assert_string_equal(buf_cstr(&code), "Sète (34)");
+	buf_reset(&code);
+	validate_sheet(&any, &v, &code);
+	assert_string_equal(buf_cstr(&code), "Sète (34)");
+	buf_reset(&code);
+	validate_input_text(&any, &v, &code);
+	assert_string_equal(buf_cstr(&code), "Sète (34)");
+	value_set_text(&v, "99999");
+	buf_reset(&code);
+	validate_display(&any, &v, LANG_FR, &code);
+	assert_string_equal(buf_cstr(&code), "99999");
+	value_clear(&v);
+
+	/* a list filter: a code as it is (34200: Pézènes-les-Mines), else a name's code */
+	bool or_null;
+	const char *filters[][2] = {{"Sète", "34301"}, {"34200", "34200"}, {"sete (34)", "34301"},
+				    {"Saint-Aubin", "Saint-Aubin"}, {"zz", "zz"}};
+	for (size_t i = 0; i < sizeof filters / sizeof *filters; i++) {
+		assert_int_equal(validate_filter(&any, filters[i][0], &v, &or_null), FILTER_VALUE);
+		assert_string_equal(v.s, filters[i][1]);
+		value_clear(&v);
+	}
+	buf_free(&code);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +574,8 @@ int main(void)
 	    cmocka_unit_test(every_input_text_reads_back),
 	    cmocka_unit_test(search_for_suggestions),
 	    cmocka_unit_test(hostile_input_matches_nothing),
+	    cmocka_unit_test(fields_check_codes_with_clear_messages),
+	    cmocka_unit_test(form_input_resolves_or_asks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
