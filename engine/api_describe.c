@@ -37,17 +37,17 @@ static void file_schema(const def_field *fd, json_t *s)
 		json_object_set_new(s, "x-max-size", json_integer(fd->max_size));
 }
 
-/* A territory: its code's pattern, and a description naming the reference data and the
- * restriction. */
+/* A territory: its code's pattern, and a description naming the reference data, the
+ * restriction and the route that finds codes by name. */
 static void geo_schema(const def_field *fd, json_t *s)
 {
 	static const struct {
-		const char *pattern, *what;
+		const char *pattern, *what, *route;
 	} kinds[GEO__KINDS] = {
-	    [GEO_COMMUNE] = {"^[0-9][0-9AB][0-9]{3}$", "Code INSEE d'une commune"},
-	    [GEO_DEPARTEMENT] = {"^(2A|2B|[0-9]{2,3})$", "Numéro de département"},
-	    [GEO_REGION] = {"^[0-9]{2}$", "Code de région"},
-	    [GEO_EPCI] = {"^[0-9]{9}$", "Numéro SIREN d'un EPCI"},
+	    [GEO_COMMUNE] = {"^[0-9][0-9AB][0-9]{3}$", "Code INSEE d'une commune", "communes"},
+	    [GEO_DEPARTEMENT] = {"^(2A|2B|[0-9]{2,3})$", "Numéro de département", "departements"},
+	    [GEO_REGION] = {"^[0-9]{2}$", "Code de région", "regions"},
+	    [GEO_EPCI] = {"^[0-9]{9}$", "Numéro SIREN d'un EPCI", "epcis"},
 	};
 	geo_kind k = validate_geo_kind(fd->type);
 	json_object_set_new(s, "pattern", json_string(kinds[k].pattern));
@@ -63,7 +63,7 @@ static void geo_schema(const def_field *fd, json_t *s)
 	if (fd->geo_deleguees)
 		buf_puts(&b,
 			 " ; communes déléguées, associées et arrondissements municipaux compris");
-	buf_puts(&b, ").");
+	buf_printf(&b, "). Recherche par nom : GET /api/v1/geo/%s?q=", kinds[k].route);
 	json_object_set_new(s, "description", json_string(buf_cstr(&b)));
 	buf_free(&b);
 }

@@ -2,8 +2,8 @@
 """Territory fields of SPEC 4.3 (issue 12.2) against the real server (fixture
 tests/apps/territoires): `commune`, `departement`, `region`, `epci`, stored as the official
 code, shown with the name; the form's text input takes a code, a postal code or a name and
-offers the candidates when several match; the API takes and gives the code; the OpenAPI
-document; `smallapps test`.
+offers the candidates when several match; the API takes and gives the code; the
+/api/v1/geo/... routes and their bad inputs; the OpenAPI document; `smallapps test`.
 Prints one line per test and ends with "N passed, N failed"."""
 import html
 import os
@@ -233,7 +233,73 @@ def exports_show_the_name_and_jsonl_the_code(s):
 
 
 @test
-def the_openapi_document_describes_the_fields(s):
+def the_geo_routes_find_codes_by_name(s):
+    anon = Client(s)  # public data: no sign-in
+    r = anon.api("GET", "/geo/communes?q=" + urllib.parse.quote("sète"))
+    assert r.status == 200, r.text
+    first = r.json()["results"][0]
+    assert first == {"code": "34301", "name": "Sète", "label": "Sète (34)",
+                     "type": "commune-actuelle", "departement": "34", "region": "76",
+                     "epci": "200066355", "postal_codes": ["34200"]}, first
+    assert r.json()["source"].startswith("@etalab/decoupage-administratif ")
+    # five digits: the postal code first (Sète), then the INSEE code (Pézènes-les-Mines)
+    r = anon.api("GET", "/geo/communes?q=34200")
+    assert [x["code"] for x in r.json()["results"]] == ["34301", "34200"], r.text
+    r = anon.api("GET", "/geo/communes?q=342&limit=50")
+    assert all(any(p.startswith("342") for p in x["postal_codes"])
+               for x in r.json()["results"]) and len(r.json()["results"]) > 5, r.text
+    r = anon.api("GET", "/geo/communes?q=saint&departement=34&limit=50")
+    res = r.json()["results"]
+    assert len(res) == 50 and all(x["departement"] == "34" for x in res), res[:3]
+    r = anon.api("GET", "/geo/communes?q=saint&region=76")
+    assert len(r.json()["results"]) == 20 and all(x["region"] == "76" for x in
+                                                  r.json()["results"])
+    r = anon.api("GET", "/geo/communes?q=B%C3%A9on&deleguees=true")
+    assert "01039" in [x["code"] for x in r.json()["results"]], r.text
+    r = anon.api("GET", "/geo/departements?q=her")
+    assert r.json()["results"][0] == {"code": "34", "name": "Hérault", "label": "Hérault (34)",
+                                      "region": "76"}, r.text
+    r = anon.api("GET", "/geo/regions?q=occ")
+    assert r.json()["results"] == [{"code": "76", "name": "Occitanie", "label": "Occitanie"}]
+    r = anon.api("GET", "/geo/epcis?q=" + urllib.parse.quote("CA Sète"))
+    e = r.json()["results"][0]
+    assert e["code"] == "200066355" and e["type"] == "CA" and e["departements"] == ["34"], e
+    r = anon.api("GET", "/geo/communes?q=zzzzzz")
+    assert r.status == 200 and r.json()["results"] == []
+
+
+@test
+def the_geo_routes_refuse_bad_input(s):
+    anon = Client(s)
+    cases = [("/geo/communes", 400, "q est obligatoire"),
+             ("/geo/communes?q=", 400, "q est obligatoire"),
+             ("/geo/communes?q=%20%20", 400, "q est obligatoire"),
+             ("/geo/communes?q=" + "a" * 201, 400, "trop long"),
+             ("/geo/communes?q=sete&dep=34", 400, "paramètre de requête inconnu"),
+             ("/geo/communes?q=sete&departement=99", 400, "departement"),
+             ("/geo/communes?q=sete&region=975", 400, "region"),
+             ("/geo/regions?q=occ&departement=34", 400, "paramètre de requête inconnu"),
+             ("/geo/departements?q=h&deleguees=true", 400, "paramètre de requête inconnu"),
+             ("/geo/communes?q=sete&deleguees=oui", 400, "deleguees"),
+             ("/geo/communes?q=sete&limit=0", 400, "limit"),
+             ("/geo/communes?q=sete&limit=51", 400, "limit"),
+             ("/geo/communes?q=sete&limit=1x", 400, "limit"),
+             ("/geo/communes?q=%FF", 400, None),
+             ("/geo/villes?q=sete", 404, None),
+             ("/geo/communes/34301", 404, None)]
+    for path, status, words in cases:
+        r = anon.api("GET", path)
+        assert r.status == status, (path, r.status, r.text)
+        err = r.json()["error"]
+        assert words is None or words in err["message"], (path, err)
+    r = anon.api("POST", "/geo/communes?q=sete", {})
+    assert r.status in (403, 405), r.status  # no cookie: 405 (a cookie without CSRF: 403)
+    r = Client(s, token=s.tokens["alice"]).api("POST", "/geo/communes?q=sete", {})
+    assert r.status == 405, r.text
+
+
+@test
+def the_openapi_document_describes_fields_and_routes(s):
     doc = Client(s, token=s.tokens["alice"]).api("GET", "/openapi.json").json()
     fields = doc["components"]["schemas"]["territoires.signalement.Fields"]["properties"]
     assert fields["commune"]["pattern"] == "^[0-9][0-9AB][0-9]{3}$", fields["commune"]
@@ -248,6 +314,13 @@ def the_openapi_document_describes_the_fields(s):
     assert described["commune_herault"]["departement"] == "34"
     assert described["departement"]["region"] == "76" and described["ancienne"]["deleguees"]
     assert "departement" not in described["commune"], described["commune"]
+    for kind in ("communes", "departements", "regions", "epcis"):
+        op = doc["paths"][f"/api/v1/geo/{kind}"]["get"]
+        names = [p["name"] for p in op["parameters"]]
+        assert names[0] == "q" and "limit" in names, (kind, names)
+        assert ("departement" in names) == (kind in ("communes", "epcis")), (kind, names)
+        assert "200" in op["responses"] and "400" in op["responses"], op["responses"]
+        assert op["security"] == [{}], op
 
 
 @test
