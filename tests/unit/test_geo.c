@@ -15,6 +15,7 @@
 
 #include "geo.h"
 #include "geo_data.h"
+#include "outbox.h"
 #include "validate.h"
 #include "validate_geo.h"
 
@@ -560,6 +561,35 @@ static void form_input_resolves_or_asks(void **state)
 	buf_free(&code);
 }
 
+/* Mails name the territories as pages do. */
+static void mails_show_the_label(void **state)
+{
+	(void)state;
+	def_field fields[2] = {field(FT_COMMUNE, NULL, NULL, false),
+			       field(FT_DEPARTEMENT, NULL, NULL, false)};
+	fields[0].col = 0;
+	fields[1].name = "dep";
+	fields[1].col = 1;
+	const def_field *cols[2] = {&fields[0], &fields[1]};
+	def_form form = {.id = "f", .title = "F", .fields = fields, .nfields = 2, .cols = cols,
+			 .ncols = 2};
+	def_app app = {.id = "a", .title = "A", .forms = &form, .nforms = 1};
+	record r;
+	record_init(&r, &form);
+	value_set_text(&r.values[0], "34301");
+	value_set_text(&r.values[1], "2A");
+	outbox_list out = {0};
+	char err[OUTBOX_ERR_LEN];
+	assert_int_equal(outbox_render(&app, &form, &r, "a@example.org", "{{lieu}}",
+				       "{{lieu}}, {{dep}}", NULL, &out, err),
+			 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].subject, "Sète (34)");
+	assert_string_equal(out.v[0].body, "Sète (34), Corse-du-Sud (2A)");
+	outbox_list_clear(&out);
+	record_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +606,7 @@ int main(void)
 	    cmocka_unit_test(hostile_input_matches_nothing),
 	    cmocka_unit_test(fields_check_codes_with_clear_messages),
 	    cmocka_unit_test(form_input_resolves_or_asks),
+	    cmocka_unit_test(mails_show_the_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
