@@ -5,6 +5,7 @@
 #   make bench      load test against the baseline (needs wrk)
 #   make asan       sanitizer build in build-asan/
 #   make lint       clang-format and clang-tidy over engine/ (part of make test)
+#   make geo        regenerate geo/geo_data.c from @etalab/decoupage-administratif (npm)
 #
 # Every entry point installs or names the Debian packages first (deps), then builds in
 # a sub-make: pkg-config's flags are read after the packages are there, and `make -j`
@@ -38,12 +39,14 @@ SRCS      := $(wildcard engine/*.c)
 # web/ (the pages' script) embedded as C arrays by tools/embed.sh: the binary serves it.
 WEB_FILES := $(sort $(wildcard web/*))
 GEN_OBJS   = $(BUILD)/gen/web_assets.o
-OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o) $(GEN_OBJS)
+# The French administrative divisions: generated C (make geo), compiled like the engine.
+GEO_OBJ   := $(BUILD)/geo/geo_data.o
+OBJS      := $(SRCS:engine/%.c=$(BUILD)/engine/%.o) $(GEN_OBJS) $(GEO_OBJ)
 LIB_OBJS  := $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build run test test-fast test-pg unit unit-build http asan bench lint clean
+.PHONY: all deps build run test test-fast test-pg unit unit-build http asan bench lint clean geo
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -102,22 +105,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	@echo "  CC    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
 
-$(BUILD)/engine $(BUILD)/tests:
+$(BUILD)/geo/%.o: geo/%.c | $(BUILD)/geo
+	@echo "  CC    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/engine $(BUILD)/tests $(BUILD)/geo:
 	@mkdir -p $@
+
+# Regenerates geo/geo_data.c from the latest @etalab/decoupage-administratif (npm pack
+# into a temporary folder); GEO_VERSION=x.y.z for another one.
+geo:
+	python3 tools/geo.py --out geo/geo_data.c $(if $(GEO_VERSION),--version $(GEO_VERSION))
 
 # smallapps.fr_natif for plain lua5.4 (tests/lua, tests/apps): validate.c's French checks
 # as a Lua C module, the one the sandbox preloads. Built without sanitizers, whatever
 # SANITIZE says: the lua5.4 that loads it is not instrumented. Not linked with Lua.
 FR_NATIF      := $(BUILD)/lua/smallapps/fr_natif.so
-FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate record lmatch util buf)
+FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate validate_geo geo geo_data \
+                   record lmatch util buf)
 SO_CFLAGS      = $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -fPIC
 
 $(FR_NATIF): $(FR_NATIF_OBJS)
 	@echo "  LD    $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) -shared -o $@ $^ $(shell pkg-config --libs jansson libsodium) -lm
+	$(Q)$(CC) -shared -o $@ $^ $(shell pkg-config --libs jansson libsodium) -lpthread -lm
 
 $(BUILD)/lua/obj/%.o: engine/%.c
+	@echo "  CC    $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SO_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lua/obj/geo_data.o: geo/geo_data.c
 	@echo "  CC    $@"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SO_CFLAGS) -c -o $@ $<

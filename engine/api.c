@@ -765,6 +765,10 @@ void api_dispatch(req *r, const char **seg, int nseg)
 		api_registre(r);
 		return;
 	}
+	if (nseg == 2 && strcmp(seg[0], "geo") == 0) {
+		api_geo(r, seg[1]);
+		return;
+	}
 	if (nseg == 1 && (strcmp(seg[0], "openapi.json") == 0 || strcmp(seg[0], "apps") == 0)) {
 		if (!get)
 			method_not_allowed(r);

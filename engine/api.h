@@ -55,6 +55,10 @@ void api_record_write_cols(jsonw *w, const def_form *f, const record *rec, const
 void api_stats(req *r, uc_call *call);
 void api_registre(req *r);
 
+/* The administrative divisions (api_geo.c): GET /api/v1/geo/<what>?q=…, what being
+ * communes, departements, regions or epcis; public. */
+void api_geo(req *r, const char *what);
+
 /* Descriptions (api_describe.c). */
 void api_get_apps(req *r);
 void api_get_app(req *r, const def_app *app, const actor *who);

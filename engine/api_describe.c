@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate_geo.h"
+
 /* A file: sent as { name, data }, read back as { name, size, type, sha256, url }. */
 static void file_schema(const def_field *fd, json_t *s)
 {
@@ -33,6 +35,37 @@ static void file_schema(const def_field *fd, json_t *s)
 	}
 	if (fd->max_size >= 0)
 		json_object_set_new(s, "x-max-size", json_integer(fd->max_size));
+}
+
+/* A territory: its code's pattern, and a description naming the reference data, the
+ * restriction and the route that finds codes by name. */
+static void geo_schema(const def_field *fd, json_t *s)
+{
+	static const struct {
+		const char *pattern, *what, *route;
+	} kinds[GEO__KINDS] = {
+	    [GEO_COMMUNE] = {"^[0-9][0-9AB][0-9]{3}$", "Code INSEE d'une commune", "communes"},
+	    [GEO_DEPARTEMENT] = {"^(2A|2B|[0-9]{2,3})$", "Numéro de département", "departements"},
+	    [GEO_REGION] = {"^[0-9]{2}$", "Code de région", "regions"},
+	    [GEO_EPCI] = {"^[0-9]{9}$", "Numéro SIREN d'un EPCI", "epcis"},
+	};
+	geo_kind k = validate_geo_kind(fd->type);
+	json_object_set_new(s, "pattern", json_string(kinds[k].pattern));
+	buf b = BUF_INIT;
+	if (fd->help)
+		buf_printf(&b, "%s ", fd->help);
+	buf_printf(&b, "%s (découpage administratif officiel, @etalab/decoupage-administratif %s",
+		   kinds[k].what, geo_version());
+	if (fd->geo_departement)
+		buf_printf(&b, " ; dans le département %s", fd->geo_departement);
+	if (fd->geo_region)
+		buf_printf(&b, " ; dans la région %s", fd->geo_region);
+	if (fd->geo_deleguees)
+		buf_puts(&b,
+			 " ; communes déléguées, associées et arrondissements municipaux compris");
+	buf_printf(&b, "). Recherche par nom : GET /api/v1/geo/%s?q=", kinds[k].route);
+	json_object_set_new(s, "description", json_string(buf_cstr(&b)));
+	buf_free(&b);
 }
 
 /* The JSON type of a field's value. */
@@ -108,6 +141,12 @@ json_t *api_field_schema(const def_field *fd)
 		break;
 	case FT_FILE:
 		file_schema(fd, s);
+		break;
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		geo_schema(fd, s);
 		break;
 	case FT_CHOICE:
 	case FT_MULTICHOICE: {
@@ -194,6 +233,13 @@ static json_t *field_json(const def_field *fd)
 		}
 		json_object_set_new(o, "options", opts);
 	}
+	/* a territory's restriction: what to pass to /api/v1/geo/... */
+	if (fd->geo_departement)
+		json_object_set_new(o, "departement", json_string(fd->geo_departement));
+	if (fd->geo_region)
+		json_object_set_new(o, "region", json_string(fd->geo_region));
+	if (fd->geo_deleguees)
+		json_object_set_new(o, "deleguees", json_true());
 	return o;
 }
 

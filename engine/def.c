@@ -30,6 +30,10 @@ static const struct {
     [FT_CHOICE] = {"choice", "TEXT"},
     [FT_MULTICHOICE] = {"multichoice", "TEXT"},
     [FT_FILE] = {"file", "TEXT"},
+    [FT_COMMUNE] = {"commune", "TEXT"},
+    [FT_DEPARTEMENT] = {"departement", "TEXT"},
+    [FT_REGION] = {"region", "TEXT"},
+    [FT_EPCI] = {"epci", "TEXT"},
     [FT_SECTION] = {"section", NULL},
     [FT_INFO] = {"info", NULL},
 };

@@ -42,6 +42,10 @@ typedef enum field_type {
 	FT_CHOICE,
 	FT_MULTICHOICE,
 	FT_FILE,
+	FT_COMMUNE, /* territories (geo.h): stored as the official code */
+	FT_DEPARTEMENT,
+	FT_REGION,
+	FT_EPCI,
 	FT_SECTION,
 	FT_INFO, /* static explanatory text in a form: no data */
 	FT__COUNT
@@ -51,6 +55,12 @@ typedef enum field_type {
 static inline bool def_type_holds_data(field_type t)
 {
 	return t != FT_SECTION && t != FT_INFO;
+}
+
+/* Whether a field type is a territory: commune, departement, region, epci. */
+static inline bool def_type_is_geo(field_type t)
+{
+	return t == FT_COMMUNE || t == FT_DEPARTEMENT || t == FT_REGION || t == FT_EPCI;
 }
 
 /* "text", "integer", ...; NULL for out-of-range. */
@@ -144,6 +154,11 @@ typedef struct def_field {
 	const char *text;  /* info: the text shown (paragraphs split by blank lines) */
 	bool widget_radio; /* choice: radios rather than a select (default: radios when <= 5
 			      options) */
+
+	/* commune, epci: within a département; commune, departement, epci: within a région
+	 * (codes, or NULL); commune: déléguées, associées and arrondissements too */
+	const char *geo_departement, *geo_region;
+	bool geo_deleguees;
 
 	long max_size; /* file; -1 when not set */
 	def_strlist accept;

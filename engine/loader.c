@@ -25,7 +25,9 @@
 
 #include "appsrc.h"
 #include "buf.h"
+#include "geo.h"
 #include "util.h"
+#include "validate_geo.h"
 
 #define MAX_ID	      40
 #define MAX_PAGE_SIZE 500
@@ -439,6 +441,9 @@ static const struct {
     {"accept", TM(FT_FILE)},
     {"text", TM(FT_INFO)},
     {"messages", TM_DATA},
+    {"departement", TM(FT_COMMUNE) | TM(FT_EPCI)},
+    {"region", TM(FT_COMMUNE) | TM(FT_DEPARTEMENT) | TM(FT_EPCI)},
+    {"deleguees", TM(FT_COMMUNE)},
 };
 #define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
 
@@ -532,7 +537,7 @@ static bool is_texty(field_type t)
 {
 	const char *sql = def_type_sql(t);
 	return sql && strcmp(sql, "TEXT") == 0 && t != FT_MULTICHOICE && t != FT_FILE &&
-	       t != FT_DATE && t != FT_DATETIME;
+	       t != FT_DATE && t != FT_DATETIME && !def_type_is_geo(t);
 }
 
 /* "today", "today+N", "today-N" or a date (datetime fields: also a datetime). */
@@ -688,6 +693,16 @@ static void read_default(ld *x, const defval *t, def_field *f, const char *where
 				    v->s);
 				return;
 			}
+			char msg[VALIDATE_MSG];
+			value code = {VAL_NULL, 0, 0, NULL};
+			value_set_text(&code, v->s);
+			int bad = def_type_is_geo(f->type) &&
+				  validate_geo_check(f, &code, LANG_FR, msg) != 0;
+			value_clear(&code);
+			if (bad) {
+				err(x, where, "default : %s", msg);
+				return;
+			}
 			j = json_string(v->s);
 		}
 		break;
@@ -821,6 +836,52 @@ static void read_file_keys(ld *x, const defval *t, def_field *f, const char *whe
 			    f->accept.v[i]);
 }
 
+/* A restriction's code (departement, region); a name given instead is answered with its
+ * code. NULL when absent or unknown. */
+static const char *read_geo_code(ld *x, const defval *t, const char *key, geo_kind k,
+				 const char *where)
+{
+	const char *s = get_str(x, t, key, where, false);
+	geo_ref e, c[2];
+	size_t n;
+	if (!s || geo_find(k, s, &e))
+		return s;
+	const char *what = k == GEO_REGION ? "un code de région" : "un numéro de département";
+	if (geo_resolve(k, s, NULL, c, 2, &n) == GEO_ONE) {
+		buf of = BUF_INIT;
+		if (k == GEO_REGION)
+			buf_printf(&of, "de la région %s", geo_name(c[0]));
+		else
+			geo_put_of(c[0], &of);
+		err(x, where, "%s : \"%s\" n'est pas %s ; celui %s est \"%s\"", key, s, what,
+		    buf_cstr(&of), geo_code(c[0]));
+		buf_free(&of);
+	} else {
+		err(x, where, "%s : \"%s\" n'est pas %s (ex. %s)", key, s, what,
+		    k == GEO_REGION ? "\"76\" pour l'Occitanie" : "\"34\", \"2A\", \"971\"");
+	}
+	return NULL;
+}
+
+/* departement and region (known codes, the one within the other), deleguees. */
+static void read_geo_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	f->geo_departement = read_geo_code(x, t, "departement", GEO_DEPARTEMENT, where);
+	f->geo_region = read_geo_code(x, t, "region", GEO_REGION, where);
+	f->geo_deleguees = get_bool(x, t, "deleguees", where, false);
+	geo_ref d, r;
+	geo_scope in_region = {.region = f->geo_region};
+	if (f->geo_departement && f->geo_region &&
+	    geo_find(GEO_DEPARTEMENT, f->geo_departement, &d) &&
+	    geo_find(GEO_REGION, f->geo_region, &r) && geo_in_scope(d, &in_region) != GEO_IN) {
+		buf of = BUF_INIT;
+		geo_put_of(d, &of);
+		err(x, where, "le département %s (%s) n'est pas dans la région %s (%s)",
+		    buf_cstr(&of), geo_code(d), geo_name(r), geo_code(r));
+		buf_free(&of);
+	}
+}
+
 /* The keys of the field's own type. */
 static void read_type_keys(ld *x, const defval *t, def_field *f, const char *where)
 {
@@ -844,6 +905,12 @@ static void read_type_keys(ld *x, const defval *t, def_field *f, const char *whe
 		break;
 	case FT_FILE:
 		read_file_keys(x, t, f, where);
+		break;
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		read_geo_keys(x, t, f, where);
 		break;
 	default:
 		break;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "geo.h"
 #include "tracking.h"
 
 /*
@@ -977,6 +978,102 @@ static void oa_history_schema(oa_doc *o)
 	json_object_set_new(o->schemas, "HistoryLine", hl);
 }
 
+/* GET /api/v1/geo/<kind>: public reference data, its parameters as api_geo.c reads them. */
+static void oa_geo_ops(oa_doc *o)
+{
+	static const struct {
+		const char *kind, *fr, *en;
+		bool departement, region, deleguees;
+	} kinds[] = {
+	    {"communes", "Communes", "Communes", true, true, true},
+	    {"departements", "Départements", "Départements", false, true, false},
+	    {"regions", "Régions", "Regions", false, false, false},
+	    {"epcis", "EPCI (intercommunalités)", "EPCI (groupings of communes)", true, true,
+	     false},
+	};
+	json_t *entry = oa_type("object"), *props = json_object();
+	static const char *const strings[] = {"code", "name", "label", "type", "departement"};
+	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+		json_object_set_new(props, strings[i], oa_type("string"));
+	json_object_set_new(props, "region", oa_type_or_null("string"));
+	json_object_set_new(props, "epci", oa_type_or_null("string"));
+	json_object_set_new(
+	    props, "postal_codes",
+	    json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string"));
+	json_object_set_new(
+	    props, "departements",
+	    json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string"));
+	json_object_set_new(entry, "properties", props);
+	json_object_set_new(entry, "required", json_pack("[s, s, s]", "code", "name", "label"));
+	json_object_set_new(o->schemas, "GeoEntry", entry);
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		json_t *op = oa_operation(
+		    o, arena_printf(&o->r->mem, "/api/v1/geo/%s", kinds[i].kind), "get", NULL,
+		    arena_printf(&o->r->mem, "geo_%s", kinds[i].kind),
+		    OA_TR(o, kinds[i].fr, kinds[i].en), (const int[]){400, 404, 405, 500, 0});
+		json_object_set_new(
+		    op, "description",
+		    json_string(OA_TR(
+			o,
+			"Découpage administratif officiel (@etalab/decoupage-administratif) : les "
+			"entrées dont le code, le code postal (communes) ou le nom (sans casse ni "
+			"accents, noms exacts d'abord, puis ceux qui commencent ainsi) correspond "
+			"à q. "
+			"Public, sans authentification.",
+			"Official administrative divisions (@etalab/decoupage-administratif): the "
+			"entries whose code, postal code (communes) or name (case and accents "
+			"aside, "
+			"exact names first, then those that start so) matches q. Public, no "
+			"authentication.")));
+		json_object_set_new(op, "security", json_pack("[{}]"));
+		json_t *ps = json_array(), *s = oa_type("string");
+		json_object_set_new(s, "minLength", json_integer(1));
+		json_object_set_new(s, "maxLength", json_integer(GEO_TEXT_MAX));
+		json_array_append_new(ps, oa_param("q", "query", true,
+						   OA_TR(o, "Un nom, un code ou un code postal.",
+							 "A name, a code or a postal code."),
+						   s));
+		if (kinds[i].departement)
+			json_array_append_new(ps, oa_param("departement", "query", false,
+							   OA_TR(o, "Dans ce département (ex. 34).",
+								 "In this département (e.g. 34)."),
+							   oa_type("string")));
+		if (kinds[i].region)
+			json_array_append_new(ps, oa_param("region", "query", false,
+							   OA_TR(o, "Dans cette région (ex. 76).",
+								 "In this region (e.g. 76)."),
+							   oa_type("string")));
+		if (kinds[i].deleguees)
+			json_array_append_new(
+			    ps,
+			    oa_param("deleguees", "query", false,
+				     OA_TR(o,
+					   "Aussi les communes déléguées, associées et les "
+					   "arrondissements municipaux.",
+					   "Also delegated and associated communes and municipal "
+					   "arrondissements."),
+				     oa_type("boolean")));
+		s = oa_type("integer");
+		json_object_set_new(s, "minimum", json_integer(1));
+		json_object_set_new(s, "maximum", json_integer(50));
+		json_object_set_new(s, "default", json_integer(20));
+		json_array_append_new(
+		    ps, oa_param("limit", "query", false,
+				 OA_TR(o, "Nombre de réponses.", "Number of answers."), s));
+		json_object_set_new(op, "parameters", ps);
+		json_t *res = oa_type("object"), *rp = json_object();
+		json_object_set_new(rp, "results",
+				    json_pack("{s:s, s:o}", "type", "array", "items",
+					      oa_ref(o, "schemas", "GeoEntry")));
+		json_object_set_new(rp, "source", oa_type("string"));
+		json_object_set_new(res, "properties", rp);
+		oa_add_response(op, 200,
+				oa_response(OA_TR(o, "{\"results\": [...], \"source\": \"...\"}",
+						  "{\"results\": [...], \"source\": \"...\"}"),
+					    res));
+	}
+}
+
 static json_t *oa_components(oa_doc *o)
 {
 	json_t *c = json_object(), *sec = json_object();
@@ -1105,6 +1202,7 @@ void openapi_get(req *r)
 	oa_add_response(op, 200,
 			oa_response(OA_TR(&o, "Le registre.", "The register."),
 				    oa_ref(&o, "schemas", "Registre")));
+	oa_geo_ops(&o);
 
 	app_rt **apps;
 	size_t n = registry_list(r->env->reg, &apps);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "validate_geo.h"
 
 /* ---- form fields ---- */
 
@@ -218,6 +219,8 @@ static const char *autocomplete_for(const def_field *f)
 		return "tel";
 	case FT_POSTAL_CODE:
 		return "postal-code";
+	case FT_COMMUNE: /* a person's own town, as browsers fill it */
+		return f->personal ? "address-level2" : NULL;
 	case FT_TEXT:
 		if (!f->personal)
 			return NULL;
@@ -505,6 +508,89 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 	buf_puts(o, "\n");
 }
 
+/* What a territory's text input takes, said in its label. */
+static void geo_hint(buf *o, const page *p, const def_field *f)
+{
+	static const char *const fr[] = {"nom, code postal ou code INSEE", "nom ou numéro",
+					 "nom ou code", "nom ou numéro SIREN"};
+	static const char *const en[] = {"name, postal code or INSEE code", "name or number",
+					 "name or code", "name or SIREN number"};
+	geo_kind k = validate_geo_kind(f->type);
+	buf_puts(o, " <span class=\"hint\">(");
+	buf_puts(o, render_page_lang(p) == LANG_EN ? en[k] : fr[k]);
+	buf_puts(o, ")</span>");
+}
+
+/* A candidate's label, and for a commune what tells it from a namesake: its postal codes
+ * (three at most) and, when it is not a current commune, what it is. */
+static void geo_choice_label(buf *o, const page *p, geo_ref e)
+{
+	buf b = BUF_INIT;
+	geo_label(e, &b);
+	size_t ncp = geo_postal_count(e);
+	for (size_t i = 0; i < ncp && i < 3; i++) {
+		char cp[6];
+		geo_postal_code(e, i, cp);
+		buf_printf(&b, "%s%s", i ? ", " : " — ", cp);
+	}
+	if (ncp > 3)
+		buf_puts(&b, "…");
+	if (!geo_is_current(e)) {
+		bool en = render_page_lang(p) == LANG_EN;
+		const char *t = geo_commune_type(e);
+		buf_puts(&b,
+			 strcmp(t, "arrondissement-municipal") == 0
+			     ? (en ? ", municipal arrondissement" : ", arrondissement municipal")
+			 : strcmp(t, "commune-associee") == 0
+			     ? (en ? ", associated commune" : ", commune associée")
+			     : (en ? ", delegated commune" : ", commune déléguée"));
+	}
+	buf_html(o, buf_cstr(&b));
+	buf_free(&b);
+}
+
+/*
+ * A territory whose input named several entries: each as a radio whose value is the text
+ * that reads back as it, in a fieldset, then the text box, with what was typed, to type
+ * another. A chosen radio comes first in the form's data, so it wins (validate_geo.h).
+ */
+static void geo_choices(buf *o, const page *p, const def_form *form, const def_field *f,
+			const char *typed, const geo_ref *c, size_t n, const char *err)
+{
+	static const char *const other_fr[] = {
+	    "Ou saisissez une autre commune", "Ou saisissez un autre département",
+	    "Ou saisissez une autre région", "Ou saisissez un autre EPCI"};
+	group_open(o, p, form, f, err, "group geo-choices");
+	geo_scope sc = validate_geo_scope(f);
+	buf text = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		char suffix[32];
+		/* the first control carries id f-<name>: the error summary links to it */
+		if (i == 0)
+			suffix[0] = '\0';
+		else
+			snprintf(suffix, sizeof suffix, "-%zu", i + 1);
+		buf_reset(&text);
+		geo_input_text(c[i], &sc, &text);
+		buf_puts(o, "<div class=\"choice\"><input type=\"radio\"");
+		control_attrs(o, f, suffix, err, false);
+		render_attr(o, "value", buf_cstr(&text));
+		buf_puts(o, "> ");
+		label_open(o, f, suffix);
+		geo_choice_label(o, p, c[i]);
+		buf_puts(o, "</label></div>\n");
+	}
+	buf_free(&text);
+	buf_puts(o, "<div class=\"geo-other\">");
+	label_open(o, f, "-other");
+	buf_puts(o, render_page_lang(p) == LANG_EN ? "Or type another one"
+						   : other_fr[validate_geo_kind(f->type)]);
+	buf_puts(o, "</label>\n<input type=\"text\"");
+	control_attrs(o, f, "-other", NULL, false);
+	render_attr(o, "value", typed);
+	buf_puts(o, "></div>\n</fieldset>\n");
+}
+
 /* One field's control, with its label, notes and error, in its <div class="field">. */
 static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
 			const value *v, const char *err, const form_files *ff)
@@ -521,6 +607,16 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 		buf_puts(o, "</div>\n");
 		return;
 	}
+	geo_ref cands[VALIDATE_GEO_CHOICES];
+	size_t ncands = def_type_is_geo(f->type) && err && v && v->kind == VAL_TEXT
+			    ? validate_geo_choices(f, v->s, cands, VALIDATE_GEO_CHOICES)
+			    : 0;
+	if (ncands) {
+		field_div_open(o, form, f, "field has-error");
+		geo_choices(o, p, form, f, v->s, cands, ncands, err);
+		buf_puts(o, "</div>\n");
+		return;
+	}
 	field_div_open(o, form, f, err ? "field has-error" : "field");
 	if (f->type == FT_FILE) {
 		file_input(o, p, form, f, v, err, ff);
@@ -534,6 +630,8 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 			buf_puts(o, T(p, UI_EUROS_SR));
 			buf_puts(o, "</span>");
 		}
+		if (def_type_is_geo(f->type))
+			geo_hint(o, p, f);
 		put_required_text(o, p, f);
 		buf_puts(o, "</label>\n");
 		field_notes(o, p, form, f, err);

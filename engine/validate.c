@@ -53,6 +53,7 @@
 
 #include "lmatch.h"
 #include "util.h"
+#include "validate_geo.h"
 
 #define NNBSP "\xe2\x80\xaf" /* U+202F narrow no-break space */
 #define EURO  "\xe2\x82\xac" /* U+20AC */
@@ -1544,6 +1545,10 @@ static bool is_text_like(field_type t)
 	case FT_IBAN:
 	case FT_URL:
 	case FT_CHOICE:
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
 		return true;
 	default:
 		return false;
@@ -1684,6 +1689,8 @@ int validate_parse_form(const def_field *f, const char *const *in, size_t nin, v
 		json_decref(a);
 		return 0;
 	}
+	if (def_type_is_geo(f->type))
+		return validate_geo_parse_form(f, in, nin, out, lg, msg);
 	const char *s = nin > 0 && in && in[0] ? in[0] : "";
 	if (!util_utf8_valid(s, strlen(s)))
 		return msg_utf8(lg, msg);
@@ -2384,6 +2391,11 @@ int validate_check_rule(const def_field *f, value *v, int64_t today_days, lang l
 		return check_multichoice(f, v, lg, msg, rule);
 	case FT_FILE:
 		return check_file(f, v, lg, msg);
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		return validate_geo_check(f, v, lg, msg);
 	default:
 		return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
 	}
@@ -2622,6 +2634,14 @@ void validate_display(const def_field *f, const value *v, lang lg, buf *out)
 	case FT_FILE:
 		done = display_json(f, v, out);
 		break;
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		done = v->kind == VAL_TEXT;
+		if (done)
+			validate_geo_display(f, v, out); /* "Sète (34)" */
+		break;
 	default:
 		break;
 	}
@@ -2684,6 +2704,15 @@ void validate_sheet(const def_field *f, const value *v, buf *out)
 	case FT_FILE:
 		validate_input_text(f, v, out); /* 1234,50; labels; the file's name */
 		return;
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		if (v->kind == VAL_TEXT) {
+			validate_geo_display(f, v, out); /* "Sète (34)" */
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -2735,6 +2764,15 @@ void validate_input_text(const def_field *f, const value *v, buf *out)
 	case FT_FILE:
 		validate_display(f, v, LANG_FR, out);
 		return;
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		if (v->kind == VAL_TEXT) {
+			validate_geo_input_text(f, v, out); /* what reads back as the code */
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -2779,6 +2817,12 @@ filter_kind validate_filter(const def_field *f, const char *want, value *out, bo
 		value_set_int(out, w);
 		return FILTER_VALUE;
 	}
+	case FT_COMMUNE:
+	case FT_DEPARTEMENT:
+	case FT_REGION:
+	case FT_EPCI:
+		validate_geo_filter(f, want, out); /* "Sète" filters on 34301 */
+		return FILTER_VALUE;
 	default:
 		value_set_text(out, want);
 		return FILTER_VALUE;

@@ -38,7 +38,7 @@ FUZZ_CFLAGS   := $(FUZZ_WARN) -D_GNU_SOURCE $(PKG_CFLAGS) -Iengine -Itests/fuzz 
 
 FUZZ_ENGINE_OBJS := $(filter-out $(FUZZ_BUILD)/engine/main.o, \
                       $(SRCS:engine/%.c=$(FUZZ_BUILD)/engine/%.o) \
-                      $(FUZZ_BUILD)/gen/web_assets.o)
+                      $(FUZZ_BUILD)/gen/web_assets.o) $(FUZZ_BUILD)/geo/geo_data.o
 FUZZ_BINS        := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz/%)
 FUZZ_REPLAY_BINS := $(FUZZ_ALL:%=$(BUILD)/fuzz/%)
 
@@ -69,6 +69,11 @@ $(FUZZ_BUILD)/engine/%.o: engine/%.c | $(FUZZ_BUILD)/engine
 $(FUZZ_BUILD)/gen/%.o: $(FUZZ_BUILD)/gen/%.c
 	@echo "  FUZZCC $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/geo/%.o: geo/%.c
+	@echo "  FUZZCC $@"
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz/%.o: tests/fuzz/%.c | $(FUZZ_BUILD)/fuzz
 	@echo "  FUZZCC $@"
