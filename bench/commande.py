@@ -34,7 +34,7 @@ fields = {
     "type_centre": "centre",
     "adresse": "12 rue de la République",
     "code_postal": "42000",
-    "commune": "Saint-Étienne",
+    "commune": "42218",
     "contact_nom": "Camille Martin",
     "contact_email": "camille.martin@example.org",
     "contact_telephone": "04 77 12 34 56",

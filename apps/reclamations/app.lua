@@ -90,14 +90,16 @@ return {
         { name = "photo", type = "file", label = "Photo", max_size = 8 * 1024 * 1024,
           accept = { "image/jpeg", "image/png", "image/webp" },
           help = "Facultatif. JPEG, PNG ou WebP, 8 Mo au plus." },
-        { name = "danger", type = "boolean", label = "Le problème présente un danger pour les usagers",
-          default = false },
+        { name = "danger", type = "yes_no", label = "Le problème présente-t-il un danger pour les usagers ?",
+          required = true, messages = { required = "Dites-nous si le problème présente un danger : "
+            .. "c'est ce qui décide de l'urgence du traitement." } },
 
         { name = "s_lieu", type = "section", label = "Lieu" },
         { name = "adresse", type = "text", label = "Adresse ou lieu précis", required = true,
           max_length = 200, placeholder = "N°, rue, ou repère (parc, arrêt de bus…)" },
         { name = "code_postal", type = "postal_code", label = "Code postal", required = true },
-        { name = "commune", type = "text", label = "Commune", required = true, max_length = 80 },
+        { name = "commune", type = "commune", label = "Commune", required = true, departement = "31",
+          help = "Nom de la commune ou son code postal." },
 
         { name = "s_indemnisation", type = "section", label = "Dommage subi",
           help = "Uniquement si un bien vous appartenant a été endommagé (ex. pneu crevé sur un nid-de-poule)." },
@@ -149,6 +151,15 @@ return {
         { name = "repondu_le", type = "date", label = "Réponse envoyée le", readonly = true },
       },
 
+      -- Un constat ancien n'empêche pas le dépôt, mais il vaut une vérification (au dépôt
+      -- seulement : r.id est nil tant que la réclamation n'est pas enregistrée).
+      warn = function(r, ctx)
+        if r.id == nil and r.date_constat and fr.ecart_jours(r.date_constat, ctx.today) > 90 then
+          return { date_constat = "Constat de plus de trois mois : vérifiez la date ; "
+            .. "un problème ancien a peut-être déjà été signalé ou traité." }
+        end
+      end,
+
       validate = function(r, ctx)
         local err = {}
 
@@ -191,8 +202,8 @@ return {
 
       list = {
         columns = { "objet", "categorie", "commune", "priorite", "service", "created_at" },
-        filters = { "categorie", "priorite", "service", "danger", "mode_reponse" },
-        search = { "objet", "description", "adresse", "commune" },
+        filters = { "categorie", "priorite", "service", "commune", "danger", "mode_reponse" },
+        search = { "objet", "description", "adresse" },
         sort = "-created_at",
         page_size = 30,
       },

@@ -93,7 +93,8 @@ return {
         { name = "adresse", type = "text", label = "Adresse de livraison", required = true,
           max_length = 200 },
         { name = "code_postal", type = "postal_code", label = "Code postal", required = true },
-        { name = "commune", type = "text", label = "Commune", required = true, max_length = 80 },
+        { name = "commune", type = "commune", label = "Commune", required = true, departement = "42",
+          help = "Nom de la commune ou son code postal." },
         { name = "site_web", type = "url", label = "Page de prise de rendez-vous",
           placeholder = "https://", help = "Facultatif : affichée aux autres centres pour orienter le public." },
 
@@ -218,8 +219,8 @@ return {
 
       list = {
         columns = { "reference", "centre", "vaccin", "doses", "date_souhaitee", "urgent" },
-        filters = { "vaccin", "urgent", "type_centre", "priorite" },
-        search = { "reference", "centre", "commune", "contact_nom" },
+        filters = { "vaccin", "urgent", "type_centre", "commune", "priorite" },
+        search = { "reference", "centre", "contact_nom" },
         sort = "date_souhaitee",
         page_size = 50,
       },

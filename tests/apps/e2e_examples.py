@@ -50,7 +50,7 @@ def api_client(s, login):
 
 COMMANDE = {
     "centre": "Centre de vaccination de Saint-Étienne", "type_centre": "centre",
-    "adresse": "2 rue de la Charité", "code_postal": "42000", "commune": "Saint-Étienne",
+    "adresse": "2 rue de la Charité", "code_postal": "42000", "commune": "42218",
     "contact_nom": "Dr Anne Martin", "contact_email": "centre@example.org",
     "contact_telephone": "04 77 00 00 00", "vaccin": "spikevax", "doses": 100,
     "publics": ["plus_65", "soignants"], "capacite_stockage": 500,
@@ -237,7 +237,7 @@ def ponts(s):
 RECLAMATION = {
     "categorie": "voirie", "objet": "Nid-de-poule dangereux",
     "description": "Un trou profond sur la chaussée, deux cyclistes sont tombés cette semaine.",
-    "adresse": "12 allée du Comminges", "code_postal": "31770", "commune": "Colomiers",
+    "adresse": "12 allée du Comminges", "code_postal": "31770", "commune": "31149",
     "danger": True, "souhaite_reponse": True, "canal_reponse": "courriel",
     "nom": "Camille Durand", "courriel": "camille@example.org",
 }

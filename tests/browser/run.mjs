@@ -115,7 +115,7 @@ async function seed(base) {
     orders.push(await api(base, centre, 'POST', '/apps/vaccins/commande/records', {
       centre: `Centre de vaccination de Saint-Étienne Centre-Deux n° ${i + 1}`,
       type_centre: 'centre', adresse: '2 rue des Docteurs-Charcot', code_postal: '42100',
-      commune: 'Saint-Étienne', contact_nom: 'Jeanne Martin',
+      commune: '42218', contact_nom: 'Jeanne Martin',
       contact_email: 'jeanne.martin-tres-longue-adresse@centre-de-vaccination.example.org',
       contact_telephone: '04 77 12 34 56', vaccin: 'spikevax', doses: 100 + 10 * i,
       publics: ['plus_65', 'risque'], capacite_stockage: 500,
@@ -382,6 +382,7 @@ test('a citizen files a complaint with the mouse and gets a tracking link', asyn
   await page.fill('#f-adresse', '12 rue Victor-Hugo');
   await page.fill('#f-code_postal', '31000');
   await page.fill('#f-commune', 'Toulouse');
+  await page.locator('input[name=danger][value="0"]').check();
   await page.fill('#f-nom', 'Camille Durand');
   await page.fill('#f-courriel', 'camille.durand@example.org');
   await Promise.all([page.waitForNavigation(), page.click('main form[method=post] .actions button[type=submit]')]);

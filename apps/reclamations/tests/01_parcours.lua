@@ -22,7 +22,7 @@ local r = camille:create("reclamation", {
   objet = "Lampadaire éteint devant le n° 12",
   description = "Le lampadaire devant le 12 rue des Lilas est éteint depuis une semaine.",
   date_constat = "2026-02-23",
-  adresse = "12 rue des Lilas", code_postal = "31000", commune = "Toulouse",
+  adresse = "12 rue des Lilas", code_postal = "31000", commune = "31555", danger = false,
   nom = "Camille Durand", courriel = "camille.durand@example.org",
 })
 T.ok(r)
@@ -67,7 +67,7 @@ T.eq(#T.mails(), 1)
 T.eq(m.to, "camille.durand@example.org")
 T.eq(m.subject, "Réponse à votre réclamation « Lampadaire éteint devant le n° 12 »")
 T.truthy(m.body:find("Bonjour Camille Durand,", 1, true))
-T.truthy(m.body:find("(12 rue des Lilas, Toulouse)", 1, true))
+T.truthy(m.body:find("(12 rue des Lilas, Toulouse (31))", 1, true), "la commune par son nom")
 T.truthy(m.body:find("L'ampoule a été remplacée ce matin par nos équipes.", 1, true),
   "la réponse est dans le courriel")
 T.eq(m.record_id, r.id)

@@ -15,7 +15,7 @@ local function reclamation(auteur, changes)
   local f = {
     categorie = "proprete", objet = "Dépôt sauvage rue Bayard",
     description = "Des sacs d'ordures et un matelas sont déposés sur le trottoir depuis lundi.",
-    adresse = "25 rue Bayard", code_postal = "31000", commune = "Toulouse",
+    adresse = "25 rue Bayard", code_postal = "31000", commune = "31555", danger = false,
     nom = "Camille Durand", courriel = "camille.durand@example.org",
   }
   for k, v in pairs(changes or {}) do f[k] = v end

@@ -17,7 +17,7 @@ local function reclamation(changes)
   local f = {
     categorie = "voirie", objet = "Nid-de-poule avenue de Muret",
     description = "Un nid-de-poule profond s'est formé sur la voie de droite, face au n° 40.",
-    adresse = "40 avenue de Muret", code_postal = "31300", commune = "Toulouse",
+    adresse = "40 avenue de Muret", code_postal = "31300", commune = "31555", danger = false,
     nom = "Camille Durand", courriel = "camille.durand@example.org",
   }
   for k, v in pairs(changes or {}) do f[k] = v end

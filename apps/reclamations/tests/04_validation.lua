@@ -13,7 +13,7 @@ local function reclamation(changes)
   local f = {
     categorie = "voirie", objet = "Pneu crevé sur un nid-de-poule",
     description = "Mon pneu avant a éclaté sur un nid-de-poule non signalé, chemin de Pouvourville.",
-    adresse = "Chemin de Pouvourville", code_postal = "31400", commune = "Toulouse",
+    adresse = "Chemin de Pouvourville", code_postal = "31400", commune = "31555", danger = false,
     nom = "Camille Durand", courriel = "camille.durand@example.org",
   }
   for k, v in pairs(changes or {}) do f[k] = v end
@@ -42,6 +42,8 @@ for _, name in ipairs({ "categorie", "objet", "description", "adresse", "code_po
                         "nom", "courriel" }) do
   T.invalid(vide, name, "obligatoire", "champ obligatoire : " .. name)
 end
+-- La question du danger a son propre message : il dit pourquoi on la pose.
+T.invalid(vide, "danger", "décide de l'urgence", "danger : Oui ou Non, avec la raison")
 
 -- Précision demandée pour la catégorie « Autre ».
 T.invalid(essai({ categorie = "autre" }), "precision_categorie", "obligatoire")
@@ -79,12 +81,23 @@ local tel = essai({ canal_reponse = "telephone", telephone = "05 61 22 33 44" })
 T.ok(tel)
 T.eq(tel.fields.telephone, "+33561223344", "téléphone en E.164")
 
+-- ------------------------------------------------------------------ avertissement
+
+-- Un constat de plus de trois mois demande confirmation ; rien n'est enregistré avant.
+local ancien = { date_constat = "2025-01-10", objet = "Banc cassé depuis longtemps" }
+T.warning(essai(ancien), "date_constat", "plus de trois mois")
+local confirme = camille:create("reclamation", reclamation(ancien), { confirm = true })
+T.ok(confirme, "confirmé : enregistré")
+T.ok(essai({ date_constat = "2026-02-20" }), "constat récent : pas d'avertissement")
+
 -- ------------------------------------------------------------------ territoire
 
-T.invalid(essai({ code_postal = "75001", commune = "Paris" }), "code_postal",
+T.invalid(essai({ commune = "75056" }), "commune", "Haute%-Garonne")
+T.invalid(essai({ commune = "Toulouse" }), "commune", "code")
+T.invalid(essai({ code_postal = "75001" }), "code_postal",
   "que les réclamations situées dans la Haute%-Garonne")
-T.invalid(essai({ code_postal = "98000", commune = "Monaco" }), "code_postal", "Haute%-Garonne")
-T.ok(essai({ code_postal = "31700", commune = "Blagnac" }))
+T.invalid(essai({ code_postal = "98000" }), "code_postal", "Haute%-Garonne")
+T.ok(essai({ code_postal = "31700", commune = "31069" }))
 
 -- ------------------------------------------------------------------ indemnisation
 

@@ -13,7 +13,7 @@ local function reclamation(objet, changes)
     categorie = "espaces_verts", objet = objet,
     description = "Une grosse branche de platane menace de tomber sur l'allée du parc.",
     date_constat = "2026-02-28",
-    adresse = "Jardin des Plantes, allée Frédéric-Mistral", code_postal = "31400", commune = "Toulouse",
+    adresse = "Jardin des Plantes, allée Frédéric-Mistral", code_postal = "31400", commune = "31555", danger = false,
     nom = "Camille Durand", courriel = "camille.durand@example.org",
   }
   for k, v in pairs(changes or {}) do f[k] = v end

@@ -16,7 +16,7 @@ local function commande(changes)
     type_centre = "centre",
     adresse = "2 rue des Docteurs-Charcot",
     code_postal = "42100",
-    commune = "Saint-Étienne",
+    commune = "42218",
     contact_nom = "Jeanne Martin",
     contact_email = "jeanne.martin@example.org",
     contact_telephone = "04 77 12 34 56",

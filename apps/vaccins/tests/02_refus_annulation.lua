@@ -11,7 +11,7 @@ local pharmacie = T.user("pharmacie1", { "pharmacie" })
 local function commande(changes)
   local f = {
     centre = "EHPAD Les Tilleuls", type_centre = "ehpad", finess = "420000123",
-    adresse = "5 avenue de Paris", code_postal = "42300", commune = "Roanne",
+    adresse = "5 avenue de Paris", code_postal = "42300", commune = "42187",
     contact_nom = "Marc Durand", contact_email = "m.durand@example.org",
     contact_telephone = "04 77 23 45 67",
     vaccin = "comirnaty", doses = 60, publics = { "residents" }, capacite_stockage = 200,

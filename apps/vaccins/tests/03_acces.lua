@@ -18,7 +18,7 @@ local admin = T.admin("root")
 local function commande(changes)
   local f = {
     centre = "Centre de vaccination de Montbrison", type_centre = "centre",
-    adresse = "1 place de l'Hôtel-de-Ville", code_postal = "42600", commune = "Montbrison",
+    adresse = "1 place de l'Hôtel-de-Ville", code_postal = "42600", commune = "42147",
     contact_nom = "Claire Petit", contact_email = "claire.petit@example.org",
     contact_telephone = "04 77 96 00 00",
     vaccin = "influvac", doses = 50, publics = { "plus_65" }, capacite_stockage = 300,
@@ -36,7 +36,7 @@ T.forbidden(pharmacie1:create("commande", commande()), "la pharmacie seule ne co
 T.forbidden(sans_role:create("commande", commande()), "un compte sans rôle ne commande pas")
 T.forbidden(anonyme:create("commande", commande()), "il faut être connecté")
 local r2 = centre2:create("commande", commande({ centre = "Cabinet infirmier de Feurs", type_centre = "cabinet",
-  code_postal = "42110", commune = "Feurs" }))
+  code_postal = "42110", commune = "42094" }))
 T.ok(r2)
 
 -- ------------------------------------------------------------------ cloisonnement entre centres
@@ -128,7 +128,7 @@ T.eq(centre1:read("commande", r1.id).fields.reception_conforme, true)
 
 local h = pharmacie2:create("commande", commande({
   centre = "Centre hospitalier de Roanne", type_centre = "etablissement", finess = "420000456",
-  code_postal = "42300", commune = "Roanne",
+  code_postal = "42300", commune = "42187",
 }))
 T.ok(h, "pharmacie2 commande pour l'hôpital")
 local auto = pharmacie2:trigger("commande", h.id, "valider", { fields = { livraison_prevue = "2026-11-26" } })

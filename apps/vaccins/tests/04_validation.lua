@@ -11,7 +11,7 @@ local pharmacie = T.user("pharmacie1", { "pharmacie" })
 local function commande(changes)
   local f = {
     centre = "Centre de vaccination de Firminy", type_centre = "centre",
-    adresse = "Place du Breuil", code_postal = "42700", commune = "Firminy",
+    adresse = "Place du Breuil", code_postal = "42700", commune = "42095",
     contact_nom = "Nadia Benali", contact_email = "nadia.benali@example.org",
     contact_telephone = "+33 4 77 40 00 00",
     vaccin = "spikevax", doses = 100, publics = { "tout_public" }, capacite_stockage = 1000,
@@ -93,7 +93,8 @@ T.invalid(essai({ vaccin = "efluelda", doses = 20, publics = { "risque", "soigna
 T.ok(essai({ vaccin = "efluelda", doses = 20, publics = { "risque", "plus_65" } }))
 
 -- Centres du département seulement.
-T.invalid(essai({ code_postal = "69003", commune = "Lyon" }), "code_postal",
+T.invalid(essai({ commune = "69123" }), "commune", "Loire")
+T.invalid(essai({ code_postal = "69003" }), "code_postal",
   "ne livre que les centres situés dans la Loire %(42%)")
 
 -- Livraison un jour ouvré, au moins deux jours ouvrés après la commande (hors urgence).

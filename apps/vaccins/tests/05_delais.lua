@@ -11,7 +11,7 @@ local pharmacie = T.user("pharmacie1", { "pharmacie" })
 local function commande(changes)
   local f = {
     centre = "Officine du Marais", type_centre = "officine", finess = "420001234",
-    adresse = "12 rue de la République", code_postal = "42400", commune = "Saint-Chamond",
+    adresse = "12 rue de la République", code_postal = "42400", commune = "42207",
     contact_nom = "Luc Moreau", contact_email = "luc.moreau@example.org",
     contact_telephone = "04 77 31 00 00",
     vaccin = "vaxigrip", doses = 40, publics = { "plus_65" }, capacite_stockage = 100,
