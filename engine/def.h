@@ -126,6 +126,8 @@ typedef struct def_field {
 	const char *placeholder;
 	const char *section; /* label of the section this field belongs to, or NULL */
 	const struct def_field *section_of; /* that section's item (its visible_if), or NULL */
+	bool page; /* section: starts a step of a multi-step form (SPEC 4.3) */
+	int step;  /* the step this item is in (0 when the form has none) */
 	bool required;
 	bool readonly;
 	bool personal;
@@ -261,6 +263,7 @@ typedef struct def_form {
 	const char *description;
 	def_field *fields; /* in screen order, sections included */
 	size_t nfields;
+	int nsteps; /* sections with page = true make steps; 0: one page */
 	/*
 	 * The record's data columns: the non-section form fields in order, then the
 	 * fields of every transition (one column per distinct name). Records hold their

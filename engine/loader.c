@@ -426,6 +426,7 @@ static const struct {
     {"editable_by", TM_DATA},
     {"renamed_from", TM_DATA},
     {"visible_if", TM_DATA | TM(FT_SECTION)},
+    {"page", TM(FT_SECTION)},
     {"required_if", TM_DATA},
     {"compute", TM_DATA},
     {"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
@@ -991,6 +992,8 @@ static void read_field(ld *x, const defval *t, def_field *f, const char *where)
 	f->help = get_str(x, t, "help", where, false);
 	if (info)
 		f->text = get_str(x, t, "text", where, true);
+	if (section)
+		f->page = get_bool(x, t, "page", where, false);
 	if (section || info)
 		return;
 
@@ -1249,6 +1252,12 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 	const defval *tf = defval_get(s, "fields");
 	if (tf)
 		read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
+	for (size_t i = 0; i < tr->nfields; i++)
+		if (tr->fields[i].page)
+			err(x, tw,
+			    "fields[%zu] : \"page\" ne s'emploie que dans les champs d'un "
+			    "formulaire (les étapes d'un dépôt)",
+			    i + 1);
 	read_approvals(x, s, tr, tw);
 }
 
@@ -1544,6 +1553,24 @@ static const char *const form_keys[] = {"id",	    "title",	"description", "field
 static const char *const access_keys[] = {"create", "read", "update", "delete", NULL};
 static const char *const list_keys[] = {"columns", "filters", "search", "sort", "page_size", NULL};
 
+/* Sections with page = true start the steps of a multi-step form; what comes before the
+ * first one is step 0 with it. The number of steps, or 0 for a form on one page. */
+static int number_steps(def_field *v, size_t n)
+{
+	int step = 0, pages = 0;
+	bool any = false; /* the current step has items */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].type == FT_SECTION && v[i].page) {
+			pages++;
+			if (any)
+				step++;
+		}
+		v[i].step = step;
+		any = true;
+	}
+	return pages ? step + 1 : 0;
+}
+
 static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout, const char *where,
 			const char *key)
 {
@@ -1772,6 +1799,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 		err(x, where, "\"fields\" est obligatoire");
 	else
 		read_fields(x, fields, &form->fields, &form->nfields, where, "fields");
+	form->nsteps = number_steps(form->fields, form->nfields);
 	size_t ndata = 0;
 	for (size_t i = 0; i < form->nfields; i++)
 		ndata += def_type_holds_data(form->fields[i].type);

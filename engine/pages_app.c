@@ -27,6 +27,7 @@ typedef struct page_ctx {
 	const def_transition *t;      /* the transition of a /do/ page */
 	record stored;		      /* a /do/ page: the record as stored, shown with the form */
 	const field_errors *warnings; /* the form's warnings, to confirm */
+	int step;		      /* a multi-step form: the step shown (nsteps: the summary) */
 	write_in in;
 	const char *comment;
 	bool editing;
@@ -351,6 +352,23 @@ static void list_page(req *r, page_ctx *c)
 
 /* ---- new and edit ---- */
 
+/* A new record of a multi-step form: the files received travel with the steps. */
+static bool v_stepped(const page_ctx *c)
+{
+	return c->form->nsteps > 0 && !c->editing;
+}
+
+/* Which steps apply to what was typed, for the summary. */
+static const bool *steps_apply(req *r, const page_ctx *c, const record *values)
+{
+	if (!v_stepped(c) || !values)
+		return NULL;
+	bool *on = arena_alloc(&r->mem, (size_t)c->form->nsteps * sizeof *on);
+	for (int s = 0; s < c->form->nsteps; s++)
+		on[s] = uc_step_applies(c->form, values, s);
+	return on;
+}
+
 /* The form page: blank, with what was typed (and its errors), or beside the stored version. */
 static void form_page(req *r, page_ctx *c, int status, const record *values,
 		      const field_errors *errs, const record *theirs)
@@ -374,19 +392,125 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 	    .version = theirs ? theirs->version : (values ? values->version : 0),
 	    .theirs = theirs,
 	    .warnings = c->warnings,
+	    .stepped = c->form->nsteps > 0 && !c->editing,
+	    .step = c->step,
+	    .steps_apply = steps_apply(r, c, values),
 	    .action = action,
 	    .files = {.href = c->editing ? files_href(r, c, c->id) : NULL,
-		      .kept = status >= 400 ? keep_files(r, c) : NULL},
+		      .kept = status >= 400 || v_stepped(c) ? keep_files(r, c) : NULL},
 	};
 	buf_reset(&r->out);
 	render_form(&r->out, &p, &v);
 	req_html(r, status);
 }
 
+/* ---- multi-step forms (SPEC 4.3: sections with page = true) ---- */
+
+static void after_create(req *r);
+
+static int field_step(const def_form *f, const char *name)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (name && strcmp(f->fields[i].name, name) == 0)
+			return f->fields[i].step;
+	return -1; /* "_": the form's own, said on the summary */
+}
+
+static int first_error_step(const def_form *f, const field_errors *errs)
+{
+	int first = f->nsteps;
+	for (size_t i = 0; i < errs->n; i++) {
+		int s = field_step(f, errs->v[i].field);
+		if (s >= 0 && s < first)
+			first = s;
+	}
+	return first;
+}
+
+/* The next step from `from` (dir 1, or the summary after the last) or the previous one
+ * (dir -1), skipping steps whose section's visible_if does not hold on rec. */
+static int step_toward(const page_ctx *c, const record *rec, int from, int dir)
+{
+	for (int s = from + dir; s >= 0 && s < c->form->nsteps; s += dir)
+		if (uc_step_applies(c->form, rec, s))
+			return s;
+	return dir > 0 ? c->form->nsteps : from;
+}
+
+/* "Suivant": every rule ran on what was typed so far; only this step's errors hold the
+ * person here (the other steps' come when they get there). */
+static void after_step(req *r)
+{
+	page_ctx *c = r->cleanup_arg;
+	uc_result *res = &c->res;
+	if (res->status != UC_OK && res->status != UC_INVALID && res->status != UC_WARN) {
+		after_create(r);
+		return;
+	}
+	field_errors mine = {0};
+	for (size_t i = 0; res->status == UC_INVALID && i < res->errs.n; i++)
+		if (field_step(c->form, res->errs.v[i].field) == c->step)
+			field_errors_add(&mine, res->errs.v[i].field, res->errs.v[i].message);
+	if (mine.n) {
+		form_page(r, c, 422, &res->rec, &mine, NULL);
+	} else {
+		c->step = step_toward(c, &res->rec, c->step, 1);
+		if (c->step == c->form->nsteps && res->status == UC_WARN)
+			c->warnings = &res->errs;
+		form_page(r, c, 200, &res->rec, NULL, NULL);
+	}
+	field_errors_clear(&mine);
+}
+
+static int posted_step(const page_ctx *c, const req_kvs *kv, const char *key)
+{
+	const char *s = req_kvs_get(kv, key);
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 3)
+		return -1;
+	int n = (int)strtol(s, NULL, 10);
+	return n > c->form->nsteps ? c->form->nsteps : n;
+}
+
+/* A POST of a multi-step form: "Suivant" checks and goes on, "Précédent" and "Modifier"
+ * (from the summary) go back with what was typed, "Envoyer" creates. False: not a step
+ * move (the caller creates). */
+static bool step_post(req *r, page_ctx *c, const req_kvs *kv)
+{
+	const char *nav = req_kvs_get(kv, "_nav");
+	int at = posted_step(c, kv, "_step"), go = posted_step(c, kv, "_goto");
+	if (at < 0)
+		at = 0;
+	c->step = at;
+	if (go >= 0 || (nav && strcmp(nav, "prev") == 0)) {
+		record typed;
+		uc_echo(&c->call, &c->in, &typed);
+		c->step = go >= 0 ? go : step_toward(c, &typed, at, -1);
+		form_page(r, c, 200, &typed, NULL, NULL);
+		record_clear(&typed);
+		return true;
+	}
+	if (nav && strcmp(nav, "next") == 0 && at < c->form->nsteps) {
+		r->cont = after_step;
+		if (uc_check(&c->call, &c->in, &c->res) != UC_PENDING)
+			after_step(r);
+		return true;
+	}
+	return false;
+}
+
 static void after_create(req *r)
 {
 	page_ctx *c = r->cleanup_arg;
 	uc_result *res = &c->res;
+	if (v_stepped(c) && (res->status == UC_INVALID || res->status == UC_WARN)) {
+		/* Back to the first step with an error; warnings on the summary. */
+		c->step = res->status == UC_WARN ? c->form->nsteps
+						 : first_error_step(c->form, &res->errs);
+		if (res->status == UC_WARN)
+			c->warnings = &res->errs;
+		form_page(r, c, 422, &res->rec, res->status == UC_WARN ? NULL : &res->errs, NULL);
+		return;
+	}
 	switch (res->status) {
 	case UC_OK:
 		break;
@@ -465,6 +589,7 @@ static void new_page(req *r, page_ctx *c)
 			       .values = &blank,
 			       .writable = writable,
 			       .readable = readable,
+			       .stepped = c->form->nsteps > 0,
 			       .action = arena_printf(&r->mem, "%snew", c->path_base)};
 		render_form(&r->out, &p, &v);
 		req_html(r, 200);
@@ -480,6 +605,8 @@ static void new_page(req *r, page_ctx *c)
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
+	if (v_stepped(c) && step_post(r, c, &kv))
+		return;
 	r->cont = after_create;
 	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
 		after_create(r);

@@ -111,6 +111,9 @@ typedef struct form_view {
 	int64_t version;      /* edit: hidden "version" input */
 	const record *theirs; /* 409: the stored version, shown beside the user's values */
 	const field_errors *warnings; /* the form's warn hook said these: confirm or fix */
+	bool stepped;		      /* a new record of a multi-step form */
+	int step;		      /* its step shown; form->nsteps: the summary */
+	const bool *steps_apply;      /* per step: its section's visible_if holds (summary) */
 	const char *action;	      /* form action URL */
 	form_files files;
 } form_view;

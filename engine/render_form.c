@@ -813,7 +813,7 @@ static void info_text(buf *o, const def_field *f)
 }
 
 /* Whether the person is asked personal data in this form (GDPR art. 13: say so there). */
-static bool collects_personal(const def_form *f, const bool *writable)
+bool render_collects_personal(const def_form *f, const bool *writable)
 {
 	for (size_t c = 0; c < f->ncols; c++)
 		if (f->cols[c]->personal && render_mask(writable, c))
@@ -822,7 +822,7 @@ static bool collects_personal(const def_form *f, const bool *writable)
 }
 
 /* Fields of `fields` (sections included) as controls or read-only text. */
-static void form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
+void render_form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
 			size_t nfields, const record *values, const field_errors *errors,
 			const bool *writable, const bool *readable, const form_files *ff)
 {
@@ -977,6 +977,10 @@ void render_form(buf *out, const page *p, const form_view *v)
 		render_put_int(out, v->id);
 	}
 	buf_puts(out, T(p, v->editing ? UI_EDIT_SUFFIX : UI_NEW_SUFFIX));
+	if (v->stepped) /* where one is, in the window's title too */
+		buf_printf(
+		    out, render_page_lang(p) == LANG_EN ? " — step %d of %d" : " — étape %d sur %d",
+		    v->step + 1, f->nsteps + 1);
 	render_page_body(out, p);
 	render_breadcrumb(out, p, v->app, f, v->editing ? v->id : 0);
 	buf_puts(out, "<h1>");
@@ -1006,11 +1010,17 @@ void render_form(buf *out, const page *p, const form_view *v)
 		render_hidden(out, "version", ver);
 	}
 	buf_putc(out, '\n');
+	if (v->stepped) {
+		render_form_step(out, p, v);
+		free(ctl);
+		render_page_close(out, p);
+		return;
+	}
 	/* A blank form shows only what the person can fill: a computed field, another
 	 * role's or a later step's has nothing to say yet. */
-	form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
-		    v->editing ? v->readable : v->writable, &v->files);
-	if (!v->editing && collects_personal(f, v->writable))
+	render_form_fields(out, p, f, f->fields, f->nfields, v->values, v->errors, v->writable,
+			   v->editing ? v->readable : v->writable, &v->files);
+	if (!v->editing && render_collects_personal(f, v->writable))
 		render_privacy_short(out, p, v->app);
 	buf_puts(out, "<div class=\"actions\">");
 	if (v->warnings && v->warnings->n) {
@@ -1091,7 +1101,7 @@ void render_transition(buf *out, const page *p, const transition_view *v)
 	snprintf(ver, sizeof ver, "%" PRId64, v->rec->version);
 	render_hidden(out, "version", ver);
 	buf_putc(out, '\n');
-	form_fields(out, p, f, t->fields, t->nfields, vals, v->errors, w, w, &v->files);
+	render_form_fields(out, p, f, t->fields, t->nfields, vals, v->errors, w, w, &v->files);
 	if (t->comment != COMMENT_NONE) {
 		value cv = {VAL_NULL, 0, 0, NULL};
 		if (v->comment && *v->comment)

@@ -203,6 +203,17 @@ const def_field *render_col_field(const def_form *f, int col);
 void render_csrf_input(buf *o, const page *p);
 void render_hidden(buf *o, const char *name, const char *val);
 void render_table_open(buf *o, const char *key, const char *sub);
+
+/* The items of a form (fields[0..n)): sections as fieldsets, each writable field's control
+ * with its label, notes and error, readable ones as text (render_form.c). */
+void render_form_fields(buf *o, const page *p, const def_form *form, const def_field *fields,
+			size_t nfields, const record *values, const field_errors *errors,
+			const bool *writable, const bool *readable, const form_files *ff);
+/* Whether the person fills a personal field there (the form then says what becomes of it). */
+bool render_collects_personal(const def_form *f, const bool *writable);
+/* A multi-step form's page inside its <form>: the step's fields or the summary, the other
+ * values as hidden inputs, the step's buttons (render_steps.c). */
+void render_form_step(buf *out, const page *p, const form_view *v);
 void render_input_text(const def_field *f, const value *v, buf *tmp);
 bool render_mask(const bool *m, size_t col);
 void render_page_body(buf *o, const page *p);

@@ -275,6 +275,21 @@ uc_status uc_state_counts(uc_call *c, const def_form *f, store_state_count *out,
 	return UC_OK;
 }
 
+void uc_echo(uc_call *c, const write_in *in, record *out)
+{
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = c->lg, .now = c->now};
+	pipeline_echo(&pc, in, out);
+}
+
+bool uc_step_applies(const def_form *f, const record *rec, int s)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (f->fields[i].step == s)
+			return f->fields[i].type != FT_SECTION ||
+			       pipeline_field_visible(f, rec, &f->fields[i]);
+	return false;
+}
+
 void uc_blank(uc_call *c, record *out)
 {
 	const def_form *f = c->form;

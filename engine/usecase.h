@@ -235,6 +235,15 @@ void uc_transition_writable(uc_call *c, const def_transition *t, const record *r
 uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_transition **t,
 			   uc_result *res);
 
+/* The input parsed by field type, nothing more (no defaults, checks or app code): what
+ * was typed, to show again. */
+void uc_echo(uc_call *c, const write_in *in, record *out);
+/* Whether step s of a multi-step form applies to rec (its section's visible_if). */
+bool uc_step_applies(const def_form *f, const record *rec, int s);
+
+/* A create checked by every rule (parse, checks, validate, warn, on_create) and not
+ * written: a step of a multi-step form (SPEC 4.3). UC_OK: res->rec as it would be. */
+uc_status uc_check(uc_call *c, const write_in *in, uc_result *res);
 /* ---- writes ---- */
 
 uc_status uc_create(uc_call *c, const write_in *in, uc_result *res);

@@ -28,7 +28,7 @@
 #include "util.h"
 #include "workflow.h"
 
-typedef enum { W_CREATE, W_EDIT, W_DELETE, W_TRIGGER } work_kind;
+typedef enum { W_CREATE, W_EDIT, W_DELETE, W_TRIGGER, W_CHECK } work_kind;
 
 /* What the store's writer does for a create, an edit or a delete. */
 typedef struct write_job {
@@ -321,6 +321,7 @@ static uc_status outcome(uc_work *w, int rc)
 		}
 		break;
 	case W_DELETE:
+	case W_CHECK:
 		break;
 	}
 	return finish(w, UC_OK);
@@ -388,6 +389,13 @@ static uc_status prepare(uc_work *w)
 	char err[SANDBOX_ERR] = "";
 	int rc;
 	switch (w->kind) {
+	case W_CHECK: /* a step of a multi-step form: every rule, nothing written */
+		rc = pipeline_create(&pc, w->in, &w->job.rec, &errs, err);
+		if (rc != PIPE_OK)
+			return pipeline_outcome(w, rc, &errs, err);
+		w->res->rec = w->job.rec;
+		memset(&w->job.rec, 0, sizeof w->job.rec);
+		return finish(w, UC_OK);
 	case W_CREATE:
 		rc = pipeline_create(&pc, w->in, &w->job.rec, &errs, err);
 		if (rc != PIPE_OK)
@@ -468,6 +476,7 @@ static bool needs_lua(const uc_work *w)
 	const def_form *f = w->c->form;
 	switch (w->kind) {
 	case W_CREATE:
+	case W_CHECK:
 		return f->validate || f->warn || f->on_create || any_compute(f);
 	case W_EDIT:
 		return f->validate || f->warn || any_compute(f);
@@ -532,6 +541,18 @@ static bool load_old(uc_work *w, int64_t id)
 		finish_msg(w, UC_ERROR, "lecture de l'enregistrement impossible");
 	}
 	return false;
+}
+
+uc_status uc_check(uc_call *c, const write_in *in, uc_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (c->unavailable)
+		return uc_unavailable(res);
+	if (!access_can_create(c->form, &c->who))
+		return res->status = UC_FORBIDDEN;
+	uc_work *w = work_new(c, res, W_CHECK);
+	w->in = in;
+	return run(w);
 }
 
 uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)

@@ -74,7 +74,7 @@ return {
         .. "Les ouvertures réglementaires à heures fixes n'ont pas besoin de demande.",
 
       fields = {
-        { name = "s_armement", type = "section", label = "Armement" },
+        { name = "s_armement", type = "section", label = "Armement", page = true },
         { name = "societe", type = "text", label = "Armateur (raison sociale)", required = true,
           max_length = 120 },
         { name = "siret", type = "siret", label = "SIRET de l'armateur", required = true },
@@ -85,7 +85,7 @@ return {
         { name = "telephone_capitaine", type = "phone", label = "Téléphone du capitaine à bord",
           required = true, personal = true, help = "Appelé par la régulation en cas d'imprévu." },
 
-        { name = "s_navire", type = "section", label = "Navire" },
+        { name = "s_navire", type = "section", label = "Navire", page = true },
         { name = "navire", type = "text", label = "Nom du navire", required = true, max_length = 60 },
         { name = "categorie", type = "choice", label = "Type de navire", required = true, widget = "select",
           options = {
@@ -120,7 +120,7 @@ return {
         { name = "suivi_ais", type = "url", label = "Lien de suivi AIS",
           placeholder = "https://", help = "Facultatif : page publique de position du navire." },
 
-        { name = "s_passage", type = "section", label = "Passage demandé" },
+        { name = "s_passage", type = "section", label = "Passage demandé", page = true },
         { name = "sens", type = "choice", label = "Sens du passage", required = true, widget = "radio",
           options = { { "vers_etang", "Vers l'étang de Thau (entrée)" }, { "vers_mer", "Vers la mer (sortie)" } } },
         { name = "ponts", type = "multichoice", label = "Ponts à franchir", required = true,

@@ -160,6 +160,7 @@ function pageTypes(ids) {
     { name: 'page introuvable', who: null, url: '/a/nulle-part', status: 404 },
     { name: "accueil d'une app", who: 'centre1', url: '/a/vaccins' },
     { name: 'formulaire (agent)', who: 'centre1', url: '/a/vaccins/commande/new' },
+    { name: 'formulaire en étapes', who: 'armateur1', url: '/a/ponts-sete/ouverture/new' },
     { name: 'liste', who: 'centre1', url: '/a/vaccins/commande' },
     { name: 'fiche', who: 'centre1', url: o },
     { name: 'modification', who: 'centre1', url: `${o}/edit` },
@@ -431,6 +432,50 @@ test('the pharmacy refuses an order with the keyboard alone', async (s) => {
   check(page.url().includes(`/commande/${id}`) && main.includes('Refusée'),
         `the order was not refused: ${page.url()} ${main.slice(0, 300)}`);
   await ctx.close();
+});
+
+test('a ship owner asks for a bridge opening in three steps, back and forth, then sends', async (s) => {
+  const page = await pageAs(s.browser, s.base, 'armateur1');
+  await page.goto(s.base + '/a/ponts-sete/ouverture/new');
+  const title = async () => (await page.title());
+  check((await title()).includes('étape 1 sur 4'), `title: ${await title()}`);
+  await page.fill('#f-societe', 'Armement Thau Marée');
+  await page.fill('#f-siret', '73282932000074');
+  await page.fill('#f-contact_nom', 'Paul Roux');
+  await page.fill('#f-contact_email', 'paul.roux@example.org');
+  await page.fill('#f-telephone_capitaine', '06 12 34 56 78');
+  await Promise.all([page.waitForNavigation(), page.click('button[value=next]')]);
+  check((await title()).includes('étape 2 sur 4'), `after step 1: ${await title()}`);
+  // "Précédent" keeps what step 1 had
+  await Promise.all([page.waitForNavigation(), page.click('button[value=prev]')]);
+  check((await page.inputValue('#f-societe')) === 'Armement Thau Marée', 'step 1 lost its values');
+  await Promise.all([page.waitForNavigation(), page.click('button[value=next]')]);
+  await page.fill('#f-navire', 'Belle de Thau');
+  await page.selectOption('#f-categorie', 'peche');
+  await page.fill('#f-immatriculation', 'ST 123456');
+  for (const [id, v] of [['longueur', '18,5'], ['largeur', '6'], ['tirant_air', '9,2'],
+                         ['tirant_eau', '2,1'], ['personnes_a_bord', '4']])
+    await page.fill(`#f-${id}`, v);
+  // an error holds the person on the step, with its summary
+  await page.fill('#f-navire', '');
+  await Promise.all([page.waitForNavigation(), page.click('button[value=next]')]);
+  check((await title()).includes('étape 2 sur 4') && (await page.isVisible('.error-summary')),
+        'an empty ship name did not hold the step');
+  await page.fill('#f-navire', 'Belle de Thau');
+  await Promise.all([page.waitForNavigation(), page.click('button[value=next]')]);
+  check((await title()).includes('étape 3 sur 4'), `after step 2: ${await title()}`);
+  await page.locator('input[name=sens][value=vers_etang]').check();
+  await page.locator('input[name=ponts][value=gare]').check();
+  await page.fill('#f-creneau_souhaite', `${workingDayAhead(14)}T14:30`);
+  await Promise.all([page.waitForNavigation(), page.click('button[value=next]')]);
+  const summary = await page.textContent('main');
+  check(summary.includes('Récapitulatif') && /belle de thau/i.test(summary) &&
+        summary.includes('Armement Thau Marée'), `summary: ${summary.replace(/\s+/g, ' ').slice(0, 900)}`);
+  await Promise.all([page.waitForNavigation(), page.click('button[value=submit]')]);
+  const done = await page.textContent('main');
+  check(/\/ouverture\/\d+/.test(page.url()) && done.includes('BELLE DE THAU'),
+        `not created: ${page.url()} ${done.slice(0, 300)}`);
+  await page.close();
 });
 
 test('a record prints on A4 with its fields, state, history, the site and the date, no buttons', async (s) => {

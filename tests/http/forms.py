@@ -3,6 +3,7 @@
 `yes_no` (two radios Oui/Non, stored 0/1, a JSON boolean, unanswered is null, required
 means answered) and `info` (static text in the form, paragraphs and links, no data).
 Prints one line per test and ends with "N passed, N failed"."""
+import html
 import os
 import re
 import sys
@@ -199,6 +200,80 @@ def warnings_ask_for_a_confirmation_and_write_nothing_until_given(s):
     assert s.sql_one("avertis", "SELECT COUNT(*) FROM inscription") == n + 1
 
 
+ET = "/a/etapes/demande/new"
+
+
+def hidden(page):
+    """The hidden inputs of a page, as (name, value) pairs in order (what travels)."""
+    return [(html.unescape(n), html.unescape(v)) for n, v in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+            if n != "_csrf"]
+
+
+@test
+def a_multi_step_form_goes_step_by_step_without_javascript(s):
+    c = Client(s).login("alice")
+    page = c.get(ET).text
+    assert "<title>Demande de subvention — nouvel enregistrement — étape 1 sur 4" in page, page[:400]
+    assert '<h2>Demandeur <span class="step-state">Étape 1 sur 4</span></h2>' in page, page
+    assert "Étape suivante : Société" in page
+    assert 'id="f-nom"' in page and 'id="f-siret"' not in page and 'id="f-montant"' not in page
+    assert '<button type="submit" name="_nav" value="next">Suivant</button>' in page
+    assert 'value="prev"' not in page  # no "Précédent" on the first step
+    # "Suivant" with an error of this step: held here, with only this step's errors
+    r = c.post_form(ET, {"_step": "0", "_nav": "next", "nom": "", "societe": "1"})
+    assert r.status == 422 and "Étape 1 sur 4" in r.text
+    assert set(field_errors_html(r.text)) == {"nom"}, field_errors_html(r.text)
+    # valid: step 2, what was typed travels as hidden inputs
+    r = c.post_form(ET, {"_step": "0", "_nav": "next", "nom": "Club <b>", "societe": "1"})
+    assert r.status == 200 and "Étape 2 sur 4" in r.text, r.text
+    carried = dict(hidden(r.text))
+    assert carried["nom"] == "Club <b>" and carried["societe"] == "1" and carried["_step"] == "1"
+    assert "Club <b>" not in r.text  # escaped
+    # "Précédent" keeps what this step had
+    back = c.post_form(ET, dict(hidden(r.text), _nav="prev", siret="73282932000074"))
+    assert "Étape 1 sur 4" in back.text and 'value="Club &lt;b&gt;"' in back.text
+    assert dict(hidden(back.text))["siret"] == "73282932000074"
+    # a person, not a company: the "Société" step is skipped both ways
+    r = c.post_form(ET, {"_step": "0", "_nav": "next", "nom": "Ana", "societe": "0"})
+    assert "Étape 3 sur 4" in r.text and "<h2>Projet " in r.text, r.text
+    back = c.post_form(ET, dict(hidden(r.text), _nav="prev"))
+    assert "Étape 1 sur 4" in back.text
+    # the last step goes to the summary
+    fields = dict(hidden(r.text), _nav="next", montant="1 200,50", themes=["sport", "social"],
+                  urgent="1")
+    r = c.post_form(ET, fields)
+    assert "Récapitulatif" in r.text and "Étape 4 sur 4" in r.text, r.text
+    assert re.search(r"<dd>1\s200,50\s€</dd>", r.text) and "<dd>sport, social</dd>" in r.text, r.text
+    assert "<h3>Société</h3>" not in r.text  # a step that does not apply
+    assert '<button type="submit" name="_goto" value="0" class="secondary">Modifier' in r.text
+    summary = hidden(r.text)
+    assert ("themes", "sport") in summary and ("themes", "social") in summary, summary
+    # "Modifier" goes back to that step with everything
+    r2 = c.post_form(ET, dict(summary, _goto="2"))
+    assert "Étape 3 sur 4" in r2.text and 'value="1200,50"' in r2.text, r2.text
+    # "Envoyer": created, once
+    n = s.sql_one("etapes", "SELECT COUNT(*) FROM demande")
+    r = c.post_form(ET, summary + [("_nav", "submit")])
+    assert r.status == 303, r.text
+    assert s.sql_one("etapes", "SELECT COUNT(*) FROM demande") == n + 1
+    row = s.sql("etapes", "SELECT nom, montant, urgent FROM demande ORDER BY id DESC LIMIT 1")[0]
+    assert row == {"nom": "Ana", "montant": 120050, "urgent": 1}, row
+    # a value changed on the way is checked again: back to its step with the error
+    bad = [(k, "0" if k == "montant" else v) for k, v in summary] + [("_nav", "submit")]
+    r = c.post_form(ET, bad)
+    assert r.status == 422 and "Étape 3 sur 4" in r.text, r.text
+    assert "montant" in field_errors_html(r.text)
+    # a step number out of range is read as the summary, never a crash
+    r = c.post_form(ET, {"_step": "99999", "_nav": "next", "nom": "X", "societe": "0"})
+    assert r.status in (200, 303, 422), r.status
+    # the API takes the whole record at once, as always
+    r = Client(s, token=s.tokens["alice"]).api("POST", "/apps/etapes/demande/records",
+                                               {"fields": {"nom": "B", "societe": False,
+                                                           "montant": "10"}})
+    assert r.status == 201, r.text
+
+
 @test
 def check_warns_about_two_controls_with_one_name(s):
     import subprocess
@@ -228,7 +303,7 @@ def check_warns_about_two_controls_with_one_name(s):
 
 
 def make_server(binary):
-    s = Server(binary, apps=("formes", "avertis"))
+    s = Server(binary, apps=("formes", "avertis", "etapes"))
     s.add_user("alice")
     s.start()
     s.tokens = {"alice": s.token("alice")}
