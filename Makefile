@@ -14,9 +14,9 @@
 SHELL   := /bin/bash
 CC      ?= cc
 BUILD   ?= build
-PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic ldap
+PKGS    := lua5.4 sqlite3 libmicrohttpd jansson libargon2 libsodium libcurl libpq libmagic ldap zlib
 DEB_PKGS := pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev \
-            libargon2-dev libsodium-dev libcurl4-openssl-dev libmagic-dev libcmocka-dev python3 lua5.4 wrk \
+            libargon2-dev libsodium-dev libcurl4-openssl-dev libmagic-dev zlib1g-dev libcmocka-dev python3 lua5.4 wrk \
             libpq-dev postgresql haproxy clang-format clang-tidy libldap-dev slapd ldap-utils \
             nodejs chromium default-jre-headless poppler-utils
 # The browser tests' npm tools (tests/browser/package-lock.json): playwright-core drives

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "conns.h"
 #include "log.h"
 #include "metrics.h"
@@ -289,6 +290,24 @@ static void req_free(req *r)
 	free(r);
 }
 
+#define GZIP_MIN 1024 /* smaller answers fit in a packet as they are */
+
+/* Compresses r->out when the client takes gzip and it gains something (issue 15.3). */
+static bool gzip_body(req *r)
+{
+	if (r->out.len < GZIP_MIN || !compress_type_worth(r->content_type) ||
+	    !compress_accepts_gzip(req_header(r, "Accept-Encoding")))
+		return false;
+	buf z = BUF_INIT;
+	if (!compress_gzip(r->out.data, r->out.len, &z) || z.len >= r->out.len) {
+		buf_free(&z);
+		return false;
+	}
+	buf_free(&r->out);
+	r->out = z;
+	return true;
+}
+
 static const char CSP[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
 			  "img-src 'self' data:; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -333,6 +352,7 @@ static enum MHD_Result send_answer(req *r)
 	}
 	/* The answer's buffer goes to libmicrohttpd as it is (no copy); it frees it. */
 	struct MHD_Response *resp;
+	bool gz = false;
 	if (r->stream.fill) { /* boxed: the response owns the functions with the state */
 		stream_box *b = xcalloc(1, sizeof *b);
 		b->s = r->stream;
@@ -341,10 +361,11 @@ static enum MHD_Result send_answer(req *r)
 							 stream_fill, b, stream_done);
 		if (!resp)
 			stream_done(b);
-	} else if (r->out.data)
+	} else if (r->out.data) {
+		gz = gzip_body(r);
 		resp = MHD_create_response_from_buffer_with_free_callback(r->out.len, r->out.data,
 									  free);
-	else
+	} else
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
@@ -352,6 +373,10 @@ static enum MHD_Result send_answer(req *r)
 		r->out = (buf)BUF_INIT;
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	if (compress_type_worth(r->content_type)) /* caches keep both versions apart */
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	for (int i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);

@@ -208,7 +208,7 @@ async function main() {
     args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [] });
   let passed = 0;
   let failed = 0;
-  const shared = { base, browser, ids: await seed(base), axe: [] };
+  const shared = { base, browser, ids: await seed(base), axe: [], weights: [] };
   try {
     for (const t of tests) {
       if (only && !t.name.includes(only)) continue;
@@ -230,7 +230,7 @@ async function main() {
     failed++;
     console.log('FAIL the server reported a sanitizer error\n' + serverLog().slice(-3000));
   }
-  if (resultsFile && shared.axe.length) writeResults(shared.axe);
+  if (resultsFile && shared.axe.length) writeResults(shared.axe, shared.weights);
   fs.rmSync(tmp, { recursive: true, force: true });
   if (pgServer) psql(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
   console.log(`${passed} passed, ${failed} failed`);
@@ -238,7 +238,7 @@ async function main() {
 }
 
 // The statement page's "résultats des tests": what this run checked, with its date.
-function writeResults(rows) {
+function writeResults(rows, weights) {
   const out = {
     date: new Date().toISOString().slice(0, 10),
     tool: `axe-core ${JSON.parse(fs.readFileSync(path.join(here, 'node_modules/axe-core/package.json'))).version}`,
@@ -246,6 +246,7 @@ function writeResults(rows) {
     pages: rows.length,
     violations: rows.reduce((n, r) => n + r.violations.length, 0),
     results: rows,
+    weights, // bytes transferred per page type (HTML, CSS, script; gzip), first visit
   };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   fs.writeFileSync(resultsFile, JSON.stringify(out, null, 1) + '\n');
@@ -302,10 +303,43 @@ test('every page type weighs under 40 KB transferred', async (s) => {
     });
     await page.goto(s.base + t.url, { waitUntil: 'networkidle' });
     report.push(`${t.name}: ${(bytes / 1024).toFixed(1)} KB`);
+    s.weights.push({ page: t.name, url: t.url, bytes });
     if (bytes > 40 * 1024) bad.push(`${t.name} ${t.url}: ${bytes} bytes`);
     await ctx.close();
   }
   console.log('    weight: ' + report.join(', '));
+  check(bad.length === 0, bad.join('\n'));
+});
+
+test('on Slow 3G (400 kbit/s, 400 ms) the public form is usable in under 3 s', async (s) => {
+  const ctx = await s.browser.newContext({ locale: 'fr-FR' }); // nothing cached
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 400, downloadThroughput: 400 * 1024 / 8,
+    uploadThroughput: 400 * 1024 / 8 });
+  const t0 = Date.now();
+  await page.goto(s.base + '/a/reclamations/reclamation/new', { waitUntil: 'load' });
+  const ms = Date.now() - t0;
+  console.log(`    slow 3G: the complaint form loaded in ${ms} ms`);
+  check(await page.isVisible('#f-objet'), 'the form is not there');
+  check(ms < 3000, `${ms} ms`);
+  await ctx.close();
+});
+
+// WCAG 1.4.12: line height 1.5, paragraphs 2em apart, letters 0.12em, words 0.16em.
+test('text spacing (WCAG 1.4.12) loses nothing at 320 px', async (s) => {
+  const bad = [];
+  for (const t of pageTypes(s.ids)) {
+    const page = await pageAs(s.browser, s.base, t.who, { viewport: { width: 320, height: 640 } });
+    await page.goto(s.base + t.url);
+    await page.addStyleTag({ content: '*{line-height:1.5!important;letter-spacing:.12em!important;' +
+                                      'word-spacing:.16em!important}p{margin-bottom:2em!important}' });
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (w > 320) bad.push(`${t.name} ${t.url}: ${w} px wide`);
+    await page.close();
+  }
   check(bad.length === 0, bad.join('\n'));
 });
 

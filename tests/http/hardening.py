@@ -5,6 +5,7 @@ clients come from 127.0.0.1, the attacker from 127.0.0.5: the whole 127/8 is loo
 redirects after login, client addresses behind a proxy, app isolation.
 Prints one line per test and ends with "N passed, N failed"."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -451,6 +452,36 @@ def numeric_options_are_whole_numbers_or_refused(s):
             assert p.returncode != 0 and says in p.stderr, (args, extra_env, p.returncode, p.stderr)
     finally:
         m.cleanup()
+
+
+
+@test
+def answers_are_gzipped_for_clients_that_ask_and_only_for_them(s):
+    import gzip
+    c = Client(s)
+    plain = c.get("/login")
+    assert plain.header("Content-Encoding") is None and plain.header("Vary") == "Accept-Encoding"
+    z = c.get("/login", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert z.header("Content-Encoding") == "gzip", z.headers
+    assert len(z.body) < len(plain.body) / 2, (len(z.body), len(plain.body))
+    page = gzip.decompress(z.body)
+    # the same page but for its CSRF token
+    strip = lambda b: re.sub(rb'value="[^"]{20,}"', b"", b)  # noqa: E731
+    assert strip(page) == strip(plain.body)
+    css = re.search(r'href="(/static/style\.[0-9a-f]+\.css)"', plain.text).group(1)
+    zc = c.get(css, headers={"Accept-Encoding": "gzip"})
+    assert zc.header("Content-Encoding") == "gzip" and b"@media print" in gzip.decompress(zc.body)
+    assert "immutable" in zc.header("Cache-Control")
+    # refused with q=0, or not asked: as it is
+    for ae in ("gzip;q=0", "identity", "br"):
+        r = c.get("/login", headers={"Accept-Encoding": ae})
+        assert r.header("Content-Encoding") is None and b"<form" in r.body, ae
+    # small answers stay as they are (the health check), an error page too is compressed
+    r = c.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert r.header("Content-Encoding") is None and r.body.startswith(b"ok")
+    r = c.get("/nulle-part", headers={"Accept-Encoding": "gzip"})
+    assert r.status == 404 and b"Page introuvable" in (
+        gzip.decompress(r.body) if r.header("Content-Encoding") == "gzip" else r.body)
 
 
 def make_server(binary):
