@@ -68,11 +68,29 @@ static void geo_schema(const def_field *fd, json_t *s)
 	buf_free(&b);
 }
 
+/* A reference: a record's number, and a description naming the form it belongs to. */
+static void reference_schema(const def_field *fd, json_t *s)
+{
+	json_object_set_new(s, "minimum", json_integer(1));
+	buf b = BUF_INIT;
+	if (fd->help)
+		buf_printf(&b, "%s ", fd->help);
+	buf_printf(&b,
+		   "Numéro (id) d'un enregistrement du formulaire \"%s\" (%s) que la personne "
+		   "peut lire ; affiché par son champ \"%s\".",
+		   fd->ref_form_id, fd->ref_form ? fd->ref_form->title : fd->ref_form_id,
+		   fd->ref_label);
+	json_object_set_new(s, "description", json_string(buf_cstr(&b)));
+	json_object_set_new(s, "x-reference", json_string(fd->ref_form_id));
+	buf_free(&b);
+}
+
 /* The JSON type of a field's value. */
 static const char *json_type_of(const def_field *fd)
 {
 	switch (fd->type) {
 	case FT_INTEGER:
+	case FT_REFERENCE:
 		return "integer";
 	case FT_DECIMAL:
 		return "number";
@@ -117,6 +135,9 @@ json_t *api_field_schema(const def_field *fd)
 		break;
 	case FT_MONEY:
 		json_object_set_new(s, "pattern", json_string("^-?[0-9]+(\\.[0-9]{1,2})?$"));
+		break;
+	case FT_REFERENCE:
+		reference_schema(fd, s);
 		break;
 	case FT_DATE:
 		json_object_set_new(s, "format", json_string("date"));
@@ -240,6 +261,11 @@ static json_t *field_json(const def_field *fd)
 		json_object_set_new(o, "region", json_string(fd->geo_region));
 	if (fd->geo_deleguees)
 		json_object_set_new(o, "deleguees", json_true());
+	/* a reference's target: where to list the records it may name */
+	if (fd->type == FT_REFERENCE) {
+		json_object_set_new(o, "form", json_string(fd->ref_form_id));
+		json_object_set_new(o, "label_field", json_string(fd->ref_label));
+	}
 	return o;
 }
 

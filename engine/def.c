@@ -34,6 +34,7 @@ static const struct {
     [FT_DEPARTEMENT] = {"departement", "TEXT"},
     [FT_REGION] = {"region", "TEXT"},
     [FT_EPCI] = {"epci", "TEXT"},
+    [FT_REFERENCE] = {"reference", "INTEGER"},
     [FT_SECTION] = {"section", NULL},
     [FT_INFO] = {"info", NULL},
 };

@@ -46,6 +46,7 @@ typedef enum field_type {
 	FT_DEPARTEMENT,
 	FT_REGION,
 	FT_EPCI,
+	FT_REFERENCE, /* a record of a form of the same app: stored as its id */
 	FT_SECTION,
 	FT_INFO, /* static explanatory text in a form: no data */
 	FT__COUNT
@@ -164,6 +165,13 @@ typedef struct def_field {
 
 	long max_size; /* file; -1 when not set */
 	def_strlist accept;
+
+	/* reference: the target form's id and the field of it that names its records, as
+	 * written; resolved once every form is read (ref_form NULL until then, and in a
+	 * definition that failed) */
+	const char *ref_form_id, *ref_label;
+	const struct def_form *ref_form;
+	const struct def_field *ref_label_field;
 
 	def_condset visible_if;
 	def_condset required_if;

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "jsonw.h"
+#include "reference.h"
 #include "util.h"
 #include "validate.h"
 
@@ -83,7 +84,21 @@ void export_csv_header(buf *out, const def_form *f, const bool *cols, bool open_
 	buf_puts(out, "\r\n");
 }
 
-void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_data, const record *r)
+/* A reference's cell: its target's label when the exporter may read it, else its number. */
+static bool reference_cell(const def_field *fd, const value *v, const ref_view *refs, buf *cell)
+{
+	if (fd->type != FT_REFERENCE || v->kind != VAL_INT)
+		return false;
+	const ref_item *it = ref_view_find(refs, fd, v->i);
+	if (it && it->label)
+		buf_puts(cell, it->label);
+	else
+		buf_printf(cell, "n° %lld", (long long)v->i);
+	return true;
+}
+
+void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_data, const record *r,
+		    const struct ref_view *refs)
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
@@ -93,7 +108,8 @@ void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_dat
 		if (!cols[col])
 			continue;
 		buf_reset(&cell);
-		validate_sheet(f->cols[col], &r->values[col], &cell);
+		if (!reference_cell(f->cols[col], &r->values[col], refs, &cell))
+			validate_sheet(f->cols[col], &r->values[col], &cell);
 		csv_cell(out, cell.data ? cell.data : "", cell.len,
 			 !engine_written(f->cols[col]->type), false);
 	}
@@ -229,7 +245,7 @@ static void put_row(void *arg, const record *r)
 	const def_form *f = uc_export_form(e->x);
 	bool od = uc_export_is_open_data(e->x);
 	if (e->fmt == EXPORT_CSV)
-		export_csv_row(&e->out, f, uc_export_cols(e->x), od, r);
+		export_csv_row(&e->out, f, uc_export_cols(e->x), od, r, uc_export_refs(e->x));
 	else
 		export_jsonl_row(&e->out, f, uc_export_cols(e->x), od, r);
 }

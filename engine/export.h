@@ -29,7 +29,9 @@ typedef enum export_format { EXPORT_CSV, EXPORT_JSONL } export_format;
 
 /* The CSV's header line (after the BOM) and one record's line, CRLF-ended. */
 void export_csv_header(buf *out, const def_form *f, const bool *cols, bool open_data);
-void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_data, const record *r);
+/* refs: the labels of r's references (NULL: shown by number) */
+void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_data, const record *r,
+		    const struct ref_view *refs);
 /* One record's JSON line, '\n'-ended. */
 void export_jsonl_row(buf *out, const def_form *f, const bool *cols, bool open_data,
 		      const record *r);

@@ -418,7 +418,7 @@ static const struct {
     {"label", TM_ALL},
     {"help", TM_ALL},
     {"required", TM_DATA},
-    {"default", TM_DATA & ~TM(FT_FILE)},
+    {"default", TM_DATA & ~TM(FT_FILE) & ~TM(FT_REFERENCE)},
     {"placeholder", TM_DATA},
     {"readonly", TM_DATA},
     {"personal", TM_DATA},
@@ -445,6 +445,8 @@ static const struct {
     {"departement", TM(FT_COMMUNE) | TM(FT_EPCI)},
     {"region", TM(FT_COMMUNE) | TM(FT_DEPARTEMENT) | TM(FT_EPCI)},
     {"deleguees", TM(FT_COMMUNE)},
+    {"form", TM(FT_REFERENCE)},
+    {"label_field", TM(FT_REFERENCE)},
 };
 #define NFIELD_KEYS (sizeof field_keys / sizeof field_keys[0])
 
@@ -632,8 +634,8 @@ static const char *option_suggest(ld *x, const def_field *f, const char *s)
 static void read_default(ld *x, const defval *t, def_field *f, const char *where)
 {
 	const defval *v = defval_get(t, "default");
-	if (!v || !def_type_holds_data(f->type) || f->type == FT_FILE)
-		return;
+	if (!v || !def_type_holds_data(f->type) || f->type == FT_FILE || f->type == FT_REFERENCE)
+		return; /* refused by field_keys */
 	const char *tn = def_type_name(f->type);
 	json_t *j = NULL;
 	switch (f->type) {
@@ -913,6 +915,11 @@ static void read_type_keys(ld *x, const defval *t, def_field *f, const char *whe
 	case FT_EPCI:
 		read_geo_keys(x, t, f, where);
 		break;
+	case FT_REFERENCE:
+		/* resolved by resolve_references, once every form is read */
+		f->ref_form_id = get_str(x, t, "form", where, true);
+		f->ref_label = get_str(x, t, "label_field", where, true);
+		break;
 	default:
 		break;
 	}
@@ -1061,6 +1068,7 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 					text = one->b ? "true" : "false";
 				break;
 			case FT_INTEGER:
+			case FT_REFERENCE:
 				if (one->kind == DV_INT)
 					text = arena_printf(x->A, "%lld", (long long)one->i);
 				break;
@@ -1920,6 +1928,69 @@ static void read_privacy(ld *x, const defval *t)
 	get_strlist(x, t, "recipients", "privacy", &p->recipients, false);
 }
 
+/* A reference's target: a form of the app (itself included: "doublon de"), and a
+ * text-like field of it that names its records. */
+static void resolve_reference(ld *x, def_field *f, const char *where)
+{
+	const def_app *app = x->app;
+	if (!f->ref_form_id || !f->ref_label)
+		return; /* already said: required */
+	const def_form *t = def_find_form(app, f->ref_form_id);
+	if (!t) {
+		const char **ids = arena_alloc(&x->scratch, (app->nforms + 1) * sizeof *ids);
+		for (size_t i = 0; i < app->nforms; i++)
+			ids[i] = app->forms[i].id;
+		err(x, where, "form : formulaire inconnu \"%s\"%s", f->ref_form_id,
+		    suggest(x, f->ref_form_id, ids, app->nforms));
+		return;
+	}
+	int col = def_find_col(t, f->ref_label);
+	if (col < 0) {
+		const char **names = arena_alloc(&x->scratch, (t->ncols + 1) * sizeof *names);
+		for (size_t i = 0; i < t->ncols; i++)
+			names[i] = t->cols[i]->name;
+		err(x, where, "label_field : le formulaire \"%s\" n'a pas de champ \"%s\"%s", t->id,
+		    f->ref_label, suggest(x, f->ref_label, names, t->ncols));
+		return;
+	}
+	const def_field *lf = t->cols[col];
+	if (!is_texty(lf->type)) {
+		err(x, where,
+		    "label_field : le champ \"%s\" du formulaire \"%s\" (%s) n'est pas un texte "
+		    "qui nomme ses enregistrements",
+		    lf->name, t->id, def_type_name(lf->type));
+		return;
+	}
+	f->ref_form = t;
+	f->ref_label_field = lf;
+}
+
+/* Every reference field of every form, forms and transitions alike. */
+static void resolve_references(ld *x)
+{
+	def_app *app = x->app;
+	for (size_t i = 0; i < app->nforms; i++) {
+		def_form *form = &app->forms[i];
+		const char *fw = wherep(x, "", "forms[%zu] \"%s\"", i + 1, form->id);
+		for (size_t k = 0; k < form->nfields; k++)
+			if (form->fields[k].type == FT_REFERENCE)
+				resolve_reference(x, &form->fields[k],
+						  wherep(x, fw, "fields[%zu] \"%s\"", k + 1,
+							 form->fields[k].name));
+		def_workflow *w = form->workflow;
+		for (size_t t = 0; w && t < w->ntransitions; t++) {
+			def_transition *tr = &w->transitions[t];
+			const char *tw =
+			    wherep(x, fw, "workflow > transitions[%zu] \"%s\"", t + 1, tr->id);
+			for (size_t k = 0; k < tr->nfields; k++)
+				if (tr->fields[k].type == FT_REFERENCE)
+					resolve_reference(x, &tr->fields[k],
+							  wherep(x, tw, "fields[%zu] \"%s\"", k + 1,
+								 tr->fields[k].name));
+		}
+	}
+}
+
 static void read_app(ld *x, const defval *root)
 {
 	def_app *app = x->app;
@@ -1955,6 +2026,7 @@ static void read_app(ld *x, const defval *root)
 				break;
 			}
 	}
+	resolve_references(x);
 }
 
 /* "file:line: message" from the sandbox into a diagnostic. */

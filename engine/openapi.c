@@ -463,10 +463,10 @@ static void oa_filter_params(oa_doc *o, const def_form *f, const actor *who, jso
 			shadowed = shadowed || strcmp(reserved[i], fd->name) == 0;
 		if (shadowed || !access_can_read_col(fd, who))
 			continue;
-		const char *type = fd->type == FT_BOOLEAN   ? "boolean"
-				   : fd->type == FT_INTEGER ? "integer"
-				   : fd->type == FT_DECIMAL ? "number"
-							    : "string";
+		const char *type = fd->type == FT_BOOLEAN				? "boolean"
+				   : fd->type == FT_INTEGER || fd->type == FT_REFERENCE ? "integer"
+				   : fd->type == FT_DECIMAL				? "number"
+											: "string";
 		s = oa_type(type);
 		if (fd->noptions) {
 			en = json_array();

@@ -31,6 +31,7 @@ typedef struct page_ctx {
 	write_in in;
 	const char *comment;
 	bool editing;
+	ref_view refs; /* what the page's references show */
 } page_ctx;
 
 static void page_ctx_cleanup(void *p)
@@ -39,6 +40,17 @@ static void page_ctx_cleanup(void *p)
 	uc_result_clear(&c->res);
 	if (c->stored.values)
 		record_clear(&c->stored);
+	ref_view_clear(&c->refs);
+}
+
+/* The page's references (labels, and a form's inputs when writable): a failure to read
+ * them shows numbers, never more. */
+static void page_refs(page_ctx *c, page *p, const record *recs, size_t n, const bool *readable,
+		      const bool *writable)
+{
+	ref_view_clear(&c->refs);
+	uc_references(&c->call, recs, n, readable, writable, &c->refs);
+	p->refs = &c->refs;
 }
 
 /* "Confirmer quand même": the person saw the form's warnings (SPEC 4.2 `warn`). */
@@ -345,6 +357,7 @@ static void list_page(req *r, page_ctx *c)
 	};
 	page p;
 	pages_page(r, &p);
+	page_refs(c, &p, sp.v, sp.n, readable, NULL);
 	render_list(&r->out, &p, &v);
 	req_html(r, 200);
 	store_page_free(&sp);
@@ -400,6 +413,8 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 		      .kept = status >= 400 || v_stepped(c) ? keep_files(r, c) : NULL},
 	};
 	buf_reset(&r->out);
+	if (values)
+		page_refs(c, &p, values, 1, readable, writable);
 	render_form(&r->out, &p, &v);
 	req_html(r, status);
 }
@@ -591,6 +606,7 @@ static void new_page(req *r, page_ctx *c)
 			       .readable = readable,
 			       .stepped = c->form->nsteps > 0,
 			       .action = arena_printf(&r->mem, "%snew", c->path_base)};
+		page_refs(c, &p, &blank, 1, readable, writable);
 		render_form(&r->out, &p, &v);
 		req_html(r, 200);
 		record_clear(&blank);
@@ -793,6 +809,7 @@ static void record_page(req *r, page_ctx *c)
 				 r->lg == LANG_EN ? "Your approval of %s is recorded."
 						  : "Votre approbation de « %s » est enregistrée.",
 				 did->label);
+	page_refs(c, &p, rec, 1, readable, NULL);
 	render_record(&r->out, &p, &v);
 	req_html(r, 200);
 	store_history_free(h, nh);

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "reference.h"
 #include "util.h"
 
 /* ---- ctx for hooks ---- */
@@ -368,6 +369,48 @@ static int apply_compute(const def_form *f, sandbox *sb, const hook_env *env, re
 	return PIPE_OK;
 }
 
+static const char *msg_unchecked(lang lg)
+{
+	return lg == LANG_EN
+		   ? "This reference cannot be checked now: try again."
+		   : "Cette référence ne peut pas être vérifiée pour le moment : réessayez.";
+}
+
+/* A reference names a record the person may read (SPEC 4.3): one message whether it is
+ * unknown, deleted or out of their reach; a database that fails says so, not "unknown". */
+static void check_reference(const pipe_ctx *c, const def_field *fd, const value *v,
+			    field_errors *errs)
+{
+	ref_reader rr = {.db = c->app->db, .who = c->who, .now = c->now};
+	char msg[VALIDATE_MSG];
+	int rc = reference_check(&rr, fd, v->i, c->lg, msg);
+	if (rc != 0)
+		field_errors_add(errs, fd->name, rc > 0 ? msg : msg_unchecked(c->lg));
+}
+
+/* Step 1b: words typed in a reference's input (the HTML door) become the one record they
+ * name; none or several are the field's error, the text kept for the form to offer the
+ * matches. App code only ever sees ids. */
+static void resolve_references(const pipe_ctx *c, record *r, field_errors *errs)
+{
+	const def_form *f = c->form;
+	ref_reader rr = {.db = c->app->db, .who = c->who, .now = c->now};
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		value *v = &r->values[col];
+		if (fd->type != FT_REFERENCE || v->kind != VAL_TEXT ||
+		    field_errors_get(errs, fd->name))
+			continue;
+		char msg[VALIDATE_MSG];
+		int64_t id;
+		int rc = reference_resolve(&rr, fd, v->s, &id, NULL, NULL, c->lg, msg);
+		if (rc == 0)
+			value_set_int(v, id);
+		else
+			field_errors_add(errs, fd->name, rc > 0 ? msg : msg_unchecked(c->lg));
+	}
+}
+
 /* Step 6: each visible field's checks, required and required_if. */
 static void check_fields(const pipe_ctx *c, const record *old, record *r, const bool *visible,
 			 const bool *submitted, field_errors *errs)
@@ -400,6 +443,8 @@ static void check_fields(const pipe_ctx *c, const record *old, record *r, const 
 		validate_rule rule;
 		if (validate_check_rule(fd, v, today, c->lg, msg, &rule) != 0)
 			field_errors_add(errs, fd->name, pipeline_field_msg(fd, rule, c->lg, msg));
+		else if (fd->type == FT_REFERENCE)
+			check_reference(c, fd, v, errs);
 	}
 }
 
@@ -466,6 +511,7 @@ static int run_pipeline(const pipe_ctx *c, const write_in *in, const record *old
 	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
 	bool *visible = xcalloc(f->ncols ? f->ncols : 1, sizeof *visible);
 	parse_input(c, in, old, r, submitted, errs);
+	resolve_references(c, r, errs);
 	if (!old)
 		apply_defaults(c, r, submitted);
 	apply_visibility(f, r, visible, errs);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "reference.h"
 #include "util.h"
 
 /* ---- UI strings, one row per message: { French, English } ---- */
@@ -355,11 +356,33 @@ void render_put_empty(buf *o, const page *p)
 	buf_puts(o, "</span>");
 }
 
+/* A reference: its target's label linked to its page when the reader may read it, else
+ * only its number, which says nothing of a record they may not read. */
+static void put_reference(buf *o, const page *p, const def_field *f, int64_t id)
+{
+	const ref_item *it = ref_view_find(p->refs, f, id);
+	if (it && f->ref_form) {
+		buf_printf(o, "<a href=\"/a/%s/%s/%lld\">", f->ref_form->app_id, f->ref_form->id,
+			   (long long)id);
+		if (it->label)
+			buf_html(o, it->label);
+		else
+			buf_printf(o, "n° %lld", (long long)id);
+		buf_puts(o, "</a>");
+		return;
+	}
+	buf_printf(o, "n° %lld", (long long)id);
+}
+
 /* A value for humans, escaped; "—" for empty. */
 void render_put_display(buf *o, const page *p, const def_field *f, const value *v)
 {
 	if (!f || !v || v->kind == VAL_NULL) {
 		render_put_empty(o, p);
+		return;
+	}
+	if (f->type == FT_REFERENCE && v->kind == VAL_INT) {
+		put_reference(o, p, f, v->i);
 		return;
 	}
 	buf tmp = BUF_INIT;

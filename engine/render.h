@@ -37,6 +37,9 @@ typedef struct page {
 	const char *site_name; /* the collectivité (data/site.lua); NULL: "smallapps" */
 	bool site_logo, site_css;
 	const char *site_access; /* its accessibility state, for the footer; NULL: none */
+	/* the labels of the page's references and its form's reference inputs, as the
+	 * reader may see them (reference.h); NULL: references shown by number */
+	const struct ref_view *refs;
 } page;
 
 /* Portal: the apps and forms this user may use. */

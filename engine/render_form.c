@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "reference.h"
 #include "util.h"
 #include "validate_geo.h"
 
@@ -591,6 +592,85 @@ static void geo_choices(buf *o, const page *p, const def_form *form, const def_f
 	buf_puts(o, "></div>\n</fieldset>\n");
 }
 
+/* A reference's option or choice: its label, or its number when the reader may not read
+ * the label. */
+static void ref_item_text(buf *o, const ref_item *it)
+{
+	if (it->label)
+		buf_html(o, it->label);
+	else
+		buf_printf(o, "n° %lld", (long long)it->id);
+}
+
+/* A reference with few targets: a select of them, by label. */
+static void ref_select(buf *o, const page *p, const def_field *f, const ref_input *in,
+		       const value *v, const char *err)
+{
+	buf_puts(o, "<select");
+	control_attrs(o, f, NULL, err, true);
+	if (f->required)
+		buf_puts(o, " required");
+	buf_puts(o, ">\n<option value=\"\">");
+	buf_puts(o, T(p, UI_CHOOSE));
+	buf_puts(o, "</option>\n");
+	for (size_t i = 0; i < in->noptions; i++) {
+		buf_printf(o, "<option value=\"%lld\"", (long long)in->options[i].id);
+		if (v && v->kind == VAL_INT && v->i == in->options[i].id)
+			buf_puts(o, " selected");
+		buf_putc(o, '>');
+		ref_item_text(o, &in->options[i]);
+		buf_puts(o, "</option>\n");
+	}
+	buf_puts(o, "</select>\n");
+}
+
+/* A search that matched several records: them as radios (first in the form data, so a
+ * chosen one wins), then the box to type something else, as territories do. */
+static void ref_choices(buf *o, const page *p, const def_form *form, const def_field *f,
+			const ref_input *in, const char *typed, const char *err)
+{
+	group_open(o, p, form, f, err, "group ref-choices");
+	for (size_t i = 0; i < in->nchoices; i++) {
+		char suffix[32] = "";
+		if (i > 0) /* the first control carries id f-<name>: the error summary's target */
+			snprintf(suffix, sizeof suffix, "-%zu", i + 1);
+		buf_puts(o, "<div class=\"choice\"><input type=\"radio\"");
+		control_attrs(o, f, suffix, err, false);
+		buf_printf(o, " value=\"%lld\"> ", (long long)in->choices[i].id);
+		label_open(o, f, suffix);
+		ref_item_text(o, &in->choices[i]);
+		buf_printf(o, " (n° %lld)</label></div>\n", (long long)in->choices[i].id);
+	}
+	buf_puts(o, "<div class=\"ref-other\">");
+	label_open(o, f, "-other");
+	buf_puts(o, render_page_lang(p) == LANG_EN
+			? "Or type another search or number"
+			: "Ou saisissez une autre recherche ou un numéro");
+	buf_puts(o, "</label>\n<input type=\"text\"");
+	control_attrs(o, f, "-other", NULL, false);
+	render_attr(o, "value", typed);
+	buf_puts(o, "></div>\n</fieldset>\n");
+}
+
+/* A reference with many targets: a text box taking a number or words of a label. */
+static void ref_text(buf *o, const page *p, const def_field *f, const value *v, const char *err)
+{
+	buf_puts(o, "<input type=\"text\"");
+	control_attrs(o, f, NULL, err, true);
+	if (v && v->kind == VAL_INT)
+		buf_printf(o, " value=\"%lld\"", (long long)v->i);
+	else if (v && v->kind == VAL_TEXT)
+		render_attr(o, "value", v->s);
+	if (f->required)
+		buf_puts(o, " required");
+	buf_puts(o, ">\n");
+	if (v && v->kind == VAL_INT) { /* what the number names, for the eye */
+		buf_puts(o, "<p class=\"hint\">");
+		render_put_display(o, p, f, v);
+		buf_puts(o, "</p>\n");
+	}
+}
+
 /* One field's control, with its label, notes and error, in its <div class="field">. */
 static void field_input(buf *o, const page *p, const def_form *form, const def_field *f,
 			const value *v, const char *err, const form_files *ff)
@@ -617,6 +697,13 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 		buf_puts(o, "</div>\n");
 		return;
 	}
+	const ref_input *ref = f->type == FT_REFERENCE ? ref_view_input(p->refs, f) : NULL;
+	if (ref && ref->nchoices && err && v && v->kind == VAL_TEXT) {
+		field_div_open(o, form, f, "field has-error");
+		ref_choices(o, p, form, f, ref, v->s, err);
+		buf_puts(o, "</div>\n");
+		return;
+	}
 	field_div_open(o, form, f, err ? "field has-error" : "field");
 	if (f->type == FT_FILE) {
 		file_input(o, p, form, f, v, err, ff);
@@ -632,11 +719,19 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 		}
 		if (def_type_is_geo(f->type))
 			geo_hint(o, p, f);
+		if (ref && !ref->select)
+			buf_puts(o, render_page_lang(p) == LANG_EN
+					? " <span class=\"hint\">(number or search)</span>"
+					: " <span class=\"hint\">(numéro ou recherche)</span>");
 		put_required_text(o, p, f);
 		buf_puts(o, "</label>\n");
 		field_notes(o, p, form, f, err);
 		if (f->type == FT_CHOICE)
 			select_input(o, p, f, v, err);
+		else if (ref && ref->select)
+			ref_select(o, p, f, ref, v, err);
+		else if (ref)
+			ref_text(o, p, f, v, err);
 		else if (f->type == FT_TEXTAREA)
 			textarea_input(o, f, v, err);
 		else

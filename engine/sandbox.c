@@ -2030,6 +2030,7 @@ static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
 	}
 	switch (fd->type) {
 	case FT_INTEGER:
+	case FT_REFERENCE:
 		return to_integer(L, idx, out, got, msg);
 	case FT_DECIMAL:
 		if (isfinite(d)) {

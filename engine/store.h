@@ -186,7 +186,13 @@ typedef struct store_query {
 			       * others are not: a match would reveal them); NULL: all */
 	bool overdue_only;
 	time_t entered_before; /* non-zero: only records that entered their state at or before it */
-	time_t now;	       /* for overdue */
+	/* references (reference.h): only these ids (nids 0: any); only records whose column
+	 * contains_col holds every word of contains, accents and case aside (NULL: any) */
+	const int64_t *ids;
+	size_t nids;
+	int contains_col;
+	const char *contains;
+	time_t now;	   /* for overdue */
 	const char *sort;  /* "name" or "-name": a data column or id/created_at/updated_at/state;
 			      NULL: list.sort */
 	int limit;	   /* 1..500 */

@@ -517,6 +517,39 @@ static int put_filter(qb *b, const store *s, const def_field *fd, const store_eq
 	return STORE_OK;
 }
 
+/* A reference's look-ups: a page of ids (labels), or the words typed in its input, each
+ * searched in the target's label column as search compares (folded). */
+static int put_reference_terms(qb *b, const store *s, const def_form *f, const store_query *q,
+			       char *err)
+{
+	if (q->nids) {
+		buf_puts(&b->sql, " AND \"id\" IN (");
+		for (size_t i = 0; i < q->nids; i++) {
+			buf_puts(&b->sql, i ? ", ?" : "?");
+			qb_int(b, q->ids[i]);
+		}
+		buf_putc(&b->sql, ')');
+	}
+	if (!q->contains)
+		return STORE_OK;
+	if (q->contains_col < 0 || (size_t)q->contains_col >= f->ncols)
+		return bad(q, STORE_BAD_FILTER, err, "unknown search column");
+	if (strlen(q->contains) > SEARCH_MAX)
+		return bad(q, STORE_BAD_SEARCH, err, "search text is too long");
+	buf folded = BUF_INIT;
+	util_fold(q->contains, &folded);
+	const char *p = buf_cstr(&folded), *t;
+	size_t n;
+	while ((t = next_term(&p, &n))) {
+		buf_puts(&b->sql, " AND ");
+		put_folded(&b->sql, s, f->cols[q->contains_col]->name);
+		buf_puts(&b->sql, " LIKE ? ESCAPE '\\'");
+		qb_text_own(b, like_term(t, n));
+	}
+	buf_free(&folded);
+	return STORE_OK;
+}
+
 /*
  * The one WHERE clause of every read: the scope (read rule), then the filters of q.
  * Appends " WHERE ..." to b. err may be NULL.
@@ -564,7 +597,7 @@ static int compile_where(qb *b, const store *s, const def_form *f, const store_q
 		buf_puts(sql, " AND \"_state_since\" <= ?");
 		qb_time(b, q->entered_before);
 	}
-	return STORE_OK;
+	return put_reference_terms(b, s, f, q, err);
 }
 
 /* ------------------------------------------------------------------ sort and cursor */

@@ -290,6 +290,20 @@ bool uc_step_applies(const def_form *f, const record *rec, int s)
 	return false;
 }
 
+uc_status uc_references(uc_call *c, const record *recs, size_t n, const bool *readable,
+			const bool *writable, ref_view *out)
+{
+	if (c->unavailable)
+		return UC_UNAVAILABLE;
+	ref_reader rr = {.db = c->app->db, .who = &c->who, .now = c->now};
+	int rc = reference_labels(&rr, c->form, recs, n, readable, out);
+	if (rc == STORE_OK && writable && n == 1)
+		rc = reference_inputs(&rr, c->form, recs, writable, out);
+	if (rc == STORE_OK)
+		return UC_OK;
+	return rc == STORE_UNAVAILABLE ? UC_UNAVAILABLE : UC_ERROR;
+}
+
 void uc_blank(uc_call *c, record *out)
 {
 	const def_form *f = c->form;

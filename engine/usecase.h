@@ -37,6 +37,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "record.h"
+#include "reference.h"
 #include "registry.h"
 #include "sandbox_pool.h"
 #include "store.h"
@@ -201,6 +202,8 @@ const def_app *uc_export_app(const uc_export *x);
 const def_form *uc_export_form(const uc_export *x);
 const bool *uc_export_cols(const uc_export *x); /* per data column: exported */
 bool uc_export_is_open_data(const uc_export *x);
+/* The labels of the references of the rows being given (reference.h). */
+const ref_view *uc_export_refs(const uc_export *x);
 int64_t uc_export_rows(const uc_export *x); /* given so far */
 /* The next page's rows to fn (borrowed, valid during the call); how many, 0 at the end,
  * -1 when the database failed (logged; the export is then over). */
@@ -218,6 +221,15 @@ uc_status uc_history(uc_call *c, const record *rec, store_history_line **lines, 
 
 /* Counts per state for each form the person may read (out: max(1, nstates) each). */
 uc_status uc_state_counts(uc_call *c, const def_form *f, store_state_count *out, size_t *n);
+
+/*
+ * What the references of recs show (reference.h): the labels of their targets that the
+ * person may read, for the columns readable[col] (NULL: all); with writable (a form for
+ * recs[0]), also the inputs of the columns writable[col]. Into out: ref_view_clear it,
+ * also after a failure (then what is missing is shown by number).
+ */
+uc_status uc_references(uc_call *c, const record *recs, size_t n, const bool *readable,
+			const bool *writable, ref_view *out);
 
 /* A blank record with the form's defaults, for a new form. */
 void uc_blank(uc_call *c, record *out);

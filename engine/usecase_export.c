@@ -37,6 +37,11 @@ struct uc_export {
 	bool started, finished, failed;
 	int64_t rows;
 	char *who, *format, *door;
+	/* references: the exporter (their roles, owned) reads the targets' labels, a page's
+	 * at a time, into refs (valid while its rows are given) */
+	actor reader;
+	char **roles;
+	ref_view refs;
 };
 
 bool uc_export_may_open_data(const def_form *f, const actor *who)
@@ -116,6 +121,53 @@ static void count_row(void *arg, const record *rec)
 	(*c->rows)++;
 }
 
+/* The exporter as access.h knows them, for the labels of references, owned by x. */
+static void keep_reader(uc_export *x, const actor *who)
+{
+	x->roles = xcalloc(who->nroles ? who->nroles : 1, sizeof *x->roles);
+	for (size_t i = 0; i < who->nroles; i++)
+		x->roles[i] = xstrdup(who->roles[i]);
+	x->reader = (actor){.login = x->who,
+			    .admin = who->admin,
+			    .roles = (const char *const *)x->roles,
+			    .nroles = who->nroles};
+	if (!who->login)
+		x->reader.login = NULL;
+}
+
+/* Whether an exported column is a reference: its page is then read whole, its labels
+ * looked up at once, before its rows are given. */
+static bool exports_references(const uc_export *x)
+{
+	for (size_t col = 0; col < x->form->ncols; col++)
+		if (x->cols[col] && x->form->cols[col]->type == FT_REFERENCE)
+			return true;
+	return false;
+}
+
+/* A page with the labels of its references (uc_export_refs), then its rows to fn. */
+static int page_with_refs(uc_export *x, counted *cnt, char **next, char *err)
+{
+	store_page page;
+	int rc = store_list(x->app->db, x->form, &x->q, &page, err);
+	if (rc != STORE_OK)
+		return rc;
+	ref_view_clear(&x->refs);
+	ref_reader rr = {.db = x->app->db, .who = &x->reader, .now = x->q.now};
+	rc = reference_labels(&rr, x->form, page.v, page.n, x->cols, &x->refs);
+	for (size_t i = 0; rc == STORE_OK && i < page.n; i++)
+		count_row(cnt, &page.v[i]);
+	*next = page.next;
+	page.next = NULL;
+	store_page_free(&page);
+	return rc;
+}
+
+const ref_view *uc_export_refs(const uc_export *x)
+{
+	return &x->refs;
+}
+
 static void export_free(uc_export *x)
 {
 	if (!x)
@@ -131,6 +183,10 @@ static void export_free(uc_export *x)
 	free(x->cols);
 	free(x->cursor);
 	free(x->who);
+	for (size_t i = 0; i < x->reader.nroles; i++)
+		free(x->roles[i]);
+	free(x->roles);
+	ref_view_clear(&x->refs);
 	free(x->format);
 	free(x->door);
 	registry_release(x->app);
@@ -158,6 +214,7 @@ uc_status uc_export_open(uc_call *c, const uc_list_query *lq, const uc_export_op
 	x->form = f;
 	x->open_data = o->open_data;
 	x->who = xstrdup(c->who.login ? c->who.login : "anonyme");
+	keep_reader(x, &c->who);
 	x->format = xstrdup(o->format ? o->format : "?");
 	x->door = xstrdup(o->door ? o->door : "?");
 	if (take_query(x, c, lq, res) != UC_OK) {
@@ -226,7 +283,9 @@ int uc_export_next(uc_export *x, store_row_fn fn, void *arg)
 	x->q.after = x->cursor;
 	int64_t before = x->rows;
 	counted cnt = {fn, arg, &x->rows};
-	int rc = store_list_each(x->app->db, x->form, &x->q, count_row, &cnt, &next, err);
+	int rc = exports_references(x)
+		     ? page_with_refs(x, &cnt, &next, err)
+		     : store_list_each(x->app->db, x->form, &x->q, count_row, &cnt, &next, err);
 	x->q.after = NULL;
 	free(x->cursor);
 	x->cursor = next;

@@ -1639,6 +1639,36 @@ static char *json_text(const json_t *j)
 	return c;
 }
 
+/* A reference typed in a form: a number ("12", "n° 12") is the id; other text is a
+ * search among the target's records, left as text for the pipeline to resolve (it
+ * alone may read them). */
+static int parse_reference_text(const def_field *f, const char *s, value *out, lang lg, char *msg)
+{
+	(void)f;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return 0;
+	const char *p = s;
+	if (strncmp(p, "n\xc2\xb0", 3) == 0 || strncmp(p, "N\xc2\xb0", 3) == 0)
+		for (p += 3; *p == ' '; p++)
+			;
+	char num[32];
+	size_t n = strlen(p);
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	int64_t id;
+	if (n < sizeof num && (memcpy(num, p, n), num[n] = '\0', parse_plain_int(num, &id))) {
+		set_int(out, id);
+		return 0;
+	}
+	if (strlen(s) > 200)
+		return fail(msg, L("Texte de recherche trop long (200 caractères au plus).",
+				   "Search text too long (200 characters at most)."));
+	value_set_text(out, s);
+	return 0;
+}
+
 int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out, lang lg,
 			char msg[VALIDATE_MSG])
 {
@@ -1694,6 +1724,8 @@ int validate_parse_form(const def_field *f, const char *const *in, size_t nin, v
 	const char *s = nin > 0 && in && in[0] ? in[0] : "";
 	if (!util_utf8_valid(s, strlen(s)))
 		return msg_utf8(lg, msg);
+	if (f->type == FT_REFERENCE)
+		return parse_reference_text(f, s, out, lg, msg);
 	if (is_text_like(f->type))
 		return parse_text(f, s, strlen(s), out, lg, msg);
 	if (is_blank(s))
@@ -1824,6 +1856,7 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 		return msg_utf8(lg, msg);
 	switch (f->type) {
 	case FT_INTEGER:
+	case FT_REFERENCE:
 		return parse_json_integer(in, out, lg, msg);
 	case FT_DECIMAL:
 		return parse_json_decimal(in, out, lg, msg);
@@ -1944,6 +1977,17 @@ static int check_integer(const def_field *f, value *v, lang lg, char *msg, valid
 		if (m < -9.2e18 || (m <= 9.2e18 && v->i > (int64_t)m))
 			return range_error(false, f->max, lg, msg, rule);
 	}
+	return 0;
+}
+
+/* Only the shape of a record's number: whether the person may read that record is the
+ * pipeline's to ask (reference.h). */
+static int check_reference(value *v, lang lg, char *msg)
+{
+	if (v->kind != VAL_INT || v->i < 1)
+		return fail(msg,
+			    L("Indiquez le numéro d'un enregistrement (un entier à partir de 1).",
+			      "Give a record's number (an integer from 1)."));
 	return 0;
 }
 
@@ -2347,6 +2391,8 @@ int validate_check_rule(const def_field *f, value *v, int64_t today_days, lang l
 		return check_text(f, v, lg, msg, rule);
 	case FT_INTEGER:
 		return check_integer(f, v, lg, msg, rule);
+	case FT_REFERENCE:
+		return check_reference(v, lg, msg);
 	case FT_DECIMAL:
 		return check_decimal(f, v, lg, msg, rule);
 	case FT_MONEY:
@@ -2795,7 +2841,8 @@ filter_kind validate_filter(const def_field *f, const char *want, value *out, bo
 		*or_null = !t;
 		return FILTER_VALUE;
 	}
-	case FT_INTEGER: {
+	case FT_INTEGER:
+	case FT_REFERENCE: {
 		int64_t w;
 		if (!parse_plain_int(want, &w))
 			return FILTER_NONE;
@@ -2847,6 +2894,7 @@ bool validate_matches(const def_field *f, const value *v, const char *want)
 		}
 		break;
 	case FT_INTEGER:
+	case FT_REFERENCE:
 		if (v->kind == VAL_INT) {
 			int64_t w;
 			return parse_plain_int(want, &w) && w == v->i;

@@ -128,7 +128,7 @@ static void values_read_as_a_french_spreadsheet_reads_them(void **state)
 	set_text(x, "categorie", "b");
 	set_text(x, "tags", "[\"x\",\"z\"]");
 	buf b = BUF_INIT;
-	export_csv_row(&b, x->f, x->all, false, &x->r);
+	export_csv_row(&b, x->f, x->all, false, &x->r, NULL);
 	const char *line = buf_cstr(&b);
 	char c[128];
 	assert_string_equal(cell(line, 0, c, sizeof c), "42");
@@ -174,7 +174,7 @@ static void cells_are_quoted_and_formulas_neutralised(void **state)
 		buf b = BUF_INIT;
 		bool *only = calloc(x->f->ncols, sizeof *only);
 		only[col(x, "details")] = true;
-		export_csv_row(&b, x->f, only, true, &x->r);
+		export_csv_row(&b, x->f, only, true, &x->r, NULL);
 		/* N°;details;État;Créé le */
 		char want[128];
 		snprintf(want, sizeof want, "42;%s;Déposée;02/07/2026 00:30\r\n", cases[i].out);
