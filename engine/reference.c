@@ -167,7 +167,7 @@ int reference_resolve(const ref_reader *r, const def_field *fd, const char *text
 	ref_item *v = xcalloc(page.n ? page.n : 1, sizeof *v);
 	for (size_t i = 0; i < page.n; i++)
 		item_of(r, fd, &page.v[i], &v[i]);
-	size_t n = page.n;
+	size_t total = page.n, n = total; /* store_page_free forgets page.n */
 	store_page_free(&page);
 	ssize_t exact = n > 1 ? exact_match(v, n, text) : -1;
 	if (n == 1 || exact >= 0) {
@@ -191,10 +191,10 @@ int reference_resolve(const ref_reader *r, const def_field *fd, const char *text
 	if (choices && n) {
 		*choices = v;
 		*nchoices = n;
-		for (size_t i = n; i < page.n; i++)
+		for (size_t i = n; i < total; i++)
 			free(v[i].label);
 	} else {
-		reference_items_free(v, page.n);
+		reference_items_free(v, total);
 	}
 	return 1;
 }
