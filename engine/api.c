@@ -676,10 +676,17 @@ static void export_records(req *r, api_ctx *c, const char *what)
 	store_eq eq[16];
 	query_check qc = {.r = r, .c = c, .q = &q, .eq = eq};
 	bool open_data = false;
+	const def_field *lines = NULL;
 	for (size_t i = 0; i < r->query.n && !qc.bad; i++) {
 		const char *k = r->query.v[i].name, *v = r->query.v[i].value;
 		if (strcmp(k, "open_data") == 0)
 			open_data = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+		else if (strcmp(k, "lines") == 0 && strcmp(what, "export.csv") == 0)
+			qc.bad =
+			    (lines = export_lines_field(c->form, &c->call.who, v))
+				? NULL
+				: tr(r, "lines : aucun groupe de lignes (repeat) lisible de ce nom",
+				     "lines: no readable group of lines (repeat) of that name");
 		else if (strcmp(k, "limit") == 0 || strcmp(k, "after") == 0)
 			qc.bad = tr(r, "un export n'a ni limit ni after",
 				    "an export takes neither limit nor after");
@@ -692,7 +699,7 @@ static void export_records(req *r, api_ctx *c, const char *what)
 	}
 	q.eq = eq;
 	export_format fmt = strcmp(what, "export.csv") == 0 ? EXPORT_CSV : EXPORT_JSONL;
-	uc_status st = export_answer(r, &c->call, &q, fmt, open_data, "api", &c->res);
+	uc_status st = export_answer(r, &c->call, &q, fmt, open_data, lines, "api", &c->res);
 	if (st == UC_BAD_QUERY)
 		api_error(r, 400, "bad_request", bad_query_message(c->res.bad, r->lg), NULL);
 	else if (st != UC_OK)

@@ -97,6 +97,7 @@ static const char *json_type_of(const def_field *fd)
 	case FT_BOOLEAN:
 		return "boolean";
 	case FT_MULTICHOICE:
+	case FT_REPEAT:
 		return "array";
 	case FT_FILE:
 		return "object";
@@ -163,6 +164,26 @@ json_t *api_field_schema(const def_field *fd)
 	case FT_FILE:
 		file_schema(fd, s);
 		break;
+	case FT_REPEAT: { /* an array of line objects, each sub-field as a field is */
+		json_t *props = json_object(), *need = json_array();
+		for (size_t i = 0; i < fd->nsub; i++) {
+			json_object_set_new(props, fd->sub[i].name, api_field_schema(&fd->sub[i]));
+			if (fd->sub[i].required)
+				json_array_append_new(need, json_string(fd->sub[i].name));
+		}
+		json_t *items = json_pack("{s:s, s:o, s:b}", "type", "object", "properties", props,
+					  "additionalProperties", 0);
+		if (json_array_size(need))
+			json_object_set_new(items, "required", need);
+		else
+			json_decref(need);
+		json_object_set_new(s, "items", items);
+		if (fd->has_min && fd->min > 0)
+			json_object_set_new(s, "minItems", json_integer((json_int_t)fd->min));
+		if (fd->has_max)
+			json_object_set_new(s, "maxItems", json_integer((json_int_t)fd->max));
+		break;
+	}
 	case FT_COMMUNE:
 	case FT_DEPARTEMENT:
 	case FT_REGION:
@@ -265,6 +286,15 @@ static json_t *field_json(const def_field *fd)
 	if (fd->type == FT_REFERENCE) {
 		json_object_set_new(o, "form", json_string(fd->ref_form_id));
 		json_object_set_new(o, "label_field", json_string(fd->ref_label));
+	}
+	/* a repeat: how many lines, and the fields of one */
+	if (fd->type == FT_REPEAT) {
+		json_object_set_new(o, "min", json_integer((json_int_t)fd->min));
+		json_object_set_new(o, "max", json_integer((json_int_t)fd->max));
+		json_t *subs = json_array();
+		for (size_t i = 0; i < fd->nsub; i++)
+			json_array_append_new(subs, field_json(&fd->sub[i]));
+		json_object_set_new(o, "fields", subs);
 	}
 	return o;
 }

@@ -156,9 +156,10 @@ static void write_value(jsonw *w, const def_field *fd, const value *v)
 		break;
 	case FT_MULTICHOICE:
 	case FT_FILE:
+	case FT_REPEAT:
 		if (v->kind == VAL_TEXT && v->s) {
 			size_t n = strlen(v->s);
-			if (n && v->s[0] == (fd->type == FT_MULTICHOICE ? '[' : '{') &&
+			if (n && v->s[0] == (fd->type == FT_FILE ? '{' : '[') &&
 			    jsonw_is_compact(v->s, n)) {
 				jsonw_raw(w, v->s, n);
 			} else {

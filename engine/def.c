@@ -35,6 +35,7 @@ static const struct {
     [FT_REGION] = {"region", "TEXT"},
     [FT_EPCI] = {"epci", "TEXT"},
     [FT_REFERENCE] = {"reference", "INTEGER"},
+    [FT_REPEAT] = {"repeat", "TEXT"},
     [FT_SECTION] = {"section", NULL},
     [FT_INFO] = {"info", NULL},
 };
@@ -69,9 +70,13 @@ bool def_strlist_has(const def_strlist *l, const char *s)
 
 static void free_field_defaults(def_field *f, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (f[i].default_value)
 			json_decref(f[i].default_value);
+		if (f[i].nsub) /* a line's sub-fields: the loader refuses their defaults, but
+				  a refused definition is freed too */
+			free_field_defaults(f[i].sub, f[i].nsub);
+	}
 }
 
 void def_app_free(def_app *app)

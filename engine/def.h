@@ -47,6 +47,7 @@ typedef enum field_type {
 	FT_REGION,
 	FT_EPCI,
 	FT_REFERENCE, /* a record of a form of the same app: stored as its id */
+	FT_REPEAT,    /* a repeated group of sub-fields: stored as a JSON array of lines */
 	FT_SECTION,
 	FT_INFO, /* static explanatory text in a form: no data */
 	FT__COUNT
@@ -139,7 +140,8 @@ typedef struct def_field {
 	const char *renamed_from;
 	json_t *default_value; /* NULL or a JSON value in the API's value form (owned by the def) */
 
-	/* Bounds. For integer/decimal: value; money: euros; multichoice: count of choices. */
+	/* Bounds. For integer/decimal: value; money: euros; multichoice: count of choices;
+	 * repeat: count of lines. */
 	bool has_min, has_max;
 	double min, max;
 	/* For date/datetime: raw bound ("2026-01-01", "today", "today+7", "today-3"). */
@@ -172,6 +174,11 @@ typedef struct def_field {
 	const char *ref_form_id, *ref_label;
 	const struct def_form *ref_form;
 	const struct def_field *ref_label_field;
+
+	/* repeat: the sub-fields of one line (col -1: they live inside the repeat's value);
+	 * min and max (has_min/has_max) bound the number of lines */
+	struct def_field *sub;
+	size_t nsub;
 
 	def_condset visible_if;
 	def_condset required_if;

@@ -12,6 +12,7 @@
 #include "reference.h"
 #include "util.h"
 #include "validate.h"
+#include "validate_repeat.h"
 
 static const char BOM[] = "\xef\xbb\xbf";
 
@@ -70,12 +71,28 @@ static bool engine_written(field_type t)
 	       t == FT_DATE || t == FT_DATETIME;
 }
 
+/* "Articles — Quantité": a repeat's column for one sub-field. */
+static void sub_label(buf *cell, const def_field *fd, const def_field *sub)
+{
+	buf_reset(cell);
+	buf_printf(cell, "%s — %s", fd->label, sub->label);
+}
+
 void export_csv_header(buf *out, const def_form *f, const bool *cols, bool open_data)
 {
 	csv_str(out, "N°", false, true);
-	for (size_t col = 0; col < f->ncols; col++)
-		if (cols[col])
-			csv_str(out, f->cols[col]->label, true, false);
+	buf cell = BUF_INIT;
+	for (size_t col = 0; col < f->ncols; col++) {
+		const def_field *fd = f->cols[col];
+		if (cols[col] && fd->type == FT_REPEAT)
+			for (size_t i = 0; i < fd->nsub; i++) {
+				sub_label(&cell, fd, &fd->sub[i]);
+				csv_str(out, buf_cstr(&cell), true, false);
+			}
+		else if (cols[col])
+			csv_str(out, fd->label, true, false);
+	}
+	buf_free(&cell);
 	if (f->workflow)
 		csv_str(out, "État", false, false);
 	csv_str(out, "Créé le", false, false);
@@ -107,6 +124,14 @@ void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_dat
 	for (size_t col = 0; col < f->ncols; col++) {
 		if (!cols[col])
 			continue;
+		const def_field *fd = f->cols[col];
+		for (size_t i = 0; fd->type == FT_REPEAT && i < fd->nsub; i++) {
+			buf_reset(&cell);
+			validate_repeat_sheet(&fd->sub[i], &r->values[col], &cell);
+			csv_cell(out, cell.data ? cell.data : "", cell.len, true, false);
+		}
+		if (fd->type == FT_REPEAT)
+			continue;
 		buf_reset(&cell);
 		if (!reference_cell(f->cols[col], &r->values[col], refs, &cell))
 			validate_sheet(f->cols[col], &r->values[col], &cell);
@@ -122,6 +147,53 @@ void export_csv_row(buf *out, const def_form *f, const bool *cols, bool open_dat
 	if (!open_data)
 		csv_str(out, r->created_by, true, false);
 	buf_puts(out, "\r\n");
+}
+
+const def_field *export_lines_field(const def_form *f, const actor *who, const char *name)
+{
+	int col = def_find_col(f, name);
+	if (col < 0 || f->cols[col]->type != FT_REPEAT || !access_can_read_col(f->cols[col], who))
+		return NULL;
+	return f->cols[col];
+}
+
+void export_lines_header(buf *out, const def_field *fd)
+{
+	csv_str(out, "N°", false, true);
+	csv_str(out, "Ligne", false, false);
+	for (size_t i = 0; i < fd->nsub; i++)
+		csv_str(out, fd->sub[i].label, true, false);
+	buf_puts(out, "\r\n");
+}
+
+void export_lines_rows(buf *out, const def_field *fd, const record *r)
+{
+	json_t *lines = validate_repeat_lines(&r->values[fd->col]);
+	buf cell = BUF_INIT;
+	size_t k;
+	json_t *line;
+	json_array_foreach(lines, k, line)
+	{
+		buf_reset(&cell);
+		buf_printf(&cell, "%lld", (long long)r->id);
+		csv_str(out, buf_cstr(&cell), false, true);
+		buf_reset(&cell);
+		buf_printf(&cell, "%zu", k + 1);
+		csv_str(out, buf_cstr(&cell), false, false);
+		for (size_t i = 0; i < fd->nsub; i++) {
+			value v;
+			validate_repeat_cell(&fd->sub[i], json_object_get(line, fd->sub[i].name),
+					     &v);
+			buf_reset(&cell);
+			validate_sheet(&fd->sub[i], &v, &cell);
+			csv_cell(out, cell.data ? cell.data : "", cell.len,
+				 !engine_written(fd->sub[i].type), false);
+			value_clear(&v);
+		}
+		buf_puts(out, "\r\n");
+	}
+	buf_free(&cell);
+	json_decref(lines);
 }
 
 /* ---- JSON Lines ---- */
@@ -234,6 +306,7 @@ json_t *export_table_schema(const def_app *app, const def_form *f)
 typedef struct exporting {
 	uc_export *x;
 	export_format fmt;
+	const def_field *lines; /* CSV of this repeat's lines, a row each */
 	buf out;
 	size_t off;	  /* bytes of out already sent */
 	bool head, ended; /* the header is written; the last page was read */
@@ -244,7 +317,9 @@ static void put_row(void *arg, const record *r)
 	exporting *e = arg;
 	const def_form *f = uc_export_form(e->x);
 	bool od = uc_export_is_open_data(e->x);
-	if (e->fmt == EXPORT_CSV)
+	if (e->lines)
+		export_lines_rows(&e->out, e->lines, r);
+	else if (e->fmt == EXPORT_CSV)
 		export_csv_row(&e->out, f, uc_export_cols(e->x), od, r, uc_export_refs(e->x));
 	else
 		export_jsonl_row(&e->out, f, uc_export_cols(e->x), od, r);
@@ -257,7 +332,10 @@ static int produce(exporting *e)
 	e->off = 0;
 	if (!e->head) {
 		e->head = true;
-		if (e->fmt == EXPORT_CSV) {
+		if (e->lines) {
+			buf_puts(&e->out, BOM);
+			export_lines_header(&e->out, e->lines);
+		} else if (e->fmt == EXPORT_CSV) {
 			buf_puts(&e->out, BOM);
 			export_csv_header(&e->out, uc_export_form(e->x), uc_export_cols(e->x),
 					  uc_export_is_open_data(e->x));
@@ -303,7 +381,7 @@ static const char *format_name(export_format fmt)
 }
 
 uc_status export_answer(req *r, uc_call *c, const uc_list_query *q, export_format fmt,
-			bool open_data, const char *door, uc_result *res)
+			bool open_data, const def_field *lines, const char *door, uc_result *res)
 {
 	uc_export *x;
 	uc_export_opts o = {.open_data = open_data, .format = format_name(fmt), .door = door};
@@ -313,12 +391,14 @@ uc_status export_answer(req *r, uc_call *c, const uc_list_query *q, export_forma
 	exporting *e = xcalloc(1, sizeof *e);
 	e->x = x;
 	e->fmt = fmt;
+	e->lines = fmt == EXPORT_CSV ? lines : NULL;
 	char day[11];
 	util_days_to_date(util_local_days(util_now()), day);
 	const def_form *f = uc_export_form(x);
 	req_add_header(r, "Content-Disposition",
-		       arena_printf(&r->mem, "attachment; filename=\"%s-%s%s-%s.%s\"",
-				    uc_export_app(x)->id, f->id,
+		       arena_printf(&r->mem, "attachment; filename=\"%s-%s%s%s%s-%s.%s\"",
+				    uc_export_app(x)->id, f->id, e->lines ? "-" : "",
+				    e->lines ? e->lines->name : "",
 				    open_data ? "-donnees-ouvertes" : "", day,
 				    fmt == EXPORT_CSV ? "csv" : "jsonl"));
 	req_stream s = {.fill = stream_fill, .done = stream_done, .state = e};

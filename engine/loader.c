@@ -418,7 +418,7 @@ static const struct {
     {"label", TM_ALL},
     {"help", TM_ALL},
     {"required", TM_DATA},
-    {"default", TM_DATA & ~TM(FT_FILE) & ~TM(FT_REFERENCE)},
+    {"default", TM_DATA & ~TM(FT_FILE) & ~TM(FT_REFERENCE) & ~TM(FT_REPEAT)},
     {"placeholder", TM_DATA},
     {"readonly", TM_DATA},
     {"personal", TM_DATA},
@@ -428,13 +428,14 @@ static const struct {
     {"visible_if", TM_DATA | TM(FT_SECTION)},
     {"page", TM(FT_SECTION)},
     {"required_if", TM_DATA},
-    {"compute", TM_DATA},
+    {"compute", TM_DATA & ~TM(FT_REPEAT)},
     {"min_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
     {"max_length", TM(FT_TEXT) | TM(FT_TEXTAREA)},
     {"pattern", TM(FT_TEXT)},
     {"pattern_message", TM(FT_TEXT)},
-    {"min", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
-    {"max", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE)},
+    {"min", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE) | TM(FT_REPEAT)},
+    {"max", TM_NUMERIC | TM_DATES | TM(FT_MULTICHOICE) | TM(FT_REPEAT)},
+    {"fields", TM(FT_REPEAT)},
     {"scale", TM(FT_DECIMAL)},
     {"options", TM(FT_CHOICE) | TM(FT_MULTICHOICE)},
     {"widget", TM(FT_CHOICE)},
@@ -540,7 +541,7 @@ static bool is_texty(field_type t)
 {
 	const char *sql = def_type_sql(t);
 	return sql && strcmp(sql, "TEXT") == 0 && t != FT_MULTICHOICE && t != FT_FILE &&
-	       t != FT_DATE && t != FT_DATETIME && !def_type_is_geo(t);
+	       t != FT_REPEAT && t != FT_DATE && t != FT_DATETIME && !def_type_is_geo(t);
 }
 
 /* "today", "today+N", "today-N" or a date (datetime fields: also a datetime). */
@@ -885,6 +886,49 @@ static void read_geo_keys(ld *x, const defval *t, def_field *f, const char *wher
 	}
 }
 
+static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout, const char *where,
+			const char *key);
+
+/* Keys a line's sub-field may not have: a line is checked as a whole, its sub-fields are
+ * neither hidden, computed, defaulted nor guarded one by one. */
+static const char *const sub_refused[] = {"visible_if", "required_if", "compute",      "default",
+					  "private",	"editable_by", "renamed_from", "readonly",
+					  "personal",	NULL};
+
+/* A repeat: its sub-fields (plain data types), and how many lines (0..200, max 50 by
+ * default). */
+static void read_repeat_keys(ld *x, const defval *t, def_field *f, const char *where)
+{
+	read_fields(x, defval_get(t, "fields"), &f->sub, &f->nsub, where, "fields");
+	if (defval_get(t, "fields") && f->nsub == 0)
+		err(x, where, "\"fields\" : une ligne a au moins un champ");
+	const defval *list = defval_get(t, "fields");
+	for (size_t i = 0; i < f->nsub; i++) {
+		def_field *s = &f->sub[i];
+		const char *sw = wherep(x, where, "fields[%zu] \"%s\"", i + 1, s->name);
+		if (!def_type_holds_data(s->type) || s->type == FT_FILE ||
+		    s->type == FT_REFERENCE || s->type == FT_REPEAT)
+			err(x, sw, "type \"%s\" impossible dans une ligne de \"repeat\"",
+			    def_type_name(s->type));
+		const defval *st = list && i < list->nitems ? list->items[i] : NULL;
+		for (size_t k = 0; st && sub_refused[k]; k++)
+			if (defval_get(st, sub_refused[k]))
+				err(x, sw, "\"%s\" impossible dans une ligne de \"repeat\"",
+				    sub_refused[k]);
+	}
+	long v;
+	f->has_min = true;
+	f->min = 0;
+	f->has_max = true;
+	f->max = 50;
+	if (get_int(x, t, "min", where, 0, 200, &v))
+		f->min = (double)v;
+	if (get_int(x, t, "max", where, 1, 200, &v))
+		f->max = (double)v;
+	if (f->min > f->max)
+		err(x, where, "min (%g) est supérieur à max (%g)", f->min, f->max);
+}
+
 /* The keys of the field's own type. */
 static void read_type_keys(ld *x, const defval *t, def_field *f, const char *where)
 {
@@ -919,6 +963,9 @@ static void read_type_keys(ld *x, const defval *t, def_field *f, const char *whe
 		/* resolved by resolve_references, once every form is read */
 		f->ref_form_id = get_str(x, t, "form", where, true);
 		f->ref_label = get_str(x, t, "label_field", where, true);
+		break;
+	case FT_REPEAT:
+		read_repeat_keys(x, t, f, where);
 		break;
 	default:
 		break;
@@ -1080,6 +1127,7 @@ static void read_conds(ld *x, const defval *t, def_field *f, const def_form *for
 					text = arena_printf(x->A, "%.17g", one->d);
 				break;
 			case FT_FILE:
+			case FT_REPEAT:
 				break;
 			default:
 				if (one->kind == DV_STR && check_text(x, one, where, key))
@@ -1155,9 +1203,6 @@ static int state_ref(ld *x, const def_workflow *w, const char *where, const char
 		    suggest(x, id, state_names(x, w), w->nstates));
 	return i;
 }
-
-static void read_fields(ld *x, const defval *list, def_field **out, size_t *nout, const char *where,
-			const char *key);
 
 /* One state of states[i]; true when it was added to w. */
 static bool read_state(ld *x, const defval *s, def_workflow *w, const char *where, size_t i)
@@ -1632,6 +1677,17 @@ static bool list_name(ld *x, const def_form *form, const char *where, const char
 	return false;
 }
 
+/* Lines are neither a filter nor an order: refuses a repeat named by key. */
+static bool not_lines(ld *x, const def_form *form, const char *where, const char *key,
+		      const char *name)
+{
+	int col = def_find_col(form, name);
+	if (col < 0 || form->cols[col]->type != FT_REPEAT)
+		return true;
+	err(x, where, "%s : \"%s\" est un groupe de lignes (repeat)", key, name);
+	return false;
+}
+
 static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere)
 {
 	def_list *l = &form->list;
@@ -1648,7 +1704,8 @@ static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere
 			list_name(x, form, where, "list.columns", l->columns.v[i], true, names);
 		get_strlist(x, t, "filters", where, &l->filters, false);
 		for (size_t i = 0; i < l->filters.n; i++)
-			list_name(x, form, where, "list.filters", l->filters.v[i], true, names);
+			if (list_name(x, form, where, "list.filters", l->filters.v[i], true, names))
+				not_lines(x, form, where, "list.filters", l->filters.v[i]);
 		has_search = get_strlist(x, t, "search", where, &l->search, false);
 		for (size_t i = 0; i < l->search.n; i++) {
 			int col = def_find_col(form, l->search.v[i]);
@@ -1662,7 +1719,8 @@ static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere
 		const char *sort = get_str(x, t, "sort", where, false);
 		if (sort) {
 			const char *name = sort[0] == '-' || sort[0] == '+' ? sort + 1 : sort;
-			if (list_name(x, form, where, "list.sort", name, true, names))
+			if (list_name(x, form, where, "list.sort", name, true, names) &&
+			    not_lines(x, form, where, "list.sort", name))
 				l->sort = sort;
 		}
 		long v;
@@ -2094,8 +2152,10 @@ static size_t form_controls(const def_form *f, control_name *out)
 		const def_field *fd = f->cols[i];
 		bool is_group =
 		    fd->type == FT_MULTICHOICE || (fd->type == FT_CHOICE && fd->widget_radio);
-		if (fd->compute || fd->readonly || (size_t)fd->col != i || fd->type == FT_BOOLEAN)
-			continue; /* (a checkbox or yes_no: its own label and its group's legend) */
+		if (fd->compute || fd->readonly || (size_t)fd->col != i || fd->type == FT_BOOLEAN ||
+		    fd->type == FT_REPEAT)
+			continue; /* (a checkbox or yes_no: its own label and its group's legend;
+				     a line's controls: the line's legend) */
 		if (!is_group)
 			out[n++] = (control_name){fd->label, NULL, fd};
 		for (size_t k = 0; is_group && k < fd->noptions; k++)

@@ -461,7 +461,7 @@ static void oa_filter_params(oa_doc *o, const def_form *f, const actor *who, jso
 		bool shadowed = false;
 		for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
 			shadowed = shadowed || strcmp(reserved[i], fd->name) == 0;
-		if (shadowed || !access_can_read_col(fd, who))
+		if (shadowed || fd->type == FT_REPEAT || !access_can_read_col(fd, who))
 			continue;
 		const char *type = fd->type == FT_BOOLEAN				? "boolean"
 				   : fd->type == FT_INTEGER || fd->type == FT_REFERENCE ? "integer"
@@ -796,6 +796,22 @@ static void oa_export_ops(oa_doc *o, const oa_names *n)
 					 "Open data: without personal, private or file fields, nor "
 					 "the people (admins and roles that read every record)."),
 				   oa_type("boolean")));
+		json_t *reps = json_array();
+		for (size_t c = 0; i == 0 && c < n->f->ncols; c++)
+			if (n->f->cols[c]->type == FT_REPEAT &&
+			    access_can_read_col(n->f->cols[c], n->who))
+				json_array_append_new(reps, json_string(n->f->cols[c]->name));
+		if (json_array_size(reps))
+			json_array_append_new(
+			    kept,
+			    oa_param("lines", "query", false,
+				     OA_TR(o,
+					   "Une ligne du CSV par ligne de ce groupe (repeat) : "
+					   "N°, Ligne, puis ses champs.",
+					   "A CSV row per line of this group (repeat): N°, "
+					   "Ligne, then its fields."),
+				     json_pack("{s:s, s:O}", "type", "string", "enum", reps)));
+		json_decref(reps);
 		json_object_set_new(op, "parameters", kept);
 		json_object_set_new(op, "description", json_string(OA_TR(o, ex[i].fr, ex[i].en)));
 		oa_add_response(op, 200,

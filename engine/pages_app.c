@@ -289,7 +289,15 @@ static void export_page(req *r, page_ctx *c, const char *what)
 	const char *od = req_query(r, "open_data");
 	bool open_data = od && (strcmp(od, "1") == 0 || strcmp(od, "true") == 0);
 	export_format fmt = strcmp(what, "export.csv") == 0 ? EXPORT_CSV : EXPORT_JSONL;
-	switch (export_answer(r, &c->call, &q, fmt, open_data, "web", &c->res)) {
+	const char *ln = req_query(r, "lines");
+	const def_field *lines = ln && fmt == EXPORT_CSV ? export_lines_field(f, who(c), ln) : NULL;
+	if (ln && fmt == EXPORT_CSV && !lines) {
+		pages_error(r, 400,
+			    pages_tr(r, "Aucun groupe de lignes lisible de ce nom (lines).",
+				     "No readable group of lines of that name (lines)."));
+		return;
+	}
+	switch (export_answer(r, &c->call, &q, fmt, open_data, lines, "web", &c->res)) {
 	case UC_OK:
 		return;
 	case UC_BAD_QUERY:
@@ -513,6 +521,41 @@ static bool step_post(req *r, page_ctx *c, const req_kvs *kv)
 	return false;
 }
 
+/*
+ * "Ajouter une ligne" / "Supprimer la ligne k" of a repeat (_add=<field>,
+ * _remove=<field>[k]): the form comes back with what was typed, blank lines kept, one
+ * line more or less, nothing checked or saved. On an edit (old set), what the person
+ * may not write stays the record's. False when the post is no such button.
+ */
+static bool lines_post(req *r, page_ctx *c, const req_kvs *kv, const record *old)
+{
+	const char *add = req_kvs_get(kv, "_add"), *rm = req_kvs_get(kv, "_remove");
+	if (!add && !rm)
+		return false;
+	c->in.keep_blank_lines = true;
+	record typed;
+	if (old)
+		uc_echo_edit(&c->call, &c->in, old, &typed);
+	else
+		uc_echo(&c->call, &c->in, &typed);
+	for (size_t col = 0; col < c->form->ncols; col++) {
+		const def_field *fd = c->form->cols[col];
+		if (fd->type != FT_REPEAT)
+			continue;
+		if (add && strcmp(add, fd->name) == 0)
+			validate_repeat_add(fd, &typed.values[col]);
+		else if (rm)
+			validate_repeat_remove(fd, &typed.values[col], rm);
+	}
+	if (v_stepped(c)) {
+		int at = posted_step(c, kv, "_step");
+		c->step = at < 0 ? 0 : at;
+	}
+	form_page(r, c, 200, &typed, NULL, NULL);
+	record_clear(&typed);
+	return true;
+}
+
 static void after_create(req *r)
 {
 	page_ctx *c = r->cleanup_arg;
@@ -621,7 +664,7 @@ static void new_page(req *r, page_ctx *c)
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
-	if (v_stepped(c) && step_post(r, c, &kv))
+	if (lines_post(r, c, &kv, NULL) || (v_stepped(c) && step_post(r, c, &kv)))
 		return;
 	r->cont = after_create;
 	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
@@ -698,6 +741,19 @@ static void edit_page(req *r, page_ctx *c)
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
+	if (req_kvs_get(&kv, "_add") || req_kvs_get(&kv, "_remove")) {
+		if (uc_read(&c->call, c->id, &c->res) != UC_OK) {
+			pages_error(r, c->res.status == UC_NOT_FOUND ? 404 : 500, c->res.msg);
+			return;
+		}
+		if (!access_can_edit(c->form, who(c), &c->res.rec)) {
+			refuse(r, c, NULL, record_href(r, c));
+			return;
+		}
+		c->res.rec.version = expect; /* saving still means "over the version I saw" */
+		lines_post(r, c, &kv, &c->res.rec);
+		return;
+	}
 	r->cont = after_edit;
 	if (uc_edit(&c->call, c->id, expect, &c->in, &c->res) != UC_PENDING)
 		after_edit(r);

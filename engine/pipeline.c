@@ -235,6 +235,12 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 			}
 			submitted[col] = true;
 			value nv = {0};
+			if (fd->type == FT_REPEAT) {
+				validate_repeat_parse_json(fd, v, &nv, c->lg, errs);
+				value_clear(&r->values[col]);
+				r->values[col] = nv;
+				continue;
+			}
 			if ((fd->type == FT_FILE
 				 ? pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv,
 						       c->lg, msg)
@@ -259,6 +265,12 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 			field_errors_add(errs, fd->name, msg_not_writable(c->lg));
 	}
 	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);
+	const char **names = xcalloc(in->npairs ? in->npairs : 1, sizeof *names);
+	const char **all = xcalloc(in->npairs ? in->npairs : 1, sizeof *all);
+	for (size_t i = 0; i < in->npairs; i++) {
+		names[i] = in->pairs[i].name;
+		all[i] = in->pairs[i].value;
+	}
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
 		if (!is_form_col(f, (int)col) || !access_can_write_col(f, fd, c->who, old))
@@ -269,6 +281,13 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 				vals[n++] = in->pairs[i].value;
 		submitted[col] = true;
 		value nv = {0};
+		if (fd->type == FT_REPEAT) {
+			validate_repeat_parse_form(fd, names, all, in->npairs, in->keep_blank_lines,
+						   &nv, c->lg, errs);
+			value_clear(&r->values[col]);
+			r->values[col] = nv;
+			continue;
+		}
 		if (fd->type == FT_FILE) {
 			if (pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv, c->lg,
 						msg) != 0)
@@ -291,6 +310,19 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 		r->values[col] = nv;
 	}
 	free(vals);
+	free(names);
+	free(all);
+}
+
+void pipeline_echo_edit(const pipe_ctx *c, const write_in *in, const record *old, record *out)
+{
+	const def_form *f = c->form;
+	record_copy(out, old);
+	bool *submitted = xcalloc(f->ncols ? f->ncols : 1, sizeof *submitted);
+	field_errors errs = {0};
+	parse_input(c, in, old, out, submitted, &errs);
+	field_errors_clear(&errs);
+	free(submitted);
 }
 
 void pipeline_echo(const pipe_ctx *c, const write_in *in, record *out)
@@ -411,6 +443,23 @@ static void resolve_references(const pipe_ctx *c, record *r, field_errors *errs)
 	}
 }
 
+/* A repeat's lines: at least one when required, then their count and each line's
+ * sub-fields (validate_repeat_check). Unchanged lines were accepted once. */
+static void check_lines(const pipe_ctx *c, const def_field *fd, const value *was, const record *r,
+			value *v, bool submitted, field_errors *errs)
+{
+	bool req = fd->required || (fd->required_if.n && cond_holds(c->form, r, &fd->required_if));
+	if (v->kind == VAL_NULL && req && (submitted || !was)) {
+		field_errors_add(
+		    errs, fd->name,
+		    pipeline_field_msg(fd, VR_REQUIRED, c->lg, validate_required_msg(c->lg)));
+		return;
+	}
+	if (was && value_equal(v, was))
+		return;
+	validate_repeat_check(fd, v, util_local_days(c->now), c->lg, errs);
+}
+
 /* Step 6: each visible field's checks, required and required_if. */
 static void check_fields(const pipe_ctx *c, const record *old, record *r, const bool *visible,
 			 const bool *submitted, field_errors *errs)
@@ -423,6 +472,11 @@ static void check_fields(const pipe_ctx *c, const record *old, record *r, const 
 		if (!is_form_col(f, (int)col) || !visible[col] || field_errors_get(errs, fd->name))
 			continue;
 		value *v = &r->values[col];
+		if (fd->type == FT_REPEAT) {
+			check_lines(c, fd, old ? &old->values[col] : NULL, r, v, submitted[col],
+				    errs);
+			continue;
+		}
 		/* A required checkbox ("J'accepte") must be ticked. */
 		bool unticked =
 		    fd->type == FT_BOOLEAN && !fd->yes_no && v->kind == VAL_INT && v->i == 0;

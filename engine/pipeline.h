@@ -23,6 +23,7 @@
 #include "store.h"
 #include "upload.h"
 #include "validate.h"
+#include "validate_repeat.h"
 
 /* PIPE_WARN: the form's warn hook has warnings (in errs) and the input did not confirm. */
 enum { PIPE_OK = 0, PIPE_INVALID = 1, PIPE_WARN = 2, PIPE_ERROR = -1 };
@@ -46,7 +47,8 @@ typedef struct write_in {
 	 * a content: a client cannot point at a file it did not send.
 	 */
 	const upload_list *files;
-	bool confirm; /* the person saw the warn hook's warnings and goes on */
+	bool confirm;	       /* the person saw the warn hook's warnings and goes on */
+	bool keep_blank_lines; /* HTML: a repeat's blank lines stay (the form comes back) */
 } write_in;
 
 /* A file field's value from in (see write_in); -1 with msg when refused. */
@@ -94,6 +96,8 @@ int pipeline_update(const pipe_ctx *c, const record *old, const write_in *in, re
  * checks, no app code): to show a refused submission again with what was typed.
  */
 void pipeline_echo(const pipe_ctx *c, const write_in *in, record *out);
+/* The same over the record being edited: what the person may not write stays old's. */
+void pipeline_echo_edit(const pipe_ctx *c, const write_in *in, const record *old, record *out);
 
 /*
  * History "changes" between two records, {"field": [old, new]} in API value form, for

@@ -18,6 +18,7 @@
 #include "reference.h"
 #include "util.h"
 #include "validate_geo.h"
+#include "validate_repeat.h"
 
 /* ---- form fields ---- */
 
@@ -740,6 +741,87 @@ static void field_input(buf *o, const page *p, const def_form *form, const def_f
 	buf_puts(o, "</div>\n");
 }
 
+/* "Ligne 2" / "Line 2": a line's legend and what its remove button names. */
+static void line_name(buf *o, const page *p, size_t k)
+{
+	buf_printf(o, render_page_lang(p) == LANG_EN ? "Line %zu" : "Ligne %zu", k);
+}
+
+/* One line of a repeat: a fieldset whose controls are its sub-fields, named
+ * "<field>[k].<sub>" (their errors are found under the same names), and its remove
+ * button (a submit: no script needed). */
+static void repeat_line(buf *o, const page *p, const def_form *form, const def_field *f,
+			const json_t *line, size_t k, bool removable, const field_errors *errors)
+{
+	buf_printf(o, "<fieldset class=\"line\" id=\"f-%s-%zu\"><legend>", f->name, k);
+	line_name(o, p, k);
+	buf_puts(o, "</legend>\n");
+	buf name = BUF_INIT;
+	for (size_t i = 0; i < f->nsub; i++) {
+		def_field cell = f->sub[i];
+		buf_reset(&name);
+		validate_repeat_name(f, k, &f->sub[i], &name);
+		cell.name = buf_cstr(&name);
+		value v;
+		validate_repeat_cell(&f->sub[i], json_object_get(line, f->sub[i].name), &v);
+		field_input(o, p, form, &cell, &v,
+			    errors ? field_errors_get(errors, cell.name) : NULL, NULL);
+		value_clear(&v);
+	}
+	buf_free(&name);
+	{ /* the only line: no removing it (the page script shows it again once there are two) */
+		buf_printf(o,
+			   "<button type=\"submit\" class=\"secondary\" name=\"_remove\" "
+			   "value=\"%s[%zu]\" formnovalidate%s>",
+			   f->name, k, removable ? "" : " hidden");
+		buf_puts(o, render_page_lang(p) == LANG_EN ? "Remove " : "Supprimer la ");
+		if (render_page_lang(p) == LANG_EN)
+			line_name(o, p, k);
+		else
+			buf_printf(o, "ligne %zu", k);
+		buf_puts(o, "</button>\n");
+	}
+	buf_puts(o, "</fieldset>\n");
+}
+
+/*
+ * A repeat: its lines (at least min, at least one), each with its sub-fields, then "Ajouter
+ * une ligne" while under max. Both buttons are submits that bring the form back with
+ * every value kept (pages: _add, _remove); the line count error sits under the legend.
+ */
+static void repeat_input(buf *o, const page *p, const def_form *form, const def_field *f,
+			 const value *v, const field_errors *errors)
+{
+	const char *err = errors ? field_errors_get(errors, f->name) : NULL;
+	json_t *lines = v ? validate_repeat_lines(v) : json_array();
+	size_t want = f->has_min && f->min > 1 ? (size_t)f->min : 1;
+	while (json_array_size(lines) < want)
+		json_array_append_new(lines, json_object());
+	size_t n = json_array_size(lines);
+	field_div_open(o, form, f, err ? "field repeat has-error" : "field repeat");
+	buf_puts(o, "<fieldset class=\"lines\" tabindex=\"-1\" id=\"");
+	field_id(o, f, NULL);
+	buf_printf(o, "\" data-repeat=\"%s\" data-max=\"%g\"", f->name, f->has_max ? f->max : 0);
+	describedby(o, f, err);
+	buf_puts(o, ">\n<legend>");
+	buf_html(o, f->label);
+	put_required_text(o, p, f);
+	buf_puts(o, "</legend>\n");
+	field_notes(o, p, form, f, err);
+	for (size_t k = 0; k < n; k++)
+		repeat_line(o, p, form, f, json_array_get(lines, k), k + 1, n > 1, errors);
+	if (!f->has_max || (double)n < f->max) {
+		buf_printf(o,
+			   "<button type=\"submit\" class=\"secondary\" name=\"_add\" "
+			   "value=\"%s\" formnovalidate>",
+			   f->name);
+		buf_puts(o, render_page_lang(p) == LANG_EN ? "Add a line" : "Ajouter une ligne");
+		buf_puts(o, "</button>\n");
+	}
+	buf_puts(o, "</fieldset>\n</div>\n");
+	json_decref(lines);
+}
+
 /* A readable, non-writable field inside a form: shown as text. */
 static void field_readonly(buf *o, const page *p, const def_form *form, const def_field *f,
 			   const value *v)
@@ -768,7 +850,7 @@ static bool has_control(const def_field *f, const bool *writable)
  * `fields`/`nfields` are the fields rendered as controls on this page.
  */
 static void summary_items(buf *o, const field_errors *errors, const def_field *const *fields,
-			  size_t nfields);
+			  size_t nfields, bool en);
 
 /* The warn hook's warnings: they do not block; the person fixes or confirms. */
 static void warning_summary(buf *o, const page *p, const field_errors *warnings,
@@ -787,7 +869,7 @@ static void warning_summary(buf *o, const page *p, const field_errors *warnings,
 		       : "Ces points n'empêchent pas l'enregistrement : corrigez-les si besoin, "
 			 "ou confirmez.");
 	buf_puts(o, "</p>\n<ul>\n");
-	summary_items(o, warnings, fields, nfields);
+	summary_items(o, warnings, fields, nfields, en);
 	buf_puts(o, "</ul>\n</div>\n");
 }
 
@@ -807,20 +889,54 @@ static void error_summary(buf *o, const page *p, const field_errors *errors,
 		buf_puts(o, T(p, UI_ERR_SUM_B));
 	}
 	buf_puts(o, "</h2>\n<ul>\n");
-	summary_items(o, errors, fields, nfields);
+	summary_items(o, errors, fields, nfields, render_page_lang(p) == LANG_EN);
 	buf_puts(o, "</ul>\n</div>\n");
+}
+
+/* A repeat's items: its own error, then its lines' ("Articles, ligne 2, Quantité : …"),
+ * each a link to its control. */
+static void line_items(buf *o, const field_errors *errors, const def_field *f, const char *own,
+		       bool lang_is_en)
+{
+	if (own) {
+		buf_puts(o, "<li><a href=\"#");
+		field_id(o, f, NULL);
+		buf_puts(o, "\">");
+		buf_html(o, f->label);
+		buf_puts(o, " : ");
+		buf_html(o, own);
+		buf_puts(o, "</a></li>\n");
+	}
+	for (size_t i = 0; i < errors->n; i++) {
+		size_t k;
+		const def_field *sub = validate_repeat_sub_of(f, errors->v[i].field, &k);
+		if (!sub)
+			continue;
+		buf_puts(o, "<li><a href=\"#f-");
+		buf_html(o, errors->v[i].field);
+		buf_puts(o, "\">");
+		buf_html(o, f->label);
+		buf_printf(o, ", %s %zu, ", lang_is_en ? "line" : "ligne", k);
+		buf_html(o, sub->label);
+		buf_puts(o, " : ");
+		buf_html(o, errors->v[i].message);
+		buf_puts(o, "</a></li>\n");
+	}
 }
 
 /* The summary's items: the form's own messages as text, then a link per field. */
 static void summary_items(buf *o, const field_errors *errors, const def_field *const *fields,
-			  size_t nfields)
+			  size_t nfields, bool en)
 {
 	/* errors not tied to a control (the form's "_") first, as text */
 	for (size_t i = 0; i < errors->n; i++) {
 		const field_error *e = &errors->v[i];
 		bool tied = false;
+		size_t k;
 		for (size_t j = 0; j < nfields && e->field; j++)
-			tied |= strcmp(fields[j]->name, e->field) == 0;
+			tied |= strcmp(fields[j]->name, e->field) == 0 ||
+				(fields[j]->type == FT_REPEAT &&
+				 validate_repeat_sub_of(fields[j], e->field, &k));
 		if (tied)
 			continue;
 		buf_puts(o, "<li>");
@@ -830,7 +946,9 @@ static void summary_items(buf *o, const field_errors *errors, const def_field *c
 	/* then a link per field in error, in the order of the page */
 	for (size_t j = 0; j < nfields; j++) {
 		const char *msg = field_errors_get(errors, fields[j]->name);
-		if (!msg)
+		if (fields[j]->type == FT_REPEAT)
+			line_items(o, errors, fields[j], msg, en);
+		if (!msg || fields[j]->type == FT_REPEAT)
 			continue;
 		buf_puts(o, "<li><a href=\"#");
 		field_id(o, fields[j], NULL);
@@ -964,7 +1082,9 @@ void render_form_fields(buf *o, const page *p, const def_form *form, const def_f
 		}
 		value scratch = {VAL_NULL, 0, 0, NULL};
 		const value *v = shown_value(p, f, values, &scratch);
-		if (w)
+		if (w && f->type == FT_REPEAT)
+			repeat_input(o, p, form, f, v, errors);
+		else if (w)
 			field_input(o, p, form, f, v,
 				    errors ? field_errors_get(errors, f->name) : NULL, ff);
 		else
@@ -979,8 +1099,11 @@ void render_form_fields(buf *o, const page *p, const def_form *form, const def_f
 static void form_open(buf *o, const def_field *fields, size_t nfields, const bool *writable,
 		      const char *action)
 {
-	bool live = has_conditions(fields, nfields);
-	if (live) { /* deferred: it runs once the form is there */
+	bool live = has_conditions(fields, nfields), lines = false;
+	for (size_t i = 0; i < nfields; i++)
+		lines |=
+		    fields[i].type == FT_REPEAT && render_mask(writable, (size_t)fields[i].col);
+	if (live || lines) { /* deferred: it runs once the form is there */
 		buf_puts(o, "<script src=\"");
 		buf_puts(o, render_asset_path("conditions.js"));
 		buf_puts(o, "\" defer></script>\n");
@@ -1058,6 +1181,31 @@ static void conflict(buf *o, const page *p, const form_view *v)
 	buf_puts(o, "</tbody>\n</table>\n</div>\n");
 }
 
+/*
+ * Enter in a text box sends the form through its first submit button: with a repeat,
+ * that would be "Ajouter une ligne" or "Supprimer la ligne 1". A first button that does
+ * what the visible main one does, out of sight and of the tab order, keeps Enter meaning
+ * "send" (or "next step").
+ */
+static void default_submit(buf *out, const page *p, const form_view *v)
+{
+	bool lines = false;
+	for (size_t i = 0; i < v->form->nfields && !lines; i++)
+		lines = v->form->fields[i].type == FT_REPEAT &&
+			render_mask(v->writable, (size_t)v->form->fields[i].col);
+	if (!lines)
+		return;
+	bool next = v->stepped && v->step < v->form->nsteps;
+	buf_puts(out, "<button type=\"submit\" class=\"default-submit\" tabindex=\"-1\" "
+		      "aria-hidden=\"true\"");
+	if (next)
+		buf_puts(out, " name=\"_nav\" value=\"next\"");
+	buf_putc(out, '>');
+	buf_puts(out, next ? (render_page_lang(p) == LANG_EN ? "Next" : "Suivant")
+			   : T(p, v->editing ? UI_SAVE : UI_SEND));
+	buf_puts(out, "</button>\n");
+}
+
 void render_form(buf *out, const page *p, const form_view *v)
 {
 	const def_form *f = v->form;
@@ -1105,6 +1253,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 		render_hidden(out, "version", ver);
 	}
 	buf_putc(out, '\n');
+	default_submit(out, p, v);
 	if (v->stepped) {
 		render_form_step(out, p, v);
 		free(ctl);

@@ -191,6 +191,21 @@ static void export_links(buf *out, const page *p, const list_view *v, const char
 	buf_printf(out, ">%s</a></li>\n<li><a", T(p, UI_EXPORT_CSV));
 	form_href(out, v, "export.jsonl", sort, NULL, NULL);
 	buf_printf(out, ">%s</a></li>\n", T(p, UI_EXPORT_JSONL));
+	for (size_t col = 0; col < v->form->ncols; col++) {
+		const def_field *fd = v->form->cols[col];
+		if (fd->type != FT_REPEAT || !render_mask(v->readable, col))
+			continue;
+		char extra[80];
+		snprintf(extra, sizeof extra, "lines=%s", fd->name);
+		buf_puts(out, "<li><a");
+		form_href(out, v, "export.csv", sort, NULL, extra);
+		buf_puts(out, ">");
+		buf_html(out, fd->label);
+		buf_puts(out, render_page_lang(p) == LANG_EN
+				  ? " (CSV, a row per line)"
+				  : " (CSV, une ligne par ligne saisie)");
+		buf_puts(out, "</a></li>\n");
+	}
 	if (v->can_open_data) {
 		buf_puts(out, "<li><a");
 		form_href(out, v, "export.csv", sort, NULL, "open_data=1");

@@ -11,8 +11,43 @@
 #include <time.h>
 
 #include "util.h"
+#include "validate_repeat.h"
 
 /* ---- record ---- */
+
+/* A repeat's lines as a table: a column per sub-field, a row per line (numbered). */
+static void lines_table(buf *o, const page *p, const def_field *f, const value *v)
+{
+	json_t *lines = validate_repeat_lines(v);
+	render_table_open(o, f->name, NULL);
+	buf_html(o, f->label);
+	buf_printf(o, " (%zu)</caption>\n<thead><tr><th scope=\"col\">%s</th>",
+		   json_array_size(lines), render_page_lang(p) == LANG_EN ? "Line" : "Ligne");
+	for (size_t i = 0; i < f->nsub; i++) {
+		buf_puts(o, "<th scope=\"col\">");
+		buf_html(o, f->sub[i].label);
+		buf_puts(o, "</th>");
+	}
+	buf_puts(o, "</tr></thead>\n<tbody>\n");
+	size_t k;
+	json_t *line;
+	json_array_foreach(lines, k, line)
+	{
+		buf_printf(o, "<tr><th scope=\"row\">%zu</th>", k + 1);
+		for (size_t i = 0; i < f->nsub; i++) {
+			value cell;
+			validate_repeat_cell(&f->sub[i], json_object_get(line, f->sub[i].name),
+					     &cell);
+			buf_puts(o, "<td>");
+			render_put_display(o, p, &f->sub[i], &cell);
+			buf_puts(o, "</td>");
+			value_clear(&cell);
+		}
+		buf_puts(o, "</tr>\n");
+	}
+	buf_puts(o, "</tbody>\n</table>\n</div>\n");
+	json_decref(lines);
+}
 
 static void dl_item(buf *o, const page *p, const def_field *f, const value *v,
 		    const char *files_href)
@@ -22,6 +57,8 @@ static void dl_item(buf *o, const page *p, const def_field *f, const value *v,
 	buf_puts(o, "</dt>\n<dd>");
 	if (f->type == FT_FILE && v && v->kind == VAL_TEXT)
 		render_put_file(o, p, f, v, files_href);
+	else if (f->type == FT_REPEAT && v && v->kind == VAL_TEXT)
+		lines_table(o, p, f, v);
 	else
 		render_put_display(o, p, f, v);
 	buf_puts(o, "</dd>\n");
@@ -76,6 +113,14 @@ static void history_changes(buf *o, const page *p, const record_view *v,
 		buf_puts(o, " : ");
 		const json_t *old = json_is_array(pair) ? json_array_get(pair, 0) : NULL;
 		const json_t *nw = json_is_array(pair) ? json_array_get(pair, 1) : pair;
+		if (!create && cf && cf->type == FT_REPEAT) {
+			buf d = BUF_INIT;
+			validate_repeat_diff(cf, old, nw, render_page_lang(p), &d);
+			buf_html(o, buf_cstr(&d));
+			buf_free(&d);
+			buf_puts(o, "</li>\n");
+			continue;
+		}
 		if (!create) {
 			put_change_value(o, p, cf, old);
 			render_put_arrow(o, p);

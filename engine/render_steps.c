@@ -6,6 +6,7 @@
  * again when it creates: a value changed on the way gains nothing.
  */
 #include "render_int.h"
+#include "validate_repeat.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -70,6 +71,27 @@ static void hidden_value(buf *o, const def_field *fd, const value *v, const form
 	}
 	if (v->kind == VAL_NULL)
 		return;
+	if (fd->type == FT_REPEAT) { /* each line's cells under their own names */
+		json_t *lines = validate_repeat_lines(v);
+		size_t k;
+		json_t *line;
+		buf name = BUF_INIT;
+		json_array_foreach(lines, k, line) for (size_t i = 0; i < fd->nsub; i++)
+		{
+			def_field cell = fd->sub[i];
+			buf_reset(&name);
+			validate_repeat_name(fd, k + 1, &fd->sub[i], &name);
+			cell.name = buf_cstr(&name);
+			value cv;
+			validate_repeat_cell(&fd->sub[i], json_object_get(line, fd->sub[i].name),
+					     &cv);
+			hidden_value(o, &cell, &cv, NULL);
+			value_clear(&cv);
+		}
+		buf_free(&name);
+		json_decref(lines);
+		return;
+	}
 	if (fd->type == FT_MULTICHOICE && v->kind == VAL_TEXT) {
 		json_t *a = json_loads(v->s, 0, NULL);
 		size_t i;

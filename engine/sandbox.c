@@ -1805,6 +1805,35 @@ static void push_json(lua_State *L, const json_t *j, int depth)
 	}
 }
 
+/* A repeat's lines as a Lua array of tables: sub-fields as push_value gives them (money in
+ * euros), from the JSON read before the call (nothing of ours is allocated here). */
+static void push_lines(lua_State *L, const def_field *fd, const json_t *lines)
+{
+	lua_createtable(L, (int)json_array_size(lines), 0);
+	size_t k;
+	const json_t *line;
+	json_array_foreach(lines, k, line)
+	{
+		lua_createtable(L, 0, (int)fd->nsub);
+		for (size_t i = 0; i < fd->nsub; i++) {
+			const json_t *cell = json_object_get(line, fd->sub[i].name);
+			if (!cell || json_is_null(cell))
+				continue;
+			if (fd->sub[i].type == FT_MONEY && json_is_string(cell)) {
+				double d = strtod(json_string_value(cell), NULL);
+				if (d == floor(d) && fabs(d) < 9e15)
+					lua_pushinteger(L, (lua_Integer)d);
+				else
+					lua_pushnumber(L, d);
+			} else {
+				push_json(L, cell, 1);
+			}
+			lua_setfield(L, -2, fd->sub[i].name);
+		}
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+}
+
 /* Pushes a stored value as the app sees it (SPEC 4.4); nil for NULL. */
 static void push_value(lua_State *L, const def_field *fd, const value *v, const json_t *pre)
 {
@@ -1831,6 +1860,12 @@ static void push_value(lua_State *L, const def_field *fd, const value *v, const 
 	case FT_FILE:
 		if (pre) {
 			push_json(L, pre, 0);
+			return;
+		}
+		break;
+	case FT_REPEAT:
+		if (pre) {
+			push_lines(L, fd, pre);
 			return;
 		}
 		break;
@@ -1995,6 +2030,91 @@ static int to_file(lua_State *L, int idx, value *out, const char *got, char msg[
 	return 0;
 }
 
+static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
+			char msg[SANDBOX_ERR]);
+
+/* A sub-field's stored value in a line's JSON (SPEC 7's value form: money as "12.50",
+ * booleans as true/false, multichoice as its array). */
+static json_t *cell_json(const def_field *sub, const value *v)
+{
+	switch (v->kind) {
+	case VAL_INT:
+		if (sub->type == FT_BOOLEAN)
+			return json_boolean(v->i != 0);
+		if (sub->type == FT_MONEY) {
+			char t[48];
+			uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+			snprintf(t, sizeof t, "%s%llu.%02u", v->i < 0 ? "-" : "",
+				 (unsigned long long)(u / 100), (unsigned)(u % 100));
+			return json_string(t);
+		}
+		return json_integer((json_int_t)v->i);
+	case VAL_REAL:
+		return json_real(v->d);
+	case VAL_TEXT:
+		if (sub->type == FT_MULTICHOICE && v->s) {
+			json_t *j = json_loads(v->s, 0, NULL);
+			if (j)
+				return j;
+		}
+		return json_string(v->s ? v->s : "");
+	default:
+		return json_null();
+	}
+}
+
+/* A repeat's lines: an array of tables of sub-fields, stored as validate_repeat.h says. */
+static int to_repeat(lua_State *L, int idx, const def_field *fd, value *out, const char *got,
+		     char msg[SANDBOX_ERR])
+{
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		snprintf(msg, SANDBOX_ERR, "liste de lignes { { ... }, ... } attendue, reçu %s",
+			 got);
+		return -1;
+	}
+	json_t *lines = json_array();
+	lua_Unsigned n = lua_rawlen(L, idx);
+	for (lua_Unsigned k = 1; k <= n; k++) {
+		lua_rawgeti(L, idx, (lua_Integer)k);
+		if (lua_type(L, -1) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			json_decref(lines);
+			snprintf(msg, SANDBOX_ERR, "ligne %llu : table attendue",
+				 (unsigned long long)k);
+			return -1;
+		}
+		json_t *line = json_object();
+		json_array_append_new(lines, line);
+		for (size_t i = 0; i < fd->nsub; i++) {
+			const def_field *sub = &fd->sub[i];
+			lua_pushstring(L, sub->name);
+			lua_rawget(L, -2);
+			value v = {0};
+			char m[SANDBOX_ERR];
+			int rc = lua_to_value(L, -1, sub, &v, m);
+			lua_pop(L, 1);
+			if (rc != 0) {
+				lua_pop(L, 1);
+				json_decref(lines);
+				snprintf(msg, SANDBOX_ERR, "ligne %llu, %s : %.150s",
+					 (unsigned long long)k, sub->name, m);
+				return -1;
+			}
+			json_object_set_new(line, sub->name, cell_json(sub, &v));
+			value_clear(&v);
+		}
+		lua_pop(L, 1);
+	}
+	value_clear(out);
+	if (json_array_size(lines)) {
+		char *text = json_dumps(lines, JSON_COMPACT);
+		value_set_text(out, text);
+		free(text);
+	}
+	json_decref(lines);
+	return 0;
+}
+
 /* Text of the text-like types; for a choice, one of its options. */
 static int to_text(lua_State *L, int idx, const def_field *fd, value *out, const char *got,
 		   char msg[SANDBOX_ERR])
@@ -2055,6 +2175,8 @@ static int lua_to_value(lua_State *L, int idx, const def_field *fd, value *out,
 		return -1;
 	case FT_MULTICHOICE:
 		return to_multichoice(L, idx, fd, out, got, msg);
+	case FT_REPEAT:
+		return to_repeat(L, idx, fd, out, got, msg);
 	case FT_FILE:
 		return to_file(L, idx, out, got, msg);
 	case FT_SECTION:
@@ -2340,6 +2462,51 @@ static void push_ctx(lua_State *L, callctx *c, const sandbox *sb)
 	}
 }
 
+/* "lignes[2].quantite": a sub-field of a line of one of f's repeats (lines from 1). */
+static bool is_line_name(const def_form *f, const char *k)
+{
+	const char *br = strchr(k, '[');
+	if (!br)
+		return false;
+	char name[64];
+	size_t n = (size_t)(br - k);
+	if (n == 0 || n >= sizeof name)
+		return false;
+	memcpy(name, k, n);
+	name[n] = '\0';
+	int col = def_find_col(f, name);
+	if (col < 0 || f->cols[col]->type != FT_REPEAT)
+		return false;
+	const char *p = br + 1;
+	if (*p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p[0] != ']' || p[1] != '.')
+		return false;
+	for (size_t i = 0; i < f->cols[col]->nsub; i++)
+		if (strcmp(p + 2, f->cols[col]->sub[i].name) == 0)
+			return true;
+	return false;
+}
+
+/* The messages validate gave a repeat's lines, by line then sub-field. */
+static void read_line_errors(lua_State *L, callctx *c, int r1)
+{
+	for (size_t i = 0; i < c->form->ncols; i++) {
+		const def_field *fd = c->form->cols[i];
+		for (int k = 1; fd->type == FT_REPEAT && k <= 200; k++)
+			for (size_t j = 0; j < fd->nsub; j++) {
+				char key[160];
+				snprintf(key, sizeof key, "%s[%d].%s", fd->name, k,
+					 fd->sub[j].name);
+				if (lua_getfield(L, r1, key) == LUA_TSTRING)
+					field_errors_add(c->errors, key, lua_tostring(L, -1));
+				lua_pop(L, 1);
+			}
+	}
+}
+
 /* validate's result at r1: nil, a message for the whole form, or { field = "message" }. */
 static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
 {
@@ -2361,7 +2528,8 @@ static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
 	lua_pushnil(L);
 	while (lua_next(L, r1)) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0);
+		bool known = k && (strcmp(k, "_") == 0 || def_find_col(c->form, k) >= 0 ||
+				   is_line_name(c->form, k));
 		if (!known || !good_string(L, -1))
 			return luaL_error(L, "%s validate : %s \"%s\"", where,
 					  known ? "message non textuel pour le champ"
@@ -2378,6 +2546,7 @@ static int read_validate(lua_State *L, callctx *c, int r1, const char *where)
 			field_errors_add(c->errors, c->form->cols[i]->name, lua_tostring(L, -1));
 		lua_pop(L, 1);
 	}
+	read_line_errors(L, c, r1);
 	return 0;
 }
 
@@ -2462,7 +2631,8 @@ static int run_hook(sandbox *sb, callctx *c, const hook_env *env, char err[SANDB
 	for (size_t i = 0; i < f->ncols; i++) {
 		const value *v = &c->r->values[i];
 		field_type t = f->cols[i]->type;
-		if ((t == FT_MULTICHOICE || t == FT_FILE) && v->kind == VAL_TEXT && v->s)
+		if ((t == FT_MULTICHOICE || t == FT_FILE || t == FT_REPEAT) &&
+		    v->kind == VAL_TEXT && v->s)
 			c->pre[i] = json_loads(v->s, JSON_DECODE_ANY, NULL);
 	}
 	c->callno = ++sb->callno;

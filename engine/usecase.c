@@ -281,6 +281,12 @@ void uc_echo(uc_call *c, const write_in *in, record *out)
 	pipeline_echo(&pc, in, out);
 }
 
+void uc_echo_edit(uc_call *c, const write_in *in, const record *old, record *out)
+{
+	pipe_ctx pc = {.app = c->app, .form = c->form, .who = &c->who, .lg = c->lg, .now = c->now};
+	pipeline_echo_edit(&pc, in, old, out);
+}
+
 bool uc_step_applies(const def_form *f, const record *rec, int s)
 {
 	for (size_t i = 0; i < f->nfields; i++)

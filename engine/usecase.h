@@ -250,6 +250,8 @@ uc_status uc_trigger_check(uc_call *c, int64_t id, const char *tid, const def_tr
 /* The input parsed by field type, nothing more (no defaults, checks or app code): what
  * was typed, to show again. */
 void uc_echo(uc_call *c, const write_in *in, record *out);
+/* The same on the record being edited (old: as uc_read gave it). */
+void uc_echo_edit(uc_call *c, const write_in *in, const record *old, record *out);
 /* Whether step s of a multi-step form applies to rec (its section's visible_if). */
 bool uc_step_applies(const def_form *f, const record *rec, int s);
 

@@ -54,6 +54,7 @@
 #include "lmatch.h"
 #include "util.h"
 #include "validate_geo.h"
+#include "validate_repeat.h"
 
 #define NNBSP "\xe2\x80\xaf" /* U+202F narrow no-break space */
 #define EURO  "\xe2\x82\xac" /* U+20AC */
@@ -1669,6 +1670,15 @@ static int parse_reference_text(const def_field *f, const char *s, value *out, l
 	return 0;
 }
 
+/* A repeat read or checked through the one-message functions: its first error, named. */
+static int repeat_first(field_errors *errs, int nerr, char *msg)
+{
+	if (nerr > 0 && errs->n > 0)
+		snprintf(msg, VALIDATE_MSG, "%s : %s", errs->v[0].field, errs->v[0].message);
+	field_errors_clear(errs);
+	return nerr > 0 ? -1 : 0;
+}
+
 int validate_parse_form(const def_field *f, const char *const *in, size_t nin, value *out, lang lg,
 			char msg[VALIDATE_MSG])
 {
@@ -1854,6 +1864,10 @@ int validate_parse_json(const def_field *f, const json_t *in, value *out, lang l
 	/* Strings with an embedded NUL (\u0000) are refused whatever the type. */
 	if (json_is_string(in) && strlen(json_string_value(in)) != json_string_length(in))
 		return msg_utf8(lg, msg);
+	if (f->type == FT_REPEAT) {
+		field_errors errs = {0};
+		return repeat_first(&errs, validate_repeat_parse_json(f, in, out, lg, &errs), msg);
+	}
 	switch (f->type) {
 	case FT_INTEGER:
 	case FT_REFERENCE:
@@ -2442,6 +2456,10 @@ int validate_check_rule(const def_field *f, value *v, int64_t today_days, lang l
 	case FT_REGION:
 	case FT_EPCI:
 		return validate_geo_check(f, v, lg, msg);
+	case FT_REPEAT: {
+		field_errors errs = {0};
+		return repeat_first(&errs, validate_repeat_check(f, v, today_days, lg, &errs), msg);
+	}
 	default:
 		return fail(msg, L("Type de champ inconnu.", "Unknown field type."));
 	}
@@ -2509,9 +2527,10 @@ json_t *validate_to_json(const def_field *f, const value *v)
 		break;
 	case FT_MULTICHOICE:
 	case FT_FILE:
+	case FT_REPEAT:
 		if (v->kind == VAL_TEXT && v->s) {
 			json_t *j = json_loads(v->s, 0, NULL);
-			if (j && (f->type == FT_MULTICHOICE ? json_is_array(j) : json_is_object(j)))
+			if (j && (f->type == FT_FILE ? json_is_object(j) : json_is_array(j)))
 				return j;
 			json_decref(j);
 		}
@@ -2680,6 +2699,10 @@ void validate_display(const def_field *f, const value *v, lang lg, buf *out)
 	case FT_FILE:
 		done = display_json(f, v, out);
 		break;
+	case FT_REPEAT:
+		validate_repeat_display(f, v, lg, out);
+		done = true;
+		break;
 	case FT_COMMUNE:
 	case FT_DEPARTEMENT:
 	case FT_REGION:
@@ -2759,6 +2782,9 @@ void validate_sheet(const def_field *f, const value *v, buf *out)
 			return;
 		}
 		break;
+	case FT_REPEAT: /* one cell: the lines as read (exports give a column per sub-field) */
+		validate_repeat_display(f, v, LANG_FR, out);
+		return;
 	default:
 		break;
 	}
@@ -2829,6 +2855,8 @@ filter_kind validate_filter(const def_field *f, const char *want, value *out, bo
 {
 	memset(out, 0, sizeof *out);
 	*or_null = false;
+	if (f->type == FT_REPEAT) /* lines are not a value to compare */
+		return FILTER_BAD;
 	if (!want || !want[0])
 		return FILTER_EMPTY;
 	numtext nt;

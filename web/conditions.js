@@ -6,6 +6,10 @@
  * shown with its "À remplir seulement si…" hint.
  * smallappsMatches is the C rule validate_matches() for what a form submits: one table of
  * cases (tests/conditions/cases.json) runs through both.
+ * It also adds and removes the lines of a repeat (fieldset.lines) in place: without it,
+ * "Ajouter une ligne" and "Supprimer la ligne k" are submit buttons the server answers
+ * with the form again; with it, the same without a round trip, the names of the inputs
+ * ("lignes[2].quantite") renumbered as the server would.
  */
 (function (root) {
   'use strict';
@@ -117,8 +121,88 @@
     }
   }
 
+  // ---- repeats ----
+
+  function renumber(group) {
+    var name = group.getAttribute('data-repeat');
+    var en = document.documentElement.lang === 'en';
+    var lines = group.querySelectorAll('fieldset.line');
+    var pat = new RegExp('^(f-)?' + name + '\\[[0-9]+\\]');
+    for (var k = 0; k < lines.length; k++) {
+      var n = k + 1, line = lines[k];
+      line.id = 'f-' + name + '-' + n;
+      line.querySelector('legend').textContent = (en ? 'Line ' : 'Ligne ') + n;
+      var els = line.querySelectorAll('[name],[id],[for],[aria-describedby]');
+      for (var i = 0; i < els.length; i++) {
+        ['name', 'id', 'for'].forEach(function (a) {
+          var v = els[i].getAttribute(a);
+          if (v) els[i].setAttribute(a, v.replace(pat, function (m, f) {
+            return (f || '') + name + '[' + n + ']';
+          }));
+        });
+        var d = els[i].getAttribute('aria-describedby');
+        if (d) els[i].setAttribute('aria-describedby', d.split(' ').map(function (x) {
+          return x.replace(pat, function (m, f) { return (f || '') + name + '[' + n + ']'; });
+        }).join(' '));
+      }
+      var rm = line.querySelector('button[name=_remove]');
+      if (rm) {
+        rm.value = name + '[' + n + ']';
+        rm.textContent = (en ? 'Remove line ' : 'Supprimer la ligne ') + n;
+        rm.hidden = lines.length < 2;
+      }
+    }
+    var add = group.querySelector('button[name=_add]');
+    var max = Number(group.getAttribute('data-max') || 0);
+    if (add) add.hidden = max > 0 && lines.length >= max;
+  }
+
+  function blank(line) {
+    var ctls = line.querySelectorAll('input,select,textarea');
+    for (var i = 0; i < ctls.length; i++) {
+      var c = ctls[i];
+      if (c.type === 'checkbox' || c.type === 'radio') c.checked = false;
+      else if (c.tagName === 'SELECT') c.selectedIndex = 0;
+      else c.value = '';
+      c.removeAttribute('aria-invalid');
+    }
+    var errs = line.querySelectorAll('p.error');
+    for (var k = 0; k < errs.length; k++) errs[k].parentNode.removeChild(errs[k]);
+    var bad = line.querySelectorAll('.has-error');
+    for (var j = 0; j < bad.length; j++) bad[j].classList.remove('has-error');
+  }
+
+  function lines(group) {
+    group.addEventListener('click', function (ev) {
+      var b = ev.target.closest && ev.target.closest('button');
+      if (!b || (b.name !== '_add' && b.name !== '_remove')) return;
+      ev.preventDefault();
+      var all = group.querySelectorAll('fieldset.line');
+      if (b.name === '_add') {
+        var last = all[all.length - 1];
+        var copy = last.cloneNode(true);
+        blank(copy);
+        last.parentNode.insertBefore(copy, last.nextSibling);
+        renumber(group);
+        var first = copy.querySelector('input,select,textarea');
+        if (first) first.focus();
+      } else {
+        var line = b.closest('fieldset.line');
+        var prev = line.previousElementSibling;
+        line.parentNode.removeChild(line);
+        renumber(group);
+        var to = prev && prev.matches('fieldset.line') ? prev.querySelector('input,select,textarea')
+          : group.querySelector('button[name=_add]');
+        if (to) to.focus();
+      }
+    });
+    renumber(group);
+  }
+
   root.smallappsMatches = matches;
   if (typeof document === 'undefined') return;
+  var groups = document.querySelectorAll('fieldset.lines[data-repeat]');
+  for (var g = 0; g < groups.length; g++) lines(groups[g]);
   var forms = document.querySelectorAll('form[data-conditions]');
   for (var i = 0; i < forms.length; i++) {
     (function (form) {

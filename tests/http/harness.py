@@ -320,7 +320,7 @@ class Client:
 def field_errors_html(text):
     """Field name -> error message, as the HTML form shows them."""
     out = {}
-    for m in re.finditer(r'id="f-([a-z0-9_]+)-error"[^>]*>(.*?)</p>', text, re.S):
+    for m in re.finditer(r'id="f-([a-z0-9_\[\].]+)-error"[^>]*>(.*?)</p>', text, re.S):
         msg = re.sub(r'<span class="icon"[^>]*>.*?</span>', "", m.group(2))
         msg = re.sub(r"<[^>]+>", "", msg).strip()
         out[m.group(1)] = html.unescape(re.sub(r"^(Erreur|Error)\s*:\s*", "", msg))
