@@ -38,8 +38,7 @@ fields = {
     "contact_nom": "Camille Martin",
     "contact_email": "camille.martin@example.org",
     "contact_telephone": "04 77 12 34 56",
-    "vaccin": "spikevax",
-    "doses": 120,
+    "lignes": [{"vaccin": "spikevax", "doses": 120}],
     "publics": ["tout_public"],
     "capacite_stockage": 1000,
     "date_souhaitee": day.isoformat(),
@@ -47,6 +46,10 @@ fields = {
 }
 pairs = [("_csrf", csrf)]
 for k, v in fields.items():
+    if k == "lignes":  # a repeat: lignes[1].vaccin=…, as the form names its inputs
+        for n, line in enumerate(v, 1):
+            pairs += [(f"{k}[{n}].{sub}", str(x)) for sub, x in line.items()]
+        continue
     for item in (v if isinstance(v, list) else [v]):
         pairs.append((k, str(item)))
 with open(form_path, "w") as f:

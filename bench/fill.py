@@ -58,7 +58,9 @@ VARIED = {
     "centre": "'Centre de vaccination de ' || " + case("n.i", COMMUNES) + " || ' ' || (n.i % 500)",
     "commune": case("n.i", COMMUNE_CODES),
     "contact_nom": "'Agent ' || (n.i % 1000)",
-    "vaccin": case("n.i", VACCINS),
+    # one line of one vaccine, and its summary (computed by the app from the lines)
+    "lignes": "'[{\"vaccin\":\"' || " + case("n.i", VACCINS) + " || '\",\"doses\":100}]'",
+    "vaccins": case("n.i", [v.capitalize() + " × 100" for v in VACCINS]),
     "date_souhaitee": day % "n.i",
     "_state": case("n.i", STATES),
     "_state_since": stamp % "n.i",
@@ -67,7 +69,7 @@ VARIED = {
     "_created_by": "'centre-' || (n.i % 200)",
     "_updated_by": "'centre-' || (n.i % 200)",
 }
-SEARCH = ["reference", "centre", "contact_nom"]  # list.search, in order
+SEARCH = ["reference", "centre", "vaccins", "contact_nom"]  # list.search, in order
 
 
 def columns():

@@ -11,7 +11,7 @@
 # lists look at. Scenarios, each run by wrk for BENCH_DURATION seconds:
 #   first         GET /a/vaccins/commande/                       the first page (HTML)
 #   deep          GET /a/vaccins/commande/?after=<middle row>    a page half way down
-#   filtered      GET /a/vaccins/commande/?vaccin=arexvy&state=validee
+#   filtered      GET /a/vaccins/commande/?commune=42187&state=validee
 #   api_deep      GET /api/v1/apps/vaccins/commande/records?limit=50&after=<middle row>
 #   search        GET /a/vaccins/commande/?q=<one reference>     one match among all
 #   search_common GET /a/vaccins/commande/?q=montbrison           a twentieth of the rows
@@ -191,7 +191,7 @@ run() {
 	declare -A URL=(
 		[first]=$L
 		[deep]="$L?after=$cursor"
-		[filtered]="$L?vaccin=arexvy&state=validee"
+		[filtered]="$L?commune=42187&state=validee"
 		[api_deep]="$BASE/api/v1/apps/vaccins/commande/records?limit=50&after=$cursor"
 		[search]="$L?q=CMD-$(printf '%08d' $((size / 3)))"
 		[search_common]="$L?q=montbrison"

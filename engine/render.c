@@ -778,9 +778,9 @@ static const char *const stylesheet_parts[] = {
     "th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid var(--line)}\n"
     "thead th{border-bottom:2px solid var(--text);white-space:nowrap}\n"
     "tbody tr:nth-child(even){background:var(--alt)}\n"
-    "dl.values{display:grid;grid-template-columns:1fr;gap:.25rem 1rem;margin:0 0 1rem}\n",
+    "dl.values{display:grid;grid-template-columns:minmax(0,1fr);gap:.25rem 1rem;margin:0 0 1rem}\n",
     "dl.values dt{font-weight:600}\n"
-    "dl.values dd{margin:0 0 .75rem;white-space:pre-line}\n"
+    "dl.values dd{margin:0 0 .75rem;white-space:pre-line;min-width:0}\n"
     ".filters{background:var(--alt);padding:1rem;margin:0 0 1rem;border-radius:4px}\n"
     ".filters .field{margin-bottom:.75rem}\n"
     ".history li{margin-bottom:1rem}\n"
@@ -793,7 +793,7 @@ static const char *const stylesheet_parts[] = {
     "code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}\n"
     ".history blockquote{margin:.25rem 0 .25rem 1rem;padding-left:.75rem;border-left:3px solid "
     "var(--line)}\n"
-    "@media (min-width:40em){dl.values{grid-template-columns:minmax(10rem,1fr) 2fr}"
+    "@media (min-width:40em){dl.values{grid-template-columns:minmax(10rem,1fr) minmax(0,2fr)}"
     "dl.values dd{margin:0}.filters{display:grid;grid-template-columns:repeat(auto-fill,"
     "minmax(14rem,1fr));gap:0 1rem;align-items:end}h1{font-size:2rem}}\n"
     "@media "

@@ -66,8 +66,8 @@ return {
     {
       id = "commande",
       title = "Commande de doses",
-      description = "Une commande par vaccin. Les commandes passées avant 12 h un jour ouvré "
-        .. "sont traitées le jour même.",
+      description = "Une ligne par vaccin commandé. Les commandes passées avant 12 h un jour "
+        .. "ouvré sont traitées le jour même.",
 
       fields = {
         { name = "s_centre", type = "section", label = "Centre de vaccination" },
@@ -107,15 +107,44 @@ return {
           personal = true, help = "Joignable le jour de la livraison." },
 
         { name = "s_commande", type = "section", label = "Commande" },
-        { name = "vaccin", type = "choice", label = "Vaccin", required = true, widget = "select",
-          options = VACCINS },
-        { name = "doses", type = "integer", label = "Nombre de doses", required = true,
-          min = 10, max = 5000,
-          help = "Multiple du nombre de doses par flacon (Comirnaty : 6, Spikevax : 10)." },
-        { name = "flacons", type = "integer", label = "Nombre de flacons ou seringues",
-          help = "Calculé d'après le conditionnement du vaccin.",
+        { name = "lignes", type = "repeat", label = "Vaccins commandés", required = true,
+          min = 1, max = 7, help = "Une ligne par vaccin.",
+          fields = {
+            { name = "vaccin", type = "choice", label = "Vaccin", required = true, widget = "select",
+              options = VACCINS },
+            { name = "doses", type = "integer", label = "Nombre de doses", required = true,
+              min = 10, max = 5000,
+              help = "Multiple du nombre de doses par flacon (Comirnaty : 6, Spikevax : 10)." },
+          } },
+        { name = "vaccins", type = "text", label = "Vaccins", max_length = 400,
+          help = "Résumé des lignes, pour les listes et la recherche.",
           compute = function(r)
-            return cond.flacons(r.vaccin, r.doses)
+            local t = {}
+            for _, l in ipairs(r.lignes or {}) do
+              t[#t + 1] = cond.nom(l.vaccin) .. " × " .. tostring(l.doses)
+            end
+            return #t > 0 and table.concat(t, ", ") or nil
+          end },
+        { name = "doses", type = "integer", label = "Nombre total de doses",
+          help = "Somme des lignes.",
+          compute = function(r)
+            local n = 0
+            for _, l in ipairs(r.lignes or {}) do
+              if math.type(l.doses) ~= "integer" then return nil end
+              n = n + l.doses
+            end
+            return n > 0 and n or nil
+          end },
+        { name = "flacons", type = "integer", label = "Nombre de flacons ou seringues",
+          help = "Calculé d'après le conditionnement de chaque vaccin.",
+          compute = function(r)
+            local n = 0
+            for _, l in ipairs(r.lignes or {}) do
+              local f = cond.flacons(l.vaccin, l.doses)
+              if not f then return nil end
+              n = n + f
+            end
+            return n > 0 and n or nil
           end },
         { name = "publics", type = "multichoice", label = "Publics vaccinés", required = true,
           options = PUBLICS, min = 1 },
@@ -148,23 +177,33 @@ return {
 
       validate = function(r, ctx)
         local err = {}
-        local vaccin = cond.info(r.vaccin)
+        local vus = {}
 
-        -- Conditionnement : on ne livre que des flacons entiers.
-        local n = cond.doses_par_flacon(r.vaccin)
-        if math.type(r.doses) == "integer" and n > 1 and r.doses % n ~= 0 then
-          err.doses = string.format("Les flacons %s contiennent %d doses : commandez un multiple de %d.",
-            cond.nom(r.vaccin), n, n)
+        for i, l in ipairs(r.lignes or {}) do
+          local champ = "lignes[" .. i .. "]."
+          -- Un vaccin par ligne : deux lignes du même vaccin s'additionnent.
+          if vus[l.vaccin] then
+            err[champ .. "vaccin"] = cond.nom(l.vaccin) .. " figure déjà à la ligne "
+              .. vus[l.vaccin] .. " : ajoutez-y les doses."
+          end
+          vus[l.vaccin] = vus[l.vaccin] or i
+          -- Conditionnement : on ne livre que des flacons entiers.
+          local n = cond.doses_par_flacon(l.vaccin)
+          if math.type(l.doses) == "integer" and n > 1 and l.doses % n ~= 0 then
+            err[champ .. "doses"] = string.format(
+              "Les flacons %s contiennent %d doses : commandez un multiple de %d.",
+              cond.nom(l.vaccin), n, n)
+          end
+          -- Vaccin réservé à un public.
+          local vaccin = cond.info(l.vaccin)
+          if vaccin and vaccin.reserve and not contient(r.publics, vaccin.reserve) then
+            err.publics = cond.nom(l.vaccin) .. " est réservé aux personnes de 65 ans et plus."
+          end
         end
         if math.type(r.doses) == "integer" and math.type(r.capacite_stockage) == "integer"
             and r.doses > r.capacite_stockage then
-          err.doses = string.format("La commande (%d doses) dépasse la capacité de stockage déclarée (%d doses).",
+          err.lignes = string.format("La commande (%d doses) dépasse la capacité de stockage déclarée (%d doses).",
             r.doses, r.capacite_stockage)
-        end
-
-        -- Vaccin réservé à un public.
-        if vaccin and vaccin.reserve and not contient(r.publics, vaccin.reserve) then
-          err.publics = cond.nom(r.vaccin) .. " est réservé aux personnes de 65 ans et plus."
         end
 
         -- Centre situé dans le département.
@@ -218,9 +257,9 @@ return {
       },
 
       list = {
-        columns = { "reference", "centre", "vaccin", "doses", "date_souhaitee", "urgent" },
-        filters = { "vaccin", "urgent", "type_centre", "commune", "priorite" },
-        search = { "reference", "centre", "contact_nom" },
+        columns = { "reference", "centre", "vaccins", "doses", "date_souhaitee", "urgent" },
+        filters = { "urgent", "type_centre", "commune", "priorite" },
+        search = { "reference", "centre", "vaccins", "contact_nom" },
         sort = "date_souhaitee",
         page_size = 50,
       },
@@ -259,10 +298,12 @@ return {
               if math.type(r.doses) == "integer" and n > r.doses then
                 return false, string.format("Impossible de valider plus que les %d doses demandées.", r.doses)
               end
-              local par_flacon = cond.doses_par_flacon(r.vaccin)
+              -- Une seule ligne : la quantité validée reste en flacons entiers.
+              local lignes = r.lignes or {}
+              local par_flacon = #lignes == 1 and cond.doses_par_flacon(lignes[1].vaccin) or 1
               if n % par_flacon ~= 0 then
                 return false, string.format("%s : %d doses par flacon, validez un multiple de %d.",
-                  cond.nom(r.vaccin), par_flacon, par_flacon)
+                  cond.nom(lignes[1].vaccin), par_flacon, par_flacon)
               end
               if r.livraison_prevue and not fr.est_ouvre(r.livraison_prevue) then
                 return false, "La livraison prévue doit tomber un jour ouvré."

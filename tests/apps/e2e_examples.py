@@ -52,7 +52,7 @@ COMMANDE = {
     "centre": "Centre de vaccination de Saint-Étienne", "type_centre": "centre",
     "adresse": "2 rue de la Charité", "code_postal": "42000", "commune": "42218",
     "contact_nom": "Dr Anne Martin", "contact_email": "centre@example.org",
-    "contact_telephone": "04 77 00 00 00", "vaccin": "spikevax", "doses": 100,
+    "contact_telephone": "04 77 00 00 00", "lignes": [{"vaccin": "spikevax", "doses": 100}],
     "publics": ["plus_65", "soignants"], "capacite_stockage": 500,
     "date_souhaitee": "2026-03-09", "urgent": False,
 }
@@ -88,14 +88,19 @@ def vaccins(s):
     for gone in (">Référence de la commande<", ">Nombre de flacons ou seringues<",
                  ">Priorité de préparation<", ">Délai commande → livraison (jours)<"):
         check(gone not in page, f"new order form shows {gone}")
-    check('id="f-doses"' in page, "new order form asks the doses")
+    check('id="f-lignes[1].doses"' in page, "new order form asks the doses of its first line")
     page = web.get(f"/a/vaccins/commande/{rid}").text
     check("Livraison conforme" not in page, "record page shows receptionner's field before it")
     check(re.search(r"<details><summary>Valeurs saisies</summary>\s*<ul class=\"changes\"",
                     page) is not None, "creation line folded in <details>")
 
-    r = c1.api("POST", base, {"fields": dict(COMMANDE, doses=105)})
-    check(r.status == 422 and "10 doses" in fields_of(r).get("doses", ""), f"Spikevax vials: {r.text[:300]}")
+    r = c1.api("POST", base, {"fields": dict(COMMANDE, lignes=[{"vaccin": "spikevax", "doses": 105}])})
+    check(r.status == 422 and "10 doses" in fields_of(r).get("lignes[1].doses", ""),
+          f"Spikevax vials: {r.text[:300]}")
+    r = c1.api("POST", base, {"fields": dict(COMMANDE, lignes=[{"vaccin": "spikevax", "doses": 100},
+                                                               {"vaccin": "arexvy", "doses": 20}])})
+    check(r.status == 201 and r.json()["fields"]["doses"] == 120
+          and r.json()["fields"]["flacons"] == 30, f"an order of two vaccines: {r.text[:300]}")
     r = c1.api("POST", base, {"fields": dict(COMMANDE, date_souhaitee="2026-03-05")})
     check(r.status == 422 and "date_souhaitee" in fields_of(r), f"lead time: {r.text[:300]}")
     r = c1.api("POST", base, {"fields": dict(COMMANDE, date_souhaitee="2026-03-05", urgent=True)})

@@ -117,7 +117,8 @@ async function seed(base) {
       type_centre: 'centre', adresse: '2 rue des Docteurs-Charcot', code_postal: '42100',
       commune: '42218', contact_nom: 'Jeanne Martin',
       contact_email: 'jeanne.martin-tres-longue-adresse@centre-de-vaccination.example.org',
-      contact_telephone: '04 77 12 34 56', vaccin: 'spikevax', doses: 100 + 10 * i,
+      contact_telephone: '04 77 12 34 56',
+      lignes: [{ vaccin: 'spikevax', doses: 100 + 10 * i }, { vaccin: 'arexvy', doses: 20 }],
       publics: ['plus_65', 'risque'], capacite_stockage: 500,
       date_souhaitee: workingDayAhead(14) }));
   }
@@ -429,6 +430,63 @@ test('a citizen files a complaint with the mouse and gets a tracking link', asyn
   const tracked = await page.textContent('main');
   check(/Reçue|reçue/.test(tracked), `the tracking page does not give the state: ${tracked.slice(0, 300)}`);
   await page.close();
+});
+
+// The centre's part of an order, typed into the form as a person would.
+async function fillOrder(page) {
+  await page.fill('#f-centre', 'Centre de vaccination de Roanne');
+  await page.locator('input[name=type_centre][value=centre]').check();
+  await page.fill('#f-adresse', '1 place de l\'Hôtel-de-Ville');
+  await page.fill('#f-code_postal', '42300');
+  await page.fill('#f-commune', '42187');
+  await page.fill('#f-contact_nom', 'Lina Morel');
+  await page.fill('#f-contact_email', 'lina.morel@example.org');
+  await page.fill('#f-contact_telephone', '04 77 23 45 67');
+  await page.locator('input[name=publics][value=plus_65]').check();
+  await page.fill('#f-capacite_stockage', '1000');
+  await page.fill('#f-date_souhaitee', workingDayAhead(14));
+}
+
+test('a centre orders two vaccines: lines added in place with JavaScript, by a round trip without', async (s) => {
+  const page = await pageAs(s.browser, s.base, 'centre1');
+  await page.goto(s.base + '/a/vaccins/commande/new');
+  await fillOrder(page);
+  await page.selectOption('[id="f-lignes[1].vaccin"]', 'spikevax');
+  await page.fill('[id="f-lignes[1].doses"]', '100');
+  const url = page.url();
+  await page.getByRole('button', { name: 'Ajouter une ligne' }).click();
+  check(page.url() === url, 'adding a line left the page');
+  check(await page.locator('fieldset.line').count() === 2, 'no second line');
+  const focused = await page.evaluate(() => document.activeElement.name);
+  check(focused === 'lignes[2].vaccin', `the focus is not on the new line: ${focused}`);
+  check(await page.inputValue('[id="f-lignes[1].doses"]') === '100', 'line 1 lost its value');
+  check(await page.inputValue('[id="f-lignes[2].doses"]') === '', 'the new line is not blank');
+  await page.selectOption('[id="f-lignes[2].vaccin"]', 'arexvy');
+  await page.fill('[id="f-lignes[2].doses"]', '20');
+  await page.getByRole('button', { name: 'Ajouter une ligne' }).click();
+  await page.getByRole('button', { name: 'Supprimer la ligne 3' }).click();
+  check(await page.locator('fieldset.line').count() === 2, 'the third line was not removed');
+  // Enter in a text box sends the order (it does not add a line)
+  await page.focus('#f-centre');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  const main = await page.textContent('main');
+  check(/Commande de doses n°\s*\d+/.test(main) && main.includes('Arexvy'),
+        `the order of two lines was not saved: ${main.slice(0, 300)}`);
+  check(await page.locator('table caption', { hasText: 'Vaccins commandés (2)' }).count() === 1,
+        'the record page has no table of the lines');
+  await page.close();
+
+  const ctx = await s.browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR' });
+  const off = await ctx.newPage();
+  await signIn(off, s.base, 'centre1', 'demo');
+  await off.goto(s.base + '/a/vaccins/commande/new');
+  await off.selectOption('[id="f-lignes[1].vaccin"]', 'influvac');
+  await off.fill('[id="f-lignes[1].doses"]', '30');
+  await Promise.all([off.waitForNavigation(),
+    off.getByRole('button', { name: 'Ajouter une ligne' }).click()]);
+  check(await off.locator('fieldset.line').count() === 2, 'without script, no second line');
+  check(await off.inputValue('[id="f-lignes[1].doses"]') === '30', 'without script, line 1 lost');
+  await ctx.close();
 });
 
 // Tab until the focused element passes `is` (evaluated in the page); false after 80 presses.

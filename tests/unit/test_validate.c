@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "validate.h"
+#include "validate_repeat.h"
 
 #define NNBSP "\xe2\x80\xaf"
 #define NBSP  "\xc2\xa0"
@@ -662,15 +663,15 @@ static void datetime_is_stored_as_french_local_time(void **state)
 	assert_true(json_ok(&f, "\"2026-11-23T10:30:00.000\""));
 	/* An ISO 8601 zone is an instant: stored as the French local time it is. */
 	static const char *const zoned[][2] = {
-		{"2026-11-23T10:30:00Z", "2026-11-23T11:30:00"},       /* winter: UTC+1 */
-		{"2026-07-01T08:00:00Z", "2026-07-01T10:00:00"},       /* summer: UTC+2 */
-		{"2026-07-01T10:00:00+02:00", "2026-07-01T10:00:00"},
-		{"2026-11-23T10:00:00-05:00", "2026-11-23T16:00:00"},
-		{"2026-11-23T10:00+0530", "2026-11-23T05:30:00"},
-		{"2026-12-31T23:30:00Z", "2027-01-01T00:30:00"},       /* the next day, and year */
-		{"2026-03-29T00:59:59Z", "2026-03-29T01:59:59"},       /* just before the change */
-		{"2026-03-29T01:00:00Z", "2026-03-29T03:00:00"},
-		{"2026-11-23T10:30:00.250z", "2026-11-23T11:30:00"},
+	    {"2026-11-23T10:30:00Z", "2026-11-23T11:30:00"}, /* winter: UTC+1 */
+	    {"2026-07-01T08:00:00Z", "2026-07-01T10:00:00"}, /* summer: UTC+2 */
+	    {"2026-07-01T10:00:00+02:00", "2026-07-01T10:00:00"},
+	    {"2026-11-23T10:00:00-05:00", "2026-11-23T16:00:00"},
+	    {"2026-11-23T10:00+0530", "2026-11-23T05:30:00"},
+	    {"2026-12-31T23:30:00Z", "2027-01-01T00:30:00"}, /* the next day, and year */
+	    {"2026-03-29T00:59:59Z", "2026-03-29T01:59:59"}, /* just before the change */
+	    {"2026-03-29T01:00:00Z", "2026-03-29T03:00:00"},
+	    {"2026-11-23T10:30:00.250z", "2026-11-23T11:30:00"},
 	};
 	for (size_t i = 0; i < sizeof zoned / sizeof *zoned; i++) {
 		s = form_text(&f, zoned[i][0]);
@@ -678,10 +679,10 @@ static void datetime_is_stored_as_french_local_time(void **state)
 		free(s);
 	}
 	assert_true(json_ok(&f, "\"2026-11-23T10:30:00+01:00\""));
-	static const char *const bad_zones[] = {"2026-11-23T10:30:00+25:00", "2026-11-23T10:30Zjunk",
-	                                        "2026-11-23T10:30:00+1", "2026-11-23T10:30:00+01:",
-	                                        "2026-11-23T10:30:00+01:60", "2026-11-23T10:30ZZ",
-	                                        "2026-11-23T10:30+013", "2026-11-23T10:30+01300"};
+	static const char *const bad_zones[] = {
+	    "2026-11-23T10:30:00+25:00", "2026-11-23T10:30Zjunk",     "2026-11-23T10:30:00+1",
+	    "2026-11-23T10:30:00+01:",	 "2026-11-23T10:30:00+01:60", "2026-11-23T10:30ZZ",
+	    "2026-11-23T10:30+013",	 "2026-11-23T10:30+01300"};
 	for (size_t i = 0; i < sizeof bad_zones / sizeof *bad_zones; i++)
 		assert_false(form_ok(&f, bad_zones[i]));
 	value v = {VAL_TEXT, 0, 0, (char *)"2026-11-23T10:30:00"};
@@ -897,11 +898,11 @@ static void french_checks_say_why_they_refuse(void **state)
 	assert_int_equal(r.want, 0); /* not in the table: 15 to 34 */
 	assert_int_equal(validate_fr_iban("ZZ76 3000 6000 0112", 19, &r), VALIDATE_FR_KEY);
 	assert_int_equal(validate_fr_iban("FR0630006000011234567890188", 27, &r),
-	                 VALIDATE_FR_RIB_KEY);
+			 VALIDATE_FR_RIB_KEY);
 	assert_int_equal(validate_fr_iban("76FR30006000011234567890189", 27, &r),
-	                 VALIDATE_FR_FORMAT);
+			 VALIDATE_FR_FORMAT);
 	assert_int_equal(validate_fr_iban("FR76 3000 6000 0112 3456 7890 189", 33, &r),
-	                 VALIDATE_FR_OK);
+			 VALIDATE_FR_OK);
 	assert_string_equal(r.value, "FR7630006000011234567890189");
 	assert_int_equal(validate_fr_phone("01 23 45 67 8", 13, &r), VALIDATE_FR_LENGTH);
 	assert_int_equal(validate_fr_phone("+44 20 7946 0958", 16, &r), VALIDATE_FR_FORMAT);
@@ -1205,8 +1206,9 @@ static void conditions_agree_with_the_shared_table(void **state)
 		static const struct {
 			const char *name;
 			field_type t;
-		} types[] = {{"choice", FT_CHOICE},   {"text", FT_TEXT},       {"boolean", FT_BOOLEAN},
-			     {"yes_no", FT_BOOLEAN},  {"integer", FT_INTEGER}, {"decimal", FT_DECIMAL},
+		} types[] = {{"choice", FT_CHOICE},   {"text", FT_TEXT},
+			     {"boolean", FT_BOOLEAN}, {"yes_no", FT_BOOLEAN},
+			     {"integer", FT_INTEGER}, {"decimal", FT_DECIMAL},
 			     {"money", FT_MONEY},     {"multichoice", FT_MULTICHOICE}};
 		def_field f = field(FT_TEXT);
 		bool known = false;
@@ -1275,6 +1277,128 @@ static void messages_switch_to_english(void **state)
 	value_clear(&v);
 }
 
+/* ---- repeat ---- */
+
+/* lignes: article (choice, required), quantite (integer 1..500, required), urgent (box) */
+static def_field line_subs[3];
+static def_field lines_field(void)
+{
+	line_subs[0] = choice_field(FT_CHOICE);
+	line_subs[0].name = "article";
+	line_subs[0].label = "Article";
+	line_subs[0].required = true;
+	line_subs[1] = field(FT_INTEGER);
+	line_subs[1].name = "quantite";
+	line_subs[1].label = "Quantité";
+	line_subs[1].required = true;
+	line_subs[1].has_min = line_subs[1].has_max = true;
+	line_subs[1].min = 1;
+	line_subs[1].max = 500;
+	line_subs[2] = field(FT_BOOLEAN);
+	line_subs[2].name = "urgent";
+	line_subs[2].label = "Urgent";
+	def_field f = field(FT_REPEAT);
+	f.name = "lignes";
+	f.label = "Lignes";
+	f.sub = line_subs;
+	f.nsub = 3;
+	f.has_min = f.has_max = true;
+	f.min = 1;
+	f.max = 2;
+	return f;
+}
+
+static void repeat_form_drops_blank_lines_and_numbers_the_rest_again(void **state)
+{
+	(void)state;
+	def_field f = lines_field();
+	const char *names[] = {"lignes[1].article",
+			       "lignes[1].quantite",
+			       "lignes[3].article",
+			       "lignes[3].quantite",
+			       "lignes[3].urgent",
+			       "lignes[7].quantite",
+			       "autre",
+			       "lignes[x].quantite"};
+	const char *vals[] = {"", "", "vert", "12", "1", "douze", "?", "1"};
+	value v = {0};
+	field_errors errs = {0};
+	assert_int_equal(validate_repeat_parse_form(&f, names, vals, 8, false, &v, LANG_FR, &errs),
+			 1);
+	/* line 1 was blank (dropped), 3 became 1, 7 became 2 and keeps what was typed */
+	assert_string_equal(v.s, "[{\"article\":\"vert\",\"quantite\":12,\"urgent\":true},"
+				 "{\"article\":null,\"quantite\":\"douze\",\"urgent\":false}]");
+	assert_string_equal(field_errors_get(&errs, "lignes[2].quantite"),
+			    "Saisissez un nombre entier.");
+	field_errors_clear(&errs);
+	value_clear(&v);
+	/* kept blank when the form comes back for "Ajouter une ligne" */
+	assert_int_equal(validate_repeat_parse_form(&f, names, vals, 2, true, &v, LANG_FR, &errs),
+			 0);
+	assert_string_equal(v.s, "[{\"article\":null,\"quantite\":null,\"urgent\":false}]");
+	value_clear(&v);
+	assert_int_equal(validate_repeat_parse_form(&f, names, vals, 2, false, &v, LANG_FR, &errs),
+			 0);
+	assert_int_equal(v.kind, VAL_NULL);
+}
+
+static void repeat_check_counts_lines_and_checks_each_sub_field(void **state)
+{
+	(void)state;
+	def_field f = lines_field();
+	json_t *in = json_loads("[{\"article\":\"vert\",\"quantite\":0},{\"quantite\":3},"
+				"{\"article\":\"bleu\",\"quantite\":1}]",
+				0, NULL);
+	value v = {0};
+	field_errors errs = {0};
+	assert_int_equal(validate_repeat_parse_json(&f, in, &v, LANG_FR, &errs), 0);
+	assert_true(validate_repeat_check(&f, &v, today, LANG_FR, &errs) >= 3);
+	assert_string_equal(field_errors_get(&errs, "lignes"), "Au plus 2 lignes.");
+	assert_string_equal(field_errors_get(&errs, "lignes[1].quantite"),
+			    "La valeur doit être au moins 1.");
+	assert_string_equal(field_errors_get(&errs, "lignes[2].article"),
+			    "Ce champ est obligatoire.");
+	assert_null(field_errors_get(&errs, "lignes[3].article"));
+	field_errors_clear(&errs);
+	value_clear(&v);
+	json_decref(in);
+	/* min 1 holds for a field that is not required too */
+	value none = {0};
+	assert_int_equal(validate_repeat_check(&f, &none, today, LANG_FR, &errs), 1);
+	assert_string_equal(field_errors_get(&errs, "lignes"), "Ajoutez au moins 1 ligne.");
+	field_errors_clear(&errs);
+	/* the name of a line's control reads back as its sub-field and line */
+	size_t k = 0;
+	assert_ptr_equal(validate_repeat_sub_of(&f, "lignes[12].quantite", &k), &line_subs[1]);
+	assert_int_equal(k, 12);
+	assert_null(validate_repeat_sub_of(&f, "lignes[0].quantite", &k));
+	assert_null(validate_repeat_sub_of(&f, "lignes[1]quantite", &k));
+	assert_null(validate_repeat_sub_of(&f, "lignes[1].prix", &k));
+	assert_null(validate_repeat_sub_of(&f, "lignesx[1].quantite", &k));
+}
+
+static void repeat_diff_says_which_line_changed(void **state)
+{
+	(void)state;
+	def_field f = lines_field();
+	json_t *a = json_loads("[{\"article\":\"vert\",\"quantite\":3,\"urgent\":false},"
+			       "{\"article\":\"noir\",\"quantite\":1,\"urgent\":false}]",
+			       0, NULL);
+	json_t *b = json_loads("[{\"article\":\"vert\",\"quantite\":4,\"urgent\":false}]", 0, NULL);
+	buf out = BUF_INIT;
+	validate_repeat_diff(&f, a, b, LANG_FR, &out);
+	assert_string_equal(buf_cstr(&out),
+			    "ligne 1, Quantité : 3 → 4 ; ligne 2 retirée (Article : "
+			    "Noir, Quantité : 1, Urgent : Non)");
+	buf_reset(&out);
+	validate_repeat_diff(&f, NULL, b, LANG_EN, &out);
+	assert_string_equal(buf_cstr(&out),
+			    "line 1 added (Article : Vert, Quantité : 4, Urgent : No)");
+	buf_free(&out);
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	if (!validate_date_bound("2026-11-23", 0, &today))
@@ -1329,6 +1453,9 @@ int main(void)
 	    cmocka_unit_test(matches_compares_canonical_text),
 	    cmocka_unit_test(conditions_agree_with_the_shared_table),
 	    cmocka_unit_test(messages_switch_to_english),
+	    cmocka_unit_test(repeat_form_drops_blank_lines_and_numbers_the_rest_again),
+	    cmocka_unit_test(repeat_check_counts_lines_and_checks_each_sub_field),
+	    cmocka_unit_test(repeat_diff_says_which_line_changed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

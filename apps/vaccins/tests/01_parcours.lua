@@ -10,6 +10,16 @@ local centre = T.user("centre1", { "centre" })
 local pharmacie = T.user("pharmacie1", { "pharmacie" })
 
 -- Une commande complète et valable ; `changes` remplace quelques champs.
+
+-- Raccourci des essais : `vaccin` et `doses` font la seule ligne de la commande.
+local function une_ligne(f)
+  if f.lignes == nil and (f.vaccin ~= nil or f.doses ~= nil) then
+    f.lignes = { { vaccin = f.vaccin, doses = f.doses } }
+  end
+  f.vaccin, f.doses = nil, nil
+  return f
+end
+
 local function commande(changes)
   local f = {
     centre = "Centre de vaccination de Saint-Étienne Centre-Deux",
@@ -27,7 +37,7 @@ local function commande(changes)
     date_souhaitee = "2026-11-26", -- jeudi : deux jours ouvrés après la commande
   }
   for k, v in pairs(changes or {}) do f[k] = v end
-  return f
+  return une_ligne(f)
 end
 
 local function dernier_courriel()
@@ -52,7 +62,7 @@ T.eq(r.created_by, "centre1")
 T.eq(#T.mails(), 0, "aucun courriel au dépôt")
 
 -- Le centre peut encore modifier sa commande soumise : les flacons suivent.
-local m = centre:edit("commande", r.id, { doses = 120 })
+local m = centre:edit("commande", r.id, une_ligne({ vaccin = "spikevax", doses = 120 }))
 T.ok(m)
 T.eq(m.fields.flacons, 12)
 T.state(m, "soumise")

@@ -8,6 +8,16 @@ T.clock("2026-11-23T10:00:00Z") -- lundi 23 novembre 2026
 local centre = T.user("centre1", { "centre" })
 local pharmacie = T.user("pharmacie1", { "pharmacie" })
 
+
+-- Raccourci des essais : `vaccin` et `doses` font la seule ligne de la commande.
+local function une_ligne(f)
+  if f.lignes == nil and (f.vaccin ~= nil or f.doses ~= nil) then
+    f.lignes = { { vaccin = f.vaccin, doses = f.doses } }
+  end
+  f.vaccin, f.doses = nil, nil
+  return f
+end
+
 local function commande(changes)
   local f = {
     centre = "EHPAD Les Tilleuls", type_centre = "ehpad", finess = "420000123",
@@ -18,7 +28,7 @@ local function commande(changes)
     date_souhaitee = "2026-11-27",
   }
   for k, v in pairs(changes or {}) do f[k] = v end
-  return f
+  return une_ligne(f)
 end
 
 -- ------------------------------------------------------------------ refus d'une commande soumise

@@ -15,6 +15,16 @@ local sans_role = T.user("visiteur", {})
 local anonyme = T.anonymous()
 local admin = T.admin("root")
 
+
+-- Raccourci des essais : `vaccin` et `doses` font la seule ligne de la commande.
+local function une_ligne(f)
+  if f.lignes == nil and (f.vaccin ~= nil or f.doses ~= nil) then
+    f.lignes = { { vaccin = f.vaccin, doses = f.doses } }
+  end
+  f.vaccin, f.doses = nil, nil
+  return f
+end
+
 local function commande(changes)
   local f = {
     centre = "Centre de vaccination de Montbrison", type_centre = "centre",
@@ -25,7 +35,7 @@ local function commande(changes)
     date_souhaitee = "2026-11-26",
   }
   for k, v in pairs(changes or {}) do f[k] = v end
-  return f
+  return une_ligne(f)
 end
 
 -- ------------------------------------------------------------------ qui peut commander

@@ -8,6 +8,16 @@ T.clock("2026-11-23T10:00:00Z") -- lundi 23 novembre 2026, 11 h à Paris
 local centre = T.user("centre1", { "centre" })
 local pharmacie = T.user("pharmacie1", { "pharmacie" })
 
+
+-- Raccourci des essais : `vaccin` et `doses` font la seule ligne de la commande.
+local function une_ligne(f)
+  if f.lignes == nil and (f.vaccin ~= nil or f.doses ~= nil) then
+    f.lignes = { { vaccin = f.vaccin, doses = f.doses } }
+  end
+  f.vaccin, f.doses = nil, nil
+  return f
+end
+
 local function commande(changes)
   local f = {
     centre = "Centre de vaccination de Firminy", type_centre = "centre",
@@ -18,7 +28,7 @@ local function commande(changes)
     date_souhaitee = "2026-11-26",
   }
   for k, v in pairs(changes or {}) do f[k] = v end
-  return f
+  return une_ligne(f)
 end
 
 local function essai(changes)
@@ -29,7 +39,7 @@ end
 
 local vide = centre:create("commande", {})
 for _, name in ipairs({ "centre", "type_centre", "adresse", "code_postal", "commune", "contact_nom",
-                        "contact_email", "contact_telephone", "vaccin", "doses", "publics",
+                        "contact_email", "contact_telephone", "lignes", "publics",
                         "capacite_stockage", "date_souhaitee" }) do
   T.invalid(vide, name, "obligatoire", "champ obligatoire : " .. name)
 end
@@ -52,12 +62,23 @@ T.eq(cache.fields.motif_urgence, nil, "et n'est pas enregistré")
 
 -- ------------------------------------------------------------------ bornes et formats
 
-T.invalid(essai({ vaccin = "vaxigrip", doses = 5 }), "doses", "au moins 10")
-T.invalid(essai({ doses = 5010, capacite_stockage = 10000 }), "doses", "au plus 5")
-T.invalid(essai({ doses = "cent" }), "doses", "nombre entier")
-T.invalid(essai({ doses = 10.5 }), "doses", "nombre entier")
+T.invalid(essai({ vaccin = "vaxigrip", doses = 5 }), "lignes[1].doses", "au moins 10")
+T.invalid(essai({ doses = 5010, capacite_stockage = 10000 }), "lignes[1].doses", "au plus 5")
+T.invalid(essai({ doses = "cent" }), "lignes[1].doses", "nombre entier")
+T.invalid(essai({ doses = 10.5 }), "lignes[1].doses", "nombre entier")
 T.invalid(essai({ capacite_stockage = -1 }), "capacite_stockage", "au moins 0")
-T.invalid(essai({ vaccin = "sputnik" }), "vaccin", "options proposées")
+T.invalid(essai({ vaccin = "sputnik" }), "lignes[1].vaccin", "options proposées")
+-- Une commande tient plusieurs vaccins, une ligne chacun ; une ligne par vaccin.
+local deux = essai({ lignes = { { vaccin = "spikevax", doses = 100 }, { vaccin = "comirnaty", doses = 60 } } })
+T.ok(deux)
+T.eq(deux.fields.doses, 160, "total des lignes")
+T.eq(deux.fields.flacons, 20, "10 flacons de Spikevax et 10 de Comirnaty")
+T.eq(deux.fields.vaccins, "Spikevax × 100, Comirnaty × 60")
+T.invalid(essai({ lignes = { { vaccin = "spikevax", doses = 100 }, { vaccin = "spikevax", doses = 50 } } }),
+  "lignes[2].vaccin", "figure déjà à la ligne 1")
+T.invalid(essai({ lignes = { { vaccin = "spikevax", doses = 100 }, { vaccin = "comirnaty", doses = 61 } } }),
+  "lignes[2].doses", "multiple de 6")
+T.invalid(essai({ lignes = {} }), "lignes", "obligatoire")
 T.invalid(essai({ type_centre = "hopital" }), "type_centre", "options proposées")
 T.invalid(essai({ publics = { "martiens" } }), "publics", "options proposées")
 T.invalid(essai({ creneau = "nuit" }), "creneau", "options proposées")
@@ -75,15 +96,15 @@ T.invalid(essai({ date_souhaitee = "2026-11-31" }), "date_souhaitee", "date rée
 -- ------------------------------------------------------------------ règles de l'application
 
 -- Conditionnement : des flacons entiers.
-T.invalid(essai({ doses = 105 }), "doses", "Spikevax contiennent 10 doses : commandez un multiple de 10")
-T.invalid(essai({ vaccin = "comirnaty", doses = 100 }), "doses", "multiple de 6")
+T.invalid(essai({ doses = 105 }), "lignes[1].doses", "Spikevax contiennent 10 doses : commandez un multiple de 10")
+T.invalid(essai({ vaccin = "comirnaty", doses = 100 }), "lignes[1].doses", "multiple de 6")
 local c = essai({ vaccin = "comirnaty", doses = 96 })
 T.ok(c)
 T.eq(c.fields.flacons, 16)
 T.eq(essai({ vaccin = "arexvy", doses = 37 }).fields.flacons, 37, "seringues unidoses")
 
 -- Capacité de stockage.
-T.invalid(essai({ doses = 600, capacite_stockage = 500 }), "doses",
+T.invalid(essai({ doses = 600, capacite_stockage = 500 }), "lignes",
   "La commande %(600 doses%) dépasse la capacité de stockage déclarée %(500 doses%)")
 T.ok(essai({ doses = 500, capacite_stockage = 500 }), "exactement la capacité")
 
@@ -207,4 +228,5 @@ local r = essai({ date_souhaitee = "2026-11-25" })
 T.advance(1) -- mardi 24
 T.ok(centre:edit("commande", r.id, { commentaire = "Sonner à l'accueil" }),
   "une commande reste valable le lendemain de son dépôt")
-T.invalid(centre:edit("commande", r.id, { doses = 105 }), "doses", "multiple de 10")
+T.invalid(centre:edit("commande", r.id, une_ligne({ vaccin = "spikevax", doses = 105 })), "lignes[1].doses",
+  "multiple de 10")
