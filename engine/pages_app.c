@@ -634,10 +634,16 @@ static void draft_save(req *r, page_ctx *c, int step)
 	uc_draft *d = arena_alloc(&r->mem, sizeof *d);
 	c->step = step < 0 ? 0 : step;
 	uc_status st = uc_draft_save(&c->call, c->draft, &c->in, c->step, d, &c->res);
-	if (st == UC_INVALID) {
+	if (st == UC_INVALID || st == UC_TOO_MANY) {
+		/* What was typed stays in the form, with why it was not kept. */
+		if (st == UC_TOO_MANY) {
+			field_errors_add(&c->res.errs, "_", c->res.msg);
+			req_add_header(r, "Retry-After",
+				       arena_printf(&r->mem, "%d", c->res.retry_after));
+		}
 		record typed;
 		uc_echo(&c->call, &c->in, &typed);
-		form_page(r, c, 422, &typed, &c->res.errs, NULL);
+		form_page(r, c, st == UC_INVALID ? 422 : 429, &typed, &c->res.errs, NULL);
 		record_clear(&typed);
 		return;
 	}
