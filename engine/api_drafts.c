@@ -93,7 +93,7 @@ static bool read_save(req *r, json_t **body, const json_t **fields, int *step)
 	const json_t *f = json_object_get(j, "fields"), *s = json_object_get(j, "step");
 	bool wrapped = f || s;
 	if (!json_is_object(j) ||
-	    (wrapped && (json_object_size(j) != (size_t)((f != NULL) + (s != NULL)) ||
+	    (wrapped && (json_object_size(j) != (size_t)(f != NULL) + (size_t)(s != NULL) ||
 			 (f && !json_is_object(f)) ||
 			 (s && (!json_is_integer(s) || json_integer_value(s) < 0 ||
 				json_integer_value(s) > 1000))))) {
