@@ -84,7 +84,7 @@ static bool is_form_col(const def_form *f, int col)
 }
 
 /* A stored row as the layer's draft. */
-static void from_row(uc_call *c, const def_form *f, const store_draft *row, uc_draft *out)
+static void from_row(const def_form *f, const store_draft *row, uc_draft *out)
 {
 	memset(out, 0, sizeof *out);
 	out->id = row->id;
@@ -100,7 +100,6 @@ static void from_row(uc_call *c, const def_form *f, const store_draft *row, uc_d
 	snprintf(out->created_at, sizeof out->created_at, "%s", row->created_at);
 	snprintf(out->updated_at, sizeof out->updated_at, "%s", row->updated_at);
 	snprintf(out->expires_at, sizeof out->expires_at, "%s", row->expires_at);
-	(void)c;
 }
 
 /* Digits only: an id; else a token. */
@@ -158,7 +157,7 @@ uc_status uc_draft_get(uc_call *c, const char *key, uc_draft *out, uc_result *re
 	int rc = find(c, key ? key : "", &row);
 	if (rc != STORE_OK)
 		return found(c, rc, res);
-	from_row(c, c->form, &row, out);
+	from_row(c->form, &row, out);
 	store_draft_clear(&row);
 	return res->status = UC_OK;
 }
@@ -332,7 +331,7 @@ uc_status uc_draft_save(uc_call *c, const char *key, const write_in *in, int ste
 	}
 	char token[UC_DRAFT_TOKEN_LEN];
 	memcpy(token, out->token, sizeof token);
-	from_row(c, c->form, &row, out);
+	from_row(c->form, &row, out);
 	memcpy(out->token, token, sizeof token);
 	store_draft_clear(&row);
 	return res->status = UC_OK;
@@ -372,7 +371,7 @@ uc_status uc_drafts_mine(uc_call *c, uc_draft **out, size_t *n, uc_result *res)
 		const def_form *f = def_find_form(c->app->def, rows[i].form);
 		if (!f || f->drafts_days <= 0 || !access_can_create(f, &c->who))
 			continue;
-		from_row(c, f, &rows[i], &(*out)[(*n)++]);
+		from_row(f, &rows[i], &(*out)[(*n)++]);
 	}
 	store_drafts_free(rows, nrows);
 	return res->status = UC_OK;
@@ -410,32 +409,22 @@ uc_status uc_draft_submit(uc_call *c, const uc_draft *d, const write_in *in, uc_
 
 /* ---- the scheduler ---- */
 
-static bool has_drafts(const def_app *a)
-{
-	for (size_t i = 0; i < a->nforms; i++)
-		if (a->forms[i].drafts_days > 0)
-			return true;
-	return false;
-}
-
 void uc_drafts_purge(const uc_env *env, time_t now, tick_result *out)
 {
 	char at[32];
 	util_iso_datetime(now, at);
-	/* Apps without drafts now may keep old ones: those are purged on the hourly pass. */
-	bool hourly = (now / 60) % 60 == 0;
+	/* Every app, also one whose forms no longer have drafts: a pass with nothing due
+	 * only reads (store_drafts_purge). */
 	app_rt **apps = NULL;
 	size_t n = registry_list(env->reg, &apps);
 	for (size_t i = 0; i < n; i++) {
-		if (apps[i]->db && (hourly || has_drafts(apps[i]->def))) {
-			int64_t k = 0;
-			if (store_drafts_purge(apps[i]->db, at, &k) != STORE_OK)
-				out->errors++;
-			else if (k > 0)
-				log_message("tick", "%s: %lld draft(s) past their days deleted",
-					    apps[i]->def->id, (long long)k);
-			out->drafts_purged += (int)k;
-		}
+		int64_t k = 0;
+		if (apps[i]->db && store_drafts_purge(apps[i]->db, at, &k) != STORE_OK)
+			out->errors++;
+		else if (k > 0)
+			log_message("tick", "%s: %lld draft(s) past their days deleted",
+				    apps[i]->def->id, (long long)k);
+		out->drafts_purged += (int)k;
 		registry_release(apps[i]);
 	}
 	free(apps);
