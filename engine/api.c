@@ -244,6 +244,11 @@ static json_t *read_json(req *r)
 	return j;
 }
 
+json_t *api_json_body(req *r)
+{
+	return read_json(r);
+}
+
 /*
  * A file value in JSON, { "name", "data" }: its content decoded into an upload of the
  * request. A value that is not base64 is left without one: the pipeline says why.
@@ -706,6 +711,28 @@ static void export_records(req *r, api_ctx *c, const char *what)
 		answer_failure(r, c);
 }
 
+/* POST …/drafts/<key>/submit: the draft sent as a create (201, or 422 and the draft kept). */
+static void submit_draft(req *r, api_ctx *c, const char *key)
+{
+	if (!is(r, "POST")) {
+		method_not_allowed(r);
+		return;
+	}
+	uc_draft *d = arena_alloc(&r->mem, sizeof *d);
+	if (uc_draft_get(&c->call, key, d, &c->res) != UC_OK) {
+		answer_failure(r, c);
+		return;
+	}
+	/* The body keeps the values while the create runs; the draft is done with. */
+	c->body = json_incref(d->fields);
+	int64_t id = d->id;
+	uc_draft_clear(d);
+	d->id = id;
+	c->in.json = c->body;
+	c->creating = true;
+	after(r, c, uc_draft_submit(&c->call, d, &c->in, &c->res));
+}
+
 static void records(req *r, api_ctx *c, const char **seg, int nseg)
 {
 	if (nseg == 4) {
@@ -819,6 +846,13 @@ void api_dispatch(req *r, const char **seg, int nseg)
 	/* (a form may be called "stats": its records are under .../stats/records) */
 	if (nseg == 3 && strcmp(seg[2], "stats") == 0) {
 		api_stats(r, &c->call);
+		return;
+	}
+	if (form && nseg >= 4 && strcmp(seg[3], "drafts") == 0) {
+		if (nseg == 6 && strcmp(seg[5], "submit") == 0)
+			submit_draft(r, c, seg[4]);
+		else
+			api_drafts(r, &c->call, seg + 4, nseg - 4);
 		return;
 	}
 	if (!form || nseg < 4 || strcmp(seg[3], "records") != 0) {

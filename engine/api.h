@@ -13,6 +13,10 @@
 
 /* seg are the path segments after /api/v1. */
 void api_dispatch(req *r, const char **seg, int nseg);
+/* A request's JSON body (media type, UTF-8, syntax checked); NULL once answered (400, 415). */
+json_t *api_json_body(req *r);
+/* api_drafts.c: /api/v1/apps/<app>/<form>/drafts[/<key>], seg after "drafts". */
+void api_drafts(req *r, uc_call *c, const char **seg, int nseg);
 /* ---- api_json.c: the error shape and the record as the API writes it ---- */
 
 /* fields may be NULL; stolen. message NULL: the code's own, in the request's language. */

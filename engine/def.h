@@ -271,6 +271,10 @@ typedef struct def_list {
 	int page_size;	    /* default 25, at most 500 */
 } def_list;
 
+/* Drafts of a form (drafts = true / { days = N }): kept this long after their last save. */
+#define DEF_DRAFTS_DAYS	    30
+#define DEF_DRAFTS_MAX_DAYS 365
+
 typedef struct def_form {
 	const char *id;
 	const char *app_id; /* the app's (links to a record's files) */
@@ -292,6 +296,7 @@ typedef struct def_form {
 	def_access access;
 	def_list list;
 	def_workflow *workflow; /* NULL when the form has none */
+	int drafts_days;	/* drafts (SPEC 4.2): kept this many days; 0: no drafts */
 } def_form;
 
 typedef struct def_role {

@@ -1602,7 +1602,7 @@ static void check_graph(ld *x, const def_workflow *w, const char *fwhere)
 
 static const char *const form_keys[] = {"id",	    "title",	"description", "fields",
 					"validate", "warn",	"on_create",   "access",
-					"list",	    "workflow", NULL};
+					"list",	    "workflow", "drafts",      NULL};
 static const char *const access_keys[] = {"create", "read", "update", "delete", NULL};
 static const char *const list_keys[] = {"columns", "filters", "search", "sort", "page_size", NULL};
 
@@ -1741,6 +1741,30 @@ static void read_list(ld *x, const defval *t, def_form *form, const char *fwhere
 				l->search.v[l->search.n++] = form->fields[i].name;
 		}
 	}
+}
+
+/* drafts = true, or drafts = { days = N }: incomplete forms kept N days (default 30). */
+static void read_drafts(ld *x, const defval *t, def_form *form, const char *fwhere)
+{
+	static const char *const keys[] = {"days", NULL};
+	if (!t)
+		return;
+	if (t->kind == DV_BOOL) {
+		form->drafts_days = t->b ? DEF_DRAFTS_DAYS : 0;
+		return;
+	}
+	const char *where = wherep(x, fwhere, "drafts");
+	if (t->kind != DV_TABLE) {
+		err(x, fwhere, "\"drafts\" doit être true, false ou { days = N }, pas %s",
+		    type_fr(x, t));
+		return;
+	}
+	if (!check_map(x, t, where, "\"drafts\"", keys, NULL, NULL))
+		return;
+	long v = DEF_DRAFTS_DAYS;
+	if (defval_get(t, "days") && !get_int(x, t, "days", where, 1, DEF_DRAFTS_MAX_DAYS, &v))
+		return;
+	form->drafts_days = (int)v;
 }
 
 static void read_access(ld *x, const defval *t, def_form *form, const char *fwhere)
@@ -1914,6 +1938,7 @@ static void read_form(ld *x, const defval *t, def_form *form, size_t index)
 	form->on_create = get_func(x, t, "on_create", where);
 	read_access(x, defval_get(t, "access"), form, where);
 	read_list(x, defval_get(t, "list"), form, where);
+	read_drafts(x, defval_get(t, "drafts"), form, where);
 	/* The graph is only judged once its states and transitions are sound. */
 	if (w && workflow_ok)
 		check_graph(x, w, where);

@@ -363,6 +363,7 @@ static int cmd_tick(const opts *o)
 	}
 	printf("%d enregistrement(s) déplacé(s) par les transitions automatiques\n", res.moved);
 	printf("%d enregistrement(s) purgé(s) (durée de conservation écoulée)\n", res.purged);
+	printf("%d brouillon(s) supprimé(s) (conservation écoulée)\n", res.drafts_purged);
 	if (res.failed || res.errors)
 		fprintf(
 		    stderr,

@@ -907,6 +907,135 @@ static void oa_transition_op(oa_doc *o, const oa_names *n, const def_transition 
 	json_object_set(json_object_get(o->paths, tp), "parameters", n->idp);
 }
 
+/* A draft (SPEC 4.2 `drafts`): its values as typed, text for what did not parse. */
+static json_t *oa_draft_schema(oa_doc *o)
+{
+	json_t *s = oa_type("object"), *p = json_object(), *reqd = json_array();
+	static const char *const names[] = {"id",	  "form",	"step",	  "created_at",
+					    "updated_at", "expires_at", "fields", NULL};
+	json_object_set_new(p, "id", oa_type("integer"));
+	json_object_set_new(p, "form", oa_type("string"));
+	json_object_set_new(p, "step", oa_type("integer"));
+	json_object_set_new(p, "created_at", oa_type("string"));
+	json_object_set_new(p, "updated_at", oa_type("string"));
+	json_object_set_new(p, "expires_at", oa_type("string"));
+	json_t *fields = oa_type("object");
+	oa_describe(
+	    o, fields,
+	    OA_TR(o,
+		  "Les valeurs saisies, sous leur forme de l'API ; une valeur qui ne se lit "
+		  "pas selon son type reste le texte saisi.",
+		  "The values typed, in their API form; a value that does not read as its "
+		  "type stays the text typed."));
+	json_object_set_new(p, "fields", fields);
+	json_t *token = oa_type("string");
+	oa_describe(o, token,
+		    OA_TR(o,
+			  "Brouillon anonyme, à sa création seulement : la clé de son lien "
+			  "de reprise, donnée une fois.",
+			  "An anonymous draft, when made only: the key of its resume link, "
+			  "given once."));
+	json_object_set_new(p, "token", token);
+	json_object_set_new(p, "resume_url", oa_type("string"));
+	for (size_t i = 0; names[i]; i++)
+		json_array_append_new(reqd, json_string(names[i]));
+	json_object_set_new(s, "properties", p);
+	json_object_set_new(s, "required", reqd);
+	return s;
+}
+
+/* GET/POST …/drafts, GET/PUT/DELETE …/drafts/{key}, POST …/drafts/{key}/submit. */
+static void oa_draft_ops(oa_doc *o, const oa_names *n)
+{
+	if (n->f->drafts_days <= 0)
+		return;
+	arena *m = &o->r->mem;
+	const char *ds = arena_printf(m, "%s.Draft", n->pre);
+	json_object_set_new(o->schemas, ds, oa_draft_schema(o));
+	const char *base = arena_printf(m, "/api/v1/apps/%s/%s/drafts", n->app->id, n->f->id);
+	const char *one = arena_printf(m, "%s/{key}", base);
+	const char *sub = arena_printf(m, "%s/submit", one);
+	json_t *body = oa_type("object"), *bp = json_object();
+	json_object_set_new(bp, "fields", oa_type("object"));
+	json_object_set_new(bp, "step", oa_type("integer"));
+	json_object_set_new(body, "properties", bp);
+	json_t *op = oa_operation(
+	    o, base, "get", n->app->id, arena_printf(m, "%s_drafts", n->opid),
+	    arena_printf(m, OA_TR(o, "Mes brouillons : %s", "My drafts: %s"), n->f->title),
+	    (const int[]){401, 403, 404, 500, 0});
+	oa_add_response(
+	    op, 200,
+	    oa_response(OA_TR(o, "Les brouillons de l'appelant.", "The caller's drafts."),
+			oa_array_of(o, "drafts", ds, NULL)));
+	op = oa_operation(
+	    o, base, "post", n->app->id, arena_printf(m, "%s_draft_create", n->opid),
+	    arena_printf(m, OA_TR(o, "Enregistrer un brouillon : %s", "Save a draft: %s"),
+			 n->f->title),
+	    (const int[]){400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 0});
+	json_object_set_new(
+	    op, "description",
+	    json_string(arena_printf(
+		m,
+		OA_TR(o,
+		      "Sans contrôle des champs obligatoires ni des formats ; conservé %d jours "
+		      "après le dernier enregistrement. Un brouillon n'est pas un "
+		      "enregistrement (ni liste, ni export, ni statistiques).",
+		      "No check of required fields or formats; kept %d days after its last "
+		      "save. A draft is no record (no list, export or stats)."),
+		n->f->drafts_days)));
+	json_object_set_new(op, "requestBody", oa_request_body(json_incref(body), true));
+	oa_add_response(op, 201,
+			oa_response(OA_TR(o, "Brouillon enregistré.", "Draft saved."),
+				    oa_ref(o, "schemas", ds)));
+	json_t *kp = json_array();
+	json_array_append_new(
+	    kp, oa_param("key", "path", true,
+			 OA_TR(o, "L'id du brouillon, ou la clé de son lien (anonyme).",
+			       "The draft's id, or its link's key (anonymous)."),
+			 oa_type("string")));
+	op = oa_operation(
+	    o, one, "get", n->app->id, arena_printf(m, "%s_draft_get", n->opid),
+	    arena_printf(m, OA_TR(o, "Lire un brouillon : %s", "Read a draft: %s"), n->f->title),
+	    (const int[]){401, 403, 404, 500, 0});
+	oa_add_response(
+	    op, 200,
+	    oa_response(OA_TR(o, "Le brouillon.", "The draft."), oa_ref(o, "schemas", ds)));
+	op = oa_operation(o, one, "put", n->app->id, arena_printf(m, "%s_draft_update", n->opid),
+			  arena_printf(m,
+				       OA_TR(o, "Enregistrer de nouveau un brouillon : %s",
+					     "Save a draft again: %s"),
+				       n->f->title),
+			  (const int[]){400, 401, 403, 404, 413, 415, 422, 500, 503, 0});
+	json_object_set_new(op, "requestBody", oa_request_body(body, true));
+	oa_add_response(op, 200,
+			oa_response(OA_TR(o, "Brouillon enregistré.", "Draft saved."),
+				    oa_ref(o, "schemas", ds)));
+	op = oa_operation(
+	    o, one, "delete", n->app->id, arena_printf(m, "%s_draft_delete", n->opid),
+	    arena_printf(m, OA_TR(o, "Supprimer un brouillon : %s", "Delete a draft: %s"),
+			 n->f->title),
+	    (const int[]){401, 403, 404, 500, 0});
+	oa_add_response(op, 204, oa_response(OA_TR(o, "Supprimé.", "Deleted."), NULL));
+	json_object_set_new(json_object_get(o->paths, one), "parameters", json_incref(kp));
+	op = oa_operation(
+	    o, sub, "post", n->app->id, arena_printf(m, "%s_draft_submit", n->opid),
+	    arena_printf(m, OA_TR(o, "Envoyer un brouillon : %s", "Send a draft: %s"), n->f->title),
+	    (const int[]){401, 403, 404, 409, 422, 429, 500, 503, 0});
+	json_object_set_new(
+	    op, "description",
+	    json_string(OA_TR(o,
+			      "Crée l'enregistrement avec les valeurs du brouillon, par le même "
+			      "chemin qu'une création ; le brouillon est supprimé avec. En cas "
+			      "d'erreurs (422), il est gardé.",
+			      "Creates the record from the draft's values, by the same path as "
+			      "a create; the draft is deleted with it. On errors (422) it is "
+			      "kept.")));
+	oa_add_response(op, 201,
+			oa_record_response(
+			    o, n->rec, OA_TR(o, "Enregistrement créé.", "Record created."), true));
+	json_object_set_new(json_object_get(o->paths, sub), "parameters", kp);
+}
+
 /* Every operation and schema of one form, as this caller may use it. */
 static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const actor *who)
 {
@@ -937,6 +1066,7 @@ static void oa_form(oa_doc *o, const def_app *app, const def_form *f, const acto
 	oa_item_ops(o, &n);
 	for (size_t i = 0; f->workflow && i < f->workflow->ntransitions; i++)
 		oa_transition_op(o, &n, &f->workflow->transitions[i]);
+	oa_draft_ops(o, &n);
 }
 
 /* GET /api/v1/apps/<app>/stats: the dashboard (the Stats schema). */

@@ -23,6 +23,8 @@ void pages_error(req *r, int status, const char *message);
 /* Governed data (pages_gov.c): the dashboard GET /a/<app>/stats (call prepared on the
  * app), the GDPR register GET /admin/registre (pages_admin checked the admin). */
 void pages_stats(req *r, uc_call *call);
+/* GET /a/<app>/brouillons: the signed-in person's drafts in the app (pages_drafts.c). */
+void pages_drafts(req *r, uc_call *call);
 /* GET /accessibilite, /mentions-legales, /donnees-personnelles (which: the segment). */
 void pages_legal(req *r, const char *which);
 /* GET /a/<app>/donnees-personnelles: the app's personal-data notice, for anyone. */

@@ -32,12 +32,19 @@ typedef struct page_ctx {
 	const char *comment;
 	bool editing;
 	ref_view refs; /* what the page's references show */
+	/* drafts (pages_drafts.c): the key of the draft resumed (its id, or an anonymous
+	 * link's token), its page, and the draft read to send it */
+	const char *draft;
+	const char *draft_href;
+	uc_draft sent;
+	const uc_draft *shown; /* the draft page: its dates */
 } page_ctx;
 
 static void page_ctx_cleanup(void *p)
 {
 	page_ctx *c = p;
 	uc_result_clear(&c->res);
+	uc_draft_clear(&c->sent);
 	if (c->stored.values)
 		record_clear(&c->stored);
 	ref_view_clear(&c->refs);
@@ -212,7 +219,13 @@ static void app_home(req *r, page_ctx *c)
 		store_state_count *counts = arena_alloc(&r->mem, ns * sizeof *counts);
 		if (rd)
 			uc_state_counts(&c->call, f, counts, &got);
-		hf[k++] = (home_form){f, cr, rd, counts, got, uc_stats_covers(&c->call, f)};
+		hf[k++] = (home_form){f,
+				      cr,
+				      rd,
+				      counts,
+				      got,
+				      uc_stats_covers(&c->call, f),
+				      cr && f->drafts_days > 0 && who(c)->login};
 	}
 	if (k == 0) {
 		refuse(r, c, NULL, NULL);
@@ -419,6 +432,12 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 	    .action = action,
 	    .files = {.href = c->editing ? files_href(r, c, c->id) : NULL,
 		      .kept = status >= 400 || v_stepped(c) ? keep_files(r, c) : NULL},
+	    .drafts = !c->editing && uc_drafts_on(&c->call),
+	    .draft = c->draft,
+	    .draft_saved = c->shown ? c->shown->updated_at : NULL,
+	    .draft_expires = c->shown ? c->shown->expires_at : NULL,
+	    .draft_delete =
+		c->draft_href ? arena_printf(&r->mem, "%s/supprimer", c->draft_href) : NULL,
 	};
 	buf_reset(&r->out);
 	if (values)
@@ -616,6 +635,121 @@ static void after_create(req *r)
 		: arena_printf(&r->mem, "%snew?envoye=%lld", c->path_base, (long long)res->rec.id));
 }
 
+/* ---- drafts (SPEC 4.2 `drafts`) ---- */
+
+/* A draft call refused: a login for an anonymous person asked for an id, else 404/403/503. */
+static void draft_refused(req *r, page_ctx *c)
+{
+	switch (c->res.status) {
+	case UC_NOT_FOUND:
+		if (!who(c)->login && c->draft &&
+		    strspn(c->draft, "0123456789") == strlen(c->draft))
+			pages_need_login(r);
+		else
+			pages_error(r, 404, NULL);
+		break;
+	case UC_FORBIDDEN:
+		refuse(r, c, NULL, NULL);
+		break;
+	case UC_UNAVAILABLE:
+	case UC_TOO_MANY:
+		req_add_header(r, "Retry-After", arena_printf(&r->mem, "%d", c->res.retry_after));
+		pages_error(r, c->res.status == UC_TOO_MANY ? 429 : 503,
+			    c->res.msg[0] ? c->res.msg : NULL);
+		break;
+	default:
+		pages_error(r, 500, c->res.msg);
+		break;
+	}
+}
+
+/* The page of a draft: the id's for its owner, the token's for an anonymous person. */
+static const char *draft_path(req *r, const page_ctx *c, const uc_draft *d, const char *key)
+{
+	return d->anonymous
+		   ? arena_printf(&r->mem, "%sbrouillon/%s", c->path_base, key)
+		   : arena_printf(&r->mem, "%sbrouillons/%lld", c->path_base, (long long)d->id);
+}
+
+/* "Enregistrer le brouillon": what was typed, kept without checks, then its page. */
+static void draft_save(req *r, page_ctx *c, int step)
+{
+	uc_draft *d = arena_alloc(&r->mem, sizeof *d);
+	c->step = step < 0 ? 0 : step;
+	uc_status st = uc_draft_save(&c->call, c->draft, &c->in, c->step, d, &c->res);
+	if (st == UC_INVALID || st == UC_TOO_MANY) {
+		/* What was typed stays in the form, with why it was not kept. */
+		if (st == UC_TOO_MANY) {
+			field_errors_add(&c->res.errs, "_", c->res.msg);
+			req_add_header(r, "Retry-After",
+				       arena_printf(&r->mem, "%d", c->res.retry_after));
+		}
+		record typed;
+		uc_echo(&c->call, &c->in, &typed);
+		form_page(r, c, st == UC_INVALID ? 422 : 429, &typed, &c->res.errs, NULL);
+		record_clear(&typed);
+		return;
+	}
+	if (st != UC_OK) {
+		draft_refused(r, c);
+		return;
+	}
+	if (d->token[0]) {
+		/* An anonymous person's first save: their link, once; only its hash is kept. */
+		page p;
+		pages_page(r, &p);
+		const char *path = draft_path(r, c, d, d->token);
+		render_draft_link(&r->out, &p, c->app->def, c->form,
+				  arena_printf(&r->mem, "%s%s", r->env->base_url, path),
+				  d->expires_at);
+		req_html(r, 200);
+	} else {
+		req_redirect(r, 303, draft_path(r, c, d, c->draft ? c->draft : ""));
+	}
+	uc_draft_clear(d);
+}
+
+/* GET …/brouillons/<id> and …/brouillon/<token>: the form filled with the draft. */
+static void draft_page(req *r, page_ctx *c, const char *key)
+{
+	if (!is(r, "GET")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	c->draft = key;
+	if (uc_draft_get(&c->call, key, &c->sent, &c->res) != UC_OK) {
+		draft_refused(r, c);
+		return;
+	}
+	record values;
+	uc_draft_record(&c->call, &c->sent, &values);
+	c->step = c->sent.step;
+	c->shown = &c->sent;
+	c->draft_href = draft_path(r, c, &c->sent, key);
+	form_page(r, c, 200, &values, NULL, NULL);
+	record_clear(&values);
+}
+
+/* POST …/brouillons/<id>/supprimer (and the token's): gone, back to the drafts. */
+static void draft_delete_page(req *r, page_ctx *c, const char *key)
+{
+	if (!is(r, "POST")) {
+		pages_error(r, 405, NULL);
+		return;
+	}
+	req_kvs kv;
+	if (!pages_read_post(r, &kv))
+		return;
+	c->draft = key;
+	if (uc_draft_delete(&c->call, key, &c->res) != UC_OK) {
+		draft_refused(r, c);
+		return;
+	}
+	req_redirect(r, 303,
+		     who(c)->login ? arena_printf(&r->mem, "/a/%s/brouillons", c->app->def->id)
+				   : arena_printf(&r->mem, "%snew", c->path_base));
+}
+
 static void new_page(req *r, page_ctx *c)
 {
 	if (c->call.unavailable) { /* rights that could not be read are not a refusal */
@@ -648,7 +782,8 @@ static void new_page(req *r, page_ctx *c)
 			       .writable = writable,
 			       .readable = readable,
 			       .stepped = c->form->nsteps > 0,
-			       .action = arena_printf(&r->mem, "%snew", c->path_base)};
+			       .action = arena_printf(&r->mem, "%snew", c->path_base),
+			       .drafts = uc_drafts_on(&c->call)};
 		page_refs(c, &p, &blank, 1, readable, writable);
 		render_form(&r->out, &p, &v);
 		req_html(r, 200);
@@ -664,8 +799,26 @@ static void new_page(req *r, page_ctx *c)
 		return;
 	c->in = (write_in){.pairs = pairs_of(r, &kv), .npairs = kv.n, .confirm = confirmed(&kv)};
 	files_in(r, c, &kv, c->form->fields, c->form->nfields);
+	/* A resumed draft travels as "_draft"; "Enregistrer le brouillon" saves it. */
+	const char *dk = req_kvs_get(&kv, "_draft");
+	c->draft = dk && *dk ? dk : NULL;
+	if (req_kvs_get(&kv, "_brouillon") && c->form->drafts_days > 0) {
+		draft_save(r, c, posted_step(c, &kv, "_step"));
+		return;
+	}
 	if (lines_post(r, c, &kv, NULL) || (v_stepped(c) && step_post(r, c, &kv)))
 		return;
+	if (c->draft) {
+		/* "Envoyer" on a draft: a create that deletes the draft when it succeeds. */
+		if (uc_draft_get(&c->call, c->draft, &c->sent, &c->res) != UC_OK) {
+			draft_refused(r, c);
+			return;
+		}
+		r->cont = after_create;
+		if (uc_draft_submit(&c->call, &c->sent, &c->in, &c->res) != UC_PENDING)
+			after_create(r);
+		return;
+	}
 	r->cont = after_create;
 	if (uc_create(&c->call, &c->in, &c->res) != UC_PENDING)
 		after_create(r);
@@ -1048,6 +1201,11 @@ void pages_app(req *r, const char **seg, int nseg)
 		pages_stats(r, &c->call);
 		return;
 	}
+	/* "Mes brouillons"; a form called "brouillons" keeps its list at …/brouillons/. */
+	if (nseg == 2 && strcmp(seg[1], "brouillons") == 0) {
+		pages_drafts(r, &c->call);
+		return;
+	}
 	if (!c->form) {
 		pages_error(r, 404, NULL);
 		return;
@@ -1061,6 +1219,9 @@ void pages_app(req *r, const char **seg, int nseg)
 		pages_error(r, 405, NULL);
 	else if (nseg == 3 && strcmp(seg[2], "new") == 0)
 		new_page(r, c);
+	else if ((nseg == 4 || (nseg == 5 && strcmp(seg[4], "supprimer") == 0)) &&
+		 (strcmp(seg[2], "brouillons") == 0 || strcmp(seg[2], "brouillon") == 0))
+		(nseg == 4 ? draft_page : draft_delete_page)(r, c, seg[3]);
 	else if (nseg == 3 &&
 		 (strcmp(seg[2], "export.csv") == 0 || strcmp(seg[2], "export.jsonl") == 0 ||
 		  strcmp(seg[2], "schema.json") == 0))

@@ -67,6 +67,7 @@ typedef struct home_form {
 	const store_state_count *counts;
 	size_t ncounts;
 	bool in_stats; /* on the person's dashboard: the home links to /a/<app>/stats */
+	bool drafts;   /* the person keeps drafts of it: the home links to /a/<app>/brouillons */
 } home_form;
 void render_app_home(buf *out, const page *p, const def_app *app, const home_form *forms,
 		     size_t nforms);
@@ -119,8 +120,26 @@ typedef struct form_view {
 	const bool *steps_apply;      /* per step: its section's visible_if holds (summary) */
 	const char *action;	      /* form action URL */
 	form_files files;
+	/* drafts (SPEC 4.2): the "Enregistrer le brouillon" button; the draft resumed (its
+	 * key in a hidden "_draft"), when it was saved and until when it is kept (a
+	 * role=status notice), and where "Supprimer le brouillon" posts (NULL: none) */
+	bool drafts;
+	const char *draft;
+	const char *draft_saved, *draft_expires;
+	const char *draft_delete;
 } form_view;
 void render_form(buf *out, const page *p, const form_view *v);
+
+/* Drafts (render_drafts.c). "Mes brouillons": the person's drafts of an app. */
+typedef struct draft_item {
+	const def_form *form;
+	const char *href; /* the draft's page */
+	const char *updated_at, *expires_at;
+} draft_item;
+void render_drafts(buf *out, const page *p, const def_app *app, const draft_item *v, size_t n);
+/* An anonymous person's first save: the resume link, given once (url: absolute). */
+void render_draft_link(buf *out, const page *p, const def_app *app, const def_form *f,
+		       const char *url, const char *expires_at);
 
 /* Record page. */
 typedef struct record_view {

@@ -1234,6 +1234,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 	}
 	buf_puts(out, T(p, v->editing ? UI_EDIT_SUFFIX : UI_NEW_SUFFIX));
 	buf_puts(out, "</h1>\n");
+	render_draft_status(out, p, v);
 	error_summary(out, p, v->errors, ctl, nctl);
 	warning_summary(out, p, v->warnings, ctl, nctl);
 	if (v->theirs)
@@ -1252,10 +1253,12 @@ void render_form(buf *out, const page *p, const form_view *v)
 		snprintf(ver, sizeof ver, "%" PRId64, v->theirs ? v->theirs->version : v->version);
 		render_hidden(out, "version", ver);
 	}
+	render_draft_hidden(out, v);
 	buf_putc(out, '\n');
 	default_submit(out, p, v);
 	if (v->stepped) {
 		render_form_step(out, p, v);
+		render_draft_delete(out, p, v);
 		free(ctl);
 		render_page_close(out, p);
 		return;
@@ -1276,7 +1279,9 @@ void render_form(buf *out, const page *p, const form_view *v)
 		buf_puts(out, "<button type=\"submit\">");
 	}
 	buf_puts(out, T(p, v->editing ? UI_SAVE : UI_SEND));
-	buf_puts(out, "</button> <a href=\"");
+	buf_puts(out, "</button> ");
+	render_draft_button(out, p, v);
+	buf_puts(out, "<a href=\"");
 	if (v->editing)
 		render_url_record(out, v->app, f, v->id);
 	else
@@ -1284,6 +1289,7 @@ void render_form(buf *out, const page *p, const form_view *v)
 	buf_puts(out, "\">");
 	buf_puts(out, T(p, UI_CANCEL));
 	buf_puts(out, "</a></div>\n</form>\n");
+	render_draft_delete(out, p, v);
 	free(ctl);
 	render_page_close(out, p);
 }

@@ -214,6 +214,12 @@ bool render_collects_personal(const def_form *f, const bool *writable);
 /* A multi-step form's page inside its <form>: the step's fields or the summary, the other
  * values as hidden inputs, the step's buttons (render_steps.c). */
 void render_form_step(buf *out, const page *p, const form_view *v);
+/* A form's draft parts (render_drafts.c): the hidden "_draft", the status notice, the
+ * "Enregistrer le brouillon" button, the "Supprimer le brouillon" form after </form>. */
+void render_draft_hidden(buf *o, const form_view *v);
+void render_draft_status(buf *o, const page *p, const form_view *v);
+void render_draft_button(buf *o, const page *p, const form_view *v);
+void render_draft_delete(buf *o, const page *p, const form_view *v);
 void render_input_text(const def_field *f, const value *v, buf *tmp);
 bool render_mask(const bool *m, size_t col);
 void render_page_body(buf *o, const page *p);

@@ -81,6 +81,15 @@ void render_app_home(buf *out, const page *p, const def_app *app, const home_for
 				       "traitement</a></p>\n");
 			break;
 		}
+	for (size_t i = 0; i < nforms; i++)
+		if (forms[i].drafts) {
+			buf_puts(out, "<p><a href=\"");
+			render_url_app(out, app);
+			buf_puts(out, render_page_lang(p) == LANG_EN
+					  ? "brouillons\">My drafts</a></p>\n"
+					  : "brouillons\">Mes brouillons</a></p>\n");
+			break;
+		}
 	size_t shown = 0;
 	for (size_t i = 0; i < nforms; i++) {
 		const home_form *hf = &forms[i];

@@ -186,6 +186,7 @@ static void step_actions(buf *o, const page *p, const form_view *v)
 		buf_puts(o, en(p) ? "Previous" : "Précédent");
 		buf_puts(o, "</button> ");
 	}
+	render_draft_button(o, p, v);
 	buf_puts(o, "<a href=\"");
 	render_url_form(o, v->app, f);
 	buf_puts(o, "\">");

@@ -129,6 +129,7 @@ struct uc_call {
 	lang lg;
 	time_t now;
 	const struct uc_idem *idem; /* a create's Idempotency-Key, or NULL */
+	int64_t draft;	  /* a create that sends this draft: deleted in the same write (0: none) */
 	bool unavailable; /* the person's roles could not be read: every call answers 503 */
 	/* Asynchronous answer: see the top of this file. */
 	void (*go_async)(void *arg);
@@ -397,6 +398,7 @@ typedef struct tick_result {
 	int errors;
 	int purged;			   /* records whose retention ran out (uc_retention) */
 	int swept_uploads, swept_contents; /* the hourly pass: uc_files_sweep */
+	int drafts_purged;		   /* drafts past their days (uc_drafts_purge) */
 	char done_by[128]; /* PostgreSQL: this minute's pass was another engine's (its name) */
 } tick_result;
 void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
@@ -410,6 +412,56 @@ void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result
  * ("retention.purge"), counts in out->purged. A record is purged once.
  */
 void uc_retention(const uc_env *env, time_t now, const atomic_bool *stop, tick_result *out);
+
+/* ---- drafts (usecase_drafts.c, SPEC 4.2 `drafts`) ---- */
+
+/*
+ * A draft: what a person typed in a form with drafts, saved without any check but the
+ * right to create in the form and to write those fields. Not a record: no workflow, no
+ * list, count, stats, export or history sees it. Its owner resumes it: a signed-in
+ * person by its id, an anonymous one by the token of its resume link (160 random bits;
+ * only its hash is stored), given once, at its first save. Another person's draft, a
+ * wrong token, a form without drafts: UC_NOT_FOUND, as an unknown id.
+ */
+#define UC_DRAFT_TOKEN_LEN TRACKING_TOKEN_LEN
+typedef struct uc_draft {
+	int64_t id;
+	const def_form *form; /* of the call's app */
+	json_t *fields;	      /* owned: the values in API form (text for what did not parse) */
+	int step;	      /* a multi-step form: the step reached */
+	bool anonymous;
+	char created_at[32], updated_at[32], expires_at[32];
+	char token[UC_DRAFT_TOKEN_LEN]; /* anonymous, after its first save only; else "" */
+} uc_draft;
+void uc_draft_clear(uc_draft *d);
+void uc_drafts_free(uc_draft *v, size_t n);
+
+/* Whether c's form has drafts and the person may create in it. */
+bool uc_drafts_on(const uc_call *c);
+/*
+ * Saves what in carries (HTML pairs or a JSON object) as a draft of c's form: key NULL
+ * or "" a new one, else the id (signed in) or token (anonymous) of the person's draft.
+ * UC_INVALID (errs) only for fields unknown or the person may not write; anonymous
+ * saves count as submissions (UC_TOO_MANY). UC_OK: *out (uc_draft_clear it).
+ */
+uc_status uc_draft_save(uc_call *c, const char *key, const write_in *in, int step, uc_draft *out,
+			uc_result *res);
+/* The person's draft of c's form by key (see uc_draft_save). */
+uc_status uc_draft_get(uc_call *c, const char *key, uc_draft *out, uc_result *res);
+uc_status uc_draft_delete(uc_call *c, const char *key, uc_result *res);
+/* The signed-in person's drafts in c's app (forms they may still create in), newest
+ * first. *out: uc_drafts_free. */
+uc_status uc_drafts_mine(uc_call *c, uc_draft **out, size_t *n, uc_result *res);
+/* The draft's values as a record, to fill the form again (what did not parse as text). */
+void uc_draft_record(uc_call *c, const uc_draft *d, record *out);
+/*
+ * Sends draft d (read by uc_draft_get) as a create of its form with in (the door's
+ * input: the form posted again, or {.json = d->fields}): uc_create, which deletes the
+ * draft in the same write when it succeeds; any refusal keeps it.
+ */
+uc_status uc_draft_submit(uc_call *c, const uc_draft *d, const write_in *in, uc_result *res);
+/* The scheduler's: drafts whose days ran out are deleted (out->drafts_purged). */
+void uc_drafts_purge(const uc_env *env, time_t now, tick_result *out);
 
 /* ---- governance: the dashboard, the GDPR register (usecase_gov.c) ---- */
 

@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "pipeline.h"
+#include "store_drafts.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -44,6 +45,7 @@ typedef struct write_job {
 	const char *app_id;
 	bool anonymous;	     /* insert: an anonymous submission (gets a tracking link) */
 	const uc_idem *idem; /* insert: the Idempotency-Key it takes, or NULL */
+	int64_t draft_id;    /* insert: the draft it sends, deleted with it (0: none) */
 } write_job;
 
 typedef struct uc_work {
@@ -141,6 +143,9 @@ static int apply_insert(store_tx *tx, void *arg)
 		rc = store_tx_insert(tx, j->form, &j->rec);
 	if (rc == STORE_OK)
 		rc = tracking_add(tx, j, j->rec.id);
+	/* A sent draft is gone exactly when its record exists (a second send: NOTFOUND). */
+	if (rc == STORE_OK && j->draft_id)
+		rc = store_tx_draft_delete(tx, j->draft_id);
 	if (rc == STORE_OK)
 		rc = store_tx_history(tx, j->form, j->rec.id, j->at, j->actor, "create", NULL,
 				      j->rec.state, NULL, NULL, j->changes);
@@ -584,6 +589,7 @@ uc_status uc_create(uc_call *c, const write_in *in, uc_result *res)
 	uc_work *w = work_new(c, res, W_CREATE);
 	w->in = in;
 	w->job.idem = c->idem;
+	w->job.draft_id = c->draft;
 	return run(w);
 }
 
@@ -824,6 +830,8 @@ void uc_tick(const uc_env *env, time_t now, const atomic_bool *stop, tick_result
 	free(apps);
 	/* Retention is part of the same claimed pass: one engine purges, once. */
 	uc_retention(env, now, stop, out);
+	if (!stopping(stop))
+		uc_drafts_purge(env, now, out);
 	/* Once an hour, what failed writes and abandoned forms left of files. */
 	if ((now / 60) % 60 == 0 && !stopping(stop))
 		uc_files_sweep(env, &out->swept_uploads, &out->swept_contents);

@@ -90,6 +90,7 @@ for arg in "$@"; do
   run_counted geo python3 tests/http/geo.py --binary "$build/smallapps"
   run_counted reference python3 tests/http/reference.py --binary "$build/smallapps"
   run_counted lines python3 tests/http/lines.py --binary "$build/smallapps"
+  run_counted drafts python3 tests/http/drafts.py --binary "$build/smallapps"
   run_counted site python3 tests/http/site.py --binary "$build/smallapps"
   run_counted examples python3 tests/apps/e2e_examples.py --binary "$build/smallapps"
   # the fuzzers' corpus and findings, replayed (their fixture is SQLite files)

@@ -6,7 +6,8 @@ of the fixtures, its list parameters are exactly what the list accepts, private 
 are flagged for their roles and absent for others, real request and answer bodies
 validate against its schemas (a small validator for the JSON Schema subset the engine
 emits; no external modules), and it shows each caller the apps GET /api/v1/apps shows.
-Fixtures: tests/apps/essai, tests/apps/flux, and a "prive" app written here.
+Fixtures: tests/apps/essai, tests/apps/flux, tests/apps/brouillons (drafts), and a "prive"
+app written here.
 Prints one line per test and ends with "N passed, N failed"."""
 import argparse
 import os
@@ -534,9 +535,11 @@ def each_caller_sees_the_apps_get_apps_shows_them(s):
     callers = {"anonyme": Client(s), "dora": Client(s, token=s.tokens["dora"]),
                "paul": Client(s, token=s.tokens["paul"]), "root": Client(s, token=s.tokens["root"]),
                "session": Client(s).login("paul")}
-    expect = {"anonyme": {"essai", "flux"}, "dora": {"essai", "flux"},
-              "paul": {"essai", "flux", "prive"}, "root": {"essai", "flux", "prive"},
-              "session": {"essai", "flux", "prive"}}
+    # (brouillons has a public form: everyone sees it)
+    expect = {"anonyme": {"essai", "flux", "brouillons"}, "dora": {"essai", "flux", "brouillons"},
+              "paul": {"essai", "flux", "prive", "brouillons"},
+              "root": {"essai", "flux", "prive", "brouillons"},
+              "session": {"essai", "flux", "prive", "brouillons"}}
     for who, c in callers.items():
         apps = {a["id"] for a in c.api("GET", "/apps").json()["apps"]}
         doc = get_doc(c)
@@ -556,8 +559,37 @@ def each_caller_sees_the_apps_get_apps_shows_them(s):
     assert fr.startswith("Lister") and en.startswith("List:"), (fr, en)
 
 
+@test
+def drafts_are_documented_and_their_answers_validate(s):
+    c = Client(s, token=s.tokens["dora"])
+    doc = get_doc(c)
+    base = "/api/v1/apps/brouillons/demande/drafts"
+    for path, methods in ((base, {"get", "post"}), (base + "/{key}", {"get", "put", "delete"}),
+                          (base + "/{key}/submit", {"post"})):
+        assert methods <= set(doc["paths"].get(path, {})), (path, doc["paths"].get(path))
+    for path in (base + "/{key}", base + "/{key}/submit"):   # the path parameter is declared
+        assert ("key", "path") in op_params(doc, path, "post" if "submit" in path else "get")
+    assert "/api/v1/apps/brouillons/simple/drafts" not in doc["paths"]   # no drafts there
+    r = c.api("POST", "/apps/brouillons/demande/drafts", {"fields": {"nom": "Ana",
+                                                                     "montant": "beaucoup"}})
+    assert r.status == 201, r.text
+    assert_valid(doc, response_schema(doc, doc["paths"][base]["post"], 201), r.json(), "draft")
+    assert_valid(doc, body_schema(doc, doc["paths"][base]["post"]),
+                 {"fields": {"nom": "Ana"}, "step": 0}, "draft body")
+    key = r.json()["id"]
+    r = c.api("GET", base[len("/api/v1"):])
+    assert_valid(doc, response_schema(doc, doc["paths"][base]["get"], 200), r.json(), "drafts")
+    r = c.api("PUT", f"/apps/brouillons/demande/drafts/{key}", {"fields": {"nom": "Ana",
+                                                                           "montant": 3}})
+    assert r.status == 200, r.text
+    r = c.api("POST", f"/apps/brouillons/demande/drafts/{key}/submit")
+    assert r.status == 201, r.text
+    assert_valid(doc, response_schema(doc, doc["paths"][base + "/{key}/submit"]["post"], 201),
+                 r.json(), "record from a draft")
+
+
 def make_server(binary):
-    s = Server(binary, apps=("essai", "flux"), env={"SMALLAPPS_NOW": NOW})
+    s = Server(binary, apps=("essai", "flux", "brouillons"), env={"SMALLAPPS_NOW": NOW})
     os.makedirs(os.path.join(s.apps, "prive"))
     with open(os.path.join(s.apps, "prive", "app.lua"), "w") as f:
         f.write(PRIVE_APP)

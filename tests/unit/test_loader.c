@@ -681,6 +681,30 @@ static void list_settings_and_their_defaults(void **st)
 	def_app_free(a);
 }
 
+/* drafts = true is 30 days, { days = N } is N, false or absent is none (SPEC 4.2). */
+static void drafts_days_and_their_default(void **st)
+{
+	(void)st;
+	tmpapp t;
+	app_make(&t, "brouillons",
+	         "return { title = \"B\", forms = {\n"
+	         "  { id = \"a\", title = \"A\", drafts = true,\n"
+	         "    fields = { { name = \"x\", type = \"text\", label = \"X\" } } },\n"
+	         "  { id = \"b\", title = \"B\", drafts = { days = 7 },\n"
+	         "    fields = { { name = \"x\", type = \"text\", label = \"X\" } } },\n"
+	         "  { id = \"c\", title = \"C\", drafts = false,\n"
+	         "    fields = { { name = \"x\", type = \"text\", label = \"X\" } } },\n"
+	         "  { id = \"d\", title = \"D\",\n"
+	         "    fields = { { name = \"x\", type = \"text\", label = \"X\" } } } } }\n");
+	def_app *a = load_ok(t.dir);
+	assert_int_equal(a->forms[0].drafts_days, 30);
+	assert_int_equal(a->forms[1].drafts_days, 7);
+	assert_int_equal(a->forms[2].drafts_days, 0);
+	assert_int_equal(a->forms[3].drafts_days, 0);
+	def_app_free(a);
+	app_rm(&t);
+}
+
 static void access_rules_are_copied_with_their_presence(void **st)
 {
 	def_app *a = good(st);
@@ -1157,6 +1181,7 @@ int main(int argc, char **argv)
 		                                good_teardown),
 		cmocka_unit_test_setup_teardown(access_rules_are_copied_with_their_presence, good_setup,
 		                                good_teardown),
+		cmocka_unit_test(drafts_days_and_their_default),
 		cmocka_unit_test(example_apps_load_clean),
 		cmocka_unit_test(same_definition_twice_gives_same_hash_and_hook_ids),
 		cmocka_unit_test(hash_covers_app_lua_and_lib_only_not_the_folder_name),

@@ -909,7 +909,7 @@ static void app_home_lists_forms_with_counts(void **state)
 {
 	fixture *x = *state;
 	store_state_count counts[2] = {{"soumise", 12, 3}, {"validee", 4, 0}};
-	home_form hf = {&x->form, true, true, counts, 2, false};
+	home_form hf = {&x->form, true, true, counts, 2, false, false};
 	buf b = BUF_INIT;
 	render_app_home(&b, &x->pg, &x->app, &hf, 1);
 	const char *h = buf_cstr(&b);
