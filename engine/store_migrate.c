@@ -166,6 +166,11 @@ static int table_exists(store_tx *tx, const char *name, bool *out)
 	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "table exists");
 }
 
+int store_table_exists(store_tx *tx, const char *name, bool *out)
+{
+	return table_exists(tx, name, out);
+}
+
 static void add_colinfo(colinfo **v, size_t *n, size_t *cap, const char *name, const char *decl)
 {
 	if (*n == *cap) {
@@ -804,6 +809,8 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 		rc = create_indexes(tx, f, err);
 	if (rc == STORE_OK)
 		rc = search_index(tx, f, err);
+	if (rc == STORE_OK)
+		rc = store_lines_migrate(tx, f, err);
 	if (rc == STORE_OK)
 		rc = migrate_states(tx, f, now, &moved, err);
 	/* Moves wrote history lines in bulk: the durations are counted again from it. */

@@ -235,6 +235,41 @@ def the_openapi_document_and_the_description_give_the_lines(s):
     assert [f["name"] for f in d["fields"]] == ["article", "quantite", "prix", "urgent"]
 
 
+@test
+def the_lines_are_also_a_table_of_their_own_for_sql(s):
+    """ "commande:lignes" (record_id, ligne, the sub-fields as a form's columns are stored:
+    money in cents, boxes 0/1), kept by the database in the record's transaction, filled
+    again from the records when it is made again."""
+    rec = create(s, [{"article": "stylo", "quantite": 3, "prix": "1.50", "urgent": True},
+                     {"article": "cahier", "quantite": 2}], objet="SQL")
+    q = 'SELECT * FROM "commande:lignes" WHERE record_id = ? ORDER BY ligne'
+    assert s.sql("lignes", q, (rec["id"],)) == [
+        {"record_id": rec["id"], "ligne": 1, "article": "stylo", "quantite": 3, "prix": 150,
+         "urgent": 1},
+        {"record_id": rec["id"], "ligne": 2, "article": "cahier", "quantite": 2, "prix": None,
+         "urgent": 0}]
+    r = api(s).api("PATCH", f"{API}/{rec['id']}",
+                   {"fields": {"lignes": [{"article": "agrafeuse", "quantite": 1}]}})
+    assert r.status == 200, r.text
+    assert [(l["ligne"], l["article"]) for l in s.sql("lignes", q, (rec["id"],))] == [
+        (1, "agrafeuse")]
+    r = api(s).api("PATCH", f"{API}/{rec['id']}", {"fields": {"objet": "SQL 2"}})
+    assert len(s.sql("lignes", q, (rec["id"],))) == 1, "another field's edit keeps the lines"
+    # made again (an older database, a lost table): filled from the records
+    s.stop()
+    s.sql("lignes", 'DROP TABLE "commande:lignes"')
+    s.start()
+    assert [(l["ligne"], l["article"]) for l in s.sql("lignes", q, (rec["id"],))] == [
+        (1, "agrafeuse")]
+    create(s, [{"article": "stylo", "quantite": 1}], objet="Après")
+    total = s.sql_one("lignes", 'SELECT count(*) FROM "commande:lignes"')
+    lines = sum(len(r["fields"]["lignes"] or [])
+                for r in api(s).api("GET", API + "?limit=500").json()["records"])
+    assert total == lines, (total, lines)
+    s.sql("lignes", 'DELETE FROM "commande" WHERE id = ?', (rec["id"],))
+    assert s.sql("lignes", q, (rec["id"],)) == [], "a record's lines go with it"
+
+
 def make_server(binary):
     s = Server(binary, apps=("lignes",))
     s.add_user("alice")
