@@ -106,6 +106,28 @@ static const char *json_type_of(const def_field *fd)
 	}
 }
 
+/* A repeat: an array of line objects, each sub-field as a field is. */
+static void repeat_schema(const def_field *fd, json_t *s)
+{
+	json_t *props = json_object(), *need = json_array();
+	for (size_t i = 0; i < fd->nsub; i++) {
+		json_object_set_new(props, fd->sub[i].name, api_field_schema(&fd->sub[i]));
+		if (fd->sub[i].required)
+			json_array_append_new(need, json_string(fd->sub[i].name));
+	}
+	json_t *items = json_pack("{s:s, s:o, s:b}", "type", "object", "properties", props,
+				  "additionalProperties", 0);
+	if (json_array_size(need))
+		json_object_set_new(items, "required", need);
+	else
+		json_decref(need);
+	json_object_set_new(s, "items", items);
+	if (fd->has_min && fd->min > 0)
+		json_object_set_new(s, "minItems", json_integer((json_int_t)fd->min));
+	if (fd->has_max)
+		json_object_set_new(s, "maxItems", json_integer((json_int_t)fd->max));
+}
+
 json_t *api_field_schema(const def_field *fd)
 {
 	json_t *s = json_object();
@@ -164,26 +186,9 @@ json_t *api_field_schema(const def_field *fd)
 	case FT_FILE:
 		file_schema(fd, s);
 		break;
-	case FT_REPEAT: { /* an array of line objects, each sub-field as a field is */
-		json_t *props = json_object(), *need = json_array();
-		for (size_t i = 0; i < fd->nsub; i++) {
-			json_object_set_new(props, fd->sub[i].name, api_field_schema(&fd->sub[i]));
-			if (fd->sub[i].required)
-				json_array_append_new(need, json_string(fd->sub[i].name));
-		}
-		json_t *items = json_pack("{s:s, s:o, s:b}", "type", "object", "properties", props,
-					  "additionalProperties", 0);
-		if (json_array_size(need))
-			json_object_set_new(items, "required", need);
-		else
-			json_decref(need);
-		json_object_set_new(s, "items", items);
-		if (fd->has_min && fd->min > 0)
-			json_object_set_new(s, "minItems", json_integer((json_int_t)fd->min));
-		if (fd->has_max)
-			json_object_set_new(s, "maxItems", json_integer((json_int_t)fd->max));
+	case FT_REPEAT:
+		repeat_schema(fd, s);
 		break;
-	}
 	case FT_COMMUNE:
 	case FT_DEPARTEMENT:
 	case FT_REGION:

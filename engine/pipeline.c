@@ -208,52 +208,56 @@ int pipeline_parse_file(const write_in *in, const def_field *fd, const value *ol
 
 /*
  * Steps 1-2: parse what was submitted into r, refusing fields the caller may not
- * write. submitted[col] tells which columns the input carried.
+ * write. submitted[col] tells which columns the input carried. The API door: only the
+ * object's keys are submitted.
  */
-static void parse_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
-			bool *submitted, field_errors *errs)
+static void parse_json_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+			     bool *submitted, field_errors *errs)
 {
 	const def_form *f = c->form;
 	char msg[VALIDATE_MSG];
-	if (in->json) {
-		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)in->json, k, v)
-		{
-			int col = def_find_col(f, k);
-			if (col < 0 || !is_form_col(f, col) ||
-			    (f->cols[col]->has_private &&
-			     !access_can_read_col(f->cols[col], c->who))) {
-				/* A private field of another role is as unknown as a typo. */
-				field_errors_add(errs, k, msg_unknown(c->lg));
-				continue;
-			}
-			const def_field *fd = f->cols[col];
-			if (!access_can_write_col(f, fd, c->who, old)) {
-				field_errors_add(errs, k, msg_not_writable(c->lg));
-				continue;
-			}
-			submitted[col] = true;
-			value nv = {0};
-			if (fd->type == FT_REPEAT) {
-				validate_repeat_parse_json(fd, v, &nv, c->lg, errs);
-				value_clear(&r->values[col]);
-				r->values[col] = nv;
-				continue;
-			}
-			if ((fd->type == FT_FILE
-				 ? pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv,
-						       c->lg, msg)
-				 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
-				field_errors_add(errs, k,
-						 pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
-				continue;
-			}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)in->json, k, v)
+	{
+		int col = def_find_col(f, k);
+		if (col < 0 || !is_form_col(f, col) ||
+		    (f->cols[col]->has_private && !access_can_read_col(f->cols[col], c->who))) {
+			/* A private field of another role is as unknown as a typo. */
+			field_errors_add(errs, k, msg_unknown(c->lg));
+			continue;
+		}
+		const def_field *fd = f->cols[col];
+		if (!access_can_write_col(f, fd, c->who, old)) {
+			field_errors_add(errs, k, msg_not_writable(c->lg));
+			continue;
+		}
+		submitted[col] = true;
+		value nv = {0};
+		if (fd->type == FT_REPEAT) {
+			validate_repeat_parse_json(fd, v, &nv, c->lg, errs);
 			value_clear(&r->values[col]);
 			r->values[col] = nv;
+			continue;
 		}
-		return;
+		if ((fd->type == FT_FILE
+			 ? pipeline_parse_file(in, fd, old ? &old->values[col] : NULL, &nv, c->lg,
+					       msg)
+			 : validate_parse_json(fd, v, &nv, c->lg, msg)) != 0) {
+			field_errors_add(errs, k, pipeline_field_msg(fd, VR_FORMAT, c->lg, msg));
+			continue;
+		}
+		value_clear(&r->values[col]);
+		r->values[col] = nv;
 	}
+}
+
+/* The HTML door's part of steps 1-2: every writable field counts as submitted. */
+static void parse_form_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+			     bool *submitted, field_errors *errs)
+{
+	const def_form *f = c->form;
+	char msg[VALIDATE_MSG];
 	/* HTML: refuse known columns that were not offered as inputs. */
 	for (size_t i = 0; i < in->npairs; i++) {
 		int col = def_find_col(f, in->pairs[i].name);
@@ -312,6 +316,15 @@ static void parse_input(const pipe_ctx *c, const write_in *in, const record *old
 	free(vals);
 	free(names);
 	free(all);
+}
+
+static void parse_input(const pipe_ctx *c, const write_in *in, const record *old, record *r,
+			bool *submitted, field_errors *errs)
+{
+	if (in->json)
+		parse_json_input(c, in, old, r, submitted, errs);
+	else
+		parse_form_input(c, in, old, r, submitted, errs);
 }
 
 void pipeline_echo_edit(const pipe_ctx *c, const write_in *in, const record *old, record *out)

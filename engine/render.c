@@ -724,6 +724,7 @@ static const char *const stylesheet_parts[] = {
     ".info{border-left:4px solid var(--primary);padding:.25rem 0 .25rem 1rem;"
     "margin:1rem 0;overflow-wrap:anywhere}\n"
     ".info p{margin:.25rem 0}\n"
+    ".long{overflow-wrap:anywhere;word-break:break-all}\n" /* a link or a code to copy */
     ".brand .logo{vertical-align:middle;max-height:2.5rem;width:auto}\n"
     ".footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}\n"
     ".privacy-notice{font-size:.9rem;color:var(--muted);border-top:1px solid var(--line);"
@@ -962,7 +963,7 @@ void render_tracking(buf *out, const page *p, const tracking_view *v)
 			 en ? "Keep this address to follow it: it is the only way to find it again."
 			    : "Conservez cette adresse pour la suivre : c'est le seul moyen de la "
 			      "retrouver.");
-		buf_puts(out, "<br><a href=\"");
+		buf_puts(out, "<br><a class=\"long\" href=\"");
 		buf_html(out, v->link);
 		buf_puts(out, "\">");
 		buf_html(out, v->link);

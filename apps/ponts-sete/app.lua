@@ -72,6 +72,8 @@ return {
       title = "Demande d'ouverture des ponts",
       description = "Demande à déposer au moins 24 heures avant le passage. "
         .. "Les ouvertures réglementaires à heures fixes n'ont pas besoin de demande.",
+      -- Une demande se prépare souvent en plusieurs fois (horaires, tirant d'air…).
+      drafts = { days = 14 },
 
       fields = {
         { name = "s_armement", type = "section", label = "Armement", page = true },

@@ -67,6 +67,8 @@ return {
       title = "Déposer une réclamation",
       description = "Pour une urgence mettant des personnes en danger, appelez le 112. "
         .. "Les champs obligatoires sont signalés.",
+      -- Un usager peut interrompre sa saisie : un lien lui permet de la reprendre.
+      drafts = true,
 
       fields = {
         { name = "s_reclamation", type = "section", label = "Votre réclamation" },

@@ -68,6 +68,8 @@ return {
       title = "Commande de doses",
       description = "Une ligne par vaccin commandé. Les commandes passées avant 12 h un jour "
         .. "ouvré sont traitées le jour même.",
+      -- Le centre prépare sa commande au fil de l'inventaire du réfrigérateur.
+      drafts = true,
 
       fields = {
         { name = "s_centre", type = "section", label = "Centre de vaccination" },

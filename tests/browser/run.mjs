@@ -99,7 +99,9 @@ function workingDayAhead(days) {
 
 async function api(base, token, method, route, body) {
   const res = await fetch(base + '/api/v1' + route, {
-    method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    method,
+    headers: token ? { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
+      : { 'Content-Type': 'application/json' },
     body: body ? JSON.stringify(body) : undefined });
   const json = await res.json().catch(() => null);
   if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
@@ -128,7 +130,17 @@ async function seed(base) {
     navire: 'Belle de Thau', categorie: 'peche', immatriculation: 'st 123456', longueur: 18.5,
     largeur: 6, tirant_air: 9.2, tirant_eau: 2.1, personnes_a_bord: 4, sens: 'vers_etang',
     ponts: ['victoire', 'tivoli', 'gare'], creneau_souhaite: `${workingDayAhead(14)}T14:30` });
-  return { order: orders[0], orders, opening };
+  // a centre's draft, a citizen's draft (its resume link) and complaint (its receipt)
+  const draft = await api(base, centre, 'POST', '/apps/vaccins/commande/drafts', {
+    fields: { centre: 'Centre de vaccination de Feurs', lignes: [{ vaccin: 'influvac', doses: 40 }] } });
+  const complaint = { categorie: 'voirie', objet: 'Lampadaire éteint', adresse: '3 rue du Taur',
+    code_postal: '31000', commune: '31555', description: 'Le lampadaire est éteint depuis une semaine.',
+    danger: false, nom: 'Camille Durand', courriel: 'camille.durand@example.org' };
+  const citizenDraft = await api(base, null, 'POST', '/apps/reclamations/reclamation/drafts',
+    { fields: { objet: 'Trottoir abîmé' } });
+  const filed = await api(base, null, 'POST', '/apps/reclamations/reclamation/records',
+    { fields: complaint });
+  return { order: orders[0], orders, opening, draft, citizenDraft, filed };
 }
 
 // ---------------------------------------------------------------- the runner
@@ -174,6 +186,11 @@ function pageTypes(ids) {
     { name: "file d'envoi", who: 'admin', url: '/admin/outbox' },
     { name: 'registre RGPD', who: 'admin', url: '/admin/registre' },
     { name: "journal d'audit", who: 'admin', url: '/admin/audit' },
+    { name: 'mes brouillons', who: 'centre1', url: '/a/vaccins/brouillons' },
+    { name: 'brouillon', who: 'centre1', url: `/a/vaccins/commande/brouillons/${ids.draft.id}` },
+    { name: "brouillon d'un usager", who: null, url: new URL(ids.citizenDraft.resume_url).pathname },
+    { name: 'accusé de réception', who: null,
+      url: `${new URL(ids.filed.tracking_url).pathname}?recu=1` },
   ];
 }
 
