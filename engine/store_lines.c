@@ -20,17 +20,17 @@
 
 /* "<form>:<field>", or a digest of it where PostgreSQL would cut it: ':' never occurs in
  * a definition's name, so it meets neither a form's table nor another derived name. */
+#define LINES_NAME_MAX 128 /* "<form>:<field>:sync": 40 + 1 + 40 + 5 bytes, and more */
+
 static void lines_name(const conn *c, const def_form *f, const def_field *fd, const char *suffix,
-		       char out[IDENT_MAX + 1])
+		       char out[LINES_NAME_MAX])
 {
-	char name[256];
-	snprintf(name, sizeof name, "%s:%s%s", f->id, fd->name, suffix);
-	if (c->kind == DB_PG && strlen(name) > IDENT_MAX) {
+	snprintf(out, LINES_NAME_MAX, "%s:%s%s", f->id, fd->name, suffix);
+	if (c->kind == DB_PG && strlen(out) > IDENT_MAX) {
 		char hex[65];
-		util_sha256_hex(name, strlen(name), hex);
-		snprintf(name, sizeof name, "_lines:%.24s", hex);
+		util_sha256_hex(out, strlen(out), hex);
+		snprintf(out, LINES_NAME_MAX, "_lines:%.24s", hex);
 	}
-	snprintf(out, IDENT_MAX + 1, "%s", name);
 }
 
 /* The SQL of one sub-field's cell from the line object j (SQLite: json_each's "value";
@@ -131,7 +131,7 @@ static void put_create(buf *sql, const store *s, db_kind k, const def_form *f, c
 		static const char *const when[] = {":ai", ":au", ":ad"};
 		for (int w = 0; w < 3; w++) {
 			buf_puts(sql, "CREATE TRIGGER ");
-			char tn[300];
+			char tn[LINES_NAME_MAX + 8];
 			snprintf(tn, sizeof tn, "%s%s", fn, when[w]);
 			db_put_ident(sql, tn);
 			buf_printf(sql,
@@ -167,7 +167,7 @@ static void put_drop(buf *sql, const store *s, db_kind k, const char *table, con
 	} else {
 		static const char *const when[] = {":ai", ":au", ":ad"};
 		for (int w = 0; w < 3; w++) {
-			char tn[300];
+			char tn[LINES_NAME_MAX + 8];
 			snprintf(tn, sizeof tn, "%s%s", fn, when[w]);
 			buf_puts(sql, "DROP TRIGGER IF EXISTS ");
 			db_put_ident(sql, tn);
@@ -183,7 +183,7 @@ static void put_drop(buf *sql, const store *s, db_kind k, const char *table, con
 static int migrate_one(store_tx *tx, const def_form *f, const def_field *fd, char *err)
 {
 	db_kind k = tx->c->kind;
-	char table[IDENT_MAX + 1], fn[IDENT_MAX + 1], key[200];
+	char table[LINES_NAME_MAX], fn[LINES_NAME_MAX], key[200];
 	lines_name(tx->c, f, fd, "", table);
 	lines_name(tx->c, f, fd, ":sync", fn);
 	buf sig = BUF_INIT, sql = BUF_INIT;
