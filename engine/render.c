@@ -275,7 +275,8 @@ void render_attr(buf *o, const char *name, const char *val)
 
 /* A table in a region that scrolls sideways on a narrow screen (WCAG 1.4.10): focusable, so
  * a keyboard scrolls it, and named by the caption. key and sub (may be NULL) make the
- * caption's id, unique in the page. Writes up to the open <caption>. */
+ * caption's id, unique in the page. Writes up to the caption's text, which the caller
+ * ends with "</span></caption>" (the span keeps the name in view as the region scrolls). */
 void render_table_open(buf *o, const char *key, const char *sub)
 {
 	for (int i = 0; i < 2; i++) {
@@ -288,7 +289,7 @@ void render_table_open(buf *o, const char *key, const char *sub)
 			buf_html(o, sub);
 		}
 	}
-	buf_puts(o, "\">");
+	buf_puts(o, "\"><span class=\"cap\">");
 }
 
 void render_hidden(buf *o, const char *name, const char *val)
@@ -776,6 +777,8 @@ static const char *const stylesheet_parts[] = {
     ".table-wrap{overflow-x:auto;margin:0 0 1rem;position:relative}\n"
     "table{border-collapse:collapse;width:100%}\n"
     "caption{text-align:left;font-weight:600;padding:.5rem 0}\n"
+    /* a wide table scrolls in its region: its name stays in view at the left */
+    ".table-wrap caption .cap{position:sticky;left:0;display:inline-block;max-width:85vw}\n"
     "th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid var(--line)}\n"
     "thead th{border-bottom:2px solid var(--text);white-space:nowrap}\n"
     "tbody tr:nth-child(even){background:var(--alt)}\n"

@@ -34,7 +34,7 @@ static void admin_apps(buf *out, const page *p, const app_rt *const *apps, size_
 	}
 	render_table_open(out, "apps", NULL);
 	buf_puts(out, T(p, UI_ADMIN_CAPTION));
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	th_col(out, p, UI_APP);
 	th_col(out, p, UI_IDENT);
 	th_col(out, p, UI_OWNER_COL);
@@ -96,7 +96,7 @@ static void admin_lua(buf *out, const page *p, const sandbox_pool_app *lua, size
 	}
 	render_table_open(out, "lua", NULL);
 	buf_puts(out, T(p, UI_LUA_CAPTION));
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	th_col(out, p, UI_IDENT);
 	th_col(out, p, UI_LUA_STATUS);
 	th_col(out, p, UI_LUA_OVERRUNS);
@@ -187,7 +187,7 @@ static void admin_activity(buf *out, const page *p, const admin_view *v)
 	render_table_open(out, "activite", NULL);
 	buf_puts(out, en ? "Records, overdue records and last activity of each form"
 			 : "Enregistrements, retards et dernière activité de chaque formulaire");
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	th_text(out, en ? "Form" : "Formulaire");
 	th_text(out, en ? "Application" : "Application");
 	th_text(out, en ? "Records" : "Enregistrements");
@@ -283,7 +283,7 @@ static void outbox_table(buf *out, const page *p, const outbox_view *v)
 	buf_puts(out, T(p, UI_OUTBOX_CAPTION));
 	buf_puts(out, " ");
 	render_put_quoted(out, p, a->title);
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	th_col(out, p, UI_OB_NUM);
 	th_col(out, p, UI_OB_STATUS);
 	th_col(out, p, UI_OB_CREATED);
@@ -473,7 +473,7 @@ static void audit_table(buf *out, const page *p, const audit_view *v)
 	}
 	render_table_open(out, "audit", NULL);
 	buf_puts(out, en ? "Audit lines, newest first" : "Lignes du journal, de la plus récente");
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	const char *heads[][2] = {{"N°", "No."},	{"Date", "Date"},    {"Qui", "Who"},
 				  {"Action", "Action"}, {"Cible", "Target"}, {"Détail", "Detail"}};
 	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)

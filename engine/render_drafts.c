@@ -99,7 +99,7 @@ void render_drafts(buf *out, const page *p, const def_app *app, const draft_item
 	}
 	render_table_open(out, "brouillons", NULL);
 	buf_puts(out, title);
-	buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">");
+	buf_puts(out, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	buf_puts(out, en(p) ? "Form" : "Formulaire");
 	buf_puts(out, "</th><th scope=\"col\">");
 	buf_puts(out, en(p) ? "Last saved" : "Dernier enregistrement");

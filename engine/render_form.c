@@ -1145,7 +1145,7 @@ static void conflict(buf *o, const page *p, const form_view *v)
 	buf_puts(o, "</p>\n</div>\n");
 	render_table_open(o, "conflit", NULL);
 	buf_puts(o, T(p, UI_CONFLICT_CAPTION));
-	buf_puts(o, "</caption>\n<thead><tr><th scope=\"col\">");
+	buf_puts(o, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	buf_puts(o, T(p, UI_FIELD));
 	buf_puts(o, "</th><th scope=\"col\">");
 	buf_puts(o, T(p, UI_YOUR_INPUT));

@@ -160,7 +160,7 @@ static void open_table(buf *o, const page *p, const char *what, const def_form *
 	buf_puts(o, what);
 	buf_puts(o, tr(p, " : ", ": "));
 	buf_html(o, f->title);
-	buf_puts(o, "</caption>\n<thead><tr>");
+	buf_puts(o, "</span></caption>\n<thead><tr>");
 }
 
 static void key_figures(buf *o, const page *p, const uc_form_stats *fs)
@@ -282,7 +282,7 @@ static void choice_section(buf *o, const page *p, const uc_form_stats *fs,
 	render_put_quoted(o, p, fd->label);
 	buf_puts(o, tr(p, " : ", ": "));
 	buf_html(o, fs->form->title);
-	buf_puts(o, "</caption>\n<thead><tr>");
+	buf_puts(o, "</span></caption>\n<thead><tr>");
 	th_col(o, tr(p, "Valeur", "Value"));
 	th_col(o, tr(p, "Enregistrements", "Records"));
 	buf_puts(o, "</tr></thead>\n<tbody>\n");
@@ -433,7 +433,7 @@ static void register_fields(buf *o, const page *p, const uc_register_app *ra)
 	buf_puts(o, tr(p, "Données personnelles et qui peut les lire : ",
 		       "Personal data and who may read it: "));
 	buf_html(o, ra->app->title);
-	buf_puts(o, "</caption>\n<thead><tr>");
+	buf_puts(o, "</span></caption>\n<thead><tr>");
 	th_col(o, tr(p, "Formulaire", "Form"));
 	th_col(o, tr(p, "Champ", "Field"));
 	th_col(o, tr(p, "Type", "Type"));

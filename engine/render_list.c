@@ -22,7 +22,7 @@ static void home_counts(buf *out, const page *p, const def_app *app, const home_
 	render_table_open(out, "etats", f->id);
 	buf_puts(out, T(p, UI_HOME_CAPTION));
 	buf_html(out, f->title);
-	buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">");
+	buf_puts(out, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	buf_puts(out, T(p, UI_STATE));
 	buf_puts(out, "</th><th scope=\"col\">");
 	buf_puts(out, T(p, UI_COUNT));
@@ -485,7 +485,7 @@ static void list_table(buf *out, const page *p, const list_view *v, const int *c
 	render_table_open(out, "liste", NULL);
 	buf_html(out, f->title);
 	buf_puts(out, T(p, UI_CAPTION_LIST));
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	sort_th(out, p, v, sort, "id", T(p, UI_COL_ID), true);
 	for (size_t i = 0; i < ncols; i++) {
 		const def_field *cf = f->cols[cols[i]];

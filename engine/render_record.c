@@ -21,7 +21,7 @@ static void lines_table(buf *o, const page *p, const def_field *f, const value *
 	json_t *lines = validate_repeat_lines(v);
 	render_table_open(o, f->name, NULL);
 	buf_html(o, f->label);
-	buf_printf(o, " (%zu)</caption>\n<thead><tr><th scope=\"col\">%s</th>",
+	buf_printf(o, " (%zu)</span></caption>\n<thead><tr><th scope=\"col\">%s</th>",
 		   json_array_size(lines), render_page_lang(p) == LANG_EN ? "Line" : "Ligne");
 	for (size_t i = 0; i < f->nsub; i++) {
 		buf_puts(o, "<th scope=\"col\">");

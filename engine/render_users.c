@@ -64,7 +64,7 @@ static void people_table(buf *out, const page *p, const uc_people *l)
 	bool e = en(p);
 	render_table_open(out, "personnes", NULL);
 	buf_puts(out, e ? "People who may sign in" : "Personnes qui peuvent se connecter");
-	buf_puts(out, "</caption>\n<thead><tr>");
+	buf_puts(out, "</span></caption>\n<thead><tr>");
 	const char *heads[][2] = {{"Identifiant", "Login"}, {"Nom", "Name"},
 				  {"Courriel", "Email"},    {"Administrateur", "Admin"},
 				  {"État", "Status"},	    {"Dernière connexion", "Last sign-in"},

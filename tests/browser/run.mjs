@@ -347,6 +347,22 @@ test('on Slow 3G (400 kbit/s, 400 ms) the public form is usable in under 3 s', a
 });
 
 // WCAG 1.4.12: line height 1.5, paragraphs 2em apart, letters 0.12em, words 0.16em.
+test('at 320 px a wide list scrolls in its own region, its caption and filters in view', async (s) => {
+  const page = await pageAs(s.browser, s.base, 'centre1', { viewport: { width: 320, height: 640 } });
+  await page.goto(s.base + '/a/vaccins/commande');
+  const region = page.locator('main .table-wrap[role=region]').first();
+  check(await region.getAttribute('tabindex') === '0', 'the scroll region is not focusable');
+  const wide = await region.evaluate((e) => e.scrollWidth > e.clientWidth);
+  check(wide, 'the list is not wider than the screen: nothing to check');
+  await region.evaluate((e) => { e.scrollLeft = e.scrollWidth; });
+  const cap = await page.locator('main .table-wrap caption .cap').first().boundingBox();
+  check(cap && cap.x >= 0 && cap.x < 320, `the caption scrolled out of view: ${JSON.stringify(cap)}`);
+  const filters = await page.locator('main form.filters, main .filters').first().boundingBox();
+  check(!filters || (filters.x >= 0 && filters.x + filters.width <= 321),
+        `the filters are not in view: ${JSON.stringify(filters)}`);
+  await page.close();
+});
+
 test('text spacing (WCAG 1.4.12) loses nothing at 320 px', async (s) => {
   const bad = [];
   for (const t of pageTypes(s.ids)) {
@@ -438,6 +454,18 @@ test('a citizen files a complaint with the mouse and gets a tracking link', asyn
   await page.locator('input[name=danger][value="0"]').check();
   await page.fill('#f-nom', 'Camille Durand');
   await page.fill('#f-courriel', 'camille.durand@example.org');
+  // GDPR art. 13: what happens to the data, shown before the button, linked to the notice
+  const notice = page.locator('main form[method=post] .privacy-notice');
+  check(await notice.isVisible(), 'no personal-data notice in the form');
+  const before = await page.evaluate(() => {
+    const n = document.querySelector('main form[method=post] .privacy-notice');
+    const b = document.querySelector('main form[method=post] .actions button[type=submit]');
+    return !!(n.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  check(before, 'the notice comes after the submit button');
+  check(/conserv/i.test(await notice.textContent()), 'the notice does not say how long data is kept');
+  check(await notice.locator('a[href="/a/reclamations/donnees-personnelles"]').count() === 1,
+        'the notice does not link the full text');
   await Promise.all([page.waitForNavigation(), page.click('main form[method=post] .actions button[type=submit]')]);
   const text = await page.textContent('main');
   check(/suivi/i.test(text), `no tracking on the receipt: ${text.slice(0, 400)}`);

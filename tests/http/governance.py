@@ -161,7 +161,7 @@ class Markup(html.parser.HTMLParser):
 
 def rows(page, caption_start):
     """The body rows of the table whose caption starts so, as lists of cell texts."""
-    m = re.search(r"<caption[^>]*>" + re.escape(caption_start) + r".*?</caption>(.*?)</table>",
+    m = re.search(r"<caption[^>]*>(?:<span class=\"cap\">)?" + re.escape(caption_start) + r".*?</caption>(.*?)</table>",
                   page, re.S)
     assert m, f"no table {caption_start!r}"
     body = m.group(1).split("<tbody>")[1]
