@@ -174,13 +174,19 @@ static const char *msg_not_writable(const uc_call *c)
 	return tr(c, "Vous ne pouvez pas modifier ce champ.", "You may not write this field.");
 }
 
-/* A JSON value of the API for fd: its API form when it parses, else as sent. */
+/* A JSON value of the API for fd: its API form when it parses, else as sent (a repeat's
+ * lines: each value in its API form or as typed). */
 static json_t *json_value(uc_call *c, const def_field *fd, json_t *v)
 {
 	value nv = {0};
 	char msg[VALIDATE_MSG];
 	json_t *out;
-	if (validate_parse_json(fd, v, &nv, c->lg, msg) == 0)
+	if (fd->type == FT_REPEAT) {
+		field_errors ignored = {0};
+		validate_repeat_parse_json(fd, v, &nv, c->lg, &ignored);
+		field_errors_clear(&ignored);
+		out = validate_to_json(fd, &nv);
+	} else if (validate_parse_json(fd, v, &nv, c->lg, msg) == 0)
 		out = validate_to_json(fd, &nv);
 	else
 		out = json_deep_copy(v);
@@ -199,6 +205,27 @@ static json_t *form_value(uc_call *c, const def_field *fd, const char **vals, si
 	else if (n > 0 && vals[0][0])
 		out = json_string(vals[0]);
 	value_clear(&nv);
+	return out;
+}
+
+/* A repeat's lines among the HTML pairs ("lignes[2].doses"), blank ones dropped, each
+ * value in its API form or as typed. */
+static json_t *form_lines(uc_call *c, const def_field *fd, const write_in *in)
+{
+	const char **names = xcalloc(in->npairs ? in->npairs : 1, sizeof *names);
+	const char **vals = xcalloc(in->npairs ? in->npairs : 1, sizeof *vals);
+	for (size_t i = 0; i < in->npairs; i++) {
+		names[i] = in->pairs[i].name;
+		vals[i] = in->pairs[i].value;
+	}
+	value nv = {0};
+	field_errors ignored = {0};
+	validate_repeat_parse_form(fd, names, vals, in->npairs, false, &nv, c->lg, &ignored);
+	field_errors_clear(&ignored);
+	json_t *out = validate_to_json(fd, &nv);
+	value_clear(&nv);
+	free(names);
+	free(vals);
 	return out;
 }
 
@@ -246,6 +273,14 @@ static json_t *typed(uc_call *c, const write_in *in, field_errors *errs)
 			if (!is_form_col(f, (int)col) || fd->type == FT_FILE ||
 			    !access_can_write_col(f, fd, &c->who, NULL))
 				continue;
+			if (fd->type == FT_REPEAT) {
+				json_t *jv = form_lines(c, fd, in);
+				if (jv && !json_is_null(jv))
+					json_object_set_new(o, fd->name, jv);
+				else if (jv)
+					json_decref(jv);
+				continue;
+			}
 			size_t n = 0;
 			for (size_t i = 0; i < in->npairs; i++)
 				if (strcmp(in->pairs[i].name, fd->name) == 0)
@@ -390,7 +425,11 @@ void uc_draft_record(uc_call *c, const uc_draft *d, record *out)
 			continue;
 		value nv = {0};
 		char msg[VALIDATE_MSG];
-		if (validate_parse_json(f->cols[col], v, &nv, c->lg, msg) != 0) {
+		if (f->cols[col]->type == FT_REPEAT) { /* lines as typed, errors and all */
+			field_errors ignored = {0};
+			validate_repeat_parse_json(f->cols[col], v, &nv, c->lg, &ignored);
+			field_errors_clear(&ignored);
+		} else if (validate_parse_json(f->cols[col], v, &nv, c->lg, msg) != 0) {
 			value_clear(&nv);
 			/* Shown as typed, as a form sent back with errors shows it. */
 			if (json_is_string(v))

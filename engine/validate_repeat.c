@@ -114,11 +114,17 @@ int validate_repeat_parse_json(const def_field *f, const json_t *in, value *out,
 			const def_field *sub = &f->sub[i];
 			value v = {0};
 			char msg[VALIDATE_MSG];
-			if (validate_parse_json(sub, json_object_get(item, sub->name), &v, lg,
-						msg) != 0) {
+			const json_t *cell = json_object_get(item, sub->name);
+			if (validate_parse_json(sub, cell, &v, lg, msg) != 0) {
 				const char *own = validate_message(sub, VR_FORMAT, lg);
 				add_error(errs, f, k + 1, sub, own ? own : msg);
 				nerr++;
+				if (json_is_string(
+					cell)) { /* kept as typed (a draft shows it again) */
+					json_object_set_new(line, sub->name,
+							    json_copy((json_t *)cell));
+					continue;
+				}
 			}
 			if (v.kind == VAL_NULL && sub->type == FT_BOOLEAN && !sub->yes_no)
 				value_set_int(&v, 0); /* a box: unticked, as the form sends it */

@@ -236,6 +236,29 @@ def the_openapi_document_and_the_description_give_the_lines(s):
 
 
 @test
+def a_draft_keeps_its_lines_as_typed_through_both_doors(s):
+    c = Client(s).login("alice")
+    r = c.post_form(NEW, [("objet", "Brouillon"), ("lignes[1].article", "stylo"),
+                          ("lignes[1].quantite", "5"), ("lignes[2].article", "cahier"),
+                          ("lignes[2].quantite", "beaucoup"), ("lignes[3].quantite", ""),
+                          ("_brouillon", "1")])
+    assert r.status == 303 and "/brouillons/" in r.header("Location"), (r.status, r.text[:300])
+    form = the_form(c.get(r.header("Location")).text)
+    assert form.count('<fieldset class="line"') == 2, "the blank line is not kept, the others are"
+    assert re.search(r'name="lignes\[1\]\.quantite"[^>]*value="5"', form), form
+    assert re.search(r'name="lignes\[2\]\.quantite"[^>]*value="beaucoup"', form), "kept as typed"
+    assert '<option value="cahier" selected' in form
+    a = api(s)
+    r = a.api("POST", "/apps/lignes/commande/drafts",
+              {"fields": {"objet": "API", "lignes": [{"article": "stylo", "quantite": "deux"}]}})
+    assert r.status == 201, r.text
+    assert r.json()["fields"]["lignes"] == [
+        {"article": "stylo", "quantite": "deux", "prix": None, "urgent": False}], r.text
+    r = a.api("POST", f"/apps/lignes/commande/drafts/{r.json()['id']}/submit")
+    assert r.status == 422 and "lignes[1].quantite" in r.json()["error"]["fields"], r.text
+
+
+@test
 def the_lines_are_also_a_table_of_their_own_for_sql(s):
     """ "commande:lignes" (record_id, ligne, the sub-fields as a form's columns are stored:
     money in cents, boxes 0/1), kept by the database in the record's transaction, filled

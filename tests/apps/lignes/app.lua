@@ -7,6 +7,7 @@ return {
     {
       id = "commande",
       title = "Commande",
+      drafts = true,
       fields = {
         { name = "objet", type = "text", label = "Objet", required = true, max_length = 80 },
         { name = "lignes", type = "repeat", label = "Articles commandés", min = 1, max = 3,
