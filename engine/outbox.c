@@ -159,6 +159,9 @@ static bool put_placeholder(buf *o, const def_form *f, const record *r, const ch
 		const value *v = &r->values[col];
 		if (fd->type == FT_CHOICE && v->kind == VAL_TEXT)
 			buf_puts(o, def_option_label(fd, v->s));
+		else if (fd->type == FT_REFERENCE && v->kind == VAL_INT)
+			/* the number only: an address's right to read the target is unknown */
+			buf_printf(o, "n° %" PRId64, v->i);
 		else
 			validate_display(fd, v, LANG_FR, o);
 		return true;

@@ -27,7 +27,7 @@
 
 /* ---- fixture ---- */
 
-enum { C_NOM, C_COURRIEL, C_MONTANT, C_LE, C_CATEGORIE, C_NOTE, NCOLS };
+enum { C_NOM, C_COURRIEL, C_MONTANT, C_LE, C_CATEGORIE, C_NOTE, C_LIEN, NCOLS };
 
 typedef struct fixture {
 	def_app app;
@@ -81,6 +81,7 @@ static int setup(void **state)
 	note->has_private = true;
 	x->note_roles[0] = "agent";
 	note->private_roles = (def_strlist){x->note_roles, 1};
+	add_field(x, C_LIEN, "lien", "Dossier lié", FT_REFERENCE);
 	x->form.fields = x->fields;
 	x->form.nfields = NCOLS;
 	x->form.cols = x->cols;
@@ -103,6 +104,7 @@ static int setup(void **state)
 	value_set_text(&x->rec.values[C_LE], "2026-12-01");
 	value_set_text(&x->rec.values[C_CATEGORIE], "b");
 	value_set_text(&x->rec.values[C_NOTE], "Très secret");
+	value_set_int(&x->rec.values[C_LIEN], 7);
 	*state = x;
 	return 0;
 }
@@ -123,6 +125,14 @@ static int render(fixture *x, const char *to, const char *subject, const char *b
 }
 
 /* ---- rendering ---- */
+
+/* A reference is its number: a mail's address may not read the target's label. */
+static void a_reference_is_its_number(void **state)
+{
+	fixture *x = *state;
+	assert_int_equal(render(x, "role:agent", "Lié au {{lien}}", "{{lien}}", NULL), 0);
+	assert_string_equal(x->out.v[0].subject, "Lié au n° 7");
+}
 
 static void placeholders_become_display_values(void **state)
 {
@@ -565,6 +575,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(placeholders_become_display_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_reference_is_its_number, setup, teardown),
 		cmocka_unit_test_setup_teardown(recipient_from_a_field_and_blank_field_adds_nothing,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_recipient_specs_are_errors, setup, teardown),
