@@ -1305,12 +1305,18 @@ static void read_transition_keys(ld *x, const defval *s, def_workflow *w, def_tr
 	const defval *tf = defval_get(s, "fields");
 	if (tf)
 		read_fields(x, tf, &tr->fields, &tr->nfields, tw, "fields");
-	for (size_t i = 0; i < tr->nfields; i++)
+	for (size_t i = 0; i < tr->nfields; i++) {
 		if (tr->fields[i].page)
 			err(x, tw,
 			    "fields[%zu] : \"page\" ne s'emploie que dans les champs d'un "
 			    "formulaire (les étapes d'un dépôt)",
 			    i + 1);
+		if (tr->fields[i].type == FT_REPEAT)
+			err(x, tw,
+			    "fields[%zu] : un groupe de lignes (repeat) se remplit dans le "
+			    "formulaire, pas dans une transition",
+			    i + 1);
+	}
 	read_approvals(x, s, tr, tw);
 }
 

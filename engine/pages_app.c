@@ -1034,6 +1034,12 @@ static void transition_page(req *r, page_ctx *c, int status, const record *value
 	const def_transition *t = c->t;
 	bool *writable = arena_alloc(&r->mem, (t->nfields ? t->nfields : 1) * sizeof *writable);
 	uc_transition_writable(&c->call, t, &c->stored, writable);
+	/* its references' inputs: a select of the readable records, as a form has */
+	bool *cols = arena_alloc(&r->mem, (c->form->ncols ? c->form->ncols : 1) * sizeof *cols);
+	for (size_t i = 0; i < t->nfields; i++)
+		if (writable[i] && t->fields[i].col >= 0)
+			cols[t->fields[i].col] = true;
+	page_refs(c, &p, values ? values : &c->stored, 1, cols, cols);
 	transition_view v = {
 	    .writable = writable,
 	    .app = c->app->def,

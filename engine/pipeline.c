@@ -433,6 +433,27 @@ static void check_reference(const pipe_ctx *c, const def_field *fd, const value 
 		field_errors_add(errs, fd->name, rc > 0 ? msg : msg_unchecked(c->lg));
 }
 
+bool pipeline_reference(const pipe_ctx *c, const def_field *fd, value *v, field_errors *errs)
+{
+	if (v->kind == VAL_TEXT) {
+		ref_reader rr = {.db = c->app->db, .who = c->who, .now = c->now};
+		char msg[VALIDATE_MSG];
+		int64_t id;
+		int rc = reference_resolve(&rr, fd, v->s, &id, NULL, NULL, c->lg, msg);
+		if (rc != 0) {
+			field_errors_add(errs, fd->name, rc > 0 ? msg : msg_unchecked(c->lg));
+			return false;
+		}
+		value_set_int(v, id);
+	}
+	if (v->kind == VAL_INT) {
+		size_t before = errs->n;
+		check_reference(c, fd, v, errs);
+		return errs->n == before;
+	}
+	return true;
+}
+
 /* Step 1b: words typed in a reference's input (the HTML door) become the one record they
  * name; none or several are the field's error, the text kept for the form to offer the
  * matches. App code only ever sees ids. */

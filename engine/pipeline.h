@@ -76,6 +76,11 @@ typedef struct pipe_env {
 } pipe_env;
 void pipeline_env(const pipe_ctx *c, pipe_env *pe);
 
+/* A reference's value as a transition's check needs it (SPEC 4.3): words typed become
+ * the one readable record they name, and the id must name a record c's person may read.
+ * False with the field's error in errs. */
+bool pipeline_reference(const pipe_ctx *c, const def_field *fd, value *v, field_errors *errs);
+
 /* visible_if of fd holds on r (no condition: visible). */
 /* The message of a field error: the field's own for rule r (SPEC 4.3 `messages`), or the
  * engine's. */

@@ -192,6 +192,8 @@ static void check_fields(const pipe_ctx *c, const def_transition *t, const bool 
 								    validate_required_msg(c->lg)));
 			continue;
 		}
+		if (fd->type == FT_REFERENCE && !pipeline_reference(c, fd, v, errs))
+			continue;
 		validate_rule rule;
 		if (validate_check_rule(fd, v, today, c->lg, msg, &rule) != 0)
 			field_errors_add(errs, fd->name, pipeline_field_msg(fd, rule, c->lg, msg));

@@ -93,6 +93,25 @@ def the_form_offers_a_select_of_the_readable_centres(s):
 
 
 @test
+def a_transition_field_offers_the_same_select_and_checks_the_same_rights(s):
+    a = centre(s, "alice", "Aubrac")
+    b = centre(s, "bob", "Bocage de Bob")
+    did = make(s, "alice", "dossier", {"objet": "Orientation"})
+    c = Client(s).login("alice")
+    page = html.unescape(c.get(f"/a/liens/dossier/{did}/do/orienter").text)
+    sel = re.search(r'<select[^>]*name="vers"[^>]*>(.*?)</select>', page, re.S)
+    assert sel, page[-3000:]
+    names = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', sel.group(1))
+    assert (str(a), "Aubrac") in names and all("Bob" not in n for _, n in names), names
+    # bob's centre, named by its number: as unknown as a typo
+    r = api(s, "alice").api("POST", f"/apps/liens/dossier/records/{did}/transitions/orienter",
+                            {"fields": {"vers": b}})
+    assert r.status == 422 and r.json()["error"]["fields"]["vers"] == UNKNOWN, r.text
+    r = c.post_form(f"/a/liens/dossier/{did}/do/orienter", {"vers": str(a), "version": "1"})
+    assert r.status == 303, (r.status, r.text[:300])
+
+
+@test
 def pages_show_the_label_with_a_link_and_csv_the_label(s):
     cid = centre(s, "alice", "Centre <Pasteur>")
     rid = make(s, "alice", "rdv", {"patient": "Durand", "centre": cid})

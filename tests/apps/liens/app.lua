@@ -38,5 +38,20 @@ return {
       access = { create = { "user" }, update = { "user" },
                  read = { user = "own", gestion = "all", secretariat = "all" } },
     },
+    {
+      id = "dossier",
+      title = "Dossier",
+      fields = { { name = "objet", type = "text", label = "Objet", required = true } },
+      access = { create = { "user" }, read = { user = "own" } },
+      workflow = {
+        initial = "ouvert",
+        states = { { id = "ouvert", label = "Ouvert" }, { id = "oriente", label = "Orienté", final = true } },
+        transitions = {
+          { id = "orienter", label = "Orienter", from = "ouvert", to = "oriente", roles = { "owner" },
+            fields = { { name = "vers", type = "reference", label = "Vers le centre", form = "centre",
+                         label_field = "nom", required = true } } },
+        },
+      },
+    },
   },
 }

@@ -22,6 +22,14 @@ return {
         { name = "g", type = "text", label = "G", visible_if = { e = "x" } },
       },
       list = { filters = { "e" }, sort = "e" },
+      workflow = {
+        initial = "a",
+        states = { { id = "a", label = "A" }, { id = "b", label = "B", final = true } },
+        transitions = {
+          { id = "t", label = "T", from = "a", to = "b", roles = { "user" },
+            fields = { { name = "z", type = "repeat", label = "Lignes", fields = { { name = "x", type = "text", label = "X" } } } } },
+        },
+      },
     },
   },
 }
