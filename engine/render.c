@@ -726,6 +726,11 @@ static const char *const stylesheet_parts[] = {
     "margin:1rem 0;overflow-wrap:anywhere}\n"
     ".info p{margin:.25rem 0}\n"
     ".long{overflow-wrap:anywhere;word-break:break-all}\n" /* a link or a code to copy */
+    ".suggestions{list-style:none;margin:0;padding:0;border:1px solid var(--muted);"
+    "max-width:30rem;max-height:16rem;overflow-y:auto;background:var(--bg)}\n"
+    ".suggestions li{padding:.5rem .75rem;cursor:pointer}\n"
+    ".suggestions li[aria-selected=true],.suggestions li:hover{background:var(--primary);"
+    "color:#fff}\n"
     ".brand .logo{vertical-align:middle;max-height:2.5rem;width:auto}\n"
     ".footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}\n"
     ".privacy-notice{font-size:.9rem;color:var(--muted);border-top:1px solid var(--line);"

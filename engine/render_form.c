@@ -472,6 +472,24 @@ static void input_kind(const def_field *f, const char **type, const char **input
 	}
 }
 
+/* Where the page script finds a territory's suggestions as one types (SPEC 7,
+ * /api/v1/geo/<kind>?q=…), with the field's restriction: data-geo, data-geo-query. */
+static void geo_attrs(buf *o, const def_field *f)
+{
+	static const char *const kinds[] = {"communes", "departements", "regions", "epcis"};
+	render_attr(o, "data-geo", kinds[validate_geo_kind(f->type)]);
+	buf q = BUF_INIT;
+	if (f->geo_departement)
+		buf_printf(&q, "&departement=%s", f->geo_departement);
+	if (f->geo_region)
+		buf_printf(&q, "&region=%s", f->geo_region);
+	if (f->geo_deleguees)
+		buf_puts(&q, "&deleguees=true");
+	if (q.len)
+		render_attr(o, "data-geo-query", buf_cstr(&q));
+	buf_free(&q);
+}
+
 static void line_input(buf *o, const def_field *f, const value *v, const char *err)
 {
 	const char *type, *inputmode;
@@ -504,6 +522,8 @@ static void line_input(buf *o, const def_field *f, const value *v, const char *e
 		buf_puts(o, " required");
 	if (f->placeholder)
 		render_attr(o, "placeholder", f->placeholder);
+	if (def_type_is_geo(f->type))
+		geo_attrs(o, f);
 	buf_putc(o, '>');
 	if (f->type == FT_MONEY)
 		buf_puts(o, "<span class=\"unit\" aria-hidden=\"true\">€</span></div>");
@@ -1100,9 +1120,9 @@ static void form_open(buf *o, const def_field *fields, size_t nfields, const boo
 		      const char *action)
 {
 	bool live = has_conditions(fields, nfields), lines = false;
-	for (size_t i = 0; i < nfields; i++)
-		lines |=
-		    fields[i].type == FT_REPEAT && render_mask(writable, (size_t)fields[i].col);
+	for (size_t i = 0; i < nfields; i++) /* lines and territories: the script helps too */
+		lines |= (fields[i].type == FT_REPEAT || def_type_is_geo(fields[i].type)) &&
+			 render_mask(writable, (size_t)fields[i].col);
 	if (live || lines) { /* deferred: it runs once the form is there */
 		buf_puts(o, "<script src=\"");
 		buf_puts(o, render_asset_path("conditions.js"));

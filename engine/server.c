@@ -309,7 +309,7 @@ static bool gzip_body(req *r)
 }
 
 static const char CSP[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
-			  "img-src 'self' data:; "
+			  "img-src 'self' data:; connect-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /*

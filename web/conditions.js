@@ -10,6 +10,10 @@
  * "Ajouter une ligne" and "Supprimer la ligne k" are submit buttons the server answers
  * with the form again; with it, the same without a round trip, the names of the inputs
  * ("lignes[2].quantite") renumbered as the server would.
+ * And it suggests territories as one types (input[data-geo]), from the engine's own
+ * /api/v1/geo/<kind>?q=…, in the ARIA combobox pattern: the box is a combobox, the
+ * suggestions a listbox, arrows move, Enter takes one, Escape closes, a polite status
+ * says how many there are. Without the script, the server reads the box the same way.
  */
 (function (root) {
   'use strict';
@@ -199,8 +203,112 @@
     renumber(group);
   }
 
+  // ---- territory suggestions ----
+
+  function combobox(input) {
+    var en = document.documentElement.lang === 'en';
+    var list = document.createElement('ul');
+    list.id = input.id + '-suggestions';
+    list.className = 'suggestions';
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-label', (en ? 'Suggestions for ' : 'Suggestions pour ') +
+      (input.labels && input.labels[0] ? input.labels[0].textContent.trim() : input.name));
+    list.hidden = true;
+    var status = document.createElement('p');
+    status.className = 'sr-only';
+    status.setAttribute('role', 'status');
+    input.insertAdjacentElement('afterend', list);
+    list.insertAdjacentElement('afterend', status);
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', list.id);
+    input.setAttribute('autocomplete', 'off');
+    var timer = null, asked = 0, active = -1;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+      active = -1;
+    }
+    function mark(k) {
+      var opts = list.querySelectorAll('[role=option]');
+      for (var i = 0; i < opts.length; i++) opts[i].setAttribute('aria-selected', i === k ? 'true' : 'false');
+      active = k;
+      if (k >= 0) {
+        input.setAttribute('aria-activedescendant', opts[k].id);
+        opts[k].scrollIntoView({ block: 'nearest' });
+      } else {
+        input.removeAttribute('aria-activedescendant');
+      }
+    }
+    function take(k) {
+      var opts = list.querySelectorAll('[role=option]');
+      if (!opts[k]) return;
+      input.value = opts[k].getAttribute('data-value');
+      close();
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    function show(results) {
+      list.textContent = '';
+      results.forEach(function (r, i) {
+        var li = document.createElement('li');
+        li.id = list.id + '-' + i;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', 'false');
+        li.setAttribute('data-value', r.label);
+        li.textContent = r.label + (r.postal_codes && r.postal_codes.length
+          ? ' — ' + r.postal_codes.slice(0, 3).join(', ') : '');
+        li.addEventListener('mousedown', function (ev) { ev.preventDefault(); take(i); });
+        list.appendChild(li);
+      });
+      list.hidden = results.length === 0;
+      input.setAttribute('aria-expanded', results.length ? 'true' : 'false');
+      active = -1;
+      status.textContent = results.length === 0 ? (en ? 'No suggestion.' : 'Aucune suggestion.')
+        : results.length + (en ? (results.length > 1 ? ' suggestions.' : ' suggestion.')
+          : (results.length > 1 ? ' suggestions.' : ' suggestion.'));
+    }
+    function ask() {
+      var q = input.value.trim();
+      if (q.length < 2) { close(); status.textContent = ''; return; }
+      var mine = ++asked;
+      var url = '/api/v1/geo/' + input.getAttribute('data-geo') + '?limit=8&q=' +
+        encodeURIComponent(q) + (input.getAttribute('data-geo-query') || '');
+      fetch(url, { headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (j) { if (mine === asked && document.activeElement === input) show(j.results || []); })
+        .catch(function () { close(); });
+    }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    input.addEventListener('keydown', function (ev) {
+      var n = list.querySelectorAll('[role=option]').length;
+      if (ev.key === 'ArrowDown' && n) {
+        ev.preventDefault();
+        if (list.hidden) { list.hidden = false; input.setAttribute('aria-expanded', 'true'); }
+        mark((active + 1) % n);
+      } else if (ev.key === 'ArrowUp' && n && !list.hidden) {
+        ev.preventDefault();
+        mark(active <= 0 ? n - 1 : active - 1);
+      } else if (ev.key === 'Enter' && !list.hidden && active >= 0) {
+        ev.preventDefault(); // takes the suggestion, does not send the form
+        take(active);
+      } else if (ev.key === 'Escape' && !list.hidden) {
+        ev.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener('blur', close);
+  }
+
   root.smallappsMatches = matches;
   if (typeof document === 'undefined') return;
+  var geos = document.querySelectorAll('input[data-geo]');
+  for (var t = 0; t < geos.length; t++) combobox(geos[t]);
   var groups = document.querySelectorAll('fieldset.lines[data-repeat]');
   for (var g = 0; g < groups.length; g++) lines(groups[g]);
   var forms = document.querySelectorAll('form[data-conditions]');

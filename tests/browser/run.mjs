@@ -534,6 +534,47 @@ test('a centre orders two vaccines: lines added in place with JavaScript, by a r
   await ctx.close();
 });
 
+test('a commune is suggested as one types: combobox, arrows, Enter takes it, axe-clean', async (s) => {
+  const page = await pageAs(s.browser, s.base, 'centre1');
+  await page.goto(s.base + '/a/vaccins/commande/new');
+  const box = page.locator('#f-commune');
+  check(await box.getAttribute('role') === 'combobox', 'the commune box is no combobox');
+  await box.click();
+  await box.pressSequentially('saint-eti', { delay: 30 });
+  const list = page.locator('#f-commune-suggestions');
+  // (a pause in the typing may show a shorter query's suggestions first)
+  await list.locator('[role=option]', { hasText: 'Saint-Étienne (42)' }).waitFor({ timeout: 5000 });
+  check(await box.getAttribute('aria-expanded') === 'true', 'aria-expanded is not true');
+  const options = await list.locator('[role=option]').allTextContents();
+  check(options.some((o) => o.startsWith('Saint-Étienne (42)')), `no Saint-Étienne: ${options}`);
+  check(options.every((o) => o.includes('(42)')), `a commune outside the Loire: ${options}`);
+  check(/suggestion/.test(await page.locator('#f-commune-suggestions + [role=status]').textContent()),
+        'the number of suggestions is not said');
+  const violations = await axe(page);
+  check(violations.length === 0, `axe with the suggestions open: ${violations.join('; ')}`);
+  const url = page.url();
+  let k = 0;
+  while (!(await page.evaluate(() => document.querySelector('#f-commune-suggestions [aria-selected=true]')
+    ?.textContent.startsWith('Saint-Étienne (42)'))) && k++ < 8)
+    await page.keyboard.press('ArrowDown');
+  const active = await box.getAttribute('aria-activedescendant');
+  check(active && await page.locator(`#${active}`).getAttribute('aria-selected') === 'true',
+        'aria-activedescendant does not name the selected option');
+  await page.keyboard.press('Enter');
+  check(page.url() === url, 'Enter on a suggestion sent the form');
+  check(await box.inputValue() === 'Saint-Étienne (42)', `the box holds ${await box.inputValue()}`);
+  check(await box.getAttribute('aria-expanded') === 'false', 'the list stayed open');
+  await page.close();
+  // under the page's own Content-Security-Policy (the pages above bypass it for axe)
+  const strict = await pageAs(s.browser, s.base, 'centre1', { bypassCSP: false });
+  await strict.goto(s.base + '/a/vaccins/commande/new');
+  await strict.locator('#f-commune').click();
+  await strict.locator('#f-commune').pressSequentially('roan', { delay: 30 });
+  await strict.locator('#f-commune-suggestions [role=option]', { hasText: 'Roanne (42)' })
+    .waitFor({ timeout: 5000 }).catch(() => check(false, 'no suggestion under the CSP'));
+  await strict.close();
+});
+
 // Tab until the focused element passes `is` (evaluated in the page); false after 80 presses.
 async function tabTo(page, is, arg) {
   for (let i = 0; i < 80; i++) {

@@ -110,6 +110,7 @@ def conditions_are_written_for_the_page_script_served_by_the_binary(s):
     src = re.search(r'<script src="(/static/conditions\.[0-9a-f]{16}\.js)" defer></script>',
                     page).group(1)
     assert "script-src 'self'" in r.header("Content-Security-Policy")
+    assert "connect-src 'self'" in r.header("Content-Security-Policy")  # its suggestions
     assert "'unsafe-inline'" not in r.header("Content-Security-Policy")
     js = c.get(src)
     assert js.status == 200 and js.header("Content-Type").startswith("text/javascript")
