@@ -11,14 +11,7 @@ local pharmacie = T.user("pharmacie1", { "pharmacie" })
 
 -- Une commande complète et valable ; `changes` remplace quelques champs.
 
--- Raccourci des essais : `vaccin` et `doses` font la seule ligne de la commande.
-local function une_ligne(f)
-  if f.lignes == nil and (f.vaccin ~= nil or f.doses ~= nil) then
-    f.lignes = { { vaccin = f.vaccin, doses = f.doses } }
-  end
-  f.vaccin, f.doses = nil, nil
-  return f
-end
+local une_ligne = require("lib.essais").une_ligne
 
 local function commande(changes)
   local f = {
