@@ -15,7 +15,6 @@ local sans_role = T.user("visiteur", {})
 local anonyme = T.anonymous()
 local admin = T.admin("root")
 
-
 local une_ligne = require("lib.essais").une_ligne
 
 local function commande(changes)

@@ -8,7 +8,6 @@ T.clock("2026-11-23T10:00:00Z") -- lundi 23 novembre 2026
 local centre = T.user("centre1", { "centre" })
 local pharmacie = T.user("pharmacie1", { "pharmacie" })
 
-
 local une_ligne = require("lib.essais").une_ligne
 
 local function commande(changes)
