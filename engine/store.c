@@ -666,6 +666,22 @@ int store_meta_set(store *s, conn *c, const char *key, const char *val)
 	return rc == STORE_OK ? STORE_OK : db_fail(c, rc, "meta");
 }
 
+int store_table_exists(store_tx *tx, const char *name, bool *out)
+{
+	int64_t n = 0;
+	int rc = tx->c->kind == DB_PG
+		     ? db_int_query(tx->c,
+				    "SELECT count(*) FROM information_schema.tables WHERE "
+				    "table_schema = ? AND table_name = ?",
+				    DB_ARGS(DB_S(tx->s->name), DB_S(name)), &n)
+		     : db_int_query(tx->c,
+				    "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = "
+				    "'table' AND \"name\" = ?",
+				    DB_ARGS(DB_S(name)), &n);
+	*out = n > 0;
+	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "table exists");
+}
+
 int store_meta_get(store *s, conn *c, const char *key, char **out)
 {
 	*out = NULL;

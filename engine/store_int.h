@@ -100,7 +100,7 @@ int store_exec(store_tx *tx, const char *tmpl, const db_arg *a, int n, int64_t *
 
 /* Sets key in the app database's _meta table; gets it (*out NULL when absent; caller frees). */
 int store_meta_set(store *s, conn *c, const char *key, const char *val);
-/* Whether the app's table name exists (store_migrate.c). */
+/* Whether the app's table name exists. */
 int store_table_exists(store_tx *tx, const char *name, bool *out);
 /* Each repeat of f as a table of its own kept by triggers (store_lines.c). */
 int store_lines_migrate(store_tx *tx, const def_form *f, char *err);

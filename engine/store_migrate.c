@@ -150,27 +150,6 @@ static int convert_column(store_tx *tx, const def_form *f, const def_field *fd, 
 	return rc;
 }
 
-static int table_exists(store_tx *tx, const char *name, bool *out)
-{
-	int64_t n = 0;
-	int rc = tx->c->kind == DB_PG
-		     ? db_int_query(tx->c,
-				    "SELECT count(*) FROM information_schema.tables WHERE "
-				    "table_schema = ? AND table_name = ?",
-				    DB_ARGS(DB_S(tx->s->name), DB_S(name)), &n)
-		     : db_int_query(tx->c,
-				    "SELECT count(*) FROM \"sqlite_master\" WHERE \"type\" = "
-				    "'table' AND \"name\" = ?",
-				    DB_ARGS(DB_S(name)), &n);
-	*out = n > 0;
-	return rc == STORE_OK ? rc : db_fail(tx->c, rc, "table exists");
-}
-
-int store_table_exists(store_tx *tx, const char *name, bool *out)
-{
-	return table_exists(tx, name, out);
-}
-
 static void add_colinfo(colinfo **v, size_t *n, size_t *cap, const char *name, const char *decl)
 {
 	if (*n == *cap) {
@@ -799,7 +778,7 @@ static int migrate_form(store_tx *tx, const def_form *f, time_t now, char *err)
 			    err, STORE_REFUSED,
 			    "formulaire \"%s\" : champ \"%s\" : renamed_from invalide", f->id,
 			    f->cols[i]->name);
-	if ((rc = table_exists(tx, f->id, &exists)) != STORE_OK)
+	if ((rc = store_table_exists(tx, f->id, &exists)) != STORE_OK)
 		return store_seterr(err, rc, "form \"%s\": %s", f->id, db_errmsg(tx->c));
 	bool tallies = false;
 	if ((rc = store_tally_begin(tx, f, &tallies, err)) != STORE_OK)
