@@ -28,6 +28,7 @@ typedef struct page_ctx {
 	record stored;		      /* a /do/ page: the record as stored, shown with the form */
 	const field_errors *warnings; /* the form's warnings, to confirm */
 	int step;		      /* a multi-step form: the step shown (nsteps: the summary) */
+	const char *focus_line;	      /* a repeat's line to focus (page.focus_line) */
 	write_in in;
 	const char *comment;
 	bool editing;
@@ -409,6 +410,7 @@ static void form_page(req *r, page_ctx *c, int status, const record *values,
 {
 	page p;
 	pages_page(r, &p);
+	p.focus_line = c->focus_line;
 	bool *readable, *writable;
 	masks(r, c, c->editing ? (theirs ? theirs : values) : NULL, &readable, &writable);
 	const char *action =
@@ -561,10 +563,19 @@ static bool lines_post(req *r, page_ctx *c, const req_kvs *kv, const record *old
 		const def_field *fd = c->form->cols[col];
 		if (fd->type != FT_REPEAT)
 			continue;
-		if (add && strcmp(add, fd->name) == 0)
+		json_t *lines = validate_repeat_lines(&typed.values[col]);
+		size_t n = json_array_size(lines);
+		json_decref(lines);
+		size_t k = 0; /* the line to focus: the new one, or the one before the removed */
+		if (add && strcmp(add, fd->name) == 0) {
 			validate_repeat_add(fd, &typed.values[col]);
-		else if (rm)
-			validate_repeat_remove(fd, &typed.values[col], rm);
+			k = n + 1;
+		} else if (rm && validate_repeat_remove(fd, &typed.values[col], rm)) {
+			k = strtoul(rm + strlen(fd->name) + 1, NULL, 10);
+			k = k > 1 ? k - 1 : 1;
+		}
+		if (k)
+			c->focus_line = arena_printf(&r->mem, "%s[%zu]", fd->name, k);
 	}
 	if (v_stepped(c)) {
 		int at = posted_step(c, kv, "_step");

@@ -40,6 +40,9 @@ typedef struct page {
 	/* the labels of the page's references and its form's reference inputs, as the
 	 * reader may see them (reference.h); NULL: references shown by number */
 	const struct ref_view *refs;
+	/* a repeat's line that takes the focus as the page loads ("lignes[3]"): the one just
+	 * added or the one before the removed one, the form having come back without script */
+	const char *focus_line;
 } page;
 
 /* Portal: the apps and forms this user may use. */

@@ -767,6 +767,27 @@ static void line_name(buf *o, const page *p, size_t k)
 	buf_printf(o, render_page_lang(p) == LANG_EN ? "Line %zu" : "Ligne %zu", k);
 }
 
+/* Adds autofocus to the first control written into o from byte `from` on: the page came
+ * back without script for a line added or removed, and the person goes on there. */
+static void focus_first_control(buf *o, size_t from)
+{
+	static const char *const tags[] = {"<input", "<select", "<textarea"};
+	const char *at = NULL, *s = o->data + from;
+	size_t tag = 0;
+	for (size_t i = 0; i < 3; i++) {
+		const char *hit = strstr(s, tags[i]);
+		if (hit && (!at || hit < at))
+			at = hit, tag = strlen(tags[i]);
+	}
+	if (!at)
+		return;
+	size_t pos = (size_t)(at - o->data) + tag, tail = o->len - pos;
+	buf_reserve(o, 10);
+	memmove(o->data + pos + 10, o->data + pos, tail + 1);
+	memcpy(o->data + pos, " autofocus", 10);
+	o->len += 10;
+}
+
 /* One line of a repeat: a fieldset whose controls are its sub-fields, named
  * "<field>[k].<sub>" (their errors are found under the same names), and its remove
  * button (a submit: no script needed). */
@@ -776,6 +797,7 @@ static void repeat_line(buf *o, const page *p, const def_form *form, const def_f
 	buf_printf(o, "<fieldset class=\"line\" id=\"f-%s-%zu\"><legend>", f->name, k);
 	line_name(o, p, k);
 	buf_puts(o, "</legend>\n");
+	size_t first = o->len;
 	buf name = BUF_INIT;
 	for (size_t i = 0; i < f->nsub; i++) {
 		def_field cell = f->sub[i];
@@ -788,6 +810,11 @@ static void repeat_line(buf *o, const page *p, const def_form *form, const def_f
 			    errors ? field_errors_get(errors, cell.name) : NULL, NULL);
 		value_clear(&v);
 	}
+	buf_free(&name);
+	buf_reset(&name);
+	validate_repeat_name(f, k, NULL, &name);
+	if (p->focus_line && strcmp(p->focus_line, buf_cstr(&name)) == 0)
+		focus_first_control(o, first);
 	buf_free(&name);
 	{ /* the only line: no removing it (the page script shows it again once there are two) */
 		buf_printf(o,

@@ -108,6 +108,9 @@ def without_script_lines_are_added_and_removed_by_buttons_keeping_values(s):
     assert 'name="lignes[1].quantite" value="5"' in form and 'value="Fournitures"' in form
     assert 'name="lignes[2].quantite" value=""' in form
     assert "error-summary" not in r.text, "adding a line checks nothing"
+    # the person goes on in the new line: its first control takes the focus
+    assert re.findall(r'<(?:input|select|textarea) autofocus[^>]*name="([^"]+)"', form) == [
+        "lignes[2].article"], form
     # at max (3 lines) there is no add button any more
     r = c.post_form(NEW, base + [("lignes[2].quantite", ""), ("lignes[3].quantite", ""),
                                  ("_add", "lignes")])
@@ -119,6 +122,8 @@ def without_script_lines_are_added_and_removed_by_buttons_keeping_values(s):
     form = the_form(r.text)
     assert form.count('<fieldset class="line"') == 1
     assert 'name="lignes[1].quantite" value="7"' in form, form
+    assert re.findall(r'<(?:input|select|textarea) autofocus[^>]*name="([^"]+)"', form) == [
+        "lignes[1].article"], form
     # a blank line is dropped on sending; the rest is saved
     r = c.post_form(NEW, base + [("lignes[2].article", ""), ("lignes[2].quantite", ""),
                                  ("lignes[3].article", "cahier"), ("lignes[3].quantite", "2"),
