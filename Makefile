@@ -121,7 +121,7 @@ geo:
 # as a Lua C module, the one the sandbox preloads. Built without sanitizers, whatever
 # SANITIZE says: the lua5.4 that loads it is not instrumented. Not linked with Lua.
 FR_NATIF      := $(BUILD)/lua/smallapps/fr_natif.so
-FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate validate_geo geo geo_data \
+FR_NATIF_OBJS := $(patsubst %,$(BUILD)/lua/obj/%.o,sandbox_fr validate validate_geo validate_repeat geo geo_data \
                    record lmatch util buf)
 SO_CFLAGS      = $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -fPIC
 

@@ -159,32 +159,43 @@ end
 do
   local app = load_app("vaccins")
   local cmd = form(app, "commande")
+  -- An order of one vaccine, as the engine gives it: its line and the total computed.
+  local function one(vaccin, doses)
+    return { lignes = { { vaccin = vaccin, doses = doses } }, doses = doses }
+  end
   local flacons = field(cmd, "flacons").compute
-  eq(flacons { vaccin = "spikevax", doses = 100 }, 10, "flacons spikevax")
-  eq(flacons { vaccin = "comirnaty", doses = 60 }, 10, "flacons comirnaty")
-  eq(flacons { vaccin = "comirnaty", doses = 61 }, 11, "flacons rounded up")
-  eq(flacons { vaccin = "vaxigrip", doses = 25 }, 25, "single-dose syringes")
-  eq(flacons { vaccin = "spikevax" }, nil, "flacons without doses")
+  eq(flacons(one("spikevax", 100)), 10, "flacons spikevax")
+  eq(flacons(one("comirnaty", 60)), 10, "flacons comirnaty")
+  eq(flacons(one("comirnaty", 61)), 11, "flacons rounded up")
+  eq(flacons(one("vaxigrip", 25)), 25, "single-dose syringes")
+  eq(flacons(one("spikevax", nil)), nil, "flacons without doses")
+  eq(flacons { lignes = { { vaccin = "spikevax", doses = 100 }, { vaccin = "comirnaty", doses = 61 } } },
+     21, "flacons of two lines")
+  eq(field(cmd, "doses").compute { lignes = { { vaccin = "spikevax", doses = 100 },
+                                              { vaccin = "arexvy", doses = 20 } } }, 120, "total doses")
 
   local ok = {
     centre = "Centre de vaccination de Saint-Étienne", type_centre = "centre", adresse = "1 rue X",
     code_postal = "42000", commune = "Saint-Étienne", contact_nom = "Dr Martin",
     contact_email = "martin@example.org", contact_telephone = "+33477000000",
-    vaccin = "spikevax", doses = 100, publics = { "plus_65", "soignants" }, capacite_stockage = 500,
+    lignes = { { vaccin = "spikevax", doses = 100 } }, doses = 100,
+    publics = { "plus_65", "soignants" }, capacite_stockage = 500,
     date_souhaitee = "2026-03-09", urgent = false,
   }
   local v = cmd.validate
   eq(v(ok, ctx()), nil, "valid order")
-  local e = v(copy(ok, { doses = 105 }), ctx())
-  check(e and e.doses and e.doses:find("10 doses"), "Spikevax multiple of 10")
-  e = v(copy(ok, { vaccin = "comirnaty", doses = 100 }), ctx())
-  check(e and e.doses and e.doses:find("6 doses"), "Comirnaty multiple of 6")
-  eq(v(copy(ok, { vaccin = "comirnaty", doses = 102 }), ctx()), nil, "Comirnaty 102 doses")
-  e = v(copy(ok, { doses = 600 }), ctx())
-  check(e and e.doses and e.doses:find("capacité"), "over storage capacity")
-  e = v(copy(ok, { vaccin = "efluelda", doses = 50, publics = { "soignants" } }), ctx())
+  local e = v(copy(ok, one("spikevax", 105)), ctx())
+  check(e and e["lignes[1].doses"] and e["lignes[1].doses"]:find("10 doses"), "Spikevax multiple of 10")
+  e = v(copy(ok, one("comirnaty", 100)), ctx())
+  check(e and e["lignes[1].doses"] and e["lignes[1].doses"]:find("6 doses"), "Comirnaty multiple of 6")
+  eq(v(copy(ok, one("comirnaty", 102)), ctx()), nil, "Comirnaty 102 doses")
+  e = v(copy(ok, one("spikevax", 600)), ctx())
+  check(e and e.lignes and e.lignes:find("capacité"), "over storage capacity")
+  e = v(copy(copy(ok, one("efluelda", 50)), { publics = { "soignants" } }), ctx())
   check(e and e.publics, "Efluelda reserved to 65+")
-  eq(v(copy(ok, { vaccin = "efluelda", doses = 50 }), ctx()), nil, "Efluelda for 65+")
+  eq(v(copy(ok, one("efluelda", 50)), ctx()), nil, "Efluelda for 65+")
+  e = v(copy(ok, { lignes = { { vaccin = "spikevax", doses = 100 }, { vaccin = "spikevax", doses = 10 } } }), ctx())
+  check(e and e["lignes[2].vaccin"] and e["lignes[2].vaccin"]:find("ligne 1"), "a vaccine once per order")
   e = v(copy(ok, { code_postal = "69003" }), ctx())
   check(e and e.code_postal, "centre outside the Loire")
   e = v(copy(ok, { date_souhaitee = "2026-03-07" }), ctx())
