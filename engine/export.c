@@ -270,9 +270,25 @@ json_t *export_table_schema(const def_app *app, const def_form *f)
 	json_array_append_new(fields, id);
 	for (size_t col = 0; col < f->ncols; col++) {
 		const def_field *fd = f->cols[col];
-		if (uc_open_data_col(fd))
+		if (!uc_open_data_col(fd))
+			continue;
+		if (fd->type != FT_REPEAT) {
 			json_array_append_new(
 			    fields, schema_field(fd->name, fd->label, fd->help, fd->type, fd));
+			continue;
+		}
+		/* the CSV's column per sub-field: the lines' values joined, hence text */
+		for (size_t i = 0; i < fd->nsub; i++) {
+			char name[96], title[512];
+			snprintf(name, sizeof name, "%s.%s", fd->name, fd->sub[i].name);
+			snprintf(title, sizeof title, "%s — %s", fd->label, fd->sub[i].label);
+			json_array_append_new(
+			    fields,
+			    schema_field(name, title,
+					 "Les valeurs des lignes, dans leur ordre, séparées "
+					 "par « | » (export.csv?lines= : une ligne par ligne).",
+					 FT_TEXT, NULL));
+		}
 	}
 	if (f->workflow) {
 		json_t *st = schema_field("state", "État", "Étape du traitement.", FT_TEXT, NULL);

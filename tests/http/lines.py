@@ -210,6 +210,12 @@ def csv_has_a_column_per_sub_field_and_lines_gives_a_row_per_line(s):
     assert [str(rec["id"]), "1", "Stylo", "3", "1,50", "non"] in t, t
     assert [str(rec["id"]), "2", "Cahier", "2", "", "non"] in t
     assert "lines=lignes" in c.get(PAGE).text, "the list offers the lines export"
+    # the open-data schema names the CSV's columns, a repeat's one per sub-field
+    schema = c.get(PAGE + "schema.json").json()
+    titles = [f["title"] for f in schema["fields"]]
+    assert titles[1:6] == ["Objet", "Articles commandés — Article", "Articles commandés — Quantité",
+                           "Articles commandés — Prix unitaire", "Articles commandés — Urgent"], titles
+    assert [f["name"] for f in schema["fields"]][2] == "lignes.article"
     a = api(s)
     assert a.api("GET", "/apps/lignes/commande/export.csv?lines=lignes").status == 200
     for bad in ("objet", "zz", ""):
