@@ -659,7 +659,7 @@ void render_breadcrumb(buf *o, const page *p, const def_app *app, const def_form
 	buf_puts(o, "\">\n<ol>\n<li><a href=\"/\">");
 	buf_puts(o, T(p, UI_HOME));
 	buf_puts(o, "</a></li>\n");
-	if (app && f) {
+	if (app) {
 		buf_puts(o, "<li><a href=\"");
 		render_url_app(o, app);
 		buf_puts(o, "\">");

@@ -59,19 +59,6 @@ void render_draft_delete(buf *o, const page *p, const form_view *v)
 	buf_puts(o, "</button></form>\n");
 }
 
-static void crumbs(buf *o, const page *p, const def_app *app)
-{
-	buf_puts(o, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(o, T(p, UI_BREADCRUMB));
-	buf_puts(o, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(o, T(p, UI_HOME));
-	buf_puts(o, "</a></li>\n<li><a href=\"");
-	render_url_app(o, app);
-	buf_puts(o, "\">");
-	buf_html(o, app->title);
-	buf_puts(o, "</a></li>\n</ol>\n</nav>\n");
-}
-
 void render_drafts(buf *out, const page *p, const def_app *app, const draft_item *v, size_t n)
 {
 	const char *title = en(p) ? "My drafts" : "Mes brouillons";
@@ -80,7 +67,7 @@ void render_drafts(buf *out, const page *p, const def_app *app, const draft_item
 	buf_puts(out, " — ");
 	buf_html(out, app->title);
 	render_page_body(out, p);
-	crumbs(out, p, app);
+	render_breadcrumb(out, p, app, NULL, 0);
 	buf_puts(out, "<h1>");
 	buf_puts(out, title);
 	buf_puts(out, "</h1>\n<p>");
@@ -133,7 +120,7 @@ void render_draft_link(buf *out, const page *p, const def_app *app, const def_fo
 	buf_puts(out, " — ");
 	buf_html(out, f->title);
 	render_page_body(out, p);
-	crumbs(out, p, app);
+	render_breadcrumb(out, p, app, NULL, 0);
 	buf_puts(out, "<h1>");
 	buf_puts(out, title);
 	buf_puts(out, "</h1>\n<div class=\"notice success\" role=\"status\"><p>");

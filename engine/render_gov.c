@@ -314,20 +314,6 @@ static void form_section(buf *o, const page *p, const uc_form_stats *fs)
 	buf_puts(o, "</section>\n");
 }
 
-/* Accueil > the app: where the dashboard sits. */
-static void app_breadcrumb(buf *o, const page *p, const def_app *app)
-{
-	buf_puts(o, "<nav class=\"breadcrumb\" aria-label=\"");
-	buf_puts(o, T(p, UI_BREADCRUMB));
-	buf_puts(o, "\">\n<ol>\n<li><a href=\"/\">");
-	buf_puts(o, T(p, UI_HOME));
-	buf_puts(o, "</a></li>\n<li><a href=\"");
-	render_url_app(o, app);
-	buf_puts(o, "\">");
-	buf_html(o, app->title);
-	buf_puts(o, "</a></li>\n</ol>\n</nav>\n");
-}
-
 void render_stats(buf *out, const page *p, const def_app *app, const uc_dashboard *d)
 {
 	const char *title = tr(p, "Tableau de bord", "Dashboard");
@@ -336,7 +322,7 @@ void render_stats(buf *out, const page *p, const def_app *app, const uc_dashboar
 	buf_puts(out, " — ");
 	buf_html(out, app->title);
 	render_page_body(out, p);
-	app_breadcrumb(out, p, app);
+	render_breadcrumb(out, p, app, NULL, 0);
 	buf_puts(out, "<h1>");
 	buf_puts(out, title);
 	buf_puts(out, tr(p, " : ", ": "));

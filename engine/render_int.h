@@ -195,6 +195,7 @@ const char *render_text(const page *p, enum ui m);
 #define T(p, m) render_text(p, m)
 
 void render_attr(buf *o, const char *name, const char *val);
+/* Accueil, then the app (app not NULL), then the form (f and id > 0: a record's page). */
 void render_breadcrumb(buf *o, const page *p, const def_app *app, const def_form *f, int64_t id);
 /* Accueil > Administration [> label, a link to href]: the admin pages' breadcrumb. */
 void render_admin_breadcrumb(buf *out, const page *p, const char *href, const char *label);
